@@ -1,0 +1,8 @@
+namespace Bpftime.Diagnostics;
+
+public enum DiagnosticSeverity
+{
+    Error,
+    Warning,
+    Info,
+}

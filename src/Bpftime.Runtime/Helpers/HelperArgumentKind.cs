@@ -1,0 +1,36 @@
+namespace Bpftime.Helpers;
+
+/// <summary>What a helper expects in one argument register; the verifier and the AOT linker check against it.</summary>
+public enum HelperArgumentKind
+{
+    /// <summary>Any initialised value, scalar or pointer.</summary>
+    Anything,
+    /// <summary>A scalar (not a pointer).</summary>
+    Scalar,
+    /// <summary>A map pointer that is a constant (from ld_imm64).</summary>
+    ConstMapPointer,
+    /// <summary>Pointer to initialised memory of the map's key size.</summary>
+    MapKey,
+    /// <summary>Pointer to initialised memory of the map's value size.</summary>
+    MapValue,
+    /// <summary>Pointer to initialised memory; its size is in the next argument.</summary>
+    Memory,
+    /// <summary>Like <see cref="Memory"/>, or null with a zero size.</summary>
+    MemoryOrNull,
+    /// <summary>Pointer to memory the helper writes; its size is in the next argument.</summary>
+    UninitializedMemory,
+    /// <summary>A size for the previous memory argument, known to be within bounds; zero refused.</summary>
+    ConstSize,
+    /// <summary>A size for the previous memory argument; zero allowed.</summary>
+    ConstSizeOrZero,
+    /// <summary>The program's context pointer.</summary>
+    Context,
+    /// <summary>A pointer to a NUL-terminated constant string in read-only data.</summary>
+    ConstString,
+    /// <summary>A ring-buffer record returned by reserve, to be released.</summary>
+    RingBufferRecord,
+    /// <summary>A pointer to a program-local function (callbacks of bpf_loop, for_each_map_elem).</summary>
+    Function,
+    /// <summary>A pointer to a stack slot (long*, u64*).</summary>
+    StackPointer,
+}

@@ -1,0 +1,45 @@
+using System.Runtime.InteropServices;
+
+namespace Bpftime.Helpers;
+
+/// <summary>
+/// A helper a program may call by id: its Linux number (or 1000 and up for host-defined ones),
+/// prototype and body. Native engines call <see cref="NativeEntry"/>; the interpreter calls the body.
+/// </summary>
+public sealed class HelperFunction
+{
+    private readonly Lazy<nint> _nativeEntry;
+
+    public HelperFunction(int id, string name, HelperPrototype prototype, HelperImplementation implementation, bool stopsProgramOnZero = false)
+    {
+        Id = id;
+        Name = name;
+        Prototype = prototype;
+        Implementation = implementation;
+        StopsProgramOnZero = stopsProgramOnZero;
+        // The delegate is held by this object, so the thunk stays valid as long as the helper lives.
+        _nativeEntry = new Lazy<nint>(() => Marshal.GetFunctionPointerForDelegate(Implementation));
+    }
+
+    public int Id { get; }
+
+    public string Name { get; }
+
+    public HelperPrototype Prototype { get; }
+
+    public HelperImplementation Implementation { get; }
+
+    /// <summary>
+    /// When the helper returns 0 the program stops at once with r0 = 0 (the conformance suite's
+    /// "unwind" helper). Engines test the result right after the call.
+    /// </summary>
+    public bool StopsProgramOnZero { get; }
+
+    /// <summary>A C-callable entry point: <c>uint64_t f(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t)</c>.</summary>
+    public nint NativeEntry => _nativeEntry.Value;
+
+    /// <summary>The symbol an AOT object uses for this helper.</summary>
+    public string SymbolName => HelperSymbols.SymbolFor(Id);
+
+    public override string ToString() => $"{Name} (#{Id}) {Prototype.Signature}";
+}

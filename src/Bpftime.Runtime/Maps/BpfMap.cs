@@ -1,0 +1,78 @@
+using System.Runtime.InteropServices;
+using Bpftime.Objects;
+
+namespace Bpftime.Maps;
+
+/// <summary>
+/// A map in unmanaged memory. Programs see it through <see cref="Handle"/>, a native address that
+/// ld_imm64 (src 1 and 5) loads and helpers turn back into the map with <see cref="FromHandle"/>.
+/// Value addresses stay stable for the map's lifetime.
+/// </summary>
+public abstract class BpfMap : IDisposable
+{
+    private GCHandle _self;
+    private nint _handle;
+
+    protected BpfMap(MapSpec spec)
+    {
+        Spec = spec;
+        _self = GCHandle.Alloc(this, GCHandleType.Normal);
+        // The handle block holds the GCHandle so that native code can pass the map around as a pointer.
+        _handle = Marshal.AllocHGlobal(16);
+        Marshal.WriteIntPtr(_handle, GCHandle.ToIntPtr(_self));
+        Marshal.WriteInt64(_handle, 8, (long)spec.Type);
+    }
+
+    public MapSpec Spec { get; }
+
+    public string Name => Spec.Name;
+
+    public MapType Type => Spec.Type;
+
+    public nint Handle => _handle;
+
+    public bool IsDisposed => _handle == 0;
+
+    /// <summary>The map behind a handle a program passed to a helper, or null when it is not a live map.</summary>
+    public static BpfMap? FromHandle(nint handle)
+    {
+        if (handle == 0)
+        {
+            return null;
+        }
+        var target = GCHandle.FromIntPtr(Marshal.ReadIntPtr(handle)).Target;
+        return target as BpfMap;
+    }
+
+    /// <summary>The address of byte <paramref name="offset"/> of the value (ld_imm64 src 2 and 6); only maps with one fixed value block have it.</summary>
+    public virtual nint DirectValueAddress(uint offset) =>
+        throw new NotSupportedException($"map '{Name}' of type {Type} has no direct value address");
+
+    /// <summary>The value's address for the key, or 0 when absent.</summary>
+    public abstract nint Lookup(ReadOnlySpan<byte> key);
+
+    /// <summary>Inserts or replaces; returns 0 or a negative errno as the kernel does.</summary>
+    public abstract int Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong flags);
+
+    /// <summary>Removes; returns 0 or a negative errno as the kernel does.</summary>
+    public abstract int Delete(ReadOnlySpan<byte> key);
+
+    /// <summary>Memory that programs may reach through value pointers of this map (for run-time checks of unverified code).</summary>
+    public abstract IEnumerable<MemoryRegion> ValueRegions { get; }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (_handle != 0)
+        {
+            Marshal.FreeHGlobal(_handle);
+            _handle = 0;
+            _self.Free();
+        }
+    }
+
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+}

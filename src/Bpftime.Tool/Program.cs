@@ -1,0 +1,1 @@
+return Bpftime.Tool.ToolMain.Run(args);
