@@ -47,6 +47,9 @@ public sealed record ConformanceFile(
         }
     }
 
+    /// <summary>The program: the raw slots when present (they are the encoding of record), else the assembled asm section.</summary>
+    public Instruction[] Program() => RawInstructions ?? Assembler.Assemble(Assembly, Name, AssemblyLine);
+
     public static ConformanceFile Load(string path)
     {
         return Parse(File.ReadAllText(path), Path.GetFileNameWithoutExtension(path), path);
