@@ -39,7 +39,7 @@ public static partial class DiagnosticCodes
     public const string FellOffEnd = "BPF4013";
 
     /// <summary>Execution reached the second slot of an ld_imm64, which is not an instruction.</summary>
-    public const string JumpIntoLoadImm64 = "BPF4014";
+    public const string ReachedLoadImm64Tail = "BPF4014";
 
     /// <summary>A helper failed with an exception that is not a diagnostic of its own.</summary>
     public const string HelperFailed = "BPF4015";
@@ -59,10 +59,10 @@ public static partial class DiagnosticCodes
     public const string TruncatedLoadImm64 = "BPF4053";
 
     /// <summary>An instruction names a register beyond r10, or writes r10.</summary>
-    public const string InvalidRegister = "BPF4054";
+    public const string LoadInvalidRegister = "BPF4054";
 
     /// <summary>A program with no instructions.</summary>
-    public const string EmptyProgram = "BPF4055";
+    public const string LoadEmptyProgram = "BPF4055";
 
     /// <summary>A stack size the engine cannot provide.</summary>
     public const string InvalidStackSize = "BPF4056";

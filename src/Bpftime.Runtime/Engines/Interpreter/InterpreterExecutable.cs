@@ -496,7 +496,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable
                     throw Fault(DiagnosticCodes.JumpOutOfRange, (int)ins.Imm,
                         $"jump or call to instruction {ins.Target}, outside the program's {_length} instructions");
                 case InterpreterOp.LoadImm64Tail:
-                    throw Fault(DiagnosticCodes.JumpIntoLoadImm64, (int)ins.Imm,
+                    throw Fault(DiagnosticCodes.ReachedLoadImm64Tail, (int)ins.Imm,
                         $"execution reached instruction {ins.Imm}, the second half of an ld_imm64; a jump lands inside it");
                 default:
                     throw Fault(DiagnosticCodes.UnsupportedInstruction, pc, $"internal operation {ins.Op} has no implementation");

@@ -47,7 +47,7 @@ internal sealed class ProgramDecoder
         _count = instructions.Length;
         if (_count == 0)
         {
-            throw Refuse(DiagnosticCodes.EmptyProgram, null, "the program has no instructions");
+            throw Refuse(DiagnosticCodes.LoadEmptyProgram, null, "the program has no instructions");
         }
         var code = new DecodedInstruction[_count];
         for (var pc = 0; pc < _count; pc++)
@@ -233,7 +233,7 @@ internal sealed class ProgramDecoder
             var callee = instruction.Dst != 0 ? instruction.Dst : instruction.Imm;
             if (callee is < 0 or > 10)
             {
-                throw Refuse(DiagnosticCodes.InvalidRegister, pc, $"callx names register {callee}; registers are r0 to r10");
+                throw Refuse(DiagnosticCodes.LoadInvalidRegister, pc, $"callx names register {callee}; registers are r0 to r10");
             }
             return new DecodedInstruction { Op = InterpreterOp.CallRegister, Src = (byte)callee };
         }
@@ -412,7 +412,7 @@ internal sealed class ProgramDecoder
     {
         if (register > 10)
         {
-            throw Refuse(DiagnosticCodes.InvalidRegister, pc, $"instruction names r{register}; registers are r0 to r10");
+            throw Refuse(DiagnosticCodes.LoadInvalidRegister, pc, $"instruction names r{register}; registers are r0 to r10");
         }
     }
 
@@ -421,7 +421,7 @@ internal sealed class ProgramDecoder
         ReadableRegister(pc, register);
         if (register == 10)
         {
-            throw Refuse(DiagnosticCodes.InvalidRegister, pc, "instruction writes r10, the read-only frame pointer");
+            throw Refuse(DiagnosticCodes.LoadInvalidRegister, pc, "instruction writes r10, the read-only frame pointer");
         }
     }
 
