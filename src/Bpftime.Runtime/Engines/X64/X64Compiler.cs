@@ -27,8 +27,11 @@ namespace Bpftime.Engines.X64;
 /// </summary>
 internal sealed class X64Compiler
 {
+    /// <summary>eBPF frames per run, the outermost included (as the interpreter allows).</summary>
+    public const int MaxFrames = 8;
+
     /// <summary>Local calls may nest this deep; the next one faults.</summary>
-    public const int MaxCallDepth = 8;
+    public const int MaxCallDepth = MaxFrames - 1;
 
     /// <summary>Linux's bpf_tail_call.</summary>
     public const int TailCallHelperId = 12;
@@ -806,7 +809,13 @@ internal sealed class X64Compiler
     /// </summary>
     private void EmitCallRegister(Instruction insn, int i)
     {
-        var idRegister = Host(insn.Dst);
+        // Linux puts the register in dst; assemblers that put it in imm with dst 0 are read the same way.
+        var number = insn.Dst != 0 ? insn.Dst : insn.Imm;
+        if (number is < 0 or > 10)
+        {
+            throw Fail(DiagnosticCodes.JitInvalidRegister, $"callx names register {number}; registers are r0 to r10", i);
+        }
+        var idRegister = Host((byte)number);
         var table = CallxTableIds();
         var anyStops = table.Any(h => h?.StopsProgramOnZero == true);
         _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, idRegister, table.Length);

@@ -123,7 +123,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
             JitFault.ReadOnly => (DiagnosticCodes.JitWriteToReadOnlyMemory,
                 $"{size}-byte write at {address} targets read-only memory"),
             JitFault.CallDepth => (DiagnosticCodes.JitCallDepthExceeded,
-                $"local calls nest deeper than {X64Compiler.MaxCallDepth} frames"),
+                $"a local call would need more than {X64Compiler.MaxFrames} stack frames; reduce the call depth (recursion is not allowed)"),
             JitFault.UnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
                 $"callx named a helper id that is not in the helper table '{_image.Helpers.Name}'"),
             JitFault.FellOffEnd => (DiagnosticCodes.JitFellOffEnd,
