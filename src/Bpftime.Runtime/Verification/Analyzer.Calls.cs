@@ -45,12 +45,13 @@ internal sealed partial class Analyzer
     {
         var frame = state.Current;
         var r0 = frame.Registers[0];
-        if (r0.Type == RegisterType.NotInitialized)
+        var depth = state.CurrentFrame;
+        // A void function may leave r0 unset; the caller then cannot read it.
+        if (r0.Type == RegisterType.NotInitialized && (depth == 0 || frame.Callback != CallbackKind.None))
         {
             throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
                 "R0 is not initialised at exit: set the return value on every path");
         }
-        var depth = state.CurrentFrame;
         if (depth == 0)
         {
             if (r0.IsPointer)

@@ -4,6 +4,9 @@ namespace Bpftime.Verification;
 
 internal sealed partial class Analyzer
 {
+    /// <summary>States kept per instruction; a loop that needs more distinct ones is explored without them.</summary>
+    private const int MaxCheckpointsPerInstruction = 64;
+
     /// <summary>
     /// At a prune point: true when a state kept here, all of whose paths are already proven safe,
     /// covers the current one (so this path is safe too). Otherwise keeps the current state. A
@@ -33,6 +36,17 @@ internal sealed partial class Analyzer
                 throw new VerificationError(DiagnosticCodes.VerifierInfiniteLoop, pc,
                     "an infinite loop: execution comes back here in exactly the state it had before, so it never ends; make the loop condition depend on a value that changes");
             }
+        }
+        if (kept.Count >= MaxCheckpointsPerInstruction)
+        {
+            // Bound the comparisons per visit: make room by forgetting the oldest finished state.
+            var finished = kept.FindIndex(c => c.Branches == 0);
+            if (finished < 0)
+            {
+                return false;
+            }
+            kept.RemoveAt(finished);
+            _stored--;
         }
         var copy = state.Clone();
         var added = new Checkpoint(copy, state.Parent);
@@ -64,21 +78,24 @@ internal sealed partial class Analyzer
             {
                 return false;
             }
-            var live = f == old.Frames.Count - 1
-                ? _shape.LiveIn[now.Pc]
-                : (ushort)(_shape.LiveIn[old.Frames[f + 1].CallSite + 1] & ~0b11_1111);
+            var top = f == old.Frames.Count - 1;
+            var resume = top ? now.Pc : old.Frames[f + 1].CallSite + 1;
+            var live = top ? _shape.LiveIn[resume] : (ushort)(_shape.LiveIn[resume] & ~0b11_1111);
+            var relevant = _shape.Relevant[resume];
+            // Callers' stacks may still be read through pointers by the callees: compare them whole.
+            var relevantStack = top && a.Stack.Length == 512 ? _shape.RelevantStack[resume] : ulong.MaxValue;
             for (var r = 0; r < FrameState.RegisterCount; r++)
             {
                 if ((live & (1 << r)) == 0 && r != FramePointer)
                 {
                     continue;
                 }
-                if (!RegisterCovers(a.Registers[r], b.Registers[r], ids, exact))
+                if (!RegisterCovers(a.Registers[r], b.Registers[r], ids, exact, valueMatters: (relevant & (1 << r)) != 0))
                 {
                     return false;
                 }
             }
-            if (!StackCovers(a, b, ids, exact))
+            if (!StackCovers(a, b, ids, exact, relevantStack))
             {
                 return false;
             }
@@ -107,7 +124,7 @@ internal sealed partial class Analyzer
         return true;
     }
 
-    private static bool RegisterCovers(in RegisterState old, in RegisterState now, Dictionary<int, int> ids, bool exact)
+    private static bool RegisterCovers(in RegisterState old, in RegisterState now, Dictionary<int, int> ids, bool exact, bool valueMatters = true)
     {
         if (exact)
         {
@@ -125,7 +142,7 @@ internal sealed partial class Analyzer
         }
         if (old.Type == RegisterType.Scalar)
         {
-            return now.Value.IsWithin(old.Value);
+            return !valueMatters || now.Value.IsWithin(old.Value);
         }
         if (old.Offset != now.Offset || old.Target != now.Target || !now.Value.IsWithin(old.Value))
         {
@@ -148,7 +165,7 @@ internal sealed partial class Analyzer
         }
     }
 
-    private static bool StackCovers(FrameState old, FrameState now, Dictionary<int, int> ids, bool exact)
+    private static bool StackCovers(FrameState old, FrameState now, Dictionary<int, int> ids, bool exact, ulong relevantSlots = ulong.MaxValue)
     {
         var a = old.Stack;
         var b = now.Stack;
@@ -179,7 +196,7 @@ internal sealed partial class Analyzer
                     }
                     continue;
                 case StackByte.Zero:
-                    if (isNow == StackByte.Zero)
+                    if (isNow == StackByte.Zero || ((relevantSlots & (1UL << (i / 8))) == 0 && isNow == StackByte.Misc))
                     {
                         continue;
                     }
@@ -189,15 +206,24 @@ internal sealed partial class Analyzer
                     }
                     return false;
                 default:
-                    if (isNow != StackByte.Spill)
                     {
-                        return false;
+                        var slot = i / 8;
+                        var valueMatters = (relevantSlots & (1UL << slot)) != 0;
+                        if (isNow != StackByte.Spill)
+                        {
+                            // A number no longer needed exactly is covered by any initialised data.
+                            if (!valueMatters && old.Spills[slot].IsScalar && isNow != StackByte.Invalid)
+                            {
+                                continue;
+                            }
+                            return false;
+                        }
+                        if (i % 8 == 0 && !RegisterCovers(old.Spills[slot], now.Spills[slot], ids, exact: false, valueMatters))
+                        {
+                            return false;
+                        }
+                        continue;
                     }
-                    if (i % 8 == 0 && !RegisterCovers(old.Spills[i / 8], now.Spills[i / 8], ids, exact: false))
-                    {
-                        return false;
-                    }
-                    continue;
             }
         }
         return true;

@@ -243,23 +243,33 @@ internal sealed partial class Analyzer
         return value;
     }
 
+    /// <summary>One warning listing the instructions no path reached (dead code the compiler left, or a bug).</summary>
     private void ReportUnreachable(List<BpfDiagnostic> diagnostics)
     {
-        var start = -1;
-        for (var i = 0; i <= _code.Length; i++)
+        var ranges = new List<string>();
+        var first = -1;
+        var count = 0;
+        for (var i = 0; i < _code.Length; i++)
         {
-            var dead = i < _code.Length && !_reached[i] && !_shape.SecondSlot[i];
-            if (dead && start < 0)
+            if (_reached[i] || _shape.SecondSlot[i])
             {
-                start = i;
+                continue;
             }
-            else if (!dead && start >= 0 && (i == _code.Length || !_shape.SecondSlot[i]))
+            var end = i;
+            while (end + 1 < _code.Length && (!_reached[end + 1] || _shape.SecondSlot[end + 1]))
             {
-                diagnostics.Add(Diagnose(DiagnosticCodes.VerifierUnreachableCode, start,
-                    start == i - 1 ? $"instruction {start} is never reached" : $"instructions {start}-{i - 1} are never reached",
-                    DiagnosticSeverity.Warning));
-                start = -1;
+                end++;
             }
+            ranges.Add(end == i ? $"{i}" : $"{i}-{end}");
+            count += end - i + 1;
+            first = first < 0 ? i : first;
+            i = end;
+        }
+        if (first >= 0)
+        {
+            var listed = ranges.Count > 8 ? string.Join(", ", ranges.Take(8)) + ", ..." : string.Join(", ", ranges);
+            diagnostics.Add(Diagnose(DiagnosticCodes.VerifierUnreachableCode, first,
+                $"{count} instruction(s) are never reached on any path ({listed})", DiagnosticSeverity.Warning));
         }
     }
 
