@@ -294,6 +294,11 @@ internal sealed partial class Analyzer
                         throw new VerificationError(DiagnosticCodes.VerifierPossibleNullDereference, pc,
                             $"{R(register)} is {Describe(value)}: check it against 0 before passing it to {rule.Name}");
                     }
+                    if (value.IsScalar && value.ReferenceId != 0)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierReleasedReference, pc,
+                            $"{R(register)} held a ring-buffer record that was already submitted or discarded; a record can be released only once");
+                    }
                     RequireArgument(value.Type == RegisterType.RingBufferRecord, pc, register, value, role, "a ring-buffer record from bpf_ringbuf_reserve");
                     if (value.Offset != 0 || !value.Value.IsConst || value.Value.ConstValue != 0)
                     {
@@ -331,7 +336,8 @@ internal sealed partial class Analyzer
             {
                 if (r.ReferenceId == released)
                 {
-                    r = RegisterState.Unknown;
+                    // Still marked, so that a later use can be named as a use after release.
+                    r = RegisterState.Unknown with { ReferenceId = released };
                 }
             });
         }

@@ -72,6 +72,36 @@ internal sealed partial class Analyzer
             GoTo(state, pc, target);
         }
 
+        if (left.IsScalar && right.IsScalar)
+        {
+            // Numbers: decide feasibility on copies of the two values; copy the state only to split.
+            var takenLeft = left.Value;
+            var takenRight = right.Value;
+            var fallLeft = left.Value;
+            var fallRight = right.Value;
+            var canTake = ScalarRange.Refine(op, word, holds: true, ref takenLeft, ref takenRight);
+            var canFall = ScalarRange.Refine(op, word, holds: false, ref fallLeft, ref fallRight);
+            if (canTake && canFall)
+            {
+                var branch = state.Clone();
+                SetCompared(branch, insn, takenLeft, takenRight);
+                branch.Pc = target;
+                Push(branch);
+            }
+            if (canFall)
+            {
+                SetCompared(state, insn, fallLeft, fallRight);
+                state.Pc = pc + 1;
+                CheckFallThrough(state, pc);
+            }
+            else
+            {
+                SetCompared(state, insn, takenLeft, takenRight);
+                state.Pc = target;
+            }
+            return;
+        }
+
         // Each outcome gets its own copy of the state, refined by what the outcome implies.
         var taken = state.Clone();
         var takenFeasible = Refine(taken, insn, left, right, holds: true, pc);
@@ -96,6 +126,16 @@ internal sealed partial class Analyzer
         {
             // Neither outcome possible: the state itself is contradictory (cannot happen on a real path).
             state.Pc = pc + 1;
+        }
+    }
+
+    private static void SetCompared(VerifierState state, Instruction insn, ScalarRange left, ScalarRange right)
+    {
+        var regs = state.Current.Registers;
+        regs[insn.Dst].Value = left;
+        if (insn.Source == OperandSource.Register)
+        {
+            regs[insn.Src].Value = right;
         }
     }
 

@@ -151,6 +151,9 @@ internal sealed partial class Analyzer
         {
             case RegisterType.NotInitialized:
                 throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc, $"{R(register)} is not initialised but is used as an address");
+            case RegisterType.Scalar when pointer.ReferenceId != 0:
+                throw new VerificationError(DiagnosticCodes.VerifierReleasedReference, pc,
+                    $"{R(register)} held a ring-buffer record that was already submitted or discarded: it may not be used any more");
             case RegisterType.Scalar:
                 throw new VerificationError(DiagnosticCodes.VerifierInvalidMemoryAccess, pc,
                     $"{R(register)} is {Describe(pointer)}, not a pointer: a {verb} through it could touch any memory");

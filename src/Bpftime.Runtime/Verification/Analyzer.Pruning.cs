@@ -7,6 +7,8 @@ internal sealed partial class Analyzer
     /// <summary>States kept per instruction; a loop that needs more distinct ones is explored without them.</summary>
     private const int MaxCheckpointsPerInstruction = 64;
 
+    private readonly Dictionary<int, int> _idMap = [];
+
     /// <summary>
     /// At a prune point: true when a state kept here, all of whose paths are already proven safe,
     /// covers the current one (so this path is safe too). Otherwise keeps the current state. A
@@ -69,35 +71,44 @@ internal sealed partial class Analyzer
         {
             return false;
         }
-        var ids = new Dictionary<int, int>();
-        for (var f = 0; f < old.Frames.Count; f++)
+        var ids = _idMap;
+        ids.Clear();
+        // Registers of every frame first: they differ far more often than stacks and cost less to compare.
+        for (var pass = 0; pass < 2; pass++)
         {
-            var a = old.Frames[f];
-            var b = now.Frames[f];
-            if (a.FunctionStart != b.FunctionStart || a.CallSite != b.CallSite || !ReferenceEquals(a.CallbackEntry, b.CallbackEntry))
+            for (var f = 0; f < old.Frames.Count; f++)
             {
-                return false;
-            }
-            var top = f == old.Frames.Count - 1;
-            var resume = top ? now.Pc : old.Frames[f + 1].CallSite + 1;
-            var live = top ? _shape.LiveIn[resume] : (ushort)(_shape.LiveIn[resume] & ~0b11_1111);
-            var relevant = _shape.Relevant[resume];
-            // Callers' stacks may still be read through pointers by the callees: compare them whole.
-            var relevantStack = top && a.Stack.Length == 512 ? _shape.RelevantStack[resume] : ulong.MaxValue;
-            for (var r = 0; r < FrameState.RegisterCount; r++)
-            {
-                if ((live & (1 << r)) == 0 && r != FramePointer)
+                var a = old.Frames[f];
+                var b = now.Frames[f];
+                var top = f == old.Frames.Count - 1;
+                var resume = top ? now.Pc : old.Frames[f + 1].CallSite + 1;
+                if (pass == 0)
                 {
+                    if (a.FunctionStart != b.FunctionStart || a.CallSite != b.CallSite || !ReferenceEquals(a.CallbackEntry, b.CallbackEntry))
+                    {
+                        return false;
+                    }
+                    var live = top ? _shape.LiveIn[resume] : (ushort)(_shape.LiveIn[resume] & ~0b11_1111);
+                    var relevant = _shape.Relevant[resume];
+                    for (var r = 0; r < FrameState.RegisterCount; r++)
+                    {
+                        if ((live & (1 << r)) == 0 && r != FramePointer)
+                        {
+                            continue;
+                        }
+                        if (!RegisterCovers(a.Registers[r], b.Registers[r], ids, exact, valueMatters: (relevant & (1 << r)) != 0))
+                        {
+                            return false;
+                        }
+                    }
                     continue;
                 }
-                if (!RegisterCovers(a.Registers[r], b.Registers[r], ids, exact, valueMatters: (relevant & (1 << r)) != 0))
+                // Callers' stacks may still be read through pointers by the callees: compare them whole.
+                var relevantStack = top && a.Stack.Length == 512 ? _shape.RelevantStack[resume] : ulong.MaxValue;
+                if (!StackCovers(a, b, ids, exact, relevantStack))
                 {
                     return false;
                 }
-            }
-            if (!StackCovers(a, b, ids, exact, relevantStack))
-            {
-                return false;
             }
         }
         for (var i = 0; i < old.References.Count; i++)

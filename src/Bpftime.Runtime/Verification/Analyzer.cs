@@ -299,17 +299,23 @@ internal sealed partial class Analyzer
             }
             var own = RoundUp8(_stackDepth.GetValueOrDefault(function));
             var deepest = 0;
+            var deepestSite = site < 0 ? function : site;
             if (_shape.Callees.TryGetValue(function, out var callees))
             {
                 foreach (var (callSite, callee) in callees)
                 {
-                    deepest = Math.Max(deepest, Depth(callee, callSite, level + 1));
+                    var depth = Depth(callee, callSite, level + 1);
+                    if (depth > deepest)
+                    {
+                        deepest = depth;
+                        deepestSite = callSite;
+                    }
                 }
             }
             var total = own + deepest;
             if (total > _options.MaxCombinedStackSize)
             {
-                throw new VerificationError(DiagnosticCodes.VerifierStackDepthExceeded, site < 0 ? function : site,
+                throw new VerificationError(DiagnosticCodes.VerifierStackDepthExceeded, deepestSite,
                     $"the call chain from here needs {total} bytes of stack ({own} in this function), more than the {_options.MaxCombinedStackSize} bytes allowed for all frames together; make locals smaller or move data to a per-CPU array map");
             }
             memo[function] = total;
