@@ -85,6 +85,49 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         output.WriteLine($"{count} mutated programs: " + string.Join(", ", verdicts.OrderBy(v => v.Key).Select(v => $"{v.Key} x{v.Value}")));
     }
 
+    /// <summary>
+    /// What the verifier accepts must run without a memory fault: random programs that pass (and
+    /// need no maps or helpers) run on the interpreter with its run-time checks on, over random
+    /// 64-byte contexts.
+    /// </summary>
+    [Fact]
+    public void AcceptedProgramsRunWithoutFaultsOnTheCheckedInterpreter()
+    {
+        var random = new Random(4242);
+        var ran = 0;
+        for (var n = 0; n < 3000 && ran < 150; n++)
+        {
+            var code = RandomProgram(random, random.Next(2, 40));
+            if (code.Any(i => i.IsCall || (i.IsLoadImm64 && i.Src != 0)))
+            {
+                continue;
+            }
+            var result = BpfVerifier.Verify(code, [], Pruned);
+            if (!result.Passed)
+            {
+                continue;
+            }
+            var image = new Bpftime.Engines.ProgramImage($"random #{n}", code, new Bpftime.Helpers.HelperTable("none"));
+            using var executable = Bpftime.Engines.Interpreter.InterpreterEngine.Instance.Load(image, Bpftime.Engines.EngineOptions.Default);
+            var context = new byte[64];
+            for (var run = 0; run < 4; run++)
+            {
+                random.NextBytes(context);
+                try
+                {
+                    Bpftime.Engines.ExecutableExtensions.Run(executable, context);
+                }
+                catch (BpfException error)
+                {
+                    Assert.Fail($"random #{n} passed the verifier but faulted: {error.Diagnostic.ToCanonicalString()}\n{VerifierKit.Explain(result)}\n{Disassembler.Disassemble(code)}");
+                }
+            }
+            ran++;
+        }
+        output.WriteLine($"{ran} accepted programs ran without a fault");
+        Assert.True(ran >= 20, $"only {ran} accepted programs were run");
+    }
+
     private static void Check(Instruction[] code, string what, Dictionary<string, int> verdicts, IReadOnlyList<MapSpec>? maps = null, ProgramType type = ProgramType.Unspecified)
     {
         maps ??= VerifierKit.Maps;
