@@ -1,4 +1,6 @@
 using Bpftime.Engines;
+using Bpftime.Engines.Interpreter;
+using Bpftime.Engines.X64;
 
 namespace Bpftime.Tool;
 
@@ -8,6 +10,8 @@ internal static class EngineCatalog
     public static EngineRegistry CreateDefault()
     {
         var registry = new EngineRegistry();
+        registry.Register(InterpreterEngine.Instance);
+        registry.Register(new X64JitEngine());
         return registry;
     }
 }
