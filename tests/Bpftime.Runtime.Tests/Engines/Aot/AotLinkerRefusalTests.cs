@@ -47,6 +47,14 @@ public class AotLinkerRefusalTests
     }
 
     [Fact]
+    public void HelperCompiledToStopOnZeroMustStopInTheActiveSet()
+    {
+        var diagnostic = Refused("helpers_stopmismatch.o", DiagnosticCodes.LinkHelperSignatureMismatch);
+        Assert.Contains("#1", diagnostic.Message);
+        Assert.Contains("returns 0", diagnostic.Message);
+    }
+
+    [Fact]
     public void MapValueSizeMismatchNamesTheMapAndTheField()
     {
         using var map = new OneValueMap("totals");
