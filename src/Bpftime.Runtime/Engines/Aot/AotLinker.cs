@@ -460,6 +460,7 @@ public static class AotLinker
         private readonly int _firstStubSlot;
         private readonly int _dispatchTable;
         private readonly int _got;
+        private int _returnZero;
 
         public BlockLayout(AotObjectFile file, Dictionary<int, External> externals, HelperTable helpers, string? origin)
         {
@@ -624,6 +625,7 @@ public static class AotLinker
                 [.. Enumerable.Range(0, _checkedHelpers.Count).Select(i => _firstCheckedSlot + (8 * i))],
                 [.. Enumerable.Range(0, _stubbedHelpers.Count).Select(i => _firstStubSlot + (8 * i))]));
             support.CopyTo(block);
+            _returnZero = entries.ReturnZero;
 
             BinaryPrimitives.WriteInt64LittleEndian(block[_frameSlot..], AotRunFrame.CurrentFrameEntry);
             for (var i = 0; i < _checkedHelpers.Count; i++)
@@ -832,12 +834,19 @@ public static class AotLinker
                             X64RelocationType.GotOffset64 => unchecked(s.Value + a - gotBase),
                             _ => unchecked(s.Value + a - p),
                         };
-                        // A call or PC-relative reference to a helper beyond ±2 GiB goes through its stub in the block.
-                        if (isPcRelative && !FitsSigned32(value) && _externals.TryGetValue(relocation.SymbolIndex, out var far)
-                            && far.Kind == ExternalKind.Helper)
+                        // A call or PC-relative reference to a helper beyond ±2 GiB goes through its stub in the block;
+                        // a guarded call to an unresolved weak function lands on a routine that returns 0.
+                        if (isPcRelative && relocation.SymbolIndex != 0 && _externals.TryGetValue(relocation.SymbolIndex, out var far))
                         {
-                            value = unchecked(addressOf(symbol, throughStub: true, place)!.Value + a - p);
-                            StubbedReferences++;
+                            if (far.Kind == ExternalKind.Helper && !FitsSigned32(value))
+                            {
+                                value = unchecked(addressOf(symbol, throughStub: true, place)!.Value + a - p);
+                                StubbedReferences++;
+                            }
+                            else if (far.Kind == ExternalKind.Zero)
+                            {
+                                value = unchecked(baseAddress + (ulong)_returnZero + a - p);
+                            }
                         }
                         break;
                     }

@@ -12,6 +12,7 @@ internal sealed record AotSupportSlots(
 internal sealed record AotSupportEntries(
     int Run,
     int Dispatcher,
+    int ReturnZero,
     IReadOnlyList<int> CheckedHelpers,
     IReadOnlyList<int> Stubs,
     IReadOnlyDictionary<string, int> Builtins);
@@ -27,6 +28,7 @@ internal sealed record AotSupportEntries(
 /// <item>memcpy, memset, memmove, memcmp, bcmp: the builtins LLVM may call, libc-free so that
 /// they sit inside the block and always reach.</item>
 /// <item>far-call stubs, <c>jmp [rip+slot]</c>, for helpers out of reach of a rel32.</item>
+/// <item>return-zero: where calls to an unresolved weak function land (its address still reads as 0).</item>
 /// </list>
 /// Every routine keeps the System V stack alignment when it calls out.
 /// </summary>
@@ -70,6 +72,7 @@ internal static class AotSupportCode
         code.Emit(0xE9); // jmp runReturn
         code.EmitRelative32To(runReturn);
         code.Bind(noFrame);
+        var returnZero = code.Position;
         code.Emit(0x31, 0xC0, 0xC3); // xor eax, eax; ret
         code.Align(16);
 
@@ -212,6 +215,6 @@ internal static class AotSupportCode
             code.Align(8);
         }
 
-        return (code.ToArray(), new AotSupportEntries(run, dispatcher, checkedHelpers, stubs, builtins));
+        return (code.ToArray(), new AotSupportEntries(run, dispatcher, returnZero, checkedHelpers, stubs, builtins));
     }
 }

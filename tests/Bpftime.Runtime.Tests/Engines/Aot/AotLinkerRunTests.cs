@@ -52,6 +52,7 @@ public class AotLinkerRunTests
     [Theory]
     [InlineData("loops.o")]
     [InlineData("loops_eh.o")]
+    [InlineData("loops_common.o")]
     [InlineData("loops_norelax.o")]
     [InlineData("loops_nopic.o")]
     [InlineData("loops_large.o")]
@@ -111,6 +112,15 @@ public class AotLinkerRunTests
         Assert.Equal(108UL, module.GetProgram("count").Execute(0, 4));
         Assert.Equal(108UL, map.FirstWord);
         Assert.Equal(0UL, other.FirstWord);
+    }
+
+    [Fact]
+    public void EveryGlobalFunctionIsAProgramAndAnUnresolvedWeakSymbolIsNull()
+    {
+        using var module = AotTestObjects.Link("multi.o");
+        Assert.Equal(["first", "second"], module.Programs.Order());
+        Assert.Equal(12UL, module.GetProgram("first").Execute(0, 5)); // optional_hook is null: len + 7
+        Assert.Equal(10UL, module.GetProgram("second").Execute(0, 5));
     }
 
     [Fact]
