@@ -26,7 +26,7 @@ internal sealed record AotSupportEntries(
 /// <item><c>_bpf_helper_by_id(id, r1..r5)</c>: looks the id up in a table of (entry, stops-on-zero)
 /// pairs; an unknown id records a fault in the current frame and returns <see cref="UnknownHelperResult"/>.</item>
 /// <item>memcpy, memset, memmove, memcmp, bcmp: the builtins LLVM may call, libc-free so that
-/// they sit inside the block and always reach.</item>
+/// they sit inside the block and always reach; and __stack_chk_fail (ud2) for stack-protected code.</item>
 /// <item>far-call stubs, <c>jmp [rip+slot]</c>, for helpers out of reach of a rel32.</item>
 /// <item>return-zero: where calls to an unresolved weak function land (its address still reads as 0).</item>
 /// </list>
@@ -37,7 +37,7 @@ internal static class AotSupportCode
     /// <summary>What a call by id to a helper outside the active set returns (-ENOSYS).</summary>
     public const ulong UnknownHelperResult = unchecked((ulong)-38L);
 
-    public static readonly IReadOnlyList<string> BuiltinNames = ["memcpy", "memset", "memmove", "memcmp", "bcmp"];
+    public static readonly IReadOnlyList<string> BuiltinNames = ["memcpy", "memset", "memmove", "memcmp", "bcmp", "__stack_chk_fail"];
 
     public static (byte[] Code, AotSupportEntries Entries) Emit(int baseOffset, AotSupportSlots slots, bool withDispatcher)
     {
@@ -204,6 +204,12 @@ internal static class AotSupportCode
         code.EmitRelative8To(loop);
         code.Bind(done);
         code.Emit(0xC3);
+        code.Align(16);
+
+        // Code built with a stack protector reads the canary from %fs:0x28, which the host's libc set up;
+        // a smashed stack cannot be returned from safely, so this stops the process as libc would.
+        builtins["__stack_chk_fail"] = code.Position;
+        code.Emit(0x0F, 0x0B); // ud2
         code.Align(16);
 
         var stubs = new List<int>();

@@ -123,10 +123,12 @@ public class AotLinkerRunTests
         Assert.Equal(10UL, module.GetProgram("second").Execute(0, 5));
     }
 
-    [Fact]
-    public void BuiltinsCopyFillMoveAndCompare()
+    [Theory]
+    [InlineData("builtins.o")]
+    [InlineData("builtins_ssp.o")]
+    public void BuiltinsCopyFillMoveAndCompare(string name)
     {
-        using var module = AotTestObjects.Link("builtins.o");
+        using var module = AotTestObjects.Link(name);
         var program = module.GetProgram("bpf_main");
         foreach (var input in new[] { Enumerable.Range(1, 100).Select(i => (byte)(i * 3)).ToArray(), Enumerable.Repeat((byte)7, 40).ToArray(), new byte[] { 9 } })
         {
