@@ -1,22 +1,5 @@
 namespace Bpftime.Engines.Aot;
 
-/// <summary>Where the support routines read their pointers: block offsets of slots in the read-only data pages.</summary>
-internal sealed record AotSupportSlots(
-    int FrameCallbackSlot,
-    int DispatchTable,
-    int DispatchTableLength,
-    IReadOnlyList<int> CheckedHelperSlots,
-    IReadOnlyList<int> StubSlots);
-
-/// <summary>Block offsets of the support routines once emitted.</summary>
-internal sealed record AotSupportEntries(
-    int Run,
-    int Dispatcher,
-    int ReturnZero,
-    IReadOnlyList<int> CheckedHelpers,
-    IReadOnlyList<int> Stubs,
-    IReadOnlyDictionary<string, int> Builtins);
-
 /// <summary>
 /// The linker's own machine code, placed at the start of the code pages of every linked block.
 /// <list type="bullet">
