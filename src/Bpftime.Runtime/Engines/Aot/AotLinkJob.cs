@@ -40,6 +40,21 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         {
             CheckMetadata(_metadata);
         }
+        else if (options.RequireMetadata)
+        {
+            throw BpfException.Create(DiagnosticCodes.LinkMetadataRequired,
+                $"the object has no {AotMetadata.SectionName} metadata, which is required here; compile it with `bpftime compile` so that the runtime can check it",
+                Origin);
+        }
+        if (options.ExpectedSourceHash is { } expected)
+        {
+            var actual = _metadata?.SourceHash;
+            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            {
+                Error(DiagnosticCodes.LinkSourceHashMismatch,
+                    $"the native code was compiled from {(actual is null ? "an unrecorded source" : actual)}, not from the eBPF object {expected}; rebuild the AOT object");
+            }
+        }
         var programs = FindPrograms();
         ResolveExternals();
         if (_metadata is null)
