@@ -102,64 +102,64 @@ internal sealed class ProgramLinker
         switch (relocation.Type)
         {
             case BpfRelocationType.R64_32:
-            {
-                var target = CodeSectionOf(symbol, main, at);
-                var slot = (long)(symbol.Value / Instruction.Size) + instruction.Imm + 1;
-                var index = resolve(target, slot, at);
-                code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)CallSource.Local, instruction.Offset, index - (at + 1));
-                break;
-            }
+                {
+                    var target = CodeSectionOf(symbol, main, at);
+                    var slot = (long)(symbol.Value / Instruction.Size) + instruction.Imm + 1;
+                    var index = resolve(target, slot, at);
+                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)CallSource.Local, instruction.Offset, index - (at + 1));
+                    break;
+                }
             case BpfRelocationType.R64_64:
-            {
-                if ((long)(relocation.Offset / Instruction.Size) + 1 >= function.Start + function.Length)
                 {
-                    throw Error(DiagnosticCodes.LoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
-                }
-                var next = code[at + 1];
-                if (!symbol.IsInSection)
-                {
-                    throw Unresolved(symbol, main, at);
-                }
-                var section = _elf.Sections[symbol.SectionIndex];
-                if (_codeSections.TryGetValue(section.Index, out var target))
-                {
-                    var byteOffset = (long)symbol.Value + instruction.Imm;
-                    if (byteOffset % Instruction.Size != 0)
+                    if ((long)(relocation.Offset / Instruction.Size) + 1 >= function.Start + function.Length)
                     {
-                        throw Error(DiagnosticCodes.CallTargetInvalid, $"a code address in '{main.Name}' is byte {byteOffset} of '{section.Name}', not an instruction boundary", main.Name, at);
+                        throw Error(DiagnosticCodes.LoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
                     }
-                    var index = resolve(target, byteOffset / Instruction.Size, at);
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.CodeAddress, instruction.Offset, index - (at + 1));
-                    code[at + 1] = next.WithImm(0);
-                }
-                else if (_maps.IsMapSection(section))
-                {
-                    var offset = symbol.IsSection ? symbol.Value + (ulong)(long)instruction.Imm : symbol.Value;
-                    if (!_maps.TryGetDeclared(section.Index, offset, out var mapIndex))
+                    var next = code[at + 1];
+                    if (!symbol.IsInSection)
                     {
-                        throw Error(DiagnosticCodes.MapNotFound, $"'{main.Name}' refers to '{symbol.Name}' at offset {offset} of '{section.Name}', where no map is declared", main.Name, at);
+                        throw Unresolved(symbol, main, at);
                     }
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapByIndex, instruction.Offset, mapIndex);
-                    code[at + 1] = next.WithImm(0);
-                }
-                else if (_maps.TryGetGlobalData(section.Index, out var regionIndex))
-                {
-                    var offset = (long)symbol.Value + instruction.Imm;
-                    if (offset < 0 || offset > section.Size)
+                    var section = _elf.Sections[symbol.SectionIndex];
+                    if (_codeSections.TryGetValue(section.Index, out var target))
                     {
-                        throw Error(DiagnosticCodes.GlobalDataOffsetOutOfRange,
-                            $"'{main.Name}' refers to byte {offset} of '{section.Name}', which is {section.Size} bytes long", main.Name, at);
+                        var byteOffset = (long)symbol.Value + instruction.Imm;
+                        if (byteOffset % Instruction.Size != 0)
+                        {
+                            throw Error(DiagnosticCodes.CallTargetInvalid, $"a code address in '{main.Name}' is byte {byteOffset} of '{section.Name}', not an instruction boundary", main.Name, at);
+                        }
+                        var index = resolve(target, byteOffset / Instruction.Size, at);
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.CodeAddress, instruction.Offset, index - (at + 1));
+                        code[at + 1] = next.WithImm(0);
                     }
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapValueByIndex, instruction.Offset, regionIndex);
-                    code[at + 1] = next.WithImm((int)offset);
+                    else if (_maps.IsMapSection(section))
+                    {
+                        var offset = symbol.IsSection ? symbol.Value + (ulong)(long)instruction.Imm : symbol.Value;
+                        if (!_maps.TryGetDeclared(section.Index, offset, out var mapIndex))
+                        {
+                            throw Error(DiagnosticCodes.MapNotFound, $"'{main.Name}' refers to '{symbol.Name}' at offset {offset} of '{section.Name}', where no map is declared", main.Name, at);
+                        }
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapByIndex, instruction.Offset, mapIndex);
+                        code[at + 1] = next.WithImm(0);
+                    }
+                    else if (_maps.TryGetGlobalData(section.Index, out var regionIndex))
+                    {
+                        var offset = (long)symbol.Value + instruction.Imm;
+                        if (offset < 0 || offset > section.Size)
+                        {
+                            throw Error(DiagnosticCodes.GlobalDataOffsetOutOfRange,
+                                $"'{main.Name}' refers to byte {offset} of '{section.Name}', which is {section.Size} bytes long", main.Name, at);
+                        }
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapValueByIndex, instruction.Offset, regionIndex);
+                        code[at + 1] = next.WithImm((int)offset);
+                    }
+                    else
+                    {
+                        throw Error(DiagnosticCodes.RelocationTargetUnsupported,
+                            $"'{main.Name}' loads the address of '{symbol.Name}' in section '{section.Name}', which is neither a map, global data nor code", main.Name, at);
+                    }
+                    break;
                 }
-                else
-                {
-                    throw Error(DiagnosticCodes.RelocationTargetUnsupported,
-                        $"'{main.Name}' loads the address of '{symbol.Name}' in section '{section.Name}', which is neither a map, global data nor code", main.Name, at);
-                }
-                break;
-            }
             default:
                 // Absolute relocations in code carry nothing an engine needs; they were counted when the section was read.
                 break;
