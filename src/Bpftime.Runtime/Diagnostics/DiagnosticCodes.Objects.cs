@@ -67,7 +67,7 @@ public static partial class DiagnosticCodes
     public const string GlobalDataOffsetOutOfRange = "BPF1021";
 
     /// <summary>ld_imm64 in the last slot of a function, with no second slot.</summary>
-    public const string LoadImm64Truncated = "BPF1022";
+    public const string ObjectLoadImm64Truncated = "BPF1022";
 
     /// <summary>A relocation against a symbol in a section that can be neither a map, global data nor code.</summary>
     public const string RelocationTargetUnsupported = "BPF1023";

@@ -254,7 +254,7 @@ public static class ObjectReader
                 }
                 if (slot + 1 >= slots)
                 {
-                    throw BpfException.Create(DiagnosticCodes.LoadImm64Truncated, $"ld_imm64 at the last slot of '{codeSection.Name}' has no second slot", path, instruction: slot);
+                    throw BpfException.Create(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the last slot of '{codeSection.Name}' has no second slot", path, instruction: slot);
                 }
                 var target = symbol.IsInSection ? elf.Sections[symbol.SectionIndex] : null;
                 var kind = target is null ? RelocationKind.Other

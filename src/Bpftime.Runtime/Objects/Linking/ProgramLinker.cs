@@ -113,7 +113,7 @@ internal sealed class ProgramLinker
                 {
                     if ((long)(relocation.Offset / Instruction.Size) + 1 >= function.Start + function.Length)
                     {
-                        throw Error(DiagnosticCodes.LoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
+                        throw Error(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
                     }
                     var next = code[at + 1];
                     if (!symbol.IsInSection)
