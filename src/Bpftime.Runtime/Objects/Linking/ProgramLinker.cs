@@ -77,6 +77,10 @@ internal sealed class ProgramLinker
                     var target = Resolve(function.Section, (long)slot + instruction.Imm + 1, at);
                     code[at] = instruction.WithImm(target - (at + 1));
                 }
+                else if (instruction.IsLoadImm64 && instruction.Src != (byte)LoadImm64Source.Immediate)
+                {
+                    CheckUnrelocatedLoad(function, k, code, at, main, Resolve);
+                }
                 if (instruction.IsLoadImm64)
                 {
                     k++;
@@ -162,6 +166,39 @@ internal sealed class ProgramLinker
                 }
             default:
                 // Absolute relocations in code carry nothing an engine needs; they were counted when the section was read.
+                break;
+        }
+    }
+
+    /// <summary>
+    /// An ld_imm64 that already names a map, a map value or a code address without a relocation
+    /// (hand-written assembly): its index must exist, and a code address is moved with its target.
+    /// </summary>
+    private void CheckUnrelocatedLoad(CodeFunction function, int k, List<Instruction> code, int at, CodeFunction main,
+        Func<CodeSection, long, int, int> resolve)
+    {
+        if (k + 1 >= function.Length)
+        {
+            throw Error(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
+        }
+        var instruction = code[at];
+        switch ((LoadImm64Source)instruction.Src)
+        {
+            case LoadImm64Source.MapByFd or LoadImm64Source.MapByIndex or LoadImm64Source.MapValueByFd or LoadImm64Source.MapValueByIndex:
+                var byValue = instruction.Src is (byte)LoadImm64Source.MapValueByFd or (byte)LoadImm64Source.MapValueByIndex;
+                if (instruction.Imm < 0 || instruction.Imm >= _maps.Maps.Count
+                    || (byValue && (uint)code[at + 1].Imm > _maps.Maps[instruction.Imm].ValueSize))
+                {
+                    throw Error(DiagnosticCodes.MapNotFound,
+                        $"ld_imm64 in '{main.Name}' names map {instruction.Imm} (offset {code[at + 1].Imm}) without a relocation, but the object has {_maps.Maps.Count} maps", main.Name, at);
+                }
+                break;
+            case LoadImm64Source.CodeAddress:
+                var target = resolve(function.Section, (long)function.Start + k + instruction.Imm + 1, at);
+                code[at] = instruction.WithImm(target - (at + 1));
+                break;
+            default:
+                // Variable addresses and unknown sources are the validator's to judge.
                 break;
         }
     }
