@@ -272,6 +272,38 @@ public sealed class InterpreterSemanticsTests
         Assert.Equal(1, diagnostic.InstructionIndex);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RunsAllocateNothing(bool verified)
+    {
+        // Registers, frames and stack live on the thread's stack: a run must not touch the managed heap.
+        var helpers = HelpersWith(Helper(7, (r1, _, _, _, _) => r1 + 1));
+        using var executable = Load(Assemble("""
+            mov %r6, 0
+            loop:
+            stxdw [%r10-8], %r6
+            ldxdw %r1, [%r10-8]
+            call 7
+            mov %r2, 7
+            call %r2
+            mov %r6, %r0
+            call local f
+            jlt %r6, 100, loop
+            mov %r0, %r6
+            exit
+            f:
+            exit
+            """), helpers, verified: verified);
+        executable.Execute(0, 0);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            executable.Execute(0, 0);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void AnExecutableRunsManyTimesAndRefusesToRunAfterDispose()
     {
