@@ -1,10 +1,29 @@
+using System.CommandLine;
+using Bpftime.Tool.Commands;
+
 namespace Bpftime.Tool;
 
+/// <summary>Builds the command tree. Exit codes: 0 success, 1 a program was rejected, 2 usage errors and unusable input.</summary>
 internal static class ToolMain
 {
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(args, ToolContext.CreateDefault());
+
+    public static int Run(string[] args, ToolContext context)
     {
-        Console.Error.WriteLine("bpftime: no commands yet");
-        return 2;
+        var root = new RootCommand("bpftime: inspect, verify, compile and run eBPF programs");
+        foreach (var command in CreateCommands(context))
+        {
+            root.Subcommands.Add(command);
+        }
+        var parse = root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = context.Output, Error = context.Error };
+        var exitCode = parse.Invoke(configuration);
+        // System.CommandLine reports usage errors with exit code 1; our contract says 2.
+        return parse.Errors.Count > 0 ? 2 : exitCode;
+    }
+
+    private static IEnumerable<Command> CreateCommands(ToolContext context)
+    {
+        yield return EnginesCommand.Create(context);
     }
 }

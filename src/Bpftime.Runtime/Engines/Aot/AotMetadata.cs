@@ -1,0 +1,112 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Bpftime.Engines.Aot;
+
+/// <summary>
+/// What an AOT object promises and expects, stored as UTF-8 JSON in its <see cref="SectionName"/>
+/// section: the target, a hash of the source object, each program's entry symbol and stack size, the
+/// helpers it calls with their signatures, and the layout of every map it was compiled against. The
+/// runtime's linker checks all of it before any code runs.
+/// </summary>
+public sealed record AotMetadata
+{
+    public const string SectionName = ".bpftime.aot";
+
+    public const int CurrentFormat = 1;
+
+    /// <summary>Symbol of the only program, when an object has exactly one.</summary>
+    public const string SingleProgramSymbol = "bpf_main";
+
+    /// <summary>Data symbol the linker binds to the handle of map N (ld_imm64 src 1/5).</summary>
+    public static string MapHandleSymbol(int mapIndex) => $"_bpf_map_handle_{mapIndex}";
+
+    /// <summary>Data symbol the linker binds to byte 0 of map N's value (ld_imm64 src 2/6).</summary>
+    public static string MapValueSymbol(int mapIndex) => $"_bpf_map_value_{mapIndex}";
+
+    /// <summary>Function the linker binds for callx: <c>u64 f(u64 helper_id, u64 r1, u64 r2, u64 r3, u64 r4, u64 r5)</c>.</summary>
+    public const string HelperByIdSymbol = "_bpf_helper_by_id";
+
+    public int Format { get; init; } = CurrentFormat;
+
+    /// <summary>LLVM target triple, e.g. x86_64-unknown-linux-gnu.</summary>
+    public required string Triple { get; init; }
+
+    /// <summary>"sha256:" and the hex hash of the eBPF object the code came from.</summary>
+    public string? SourceHash { get; init; }
+
+    public string? SourceName { get; init; }
+
+    public int OptimizationLevel { get; init; }
+
+    public string? TargetCpu { get; init; }
+
+    /// <summary>The helper set the code was compiled against.</summary>
+    public string? HelperSet { get; init; }
+
+    public required IReadOnlyList<AotProgram> Programs { get; init; }
+
+    public IReadOnlyList<AotMap> Maps { get; init; } = [];
+
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, AotMetadataJsonContext.Default.AotMetadata);
+
+    public static AotMetadata FromJson(ReadOnlySpan<byte> utf8) =>
+        JsonSerializer.Deserialize(utf8, AotMetadataJsonContext.Default.AotMetadata)
+        ?? throw new JsonException("the metadata section is empty");
+
+    public override string ToString() => Encoding.UTF8.GetString(ToJsonBytes());
+}
+
+/// <summary>One program of an AOT object.</summary>
+public sealed record AotProgram
+{
+    public required string Name { get; init; }
+
+    public required string Symbol { get; init; }
+
+    public string? Section { get; init; }
+
+    /// <summary>Stack bytes one frame of the program uses (at most 512).</summary>
+    public int StackSize { get; init; }
+
+    /// <summary>Deepest chain of local calls (1 = no calls).</summary>
+    public int CallDepth { get; init; } = 1;
+
+    public IReadOnlyList<AotHelperUse> Helpers { get; init; } = [];
+
+    /// <summary>Indexes into <see cref="AotMetadata.Maps"/> that the program refers to.</summary>
+    public IReadOnlyList<int> Maps { get; init; } = [];
+
+    /// <summary>Whether the program calls helpers by register (callx) and so needs <see cref="AotMetadata.HelperByIdSymbol"/>.</summary>
+    public bool UsesHelperById { get; init; }
+}
+
+/// <summary>A helper a program calls: id, name, and the signature from its prototype.</summary>
+public sealed record AotHelperUse(int Id, string Name, string Signature)
+{
+    public bool StopsProgramOnZero { get; init; }
+}
+
+/// <summary>A map an object was compiled against, with its layout.</summary>
+public sealed record AotMap
+{
+    public required string Name { get; init; }
+
+    public uint Type { get; init; }
+
+    public uint KeySize { get; init; }
+
+    public uint ValueSize { get; init; }
+
+    public uint MaxEntries { get; init; }
+
+    public uint Flags { get; init; }
+
+    public bool IsGlobalData { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(AotMetadata))]
+internal sealed partial class AotMetadataJsonContext : JsonSerializerContext;
