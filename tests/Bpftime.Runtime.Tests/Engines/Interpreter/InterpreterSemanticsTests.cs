@@ -295,6 +295,24 @@ public sealed class InterpreterSemanticsTests
             f:
             exit
             """), helpers, verified: verified);
+        AssertNoAllocation(executable);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MapValueAccessesAllocateNothing(bool verified)
+    {
+        using var map = Bpftime.Maps.ArrayMap.Create("m", 8, 1);
+        var program = Assemble("lddw %r1, 0\nldxdw %r0, [%r1+0]\nadd %r0, 1\nstxdw [%r1+0], %r0\nexit")
+            .WithLoadImm64(0, LoadImm64Source.MapValueByIndex, 0);
+        using var executable = Load(program, maps: [map], verified: verified);
+        AssertNoAllocation(executable);
+        Assert.Equal(101UL, BitConverter.ToUInt64(map.GetValue(0)));
+    }
+
+    private static void AssertNoAllocation(IBpfExecutable executable)
+    {
         executable.Execute(0, 0);
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 100; i++)
