@@ -150,6 +150,9 @@ public static unsafe partial class LLVM
     [LibraryImport(Lib, EntryPoint = "LLVMAddGlobal", StringMarshalling = StringMarshalling.Utf8)]
     public static partial LLVMValueRef AddGlobal(LLVMModuleRef module, LLVMTypeRef type, string name);
 
+    [LibraryImport(Lib, EntryPoint = "LLVMAddAlias2", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial LLVMValueRef AddAlias2(LLVMModuleRef module, LLVMTypeRef valueType, uint addressSpace, LLVMValueRef aliasee, string name);
+
     [LibraryImport(Lib, EntryPoint = "LLVMGetNamedGlobal", StringMarshalling = StringMarshalling.Utf8)]
     public static partial LLVMValueRef GetNamedGlobal(LLVMModuleRef module, string name);
 
