@@ -1,0 +1,45 @@
+using System.Runtime.InteropServices;
+
+namespace Bpftime.Engines;
+
+/// <summary>
+/// What ld_imm64 with src 4 (a code address) puts in a register, for every engine: the address of a
+/// C-callable function with the helper ABI, <c>uint64_t f(uint64_t r1, ..., uint64_t r5)</c>, that runs
+/// the named program-local function on the calling thread, with a fresh stack frame, and returns its r0.
+/// Callback helpers (bpf_loop, bpf_for_each_map_elem, ...) receive this address as an argument and call
+/// it with <see cref="Invoke"/>. The address stays valid while the executable that produced it lives.
+/// A fault inside the callback does not unwind through native frames: the callback returns 0 and the
+/// engine raises the fault as soon as the helper returns (see <see cref="TakePendingFault"/>).
+/// </summary>
+public static unsafe class ProgramCallback
+{
+    [ThreadStatic]
+    private static Exception? t_pendingFault;
+
+    /// <summary>Calls the function at <paramref name="address"/> (from ld_imm64 src 4) with five arguments.</summary>
+    public static ulong Invoke(ulong address, ulong r1 = 0, ulong r2 = 0, ulong r3 = 0, ulong r4 = 0, ulong r5 = 0)
+    {
+        if (address == 0)
+        {
+            throw new ArgumentException("the callback address is null", nameof(address));
+        }
+        return ((delegate* unmanaged<ulong, ulong, ulong, ulong, ulong, ulong>)address)(r1, r2, r3, r4, r5);
+    }
+
+    /// <summary>True when a callback on this thread has faulted and the fault waits to be raised.</summary>
+    public static bool HasPendingFault => t_pendingFault is not null;
+
+    /// <summary>Records a callback's fault on this thread (the first one wins) so that the engine can raise it after the helper returns.</summary>
+    public static void RecordFault(Exception fault) => t_pendingFault ??= fault;
+
+    /// <summary>Takes the pending fault of this thread, if any.</summary>
+    public static Exception? TakePendingFault()
+    {
+        var fault = t_pendingFault;
+        t_pendingFault = null;
+        return fault;
+    }
+
+    /// <summary>Wraps a managed body as a C-callable entry; the caller keeps <paramref name="body"/> alive.</summary>
+    internal static nint EntryFor(Helpers.HelperImplementation body) => Marshal.GetFunctionPointerForDelegate(body);
+}

@@ -1,0 +1,179 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using Bpftime.Diagnostics;
+using Bpftime.Objects;
+
+namespace Bpftime.Maps;
+
+/// <summary>
+/// BPF_MAP_TYPE_ARRAY: <see cref="MapSpec.MaxEntries"/> values in one zero-initialised block of
+/// unmanaged memory, indexed by a u32 key. Each value starts on an 8-byte boundary, so programs may
+/// use 64-bit atomics on it, and its address never changes while the map lives. Global data
+/// (.data, .rodata, .bss) is an array of one entry whose value is the section.
+/// </summary>
+public sealed unsafe class ArrayMap : BpfMap
+{
+    /// <summary>Largest block the map will allocate (the kernel's limits are in the same order).</summary>
+    public const ulong MaxTotalBytes = 1UL << 32;
+
+    private byte* _values;
+    private readonly ulong _totalBytes;
+
+    public ArrayMap(MapSpec spec)
+        : base(CheckSpec(spec))
+    {
+        ValueStride = (spec.ValueSize + 7UL) & ~7UL;
+        _totalBytes = ValueStride * spec.MaxEntries;
+        _values = (byte*)NativeMemory.AlignedAlloc((nuint)_totalBytes, 8);
+        NativeMemory.Clear(_values, (nuint)_totalBytes);
+        if (spec.InitialValue is { } initial)
+        {
+            initial.Span.CopyTo(new Span<byte>(_values, (int)spec.ValueSize));
+        }
+    }
+
+    /// <summary>An array map of <paramref name="maxEntries"/> values of <paramref name="valueSize"/> bytes.</summary>
+    public static ArrayMap Create(string name, uint valueSize, uint maxEntries, bool readOnlyForPrograms = false) =>
+        new(new MapSpec(name, MapType.Array, 4, valueSize, maxEntries) { IsReadOnlyForPrograms = readOnlyForPrograms });
+
+    /// <summary>Bytes between the starts of two consecutive values (the value size rounded up to 8).</summary>
+    public ulong ValueStride { get; }
+
+    public uint ValueSize => Spec.ValueSize;
+
+    public uint MaxEntries => Spec.MaxEntries;
+
+    /// <summary>Whether programs may write the values (false for .rodata and BPF_F_RDONLY_PROG).</summary>
+    public bool WritableByPrograms => !Spec.IsReadOnlyForPrograms;
+
+    /// <summary>The address of the value at <paramref name="index"/>, or 0 when the index is out of range.</summary>
+    public nint Lookup(uint index)
+    {
+        var values = Values;
+        return index < Spec.MaxEntries ? (nint)(values + (index * ValueStride)) : 0;
+    }
+
+    public override nint Lookup(ReadOnlySpan<byte> key) => Lookup(ReadKey(key));
+
+    /// <summary>The value at <paramref name="index"/> as a span over the map's memory (host access; writes are seen by programs).</summary>
+    public Span<byte> GetValue(uint index)
+    {
+        var address = Lookup(index);
+        if (address == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"array map '{Name}' has {Spec.MaxEntries} entries");
+        }
+        return new Span<byte>((void*)address, (int)Spec.ValueSize);
+    }
+
+    public override int Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong flags)
+    {
+        var index = ReadKey(key);
+        if (value.Length != Spec.ValueSize)
+        {
+            throw WrongSize("value", value.Length, Spec.ValueSize);
+        }
+        return Update(index, value, flags);
+    }
+
+    /// <summary>Replaces the value at <paramref name="index"/>: 0, -EINVAL (bad flags), -E2BIG (index out of range) or -EEXIST (BPF_NOEXIST: array entries always exist).</summary>
+    public int Update(uint index, ReadOnlySpan<byte> value, ulong flags)
+    {
+        var values = Values;
+        if (flags > MapUpdateFlags.Exist)
+        {
+            // BPF_F_LOCK needs a bpf_spin_lock in the value, which needs BTF this map does not carry.
+            return -Errno.EINVAL;
+        }
+        if (index >= Spec.MaxEntries)
+        {
+            return -Errno.E2BIG;
+        }
+        if (flags == MapUpdateFlags.NoExist)
+        {
+            return -Errno.EEXIST;
+        }
+        value[..Math.Min(value.Length, (int)Spec.ValueSize)].CopyTo(new Span<byte>(values + (index * ValueStride), (int)Spec.ValueSize));
+        return 0;
+    }
+
+    /// <summary>Array entries cannot be deleted: always -EINVAL, as in the kernel.</summary>
+    public override int Delete(ReadOnlySpan<byte> key)
+    {
+        ReadKey(key);
+        return -Errno.EINVAL;
+    }
+
+    public override nint DirectValueAddress(uint offset)
+    {
+        var values = Values;
+        if (offset >= Spec.ValueSize)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.ArrayMapDirectValueOutOfRange,
+                $"offset {offset} is past the end of the {Spec.ValueSize}-byte value of map '{Name}'; the object's relocation does not fit this map"));
+        }
+        return (nint)(values + offset);
+    }
+
+    public override IEnumerable<MemoryRegion> ValueRegions =>
+        IsDisposed ? [] : [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms)];
+
+    protected override void Dispose(bool disposing)
+    {
+        if (_values != null)
+        {
+            NativeMemory.AlignedFree(_values);
+            _values = null;
+        }
+        base.Dispose(disposing);
+    }
+
+    private byte* Values
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_values == null, this);
+            return _values;
+        }
+    }
+
+    private uint ReadKey(ReadOnlySpan<byte> key)
+    {
+        if (key.Length != sizeof(uint))
+        {
+            throw WrongSize("key", key.Length, sizeof(uint));
+        }
+        return BinaryPrimitives.ReadUInt32LittleEndian(key);
+    }
+
+    private BpfException WrongSize(string what, int given, uint expected) =>
+        new(new BpfDiagnostic(DiagnosticCodes.ArrayMapWrongSize,
+            $"array map '{Name}' takes a {expected}-byte {what}, not {given} bytes"));
+
+    private static MapSpec CheckSpec(MapSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Type != MapType.Array)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.ArrayMapWrongType,
+                $"map '{spec.Name}' is of type {spec.Type}, not Array; create it with the map type that implements {spec.Type}"));
+        }
+        if (spec.KeySize != sizeof(uint) || spec.ValueSize == 0 || spec.MaxEntries == 0)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidArrayMapSpec,
+                $"array map '{spec.Name}' needs a 4-byte key, a non-empty value and at least one entry (has key {spec.KeySize}, value {spec.ValueSize}, max entries {spec.MaxEntries})"));
+        }
+        var stride = (spec.ValueSize + 7UL) & ~7UL;
+        if (stride * spec.MaxEntries > MaxTotalBytes || spec.ValueSize > int.MaxValue)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidArrayMapSpec,
+                $"array map '{spec.Name}' would need {stride * spec.MaxEntries} bytes, more than the limit of {MaxTotalBytes}; lower max_entries or the value size"));
+        }
+        if (spec.InitialValue is { } initial && initial.Length > spec.ValueSize)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.ArrayMapInitialValueTooLong,
+                $"array map '{spec.Name}' has an initial value of {initial.Length} bytes but a value size of {spec.ValueSize}"));
+        }
+        return spec;
+    }
+}

@@ -1,0 +1,40 @@
+using Bpftime.Diagnostics;
+
+namespace Bpftime.Objects;
+
+/// <summary>
+/// What <see cref="ObjectReader"/> found in an object: its programs (linked, ready for an engine),
+/// its maps (declared maps first, in section order, then global-data regions), license, BTF,
+/// how many relocations of each kind it applied or skipped, and warnings.
+/// </summary>
+public sealed record BpfObjectFile(
+    string? Path,
+    ObjectKind Kind,
+    IReadOnlyList<BpfProgramInfo> Programs,
+    IReadOnlyList<MapSpec> Maps)
+{
+    /// <summary>The contents of the "license" section, or null.</summary>
+    public string? License { get; init; }
+
+    public Btf? Btf { get; init; }
+
+    public IReadOnlyDictionary<RelocationKind, int> RelocationCounts { get; init; } = new Dictionary<RelocationKind, int>();
+
+    public IReadOnlyList<BpfDiagnostic> Warnings { get; init; } = [];
+
+    public BpfProgramInfo? FindProgram(string name) => Programs.FirstOrDefault(p => p.Name == name);
+
+    public int FindMapIndex(string name)
+    {
+        for (var i = 0; i < Maps.Count; i++)
+        {
+            if (Maps[i].Name == name)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public int RelocationCount(RelocationKind kind) => RelocationCounts.TryGetValue(kind, out var count) ? count : 0;
+}
