@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Helpers;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;
 
@@ -278,6 +279,18 @@ public class AotLinkerRunTests
         var error = Assert.Throws<BpfException>(() => module.GetProgram("nope"));
         Assert.Equal(DiagnosticCodes.LinkUnknownProgram, error.Code);
         Assert.Contains("helpers", error.Message);
+    }
+
+    [Fact]
+    public void ReplacingAHelperAfterLinkingLeavesTheLinkedOneInPlace()
+    {
+        var helpers = AotTestObjects.Helpers();
+        using var module = AotLinker.Link(AotTestObjects.Read("helpers.o"), new AotLinkOptions { Helpers = helpers });
+        helpers.Add(new HelperFunction(1, "sub", HelperPrototype.Unchecked, (r1, r2, _, _, _) => r1 - r2));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.Equal(94UL, module.GetProgram("bpf_main").Execute(0, 5));
     }
 
     [Fact]
