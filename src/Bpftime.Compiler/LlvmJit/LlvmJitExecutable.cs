@@ -32,6 +32,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable
         ObjectDisposedException.ThrowIf(_entry == 0, this);
         var result = ((delegate* unmanaged<nint, ulong, ulong>)_entry)(context, contextLength);
         GC.KeepAlive(_keepAlive);
+        ProgramCallback.ThrowIfPendingFault();
         return result;
     }
 
