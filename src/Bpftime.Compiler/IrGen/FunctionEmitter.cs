@@ -28,6 +28,8 @@ internal sealed class FunctionEmitter
     private readonly Dictionary<int, LLVMBasicBlockRef> _blocks = [];
     private LLVMValueRef _stopFlag;
     private LLVMValueRef _frameBase;
+    private LLVMValueRef _frame;
+    private int _frameBytes;
     private bool _terminated;
 
     public FunctionEmitter(ProgramEmitter program, int entry, int end)
@@ -106,6 +108,8 @@ internal sealed class FunctionEmitter
         {
             frame = LLVM.BuildAlloca(_b, LLVM.ArrayType(_t.Int8, (uint)frameBytes), "frame");
             LLVM.SetAlignment(frame, 16);
+            _frame = frame;
+            _frameBytes = frameBytes;
         }
         if (IsEntryFunction && _program.CheckMemory)
         {
@@ -616,6 +620,18 @@ internal sealed class FunctionEmitter
     // Memory.
     private LLVMValueRef Address(int register, short offset, int size, bool write, int pc)
     {
+        if (register == FramePointer && offset >= -_program.StackSize && offset + size <= 0)
+        {
+            // r10 is read-only, so r10 + offset inside the frame is known here: address the frame
+            // allocation directly, which lets LLVM keep stack slots in registers when the frame's
+            // address never escapes, and needs no run-time check.
+            if (!_frame.IsNull)
+            {
+                return LLVM.BuildGEP2(_b, _t.Int8, _frame, [_t.I64(_frameBytes + offset)], "");
+            }
+            var slot = LLVM.BuildAdd(_b, Get(FramePointer), _t.I64(offset), "");
+            return LLVM.BuildIntToPtr(_b, slot, _t.Pointer, "");
+        }
         var address = LLVM.BuildAdd(_b, Get(register), _t.I64(offset), "");
         EmitAccessCheck(address, size, write, pc);
         return LLVM.BuildIntToPtr(_b, address, _t.Pointer, "");
