@@ -164,6 +164,7 @@ internal sealed class FunctionEmitter
             if (IsEntryFunction)
             {
                 LLVM.BuildStore(_b, frameEnd, StateField(RunStateLayout.StackTop));
+                LLVM.BuildStore(_b, LLVM.BuildPtrToInt(_b, frame, _t.Int64, ""), StateField(RunStateLayout.StackBottom));
             }
         }
     }
@@ -734,9 +735,12 @@ internal sealed class FunctionEmitter
                 var valueBase = LLVM.BuildPtrToInt(_b, _generator.DataSymbol(AotMetadata.MapValueSymbol(MapIndex(insn, pc))), _t.Int64, "");
                 value = LLVM.BuildAdd(_b, valueBase, _t.I64((uint)next.Imm), "");
                 break;
+            case LoadImm64Source.CodeAddress:
+                value = LLVM.BuildPtrToInt(_b, _program.CallbackAt(pc + insn.Imm + 1), _t.Int64, "");
+                break;
             default:
                 throw _program.Fail(DiagnosticCodes.IrUnsupportedInstruction,
-                    $"ld_imm64 with src {insn.Src} (variable or code address) is not supported", pc);
+                    $"ld_imm64 with src {insn.Src} (variable address) is not supported; relocate the program so that it refers to maps", pc);
         }
         Set(insn.Dst, value);
     }

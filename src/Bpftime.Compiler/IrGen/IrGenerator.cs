@@ -106,6 +106,19 @@ public sealed class IrGenerator : IDisposable
         return global;
     }
 
+    internal (LLVMTypeRef Type, LLVMValueRef Function) CallbackFault()
+    {
+        var type = LLVM.FunctionType(LLVM.VoidTypeInContext(Context), [Types.Pointer]);
+        var function = LLVM.GetNamedFunction(Module, RunStateLayout.CallbackFaultSymbol);
+        if (function.IsNull)
+        {
+            function = LLVM.AddFunction(Module, RunStateLayout.CallbackFaultSymbol, type);
+            LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
+            LLVM.AddEnumAttribute(Context, function, "nounwind");
+        }
+        return (type, function);
+    }
+
     internal (LLVMTypeRef Type, LLVMValueRef Function) MemoryCheck()
     {
         var type = LLVM.FunctionType(Types.Int32, [Types.Pointer, Types.Int64, Types.Int32]);

@@ -12,6 +12,7 @@ namespace Bpftime.Compiler.IrGen;
 internal sealed class ProgramEmitter
 {
     private readonly Dictionary<int, LLVMValueRef> _functions = [];
+    private readonly Dictionary<int, LLVMValueRef> _callbacks = [];
 
     public ProgramEmitter(IrGenerator generator, string name, string symbol, Instruction[] code, ProgramLayout layout, int stackSize, bool checkMemory)
     {
@@ -67,6 +68,9 @@ internal sealed class ProgramEmitter
 
     public LLVMValueRef FunctionAt(int entry) => _functions[entry];
 
+    /// <summary>The helper-ABI entry (<c>i64(i64 r1..r5)</c>) of the function at <paramref name="entry"/>, for ld_imm64 src 4.</summary>
+    public LLVMValueRef CallbackAt(int entry) => _callbacks[entry];
+
     public IrProgramInfo Emit()
     {
         var module = Generator.Module;
@@ -90,11 +94,25 @@ internal sealed class ProgramEmitter
             LLVM.AddEnumAttribute(Generator.Context, function, "nounwind");
             _functions[entry] = function;
         }
+        foreach (var callback in Layout.Callbacks)
+        {
+            var wrapper = LLVM.AddFunction(module, $"{Symbol}.callback{callback}", Generator.Types.Helper);
+            LLVM.SetLinkage(wrapper, LLVMLinkage.LLVMInternalLinkage);
+            LLVM.AddEnumAttribute(Generator.Context, wrapper, "nounwind");
+            _callbacks[callback] = wrapper;
+        }
         foreach (var entry in Layout.Entries)
         {
             new FunctionEmitter(this, entry, Layout.FunctionEnd[entry]).Emit();
         }
-        return new IrProgramInfo(Name, Symbol, StackSize, Layout.CallDepth, [.. HelpersUsed], [.. MapsUsed], UsesHelperById, Layout.Entries.Count);
+        foreach (var callback in Layout.Callbacks)
+        {
+            new CallbackEmitter(this, callback, _callbacks[callback]).Emit();
+        }
+        return new IrProgramInfo(Name, Symbol, StackSize, Layout.CallDepth, [.. HelpersUsed], [.. MapsUsed], UsesHelperById, Layout.Entries.Count)
+        {
+            CallbackCount = Layout.Callbacks.Count,
+        };
     }
 
     internal BpfException Fail(string code, string message, int pc) =>

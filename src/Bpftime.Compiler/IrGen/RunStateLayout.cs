@@ -30,13 +30,22 @@ internal static class RunStateLayout
     /// <summary>i32: see <see cref="FaultKind"/>.</summary>
     public const int FaultKind = 52;
 
-    public const int Size = 56;
+    /// <summary>Lowest byte of the block holding every frame of the run; the entry writes it.</summary>
+    public const int StackBottom = 56;
+
+    public const int Size = 64;
 
     public const int Running = 0;
 
     public const int Stopped = 1;
 
     public const int Faulted = 2;
+
+    /// <summary>Data symbol whose address is the GCHandle of the executable, so that callback entries can fill the run state's owner.</summary>
+    public const string OwnerSymbol = "_bpf_run_owner";
+
+    /// <summary>Function a callback entry calls when its run faulted: <c>void f(ptr state)</c>; records the fault for the caller.</summary>
+    public const string CallbackFaultSymbol = "_bpf_callback_fault";
 
     /// <summary>Data symbol of the slow-path memory check: <c>i32 f(ptr state, i64 address, i32 sizeAndKind)</c>.</summary>
     public const string MemoryCheckSymbol = "_bpf_memory_check";

@@ -77,10 +77,12 @@ public sealed class LlvmJitEngine : IBpfEngine
             }
 
             var jit = CreateJit(triple, options.TargetCpu, level);
+            CheckedRunOwner? owner = null;
             try
             {
                 var dispatcher = info.UsesHelperById ? new HelperDispatcher(program.Helpers) : null;
-                DefineSymbols(jit, program, info, dispatcher, checkMemory: !program.Verified);
+                owner = program.Verified ? null : new CheckedRunOwner(program);
+                DefineSymbols(jit, program, info, dispatcher, owner);
                 var threadSafeModule = LLVM.OrcCreateNewThreadSafeModule(module, threadSafeContext);
                 moduleOwned = false;
                 var addError = LLVM.TakeError(LLVM.OrcLLJITAddLLVMIRModule(jit, LLVM.OrcLLJITGetMainJITDylib(jit), threadSafeModule));
@@ -96,8 +98,9 @@ public sealed class LlvmJitEngine : IBpfEngine
                     throw Fail($"the JIT could not compile the program: {lookupError}", program);
                 }
                 LastTimings = LastTimings with { CodeGeneration = clock.Elapsed - beforeCodegen };
-                var executable = new LlvmJitExecutable(jit, (nint)address, info, program, !program.Verified, new object?[] { dispatcher, program.Helpers, program.Maps });
+                var executable = new LlvmJitExecutable(jit, (nint)address, info, program, owner, new object?[] { dispatcher, program.Helpers, program.Maps });
                 jit = default;
+                owner = null;
                 return executable;
             }
             finally
@@ -106,6 +109,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 {
                     _ = LLVM.TakeError(LLVM.OrcDisposeLLJIT(jit));
                 }
+                owner?.Dispose();
             }
         }
         finally
@@ -132,12 +136,14 @@ public sealed class LlvmJitEngine : IBpfEngine
         return jit;
     }
 
-    private static void DefineSymbols(LLVMOrcLLJITRef jit, ProgramImage program, IrProgramInfo info, HelperDispatcher? dispatcher, bool checkMemory)
+    private static void DefineSymbols(LLVMOrcLLJITRef jit, ProgramImage program, IrProgramInfo info, HelperDispatcher? dispatcher, CheckedRunOwner? owner)
     {
         var symbols = new List<(string Name, nint Address, bool Callable)>();
-        if (checkMemory)
+        if (owner is not null)
         {
-            symbols.Add((RunStateLayout.MemoryCheckSymbol, MemoryCheck.Entry, true));
+            symbols.Add((RunStateLayout.MemoryCheckSymbol, CheckedRunOwner.MemoryCheckEntry, true));
+            symbols.Add((RunStateLayout.CallbackFaultSymbol, CheckedRunOwner.CallbackFaultEntry, true));
+            symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
         }
         foreach (var id in info.HelperIds)
         {

@@ -19,4 +19,5 @@ internal struct LlvmRunState
     [FieldOffset(RunStateLayout.FaultAddress)] public ulong FaultAddress;
     [FieldOffset(RunStateLayout.FaultSize)] public int FaultSize;
     [FieldOffset(RunStateLayout.FaultKind)] public FaultKind FaultKind;
+    [FieldOffset(RunStateLayout.StackBottom)] public ulong StackBottom;
 }
