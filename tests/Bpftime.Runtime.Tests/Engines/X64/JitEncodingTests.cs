@@ -21,7 +21,7 @@ public sealed class JitEncodingTests
     internal static List<(string Text, int Length)> Decode(Instruction[] program, int index = 0, bool verified = true)
     {
         var image = new ProgramImage("enc", program, Helpers) { Verified = verified };
-        var compiled = X64Compiler.Compile(image, 0x1234_5678);
+        var compiled = X64Compiler.Compile(image, new JitBindings(0x1234_5678, h => h.NativeEntry, _ => 0x5678));
         var start = compiled.InstructionOffsets[index];
         var end = compiled.InstructionOffsets[index + 1];
         var bytes = compiled.Code[start..end];
