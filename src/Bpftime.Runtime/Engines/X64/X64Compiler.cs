@@ -62,6 +62,8 @@ internal sealed class X64Compiler
     private readonly X64Label[] _instructionLabels;
     private readonly bool[] _isSecondSlot;
     private readonly List<FaultStub> _stubs = [];
+    private readonly List<SlowPath> _slowPaths = [];
+    private HelperFunction?[]? _callxHelpers;
     private readonly Dictionary<int, X64Label> _checkRoutines = [];
     private readonly List<HelperFunction> _usedHelpers = [];
     private X64Label _exit;
@@ -133,6 +135,7 @@ internal sealed class X64Compiler
         }
         _asm.Bind(_exit);
         EmitEpilogue();
+        EmitSlowPaths();
         EmitStubs();
         EmitCheckRoutines();
         var callxTable = EmitCallxTable();
@@ -912,7 +915,9 @@ internal sealed class X64Compiler
         }
     }
 
-    private HelperFunction?[] CallxTableIds()
+    private HelperFunction?[] CallxTableIds() => _callxHelpers ??= BuildCallxTable();
+
+    private HelperFunction?[] BuildCallxTable()
     {
         var max = -1;
         foreach (var helper in _image.Helpers)
@@ -1042,13 +1047,43 @@ internal sealed class X64Compiler
         {
             return (host, offset);
         }
+        // Inline: the context, where most checked accesses go. Anything else (stack frames through a
+        // pointer, map values, misaligned atomics, faults) takes the out-of-line path.
         _asm.Lea(Scratch, host, offset);
-        _asm.Call(CheckRoutine(size, write, atomic));
-        _asm.Test(X64Width.Dword, Scratch2, Scratch2);
-        var stub = _asm.CreateLabel();
-        _stubs.Add(new FaultStub(stub, JitFault.None, i));
-        _asm.Jcc(X64Condition.NotEqual, stub);
+        var slow = _asm.CreateLabel();
+        var ok = _asm.CreateLabel();
+        if (atomic)
+        {
+            _asm.Test(X64Width.Dword, Scratch, size - 1);
+            _asm.Jcc(X64Condition.NotEqual, slow);
+        }
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch, State, RunState.ContextStartOffset);
+        _asm.Jcc(X64Condition.Below, slow);
+        _asm.Mov(X64Width.Qword, Scratch2, Scratch);
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch2, size);
+        _asm.Jcc(X64Condition.Below, slow); // carry: the end wrapped around
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextEndOffset);
+        _asm.Jcc(X64Condition.Above, slow);
+        _asm.Bind(ok);
+        _slowPaths.Add(new SlowPath(slow, ok, CheckRoutine(size, write, atomic), i));
         return (Scratch, 0);
+    }
+
+    private readonly record struct SlowPath(X64Label Entry, X64Label Resume, X64Label Routine, int Index);
+
+    /// <summary>The out-of-line half of each checked access: the full check, then back or to a fault.</summary>
+    private void EmitSlowPaths()
+    {
+        foreach (var path in _slowPaths)
+        {
+            _asm.Bind(path.Entry);
+            _asm.Call(path.Routine);
+            _asm.Test(X64Width.Dword, Scratch2, Scratch2);
+            var stub = _asm.CreateLabel();
+            _stubs.Add(new FaultStub(stub, JitFault.None, path.Index));
+            _asm.Jcc(X64Condition.NotEqual, stub);
+            _asm.Jmp(path.Resume);
+        }
     }
 
     private X64Label CheckRoutine(int size, bool write, bool atomic)
