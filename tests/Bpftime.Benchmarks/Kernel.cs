@@ -30,7 +30,16 @@ internal sealed record Kernel(string Name, string Description, Instruction[] Cod
                 memory[^1] = 0;
                 return memory;
             }),
-            new("switch", "64-way switch over 1 MiB of bytes", Load("switch"), () => RandomBytes(1 << 20, 5)),
+            new("switch", "64-way switch over 1 MiB of bytes taking every case in turn", Load("switch"), () =>
+            {
+                var memory = new byte[1 << 20];
+                for (var i = 0; i < memory.Length; i++)
+                {
+                    memory[i] = (byte)(i % 64);
+                }
+                return memory;
+            }),
+            new("switch-random", "64-way switch over 1 MiB of random bytes (bound by branch mispredictions)", Load("switch"), () => RandomBytes(1 << 20, 5)),
         ];
     }
 
