@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using Bpftime.Hosting;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace Bpftime.Build.Tasks;
+
+/// <summary>
+/// Decides, for every <c>BpfProgram</c> item, its stable name, the files the tool will write and the
+/// logical names they are embedded under, and records all settings that affect the output in a file
+/// that changes only when a setting does (so that file can be an incremental-build input).
+/// Runs on every build; it is cheap and loads nothing but MSBuild.
+/// </summary>
+public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
+{
+    [Required]
+    public ITaskItem[] Programs { get; set; } = [];
+
+    [Required]
+    public string ProjectDirectory { get; set; } = "";
+
+    /// <summary>Folder for the tool's outputs (under the intermediate output path).</summary>
+    [Required]
+    public string OutputDirectory { get; set; } = "";
+
+    /// <summary>The project's RuntimeIdentifier; empty means the machine that builds.</summary>
+    public string? RuntimeIdentifier { get; set; }
+
+    public string? OptimizationLevel { get; set; }
+
+    public string? TargetCpu { get; set; }
+
+    public string? HelperSet { get; set; }
+
+    /// <summary>Where to record the settings; rewritten only when they change.</summary>
+    [Required]
+    public string SettingsFile { get; set; } = "";
+
+    /// <summary>Extra lines that count as settings (the tool's identity, for instance).</summary>
+    public string[] ExtraSettings { get; set; } = [];
+
+    [Output]
+    public ITaskItem[] ResolvedPrograms { get; private set; } = [];
+
+    public override bool Execute()
+    {
+        var hasTarget = TargetPlatform.TryResolve(RuntimeIdentifier, out var rid, out var triple);
+        if (!hasTarget && Programs.Length > 0)
+        {
+            Log.LogWarning(null, "BPF4107", null, null, 0, 0, 0, 0,
+                $"No ahead-of-time target for runtime identifier '{RuntimeIdentifier}' (linux-x64 and linux-arm64 have one); the eBPF objects are embedded as bytecode and run on the jit or interpreter.");
+        }
+
+        var settings = new StringBuilder();
+        settings.AppendLine("bpftime-settings 1");
+        foreach (var line in ExtraSettings)
+        {
+            settings.AppendLine(line);
+        }
+
+        var resolved = new List<ITaskItem>();
+        var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var program in Programs)
+        {
+            var fullPath = Path.GetFullPath(Path.Combine(ProjectDirectory, program.ItemSpec));
+            var relative = RelativePath(ProjectDirectory, fullPath);
+            var link = program.GetMetadata("Link");
+            var name = program.GetMetadata("LogicalName");
+            if (string.IsNullOrEmpty(name))
+            {
+                name = ProgramNaming.NameFor(string.IsNullOrEmpty(link) ? relative : link);
+            }
+            if (names.TryGetValue(name, out var other))
+            {
+                // Two objects that flatten to the same name: keep both, told apart by their path.
+                Log.LogMessage(MessageImportance.Low, $"'{relative}' and '{other}' share the name '{name}'; adding a path hash.");
+                name = name + "." + ProgramNaming.ShortHash(relative);
+            }
+            names[name] = relative;
+
+            if (!TryParseOptimizationLevel(Metadata(program, "OptimizationLevel", OptimizationLevel, "O3"), out var level))
+            {
+                Log.LogError(null, "BPF4106", null, program.ItemSpec, 0, 0, 0, 0,
+                    $"OptimizationLevel '{program.GetMetadata("OptimizationLevel")}' is not one of O0, O1, O2, O3.");
+                continue;
+            }
+            var engine = Metadata(program, "Engine", null, "aot").ToLowerInvariant();
+            if (engine is not ("aot" or "jit" or "interpreter" or "auto"))
+            {
+                Log.LogError(null, "BPF4106", null, program.ItemSpec, 0, 0, 0, 0,
+                    $"Engine '{engine}' is not one of aot, jit, interpreter, auto.");
+                continue;
+            }
+            var native = hasTarget && engine is "aot" or "auto";
+
+            var item = new TaskItem(fullPath);
+            item.SetMetadata("BpfName", name);
+            item.SetMetadata("ClassName", ProgramNaming.ClassNameFor(name));
+            item.SetMetadata("RelativePath", relative);
+            item.SetMetadata("OptimizationLevel", level.ToString(CultureInfo.InvariantCulture));
+            item.SetMetadata("Engine", engine);
+            item.SetMetadata("Verify", IsTrue(Metadata(program, "Verify", null, "true")) ? "true" : "false");
+            item.SetMetadata("Programs", program.GetMetadata("Programs"));
+            item.SetMetadata("TargetCpu", Metadata(program, "TargetCpu", TargetCpu, "generic"));
+            item.SetMetadata("HelperSet", Metadata(program, "HelperSet", HelperSet, "default"));
+            item.SetMetadata("RuntimeIdentifier", native ? rid : "");
+            item.SetMetadata("Triple", native ? triple : "");
+            item.SetMetadata("BytecodeCopy", Path.Combine(OutputDirectory, name + EmbeddedResourceNames.BytecodeSuffix));
+            item.SetMetadata("BytecodeLogicalName", EmbeddedResourceNames.Bytecode(name));
+            item.SetMetadata("NativeObject", native ? Path.Combine(OutputDirectory, name + "." + rid + ".o") : "");
+            item.SetMetadata("NativeLogicalName", native ? EmbeddedResourceNames.Native(name, rid) : "");
+            item.SetMetadata("Accessor", Path.Combine(OutputDirectory, name + ".g.cs"));
+            // The one output that always exists; incremental builds compare against it.
+            item.SetMetadata("Stamp", Path.Combine(OutputDirectory, name + ".g.cs"));
+            resolved.Add(item);
+
+            settings.Append(fullPath);
+            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple" })
+            {
+                settings.Append('|').Append(item.GetMetadata(key));
+            }
+            settings.AppendLine();
+        }
+
+        ResolvedPrograms = resolved.ToArray();
+        WriteIfChanged(SettingsFile, settings.ToString());
+        return !Log.HasLoggedErrors;
+    }
+
+    private static string Metadata(ITaskItem item, string name, string? projectDefault, string fallback)
+    {
+        var value = item.GetMetadata(name);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            value = projectDefault;
+        }
+        return string.IsNullOrWhiteSpace(value) ? fallback : value!.Trim();
+    }
+
+    internal static bool TryParseOptimizationLevel(string text, out int level)
+    {
+        var digits = text.TrimStart('-').TrimStart('O', 'o');
+        return int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out level) && level is >= 0 and <= 3;
+    }
+
+    private static bool IsTrue(string value) =>
+        !string.Equals(value, "false", StringComparison.OrdinalIgnoreCase) && value != "0";
+
+    private static string RelativePath(string baseDirectory, string fullPath)
+    {
+        var root = Path.GetFullPath(baseDirectory).TrimEnd('/', '\\') + Path.DirectorySeparatorChar;
+        if (fullPath.StartsWith(root, StringComparison.Ordinal))
+        {
+            return fullPath.Substring(root.Length);
+        }
+        // Outside the project: count the steps up so the name still says where it came from.
+        var baseParts = root.TrimEnd(Path.DirectorySeparatorChar).Split(Path.DirectorySeparatorChar);
+        var parts = fullPath.Split(Path.DirectorySeparatorChar);
+        var common = 0;
+        while (common < baseParts.Length && common < parts.Length && baseParts[common] == parts[common])
+        {
+            common++;
+        }
+        if (common == 0)
+        {
+            return fullPath;
+        }
+        var steps = Enumerable.Repeat("..", baseParts.Length - common).Concat(parts.Skip(common));
+        return string.Join("/", steps);
+    }
+
+    private static void WriteIfChanged(string path, string contents)
+    {
+        if (File.Exists(path) && File.ReadAllText(path) == contents)
+        {
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, contents);
+    }
+}

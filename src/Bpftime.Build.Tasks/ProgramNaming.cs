@@ -1,0 +1,78 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Bpftime.Build.Tasks;
+
+/// <summary>
+/// Turns an object's path into the stable name it is embedded and loaded under, and into the C#
+/// class name of its accessor. Names come from the path relative to the project, so two
+/// <c>filter.bpf.o</c> in different folders get different names (<c>filter</c>, <c>net.filter</c>).
+/// </summary>
+internal static class ProgramNaming
+{
+    /// <summary>
+    /// The name for an object at <paramref name="relativePath"/> (relative to the project; may start
+    /// with ".." when the object lives outside it, then the file name and a short path hash are used).
+    /// </summary>
+    public static string NameFor(string relativePath)
+    {
+        var path = relativePath.Replace('\\', '/');
+        var outside = path.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(path);
+        var stem = outside ? Path.GetFileName(path) : path;
+        stem = StripObjectSuffix(stem).Replace('/', '.').Trim('.');
+        if (stem.Length == 0)
+        {
+            stem = "object";
+        }
+        return outside ? stem + "." + ShortHash(path) : stem;
+    }
+
+    public static string StripObjectSuffix(string fileName)
+    {
+        foreach (var suffix in new[] { ".bpf.o", ".o" })
+        {
+            if (fileName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && fileName.Length > suffix.Length)
+            {
+                return fileName.Substring(0, fileName.Length - suffix.Length);
+            }
+        }
+        return fileName;
+    }
+
+    /// <summary>A C# identifier in PascalCase: <c>net.filter</c> -> <c>NetFilter</c>, <c>my-probe</c> -> <c>MyProbe</c>.</summary>
+    public static string ClassNameFor(string name)
+    {
+        var text = new StringBuilder();
+        var upperNext = true;
+        foreach (var c in name)
+        {
+            if (char.IsLetterOrDigit(c) || c == '_')
+            {
+                text.Append(upperNext ? char.ToUpperInvariant(c) : c);
+                upperNext = false;
+            }
+            else
+            {
+                upperNext = true;
+            }
+        }
+        if (text.Length == 0 || char.IsDigit(text[0]))
+        {
+            text.Insert(0, '_');
+        }
+        return text.ToString();
+    }
+
+    /// <summary>Eight hex digits of SHA-256, stable across runs and machines.</summary>
+    public static string ShortHash(string text)
+    {
+        using var sha = SHA256.Create();
+        var hash = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
+        var hex = new StringBuilder();
+        for (var i = 0; i < 4; i++)
+        {
+            hex.Append(hash[i].ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return hex.ToString();
+    }
+}

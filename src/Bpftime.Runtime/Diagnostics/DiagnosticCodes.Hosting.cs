@@ -1,0 +1,44 @@
+namespace Bpftime.Diagnostics;
+
+/// <summary>Hosting, configuration and the build (BPF4101-4199; BPF4100 is executable memory).</summary>
+public static partial class DiagnosticCodes
+{
+    /// <summary>An object declares a map of a type the runtime cannot create yet.</summary>
+    public const string UnsupportedMapType = "BPF4101";
+
+    /// <summary>No embedded eBPF object of the requested name in the assembly.</summary>
+    public const string EmbeddedObjectNotFound = "BPF4102";
+
+    /// <summary>An engine name that no registered engine answers to.</summary>
+    public const string UnknownEngine = "BPF4103";
+
+    /// <summary>The chosen engine cannot run here, or the native object cannot be used and the policy forbids a fallback.</summary>
+    public const string EngineUnavailable = "BPF4104";
+
+    /// <summary>A program or map name the loaded object does not have.</summary>
+    public const string NameNotFound = "BPF4105";
+
+    /// <summary>The build manifest or a build setting is invalid.</summary>
+    public const string InvalidBuildSetting = "BPF4106";
+
+    /// <summary>No ahead-of-time target for the runtime identifier (a warning: bytecode only).</summary>
+    public const string NoAotTarget = "BPF4107";
+
+    /// <summary>An object, stream or output file could not be read or written.</summary>
+    public const string HostingIoFailure = "BPF4108";
+
+    /// <summary>BpfSource items need clang, which was not found (reported by the SDK's targets).</summary>
+    public const string ClangNotFound = "BPF4109";
+
+    /// <summary>The native object could not be used; the bytecode runs instead (information).</summary>
+    public const string NativeObjectFallback = "BPF4110";
+
+    /// <summary>The bpftime tool could not be found or ended without a diagnostic (reported by the SDK's task).</summary>
+    public const string BuildToolFailed = "BPF4111";
+
+    /// <summary>An object has no program to run.</summary>
+    public const string ObjectHasNoPrograms = "BPF4112";
+
+    /// <summary>A loaded object or program was used after it was disposed.</summary>
+    public const string UsedAfterDispose = "BPF4113";
+}

@@ -1,0 +1,269 @@
+using System.Reflection;
+using Bpftime.Diagnostics;
+using Bpftime.Engines;
+using Bpftime.Helpers;
+using Bpftime.Maps;
+using Bpftime.Objects;
+
+namespace Bpftime.Hosting;
+
+/// <summary>
+/// A loaded eBPF object: its maps created, its programs ready to run on one engine. Load bytecode
+/// with <see cref="Load(string, BpfLoadOptions?)"/>, or the object the build embedded with
+/// <see cref="LoadEmbedded"/>, which prefers the native code compiled ahead of time and links it
+/// in memory (no compiler is ever loaded). Disposing frees the programs, native code and maps.
+/// </summary>
+public sealed class BpfObject : IDisposable
+{
+    private readonly List<BpfMap> _maps;
+    private readonly List<IDisposable> _owned = [];
+    private BpfNamedCollection<BpfProgram> _programs = new([], "program", null);
+
+    private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers)
+    {
+        Name = name;
+        Origin = origin;
+        File = file;
+        _maps = maps;
+        Helpers = helpers;
+        Maps = new BpfNamedCollection<BpfMap>(maps.Select(m => KeyValuePair.Create(m.Name, m)), "map", origin);
+    }
+
+    /// <summary>The object's name (file name without .bpf.o, or the embedded name).</summary>
+    public string Name { get; }
+
+    /// <summary>The path or resource it came from, for messages.</summary>
+    public string? Origin { get; }
+
+    /// <summary>What the object reader found: programs, map layouts, BTF, line info.</summary>
+    public BpfObjectFile File { get; }
+
+    public BpfNamedCollection<BpfProgram> Programs => _programs;
+
+    /// <summary>The object's maps by name; global data appears as .data, .rodata and .bss.</summary>
+    public BpfNamedCollection<BpfMap> Maps { get; }
+
+    public HelperTable Helpers { get; }
+
+    /// <summary>The engine that runs the programs (the same for all of them).</summary>
+    public string EngineName { get; private set; } = "";
+
+    /// <summary>True when the programs run the native code compiled at build time.</summary>
+    public bool IsNativeCode { get; private set; }
+
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>Loads an eBPF object (ELF or raw bytecode) from a file.</summary>
+    public static BpfObject Load(string path, BpfLoadOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        byte[] bytes;
+        try
+        {
+            bytes = System.IO.File.ReadAllBytes(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.HostingIoFailure, $"cannot read the eBPF object: {error.Message}", File: path), error);
+        }
+        return LoadBytecode(NameFromPath(path), path, bytes, options ?? BpfLoadOptions.Default);
+    }
+
+    /// <summary>Loads an eBPF object from a stream (read to its end; not closed).</summary>
+    public static BpfObject Load(Stream stream, BpfLoadOptions? options = null, string name = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var copy = new MemoryStream();
+        try
+        {
+            stream.CopyTo(copy);
+        }
+        catch (IOException error)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.HostingIoFailure, $"cannot read the eBPF object from the stream: {error.Message}"), error);
+        }
+        return LoadBytecode(name, null, copy.ToArray(), options ?? BpfLoadOptions.Default);
+    }
+
+    /// <summary>Loads an eBPF object from its bytes.</summary>
+    public static BpfObject Load(byte[] bytes, BpfLoadOptions? options = null, string name = "bytes")
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        return LoadBytecode(name, null, bytes, options ?? BpfLoadOptions.Default);
+    }
+
+    /// <summary>
+    /// Loads the object the build embedded under <paramref name="name"/> (a <c>&lt;BpfProgram&gt;</c>
+    /// item's name, such as "filter" for filter.bpf.o) from <paramref name="assembly"/>, or from the
+    /// entry assembly. The native code for this machine is linked when present and the policy allows
+    /// (<see cref="BpfLoadOptions.Engine"/>, $BPFTIME_ENGINE); otherwise the embedded bytecode runs
+    /// on the jit or the interpreter, and a log line says why.
+    /// </summary>
+    public static BpfObject LoadEmbedded(string name, Assembly? assembly = null, BpfLoadOptions? options = null)
+    {
+        options ??= BpfLoadOptions.Default;
+        var embedded = EmbeddedObject.Find(name, assembly);
+        var log = new LoadLog(options);
+        var requested = EngineSelection.Requested(options, log);
+        var loaded = Create(embedded.Name, embedded.BytecodeResource, embedded.Bytecode, options);
+        try
+        {
+            if (requested is BpfLoadOptions.AutoEngine or BpfLoadOptions.AotEngine)
+            {
+                var why = embedded.Native is null
+                    ? $"no native object for {HostPlatform.NativeRuntimeIdentifier ?? "this platform"} was embedded"
+                    : null;
+                if (embedded.Native is not null)
+                {
+                    try
+                    {
+                        loaded.LinkNative(embedded.Native, embedded.NativeResource!);
+                        log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({loaded.Programs.Count} program(s))");
+                        return loaded;
+                    }
+                    catch (BpfException error)
+                    {
+                        why = $"the native object {embedded.NativeResource} cannot be used: {error.Diagnostic.Code}: {error.Message}";
+                        if (requested == BpfLoadOptions.AotEngine)
+                        {
+                            throw;
+                        }
+                    }
+                }
+                if (requested == BpfLoadOptions.AotEngine)
+                {
+                    throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
+                        $"engine 'aot' was asked for, but {why}; build for this runtime identifier, or choose auto, jit or interpreter", embedded.BytecodeResource);
+                }
+                log.Write($"bpftime: {embedded.Name}: {why}; running the embedded bytecode instead ({DiagnosticCodes.NativeObjectFallback})");
+            }
+            loaded.LoadOnEngine(requested, options, log);
+            return loaded;
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    private static BpfObject LoadBytecode(string name, string? path, byte[] bytes, BpfLoadOptions options)
+    {
+        var log = new LoadLog(options);
+        var requested = EngineSelection.Requested(options, log);
+        // Bytecode runs on an 'aot' engine only when the host registered one that compiles in memory (the tool does).
+        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase)
+            && (options.Engines ?? BpfEngines.Default).Find(BpfLoadOptions.AotEngine) is null)
+        {
+            throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
+                "engine 'aot' runs only native code compiled at build time; use BpfObject.LoadEmbedded, or choose auto, jit or interpreter for bytecode", path ?? name);
+        }
+        var loaded = Create(name, path, bytes, options);
+        try
+        {
+            loaded.LoadOnEngine(requested, options, log);
+            return loaded;
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    private static BpfObject Create(string name, string? origin, byte[] bytes, BpfLoadOptions options)
+    {
+        var file = ObjectReader.Read(bytes, origin);
+        if (file.Programs.Count == 0)
+        {
+            throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
+        }
+        var maps = MapFactory.CreateAll(file.Maps, origin);
+        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default());
+    }
+
+    /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>
+    private void LoadOnEngine(string requested, BpfLoadOptions options, LoadLog log)
+    {
+        var registry = options.Engines ?? BpfEngines.Default;
+        var candidates = EngineSelection.BytecodeCandidates(requested, registry, Origin);
+        var engineOptions = EngineOptions.Default with { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        BpfException? last = null;
+        foreach (var engine in candidates)
+        {
+            var executables = new List<IBpfExecutable>();
+            try
+            {
+                foreach (var program in File.Programs)
+                {
+                    var image = new ProgramImage(program.Name, program.ToArray(), Helpers) { Maps = _maps, Origin = Origin };
+                    executables.Add(engine.Load(image, engineOptions));
+                }
+            }
+            catch (BpfException error) when (candidates.Count > 1)
+            {
+                foreach (var executable in executables)
+                {
+                    executable.Dispose();
+                }
+                last = error;
+                log.Write($"bpftime: {Name}: engine '{engine.Name}' refused the object ({error.Diagnostic.Code}: {error.Message}); trying the next");
+                continue;
+            }
+            _owned.AddRange(executables);
+            SetPrograms(executables, engine.Name, native: false);
+            log.Write($"bpftime: {Name}: bytecode on '{engine.Name}' ({executables.Count} program(s))");
+            return;
+        }
+        throw last ?? BpfException.Create(DiagnosticCodes.EngineUnavailable, "no engine could load the object", Origin);
+    }
+
+    private void LinkNative(byte[] native, string resource)
+    {
+        var executables = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
+        SetPrograms(executables, BpfLoadOptions.AotEngine, native: true);
+    }
+
+    private void SetPrograms(IReadOnlyList<IBpfExecutable> executables, string engineName, bool native)
+    {
+        _programs = new BpfNamedCollection<BpfProgram>(
+            File.Programs.Select((p, i) => KeyValuePair.Create(p.Name, new BpfProgram(this, p.Name, p.Section, executables[i]))),
+            "program", Origin);
+        EngineName = engineName;
+        IsNativeCode = native;
+    }
+
+    private static string NameFromPath(string path)
+    {
+        var fileName = Path.GetFileName(path);
+        foreach (var suffix in new[] { ".bpf.o", ".o" })
+        {
+            if (fileName.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && fileName.Length > suffix.Length)
+            {
+                return fileName[..^suffix.Length];
+            }
+        }
+        return fileName;
+    }
+
+    public void Dispose()
+    {
+        if (IsDisposed)
+        {
+            return;
+        }
+        IsDisposed = true;
+        // Code first (it refers to the maps), then the maps.
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+        _owned.Clear();
+        foreach (var map in _maps)
+        {
+            map.Dispose();
+        }
+    }
+
+    public override string ToString() => $"{Name}: {Programs.Count} program(s) on {EngineName}, {Maps.Count} map(s)";
+}

@@ -1,0 +1,47 @@
+using System.Reflection;
+using Bpftime.Diagnostics;
+
+namespace Bpftime.Hosting;
+
+/// <summary>
+/// An eBPF object the build embedded in an assembly: its bytecode, and the native code for this
+/// machine when the build produced it. Found by logical name through
+/// <see cref="Assembly.GetManifestResourceNames"/> on that one assembly; no type is inspected.
+/// </summary>
+internal sealed record EmbeddedObject(string Name, string BytecodeResource, byte[] Bytecode, string? NativeResource, byte[]? Native)
+{
+    public static EmbeddedObject Find(string name, Assembly? assembly)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        assembly ??= Assembly.GetEntryAssembly() ?? throw BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
+            $"there is no entry assembly to look for the embedded eBPF object '{name}' in; pass the assembly that embeds it");
+        var resources = assembly.GetManifestResourceNames();
+
+        var bytecodeResource = Match(resources, EmbeddedResourceNames.Bytecode(name));
+        if (bytecodeResource is null)
+        {
+            var embedded = resources.Select(EmbeddedResourceNames.NameOfBytecode).OfType<string>().ToList();
+            throw BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
+                $"assembly '{assembly.GetName().Name}' embeds no eBPF object named '{name}' " +
+                $"({(embedded.Count == 0 ? "it embeds none; list the object as a <BpfProgram> item" : "it embeds: " + string.Join(", ", embedded))})");
+        }
+        // The native object must come from the same build as the bytecode: take the exact-cased name's sibling.
+        var canonicalName = EmbeddedResourceNames.NameOfBytecode(bytecodeResource)!;
+        var rid = HostPlatform.NativeRuntimeIdentifier;
+        var nativeResource = rid is null ? null : Match(resources, EmbeddedResourceNames.Native(canonicalName, rid));
+        return new EmbeddedObject(canonicalName, bytecodeResource, Read(assembly, bytecodeResource),
+            nativeResource, nativeResource is null ? null : Read(assembly, nativeResource));
+    }
+
+    private static string? Match(string[] resources, string wanted) =>
+        resources.FirstOrDefault(r => r == wanted) ?? resources.FirstOrDefault(r => string.Equals(r, wanted, StringComparison.OrdinalIgnoreCase));
+
+    private static byte[] Read(Assembly assembly, string resource)
+    {
+        using var stream = assembly.GetManifestResourceStream(resource) ?? throw BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
+            $"the resource '{resource}' is listed but cannot be opened");
+        using var copy = new MemoryStream(stream.CanSeek ? (int)stream.Length : 0);
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}

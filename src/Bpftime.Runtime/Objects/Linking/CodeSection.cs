@@ -1,0 +1,40 @@
+using Bpftime.Isa;
+using Bpftime.Objects.Elf;
+
+namespace Bpftime.Objects.Linking;
+
+/// <summary>An executable section decoded into slots, with its functions and its code relocations by slot.</summary>
+internal sealed class CodeSection
+{
+    public CodeSection(ElfSection section, Instruction[] code)
+    {
+        Section = section;
+        Code = code;
+    }
+
+    public ElfSection Section { get; }
+
+    public string Name => Section.Name;
+
+    public Instruction[] Code { get; }
+
+    public Dictionary<int, ElfRelocation> Relocations { get; } = [];
+
+    /// <summary>Functions sorted by start slot; a section without function symbols is one function.</summary>
+    public List<CodeFunction> Functions { get; } = [];
+
+    public CodeFunction? FunctionContaining(int slot)
+    {
+        foreach (var function in Functions)
+        {
+            if (slot >= function.Start && slot < function.Start + function.Length)
+            {
+                return function;
+            }
+        }
+        return null;
+    }
+}
+
+/// <summary>A function of a code section: a program, or a subprogram that programs call.</summary>
+internal sealed record CodeFunction(CodeSection Section, string Name, int Start, int Length, bool IsGlobal);

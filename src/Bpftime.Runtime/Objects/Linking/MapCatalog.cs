@@ -1,0 +1,271 @@
+using System.Buffers.Binary;
+using Bpftime.Diagnostics;
+using Bpftime.Objects.Elf;
+
+namespace Bpftime.Objects.Linking;
+
+/// <summary>
+/// The maps of an ELF object in the order programs index them: BTF-defined maps of `.maps`, then
+/// legacy `maps` entries (each by symbol offset), then one global-data region per .data, .rodata
+/// and .bss section (and their dotted variants), in section order. A global-data region is named
+/// after its section (".rodata", ".data", ".bss", ".rodata.str1.1").
+/// </summary>
+internal sealed class MapCatalog
+{
+    public const string BtfMapsSection = ".maps";
+    public const string LegacyMapsSection = "maps";
+    private const int GlobalDataLimit = 16 << 20;
+    private const uint ReadOnlyProgramFlag = 0x80; // BPF_F_RDONLY_PROG
+
+    private readonly List<MapSpec> _maps = [];
+    private readonly Dictionary<(int Section, ulong Offset), int> _declared = [];
+    private readonly Dictionary<int, int> _globalData = [];
+
+    public IReadOnlyList<MapSpec> Maps => _maps;
+
+    public bool IsMapSection(ElfSection section) => section.Name is BtfMapsSection or LegacyMapsSection;
+
+    public bool TryGetDeclared(int section, ulong offset, out int index) => _declared.TryGetValue((section, offset), out index);
+
+    public bool TryGetGlobalData(int section, out int index) => _globalData.TryGetValue(section, out index);
+
+    public static bool IsGlobalDataSection(ElfSection section)
+    {
+        if (section.Type is not (ElfSection.TypeProgBits or ElfSection.TypeNoBits) || (section.Flags & ElfSection.FlagAlloc) == 0
+            || (section.Flags & ElfSection.FlagExecute) != 0)
+        {
+            return false;
+        }
+        return HasPrefix(section.Name, ".data") || HasPrefix(section.Name, ".rodata") || HasPrefix(section.Name, ".bss");
+    }
+
+    private static bool HasPrefix(string name, string prefix) =>
+        name == prefix || (name.StartsWith(prefix, StringComparison.Ordinal) && name.Length > prefix.Length && name[prefix.Length] == '.');
+
+    public static MapCatalog Build(ElfImage elf, Btf? btf, string? file)
+    {
+        var catalog = new MapCatalog();
+        var btfMaps = elf.FindSection(BtfMapsSection);
+        if (btfMaps is not null)
+        {
+            catalog.ReadBtfMaps(elf, btfMaps, btf, file);
+        }
+        var legacy = elf.FindSection(LegacyMapsSection);
+        if (legacy is not null)
+        {
+            catalog.ReadLegacyMaps(elf, legacy, file);
+        }
+        foreach (var section in elf.Sections)
+        {
+            if (IsGlobalDataSection(section) && section.Size > 0)
+            {
+                catalog.AddGlobalData(elf, section, btf, file);
+            }
+        }
+        return catalog;
+    }
+
+    private static List<ElfSymbol> MapSymbols(ElfImage elf, ElfSection section) =>
+        elf.Symbols
+            .Where(s => s.SectionIndex == section.Index && !s.IsSection && s.Name.Length > 0 && s.Type is ElfSymbol.TypeObject or ElfSymbol.TypeNoType)
+            .GroupBy(s => s.Value)
+            .Select(g => g.First())
+            .OrderBy(s => s.Value)
+            .ToList();
+
+    private void ReadBtfMaps(ElfImage elf, ElfSection section, Btf? btf, string? file)
+    {
+        var symbols = MapSymbols(elf, section);
+        if (symbols.Count == 0)
+        {
+            return;
+        }
+        if (btf is null)
+        {
+            throw BpfException.Create(DiagnosticCodes.MapsSectionWithoutBtf,
+                "the object declares maps in .maps but has no .BTF to describe them; compile with -g", file);
+        }
+        var dataSection = btf.FindByName(BtfMapsSection, BtfKind.DataSection);
+        foreach (var symbol in symbols)
+        {
+            BtfType? variable = null;
+            if (dataSection is not null)
+            {
+                foreach (var entry in dataSection.Variables)
+                {
+                    var candidate = btf.GetType(entry.TypeId);
+                    if (candidate.Kind == BtfKind.Variable && candidate.Name == symbol.Name)
+                    {
+                        variable = candidate;
+                        break;
+                    }
+                }
+            }
+            variable ??= btf.FindByName(symbol.Name, BtfKind.Variable);
+            if (variable is null)
+            {
+                throw BpfException.Create(DiagnosticCodes.MapDefinitionInvalid,
+                    $"map '{symbol.Name}' in .maps has no BTF variable describing it", file);
+            }
+            var spec = DecodeBtfMap(btf, symbol.Name, variable.TypeId, file, allowInner: true) with { Section = BtfMapsSection };
+            _declared[(section.Index, symbol.Value)] = _maps.Count;
+            _maps.Add(spec);
+        }
+    }
+
+    /// <summary>Decodes a libbpf map definition struct: __uint fields are pointers to arrays whose length is the value.</summary>
+    private static MapSpec DecodeBtfMap(Btf btf, string name, uint typeId, string? file, bool allowInner)
+    {
+        BpfException Bad(string message) =>
+            BpfException.Create(DiagnosticCodes.MapDefinitionInvalid, $"map '{name}': {message}", file);
+
+        var definition = btf.SkipModifiers(typeId);
+        if (definition.Kind != BtfKind.Struct)
+        {
+            throw Bad($"its BTF type is a {definition.Kind}, not a struct of __uint/__type fields");
+        }
+        uint type = 0, keySize = 0, valueSize = 0, maxEntries = 0, flags = 0, pinning = 0, keyType = 0, valueType = 0;
+        MapSpec? inner = null;
+        foreach (var member in definition.Members)
+        {
+            switch (member.Name)
+            {
+                case "type":
+                    type = UintField(btf, member, Bad);
+                    break;
+                case "max_entries":
+                    maxEntries = UintField(btf, member, Bad);
+                    break;
+                case "map_flags":
+                    flags = UintField(btf, member, Bad);
+                    break;
+                case "key_size":
+                    keySize = UintField(btf, member, Bad);
+                    break;
+                case "value_size":
+                    valueSize = UintField(btf, member, Bad);
+                    break;
+                case "pinning":
+                    pinning = UintField(btf, member, Bad);
+                    break;
+                case "key":
+                    keyType = PointeeType(btf, member, Bad);
+                    keySize = btf.ResolveSize(keyType);
+                    break;
+                case "value":
+                    valueType = PointeeType(btf, member, Bad);
+                    valueSize = btf.ResolveSize(valueType);
+                    break;
+                case "values":
+                    // __array(values, struct inner_def): an array of pointers to the inner definition.
+                    var array = btf.SkipModifiers(member.TypeId);
+                    if (array.Kind != BtfKind.Array)
+                    {
+                        throw Bad("'values' is not an array");
+                    }
+                    var pointer = btf.SkipModifiers(array.Array!.ElementTypeId);
+                    if (pointer.Kind != BtfKind.Pointer)
+                    {
+                        throw Bad("'values' is not an array of pointers");
+                    }
+                    var target = btf.SkipModifiers(pointer.TypeId);
+                    if (target.Kind == BtfKind.Struct && allowInner)
+                    {
+                        inner = DecodeBtfMap(btf, name + ".inner", target.Id, file, allowInner: false);
+                        valueSize = 4;
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        return new MapSpec(name, (MapType)type, keySize, valueSize, maxEntries, flags)
+        {
+            KeyTypeId = keyType,
+            ValueTypeId = valueType,
+            Pinning = pinning,
+            InnerMap = inner,
+            IsReadOnlyForPrograms = (flags & ReadOnlyProgramFlag) != 0,
+        };
+    }
+
+    private static uint UintField(Btf btf, BtfMember member, Func<string, BpfException> bad)
+    {
+        var pointer = btf.SkipModifiers(member.TypeId);
+        if (pointer.Kind != BtfKind.Pointer)
+        {
+            throw bad($"field '{member.Name}' is not declared with __uint (a pointer to an array)");
+        }
+        var array = btf.SkipModifiers(pointer.TypeId);
+        if (array.Kind != BtfKind.Array)
+        {
+            throw bad($"field '{member.Name}' is not declared with __uint (a pointer to an array)");
+        }
+        return array.Array!.Count;
+    }
+
+    private static uint PointeeType(Btf btf, BtfMember member, Func<string, BpfException> bad)
+    {
+        var pointer = btf.SkipModifiers(member.TypeId);
+        if (pointer.Kind != BtfKind.Pointer)
+        {
+            throw bad($"field '{member.Name}' is not declared with __type (a pointer to the type)");
+        }
+        return pointer.TypeId;
+    }
+
+    private void ReadLegacyMaps(ElfImage elf, ElfSection section, string? file)
+    {
+        var symbols = MapSymbols(elf, section);
+        var contents = elf.Contents(section);
+        for (var i = 0; i < symbols.Count; i++)
+        {
+            var symbol = symbols[i];
+            // struct bpf_map_def: type, key_size, value_size, max_entries, map_flags (4 bytes each); later fields vary and are ignored.
+            var size = symbol.Size != 0
+                ? symbol.Size
+                : (i + 1 < symbols.Count ? symbols[i + 1].Value : (ulong)contents.Length) - symbol.Value;
+            if (symbol.Value > (ulong)contents.Length || size < 16 || size > (ulong)contents.Length - symbol.Value)
+            {
+                throw BpfException.Create(DiagnosticCodes.LegacyMapDefinitionTruncated,
+                    $"legacy map '{symbol.Name}' ({size} bytes at offset {symbol.Value} of 'maps') does not hold struct bpf_map_def's 16 leading bytes inside the section", file);
+            }
+            var entry = contents.Slice((int)symbol.Value, (int)size);
+            var flags = entry.Length >= 20 ? BinaryPrimitives.ReadUInt32LittleEndian(entry[16..]) : 0;
+            var spec = new MapSpec(
+                symbol.Name,
+                (MapType)BinaryPrimitives.ReadUInt32LittleEndian(entry),
+                BinaryPrimitives.ReadUInt32LittleEndian(entry[4..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]),
+                flags)
+            {
+                Section = LegacyMapsSection,
+                IsReadOnlyForPrograms = (flags & ReadOnlyProgramFlag) != 0,
+            };
+            _declared[(section.Index, symbol.Value)] = _maps.Count;
+            _maps.Add(spec);
+        }
+    }
+
+    private void AddGlobalData(ElfImage elf, ElfSection section, Btf? btf, string? file)
+    {
+        if (section.Size > GlobalDataLimit)
+        {
+            throw BpfException.Create(DiagnosticCodes.GlobalDataTooLarge,
+                $"global data section '{section.Name}' is {section.Size} bytes; the limit is {GlobalDataLimit}", file);
+        }
+        var initial = section.IsNoBits ? new byte[section.Size] : elf.Contents(section).ToArray();
+        var readOnly = HasPrefix(section.Name, ".rodata");
+        var valueType = btf?.FindByName(section.Name, BtfKind.DataSection)?.Id ?? 0;
+        _globalData[section.Index] = _maps.Count;
+        _maps.Add(new MapSpec(section.Name, MapType.Array, 4, (uint)section.Size, 1, readOnly ? ReadOnlyProgramFlag : 0)
+        {
+            InitialValue = initial,
+            Section = section.Name,
+            IsGlobalData = true,
+            IsReadOnlyForPrograms = readOnly,
+            ValueTypeId = valueType,
+        });
+    }
+}
