@@ -33,6 +33,9 @@ internal sealed class X64Compiler
     /// <summary>Local calls may nest this deep; the next one faults.</summary>
     public const int MaxCallDepth = MaxFrames - 1;
 
+    /// <summary>The largest eBPF frame, as on the interpreter (all frames live on the native stack).</summary>
+    public const int MaxStackSize = 4096;
+
     /// <summary>Linux's bpf_tail_call.</summary>
     public const int TailCallHelperId = 12;
 
@@ -96,6 +99,11 @@ internal sealed class X64Compiler
         if (_code.Length == 0)
         {
             throw Fail(DiagnosticCodes.JitProgramSize, "the program has no instructions", null);
+        }
+        if (_image.StackSize is < 0 or > MaxStackSize)
+        {
+            throw Fail(DiagnosticCodes.InvalidStackSize,
+                $"a stack of {_image.StackSize} bytes per frame was asked for; the jit provides 0 to {MaxStackSize}", null);
         }
         if (_code.Length > 1_000_000)
         {
