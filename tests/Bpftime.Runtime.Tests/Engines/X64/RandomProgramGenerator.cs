@@ -97,7 +97,14 @@ internal sealed class RandomProgramGenerator
         for (var n = 0; n < length; n++)
         {
             var pick = _random.Next(100);
-            if (pick < 40)
+            if (pick < 3)
+            {
+                // The zero-extension idiom, which the jit fuses unless a branch lands between the two.
+                var register = (byte)DataRegister(true);
+                items.Add(Single(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Lsh, OperandSource.Immediate), register, 0, 0, 32)));
+                items.Add(Single(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Rsh, OperandSource.Immediate), register, 0, 0, 32)));
+            }
+            else if (pick < 40)
             {
                 items.Add(Single(RandomAlu(allowLoopRegister: true)));
             }
