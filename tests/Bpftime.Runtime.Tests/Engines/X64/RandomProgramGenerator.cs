@@ -49,11 +49,18 @@ internal sealed class RandomProgramGenerator
     ];
 
     private readonly Random _random;
+    private readonly bool _injectFaults;
     private readonly List<List<Item>> _functions = [];
 
-    public RandomProgramGenerator(int seed)
+    /// <param name="seed">Selects the program.</param>
+    /// <param name="injectFaults">
+    /// When true, about one access in 40 goes out of bounds (past the context, below the frame, past
+    /// the map value) or, for atomics, off alignment: for checking faults on unverified programs only.
+    /// </param>
+    public RandomProgramGenerator(int seed, bool injectFaults = false)
     {
         _random = new Random(seed);
+        _injectFaults = injectFaults;
     }
 
     private sealed class Item
@@ -301,6 +308,16 @@ internal sealed class RandomProgramGenerator
     /// <paramref name="suffix"/> clears afterwards (stack addresses differ between engines).
     /// </summary>
     private (byte Base, short Offset) Place(List<Instruction> prefix, List<Instruction> suffix, int size, bool aligned, bool allowLoopRegister)
+    {
+        var (baseRegister, offset) = PlaceInBounds(prefix, suffix, size, aligned, allowLoopRegister);
+        if (_injectFaults && _random.Next(40) == 0)
+        {
+            offset += (short)(aligned && _random.Next(3) == 0 ? 1 : new[] { 64, 512, -600, 4096, -4096 }[_random.Next(5)]);
+        }
+        return (baseRegister, offset);
+    }
+
+    private (byte Base, short Offset) PlaceInBounds(List<Instruction> prefix, List<Instruction> suffix, int size, bool aligned, bool allowLoopRegister)
     {
         switch (_random.Next(4))
         {
