@@ -1018,7 +1018,6 @@ internal sealed class X64Compiler
         _asm.Align(16);
         _asm.Bind(_callxTable);
         var table = CallxTableIds();
-        var entries = new List<(int Position, HelperFunction Helper)>();
         foreach (var helper in table)
         {
             if (helper is null)
@@ -1028,7 +1027,6 @@ internal sealed class X64Compiler
             }
             else
             {
-                entries.Add((_asm.Position, helper));
                 _asm.Emit64(_bindings.HelperEntry(helper));
                 _asm.Emit64(helper.StopsProgramOnZero ? 1 : 0);
                 if (!_usedHelpers.Contains(helper))

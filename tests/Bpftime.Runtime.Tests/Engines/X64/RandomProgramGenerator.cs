@@ -312,7 +312,11 @@ internal sealed class RandomProgramGenerator
         var (baseRegister, offset) = PlaceInBounds(prefix, suffix, size, aligned, allowLoopRegister);
         if (_injectFaults && _random.Next(40) == 0)
         {
-            offset += (short)(aligned && _random.Next(3) == 0 ? 1 : new[] { 64, 512, -600, 4096, -4096 }[_random.Next(5)]);
+            // Past the context or the map value; below the current frame or above the whole stack (a smaller
+            // step up from a callee's frame would land in its caller's, live but not initialised).
+            var onStack = baseRegister == 10 || suffix.Count > 0;
+            var steps = onStack ? new[] { -600, 4096, -4096 } : new[] { 64, 512, -600, 4096, -4096 };
+            offset += (short)(aligned && _random.Next(3) == 0 ? 1 : steps[_random.Next(steps.Length)]);
         }
         return (baseRegister, offset);
     }
