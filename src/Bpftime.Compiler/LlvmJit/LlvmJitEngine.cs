@@ -143,6 +143,8 @@ public sealed class LlvmJitEngine : IBpfEngine
         {
             symbols.Add((RunStateLayout.MemoryCheckSymbol, CheckedRunOwner.MemoryCheckEntry, true));
             symbols.Add((RunStateLayout.CallbackFaultSymbol, CheckedRunOwner.CallbackFaultEntry, true));
+            symbols.Add((RunStateLayout.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
+            symbols.Add((RunStateLayout.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
             symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
         }
         foreach (var id in info.HelperIds)
