@@ -81,6 +81,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         var r0 = ((delegate* unmanaged<ulong, ulong, RunState*, ulong>)entry)((ulong)context, contextLength, &state);
         GC.KeepAlive(this);
         GC.KeepAlive(_helpers);
+        ProgramCallback.ThrowIfPendingFault(_image.Name);
         if (state.Fault != JitFault.None)
         {
             throw FaultException(in state);
