@@ -25,5 +25,6 @@ internal static class ToolMain
     private static IEnumerable<Command> CreateCommands(ToolContext context)
     {
         yield return EnginesCommand.Create(context);
+        yield return BuildCommand.Create(context);
     }
 }
