@@ -8,6 +8,7 @@ namespace Bpftime.Isa;
 /// memory operands <c>[%r10-8]</c>, immediates in decimal or <c>0x</c> hex, jump targets <c>+N</c>, <c>-N</c>
 /// or a label (<c>name:</c>; <c>exit</c> names the first exit instruction unless defined), <c>#</c> comments.
 /// 64-bit ALU mnemonics are bare (<c>add</c>, also <c>add64</c>), 32-bit ones end in 32 (<c>add32</c>).
+/// <c>.raw 0xHEX</c> places one slot by its 64-bit encoding, for what no mnemonic spells.
 /// Errors are <see cref="BpfException"/>s with BPF1150-1199 codes naming the line and the problem.
 /// </summary>
 public static class Assembler
@@ -56,6 +57,17 @@ public static class Assembler
             word = NextWord(ref line);
         }
 
+        if (word.SequenceEqual(".raw"))
+        {
+            // One slot given as its 64-bit encoding (the raw sections' form): the escape for what has no mnemonic.
+            var value = line.Trim();
+            if (value.IsEmpty || value.Contains(','))
+            {
+                throw state.Error(DiagnosticCodes.AssemblerOperandCount, "'.raw' takes one 64-bit value, the slot's encoding (e.g. .raw 0x0000000000000095)");
+            }
+            state.Emit(Instruction.FromUInt64(state.Imm64(value)));
+            return;
+        }
         if (word.SequenceEqual("lock"))
         {
             AssembleAtomic(state, line);

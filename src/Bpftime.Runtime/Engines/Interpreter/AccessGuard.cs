@@ -23,7 +23,8 @@ internal struct AccessGuard
     /// <summary>Lowest address of the whole stack block (all frames, live or not), for messages.</summary>
     public ulong StackBlockLow;
     public ulong FrameSize;
-    public MemoryRegion[] MapRegions;
+    /// <summary>Each map with the value regions it had at load; a disposed map's regions no longer count.</summary>
+    public (BpfMap Map, MemoryRegion[] Regions)[] MapRegions;
     public IReadOnlyList<BpfMap> Maps;
     public GuardSnapshot? Outer;
     public string ProgramName;
@@ -46,9 +47,12 @@ internal struct AccessGuard
 
     private readonly void CheckElsewhere(ulong address, int size, bool write, int pc)
     {
-        if (Permits(MapRegions, address, size, write, pc))
+        foreach (var (map, regions) in MapRegions)
         {
-            return;
+            if (!map.IsDisposed && Permits(regions, address, size, write, pc))
+            {
+                return;
+            }
         }
         // Maps whose values come and go (hashes) are asked again: their regions may have grown since load.
         foreach (var map in Maps)

@@ -24,7 +24,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable
     private readonly DecodedInstruction[] _code;
     private readonly HelperFunction[] _helpers;
     private readonly Dictionary<long, HelperFunction> _helpersById;
-    private readonly MemoryRegion[] _mapRegions;
+    private readonly (BpfMap Map, MemoryRegion[] Regions)[] _mapRegions;
     private readonly IReadOnlyList<BpfMap> _maps;
     private readonly bool _verified;
     private readonly int _frameSize;
@@ -51,7 +51,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable
         _helpers = decoder.Helpers;
         _helpersById = image.Helpers.ToDictionary(h => (long)h.Id);
         _maps = [.. image.Maps];
-        _mapRegions = [.. _maps.SelectMany(m => m.ValueRegions)];
+        _mapRegions = [.. _maps.Select(m => (m, m.ValueRegions.ToArray()))];
         _verified = image.Verified;
         // At least 8 bytes and a multiple of 8, so that frames stay aligned for 64-bit atomics.
         _frameSize = Math.Max(8, (image.StackSize + 7) & ~7);

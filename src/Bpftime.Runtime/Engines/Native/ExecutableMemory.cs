@@ -33,7 +33,31 @@ public sealed unsafe partial class ExecutableMemory : IDisposable
     public static nuint PageSize { get; } = (nuint)Environment.SystemPageSize;
 
     /// <summary>Maps at least <paramref name="size"/> bytes, read-write, zero-filled.</summary>
-    public static ExecutableMemory Allocate(nuint size)
+    public static ExecutableMemory Allocate(nuint size) => Allocate(size, 0);
+
+    /// <summary>
+    /// Like <see cref="Allocate(nuint)"/>, but first asks Linux for an address below 2 GiB (MAP_32BIT) so
+    /// that 32-bit absolute relocations of non-PIC objects reach it; falls back to any address.
+    /// </summary>
+    public static ExecutableMemory AllocateBelow2GiB(nuint size)
+    {
+        if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
+        {
+            try
+            {
+                return Allocate(size, MapBelow2GiB);
+            }
+            catch (BpfException)
+            {
+                // The low 2 GiB may be full; code that needs it will then fail to link with a range error.
+            }
+        }
+        return Allocate(size);
+    }
+
+    private const int MapBelow2GiB = 0x40;
+
+    private static ExecutableMemory Allocate(nuint size, int extraFlags)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD())
         {
@@ -41,7 +65,7 @@ public sealed unsafe partial class ExecutableMemory : IDisposable
                 "native code needs a POSIX host (mmap/mprotect); use the interpreter engine on this platform");
         }
         var rounded = RoundUp(size == 0 ? 1 : size, PageSize);
-        var address = mmap(0, rounded, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+        var address = mmap(0, rounded, ProtRead | ProtWrite, MapPrivate | MapAnonymous | extraFlags, -1, 0);
         if (address == -1 || address == 0)
         {
             throw BpfException.Create(DiagnosticCodes.ExecutableMemoryUnavailable,

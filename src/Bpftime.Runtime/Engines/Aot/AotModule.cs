@@ -1,0 +1,85 @@
+using Bpftime.Diagnostics;
+using Bpftime.Engines.Native;
+using Bpftime.Helpers;
+using Bpftime.Maps;
+
+namespace Bpftime.Engines.Aot;
+
+/// <summary>
+/// A native object linked in memory: its code read-execute, its constants read-only, its globals
+/// read-write, helpers and maps bound. Programs run through <see cref="GetProgram"/>. Disposing the
+/// module frees the memory; programs taken from it must not run afterwards. The module does not own
+/// the maps or the helper set, but keeps them reachable while it lives.
+/// </summary>
+public sealed class AotModule : IDisposable
+{
+    private readonly ExecutableMemory _memory;
+    private readonly Dictionary<string, AotProgramExecutable> _programs;
+    private readonly IReadOnlyDictionary<string, nint> _symbols;
+
+    internal AotModule(ExecutableMemory memory, AotMetadata? metadata, IReadOnlyList<BpfDiagnostic> warnings,
+        IReadOnlyDictionary<string, nint> entries, IReadOnlyDictionary<string, nint> symbols, nint run,
+        HelperTable helpers, IReadOnlyList<BpfMap> maps, string? origin, AotModuleLayout layout)
+    {
+        _memory = memory;
+        Metadata = metadata;
+        Warnings = warnings;
+        Helpers = helpers;
+        Maps = maps;
+        Origin = origin;
+        Layout = layout;
+        _symbols = symbols;
+        _programs = entries.ToDictionary(e => e.Key, e => new AotProgramExecutable(this, e.Key, e.Value, run), StringComparer.Ordinal);
+        Programs = [.. entries.Keys];
+    }
+
+    /// <summary>The object's <c>.bpftime.aot</c> metadata, or null for an object compiled without it.</summary>
+    public AotMetadata? Metadata { get; }
+
+    /// <summary>What could not be checked (objects without metadata), as warnings.</summary>
+    public IReadOnlyList<BpfDiagnostic> Warnings { get; }
+
+    /// <summary>Program names: the metadata's, or the object's global functions when it has none.</summary>
+    public IReadOnlyList<string> Programs { get; }
+
+    public HelperTable Helpers { get; }
+
+    public IReadOnlyList<BpfMap> Maps { get; }
+
+    public string? Origin { get; }
+
+    /// <summary>Sizes of the code, read-only and read-write parts of the block.</summary>
+    public AotModuleLayout Layout { get; }
+
+    public bool IsDisposed { get; private set; }
+
+    /// <summary>A program by name; BPF3117 when the module has none of that name.</summary>
+    public IBpfExecutable GetProgram(string name)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (_programs.TryGetValue(name, out var program))
+        {
+            return program;
+        }
+        throw BpfException.Create(DiagnosticCodes.LinkUnknownProgram,
+            $"the linked object has no program '{name}' (it has: {string.Join(", ", Programs)})", Origin, name);
+    }
+
+    /// <summary>The linked address of a defined global symbol of the object (for tests and tools), or null.</summary>
+    public nint? FindSymbol(string name)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return _symbols.TryGetValue(name, out var address) ? address : null;
+    }
+
+    public void Dispose()
+    {
+        if (!IsDisposed)
+        {
+            IsDisposed = true;
+            _memory.Dispose();
+        }
+    }
+
+    internal void KeepAlive() => GC.KeepAlive(Helpers);
+}

@@ -1,0 +1,12 @@
+namespace Bpftime.Engines.X64;
+
+/// <summary>Why generated code left early; written into <see cref="RunState"/> by the fault stubs.</summary>
+internal enum JitFault
+{
+    None = 0,
+    OutOfBounds = 1,
+    ReadOnly = 2,
+    CallDepth = 3,
+    UnknownHelper = 4,
+    FellOffEnd = 5,
+}

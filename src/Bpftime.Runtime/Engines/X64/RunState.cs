@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+
+namespace Bpftime.Engines.X64;
+
+/// <summary>
+/// Per-run block the generated code keeps in r12: where the native stack was at entry (so that any
+/// exit, fault or stop can unwind from any call depth), the local-call depth, the bounds the inline
+/// memory checks use, and the fault record the managed side turns into a <see cref="Diagnostics.BpfException"/>.
+/// It lives on the caller's stack, so runs on several threads never share one.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 96)]
+internal struct RunState
+{
+    public const int SavedStackPointerOffset = 0;
+    public const int CallDepthOffset = 8;
+    public const int FaultOffset = 12;
+    public const int FaultInstructionOffset = 16;
+    public const int ContextStartOffset = 24;
+    public const int ContextEndOffset = 32;
+    public const int StackTopOffset = 40;
+    public const int OwnerOffset = 48;
+    public const int FaultAddressOffset = 56;
+    public const int TailCallTargetOffset = 64;
+    public const int TailCallCountOffset = 72;
+    public const int FaultSizeOffset = 76;
+
+    [FieldOffset(SavedStackPointerOffset)] public ulong SavedStackPointer;
+    [FieldOffset(CallDepthOffset)] public int CallDepth;
+    [FieldOffset(FaultOffset)] public JitFault Fault;
+    [FieldOffset(FaultInstructionOffset)] public int FaultInstruction;
+    [FieldOffset(ContextStartOffset)] public ulong ContextStart;
+    [FieldOffset(ContextEndOffset)] public ulong ContextEnd;
+    /// <summary>One past the highest byte of the outermost eBPF frame.</summary>
+    [FieldOffset(StackTopOffset)] public ulong StackTop;
+    /// <summary>A GCHandle to the running executable, for the slow path of the memory checks.</summary>
+    [FieldOffset(OwnerOffset)] public nint Owner;
+    [FieldOffset(FaultAddressOffset)] public ulong FaultAddress;
+    /// <summary>Set by a tail-call helper: the body entry of the program to continue in (see <see cref="X64Compiler"/>).</summary>
+    [FieldOffset(TailCallTargetOffset)] public nint TailCallTarget;
+    [FieldOffset(TailCallCountOffset)] public int TailCallCount;
+    /// <summary>Access size in the low byte, 0x100 when it was a write.</summary>
+    [FieldOffset(FaultSizeOffset)] public int FaultSize;
+}

@@ -1,0 +1,1185 @@
+using Bpftime.Diagnostics;
+using Bpftime.Helpers;
+using Bpftime.Isa;
+
+namespace Bpftime.Engines.X64;
+
+/// <summary>
+/// Translates eBPF straight to x86-64, one instruction at a time, with no IR.
+///
+/// Register mapping (System V): r0 rax, r1 rdi, r2 rsi, r3 rdx, r4 r9, r5 r8 (so r1-r3 and r5 already
+/// sit in the argument registers of a helper call and only r4 moves to rcx), r6-r9 rbx, r13, r14,
+/// r15 (callee-saved, so they survive helper calls for free), r10 rbp. r12 holds the per-run
+/// <see cref="RunState"/>; rcx, r10 and r11 are scratch.
+///
+/// Frame: the prologue saves the callee-saved registers and reserves one block for
+/// <see cref="MaxCallDepth"/> + 1 eBPF frames; rbp starts at the top. A local call pushes r6-r9 and
+/// rbp, moves rbp one frame down and issues a native call; exit returns from a local call when the
+/// depth is not zero, else leaves through the epilogue, which reloads rsp from the run state so that
+/// a fault or a stopping helper can leave from any depth.
+///
+/// Tail calls: a tail-call helper (Linux id 12) cannot jump itself; it writes the body entry of the
+/// target program (<see cref="CompiledProgram.BodyEntryOffset"/> of another executable of this engine,
+/// which shares this frame layout) into <see cref="RunState.TailCallTarget"/> and counts in
+/// <see cref="RunState.TailCallCount"/>. After every call of helper 12 the code checks that field and,
+/// when it is set, clears it, unwinds to the outermost frame, reloads r1/r2 and jumps to the target.
+/// The PROG_ARRAY map and the helper are the only parts still to write.
+/// </summary>
+internal sealed class X64Compiler
+{
+    /// <summary>eBPF frames per run, the outermost included (as the interpreter allows).</summary>
+    public const int MaxFrames = 8;
+
+    /// <summary>Local calls may nest this deep; the next one faults.</summary>
+    public const int MaxCallDepth = MaxFrames - 1;
+
+    /// <summary>Linux's bpf_tail_call.</summary>
+    public const int TailCallHelperId = 12;
+
+    private const X64Register State = X64Register.R12;
+    private const X64Register Scratch = X64Register.R11;
+    private const X64Register Scratch2 = X64Register.R10;
+    private const X64Register CountRegister = X64Register.Rcx;
+
+    private static readonly X64Register[] RegisterMap =
+    [
+        X64Register.Rax, X64Register.Rdi, X64Register.Rsi, X64Register.Rdx, X64Register.R9, X64Register.R8,
+        X64Register.Rbx, X64Register.R13, X64Register.R14, X64Register.R15, X64Register.Rbp,
+    ];
+
+    private static readonly X64Register[] CalleeSavedHost =
+    [
+        X64Register.Rbp, X64Register.Rbx, X64Register.R12, X64Register.R13, X64Register.R14, X64Register.R15,
+    ];
+
+    private readonly ProgramImage _image;
+    private readonly Instruction[] _code;
+    private readonly X64Assembler _asm;
+    private readonly bool _checked;
+    private readonly int _frameSize;
+    private readonly int _frameBlock;
+    private readonly nint _checkerEntry;
+    private readonly X64Label[] _instructionLabels;
+    private readonly bool[] _isSecondSlot;
+    private readonly List<FaultStub> _stubs = [];
+    private readonly Dictionary<int, X64Label> _checkRoutines = [];
+    private readonly List<(int Position, X64Label Target)> _codeAddresses = [];
+    private readonly List<HelperFunction> _usedHelpers = [];
+    private X64Label _exit;
+    private X64Label _callxTable;
+    private bool _hasLocalCalls;
+    private bool _usesCallx;
+
+    private X64Compiler(ProgramImage image, nint checkerEntry)
+    {
+        _image = image;
+        _code = image.Instructions.ToArray();
+        _asm = new X64Assembler(_code.Length * 12 + 256);
+        _checked = !image.Verified;
+        _frameSize = FrameSizeFor(image.StackSize);
+        _frameBlock = _frameSize * (MaxCallDepth + 1);
+        _checkerEntry = checkerEntry;
+        _instructionLabels = new X64Label[_code.Length];
+        _isSecondSlot = new bool[_code.Length];
+    }
+
+    /// <summary>Bytes of one eBPF frame: the program's stack size rounded up to 16 (the host's stack alignment).</summary>
+    public static int FrameSizeFor(int stackSize) => Math.Max(16, (stackSize + 15) & ~15);
+
+    /// <summary>Compiles <paramref name="image"/>; <paramref name="checkerEntry"/> is the slow path of run-time memory checks.</summary>
+    public static CompiledProgram Compile(ProgramImage image, nint checkerEntry) => new X64Compiler(image, checkerEntry).Run();
+
+    private CompiledProgram Run()
+    {
+        if (_code.Length == 0)
+        {
+            throw Fail(DiagnosticCodes.JitProgramSize, "the program has no instructions", null);
+        }
+        if (_code.Length > 1_000_000)
+        {
+            throw Fail(DiagnosticCodes.JitProgramSize, $"the program has {_code.Length} instructions; the JIT accepts at most 1,000,000", null);
+        }
+        Survey();
+        _exit = _asm.CreateLabel();
+        _callxTable = _asm.CreateLabel();
+        for (var i = 0; i < _code.Length; i++)
+        {
+            _instructionLabels[i] = _asm.CreateLabel();
+        }
+
+        EmitPrologue();
+        var bodyEntry = _asm.Position;
+        for (var i = 0; i < _code.Length; i++)
+        {
+            if (_isSecondSlot[i])
+            {
+                continue;
+            }
+            _asm.Bind(_instructionLabels[i]);
+            EmitInstruction(i);
+        }
+        var last = LastInstructionIndex();
+        if (!EndsControlFlow(_code[last]))
+        {
+            // Only a malformed program runs past its last instruction; say so instead of running off.
+            Fault(JitFault.FellOffEnd, last);
+        }
+        _asm.Bind(_exit);
+        EmitEpilogue();
+        EmitStubs();
+        EmitCheckRoutines();
+        var callxTable = EmitCallxTable();
+        _asm.Finish();
+
+        var codeAddresses = _codeAddresses.Select(c => (c.Position, _asm.PositionOf(c.Target))).ToArray();
+        return new CompiledProgram(_asm.Code.ToArray(), 0, bodyEntry, codeAddresses, callxTable, [.. _usedHelpers], _frameSize);
+    }
+
+    private int LastInstructionIndex()
+    {
+        var last = _code.Length - 1;
+        return _isSecondSlot[last] ? last - 1 : last;
+    }
+
+    private static bool EndsControlFlow(Instruction insn) =>
+        insn.IsExit || insn.Opcode == Opcodes.Ja || insn.Opcode == Opcodes.Gotol;
+
+    /// <summary>Structure checks the code generator relies on: registers, slot pairs, jump targets.</summary>
+    private void Survey()
+    {
+        for (var i = 0; i < _code.Length; i++)
+        {
+            var insn = _code[i];
+            if (insn.IsLoadImm64)
+            {
+                if (i + 1 >= _code.Length)
+                {
+                    throw Fail(DiagnosticCodes.JitUnsupportedInstruction, "ld_imm64 needs a second slot but the program ends", i);
+                }
+                _isSecondSlot[i + 1] = true;
+                i++;
+            }
+        }
+        for (var i = 0; i < _code.Length; i++)
+        {
+            if (_isSecondSlot[i])
+            {
+                continue;
+            }
+            var insn = _code[i];
+            if (insn.Dst > 10 || insn.Src > 10)
+            {
+                throw Fail(DiagnosticCodes.JitInvalidRegister, $"register r{Math.Max(insn.Dst, insn.Src)} does not exist (r0-r10)", i);
+            }
+            if (insn.IsJump && insn.Opcode != Opcodes.Exit)
+            {
+                var op = insn.JumpOperation;
+                if (insn.Opcode == Opcodes.Call && insn.Src == (byte)CallSource.Local)
+                {
+                    _hasLocalCalls = true;
+                    CheckTarget(i, (long)i + 1 + insn.Imm, "local call");
+                }
+                else if (insn.Opcode == Opcodes.CallRegister)
+                {
+                    _usesCallx = true;
+                }
+                else if (op != JumpOperation.Call)
+                {
+                    long target = insn.Opcode == Opcodes.Gotol ? (long)i + 1 + insn.Imm : (long)i + 1 + insn.Offset;
+                    CheckTarget(i, target, "jump");
+                }
+            }
+            if (insn.IsLoadImm64 && insn.Src == (byte)LoadImm64Source.CodeAddress)
+            {
+                CheckTarget(i, (long)i + 1 + insn.Imm, "code address");
+            }
+        }
+    }
+
+    private void CheckTarget(int index, long target, string what)
+    {
+        if (target < 0 || target >= _code.Length || _isSecondSlot[target])
+        {
+            throw Fail(DiagnosticCodes.JitInvalidJumpTarget,
+                $"{what} to instruction {target} lands {(target < 0 || target >= _code.Length ? "outside the program" : "inside an ld_imm64")}", index);
+        }
+    }
+
+    private BpfException Fail(string code, string message, int? index) =>
+        BpfException.Create(code, message, file: _image.Origin, program: _image.Name, instruction: index);
+
+    private static X64Register Host(byte bpfRegister) => RegisterMap[bpfRegister];
+
+    // ---- prologue and epilogue ----
+
+    private void EmitPrologue()
+    {
+        foreach (var reg in CalleeSavedHost)
+        {
+            _asm.Push(reg);
+        }
+        // Six pushes and the return address leave rsp 8 off a 16-byte boundary; the extra 8 restores it.
+        _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, _frameBlock + 8);
+        _asm.Mov(X64Width.Qword, State, X64Register.Rdx);
+        _asm.Store(X64Width.Qword, State, RunState.SavedStackPointerOffset, X64Register.Rsp);
+        _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
+        if (_checked)
+        {
+            _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
+        }
+        // r1 (rdi) and r2 (rsi) already hold the context and its length.
+    }
+
+    private void EmitEpilogue()
+    {
+        _asm.Load(X64Width.Qword, X64Register.Rsp, State, RunState.SavedStackPointerOffset);
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rsp, _frameBlock + 8);
+        for (var i = CalleeSavedHost.Length - 1; i >= 0; i--)
+        {
+            _asm.Pop(CalleeSavedHost[i]);
+        }
+        _asm.Ret();
+    }
+
+    // ---- faults ----
+
+    /// <summary>Jumps to a stub that records the fault and leaves.</summary>
+    private void FaultIf(X64Condition condition, JitFault fault, int index)
+    {
+        var label = _asm.CreateLabel();
+        _stubs.Add(new FaultStub(label, fault, index));
+        _asm.Jcc(condition, label);
+    }
+
+    private void Fault(JitFault fault, int index)
+    {
+        var label = _asm.CreateLabel();
+        _stubs.Add(new FaultStub(label, fault, index));
+        _asm.Jmp(label);
+    }
+
+    private void EmitStubs()
+    {
+        foreach (var stub in _stubs)
+        {
+            _asm.Bind(stub.Label);
+            if (stub.Fault == JitFault.None)
+            {
+                // The fault code comes from a check routine, in r10d.
+                _asm.Store(X64Width.Dword, State, RunState.FaultOffset, Scratch2);
+            }
+            else
+            {
+                _asm.StoreImmediate(X64Width.Dword, State, RunState.FaultOffset, (int)stub.Fault);
+            }
+            _asm.StoreImmediate(X64Width.Dword, State, RunState.FaultInstructionOffset, stub.Index);
+            _asm.Jmp(_exit);
+        }
+    }
+
+    private readonly record struct FaultStub(X64Label Label, JitFault Fault, int Index);
+
+    // ---- instructions ----
+
+    private void EmitInstruction(int i)
+    {
+        var insn = _code[i];
+        switch (insn.Class)
+        {
+            case InstructionClass.Alu:
+            case InstructionClass.Alu64:
+                EmitAlu(insn, i);
+                break;
+            case InstructionClass.Jmp:
+            case InstructionClass.Jmp32:
+                EmitJump(insn, i);
+                break;
+            case InstructionClass.Ld:
+                EmitLoadImm64(insn, i);
+                break;
+            case InstructionClass.Ldx:
+                EmitLoad(insn, i);
+                break;
+            case InstructionClass.St:
+            case InstructionClass.Stx:
+                EmitStore(insn, i);
+                break;
+        }
+    }
+
+    private BpfException Unsupported(Instruction insn, int i, string? why = null) =>
+        Fail(DiagnosticCodes.JitUnsupportedInstruction,
+            $"opcode 0x{insn.Opcode:x2} (offset {insn.Offset}, imm {insn.Imm}) is not an instruction the JIT knows{(why is null ? "" : ": " + why)}", i);
+
+    private void RequireWritableDestination(Instruction insn, int i)
+    {
+        if (insn.Dst == 10)
+        {
+            throw Fail(DiagnosticCodes.JitInvalidRegister, "r10 is the read-only frame pointer and cannot be written", i);
+        }
+    }
+
+    private void EmitAlu(Instruction insn, int i)
+    {
+        var is64 = insn.Class == InstructionClass.Alu64;
+        var width = is64 ? X64Width.Qword : X64Width.Dword;
+        var dst = Host(insn.Dst);
+        var src = Host(insn.Src);
+        var useImmediate = insn.Source == OperandSource.Immediate;
+        RequireWritableDestination(insn, i);
+        var op = insn.AluOperation;
+        if (op is not (AluOperation.Div or AluOperation.Mod or AluOperation.Mov) && insn.Offset != 0)
+        {
+            throw Unsupported(insn, i, "the offset must be 0");
+        }
+        switch (op)
+        {
+            case AluOperation.Add:
+            case AluOperation.Sub:
+            case AluOperation.Or:
+            case AluOperation.And:
+            case AluOperation.Xor:
+                var x64op = op switch
+                {
+                    AluOperation.Add => X64AluOperation.Add,
+                    AluOperation.Sub => X64AluOperation.Sub,
+                    AluOperation.Or => X64AluOperation.Or,
+                    AluOperation.And => X64AluOperation.And,
+                    _ => X64AluOperation.Xor,
+                };
+                if (useImmediate)
+                {
+                    _asm.Alu(x64op, width, dst, insn.Imm);
+                }
+                else if (op == AluOperation.Xor && insn.Src == insn.Dst)
+                {
+                    _asm.Alu(X64AluOperation.Xor, X64Width.Dword, dst, dst);
+                }
+                else
+                {
+                    _asm.Alu(x64op, width, dst, src);
+                }
+                break;
+            case AluOperation.Mul:
+                if (useImmediate)
+                {
+                    _asm.Imul(width, dst, dst, insn.Imm);
+                }
+                else
+                {
+                    _asm.Imul(width, dst, src);
+                }
+                break;
+            case AluOperation.Div:
+            case AluOperation.Mod:
+                EmitDivide(insn, i, is64);
+                break;
+            case AluOperation.Lsh:
+            case AluOperation.Rsh:
+            case AluOperation.Arsh:
+                var shift = op switch
+                {
+                    AluOperation.Lsh => X64ShiftOperation.Shl,
+                    AluOperation.Rsh => X64ShiftOperation.Shr,
+                    _ => X64ShiftOperation.Sar,
+                };
+                if (useImmediate)
+                {
+                    var count = (byte)(insn.Imm & (is64 ? 63 : 31));
+                    if (count != 0)
+                    {
+                        _asm.Shift(shift, width, dst, count);
+                    }
+                    else if (!is64)
+                    {
+                        _asm.Mov(X64Width.Dword, dst, dst);
+                    }
+                }
+                else
+                {
+                    _asm.Mov(X64Width.Dword, CountRegister, src);
+                    _asm.ShiftByCl(shift, width, dst);
+                }
+                break;
+            case AluOperation.Neg:
+                _asm.Unary(X64UnaryOperation.Neg, width, dst);
+                break;
+            case AluOperation.Mov:
+                EmitMove(insn, i, is64, dst, src, useImmediate);
+                break;
+            case AluOperation.End:
+                EmitByteSwap(insn, i, is64, dst);
+                break;
+            default:
+                throw Unsupported(insn, i);
+        }
+    }
+
+    private void EmitMove(Instruction insn, int i, bool is64, X64Register dst, X64Register src, bool useImmediate)
+    {
+        if (useImmediate)
+        {
+            if (insn.Offset != 0)
+            {
+                throw Unsupported(insn, i, "movsx takes a register");
+            }
+            _asm.MovImmediate(dst, is64 ? insn.Imm : (uint)insn.Imm);
+            return;
+        }
+        switch (insn.Offset)
+        {
+            case 0:
+                if (is64)
+                {
+                    if (dst != src)
+                    {
+                        _asm.Mov(X64Width.Qword, dst, src);
+                    }
+                }
+                else
+                {
+                    _asm.Mov(X64Width.Dword, dst, src);
+                }
+                break;
+            case 8:
+                _asm.MovSignExtend(is64 ? X64Width.Qword : X64Width.Dword, dst, src, X64Width.Byte);
+                break;
+            case 16:
+                _asm.MovSignExtend(is64 ? X64Width.Qword : X64Width.Dword, dst, src, X64Width.Word);
+                break;
+            case 32 when is64:
+                _asm.MovSignExtend(X64Width.Qword, dst, src, X64Width.Dword);
+                break;
+            default:
+                throw Unsupported(insn, i, "movsx takes an offset of 8, 16 or 32 (32 only in ALU64)");
+        }
+    }
+
+    private void EmitByteSwap(Instruction insn, int i, bool is64, X64Register dst)
+    {
+        // ALU with the source bit clear converts to little endian (a truncation on this host);
+        // ALU with it set, and ALU64 (bswap), swap unconditionally.
+        var swap = is64 || insn.Source == OperandSource.Register;
+        switch (insn.Imm)
+        {
+            case 16:
+                if (swap)
+                {
+                    _asm.Shift(X64ShiftOperation.Rol, X64Width.Word, dst, 8);
+                }
+                _asm.MovZeroExtend16(dst, dst);
+                break;
+            case 32:
+                if (swap)
+                {
+                    _asm.Bswap(X64Width.Dword, dst);
+                }
+                else
+                {
+                    _asm.Mov(X64Width.Dword, dst, dst);
+                }
+                break;
+            case 64:
+                if (swap)
+                {
+                    _asm.Bswap(X64Width.Qword, dst);
+                }
+                break;
+            default:
+                throw Unsupported(insn, i, "byte swaps take 16, 32 or 64");
+        }
+    }
+
+    /// <summary>
+    /// div/mod/sdiv/smod. Division by zero gives 0 and modulo by zero leaves dst (zero-extended in
+    /// ALU32); a signed division by -1 never reaches idiv, so INT_MIN / -1 cannot raise #DE.
+    /// rax and rdx (r0 and r3) are saved in r10 and rcx around the hardware divide.
+    /// </summary>
+    private void EmitDivide(Instruction insn, int i, bool is64)
+    {
+        if (insn.Offset is not (0 or 1))
+        {
+            throw Unsupported(insn, i, "div and mod take an offset of 0 (unsigned) or 1 (signed)");
+        }
+        var width = is64 ? X64Width.Qword : X64Width.Dword;
+        var signed = insn.Offset == 1;
+        var modulo = insn.AluOperation == AluOperation.Mod;
+        var dst = Host(insn.Dst);
+        var done = _asm.CreateLabel();
+        X64Label? zero = null;
+        X64Label? minusOne = null;
+
+        if (insn.Source == OperandSource.Immediate)
+        {
+            var divisor = is64 ? insn.Imm : (long)(uint)insn.Imm;
+            if (insn.Imm == 0)
+            {
+                EmitDivideByZero(modulo, is64, dst);
+                return;
+            }
+            if (signed && insn.Imm == -1)
+            {
+                EmitDivideByMinusOne(modulo, width, dst);
+                return;
+            }
+            if (!signed && insn.Imm > 0 && (insn.Imm & (insn.Imm - 1)) == 0)
+            {
+                // A power of two: a shift or a mask.
+                if (modulo)
+                {
+                    _asm.Alu(X64AluOperation.And, width, dst, insn.Imm - 1);
+                }
+                else if (insn.Imm > 1)
+                {
+                    _asm.Shift(X64ShiftOperation.Shr, width, dst, (byte)System.Numerics.BitOperations.Log2((uint)insn.Imm));
+                }
+                else if (!is64)
+                {
+                    _asm.Mov(X64Width.Dword, dst, dst);
+                }
+                return;
+            }
+            _asm.MovImmediate(Scratch, divisor);
+        }
+        else
+        {
+            _asm.Mov(X64Width.Qword, Scratch, Host(insn.Src));
+            zero = _asm.CreateLabel();
+            _asm.Test(width, Scratch, Scratch);
+            _asm.Jcc(X64Condition.Equal, zero.Value, forceShort: true);
+            if (signed)
+            {
+                minusOne = _asm.CreateLabel();
+                _asm.Alu(X64AluOperation.Cmp, width, Scratch, -1);
+                _asm.Jcc(X64Condition.Equal, minusOne.Value, forceShort: true);
+            }
+        }
+
+        _asm.Mov(X64Width.Qword, Scratch2, X64Register.Rax);
+        _asm.Mov(X64Width.Qword, CountRegister, X64Register.Rdx);
+        if (dst != X64Register.Rax)
+        {
+            _asm.Mov(X64Width.Qword, X64Register.Rax, dst);
+        }
+        if (signed)
+        {
+            _asm.SignExtendAccumulator(width);
+            _asm.Unary(X64UnaryOperation.Idiv, width, Scratch);
+        }
+        else
+        {
+            _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);
+            _asm.Unary(X64UnaryOperation.Div, width, Scratch);
+        }
+        _asm.Mov(X64Width.Qword, Scratch, modulo ? X64Register.Rdx : X64Register.Rax);
+        _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
+        _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
+        _asm.Mov(X64Width.Qword, dst, Scratch);
+
+        if (zero is not null)
+        {
+            _asm.Jmp(done, forceShort: true);
+            _asm.Bind(zero.Value);
+            EmitDivideByZero(modulo, is64, dst);
+            if (minusOne is not null)
+            {
+                _asm.Jmp(done, forceShort: true);
+                _asm.Bind(minusOne.Value);
+                EmitDivideByMinusOne(modulo, width, dst);
+            }
+        }
+        _asm.Bind(done);
+    }
+
+    private void EmitDivideByZero(bool modulo, bool is64, X64Register dst)
+    {
+        if (!modulo)
+        {
+            _asm.Alu(X64AluOperation.Xor, X64Width.Dword, dst, dst);
+        }
+        else if (!is64)
+        {
+            _asm.Mov(X64Width.Dword, dst, dst);
+        }
+    }
+
+    private void EmitDivideByMinusOne(bool modulo, X64Width width, X64Register dst)
+    {
+        if (modulo)
+        {
+            _asm.Alu(X64AluOperation.Xor, X64Width.Dword, dst, dst);
+        }
+        else
+        {
+            _asm.Unary(X64UnaryOperation.Neg, width, dst);
+        }
+    }
+
+    // ---- jumps, calls, exit ----
+
+    private void EmitJump(Instruction insn, int i)
+    {
+        var is64 = insn.Class == InstructionClass.Jmp;
+        var width = is64 ? X64Width.Qword : X64Width.Dword;
+        var op = insn.JumpOperation;
+        switch (op)
+        {
+            case JumpOperation.Ja:
+                {
+                    if (insn.Source != OperandSource.Immediate)
+                    {
+                        throw Unsupported(insn, i);
+                    }
+                    var target = is64 ? i + 1 + insn.Offset : i + 1 + insn.Imm;
+                    if (target != i + 1)
+                    {
+                        _asm.Jmp(_instructionLabels[target]);
+                    }
+                    return;
+                }
+            case JumpOperation.Call:
+                if (!is64)
+                {
+                    throw Unsupported(insn, i);
+                }
+                EmitCall(insn, i);
+                return;
+            case JumpOperation.Exit:
+                if (!is64 || insn.Source != OperandSource.Immediate)
+                {
+                    throw Unsupported(insn, i);
+                }
+                EmitExit(i);
+                return;
+        }
+
+        var condition = op switch
+        {
+            JumpOperation.Jeq => X64Condition.Equal,
+            JumpOperation.Jne => X64Condition.NotEqual,
+            JumpOperation.Jset => X64Condition.NotEqual,
+            JumpOperation.Jgt => X64Condition.Above,
+            JumpOperation.Jge => X64Condition.AboveOrEqual,
+            JumpOperation.Jlt => X64Condition.Below,
+            JumpOperation.Jle => X64Condition.BelowOrEqual,
+            JumpOperation.Jsgt => X64Condition.Greater,
+            JumpOperation.Jsge => X64Condition.GreaterOrEqual,
+            JumpOperation.Jslt => X64Condition.Less,
+            JumpOperation.Jsle => X64Condition.LessOrEqual,
+            _ => throw Unsupported(insn, i),
+        };
+        var targetIndex = i + 1 + insn.Offset;
+        if (targetIndex == i + 1)
+        {
+            return; // Both ways lead to the next instruction.
+        }
+        var dst = Host(insn.Dst);
+        if (insn.Source == OperandSource.Immediate)
+        {
+            if (op == JumpOperation.Jset)
+            {
+                _asm.Test(width, dst, insn.Imm);
+            }
+            else if (insn.Imm == 0)
+            {
+                // test r, r sets the flags exactly as cmp r, 0 does (CF and OF cleared).
+                _asm.Test(width, dst, dst);
+            }
+            else
+            {
+                _asm.Alu(X64AluOperation.Cmp, width, dst, insn.Imm);
+            }
+        }
+        else
+        {
+            var src = Host(insn.Src);
+            if (op == JumpOperation.Jset)
+            {
+                _asm.Test(width, dst, src);
+            }
+            else
+            {
+                _asm.Alu(X64AluOperation.Cmp, width, dst, src);
+            }
+        }
+        _asm.Jcc(condition, _instructionLabels[targetIndex]);
+    }
+
+    private void EmitExit(int i)
+    {
+        if (_hasLocalCalls)
+        {
+            _asm.AluMemoryImmediate(X64AluOperation.Cmp, X64Width.Dword, State, RunState.CallDepthOffset, 0);
+            _asm.Jcc(X64Condition.Equal, _exit);
+            _asm.Ret();
+        }
+        else if (i != LastInstructionIndex())
+        {
+            _asm.Jmp(_exit);
+        }
+    }
+
+    private void EmitCall(Instruction insn, int i)
+    {
+        if (insn.Source == OperandSource.Register)
+        {
+            EmitCallRegister(insn, i);
+            return;
+        }
+        switch ((CallSource)insn.Src)
+        {
+            case CallSource.Helper:
+                if (!_image.Helpers.TryGet(insn.Imm, out var helper))
+                {
+                    throw Fail(DiagnosticCodes.JitUnknownHelper,
+                        $"helper {insn.Imm} is not in the helper table '{_image.Helpers.Name}'; register it or use a table that has it", i);
+                }
+                EmitHelperCall(helper);
+                break;
+            case CallSource.Local:
+                EmitLocalCall(i + 1 + insn.Imm, i);
+                break;
+            default:
+                throw Unsupported(insn, i, "calls by BTF id (kfuncs) are not supported");
+        }
+    }
+
+    private void EmitHelperCall(HelperFunction helper)
+    {
+        if (!_usedHelpers.Contains(helper))
+        {
+            _usedHelpers.Add(helper);
+        }
+        _asm.Mov(X64Width.Qword, X64Register.Rcx, X64Register.R9); // r4 -> 4th argument
+        _asm.MovAbsolute(X64Register.Rax, helper.NativeEntry);
+        _asm.CallRegister(X64Register.Rax);
+        if (helper.StopsProgramOnZero)
+        {
+            _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
+            _asm.Jcc(X64Condition.Equal, _exit); // r0 is already 0
+        }
+        if (helper.Id == TailCallHelperId)
+        {
+            EmitTailCallContinuation();
+        }
+    }
+
+    /// <summary>The tail-call hook: when the helper armed a target, unwind to the outer frame and jump there.</summary>
+    private void EmitTailCallContinuation()
+    {
+        var none = _asm.CreateLabel();
+        _asm.Load(X64Width.Qword, Scratch, State, RunState.TailCallTargetOffset);
+        _asm.Test(X64Width.Qword, Scratch, Scratch);
+        _asm.Jcc(X64Condition.Equal, none);
+        _asm.StoreImmediate(X64Width.Qword, State, RunState.TailCallTargetOffset, 0);
+        _asm.StoreImmediate(X64Width.Dword, State, RunState.CallDepthOffset, 0);
+        _asm.Load(X64Width.Qword, X64Register.Rsp, State, RunState.SavedStackPointerOffset);
+        _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
+        _asm.Load(X64Width.Qword, X64Register.Rdi, State, RunState.ContextStartOffset);
+        _asm.Load(X64Width.Qword, X64Register.Rsi, State, RunState.ContextEndOffset);
+        _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsi, X64Register.Rdi);
+        _asm.JmpRegister(Scratch);
+        _asm.Bind(none);
+    }
+
+    private void EmitLocalCall(int target, int i)
+    {
+        _asm.AluMemoryImmediate(X64AluOperation.Cmp, X64Width.Dword, State, RunState.CallDepthOffset, MaxCallDepth);
+        FaultIf(X64Condition.AboveOrEqual, JitFault.CallDepth, i);
+        _asm.IncrementMemory(X64Width.Dword, State, RunState.CallDepthOffset);
+        // Five pushes and the return address keep rsp 16-byte aligned inside the callee.
+        _asm.Push(X64Register.Rbx);
+        _asm.Push(X64Register.R13);
+        _asm.Push(X64Register.R14);
+        _asm.Push(X64Register.R15);
+        _asm.Push(X64Register.Rbp);
+        _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rbp, _frameSize);
+        _asm.Call(_instructionLabels[target]);
+        _asm.Pop(X64Register.Rbp);
+        _asm.Pop(X64Register.R15);
+        _asm.Pop(X64Register.R14);
+        _asm.Pop(X64Register.R13);
+        _asm.Pop(X64Register.Rbx);
+        _asm.IncrementMemory(X64Width.Dword, State, RunState.CallDepthOffset, decrement: true);
+    }
+
+    /// <summary>
+    /// callx: the register holds a helper id. The table after the code has 16 bytes per id (entry,
+    /// stops-on-zero flag); an id outside it or without a helper faults.
+    /// </summary>
+    private void EmitCallRegister(Instruction insn, int i)
+    {
+        // Linux puts the register in dst; assemblers that put it in imm with dst 0 are read the same way.
+        var number = insn.Dst != 0 ? insn.Dst : insn.Imm;
+        if (number is < 0 or > 10)
+        {
+            throw Fail(DiagnosticCodes.JitInvalidRegister, $"callx names register {number}; registers are r0 to r10", i);
+        }
+        var idRegister = Host((byte)number);
+        var table = CallxTableIds();
+        var anyStops = table.Any(h => h?.StopsProgramOnZero == true);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, idRegister, table.Length);
+        FaultIf(X64Condition.AboveOrEqual, JitFault.UnknownHelper, i);
+        _asm.Mov(X64Width.Qword, Scratch2, idRegister);
+        _asm.Shift(X64ShiftOperation.Shl, X64Width.Qword, Scratch2, 4);
+        _asm.LeaLabel(Scratch, _callxTable);
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch, Scratch2);
+        if (anyStops)
+        {
+            _asm.Load(X64Width.Qword, Scratch2, Scratch, 8);
+        }
+        _asm.Load(X64Width.Qword, Scratch, Scratch, 0);
+        _asm.Test(X64Width.Qword, Scratch, Scratch);
+        FaultIf(X64Condition.Equal, JitFault.UnknownHelper, i);
+        _asm.Mov(X64Width.Qword, X64Register.Rcx, X64Register.R9);
+        if (anyStops)
+        {
+            // Keep the flag across the call; two slots keep rsp aligned.
+            _asm.Push(Scratch2);
+            _asm.Push(Scratch2);
+            _asm.CallRegister(Scratch);
+            _asm.Pop(Scratch2);
+            _asm.Pop(Scratch2);
+            var keep = _asm.CreateLabel();
+            _asm.Test(X64Width.Qword, Scratch2, Scratch2);
+            _asm.Jcc(X64Condition.Equal, keep, forceShort: true);
+            _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
+            _asm.Jcc(X64Condition.Equal, _exit);
+            _asm.Bind(keep);
+        }
+        else
+        {
+            _asm.CallRegister(Scratch);
+        }
+    }
+
+    private HelperFunction?[] CallxTableIds()
+    {
+        var max = -1;
+        foreach (var helper in _image.Helpers)
+        {
+            if (helper.Id is >= 0 and < 65536)
+            {
+                max = Math.Max(max, helper.Id);
+            }
+        }
+        var table = new HelperFunction?[max + 1];
+        foreach (var helper in _image.Helpers)
+        {
+            if (helper.Id is >= 0 and < 65536)
+            {
+                table[helper.Id] = helper;
+            }
+        }
+        return table;
+    }
+
+    private CallxTable? EmitCallxTable()
+    {
+        if (!_usesCallx)
+        {
+            return null;
+        }
+        _asm.Align(16);
+        _asm.Bind(_callxTable);
+        var table = CallxTableIds();
+        var entries = new List<(int Position, HelperFunction Helper)>();
+        foreach (var helper in table)
+        {
+            if (helper is null)
+            {
+                _asm.Emit64(0);
+                _asm.Emit64(0);
+            }
+            else
+            {
+                entries.Add((_asm.Position, helper));
+                _asm.Emit64(helper.NativeEntry);
+                _asm.Emit64(helper.StopsProgramOnZero ? 1 : 0);
+                if (!_usedHelpers.Contains(helper))
+                {
+                    _usedHelpers.Add(helper);
+                }
+            }
+        }
+        return new CallxTable(_asm.PositionOf(_callxTable), table.Length);
+    }
+
+    // ---- ld_imm64 ----
+
+    private void EmitLoadImm64(Instruction insn, int i)
+    {
+        if (!insn.IsLoadImm64)
+        {
+            throw Unsupported(insn, i, "legacy packet loads (ABS/IND) are not supported");
+        }
+        RequireWritableDestination(insn, i);
+        var next = _code[i + 1];
+        var dst = Host(insn.Dst);
+        switch ((LoadImm64Source)insn.Src)
+        {
+            case LoadImm64Source.Immediate:
+                _asm.MovImmediate(dst, insn.Imm64With(next));
+                break;
+            case LoadImm64Source.MapByFd:
+            case LoadImm64Source.MapByIndex:
+                _asm.MovImmediate(dst, MapAt(insn, i).Handle);
+                break;
+            case LoadImm64Source.MapValueByFd:
+            case LoadImm64Source.MapValueByIndex:
+                {
+                    var map = MapAt(insn, i);
+                    nint address;
+                    try
+                    {
+                        address = map.DirectValueAddress((uint)next.Imm);
+                    }
+                    catch (Exception e) when (e is NotSupportedException or ArgumentException)
+                    {
+                        throw Fail(DiagnosticCodes.JitUnsupportedLoadImm64, $"ld_imm64 asks for byte {(uint)next.Imm} of map '{map.Name}': {e.Message}", i);
+                    }
+                    _asm.MovImmediate(dst, address);
+                    break;
+                }
+            case LoadImm64Source.CodeAddress:
+                {
+                    var position = _asm.MovAbsolute(dst, 0);
+                    _codeAddresses.Add((position, _instructionLabels[i + 1 + insn.Imm]));
+                    break;
+                }
+            default:
+                throw Fail(DiagnosticCodes.JitUnsupportedLoadImm64,
+                    $"ld_imm64 with src {insn.Src} (variable address) cannot be bound; relocate the program so that it refers to maps", i);
+        }
+    }
+
+    private Maps.BpfMap MapAt(Instruction insn, int i)
+    {
+        if (insn.Imm < 0 || insn.Imm >= _image.Maps.Count)
+        {
+            throw Fail(DiagnosticCodes.JitUnsupportedLoadImm64,
+                $"ld_imm64 refers to map {insn.Imm} but the program has {_image.Maps.Count} map(s)", i);
+        }
+        return _image.Maps[insn.Imm];
+    }
+
+    // ---- memory ----
+
+    private static X64Width WidthOf(MemorySize size) => size switch
+    {
+        MemorySize.Byte => X64Width.Byte,
+        MemorySize.Half => X64Width.Word,
+        MemorySize.Word => X64Width.Dword,
+        _ => X64Width.Qword,
+    };
+
+    /// <summary>
+    /// The operand of an access: [base + off] when no check is needed, else the checked address in r11.
+    /// An access through r10 whose whole extent lies in the current frame needs no check, checked mode or not.
+    /// </summary>
+    private (X64Register Base, int Displacement) Address(byte baseRegister, short offset, int size, bool write, int i)
+    {
+        var host = Host(baseRegister);
+        if (!_checked || (baseRegister == 10 && offset >= -_frameSize && offset + size <= 0))
+        {
+            return (host, offset);
+        }
+        _asm.Lea(Scratch, host, offset);
+        _asm.Call(CheckRoutine(size, write));
+        _asm.Test(X64Width.Dword, Scratch2, Scratch2);
+        var stub = _asm.CreateLabel();
+        _stubs.Add(new FaultStub(stub, JitFault.None, i));
+        _asm.Jcc(X64Condition.NotEqual, stub);
+        return (Scratch, 0);
+    }
+
+    private X64Label CheckRoutine(int size, bool write)
+    {
+        var key = size | (write ? 0x100 : 0);
+        if (!_checkRoutines.TryGetValue(key, out var label))
+        {
+            label = _asm.CreateLabel();
+            _checkRoutines.Add(key, label);
+        }
+        return label;
+    }
+
+    /// <summary>
+    /// One routine per access size and kind: r11 = address in, r10d = 0 or a <see cref="JitFault"/> out.
+    /// The live stack frames and the context are checked inline; anything else (map values) goes to
+    /// the managed checker, with the registers it may clobber saved.
+    /// </summary>
+    private void EmitCheckRoutines()
+    {
+        foreach (var (key, label) in _checkRoutines)
+        {
+            var size = key & 0xff;
+            _asm.Bind(label);
+            var notStack = _asm.CreateLabel();
+            var slow = _asm.CreateLabel();
+            var ok = _asm.CreateLabel();
+            // Live frames: [rbp - frame, stack top).
+            _asm.Lea(Scratch2, X64Register.Rbp, -_frameSize);
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Scratch, Scratch2);
+            _asm.Jcc(X64Condition.Below, notStack, forceShort: true);
+            _asm.Mov(X64Width.Qword, Scratch2, Scratch);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch2, size);
+            _asm.Jcc(X64Condition.Below, notStack, forceShort: true); // carry: wrapped
+            _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.StackTopOffset);
+            _asm.Jcc(X64Condition.BelowOrEqual, ok, forceShort: true);
+            _asm.Bind(notStack);
+            // Context: [start, end).
+            _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch, State, RunState.ContextStartOffset);
+            _asm.Jcc(X64Condition.Below, slow, forceShort: true);
+            _asm.Mov(X64Width.Qword, Scratch2, Scratch);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch2, size);
+            _asm.Jcc(X64Condition.Below, slow, forceShort: true);
+            _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextEndOffset);
+            _asm.Jcc(X64Condition.Above, slow, forceShort: true);
+            _asm.Bind(ok);
+            _asm.Alu(X64AluOperation.Xor, X64Width.Dword, Scratch2, Scratch2);
+            _asm.Ret();
+
+            _asm.Bind(slow);
+            X64Register[] saved = [X64Register.Rax, X64Register.Rcx, X64Register.Rdx, X64Register.Rsi, X64Register.Rdi, X64Register.R8, X64Register.R9, X64Register.R11];
+            foreach (var reg in saved)
+            {
+                _asm.Push(reg);
+            }
+            // Entered 8 off alignment (the call), eight pushes keep it so; 8 more aligns.
+            _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, 8);
+            _asm.Mov(X64Width.Qword, X64Register.Rdi, State);
+            _asm.Mov(X64Width.Qword, X64Register.Rsi, Scratch);
+            _asm.MovImmediate32(X64Register.Rdx, (uint)key);
+            _asm.MovAbsolute(X64Register.Rax, _checkerEntry);
+            _asm.CallRegister(X64Register.Rax);
+            _asm.Mov(X64Width.Dword, Scratch2, X64Register.Rax);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rsp, 8);
+            for (var r = saved.Length - 1; r >= 0; r--)
+            {
+                _asm.Pop(saved[r]);
+            }
+            _asm.Ret();
+        }
+    }
+
+    private void EmitLoad(Instruction insn, int i)
+    {
+        RequireWritableDestination(insn, i);
+        var mode = insn.MemoryMode;
+        if (mode is not (MemoryMode.Mem or MemoryMode.MemSx) || (mode == MemoryMode.MemSx && insn.MemorySize == MemorySize.DoubleWord))
+        {
+            throw Unsupported(insn, i);
+        }
+        var width = WidthOf(insn.MemorySize);
+        var (baseRegister, displacement) = Address(insn.Src, insn.Offset, (int)width, write: false, i);
+        if (mode == MemoryMode.MemSx)
+        {
+            _asm.LoadSignExtended(width, Host(insn.Dst), baseRegister, displacement);
+        }
+        else
+        {
+            _asm.Load(width, Host(insn.Dst), baseRegister, displacement);
+        }
+    }
+
+    private void EmitStore(Instruction insn, int i)
+    {
+        var width = WidthOf(insn.MemorySize);
+        if (insn.Class == InstructionClass.St)
+        {
+            if (insn.MemoryMode != MemoryMode.Mem)
+            {
+                throw Unsupported(insn, i);
+            }
+            var (b, d) = Address(insn.Dst, insn.Offset, (int)width, write: true, i);
+            _asm.StoreImmediate(width, b, d, insn.Imm);
+            return;
+        }
+        if (insn.MemoryMode == MemoryMode.Mem)
+        {
+            var (b, d) = Address(insn.Dst, insn.Offset, (int)width, write: true, i);
+            _asm.Store(width, b, d, Host(insn.Src));
+            return;
+        }
+        if (insn.MemoryMode != MemoryMode.Atomic || width is not (X64Width.Dword or X64Width.Qword))
+        {
+            throw Unsupported(insn, i, "atomics are 32 or 64 bits wide");
+        }
+        EmitAtomic(insn, i, width);
+    }
+
+    private void EmitAtomic(Instruction insn, int i, X64Width width)
+    {
+        var operation = insn.AtomicOperation;
+        var fetches = ((int)operation & (int)AtomicOperation.Fetch) != 0;
+        if (fetches && insn.Src == 10)
+        {
+            throw Fail(DiagnosticCodes.JitInvalidRegister, "a fetching atomic would write the read-only frame pointer r10", i);
+        }
+        X64AluOperation? plain = operation switch
+        {
+            AtomicOperation.Add => X64AluOperation.Add,
+            AtomicOperation.Or => X64AluOperation.Or,
+            AtomicOperation.And => X64AluOperation.And,
+            AtomicOperation.Xor => X64AluOperation.Xor,
+            _ => null,
+        };
+        if (operation is not (AtomicOperation.Add or AtomicOperation.Or or AtomicOperation.And or AtomicOperation.Xor
+            or AtomicOperation.FetchAdd or AtomicOperation.FetchOr or AtomicOperation.FetchAnd or AtomicOperation.FetchXor
+            or AtomicOperation.Xchg or AtomicOperation.CmpXchg))
+        {
+            throw Unsupported(insn, i, $"atomic operation 0x{insn.Imm:x2} does not exist");
+        }
+        var (b, d) = Address(insn.Dst, insn.Offset, (int)width, write: true, i);
+        var src = Host(insn.Src);
+        switch (operation)
+        {
+            case AtomicOperation.FetchAdd:
+                _asm.LockXadd(width, b, d, src);
+                return;
+            case AtomicOperation.Xchg:
+                _asm.Xchg(width, b, d, src);
+                return;
+            case AtomicOperation.CmpXchg:
+                _asm.LockCmpxchg(width, b, d, src);
+                if (width == X64Width.Dword)
+                {
+                    // A successful 32-bit cmpxchg leaves rax untouched; r0 must hold the zero-extended old value.
+                    _asm.Mov(X64Width.Dword, X64Register.Rax, X64Register.Rax);
+                }
+                return;
+        }
+        if (plain is { } op)
+        {
+            _asm.AluStore(op, width, b, d, src, locked: true);
+            return;
+        }
+
+        // fetch or/and/xor: a cmpxchg loop, which needs rax (r0): keep r0 in r10 meanwhile.
+        var fetchOp = operation switch
+        {
+            AtomicOperation.FetchOr => X64AluOperation.Or,
+            AtomicOperation.FetchAnd => X64AluOperation.And,
+            _ => X64AluOperation.Xor,
+        };
+        if (b != Scratch)
+        {
+            _asm.Lea(Scratch, b, d);
+        }
+        _asm.Mov(X64Width.Qword, Scratch2, X64Register.Rax);
+        var operand = src == X64Register.Rax ? Scratch2 : src;
+        _asm.Load(width, X64Register.Rax, Scratch, 0);
+        var loop = _asm.CreateLabel();
+        _asm.Bind(loop);
+        _asm.Mov(X64Width.Qword, CountRegister, X64Register.Rax);
+        _asm.Alu(fetchOp, width, CountRegister, operand);
+        _asm.LockCmpxchg(width, Scratch, 0, CountRegister);
+        _asm.Jcc(X64Condition.NotEqual, loop);
+        if (src != X64Register.Rax)
+        {
+            _asm.Mov(X64Width.Qword, src, X64Register.Rax);
+            _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
+        }
+    }
+}
