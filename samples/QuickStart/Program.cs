@@ -8,7 +8,17 @@ using Bpftime.Maps;
 // runs its program over a message, and shows what it computed and which engine ran it.
 var message = Encoding.UTF8.GetBytes(args.Length > 0 ? args[0] : "Hello, eBPF from .NET!");
 
-using var filter = Bpf.Filter.Load(new BpfLoadOptions { Log = line => Console.WriteLine(line) });
+Bpf.Filter filter;
+try
+{
+    filter = Bpf.Filter.Load(new BpfLoadOptions { Log = line => Console.WriteLine(line) });
+}
+catch (Bpftime.Diagnostics.BpfException error)
+{
+    Console.Error.WriteLine(error.Diagnostic.ToCanonicalString());
+    return 1;
+}
+using var loaded = filter;
 var hash = filter.Checksum.Run(message);
 var firstRun = DateTime.Now - Process.GetCurrentProcess().StartTime;
 filter.Checksum.Run(message);
@@ -19,6 +29,7 @@ Console.WriteLine($"checksum(\"{Encoding.UTF8.GetString(message)}\") = {hash} (e
 Console.WriteLine($"packets_seen = {BinaryPrimitives.ReadUInt64LittleEndian(totals)}, bytes_seen = {BinaryPrimitives.ReadUInt64LittleEndian(totals[8..])}");
 Console.WriteLine($"first program run: {firstRun.TotalMilliseconds:F0} ms after process start");
 Console.WriteLine($"libLLVM mapped: {(File.ReadLines("/proc/self/maps").Any(l => l.Contains("libLLVM", StringComparison.Ordinal)) ? "yes" : "no")}");
+return 0;
 
 // The same hash in C#, to show the program computed the right thing.
 static ulong ExpectedChecksum(ReadOnlySpan<byte> data)

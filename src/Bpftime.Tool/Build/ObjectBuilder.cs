@@ -21,12 +21,14 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
         BpfObjectFile? file = null;
         try
         {
-            file = ObjectReader.ReadFile(item.Source);
+            var source = ReadSource(item.Source);
+            file = ObjectReader.Read(source, item.Source);
             diagnostics.AddRange(file.Warnings);
             var programs = SelectPrograms(item, file);
+            var helpers = HelperLookup.For(item);
             foreach (var program in programs)
             {
-                diagnostics.AddRange(ProgramChecks.Check(item, file, program));
+                diagnostics.AddRange(ProgramChecks.Check(item, program, helpers));
             }
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
             {
@@ -36,14 +38,14 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             byte[]? native = null;
             if (item.WantsNative)
             {
-                native = NativeBuild.Compile(item, file, programs, diagnostics);
+                native = NativeBuild.Compile(item, file, programs, helpers, source);
             }
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
             {
                 return Fail(item, file, diagnostics);
             }
 
-            Write(item.BytecodeCopy, File.ReadAllBytes(item.Source));
+            Write(item.BytecodeCopy, source);
             if (native is not null)
             {
                 Write(item.NativeObject, native);
@@ -66,6 +68,18 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
         {
             diagnostics.Add(new BpfDiagnostic(DiagnosticCodes.HostingIoFailure, $"cannot write the build outputs: {error.Message}", File: item.Source));
             return Fail(item, file, diagnostics);
+        }
+    }
+
+    private static byte[] ReadSource(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.HostingIoFailure, $"cannot read the object: {error.Message}", File: path), error);
         }
     }
 
