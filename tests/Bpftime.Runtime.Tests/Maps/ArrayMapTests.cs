@@ -119,6 +119,9 @@ public sealed class ArrayMapTests
         using var rodata = new ArrayMap(new MapSpec(".rodata", MapType.Array, 4, 4, 1) { IsReadOnlyForPrograms = true });
         Assert.False(Assert.Single(rodata.ValueRegions).Writable);
         Assert.False(rodata.WritableByPrograms);
+
+        using var flagged = new ArrayMap(new MapSpec("ro", MapType.Array, 4, 4, 1, Flags: ArrayMap.ReadOnlyForProgramsFlag));
+        Assert.False(Assert.Single(flagged.ValueRegions).Writable);
     }
 
     [Fact]

@@ -45,5 +45,6 @@ with_meta helpers_format2.o helpers.o helpers_format2.json
 with_meta helpers_badjson.o helpers.o helpers_badjson.json
 with_meta helpers_nosymbol.o helpers.o helpers_nosymbol.json
 with_meta helpers_deepcalls.o helpers.o helpers_deepcalls.json
+with_meta helpers_stopmismatch.o helpers.o helpers_stopmismatch.json
 with_meta maps_meta.o maps.o maps.json
 with_meta maps_badvalue.o maps.o maps_badvalue.json
