@@ -38,6 +38,7 @@ internal sealed class ProgramLayout
         }
 
         var entries = new SortedSet<int> { 0 };
+        var callbacks = new SortedSet<int>();
         for (var pc = 0; pc < code.Length; pc++)
         {
             if (!_secondSlot[pc] && code[pc].IsLocalCall)
@@ -45,6 +46,18 @@ internal sealed class ProgramLayout
                 var target = pc + code[pc].Imm + 1;
                 CheckTarget(target, pc, code.Length, "local call");
                 entries.Add(target);
+            }
+            else if (!_secondSlot[pc] && code[pc].IsLoadImm64 && code[pc].Src == (byte)LoadImm64Source.CodeAddress)
+            {
+                // A code address (callbacks of bpf_loop and friends) names a function too.
+                var target = pc + code[pc].Imm + 1;
+                CheckTarget(target, pc, code.Length, "code address");
+                if (target == 0)
+                {
+                    throw Fail(DiagnosticCodes.IrBadControlFlow, "a code address names the program's own entry, which cannot be a callback", pc);
+                }
+                entries.Add(target);
+                callbacks.Add(target);
             }
         }
         Entries = [.. entries];
@@ -102,6 +115,8 @@ internal sealed class ProgramLayout
         }
         Callees = callees.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<int>)kv.Value);
         CallDepth = Depth(0, []);
+        Callbacks = [.. callbacks];
+        CallbackDepth = callbacks.ToDictionary(c => c, c => Depth(c, []));
     }
 
     public string Program { get; }
@@ -116,6 +131,12 @@ internal sealed class ProgramLayout
 
     /// <summary>Frames on the deepest chain of local calls (1 = no calls).</summary>
     public int CallDepth { get; }
+
+    /// <summary>Functions whose address the program takes (ld_imm64 src 4), ascending.</summary>
+    public IReadOnlyList<int> Callbacks { get; }
+
+    /// <summary>Frames on the deepest chain of local calls starting at each callback.</summary>
+    public IReadOnlyDictionary<int, int> CallbackDepth { get; }
 
     public bool IsLeader(int pc) => pc < _leader.Length && _leader[pc];
 
