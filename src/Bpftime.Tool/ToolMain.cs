@@ -24,6 +24,11 @@ internal static class ToolMain
 
     private static IEnumerable<Command> CreateCommands(ToolContext context)
     {
+        yield return InspectCommand.Create(context);
+        yield return DisasmCommand.Create(context);
+        yield return RunCommand.Create(context);
+        yield return PluginCommand.Create(context);
+        yield return BenchCommand.Create(context);
         yield return EnginesCommand.Create(context);
     }
 }

@@ -137,7 +137,7 @@ public sealed class BpfObject : IDisposable
                 }
                 log.Write($"bpftime: {embedded.Name}: {why}; running the embedded bytecode instead ({DiagnosticCodes.NativeObjectFallback})");
             }
-            loaded.LoadOnEngine(requested, log);
+            loaded.LoadOnEngine(requested, options, log);
             return loaded;
         }
         catch
@@ -151,7 +151,9 @@ public sealed class BpfObject : IDisposable
     {
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
-        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase))
+        // Bytecode runs on an 'aot' engine only when the host registered one that compiles in memory (the tool does).
+        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase)
+            && (options.Engines ?? BpfEngines.Default).Find(BpfLoadOptions.AotEngine) is null)
         {
             throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
                 "engine 'aot' runs only native code compiled at build time; use BpfObject.LoadEmbedded, or choose auto, jit or interpreter for bytecode", path ?? name);
@@ -159,7 +161,7 @@ public sealed class BpfObject : IDisposable
         var loaded = Create(name, path, bytes, options);
         try
         {
-            loaded.LoadOnEngine(requested, log);
+            loaded.LoadOnEngine(requested, options, log);
             return loaded;
         }
         catch
@@ -181,11 +183,11 @@ public sealed class BpfObject : IDisposable
     }
 
     /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>
-    private void LoadOnEngine(string requested, LoadLog log)
+    private void LoadOnEngine(string requested, BpfLoadOptions options, LoadLog log)
     {
-        var registry = BpfEngines.Default;
+        var registry = options.Engines ?? BpfEngines.Default;
         var candidates = EngineSelection.BytecodeCandidates(requested, registry, Origin);
-        var engineOptions = EngineOptions.Default;
+        var engineOptions = EngineOptions.Default with { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
         BpfException? last = null;
         foreach (var engine in candidates)
         {
