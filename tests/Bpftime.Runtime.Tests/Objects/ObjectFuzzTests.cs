@@ -99,6 +99,7 @@ public class ObjectFuzzTests(ITestOutputHelper output)
                 {
                     btf.ResolveSize(type.Id);
                     btf.SkipModifiers(type.Id);
+                    btf.TypeName(type.Id);
                 }
                 catch (BpfException error) when (error.Code == DiagnosticCodes.BtfSizeOverflow)
                 {
