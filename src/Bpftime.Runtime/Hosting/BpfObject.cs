@@ -158,6 +158,10 @@ public sealed class BpfObject : IDisposable
             throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
                 "engine 'aot' runs only native code compiled at build time; use BpfObject.LoadEmbedded, or choose auto, jit or interpreter for bytecode", path ?? name);
         }
+        if (requested == BpfLoadOptions.AotEngine)
+        {
+            log.Write($"bpftime: {name}: ${BpfLoadOptions.EngineEnvironmentVariable}=aot applies to embedded native code; this is bytecode, so the automatic order runs it");
+        }
         var loaded = Create(name, path, bytes, options);
         try
         {
