@@ -433,20 +433,25 @@ internal sealed class FunctionEmitter
         var narrow = insn.Class == InstructionClass.Jmp32;
         switch (insn.JumpOperation)
         {
-            case JumpOperation.Ja:
-                var offset = narrow ? insn.Imm : insn.Offset;
-                LLVM.BuildBr(_b, _blocks[pc + offset + 1]);
+            case JumpOperation.Ja when insn.Source == OperandSource.Immediate:
+                LLVM.BuildBr(_b, _blocks[(int)ProgramLayout.BranchTarget(insn, pc)]);
                 _terminated = true;
                 return;
-            case JumpOperation.Exit when !narrow:
+            case JumpOperation.Exit when !narrow && insn.Source == OperandSource.Immediate:
                 LLVM.BuildRet(_b, Get(0));
                 _terminated = true;
                 return;
             case JumpOperation.Call when !narrow:
                 EmitCall(insn, pc);
                 return;
+            case JumpOperation.Ja:
             case JumpOperation.Exit:
             case JumpOperation.Call:
+                throw Unsupported(insn, pc);
+            case JumpOperation.Jeq or JumpOperation.Jgt or JumpOperation.Jge or JumpOperation.Jset or JumpOperation.Jne
+                or JumpOperation.Jsgt or JumpOperation.Jsge or JumpOperation.Jlt or JumpOperation.Jle or JumpOperation.Jslt or JumpOperation.Jsle:
+                break;
+            default:
                 throw Unsupported(insn, pc);
         }
 
@@ -492,7 +497,7 @@ internal sealed class FunctionEmitter
             };
             condition = LLVM.BuildICmp(_b, predicate, left, right, "");
         }
-        LLVM.BuildCondBr(_b, condition, _blocks[pc + insn.Offset + 1], _blocks[pc + 1]);
+        LLVM.BuildCondBr(_b, condition, _blocks[(int)ProgramLayout.BranchTarget(insn, pc)], _blocks[pc + 1]);
         _terminated = true;
     }
 

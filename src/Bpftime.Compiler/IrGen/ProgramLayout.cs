@@ -43,21 +43,21 @@ internal sealed class ProgramLayout
         {
             if (!_secondSlot[pc] && code[pc].IsLocalCall)
             {
-                var target = pc + code[pc].Imm + 1;
+                var target = (long)pc + code[pc].Imm + 1;
                 CheckTarget(target, pc, code.Length, "local call");
-                entries.Add(target);
+                entries.Add((int)target);
             }
             else if (!_secondSlot[pc] && code[pc].IsLoadImm64 && code[pc].Src == (byte)LoadImm64Source.CodeAddress)
             {
                 // A code address (callbacks of bpf_loop and friends) names a function too.
-                var target = pc + code[pc].Imm + 1;
+                var target = (long)pc + code[pc].Imm + 1;
                 CheckTarget(target, pc, code.Length, "code address");
                 if (target == 0)
                 {
                     throw Fail(DiagnosticCodes.IrBadControlFlow, "a code address names the program's own entry, which cannot be a callback", pc);
                 }
-                entries.Add(target);
-                callbacks.Add(target);
+                entries.Add((int)target);
+                callbacks.Add((int)target);
             }
         }
         Entries = [.. entries];
@@ -92,8 +92,7 @@ internal sealed class ProgramLayout
                         MarkLeader(next, end);
                         continue;
                     }
-                    var offset = insn.Opcode == Opcodes.Gotol ? insn.Imm : insn.Offset;
-                    var target = pc + offset + 1;
+                    var target = BranchTarget(insn, pc);
                     if (target < entry || target >= end)
                     {
                         throw Fail(DiagnosticCodes.IrBadControlFlow,
@@ -140,6 +139,12 @@ internal sealed class ProgramLayout
 
     public bool IsLeader(int pc) => pc < _leader.Length && _leader[pc];
 
+    /// <summary>Where a jump (not call or exit) goes: ja in the JMP32 class (gotol) takes imm, every other jump its offset.</summary>
+    public static long BranchTarget(Instruction insn, int pc) =>
+        insn.JumpOperation == JumpOperation.Ja && insn.Class == InstructionClass.Jmp32
+            ? (long)pc + insn.Imm + 1
+            : (long)pc + insn.Offset + 1;
+
     public static ProgramLayout Analyze(string program, ReadOnlySpan<Instruction> code) => new(program, code);
 
     private void MarkLeader(int pc, int end)
@@ -150,7 +155,7 @@ internal sealed class ProgramLayout
         }
     }
 
-    private void CheckTarget(int target, int pc, int length, string what)
+    private void CheckTarget(long target, int pc, int length, string what)
     {
         if (target < 0 || target >= length)
         {

@@ -46,6 +46,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable
         {
             var result = ((delegate* unmanaged<nint, ulong, ulong>)entry)(context, contextLength);
             GC.KeepAlive(_keepAlive);
+            ProgramCallback.ThrowIfPendingFault(_image.Name);
             return result;
         }
         LlvmRunState state = default;
@@ -68,10 +69,8 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable
             _ = ProgramCallback.TakePendingFault();
             throw _owner.Fault(in state);
         }
-        if (Info.CallbackCount > 0 && ProgramCallback.TakePendingFault() is { } callbackFault)
-        {
-            throw callbackFault;
-        }
+        // Faults recorded by helpers (a throwing body) or callbacks while the native code ran.
+        ProgramCallback.ThrowIfPendingFault(_image.Name);
         return value;
     }
 
