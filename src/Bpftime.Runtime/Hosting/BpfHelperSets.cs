@@ -8,13 +8,8 @@ public static class BpfHelperSets
     public const string DefaultName = "default";
 
     /// <summary>A new table of the runtime's standard helpers.</summary>
-    public static HelperTable Default() => new(DefaultName);
+    public static HelperTable Default() => StandardHelpers.CreateDefault();
 
     /// <summary>The table named <paramref name="name"/>, or null when the runtime has none of that name.</summary>
-    public static HelperTable? Find(string name) => name switch
-    {
-        DefaultName => Default(),
-        ConformanceHelpers.TableName => ConformanceHelpers.Create(),
-        _ => null,
-    };
+    public static HelperTable? Find(string name) => StandardHelpers.Create(name);
 }

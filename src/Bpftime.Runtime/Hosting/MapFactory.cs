@@ -29,10 +29,18 @@ internal static class MapFactory
         }
     }
 
+    /// <summary>The map types <see cref="Create"/> makes.</summary>
+    public static IReadOnlyList<MapType> Supported { get; } =
+    [
+        MapType.Array, MapType.PerCpuArray, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash,
+    ];
+
     private static BpfMap Create(MapSpec spec, string? origin) => spec.Type switch
     {
         MapType.Array => new ArrayMap(spec),
+        MapType.PerCpuArray => new PerCpuArrayMap(spec),
+        MapType.Hash or MapType.PerCpuHash or MapType.LruHash or MapType.LruPerCpuHash => new HashMap(spec),
         _ => throw BpfException.Create(DiagnosticCodes.UnsupportedMapType,
-            $"map '{spec.Name}' has type {spec.Type} ({(uint)spec.Type}), which this runtime cannot create yet; supported: Array (and global data)", origin),
+            $"map '{spec.Name}' has type {spec.Type} ({(uint)spec.Type}), which this runtime cannot create; supported: {string.Join(", ", Supported)} (and global data)", origin),
     };
 }

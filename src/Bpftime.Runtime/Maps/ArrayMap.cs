@@ -17,6 +17,7 @@ public sealed unsafe class ArrayMap : BpfMap
     public const ulong MaxTotalBytes = 1UL << 32;
 
     private byte* _values;
+    private IndexKeyTable? _indexKeys;
     private readonly ulong _totalBytes;
 
     public ArrayMap(MapSpec spec)
@@ -38,10 +39,6 @@ public sealed unsafe class ArrayMap : BpfMap
 
     /// <summary>Bytes between the starts of two consecutive values (the value size rounded up to 8).</summary>
     public ulong ValueStride { get; }
-
-    public uint ValueSize => Spec.ValueSize;
-
-    public uint MaxEntries => Spec.MaxEntries;
 
     /// <summary>Whether programs may write the values (false for .rodata and BPF_F_RDONLY_PROG).</summary>
     public bool WritableByPrograms => !Spec.IsReadOnlyForPrograms;
@@ -104,6 +101,10 @@ public sealed unsafe class ArrayMap : BpfMap
         return -Errno.EINVAL;
     }
 
+    public override int GetNextKey(ReadOnlySpan<byte> key, Span<byte> nextKey) => ArrayIteration.NextKey(this, key, nextKey);
+
+    public override long ForEach(MapEntryVisitor visitor) => ArrayIteration.ForEach(this, visitor, IndexKeyTable.For(ref _indexKeys, Spec.MaxEntries));
+
     public override nint DirectValueAddress(uint offset)
     {
         var values = Values;
@@ -116,10 +117,13 @@ public sealed unsafe class ArrayMap : BpfMap
     }
 
     public override IEnumerable<MemoryRegion> ValueRegions =>
-        IsDisposed ? [] : [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms)];
+        IsDisposed ? []
+        : _indexKeys is { } keys ? [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms), keys.Region]
+        : [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms)];
 
     protected override void Dispose(bool disposing)
     {
+        _indexKeys?.Dispose();
         if (_values != null)
         {
             NativeMemory.AlignedFree(_values);
