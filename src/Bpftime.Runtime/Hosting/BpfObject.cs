@@ -231,6 +231,11 @@ public sealed class BpfObject : IDisposable
             "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
+        // A program array's values name programs by their index in the object.
+        foreach (var programArray in _maps.OfType<ProgramArrayMap>())
+        {
+            programArray.ProgramResolver = index => index < executables.Count ? executables[(int)index] : null;
+        }
     }
 
     private static string NameFromPath(string path)

@@ -33,6 +33,7 @@ internal static class MapFactory
     public static IReadOnlyList<MapType> Supported { get; } =
     [
         MapType.Array, MapType.PerCpuArray, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash,
+        MapType.Queue, MapType.Stack, MapType.RingBuf, MapType.LpmTrie, MapType.ProgArray,
     ];
 
     private static BpfMap Create(MapSpec spec, string? origin) => spec.Type switch
@@ -40,6 +41,10 @@ internal static class MapFactory
         MapType.Array => new ArrayMap(spec),
         MapType.PerCpuArray => new PerCpuArrayMap(spec),
         MapType.Hash or MapType.PerCpuHash or MapType.LruHash or MapType.LruPerCpuHash => new HashMap(spec),
+        MapType.Queue or MapType.Stack => new QueueMap(spec),
+        MapType.RingBuf => new RingBufferMap(spec),
+        MapType.LpmTrie => new LpmTrieMap(spec),
+        MapType.ProgArray => new ProgramArrayMap(spec),
         _ => throw BpfException.Create(DiagnosticCodes.UnsupportedMapType,
             $"map '{spec.Name}' has type {spec.Type} ({(uint)spec.Type}), which this runtime cannot create; supported: {string.Join(", ", Supported)} (and global data)", origin),
     };

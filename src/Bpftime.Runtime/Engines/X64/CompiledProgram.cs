@@ -14,7 +14,15 @@ internal sealed record CompiledProgram(
     IReadOnlyList<(int Position, int Target)> CodeAddresses,
     CallxTable? Callx,
     IReadOnlyList<HelperFunction> Helpers,
-    int FrameSize);
+    int FrameSize)
+{
+    /// <summary>
+    /// Where the callback entry starts, or -1 when the program takes no code addresses: a C-callable
+    /// <c>u64 f(u64* r1to5, void* function, RunState*)</c> that sets up a fresh run and jumps to one
+    /// of the program's functions (see <see cref="ProgramCallback"/>).
+    /// </summary>
+    public int CallbackEntryOffset { get; init; } = -1;
+}
 
 /// <summary>Where the callx dispatch table sits in the code, and how many ids it covers.</summary>
 internal sealed record CallxTable(int Offset, int Count);

@@ -126,13 +126,17 @@ internal sealed class X64Compiler
         }
         _asm.Bind(_exit);
         EmitEpilogue();
+        var callbackEntry = _codeAddresses.Count > 0 ? EmitCallbackEntry() : -1;
         EmitStubs();
         EmitCheckRoutines();
         var callxTable = EmitCallxTable();
         _asm.Finish();
 
         var codeAddresses = _codeAddresses.Select(c => (c.Position, _asm.PositionOf(c.Target))).ToArray();
-        return new CompiledProgram(_asm.Code.ToArray(), 0, bodyEntry, codeAddresses, callxTable, [.. _usedHelpers], _frameSize);
+        return new CompiledProgram(_asm.Code.ToArray(), 0, bodyEntry, codeAddresses, callxTable, [.. _usedHelpers], _frameSize)
+        {
+            CallbackEntryOffset = callbackEntry,
+        };
     }
 
     private int LastInstructionIndex()
@@ -228,6 +232,37 @@ internal sealed class X64Compiler
             _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
         }
         // r1 (rdi) and r2 (rsi) already hold the context and its length.
+    }
+
+    /// <summary>
+    /// The entry callbacks use: <c>u64 f(u64* args, void* function, RunState* state)</c>. It builds a
+    /// frame block as the prologue does, loads r1-r5 from <c>args</c> and jumps to the function, whose
+    /// exit at depth 0 leaves through the common epilogue back to the caller.
+    /// </summary>
+    private int EmitCallbackEntry()
+    {
+        _asm.Align(16);
+        var entry = _asm.Position;
+        foreach (var reg in CalleeSavedHost)
+        {
+            _asm.Push(reg);
+        }
+        _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, _frameBlock + 8);
+        _asm.Mov(X64Width.Qword, State, X64Register.Rdx);
+        _asm.Store(X64Width.Qword, State, RunState.SavedStackPointerOffset, X64Register.Rsp);
+        _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
+        if (_checked)
+        {
+            _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
+        }
+        _asm.Mov(X64Width.Qword, Scratch, X64Register.Rsi);
+        _asm.Load(X64Width.Qword, RegisterMap[5], X64Register.Rdi, 32);
+        _asm.Load(X64Width.Qword, RegisterMap[4], X64Register.Rdi, 24);
+        _asm.Load(X64Width.Qword, RegisterMap[3], X64Register.Rdi, 16);
+        _asm.Load(X64Width.Qword, RegisterMap[2], X64Register.Rdi, 8);
+        _asm.Load(X64Width.Qword, RegisterMap[1], X64Register.Rdi, 0);
+        _asm.JmpRegister(Scratch);
+        return entry;
     }
 
     private void EmitEpilogue()

@@ -12,14 +12,22 @@ namespace Bpftime.Engines.X64;
 /// first, then sealed: W^X), entered as <c>u64 f(ctx, len, RunState*)</c>. Each run keeps its state
 /// on the caller's stack, so one executable may run on several threads at once.
 /// </summary>
-public sealed unsafe class X64JitExecutable : IBpfExecutable
+public sealed unsafe class X64JitExecutable : IBpfExecutable, ITailCallSite
 {
+    /// <summary>The run state of the innermost run on this thread that may take tail calls or run callbacks.</summary>
+    [ThreadStatic]
+    private static nint t_state;
+
     private readonly ProgramImage _image;
     private readonly IReadOnlyList<HelperFunction> _helpers;
     private readonly byte[] _machineCode;
     private ExecutableMemory? _memory;
     private GCHandle _self;
     private nint _entry;
+    private nint _callbackEntry;
+    // Keeps the callback trampolines alive: their entry points are written into the code as numbers.
+    private readonly List<HelperImplementation> _callbackBodies = [];
+    private readonly bool _tracksRuns;
 
     internal X64JitExecutable(ProgramImage image, CompiledProgram compiled)
     {
@@ -32,7 +40,11 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
             compiled.Code.CopyTo(target);
             foreach (var (position, targetOffset) in compiled.CodeAddresses)
             {
-                BinaryPrimitives.WriteInt64LittleEndian(target[position..], (long)(memory.Address + targetOffset));
+                // A code address becomes a C-callable trampoline that runs the function in a fresh frame block.
+                var function = memory.Address + targetOffset;
+                HelperImplementation body = (r1, r2, r3, r4, r5) => RunCallback(function, r1, r2, r3, r4, r5);
+                _callbackBodies.Add(body);
+                BinaryPrimitives.WriteInt64LittleEndian(target[position..], (long)ProgramCallback.EntryFor(body));
             }
             _machineCode = target[..compiled.Code.Length].ToArray();
             memory.MakeExecutable();
@@ -46,6 +58,8 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         _memory = memory;
         _entry = memory.Address + compiled.EntryOffset;
         BodyEntry = memory.Address + compiled.BodyEntryOffset;
+        _callbackEntry = compiled.CallbackEntryOffset >= 0 ? memory.Address + compiled.CallbackEntryOffset : 0;
+        _tracksRuns = _callbackEntry != 0 || compiled.Helpers.Any(h => h.Id == X64Compiler.TailCallHelperId);
         FrameSize = compiled.FrameSize;
         _self = GCHandle.Alloc(this, GCHandleType.Weak);
     }
@@ -78,14 +92,113 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         state.ContextStart = (ulong)context;
         state.ContextEnd = (ulong)context + contextLength;
         state.Owner = GCHandle.ToIntPtr(_self);
-        var r0 = ((delegate* unmanaged<ulong, ulong, RunState*, ulong>)entry)((ulong)context, contextLength, &state);
+        ulong r0;
+        if (_tracksRuns)
+        {
+            var previousSite = TailCalls.Enter(this);
+            var previousState = t_state;
+            t_state = (nint)(&state);
+            try
+            {
+                r0 = ((delegate* unmanaged<ulong, ulong, RunState*, ulong>)entry)((ulong)context, contextLength, &state);
+            }
+            finally
+            {
+                t_state = previousState;
+                TailCalls.Enter(previousSite);
+            }
+        }
+        else
+        {
+            r0 = ((delegate* unmanaged<ulong, ulong, RunState*, ulong>)entry)((ulong)context, contextLength, &state);
+        }
         GC.KeepAlive(this);
         GC.KeepAlive(_helpers);
         if (state.Fault != JitFault.None)
         {
-            throw FaultException(in state);
+            ProgramCallback.TakePendingFault();
+            throw OwnerOf(in state).FaultException(in state);
+        }
+        if (ProgramCallback.HasPendingFault)
+        {
+            throw PendingFault();
         }
         return r0;
+    }
+
+    /// <summary>Arms a tail call into <paramref name="target"/> for the run active on this thread (see <see cref="TailCalls"/>).</summary>
+    long ITailCallSite.Arm(IBpfExecutable target)
+    {
+        var state = (RunState*)t_state;
+        if (state == null || target is not X64JitExecutable next || next.BodyEntry == 0 || next.FrameSize != FrameSize || !next._self.IsAllocated)
+        {
+            return -Maps.Errno.EINVAL;
+        }
+        if (state->TailCallCount >= TailCalls.MaxChain)
+        {
+            return -Maps.Errno.E2BIG;
+        }
+        state->TailCallCount++;
+        state->TailCallTarget = next.BodyEntry;
+        // Memory checks and fault messages now speak for the program the run continues in.
+        state->Owner = GCHandle.ToIntPtr(next._self);
+        return 0;
+    }
+
+    /// <summary>Runs one of the program's functions for a callback helper, nested in the run that called the helper.</summary>
+    private ulong RunCallback(nint function, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
+    {
+        try
+        {
+            var entry = _callbackEntry;
+            if (entry == 0)
+            {
+                throw Disposed();
+            }
+            var outer = (RunState*)t_state;
+            RunState state = default;
+            state.Owner = GCHandle.ToIntPtr(_self);
+            if (outer != null)
+            {
+                state.ContextStart = outer->ContextStart;
+                state.ContextEnd = outer->ContextEnd;
+                state.Outer = (nint)outer;
+            }
+            var arguments = stackalloc ulong[5] { r1, r2, r3, r4, r5 };
+            var previousState = t_state;
+            t_state = (nint)(&state);
+            ulong r0;
+            try
+            {
+                r0 = ((delegate* unmanaged<ulong*, nint, RunState*, ulong>)entry)(arguments, function, &state);
+            }
+            finally
+            {
+                t_state = previousState;
+            }
+            if (state.Fault != JitFault.None)
+            {
+                ProgramCallback.RecordFault(OwnerOf(in state).FaultException(in state));
+                return 0;
+            }
+            return r0;
+        }
+        catch (Exception fault)
+        {
+            // Nothing may unwind through the native frames between the helper and this trampoline.
+            ProgramCallback.RecordFault(fault);
+            return 0;
+        }
+    }
+
+    private X64JitExecutable OwnerOf(in RunState state) =>
+        state.Owner != 0 && GCHandle.FromIntPtr(state.Owner).Target is X64JitExecutable owner ? owner : this;
+
+    private BpfException PendingFault()
+    {
+        var fault = ProgramCallback.TakePendingFault()!;
+        return fault as BpfException ?? new BpfException(new BpfDiagnostic(DiagnosticCodes.HelperFailed,
+            $"a helper or callback of program '{_image.Name}' failed: {fault.Message}", File: _image.Origin, Program: _image.Name), fault);
     }
 
     internal JitFault CheckRegion(ulong address, int size, bool write)
@@ -138,6 +251,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
     public void Dispose()
     {
         _entry = 0;
+        _callbackEntry = 0;
         BodyEntry = 0;
         _memory?.Dispose();
         _memory = null;
