@@ -1,3 +1,5 @@
+using Bpftime.Compiler.Aot;
+using Bpftime.Compiler.LlvmJit;
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
 using Bpftime.Engines.X64;
@@ -12,6 +14,8 @@ internal static class EngineCatalog
         var registry = new EngineRegistry();
         registry.Register(InterpreterEngine.Instance);
         registry.Register(new X64JitEngine());
+        registry.Register(new LlvmJitEngine());
+        registry.Register(new AotEngine());
         return registry;
     }
 }

@@ -28,6 +28,7 @@ internal static class ToolMain
         yield return DisasmCommand.Create(context);
         yield return RunCommand.Create(context);
         yield return PluginCommand.Create(context);
+        yield return BenchCommand.Create(context);
         yield return EnginesCommand.Create(context);
     }
 }

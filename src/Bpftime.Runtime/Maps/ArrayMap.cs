@@ -40,8 +40,11 @@ public sealed unsafe class ArrayMap : BpfMap
     /// <summary>Bytes between the starts of two consecutive values (the value size rounded up to 8).</summary>
     public ulong ValueStride { get; }
 
+    /// <summary>BPF_F_RDONLY_PROG: programs may read the map but not write it.</summary>
+    public const uint ReadOnlyForProgramsFlag = 1u << 7;
+
     /// <summary>Whether programs may write the values (false for .rodata and BPF_F_RDONLY_PROG).</summary>
-    public bool WritableByPrograms => !Spec.IsReadOnlyForPrograms;
+    public bool WritableByPrograms => !Spec.IsReadOnlyForPrograms && (Spec.Flags & ReadOnlyForProgramsFlag) == 0;
 
     /// <summary>The address of the value at <paramref name="index"/>, or 0 when the index is out of range.</summary>
     public nint Lookup(uint index)

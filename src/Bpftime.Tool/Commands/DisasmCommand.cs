@@ -38,8 +38,8 @@ internal static class DisasmCommand
         var text = new StringBuilder();
         text.AppendLine($"{program.Name} ({program.Section}):");
         var instructions = program.ToArray();
-        var lines = withSource ? program.LineInfo.ToDictionary(l => l.InstructionIndex, l => l) : [];
-        var subprograms = program.Subprograms.ToDictionary(s => s.Start, s => s.Name);
+        var lines = withSource ? program.LineInfo.GroupBy(l => l.InstructionIndex).ToDictionary(g => g.Key, g => g.First()) : [];
+        var subprograms = program.Subprograms.GroupBy(s => s.Start).ToDictionary(g => g.Key, g => g.First().Name);
         for (var i = 0; i < instructions.Length; i++)
         {
             if (i > 0 && subprograms.TryGetValue(i, out var subprogram))

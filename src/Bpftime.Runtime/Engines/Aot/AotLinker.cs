@@ -191,6 +191,14 @@ public static class AotLinker
                             $"program '{program.Name}' was compiled against helper #{use.Id} {use.Name} {use.Signature}, but helper set '{options.Helpers.Name}' has {helper.Name} {helper.Prototype.Signature}",
                             program.Name);
                     }
+                    else if (use.StopsProgramOnZero && !helper.StopsProgramOnZero)
+                    {
+                        // Code compiled to stop on 0 would end programs the active set lets run on. The
+                        // converse is fine: the linker's wrapper stops the program itself.
+                        Error(DiagnosticCodes.LinkHelperSignatureMismatch,
+                            $"program '{program.Name}' was compiled to stop when helper #{use.Id} {use.Name} returns 0, but in helper set '{options.Helpers.Name}' it does not stop programs",
+                            program.Name);
+                    }
                 }
                 foreach (var index in program.Maps)
                 {
@@ -518,7 +526,7 @@ public static class AotLinker
             cursor += 16 * (ulong)_dispatchLength;
             _got = (int)cursor;
             cursor += 8 * (ulong)_gotSlots.Count;
-            foreach (var section in kept.Where(s => !s.IsExecutable && !s.IsWritable))
+            foreach (var section in kept.Where(s => !s.IsExecutable && !IsWritableAtRunTime(s)))
             {
                 cursor = Place(section, cursor);
             }
@@ -527,7 +535,7 @@ public static class AotLinker
             // Read-write pages: globals, zero-filled data and common symbols.
             cursor = _codeSize + _readOnlySize;
             var readWriteStart = cursor;
-            foreach (var section in kept.Where(s => !s.IsExecutable && s.IsWritable))
+            foreach (var section in kept.Where(s => !s.IsExecutable && IsWritableAtRunTime(s)))
             {
                 cursor = Place(section, cursor);
             }
@@ -579,6 +587,13 @@ public static class AotLinker
             }
             return true;
         }
+
+        /// <summary>
+        /// Writable sections stay writable, except relocated constants (.data.rel.ro), which are
+        /// writable in the object only so that a loader can relocate them: here they become read-only.
+        /// </summary>
+        private static bool IsWritableAtRunTime(ElfSection section) =>
+            section.IsWritable && !section.Name.StartsWith(".data.rel.ro", StringComparison.Ordinal);
 
         private ulong Place(ElfSection section, ulong cursor)
         {

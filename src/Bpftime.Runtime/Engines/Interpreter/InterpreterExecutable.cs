@@ -177,7 +177,9 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallSi
         }
     }
 
+    // Fully optimised from the first run: tier-0 code of this loop is several times slower.
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private ulong Run<TMode>(int entry, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5, ulong contextStart, ulong contextLength, GuardSnapshot? outer)
         where TMode : struct, IExecutionMode
     {

@@ -5,7 +5,8 @@ namespace Bpftime.Engines.X64;
 /// <summary>
 /// Machine code before placement: the bytes, where to enter, the absolute code addresses still to
 /// patch once the code's final address is known (ld_imm64 src 4), and the helpers the code calls
-/// (kept alive by the executable, since the code holds their native entries).
+/// (kept alive by the executable, since the code holds their native entries). <see cref="InstructionOffsets"/>
+/// has one entry per slot plus the end of the body, for disassembly and profiling.
 /// </summary>
 internal sealed record CompiledProgram(
     byte[] Code,
@@ -14,7 +15,8 @@ internal sealed record CompiledProgram(
     IReadOnlyList<(int Position, int Target)> CodeAddresses,
     CallxTable? Callx,
     IReadOnlyList<HelperFunction> Helpers,
-    int FrameSize)
+    int FrameSize,
+    int[] InstructionOffsets)
 {
     /// <summary>
     /// Where the callback entry starts, or -1 when the program takes no code addresses: a C-callable

@@ -118,6 +118,7 @@ internal sealed class X64Compiler
             _asm.Bind(_instructionLabels[i]);
             EmitInstruction(i);
         }
+        var bodyEnd = _asm.Position;
         var last = LastInstructionIndex();
         if (!EndsControlFlow(_code[last]))
         {
@@ -133,7 +134,14 @@ internal sealed class X64Compiler
         _asm.Finish();
 
         var codeAddresses = _codeAddresses.Select(c => (c.Position, _asm.PositionOf(c.Target))).ToArray();
-        return new CompiledProgram(_asm.Code.ToArray(), 0, bodyEntry, codeAddresses, callxTable, [.. _usedHelpers], _frameSize)
+        // Where each instruction's code starts; the second slot of ld_imm64 shares the next one's start.
+        var offsets = new int[_code.Length + 1];
+        offsets[_code.Length] = bodyEnd;
+        for (var i = _code.Length - 1; i >= 0; i--)
+        {
+            offsets[i] = _isSecondSlot[i] ? offsets[i + 1] : _asm.PositionOf(_instructionLabels[i]);
+        }
+        return new CompiledProgram(_asm.Code.ToArray(), 0, bodyEntry, codeAddresses, callxTable, [.. _usedHelpers], _frameSize, offsets)
         {
             CallbackEntryOffset = callbackEntry,
         };

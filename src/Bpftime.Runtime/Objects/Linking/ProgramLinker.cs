@@ -77,6 +77,10 @@ internal sealed class ProgramLinker
                     var target = Resolve(function.Section, (long)slot + instruction.Imm + 1, at);
                     code[at] = instruction.WithImm(target - (at + 1));
                 }
+                else if (instruction.IsLoadImm64 && instruction.Src != (byte)LoadImm64Source.Immediate)
+                {
+                    CheckUnrelocatedLoad(function, k, code, at, main, Resolve);
+                }
                 if (instruction.IsLoadImm64)
                 {
                     k++;
@@ -102,66 +106,99 @@ internal sealed class ProgramLinker
         switch (relocation.Type)
         {
             case BpfRelocationType.R64_32:
-            {
-                var target = CodeSectionOf(symbol, main, at);
-                var slot = (long)(symbol.Value / Instruction.Size) + instruction.Imm + 1;
-                var index = resolve(target, slot, at);
-                code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)CallSource.Local, instruction.Offset, index - (at + 1));
-                break;
-            }
+                {
+                    var target = CodeSectionOf(symbol, main, at);
+                    var slot = (long)(symbol.Value / Instruction.Size) + instruction.Imm + 1;
+                    var index = resolve(target, slot, at);
+                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)CallSource.Local, instruction.Offset, index - (at + 1));
+                    break;
+                }
             case BpfRelocationType.R64_64:
-            {
-                if ((long)(relocation.Offset / Instruction.Size) + 1 >= function.Start + function.Length)
                 {
-                    throw Error(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
-                }
-                var next = code[at + 1];
-                if (!symbol.IsInSection)
-                {
-                    throw Unresolved(symbol, main, at);
-                }
-                var section = _elf.Sections[symbol.SectionIndex];
-                if (_codeSections.TryGetValue(section.Index, out var target))
-                {
-                    var byteOffset = (long)symbol.Value + instruction.Imm;
-                    if (byteOffset % Instruction.Size != 0)
+                    if ((long)(relocation.Offset / Instruction.Size) + 1 >= function.Start + function.Length)
                     {
-                        throw Error(DiagnosticCodes.CallTargetInvalid, $"a code address in '{main.Name}' is byte {byteOffset} of '{section.Name}', not an instruction boundary", main.Name, at);
+                        throw Error(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
                     }
-                    var index = resolve(target, byteOffset / Instruction.Size, at);
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.CodeAddress, instruction.Offset, index - (at + 1));
-                    code[at + 1] = next.WithImm(0);
-                }
-                else if (_maps.IsMapSection(section))
-                {
-                    var offset = symbol.IsSection ? symbol.Value + (ulong)(long)instruction.Imm : symbol.Value;
-                    if (!_maps.TryGetDeclared(section.Index, offset, out var mapIndex))
+                    var next = code[at + 1];
+                    if (!symbol.IsInSection)
                     {
-                        throw Error(DiagnosticCodes.MapNotFound, $"'{main.Name}' refers to '{symbol.Name}' at offset {offset} of '{section.Name}', where no map is declared", main.Name, at);
+                        throw Unresolved(symbol, main, at);
                     }
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapByIndex, instruction.Offset, mapIndex);
-                    code[at + 1] = next.WithImm(0);
-                }
-                else if (_maps.TryGetGlobalData(section.Index, out var regionIndex))
-                {
-                    var offset = (long)symbol.Value + instruction.Imm;
-                    if (offset < 0 || offset > section.Size)
+                    var section = _elf.Sections[symbol.SectionIndex];
+                    if (_codeSections.TryGetValue(section.Index, out var target))
                     {
-                        throw Error(DiagnosticCodes.GlobalDataOffsetOutOfRange,
-                            $"'{main.Name}' refers to byte {offset} of '{section.Name}', which is {section.Size} bytes long", main.Name, at);
+                        var byteOffset = (long)symbol.Value + instruction.Imm;
+                        if (byteOffset % Instruction.Size != 0)
+                        {
+                            throw Error(DiagnosticCodes.CallTargetInvalid, $"a code address in '{main.Name}' is byte {byteOffset} of '{section.Name}', not an instruction boundary", main.Name, at);
+                        }
+                        var index = resolve(target, byteOffset / Instruction.Size, at);
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.CodeAddress, instruction.Offset, index - (at + 1));
+                        code[at + 1] = next.WithImm(0);
                     }
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapValueByIndex, instruction.Offset, regionIndex);
-                    code[at + 1] = next.WithImm((int)offset);
+                    else if (_maps.IsMapSection(section))
+                    {
+                        var offset = symbol.IsSection ? symbol.Value + (ulong)(long)instruction.Imm : symbol.Value;
+                        if (!_maps.TryGetDeclared(section.Index, offset, out var mapIndex))
+                        {
+                            throw Error(DiagnosticCodes.MapNotFound, $"'{main.Name}' refers to '{symbol.Name}' at offset {offset} of '{section.Name}', where no map is declared", main.Name, at);
+                        }
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapByIndex, instruction.Offset, mapIndex);
+                        code[at + 1] = next.WithImm(0);
+                    }
+                    else if (_maps.TryGetGlobalData(section.Index, out var regionIndex))
+                    {
+                        var offset = (long)symbol.Value + instruction.Imm;
+                        if (offset < 0 || offset > section.Size)
+                        {
+                            throw Error(DiagnosticCodes.GlobalDataOffsetOutOfRange,
+                                $"'{main.Name}' refers to byte {offset} of '{section.Name}', which is {section.Size} bytes long", main.Name, at);
+                        }
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapValueByIndex, instruction.Offset, regionIndex);
+                        code[at + 1] = next.WithImm((int)offset);
+                    }
+                    else
+                    {
+                        throw Error(DiagnosticCodes.RelocationTargetUnsupported,
+                            $"'{main.Name}' loads the address of '{symbol.Name}' in section '{section.Name}', which is neither a map, global data nor code", main.Name, at);
+                    }
+                    break;
                 }
-                else
-                {
-                    throw Error(DiagnosticCodes.RelocationTargetUnsupported,
-                        $"'{main.Name}' loads the address of '{symbol.Name}' in section '{section.Name}', which is neither a map, global data nor code", main.Name, at);
-                }
-                break;
-            }
             default:
                 // Absolute relocations in code carry nothing an engine needs; they were counted when the section was read.
+                break;
+        }
+    }
+
+    /// <summary>
+    /// An ld_imm64 that already names a map, a map value or a code address without a relocation
+    /// (hand-written assembly): its index must exist, and a code address is moved with its target.
+    /// </summary>
+    private void CheckUnrelocatedLoad(CodeFunction function, int k, List<Instruction> code, int at, CodeFunction main,
+        Func<CodeSection, long, int, int> resolve)
+    {
+        if (k + 1 >= function.Length)
+        {
+            throw Error(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
+        }
+        var instruction = code[at];
+        switch ((LoadImm64Source)instruction.Src)
+        {
+            case LoadImm64Source.MapByFd or LoadImm64Source.MapByIndex or LoadImm64Source.MapValueByFd or LoadImm64Source.MapValueByIndex:
+                var byValue = instruction.Src is (byte)LoadImm64Source.MapValueByFd or (byte)LoadImm64Source.MapValueByIndex;
+                if (instruction.Imm < 0 || instruction.Imm >= _maps.Maps.Count
+                    || (byValue && (uint)code[at + 1].Imm > _maps.Maps[instruction.Imm].ValueSize))
+                {
+                    throw Error(DiagnosticCodes.MapNotFound,
+                        $"ld_imm64 in '{main.Name}' names map {instruction.Imm} (offset {code[at + 1].Imm}) without a relocation, but the object has {_maps.Maps.Count} maps", main.Name, at);
+                }
+                break;
+            case LoadImm64Source.CodeAddress:
+                var target = resolve(function.Section, (long)function.Start + k + instruction.Imm + 1, at);
+                code[at] = instruction.WithImm(target - (at + 1));
+                break;
+            default:
+                // Variable addresses and unknown sources are the validator's to judge.
                 break;
         }
     }
