@@ -30,5 +30,6 @@ internal static class ToolMain
         yield return PluginCommand.Create(context);
         yield return BenchCommand.Create(context);
         yield return EnginesCommand.Create(context);
+        yield return BuildCommand.Create(context);
     }
 }

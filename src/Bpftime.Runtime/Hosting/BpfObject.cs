@@ -17,10 +17,12 @@ public sealed class BpfObject : IDisposable
 {
     private readonly List<BpfMap> _maps;
     private readonly List<IDisposable> _owned = [];
+    private readonly EngineOptions _engineOptions;
     private BpfNamedCollection<BpfProgram> _programs = new([], "program", null);
 
-    private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers)
+    private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions)
     {
+        _engineOptions = engineOptions;
         Name = name;
         Origin = origin;
         File = file;
@@ -137,7 +139,7 @@ public sealed class BpfObject : IDisposable
                 }
                 log.Write($"bpftime: {embedded.Name}: {why}; running the embedded bytecode instead ({DiagnosticCodes.NativeObjectFallback})");
             }
-            loaded.LoadOnEngine(requested, options, log);
+            loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default);
             return loaded;
         }
         catch
@@ -161,7 +163,7 @@ public sealed class BpfObject : IDisposable
         var loaded = Create(name, path, bytes, options);
         try
         {
-            loaded.LoadOnEngine(requested, options, log);
+            loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default);
             return loaded;
         }
         catch
@@ -178,16 +180,16 @@ public sealed class BpfObject : IDisposable
         {
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
         }
-        var maps = MapFactory.CreateAll(file.Maps, origin);
-        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default());
+        var maps = BpfMapFactory.CreateAll(file.Maps, origin);
+        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions);
     }
 
     /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>
-    private void LoadOnEngine(string requested, BpfLoadOptions options, LoadLog log)
+    private void LoadOnEngine(string requested, LoadLog log, EngineRegistry registry)
     {
-        var registry = options.Engines ?? BpfEngines.Default;
         var candidates = EngineSelection.BytecodeCandidates(requested, registry, Origin);
-        var engineOptions = EngineOptions.Default with { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        var engineOptions = _engineOptions;
         BpfException? last = null;
         foreach (var engine in candidates)
         {
@@ -211,7 +213,7 @@ public sealed class BpfObject : IDisposable
                 continue;
             }
             _owned.AddRange(executables);
-            SetPrograms(executables, engine.Name, native: false);
+            SetPrograms([.. File.Programs.Zip(executables)], engine.Name, native: false);
             log.Write($"bpftime: {Name}: bytecode on '{engine.Name}' ({executables.Count} program(s))");
             return;
         }
@@ -220,21 +222,21 @@ public sealed class BpfObject : IDisposable
 
     private void LinkNative(byte[] native, string resource)
     {
-        var executables = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
-        SetPrograms(executables, BpfLoadOptions.AotEngine, native: true);
+        var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
+        SetPrograms(linked, BpfLoadOptions.AotEngine, native: true);
     }
 
-    private void SetPrograms(IReadOnlyList<IBpfExecutable> executables, string engineName, bool native)
+    private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable)> programs, string engineName, bool native)
     {
         _programs = new BpfNamedCollection<BpfProgram>(
-            File.Programs.Select((p, i) => KeyValuePair.Create(p.Name, new BpfProgram(this, p.Name, p.Section, executables[i]))),
+            programs.Select(p => KeyValuePair.Create(p.Program.Name, new BpfProgram(this, p.Program.Name, p.Program.Section, p.Executable))),
             "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
         // A program array's values name programs by their index in the object.
         foreach (var programArray in _maps.OfType<ProgramArrayMap>())
         {
-            programArray.ProgramResolver = index => index < executables.Count ? executables[(int)index] : null;
+            programArray.ProgramResolver = index => index < programs.Count ? programs[(int)index].Executable : null;
         }
     }
 

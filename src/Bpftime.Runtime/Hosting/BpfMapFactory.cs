@@ -4,11 +4,14 @@ using Bpftime.Objects;
 
 namespace Bpftime.Hosting;
 
-/// <summary>Creates the runtime map for each map an object declares.</summary>
-internal static class MapFactory
+/// <summary>
+/// Creates the runtime map for each map an object declares. Unsupported types are refused with
+/// BPF4101 naming the map and its type (the build's link check uses the same rule).
+/// </summary>
+public static class BpfMapFactory
 {
     /// <summary>All maps of the object, in its order (ld_imm64 indexes into this list); none are left allocated on failure.</summary>
-    public static List<BpfMap> CreateAll(IReadOnlyList<MapSpec> specs, string? origin)
+    public static List<BpfMap> CreateAll(IReadOnlyList<MapSpec> specs, string? origin = null)
     {
         var maps = new List<BpfMap>(specs.Count);
         try
@@ -36,7 +39,7 @@ internal static class MapFactory
         MapType.Queue, MapType.Stack, MapType.RingBuf, MapType.LpmTrie, MapType.ProgArray,
     ];
 
-    private static BpfMap Create(MapSpec spec, string? origin) => spec.Type switch
+    public static BpfMap Create(MapSpec spec, string? origin = null) => spec.Type switch
     {
         MapType.Array => new ArrayMap(spec),
         MapType.PerCpuArray => new PerCpuArrayMap(spec),
