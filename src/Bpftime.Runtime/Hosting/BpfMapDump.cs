@@ -77,7 +77,7 @@ public static unsafe class BpfMapDump
         {
             writer.WriteStartObject();
             writer.WriteString("key", Convert.ToHexStringLower(next));
-            if (map is IPerCpuMap perCpu)
+            if (map is IPerCpuMap perCpu && map is not HashMap { IsPerCpu: false })
             {
                 writer.WriteStartArray("values");
                 for (var slot = 0; slot < perCpu.SlotCount; slot++)

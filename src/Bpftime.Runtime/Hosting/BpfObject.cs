@@ -18,6 +18,7 @@ public sealed class BpfObject : IDisposable
     private readonly List<BpfMap> _maps;
     private readonly List<IDisposable> _owned = [];
     private readonly EngineOptions _engineOptions;
+    private IReadOnlyList<BpfContextType>? _contextTypes;
     private BpfNamedCollection<BpfProgram> _programs = new([], "program", null);
 
     private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions)
@@ -182,7 +183,7 @@ public sealed class BpfObject : IDisposable
         }
         var maps = BpfMapFactory.CreateAll(file.Maps, origin);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
-        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions);
+        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
     }
 
     /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>
@@ -198,7 +199,7 @@ public sealed class BpfObject : IDisposable
             {
                 foreach (var program in File.Programs)
                 {
-                    var image = new ProgramImage(program.Name, program.ToArray(), Helpers) { Maps = _maps, Origin = Origin };
+                    var image = new ProgramImage(program.Name, CoreRelocator.Apply(program, File.Btf, _contextTypes, Origin), Helpers) { Maps = _maps, Origin = Origin };
                     executables.Add(engine.Load(image, engineOptions));
                 }
             }
