@@ -10,6 +10,17 @@ public static class BpfHelperSets
     /// <summary>A new table of the runtime's standard helpers.</summary>
     public static HelperTable Default() => StandardHelpers.CreateDefault();
 
-    /// <summary>The table named <paramref name="name"/>, or null when the runtime has none of that name.</summary>
+    /// <summary>A new table of the runtime's standard helpers whose bpf_trace_printk writes to <paramref name="trace"/>.</summary>
+    public static HelperTable Default(TraceSink trace) => StandardHelpers.CreateDefault(trace);
+
+    /// <summary>The table named <paramref name="name"/> ("default", "xdp", "conformance"), or null when the runtime has none of that name.</summary>
     public static HelperTable? Find(string name) => StandardHelpers.Create(name);
+
+    /// <summary>The table named <paramref name="name"/> with trace output to <paramref name="trace"/>, or null when there is none of that name.</summary>
+    public static HelperTable? Find(string name, TraceSink trace) => name switch
+    {
+        StandardHelpers.DefaultName => StandardHelpers.CreateDefault(trace),
+        StandardHelpers.XdpName => StandardHelpers.CreateXdp(trace),
+        _ => StandardHelpers.Create(name),
+    };
 }

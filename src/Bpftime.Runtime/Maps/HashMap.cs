@@ -299,9 +299,23 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     private static int Hash(ReadOnlySpan<byte> key)
     {
-        var hash = new HashCode();
-        hash.AddBytes(key);
-        return hash.ToHashCode() & int.MaxValue;
+        // Common small keys take a multiplicative hash; others the runtime's per-process seeded one.
+        ulong mixed;
+        if (key.Length == 4)
+        {
+            mixed = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(key);
+        }
+        else if (key.Length == 8)
+        {
+            mixed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(key);
+        }
+        else
+        {
+            var hash = new HashCode();
+            hash.AddBytes(key);
+            return hash.ToHashCode() & int.MaxValue;
+        }
+        return (int)((mixed * 0x9E3779B97F4A7C15UL) >> 33);
     }
 
     private int Find(ReadOnlySpan<byte> key, int hash)
