@@ -26,6 +26,7 @@ internal static class ToolMain
     {
         yield return InspectCommand.Create(context);
         yield return DisasmCommand.Create(context);
+        yield return CompileCommand.Create(context);
         yield return RunCommand.Create(context);
         yield return PluginCommand.Create(context);
         yield return BenchCommand.Create(context);

@@ -114,6 +114,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable, ITailCallSite
         }
         GC.KeepAlive(this);
         GC.KeepAlive(_helpers);
+        ProgramCallback.ThrowIfPendingFault(_image.Name);
         if (state.Fault != JitFault.None)
         {
             ProgramCallback.TakePendingFault();
