@@ -1,46 +1,38 @@
+using Bpftime.Engines.X64;
+
 namespace Bpftime.Engines;
 
 /// <summary>
-/// The tail-call mechanism every engine shares. bpf_tail_call (helper 12) cannot jump by itself:
-/// it asks the engine run active on this thread, through <see cref="Request"/>, to continue in another
-/// program once the helper returns. The engine checks for that right after each call of helper 12,
-/// unwinds its frames and enters the target with the original context; the stack and registers of the
-/// caller are gone, as in the kernel. A chain holds at most <see cref="MaxChain"/> tail calls (the
-/// kernel's MAX_TAIL_CALL_CNT); the next one fails and the caller simply goes on.
+/// The tail-call entry every engine shares. bpf_tail_call (helper 12) cannot jump by itself: it asks
+/// the engine of the target, through <see cref="Request"/>, to continue in that program once the
+/// helper returns. Each engine accepts only when a run of its own is active on this thread; it checks
+/// right after each call of helper 12, unwinds its frames and enters the target with the original
+/// context (the caller's stack and registers are gone, as in the kernel). A chain holds at most
+/// <see cref="MaxChain"/> tail calls (Linux's MAX_TAIL_CALL_CNT); the next one fails and the caller
+/// simply goes on. Engines other than the runtime's own implement <see cref="ITailCallTarget"/>.
 /// </summary>
 public static class TailCalls
 {
     /// <summary>Tail calls one run may chain (Linux's MAX_TAIL_CALL_CNT).</summary>
     public const int MaxChain = 33;
 
-    [ThreadStatic]
-    private static ITailCallSite? t_site;
-
     /// <summary>
-    /// Arms a tail call into <paramref name="target"/> for the run active on this thread: 0 when armed,
-    /// -ENOENT for an empty slot or no active run, -E2BIG past the chain limit, -EINVAL when the
-    /// target runs on another engine or cannot be entered from this run.
+    /// Arms a tail call into <paramref name="target"/>: 0 when armed; -ENOENT for an empty slot;
+    /// -EINVAL when no run of the target's engine is active on this thread, the chain is full, or the
+    /// target cannot be entered from the running program.
     /// </summary>
-    public static long Request(IBpfExecutable? target)
+    public static long Request(IBpfExecutable? target) => target switch
     {
-        if (target is null || t_site is not { } site)
-        {
-            return -Maps.Errno.ENOENT;
-        }
-        return site.Arm(target);
-    }
-
-    /// <summary>Makes <paramref name="site"/> the run that tail calls on this thread arm; returns the one it replaces (restore it after the run).</summary>
-    internal static ITailCallSite? Enter(ITailCallSite? site)
-    {
-        var previous = t_site;
-        t_site = site;
-        return previous;
-    }
+        null => -Maps.Errno.ENOENT,
+        ITailCallTarget own => own.ArmTailCall(),
+        X64JitExecutable jit => X64JitExecutable.TryTailCall(jit) ? 0 : -Maps.Errno.EINVAL,
+        _ => -Maps.Errno.EINVAL,
+    };
 }
 
-/// <summary>An engine run that can continue in another program when helper 12 asks it to.</summary>
-internal interface ITailCallSite
+/// <summary>A program that a run of its engine on the calling thread can continue in (see <see cref="TailCalls"/>).</summary>
+public interface ITailCallTarget
 {
-    long Arm(IBpfExecutable target);
+    /// <summary>0 when the run active on this thread will continue in this program after the helper returns; else a negative errno.</summary>
+    long ArmTailCall();
 }

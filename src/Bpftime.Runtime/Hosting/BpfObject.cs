@@ -154,12 +154,14 @@ public sealed class BpfObject : IDisposable
     {
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
-        // Bytecode runs on an 'aot' engine only when the host registered one that compiles in memory (the tool does).
-        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase)
-            && (options.Engines ?? BpfEngines.Default).Find(BpfLoadOptions.AotEngine) is null)
+        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase))
         {
             throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
                 "engine 'aot' runs only native code compiled at build time; use BpfObject.LoadEmbedded, or choose auto, jit or interpreter for bytecode", path ?? name);
+        }
+        if (requested == BpfLoadOptions.AotEngine)
+        {
+            log.Write($"bpftime: {name}: ${BpfLoadOptions.EngineEnvironmentVariable}=aot applies to embedded native code; this is bytecode, so the automatic order runs it");
         }
         var loaded = Create(name, path, bytes, options);
         try

@@ -69,6 +69,13 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             diagnostics.Add(new BpfDiagnostic(DiagnosticCodes.HostingIoFailure, $"cannot write the build outputs: {error.Message}", File: item.Source));
             return Fail(item, file, diagnostics);
         }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // A defect in the build itself, not in the object: still one diagnostic line, never a stack trace.
+            diagnostics.Add(new BpfDiagnostic(DiagnosticCodes.BuildToolFailed,
+                $"bpftime build failed unexpectedly on this object ({error.GetType().Name}: {error.Message}); please report it with the object", File: item.Source));
+            return Fail(item, file, diagnostics);
+        }
     }
 
     private static byte[] ReadSource(string path)

@@ -13,8 +13,12 @@ namespace Bpftime.Engines.Interpreter;
 /// keeps its registers, frames and stack on the calling thread's stack, so any number of threads may
 /// run the same executable at once.
 /// </summary>
-internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallSite
+internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTarget
 {
+    /// <summary>How many interpreter runs that take tail calls are active on this thread.</summary>
+    [ThreadStatic]
+    private static int t_tailRuns;
+
     /// <summary>The program a tail call armed on this thread continues in, once the running one has unwound.</summary>
     [ThreadStatic]
     private static InterpreterExecutable? t_tailTarget;
@@ -86,7 +90,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallSi
         {
             return RunEntry(context, contextLength);
         }
-        var previousSite = TailCalls.Enter(this);
+        t_tailRuns++;
         var previousTarget = t_tailTarget;
         var previousCount = t_tailCount;
         t_tailTarget = null;
@@ -110,22 +114,19 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallSi
         {
             t_tailTarget = previousTarget;
             t_tailCount = previousCount;
-            TailCalls.Enter(previousSite);
+            t_tailRuns--;
         }
     }
 
-    long ITailCallSite.Arm(IBpfExecutable target)
+    /// <summary>Arms a tail call into this program for the interpreter run active on this thread.</summary>
+    public long ArmTailCall()
     {
-        if (target is not InterpreterExecutable next || next._disposed)
+        if (t_tailRuns == 0 || _disposed || t_tailCount >= TailCalls.MaxChain)
         {
             return -Maps.Errno.EINVAL;
         }
-        if (t_tailCount >= TailCalls.MaxChain)
-        {
-            return -Maps.Errno.E2BIG;
-        }
         t_tailCount++;
-        t_tailTarget = next;
+        t_tailTarget = this;
         return 0;
     }
 

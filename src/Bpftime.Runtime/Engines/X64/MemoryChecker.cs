@@ -38,13 +38,12 @@ internal static unsafe class MemoryChecker
         return (int)result;
     }
 
-    /// <summary>Whether a callback's access falls in the stack or context of a run it was called from.</summary>
+    /// <summary>Whether a callback's access falls in the stack or the context of a run it was called from.</summary>
     private static bool InOuterRun(RunState* state, ulong address, ulong size)
     {
         for (var outer = (RunState*)state->Outer; outer != null; outer = (RunState*)outer->Outer)
         {
-            var stackLow = outer->SavedStackPointer;
-            if (outer->StackTop != 0 && address >= stackLow && address + size <= outer->StackTop)
+            if (outer->StackTop != 0 && address >= outer->SavedStackPointer && address + size <= outer->StackTop)
             {
                 return true;
             }

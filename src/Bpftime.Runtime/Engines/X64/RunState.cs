@@ -41,6 +41,6 @@ internal struct RunState
     [FieldOffset(TailCallCountOffset)] public int TailCallCount;
     /// <summary>Access size in the low byte, 0x100 when it was a write.</summary>
     [FieldOffset(FaultSizeOffset)] public int FaultSize;
-    /// <summary>Inside a callback: the run state of the run whose helper called it (its stack and context stay reachable).</summary>
+    /// <summary>Inside a callback: the run whose helper called it, whose stack and context the callback may use.</summary>
     [FieldOffset(OuterOffset)] public nint Outer;
 }
