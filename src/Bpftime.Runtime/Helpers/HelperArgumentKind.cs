@@ -37,4 +37,6 @@ public enum HelperArgumentKind
     UninitializedMapValue,
     /// <summary>A pointer to the stack, or null (the context argument of bpf_loop and for_each_map_elem).</summary>
     StackPointerOrNull,
+    /// <summary>A pointer to a struct bpf_spin_lock inside a map value.</summary>
+    SpinLock,
 }

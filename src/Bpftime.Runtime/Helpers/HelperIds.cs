@@ -21,6 +21,8 @@ public static class HelperIds
     public const int MapPushElem = 87;
     public const int MapPopElem = 88;
     public const int MapPeekElem = 89;
+    public const int SpinLock = 93;
+    public const int SpinUnlock = 94;
     public const int ProbeReadUser = 112;
     public const int ProbeReadKernel = 113;
     public const int ProbeReadUserStr = 114;

@@ -40,6 +40,7 @@ public sealed record HelperPrototype(HelperReturnKind Return, IReadOnlyList<Help
         HelperArgumentKind.StackPointer => "stack_ptr",
         HelperArgumentKind.UninitializedMapValue => "uninit_value",
         HelperArgumentKind.StackPointerOrNull => "stack_ptr_or_null",
+        HelperArgumentKind.SpinLock => "spin_lock",
         _ => kind.ToString(),
     };
 }

@@ -60,6 +60,7 @@ public static class StandardHelpers
         .. StringHelpers.All,
         .. RingBufferHelpers.All,
         .. XdpHelpers.All,
+        .. SpinLockHelpers.All,
         TraceHelpers.TracePrintk(trace ?? TraceSink.StandardError),
         TailCallHelpers.TailCall,
         LoopHelpers.Loop,

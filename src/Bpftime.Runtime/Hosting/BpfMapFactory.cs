@@ -11,14 +11,25 @@ namespace Bpftime.Hosting;
 public static class BpfMapFactory
 {
     /// <summary>All maps of the object, in its order (ld_imm64 indexes into this list); none are left allocated on failure.</summary>
-    public static List<BpfMap> CreateAll(IReadOnlyList<MapSpec> specs, string? origin = null)
+    public static List<BpfMap> CreateAll(IReadOnlyList<MapSpec> specs, string? origin = null, Btf? btf = null)
     {
         var maps = new List<BpfMap>(specs.Count);
         try
         {
             foreach (var spec in specs)
             {
-                maps.Add(Create(spec, origin));
+                var map = Create(spec, origin);
+                maps.Add(map);
+                // A bpf_spin_lock in the value (per the object's BTF) enables BPF_F_LOCK updates.
+                var lockOffset = BpfSpinLock.FindOffset(btf, spec.ValueTypeId);
+                if (map is ArrayMap array)
+                {
+                    array.SpinLockOffset = lockOffset;
+                }
+                else if (map is HashMap { IsPerCpu: false } hash)
+                {
+                    hash.SpinLockOffset = lockOffset;
+                }
             }
             return maps;
         }

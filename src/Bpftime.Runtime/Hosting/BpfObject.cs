@@ -183,7 +183,7 @@ public sealed class BpfObject : IDisposable
         {
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
         }
-        var maps = BpfMapFactory.CreateAll(file.Maps, origin);
+        var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
         return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
     }

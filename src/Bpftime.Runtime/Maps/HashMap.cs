@@ -32,6 +32,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private int _count;
     private int _lruHead = None;
     private int _lruTail = None;
+    private int? _spinLockOffset;
 
     public HashMap(MapSpec spec)
         : base(MapChecks.OfType(spec, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash))
@@ -65,6 +66,14 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         _values = (byte*)NativeMemory.AlignedAlloc((nuint)(_elementBytes * (ulong)count), 8);
         NativeMemory.Clear(_keys, (nuint)(_keyStride * (ulong)count));
         NativeMemory.Clear(_values, (nuint)(_elementBytes * (ulong)count));
+    }
+
+    /// <summary>Where the value's bpf_spin_lock is (from BTF), or null: needed for BPF_F_LOCK updates.</summary>
+    public int? SpinLockOffset
+    {
+        get => _spinLockOffset;
+        set => _spinLockOffset = value is null || (value >= 0 && value + BpfSpinLock.Size <= Spec.ValueSize) ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, $"the lock must lie within the {Spec.ValueSize}-byte value");
     }
 
     /// <summary>True for the per-CPU kinds: each value has <see cref="SlotCount"/> copies.</summary>
@@ -115,9 +124,11 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         {
             throw MapChecks.WrongSize(this, "value", value.Length, Spec.ValueSize);
         }
-        if (flags > MapUpdateFlags.Exist)
+        var locked = (flags & MapUpdateFlags.Lock) != 0;
+        flags &= ~MapUpdateFlags.Lock;
+        if (flags > MapUpdateFlags.Exist || (locked && (SpinLockOffset is null || IsPerCpu)))
         {
-            // BPF_F_LOCK needs a bpf_spin_lock in the value's BTF, which these maps do not read.
+            // BPF_F_LOCK needs a bpf_spin_lock in the value (found through the object's BTF); per-CPU values have none.
             return -Errno.EINVAL;
         }
         var hash = Hash(key);
@@ -165,6 +176,19 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             if (allSlots)
             {
                 value.CopyTo(new Span<byte>(target, value.Length));
+            }
+            else if (SpinLockOffset is { } lockOffset)
+            {
+                // As the kernel's copy_map_value: the lock itself is never overwritten.
+                if (locked)
+                {
+                    BpfSpinLock.CopyLocked(value, target, lockOffset);
+                }
+                else
+                {
+                    value[..lockOffset].CopyTo(new Span<byte>(target, lockOffset));
+                    value[(lockOffset + BpfSpinLock.Size)..].CopyTo(new Span<byte>(target + lockOffset + BpfSpinLock.Size, value.Length - lockOffset - BpfSpinLock.Size));
+                }
             }
             else
             {
