@@ -18,6 +18,7 @@ public sealed class BpfObject : IDisposable
     private readonly List<BpfMap> _maps;
     private readonly List<IDisposable> _owned = [];
     private readonly EngineOptions _engineOptions;
+    private IReadOnlyList<BpfContextType>? _contextTypes;
     private BpfNamedCollection<BpfProgram> _programs = new([], "program", null);
 
     private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions)
@@ -182,9 +183,9 @@ public sealed class BpfObject : IDisposable
         {
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
         }
-        var maps = BpfMapFactory.CreateAll(file.Maps, origin);
+        var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
-        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions);
+        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
     }
 
     /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>
@@ -200,7 +201,7 @@ public sealed class BpfObject : IDisposable
             {
                 foreach (var program in File.Programs)
                 {
-                    var image = new ProgramImage(program.Name, program.ToArray(), Helpers) { Maps = _maps, Origin = Origin };
+                    var image = new ProgramImage(program.Name, CoreRelocator.Apply(program, File.Btf, _contextTypes, Origin), Helpers) { Maps = _maps, Origin = Origin };
                     executables.Add(engine.Load(image, engineOptions));
                 }
             }
@@ -235,6 +236,11 @@ public sealed class BpfObject : IDisposable
             "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
+        // A program array's values name programs by their index in the object.
+        foreach (var programArray in _maps.OfType<ProgramArrayMap>())
+        {
+            programArray.ProgramResolver = index => index < programs.Count ? programs[(int)index].Executable : null;
+        }
     }
 
     private static string NameFromPath(string path)
