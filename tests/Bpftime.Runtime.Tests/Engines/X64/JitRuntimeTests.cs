@@ -177,6 +177,28 @@ public sealed class JitRuntimeTests
         });
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RunsAllocateNothing(bool verified)
+    {
+        using var map = ArrayMap.Create("m", 8, 1);
+        var helpers = new HelperTable("t", [new HelperFunction(1, "id", HelperPrototype.Unchecked, (a, _, _, _, _) => a)]);
+        var code = Program(
+            Mov64Reg(6, 1), LdImm64(7, 0, src: 6), Ldx(MemorySize.DoubleWord, 0, 7, 0), Alu64(AluOperation.Add, 0, 1),
+            Stx(MemorySize.DoubleWord, 7, 0, 0), Ldx(MemorySize.Byte, 2, 6, 0), Mov64Reg(1, 0), Call(1), Exit());
+        using var executable = Load(code, verified, helpers, map);
+        var memory = new byte[8];
+        executable.Run(memory);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            executable.Run(memory);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(102ul, executable.Run(memory));
+    }
+
     [Fact]
     public void DisposedExecutablesRefuseToRun()
     {
