@@ -119,4 +119,20 @@ public sealed class AotCompilerTests
         Assert.Contains("udiv", optimized);
         Assert.Contains("select", optimized);
     }
+
+    [SkippableFact]
+    public void Stack_slots_addressed_through_r10_become_registers_when_the_frame_does_not_escape()
+    {
+        LlvmRequirement.SkipIfMissing();
+        var compilation = new AotCompilation
+        {
+            Triple = "x86_64",
+            Helpers = Helpers,
+            Programs = [new AotProgramSource("spill", (Instruction[])[Code.StoreDw(10, 1, -8), Code.Add64(1, 1), Code.LoadDw(0, 10, -8), Code.Exit()])],
+        };
+        var optimized = AotCompiler.EmitIr(compilation, optimize: true);
+        Assert.DoesNotContain("alloca", optimized);
+        Assert.DoesNotContain("store", optimized);
+        Assert.Contains("ptrtoint ptr %0 to i64", optimized);
+    }
 }

@@ -1,8 +1,9 @@
 using Bpftime.Compiler.Llvm;
+using Xunit.Abstractions;
 
 namespace Bpftime.Compiler.Tests;
 
-public sealed class LlvmBindingsTests
+public sealed class LlvmBindingsTests(ITestOutputHelper output)
 {
     [SkippableFact]
     public void Loads_a_libllvm_of_a_supported_version()
@@ -10,6 +11,16 @@ public sealed class LlvmBindingsTests
         LlvmRequirement.SkipIfMissing();
         Assert.NotNull(LlvmLibrary.LoadedPath);
         Assert.InRange(LlvmLibrary.MajorVersion, LlvmLibrary.OldestMajor, LlvmLibrary.NewestMajor);
+        output.WriteLine($"loaded {LlvmLibrary.LoadedPath} (LLVM {LlvmLibrary.MajorVersion})");
+    }
+
+    [Fact]
+    public void The_not_found_message_names_the_packages_and_the_override()
+    {
+        Assert.Contains("apt-get install libllvm15", LlvmLibrary.NotFoundMessage);
+        Assert.Contains("libllvm19", LlvmLibrary.NotFoundMessage);
+        Assert.Contains(LlvmLibrary.PathVariable, LlvmLibrary.NotFoundMessage);
+        Assert.Equal("BPF3001", Bpftime.Diagnostics.DiagnosticCodes.LlvmNotFound);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Helpers;
 using Bpftime.Objects;
@@ -26,4 +27,17 @@ public sealed record AotCompilation
 
     /// <summary>"sha256:..." of the eBPF object, recorded for the linker and for rebuild checks.</summary>
     public string? SourceHash { get; init; }
+
+    /// <summary>
+    /// Every program of an object read by <see cref="ObjectReader"/>, with its maps, named after the
+    /// object and hashed from <paramref name="objectBytes"/> (the file as read) when given.
+    /// </summary>
+    public static AotCompilation FromObject(BpfObjectFile file, HelperTable helpers, ReadOnlySpan<byte> objectBytes = default) => new()
+    {
+        Programs = [.. file.Programs.Select(p => new AotProgramSource(p.Name, p.ToArray()) { Section = p.Section })],
+        Maps = file.Maps,
+        Helpers = helpers,
+        SourceName = file.Path is null ? null : System.IO.Path.GetFileName(file.Path),
+        SourceHash = objectBytes.IsEmpty ? null : "sha256:" + Convert.ToHexStringLower(SHA256.HashData(objectBytes)),
+    };
 }

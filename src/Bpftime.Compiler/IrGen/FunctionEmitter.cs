@@ -27,6 +27,12 @@ internal sealed class FunctionEmitter
     private readonly LLVMValueRef[] _registers = new LLVMValueRef[RegisterCount];
     private readonly Dictionary<int, LLVMBasicBlockRef> _blocks = [];
     private LLVMValueRef _stopFlag;
+    private LLVMValueRef _frameBase;
+    private LLVMValueRef _contextStart;
+    private LLVMValueRef _contextEnd;
+    private LLVMValueRef _stackTop;
+    private LLVMValueRef _frame;
+    private int _frameBytes;
     private bool _terminated;
 
     public FunctionEmitter(ProgramEmitter program, int entry, int end)
@@ -96,13 +102,26 @@ internal sealed class FunctionEmitter
             _registers[r] = LLVM.BuildAlloca(_b, _t.Int64, $"r{r}");
             LLVM.SetAlignment(_registers[r], 8);
         }
-        var frameType = LLVM.ArrayType(_t.Int8, (uint)_program.StackSize);
-        var frame = LLVM.BuildAlloca(_b, frameType, "frame");
-        LLVM.SetAlignment(frame, 16);
-        if (IsEntryFunction && _program.NeedsStopFlag)
+        // Unchecked code gives each function its own frame allocation. Checked code lays all frames
+        // out in one block owned by the entry (callee frames below their callers', as in eBPF), so
+        // that "the live stack" is one range with nothing of the native stack inside it.
+        var frameBytes = _program.CheckMemory ? _program.StackSize * _program.Layout.CallDepth : _program.StackSize;
+        var frame = default(LLVMValueRef);
+        if (!_program.CheckMemory || IsEntryFunction)
         {
-            _stopFlag = LLVM.BuildAlloca(_b, _t.Int8, "stop");
-            LLVM.BuildStore(_b, LLVM.ConstInt(_t.Int8, 0, 0), _stopFlag);
+            frame = LLVM.BuildAlloca(_b, LLVM.ArrayType(_t.Int8, (uint)frameBytes), "frame");
+            LLVM.SetAlignment(frame, 16);
+            _frame = frame;
+            _frameBytes = frameBytes;
+        }
+        if (IsEntryFunction && _program.CheckMemory)
+        {
+            _stopFlag = LLVM.GetParam(_function, 2);
+        }
+        else if (IsEntryFunction && _program.NeedsStopFlag)
+        {
+            _stopFlag = LLVM.BuildAlloca(_b, _t.Int32, "stop");
+            LLVM.BuildStore(_b, _t.I32(RunStateLayout.Running), _stopFlag);
         }
         else if (!IsEntryFunction && _program.NeedsStopFlag)
         {
@@ -130,8 +149,81 @@ internal sealed class FunctionEmitter
         {
             Set(r, _t.I64(0));
         }
-        var frameBase = LLVM.BuildPtrToInt(_b, frame, _t.Int64, "frame.base");
-        Set(FramePointer, LLVM.BuildAdd(_b, frameBase, _t.I64(_program.StackSize), "fp"));
+        LLVMValueRef frameEnd;
+        if (frame.IsNull)
+        {
+            frameEnd = LLVM.GetParam(_function, 6);
+        }
+        else
+        {
+            var blockBase = LLVM.BuildPtrToInt(_b, frame, _t.Int64, "frame.base");
+            frameEnd = LLVM.BuildAdd(_b, blockBase, _t.I64(frameBytes), "fp");
+        }
+        Set(FramePointer, frameEnd);
+        if (_program.CheckMemory)
+        {
+            // The stack a function may touch runs from its own frame up to the end of the outermost one.
+            _frameBase = LLVM.BuildSub(_b, frameEnd, _t.I64(_program.StackSize), "frame.low");
+            if (IsEntryFunction)
+            {
+                LLVM.BuildStore(_b, frameEnd, StateField(RunStateLayout.StackTop));
+                LLVM.BuildStore(_b, LLVM.BuildPtrToInt(_b, frame, _t.Int64, ""), StateField(RunStateLayout.StackBottom));
+            }
+            // The bounds do not change during a run (program stores cannot reach the run state, which
+            // lies outside every region they may write), so each function reads them once.
+            _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextStart), "ctx.start");
+            _contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextEnd), "ctx.end");
+            _stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.StackTop), "stack.top");
+        }
+    }
+
+    private LLVMValueRef StateField(int offset) =>
+        LLVM.BuildGEP2(_b, _t.Int8, _stopFlag, [_t.I64(offset)], "");
+
+    /// <summary>
+    /// Checked code: the access must lie in the context or the live stack, else the slow path asks
+    /// the runtime about map values; a refusal records the instruction and unwinds with a fault.
+    /// </summary>
+    private void EmitAccessCheck(LLVMValueRef address, int size, bool write, int pc)
+    {
+        if (!_program.CheckMemory)
+        {
+            return;
+        }
+        var end = LLVM.BuildAdd(_b, address, _t.I64(size), "");
+        var noWrap = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, end, address, "");
+        LLVMValueRef Within(LLVMValueRef low, LLVMValueRef high)
+        {
+            var above = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, address, low, "");
+            var below = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULE, end, high, "");
+            return LLVM.BuildAnd(_b, above, below, "");
+        }
+        var inside = LLVM.BuildOr(_b, Within(_contextStart, _contextEnd), Within(_frameBase, _stackTop), "");
+        var fast = LLVM.BuildAnd(_b, noWrap, inside, "");
+
+        var context = _generator.Context;
+        var slow = LLVM.AppendBasicBlockInContext(context, _function, $"check{pc}");
+        var fault = LLVM.AppendBasicBlockInContext(context, _function, $"fault{pc}");
+        var resume = LLVM.AppendBasicBlockInContext(context, _function, $"checked{pc}");
+        LLVM.BuildCondBr(_b, fast, resume, slow);
+
+        LLVM.PositionBuilderAtEnd(_b, slow);
+        var (type, check) = _generator.MemoryCheck();
+        var verdict = LLVM.BuildCall2(_b, type, check, [_stopFlag, address, _t.I32(size | (write ? 0x100 : 0))], "");
+        var refused = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, verdict, _t.I32(0), "");
+        LLVM.BuildCondBr(_b, refused, fault, resume);
+
+        LLVM.PositionBuilderAtEnd(_b, fault);
+        EmitFaultExit(pc);
+        LLVM.PositionBuilderAtEnd(_b, resume);
+    }
+
+    /// <summary>Marks the run faulted at <paramref name="pc"/> and returns; callers see the flag and return too.</summary>
+    private void EmitFaultExit(int pc)
+    {
+        LLVM.BuildStore(_b, _t.I32(pc), StateField(RunStateLayout.FaultInstruction));
+        LLVM.BuildStore(_b, _t.I32(RunStateLayout.Faulted), _stopFlag);
+        LLVM.BuildRet(_b, _t.I64(0));
     }
 
     /// <summary>Emits the instruction at <paramref name="pc"/> and returns the last slot it used.</summary>
@@ -346,20 +438,25 @@ internal sealed class FunctionEmitter
         var narrow = insn.Class == InstructionClass.Jmp32;
         switch (insn.JumpOperation)
         {
-            case JumpOperation.Ja:
-                var offset = narrow ? insn.Imm : insn.Offset;
-                LLVM.BuildBr(_b, _blocks[pc + offset + 1]);
+            case JumpOperation.Ja when insn.Source == OperandSource.Immediate:
+                LLVM.BuildBr(_b, _blocks[(int)ProgramLayout.BranchTarget(insn, pc)]);
                 _terminated = true;
                 return;
-            case JumpOperation.Exit when !narrow:
+            case JumpOperation.Exit when !narrow && insn.Source == OperandSource.Immediate:
                 LLVM.BuildRet(_b, Get(0));
                 _terminated = true;
                 return;
             case JumpOperation.Call when !narrow:
                 EmitCall(insn, pc);
                 return;
+            case JumpOperation.Ja:
             case JumpOperation.Exit:
             case JumpOperation.Call:
+                throw Unsupported(insn, pc);
+            case JumpOperation.Jeq or JumpOperation.Jgt or JumpOperation.Jge or JumpOperation.Jset or JumpOperation.Jne
+                or JumpOperation.Jsgt or JumpOperation.Jsge or JumpOperation.Jlt or JumpOperation.Jle or JumpOperation.Jslt or JumpOperation.Jsle:
+                break;
+            default:
                 throw Unsupported(insn, pc);
         }
 
@@ -405,7 +502,7 @@ internal sealed class FunctionEmitter
             };
             condition = LLVM.BuildICmp(_b, predicate, left, right, "");
         }
-        LLVM.BuildCondBr(_b, condition, _blocks[pc + insn.Offset + 1], _blocks[pc + 1]);
+        LLVM.BuildCondBr(_b, condition, _blocks[(int)ProgramLayout.BranchTarget(insn, pc)], _blocks[pc + 1]);
         _terminated = true;
     }
 
@@ -455,6 +552,24 @@ internal sealed class FunctionEmitter
         CheckRegister(register, insn, pc);
         _program.UsesHelperById = true;
         var id = Get(register);
+        if (_program.CheckMemory)
+        {
+            // Checked code refuses an id the table lacks instead of calling the dispatcher with it.
+            var context = _generator.Context;
+            var unknown = LLVM.AppendBasicBlockInContext(context, _function, $"nohelper{pc}");
+            var known = LLVM.AppendBasicBlockInContext(context, _function, $"helper{pc}");
+            var ids = _generator.Helpers.Select(h => h.Id).ToList();
+            var dispatch = LLVM.BuildSwitch(_b, id, unknown, (uint)ids.Count);
+            foreach (var helperId in ids)
+            {
+                LLVM.AddCase(dispatch, _t.I64(helperId), known);
+            }
+            LLVM.PositionBuilderAtEnd(_b, unknown);
+            LLVM.BuildStore(_b, id, StateField(RunStateLayout.FaultAddress));
+            LLVM.BuildStore(_b, _t.I32((int)FaultKind.UnknownHelper), StateField(RunStateLayout.FaultKind));
+            EmitFaultExit(pc);
+            LLVM.PositionBuilderAtEnd(_b, known);
+        }
         LLVMValueRef[] arguments = [id, Get(1), Get(2), Get(3), Get(4), Get(5)];
         var result = LLVM.BuildCall2(_b, _t.HelperById, _generator.HelperByIdDeclaration(), arguments, "");
         Set(0, result);
@@ -481,12 +596,16 @@ internal sealed class FunctionEmitter
         {
             arguments.Add(_stopFlag);
         }
+        if (_program.CheckMemory)
+        {
+            arguments.Add(_frameBase);
+        }
         var result = LLVM.BuildCall2(_b, _program.SubprogramType, callee, arguments.ToArray(), "");
         Set(0, result);
         if (_program.NeedsStopFlag)
         {
-            var flag = LLVM.BuildLoad2(_b, _t.Int8, _stopFlag, "");
-            EmitStopWhen(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, flag, LLVM.ConstInt(_t.Int8, 0, 0), ""), pc);
+            var flag = LLVM.BuildLoad2(_b, _t.Int32, _stopFlag, "");
+            EmitStopWhen(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, flag, _t.I32(RunStateLayout.Running), ""), pc, keepFlag: true);
         }
     }
 
@@ -494,25 +613,38 @@ internal sealed class FunctionEmitter
     /// Ends the program with r0 = 0 when <paramref name="condition"/> holds: the entry returns 0 at
     /// once, a subprogram raises the stop flag and returns so that each caller returns in turn.
     /// </summary>
-    private void EmitStopWhen(LLVMValueRef condition, int pc)
+    private void EmitStopWhen(LLVMValueRef condition, int pc, bool keepFlag = false)
     {
         var context = _generator.Context;
         var stop = LLVM.AppendBasicBlockInContext(context, _function, $"stop{pc}");
         var resume = LLVM.AppendBasicBlockInContext(context, _function, $"resume{pc}");
         LLVM.BuildCondBr(_b, condition, stop, resume);
         LLVM.PositionBuilderAtEnd(_b, stop);
-        if (!IsEntryFunction && _program.NeedsStopFlag)
+        if (!keepFlag && !IsEntryFunction && _program.NeedsStopFlag)
         {
-            LLVM.BuildStore(_b, LLVM.ConstInt(_t.Int8, 1, 0), _stopFlag);
+            LLVM.BuildStore(_b, _t.I32(RunStateLayout.Stopped), _stopFlag);
         }
         LLVM.BuildRet(_b, _t.I64(0));
         LLVM.PositionBuilderAtEnd(_b, resume);
     }
 
     // Memory.
-    private LLVMValueRef Address(int register, short offset)
+    private LLVMValueRef Address(int register, short offset, int size, bool write, int pc)
     {
+        if (register == FramePointer && offset >= -_program.StackSize && offset + size <= 0)
+        {
+            // r10 is read-only, so r10 + offset inside the frame is known here: address the frame
+            // allocation directly, which lets LLVM keep stack slots in registers when the frame's
+            // address never escapes, and needs no run-time check.
+            if (!_frame.IsNull)
+            {
+                return LLVM.BuildGEP2(_b, _t.Int8, _frame, [_t.I64(_frameBytes + offset)], "");
+            }
+            var slot = LLVM.BuildAdd(_b, Get(FramePointer), _t.I64(offset), "");
+            return LLVM.BuildIntToPtr(_b, slot, _t.Pointer, "");
+        }
         var address = LLVM.BuildAdd(_b, Get(register), _t.I64(offset), "");
+        EmitAccessCheck(address, size, write, pc);
         return LLVM.BuildIntToPtr(_b, address, _t.Pointer, "");
     }
 
@@ -527,7 +659,7 @@ internal sealed class FunctionEmitter
             _ => throw Unsupported(insn, pc),
         };
         var type = _t.OfBytes(insn.MemorySize.ByteCount());
-        var load = LLVM.BuildLoad2(_b, type, Address(insn.Src, insn.Offset), "");
+        var load = LLVM.BuildLoad2(_b, type, Address(insn.Src, insn.Offset, insn.MemorySize.ByteCount(), write: false, pc), "");
         LLVM.SetAlignment(load, 1);
         var value = insn.MemorySize == MemorySize.DoubleWord
             ? load
@@ -558,7 +690,7 @@ internal sealed class FunctionEmitter
         {
             value = LLVM.BuildTrunc(_b, value, type, "");
         }
-        var store = LLVM.BuildStore(_b, value, Address(insn.Dst, insn.Offset));
+        var store = LLVM.BuildStore(_b, value, Address(insn.Dst, insn.Offset, bytes, write: true, pc));
         LLVM.SetAlignment(store, 1);
     }
 
@@ -569,7 +701,7 @@ internal sealed class FunctionEmitter
             throw Unsupported(insn, pc);
         }
         const LLVMAtomicOrdering order = LLVMAtomicOrdering.LLVMAtomicOrderingSequentiallyConsistent;
-        var address = Address(insn.Dst, insn.Offset);
+        var address = Address(insn.Dst, insn.Offset, bytes, write: true, pc);
         LLVMValueRef Narrow(LLVMValueRef value) => bytes == 8 ? value : LLVM.BuildTrunc(_b, value, type, "");
         LLVMValueRef Widen(LLVMValueRef value) => bytes == 8 ? value : LLVM.BuildZExt(_b, value, _t.Int64, "");
 
@@ -613,9 +745,12 @@ internal sealed class FunctionEmitter
                 var valueBase = LLVM.BuildPtrToInt(_b, _generator.DataSymbol(AotMetadata.MapValueSymbol(MapIndex(insn, pc))), _t.Int64, "");
                 value = LLVM.BuildAdd(_b, valueBase, _t.I64((uint)next.Imm), "");
                 break;
+            case LoadImm64Source.CodeAddress:
+                value = LLVM.BuildPtrToInt(_b, _program.CallbackAt(pc + insn.Imm + 1), _t.Int64, "");
+                break;
             default:
                 throw _program.Fail(DiagnosticCodes.IrUnsupportedInstruction,
-                    $"ld_imm64 with src {insn.Src} (variable or code address) is not supported", pc);
+                    $"ld_imm64 with src {insn.Src} (variable address) is not supported; relocate the program so that it refers to maps", pc);
         }
         Set(insn.Dst, value);
     }

@@ -54,7 +54,12 @@ public sealed class IrGenerator : IDisposable
     /// Adds one program whose entry function is named <paramref name="symbol"/>.
     /// Throws <see cref="BpfException"/> (BPF3003-3007) when the bytecode cannot be translated.
     /// </summary>
-    public IrProgramInfo AddProgram(string name, string symbol, ReadOnlySpan<Instruction> code, int stackSize = 512)
+    /// <param name="checkMemory">
+    /// Check every load, store and atomic against the context, the live frames and (through
+    /// <c>_bpf_memory_check</c>) the maps' value regions, and refuse callx ids the table lacks. The
+    /// entry then takes a third argument, the run state (see <see cref="RunStateLayout"/>).
+    /// </param>
+    public IrProgramInfo AddProgram(string name, string symbol, ReadOnlySpan<Instruction> code, int stackSize = 512, bool checkMemory = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (stackSize <= 0 || stackSize > 512 || stackSize % 8 != 0)
@@ -62,7 +67,7 @@ public sealed class IrGenerator : IDisposable
             stackSize = 512;
         }
         var layout = ProgramLayout.Analyze(name, code);
-        var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize);
+        var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize, checkMemory);
         return program.Emit();
     }
 
@@ -99,6 +104,32 @@ public sealed class IrGenerator : IDisposable
             _dataSymbols[name] = global;
         }
         return global;
+    }
+
+    /// <summary>An external function of the checked-code runtime (bound by the JIT), declared once.</summary>
+    internal (LLVMTypeRef Type, LLVMValueRef Function) RuntimeFunction(string name, LLVMTypeRef type)
+    {
+        var function = LLVM.GetNamedFunction(Module, name);
+        if (function.IsNull)
+        {
+            function = LLVM.AddFunction(Module, name, type);
+            LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
+            LLVM.AddEnumAttribute(Context, function, "nounwind");
+        }
+        return (type, function);
+    }
+
+    internal (LLVMTypeRef Type, LLVMValueRef Function) MemoryCheck()
+    {
+        var type = LLVM.FunctionType(Types.Int32, [Types.Pointer, Types.Int64, Types.Int32]);
+        var function = LLVM.GetNamedFunction(Module, RunStateLayout.MemoryCheckSymbol);
+        if (function.IsNull)
+        {
+            function = LLVM.AddFunction(Module, RunStateLayout.MemoryCheckSymbol, type);
+            LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
+            LLVM.AddEnumAttribute(Context, function, "nounwind");
+        }
+        return (type, function);
     }
 
     internal (LLVMTypeRef Type, LLVMValueRef Function) ByteSwap(int bits)

@@ -9,4 +9,8 @@ public sealed record IrProgramInfo(
     IReadOnlyList<int> HelperIds,
     IReadOnlyList<int> MapIndexes,
     bool UsesHelperById,
-    int FunctionCount);
+    int FunctionCount)
+{
+    /// <summary>How many functions the program takes the address of (ld_imm64 src 4).</summary>
+    public int CallbackCount { get; init; }
+}

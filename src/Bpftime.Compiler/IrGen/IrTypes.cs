@@ -16,6 +16,7 @@ internal sealed class IrTypes
         Helper = LLVM.FunctionType(Int64, [Int64, Int64, Int64, Int64, Int64]);
         HelperById = LLVM.FunctionType(Int64, [Int64, Int64, Int64, Int64, Int64, Int64]);
         Entry = LLVM.FunctionType(Int64, [Pointer, Int64]);
+        CheckedEntry = LLVM.FunctionType(Int64, [Pointer, Int64, Pointer]);
     }
 
     public LLVMTypeRef Int1 { get; }
@@ -38,6 +39,9 @@ internal sealed class IrTypes
 
     /// <summary><c>i64(ptr ctx, i64 len)</c>: a program's entry.</summary>
     public LLVMTypeRef Entry { get; }
+
+    /// <summary><c>i64(ptr ctx, i64 len, ptr state)</c>: the entry of checked code.</summary>
+    public LLVMTypeRef CheckedEntry { get; }
 
     public LLVMTypeRef OfBytes(int bytes) => bytes switch
     {

@@ -12,9 +12,11 @@ namespace Bpftime.Compiler.IrGen;
 internal sealed class ProgramEmitter
 {
     private readonly Dictionary<int, LLVMValueRef> _functions = [];
+    private readonly Dictionary<int, LLVMValueRef> _callbacks = [];
 
-    public ProgramEmitter(IrGenerator generator, string name, string symbol, Instruction[] code, ProgramLayout layout, int stackSize)
+    public ProgramEmitter(IrGenerator generator, string name, string symbol, Instruction[] code, ProgramLayout layout, int stackSize, bool checkMemory)
     {
+        CheckMemory = checkMemory;
         Generator = generator;
         Name = name;
         Symbol = symbol;
@@ -22,11 +24,13 @@ internal sealed class ProgramEmitter
         Layout = layout;
         StackSize = stackSize;
         StopHelperIds = [.. generator.Helpers.Where(h => h.StopsProgramOnZero).Select(h => h.Id)];
-        NeedsStopFlag = layout.Entries.Count > 1 && CanStop();
+        NeedsStopFlag = checkMemory || (layout.Entries.Count > 1 && CanStop());
         var types = generator.Types;
-        SubprogramType = NeedsStopFlag
-            ? LLVM.FunctionType(types.Int64, [types.Int64, types.Int64, types.Int64, types.Int64, types.Int64, types.Pointer])
-            : types.Helper;
+        SubprogramType = checkMemory
+            ? LLVM.FunctionType(types.Int64, [types.Int64, types.Int64, types.Int64, types.Int64, types.Int64, types.Pointer, types.Int64])
+            : NeedsStopFlag
+                ? LLVM.FunctionType(types.Int64, [types.Int64, types.Int64, types.Int64, types.Int64, types.Int64, types.Pointer])
+                : types.Helper;
     }
 
     public IrGenerator Generator { get; }
@@ -44,10 +48,16 @@ internal sealed class ProgramEmitter
     /// <summary>Helpers that end the program when they return 0.</summary>
     public IReadOnlyList<int> StopHelperIds { get; }
 
-    /// <summary>True when a stop can happen below the entry function and must travel up through returns.</summary>
+    /// <summary>Whether memory accesses and callx ids are checked at run time (unverified programs).</summary>
+    public bool CheckMemory { get; }
+
+    /// <summary>
+    /// True when a stop or a fault can happen below the entry function and must travel up through
+    /// returns: the functions then share an i32 exit flag (the run state's first field when checked).
+    /// </summary>
     public bool NeedsStopFlag { get; }
 
-    /// <summary><c>i64(i64 r1..r5[, ptr stop])</c>.</summary>
+    /// <summary><c>i64(i64 r1..r5[, ptr stop[, i64 r10]])</c>: checked code passes the callee's frame pointer.</summary>
     public LLVMTypeRef SubprogramType { get; }
 
     public SortedSet<int> HelpersUsed { get; } = [];
@@ -57,6 +67,9 @@ internal sealed class ProgramEmitter
     public bool UsesHelperById { get; set; }
 
     public LLVMValueRef FunctionAt(int entry) => _functions[entry];
+
+    /// <summary>The helper-ABI entry (<c>i64(i64 r1..r5)</c>) of the function at <paramref name="entry"/>, for ld_imm64 src 4.</summary>
+    public LLVMValueRef CallbackAt(int entry) => _callbacks[entry];
 
     public IrProgramInfo Emit()
     {
@@ -70,7 +83,7 @@ internal sealed class ProgramEmitter
             LLVMValueRef function;
             if (entry == 0)
             {
-                function = LLVM.AddFunction(module, Symbol, Generator.Types.Entry);
+                function = LLVM.AddFunction(module, Symbol, CheckMemory ? Generator.Types.CheckedEntry : Generator.Types.Entry);
                 LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
             }
             else
@@ -81,11 +94,25 @@ internal sealed class ProgramEmitter
             LLVM.AddEnumAttribute(Generator.Context, function, "nounwind");
             _functions[entry] = function;
         }
+        foreach (var callback in Layout.Callbacks)
+        {
+            var wrapper = LLVM.AddFunction(module, $"{Symbol}.callback{callback}", Generator.Types.Helper);
+            LLVM.SetLinkage(wrapper, LLVMLinkage.LLVMInternalLinkage);
+            LLVM.AddEnumAttribute(Generator.Context, wrapper, "nounwind");
+            _callbacks[callback] = wrapper;
+        }
         foreach (var entry in Layout.Entries)
         {
             new FunctionEmitter(this, entry, Layout.FunctionEnd[entry]).Emit();
         }
-        return new IrProgramInfo(Name, Symbol, StackSize, Layout.CallDepth, [.. HelpersUsed], [.. MapsUsed], UsesHelperById, Layout.Entries.Count);
+        foreach (var callback in Layout.Callbacks)
+        {
+            new CallbackEmitter(this, callback, _callbacks[callback]).Emit();
+        }
+        return new IrProgramInfo(Name, Symbol, StackSize, Layout.CallDepth, [.. HelpersUsed], [.. MapsUsed], UsesHelperById, Layout.Entries.Count)
+        {
+            CallbackCount = Layout.Callbacks.Count,
+        };
     }
 
     internal BpfException Fail(string code, string message, int pc) =>

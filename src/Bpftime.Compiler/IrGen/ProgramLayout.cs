@@ -38,13 +38,26 @@ internal sealed class ProgramLayout
         }
 
         var entries = new SortedSet<int> { 0 };
+        var callbacks = new SortedSet<int>();
         for (var pc = 0; pc < code.Length; pc++)
         {
             if (!_secondSlot[pc] && code[pc].IsLocalCall)
             {
-                var target = pc + code[pc].Imm + 1;
+                var target = (long)pc + code[pc].Imm + 1;
                 CheckTarget(target, pc, code.Length, "local call");
-                entries.Add(target);
+                entries.Add((int)target);
+            }
+            else if (!_secondSlot[pc] && code[pc].IsLoadImm64 && code[pc].Src == (byte)LoadImm64Source.CodeAddress)
+            {
+                // A code address (callbacks of bpf_loop and friends) names a function too.
+                var target = (long)pc + code[pc].Imm + 1;
+                CheckTarget(target, pc, code.Length, "code address");
+                if (target == 0)
+                {
+                    throw Fail(DiagnosticCodes.IrBadControlFlow, "a code address names the program's own entry, which cannot be a callback", pc);
+                }
+                entries.Add((int)target);
+                callbacks.Add((int)target);
             }
         }
         Entries = [.. entries];
@@ -79,8 +92,7 @@ internal sealed class ProgramLayout
                         MarkLeader(next, end);
                         continue;
                     }
-                    var offset = insn.Opcode == Opcodes.Gotol ? insn.Imm : insn.Offset;
-                    var target = pc + offset + 1;
+                    var target = BranchTarget(insn, pc);
                     if (target < entry || target >= end)
                     {
                         throw Fail(DiagnosticCodes.IrBadControlFlow,
@@ -102,6 +114,8 @@ internal sealed class ProgramLayout
         }
         Callees = callees.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<int>)kv.Value);
         CallDepth = Depth(0, []);
+        Callbacks = [.. callbacks];
+        CallbackDepth = callbacks.ToDictionary(c => c, c => Depth(c, []));
     }
 
     public string Program { get; }
@@ -117,7 +131,19 @@ internal sealed class ProgramLayout
     /// <summary>Frames on the deepest chain of local calls (1 = no calls).</summary>
     public int CallDepth { get; }
 
+    /// <summary>Functions whose address the program takes (ld_imm64 src 4), ascending.</summary>
+    public IReadOnlyList<int> Callbacks { get; }
+
+    /// <summary>Frames on the deepest chain of local calls starting at each callback.</summary>
+    public IReadOnlyDictionary<int, int> CallbackDepth { get; }
+
     public bool IsLeader(int pc) => pc < _leader.Length && _leader[pc];
+
+    /// <summary>Where a jump (not call or exit) goes: ja in the JMP32 class (gotol) takes imm, every other jump its offset.</summary>
+    public static long BranchTarget(Instruction insn, int pc) =>
+        insn.JumpOperation == JumpOperation.Ja && insn.Class == InstructionClass.Jmp32
+            ? (long)pc + insn.Imm + 1
+            : (long)pc + insn.Offset + 1;
 
     public static ProgramLayout Analyze(string program, ReadOnlySpan<Instruction> code) => new(program, code);
 
@@ -129,7 +155,7 @@ internal sealed class ProgramLayout
         }
     }
 
-    private void CheckTarget(int target, int pc, int length, string what)
+    private void CheckTarget(long target, int pc, int length, string what)
     {
         if (target < 0 || target >= length)
         {

@@ -12,7 +12,9 @@ namespace Bpftime.Compiler.LlvmJit;
 /// <summary>
 /// eBPF -> LLVM IR -> default&lt;O0..O3&gt; -> ORC LLJIT in this process. Helpers bind to their
 /// <see cref="HelperFunction.NativeEntry"/>, maps to their handles and value addresses, callx to a
-/// per-program dispatcher, all as absolute symbols of the JIT's main library.
+/// per-program dispatcher, all as absolute symbols of the JIT's main library. Programs the verifier
+/// has not proved safe (<see cref="ProgramImage.Verified"/> false) get a check on every memory access
+/// and fault with a BPF40xx error instead of touching memory they may not.
 /// </summary>
 public sealed class LlvmJitEngine : IBpfEngine
 {
@@ -45,12 +47,12 @@ public sealed class LlvmJitEngine : IBpfEngine
         var triple = LlvmTargets.HostTriple;
         var clock = Stopwatch.StartNew();
 
-        var threadSafeContext = LLVM.OrcCreateNewThreadSafeContext();
+        var moduleContext = new JitModuleContext();
         var moduleOwned = true;
         var module = default(LLVMModuleRef);
         try
         {
-            var context = LLVM.OrcThreadSafeContextGetContext(threadSafeContext);
+            var context = moduleContext.Context;
             module = LLVM.ModuleCreateWithNameInContext(program.Name, context);
             IrProgramInfo info;
             var passMachine = LlvmTargets.CreateMachine(triple, options.TargetCpu, level);
@@ -62,7 +64,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 LLVM.DisposeTargetData(layout);
                 using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count))
                 {
-                    info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize);
+                    info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified);
                 }
                 ModuleOptimizer.Verify(module, $"program '{program.Name}'");
                 var translated = clock.Elapsed;
@@ -75,11 +77,13 @@ public sealed class LlvmJitEngine : IBpfEngine
             }
 
             var jit = CreateJit(triple, options.TargetCpu, level);
+            CheckedRunOwner? owner = null;
             try
             {
                 var dispatcher = info.UsesHelperById ? new HelperDispatcher(program.Helpers) : null;
-                DefineSymbols(jit, program, info, dispatcher);
-                var threadSafeModule = LLVM.OrcCreateNewThreadSafeModule(module, threadSafeContext);
+                owner = program.Verified ? null : new CheckedRunOwner(program);
+                DefineSymbols(jit, program, info, dispatcher, owner);
+                var threadSafeModule = moduleContext.Wrap(module);
                 moduleOwned = false;
                 var addError = LLVM.TakeError(LLVM.OrcLLJITAddLLVMIRModule(jit, LLVM.OrcLLJITGetMainJITDylib(jit), threadSafeModule));
                 if (addError is not null)
@@ -94,8 +98,9 @@ public sealed class LlvmJitEngine : IBpfEngine
                     throw Fail($"the JIT could not compile the program: {lookupError}", program);
                 }
                 LastTimings = LastTimings with { CodeGeneration = clock.Elapsed - beforeCodegen };
-                var executable = new LlvmJitExecutable(jit, (nint)address, info, new object?[] { dispatcher, program.Helpers, program.Maps });
+                var executable = new LlvmJitExecutable(jit, (nint)address, info, program, owner, new object?[] { dispatcher, program.Helpers, program.Maps });
                 jit = default;
+                owner = null;
                 return executable;
             }
             finally
@@ -104,6 +109,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 {
                     _ = LLVM.TakeError(LLVM.OrcDisposeLLJIT(jit));
                 }
+                owner?.Dispose();
             }
         }
         finally
@@ -113,7 +119,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 LLVM.DisposeModule(module);
             }
             // Modules handed to the JIT keep the context alive; this only drops our reference.
-            LLVM.OrcDisposeThreadSafeContext(threadSafeContext);
+            moduleContext.Dispose();
         }
     }
 
@@ -130,9 +136,17 @@ public sealed class LlvmJitEngine : IBpfEngine
         return jit;
     }
 
-    private static void DefineSymbols(LLVMOrcLLJITRef jit, ProgramImage program, IrProgramInfo info, HelperDispatcher? dispatcher)
+    private static void DefineSymbols(LLVMOrcLLJITRef jit, ProgramImage program, IrProgramInfo info, HelperDispatcher? dispatcher, CheckedRunOwner? owner)
     {
         var symbols = new List<(string Name, nint Address, bool Callable)>();
+        if (owner is not null)
+        {
+            symbols.Add((RunStateLayout.MemoryCheckSymbol, CheckedRunOwner.MemoryCheckEntry, true));
+            symbols.Add((RunStateLayout.CallbackFaultSymbol, CheckedRunOwner.CallbackFaultEntry, true));
+            symbols.Add((RunStateLayout.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
+            symbols.Add((RunStateLayout.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
+            symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
+        }
         foreach (var id in info.HelperIds)
         {
             symbols.Add((HelperSymbols.SymbolFor(id), program.Helpers.Find(id)!.NativeEntry, true));

@@ -1,5 +1,6 @@
 using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
+using Bpftime.Diagnostics;
 using Bpftime.Engines;
 
 namespace Bpftime.Compiler.LlvmJit;
@@ -8,13 +9,17 @@ namespace Bpftime.Compiler.LlvmJit;
 public sealed unsafe class LlvmJitExecutable : IBpfExecutable
 {
     private readonly object? _keepAlive;
+    private readonly ProgramImage _image;
+    private readonly CheckedRunOwner? _owner;
     private LLVMOrcLLJITRef _jit;
     private nint _entry;
 
-    internal LlvmJitExecutable(LLVMOrcLLJITRef jit, nint entry, IrProgramInfo info, object? keepAlive)
+    internal LlvmJitExecutable(LLVMOrcLLJITRef jit, nint entry, IrProgramInfo info, ProgramImage image, CheckedRunOwner? owner, object? keepAlive)
     {
         _jit = jit;
         _entry = entry;
+        _image = image;
+        _owner = owner;
         Info = info;
         _keepAlive = keepAlive;
     }
@@ -24,15 +29,49 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable
     /// <summary>What the translation found: helpers and maps used, call depth.</summary>
     public IrProgramInfo Info { get; }
 
+    /// <summary>True when the code checks every memory access (the program was not verified).</summary>
+    public bool IsChecked => _owner is not null;
+
     /// <summary>Native address of the entry function.</summary>
     public nint EntryAddress => _entry;
 
     public ulong Execute(nint context, ulong contextLength)
     {
-        ObjectDisposedException.ThrowIf(_entry == 0, this);
-        var result = ((delegate* unmanaged<nint, ulong, ulong>)_entry)(context, contextLength);
+        var entry = _entry;
+        if (entry == 0)
+        {
+            throw BpfException.Create(DiagnosticCodes.JitExecutableDisposed, $"program '{_image.Name}' was disposed and cannot run", _image.Origin, _image.Name);
+        }
+        if (_owner is null)
+        {
+            var result = ((delegate* unmanaged<nint, ulong, ulong>)entry)(context, contextLength);
+            GC.KeepAlive(_keepAlive);
+            ProgramCallback.ThrowIfPendingFault(_image.Name);
+            return result;
+        }
+        LlvmRunState state = default;
+        state.ContextStart = (ulong)context;
+        state.ContextEnd = (ulong)context + contextLength;
+        state.Owner = _owner.Handle;
+        ulong value;
+        CheckedRunOwner.Enter(&state);
+        try
+        {
+            value = ((delegate* unmanaged<nint, ulong, LlvmRunState*, ulong>)entry)(context, contextLength, &state);
+        }
+        finally
+        {
+            CheckedRunOwner.Leave();
+        }
         GC.KeepAlive(_keepAlive);
-        return result;
+        if (state.Exit == RunStateLayout.Faulted)
+        {
+            _ = ProgramCallback.TakePendingFault();
+            throw _owner.Fault(in state);
+        }
+        // Faults recorded by helpers (a throwing body) or callbacks while the native code ran.
+        ProgramCallback.ThrowIfPendingFault(_image.Name);
+        return value;
     }
 
     public void Dispose()
@@ -42,6 +81,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable
             _entry = 0;
             _ = LLVM.TakeError(LLVM.OrcDisposeLLJIT(_jit));
             _jit = default;
+            _owner?.Dispose();
         }
     }
 }

@@ -10,11 +10,15 @@ FLAGS="-O2 -ffreestanding -fno-stack-protector -fno-asynchronous-unwind-tables -
 cc() { out=$1; shift; $CC $FLAGS "$@" -c -o "$out"; }
 
 # Default code model, position independent: PLT32, PC32 and REX_GOTPCRELX relocations.
-for name in helpers loops maps builtins callx unwind unknown_helper unresolved; do
+for name in helpers loops maps builtins callx unwind unknown_helper unresolved multi; do
     cc "$name.o" -fPIC "$name.c"
 done
 # Keep the unwind tables in one object: the linker must drop .eh_frame and its relocations.
 $CC -O2 -ffreestanding -fno-stack-protector -fPIC -c -o loops_eh.o loops.c
+# Uninitialised globals as common symbols, which the linker places in the read-write pages.
+cc loops_common.o -fPIC -fcommon loops.c
+# A stack protector, as some distributions turn on by default: __stack_chk_fail is a builtin.
+$CC -O2 -ffreestanding -fno-asynchronous-unwind-tables -fPIC -fstack-protector-all -c -o builtins_ssp.o builtins.c
 # Plain GOTPCREL (no relaxation hint).
 cc loops_norelax.o -fPIC -Wa,-mrelax-relocations=no loops.c
 cc maps_norelax.o -fPIC -Wa,-mrelax-relocations=no maps.c

@@ -125,6 +125,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
             t_current = previous;
         }
         GC.KeepAlive(this);
+        ProgramCallback.ThrowIfPendingFault(_image.Name);
         if (state.Fault != JitFault.None)
         {
             throw FaultException(in state);
@@ -361,6 +362,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
                 nested.ContextStart = outer is null ? 0 : outer->ContextStart;
                 nested.ContextEnd = outer is null ? 0 : outer->ContextEnd;
                 nested.Owner = GCHandle.ToIntPtr(_owner._self);
+                nested.Outer = (nint)outer;
                 var arguments = stackalloc ulong[5] { r1, r2, r3, r4, r5 };
                 t_callbackDepth++;
                 t_current = &nested;

@@ -135,19 +135,35 @@ public class AotLinkerRefusalTests
     }
 
     [Fact]
+    public void MetadataCanBeRequired()
+    {
+        var options = new AotLinkOptions { Helpers = AotTestObjects.Helpers(), RequireMetadata = true };
+        Assert.Equal(DiagnosticCodes.LinkMetadataRequired, Assert.Throws<BpfException>(() => AotLinker.Link(AotTestObjects.Read("helpers.o"), options)).Code);
+        AotLinker.Link(AotTestObjects.Read("helpers_meta.o"), options).Dispose();
+    }
+
+    [Fact]
+    public void SourceHashMustMatchWhenExpected()
+    {
+        const string hash = "sha256:0f3c1bd5a2f1c6d1f0e2a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8";
+        var options = new AotLinkOptions { Helpers = AotTestObjects.Helpers(), ExpectedSourceHash = "sha256:00" };
+        var error = Assert.Throws<BpfException>(() => AotLinker.Link(AotTestObjects.Read("helpers_meta.o"), options));
+        Assert.Equal(DiagnosticCodes.LinkSourceHashMismatch, error.Code);
+        Assert.Contains(hash, error.Message);
+        AotLinker.Link(AotTestObjects.Read("helpers_meta.o"), options with { ExpectedSourceHash = hash }).Dispose();
+    }
+
+    [Fact]
     public void UnresolvedSymbolIsNamed()
     {
         Assert.Contains("host_function_not_provided", Refused("unresolved.o", DiagnosticCodes.LinkUnresolvedSymbol).Message);
     }
 
-    [Fact]
-    public unsafe void NonPicReferenceToAMapHandleAboveFourGiBIsOutOfRange()
+    [SkippableFact]
+    public void NonPicReferenceToAMapHandleAboveFourGiBIsOutOfRange()
     {
         using var map = new OneValueMap("totals");
-        if ((ulong)map.Handle <= uint.MaxValue)
-        {
-            return; // the handle happens to be low: the reference fits and nothing is wrong
-        }
+        Skip.If((ulong)map.Handle <= uint.MaxValue, "the map handle happens to lie below 4 GiB, so a 32-bit reference to it fits");
         var diagnostic = Refused("nopic_map.o", DiagnosticCodes.LinkRelocationOutOfRange, map);
         Assert.Contains("_bpf_map_handle_0", diagnostic.Message);
         Assert.Contains("-fPIC", diagnostic.Message);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Helpers;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;
 
@@ -52,6 +53,7 @@ public class AotLinkerRunTests
     [Theory]
     [InlineData("loops.o")]
     [InlineData("loops_eh.o")]
+    [InlineData("loops_common.o")]
     [InlineData("loops_norelax.o")]
     [InlineData("loops_nopic.o")]
     [InlineData("loops_large.o")]
@@ -114,9 +116,20 @@ public class AotLinkerRunTests
     }
 
     [Fact]
-    public void BuiltinsCopyFillMoveAndCompare()
+    public void EveryGlobalFunctionIsAProgramAndAnUnresolvedWeakSymbolIsNull()
     {
-        using var module = AotTestObjects.Link("builtins.o");
+        using var module = AotTestObjects.Link("multi.o");
+        Assert.Equal(["first", "second"], module.Programs.Order());
+        Assert.Equal(12UL, module.GetProgram("first").Execute(0, 5)); // optional_hook is null: len + 7
+        Assert.Equal(10UL, module.GetProgram("second").Execute(0, 5));
+    }
+
+    [Theory]
+    [InlineData("builtins.o")]
+    [InlineData("builtins_ssp.o")]
+    public void BuiltinsCopyFillMoveAndCompare(string name)
+    {
+        using var module = AotTestObjects.Link(name);
         var program = module.GetProgram("bpf_main");
         foreach (var input in new[] { Enumerable.Range(1, 100).Select(i => (byte)(i * 3)).ToArray(), Enumerable.Repeat((byte)7, 40).ToArray(), new byte[] { 9 } })
         {
@@ -266,6 +279,18 @@ public class AotLinkerRunTests
         var error = Assert.Throws<BpfException>(() => module.GetProgram("nope"));
         Assert.Equal(DiagnosticCodes.LinkUnknownProgram, error.Code);
         Assert.Contains("helpers", error.Message);
+    }
+
+    [Fact]
+    public void ReplacingAHelperAfterLinkingLeavesTheLinkedOneInPlace()
+    {
+        var helpers = AotTestObjects.Helpers();
+        using var module = AotLinker.Link(AotTestObjects.Read("helpers.o"), new AotLinkOptions { Helpers = helpers });
+        helpers.Add(new HelperFunction(1, "sub", HelperPrototype.Unchecked, (r1, r2, _, _, _) => r1 - r2));
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.Equal(94UL, module.GetProgram("bpf_main").Execute(0, 5));
     }
 
     [Fact]
