@@ -142,6 +142,20 @@ public sealed class JitRuntimeTests
     }
 
     [Fact]
+    public void TailCallsThroughAProgramArray()
+    {
+        using var programs = new ProgramArrayMap(new Bpftime.Objects.MapSpec("progs", Bpftime.Objects.MapType.ProgArray, 4, 4, 4));
+        var helpers = new HelperTable("t", [TailCallHelpers.TailCall]);
+        using var target = Load(Program(Ldx(MemorySize.Byte, 0, 1, 0), Alu64(AluOperation.Add, 0, 1000), Exit()), verified: false, helpers);
+        // tail_call(ctx, progs, r6); on failure r0 holds the negative errno and the program returns it plus 1.
+        var caller = Program(Mov64(6, 0), LdImm64(2, 0, src: 5), Mov64Reg(3, 6), Call(HelperIds.TailCall), Alu64(AluOperation.Add, 0, 1), Exit());
+        using var executable = Load(caller, verified: true, helpers, programs);
+        Assert.Equal(unchecked((ulong)(-Errno.ENOENT + 1)), executable.Run([7]));
+        programs.Set(0, target);
+        Assert.Equal(1007ul, executable.Run([7]));
+    }
+
+    [Fact]
     public void RefusesWhatItCannotRun()
     {
         void Refused(string code, Instruction[] program, params BpfMap[] maps) =>
