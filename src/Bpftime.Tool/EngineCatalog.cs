@@ -1,4 +1,8 @@
+using Bpftime.Compiler.Aot;
+using Bpftime.Compiler.LlvmJit;
 using Bpftime.Engines;
+using Bpftime.Engines.Interpreter;
+using Bpftime.Engines.X64;
 
 namespace Bpftime.Tool;
 
@@ -8,6 +12,10 @@ internal static class EngineCatalog
     public static EngineRegistry CreateDefault()
     {
         var registry = new EngineRegistry();
+        registry.Register(InterpreterEngine.Instance);
+        registry.Register(new X64JitEngine());
+        registry.Register(new LlvmJitEngine());
+        registry.Register(new AotEngine());
         return registry;
     }
 }

@@ -7,8 +7,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 clang="${CLANG:-clang-14}"
 arch_include="/usr/include/$(uname -m)-linux-gnu"
 mkdir -p "$here/obj"
-for source in "$here"/c/*.bpf.c; do
+cd "$here"
+# Relative source paths and a fixed compilation directory keep the objects the same wherever they
+# are built: line info then names "c/<file>.bpf.c".
+for source in c/*.bpf.c; do
     name="$(basename "$source" .c)"
-    "$clang" -target bpf -O2 -g -I"$arch_include" -c "$source" -o "$here/obj/$name.o"
+    "$clang" -target bpf -O2 -g -fdebug-compilation-dir=. -I"$arch_include" -c "$source" -o "obj/$name.o"
     echo "built obj/$name.o"
 done

@@ -59,11 +59,17 @@ public static partial class DiagnosticCodes
     /// <summary>The object defines no program to run.</summary>
     public const string LinkNoPrograms = "BPF3118";
 
+    /// <summary>The metadata's source hash differs from the eBPF object the caller expects (a stale AOT object).</summary>
+    public const string LinkSourceHashMismatch = "BPF3119";
+
     /// <summary>Warning: the object carries no .bpftime.aot metadata, so some checks could not be made.</summary>
     public const string LinkMetadataAbsent = "BPF3120";
 
     /// <summary>At run time a program called, by id, a helper the active set does not hold.</summary>
     public const string LinkHelperFaultAtRunTime = "BPF3121";
+
+    /// <summary>The caller requires metadata (<see cref="Engines.Aot.AotLinkOptions.RequireMetadata"/>) and the object has none.</summary>
+    public const string LinkMetadataRequired = "BPF3122";
 
     /// <summary>An unexpected failure inside the linker itself (a defect, not a property of the object).</summary>
     public const string LinkInternalFailure = "BPF3199";

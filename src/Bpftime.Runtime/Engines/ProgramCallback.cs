@@ -40,6 +40,25 @@ public static unsafe class ProgramCallback
         return fault;
     }
 
+    /// <summary>
+    /// Raises the fault a helper or callback recorded on this thread while native code ran, as a
+    /// <see cref="Diagnostics.BpfException"/> (a helper's own BpfException keeps its code).
+    /// </summary>
+    public static void ThrowIfPendingFault(string? programName = null)
+    {
+        if (t_pendingFault is null)
+        {
+            return;
+        }
+        var fault = TakePendingFault()!;
+        if (fault is Diagnostics.BpfException)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(fault).Throw();
+        }
+        throw new Diagnostics.BpfException(new Diagnostics.BpfDiagnostic(Diagnostics.DiagnosticCodes.HelperThrew,
+            $"a helper failed while the program ran: {fault.GetType().Name}: {fault.Message}", Program: programName), fault);
+    }
+
     /// <summary>Wraps a managed body as a C-callable entry; the caller keeps <paramref name="body"/> alive.</summary>
     internal static nint EntryFor(Helpers.HelperImplementation body) => Marshal.GetFunctionPointerForDelegate(body);
 }

@@ -9,6 +9,7 @@ namespace Bpftime.Helpers;
 public sealed class HelperFunction
 {
     private readonly Lazy<nint> _nativeEntry;
+    private readonly HelperImplementation _guarded;
 
     public HelperFunction(int id, string name, HelperPrototype prototype, HelperImplementation implementation, bool stopsProgramOnZero = false)
     {
@@ -17,8 +18,22 @@ public sealed class HelperFunction
         Prototype = prototype;
         Implementation = implementation;
         StopsProgramOnZero = stopsProgramOnZero;
+        // A managed exception must never unwind through native frames (that ends the process): native
+        // callers get 0 and the engine raises the recorded fault once the program returns.
+        _guarded = (r1, r2, r3, r4, r5) =>
+        {
+            try
+            {
+                return Implementation(r1, r2, r3, r4, r5);
+            }
+            catch (Exception fault)
+            {
+                Engines.ProgramCallback.RecordFault(fault);
+                return 0;
+            }
+        };
         // The delegate is held by this object, so the thunk stays valid as long as the helper lives.
-        _nativeEntry = new Lazy<nint>(() => Marshal.GetFunctionPointerForDelegate(Implementation));
+        _nativeEntry = new Lazy<nint>(() => Marshal.GetFunctionPointerForDelegate(_guarded));
     }
 
     public int Id { get; }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 using Bpftime.Objects;
@@ -17,10 +18,13 @@ public sealed class BpfObject : IDisposable
 {
     private readonly List<BpfMap> _maps;
     private readonly List<IDisposable> _owned = [];
+    private readonly EngineOptions _engineOptions;
+    private IReadOnlyList<BpfContextType>? _contextTypes;
     private BpfNamedCollection<BpfProgram> _programs = new([], "program", null);
 
-    private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers)
+    private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions)
     {
+        _engineOptions = engineOptions;
         Name = name;
         Origin = origin;
         File = file;
@@ -137,7 +141,7 @@ public sealed class BpfObject : IDisposable
                 }
                 log.Write($"bpftime: {embedded.Name}: {why}; running the embedded bytecode instead ({DiagnosticCodes.NativeObjectFallback})");
             }
-            loaded.LoadOnEngine(requested, log);
+            loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default);
             return loaded;
         }
         catch
@@ -151,15 +155,56 @@ public sealed class BpfObject : IDisposable
     {
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
-        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase))
+        var registry = options.Engines ?? BpfEngines.Default;
+        if (AotObjectFile.IsNativeObject(bytes))
+        {
+            return LoadNativeObject(name, path, bytes, options, log);
+        }
+        // Bytecode runs on an 'aot' engine only when the host registered one that compiles in memory (the tool does).
+        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase)
+            && registry.Find(BpfLoadOptions.AotEngine) is null)
         {
             throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
                 "engine 'aot' runs only native code compiled at build time; use BpfObject.LoadEmbedded, or choose auto, jit or interpreter for bytecode", path ?? name);
         }
+        if (requested == BpfLoadOptions.AotEngine && registry.Find(BpfLoadOptions.AotEngine) is null)
+        {
+            log.Write($"bpftime: {name}: ${BpfLoadOptions.EngineEnvironmentVariable}=aot applies to embedded native code; this is bytecode, so the automatic order runs it");
+        }
         var loaded = Create(name, path, bytes, options);
         try
         {
-            loaded.LoadOnEngine(requested, log);
+            loaded.LoadOnEngine(requested, log, registry);
+            return loaded;
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A native object compiled ahead of time (bpftime compile): its maps are created from the layouts
+    /// and initial values its metadata records, and the runtime's linker checks and binds it.
+    /// </summary>
+    private static BpfObject LoadNativeObject(string name, string? path, byte[] bytes, BpfLoadOptions options, LoadLog log)
+    {
+        var metadata = AotLinker.ReadMetadata(bytes, path);
+        var specs = metadata is null ? [] : metadata.Maps.Select(AotObjectEngine.ToMapSpec).ToList();
+        var programs = metadata is null
+            ? AotObjectFile.Read(bytes, path).Symbols.Where(s => s.IsGlobal && s.IsFunction && !s.IsUndefined)
+                .Select(s => new BpfProgramInfo(s.Name, ".text", ProgramType.Unspecified, []))
+                .ToList()
+            : metadata.Programs.Select(p => new BpfProgramInfo(p.Name, p.Section ?? "", ProgramSectionNames.Parse(p.Section ?? ""), [])).ToList();
+        var file = new BpfObjectFile(path, ObjectKind.NativeCode, programs, specs);
+        var maps = BpfMapFactory.CreateAll(specs, path);
+        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
+        try
+        {
+            loaded.LinkNative(bytes, path ?? name);
+            log.Write($"bpftime: {name}: native code linked ({loaded.Programs.Count} program(s))");
             return loaded;
         }
         catch
@@ -176,16 +221,16 @@ public sealed class BpfObject : IDisposable
         {
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
         }
-        var maps = MapFactory.CreateAll(file.Maps, origin);
-        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default());
+        var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf);
+        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
     }
 
     /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>
-    private void LoadOnEngine(string requested, LoadLog log)
+    private void LoadOnEngine(string requested, LoadLog log, EngineRegistry registry)
     {
-        var registry = BpfEngines.Default;
         var candidates = EngineSelection.BytecodeCandidates(requested, registry, Origin);
-        var engineOptions = EngineOptions.Default;
+        var engineOptions = _engineOptions;
         BpfException? last = null;
         foreach (var engine in candidates)
         {
@@ -194,7 +239,7 @@ public sealed class BpfObject : IDisposable
             {
                 foreach (var program in File.Programs)
                 {
-                    var image = new ProgramImage(program.Name, program.ToArray(), Helpers) { Maps = _maps, Origin = Origin };
+                    var image = new ProgramImage(program.Name, CoreRelocator.Apply(program, File.Btf, _contextTypes, Origin), Helpers) { Maps = _maps, Origin = Origin };
                     executables.Add(engine.Load(image, engineOptions));
                 }
             }
@@ -209,7 +254,7 @@ public sealed class BpfObject : IDisposable
                 continue;
             }
             _owned.AddRange(executables);
-            SetPrograms(executables, engine.Name, native: false);
+            SetPrograms([.. File.Programs.Zip(executables)], engine.Name, native: false);
             log.Write($"bpftime: {Name}: bytecode on '{engine.Name}' ({executables.Count} program(s))");
             return;
         }
@@ -218,17 +263,22 @@ public sealed class BpfObject : IDisposable
 
     private void LinkNative(byte[] native, string resource)
     {
-        var executables = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
-        SetPrograms(executables, BpfLoadOptions.AotEngine, native: true);
+        var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
+        SetPrograms(linked, BpfLoadOptions.AotEngine, native: true);
     }
 
-    private void SetPrograms(IReadOnlyList<IBpfExecutable> executables, string engineName, bool native)
+    private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable)> programs, string engineName, bool native)
     {
         _programs = new BpfNamedCollection<BpfProgram>(
-            File.Programs.Select((p, i) => KeyValuePair.Create(p.Name, new BpfProgram(this, p.Name, p.Section, executables[i]))),
+            programs.Select(p => KeyValuePair.Create(p.Program.Name, new BpfProgram(this, p.Program.Name, p.Program.Section, p.Executable))),
             "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
+        // A program array's values name programs by their index in the object.
+        foreach (var programArray in _maps.OfType<ProgramArrayMap>())
+        {
+            programArray.ProgramResolver = index => index < programs.Count ? programs[(int)index].Executable : null;
+        }
     }
 
     private static string NameFromPath(string path)

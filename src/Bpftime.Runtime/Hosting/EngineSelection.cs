@@ -31,6 +31,10 @@ internal static class EngineSelection
     /// <summary>The bytecode engines to try for <paramref name="requested"/> ("aot" and "auto" mean the automatic order here).</summary>
     public static IReadOnlyList<IBpfEngine> BytecodeCandidates(string requested, EngineRegistry registry, string? origin)
     {
+        if (requested == BpfLoadOptions.AotEngine && registry.Find(BpfLoadOptions.AotEngine) is { } compiling)
+        {
+            return [compiling];
+        }
         if (requested is BpfLoadOptions.AutoEngine or BpfLoadOptions.AotEngine)
         {
             var candidates = AutoBytecodeOrder

@@ -423,7 +423,7 @@ public static class Disassembler
                     }
                     else
                     {
-                        text.Append(insn.Imm);
+                        AppendImmediate(text, insn.Imm);
                     }
                     return true;
                 }
@@ -507,7 +507,7 @@ public static class Disassembler
                     }
                     else
                     {
-                        text.Append(insn.Imm);
+                        AppendImmediate(text, insn.Imm);
                     }
                     AppendSigned(text.Append(", "), insn.Offset);
                     return true;
@@ -527,7 +527,7 @@ public static class Disassembler
                 }
                 text.Append("st").Append(SizeSuffix(insn.MemorySize)).Append(' ');
                 AppendMemory(text, d, insn.Offset);
-                text.Append(", ").Append(insn.Imm);
+                AppendImmediate(text.Append(", "), insn.Imm);
                 return true;
             case InstructionClass.Stx:
                 if (insn.MemoryMode == MemoryMode.Mem)
@@ -575,6 +575,19 @@ public static class Disassembler
                 }
                 text.Append("lddw %r").Append(d).Append(", 0x").Append(((ulong)insn.Imm64With(second)).ToString("x", CultureInfo.InvariantCulture));
                 return true;
+        }
+    }
+
+    /// <summary>Small values in decimal; large ones as the 32-bit pattern in hex, as the suite writes them.</summary>
+    private static void AppendImmediate(StringBuilder text, int imm)
+    {
+        if (imm is >= -0xffff and <= 0xffff)
+        {
+            text.Append(imm);
+        }
+        else
+        {
+            text.Append("0x").Append(((uint)imm).ToString("x", CultureInfo.InvariantCulture));
         }
     }
 

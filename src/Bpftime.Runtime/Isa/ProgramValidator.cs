@@ -99,7 +99,11 @@ public static class ProgramValidator
 
             var last = program.Length - 1;
             var final = program[last];
-            if (secondSlot[last] || !(final.IsExit || final.Opcode == Opcodes.Ja || final.Opcode == Opcodes.Gotol))
+            if (final.IsLoadImm64 && !secondSlot[last])
+            {
+                // Truncated ld_imm64, already reported.
+            }
+            else if (secondSlot[last] || !(final.IsExit || final.Opcode == Opcodes.Ja || final.Opcode == Opcodes.Gotol))
             {
                 var at = secondSlot[last] ? last - 1 : last;
                 Report(DiagnosticCodes.FallsOffEnd, at,

@@ -7,6 +7,12 @@ namespace Bpftime.Objects;
 /// its maps (declared maps first, in section order, then global-data regions), license, BTF,
 /// how many relocations of each kind it applied or skipped, and warnings.
 /// </summary>
+/// <remarks>
+/// Map indexes are what linked programs carry: ld_imm64 src 5 has imm = index into <see cref="Maps"/>,
+/// src 6 has imm = index and the second slot's imm = byte offset into the value. Global-data regions
+/// are named after their sections (".data", ".rodata", ".bss", ".rodata.str1.1"), not with libbpf's
+/// object-name prefix, and are single-entry arrays whose value is the whole section.
+/// </remarks>
 public sealed record BpfObjectFile(
     string? Path,
     ObjectKind Kind,

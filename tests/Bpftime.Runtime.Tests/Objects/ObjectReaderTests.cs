@@ -267,7 +267,7 @@ public class ObjectReaderTests
     }
 
     [Fact]
-    public void EveryObjectReadsWithoutWarningsAboutCode()
+    public void EveryProgramHasDebugInfoAndItsCallsLandOnFunctions()
     {
         foreach (var name in TestObjects.AllNames())
         {
@@ -291,5 +291,38 @@ public class ObjectReaderTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void MapInMapKeepsTheInnerDefinition()
+    {
+        var obj = TestObjects.Read("map_in_map");
+        Assert.Equal(["inner_a", "outer"], obj.Maps.Select(m => m.Name));
+        var outer = obj.Maps[1];
+        Assert.Equal(MapType.ArrayOfMaps, outer.Type);
+        Assert.Equal(4u, outer.KeySize);
+        Assert.Equal(4u, outer.ValueSize);
+        Assert.Equal(2u, outer.MaxEntries);
+        Assert.NotNull(outer.InnerMap);
+        Assert.Equal(MapType.Array, outer.InnerMap.Type);
+        Assert.Equal((4u, 4u, 1u), (outer.InnerMap.KeySize, outer.InnerMap.ValueSize, outer.InnerMap.MaxEntries));
+        // The initialiser (.values = { &inner_a }) is an ABS64 relocation in .maps that the reader reports, not applies.
+        Assert.Contains(obj.Warnings, w => w.Code == Bpftime.Diagnostics.DiagnosticCodes.RelocationIgnored && w.Message.Contains(".maps", StringComparison.Ordinal));
+        var code = Assert.Single(obj.Programs).Instructions;
+        var load = code.First(i => i.IsLoadImm64 && i.Src == (byte)LoadImm64Source.MapByIndex);
+        Assert.Equal(1, load.Imm);
+    }
+
+    [Fact]
+    public void HandWrittenLoadsWithoutRelocationsAreChecked()
+    {
+        // An object whose code already says "map 0" with src 5 but has no map is rejected, not passed on.
+        var bytes = TestObjects.Bytes("loop_sum");
+        var layout = new ElfLayout(bytes);
+        var socket = layout.Find("socket")!;
+        new Instruction(Opcodes.LoadImm64, 1, (byte)LoadImm64Source.MapByIndex, 0, 0).Write(bytes.AsSpan(socket.Offset + 80));
+        new Instruction(0, 0, 0, 0, 0).Write(bytes.AsSpan(socket.Offset + 88));
+        var error = Assert.Throws<Bpftime.Diagnostics.BpfException>(() => ObjectReader.Read(bytes));
+        Assert.Equal(Bpftime.Diagnostics.DiagnosticCodes.MapNotFound, error.Code);
     }
 }

@@ -9,9 +9,10 @@ using Bpftime.Isa.Conformance;
 namespace Bpftime.Tests.Conformance;
 
 /// <summary>
-/// Runs one conformance vector on any engine: read the file, assemble, build a program image with
-/// the suite's helpers, load, run over a copy of the file's memory, and compare r0 with the expected
-/// result; or, for a file that expects an error, check that the program was refused before running.
+/// Runs one conformance vector on any engine: read the file, assemble, validate the structure (callx
+/// allowed, as the suite uses it), build a program image with the suite's helpers, load, run over a
+/// copy of the file's memory, and compare r0 with the expected result; or, for a file that expects an
+/// error, check that assembling, validating or loading refused the program.
 /// </summary>
 internal static class ConformanceRunner
 {
@@ -41,13 +42,23 @@ internal static class ConformanceRunner
             $"{fileName} on {engine.Name}: r0 = {Hex(actual)}, expected {Hex(expected)}");
     }
 
-    /// <summary>The program image a conformance vector describes (the suite's helper 5 included).</summary>
-    public static ProgramImage ImageOf(ConformanceFile vector, bool verified) =>
-        new(vector.Name, vector.Program(), ConformanceHelpers.Create())
+    /// <summary>What the structural validator allows for the suite: ISA v4 and callx.</summary>
+    public static ValidationOptions Validation { get; } = new() { AllowCallx = true };
+
+    /// <summary>
+    /// The program image a conformance vector describes (the suite's helper 5 included), after
+    /// assembling and validating it; throws <see cref="BpfException"/> when either refuses it.
+    /// </summary>
+    public static ProgramImage ImageOf(ConformanceFile vector, bool verified)
+    {
+        var program = vector.Program();
+        ProgramValidator.EnsureValid(program, Validation, vector.Name);
+        return new(vector.Name, program, ConformanceHelpers.Create())
         {
             Verified = verified,
             Origin = vector.Name + ".data",
         };
+    }
 
     private static IBpfExecutable Load(IBpfEngine engine, EngineOptions options, ConformanceFile vector, bool verified)
     {
@@ -57,7 +68,7 @@ internal static class ConformanceRunner
         }
         catch (BpfException e)
         {
-            Assert.Fail($"{vector.Name}.data was refused by {engine.Name}: {e.Diagnostic.ToCanonicalString()}");
+            Assert.Fail($"{vector.Name}.data was refused (assembler, validator or {engine.Name}): {e.Diagnostic.ToCanonicalString()}");
             throw;
         }
     }

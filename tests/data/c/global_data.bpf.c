@@ -3,7 +3,7 @@
 // read_globals: r0 = counter * 10 + table[i] + greeting[i] + last_index * 103, with i = mem[0] & 3,
 // counter (.data) starting at 41 and incremented first, table (.rodata) = {100, 200, 300, 400},
 // greeting (.rodata.str1.1) = "bpftime" and last_index (.bss) set to i.
-// Expected r0 on the first run with mem[0] = 2: 42 * 10 + 300 + 't' (116) + 2 * 103 = 1042.
+// Expected r0 on the first run with mem[0] = 2: 42 * 10 + 300 + 'f' (102) + 2 * 103 = 1028.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 

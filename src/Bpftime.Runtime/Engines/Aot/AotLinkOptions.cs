@@ -15,6 +15,15 @@ public sealed record AotLinkOptions
     /// </summary>
     public IReadOnlyList<BpfMap> Maps { get; init; } = [];
 
+    /// <summary>Refuse objects without <c>.bpftime.aot</c> metadata (BPF3122) instead of linking them with a warning.</summary>
+    public bool RequireMetadata { get; init; }
+
+    /// <summary>
+    /// When set ("sha256:" and hex), the metadata's source hash must equal it (BPF3119): the native code
+    /// was compiled from exactly the eBPF object the caller holds, not from an older build.
+    /// </summary>
+    public string? ExpectedSourceHash { get; init; }
+
     /// <summary>The object's file name, for messages.</summary>
     public string? Origin { get; init; }
 }

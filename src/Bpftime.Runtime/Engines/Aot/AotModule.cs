@@ -17,11 +17,16 @@ public sealed class AotModule : IDisposable
     private readonly Dictionary<string, AotProgramExecutable> _programs;
     private readonly IReadOnlyDictionary<string, nint> _symbols;
 
+    // The helpers bound at link time: their native entries live only as long as these objects, and
+    // the table may later have an id replaced.
+    private readonly HelperFunction[] _boundHelpers;
+
     internal AotModule(ExecutableMemory memory, AotMetadata? metadata, IReadOnlyList<BpfDiagnostic> warnings,
         IReadOnlyDictionary<string, nint> entries, IReadOnlyDictionary<string, nint> symbols, nint run,
         HelperTable helpers, IReadOnlyList<BpfMap> maps, string? origin, AotModuleLayout layout)
     {
         _memory = memory;
+        _boundHelpers = [.. helpers];
         Metadata = metadata;
         Warnings = warnings;
         Helpers = helpers;
@@ -81,5 +86,5 @@ public sealed class AotModule : IDisposable
         }
     }
 
-    internal void KeepAlive() => GC.KeepAlive(Helpers);
+    internal void KeepAlive() => GC.KeepAlive(_boundHelpers);
 }

@@ -223,7 +223,7 @@ public sealed class AotObjectFile
                 BinaryPrimitives.ReadUInt32LittleEndian(header[0x2C..]),
                 BinaryPrimitives.ReadUInt64LittleEndian(header[0x30..]),
                 BinaryPrimitives.ReadUInt64LittleEndian(header[0x38..]));
-            if (raw[i].Type != ElfSection.TypeNoBits && raw[i].Type != ElfSection.TypeNull)
+            if (raw[i].Type != ElfSection.TypeNoBits)
             {
                 CheckRange(raw[i].Offset, raw[i].Size, $"section {i}");
             }
@@ -325,7 +325,7 @@ public sealed class AotObjectFile
             {
                 throw Malformed($"relocation section {section.Name} applies to section {section.Info}, which does not exist");
             }
-            if (Symbols.Count == 0 || Sections[(int)section.Link].Type != ElfSection.TypeSymbolTable)
+            if (Symbols.Count == 0 || section.Link >= Sections.Count || Sections[(int)section.Link].Type != ElfSection.TypeSymbolTable)
             {
                 throw Malformed($"relocation section {section.Name} does not link to the symbol table");
             }

@@ -31,6 +31,7 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
             AotRunFrame.Current = previous;
         }
         module.KeepAlive();
+        ProgramCallback.ThrowIfPendingFault(name);
         if (frame.Faulted != 0)
         {
             throw BpfException.Create(DiagnosticCodes.LinkHelperFaultAtRunTime,

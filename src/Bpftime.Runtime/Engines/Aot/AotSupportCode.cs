@@ -1,21 +1,5 @@
 namespace Bpftime.Engines.Aot;
 
-/// <summary>Where the support routines read their pointers: block offsets of slots in the read-only data pages.</summary>
-internal sealed record AotSupportSlots(
-    int FrameCallbackSlot,
-    int DispatchTable,
-    int DispatchTableLength,
-    IReadOnlyList<int> CheckedHelperSlots,
-    IReadOnlyList<int> StubSlots);
-
-/// <summary>Block offsets of the support routines once emitted.</summary>
-internal sealed record AotSupportEntries(
-    int Run,
-    int Dispatcher,
-    IReadOnlyList<int> CheckedHelpers,
-    IReadOnlyList<int> Stubs,
-    IReadOnlyDictionary<string, int> Builtins);
-
 /// <summary>
 /// The linker's own machine code, placed at the start of the code pages of every linked block.
 /// <list type="bullet">
@@ -25,8 +9,9 @@ internal sealed record AotSupportEntries(
 /// <item><c>_bpf_helper_by_id(id, r1..r5)</c>: looks the id up in a table of (entry, stops-on-zero)
 /// pairs; an unknown id records a fault in the current frame and returns <see cref="UnknownHelperResult"/>.</item>
 /// <item>memcpy, memset, memmove, memcmp, bcmp: the builtins LLVM may call, libc-free so that
-/// they sit inside the block and always reach.</item>
+/// they sit inside the block and always reach; and __stack_chk_fail (ud2) for stack-protected code.</item>
 /// <item>far-call stubs, <c>jmp [rip+slot]</c>, for helpers out of reach of a rel32.</item>
+/// <item>return-zero: where calls to an unresolved weak function land (its address still reads as 0).</item>
 /// </list>
 /// Every routine keeps the System V stack alignment when it calls out.
 /// </summary>
@@ -35,7 +20,7 @@ internal static class AotSupportCode
     /// <summary>What a call by id to a helper outside the active set returns (-ENOSYS).</summary>
     public const ulong UnknownHelperResult = unchecked((ulong)-38L);
 
-    public static readonly IReadOnlyList<string> BuiltinNames = ["memcpy", "memset", "memmove", "memcmp", "bcmp"];
+    public static readonly IReadOnlyList<string> BuiltinNames = ["memcpy", "memset", "memmove", "memcmp", "bcmp", "__stack_chk_fail"];
 
     public static (byte[] Code, AotSupportEntries Entries) Emit(int baseOffset, AotSupportSlots slots, bool withDispatcher)
     {
@@ -70,6 +55,7 @@ internal static class AotSupportCode
         code.Emit(0xE9); // jmp runReturn
         code.EmitRelative32To(runReturn);
         code.Bind(noFrame);
+        var returnZero = code.Position;
         code.Emit(0x31, 0xC0, 0xC3); // xor eax, eax; ret
         code.Align(16);
 
@@ -203,6 +189,12 @@ internal static class AotSupportCode
         code.Emit(0xC3);
         code.Align(16);
 
+        // Code built with a stack protector reads the canary from %fs:0x28, which the host's libc set up;
+        // a smashed stack cannot be returned from safely, so this stops the process as libc would.
+        builtins["__stack_chk_fail"] = code.Position;
+        code.Emit(0x0F, 0x0B); // ud2
+        code.Align(16);
+
         var stubs = new List<int>();
         foreach (var slot in slots.StubSlots)
         {
@@ -212,6 +204,6 @@ internal static class AotSupportCode
             code.Align(8);
         }
 
-        return (code.ToArray(), new AotSupportEntries(run, dispatcher, checkedHelpers, stubs, builtins));
+        return (code.ToArray(), new AotSupportEntries(run, dispatcher, returnZero, checkedHelpers, stubs, builtins));
     }
 }

@@ -76,20 +76,42 @@ internal struct AccessGuard
     {
         foreach (var region in regions)
         {
-            if (region.Contains(address, (ulong)size))
+            if (Permits(region, address, size, write, pc))
             {
-                if (write && !region.Writable)
-                {
-                    throw Raise(DiagnosticCodes.WriteToReadOnlyMemory, pc,
-                        $"{Describe(address, size, write)} targets read-only map memory [{Hex((ulong)region.Start)}, {Hex((ulong)region.Start + region.Length)}); programs may only read this map's values (.rodata or BPF_F_RDONLY_PROG)");
-                }
                 return true;
             }
-            if (address >= (ulong)region.Start && address < (ulong)region.Start + region.Length)
+        }
+        return false;
+    }
+
+    // The array form enumerates without allocating: it runs on every map value access.
+    private readonly bool Permits(MemoryRegion[] regions, ulong address, int size, bool write, int pc)
+    {
+        foreach (var region in regions)
+        {
+            if (Permits(region, address, size, write, pc))
             {
-                throw Raise(DiagnosticCodes.MapValueAccessOutOfBounds, pc,
-                    $"{Describe(address, size, write)} starts inside map memory [{Hex((ulong)region.Start)}, {Hex((ulong)region.Start + region.Length)}) but runs past its end");
+                return true;
             }
+        }
+        return false;
+    }
+
+    private readonly bool Permits(MemoryRegion region, ulong address, int size, bool write, int pc)
+    {
+        if (region.Contains(address, (ulong)size))
+        {
+            if (write && !region.Writable)
+            {
+                throw Raise(DiagnosticCodes.WriteToReadOnlyMemory, pc,
+                    $"{Describe(address, size, write)} targets read-only map memory [{Hex((ulong)region.Start)}, {Hex((ulong)region.Start + region.Length)}); programs may only read this map's values (.rodata or BPF_F_RDONLY_PROG)");
+            }
+            return true;
+        }
+        if (address >= (ulong)region.Start && address < (ulong)region.Start + region.Length)
+        {
+            throw Raise(DiagnosticCodes.MapValueAccessOutOfBounds, pc,
+                $"{Describe(address, size, write)} starts inside map memory [{Hex((ulong)region.Start)}, {Hex((ulong)region.Start + region.Length)}) but runs past its end");
         }
         return false;
     }

@@ -12,6 +12,9 @@ namespace Bpftime.Objects.Linking;
 /// </summary>
 internal sealed class ProgramLinker
 {
+    /// <summary>The most slots one linked program may have (the kernel's limit for privileged programs).</summary>
+    public const int MaxProgramSlots = 1_000_000;
+
     private readonly ElfImage _elf;
     private readonly MapCatalog _maps;
     private readonly Dictionary<int, CodeSection> _codeSections;
@@ -42,6 +45,11 @@ internal sealed class ProgramLinker
                 return existing;
             }
             var start = code.Count;
+            if ((long)start + function.Length > MaxProgramSlots)
+            {
+                throw Error(DiagnosticCodes.ProgramTooLarge,
+                    $"'{main.Name}' with the subprograms it calls exceeds {MaxProgramSlots} instruction slots", main.Name, start);
+            }
             baseOf[function] = start;
             placed.Add((function, start));
             code.AddRange(function.Section.Code.AsSpan(function.Start, function.Length));
@@ -77,6 +85,10 @@ internal sealed class ProgramLinker
                     var target = Resolve(function.Section, (long)slot + instruction.Imm + 1, at);
                     code[at] = instruction.WithImm(target - (at + 1));
                 }
+                else if (instruction.IsLoadImm64 && instruction.Src != (byte)LoadImm64Source.Immediate)
+                {
+                    CheckUnrelocatedLoad(function, k, code, at, main, Resolve);
+                }
                 if (instruction.IsLoadImm64)
                 {
                     k++;
@@ -102,66 +114,99 @@ internal sealed class ProgramLinker
         switch (relocation.Type)
         {
             case BpfRelocationType.R64_32:
-            {
-                var target = CodeSectionOf(symbol, main, at);
-                var slot = (long)(symbol.Value / Instruction.Size) + instruction.Imm + 1;
-                var index = resolve(target, slot, at);
-                code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)CallSource.Local, instruction.Offset, index - (at + 1));
-                break;
-            }
+                {
+                    var target = CodeSectionOf(symbol, main, at);
+                    var slot = (long)(symbol.Value / Instruction.Size) + instruction.Imm + 1;
+                    var index = resolve(target, slot, at);
+                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)CallSource.Local, instruction.Offset, index - (at + 1));
+                    break;
+                }
             case BpfRelocationType.R64_64:
-            {
-                if ((long)(relocation.Offset / Instruction.Size) + 1 >= function.Start + function.Length)
                 {
-                    throw Error(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
-                }
-                var next = code[at + 1];
-                if (!symbol.IsInSection)
-                {
-                    throw Unresolved(symbol, main, at);
-                }
-                var section = _elf.Sections[symbol.SectionIndex];
-                if (_codeSections.TryGetValue(section.Index, out var target))
-                {
-                    var byteOffset = (long)symbol.Value + instruction.Imm;
-                    if (byteOffset % Instruction.Size != 0)
+                    if ((long)(relocation.Offset / Instruction.Size) + 1 >= function.Start + function.Length)
                     {
-                        throw Error(DiagnosticCodes.CallTargetInvalid, $"a code address in '{main.Name}' is byte {byteOffset} of '{section.Name}', not an instruction boundary", main.Name, at);
+                        throw Error(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
                     }
-                    var index = resolve(target, byteOffset / Instruction.Size, at);
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.CodeAddress, instruction.Offset, index - (at + 1));
-                    code[at + 1] = next.WithImm(0);
-                }
-                else if (_maps.IsMapSection(section))
-                {
-                    var offset = symbol.IsSection ? symbol.Value + (ulong)(long)instruction.Imm : symbol.Value;
-                    if (!_maps.TryGetDeclared(section.Index, offset, out var mapIndex))
+                    var next = code[at + 1];
+                    if (!symbol.IsInSection)
                     {
-                        throw Error(DiagnosticCodes.MapNotFound, $"'{main.Name}' refers to '{symbol.Name}' at offset {offset} of '{section.Name}', where no map is declared", main.Name, at);
+                        throw Unresolved(symbol, main, at);
                     }
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapByIndex, instruction.Offset, mapIndex);
-                    code[at + 1] = next.WithImm(0);
-                }
-                else if (_maps.TryGetGlobalData(section.Index, out var regionIndex))
-                {
-                    var offset = (long)symbol.Value + instruction.Imm;
-                    if (offset < 0 || offset > section.Size)
+                    var section = _elf.Sections[symbol.SectionIndex];
+                    if (_codeSections.TryGetValue(section.Index, out var target))
                     {
-                        throw Error(DiagnosticCodes.GlobalDataOffsetOutOfRange,
-                            $"'{main.Name}' refers to byte {offset} of '{section.Name}', which is {section.Size} bytes long", main.Name, at);
+                        var byteOffset = (long)symbol.Value + instruction.Imm;
+                        if (byteOffset % Instruction.Size != 0)
+                        {
+                            throw Error(DiagnosticCodes.CallTargetInvalid, $"a code address in '{main.Name}' is byte {byteOffset} of '{section.Name}', not an instruction boundary", main.Name, at);
+                        }
+                        var index = resolve(target, byteOffset / Instruction.Size, at);
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.CodeAddress, instruction.Offset, index - (at + 1));
+                        code[at + 1] = next.WithImm(0);
                     }
-                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapValueByIndex, instruction.Offset, regionIndex);
-                    code[at + 1] = next.WithImm((int)offset);
+                    else if (_maps.IsMapSection(section))
+                    {
+                        var offset = symbol.IsSection ? symbol.Value + (ulong)(long)instruction.Imm : symbol.Value;
+                        if (!_maps.TryGetDeclared(section.Index, offset, out var mapIndex))
+                        {
+                            throw Error(DiagnosticCodes.MapNotFound, $"'{main.Name}' refers to '{symbol.Name}' at offset {offset} of '{section.Name}', where no map is declared", main.Name, at);
+                        }
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapByIndex, instruction.Offset, mapIndex);
+                        code[at + 1] = next.WithImm(0);
+                    }
+                    else if (_maps.TryGetGlobalData(section.Index, out var regionIndex))
+                    {
+                        var offset = (long)symbol.Value + instruction.Imm;
+                        if (offset < 0 || offset > section.Size)
+                        {
+                            throw Error(DiagnosticCodes.GlobalDataOffsetOutOfRange,
+                                $"'{main.Name}' refers to byte {offset} of '{section.Name}', which is {section.Size} bytes long", main.Name, at);
+                        }
+                        code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.MapValueByIndex, instruction.Offset, regionIndex);
+                        code[at + 1] = next.WithImm((int)offset);
+                    }
+                    else
+                    {
+                        throw Error(DiagnosticCodes.RelocationTargetUnsupported,
+                            $"'{main.Name}' loads the address of '{symbol.Name}' in section '{section.Name}', which is neither a map, global data nor code", main.Name, at);
+                    }
+                    break;
                 }
-                else
-                {
-                    throw Error(DiagnosticCodes.RelocationTargetUnsupported,
-                        $"'{main.Name}' loads the address of '{symbol.Name}' in section '{section.Name}', which is neither a map, global data nor code", main.Name, at);
-                }
-                break;
-            }
             default:
                 // Absolute relocations in code carry nothing an engine needs; they were counted when the section was read.
+                break;
+        }
+    }
+
+    /// <summary>
+    /// An ld_imm64 that already names a map, a map value or a code address without a relocation
+    /// (hand-written assembly): its index must exist, and a code address is moved with its target.
+    /// </summary>
+    private void CheckUnrelocatedLoad(CodeFunction function, int k, List<Instruction> code, int at, CodeFunction main,
+        Func<CodeSection, long, int, int> resolve)
+    {
+        if (k + 1 >= function.Length)
+        {
+            throw Error(DiagnosticCodes.ObjectLoadImm64Truncated, $"ld_imm64 at the end of '{function.Name}' has no second slot", main.Name, at);
+        }
+        var instruction = code[at];
+        switch ((LoadImm64Source)instruction.Src)
+        {
+            case LoadImm64Source.MapByFd or LoadImm64Source.MapByIndex or LoadImm64Source.MapValueByFd or LoadImm64Source.MapValueByIndex:
+                var byValue = instruction.Src is (byte)LoadImm64Source.MapValueByFd or (byte)LoadImm64Source.MapValueByIndex;
+                if (instruction.Imm < 0 || instruction.Imm >= _maps.Maps.Count
+                    || (byValue && (uint)code[at + 1].Imm > _maps.Maps[instruction.Imm].ValueSize))
+                {
+                    throw Error(DiagnosticCodes.MapNotFound,
+                        $"ld_imm64 in '{main.Name}' names map {instruction.Imm} (offset {code[at + 1].Imm}) without a relocation, but the object has {_maps.Maps.Count} maps", main.Name, at);
+                }
+                break;
+            case LoadImm64Source.CodeAddress:
+                var target = resolve(function.Section, (long)function.Start + k + instruction.Imm + 1, at);
+                code[at] = instruction.WithImm(target - (at + 1));
+                break;
+            default:
+                // Variable addresses and unknown sources are the validator's to judge.
                 break;
         }
     }
@@ -192,6 +237,43 @@ internal sealed class ProgramLinker
     private BpfException Error(string code, string message, string program, int instruction) =>
         BpfException.Create(code, message, _file, program, instruction);
 
+    /// <summary>Records sorted by offset must all name an instruction of their section (checked on the last one and every misaligned one).</summary>
+    private void CheckSection<T>(List<T> records, Func<T, uint> offsetOf, CodeSection section, string program)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+        var last = offsetOf(records[^1]);
+        if (last / Instruction.Size >= (uint)section.Code.Length)
+        {
+            throw Error(DiagnosticCodes.BtfExtInstructionOutOfRange,
+                $".BTF.ext names byte {last} of '{section.Name}', past its {section.Code.Length} instructions", program, 0);
+        }
+    }
+
+    /// <summary>The records whose offsets lie in [first, end), from a list sorted by offset.</summary>
+    private static IEnumerable<T> InRange<T>(List<T> records, Func<T, uint> offsetOf, uint first, uint end)
+    {
+        int low = 0, high = records.Count;
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            if (offsetOf(records[middle]) < first)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        for (var i = low; i < records.Count && offsetOf(records[i]) < end; i++)
+        {
+            yield return records[i];
+        }
+    }
+
     private BpfProgramInfo AttachDebugInfo(BpfProgramInfo program, List<(CodeFunction Function, int Base)> placed)
     {
         if (_ext is null || _btf is null)
@@ -203,47 +285,35 @@ internal sealed class ProgramLinker
         var relocations = new List<BpfCoreRelocation>();
         foreach (var (function, start) in placed)
         {
-            int? Map(uint byteOffset)
-            {
-                var slot = byteOffset / Instruction.Size;
-                if (byteOffset % Instruction.Size != 0 || slot >= (uint)function.Section.Code.Length)
-                {
-                    throw Error(DiagnosticCodes.BtfExtInstructionOutOfRange,
-                        $".BTF.ext names byte {byteOffset} of '{function.Section.Name}', which is not an instruction of that section", program.Name, start);
-                }
-                return slot >= function.Start && slot < function.Start + function.Length ? start + ((int)slot - function.Start) : null;
-            }
+            var section = function.Section;
+            var first = (uint)function.Start * Instruction.Size;
+            var end = (uint)(function.Start + function.Length) * Instruction.Size;
+            int Index(uint byteOffset) => start + (int)(byteOffset / Instruction.Size) - function.Start;
 
-            if (_ext.LineInfo.TryGetValue(function.Section.Name, out var lineRecords))
+            if (_ext.LineInfo.TryGetValue(section.Name, out var lineRecords))
             {
-                foreach (var record in lineRecords)
+                CheckSection(lineRecords, r => r.InstructionOffset, section, program.Name);
+                foreach (var record in InRange(lineRecords, r => r.InstructionOffset, first, end))
                 {
-                    if (Map(record.InstructionOffset) is int index)
-                    {
-                        lines.Add(new BpfLineInfo(index, _btf.GetString(record.FileNameOffset), _btf.GetString(record.LineOffset),
-                            (int)(record.LineColumn >> 10), (int)(record.LineColumn & 0x3ff)));
-                    }
+                    lines.Add(new BpfLineInfo(Index(record.InstructionOffset), _btf.GetString(record.FileNameOffset), _btf.GetString(record.LineOffset),
+                        (int)(record.LineColumn >> 10), (int)(record.LineColumn & 0x3ff)));
                 }
             }
-            if (_ext.FunctionInfo.TryGetValue(function.Section.Name, out var functionRecords))
+            if (_ext.FunctionInfo.TryGetValue(section.Name, out var functionRecords))
             {
-                foreach (var record in functionRecords)
+                CheckSection(functionRecords, r => r.InstructionOffset, section, program.Name);
+                foreach (var record in InRange(functionRecords, r => r.InstructionOffset, first, end))
                 {
-                    if (Map(record.InstructionOffset) is int index)
-                    {
-                        functions.Add(new BpfFuncInfo(index, record.TypeId, _btf.GetType(record.TypeId).Name));
-                    }
+                    functions.Add(new BpfFuncInfo(Index(record.InstructionOffset), record.TypeId, _btf.GetType(record.TypeId).Name));
                 }
             }
-            if (_ext.CoreRelocations.TryGetValue(function.Section.Name, out var coreRecords))
+            if (_ext.CoreRelocations.TryGetValue(section.Name, out var coreRecords))
             {
-                foreach (var record in coreRecords)
+                CheckSection(coreRecords, r => r.InstructionOffset, section, program.Name);
+                foreach (var record in InRange(coreRecords, r => r.InstructionOffset, first, end))
                 {
-                    if (Map(record.InstructionOffset) is int index)
-                    {
-                        _btf.GetType(record.TypeId);
-                        relocations.Add(new BpfCoreRelocation(index, record.TypeId, _btf.GetString(record.AccessStringOffset), (CoreRelocationKind)record.Kind));
-                    }
+                    _btf.GetType(record.TypeId);
+                    relocations.Add(new BpfCoreRelocation(Index(record.InstructionOffset), record.TypeId, _btf.GetString(record.AccessStringOffset), (CoreRelocationKind)record.Kind));
                 }
             }
         }

@@ -272,6 +272,56 @@ public sealed class InterpreterSemanticsTests
         Assert.Equal(1, diagnostic.InstructionIndex);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RunsAllocateNothing(bool verified)
+    {
+        // Registers, frames and stack live on the thread's stack: a run must not touch the managed heap.
+        var helpers = HelpersWith(Helper(7, (r1, _, _, _, _) => r1 + 1));
+        using var executable = Load(Assemble("""
+            mov %r6, 0
+            loop:
+            stxdw [%r10-8], %r6
+            ldxdw %r1, [%r10-8]
+            call 7
+            mov %r2, 7
+            call %r2
+            mov %r6, %r0
+            call local f
+            jlt %r6, 100, loop
+            mov %r0, %r6
+            exit
+            f:
+            exit
+            """), helpers, verified: verified);
+        AssertNoAllocation(executable);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MapValueAccessesAllocateNothing(bool verified)
+    {
+        using var map = Bpftime.Maps.ArrayMap.Create("m", 8, 1);
+        var program = Assemble("lddw %r1, 0\nldxdw %r0, [%r1+0]\nadd %r0, 1\nstxdw [%r1+0], %r0\nexit")
+            .WithLoadImm64(0, LoadImm64Source.MapValueByIndex, 0);
+        using var executable = Load(program, maps: [map], verified: verified);
+        AssertNoAllocation(executable);
+        Assert.Equal(101UL, BitConverter.ToUInt64(map.GetValue(0)));
+    }
+
+    private static void AssertNoAllocation(IBpfExecutable executable)
+    {
+        executable.Execute(0, 0);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            executable.Execute(0, 0);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void AnExecutableRunsManyTimesAndRefusesToRunAfterDispose()
     {

@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using Bpftime.Compiler.IrGen;
+using Bpftime.Compiler.Llvm;
+using Bpftime.Engines;
+using Bpftime.Engines.Aot;
+
+namespace Bpftime.Compiler.Aot;
+
+/// <summary>
+/// The AOT path in one process: compile a <see cref="ProgramImage"/> to an ELF object in memory at the
+/// requested level, then load it with the runtime's own <see cref="AotLinker"/> exactly as an app
+/// loads an object compiled at build time. Lets every conformance vector exercise the linker.
+/// </summary>
+public sealed class AotEngine : IBpfEngine
+{
+    public const string EngineName = "aot";
+
+    public string Name => EngineName;
+
+    /// <remarks>
+    /// Native objects carry no run-time memory checks (they are meant for programs verified at build
+    /// time), so an unverified image runs unchecked here; llvm-jit checks such programs.
+    /// </remarks>
+    public string Description => "eBPF -> LLVM IR -> O0..O3 -> ELF object, loaded by the runtime's linker (needs libLLVM to compile; no run-time memory checks)";
+
+    /// <summary>Compile time of the last <see cref="Load"/>.</summary>
+    public CompileTimings? LastTimings { get; private set; }
+
+    /// <summary>Size in bytes of the last object compiled.</summary>
+    public int LastObjectSize { get; private set; }
+
+    public bool IsAvailable(out string? reason)
+    {
+        if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            reason = $"the runtime's AOT linker links x86-64 objects only; this host is {RuntimeInformation.ProcessArchitecture}";
+            return false;
+        }
+        return LlvmLibrary.TryLoad(out reason);
+    }
+
+    public IBpfExecutable Load(ProgramImage program, EngineOptions options)
+    {
+        var compiled = AotCompiler.Compile(new AotCompilation
+        {
+            Programs = [new AotProgramSource(program.Name, program.Instructions) { StackSize = program.StackSize }],
+            Maps = [.. program.Maps.Select(m => m.Spec)],
+            Helpers = program.Helpers,
+            Triple = LlvmTargets.HostTriple,
+            OptimizationLevel = options.OptimizationLevel,
+            TargetCpu = options.TargetCpu,
+            SourceName = program.Origin ?? program.Name,
+        });
+        LastTimings = compiled.Timings;
+        LastObjectSize = compiled.Bytes.Length;
+        var module = AotLinker.Link(compiled.Bytes, new AotLinkOptions
+        {
+            Helpers = program.Helpers,
+            Maps = program.Maps,
+            Origin = program.Origin ?? program.Name,
+        });
+        try
+        {
+            return new AotEngineExecutable(module, module.GetProgram(program.Name));
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+}

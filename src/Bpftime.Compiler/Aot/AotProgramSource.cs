@@ -1,0 +1,16 @@
+using Bpftime.Isa;
+
+namespace Bpftime.Compiler.Aot;
+
+/// <summary>One program to compile ahead of time: its relocated instructions (ld_imm64 src 1/5 and 2/6 carry map indexes into <see cref="AotCompilation.Maps"/>).</summary>
+public sealed record AotProgramSource(string Name, ReadOnlyMemory<Instruction> Instructions)
+{
+    /// <summary>The ELF section the program came from (for metadata and messages).</summary>
+    public string? Section { get; init; }
+
+    /// <summary>Stack bytes per frame; 512 unless the verifier proved less.</summary>
+    public int StackSize { get; init; } = 512;
+
+    /// <summary>The entry symbol; null derives one from <see cref="Name"/>.</summary>
+    public string? Symbol { get; init; }
+}

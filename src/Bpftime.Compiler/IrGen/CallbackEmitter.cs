@@ -1,0 +1,90 @@
+using Bpftime.Compiler.Llvm;
+
+namespace Bpftime.Compiler.IrGen;
+
+/// <summary>
+/// The helper-ABI entry <c>i64(i64 r1..r5)</c> of a function whose address the program takes
+/// (ld_imm64 src 4): callback helpers call it on the running thread. It gives the function a fresh
+/// frame and, for checked code, a fresh run state; a stop ends only the callback (result 0) and a
+/// fault is handed to <c>_bpf_callback_fault</c>, which the engine raises once the program returns.
+/// </summary>
+internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMValueRef wrapper)
+{
+    public void Emit()
+    {
+        var generator = program.Generator;
+        var t = generator.Types;
+        var b = generator.Builder;
+        LLVM.PositionBuilderAtEnd(b, LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "entry"));
+        var arguments = new List<LLVMValueRef>();
+        for (uint i = 0; i < 5; i++)
+        {
+            arguments.Add(LLVM.GetParam(wrapper, i));
+        }
+        var flag = default(LLVMValueRef);
+        if (program.CheckMemory)
+        {
+            flag = LLVM.BuildAlloca(b, LLVM.ArrayType(t.Int8, RunStateLayout.Size), "state");
+            LLVM.SetAlignment(flag, 8);
+            for (var offset = 0; offset < RunStateLayout.Size; offset += 8)
+            {
+                LLVM.BuildStore(b, t.I64(0), Field(offset));
+            }
+            var owner = LLVM.BuildPtrToInt(b, generator.DataSymbol(RunStateLayout.OwnerSymbol), t.Int64, "");
+            LLVM.BuildStore(b, owner, Field(RunStateLayout.Owner));
+            var frameBytes = program.StackSize * program.Layout.CallbackDepth[entry];
+            var frame = LLVM.BuildAlloca(b, LLVM.ArrayType(t.Int8, (uint)frameBytes), "frame");
+            LLVM.SetAlignment(frame, 16);
+            var bottom = LLVM.BuildPtrToInt(b, frame, t.Int64, "");
+            var top = LLVM.BuildAdd(b, bottom, t.I64(frameBytes), "");
+            LLVM.BuildStore(b, bottom, Field(RunStateLayout.StackBottom));
+            LLVM.BuildStore(b, top, Field(RunStateLayout.StackTop));
+            arguments.Add(flag);
+            arguments.Add(top);
+
+            // Callbacks may start helpers that call back again: the runtime bounds the nesting.
+            var (enterType, enter) = generator.RuntimeFunction(RunStateLayout.CallbackEnterSymbol, LLVM.FunctionType(t.Int32, [t.Pointer]));
+            var refused = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntNE, LLVM.BuildCall2(b, enterType, enter, [flag], ""), t.I32(0), "");
+            var tooDeep = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "too_deep");
+            var run = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "run");
+            LLVM.BuildCondBr(b, refused, tooDeep, run);
+            LLVM.PositionBuilderAtEnd(b, tooDeep);
+            LLVM.BuildRet(b, t.I64(0));
+            LLVM.PositionBuilderAtEnd(b, run);
+        }
+        else if (program.NeedsStopFlag)
+        {
+            flag = LLVM.BuildAlloca(b, t.Int32, "stop");
+            LLVM.BuildStore(b, t.I32(RunStateLayout.Running), flag);
+            arguments.Add(flag);
+        }
+        var result = LLVM.BuildCall2(b, program.SubprogramType, program.FunctionAt(entry), arguments.ToArray(), "");
+        if (flag.IsNull)
+        {
+            LLVM.BuildRet(b, result);
+            return;
+        }
+        if (program.CheckMemory)
+        {
+            var (leaveType, leave) = generator.RuntimeFunction(RunStateLayout.CallbackLeaveSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), []));
+            LLVM.BuildCall2(b, leaveType, leave, [], "");
+        }
+        var exit = LLVM.BuildLoad2(b, t.Int32, flag, "");
+        if (program.CheckMemory)
+        {
+            var faulted = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, exit, t.I32(RunStateLayout.Faulted), "");
+            var report = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "fault");
+            var normal = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "done");
+            LLVM.BuildCondBr(b, faulted, report, normal);
+            LLVM.PositionBuilderAtEnd(b, report);
+            var (type, function) = generator.RuntimeFunction(RunStateLayout.CallbackFaultSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
+            LLVM.BuildCall2(b, type, function, [flag], "");
+            LLVM.BuildRet(b, t.I64(0));
+            LLVM.PositionBuilderAtEnd(b, normal);
+        }
+        var running = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, exit, t.I32(RunStateLayout.Running), "");
+        LLVM.BuildRet(b, LLVM.BuildSelect(b, running, result, t.I64(0), ""));
+
+        LLVMValueRef Field(int offset) => LLVM.BuildGEP2(b, t.Int8, flag, [t.I64(offset)], "");
+    }
+}

@@ -1,0 +1,158 @@
+using Bpftime.Compiler.Llvm;
+using Bpftime.Diagnostics;
+using Bpftime.Engines.Aot;
+using Bpftime.Helpers;
+using Bpftime.Isa;
+
+namespace Bpftime.Compiler.IrGen;
+
+/// <summary>
+/// Translates eBPF programs into one LLVM module. Each program becomes an entry function
+/// <c>i64 @symbol(ptr ctx, i64 len)</c> plus one internal function per local-call target. Helpers are
+/// external functions named <c>_bpf_helper_ext_NNNN</c>, callx goes through <c>_bpf_helper_by_id</c>,
+/// and maps are the external data symbols <c>_bpf_map_handle_N</c> and <c>_bpf_map_value_N</c>,
+/// so the same module serves the in-process JIT (symbols bound to live addresses) and AOT objects
+/// (symbols bound by the runtime's linker).
+/// </summary>
+public sealed class IrGenerator : IDisposable
+{
+    private readonly Dictionary<int, LLVMValueRef> _helperDeclarations = [];
+    private readonly Dictionary<string, LLVMValueRef> _dataSymbols = [];
+    private readonly Dictionary<int, LLVMValueRef> _byteSwaps = [];
+    private LLVMValueRef _helperById;
+    private bool _disposed;
+
+    /// <param name="context">The context the module lives in (switched to opaque pointers here when LLVM 15 needs it).</param>
+    /// <param name="module">The module to add programs to; the caller owns it.</param>
+    /// <param name="helpers">The helpers programs may call, by id.</param>
+    /// <param name="mapCount">How many maps ld_imm64 may refer to (indexes 0..mapCount-1).</param>
+    public IrGenerator(LLVMContextRef context, LLVMModuleRef module, HelperTable helpers, int mapCount)
+    {
+        LlvmLibrary.EnsureLoaded();
+        Context = context;
+        Module = module;
+        Helpers = helpers;
+        MapCount = mapCount;
+        LLVM.ContextSetOpaquePointersIfPresent(context);
+        Types = new IrTypes(context);
+        Builder = LLVM.CreateBuilderInContext(context);
+    }
+
+    public LLVMContextRef Context { get; }
+
+    public LLVMModuleRef Module { get; }
+
+    public HelperTable Helpers { get; }
+
+    public int MapCount { get; }
+
+    internal IrTypes Types { get; }
+
+    internal LLVMBuilderRef Builder { get; }
+
+    /// <summary>
+    /// Adds one program whose entry function is named <paramref name="symbol"/>.
+    /// Throws <see cref="BpfException"/> (BPF3003-3007) when the bytecode cannot be translated.
+    /// </summary>
+    /// <param name="checkMemory">
+    /// Check every load, store and atomic against the context, the live frames and (through
+    /// <c>_bpf_memory_check</c>) the maps' value regions, and refuse callx ids the table lacks. The
+    /// entry then takes a third argument, the run state (see <see cref="RunStateLayout"/>).
+    /// </param>
+    public IrProgramInfo AddProgram(string name, string symbol, ReadOnlySpan<Instruction> code, int stackSize = 512, bool checkMemory = false)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (stackSize <= 0 || stackSize > 512 || stackSize % 8 != 0)
+        {
+            stackSize = 512;
+        }
+        var layout = ProgramLayout.Analyze(name, code);
+        var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize, checkMemory);
+        return program.Emit();
+    }
+
+    internal LLVMValueRef HelperDeclaration(int id)
+    {
+        if (!_helperDeclarations.TryGetValue(id, out var function))
+        {
+            function = LLVM.AddFunction(Module, HelperSymbols.SymbolFor(id), Types.Helper);
+            LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
+            LLVM.AddEnumAttribute(Context, function, "nounwind");
+            _helperDeclarations[id] = function;
+        }
+        return function;
+    }
+
+    internal LLVMValueRef HelperByIdDeclaration()
+    {
+        if (_helperById.IsNull)
+        {
+            _helperById = LLVM.AddFunction(Module, AotMetadata.HelperByIdSymbol, Types.HelperById);
+            LLVM.SetLinkage(_helperById, LLVMLinkage.LLVMExternalLinkage);
+            LLVM.AddEnumAttribute(Context, _helperById, "nounwind");
+        }
+        return _helperById;
+    }
+
+    /// <summary>An external byte-sized global whose address is what the symbol stands for.</summary>
+    internal LLVMValueRef DataSymbol(string name)
+    {
+        if (!_dataSymbols.TryGetValue(name, out var global))
+        {
+            global = LLVM.AddGlobal(Module, Types.Int8, name);
+            LLVM.SetLinkage(global, LLVMLinkage.LLVMExternalLinkage);
+            _dataSymbols[name] = global;
+        }
+        return global;
+    }
+
+    /// <summary>An external function of the checked-code runtime (bound by the JIT), declared once.</summary>
+    internal (LLVMTypeRef Type, LLVMValueRef Function) RuntimeFunction(string name, LLVMTypeRef type)
+    {
+        var function = LLVM.GetNamedFunction(Module, name);
+        if (function.IsNull)
+        {
+            function = LLVM.AddFunction(Module, name, type);
+            LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
+            LLVM.AddEnumAttribute(Context, function, "nounwind");
+        }
+        return (type, function);
+    }
+
+    internal (LLVMTypeRef Type, LLVMValueRef Function) MemoryCheck()
+    {
+        var type = LLVM.FunctionType(Types.Int32, [Types.Pointer, Types.Int64, Types.Int32]);
+        var function = LLVM.GetNamedFunction(Module, RunStateLayout.MemoryCheckSymbol);
+        if (function.IsNull)
+        {
+            function = LLVM.AddFunction(Module, RunStateLayout.MemoryCheckSymbol, type);
+            LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
+            LLVM.AddEnumAttribute(Context, function, "nounwind");
+        }
+        return (type, function);
+    }
+
+    internal (LLVMTypeRef Type, LLVMValueRef Function) ByteSwap(int bits)
+    {
+        if (!_byteSwaps.TryGetValue(bits, out var function))
+        {
+            var id = LLVM.LookupIntrinsicID("llvm.bswap");
+            if (id == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.LlvmFunctionMissing, "this libLLVM does not know the llvm.bswap intrinsic");
+            }
+            function = LLVM.GetIntrinsicDeclaration(Module, id, [Types.OfBytes(bits / 8)]);
+            _byteSwaps[bits] = function;
+        }
+        return (LLVM.GlobalGetValueType(function), function);
+    }
+
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            LLVM.DisposeBuilder(Builder);
+        }
+    }
+}

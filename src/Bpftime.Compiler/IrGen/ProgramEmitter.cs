@@ -1,0 +1,141 @@
+using Bpftime.Compiler.Llvm;
+using Bpftime.Diagnostics;
+using Bpftime.Isa;
+
+namespace Bpftime.Compiler.IrGen;
+
+/// <summary>
+/// Emits one program: declares a function per subprogram first (so calls can refer to any of them),
+/// then fills each in. Decides whether the program needs the stop flag that carries a
+/// "stop on zero" helper result out through nested local calls.
+/// </summary>
+internal sealed class ProgramEmitter
+{
+    private readonly Dictionary<int, LLVMValueRef> _functions = [];
+    private readonly Dictionary<int, LLVMValueRef> _callbacks = [];
+
+    public ProgramEmitter(IrGenerator generator, string name, string symbol, Instruction[] code, ProgramLayout layout, int stackSize, bool checkMemory)
+    {
+        CheckMemory = checkMemory;
+        Generator = generator;
+        Name = name;
+        Symbol = symbol;
+        Code = code;
+        Layout = layout;
+        StackSize = stackSize;
+        StopHelperIds = [.. generator.Helpers.Where(h => h.StopsProgramOnZero).Select(h => h.Id)];
+        NeedsStopFlag = checkMemory || (layout.Entries.Count > 1 && CanStop());
+        var types = generator.Types;
+        SubprogramType = checkMemory
+            ? LLVM.FunctionType(types.Int64, [types.Int64, types.Int64, types.Int64, types.Int64, types.Int64, types.Pointer, types.Int64])
+            : NeedsStopFlag
+                ? LLVM.FunctionType(types.Int64, [types.Int64, types.Int64, types.Int64, types.Int64, types.Int64, types.Pointer])
+                : types.Helper;
+    }
+
+    public IrGenerator Generator { get; }
+
+    public string Name { get; }
+
+    public string Symbol { get; }
+
+    public Instruction[] Code { get; }
+
+    public ProgramLayout Layout { get; }
+
+    public int StackSize { get; }
+
+    /// <summary>Helpers that end the program when they return 0.</summary>
+    public IReadOnlyList<int> StopHelperIds { get; }
+
+    /// <summary>Whether memory accesses and callx ids are checked at run time (unverified programs).</summary>
+    public bool CheckMemory { get; }
+
+    /// <summary>
+    /// True when a stop or a fault can happen below the entry function and must travel up through
+    /// returns: the functions then share an i32 exit flag (the run state's first field when checked).
+    /// </summary>
+    public bool NeedsStopFlag { get; }
+
+    /// <summary><c>i64(i64 r1..r5[, ptr stop[, i64 r10]])</c>: checked code passes the callee's frame pointer.</summary>
+    public LLVMTypeRef SubprogramType { get; }
+
+    public SortedSet<int> HelpersUsed { get; } = [];
+
+    public SortedSet<int> MapsUsed { get; } = [];
+
+    public bool UsesHelperById { get; set; }
+
+    public LLVMValueRef FunctionAt(int entry) => _functions[entry];
+
+    /// <summary>The helper-ABI entry (<c>i64(i64 r1..r5)</c>) of the function at <paramref name="entry"/>, for ld_imm64 src 4.</summary>
+    public LLVMValueRef CallbackAt(int entry) => _callbacks[entry];
+
+    public IrProgramInfo Emit()
+    {
+        var module = Generator.Module;
+        if (!LLVM.GetNamedFunction(module, Symbol).IsNull)
+        {
+            throw BpfException.Create(DiagnosticCodes.AotInvalidInput, $"two programs use the symbol '{Symbol}'", program: Name);
+        }
+        foreach (var entry in Layout.Entries)
+        {
+            LLVMValueRef function;
+            if (entry == 0)
+            {
+                function = LLVM.AddFunction(module, Symbol, CheckMemory ? Generator.Types.CheckedEntry : Generator.Types.Entry);
+                LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
+            }
+            else
+            {
+                function = LLVM.AddFunction(module, $"{Symbol}.sub{entry}", SubprogramType);
+                LLVM.SetLinkage(function, LLVMLinkage.LLVMInternalLinkage);
+            }
+            LLVM.AddEnumAttribute(Generator.Context, function, "nounwind");
+            _functions[entry] = function;
+        }
+        foreach (var callback in Layout.Callbacks)
+        {
+            var wrapper = LLVM.AddFunction(module, $"{Symbol}.callback{callback}", Generator.Types.Helper);
+            LLVM.SetLinkage(wrapper, LLVMLinkage.LLVMInternalLinkage);
+            LLVM.AddEnumAttribute(Generator.Context, wrapper, "nounwind");
+            _callbacks[callback] = wrapper;
+        }
+        foreach (var entry in Layout.Entries)
+        {
+            new FunctionEmitter(this, entry, Layout.FunctionEnd[entry]).Emit();
+        }
+        foreach (var callback in Layout.Callbacks)
+        {
+            new CallbackEmitter(this, callback, _callbacks[callback]).Emit();
+        }
+        return new IrProgramInfo(Name, Symbol, StackSize, Layout.CallDepth, [.. HelpersUsed], [.. MapsUsed], UsesHelperById, Layout.Entries.Count)
+        {
+            CallbackCount = Layout.Callbacks.Count,
+        };
+    }
+
+    internal BpfException Fail(string code, string message, int pc) =>
+        BpfException.Create(code, message, program: Name, instruction: pc);
+
+    private bool CanStop()
+    {
+        if (StopHelperIds.Count == 0)
+        {
+            return false;
+        }
+        for (var pc = 0; pc < Code.Length; pc++)
+        {
+            var insn = Code[pc];
+            if (insn.Opcode == Opcodes.CallRegister || (insn.IsHelperCall && StopHelperIds.Contains(insn.Imm)))
+            {
+                return true;
+            }
+            if (insn.IsLoadImm64)
+            {
+                pc++;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Bpftime.Compiler.IrGen;
+using Bpftime.Diagnostics;
+using Bpftime.Engines;
+
+namespace Bpftime.Compiler.LlvmJit;
+
+/// <summary>
+/// The managed side of checked code: decides accesses the inline checks could not (map values, and
+/// the context and frames of runs further up this thread while a callback runs), and turns a
+/// fault recorded in a run state into a <see cref="BpfException"/>. Generated code reaches it
+/// through the GCHandle in the run state's owner field.
+/// </summary>
+internal sealed unsafe class CheckedRunOwner : IDisposable
+{
+    [ThreadStatic]
+    private static List<nint>? t_activeRuns;
+
+    private readonly ProgramImage _image;
+    private GCHandle _handle;
+
+    public CheckedRunOwner(ProgramImage image)
+    {
+        _image = image;
+        _handle = GCHandle.Alloc(this, GCHandleType.Normal);
+    }
+
+    /// <summary>The value generated code stores in the run state's owner field.</summary>
+    public nint Handle => GCHandle.ToIntPtr(_handle);
+
+    public static nint MemoryCheckEntry { get; } = (nint)(delegate* unmanaged<LlvmRunState*, ulong, int, int>)&Check;
+
+    public static nint CallbackFaultEntry { get; } = (nint)(delegate* unmanaged<LlvmRunState*, void>)&CallbackFault;
+
+    public static nint CallbackEnterEntry { get; } = (nint)(delegate* unmanaged<LlvmRunState*, int>)&CallbackEnter;
+
+    public static nint CallbackLeaveEntry { get; } = (nint)(delegate* unmanaged<void>)&CallbackLeave;
+
+    /// <summary>Runs on one thread, the outermost program included, that may nest through callbacks (as the interpreter allows).</summary>
+    public const int MaxNestedRuns = 8;
+
+    /// <summary>Lists <paramref name="state"/> as a live run of this thread, so callbacks it triggers may reach its context and frames.</summary>
+    public static void Enter(LlvmRunState* state) => (t_activeRuns ??= []).Add((nint)state);
+
+    public static void Leave() => t_activeRuns!.RemoveAt(t_activeRuns.Count - 1);
+
+    public void Dispose()
+    {
+        if (_handle.IsAllocated)
+        {
+            _handle.Free();
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static int Check(LlvmRunState* state, ulong address, int sizeAndKind)
+    {
+        FaultKind verdict;
+        try
+        {
+            var owner = GCHandle.FromIntPtr(state->Owner).Target as CheckedRunOwner;
+            verdict = owner?.CheckRegion(address, sizeAndKind & 0xff, (sizeAndKind & 0x100) != 0) ?? FaultKind.OutOfBounds;
+        }
+        catch (Exception)
+        {
+            // Nothing may unwind through generated code; an unreadable map is not a valid target.
+            verdict = FaultKind.OutOfBounds;
+        }
+        if (verdict != FaultKind.None)
+        {
+            state->FaultAddress = address;
+            state->FaultSize = sizeAndKind;
+            state->FaultKind = verdict;
+        }
+        return (int)verdict;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int CallbackEnter(LlvmRunState* state)
+    {
+        try
+        {
+            var runs = t_activeRuns ??= [];
+            if (runs.Count >= MaxNestedRuns)
+            {
+                if (GCHandle.FromIntPtr(state->Owner).Target is CheckedRunOwner owner)
+                {
+                    ProgramCallback.RecordFault(BpfException.Create(DiagnosticCodes.JitCallDepthExceeded,
+                        $"callbacks nest more than {MaxNestedRuns} runs deep", owner._image.Origin, owner._image.Name));
+                }
+                return 1;
+            }
+            runs.Add((nint)state);
+            return 0;
+        }
+        catch (Exception)
+        {
+            return 1;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void CallbackLeave()
+    {
+        if (t_activeRuns is { Count: > 0 } runs)
+        {
+            runs.RemoveAt(runs.Count - 1);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void CallbackFault(LlvmRunState* state)
+    {
+        try
+        {
+            if (GCHandle.FromIntPtr(state->Owner).Target is CheckedRunOwner owner)
+            {
+                ProgramCallback.RecordFault(owner.Fault(in *state));
+            }
+        }
+        catch (Exception)
+        {
+            // Recording is best effort; the callback still returns 0.
+        }
+    }
+
+    private FaultKind CheckRegion(ulong address, int size, bool write)
+    {
+        var end = address + (ulong)size;
+        if (t_activeRuns is { } runs && end >= address)
+        {
+            foreach (var run in runs)
+            {
+                var outer = (LlvmRunState*)run;
+                if ((address >= outer->ContextStart && end <= outer->ContextEnd)
+                    || (address >= outer->StackBottom && end <= outer->StackTop))
+                {
+                    return FaultKind.None;
+                }
+            }
+        }
+        var readOnly = false;
+        foreach (var map in _image.Maps)
+        {
+            if (map.IsDisposed)
+            {
+                continue;
+            }
+            foreach (var region in map.ValueRegions)
+            {
+                if (region.Contains(address, (ulong)size))
+                {
+                    if (!write || region.Writable)
+                    {
+                        return FaultKind.None;
+                    }
+                    readOnly = true;
+                }
+            }
+        }
+        return readOnly ? FaultKind.ReadOnly : FaultKind.OutOfBounds;
+    }
+
+    public BpfException Fault(in LlvmRunState state)
+    {
+        var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";
+        var size = state.FaultSize & 0xff;
+        var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
+        var (code, message) = state.FaultKind switch
+        {
+            FaultKind.ReadOnly => (DiagnosticCodes.WriteToReadOnlyMemory,
+                $"{size}-byte write to {address}, which the program may only read"),
+            FaultKind.UnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
+                $"callx with id {state.FaultAddress}, which helper set '{_image.Helpers.Name}' does not hold"),
+            _ when state.FaultAddress < 4096 => (DiagnosticCodes.NullPointerAccess,
+                $"{size}-byte {access} at {address}, a null pointer"),
+            _ => (DiagnosticCodes.UnknownMemoryAccess,
+                $"{size}-byte {access} at {address}, outside the context, the stack and the maps' values"),
+        };
+        return BpfException.Create(code, message, _image.Origin, _image.Name, state.FaultInstruction);
+    }
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Bpftime.Compiler.IrGen;
+using Bpftime.Compiler.Llvm;
+using Bpftime.Diagnostics;
+using Bpftime.Engines;
+using Bpftime.Engines.Aot;
+using Bpftime.Helpers;
+
+namespace Bpftime.Compiler.LlvmJit;
+
+/// <summary>
+/// eBPF -> LLVM IR -> default&lt;O0..O3&gt; -> ORC LLJIT in this process. Helpers bind to their
+/// <see cref="HelperFunction.NativeEntry"/>, maps to their handles and value addresses, callx to a
+/// per-program dispatcher, all as absolute symbols of the JIT's main library. Programs the verifier
+/// has not proved safe (<see cref="ProgramImage.Verified"/> false) get a check on every memory access
+/// and fault with a BPF40xx error instead of touching memory they may not.
+/// </summary>
+public sealed class LlvmJitEngine : IBpfEngine
+{
+    public const string EngineName = "llvm-jit";
+
+    private const string EntrySymbol = "bpf_entry";
+
+    public string Name => EngineName;
+
+    public string Description => "eBPF -> LLVM IR -> O0..O3 -> ORC JIT in process (needs libLLVM at run time)";
+
+    /// <summary>Time spent in the last <see cref="Load"/> on translation, optimisation and code generation.</summary>
+    public CompileTimings? LastTimings { get; private set; }
+
+    public bool IsAvailable(out string? reason)
+    {
+        if (RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64))
+        {
+            reason = $"the LLVM JIT supports x86-64 and AArch64 hosts, not {RuntimeInformation.ProcessArchitecture}";
+            return false;
+        }
+        return LlvmLibrary.TryLoad(out reason);
+    }
+
+    public IBpfExecutable Load(ProgramImage program, EngineOptions options)
+    {
+        LlvmLibrary.EnsureLoaded();
+        ModuleOptimizer.ValidateLevel(options.OptimizationLevel);
+        var level = options.OptimizationLevel;
+        var triple = LlvmTargets.HostTriple;
+        var clock = Stopwatch.StartNew();
+
+        var moduleContext = new JitModuleContext();
+        var moduleOwned = true;
+        var module = default(LLVMModuleRef);
+        try
+        {
+            var context = moduleContext.Context;
+            module = LLVM.ModuleCreateWithNameInContext(program.Name, context);
+            IrProgramInfo info;
+            var passMachine = LlvmTargets.CreateMachine(triple, options.TargetCpu, level);
+            try
+            {
+                LLVM.SetTarget(module, triple);
+                var layout = LLVM.CreateTargetDataLayout(passMachine);
+                LLVM.SetModuleDataLayout(module, layout);
+                LLVM.DisposeTargetData(layout);
+                using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count))
+                {
+                    info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified);
+                }
+                ModuleOptimizer.Verify(module, $"program '{program.Name}'");
+                var translated = clock.Elapsed;
+                ModuleOptimizer.Optimize(module, passMachine, level);
+                LastTimings = new CompileTimings(translated, clock.Elapsed - translated, TimeSpan.Zero);
+            }
+            finally
+            {
+                LLVM.DisposeTargetMachine(passMachine);
+            }
+
+            var jit = CreateJit(triple, options.TargetCpu, level);
+            CheckedRunOwner? owner = null;
+            try
+            {
+                var dispatcher = info.UsesHelperById ? new HelperDispatcher(program.Helpers) : null;
+                owner = program.Verified ? null : new CheckedRunOwner(program);
+                DefineSymbols(jit, program, info, dispatcher, owner);
+                var threadSafeModule = moduleContext.Wrap(module);
+                moduleOwned = false;
+                var addError = LLVM.TakeError(LLVM.OrcLLJITAddLLVMIRModule(jit, LLVM.OrcLLJITGetMainJITDylib(jit), threadSafeModule));
+                if (addError is not null)
+                {
+                    LLVM.OrcDisposeThreadSafeModule(threadSafeModule);
+                    throw Fail($"the JIT refused the module: {addError}", program);
+                }
+                var beforeCodegen = clock.Elapsed;
+                var lookupError = LLVM.TakeError(LLVM.OrcLLJITLookup(jit, out var address, EntrySymbol));
+                if (lookupError is not null || address == 0)
+                {
+                    throw Fail($"the JIT could not compile the program: {lookupError}", program);
+                }
+                LastTimings = LastTimings with { CodeGeneration = clock.Elapsed - beforeCodegen };
+                var executable = new LlvmJitExecutable(jit, (nint)address, info, program, owner, new object?[] { dispatcher, program.Helpers, program.Maps });
+                jit = default;
+                owner = null;
+                return executable;
+            }
+            finally
+            {
+                if (!jit.IsNull)
+                {
+                    _ = LLVM.TakeError(LLVM.OrcDisposeLLJIT(jit));
+                }
+                owner?.Dispose();
+            }
+        }
+        finally
+        {
+            if (moduleOwned && !module.IsNull)
+            {
+                LLVM.DisposeModule(module);
+            }
+            // Modules handed to the JIT keep the context alive; this only drops our reference.
+            moduleContext.Dispose();
+        }
+    }
+
+    private static LLVMOrcLLJITRef CreateJit(string triple, string? targetCpu, int level)
+    {
+        var machine = LlvmTargets.CreateMachine(triple, targetCpu, level);
+        var builder = LLVM.OrcCreateLLJITBuilder();
+        LLVM.OrcLLJITBuilderSetJITTargetMachineBuilder(builder, LLVM.OrcJITTargetMachineBuilderCreateFromTargetMachine(machine));
+        var error = LLVM.TakeError(LLVM.OrcCreateLLJIT(out var jit, builder));
+        if (error is not null)
+        {
+            throw BpfException.Create(DiagnosticCodes.JitFailed, $"ORC LLJIT could not be created: {error}");
+        }
+        return jit;
+    }
+
+    private static void DefineSymbols(LLVMOrcLLJITRef jit, ProgramImage program, IrProgramInfo info, HelperDispatcher? dispatcher, CheckedRunOwner? owner)
+    {
+        var symbols = new List<(string Name, nint Address, bool Callable)>();
+        if (owner is not null)
+        {
+            symbols.Add((RunStateLayout.MemoryCheckSymbol, CheckedRunOwner.MemoryCheckEntry, true));
+            symbols.Add((RunStateLayout.CallbackFaultSymbol, CheckedRunOwner.CallbackFaultEntry, true));
+            symbols.Add((RunStateLayout.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
+            symbols.Add((RunStateLayout.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
+            symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
+        }
+        foreach (var id in info.HelperIds)
+        {
+            symbols.Add((HelperSymbols.SymbolFor(id), program.Helpers.Find(id)!.NativeEntry, true));
+        }
+        foreach (var index in info.MapIndexes)
+        {
+            var map = program.Maps[index];
+            symbols.Add((AotMetadata.MapHandleSymbol(index), map.Handle, false));
+            try
+            {
+                symbols.Add((AotMetadata.MapValueSymbol(index), map.DirectValueAddress(0), false));
+            }
+            catch (NotSupportedException)
+            {
+                // Only array-like maps have a value address; the module asks for it only when the program uses one.
+            }
+        }
+        if (dispatcher is not null)
+        {
+            symbols.Add((AotMetadata.HelperByIdSymbol, dispatcher.NativeEntry, true));
+        }
+        if (symbols.Count == 0)
+        {
+            return;
+        }
+        var pairs = new LLVMOrcCSymbolMapPair[symbols.Count];
+        for (var i = 0; i < symbols.Count; i++)
+        {
+            var flags = LLVMJITSymbolGenericFlags.Exported | (symbols[i].Callable ? LLVMJITSymbolGenericFlags.Callable : 0);
+            pairs[i] = new LLVMOrcCSymbolMapPair
+            {
+                Name = LLVM.OrcLLJITMangleAndIntern(jit, symbols[i].Name),
+                Sym = new LLVMJITEvaluatedSymbol
+                {
+                    Address = (ulong)symbols[i].Address,
+                    Flags = new LLVMJITSymbolFlags { GenericFlags = (byte)flags },
+                },
+            };
+        }
+        var unit = LLVM.OrcAbsoluteSymbols(pairs);
+        var error = LLVM.TakeError(LLVM.OrcJITDylibDefine(LLVM.OrcLLJITGetMainJITDylib(jit), unit));
+        if (error is not null)
+        {
+            LLVM.OrcDisposeMaterializationUnit(unit);
+            throw BpfException.Create(DiagnosticCodes.JitFailed, $"the JIT refused the helper and map symbols: {error}", program: program.Name);
+        }
+    }
+
+    private static BpfException Fail(string message, ProgramImage program) =>
+        BpfException.Create(DiagnosticCodes.JitFailed, message, file: program.Origin, program: program.Name);
+}

@@ -1,0 +1,22 @@
+namespace Bpftime.Diagnostics;
+
+public static partial class DiagnosticCodes
+{
+    /// <summary>A command needs a program and the object has none.</summary>
+    public const string ToolNoProgram = "BPF4180";
+
+    /// <summary>--program names a program the object does not have.</summary>
+    public const string ToolUnknownProgram = "BPF4181";
+
+    /// <summary>A file given to a command cannot be read.</summary>
+    public const string ToolInputUnreadable = "BPF4182";
+
+    /// <summary>Hex input (plugin protocol) is malformed.</summary>
+    public const string ToolBadHex = "BPF4183";
+
+    /// <summary>The chosen engine cannot run on this machine.</summary>
+    public const string ToolEngineUnavailable = "BPF4184";
+
+    /// <summary>--helper-set names a set the runtime does not have.</summary>
+    public const string ToolUnknownHelperSet = "BPF4185";
+}

@@ -1,0 +1,349 @@
+using System.Globalization;
+using Bpftime.Diagnostics;
+using Bpftime.Helpers;
+using Bpftime.Maps;
+
+namespace Bpftime.Engines.Aot;
+
+/// <summary>One link: the checks that need no memory, then the layout.</summary>
+internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
+{
+    private readonly List<BpfDiagnostic> _errors = [];
+    private readonly List<BpfDiagnostic> _warnings = [];
+    private readonly Dictionary<int, SymbolBinding> _externals = [];
+    private readonly Dictionary<int, BpfMap> _boundMaps = [];
+    private AotMetadata? _metadata;
+
+    private string? Origin => options.Origin;
+
+    private void Error(string code, string message, string? program = null) =>
+        _errors.Add(new BpfDiagnostic(code, message, File: Origin, Program: program));
+
+    private void ThrowIfErrors()
+    {
+        if (_errors.Count > 0)
+        {
+            throw new BpfException(_errors);
+        }
+    }
+
+    public AotModule Run()
+    {
+        if (file.Machine != AotObjectFile.MachineX64)
+        {
+            throw BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
+                $"the object is compiled for {AotObjectFile.MachineName(file.Machine)} but this host is {AotLinker.HostArchitecture}; " +
+                $"compile it for x86_64 (e.g. --target x86_64-linux-gnu)", Origin);
+        }
+        _metadata = file.ReadMetadata();
+        if (_metadata is not null)
+        {
+            CheckMetadata(_metadata);
+        }
+        else if (options.RequireMetadata)
+        {
+            throw BpfException.Create(DiagnosticCodes.LinkMetadataRequired,
+                $"the object has no {AotMetadata.SectionName} metadata, which is required here; compile it with `bpftime compile` so that the runtime can check it",
+                Origin);
+        }
+        if (options.ExpectedSourceHash is { } expected)
+        {
+            var actual = _metadata?.SourceHash;
+            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            {
+                Error(DiagnosticCodes.LinkSourceHashMismatch,
+                    $"the native code was compiled from {(actual is null ? "an unrecorded source" : actual)}, not from the eBPF object {expected}; rebuild the AOT object");
+            }
+        }
+        var programs = FindPrograms();
+        ResolveExternals();
+        if (_metadata is null)
+        {
+            WarnUnchecked();
+        }
+        ThrowIfErrors();
+        return Build(programs);
+    }
+
+    // ---- checks that need no memory -------------------------------------------------------
+
+    private void CheckMetadata(AotMetadata metadata)
+    {
+        var architecture = metadata.Triple.Split('-')[0];
+        if (architecture is not ("x86_64" or "amd64" or "x86-64"))
+        {
+            throw BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
+                $"the object's metadata targets '{metadata.Triple}' but this host is {AotLinker.HostArchitecture}; compile it for x86_64-unknown-linux-gnu",
+                Origin);
+        }
+        foreach (var program in metadata.Programs)
+        {
+            if (program.StackSize is < 0 or > AotLinker.MaxStackSize)
+            {
+                Error(DiagnosticCodes.LinkStackTooLarge,
+                    $"program '{program.Name}' uses {program.StackSize} bytes of stack; at most {AotLinker.MaxStackSize} are allowed", program.Name);
+            }
+            if (program.CallDepth > AotLinker.MaxCallDepth)
+            {
+                Error(DiagnosticCodes.LinkCallDepthTooLarge,
+                    $"program '{program.Name}' nests local calls {program.CallDepth} deep; at most {AotLinker.MaxCallDepth} are allowed", program.Name);
+            }
+            foreach (var use in program.Helpers)
+            {
+                if (!options.Helpers.TryGet(use.Id, out var helper))
+                {
+                    Error(DiagnosticCodes.LinkUnknownHelper,
+                        $"program '{program.Name}' calls helper #{use.Id} ({use.Name}, symbol {HelperSymbols.SymbolFor(use.Id)}), which helper set '{options.Helpers.Name}' does not hold",
+                        program.Name);
+                }
+                else if (!string.Equals(helper.Prototype.Signature, use.Signature, StringComparison.Ordinal))
+                {
+                    Error(DiagnosticCodes.LinkHelperSignatureMismatch,
+                        $"program '{program.Name}' was compiled against helper #{use.Id} {use.Name} {use.Signature}, but helper set '{options.Helpers.Name}' has {helper.Name} {helper.Prototype.Signature}",
+                        program.Name);
+                }
+                else if (use.StopsProgramOnZero && !helper.StopsProgramOnZero)
+                {
+                    // Code compiled to stop on 0 would end programs the active set lets run on. The
+                    // converse is fine: the linker's wrapper stops the program itself.
+                    Error(DiagnosticCodes.LinkHelperSignatureMismatch,
+                        $"program '{program.Name}' was compiled to stop when helper #{use.Id} {use.Name} returns 0, but in helper set '{options.Helpers.Name}' it does not stop programs",
+                        program.Name);
+                }
+            }
+            foreach (var index in program.Maps)
+            {
+                if (index < 0 || index >= metadata.Maps.Count)
+                {
+                    Error(DiagnosticCodes.AotMetadataInvalid,
+                        $"program '{program.Name}' refers to map {index}, but the metadata lists {metadata.Maps.Count} maps", program.Name);
+                }
+            }
+        }
+        for (var index = 0; index < metadata.Maps.Count; index++)
+        {
+            var expected = metadata.Maps[index];
+            var actual = options.Maps.FirstOrDefault(m => m.Name == expected.Name)
+                ?? (index < options.Maps.Count ? options.Maps[index] : null);
+            if (actual is null)
+            {
+                Error(DiagnosticCodes.LinkMapMissing,
+                    $"the object expects map '{expected.Name}' (index {index}), but the runtime provides no map of that name or index");
+                continue;
+            }
+            CompareLayout(index, expected, actual);
+            _boundMaps[index] = actual;
+        }
+    }
+
+    private void CompareLayout(int index, AotMap expected, BpfMap actual)
+    {
+        var spec = actual.Spec;
+        void Field(string field, ulong compiled, ulong runtime)
+        {
+            if (compiled != runtime)
+            {
+                Error(DiagnosticCodes.LinkMapLayoutMismatch,
+                    $"map '{expected.Name}' (index {index}): {field} is {compiled} in the object but {runtime} in the runtime's map '{actual.Name}'");
+            }
+        }
+        Field("type", expected.Type, (uint)spec.Type);
+        Field("key_size", expected.KeySize, spec.KeySize);
+        Field("value_size", expected.ValueSize, spec.ValueSize);
+        Field("max_entries", expected.MaxEntries, spec.MaxEntries);
+        Field("flags", expected.Flags, spec.Flags);
+    }
+
+    private List<(string Name, ElfSymbol Symbol)> FindPrograms()
+    {
+        var found = new List<(string, ElfSymbol)>();
+        if (_metadata is not null)
+        {
+            foreach (var program in _metadata.Programs)
+            {
+                var symbol = file.FindGlobalSymbol(program.Symbol);
+                if (symbol is null || symbol.IsUndefined)
+                {
+                    Error(DiagnosticCodes.LinkProgramSymbolInvalid,
+                        $"program '{program.Name}': its entry symbol '{program.Symbol}' is not defined in the object", program.Name);
+                }
+                else if (!IsFunctionInCode(symbol))
+                {
+                    Error(DiagnosticCodes.LinkProgramSymbolInvalid,
+                        $"program '{program.Name}': its entry symbol '{program.Symbol}' is not a function in a code section", program.Name);
+                }
+                else
+                {
+                    found.Add((program.Name, symbol));
+                }
+            }
+        }
+        else
+        {
+            found.AddRange(file.Symbols.Where(s => s.IsGlobal && !s.IsUndefined && IsFunctionInCode(s)).Select(s => (s.Name, s)));
+        }
+        if (found.Count == 0 && _errors.Count == 0)
+        {
+            Error(DiagnosticCodes.LinkNoPrograms, _metadata is null
+                ? "the object defines no global function to run as a program"
+                : "the object's metadata lists no program");
+        }
+        return found;
+    }
+
+    private bool IsFunctionInCode(ElfSymbol symbol) =>
+        symbol.IsFunction && symbol.SectionIndex < file.Sections.Count && file.Sections[symbol.SectionIndex].IsExecutable
+        && file.Sections[symbol.SectionIndex].IsAllocated && symbol.Value < file.Sections[symbol.SectionIndex].Size;
+
+    private void ResolveExternals()
+    {
+        foreach (var symbol in file.Symbols)
+        {
+            if (!symbol.IsUndefined || symbol.Index == 0 || symbol.Name.Length == 0)
+            {
+                continue;
+            }
+            var external = Resolve(symbol);
+            if (external is not null)
+            {
+                _externals[symbol.Index] = external;
+            }
+        }
+    }
+
+    private SymbolBinding? Resolve(ElfSymbol symbol)
+    {
+        var name = symbol.Name;
+        if (HelperSymbols.TryParse(name, out var helperId))
+        {
+            if (options.Helpers.TryGet(helperId, out var helper))
+            {
+                return new SymbolBinding(helper.StopsProgramOnZero ? SymbolBindingKind.CheckedHelper : SymbolBindingKind.Helper,
+                    $"helper #{helperId} {helper.Name}", Helper: helper);
+            }
+            Error(DiagnosticCodes.LinkUnknownHelper,
+                $"the object calls helper #{helperId} (symbol {name}), which helper set '{options.Helpers.Name}' does not hold");
+            return null;
+        }
+        if (name == AotMetadata.HelperByIdSymbol)
+        {
+            return new SymbolBinding(SymbolBindingKind.Dispatcher, "the helper-by-id dispatcher");
+        }
+        if (AotSupportCode.BuiltinNames.Contains(name))
+        {
+            return new SymbolBinding(SymbolBindingKind.Builtin, $"builtin {name}", Builtin: name);
+        }
+        if (name == "_GLOBAL_OFFSET_TABLE_")
+        {
+            return new SymbolBinding(SymbolBindingKind.GotBase, "the global offset table");
+        }
+        if (TryParseMapSymbol(name, "_bpf_map_handle_", out var handleIndex))
+        {
+            var map = MapFor(handleIndex, name);
+            return map is null ? null : new SymbolBinding(SymbolBindingKind.MapHandle, $"the handle of map '{map.Name}'", map.Handle);
+        }
+        if (TryParseMapSymbol(name, "_bpf_map_value_", out var valueIndex))
+        {
+            var map = MapFor(valueIndex, name);
+            if (map is null)
+            {
+                return null;
+            }
+            nint value;
+            try
+            {
+                value = map.DirectValueAddress(0);
+            }
+            catch (NotSupportedException)
+            {
+                value = 0;
+            }
+            if (value == 0)
+            {
+                Error(DiagnosticCodes.LinkMapValueUnavailable,
+                    $"symbol {name} needs a direct value address, but map '{map.Name}' ({map.Type}) has no fixed value block");
+                return null;
+            }
+            return new SymbolBinding(SymbolBindingKind.MapValue, $"the value of map '{map.Name}'", value);
+        }
+        if (symbol.Binding == ElfSymbol.BindingWeak)
+        {
+            return new SymbolBinding(SymbolBindingKind.Zero, $"unresolved weak symbol {name}");
+        }
+        Error(DiagnosticCodes.LinkUnresolvedSymbol,
+            $"undefined symbol '{name}' is neither a helper ({HelperSymbols.Prefix}NNNN), a map symbol (_bpf_map_handle_N, _bpf_map_value_N), " +
+            $"{AotMetadata.HelperByIdSymbol} nor a builtin ({string.Join(", ", AotSupportCode.BuiltinNames)})");
+        return null;
+    }
+
+    private static bool TryParseMapSymbol(string name, string prefix, out int index)
+    {
+        index = 0;
+        return name.StartsWith(prefix, StringComparison.Ordinal)
+            && int.TryParse(name.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out index);
+    }
+
+    private BpfMap? MapFor(int index, string symbol)
+    {
+        BpfMap? map;
+        if (_metadata is not null)
+        {
+            if (index >= _metadata.Maps.Count)
+            {
+                Error(DiagnosticCodes.LinkMapMissing,
+                    $"symbol {symbol} refers to map {index}, but the object's metadata lists {_metadata.Maps.Count} maps");
+                return null;
+            }
+            if (!_boundMaps.TryGetValue(index, out map))
+            {
+                return null; // already reported as missing
+            }
+        }
+        else
+        {
+            if (index >= options.Maps.Count)
+            {
+                Error(DiagnosticCodes.LinkMapMissing,
+                    $"symbol {symbol} refers to map {index}, but the runtime provides {options.Maps.Count} maps");
+                return null;
+            }
+            map = options.Maps[index];
+        }
+        if (map.IsDisposed)
+        {
+            Error(DiagnosticCodes.LinkMapMissing, $"symbol {symbol} refers to map '{map.Name}', which is disposed");
+            return null;
+        }
+        return map;
+    }
+
+    private void WarnUnchecked()
+    {
+        var helpers = _externals.Values.Where(e => e.Helper is not null).Select(e => e.Helper!.Id).Distinct().Order().ToList();
+        var maps = _externals.Values.Where(e => e.Kind is SymbolBindingKind.MapHandle or SymbolBindingKind.MapValue).Select(e => e.Description).Distinct().ToList();
+        var message = $"the object has no {AotMetadata.SectionName} metadata: helper ids and symbols were checked, but not helper signatures" +
+            (helpers.Count > 0 ? $" (helpers {string.Join(", ", helpers.Select(id => "#" + id))})" : "") +
+            ", program stack sizes and call depth" +
+            (maps.Count > 0 ? $", nor map layouts ({string.Join(", ", maps)})" : ", nor map layouts");
+        _warnings.Add(new BpfDiagnostic(DiagnosticCodes.LinkMetadataAbsent, message, DiagnosticSeverity.Warning, File: Origin));
+    }
+
+    // ---- layout, binding and relocation --------------------------------------------------
+
+    private AotModule Build(List<(string Name, ElfSymbol Symbol)> programs)
+    {
+        var layout = new AotBlockLayout(file, _externals, options.Helpers, Origin);
+        var memory = layout.Allocate();
+        try
+        {
+            var module = layout.Write(memory, programs, _errors, _metadata, _warnings, options);
+            ThrowIfErrors();
+            return module;
+        }
+        catch
+        {
+            memory.Dispose();
+            throw;
+        }
+    }
+}

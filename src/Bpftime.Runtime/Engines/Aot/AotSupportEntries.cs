@@ -1,0 +1,10 @@
+namespace Bpftime.Engines.Aot;
+
+/// <summary>Block offsets of the support routines once emitted.</summary>
+internal sealed record AotSupportEntries(
+    int Run,
+    int Dispatcher,
+    int ReturnZero,
+    IReadOnlyList<int> CheckedHelpers,
+    IReadOnlyList<int> Stubs,
+    IReadOnlyDictionary<string, int> Builtins);

@@ -1,0 +1,9 @@
+namespace Bpftime.Engines.Aot;
+
+/// <summary>Where the support routines read their pointers: block offsets of slots in the read-only data pages.</summary>
+internal sealed record AotSupportSlots(
+    int FrameCallbackSlot,
+    int DispatchTable,
+    int DispatchTableLength,
+    IReadOnlyList<int> CheckedHelperSlots,
+    IReadOnlyList<int> StubSlots);

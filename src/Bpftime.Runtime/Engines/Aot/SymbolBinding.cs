@@ -1,0 +1,9 @@
+using Bpftime.Helpers;
+
+namespace Bpftime.Engines.Aot;
+
+/// <summary>What an undefined symbol of the object is bound to.</summary>
+internal sealed record SymbolBinding(SymbolBindingKind Kind, string Description, nint Address = 0, HelperFunction? Helper = null, string? Builtin = null)
+{
+    public int Slot { get; set; } = -1;
+}

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using Bpftime.Diagnostics;
+using Bpftime.Objects;
+
+namespace Bpftime.Tool.Commands;
+
+/// <summary>Arguments and options several commands share, and the one place bad input becomes exit code 2.</summary>
+internal static class CommandSupport
+{
+    public const int Success = 0;
+    public const int Rejected = 1;
+    public const int UsageOrInput = 2;
+
+    public static Argument<FileInfo> FileArgument(string description = "An eBPF object (clang -target bpf ELF) or raw bytecode file") =>
+        new("file") { Description = description };
+
+    public static Option<string?> ProgramOption() =>
+        new("--program", "-p") { Description = "Name of the program to use (default: the first; all for inspect/disasm)" };
+
+    public static Option<bool> JsonOption() => new("--json") { Description = "Write one JSON document instead of text" };
+
+    /// <summary>The engine option, limited to and completed from the one engine list of the tool.</summary>
+    public static Option<string> EngineOption(ToolContext context, string defaultEngine = "interpreter")
+    {
+        var names = context.Engines.Names.ToArray();
+        var option = new Option<string>("--engine", "-e")
+        {
+            Description = $"Execution engine: {string.Join(", ", names)}",
+            DefaultValueFactory = _ => defaultEngine,
+        };
+        option.AcceptOnlyFromAmong(names);
+        return option;
+    }
+
+    public static Option<int> OptimizationOption()
+    {
+        var option = new Option<int>("--opt", "-O")
+        {
+            Description = "LLVM optimisation level for llvm-jit and aot (0-3)",
+            DefaultValueFactory = _ => 3,
+        };
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<int>();
+            if (value is < 0 or > 3)
+            {
+                result.AddError($"--opt must be 0, 1, 2 or 3 (got {value})");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Runs a command body, turning BPF diagnostics into messages and exit code 2 (never a stack trace).</summary>
+    public static int Guard(ToolContext context, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (BpfException error)
+        {
+            foreach (var diagnostic in error.Diagnostics)
+            {
+                context.Error.WriteLine(diagnostic.ToCanonicalString());
+            }
+            return UsageOrInput;
+        }
+    }
+
+    public static BpfObjectFile ReadObject(FileInfo file) => ObjectReader.ReadFile(file.FullName);
+
+    /// <summary>The named program, or the first; a wrong name lists the ones there are.</summary>
+    public static BpfProgramInfo SelectProgram(BpfObjectFile file, string? name)
+    {
+        if (file.Programs.Count == 0)
+        {
+            throw BpfException.Create(DiagnosticCodes.ToolNoProgram, "the object has no program", file.Path);
+        }
+        if (name is null)
+        {
+            return file.Programs[0];
+        }
+        return file.FindProgram(name) ?? throw BpfException.Create(DiagnosticCodes.ToolUnknownProgram,
+            $"no program named '{name}'; the object has: {string.Join(", ", file.Programs.Select(p => p.Name))}", file.Path);
+    }
+
+    public static IEnumerable<BpfProgramInfo> SelectPrograms(BpfObjectFile file, string? name) =>
+        name is null ? file.Programs : [SelectProgram(file, name)];
+}

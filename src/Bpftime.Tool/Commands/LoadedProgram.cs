@@ -1,0 +1,54 @@
+using Bpftime.Diagnostics;
+using Bpftime.Hosting;
+
+namespace Bpftime.Tool.Commands;
+
+/// <summary>One program of a file, loaded on the chosen engine with its maps, for the run and bench commands.</summary>
+internal sealed class LoadedProgram : IDisposable
+{
+    private readonly BpfObject _object;
+    private readonly BpfProgram _program;
+
+    private LoadedProgram(BpfObject loaded, BpfProgram program)
+    {
+        _object = loaded;
+        _program = program;
+    }
+
+    public string ProgramName => _program.Name;
+
+    public string EngineName => _program.EngineName;
+
+    public BpfObject Object => _object;
+
+    public BpfProgram Program => _program;
+
+    public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt)
+    {
+        var options = new BpfLoadOptions
+        {
+            Engine = engineName,
+            Engines = context.Engines,
+            OptimizationLevel = opt,
+            ReadEnvironment = false,
+        };
+        var loaded = BpfObject.Load(file.FullName, options);
+        try
+        {
+            var program = programName is null
+                ? loaded.Programs.Values.First()
+                : loaded.Programs.TryGetValue(programName, out var named) ? named : throw BpfException.Create(DiagnosticCodes.ToolUnknownProgram,
+                    $"no program named '{programName}'; the object has: {string.Join(", ", loaded.Programs.Keys)}", file.FullName);
+            return new LoadedProgram(loaded, program);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    public ulong Run(Span<byte> memory) => memory.Length == 0 ? _program.Execute(0, 0) : _program.Run(memory);
+
+    public void Dispose() => _object.Dispose();
+}

@@ -1,0 +1,93 @@
+using Bpftime.Compiler.LlvmJit;
+using Bpftime.Diagnostics;
+using Bpftime.Engines;
+using Bpftime.Helpers;
+using Bpftime.Isa;
+using Bpftime.Maps;
+
+namespace Bpftime.Compiler.Tests;
+
+/// <summary>Unverified programs on the LLVM JIT: every access is checked and a bad one faults with a code.</summary>
+public sealed class CheckedAccessTests
+{
+    private static ulong Run(Instruction[] code, byte[] memory, int level, IReadOnlyList<BpfMap>? maps = null, HelperTable? helpers = null)
+    {
+        var image = new ProgramImage("checked", code, helpers ?? ConformanceHelpers.Create()) { Maps = maps ?? [], Verified = false };
+        using var executable = new LlvmJitEngine().Load(image, new EngineOptions { OptimizationLevel = level });
+        return executable.Run(memory);
+    }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Reads_inside_the_context_and_faults_past_it(int level)
+    {
+        LlvmRequirement.SkipIfMissing();
+        var memory = new byte[16];
+        BitConverter.TryWriteBytes(memory.AsSpan(8), 77L);
+        Assert.Equal(77UL, Run([Code.LoadDw(0, 1, 8), Code.Exit()], memory, level));
+        var error = Assert.Throws<BpfException>(() => Run([Code.LoadDw(0, 1, 9), Code.Exit()], memory, level));
+        Assert.Equal(DiagnosticCodes.UnknownMemoryAccess, error.Code);
+        Assert.Equal(0, error.Diagnostic.InstructionIndex);
+        var nullRead = Assert.Throws<BpfException>(() => Run([Code.Mov64(1, 0), Code.LoadDw(0, 1, 0), Code.Exit()], memory, level));
+        Assert.Equal(DiagnosticCodes.NullPointerAccess, nullRead.Code);
+        Assert.Equal(1, nullRead.Diagnostic.InstructionIndex);
+    }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void A_callee_may_use_its_callers_frame_but_not_beyond_the_stack(int level)
+    {
+        LlvmRequirement.SkipIfMissing();
+        Instruction[] code =
+        [
+            Code.Mov64(2, 9), Code.StoreDw(10, 2, -8), Code.Mov64Reg(1, 10), Code.Add64(1, -8), Code.CallLocal(1), Code.Exit(),
+            Code.LoadDw(0, 1, 0), Code.Exit(),
+        ];
+        Assert.Equal(9UL, Run(code, [], level));
+        Instruction[] overflow = [Code.LoadDw(0, 10, 0), Code.Exit()];
+        var error = Assert.Throws<BpfException>(() => Run(overflow, [], level));
+        Assert.Equal(DiagnosticCodes.UnknownMemoryAccess, error.Code);
+        // A fault two calls deep unwinds every frame and reports the faulting slot.
+        Instruction[] deep =
+        [
+            Code.CallLocal(1), Code.Exit(),
+            Code.CallLocal(1), Code.Exit(),
+            Code.Mov64(3, 0), Code.LoadDw(0, 3, 16), Code.Exit(),
+        ];
+        var deepError = Assert.Throws<BpfException>(() => Run(deep, [], level));
+        Assert.Equal(5, deepError.Diagnostic.InstructionIndex);
+    }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Map_values_are_reachable_and_read_only_ones_refuse_writes(int level)
+    {
+        LlvmRequirement.SkipIfMissing();
+        using var rodata = ArrayMap.Create(".rodata", 8, 1, readOnlyForPrograms: true);
+        BitConverter.TryWriteBytes(rodata.GetValue(0), 5L);
+        Instruction[] read =
+        [
+            new(Opcodes.LoadImm64, 1, (byte)LoadImm64Source.MapValueByIndex, 0, 0), new(0, 0, 0, 0, 0),
+            Code.LoadDw(0, 1, 0), Code.Exit(),
+        ];
+        Assert.Equal(5UL, Run(read, [], level, [rodata]));
+        Instruction[] write =
+        [
+            new(Opcodes.LoadImm64, 1, (byte)LoadImm64Source.MapValueByIndex, 0, 0), new(0, 0, 0, 0, 0),
+            Code.StoreDw(1, 1, 0), Code.Exit(),
+        ];
+        var error = Assert.Throws<BpfException>(() => Run(write, [], level, [rodata]));
+        Assert.Equal(DiagnosticCodes.WriteToReadOnlyMemory, error.Code);
+    }
+
+    [SkippableFact]
+    public void Callx_with_an_unknown_id_faults()
+    {
+        LlvmRequirement.SkipIfMissing();
+        var error = Assert.Throws<BpfException>(() => Run([Code.Mov64(2, 99), new(Opcodes.CallRegister, 2, 0, 0, 0), Code.Exit()], [], 3));
+        Assert.Equal(DiagnosticCodes.JitUnknownHelperAtRunTime, error.Code);
+    }
+}
