@@ -152,6 +152,7 @@ internal sealed partial class Analyzer
         {
             case RegisterType.MapValueOrNull:
             case RegisterType.RingBufferRecordOrNull:
+            case RegisterType.MapPointerOrNull:
                 throw new VerificationError(DiagnosticCodes.VerifierProhibitedPointerArithmetic, pc,
                     $"{R(pointerRegister)} is {Describe(pointer)}: arithmetic on a pointer that may be null is not allowed; check it against 0 first");
             case RegisterType.MapPointer:

@@ -323,6 +323,14 @@ internal sealed partial class Analyzer
             }
         }
 
+        if (rule.SpinLockArgument)
+        {
+            var lockPointer = regs[1];
+            RequireArgument(lockPointer.Type == RegisterType.MapValue && lockPointer.Value.IsConst, pc, 1, lockPointer, $"argument 1 of {rule.Name}",
+                "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
+            AccessRegion(state, pc, 1, lockPointer, 4, Access.Write, $"argument 1 of {rule.Name} (the lock)");
+        }
+
         if (id == HelperCatalogue.TailCall && state.References.Count > 0)
         {
             throw new VerificationError(DiagnosticCodes.VerifierTailCallWithReference, pc,
@@ -389,6 +397,13 @@ internal sealed partial class Analyzer
     {
         switch (rule.Prototype.Return)
         {
+            case HelperReturnKind.MapValueOrNull when map >= 0 && _maps[map].Type is MapType.ArrayOfMaps or MapType.HashOfMaps:
+                if (!_innerMaps.TryGetValue(map, out var inner))
+                {
+                    throw new VerificationError(DiagnosticCodes.VerifierMapTypeMismatch, pc,
+                        $"map '{_maps[map].Name}' holds maps, but the object does not declare their layout (__array(values, ...)); the result cannot be checked");
+                }
+                return RegisterState.Pointer(RegisterType.MapPointerOrNull, target: inner) with { Id = NewId() };
             case HelperReturnKind.MapValueOrNull when map >= 0:
                 return RegisterState.Pointer(RegisterType.MapValueOrNull, target: map) with { Id = NewId() };
             case HelperReturnKind.RingBufferRecordOrNull:

@@ -218,7 +218,12 @@ internal sealed partial class Analyzer
                 }
                 else
                 {
-                    r.Type = r.Type == RegisterType.MapValueOrNull ? RegisterType.MapValue : RegisterType.RingBufferRecord;
+                    r.Type = r.Type switch
+                    {
+                        RegisterType.MapValueOrNull => RegisterType.MapValue,
+                        RegisterType.MapPointerOrNull => RegisterType.MapPointer,
+                        _ => RegisterType.RingBufferRecord,
+                    };
                 }
             }
         });

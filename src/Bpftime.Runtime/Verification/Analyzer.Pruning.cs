@@ -166,6 +166,7 @@ internal sealed partial class Analyzer
                 return now.Range >= old.Range && SameId(ids, old.Id + 1, now.Id + 1);
             case RegisterType.MapValueOrNull:
             case RegisterType.RingBufferRecordOrNull:
+            case RegisterType.MapPointerOrNull:
                 return old.Range == now.Range && SameId(ids, old.Id, now.Id) && SameId(ids, old.ReferenceId, now.ReferenceId);
             case RegisterType.RingBufferRecord:
                 return old.Range == now.Range && SameId(ids, old.ReferenceId, now.ReferenceId);

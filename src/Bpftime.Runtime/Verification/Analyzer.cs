@@ -20,7 +20,10 @@ internal sealed partial class Analyzer
 
     private readonly Instruction[] _code;
     private readonly ProgramShape _shape;
-    private readonly IReadOnlyList<MapSpec> _maps;
+    /// <summary>The object's maps, then the inner-map layouts of its maps of maps.</summary>
+    private readonly List<MapSpec> _maps;
+    private readonly Dictionary<int, int> _innerMaps = [];
+    private readonly int _declaredMaps;
     private readonly VerifierOptions _options;
     private readonly ContextLayout _context;
     private readonly string _programName;
@@ -42,7 +45,16 @@ internal sealed partial class Analyzer
     {
         _code = code;
         _shape = shape;
-        _maps = maps;
+        _maps = [.. maps];
+        _declaredMaps = maps.Count;
+        for (var i = 0; i < maps.Count; i++)
+        {
+            if (maps[i].InnerMap is { } inner)
+            {
+                _innerMaps[i] = _maps.Count;
+                _maps.Add(inner);
+            }
+        }
         _context = context;
         _options = options;
         _programName = programName;

@@ -16,11 +16,11 @@ public sealed class ObjectVerificationTests(ITestOutputHelper output)
 
     private static string Data(string relative) => Path.Combine(TestPaths.DataDirectory, relative);
 
-    /// <summary>Objects from correct C: tests/data/obj (shared), tests/data/isa, tests/data/obj/verifier.</summary>
+    /// <summary>Objects from correct C: tests/data/obj (shared), tests/data/isa, tests/data/obj/verifier, tests/data/c/programs/obj.</summary>
     public static TheoryData<string> SafeObjects()
     {
         var data = new TheoryData<string>();
-        foreach (var folder in new[] { "obj", "isa", Path.Combine("obj", "verifier") })
+        foreach (var folder in new[] { "obj", "isa", Path.Combine("obj", "verifier"), Path.Combine("c", "programs", "obj") })
         {
             var directory = Data(folder);
             if (!Directory.Exists(directory))

@@ -25,7 +25,7 @@ public sealed class VerificationFigureTests(ITestOutputHelper output)
                 BpfVerifier.Verify(program, file.Maps, options);
                 var pruned = BpfVerifier.Verify(program, file.Maps, options);
                 var unpruned = BpfVerifier.Verify(program, file.Maps, options with { Prune = false });
-                Assert.True(pruned.Passed);
+                Assert.True(pruned.Passed, $"{path}:{program.Name}\n{VerifierKit.Explain(pruned)}");
                 rows.Add((program.Instructions.Count,
                     $"{Path.GetRelativePath(TestPaths.DataDirectory, path)}:{program.Name} {program.Instructions.Count} slots | pruned: {pruned.Statistics} | unpruned: {unpruned.Statistics}"));
             }

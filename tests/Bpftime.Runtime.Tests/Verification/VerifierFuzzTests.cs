@@ -43,7 +43,7 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         var random = new Random(7);
         var verdicts = new Dictionary<string, int>();
         var programs = new List<(BpfProgramInfo Program, IReadOnlyList<MapSpec> Maps)>();
-        foreach (var folder in new[] { "obj", Path.Combine("obj", "verifier") })
+        foreach (var folder in new[] { "obj", Path.Combine("obj", "verifier"), Path.Combine("c", "programs", "obj") })
         {
             var directory = Path.Combine(TestPaths.DataDirectory, folder);
             if (!Directory.Exists(directory))
