@@ -132,11 +132,29 @@ internal sealed partial class Analyzer
     private static void SetCompared(VerifierState state, Instruction insn, ScalarRange left, ScalarRange right)
     {
         var regs = state.Current.Registers;
+        SetLinked(state, regs[insn.Dst].Id, left);
         regs[insn.Dst].Value = left;
         if (insn.Source == OperandSource.Register)
         {
+            SetLinked(state, regs[insn.Src].Id, right);
             regs[insn.Src].Value = right;
         }
+    }
+
+    /// <summary>Gives every copy of a number (same id, in any frame or spill) the refined range.</summary>
+    private static void SetLinked(VerifierState state, int id, ScalarRange value)
+    {
+        if (id == 0)
+        {
+            return;
+        }
+        state.ForEachRegister((ref RegisterState r) =>
+        {
+            if (r.Type == RegisterType.Scalar && r.Id == id)
+            {
+                r.Value = value;
+            }
+        });
     }
 
     /// <summary>Replaces <paramref name="into"/>'s contents with <paramref name="from"/>'s (the current path goes on as the taken branch).</summary>

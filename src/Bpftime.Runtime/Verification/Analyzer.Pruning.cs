@@ -153,7 +153,8 @@ internal sealed partial class Analyzer
         }
         if (old.Type == RegisterType.Scalar)
         {
-            return !valueMatters || now.Value.IsWithin(old.Value);
+            // A number linked to copies on the old path must be linked the same way now.
+            return !valueMatters || (now.Value.IsWithin(old.Value) && (old.Id == 0 || SameId(ids, old.Id, now.Id)));
         }
         if (old.Offset != now.Offset || old.Target != now.Target || !now.Value.IsWithin(old.Value))
         {

@@ -51,6 +51,29 @@ public sealed class SafeProgramTests
     }
 
     [Fact]
+    public void BoundLearnedOnACopyAppliesToTheOriginal()
+    {
+        AssertPasses(Verify("""
+            mov %r6, %r1
+            stw [%r10-4], 0
+            mov %r2, %r10
+            add %r2, -4
+            ldmap %r1, 0
+            call 1
+            jeq %r0, 0, out
+            ldxb %r2, [%r6+0]
+            mov %r3, %r2
+            jgt %r3, 40, out
+            add %r0, %r2
+            ldxdw %r0, [%r0+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """));
+    }
+
+    [Fact]
     public void MaskedIndexIntoStackArray()
     {
         AssertPasses(Verify("""
@@ -224,5 +247,15 @@ public sealed class SafeProgramTests
         var image = new ProgramImage("p", code, new HelperTable("none")).WithVerification(result);
         Assert.False(image.Verified);
         Assert.Throws<Diagnostics.BpfException>(result.EnsurePassed);
+    }
+
+    [Fact]
+    public void HostContextTypeBecomesTheContextLayout()
+    {
+        var type = new Bpftime.Hosting.BpfContextType("event", 16).Field("pid", 0, 4).Field("result", 8, 8, writable: true);
+        var options = new VerifierOptions { Context = type.ToContextLayout() };
+        AssertPasses(Verify("ldxw %r2, [%r1+0]\nstxdw [%r1+8], %r2\nmov %r0, 0\nexit", options));
+        AssertRefused(Verify("stw [%r1+0], 1\nmov %r0, 0\nexit", options), Diagnostics.DiagnosticCodes.VerifierReadOnlyWrite, 0);
+        AssertRefused(Verify("ldxw %r0, [%r1+4]\nexit", options), Diagnostics.DiagnosticCodes.VerifierInvalidContextAccess, 0);
     }
 }
