@@ -235,6 +235,27 @@ internal sealed partial class Analyzer
                         callbackContext = value;
                     }
                     break;
+                case HelperArgumentKind.StackPointerOrNull:
+                    RequireArgument(value.Type == RegisterType.Stack || IsZero(value), pc, register, value, role, "a pointer to the stack, or 0");
+                    callbackContext = value;
+                    break;
+                case HelperArgumentKind.UninitializedMapValue:
+                case HelperArgumentKind.SpinLock:
+                    {
+                        var lockArgument = kind == HelperArgumentKind.SpinLock;
+                        if (!lockArgument && map < 0)
+                        {
+                            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc, $"{role} needs a map argument before it");
+                        }
+                        RequireMemoryPointer(pc, register, value, role);
+                        if (lockArgument)
+                        {
+                            RequireArgument(value.Type == RegisterType.MapValue && value.Value.IsConst, pc, register, value, role,
+                                "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
+                        }
+                        AccessRegion(state, pc, register, value, lockArgument ? 4 : _maps[map].ValueSize, Access.Write, role);
+                        break;
+                    }
                 case HelperArgumentKind.Scalar:
                 case HelperArgumentKind.ConstSize:
                 case HelperArgumentKind.ConstSizeOrZero:

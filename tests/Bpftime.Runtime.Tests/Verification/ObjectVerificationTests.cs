@@ -49,6 +49,22 @@ public sealed class ObjectVerificationTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>As hosting loads them: with the runtime's standard helper tables (XDP programs get the XDP set).</summary>
+    [Theory]
+    [MemberData(nameof(SafeObjects))]
+    public void AcceptsObjectWithTheRuntimeHelperTables(string relativePath)
+    {
+        var file = ObjectReader.ReadFile(Data(relativePath));
+        foreach (var program in file.Programs)
+        {
+            var helpers = program.Type == ProgramType.Xdp
+                ? Bpftime.Hosting.BpfHelperSets.Find("xdp") ?? Bpftime.Hosting.BpfHelperSets.Default()
+                : Bpftime.Hosting.BpfHelperSets.Default();
+            var result = BpfVerifier.Verify(program, file.Maps, Options with { Helpers = helpers }, file.Path);
+            VerifierKit.AssertPasses(result);
+        }
+    }
+
     [Fact]
     public void TheVerifierOwnObjectsArePresent()
     {
