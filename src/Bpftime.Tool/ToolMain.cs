@@ -26,9 +26,12 @@ internal static class ToolMain
     {
         yield return InspectCommand.Create(context);
         yield return DisasmCommand.Create(context);
+        yield return CompileCommand.Create(context);
         yield return RunCommand.Create(context);
         yield return PluginCommand.Create(context);
         yield return BenchCommand.Create(context);
+        yield return VerifyCommand.Create(context);
         yield return EnginesCommand.Create(context);
+        yield return BuildCommand.Create(context);
     }
 }

@@ -127,6 +127,8 @@ public static class AotCompiler
                         MaxEntries = m.MaxEntries,
                         Flags = m.Flags,
                         IsGlobalData = m.IsGlobalData,
+                        IsReadOnly = m.IsReadOnlyForPrograms,
+                        InitialValue = m.InitialValue is { } initial && initial.Span.ContainsAnyExcept((byte)0) ? initial.ToArray() : null,
                     })],
                 };
                 AddMetadataSection(context, module, metadata.ToJsonBytes());

@@ -41,4 +41,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>A loaded object or program was used after it was disposed.</summary>
     public const string UsedAfterDispose = "BPF4113";
+
+    /// <summary>A program calls a helper that the chosen helper set does not provide.</summary>
+    public const string HelperNotInSet = "BPF4114";
 }

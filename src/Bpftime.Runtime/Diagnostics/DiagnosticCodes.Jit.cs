@@ -40,4 +40,10 @@ public static partial class DiagnosticCodes
 
     /// <summary>Run time: the executable was used after it was disposed.</summary>
     public const string JitExecutableDisposed = "BPF4035";
+
+    /// <summary>Run time: an atomic operation on an address not aligned to its size (checked mode).</summary>
+    public const string JitMisalignedAtomic = "BPF4036";
+
+    /// <summary>A tail call was refused: no run in progress, the limit of 33 reached, or frames of another size.</summary>
+    public const string JitTailCallRefused = "BPF4037";
 }

@@ -17,4 +17,22 @@ public static partial class DiagnosticCodes
 
     /// <summary>A map type other than BPF_MAP_TYPE_ARRAY given to <c>ArrayMap</c>.</summary>
     public const string ArrayMapWrongType = "BPF4204";
+
+    /// <summary>A map whose layout its type cannot have (key or value size, entry count, flags), or too large to allocate.</summary>
+    public const string InvalidMapSpec = "BPF4220";
+
+    /// <summary>A key or value given by the host whose length does not match the map.</summary>
+    public const string MapWrongSize = "BPF4221";
+
+    /// <summary>A map created with a type its class does not implement.</summary>
+    public const string MapWrongType = "BPF4222";
+
+    /// <summary>A typed view whose key or value type does not have the map's key or value size, or does not fit the map's kind.</summary>
+    public const string MapViewMismatch = "BPF4223";
+
+    /// <summary>A program put into a PROG_ARRAY that cannot be a tail-call target there (other engine, other object, disposed).</summary>
+    public const string InvalidTailCallTarget = "BPF4224";
+
+    /// <summary>A ring buffer read failed: a record header is corrupt or the reader was disposed.</summary>
+    public const string RingBufferCorrupt = "BPF4225";
 }

@@ -81,6 +81,9 @@ public static partial class DiagnosticCodes
     /// <summary>The object is malformed in a way no more specific check caught.</summary>
     public const string ObjectMalformed = "BPF1026";
 
+    /// <summary>A program that, with the subprograms it calls, exceeds 1,000,000 instruction slots.</summary>
+    public const string ProgramTooLarge = "BPF1027";
+
     /// <summary>The .BTF header is bad: magic, version, header length, or section bounds.</summary>
     public const string BtfHeaderInvalid = "BPF1030";
 

@@ -16,4 +16,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>The chosen engine cannot run on this machine.</summary>
     public const string ToolEngineUnavailable = "BPF4184";
+
+    /// <summary>--helper-set names a set the runtime does not have.</summary>
+    public const string ToolUnknownHelperSet = "BPF4185";
 }

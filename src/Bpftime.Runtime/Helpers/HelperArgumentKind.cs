@@ -33,4 +33,10 @@ public enum HelperArgumentKind
     Function,
     /// <summary>A pointer to a stack slot (long*, u64*).</summary>
     StackPointer,
+    /// <summary>Pointer to memory of the map's value size that the helper writes (bpf_map_pop_elem, peek).</summary>
+    UninitializedMapValue,
+    /// <summary>A pointer to the stack, or null (the context argument of bpf_loop and for_each_map_elem).</summary>
+    StackPointerOrNull,
+    /// <summary>A pointer to a struct bpf_spin_lock inside a map value.</summary>
+    SpinLock,
 }

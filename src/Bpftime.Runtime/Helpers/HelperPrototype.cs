@@ -38,6 +38,9 @@ public sealed record HelperPrototype(HelperReturnKind Return, IReadOnlyList<Help
         HelperArgumentKind.RingBufferRecord => "ringbuf_record",
         HelperArgumentKind.Function => "func",
         HelperArgumentKind.StackPointer => "stack_ptr",
+        HelperArgumentKind.UninitializedMapValue => "uninit_value",
+        HelperArgumentKind.StackPointerOrNull => "stack_ptr_or_null",
+        HelperArgumentKind.SpinLock => "spin_lock",
         _ => kind.ToString(),
     };
 }

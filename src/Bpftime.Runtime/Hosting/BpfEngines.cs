@@ -1,5 +1,6 @@
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
+using Bpftime.Engines.X64;
 
 namespace Bpftime.Hosting;
 
@@ -18,6 +19,7 @@ public static class BpfEngines
     public static EngineRegistry CreateDefault()
     {
         var registry = new EngineRegistry();
+        registry.Register(new X64JitEngine());
         registry.Register(InterpreterEngine.Instance);
         return registry;
     }

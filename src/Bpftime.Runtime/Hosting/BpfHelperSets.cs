@@ -8,13 +8,19 @@ public static class BpfHelperSets
     public const string DefaultName = "default";
 
     /// <summary>A new table of the runtime's standard helpers.</summary>
-    public static HelperTable Default() => new(DefaultName);
+    public static HelperTable Default() => StandardHelpers.CreateDefault();
 
-    /// <summary>The table named <paramref name="name"/>, or null when the runtime has none of that name.</summary>
-    public static HelperTable? Find(string name) => name switch
+    /// <summary>A new table of the runtime's standard helpers whose bpf_trace_printk writes to <paramref name="trace"/>.</summary>
+    public static HelperTable Default(TraceSink trace) => StandardHelpers.CreateDefault(trace);
+
+    /// <summary>The table named <paramref name="name"/> ("default", "xdp", "conformance"), or null when the runtime has none of that name.</summary>
+    public static HelperTable? Find(string name) => StandardHelpers.Create(name);
+
+    /// <summary>The table named <paramref name="name"/> with trace output to <paramref name="trace"/>, or null when there is none of that name.</summary>
+    public static HelperTable? Find(string name, TraceSink trace) => name switch
     {
-        DefaultName => Default(),
-        ConformanceHelpers.TableName => ConformanceHelpers.Create(),
-        _ => null,
+        StandardHelpers.DefaultName => StandardHelpers.CreateDefault(trace),
+        StandardHelpers.XdpName => StandardHelpers.CreateXdp(trace),
+        _ => StandardHelpers.Create(name),
     };
 }

@@ -32,6 +32,9 @@ public sealed record BpfLoadOptions
     /// <summary>The helpers programs may call; <see cref="BpfHelperSets.Default"/> when null.</summary>
     public HelperTable? Helpers { get; init; }
 
+    /// <summary>Context structs the host passes to programs: CO-RE field relocations on them are resolved against these layouts at load.</summary>
+    public IReadOnlyList<BpfContextType>? ContextTypes { get; init; }
+
     /// <summary>The engines to choose from; <see cref="BpfEngines.Default"/> when null.</summary>
     public EngineRegistry? Engines { get; init; }
 

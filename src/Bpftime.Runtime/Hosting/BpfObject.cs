@@ -17,10 +17,13 @@ public sealed class BpfObject : IDisposable
 {
     private readonly List<BpfMap> _maps;
     private readonly List<IDisposable> _owned = [];
+    private readonly EngineOptions _engineOptions;
+    private IReadOnlyList<BpfContextType>? _contextTypes;
     private BpfNamedCollection<BpfProgram> _programs = new([], "program", null);
 
-    private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers)
+    private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions)
     {
+        _engineOptions = engineOptions;
         Name = name;
         Origin = origin;
         File = file;
@@ -137,7 +140,7 @@ public sealed class BpfObject : IDisposable
                 }
                 log.Write($"bpftime: {embedded.Name}: {why}; running the embedded bytecode instead ({DiagnosticCodes.NativeObjectFallback})");
             }
-            loaded.LoadOnEngine(requested, options, log);
+            loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default);
             return loaded;
         }
         catch
@@ -151,17 +154,19 @@ public sealed class BpfObject : IDisposable
     {
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
-        // Bytecode runs on an 'aot' engine only when the host registered one that compiles in memory (the tool does).
-        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase)
-            && (options.Engines ?? BpfEngines.Default).Find(BpfLoadOptions.AotEngine) is null)
+        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase))
         {
             throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
                 "engine 'aot' runs only native code compiled at build time; use BpfObject.LoadEmbedded, or choose auto, jit or interpreter for bytecode", path ?? name);
         }
+        if (requested == BpfLoadOptions.AotEngine)
+        {
+            log.Write($"bpftime: {name}: ${BpfLoadOptions.EngineEnvironmentVariable}=aot applies to embedded native code; this is bytecode, so the automatic order runs it");
+        }
         var loaded = Create(name, path, bytes, options);
         try
         {
-            loaded.LoadOnEngine(requested, options, log);
+            loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default);
             return loaded;
         }
         catch
@@ -178,16 +183,16 @@ public sealed class BpfObject : IDisposable
         {
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
         }
-        var maps = MapFactory.CreateAll(file.Maps, origin);
-        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default());
+        var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf);
+        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
     }
 
     /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>
-    private void LoadOnEngine(string requested, BpfLoadOptions options, LoadLog log)
+    private void LoadOnEngine(string requested, LoadLog log, EngineRegistry registry)
     {
-        var registry = options.Engines ?? BpfEngines.Default;
         var candidates = EngineSelection.BytecodeCandidates(requested, registry, Origin);
-        var engineOptions = EngineOptions.Default with { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        var engineOptions = _engineOptions;
         BpfException? last = null;
         foreach (var engine in candidates)
         {
@@ -196,7 +201,7 @@ public sealed class BpfObject : IDisposable
             {
                 foreach (var program in File.Programs)
                 {
-                    var image = new ProgramImage(program.Name, program.ToArray(), Helpers) { Maps = _maps, Origin = Origin };
+                    var image = new ProgramImage(program.Name, CoreRelocator.Apply(program, File.Btf, _contextTypes, Origin), Helpers) { Maps = _maps, Origin = Origin };
                     executables.Add(engine.Load(image, engineOptions));
                 }
             }
@@ -211,7 +216,7 @@ public sealed class BpfObject : IDisposable
                 continue;
             }
             _owned.AddRange(executables);
-            SetPrograms(executables, engine.Name, native: false);
+            SetPrograms([.. File.Programs.Zip(executables)], engine.Name, native: false);
             log.Write($"bpftime: {Name}: bytecode on '{engine.Name}' ({executables.Count} program(s))");
             return;
         }
@@ -220,17 +225,22 @@ public sealed class BpfObject : IDisposable
 
     private void LinkNative(byte[] native, string resource)
     {
-        var executables = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
-        SetPrograms(executables, BpfLoadOptions.AotEngine, native: true);
+        var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
+        SetPrograms(linked, BpfLoadOptions.AotEngine, native: true);
     }
 
-    private void SetPrograms(IReadOnlyList<IBpfExecutable> executables, string engineName, bool native)
+    private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable)> programs, string engineName, bool native)
     {
         _programs = new BpfNamedCollection<BpfProgram>(
-            File.Programs.Select((p, i) => KeyValuePair.Create(p.Name, new BpfProgram(this, p.Name, p.Section, executables[i]))),
+            programs.Select(p => KeyValuePair.Create(p.Program.Name, new BpfProgram(this, p.Program.Name, p.Program.Section, p.Executable))),
             "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
+        // A program array's values name programs by their index in the object.
+        foreach (var programArray in _maps.OfType<ProgramArrayMap>())
+        {
+            programArray.ProgramResolver = index => index < programs.Count ? programs[(int)index].Executable : null;
+        }
     }
 
     private static string NameFromPath(string path)

@@ -1,16 +1,46 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 using Bpftime.Objects;
 
 namespace Bpftime.Hosting;
 
-/// <summary>Links an embedded native object against the object's maps and helpers, checking what its metadata expects.</summary>
+/// <summary>
+/// Links an embedded native object through the runtime's own linker against the object's maps and
+/// helpers; the linker checks every expectation in the object's metadata (helpers and their
+/// signatures, map layouts, stack sizes) and refuses with BPF31xx when one is not met.
+/// </summary>
 internal static class NativeLinking
 {
-    /// <summary>One executable per program of <paramref name="file"/>, in its order; what must be freed later goes to <paramref name="owned"/>.</summary>
-    public static IReadOnlyList<IBpfExecutable> Link(byte[] native, string resource, BpfObjectFile file, IReadOnlyList<BpfMap> maps,
-        HelperTable helpers, List<IDisposable> owned) =>
-        throw BpfException.Create(DiagnosticCodes.EngineUnavailable, "this runtime has no linker for native objects yet", resource);
+    /// <summary>The programs the module provides, in the object's order; the module goes to <paramref name="owned"/>.</summary>
+    public static IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable)> Link(byte[] native, string resource, BpfObjectFile file,
+        IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned)
+    {
+        var module = AotLinker.Link(native, new AotLinkOptions { Helpers = helpers, Maps = maps, Origin = resource });
+        try
+        {
+            var programs = new List<(BpfProgramInfo, IBpfExecutable)>();
+            foreach (var program in file.Programs)
+            {
+                if (module.Programs.Contains(program.Name))
+                {
+                    programs.Add((program, module.GetProgram(program.Name)));
+                }
+            }
+            if (programs.Count == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms,
+                    $"the native object provides none of the object's programs ({string.Join(", ", file.Programs.Select(p => p.Name))})", resource);
+            }
+            owned.Add(module);
+            return programs;
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
 }

@@ -17,6 +17,8 @@ public sealed unsafe class ArrayMap : BpfMap
     public const ulong MaxTotalBytes = 1UL << 32;
 
     private byte* _values;
+    private IndexKeyTable? _indexKeys;
+    private int? _spinLockOffset;
     private readonly ulong _totalBytes;
 
     public ArrayMap(MapSpec spec)
@@ -39,12 +41,16 @@ public sealed unsafe class ArrayMap : BpfMap
     /// <summary>Bytes between the starts of two consecutive values (the value size rounded up to 8).</summary>
     public ulong ValueStride { get; }
 
-    public uint ValueSize => Spec.ValueSize;
-
-    public uint MaxEntries => Spec.MaxEntries;
-
     /// <summary>BPF_F_RDONLY_PROG: programs may read the map but not write it.</summary>
     public const uint ReadOnlyForProgramsFlag = 1u << 7;
+
+    /// <summary>Where the value's bpf_spin_lock is (from BTF), or null: needed for BPF_F_LOCK updates.</summary>
+    public int? SpinLockOffset
+    {
+        get => _spinLockOffset;
+        set => _spinLockOffset = value is null || (value >= 0 && value + BpfSpinLock.Size <= Spec.ValueSize) ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, $"the lock must lie within the {Spec.ValueSize}-byte value");
+    }
 
     /// <summary>Whether programs may write the values (false for .rodata and BPF_F_RDONLY_PROG).</summary>
     public bool WritableByPrograms => !Spec.IsReadOnlyForPrograms && (Spec.Flags & ReadOnlyForProgramsFlag) == 0;
@@ -83,20 +89,38 @@ public sealed unsafe class ArrayMap : BpfMap
     public int Update(uint index, ReadOnlySpan<byte> value, ulong flags)
     {
         var values = Values;
-        if (flags > MapUpdateFlags.Exist)
+        var locked = (flags & MapUpdateFlags.Lock) != 0;
+        var mode = flags & ~MapUpdateFlags.Lock;
+        if (mode > MapUpdateFlags.Exist || (locked && SpinLockOffset is null))
         {
-            // BPF_F_LOCK needs a bpf_spin_lock in the value, which needs BTF this map does not carry.
+            // BPF_F_LOCK needs a bpf_spin_lock in the value (found through the object's BTF).
             return -Errno.EINVAL;
         }
         if (index >= Spec.MaxEntries)
         {
             return -Errno.E2BIG;
         }
-        if (flags == MapUpdateFlags.NoExist)
+        if (mode == MapUpdateFlags.NoExist)
         {
             return -Errno.EEXIST;
         }
-        value[..Math.Min(value.Length, (int)Spec.ValueSize)].CopyTo(new Span<byte>(values + (index * ValueStride), (int)Spec.ValueSize));
+        var source = value[..Math.Min(value.Length, (int)Spec.ValueSize)];
+        var target = values + (index * ValueStride);
+        if (SpinLockOffset is { } lockOffset)
+        {
+            // As the kernel's copy_map_value: the lock itself is never overwritten.
+            if (locked)
+            {
+                BpfSpinLock.CopyLocked(source, target, lockOffset);
+            }
+            else
+            {
+                source[..lockOffset].CopyTo(new Span<byte>(target, lockOffset));
+                source[(lockOffset + BpfSpinLock.Size)..].CopyTo(new Span<byte>(target + lockOffset + BpfSpinLock.Size, source.Length - lockOffset - BpfSpinLock.Size));
+            }
+            return 0;
+        }
+        source.CopyTo(new Span<byte>(target, (int)Spec.ValueSize));
         return 0;
     }
 
@@ -106,6 +130,10 @@ public sealed unsafe class ArrayMap : BpfMap
         ReadKey(key);
         return -Errno.EINVAL;
     }
+
+    public override int GetNextKey(ReadOnlySpan<byte> key, Span<byte> nextKey) => ArrayIteration.NextKey(this, key, nextKey);
+
+    public override long ForEach(MapEntryVisitor visitor) => ArrayIteration.ForEach(this, visitor, IndexKeyTable.For(ref _indexKeys, Spec.MaxEntries));
 
     public override nint DirectValueAddress(uint offset)
     {
@@ -119,10 +147,13 @@ public sealed unsafe class ArrayMap : BpfMap
     }
 
     public override IEnumerable<MemoryRegion> ValueRegions =>
-        IsDisposed ? [] : [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms)];
+        IsDisposed ? []
+        : _indexKeys is { } keys ? [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms), keys.Region]
+        : [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms)];
 
     protected override void Dispose(bool disposing)
     {
+        _indexKeys?.Dispose();
         if (_values != null)
         {
             NativeMemory.AlignedFree(_values);

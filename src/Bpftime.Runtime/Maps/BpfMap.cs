@@ -31,6 +31,12 @@ public abstract class BpfMap : IDisposable
 
     public nint Handle => _handle;
 
+    public uint KeySize => Spec.KeySize;
+
+    public uint ValueSize => Spec.ValueSize;
+
+    public uint MaxEntries => Spec.MaxEntries;
+
     public bool IsDisposed => _handle == 0;
 
     /// <summary>The map behind a handle a program passed to a helper, or null when it is not a live map.</summary>
@@ -56,6 +62,28 @@ public abstract class BpfMap : IDisposable
 
     /// <summary>Removes; returns 0 or a negative errno as the kernel does.</summary>
     public abstract int Delete(ReadOnlySpan<byte> key);
+
+    /// <summary>
+    /// Writes the key that follows <paramref name="key"/> in the map's iteration order into
+    /// <paramref name="nextKey"/> (the first key when <paramref name="key"/> is empty or absent);
+    /// 0, or -ENOENT after the last key, as BPF_MAP_GET_NEXT_KEY does.
+    /// </summary>
+    public virtual int GetNextKey(ReadOnlySpan<byte> key, Span<byte> nextKey) => -Errno.EINVAL;
+
+    /// <summary>Adds a value to a queue or stack (bpf_map_push_elem); other maps answer -EINVAL.</summary>
+    public virtual int Push(ReadOnlySpan<byte> value, ulong flags) => -Errno.EINVAL;
+
+    /// <summary>Takes the next value of a queue or stack (bpf_map_pop_elem); other maps answer -EINVAL.</summary>
+    public virtual int Pop(Span<byte> value) => -Errno.EINVAL;
+
+    /// <summary>Reads the next value of a queue or stack without taking it (bpf_map_peek_elem); other maps answer -EINVAL.</summary>
+    public virtual int Peek(Span<byte> value) => -Errno.EINVAL;
+
+    /// <summary>
+    /// Visits the entries as bpf_for_each_map_elem does: hash and array maps only (others answer
+    /// -EINVAL); the visitor may update or delete entries. Returns how many entries were visited.
+    /// </summary>
+    public virtual long ForEach(MapEntryVisitor visitor) => -Errno.EINVAL;
 
     /// <summary>Memory that programs may reach through value pointers of this map (for run-time checks of unverified code).</summary>
     public abstract IEnumerable<MemoryRegion> ValueRegions { get; }

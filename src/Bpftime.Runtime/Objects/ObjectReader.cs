@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Bpftime.Diagnostics;
 using Bpftime.Isa;
 using Bpftime.Objects.Elf;
@@ -131,12 +132,12 @@ public static class ObjectReader
                 DiagnosticSeverity.Warning, path));
         }
 
-        return new BpfObjectFile(path, ObjectKind.Elf, programs, maps.Maps)
+        return new BpfObjectFile(path, ObjectKind.Elf, programs.ToArray(), maps.Maps.ToArray())
         {
             License = ReadLicense(elf),
             Btf = btf,
-            RelocationCounts = counts,
-            Warnings = warnings,
+            RelocationCounts = counts.ToFrozenDictionary(),
+            Warnings = warnings.ToArray(),
         };
     }
 

@@ -21,6 +21,8 @@ internal sealed class LoadedProgram : IDisposable
 
     public BpfObject Object => _object;
 
+    public BpfProgram Program => _program;
+
     public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt)
     {
         var options = new BpfLoadOptions

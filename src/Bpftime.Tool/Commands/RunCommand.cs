@@ -9,8 +9,9 @@ using Bpftime.Hosting;
 namespace Bpftime.Tool.Commands;
 
 /// <summary>
-/// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--json]</c>:
-/// runs one program with r1 = a copy of the memory and r2 = its length, and prints r0.
+/// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--json] [--dump-maps]</c>:
+/// runs one program with r1 = a copy of the memory and r2 = its length, and prints r0. An XDP program
+/// gets the memory as a packet in an XDP frame. --dump-maps prints the maps as JSON after the runs.
 /// </summary>
 internal static class RunCommand
 {
@@ -30,7 +31,8 @@ internal static class RunCommand
             }
         });
         var json = CommandSupport.JsonOption();
-        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, json };
+        var dumpMaps = new Option<bool>("--dump-maps") { Description = "After the runs, print every map of the object as JSON (with --json: as the \"maps\" member)" };
+        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, json, dumpMaps };
         command.SetAction(parse => CommandSupport.Guard(context, () => Run(
             context,
             parse.GetValue(file)!,
@@ -39,11 +41,12 @@ internal static class RunCommand
             parse.GetValue(opt),
             parse.GetValue(mem),
             parse.GetValue(repeat),
-            parse.GetValue(json))));
+            parse.GetValue(json),
+            parse.GetValue(dumpMaps))));
         return command;
     }
 
-    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, bool json)
+    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, bool json, bool dumpMaps)
     {
         var selected = context.Engines.Find(engineName)!;
         if (!selected.IsAvailable(out var reason))
@@ -59,12 +62,24 @@ internal static class RunCommand
         var times = new long[repeat];
         ulong result = 0;
         var scratch = new byte[memory.Length];
+        var isXdp = loaded.Program.Section?.StartsWith("xdp", StringComparison.Ordinal) == true;
+        using var frame = isXdp ? new XdpFrame(capacity: Math.Max(memory.Length, 4096)) : null;
         for (var i = 0; i < repeat; i++)
         {
             // A fresh copy each run: the program may write its memory.
-            memory.CopyTo(scratch, 0);
-            var start = Stopwatch.GetTimestamp();
-            result = loaded.Run(scratch);
+            long start;
+            if (frame is not null)
+            {
+                frame.SetPacket(memory);
+                start = Stopwatch.GetTimestamp();
+                result = (ulong)loaded.Program.RunXdp(frame);
+            }
+            else
+            {
+                memory.CopyTo(scratch, 0);
+                start = Stopwatch.GetTimestamp();
+                result = loaded.Run(scratch);
+            }
             times[i] = Stopwatch.GetTimestamp() - start;
         }
         Array.Sort(times);
@@ -85,13 +100,27 @@ internal static class RunCommand
                 writer.WriteNumber("load_ns", loadNs);
                 writer.WriteNumber("exec_ns_median", medianNs);
                 writer.WriteNumber("runs", repeat);
+                if (frame is not null)
+                {
+                    writer.WriteString("xdp_action", ((XdpAction)(uint)result).ToString().ToUpperInvariant());
+                }
+                if (dumpMaps)
+                {
+                    writer.WritePropertyName("maps");
+                    BpfMapDump.Write(writer, loaded.Object.Maps.Values);
+                }
                 writer.WriteEndObject();
             }
             context.Output.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
         }
         else
         {
-            context.Output.WriteLine("0x" + result.ToString("x", CultureInfo.InvariantCulture));
+            context.Output.WriteLine("0x" + result.ToString("x", CultureInfo.InvariantCulture)
+                + (frame is not null ? " (XDP_" + ((XdpAction)(uint)result).ToString().ToUpperInvariant() + ")" : ""));
+            if (dumpMaps)
+            {
+                context.Output.WriteLine(BpfMapDump.ToJson(loaded.Object.Maps.Values));
+            }
         }
         return CommandSupport.Success;
     }

@@ -77,6 +77,21 @@ public class BtfTests
     }
 
     [Fact]
+    public void TypeNamesReadLikeC()
+    {
+        var btf = Btf.Parse(EveryKind().Build());
+        Assert.Equal("int *", btf.TypeName(2));
+        Assert.Equal("unsigned char[6]", btf.TypeName(4));
+        Assert.Equal("struct point", btf.TypeName(5));
+        Assert.Equal("union either", btf.TypeName(6));
+        Assert.Equal("enum color", btf.TypeName(7));
+        Assert.Equal("const volatile int_t", btf.TypeName(11));
+        Assert.Equal("int (*)(int *)", btf.TypeName(13));
+        Assert.Equal("unsigned char[3][6]", btf.TypeName(21));
+        Assert.Equal("<type 99>", btf.TypeName(99));
+    }
+
+    [Fact]
     public void SelfReferenceThroughAPointerIsFine()
     {
         var b = new BtfBuilder();

@@ -99,6 +99,7 @@ public class ObjectFuzzTests(ITestOutputHelper output)
                 {
                     btf.ResolveSize(type.Id);
                     btf.SkipModifiers(type.Id);
+                    btf.TypeName(type.Id);
                 }
                 catch (BpfException error) when (error.Code == DiagnosticCodes.BtfSizeOverflow)
                 {
@@ -145,10 +146,28 @@ public class ObjectFuzzTests(ITestOutputHelper output)
 
     private static (string Mutation, byte[] Bytes) Mutate(byte[] original, ElfLayout layout, Random random, int index)
     {
+        if (index % 13 == 12)
+        {
+            // Several mutations on top of each other (truncations excluded, so the layout still applies).
+            var bytes = original;
+            var steps = new List<string>();
+            for (var step = random.Next(2, 5); step > 0; step--)
+            {
+                var (mutation, next) = MutateOnce(bytes, layout, random, 2 + random.Next(10));
+                steps.Add(mutation);
+                bytes = next;
+            }
+            return (string.Join(" + ", steps), bytes);
+        }
+        return MutateOnce(original, layout, random, index % 13);
+    }
+
+    private static (string Mutation, byte[] Bytes) MutateOnce(byte[] original, ElfLayout layout, Random random, int kind)
+    {
         var bytes = (byte[])original.Clone();
         var sections = layout.Sections;
         var section = sections[random.Next(1, sections.Count)];
-        switch (index % 12)
+        switch (kind)
         {
             case 0:
                 {
@@ -229,6 +248,11 @@ public class ObjectFuzzTests(ITestOutputHelper output)
                     var btf = layout.Find(".BTF")!;
                     var header = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(btf.Offset + 4));
                     var typeLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(btf.Offset + 12));
+                    if (header < 0 || typeLength < 4 || (long)header + typeLength > btf.Size)
+                    {
+                        // An earlier step of a compound mutation broke the header: pick any word of the section.
+                        (header, typeLength) = (0, btf.Size);
+                    }
                     var word = btf.Offset + header + (4 * random.Next(typeLength / 4));
                     var value = random.Next(3) switch
                     {

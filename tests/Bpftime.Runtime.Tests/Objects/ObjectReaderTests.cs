@@ -267,7 +267,7 @@ public class ObjectReaderTests
     }
 
     [Fact]
-    public void EveryObjectReadsWithoutWarningsAboutCode()
+    public void EveryProgramHasDebugInfoAndItsCallsLandOnFunctions()
     {
         foreach (var name in TestObjects.AllNames())
         {

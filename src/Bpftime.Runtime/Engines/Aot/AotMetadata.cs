@@ -104,6 +104,12 @@ public sealed record AotMap
     public uint Flags { get; init; }
 
     public bool IsGlobalData { get; init; }
+
+    /// <summary>Programs may only read the value (.rodata).</summary>
+    public bool IsReadOnly { get; init; }
+
+    /// <summary>Initial value bytes of a global-data region (base64 in the JSON), so the object runs on its own.</summary>
+    public byte[]? InitialValue { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false,

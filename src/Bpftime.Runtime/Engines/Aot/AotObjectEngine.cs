@@ -34,6 +34,8 @@ public static class AotObjectEngine
         new(map.Name, (MapType)map.Type, map.KeySize, map.ValueSize, map.MaxEntries, map.Flags)
         {
             IsGlobalData = map.IsGlobalData,
+            IsReadOnlyForPrograms = map.IsReadOnly,
+            InitialValue = map.InitialValue,
             Section = map.IsGlobalData ? map.Name : null,
         };
 

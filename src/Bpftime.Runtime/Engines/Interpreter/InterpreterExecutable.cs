@@ -13,8 +13,19 @@ namespace Bpftime.Engines.Interpreter;
 /// keeps its registers, frames and stack on the calling thread's stack, so any number of threads may
 /// run the same executable at once.
 /// </summary>
-internal sealed unsafe class InterpreterExecutable : IBpfExecutable
+internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTarget
 {
+    /// <summary>How many interpreter runs that take tail calls are active on this thread.</summary>
+    [ThreadStatic]
+    private static int t_tailRuns;
+
+    /// <summary>The program a tail call armed on this thread continues in, once the running one has unwound.</summary>
+    [ThreadStatic]
+    private static InterpreterExecutable? t_tailTarget;
+
+    [ThreadStatic]
+    private static int t_tailCount;
+
     [ThreadStatic]
     private static GuardSnapshot? t_activeRun;
 
@@ -30,6 +41,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable
     private readonly int _frameSize;
     private readonly int _length;
     private readonly bool _hasCallbacks;
+    private readonly bool _usesTailCalls;
     private readonly string _name;
     private readonly string _helperTableName;
     private readonly string? _origin;
@@ -50,6 +62,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable
         _length = image.Instructions.Length;
         _helpers = decoder.Helpers;
         _helpersById = image.Helpers.ToDictionary(h => (long)h.Id);
+        _usesTailCalls = _helpers.Any(h => h.Id == Helpers.HelperIds.TailCall);
         _maps = [.. image.Maps];
         _mapRegions = [.. _maps.Select(m => (m, m.ValueRegions.ToArray()))];
         _verified = image.Verified;
@@ -71,6 +84,53 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable
     public string EngineName => InterpreterEngine.EngineName;
 
     public ulong Execute(nint context, ulong contextLength)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!_usesTailCalls)
+        {
+            return RunEntry(context, contextLength);
+        }
+        t_tailRuns++;
+        var previousTarget = t_tailTarget;
+        var previousCount = t_tailCount;
+        t_tailTarget = null;
+        t_tailCount = 0;
+        try
+        {
+            var current = this;
+            while (true)
+            {
+                var r0 = current.RunEntry(context, contextLength);
+                if (t_tailTarget is not { } next)
+                {
+                    return r0;
+                }
+                // The caller has unwound: continue in the target with the same context, as a tail call does.
+                t_tailTarget = null;
+                current = next;
+            }
+        }
+        finally
+        {
+            t_tailTarget = previousTarget;
+            t_tailCount = previousCount;
+            t_tailRuns--;
+        }
+    }
+
+    /// <summary>Arms a tail call into this program for the interpreter run active on this thread.</summary>
+    public long ArmTailCall()
+    {
+        if (t_tailRuns == 0 || _disposed || t_tailCount >= TailCalls.MaxChain)
+        {
+            return -Maps.Errno.EINVAL;
+        }
+        t_tailCount++;
+        t_tailTarget = this;
+        return 0;
+    }
+
+    private ulong RunEntry(nint context, ulong contextLength)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var start = (ulong)context;
@@ -424,7 +484,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable
                         var helper = _helpers[ins.Target];
                         var result = CallHelper<TMode>(helper, r, pc, ref guard);
                         r[0] = result;
-                        if (result == 0 && helper.StopsProgramOnZero)
+                        if (result == 0 && (helper.StopsProgramOnZero || (helper.Id == Helpers.HelperIds.TailCall && t_tailTarget is not null)))
                         {
                             return 0;
                         }

@@ -370,11 +370,12 @@ internal sealed class ProgramDecoder
                 throw Refuse(DiagnosticCodes.UnsupportedLoadImm64Source, pc,
                     "ld_imm64 with src 3 names a kernel variable by BTF id; a user-space runtime has no kernel variables to point at");
             case LoadImm64Source.CodeAddress:
-                var function = JumpTarget(pc + 1, first.Imm);
+                // As the kernel: the function is imm instructions after the ld_imm64's first slot, plus one.
+                var function = JumpTarget(pc, first.Imm);
                 if (function >= _count)
                 {
                     throw Refuse(DiagnosticCodes.JumpOutOfRange, pc,
-                        $"ld_imm64 src 4 names instruction {(long)pc + 2 + first.Imm}, outside the program's {_count} instructions");
+                        $"ld_imm64 src 4 names instruction {(long)pc + 1 + first.Imm}, outside the program's {_count} instructions");
                 }
                 FunctionAddresses.Add((pc, function));
                 value = 0; // Patched by the executable with the function's entry point.

@@ -3,8 +3,8 @@ using Bpftime.Helpers;
 namespace Bpftime.Engines.X64;
 
 /// <summary>
-/// Machine code before placement: the bytes, where to enter, the absolute code addresses still to
-/// patch once the code's final address is known (ld_imm64 src 4), and the helpers the code calls
+/// Machine code before placement: the bytes, where to enter (the program, the body for tail calls,
+/// the callback entry or -1), and the helpers the code calls
 /// (kept alive by the executable, since the code holds their native entries). <see cref="InstructionOffsets"/>
 /// has one entry per slot plus the end of the body, for disassembly and profiling.
 /// </summary>
@@ -12,7 +12,7 @@ internal sealed record CompiledProgram(
     byte[] Code,
     int EntryOffset,
     int BodyEntryOffset,
-    IReadOnlyList<(int Position, int Target)> CodeAddresses,
+    int CallbackEntryOffset,
     CallxTable? Callx,
     IReadOnlyList<HelperFunction> Helpers,
     int FrameSize,

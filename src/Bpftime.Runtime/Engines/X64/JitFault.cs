@@ -9,4 +9,7 @@ internal enum JitFault
     CallDepth = 3,
     UnknownHelper = 4,
     FellOffEnd = 5,
+    /// <summary>A helper (or a callback it ran) threw; the exception waits in the executable.</summary>
+    HelperFailed = 6,
+    Misaligned = 7,
 }

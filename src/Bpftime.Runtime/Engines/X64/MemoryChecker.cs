@@ -20,6 +20,10 @@ internal static unsafe class MemoryChecker
         {
             var owner = GCHandle.FromIntPtr(state->Owner).Target as X64JitExecutable;
             result = owner?.CheckRegion(address, sizeAndKind & 0xff, (sizeAndKind & 0x100) != 0) ?? JitFault.OutOfBounds;
+            if (result == JitFault.OutOfBounds && InOuterRun(state, address, (ulong)(sizeAndKind & 0xff)))
+            {
+                result = JitFault.None;
+            }
         }
         catch (Exception)
         {
@@ -32,6 +36,23 @@ internal static unsafe class MemoryChecker
             state->FaultSize = sizeAndKind;
         }
         return (int)result;
+    }
+
+    /// <summary>Whether a callback's access falls in the stack or the context of a run it was called from.</summary>
+    private static bool InOuterRun(RunState* state, ulong address, ulong size)
+    {
+        for (var outer = (RunState*)state->Outer; outer != null; outer = (RunState*)outer->Outer)
+        {
+            if (outer->StackTop != 0 && address >= outer->SavedStackPointer && address + size <= outer->StackTop)
+            {
+                return true;
+            }
+            if (address >= outer->ContextStart && address + size <= outer->ContextEnd)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -23,6 +23,7 @@ internal struct RunState
     public const int TailCallTargetOffset = 64;
     public const int TailCallCountOffset = 72;
     public const int FaultSizeOffset = 76;
+    public const int OuterOffset = 80;
 
     [FieldOffset(SavedStackPointerOffset)] public ulong SavedStackPointer;
     [FieldOffset(CallDepthOffset)] public int CallDepth;
@@ -40,4 +41,6 @@ internal struct RunState
     [FieldOffset(TailCallCountOffset)] public int TailCallCount;
     /// <summary>Access size in the low byte, 0x100 when it was a write.</summary>
     [FieldOffset(FaultSizeOffset)] public int FaultSize;
+    /// <summary>Inside a callback: the run whose helper called it, whose stack and context the callback may use.</summary>
+    [FieldOffset(OuterOffset)] public nint Outer;
 }

@@ -33,6 +33,9 @@ internal sealed class X64Compiler
     /// <summary>Local calls may nest this deep; the next one faults.</summary>
     public const int MaxCallDepth = MaxFrames - 1;
 
+    /// <summary>The largest eBPF frame, as on the interpreter (all frames live on the native stack).</summary>
+    public const int MaxStackSize = 4096;
+
     /// <summary>Linux's bpf_tail_call.</summary>
     public const int TailCallHelperId = 12;
 
@@ -58,19 +61,22 @@ internal sealed class X64Compiler
     private readonly bool _checked;
     private readonly int _frameSize;
     private readonly int _frameBlock;
-    private readonly nint _checkerEntry;
+    private readonly JitBindings _bindings;
     private readonly X64Label[] _instructionLabels;
     private readonly bool[] _isSecondSlot;
+    private readonly bool[] _isJumpTarget;
     private readonly List<FaultStub> _stubs = [];
+    private readonly List<SlowPath> _slowPaths = [];
+    private HelperFunction?[]? _callxHelpers;
     private readonly Dictionary<int, X64Label> _checkRoutines = [];
-    private readonly List<(int Position, X64Label Target)> _codeAddresses = [];
     private readonly List<HelperFunction> _usedHelpers = [];
     private X64Label _exit;
     private X64Label _callxTable;
     private bool _hasLocalCalls;
     private bool _usesCallx;
+    private bool _hasCallbacks;
 
-    private X64Compiler(ProgramImage image, nint checkerEntry)
+    private X64Compiler(ProgramImage image, JitBindings bindings)
     {
         _image = image;
         _code = image.Instructions.ToArray();
@@ -78,22 +84,28 @@ internal sealed class X64Compiler
         _checked = !image.Verified;
         _frameSize = FrameSizeFor(image.StackSize);
         _frameBlock = _frameSize * (MaxCallDepth + 1);
-        _checkerEntry = checkerEntry;
+        _bindings = bindings;
         _instructionLabels = new X64Label[_code.Length];
         _isSecondSlot = new bool[_code.Length];
+        _isJumpTarget = new bool[_code.Length];
     }
 
     /// <summary>Bytes of one eBPF frame: the program's stack size rounded up to 16 (the host's stack alignment).</summary>
     public static int FrameSizeFor(int stackSize) => Math.Max(16, (stackSize + 15) & ~15);
 
-    /// <summary>Compiles <paramref name="image"/>; <paramref name="checkerEntry"/> is the slow path of run-time memory checks.</summary>
-    public static CompiledProgram Compile(ProgramImage image, nint checkerEntry) => new X64Compiler(image, checkerEntry).Run();
+    /// <summary>Compiles <paramref name="image"/> against the native entries in <paramref name="bindings"/>.</summary>
+    public static CompiledProgram Compile(ProgramImage image, JitBindings bindings) => new X64Compiler(image, bindings).Run();
 
     private CompiledProgram Run()
     {
         if (_code.Length == 0)
         {
             throw Fail(DiagnosticCodes.JitProgramSize, "the program has no instructions", null);
+        }
+        if (_image.StackSize is < 0 or > MaxStackSize)
+        {
+            throw Fail(DiagnosticCodes.InvalidStackSize,
+                $"a stack of {_image.StackSize} bytes per frame was asked for; the jit provides 0 to {MaxStackSize}", null);
         }
         if (_code.Length > 1_000_000)
         {
@@ -116,6 +128,12 @@ internal sealed class X64Compiler
                 continue;
             }
             _asm.Bind(_instructionLabels[i]);
+            if (TryFuseZeroExtension(i))
+            {
+                i++;
+                _asm.Bind(_instructionLabels[i]);
+                continue;
+            }
             EmitInstruction(i);
         }
         var bodyEnd = _asm.Position;
@@ -125,14 +143,20 @@ internal sealed class X64Compiler
             // Only a malformed program runs past its last instruction; say so instead of running off.
             Fault(JitFault.FellOffEnd, last);
         }
+        var callbackEntry = -1;
+        if (_hasCallbacks)
+        {
+            callbackEntry = _asm.Position;
+            EmitCallbackEntry();
+        }
         _asm.Bind(_exit);
         EmitEpilogue();
+        EmitSlowPaths();
         EmitStubs();
         EmitCheckRoutines();
         var callxTable = EmitCallxTable();
         _asm.Finish();
 
-        var codeAddresses = _codeAddresses.Select(c => (c.Position, _asm.PositionOf(c.Target))).ToArray();
         // Where each instruction's code starts; the second slot of ld_imm64 shares the next one's start.
         var offsets = new int[_code.Length + 1];
         offsets[_code.Length] = bodyEnd;
@@ -140,7 +164,7 @@ internal sealed class X64Compiler
         {
             offsets[i] = _isSecondSlot[i] ? offsets[i + 1] : _asm.PositionOf(_instructionLabels[i]);
         }
-        return new CompiledProgram(_asm.Code.ToArray(), 0, bodyEntry, codeAddresses, callxTable, [.. _usedHelpers], _frameSize, offsets);
+        return new CompiledProgram(_asm.Code.ToArray(), 0, bodyEntry, callbackEntry, callxTable, [.. _usedHelpers], _frameSize, offsets);
     }
 
     private int LastInstructionIndex()
@@ -200,17 +224,48 @@ internal sealed class X64Compiler
             if (insn.IsLoadImm64 && insn.Src == (byte)LoadImm64Source.CodeAddress)
             {
                 CheckTarget(i, (long)i + 1 + insn.Imm, "code address");
+                // A callback's exit returns to the callback entry, as a local call's does.
+                _hasCallbacks = true;
+                _hasLocalCalls = true;
             }
         }
     }
 
     private void CheckTarget(int index, long target, string what)
     {
+        if (target >= 0 && target < _code.Length)
+        {
+            _isJumpTarget[target] = true;
+        }
         if (target < 0 || target >= _code.Length || _isSecondSlot[target])
         {
             throw Fail(DiagnosticCodes.JitInvalidJumpTarget,
                 $"{what} to instruction {target} lands {(target < 0 || target >= _code.Length ? "outside the program" : "inside an ld_imm64")}", index);
         }
+    }
+
+    /// <summary>
+    /// <c>rX &lt;&lt;= 32; rX &gt;&gt;= 32</c> (how compilers zero-extend a 32-bit value) becomes one
+    /// <c>mov rX32, rX32</c> when nothing jumps between the two.
+    /// </summary>
+    private bool TryFuseZeroExtension(int i)
+    {
+        if (i + 1 >= _code.Length || _isJumpTarget[i + 1])
+        {
+            return false;
+        }
+        var first = _code[i];
+        var second = _code[i + 1];
+        var lsh = Opcodes.Alu(InstructionClass.Alu64, AluOperation.Lsh, OperandSource.Immediate);
+        var rsh = Opcodes.Alu(InstructionClass.Alu64, AluOperation.Rsh, OperandSource.Immediate);
+        if (first.Opcode != lsh || second.Opcode != rsh || first.Imm != 32 || second.Imm != 32
+            || first.Offset != 0 || second.Offset != 0 || first.Dst != second.Dst || first.Dst >= 10)
+        {
+            return false;
+        }
+        var reg = Host(first.Dst);
+        _asm.Mov(X64Width.Dword, reg, reg);
+        return true;
     }
 
     private BpfException Fail(string code, string message, int? index) =>
@@ -231,11 +286,38 @@ internal sealed class X64Compiler
         _asm.Mov(X64Width.Qword, State, X64Register.Rdx);
         _asm.Store(X64Width.Qword, State, RunState.SavedStackPointerOffset, X64Register.Rsp);
         _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
-        if (_checked)
-        {
-            _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
-        }
+        // Stored even when unchecked, so that a checked program can be the target of a tail call from this one.
+        _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
         // r1 (rdi) and r2 (rsi) already hold the context and its length.
+    }
+
+    /// <summary>
+    /// <c>u64 entry(RunState* state, u64* args, void* function)</c>: runs one program-local function
+    /// with r1-r5 from <c>args</c> in a fresh frame block, for callbacks (ld_imm64 src 4) that
+    /// helpers invoke. Depth starts at 1 so that the function's exit returns here.
+    /// </summary>
+    private void EmitCallbackEntry()
+    {
+        foreach (var reg in CalleeSavedHost)
+        {
+            _asm.Push(reg);
+        }
+        _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, _frameBlock + 8);
+        _asm.Mov(X64Width.Qword, State, X64Register.Rdi);
+        _asm.Store(X64Width.Qword, State, RunState.SavedStackPointerOffset, X64Register.Rsp);
+        _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
+        _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
+        _asm.StoreImmediate(X64Width.Dword, State, RunState.CallDepthOffset, 1);
+        _asm.Mov(X64Width.Qword, Scratch, X64Register.Rdx);
+        _asm.Load(X64Width.Qword, X64Register.Rdi, X64Register.Rsi, 0);
+        _asm.Load(X64Width.Qword, X64Register.Rdx, X64Register.Rsi, 16);
+        _asm.Load(X64Width.Qword, X64Register.R9, X64Register.Rsi, 24);
+        _asm.Load(X64Width.Qword, X64Register.R8, X64Register.Rsi, 32);
+        _asm.Load(X64Width.Qword, X64Register.Rsi, X64Register.Rsi, 8);
+        // As at a local call: 40 bytes and the return address keep rsp 16-byte aligned in the function.
+        _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, 40);
+        _asm.CallRegister(Scratch);
+        _asm.Jmp(_exit);
     }
 
     private void EmitEpilogue()
@@ -259,6 +341,15 @@ internal sealed class X64Compiler
         _asm.Jcc(condition, label);
     }
 
+    /// <summary>After a helper call: leave when the helper's guard recorded a failure (the fault is already set).</summary>
+    private void LeaveIfHelperFailed(int index)
+    {
+        _asm.AluMemoryImmediate(X64AluOperation.Cmp, X64Width.Dword, State, RunState.FaultOffset, 0);
+        var label = _asm.CreateLabel();
+        _stubs.Add(new FaultStub(label, JitFault.HelperFailed, index, Recorded: true));
+        _asm.Jcc(X64Condition.NotEqual, label);
+    }
+
     private void Fault(JitFault fault, int index)
     {
         var label = _asm.CreateLabel();
@@ -271,7 +362,11 @@ internal sealed class X64Compiler
         foreach (var stub in _stubs)
         {
             _asm.Bind(stub.Label);
-            if (stub.Fault == JitFault.None)
+            if (stub.Recorded)
+            {
+                // The fault code is already in the run state.
+            }
+            else if (stub.Fault == JitFault.None)
             {
                 // The fault code comes from a check routine, in r10d.
                 _asm.Store(X64Width.Dword, State, RunState.FaultOffset, Scratch2);
@@ -285,7 +380,7 @@ internal sealed class X64Compiler
         }
     }
 
-    private readonly record struct FaultStub(X64Label Label, JitFault Fault, int Index);
+    private readonly record struct FaultStub(X64Label Label, JitFault Fault, int Index, bool Recorded = false);
 
     // ---- instructions ----
 
@@ -563,8 +658,15 @@ internal sealed class X64Compiler
             }
         }
 
-        _asm.Mov(X64Width.Qword, Scratch2, X64Register.Rax);
-        _asm.Mov(X64Width.Qword, CountRegister, X64Register.Rdx);
+        // rax and rdx hold r0 and r3: keep whichever is not the destination.
+        if (dst != X64Register.Rax)
+        {
+            _asm.Mov(X64Width.Qword, Scratch2, X64Register.Rax);
+        }
+        if (dst != X64Register.Rdx)
+        {
+            _asm.Mov(X64Width.Qword, CountRegister, X64Register.Rdx);
+        }
         if (dst != X64Register.Rax)
         {
             _asm.Mov(X64Width.Qword, X64Register.Rax, dst);
@@ -579,10 +681,30 @@ internal sealed class X64Compiler
             _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);
             _asm.Unary(X64UnaryOperation.Div, width, Scratch);
         }
-        _asm.Mov(X64Width.Qword, Scratch, modulo ? X64Register.Rdx : X64Register.Rax);
-        _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
-        _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
-        _asm.Mov(X64Width.Qword, dst, Scratch);
+        var result = modulo ? X64Register.Rdx : X64Register.Rax;
+        if (dst == X64Register.Rax)
+        {
+            if (result != X64Register.Rax)
+            {
+                _asm.Mov(X64Width.Qword, X64Register.Rax, result);
+            }
+            _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
+        }
+        else if (dst == X64Register.Rdx)
+        {
+            if (result != X64Register.Rdx)
+            {
+                _asm.Mov(X64Width.Qword, X64Register.Rdx, result);
+            }
+            _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
+        }
+        else
+        {
+            _asm.Mov(X64Width.Qword, Scratch, result);
+            _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
+            _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
+            _asm.Mov(X64Width.Qword, dst, Scratch);
+        }
 
         if (zero is not null)
         {
@@ -742,7 +864,7 @@ internal sealed class X64Compiler
                     throw Fail(DiagnosticCodes.JitUnknownHelper,
                         $"helper {insn.Imm} is not in the helper table '{_image.Helpers.Name}'; register it or use a table that has it", i);
                 }
-                EmitHelperCall(helper);
+                EmitHelperCall(helper, i);
                 break;
             case CallSource.Local:
                 EmitLocalCall(i + 1 + insn.Imm, i);
@@ -752,15 +874,16 @@ internal sealed class X64Compiler
         }
     }
 
-    private void EmitHelperCall(HelperFunction helper)
+    private void EmitHelperCall(HelperFunction helper, int i)
     {
         if (!_usedHelpers.Contains(helper))
         {
             _usedHelpers.Add(helper);
         }
         _asm.Mov(X64Width.Qword, X64Register.Rcx, X64Register.R9); // r4 -> 4th argument
-        _asm.MovAbsolute(X64Register.Rax, helper.NativeEntry);
+        _asm.MovAbsolute(X64Register.Rax, _bindings.HelperEntry(helper));
         _asm.CallRegister(X64Register.Rax);
+        LeaveIfHelperFailed(i);
         if (helper.StopsProgramOnZero)
         {
             _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
@@ -848,6 +971,7 @@ internal sealed class X64Compiler
             _asm.CallRegister(Scratch);
             _asm.Pop(Scratch2);
             _asm.Pop(Scratch2);
+            LeaveIfHelperFailed(i);
             var keep = _asm.CreateLabel();
             _asm.Test(X64Width.Qword, Scratch2, Scratch2);
             _asm.Jcc(X64Condition.Equal, keep, forceShort: true);
@@ -858,10 +982,13 @@ internal sealed class X64Compiler
         else
         {
             _asm.CallRegister(Scratch);
+            LeaveIfHelperFailed(i);
         }
     }
 
-    private HelperFunction?[] CallxTableIds()
+    private HelperFunction?[] CallxTableIds() => _callxHelpers ??= BuildCallxTable();
+
+    private HelperFunction?[] BuildCallxTable()
     {
         var max = -1;
         foreach (var helper in _image.Helpers)
@@ -891,7 +1018,6 @@ internal sealed class X64Compiler
         _asm.Align(16);
         _asm.Bind(_callxTable);
         var table = CallxTableIds();
-        var entries = new List<(int Position, HelperFunction Helper)>();
         foreach (var helper in table)
         {
             if (helper is null)
@@ -901,8 +1027,7 @@ internal sealed class X64Compiler
             }
             else
             {
-                entries.Add((_asm.Position, helper));
-                _asm.Emit64(helper.NativeEntry);
+                _asm.Emit64(_bindings.HelperEntry(helper));
                 _asm.Emit64(helper.StopsProgramOnZero ? 1 : 0);
                 if (!_usedHelpers.Contains(helper))
                 {
@@ -950,11 +1075,9 @@ internal sealed class X64Compiler
                     break;
                 }
             case LoadImm64Source.CodeAddress:
-                {
-                    var position = _asm.MovAbsolute(dst, 0);
-                    _codeAddresses.Add((position, _instructionLabels[i + 1 + insn.Imm]));
-                    break;
-                }
+                // A C-callable entry (u64 f(u64 x5)) that runs the function, as callback helpers expect.
+                _asm.MovImmediate(dst, _bindings.CallbackEntry(i + 1 + insn.Imm));
+                break;
             default:
                 throw Fail(DiagnosticCodes.JitUnsupportedLoadImm64,
                     $"ld_imm64 with src {insn.Src} (variable address) cannot be bound; relocate the program so that it refers to maps", i);
@@ -985,25 +1108,56 @@ internal sealed class X64Compiler
     /// The operand of an access: [base + off] when no check is needed, else the checked address in r11.
     /// An access through r10 whose whole extent lies in the current frame needs no check, checked mode or not.
     /// </summary>
-    private (X64Register Base, int Displacement) Address(byte baseRegister, short offset, int size, bool write, int i)
+    private (X64Register Base, int Displacement) Address(byte baseRegister, short offset, int size, bool write, int i, bool atomic = false)
     {
         var host = Host(baseRegister);
-        if (!_checked || (baseRegister == 10 && offset >= -_frameSize && offset + size <= 0))
+        var inFrame = baseRegister == 10 && offset >= -_frameSize && offset + size <= 0 && (!atomic || (offset & (size - 1)) == 0);
+        if (!_checked || inFrame)
         {
             return (host, offset);
         }
+        // Inline: the context, where most checked accesses go. Anything else (stack frames through a
+        // pointer, map values, misaligned atomics, faults) takes the out-of-line path.
         _asm.Lea(Scratch, host, offset);
-        _asm.Call(CheckRoutine(size, write));
-        _asm.Test(X64Width.Dword, Scratch2, Scratch2);
-        var stub = _asm.CreateLabel();
-        _stubs.Add(new FaultStub(stub, JitFault.None, i));
-        _asm.Jcc(X64Condition.NotEqual, stub);
+        var slow = _asm.CreateLabel();
+        var ok = _asm.CreateLabel();
+        if (atomic)
+        {
+            _asm.Test(X64Width.Dword, Scratch, size - 1);
+            _asm.Jcc(X64Condition.NotEqual, slow);
+        }
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch, State, RunState.ContextStartOffset);
+        _asm.Jcc(X64Condition.Below, slow);
+        _asm.Mov(X64Width.Qword, Scratch2, Scratch);
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch2, size);
+        _asm.Jcc(X64Condition.Below, slow); // carry: the end wrapped around
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextEndOffset);
+        _asm.Jcc(X64Condition.Above, slow);
+        _asm.Bind(ok);
+        _slowPaths.Add(new SlowPath(slow, ok, CheckRoutine(size, write, atomic), i));
         return (Scratch, 0);
     }
 
-    private X64Label CheckRoutine(int size, bool write)
+    private readonly record struct SlowPath(X64Label Entry, X64Label Resume, X64Label Routine, int Index);
+
+    /// <summary>The out-of-line half of each checked access: the full check, then back or to a fault.</summary>
+    private void EmitSlowPaths()
     {
-        var key = size | (write ? 0x100 : 0);
+        foreach (var path in _slowPaths)
+        {
+            _asm.Bind(path.Entry);
+            _asm.Call(path.Routine);
+            _asm.Test(X64Width.Dword, Scratch2, Scratch2);
+            var stub = _asm.CreateLabel();
+            _stubs.Add(new FaultStub(stub, JitFault.None, path.Index));
+            _asm.Jcc(X64Condition.NotEqual, stub);
+            _asm.Jmp(path.Resume);
+        }
+    }
+
+    private X64Label CheckRoutine(int size, bool write, bool atomic)
+    {
+        var key = size | (write ? 0x100 : 0) | (atomic ? 0x200 : 0);
         if (!_checkRoutines.TryGetValue(key, out var label))
         {
             label = _asm.CreateLabel();
@@ -1026,6 +1180,18 @@ internal sealed class X64Compiler
             var notStack = _asm.CreateLabel();
             var slow = _asm.CreateLabel();
             var ok = _asm.CreateLabel();
+            if ((key & 0x200) != 0)
+            {
+                // Atomics must be naturally aligned, as on the interpreter.
+                var aligned = _asm.CreateLabel();
+                _asm.Test(X64Width.Dword, Scratch, size - 1);
+                _asm.Jcc(X64Condition.Equal, aligned, forceShort: true);
+                _asm.Store(X64Width.Qword, State, RunState.FaultAddressOffset, Scratch);
+                _asm.StoreImmediate(X64Width.Dword, State, RunState.FaultSizeOffset, key & 0x1ff);
+                _asm.MovImmediate32(Scratch2, (uint)JitFault.Misaligned);
+                _asm.Ret();
+                _asm.Bind(aligned);
+            }
             // Live frames: [rbp - frame, stack top).
             _asm.Lea(Scratch2, X64Register.Rbp, -_frameSize);
             _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Scratch, Scratch2);
@@ -1058,8 +1224,8 @@ internal sealed class X64Compiler
             _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, 8);
             _asm.Mov(X64Width.Qword, X64Register.Rdi, State);
             _asm.Mov(X64Width.Qword, X64Register.Rsi, Scratch);
-            _asm.MovImmediate32(X64Register.Rdx, (uint)key);
-            _asm.MovAbsolute(X64Register.Rax, _checkerEntry);
+            _asm.MovImmediate32(X64Register.Rdx, (uint)(key & 0x1ff));
+            _asm.MovAbsolute(X64Register.Rax, _bindings.CheckerEntry);
             _asm.CallRegister(X64Register.Rax);
             _asm.Mov(X64Width.Dword, Scratch2, X64Register.Rax);
             _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rsp, 8);
@@ -1139,7 +1305,7 @@ internal sealed class X64Compiler
         {
             throw Unsupported(insn, i, $"atomic operation 0x{insn.Imm:x2} does not exist");
         }
-        var (b, d) = Address(insn.Dst, insn.Offset, (int)width, write: true, i);
+        var (b, d) = Address(insn.Dst, insn.Offset, (int)width, write: true, i, atomic: true);
         var src = Host(insn.Src);
         switch (operation)
         {

@@ -12,6 +12,8 @@ public sealed class X64JitEngine : IBpfEngine
 {
     public const string EngineName = "jit";
 
+    public static X64JitEngine Instance { get; } = new();
+
     public string Name => EngineName;
 
     public string Description => "direct x86-64 translation without IR; compiles in microseconds";
@@ -39,7 +41,6 @@ public sealed class X64JitEngine : IBpfEngine
         {
             throw BpfException.Create(DiagnosticCodes.JitUnavailable, reason!, file: program.Origin, program: program.Name);
         }
-        var compiled = X64Compiler.Compile(program, MemoryChecker.Entry);
-        return new X64JitExecutable(program, compiled);
+        return new X64JitExecutable(program);
     }
 }

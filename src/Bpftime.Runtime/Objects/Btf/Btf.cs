@@ -151,6 +151,60 @@ public sealed class Btf
         throw BpfException.Create(DiagnosticCodes.BtfCycle, $"BTF type {id} refers to itself without a pointer between");
     }
 
+    /// <summary>
+    /// A C-like name for a type, for messages: "struct pair", "const int *", "unsigned char[16]",
+    /// "int (*)(void *)". Depth is bounded, so even odd type graphs give a finite string.
+    /// </summary>
+    public string TypeName(uint id) => TypeName(id, 0);
+
+    private string TypeName(uint id, int depth)
+    {
+        if (depth > 16)
+        {
+            return "...";
+        }
+        if (!TryGetType(id, out var type))
+        {
+            return $"<type {id}>";
+        }
+        string Named(string keyword) => type.Name.Length > 0 ? $"{keyword} {type.Name}" : $"{keyword} <anonymous>";
+        return type.Kind switch
+        {
+            BtfKind.Void => "void",
+            BtfKind.Int or BtfKind.Float or BtfKind.Typedef => type.Name,
+            BtfKind.Struct => Named("struct"),
+            BtfKind.Union => Named("union"),
+            BtfKind.Enum or BtfKind.Enum64 => Named("enum"),
+            BtfKind.Forward => Named(type.KindFlag ? "union" : "struct"),
+            BtfKind.Pointer => TypeName(type.TypeId, depth + 1) + " *",
+            BtfKind.Array => ArrayName(type, depth),
+            BtfKind.Const => "const " + TypeName(type.TypeId, depth + 1),
+            BtfKind.Volatile => "volatile " + TypeName(type.TypeId, depth + 1),
+            BtfKind.Restrict => TypeName(type.TypeId, depth + 1) + " restrict",
+            BtfKind.TypeTag => $"{TypeName(type.TypeId, depth + 1)} __attribute__((btf_type_tag(\"{type.Name}\")))",
+            BtfKind.FunctionProto => $"{TypeName(type.TypeId, depth + 1)} (*)({string.Join(", ", type.Parameters.Select(p => p.TypeId == 0 ? "..." : TypeName(p.TypeId, depth + 1)))})",
+            BtfKind.Function or BtfKind.Variable or BtfKind.DataSection or BtfKind.DeclTag => type.Name,
+            _ => type.Name,
+        };
+    }
+
+    /// <summary>C writes the outermost dimension first: an array of 3 of char[6] is char[3][6].</summary>
+    private string ArrayName(BtfType type, int depth)
+    {
+        var dimensions = new System.Text.StringBuilder();
+        var element = type;
+        while (element.Kind == BtfKind.Array && depth <= 16)
+        {
+            dimensions.Append('[').Append(element.Array!.Count).Append(']');
+            if (!TryGetType(element.Array.ElementTypeId, out element))
+            {
+                return $"<type {type.Id}>{dimensions}";
+            }
+            depth++;
+        }
+        return TypeName(element.Id, depth + 1) + dimensions;
+    }
+
     private static uint Checked(ulong size, uint id) => size <= uint.MaxValue ? (uint)size : throw Overflow(id);
 
     private static BpfException Overflow(uint id) =>

@@ -46,7 +46,35 @@ internal sealed class BtfExt
             ReadSubsection(body, section, 24, 16, ".BTF.ext CO-RE relocations", btf, Bad, (name, record) =>
                 Add(ext.CoreRelocations, name, (U32(record, 0), U32(record, 4), U32(record, 8), U32(record, 12))));
         }
+        foreach (var list in ext.FunctionInfo.Values)
+        {
+            SortAndCheck(list, r => r.InstructionOffset, file);
+        }
+        foreach (var list in ext.LineInfo.Values)
+        {
+            SortAndCheck(list, r => r.InstructionOffset, file);
+        }
+        foreach (var list in ext.CoreRelocations.Values)
+        {
+            SortAndCheck(list, r => r.InstructionOffset, file);
+        }
         return ext;
+    }
+
+    /// <summary>Orders records by instruction (stably) so the linker can find a function's records by range; offsets must be whole instructions.</summary>
+    private static void SortAndCheck<T>(List<T> records, Func<T, uint> offsetOf, string? file)
+    {
+        foreach (var record in records)
+        {
+            if (offsetOf(record) % 8 != 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.BtfExtInstructionOutOfRange,
+                    $".BTF.ext names byte {offsetOf(record)}, which is not the start of an instruction", file);
+            }
+        }
+        var sorted = records.OrderBy(offsetOf).ToList();
+        records.Clear();
+        records.AddRange(sorted);
     }
 
     private delegate void RecordHandler(string sectionName, ReadOnlySpan<byte> record);

@@ -23,11 +23,23 @@ internal sealed class CodeSection
     /// <summary>Functions sorted by start slot; a section without function symbols is one function.</summary>
     public List<CodeFunction> Functions { get; } = [];
 
+    /// <summary>The function whose slots include <paramref name="slot"/> (binary search: sections may hold many functions).</summary>
     public CodeFunction? FunctionContaining(int slot)
     {
-        foreach (var function in Functions)
+        int low = 0, high = Functions.Count - 1;
+        while (low <= high)
         {
-            if (slot >= function.Start && slot < function.Start + function.Length)
+            var middle = low + ((high - low) / 2);
+            var function = Functions[middle];
+            if (slot < function.Start)
+            {
+                high = middle - 1;
+            }
+            else if (slot >= function.Start + function.Length)
+            {
+                low = middle + 1;
+            }
+            else
             {
                 return function;
             }

@@ -12,6 +12,9 @@ namespace Bpftime.Objects.Linking;
 /// </summary>
 internal sealed class ProgramLinker
 {
+    /// <summary>The most slots one linked program may have (the kernel's limit for privileged programs).</summary>
+    public const int MaxProgramSlots = 1_000_000;
+
     private readonly ElfImage _elf;
     private readonly MapCatalog _maps;
     private readonly Dictionary<int, CodeSection> _codeSections;
@@ -42,6 +45,11 @@ internal sealed class ProgramLinker
                 return existing;
             }
             var start = code.Count;
+            if ((long)start + function.Length > MaxProgramSlots)
+            {
+                throw Error(DiagnosticCodes.ProgramTooLarge,
+                    $"'{main.Name}' with the subprograms it calls exceeds {MaxProgramSlots} instruction slots", main.Name, start);
+            }
             baseOf[function] = start;
             placed.Add((function, start));
             code.AddRange(function.Section.Code.AsSpan(function.Start, function.Length));
@@ -229,6 +237,43 @@ internal sealed class ProgramLinker
     private BpfException Error(string code, string message, string program, int instruction) =>
         BpfException.Create(code, message, _file, program, instruction);
 
+    /// <summary>Records sorted by offset must all name an instruction of their section (checked on the last one and every misaligned one).</summary>
+    private void CheckSection<T>(List<T> records, Func<T, uint> offsetOf, CodeSection section, string program)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+        var last = offsetOf(records[^1]);
+        if (last / Instruction.Size >= (uint)section.Code.Length)
+        {
+            throw Error(DiagnosticCodes.BtfExtInstructionOutOfRange,
+                $".BTF.ext names byte {last} of '{section.Name}', past its {section.Code.Length} instructions", program, 0);
+        }
+    }
+
+    /// <summary>The records whose offsets lie in [first, end), from a list sorted by offset.</summary>
+    private static IEnumerable<T> InRange<T>(List<T> records, Func<T, uint> offsetOf, uint first, uint end)
+    {
+        int low = 0, high = records.Count;
+        while (low < high)
+        {
+            var middle = low + ((high - low) / 2);
+            if (offsetOf(records[middle]) < first)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        for (var i = low; i < records.Count && offsetOf(records[i]) < end; i++)
+        {
+            yield return records[i];
+        }
+    }
+
     private BpfProgramInfo AttachDebugInfo(BpfProgramInfo program, List<(CodeFunction Function, int Base)> placed)
     {
         if (_ext is null || _btf is null)
@@ -240,47 +285,35 @@ internal sealed class ProgramLinker
         var relocations = new List<BpfCoreRelocation>();
         foreach (var (function, start) in placed)
         {
-            int? Map(uint byteOffset)
-            {
-                var slot = byteOffset / Instruction.Size;
-                if (byteOffset % Instruction.Size != 0 || slot >= (uint)function.Section.Code.Length)
-                {
-                    throw Error(DiagnosticCodes.BtfExtInstructionOutOfRange,
-                        $".BTF.ext names byte {byteOffset} of '{function.Section.Name}', which is not an instruction of that section", program.Name, start);
-                }
-                return slot >= function.Start && slot < function.Start + function.Length ? start + ((int)slot - function.Start) : null;
-            }
+            var section = function.Section;
+            var first = (uint)function.Start * Instruction.Size;
+            var end = (uint)(function.Start + function.Length) * Instruction.Size;
+            int Index(uint byteOffset) => start + (int)(byteOffset / Instruction.Size) - function.Start;
 
-            if (_ext.LineInfo.TryGetValue(function.Section.Name, out var lineRecords))
+            if (_ext.LineInfo.TryGetValue(section.Name, out var lineRecords))
             {
-                foreach (var record in lineRecords)
+                CheckSection(lineRecords, r => r.InstructionOffset, section, program.Name);
+                foreach (var record in InRange(lineRecords, r => r.InstructionOffset, first, end))
                 {
-                    if (Map(record.InstructionOffset) is int index)
-                    {
-                        lines.Add(new BpfLineInfo(index, _btf.GetString(record.FileNameOffset), _btf.GetString(record.LineOffset),
-                            (int)(record.LineColumn >> 10), (int)(record.LineColumn & 0x3ff)));
-                    }
+                    lines.Add(new BpfLineInfo(Index(record.InstructionOffset), _btf.GetString(record.FileNameOffset), _btf.GetString(record.LineOffset),
+                        (int)(record.LineColumn >> 10), (int)(record.LineColumn & 0x3ff)));
                 }
             }
-            if (_ext.FunctionInfo.TryGetValue(function.Section.Name, out var functionRecords))
+            if (_ext.FunctionInfo.TryGetValue(section.Name, out var functionRecords))
             {
-                foreach (var record in functionRecords)
+                CheckSection(functionRecords, r => r.InstructionOffset, section, program.Name);
+                foreach (var record in InRange(functionRecords, r => r.InstructionOffset, first, end))
                 {
-                    if (Map(record.InstructionOffset) is int index)
-                    {
-                        functions.Add(new BpfFuncInfo(index, record.TypeId, _btf.GetType(record.TypeId).Name));
-                    }
+                    functions.Add(new BpfFuncInfo(Index(record.InstructionOffset), record.TypeId, _btf.GetType(record.TypeId).Name));
                 }
             }
-            if (_ext.CoreRelocations.TryGetValue(function.Section.Name, out var coreRecords))
+            if (_ext.CoreRelocations.TryGetValue(section.Name, out var coreRecords))
             {
-                foreach (var record in coreRecords)
+                CheckSection(coreRecords, r => r.InstructionOffset, section, program.Name);
+                foreach (var record in InRange(coreRecords, r => r.InstructionOffset, first, end))
                 {
-                    if (Map(record.InstructionOffset) is int index)
-                    {
-                        _btf.GetType(record.TypeId);
-                        relocations.Add(new BpfCoreRelocation(index, record.TypeId, _btf.GetString(record.AccessStringOffset), (CoreRelocationKind)record.Kind));
-                    }
+                    _btf.GetType(record.TypeId);
+                    relocations.Add(new BpfCoreRelocation(Index(record.InstructionOffset), record.TypeId, _btf.GetString(record.AccessStringOffset), (CoreRelocationKind)record.Kind));
                 }
             }
         }

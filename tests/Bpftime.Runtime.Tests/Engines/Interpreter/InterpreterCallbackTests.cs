@@ -14,9 +14,9 @@ public sealed class InterpreterCallbackTests
     private static readonly Bpftime.Helpers.HelperTable Helpers = HelpersWith(Helper(CallTwice, (fn, arg, _, _, _) =>
         ProgramCallback.Invoke(fn, arg) + ProgramCallback.Invoke(fn, arg + 1)));
 
-    /// <summary>A program whose slot 0 loads the address of the function at <paramref name="function"/>.</summary>
+    /// <summary>A program whose slot 0 loads the address of the function at <paramref name="function"/> (imm = target - index - 1, as the kernel).</summary>
     private static Instruction[] WithFunction(string source, int function) =>
-        Assemble(source).WithLoadImm64(0, LoadImm64Source.CodeAddress, function - 2);
+        Assemble(source).WithLoadImm64(0, LoadImm64Source.CodeAddress, function - 1);
 
     [Theory]
     [InlineData(false)]

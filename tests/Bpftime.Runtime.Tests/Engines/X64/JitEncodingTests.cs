@@ -21,7 +21,7 @@ public sealed class JitEncodingTests
     internal static List<(string Text, int Length)> Decode(Instruction[] program, int index = 0, bool verified = true)
     {
         var image = new ProgramImage("enc", program, Helpers) { Verified = verified };
-        var compiled = X64Compiler.Compile(image, 0x1234_5678);
+        var compiled = X64Compiler.Compile(image, new JitBindings(0x1234_5678, h => h.NativeEntry, _ => 0x5678));
         var start = compiled.InstructionOffsets[index];
         var end = compiled.InstructionOffsets[index + 1];
         var bytes = compiled.Code[start..end];
@@ -90,6 +90,16 @@ public sealed class JitEncodingTests
         Assert.Equal(["shl rax, 3"], Text(One(Alu64(AluOperation.Lsh, 0, 3))));
         Assert.Equal(["shr eax, 1"], Text(One(Alu32(AluOperation.Rsh, 0, 33)))); // 33 & 31
         Assert.Equal(["mov ecx, esi", "sar rax, cl"], Text(One(Alu64Reg(AluOperation.Arsh, 0, 2))));
+    }
+
+    [Fact]
+    public void ZeroExtensionIdiomBecomesOneMove()
+    {
+        Assert.Equal(["mov r13d, r13d"], Text(One(Alu64(AluOperation.Lsh, 7, 32), Alu64(AluOperation.Rsh, 7, 32))));
+        // Not when a branch lands on the second half.
+        var split = Program(Jmp(JumpOperation.Jeq, 1, 0, 1), Alu64(AluOperation.Lsh, 7, 32), Alu64(AluOperation.Rsh, 7, 32), Exit());
+        Assert.Equal(["shl r13, 0x20"], Text(split, 1));
+        Assert.Equal(["shr r13, 0x20"], Text(split, 2));
     }
 
     [Fact]
@@ -166,14 +176,19 @@ public sealed class JitEncodingTests
     }
 
     [Fact]
-    public void UncheckedAccessCallsTheCheckRoutineUnlessInTheFrame()
+    public void UncheckedAccessChecksTheContextInlineUnlessInTheFrame()
     {
         var text = Text(One(Ldx(MemorySize.DoubleWord, 0, 1, 8)), verified: false);
         Assert.Equal("lea r11, [rdi+8]", text[0]);
-        Assert.StartsWith("call ", text[1]);
-        Assert.Equal("test r10d, r10d", text[2]);
-        Assert.StartsWith("jne ", text[3]);
-        Assert.Equal("mov rax, [r11]", text[4]);
+        Assert.Equal("cmp r11, [r12+0x18]", text[1]);
+        Assert.StartsWith("jb ", text[2]);
+        Assert.Equal("mov r10, r11", text[3]);
+        Assert.Equal("add r10, 8", text[4]);
+        Assert.StartsWith("jb ", text[5]);
+        Assert.Equal("cmp r10, [r12+0x20]", text[6]);
+        Assert.StartsWith("ja ", text[7]);
+        Assert.Equal("mov rax, [r11]", text[8]);
         Assert.Equal(["mov rax, [rbp-8]"], Text(One(Ldx(MemorySize.DoubleWord, 0, 10, -8)), verified: false));
+        Assert.Equal("test r11d, 7", Text(One(Atomic(MemorySize.DoubleWord, AtomicOperation.Add, 1, 2, 0)), verified: false)[1]);
     }
 }

@@ -1,0 +1,9 @@
+using Bpftime.Helpers;
+
+namespace Bpftime.Engines.X64;
+
+/// <summary>
+/// The native addresses generated code calls: the slow path of memory checks, the guarded entry of
+/// each helper, and the C-callable entry of each function a program takes the address of (ld_imm64 src 4).
+/// </summary>
+internal sealed record JitBindings(nint CheckerEntry, Func<HelperFunction, nint> HelperEntry, Func<int, nint> CallbackEntry);

@@ -1,0 +1,154 @@
+using Bpftime.Engines;
+using Bpftime.Maps;
+using static Bpftime.Helpers.HelperArgumentKind;
+
+namespace Bpftime.Helpers;
+
+/// <summary>
+/// The map helpers (Linux ids 1-3, 87-89, 164). The map argument is a <see cref="BpfMap.Handle"/>;
+/// keys and values are read from the addresses the program passes, with the map's sizes.
+/// </summary>
+public static unsafe class MapHelpers
+{
+    public static HelperFunction LookupElem { get; } = new(HelperIds.MapLookupElem, "map_lookup_elem",
+        HelperPrototype.Of(HelperReturnKind.MapValueOrNull, ConstMapPointer, MapKey),
+        static (map, key, _, _, _) => Lookup(map, key));
+
+    public static HelperFunction UpdateElem { get; } = new(HelperIds.MapUpdateElem, "map_update_elem",
+        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, MapKey, MapValue, Scalar),
+        static (map, key, value, flags, _) => Update(map, key, value, flags));
+
+    public static HelperFunction DeleteElem { get; } = new(HelperIds.MapDeleteElem, "map_delete_elem",
+        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, MapKey),
+        static (map, key, _, _, _) => Delete(map, key));
+
+    public static HelperFunction PushElem { get; } = new(HelperIds.MapPushElem, "map_push_elem",
+        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, MapValue, Scalar),
+        static (map, value, flags, _, _) => Push(map, value, flags));
+
+    public static HelperFunction PopElem { get; } = new(HelperIds.MapPopElem, "map_pop_elem",
+        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, UninitializedMapValue),
+        static (map, value, _, _, _) => Take(map, value, pop: true));
+
+    public static HelperFunction PeekElem { get; } = new(HelperIds.MapPeekElem, "map_peek_elem",
+        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, UninitializedMapValue),
+        static (map, value, _, _, _) => Take(map, value, pop: false));
+
+    /// <summary>
+    /// bpf_for_each_map_elem(map, callback, ctx, flags): calls <c>long callback(map, key*, value*, ctx)</c>
+    /// for each entry until it returns 1; returns how many entries were visited.
+    /// </summary>
+    public static HelperFunction ForEachElem { get; } = new(HelperIds.ForEachMapElem, "for_each_map_elem",
+        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, Function, StackPointerOrNull, Scalar),
+        static (map, callback, context, flags, _) => ForEach(map, callback, context, flags));
+
+    public static IEnumerable<HelperFunction> All =>
+        [LookupElem, UpdateElem, DeleteElem, PushElem, PopElem, PeekElem, ForEachElem];
+
+    private static ulong Lookup(ulong handle, ulong key)
+    {
+        try
+        {
+            var map = BpfMap.FromHandle((nint)handle);
+            if (map is null || key == 0)
+            {
+                return 0;
+            }
+            return (ulong)map.Lookup(new ReadOnlySpan<byte>((void*)key, (int)map.KeySize));
+        }
+        catch (Exception error)
+        {
+            return HelperFault.Record(error, 0);
+        }
+    }
+
+    private static ulong Update(ulong handle, ulong key, ulong value, ulong flags)
+    {
+        try
+        {
+            var map = BpfMap.FromHandle((nint)handle);
+            if (map is null || value == 0 || (key == 0 && map.KeySize != 0))
+            {
+                return HelperFault.Errno(Errno.EINVAL);
+            }
+            return (ulong)(long)map.Update(
+                new ReadOnlySpan<byte>((void*)key, (int)map.KeySize),
+                new ReadOnlySpan<byte>((void*)value, (int)map.ValueSize),
+                flags);
+        }
+        catch (Exception error)
+        {
+            return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
+        }
+    }
+
+    private static ulong Delete(ulong handle, ulong key)
+    {
+        try
+        {
+            var map = BpfMap.FromHandle((nint)handle);
+            if (map is null || (key == 0 && map.KeySize != 0))
+            {
+                return HelperFault.Errno(Errno.EINVAL);
+            }
+            return (ulong)(long)map.Delete(new ReadOnlySpan<byte>((void*)key, (int)map.KeySize));
+        }
+        catch (Exception error)
+        {
+            return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
+        }
+    }
+
+    private static ulong Push(ulong handle, ulong value, ulong flags)
+    {
+        try
+        {
+            var map = BpfMap.FromHandle((nint)handle);
+            if (map is null || value == 0)
+            {
+                return HelperFault.Errno(Errno.EINVAL);
+            }
+            return (ulong)(long)map.Push(new ReadOnlySpan<byte>((void*)value, (int)map.ValueSize), flags);
+        }
+        catch (Exception error)
+        {
+            return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
+        }
+    }
+
+    private static ulong Take(ulong handle, ulong value, bool pop)
+    {
+        try
+        {
+            var map = BpfMap.FromHandle((nint)handle);
+            if (map is null || value == 0)
+            {
+                return HelperFault.Errno(Errno.EINVAL);
+            }
+            var target = new Span<byte>((void*)value, (int)map.ValueSize);
+            return (ulong)(long)(pop ? map.Pop(target) : map.Peek(target));
+        }
+        catch (Exception error)
+        {
+            return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
+        }
+    }
+
+    private static ulong ForEach(ulong handle, ulong callback, ulong context, ulong flags)
+    {
+        try
+        {
+            var map = BpfMap.FromHandle((nint)handle);
+            if (map is null || callback == 0 || flags != 0)
+            {
+                return HelperFault.Errno(Errno.EINVAL);
+            }
+            return (ulong)map.ForEach((key, value) =>
+                ProgramCallback.Invoke(callback, handle, (ulong)key, (ulong)value, context) == 0 && !ProgramCallback.HasPendingFault);
+        }
+        catch (Exception error)
+        {
+            return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
+        }
+    }
+}

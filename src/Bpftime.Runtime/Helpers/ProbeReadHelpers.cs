@@ -1,0 +1,92 @@
+using Bpftime.Maps;
+using static Bpftime.Helpers.HelperArgumentKind;
+
+namespace Bpftime.Helpers;
+
+/// <summary>
+/// bpf_probe_read and its user, kernel and string forms (Linux ids 4, 45, 112-115). There is no kernel
+/// here: every form reads this process's memory, without faulting: an unreadable source gives -EFAULT
+/// and a zeroed destination, as the kernel does.
+/// </summary>
+public static unsafe class ProbeReadHelpers
+{
+    public static HelperFunction ProbeRead { get; } = Copy(HelperIds.ProbeRead, "probe_read");
+
+    public static HelperFunction ProbeReadUser { get; } = Copy(HelperIds.ProbeReadUser, "probe_read_user");
+
+    public static HelperFunction ProbeReadKernel { get; } = Copy(HelperIds.ProbeReadKernel, "probe_read_kernel");
+
+    public static HelperFunction ProbeReadStr { get; } = CopyString(HelperIds.ProbeReadStr, "probe_read_str");
+
+    public static HelperFunction ProbeReadUserStr { get; } = CopyString(HelperIds.ProbeReadUserStr, "probe_read_user_str");
+
+    public static HelperFunction ProbeReadKernelStr { get; } = CopyString(HelperIds.ProbeReadKernelStr, "probe_read_kernel_str");
+
+    public static IEnumerable<HelperFunction> All => [ProbeRead, ProbeReadUser, ProbeReadKernel, ProbeReadStr, ProbeReadUserStr, ProbeReadKernelStr];
+
+    private static HelperFunction Copy(int id, string name) => new(id, name,
+        HelperPrototype.Of(HelperReturnKind.Integer, UninitializedMemory, ConstSizeOrZero, Anything),
+        static (destination, size, source, _, _) => Read(destination, size, source));
+
+    private static HelperFunction CopyString(int id, string name) => new(id, name,
+        HelperPrototype.Of(HelperReturnKind.Integer, UninitializedMemory, ConstSizeOrZero, Anything),
+        static (destination, size, source, _, _) => ReadString(destination, size, source));
+
+    /// <summary>0, or -EFAULT with the destination zeroed.</summary>
+    public static ulong Read(ulong destination, ulong size, ulong source)
+    {
+        if (size == 0)
+        {
+            return 0;
+        }
+        if (destination == 0 || size > int.MaxValue)
+        {
+            return HelperFault.Errno(Errno.EFAULT);
+        }
+        if (NativeSystem.TryCopy((nint)source, (nint)destination, (nuint)size))
+        {
+            return 0;
+        }
+        new Span<byte>((void*)destination, (int)size).Clear();
+        return HelperFault.Errno(Errno.EFAULT);
+    }
+
+    /// <summary>
+    /// Copies a NUL-terminated string of at most size - 1 characters and its NUL; the length copied
+    /// with the NUL, or -EFAULT (destination: an empty string) when the source is unreadable.
+    /// </summary>
+    public static ulong ReadString(ulong destination, ulong size, ulong source)
+    {
+        if (size == 0)
+        {
+            return 0;
+        }
+        if (destination == 0 || size > int.MaxValue)
+        {
+            return HelperFault.Errno(Errno.EFAULT);
+        }
+        var target = (byte*)destination;
+        // Read in small chunks that never cross a page boundary, so a string ending before an unmapped page still copies.
+        ulong copied = 0;
+        while (copied < size - 1)
+        {
+            var address = source + copied;
+            var toPageEnd = 4096 - (address & 4095);
+            var chunk = Math.Min(Math.Min(toPageEnd, 64), size - 1 - copied);
+            if (!NativeSystem.TryCopy((nint)address, (nint)(target + copied), (nuint)chunk))
+            {
+                *target = 0;
+                return HelperFault.Errno(Errno.EFAULT);
+            }
+            var part = new ReadOnlySpan<byte>(target + copied, (int)chunk);
+            var nul = part.IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                return copied + (ulong)nul + 1;
+            }
+            copied += chunk;
+        }
+        target[copied] = 0;
+        return copied + 1;
+    }
+}

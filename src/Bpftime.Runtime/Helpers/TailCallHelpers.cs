@@ -1,0 +1,25 @@
+using Bpftime.Engines;
+using Bpftime.Maps;
+using static Bpftime.Helpers.HelperArgumentKind;
+
+namespace Bpftime.Helpers;
+
+/// <summary>bpf_tail_call (12) over <see cref="ProgramArrayMap"/>, through the engines' <see cref="TailCalls"/>.</summary>
+public static class TailCallHelpers
+{
+    /// <summary>
+    /// tail_call(ctx, prog_array, index): on success the program does not go on (the engine continues in
+    /// the target); on failure (empty slot, index out of range, chain of 33 reached) it goes on with a
+    /// negative error in r0.
+    /// </summary>
+    public static HelperFunction TailCall { get; } = new(HelperIds.TailCall, "tail_call",
+        HelperPrototype.Of(HelperReturnKind.Void, Context, ConstMapPointer, Scalar),
+        static (_, map, index, _, _) =>
+        {
+            if (BpfMap.FromHandle((nint)map) is not ProgramArrayMap programs)
+            {
+                return HelperFault.Errno(Errno.EINVAL);
+            }
+            return index > uint.MaxValue ? HelperFault.Errno(Errno.ENOENT) : (ulong)TailCalls.Request(programs.Get((uint)index));
+        });
+}

@@ -1,0 +1,49 @@
+using System.Text;
+using Bpftime.Maps;
+using static Bpftime.Helpers.HelperArgumentKind;
+
+namespace Bpftime.Helpers;
+
+/// <summary>bpf_trace_printk (Linux id 6), writing to a <see cref="TraceSink"/> the host chose.</summary>
+public static unsafe class TraceHelpers
+{
+    /// <summary>
+    /// trace_printk(fmt, fmt_size, a1, a2, a3): fmt_size counts the format's NUL. Returns the length of
+    /// the message written, or -EINVAL for a format the kernel would refuse.
+    /// </summary>
+    public static HelperFunction TracePrintk(TraceSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        return new HelperFunction(HelperIds.TracePrintk, "trace_printk",
+            HelperPrototype.Of(HelperReturnKind.Integer, Memory, ConstSize, Anything, Anything, Anything),
+            (format, size, a1, a2, a3) =>
+            {
+                try
+                {
+                    if (format == 0 || size == 0 || size > 1024)
+                    {
+                        return HelperFault.Errno(Errno.EINVAL);
+                    }
+                    var text = new ReadOnlySpan<byte>((void*)format, (int)size);
+                    if (text.IndexOf((byte)0) < 0)
+                    {
+                        return HelperFault.Errno(Errno.EINVAL);
+                    }
+                    var arguments = stackalloc ulong[3] { a1, a2, a3 };
+                    var message = new StringBuilder();
+                    var result = PrintfFormatter.Format(text, new ReadOnlySpan<ulong>(arguments, 3), message);
+                    if (result < 0)
+                    {
+                        return HelperFault.Errno(-result);
+                    }
+                    var length = message.Length;
+                    sink.Write(message.ToString().TrimEnd('\n'));
+                    return (ulong)length;
+                }
+                catch (Exception error)
+                {
+                    return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
+                }
+            });
+    }
+}

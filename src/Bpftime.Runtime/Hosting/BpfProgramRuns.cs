@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+
+namespace Bpftime.Hosting;
+
+/// <summary>Ways to run a program on the contexts hosts have: XDP frames and structs passed by reference.</summary>
+public static unsafe class BpfProgramRuns
+{
+    [ThreadStatic]
+    private static XdpFrame? t_frame;
+
+    /// <summary>Runs an XDP program on <paramref name="frame"/>; the frame then holds the packet as the program left it.</summary>
+    public static XdpAction RunXdp(this BpfProgram program, XdpFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(frame);
+        return (XdpAction)(uint)program.Execute(frame.Context, frame.ContextLength);
+    }
+
+    /// <summary>Runs an XDP program on a copy of <paramref name="packet"/> in this thread's frame; returns the verdict and the resulting packet.</summary>
+    public static XdpResult RunXdp(this BpfProgram program, ReadOnlySpan<byte> packet, uint ingressIfindex = 1)
+    {
+        var frame = t_frame ??= new XdpFrame(capacity: 9216);
+        frame.SetPacket(packet);
+        frame.IngressIfindex = ingressIfindex;
+        var action = program.RunXdp(frame);
+        return new XdpResult(action, frame.Packet.ToArray());
+    }
+
+    /// <summary>Runs with r1 = the address of <paramref name="context"/> and r2 = its size; the program may read and write it.</summary>
+    public static ulong Run<TContext>(this BpfProgram program, ref TContext context)
+        where TContext : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        fixed (TContext* pointer = &context)
+        {
+            return program.Execute((nint)pointer, (ulong)sizeof(TContext));
+        }
+    }
+
+    /// <summary>
+    /// Runs with a context whose layout the host declared: the struct's size must match, and fields
+    /// declared read-only that the program changed are restored and reported (BPF4236).
+    /// </summary>
+    public static ulong Run<TContext>(this BpfProgram program, ref TContext context, BpfContextType type)
+        where TContext : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(type);
+        type.CheckSize(Unsafe.SizeOf<TContext>());
+        fixed (TContext* pointer = &context)
+        {
+            var bytes = new Span<byte>(pointer, sizeof(TContext));
+            var guarded = type.SnapshotReadOnly(bytes);
+            var result = program.Execute((nint)pointer, (ulong)sizeof(TContext));
+            type.CheckReadOnly(bytes, guarded, program.Name);
+            return result;
+        }
+    }
+}

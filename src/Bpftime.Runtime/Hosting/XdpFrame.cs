@@ -1,0 +1,101 @@
+using System.Buffers.Binary;
+using Bpftime.Diagnostics;
+using Bpftime.Helpers;
+
+namespace Bpftime.Hosting;
+
+/// <summary>
+/// A packet buffer for XDP programs, laid out as <see cref="XdpLayout"/> describes: the program's
+/// <c>struct xdp_md</c> whose u32 data, data_end and data_meta are real addresses (the frame lives below
+/// 4 GiB), then headroom, the packet and tailroom. bpf_xdp_adjust_head and bpf_xdp_adjust_tail move the
+/// packet's bounds within the frame. Reuse one frame per thread for many packets; dispose to free it.
+/// </summary>
+public sealed unsafe class XdpFrame : IDisposable
+{
+    private readonly nuint _blockSize;
+    private nint _block;
+
+    /// <param name="capacity">Largest packet (with any growth at the tail) the frame holds.</param>
+    /// <param name="headroom">Bytes before the packet that bpf_xdp_adjust_head may claim (the kernel's 256 by default).</param>
+    public XdpFrame(int capacity = 4096, int headroom = XdpLayout.DefaultHeadroom)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, XdpLayout.EthernetHeaderLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(headroom);
+        Capacity = capacity;
+        Headroom = headroom;
+        _blockSize = (nuint)((XdpLayout.FrameOffset + headroom + capacity + 4095) & ~4095);
+        _block = LowMemory.Allocate(_blockSize);
+        Write(XdpLayout.Magic, XdpLayout.MagicValue);
+        Write(XdpLayout.HardStart, (uint)(_block + XdpLayout.FrameOffset));
+        Write(XdpLayout.HardEnd, (uint)(_block + (nint)_blockSize));
+        SetPacket([]);
+    }
+
+    public int Capacity { get; }
+
+    public int Headroom { get; }
+
+    /// <summary>The packet as the program left it (between data and data_end).</summary>
+    public Span<byte> Packet => new((void*)Read(XdpLayout.Data), (int)(Read(XdpLayout.DataEnd) - Read(XdpLayout.Data)));
+
+    /// <summary>The metadata area before the packet (between data_meta and data).</summary>
+    public Span<byte> Metadata => new((void*)Read(XdpLayout.DataMeta), (int)(Read(XdpLayout.Data) - Read(XdpLayout.DataMeta)));
+
+    public uint IngressIfindex
+    {
+        get => Read(XdpLayout.IngressIfindex);
+        set => Write(XdpLayout.IngressIfindex, value);
+    }
+
+    public uint RxQueueIndex
+    {
+        get => Read(XdpLayout.RxQueueIndex);
+        set => Write(XdpLayout.RxQueueIndex, value);
+    }
+
+    public uint EgressIfindex => Read(XdpLayout.EgressIfindex);
+
+    /// <summary>Copies <paramref name="packet"/> in after the headroom and resets data, data_end and data_meta.</summary>
+    public void SetPacket(ReadOnlySpan<byte> packet)
+    {
+        if (packet.Length > Capacity)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.XdpPacketTooLarge,
+                $"a packet of {packet.Length} bytes does not fit an XDP frame of capacity {Capacity}; make the frame larger"));
+        }
+        var data = Block + XdpLayout.FrameOffset + Headroom;
+        packet.CopyTo(new Span<byte>((void*)data, packet.Length));
+        Write(XdpLayout.Data, (uint)data);
+        Write(XdpLayout.DataMeta, (uint)data);
+        Write(XdpLayout.DataEnd, (uint)(data + packet.Length));
+        Write(XdpLayout.EgressIfindex, 0);
+    }
+
+    /// <summary>r1 for the program: the xdp_md at the start of the block.</summary>
+    internal nint Context => Block;
+
+    /// <summary>r2 for the program: the whole block, so that checked engines accept packet accesses.</summary>
+    internal ulong ContextLength => _blockSize;
+
+    private nint Block
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_block == 0, this);
+            return _block;
+        }
+    }
+
+    private uint Read(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>((void*)(Block + offset), 4));
+
+    private void Write(int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>((void*)(Block + offset), 4), value);
+
+    public void Dispose()
+    {
+        if (_block != 0)
+        {
+            LowMemory.Free(_block, _blockSize);
+            _block = 0;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Bpftime.Objects;
+
+namespace Bpftime.Maps;
+
+/// <summary>
+/// struct bpf_spin_lock inside map values: a u32 that is 0 when free, taken with a compare-and-swap.
+/// Values that hold one may be updated with BPF_F_LOCK (the copy happens under the lock, which is not
+/// overwritten) and locked by programs with bpf_spin_lock/bpf_spin_unlock.
+/// </summary>
+public static unsafe class BpfSpinLock
+{
+    /// <summary>The lock's size in bytes.</summary>
+    public const int Size = 4;
+
+    public static void Enter(uint* lockWord)
+    {
+        var spinner = default(SpinWait);
+        while (Interlocked.CompareExchange(ref *lockWord, 1, 0) != 0)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    public static void Exit(uint* lockWord) => Volatile.Write(ref *lockWord, 0);
+
+    /// <summary>The byte offset of the bpf_spin_lock member of the value type <paramref name="valueTypeId"/>, or null when it has none.</summary>
+    public static int? FindOffset(Btf? btf, uint valueTypeId)
+    {
+        if (btf is null || valueTypeId == 0 || !btf.TryGetType(valueTypeId, out _))
+        {
+            return null;
+        }
+        var value = btf.SkipModifiers(valueTypeId);
+        if (value.Kind is not (BtfKind.Struct or BtfKind.Union))
+        {
+            return null;
+        }
+        foreach (var member in value.Members)
+        {
+            var type = btf.SkipModifiers(member.TypeId);
+            if (type.Kind == BtfKind.Struct && type.Name == "bpf_spin_lock" && member.BitOffset % 8 == 0)
+            {
+                return (int)(member.BitOffset / 8);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Copies <paramref name="source"/> over <paramref name="target"/> under the lock at <paramref name="offset"/>, leaving the lock's bytes alone.</summary>
+    public static void CopyLocked(ReadOnlySpan<byte> source, byte* target, int offset)
+    {
+        var lockWord = (uint*)(target + offset);
+        Enter(lockWord);
+        try
+        {
+            source[..offset].CopyTo(new Span<byte>(target, offset));
+            var after = offset + Size;
+            source[after..].CopyTo(new Span<byte>(target + after, source.Length - after));
+        }
+        finally
+        {
+            Exit(lockWord);
+        }
+    }
+}

@@ -1,0 +1,451 @@
+using System.Runtime.InteropServices;
+using Bpftime.Objects;
+
+namespace Bpftime.Maps;
+
+/// <summary>
+/// BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH. Every element is allocated up front
+/// (as the kernel's preallocated hash maps are): keys and values live in two unmanaged blocks that never
+/// move, so a value address a program got from a lookup stays valid (and 8-byte aligned, for atomics)
+/// until the element is deleted. Chains, the free list and the recency list are index arrays guarded
+/// by one lock; the values themselves are written without it, so programs use atomics for shared counters.
+/// A full plain hash refuses new keys with -E2BIG; a full LRU hash evicts its least recently used element.
+/// </summary>
+public sealed unsafe class HashMap : BpfMap, IPerCpuMap
+{
+    private const int None = -1;
+
+    private readonly Lock _lock = new();
+    private readonly bool _lru;
+    private readonly int _slots;
+    private readonly ulong _keyStride;
+    private readonly ulong _elementBytes;
+    private readonly int[] _buckets;
+    private readonly int[] _next;
+    private readonly int[] _hashes;
+    private readonly bool[] _used;
+    private readonly int[] _lruPrev;
+    private readonly int[] _lruNext;
+    private byte* _keys;
+    private byte* _values;
+    private int _free;
+    private int _count;
+    private int _lruHead = None;
+    private int _lruTail = None;
+    private int? _spinLockOffset;
+
+    public HashMap(MapSpec spec)
+        : base(MapChecks.OfType(spec, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash))
+    {
+        MapChecks.Require(spec, spec.KeySize is > 0 and <= 512, $"needs a key of 1 to 512 bytes (has {spec.KeySize})");
+        MapChecks.Require(spec, spec.ValueSize > 0 && spec.ValueSize <= 1 << 20, $"needs a value of 1 byte to 1 MiB (has {spec.ValueSize})");
+        MapChecks.Require(spec, spec.MaxEntries is > 0 and <= 1 << 24, $"needs 1 to {1 << 24} entries (has {spec.MaxEntries})");
+        _lru = spec.Type is MapType.LruHash or MapType.LruPerCpuHash;
+        IsPerCpu = spec.Type is MapType.PerCpuHash or MapType.LruPerCpuHash;
+        _slots = IsPerCpu ? PerCpu.SlotCount : 1;
+        _keyStride = MapChecks.Stride(spec.KeySize);
+        SlotStride = MapChecks.Stride(spec.ValueSize);
+        _elementBytes = SlotStride * (ulong)_slots;
+        var count = (int)spec.MaxEntries;
+        MapChecks.RequireSize(spec, _elementBytes * (ulong)count);
+        MapChecks.RequireSize(spec, _keyStride * (ulong)count);
+
+        _buckets = new int[(int)Math.Min(1U << 24, System.Numerics.BitOperations.RoundUpToPowerOf2(spec.MaxEntries))];
+        Array.Fill(_buckets, None);
+        _next = new int[count];
+        _hashes = new int[count];
+        _used = new bool[count];
+        for (var i = 0; i < count; i++)
+        {
+            _next[i] = i + 1 < count ? i + 1 : None;
+        }
+        _free = 0;
+        _lruPrev = _lru ? new int[count] : [];
+        _lruNext = _lru ? new int[count] : [];
+        _keys = (byte*)NativeMemory.AlignedAlloc((nuint)(_keyStride * (ulong)count), 8);
+        _values = (byte*)NativeMemory.AlignedAlloc((nuint)(_elementBytes * (ulong)count), 8);
+        NativeMemory.Clear(_keys, (nuint)(_keyStride * (ulong)count));
+        NativeMemory.Clear(_values, (nuint)(_elementBytes * (ulong)count));
+    }
+
+    /// <summary>Where the value's bpf_spin_lock is (from BTF), or null: needed for BPF_F_LOCK updates.</summary>
+    public int? SpinLockOffset
+    {
+        get => _spinLockOffset;
+        set => _spinLockOffset = value is null || (value >= 0 && value + BpfSpinLock.Size <= Spec.ValueSize) ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, $"the lock must lie within the {Spec.ValueSize}-byte value");
+    }
+
+    /// <summary>True for the per-CPU kinds: each value has <see cref="SlotCount"/> copies.</summary>
+    public bool IsPerCpu { get; }
+
+    public int SlotCount => _slots;
+
+    public ulong SlotStride { get; }
+
+    /// <summary>How many keys the map holds now.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    public override nint Lookup(ReadOnlySpan<byte> key) => LookupSlot(key, IsPerCpu ? PerCpu.CurrentSlot : 0);
+
+    public nint LookupSlot(ReadOnlySpan<byte> key, int slot)
+    {
+        MapChecks.Key(this, key);
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, _slots);
+        var hash = Hash(key);
+        lock (_lock)
+        {
+            var values = Values;
+            var element = Find(key, hash);
+            if (element == None)
+            {
+                return 0;
+            }
+            if (_lru)
+            {
+                Touch(element);
+            }
+            return (nint)(values + ((ulong)element * _elementBytes) + ((ulong)slot * SlotStride));
+        }
+    }
+
+    /// <summary>
+    /// Inserts or replaces. A value of <see cref="BpfMap.ValueSize"/> bytes is one copy: for per-CPU
+    /// maps it goes to the calling processor's slot (a program's update; a new key's other slots are
+    /// zero). A value of <see cref="SlotCount"/> x <see cref="SlotStride"/> bytes gives every slot, as
+    /// user space does for per-CPU maps.
+    /// </summary>
+    public override int Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong flags)
+    {
+        MapChecks.Key(this, key);
+        var allSlots = IsPerCpu && (ulong)value.Length == _elementBytes && value.Length != Spec.ValueSize;
+        if (!allSlots && value.Length != Spec.ValueSize)
+        {
+            throw MapChecks.WrongSize(this, "value", value.Length, Spec.ValueSize);
+        }
+        var locked = (flags & MapUpdateFlags.Lock) != 0;
+        flags &= ~MapUpdateFlags.Lock;
+        if (flags > MapUpdateFlags.Exist || (locked && (SpinLockOffset is null || IsPerCpu)))
+        {
+            // BPF_F_LOCK needs a bpf_spin_lock in the value (found through the object's BTF); per-CPU values have none.
+            return -Errno.EINVAL;
+        }
+        var hash = Hash(key);
+        var slot = IsPerCpu && !allSlots ? PerCpu.CurrentSlot : 0;
+        lock (_lock)
+        {
+            var values = Values;
+            var element = Find(key, hash);
+            if (element != None)
+            {
+                if (flags == MapUpdateFlags.NoExist)
+                {
+                    return -Errno.EEXIST;
+                }
+                if (_lru)
+                {
+                    Touch(element);
+                }
+            }
+            else
+            {
+                if (flags == MapUpdateFlags.Exist)
+                {
+                    return -Errno.ENOENT;
+                }
+                element = Allocate();
+                if (element == None)
+                {
+                    return -Errno.E2BIG;
+                }
+                key.CopyTo(new Span<byte>(_keys + ((ulong)element * _keyStride), key.Length));
+                NativeMemory.Clear(values + ((ulong)element * _elementBytes), (nuint)_elementBytes);
+                _hashes[element] = hash;
+                var bucket = hash & (_buckets.Length - 1);
+                _next[element] = _buckets[bucket];
+                _used[element] = true;
+                _buckets[bucket] = element;
+                _count++;
+                if (_lru)
+                {
+                    LinkFront(element);
+                }
+            }
+            var target = values + ((ulong)element * _elementBytes);
+            if (allSlots)
+            {
+                value.CopyTo(new Span<byte>(target, value.Length));
+            }
+            else if (SpinLockOffset is { } lockOffset)
+            {
+                // As the kernel's copy_map_value: the lock itself is never overwritten.
+                if (locked)
+                {
+                    BpfSpinLock.CopyLocked(value, target, lockOffset);
+                }
+                else
+                {
+                    value[..lockOffset].CopyTo(new Span<byte>(target, lockOffset));
+                    value[(lockOffset + BpfSpinLock.Size)..].CopyTo(new Span<byte>(target + lockOffset + BpfSpinLock.Size, value.Length - lockOffset - BpfSpinLock.Size));
+                }
+            }
+            else
+            {
+                value.CopyTo(new Span<byte>(target + ((ulong)slot * SlotStride), value.Length));
+            }
+            return 0;
+        }
+    }
+
+    public override int Delete(ReadOnlySpan<byte> key)
+    {
+        MapChecks.Key(this, key);
+        var hash = Hash(key);
+        lock (_lock)
+        {
+            _ = Values;
+            var bucket = hash & (_buckets.Length - 1);
+            var previous = None;
+            for (var element = _buckets[bucket]; element != None; previous = element, element = _next[element])
+            {
+                if (_hashes[element] == hash && KeyEquals(element, key))
+                {
+                    Unlink(bucket, previous, element);
+                    return 0;
+                }
+            }
+            return -Errno.ENOENT;
+        }
+    }
+
+    public override int GetNextKey(ReadOnlySpan<byte> key, Span<byte> nextKey)
+    {
+        if (nextKey.Length != Spec.KeySize)
+        {
+            throw MapChecks.WrongSize(this, "next key", nextKey.Length, Spec.KeySize);
+        }
+        lock (_lock)
+        {
+            _ = Values;
+            var bucket = 0;
+            var element = None;
+            if (key.Length == Spec.KeySize)
+            {
+                var hash = Hash(key);
+                var current = Find(key, hash);
+                if (current != None)
+                {
+                    element = _next[current];
+                    bucket = (hash & (_buckets.Length - 1)) + 1;
+                }
+            }
+            else if (!key.IsEmpty)
+            {
+                throw MapChecks.WrongSize(this, "key", key.Length, Spec.KeySize);
+            }
+            while (element == None && bucket < _buckets.Length)
+            {
+                element = _buckets[bucket++];
+            }
+            if (element == None)
+            {
+                return -Errno.ENOENT;
+            }
+            new ReadOnlySpan<byte>(_keys + ((ulong)element * _keyStride), (int)Spec.KeySize).CopyTo(nextKey);
+            return 0;
+        }
+    }
+
+    public override long ForEach(MapEntryVisitor visitor)
+    {
+        ArgumentNullException.ThrowIfNull(visitor);
+        int[] elements;
+        lock (_lock)
+        {
+            _ = Values;
+            elements = new int[_count];
+            var n = 0;
+            for (var bucket = 0; bucket < _buckets.Length && n < elements.Length; bucket++)
+            {
+                for (var element = _buckets[bucket]; element != None && n < elements.Length; element = _next[element])
+                {
+                    elements[n++] = element;
+                }
+            }
+        }
+        var slot = IsPerCpu ? PerCpu.CurrentSlot : 0;
+        long visited = 0;
+        foreach (var element in elements)
+        {
+            // The visitor may have deleted elements it has not reached yet.
+            if (!Volatile.Read(ref _used[element]))
+            {
+                continue;
+            }
+            visited++;
+            var values = Values;
+            if (!visitor((nint)(_keys + ((ulong)element * _keyStride)), (nint)(values + ((ulong)element * _elementBytes) + ((ulong)slot * SlotStride))))
+            {
+                break;
+            }
+        }
+        return visited;
+    }
+
+    public override IEnumerable<MemoryRegion> ValueRegions =>
+        IsDisposed || _values == null ? []
+        : [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true), new MemoryRegion((nint)_keys, _keyStride * Spec.MaxEntries, false)];
+
+    protected override void Dispose(bool disposing)
+    {
+        lock (_lock)
+        {
+            if (_values != null)
+            {
+                NativeMemory.AlignedFree(_values);
+                NativeMemory.AlignedFree(_keys);
+                _values = null;
+                _keys = null;
+            }
+        }
+        base.Dispose(disposing);
+    }
+
+    private byte* Values
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_values == null, this);
+            return _values;
+        }
+    }
+
+    private static int Hash(ReadOnlySpan<byte> key)
+    {
+        // Common small keys take a multiplicative hash; others the runtime's per-process seeded one.
+        ulong mixed;
+        if (key.Length == 4)
+        {
+            mixed = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(key);
+        }
+        else if (key.Length == 8)
+        {
+            mixed = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(key);
+        }
+        else
+        {
+            var hash = new HashCode();
+            hash.AddBytes(key);
+            return hash.ToHashCode() & int.MaxValue;
+        }
+        return (int)((mixed * 0x9E3779B97F4A7C15UL) >> 33);
+    }
+
+    private int Find(ReadOnlySpan<byte> key, int hash)
+    {
+        for (var element = _buckets[hash & (_buckets.Length - 1)]; element != None; element = _next[element])
+        {
+            if (_hashes[element] == hash && KeyEquals(element, key))
+            {
+                return element;
+            }
+        }
+        return None;
+    }
+
+    private bool KeyEquals(int element, ReadOnlySpan<byte> key) =>
+        new ReadOnlySpan<byte>(_keys + ((ulong)element * _keyStride), key.Length).SequenceEqual(key);
+
+    private int Allocate()
+    {
+        if (_free != None)
+        {
+            var element = _free;
+            _free = _next[element];
+            return element;
+        }
+        if (!_lru || _lruTail == None)
+        {
+            return None;
+        }
+        // Evict the least recently used element and reuse its storage.
+        var victim = _lruTail;
+        var bucket = _hashes[victim] & (_buckets.Length - 1);
+        var previous = None;
+        for (var element = _buckets[bucket]; element != victim; element = _next[element])
+        {
+            previous = element;
+        }
+        Unlink(bucket, previous, victim);
+        var reused = _free;
+        _free = _next[reused];
+        return reused;
+    }
+
+    private void Unlink(int bucket, int previous, int element)
+    {
+        if (previous == None)
+        {
+            _buckets[bucket] = _next[element];
+        }
+        else
+        {
+            _next[previous] = _next[element];
+        }
+        Volatile.Write(ref _used[element], false);
+        _next[element] = _free;
+        _free = element;
+        _count--;
+        if (_lru)
+        {
+            UnlinkRecency(element);
+        }
+    }
+
+    private void Touch(int element)
+    {
+        if (_lruHead != element)
+        {
+            UnlinkRecency(element);
+            LinkFront(element);
+        }
+    }
+
+    private void LinkFront(int element)
+    {
+        _lruPrev[element] = None;
+        _lruNext[element] = _lruHead;
+        if (_lruHead != None)
+        {
+            _lruPrev[_lruHead] = element;
+        }
+        _lruHead = element;
+        if (_lruTail == None)
+        {
+            _lruTail = element;
+        }
+    }
+
+    private void UnlinkRecency(int element)
+    {
+        var previous = _lruPrev[element];
+        var next = _lruNext[element];
+        if (previous != None)
+        {
+            _lruNext[previous] = next;
+        }
+        else
+        {
+            _lruHead = next;
+        }
+        if (next != None)
+        {
+            _lruPrev[next] = previous;
+        }
+        else
+        {
+            _lruTail = previous;
+        }
+    }
+}

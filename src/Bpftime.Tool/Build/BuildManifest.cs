@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.Json;
+using Bpftime.Diagnostics;
+
+namespace Bpftime.Tool.Build;
+
+/// <summary>
+/// The JSON file the SDK's BpfCompile task writes: the accessors' namespace and one entry per
+/// object. Field names are the item metadata names in camel case.
+/// </summary>
+internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> Items)
+{
+    public static BuildManifest Read(string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = document.RootElement;
+            var ns = Text(root, "namespace", "Bpf");
+            var items = new List<BuildItem>();
+            if (root.TryGetProperty("objects", out var objects) && objects.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var entry in objects.EnumerateArray())
+                {
+                    items.Add(ReadItem(entry, path));
+                }
+            }
+            return new BuildManifest(ns, items);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting, $"cannot read the build manifest: {error.Message}", File: path), error);
+        }
+    }
+
+    private static BuildItem ReadItem(JsonElement entry, string manifestPath)
+    {
+        var source = Text(entry, "source", "");
+        if (source.Length == 0)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting, "an object entry has no \"source\"", File: manifestPath));
+        }
+        var level = Text(entry, "optimizationLevel", "3").TrimStart('-').TrimStart('O', 'o');
+        if (!int.TryParse(level, NumberStyles.None, CultureInfo.InvariantCulture, out var optimization) || optimization > 3)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting,
+                $"OptimizationLevel '{level}' is not one of O0, O1, O2, O3", File: source));
+        }
+        var name = Text(entry, "bpfName", Path.GetFileNameWithoutExtension(source));
+        return new BuildItem
+        {
+            Source = source,
+            Name = name,
+            ClassName = Text(entry, "className", name),
+            OptimizationLevel = optimization,
+            Engine = Text(entry, "engine", "aot").ToLowerInvariant(),
+            Verify = !Text(entry, "verify", "true").Equals("false", StringComparison.OrdinalIgnoreCase),
+            Programs = Text(entry, "programs", "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            TargetCpu = Text(entry, "targetCpu", "generic"),
+            HelperSet = Text(entry, "helperSet", "default"),
+            RuntimeIdentifier = Text(entry, "runtimeIdentifier", ""),
+            Triple = Text(entry, "triple", ""),
+            BytecodeCopy = Required(entry, "bytecodeCopy", source),
+            NativeObject = Text(entry, "nativeObject", ""),
+            Accessor = Required(entry, "accessor", source),
+        };
+    }
+
+    private static string Text(JsonElement element, string name, string fallback) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
+            ? text
+            : fallback;
+
+    private static string Required(JsonElement element, string name, string source) =>
+        Text(element, name, "") is { Length: > 0 } text
+            ? text
+            : throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting, $"the manifest gives no \"{name}\" for this object", File: source));
+}

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Bpftime.Diagnostics;
+using Bpftime.Objects;
+
+namespace Bpftime.Tool.Build;
+
+/// <summary>
+/// Builds one object for the SDK: read it, check every program, compile it ahead of time for the
+/// target, check that the native code links, then write the native object, a copy of the bytecode
+/// and the accessor (last, since the SDK's incremental check compares against it).
+/// </summary>
+internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
+{
+    /// <summary>What the object produced: errors and warnings in canonical form, and whether it succeeded.</summary>
+    public sealed record Result(bool Succeeded, IReadOnlyList<BpfDiagnostic> Diagnostics);
+
+    public Result Build(BuildItem item)
+    {
+        var diagnostics = new List<BpfDiagnostic>();
+        var watch = Stopwatch.StartNew();
+        BpfObjectFile? file = null;
+        try
+        {
+            var source = ReadSource(item.Source);
+            file = ObjectReader.Read(source, item.Source);
+            diagnostics.AddRange(file.Warnings);
+            var programs = SelectPrograms(item, file);
+            var helpers = HelperLookup.For(item);
+            foreach (var program in programs)
+            {
+                diagnostics.AddRange(ProgramChecks.Check(item, program, helpers));
+            }
+            if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+            {
+                return Fail(item, file, diagnostics);
+            }
+
+            byte[]? native = null;
+            if (item.WantsNative)
+            {
+                native = NativeBuild.Compile(item, file, programs, helpers, source);
+            }
+            if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+            {
+                return Fail(item, file, diagnostics);
+            }
+
+            Write(item.BytecodeCopy, source);
+            if (native is not null)
+            {
+                Write(item.NativeObject, native);
+            }
+            else if (item.NativeObject.Length > 0)
+            {
+                Delete(item.NativeObject);
+            }
+            Write(item.Accessor, System.Text.Encoding.UTF8.GetBytes(AccessorGenerator.Generate(manifest.Namespace, item, file, programs)));
+            output.WriteLine($"bpftime build: {Path.GetFileName(item.Source)} -> {item.Name}: {programs.Count} program(s), {file.Maps.Count} map(s), " +
+                $"{(native is null ? "bytecode only" : $"native {item.RuntimeIdentifier} O{item.OptimizationLevel}, {native.Length} bytes")}, {watch.ElapsedMilliseconds} ms");
+            return new Result(true, Located(item, file, diagnostics));
+        }
+        catch (BpfException error)
+        {
+            diagnostics.AddRange(error.Diagnostics);
+            return Fail(item, file, diagnostics);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Add(new BpfDiagnostic(DiagnosticCodes.HostingIoFailure, $"cannot write the build outputs: {error.Message}", File: item.Source));
+            return Fail(item, file, diagnostics);
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // A defect in the build itself, not in the object: still one diagnostic line, never a stack trace.
+            diagnostics.Add(new BpfDiagnostic(DiagnosticCodes.BuildToolFailed,
+                $"bpftime build failed unexpectedly on this object ({error.GetType().Name}: {error.Message}); please report it with the object", File: item.Source));
+            return Fail(item, file, diagnostics);
+        }
+    }
+
+    private static byte[] ReadSource(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.HostingIoFailure, $"cannot read the object: {error.Message}", File: path), error);
+        }
+    }
+
+    private static IReadOnlyList<BpfProgramInfo> SelectPrograms(BuildItem item, BpfObjectFile file)
+    {
+        if (item.Programs.Count == 0)
+        {
+            return file.Programs;
+        }
+        var missing = item.Programs.Where(name => file.FindProgram(name) is null).ToList();
+        if (missing.Count > 0)
+        {
+            throw BpfException.Create(DiagnosticCodes.InvalidBuildSetting,
+                $"Programs names {string.Join(", ", missing)}, which the object does not have; it has: {string.Join(", ", file.Programs.Select(p => p.Name))}", item.Source);
+        }
+        return [.. file.Programs.Where(p => item.Programs.Contains(p.Name))];
+    }
+
+    private static Result Fail(BuildItem item, BpfObjectFile? file, List<BpfDiagnostic> diagnostics)
+    {
+        // Nothing stale may be embedded, and the next build must run again.
+        Delete(item.Accessor);
+        Delete(item.NativeObject);
+        return new Result(false, Located(item, file, diagnostics));
+    }
+
+    private static List<BpfDiagnostic> Located(BuildItem item, BpfObjectFile? file, List<BpfDiagnostic> diagnostics) =>
+        [.. diagnostics.Select(d => SourceLocator.Locate(d, item.Source, file))];
+
+    private static void Write(string path, byte[] contents)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllBytes(path, contents);
+    }
+
+    private static void Delete(string path)
+    {
+        if (path.Length > 0 && File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Buffers.Binary;
+using Bpftime.Tests;
+
+namespace Bpftime.Build.Tests;
+
+/// <summary>`bpftime build @rsp` run as the SDK runs it: outputs, program selection, cross targets, errors and exit codes.</summary>
+public sealed class BuildCommandTests : IDisposable
+{
+    private readonly string _directory = EndToEnd.CreateAwkwardDirectory("tool");
+
+    private static string ToolAssembly => Path.Combine(TestPaths.RepositoryRoot, "src", "Bpftime.Tool", "bin", DotNetCommand.BuildConfiguration, "net10.0", "bpftime.dll");
+
+    private static string SampleObject => Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.o");
+
+    public void Dispose() => EndToEnd.DeleteQuietly(_directory);
+
+    [Fact]
+    public void WritesBytecodeAndAnAccessorForTheChosenPrograms()
+    {
+        var result = Build(Entry(SampleObject, programs: "checksum", engine: "jit"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("bpftime build: filter.bpf.o -> filter: 1 program(s), 2 map(s), bytecode only", result.Output, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(SampleObject), File.ReadAllBytes(Output("filter.bpf.o")));
+        Assert.False(File.Exists(Output("filter.linux-x64.o")));
+        var accessor = File.ReadAllText(Output("filter.g.cs"));
+        Assert.Contains("internal sealed partial class Filter", accessor, StringComparison.Ordinal);
+        Assert.Contains("BpfProgram Checksum => Object.Programs[\"checksum\"]", accessor, StringComparison.Ordinal);
+        Assert.Contains("BpfMap Bss => Object.Maps[\".bss\"]", accessor, StringComparison.Ordinal);
+        Assert.Contains("Engine = \"jit\"", accessor, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CompilesForAnotherArchitectureAndChecksTheMetadata()
+    {
+        var result = Build(Entry(SampleObject, rid: "linux-arm64", triple: "aarch64-unknown-linux-gnu"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var native = File.ReadAllBytes(Output("filter.linux-arm64.o"));
+        Assert.Equal(183, BinaryPrimitives.ReadUInt16LittleEndian(native.AsSpan(18))); // e_machine: EM_AARCH64
+    }
+
+    [Fact]
+    public void AnUnknownProgramNameRejectsTheObjectWithExitCodeOne()
+    {
+        var result = Build(Entry(SampleObject, programs: "nope"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error BPF4106: Programs names nope", result.Output, StringComparison.Ordinal);
+        Assert.Contains("it has: checksum", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Output("filter.g.cs")));
+    }
+
+    [Fact]
+    public void AMissingObjectIsAnErrorOnThatFile()
+    {
+        var missing = Path.Combine(_directory, "missing.bpf.o");
+        var result = Build(Entry(missing));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{missing}: error BPF", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnreadableManifestIsExitCodeTwo()
+    {
+        var manifest = Path.Combine(_directory, "broken.json");
+        File.WriteAllText(manifest, "{ not json");
+        var rsp = Path.Combine(_directory, "broken.rsp");
+        File.WriteAllText(rsp, $"--manifest\n\"{manifest}\"\n");
+
+        var result = DotNetCommand.Run(_directory, "exec", ToolAssembly, "build", "@" + rsp);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error BPF4106: cannot read the build manifest", result.Output, StringComparison.Ordinal);
+    }
+
+    private string Output(string fileName) => Path.Combine(_directory, "out", fileName);
+
+    private string Entry(string source, string programs = "", string engine = "aot", string rid = "", string triple = "")
+    {
+        var native = rid.Length > 0 ? Output($"filter.{rid}.o") : "";
+        return $$"""
+            { "source": {{Json(source)}}, "bpfName": "filter", "className": "Filter", "optimizationLevel": "2",
+              "engine": "{{engine}}", "verify": "true", "programs": "{{programs}}", "targetCpu": "generic", "helperSet": "default",
+              "runtimeIdentifier": "{{rid}}", "triple": "{{triple}}", "bytecodeCopy": {{Json(Output("filter.bpf.o"))}},
+              "nativeObject": {{Json(native)}}, "accessor": {{Json(Output("filter.g.cs"))}} }
+            """;
+    }
+
+    private DotNetCommand.Result Build(string entry)
+    {
+        var manifest = Path.Combine(_directory, "bpftime.build.json");
+        File.WriteAllText(manifest, $$"""{ "format": 1, "namespace": "Bpf", "objects": [ {{entry}} ] }""");
+        var rsp = Path.Combine(_directory, "bpftime.build.rsp");
+        File.WriteAllText(rsp, $"--manifest\n\"{manifest}\"\n");
+        return DotNetCommand.Run(_directory, "exec", ToolAssembly, "build", "@" + rsp);
+    }
+
+    private static string Json(string text) => System.Text.Json.JsonSerializer.Serialize(text);
+}

@@ -1,0 +1,105 @@
+using Bpftime.Diagnostics;
+using Bpftime.Hosting;
+using Bpftime.Maps;
+using Bpftime.Tests;
+
+namespace Bpftime.Build.Tests;
+
+/// <summary>BpfObject loading bytecode: engines by policy, maps from the object, errors that name what is wrong.</summary>
+public sealed class HostingTests
+{
+    private static readonly string SampleObject = Path.Combine(AppContext.BaseDirectory, "Data", "filter.bpf.o");
+
+    private static readonly byte[] Message = "Hello, eBPF from .NET!"u8.ToArray();
+
+    private const ulong ExpectedChecksum = 2527043956;
+
+    [Theory]
+    [InlineData("interpreter")]
+    [InlineData("jit")]
+    public void RunsTheSampleProgramOnTheChosenEngine(string engine)
+    {
+        using var loaded = BpfObject.Load(SampleObject, new BpfLoadOptions { Engine = engine, ReadEnvironment = false });
+
+        Assert.Equal(engine, loaded.EngineName);
+        Assert.Equal(ExpectedChecksum, loaded.Programs["checksum"].Run(Message));
+        Assert.Equal(engine, loaded.Programs["checksum"].EngineName);
+        // The program counts into .bss: one packet of Message.Length bytes.
+        var totals = ((ArrayMap)loaded.Maps[".bss"]).GetValue(0);
+        Assert.Equal(1UL, BitConverter.ToUInt64(totals));
+        Assert.Equal((ulong)Message.Length, BitConverter.ToUInt64(totals[8..]));
+        Assert.False(loaded.IsNativeCode);
+    }
+
+    [Fact]
+    public void AutoPrefersTheJitForBytecodeAndSaysSo()
+    {
+        var lines = new List<string>();
+        using var loaded = BpfObject.Load(File.ReadAllBytes(SampleObject), new BpfLoadOptions { ReadEnvironment = false, Log = lines.Add });
+
+        Assert.Equal("jit", loaded.EngineName);
+        Assert.Contains(lines, l => l.Contains("'jit'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RefusesAMapTypeItCannotCreateNamingTheMap()
+    {
+        var error = Assert.Throws<BpfException>(() => BpfObject.Load(Path.Combine(TestPaths.DataDirectory, "obj", "maps.bpf.o")));
+
+        Assert.Equal(DiagnosticCodes.UnsupportedMapType, error.Code);
+        Assert.Contains("'seen'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Hash", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AotOnBytecodeIsRefusedWithAWayOut()
+    {
+        var error = Assert.Throws<BpfException>(() => BpfObject.Load(SampleObject, new BpfLoadOptions { Engine = "aot", ReadEnvironment = false }));
+
+        Assert.Equal(DiagnosticCodes.EngineUnavailable, error.Code);
+        Assert.Contains("LoadEmbedded", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnknownEngineListsTheRegisteredOnes()
+    {
+        var error = Assert.Throws<BpfException>(() => BpfObject.Load(SampleObject, new BpfLoadOptions { Engine = "turbo", ReadEnvironment = false }));
+
+        Assert.Equal(DiagnosticCodes.UnknownEngine, error.Code);
+        Assert.Contains("interpreter", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownNamesListWhatTheObjectHas()
+    {
+        using var loaded = BpfObject.Load(SampleObject, new BpfLoadOptions { Engine = "interpreter", ReadEnvironment = false });
+
+        var program = Assert.Throws<BpfException>(() => loaded.Programs["nope"]);
+        var map = Assert.Throws<BpfException>(() => loaded.Maps["nope"]);
+
+        Assert.Equal(DiagnosticCodes.NameNotFound, program.Code);
+        Assert.Contains("checksum", program.Message, StringComparison.Ordinal);
+        Assert.Contains(".bss", map.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnAssemblyWithoutTheObjectSaysWhatItEmbeds()
+    {
+        var error = Assert.Throws<BpfException>(() => BpfObject.LoadEmbedded("filter", typeof(HostingTests).Assembly));
+
+        Assert.Equal(DiagnosticCodes.EmbeddedObjectNotFound, error.Code);
+        Assert.Contains("<BpfProgram>", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProgramsOfADisposedObjectRefuseToRun()
+    {
+        var loaded = BpfObject.Load(SampleObject, new BpfLoadOptions { Engine = "interpreter", ReadEnvironment = false });
+        var program = loaded.Programs["checksum"];
+        loaded.Dispose();
+
+        var error = Assert.Throws<BpfException>(() => program.Run(Message));
+
+        Assert.Equal(DiagnosticCodes.UsedAfterDispose, error.Code);
+    }
+}

@@ -1,0 +1,93 @@
+namespace Bpftime.Build.Tests;
+
+/// <summary>
+/// `dotnet pack src/Bpftime.Sdk`, then fresh projects outside the repository (path with a space, @
+/// and a non-ASCII letter) that use only that package from a local folder: once as
+/// Sdk="Bpftime.Sdk/0.1.0" and once through a PackageReference, each with two objects of one file
+/// name in different folders and a C source compiled by the build. Both build and run native code.
+/// </summary>
+[Collection(nameof(BuildCollection))]
+public sealed class PackageTests
+{
+    [Fact]
+    public void PackedSdkBuildsAndRunsFreshProjectsBothWays()
+    {
+        var root = EndToEnd.CreateAwkwardDirectory("package");
+        try
+        {
+            var feed = Path.Combine(root, "feed");
+            var pack = DotNetCommand.Run(Path.Combine(Bpftime.Tests.TestPaths.RepositoryRoot, "src", "Bpftime.Sdk"),
+                "pack", "-tl:off", "-nodeReuse:false", "-c", DotNetCommand.BuildConfiguration, "-o", feed);
+            Assert.True(pack.ExitCode == 0, pack.ToString());
+            Assert.True(File.Exists(Path.Combine(feed, "Bpftime.Sdk.0.1.0.nupkg")), pack.ToString());
+
+            // Packages come from the local feed only; everything else is found in the user's cache,
+            // and this package is restored into a private folder so no stale copy is ever reused.
+            var userPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
+                ? configured
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            File.WriteAllText(Path.Combine(root, "NuGet.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <config><add key="globalPackagesFolder" value="{Path.Combine(root, "packages")}" /></config>
+                  <packageSources><clear /><add key="local" value="{feed}" /></packageSources>
+                  <fallbackPackageFolders><clear /><add key="user" value="{userPackages}" /></fallbackPackageFolders>
+                </configuration>
+                """);
+
+            BuildAndRun(root, "SdkStyle", """<Project Sdk="Bpftime.Sdk/0.1.0">""", "");
+            BuildAndRun(root, "PackageRef", """<Project Sdk="Microsoft.NET.Sdk">""", """<PackageReference Include="Bpftime.Sdk" Version="0.1.0" />""");
+        }
+        finally
+        {
+            EndToEnd.DeleteQuietly(root);
+        }
+    }
+
+    private static void BuildAndRun(string root, string name, string projectElement, string reference)
+    {
+        var directory = Path.Combine(root, name + " app");
+        Directory.CreateDirectory(Path.Combine(directory, "nested"));
+        File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.o"), Path.Combine(directory, "filter.bpf.o"));
+        // A second object of the same file name in another folder must not clash with the first.
+        File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.o"), Path.Combine(directory, "nested", "filter.bpf.o"));
+        // And C source compiled with clang by the build (BpfSource), named from its folder.
+        Directory.CreateDirectory(Path.Combine(directory, "csrc"));
+        File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.c"), Path.Combine(directory, "csrc", "filter.bpf.c"));
+        File.Copy(Path.Combine(EndToEnd.SampleDirectory, "Program.cs"), Path.Combine(directory, "Program.cs"));
+        // Compiling proves each object got its own accessor class.
+        File.AppendAllText(Path.Combine(directory, "Program.cs"), """
+
+            static class Accessors
+            {
+                public static Type[] All => [typeof(Bpf.Filter), typeof(Bpf.NestedFilter), typeof(Bpf.CsrcFilter)];
+            }
+            """);
+        File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
+            {projectElement}
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                {reference}
+                <BpfProgram Include="filter.bpf.o" />
+                <BpfProgram Include="nested/filter.bpf.o" />
+                <BpfSource Include="csrc/filter.bpf.c" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        var build = DotNetCommand.Build(directory);
+        Assert.True(build.ExitCode == 0, $"{name}: {build}");
+        Assert.Contains("bpftime: compiling 3 eBPF object(s)", build.Output, StringComparison.Ordinal);
+
+        var run = DotNetCommand.Run(directory, "exec", Path.Combine(directory, "bin", DotNetCommand.BuildConfiguration, "net10.0", name + ".dll"));
+        Assert.True(run.ExitCode == 0, $"{name}: {run}");
+        Assert.Contains("engine: aot", run.Output, StringComparison.Ordinal);
+        Assert.Contains(EndToEnd.ExpectedChecksumLine, run.Output, StringComparison.Ordinal);
+        Assert.Contains("libLLVM mapped: no", run.Output, StringComparison.Ordinal);
+    }
+}
