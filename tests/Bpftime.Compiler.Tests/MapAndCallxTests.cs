@@ -108,4 +108,15 @@ public sealed unsafe class MapAndCallxTests
         Task.WaitAll(workers);
         Assert.Equal((long)Threads * Runs, BitConverter.ToInt64(counters.GetValue(0)));
     }
+
+    [SkippableFact]
+    public void A_value_address_of_a_map_without_one_is_refused_with_a_code()
+    {
+        LlvmRequirement.SkipIfMissing();
+        using var hash = Hosting.BpfMapFactory.Create(new Bpftime.Objects.MapSpec("h", Bpftime.Objects.MapType.Hash, 4, 8, 4));
+        Instruction[] code = [new(Opcodes.LoadImm64, 1, (byte)LoadImm64Source.MapValueByIndex, 0, 0), new(0, 0, 0, 0, 0), Code.Mov64(0, 0), Code.Exit()];
+        var error = Assert.Throws<Diagnostics.BpfException>(() => new LlvmJitEngine().Load(new ProgramImage("v", code, Helpers()) { Maps = [hash] }, EngineOptions.Default));
+        Assert.Equal(Diagnostics.DiagnosticCodes.IrUnknownMap, error.Code);
+        Assert.Contains("'h'", error.Message);
+    }
 }

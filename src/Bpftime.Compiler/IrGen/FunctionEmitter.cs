@@ -742,7 +742,9 @@ internal sealed class FunctionEmitter
                 break;
             case LoadImm64Source.MapValueByFd:
             case LoadImm64Source.MapValueByIndex:
-                var valueBase = LLVM.BuildPtrToInt(_b, _generator.DataSymbol(AotMetadata.MapValueSymbol(MapIndex(insn, pc))), _t.Int64, "");
+                var valueMap = MapIndex(insn, pc);
+                _program.MapValuesUsed.Add(valueMap);
+                var valueBase = LLVM.BuildPtrToInt(_b, _generator.DataSymbol(AotMetadata.MapValueSymbol(valueMap)), _t.Int64, "");
                 value = LLVM.BuildAdd(_b, valueBase, _t.I64((uint)next.Imm), "");
                 break;
             case LoadImm64Source.CodeAddress:

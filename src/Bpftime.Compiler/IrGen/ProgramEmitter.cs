@@ -64,6 +64,9 @@ internal sealed class ProgramEmitter
 
     public SortedSet<int> MapsUsed { get; } = [];
 
+    /// <summary>Maps whose value address the program takes (ld_imm64 src 2/6).</summary>
+    public SortedSet<int> MapValuesUsed { get; } = [];
+
     public bool UsesHelperById { get; set; }
 
     public LLVMValueRef FunctionAt(int entry) => _functions[entry];
@@ -112,6 +115,7 @@ internal sealed class ProgramEmitter
         return new IrProgramInfo(Name, Symbol, StackSize, Layout.CallDepth, [.. HelpersUsed], [.. MapsUsed], UsesHelperById, Layout.Entries.Count)
         {
             CallbackCount = Layout.Callbacks.Count,
+            MapValueIndexes = [.. MapValuesUsed],
         };
     }
 

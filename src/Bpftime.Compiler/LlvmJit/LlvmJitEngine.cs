@@ -155,14 +155,26 @@ public sealed class LlvmJitEngine : IBpfEngine
         {
             var map = program.Maps[index];
             symbols.Add((AotMetadata.MapHandleSymbol(index), map.Handle, false));
+            if (!info.MapValueIndexes.Contains(index))
+            {
+                continue;
+            }
+            nint value;
             try
             {
-                symbols.Add((AotMetadata.MapValueSymbol(index), map.DirectValueAddress(0), false));
+                value = map.DirectValueAddress(0);
             }
-            catch (NotSupportedException)
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
             {
-                // Only array-like maps have a value address; the module asks for it only when the program uses one.
+                value = 0;
             }
+            if (value == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.IrUnknownMap,
+                    $"the program loads the value address of map '{map.Name}' ({map.Type}), which has no fixed value block; only array maps and global data have one",
+                    program.Origin, program.Name);
+            }
+            symbols.Add((AotMetadata.MapValueSymbol(index), value, false));
         }
         if (dispatcher is not null)
         {
