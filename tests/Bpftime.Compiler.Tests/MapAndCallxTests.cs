@@ -119,4 +119,25 @@ public sealed unsafe class MapAndCallxTests
         Assert.Equal(Diagnostics.DiagnosticCodes.IrUnknownMap, error.Code);
         Assert.Contains("'h'", error.Message);
     }
+
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Callx_faults_from_the_dispatcher_are_raised_after_the_run(bool verified)
+    {
+        LlvmRequirement.SkipIfMissing();
+        var helpers = Helpers().Add(new HelperFunction(9, "throws", HelperPrototype.Unchecked, static (_, _, _, _, _) => throw new InvalidOperationException("helper failed")));
+        Instruction[] unknown = [Code.Mov64(6, 99), new(Opcodes.CallRegister, 6, 0, 0, 0), Code.Exit()];
+        using (var executable = new LlvmJitEngine().Load(new ProgramImage("unknown", unknown, helpers) { Verified = verified }, EngineOptions.Default))
+        {
+            var error = Assert.Throws<Diagnostics.BpfException>(() => executable.Execute(0, 0));
+            Assert.Equal(Diagnostics.DiagnosticCodes.JitUnknownHelperAtRunTime, error.Code);
+        }
+        Instruction[] throwing = [Code.Mov64(6, 9), new(Opcodes.CallRegister, 6, 0, 0, 0), Code.Exit()];
+        using (var executable = new LlvmJitEngine().Load(new ProgramImage("throwing", throwing, helpers) { Verified = verified }, EngineOptions.Default))
+        {
+            Assert.ThrowsAny<Exception>(() => executable.Execute(0, 0));
+            Assert.False(ProgramCallback.HasPendingFault);
+        }
+    }
 }
