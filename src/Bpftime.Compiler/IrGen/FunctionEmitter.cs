@@ -539,7 +539,7 @@ internal sealed class FunctionEmitter
         _program.HelpersUsed.Add(helper.Id);
         var result = LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(helper.Id), Arguments(), "");
         Set(0, result);
-        if (helper.StopsProgramOnZero)
+        if (_program.StopHelperIds.Contains(helper.Id))
         {
             EmitStopWhen(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, result, _t.I64(0), ""), pc);
         }

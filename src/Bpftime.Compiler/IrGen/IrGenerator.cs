@@ -46,6 +46,13 @@ public sealed class IrGenerator : IDisposable
 
     public int MapCount { get; }
 
+    /// <summary>
+    /// The helper id of bpf_tail_call when the engine continues in the target after the program
+    /// returns (the LLVM JIT): a 0 result then ends the program at once. Null (AOT objects) leaves
+    /// the helper an ordinary call.
+    /// </summary>
+    public int? TailCallHelperId { get; init; }
+
     internal IrTypes Types { get; }
 
     internal LLVMBuilderRef Builder { get; }

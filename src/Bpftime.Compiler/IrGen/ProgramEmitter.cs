@@ -23,7 +23,10 @@ internal sealed class ProgramEmitter
         Code = code;
         Layout = layout;
         StackSize = stackSize;
-        StopHelperIds = [.. generator.Helpers.Where(h => h.StopsProgramOnZero).Select(h => h.Id)];
+        // A successful bpf_tail_call (0) must not go on either: the engine continues in the target.
+        StopHelperIds = [.. generator.Helpers
+            .Where(h => h.StopsProgramOnZero || (generator.TailCallHelperId == h.Id))
+            .Select(h => h.Id)];
         NeedsStopFlag = checkMemory || (layout.Entries.Count > 1 && CanStop());
         var types = generator.Types;
         SubprogramType = checkMemory
@@ -112,10 +115,13 @@ internal sealed class ProgramEmitter
         {
             new CallbackEmitter(this, callback, _callbacks[callback]).Emit();
         }
+        var generator = Generator;
         return new IrProgramInfo(Name, Symbol, StackSize, Layout.CallDepth, [.. HelpersUsed], [.. MapsUsed], UsesHelperById, Layout.Entries.Count)
         {
             CallbackCount = Layout.Callbacks.Count,
             MapValueIndexes = [.. MapValuesUsed],
+            UsesTailCalls = generator.TailCallHelperId is { } tailCall
+                && (HelpersUsed.Contains(tailCall) || (UsesHelperById && generator.Helpers.TryGet(tailCall, out _))),
         };
     }
 

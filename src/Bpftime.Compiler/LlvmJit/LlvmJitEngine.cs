@@ -62,7 +62,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 var layout = LLVM.CreateTargetDataLayout(passMachine);
                 LLVM.SetModuleDataLayout(module, layout);
                 LLVM.DisposeTargetData(layout);
-                using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count))
+                using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count) { TailCallHelperId = HelperIds.TailCall })
                 {
                     info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified);
                 }
