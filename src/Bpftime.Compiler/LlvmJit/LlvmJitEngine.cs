@@ -55,7 +55,7 @@ public sealed class LlvmJitEngine : IBpfEngine
             var context = moduleContext.Context;
             module = LLVM.ModuleCreateWithNameInContext(program.Name, context);
             IrProgramInfo info;
-            var passMachine = LlvmTargets.CreateMachine(triple, options.TargetCpu, level);
+            var passMachine = CreateMachine(triple, options.TargetCpu, level);
             try
             {
                 LLVM.SetTarget(module, triple);
@@ -123,9 +123,18 @@ public sealed class LlvmJitEngine : IBpfEngine
         }
     }
 
+    /// <summary>
+    /// The JIT's target machine: static relocations and the large code model, so that code reaches its
+    /// constants, helpers and maps through 64-bit absolute addresses. The JIT's memory manager maps
+    /// code and data separately and, with many programs loaded, they can land more than 2 GiB apart,
+    /// where the small model's 32-bit PC-relative references would silently wrap.
+    /// </summary>
+    private static LLVMTargetMachineRef CreateMachine(string triple, string? targetCpu, int level) =>
+        LlvmTargets.CreateMachine(triple, targetCpu, level, LLVMRelocMode.LLVMRelocStatic, LLVMCodeModel.LLVMCodeModelLarge);
+
     private static LLVMOrcLLJITRef CreateJit(string triple, string? targetCpu, int level)
     {
-        var machine = LlvmTargets.CreateMachine(triple, targetCpu, level);
+        var machine = CreateMachine(triple, targetCpu, level);
         var builder = LLVM.OrcCreateLLJITBuilder();
         LLVM.OrcLLJITBuilderSetJITTargetMachineBuilder(builder, LLVM.OrcJITTargetMachineBuilderCreateFromTargetMachine(machine));
         var error = LLVM.TakeError(LLVM.OrcCreateLLJIT(out var jit, builder));
