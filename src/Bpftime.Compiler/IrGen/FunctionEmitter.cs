@@ -31,6 +31,7 @@ internal sealed class FunctionEmitter
     private LLVMValueRef _contextStart;
     private LLVMValueRef _contextEnd;
     private LLVMValueRef _stackTop;
+    private LLVMValueRef _fixedRegionsLive;
     private LLVMValueRef _frame;
     private int _frameBytes;
     private bool _terminated;
@@ -174,6 +175,11 @@ internal sealed class FunctionEmitter
             _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextStart), "ctx.start");
             _contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextEnd), "ctx.end");
             _stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.StackTop), "stack.top");
+            if (_generator.FixedRegions.Count > 0)
+            {
+                var live = LLVM.BuildLoad2(_b, _t.Int32, StateField(RunStateLayout.FixedRegionsLive), "");
+                _fixedRegionsLive = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, live, _t.I32(0), "fixed.live");
+            }
         }
     }
 
@@ -199,6 +205,16 @@ internal sealed class FunctionEmitter
             return LLVM.BuildAnd(_b, above, below, "");
         }
         var inside = LLVM.BuildOr(_b, Within(_contextStart, _contextEnd), Within(_frameBase, _stackTop), "");
+        foreach (var region in _generator.FixedRegions)
+        {
+            if (write && !region.Writable)
+            {
+                continue;
+            }
+            var start = _t.I64(region.Start);
+            var limit = _t.I64((long)((ulong)region.Start + region.Length));
+            inside = LLVM.BuildOr(_b, inside, LLVM.BuildAnd(_b, _fixedRegionsLive, Within(start, limit), ""), "");
+        }
         var fast = LLVM.BuildAnd(_b, noWrap, inside, "");
 
         var context = _generator.Context;

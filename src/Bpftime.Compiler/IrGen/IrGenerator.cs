@@ -3,6 +3,7 @@ using Bpftime.Diagnostics;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Isa;
+using Bpftime.Maps;
 
 namespace Bpftime.Compiler.IrGen;
 
@@ -52,6 +53,12 @@ public sealed class IrGenerator : IDisposable
     /// the helper an ordinary call.
     /// </summary>
     public int? TailCallHelperId { get; init; }
+
+    /// <summary>
+    /// Memory that stays where it is while the code lives (array and global-data values): checked
+    /// code tests these bounds inline before asking the runtime, so global data costs no call.
+    /// </summary>
+    public IReadOnlyList<MemoryRegion> FixedRegions { get; init; } = [];
 
     internal IrTypes Types { get; }
 

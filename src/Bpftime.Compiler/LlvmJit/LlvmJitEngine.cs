@@ -6,6 +6,7 @@ using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
+using Bpftime.Maps;
 
 namespace Bpftime.Compiler.LlvmJit;
 
@@ -50,6 +51,7 @@ public sealed class LlvmJitEngine : IBpfEngine
         var moduleContext = new JitModuleContext();
         var moduleOwned = true;
         var module = default(LLVMModuleRef);
+        var owner = program.Verified ? null : new CheckedRunOwner(program);
         try
         {
             var context = moduleContext.Context;
@@ -62,7 +64,11 @@ public sealed class LlvmJitEngine : IBpfEngine
                 var layout = LLVM.CreateTargetDataLayout(passMachine);
                 LLVM.SetModuleDataLayout(module, layout);
                 LLVM.DisposeTargetData(layout);
-                using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count) { TailCallHelperId = HelperIds.TailCall })
+                using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count)
+                {
+                    TailCallHelperId = HelperIds.TailCall,
+                    FixedRegions = owner?.FixedRegions ?? [],
+                })
                 {
                     info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified);
                 }
@@ -77,11 +83,9 @@ public sealed class LlvmJitEngine : IBpfEngine
             }
 
             var jit = CreateJit(triple, options.TargetCpu, level);
-            CheckedRunOwner? owner = null;
             try
             {
                 var dispatcher = info.UsesHelperById ? new HelperDispatcher(program.Helpers) : null;
-                owner = program.Verified ? null : new CheckedRunOwner(program);
                 DefineSymbols(jit, program, info, dispatcher, owner);
                 var threadSafeModule = moduleContext.Wrap(module);
                 moduleOwned = false;
@@ -109,11 +113,11 @@ public sealed class LlvmJitEngine : IBpfEngine
                 {
                     _ = LLVM.TakeError(LLVM.OrcDisposeLLJIT(jit));
                 }
-                owner?.Dispose();
             }
         }
         finally
         {
+            owner?.Dispose();
             if (moduleOwned && !module.IsNull)
             {
                 LLVM.DisposeModule(module);

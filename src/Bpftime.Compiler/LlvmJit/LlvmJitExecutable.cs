@@ -111,6 +111,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget
         state.ContextStart = (ulong)context;
         state.ContextEnd = (ulong)context + contextLength;
         state.Owner = _owner.Handle;
+        state.FixedRegionsLive = _owner.FixedRegionsLive ? 1 : 0;
         ulong value;
         CheckedRunOwner.Enter(&state);
         try
