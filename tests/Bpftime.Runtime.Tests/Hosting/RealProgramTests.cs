@@ -39,7 +39,7 @@ public class RealProgramTests
         new() { PrefixLength = length, Address = BitConverter.ToUInt32(IPAddress.Parse(address).GetAddressBytes()) };
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void XdpFirewallDropsBlockedPrefixesAndCountsPerCpu(string engine)
     {
         using var firewall = RealPrograms.Load("xdp_firewall", engine);
@@ -68,7 +68,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void XdpHelpersMoveThePacketsBounds(string engine)
     {
         using var firewall = RealPrograms.Load("xdp_firewall", engine);
@@ -103,7 +103,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public unsafe void RingBufferProducerDeliversSubmittedEvents(string engine)
     {
         using var events = RealPrograms.Load("ringbuf_events", engine);
@@ -129,7 +129,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public async Task RingBufferReaderStreamsRecords(string engine)
     {
         using var events = RealPrograms.Load("ringbuf_events", engine);
@@ -172,7 +172,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void HashAggregatorSumsFlows(string engine)
     {
         var trace = new List<string>();
@@ -216,7 +216,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.TailCallBytecodeNames), MemberType = typeof(TestEngines))]
     public void TailCallDispatcherRunsTheHandlers(string engine)
     {
         using var dispatch = RealPrograms.Load("tail_dispatch", engine);
@@ -252,7 +252,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public unsafe void GlobalDataConfiguresAndRecords(string engine)
     {
         using var config = RealPrograms.Load("global_config", engine);
