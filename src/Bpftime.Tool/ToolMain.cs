@@ -30,6 +30,7 @@ internal static class ToolMain
         yield return RunCommand.Create(context);
         yield return PluginCommand.Create(context);
         yield return BenchCommand.Create(context);
+        yield return VerifyCommand.Create(context);
         yield return EnginesCommand.Create(context);
         yield return BuildCommand.Create(context);
     }

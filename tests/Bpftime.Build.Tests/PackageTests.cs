@@ -3,7 +3,8 @@ namespace Bpftime.Build.Tests;
 /// <summary>
 /// `dotnet pack src/Bpftime.Sdk`, then fresh projects outside the repository (path with a space, @
 /// and a non-ASCII letter) that use only that package from a local folder: once as
-/// Sdk="Bpftime.Sdk/0.1.0" and once through a PackageReference. Both build and run native code.
+/// Sdk="Bpftime.Sdk/0.1.0" and once through a PackageReference, each with two objects of one file
+/// name in different folders and a C source compiled by the build. Both build and run native code.
 /// </summary>
 [Collection(nameof(BuildCollection))]
 public sealed class PackageTests
@@ -50,16 +51,16 @@ public sealed class PackageTests
         File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.o"), Path.Combine(directory, "filter.bpf.o"));
         // A second object of the same file name in another folder must not clash with the first.
         File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.o"), Path.Combine(directory, "nested", "filter.bpf.o"));
+        // And C source compiled with clang by the build (BpfSource), named from its folder.
+        Directory.CreateDirectory(Path.Combine(directory, "csrc"));
+        File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.c"), Path.Combine(directory, "csrc", "filter.bpf.c"));
         File.Copy(Path.Combine(EndToEnd.SampleDirectory, "Program.cs"), Path.Combine(directory, "Program.cs"));
+        // Compiling proves each object got its own accessor class.
         File.AppendAllText(Path.Combine(directory, "Program.cs"), """
 
-            static partial class Nested
+            static class Accessors
             {
-                public static ulong Run(byte[] message)
-                {
-                    using var nested = Bpf.NestedFilter.Load();
-                    return nested.Checksum.Run(message);
-                }
+                public static Type[] All => [typeof(Bpf.Filter), typeof(Bpf.NestedFilter), typeof(Bpf.CsrcFilter)];
             }
             """);
         File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
@@ -74,13 +75,14 @@ public sealed class PackageTests
                 {reference}
                 <BpfProgram Include="filter.bpf.o" />
                 <BpfProgram Include="nested/filter.bpf.o" />
+                <BpfSource Include="csrc/filter.bpf.c" />
               </ItemGroup>
             </Project>
             """);
 
         var build = DotNetCommand.Build(directory);
         Assert.True(build.ExitCode == 0, $"{name}: {build}");
-        Assert.Contains("bpftime: compiling 2 eBPF object(s)", build.Output, StringComparison.Ordinal);
+        Assert.Contains("bpftime: compiling 3 eBPF object(s)", build.Output, StringComparison.Ordinal);
 
         var run = DotNetCommand.Run(directory, "exec", Path.Combine(directory, "bin", DotNetCommand.BuildConfiguration, "net10.0", name + ".dll"));
         Assert.True(run.ExitCode == 0, $"{name}: {run}");

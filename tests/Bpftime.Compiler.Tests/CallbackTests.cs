@@ -80,4 +80,24 @@ public sealed class CallbackTests
         Assert.Equal(11, error.Diagnostic.InstructionIndex);
         Assert.False(ProgramCallback.HasPendingFault);
     }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Checked_callbacks_that_call_back_forever_stop_at_the_nesting_limit(int level)
+    {
+        LlvmRequirement.SkipIfMissing();
+        Instruction[] code =
+        [
+            Code.Mov64(1, 1), new(Opcodes.LoadImm64, 2, (byte)LoadImm64Source.CodeAddress, 0, 4), new(0, 0, 0, 0, 0),
+            Code.Mov64(3, 0), Code.Call(LoopHelper), Code.Exit(),
+            Code.Mov64(1, 1), new(Opcodes.LoadImm64, 2, (byte)LoadImm64Source.CodeAddress, 0, -2), new(0, 0, 0, 0, 0),
+            Code.Mov64(3, 0), Code.Call(LoopHelper), Code.Exit(),
+        ];
+        var image = new ProgramImage("recursive", code, Helpers()) { Verified = false };
+        using var executable = new LlvmJitEngine().Load(image, new EngineOptions { OptimizationLevel = level });
+        var error = Assert.Throws<BpfException>(() => executable.Execute(0, 0));
+        Assert.Equal(DiagnosticCodes.JitCallDepthExceeded, error.Code);
+        Assert.False(ProgramCallback.HasPendingFault);
+    }
 }

@@ -15,6 +15,15 @@ public sealed class LlvmBindingsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_not_found_message_names_the_packages_and_the_override()
+    {
+        Assert.Contains("apt-get install libllvm15", LlvmLibrary.NotFoundMessage);
+        Assert.Contains("libllvm19", LlvmLibrary.NotFoundMessage);
+        Assert.Contains(LlvmLibrary.PathVariable, LlvmLibrary.NotFoundMessage);
+        Assert.Equal("BPF3001", Bpftime.Diagnostics.DiagnosticCodes.LlvmNotFound);
+    }
+
+    [Fact]
     public void Probes_newest_first()
     {
         var candidates = LlvmLibrary.Candidates().ToList();

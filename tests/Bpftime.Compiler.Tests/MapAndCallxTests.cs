@@ -77,4 +77,35 @@ public sealed unsafe class MapAndCallxTests
         using var executable = engine.Load(new ProgramImage("callx", code, Helpers()), new EngineOptions { OptimizationLevel = level });
         Assert.Equal(42UL, executable.Execute(0, 0));
     }
+
+    [SkippableTheory]
+    [InlineData(LlvmJitEngine.EngineName, true)]
+    [InlineData(LlvmJitEngine.EngineName, false)]
+    [InlineData(AotEngine.EngineName, true)]
+    public void Runs_on_several_threads_at_once_with_atomic_map_updates(string engineName, bool verified)
+    {
+        LlvmRequirement.SkipIfMissing();
+        var engine = EngineNamed(engineName);
+        Skip.IfNot(engine.IsAvailable(out var reason), reason);
+        using var counters = ArrayMap.Create("counters", 8, 1);
+        Instruction[] code =
+        [
+            new(Opcodes.LoadImm64, 1, (byte)LoadImm64Source.MapValueByIndex, 0, 0), new(0, 0, 0, 0, 0),
+            Code.Mov64(2, 1),
+            new(0xdb, 1, 2, 0, (int)AtomicOperation.FetchAdd),             // r2 = atomic_fetch_add(*(u64 *)r1, r2)
+            Code.Mov64Reg(0, 2), Code.Exit(),
+        ];
+        using var executable = engine.Load(new ProgramImage("count", code, Helpers()) { Maps = [counters], Verified = verified },
+            new EngineOptions { OptimizationLevel = 3 });
+        const int Threads = 4, Runs = 5000;
+        var workers = Enumerable.Range(0, Threads).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < Runs; i++)
+            {
+                executable.Execute(0, 0);
+            }
+        })).ToArray();
+        Task.WaitAll(workers);
+        Assert.Equal((long)Threads * Runs, BitConverter.ToInt64(counters.GetValue(0)));
+    }
 }

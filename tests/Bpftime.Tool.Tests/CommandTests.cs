@@ -48,6 +48,8 @@ public sealed class CommandTests
     [Theory]
     [InlineData("interpreter")]
     [InlineData("jit")]
+    [InlineData("llvm-jit")]
+    [InlineData("aot")]
     public void RunGivesTheProgramsResultOnEachEngine(string engine)
     {
         var mem = Path.GetTempFileName();
@@ -114,6 +116,55 @@ public sealed class CommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("BPF4005", result.Error);
         Assert.Contains("[sum_bytes+", result.Error);
+    }
+
+    [Fact]
+    public void CompiledObjectRunsOnItsOwnWithItsGlobalData()
+    {
+        var directory = Directory.CreateTempSubdirectory("bpftime-compile-");
+        try
+        {
+            var native = Path.Combine(directory.FullName, "global_data.o");
+            var mem = Path.Combine(directory.FullName, "mem.bin");
+            File.WriteAllBytes(mem, [2]);
+            var compiled = ToolRunner.Run(["compile", GlobalData, "-o", native, "-O", "2"]);
+            Assert.True(compiled.ExitCode == 0, compiled.Error);
+            Assert.Contains("read_globals", compiled.Output);
+
+            var bytes = File.ReadAllBytes(native);
+            Assert.Equal(62, BitConverter.ToUInt16(bytes, 18)); // EM_X86_64: a native object, not eBPF
+            var result = ToolRunner.Run(["run", native, "--mem", mem, "--json"]);
+            Assert.True(result.ExitCode == 0, result.Error);
+            using var document = JsonDocument.Parse(result.Output);
+            Assert.Equal("0x404", document.RootElement.GetProperty("result").GetString());
+            Assert.Equal("aot", document.RootElement.GetProperty("engine").GetString());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ObjectForAnotherTargetIsRefusedByTheLinker()
+    {
+        var directory = Directory.CreateTempSubdirectory("bpftime-compile-");
+        try
+        {
+            var native = Path.Combine(directory.FullName, "global_data.arm64.o");
+            var compiled = ToolRunner.Run(["compile", GlobalData, "-o", native, "--target", "aarch64"]);
+            Assert.True(compiled.ExitCode == 0, compiled.Error);
+            Assert.Equal(183, BitConverter.ToUInt16(File.ReadAllBytes(native), 18)); // EM_AARCH64
+
+            var result = ToolRunner.Run(["run", native]);
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("BPF3102", result.Error);
+            Assert.Contains("aarch64", result.Error);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -17,7 +17,11 @@ public sealed class AotEngine : IBpfEngine
 
     public string Name => EngineName;
 
-    public string Description => "eBPF -> LLVM IR -> O0..O3 -> ELF object, loaded by the runtime's linker (needs libLLVM to compile)";
+    /// <remarks>
+    /// Native objects carry no run-time memory checks (they are meant for programs verified at build
+    /// time), so an unverified image runs unchecked here; llvm-jit checks such programs.
+    /// </remarks>
+    public string Description => "eBPF -> LLVM IR -> O0..O3 -> ELF object, loaded by the runtime's linker (needs libLLVM to compile; no run-time memory checks)";
 
     /// <summary>Compile time of the last <see cref="Load"/>.</summary>
     public CompileTimings? LastTimings { get; private set; }

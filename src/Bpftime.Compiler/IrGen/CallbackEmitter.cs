@@ -41,6 +41,16 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.BuildStore(b, top, Field(RunStateLayout.StackTop));
             arguments.Add(flag);
             arguments.Add(top);
+
+            // Callbacks may start helpers that call back again: the runtime bounds the nesting.
+            var (enterType, enter) = generator.RuntimeFunction(RunStateLayout.CallbackEnterSymbol, LLVM.FunctionType(t.Int32, [t.Pointer]));
+            var refused = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntNE, LLVM.BuildCall2(b, enterType, enter, [flag], ""), t.I32(0), "");
+            var tooDeep = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "too_deep");
+            var run = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "run");
+            LLVM.BuildCondBr(b, refused, tooDeep, run);
+            LLVM.PositionBuilderAtEnd(b, tooDeep);
+            LLVM.BuildRet(b, t.I64(0));
+            LLVM.PositionBuilderAtEnd(b, run);
         }
         else if (program.NeedsStopFlag)
         {
@@ -54,6 +64,11 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.BuildRet(b, result);
             return;
         }
+        if (program.CheckMemory)
+        {
+            var (leaveType, leave) = generator.RuntimeFunction(RunStateLayout.CallbackLeaveSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), []));
+            LLVM.BuildCall2(b, leaveType, leave, [], "");
+        }
         var exit = LLVM.BuildLoad2(b, t.Int32, flag, "");
         if (program.CheckMemory)
         {
@@ -62,7 +77,7 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             var normal = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "done");
             LLVM.BuildCondBr(b, faulted, report, normal);
             LLVM.PositionBuilderAtEnd(b, report);
-            var (type, function) = generator.CallbackFault();
+            var (type, function) = generator.RuntimeFunction(RunStateLayout.CallbackFaultSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
             LLVM.BuildCall2(b, type, function, [flag], "");
             LLVM.BuildRet(b, t.I64(0));
             LLVM.PositionBuilderAtEnd(b, normal);

@@ -28,6 +28,9 @@ internal sealed class FunctionEmitter
     private readonly Dictionary<int, LLVMBasicBlockRef> _blocks = [];
     private LLVMValueRef _stopFlag;
     private LLVMValueRef _frameBase;
+    private LLVMValueRef _contextStart;
+    private LLVMValueRef _contextEnd;
+    private LLVMValueRef _stackTop;
     private LLVMValueRef _frame;
     private int _frameBytes;
     private bool _terminated;
@@ -166,6 +169,11 @@ internal sealed class FunctionEmitter
                 LLVM.BuildStore(_b, frameEnd, StateField(RunStateLayout.StackTop));
                 LLVM.BuildStore(_b, LLVM.BuildPtrToInt(_b, frame, _t.Int64, ""), StateField(RunStateLayout.StackBottom));
             }
+            // The bounds do not change during a run (program stores cannot reach the run state, which
+            // lies outside every region they may write), so each function reads them once.
+            _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextStart), "ctx.start");
+            _contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextEnd), "ctx.end");
+            _stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.StackTop), "stack.top");
         }
     }
 
@@ -190,10 +198,7 @@ internal sealed class FunctionEmitter
             var below = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULE, end, high, "");
             return LLVM.BuildAnd(_b, above, below, "");
         }
-        var contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextStart), "");
-        var contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextEnd), "");
-        var stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.StackTop), "");
-        var inside = LLVM.BuildOr(_b, Within(contextStart, contextEnd), Within(_frameBase, stackTop), "");
+        var inside = LLVM.BuildOr(_b, Within(_contextStart, _contextEnd), Within(_frameBase, _stackTop), "");
         var fast = LLVM.BuildAnd(_b, noWrap, inside, "");
 
         var context = _generator.Context;

@@ -106,13 +106,13 @@ public sealed class IrGenerator : IDisposable
         return global;
     }
 
-    internal (LLVMTypeRef Type, LLVMValueRef Function) CallbackFault()
+    /// <summary>An external function of the checked-code runtime (bound by the JIT), declared once.</summary>
+    internal (LLVMTypeRef Type, LLVMValueRef Function) RuntimeFunction(string name, LLVMTypeRef type)
     {
-        var type = LLVM.FunctionType(LLVM.VoidTypeInContext(Context), [Types.Pointer]);
-        var function = LLVM.GetNamedFunction(Module, RunStateLayout.CallbackFaultSymbol);
+        var function = LLVM.GetNamedFunction(Module, name);
         if (function.IsNull)
         {
-            function = LLVM.AddFunction(Module, RunStateLayout.CallbackFaultSymbol, type);
+            function = LLVM.AddFunction(Module, name, type);
             LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
             LLVM.AddEnumAttribute(Context, function, "nounwind");
         }

@@ -47,6 +47,15 @@ internal static class RunStateLayout
     /// <summary>Function a callback entry calls when its run faulted: <c>void f(ptr state)</c>; records the fault for the caller.</summary>
     public const string CallbackFaultSymbol = "_bpf_callback_fault";
 
+    /// <summary>
+    /// Function a checked callback entry calls first: <c>i32 f(ptr state)</c>; non-zero when callbacks
+    /// already nest as deep as allowed (the fault is then recorded) so the callback must not run.
+    /// </summary>
+    public const string CallbackEnterSymbol = "_bpf_callback_enter";
+
+    /// <summary>Function a checked callback entry calls when its function returns: <c>void f()</c>.</summary>
+    public const string CallbackLeaveSymbol = "_bpf_callback_leave";
+
     /// <summary>Data symbol of the slow-path memory check: <c>i32 f(ptr state, i64 address, i32 sizeAndKind)</c>.</summary>
     public const string MemoryCheckSymbol = "_bpf_memory_check";
 }

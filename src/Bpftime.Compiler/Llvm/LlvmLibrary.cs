@@ -53,6 +53,10 @@ public static class LlvmLibrary
         }
     }
 
+    /// <summary>What a machine without libLLVM is told (BPF3001).</summary>
+    public static string NotFoundMessage =>
+        $"libLLVM {OldestMajor}-{NewestMajor} was not found; install it (apt-get install libllvm15, or libllvm19) or set {PathVariable} to the full path of libLLVM-NN.so";
+
     /// <summary>The address of an export that not every LLVM version has, or 0.</summary>
     internal static nint OptionalExport(string name)
     {
@@ -115,7 +119,7 @@ public static class LlvmLibrary
                 return;
             }
         }
-        s_failure = $"libLLVM {OldestMajor}-{NewestMajor} was not found; install it (apt-get install libllvm15, or libllvm19) or set {PathVariable} to the full path of libLLVM-NN.so";
+        s_failure = NotFoundMessage;
     }
 
     private static void Loaded(string path)

@@ -33,6 +33,13 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
 
     public static nint CallbackFaultEntry { get; } = (nint)(delegate* unmanaged<LlvmRunState*, void>)&CallbackFault;
 
+    public static nint CallbackEnterEntry { get; } = (nint)(delegate* unmanaged<LlvmRunState*, int>)&CallbackEnter;
+
+    public static nint CallbackLeaveEntry { get; } = (nint)(delegate* unmanaged<void>)&CallbackLeave;
+
+    /// <summary>Runs on one thread, the outermost program included, that may nest through callbacks (as the interpreter allows).</summary>
+    public const int MaxNestedRuns = 8;
+
     /// <summary>Lists <paramref name="state"/> as a live run of this thread, so callbacks it triggers may reach its context and frames.</summary>
     public static void Enter(LlvmRunState* state) => (t_activeRuns ??= []).Add((nint)state);
 
@@ -67,6 +74,39 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
             state->FaultKind = verdict;
         }
         return (int)verdict;
+    }
+
+    [UnmanagedCallersOnly]
+    private static int CallbackEnter(LlvmRunState* state)
+    {
+        try
+        {
+            var runs = t_activeRuns ??= [];
+            if (runs.Count >= MaxNestedRuns)
+            {
+                if (GCHandle.FromIntPtr(state->Owner).Target is CheckedRunOwner owner)
+                {
+                    ProgramCallback.RecordFault(BpfException.Create(DiagnosticCodes.JitCallDepthExceeded,
+                        $"callbacks nest more than {MaxNestedRuns} runs deep", owner._image.Origin, owner._image.Name));
+                }
+                return 1;
+            }
+            runs.Add((nint)state);
+            return 0;
+        }
+        catch (Exception)
+        {
+            return 1;
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void CallbackLeave()
+    {
+        if (t_activeRuns is { Count: > 0 } runs)
+        {
+            runs.RemoveAt(runs.Count - 1);
+        }
     }
 
     [UnmanagedCallersOnly]

@@ -47,12 +47,12 @@ public sealed class LlvmJitEngine : IBpfEngine
         var triple = LlvmTargets.HostTriple;
         var clock = Stopwatch.StartNew();
 
-        var threadSafeContext = LLVM.OrcCreateNewThreadSafeContext();
+        var moduleContext = new JitModuleContext();
         var moduleOwned = true;
         var module = default(LLVMModuleRef);
         try
         {
-            var context = LLVM.OrcThreadSafeContextGetContext(threadSafeContext);
+            var context = moduleContext.Context;
             module = LLVM.ModuleCreateWithNameInContext(program.Name, context);
             IrProgramInfo info;
             var passMachine = LlvmTargets.CreateMachine(triple, options.TargetCpu, level);
@@ -83,7 +83,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 var dispatcher = info.UsesHelperById ? new HelperDispatcher(program.Helpers) : null;
                 owner = program.Verified ? null : new CheckedRunOwner(program);
                 DefineSymbols(jit, program, info, dispatcher, owner);
-                var threadSafeModule = LLVM.OrcCreateNewThreadSafeModule(module, threadSafeContext);
+                var threadSafeModule = moduleContext.Wrap(module);
                 moduleOwned = false;
                 var addError = LLVM.TakeError(LLVM.OrcLLJITAddLLVMIRModule(jit, LLVM.OrcLLJITGetMainJITDylib(jit), threadSafeModule));
                 if (addError is not null)
@@ -119,7 +119,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 LLVM.DisposeModule(module);
             }
             // Modules handed to the JIT keep the context alive; this only drops our reference.
-            LLVM.OrcDisposeThreadSafeContext(threadSafeContext);
+            moduleContext.Dispose();
         }
     }
 
@@ -143,6 +143,8 @@ public sealed class LlvmJitEngine : IBpfEngine
         {
             symbols.Add((RunStateLayout.MemoryCheckSymbol, CheckedRunOwner.MemoryCheckEntry, true));
             symbols.Add((RunStateLayout.CallbackFaultSymbol, CheckedRunOwner.CallbackFaultEntry, true));
+            symbols.Add((RunStateLayout.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
+            symbols.Add((RunStateLayout.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
             symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
         }
         foreach (var id in info.HelperIds)

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 using Bpftime.Objects;
@@ -154,19 +155,56 @@ public sealed class BpfObject : IDisposable
     {
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
-        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase))
+        var registry = options.Engines ?? BpfEngines.Default;
+        if (AotObjectFile.IsNativeObject(bytes))
+        {
+            return LoadNativeObject(name, path, bytes, options, log);
+        }
+        // Bytecode runs on an 'aot' engine only when the host registered one that compiles in memory (the tool does).
+        if (requested == BpfLoadOptions.AotEngine && options.Engine.Equals(BpfLoadOptions.AotEngine, StringComparison.OrdinalIgnoreCase)
+            && registry.Find(BpfLoadOptions.AotEngine) is null)
         {
             throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
                 "engine 'aot' runs only native code compiled at build time; use BpfObject.LoadEmbedded, or choose auto, jit or interpreter for bytecode", path ?? name);
         }
-        if (requested == BpfLoadOptions.AotEngine)
+        if (requested == BpfLoadOptions.AotEngine && registry.Find(BpfLoadOptions.AotEngine) is null)
         {
             log.Write($"bpftime: {name}: ${BpfLoadOptions.EngineEnvironmentVariable}=aot applies to embedded native code; this is bytecode, so the automatic order runs it");
         }
         var loaded = Create(name, path, bytes, options);
         try
         {
-            loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default);
+            loaded.LoadOnEngine(requested, log, registry);
+            return loaded;
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A native object compiled ahead of time (bpftime compile): its maps are created from the layouts
+    /// and initial values its metadata records, and the runtime's linker checks and binds it.
+    /// </summary>
+    private static BpfObject LoadNativeObject(string name, string? path, byte[] bytes, BpfLoadOptions options, LoadLog log)
+    {
+        var metadata = AotLinker.ReadMetadata(bytes, path);
+        var specs = metadata is null ? [] : metadata.Maps.Select(AotObjectEngine.ToMapSpec).ToList();
+        var programs = metadata is null
+            ? AotObjectFile.Read(bytes, path).Symbols.Where(s => s.IsGlobal && s.IsFunction && !s.IsUndefined)
+                .Select(s => new BpfProgramInfo(s.Name, ".text", ProgramType.Unspecified, []))
+                .ToList()
+            : metadata.Programs.Select(p => new BpfProgramInfo(p.Name, p.Section ?? "", ProgramSectionNames.Parse(p.Section ?? ""), [])).ToList();
+        var file = new BpfObjectFile(path, ObjectKind.NativeCode, programs, specs);
+        var maps = BpfMapFactory.CreateAll(specs, path);
+        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
+        try
+        {
+            loaded.LinkNative(bytes, path ?? name);
+            log.Write($"bpftime: {name}: native code linked ({loaded.Programs.Count} program(s))");
             return loaded;
         }
         catch

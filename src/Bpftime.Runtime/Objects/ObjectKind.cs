@@ -7,4 +7,7 @@ public enum ObjectKind
     Elf,
     /// <summary>Raw little-endian instructions, 8 bytes each, with no container.</summary>
     RawBytecode,
+
+    /// <summary>A native object compiled ahead of time; programs carry no bytecode.</summary>
+    NativeCode,
 }

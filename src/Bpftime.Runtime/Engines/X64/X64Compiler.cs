@@ -33,6 +33,9 @@ internal sealed class X64Compiler
     /// <summary>Local calls may nest this deep; the next one faults.</summary>
     public const int MaxCallDepth = MaxFrames - 1;
 
+    /// <summary>The largest eBPF frame, as on the interpreter (all frames live on the native stack).</summary>
+    public const int MaxStackSize = 4096;
+
     /// <summary>Linux's bpf_tail_call.</summary>
     public const int TailCallHelperId = 12;
 
@@ -61,6 +64,7 @@ internal sealed class X64Compiler
     private readonly JitBindings _bindings;
     private readonly X64Label[] _instructionLabels;
     private readonly bool[] _isSecondSlot;
+    private readonly bool[] _isJumpTarget;
     private readonly List<FaultStub> _stubs = [];
     private readonly List<SlowPath> _slowPaths = [];
     private HelperFunction?[]? _callxHelpers;
@@ -83,6 +87,7 @@ internal sealed class X64Compiler
         _bindings = bindings;
         _instructionLabels = new X64Label[_code.Length];
         _isSecondSlot = new bool[_code.Length];
+        _isJumpTarget = new bool[_code.Length];
     }
 
     /// <summary>Bytes of one eBPF frame: the program's stack size rounded up to 16 (the host's stack alignment).</summary>
@@ -96,6 +101,11 @@ internal sealed class X64Compiler
         if (_code.Length == 0)
         {
             throw Fail(DiagnosticCodes.JitProgramSize, "the program has no instructions", null);
+        }
+        if (_image.StackSize is < 0 or > MaxStackSize)
+        {
+            throw Fail(DiagnosticCodes.InvalidStackSize,
+                $"a stack of {_image.StackSize} bytes per frame was asked for; the jit provides 0 to {MaxStackSize}", null);
         }
         if (_code.Length > 1_000_000)
         {
@@ -118,6 +128,12 @@ internal sealed class X64Compiler
                 continue;
             }
             _asm.Bind(_instructionLabels[i]);
+            if (TryFuseZeroExtension(i))
+            {
+                i++;
+                _asm.Bind(_instructionLabels[i]);
+                continue;
+            }
             EmitInstruction(i);
         }
         var bodyEnd = _asm.Position;
@@ -217,11 +233,39 @@ internal sealed class X64Compiler
 
     private void CheckTarget(int index, long target, string what)
     {
+        if (target >= 0 && target < _code.Length)
+        {
+            _isJumpTarget[target] = true;
+        }
         if (target < 0 || target >= _code.Length || _isSecondSlot[target])
         {
             throw Fail(DiagnosticCodes.JitInvalidJumpTarget,
                 $"{what} to instruction {target} lands {(target < 0 || target >= _code.Length ? "outside the program" : "inside an ld_imm64")}", index);
         }
+    }
+
+    /// <summary>
+    /// <c>rX &lt;&lt;= 32; rX &gt;&gt;= 32</c> (how compilers zero-extend a 32-bit value) becomes one
+    /// <c>mov rX32, rX32</c> when nothing jumps between the two.
+    /// </summary>
+    private bool TryFuseZeroExtension(int i)
+    {
+        if (i + 1 >= _code.Length || _isJumpTarget[i + 1])
+        {
+            return false;
+        }
+        var first = _code[i];
+        var second = _code[i + 1];
+        var lsh = Opcodes.Alu(InstructionClass.Alu64, AluOperation.Lsh, OperandSource.Immediate);
+        var rsh = Opcodes.Alu(InstructionClass.Alu64, AluOperation.Rsh, OperandSource.Immediate);
+        if (first.Opcode != lsh || second.Opcode != rsh || first.Imm != 32 || second.Imm != 32
+            || first.Offset != 0 || second.Offset != 0 || first.Dst != second.Dst || first.Dst >= 10)
+        {
+            return false;
+        }
+        var reg = Host(first.Dst);
+        _asm.Mov(X64Width.Dword, reg, reg);
+        return true;
     }
 
     private BpfException Fail(string code, string message, int? index) =>
@@ -614,8 +658,15 @@ internal sealed class X64Compiler
             }
         }
 
-        _asm.Mov(X64Width.Qword, Scratch2, X64Register.Rax);
-        _asm.Mov(X64Width.Qword, CountRegister, X64Register.Rdx);
+        // rax and rdx hold r0 and r3: keep whichever is not the destination.
+        if (dst != X64Register.Rax)
+        {
+            _asm.Mov(X64Width.Qword, Scratch2, X64Register.Rax);
+        }
+        if (dst != X64Register.Rdx)
+        {
+            _asm.Mov(X64Width.Qword, CountRegister, X64Register.Rdx);
+        }
         if (dst != X64Register.Rax)
         {
             _asm.Mov(X64Width.Qword, X64Register.Rax, dst);
@@ -630,10 +681,30 @@ internal sealed class X64Compiler
             _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);
             _asm.Unary(X64UnaryOperation.Div, width, Scratch);
         }
-        _asm.Mov(X64Width.Qword, Scratch, modulo ? X64Register.Rdx : X64Register.Rax);
-        _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
-        _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
-        _asm.Mov(X64Width.Qword, dst, Scratch);
+        var result = modulo ? X64Register.Rdx : X64Register.Rax;
+        if (dst == X64Register.Rax)
+        {
+            if (result != X64Register.Rax)
+            {
+                _asm.Mov(X64Width.Qword, X64Register.Rax, result);
+            }
+            _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
+        }
+        else if (dst == X64Register.Rdx)
+        {
+            if (result != X64Register.Rdx)
+            {
+                _asm.Mov(X64Width.Qword, X64Register.Rdx, result);
+            }
+            _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
+        }
+        else
+        {
+            _asm.Mov(X64Width.Qword, Scratch, result);
+            _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
+            _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
+            _asm.Mov(X64Width.Qword, dst, Scratch);
+        }
 
         if (zero is not null)
         {
@@ -947,7 +1018,6 @@ internal sealed class X64Compiler
         _asm.Align(16);
         _asm.Bind(_callxTable);
         var table = CallxTableIds();
-        var entries = new List<(int Position, HelperFunction Helper)>();
         foreach (var helper in table)
         {
             if (helper is null)
@@ -957,7 +1027,6 @@ internal sealed class X64Compiler
             }
             else
             {
-                entries.Add((_asm.Position, helper));
                 _asm.Emit64(_bindings.HelperEntry(helper));
                 _asm.Emit64(helper.StopsProgramOnZero ? 1 : 0);
                 if (!_usedHelpers.Contains(helper))

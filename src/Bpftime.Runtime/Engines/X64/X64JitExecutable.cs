@@ -106,7 +106,8 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         }
         RunState state = default;
         state.ContextStart = (ulong)context;
-        state.ContextEnd = (ulong)context + contextLength;
+        // A null context has no bytes, whatever length the caller gave.
+        state.ContextEnd = context == 0 ? 0 : (ulong)context + contextLength;
         state.Owner = GCHandle.ToIntPtr(_self);
         var previous = t_current;
         t_current = &state;
@@ -120,6 +121,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
             t_current = previous;
         }
         GC.KeepAlive(this);
+        ProgramCallback.ThrowIfPendingFault(_image.Name);
         if (state.Fault != JitFault.None)
         {
             throw FaultException(in state);

@@ -93,6 +93,16 @@ public sealed class JitEncodingTests
     }
 
     [Fact]
+    public void ZeroExtensionIdiomBecomesOneMove()
+    {
+        Assert.Equal(["mov r13d, r13d"], Text(One(Alu64(AluOperation.Lsh, 7, 32), Alu64(AluOperation.Rsh, 7, 32))));
+        // Not when a branch lands on the second half.
+        var split = Program(Jmp(JumpOperation.Jeq, 1, 0, 1), Alu64(AluOperation.Lsh, 7, 32), Alu64(AluOperation.Rsh, 7, 32), Exit());
+        Assert.Equal(["shl r13, 0x20"], Text(split, 1));
+        Assert.Equal(["shr r13, 0x20"], Text(split, 2));
+    }
+
+    [Fact]
     public void ByteSwaps()
     {
         Assert.Equal(["rol ax, 8", "movzx eax, ax"], Text(One(new Instruction(0xdc, 0, 0, 0, 16))));

@@ -159,6 +159,8 @@ public sealed class JitRuntimeTests
         Refused(DiagnosticCodes.JitUnsupportedInstruction, Program(Atomic(MemorySize.Byte, AtomicOperation.Add, 10, 1, -8), Exit()));
         Refused(DiagnosticCodes.JitUnsupportedInstruction, Program(Atomic(MemorySize.DoubleWord, (AtomicOperation)0x33, 10, 1, -8), Exit()));
         Refused(DiagnosticCodes.JitUnsupportedInstruction, Program(Alu64Reg(AluOperation.Div, 1, 2, 2), Exit()));
+        Assert.Equal(DiagnosticCodes.InvalidStackSize, Assert.Throws<BpfException>(() =>
+            X64JitEngine.Instance.Load(new ProgramImage("big", Program(Exit()), new HelperTable("none")) { StackSize = 1 << 20 }, EngineOptions.Default)).Code);
         var fellOff = Assert.Throws<BpfException>(() => JitEngineTests.Run(Program(Mov64(0, 1)), verified: false));
         Assert.Equal(DiagnosticCodes.JitFellOffEnd, fellOff.Code);
     }

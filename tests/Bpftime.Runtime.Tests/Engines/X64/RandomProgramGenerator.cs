@@ -49,11 +49,18 @@ internal sealed class RandomProgramGenerator
     ];
 
     private readonly Random _random;
+    private readonly bool _injectFaults;
     private readonly List<List<Item>> _functions = [];
 
-    public RandomProgramGenerator(int seed)
+    /// <param name="seed">Selects the program.</param>
+    /// <param name="injectFaults">
+    /// When true, about one access in 40 goes out of bounds (past the context, below the frame, past
+    /// the map value) or, for atomics, off alignment: for checking faults on unverified programs only.
+    /// </param>
+    public RandomProgramGenerator(int seed, bool injectFaults = false)
     {
         _random = new Random(seed);
+        _injectFaults = injectFaults;
     }
 
     private sealed class Item
@@ -97,7 +104,14 @@ internal sealed class RandomProgramGenerator
         for (var n = 0; n < length; n++)
         {
             var pick = _random.Next(100);
-            if (pick < 40)
+            if (pick < 3)
+            {
+                // The zero-extension idiom, which the jit fuses unless a branch lands between the two.
+                var register = (byte)DataRegister(true);
+                items.Add(Single(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Lsh, OperandSource.Immediate), register, 0, 0, 32)));
+                items.Add(Single(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Rsh, OperandSource.Immediate), register, 0, 0, 32)));
+            }
+            else if (pick < 40)
             {
                 items.Add(Single(RandomAlu(allowLoopRegister: true)));
             }
@@ -111,7 +125,7 @@ internal sealed class RandomProgramGenerator
             }
             else if (pick < 74)
             {
-                var item = Single(RandomConditionalJump());
+                var item = Single(_random.Next(8) == 0 ? RandomUnconditionalJump() : RandomConditionalJump());
                 item.JumpTarget = items.Count + 1 + _random.Next(1, 8);
                 items.Add(item);
             }
@@ -132,7 +146,15 @@ internal sealed class RandomProgramGenerator
                 AddAtomic(items, allowLoopRegister: true);
             }
         }
-        items.Add(Single(new Instruction(Opcodes.Exit, 0, 0, 0, 0)));
+        // Fold every data register into r0 before leaving, so that a wrong value in any of them shows.
+        var exit = new List<Instruction>();
+        for (var r = 1; r <= 9; r++)
+        {
+            exit.Add(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Mul, OperandSource.Immediate), 0, 0, 0, 0x2545f491));
+            exit.Add(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Add, OperandSource.Register), 0, (byte)r, 0, 0));
+        }
+        exit.Add(new Instruction(Opcodes.Exit, 0, 0, 0, 0));
+        items.Add(new Item { Slots = [.. exit] });
         foreach (var item in items)
         {
             if (item.JumpTarget >= items.Count)
@@ -180,6 +202,10 @@ internal sealed class RandomProgramGenerator
                 if (item.CallFunction >= 0)
                 {
                     program.Add(item.Slots[0].WithImm(starts[item.CallFunction] - (here + 1)));
+                }
+                else if (item.JumpTarget >= 0 && item.Slots[0].Opcode == Opcodes.Gotol)
+                {
+                    program.Add(item.Slots[0].WithImm(slotOf[f][item.JumpTarget] - (here + 1)));
                 }
                 else if (item.JumpTarget >= 0)
                 {
@@ -254,6 +280,10 @@ internal sealed class RandomProgramGenerator
             : new Instruction(Opcodes.Alu(cls, op, OperandSource.Immediate), dst, 0, offset, Immediate());
     }
 
+    /// <summary>ja (offset) or gotol (imm); its target is patched by <see cref="Layout"/>.</summary>
+    private Instruction RandomUnconditionalJump() =>
+        _random.Next(2) == 0 ? new Instruction(Opcodes.Ja, 0, 0, 0, 0) : new Instruction(Opcodes.Gotol, 0, 0, 0, 0);
+
     private Instruction RandomConditionalJump()
     {
         var cls = _random.Next(2) == 0 ? InstructionClass.Jmp : InstructionClass.Jmp32;
@@ -272,11 +302,42 @@ internal sealed class RandomProgramGenerator
         _ => MemorySize.DoubleWord,
     };
 
-    /// <summary>A base register and offset for an access of <paramref name="size"/> bytes, aligned when asked.</summary>
-    private (byte Base, short Offset) Place(List<Instruction> prefix, int size, bool aligned, bool allowLoopRegister)
+    /// <summary>
+    /// A base register and offset for an access of <paramref name="size"/> bytes, aligned when asked:
+    /// the context (r9), the frame (r10), a map value, or the frame through a copy of r10, which
+    /// <paramref name="suffix"/> clears afterwards (stack addresses differ between engines).
+    /// </summary>
+    private (byte Base, short Offset) Place(List<Instruction> prefix, List<Instruction> suffix, int size, bool aligned, bool allowLoopRegister)
     {
-        switch (_random.Next(3))
+        var (baseRegister, offset) = PlaceInBounds(prefix, suffix, size, aligned, allowLoopRegister);
+        if (_injectFaults && _random.Next(40) == 0)
         {
+            // Past the context or the map value; below the current frame or above the whole stack (a smaller
+            // step up from a callee's frame would land in its caller's, live but not initialised).
+            var onStack = baseRegister == 10 || suffix.Count > 0;
+            var steps = onStack ? new[] { -600, 4096, -4096 } : new[] { 64, 512, -600, 4096, -4096 };
+            offset += (short)(aligned && _random.Next(3) == 0 ? 1 : steps[_random.Next(steps.Length)]);
+        }
+        return (baseRegister, offset);
+    }
+
+    private (byte Base, short Offset) PlaceInBounds(List<Instruction> prefix, List<Instruction> suffix, int size, bool aligned, bool allowLoopRegister)
+    {
+        switch (_random.Next(4))
+        {
+            case 3:
+                {
+                    var pointer = (byte)DataRegister(allowLoopRegister);
+                    prefix.Add(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Mov, OperandSource.Register), pointer, 10, 0, 0));
+                    prefix.Add(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Add, OperandSource.Immediate), pointer, 0, 0, -StackBytes));
+                    suffix.Add(new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Mov, OperandSource.Immediate), pointer, 0, 0, 0));
+                    var offset = _random.Next(0, StackBytes - size + 1);
+                    if (aligned)
+                    {
+                        offset &= ~(size - 1);
+                    }
+                    return (pointer, (short)offset);
+                }
             case 0:
                 {
                     var offset = _random.Next(0, ContextSize - size + 1);
@@ -316,7 +377,8 @@ internal sealed class RandomProgramGenerator
     {
         var size = new[] { 1, 2, 4, 8 }[_random.Next(4)];
         var slots = new List<Instruction>();
-        var (baseRegister, offset) = Place(slots, size, aligned: false, allowLoopRegister);
+        var suffix = new List<Instruction>();
+        var (baseRegister, offset) = Place(slots, suffix, size, aligned: false, allowLoopRegister);
         var memorySize = SizeOf(size);
         var value = (byte)_random.Next(9);
         switch (_random.Next(4))
@@ -338,14 +400,15 @@ internal sealed class RandomProgramGenerator
                 slots.Add(new Instruction(Opcodes.Memory(InstructionClass.Stx, MemoryMode.Mem, memorySize), baseRegister, value, offset, 0));
                 break;
         }
-        items.Add(new Item { Slots = [.. slots] });
+        items.Add(new Item { Slots = [.. slots, .. suffix] });
     }
 
     private void AddAtomic(List<Item> items, bool allowLoopRegister)
     {
         var size = _random.Next(2) == 0 ? 4 : 8;
         var slots = new List<Instruction>();
-        var (baseRegister, offset) = Place(slots, size, aligned: true, allowLoopRegister);
+        var suffix = new List<Instruction>();
+        var (baseRegister, offset) = Place(slots, suffix, size, aligned: true, allowLoopRegister);
         var op = AtomicOperations[_random.Next(AtomicOperations.Length)];
         var src = (byte)DataRegister(allowLoopRegister);
         if (src == baseRegister)
@@ -357,7 +420,7 @@ internal sealed class RandomProgramGenerator
             op = AtomicOperation.Xchg; // r0 would be both the expected value and the pointer
         }
         slots.Add(new Instruction(Opcodes.Memory(InstructionClass.Stx, MemoryMode.Atomic, SizeOf(size)), baseRegister, src, offset, (int)op));
-        items.Add(new Item { Slots = [.. slots] });
+        items.Add(new Item { Slots = [.. slots, .. suffix] });
     }
 
     private void AddLoop(List<Item> items)

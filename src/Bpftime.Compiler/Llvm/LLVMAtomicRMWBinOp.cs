@@ -1,0 +1,17 @@
+namespace Bpftime.Compiler.Llvm;
+
+// Values as in the LLVM C API headers (unchanged from LLVM 15 to 19).
+public enum LLVMAtomicRMWBinOp
+{
+    LLVMAtomicRMWBinOpXchg,
+    LLVMAtomicRMWBinOpAdd,
+    LLVMAtomicRMWBinOpSub,
+    LLVMAtomicRMWBinOpAnd,
+    LLVMAtomicRMWBinOpNand,
+    LLVMAtomicRMWBinOpOr,
+    LLVMAtomicRMWBinOpXor,
+    LLVMAtomicRMWBinOpMax,
+    LLVMAtomicRMWBinOpMin,
+    LLVMAtomicRMWBinOpUMax,
+    LLVMAtomicRMWBinOpUMin,
+}

@@ -1,0 +1,13 @@
+namespace Bpftime.Compiler.Llvm;
+
+// Values as in the LLVM C API headers (unchanged from LLVM 15 to 19).
+public enum LLVMCodeModel
+{
+    LLVMCodeModelDefault,
+    LLVMCodeModelJITDefault,
+    LLVMCodeModelTiny,
+    LLVMCodeModelSmall,
+    LLVMCodeModelKernel,
+    LLVMCodeModelMedium,
+    LLVMCodeModelLarge,
+}

@@ -1,0 +1,16 @@
+namespace Bpftime.Compiler.Llvm;
+
+// Values as in the LLVM C API headers (unchanged from LLVM 15 to 19).
+public enum LLVMIntPredicate
+{
+    LLVMIntEQ = 32,
+    LLVMIntNE,
+    LLVMIntUGT,
+    LLVMIntUGE,
+    LLVMIntULT,
+    LLVMIntULE,
+    LLVMIntSGT,
+    LLVMIntSGE,
+    LLVMIntSLT,
+    LLVMIntSLE,
+}

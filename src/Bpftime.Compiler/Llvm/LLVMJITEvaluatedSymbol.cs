@@ -1,0 +1,11 @@
+using System.Runtime.InteropServices;
+
+namespace Bpftime.Compiler.Llvm;
+
+// Laid out as in llvm-c/Orc.h.
+[StructLayout(LayoutKind.Sequential)]
+public struct LLVMJITEvaluatedSymbol
+{
+    public ulong Address;
+    public LLVMJITSymbolFlags Flags;
+}

@@ -1,0 +1,499 @@
+using Bpftime.Diagnostics;
+using Bpftime.Helpers;
+using Bpftime.Objects;
+
+namespace Bpftime.Verification;
+
+internal sealed partial class Analyzer
+{
+    /// <summary>A bpf-to-bpf call or a callback: a new frame with r1-r5 as arguments and its own stack.</summary>
+    private void EnterFunction(VerifierState state, int pc, int target, CallbackKind callback, RegisterState[]? arguments)
+    {
+        if (target < 0 || target >= _code.Length || _shape.FunctionOf[target] != target)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierJumpOutOfFunction, pc, $"the call target {target} is not the start of a function");
+        }
+        if (state.Frames.Count >= _options.MaxCallDepth)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierCallDepthExceeded, pc,
+                $"this call would be {state.Frames.Count + 1} frames deep; at most {_options.MaxCallDepth} are allowed (the program's own included); inline some functions");
+        }
+        foreach (var frame in state.Frames)
+        {
+            if (frame.FunctionStart == target)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierRecursiveCall, pc,
+                    $"the function at {target} is already running in this call chain: recursion cannot be bounded; turn it into a loop");
+            }
+        }
+        var caller = state.Current;
+        var callee = new FrameState(_options.FrameStackSize, target, pc) { Callback = callback };
+        for (var r = 1; r <= 5; r++)
+        {
+            callee.Registers[r] = arguments is null ? caller.Registers[r] : arguments[r];
+        }
+        callee.Registers[FramePointer] = RegisterState.Pointer(RegisterType.Stack, target: state.Frames.Count);
+        state.Frames.Add(callee);
+        if (!_stackDepth.ContainsKey(target))
+        {
+            _stackDepth[target] = 0;
+        }
+        state.Pc = target;
+    }
+
+    private bool ExecuteExit(VerifierState state, int pc)
+    {
+        var frame = state.Current;
+        var r0 = frame.Registers[0];
+        if (r0.Type == RegisterType.NotInitialized)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
+                "R0 is not initialised at exit: set the return value on every path");
+        }
+        var depth = state.CurrentFrame;
+        if (depth == 0)
+        {
+            if (r0.IsPointer)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierPointerReturned, pc,
+                    $"R0 is {Describe(r0)} at exit: a program returns a number, returning a pointer would leak an address");
+            }
+            if (state.References.Count > 0)
+            {
+                var (_, reserved) = state.References[0];
+                throw new VerificationError(DiagnosticCodes.VerifierUnreleasedReference, pc,
+                    $"the ring-buffer record reserved at instruction {reserved} is neither submitted nor discarded on this path to exit; call bpf_ringbuf_submit or bpf_ringbuf_discard on every path");
+            }
+            return false;
+        }
+
+        if (r0.Type == RegisterType.Stack && r0.Target == depth)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierDanglingStackPointer, pc,
+                $"R0 is {Describe(r0)} of the returning function: its stack is gone after the return");
+        }
+        if (frame.Callback != CallbackKind.None)
+        {
+            return ExitCallback(state, pc, frame, r0);
+        }
+        state.Frames.RemoveAt(depth);
+        CheckNoDanglingPointers(state, pc, depth);
+        var caller = state.Current;
+        caller.Registers[0] = r0;
+        for (var r = 1; r <= 5; r++)
+        {
+            caller.Registers[r] = RegisterState.NotInitialized;
+        }
+        state.Pc = frame.CallSite + 1;
+        return true;
+    }
+
+    /// <summary>Pointers into a frame that just returned must not survive in the callers.</summary>
+    private void CheckNoDanglingPointers(VerifierState state, int pc, int goneFrame)
+    {
+        var dangling = false;
+        state.ForEachRegister((ref RegisterState r) =>
+        {
+            if (r.Type == RegisterType.Stack && r.Target >= goneFrame)
+            {
+                dangling = true;
+            }
+        });
+        if (dangling)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierDanglingStackPointer, pc,
+                "a pointer into the returning function's stack was stored in a caller's frame; it would dangle after the return");
+        }
+    }
+
+    /// <summary>
+    /// A callback returns to its helper, which may call it again. The callers' state after one more
+    /// call is joined with the state before; when the join adds nothing the loop is at a fixpoint and
+    /// the helper's caller goes on; otherwise the callback runs again from the joined state.
+    /// </summary>
+    private bool ExitCallback(VerifierState state, int pc, FrameState frame, RegisterState r0)
+    {
+        if (!r0.IsScalar || r0.Value.UMax > 1)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidCallback, pc,
+                $"R0 is {Describe(r0)} when the callback returns; a callback must return 0 (go on) or 1 (stop)");
+        }
+        var depth = state.CurrentFrame;
+        state.Frames.RemoveAt(depth);
+        CheckNoDanglingPointers(state, pc, depth);
+        var entry = frame.CallbackEntry!;
+        var changed = false;
+        for (var f = 0; f < depth; f++)
+        {
+            JoinStack(state.Frames[f], entry.Frames[f]);
+            changed |= !StackCovers(entry.Frames[f], state.Frames[f], [], exact: false);
+        }
+        if (changed)
+        {
+            // Run the callback once more from the widened state.
+            var again = entry.Clone();
+            for (var f = 0; f < depth; f++)
+            {
+                again.Frames[f] = state.Frames[f].Clone();
+            }
+            again.References.Clear();
+            again.References.AddRange(state.References);
+            again.Pc = frame.FunctionStart;
+            again.Parent = state.Parent;
+            again.Current.CallbackEntry = again.Clone();
+            Push(again);
+        }
+        var caller = state.Current;
+        caller.Registers[0] = RegisterState.Unknown;
+        for (var r = 1; r <= 5; r++)
+        {
+            caller.Registers[r] = RegisterState.NotInitialized;
+        }
+        state.Pc = frame.CallSite + 1;
+        return true;
+    }
+
+    /// <summary>Widens <paramref name="current"/>'s stack to cover <paramref name="before"/>'s too.</summary>
+    private static void JoinStack(FrameState current, FrameState before)
+    {
+        var stack = current.Stack;
+        for (var slot = 0; slot < current.Spills.Length; slot++)
+        {
+            var start = slot * 8;
+            var sameSpill = stack[start] == StackByte.Spill && before.Stack[start] == StackByte.Spill;
+            if (sameSpill)
+            {
+                var now = current.Spills[slot];
+                var was = before.Spills[slot];
+                if (now.Equals(was))
+                {
+                    continue;
+                }
+                if (now.IsScalar && was.IsScalar)
+                {
+                    current.Spills[slot] = RegisterState.Unknown;
+                    continue;
+                }
+                stack.AsSpan(start, 8).Fill(StackByte.Misc);
+                current.Spills[slot] = default;
+                continue;
+            }
+            for (var i = start; i < start + 8; i++)
+            {
+                var now = stack[i];
+                var was = before.Stack[i];
+                if (now == was)
+                {
+                    continue;
+                }
+                if (now == StackByte.Spill)
+                {
+                    stack.AsSpan(start, 8).Fill(StackByte.Misc);
+                    current.Spills[slot] = default;
+                    now = StackByte.Misc;
+                }
+                stack[i] = was == StackByte.Invalid || now == StackByte.Invalid ? StackByte.Invalid : StackByte.Misc;
+            }
+        }
+    }
+
+    private void ExecuteHelperCall(VerifierState state, int pc, int id)
+    {
+        var rule = HelperCatalogue.Resolve(id, _options.Helpers);
+        if (rule is null)
+        {
+            var known = HelperCatalogue.Find(id);
+            throw new VerificationError(DiagnosticCodes.VerifierUnknownHelper, pc,
+                known is not null
+                    ? $"helper #{id} ({known.Name}) is not provided by the host's helper table '{_options.Helpers?.Name}'"
+                    : $"helper #{id} is unknown: it is neither a Linux helper the verifier knows nor one the host provides");
+        }
+        var regs = state.Current.Registers;
+        var unchecked_ = ReferenceEquals(rule.Prototype, HelperPrototype.Unchecked);
+        var arguments = rule.Prototype.Arguments;
+        int map = -1;
+        RegisterState function = default;
+        RegisterState callbackContext = default;
+        var released = 0;
+        for (var k = 0; k < arguments.Count && !unchecked_; k++)
+        {
+            var register = k + 1;
+            var kind = arguments[k];
+            var value = regs[register];
+            var role = $"argument {register} of {rule.Name}";
+            if (value.Type == RegisterType.NotInitialized)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
+                    $"{R(register)} is not initialised but is {role} ({KindText(kind)})");
+            }
+            switch (kind)
+            {
+                case HelperArgumentKind.Anything:
+                    if (rule.Callback != CallbackKind.None)
+                    {
+                        callbackContext = value;
+                    }
+                    break;
+                case HelperArgumentKind.Scalar:
+                case HelperArgumentKind.ConstSize:
+                case HelperArgumentKind.ConstSizeOrZero:
+                    RequireArgument(value.IsScalar, pc, register, value, role, "a number");
+                    break;
+                case HelperArgumentKind.ConstMapPointer:
+                    RequireArgument(value.Type == RegisterType.MapPointer, pc, register, value, role, "a map (&map_name)");
+                    map = value.Target;
+                    CheckMapType(pc, rule, _maps[map]);
+                    break;
+                case HelperArgumentKind.MapKey:
+                case HelperArgumentKind.MapValue:
+                    {
+                        if (map < 0)
+                        {
+                            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc, $"{role} needs a map argument before it");
+                        }
+                        var spec = _maps[map];
+                        var size = kind == HelperArgumentKind.MapKey ? spec.KeySize : spec.ValueSize;
+                        var write = kind == HelperArgumentKind.MapValue && rule.WritesMapValue;
+                        RequireMemoryPointer(pc, register, value, role);
+                        AccessRegion(state, pc, register, value, size, write ? Access.Write : Access.Read,
+                            $"{role} (the {(kind == HelperArgumentKind.MapKey ? "key" : "value")} of map '{spec.Name}', {size} bytes)");
+                        break;
+                    }
+                case HelperArgumentKind.Memory:
+                case HelperArgumentKind.MemoryOrNull:
+                case HelperArgumentKind.UninitializedMemory:
+                    {
+                        var sizeRegister = register + 1;
+                        var sizeValue = k + 1 < arguments.Count ? regs[sizeRegister] : RegisterState.Constant(0);
+                        var zeroAllowed = k + 1 < arguments.Count && arguments[k + 1] == HelperArgumentKind.ConstSizeOrZero;
+                        var maxSize = CheckSize(pc, sizeRegister, sizeValue, zeroAllowed || kind == HelperArgumentKind.MemoryOrNull, rule);
+                        if (kind == HelperArgumentKind.MemoryOrNull && IsZero(value))
+                        {
+                            if (sizeValue.Value.UMax != 0)
+                            {
+                                throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
+                                    $"{R(register)} is null ({role}) but the size in {R(sizeRegister)} is {Describe(sizeValue)}; pass 0 as the size with a null pointer");
+                            }
+                            break;
+                        }
+                        RequireMemoryPointer(pc, register, value, role);
+                        AccessRegion(state, pc, register, value, maxSize, kind == HelperArgumentKind.UninitializedMemory ? Access.Write : Access.Read, role);
+                        break;
+                    }
+                case HelperArgumentKind.Context:
+                    RequireArgument(value.Type == RegisterType.Context && value.Offset == 0 && value.Value.IsConst && value.Value.ConstValue == 0,
+                        pc, register, value, role, "the context pointer (r1 at entry, unmoved)");
+                    break;
+                case HelperArgumentKind.ConstString:
+                    CheckConstString(pc, register, value, role);
+                    break;
+                case HelperArgumentKind.RingBufferRecord:
+                    if (value.Type == RegisterType.RingBufferRecordOrNull)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierPossibleNullDereference, pc,
+                            $"{R(register)} is {Describe(value)}: check it against 0 before passing it to {rule.Name}");
+                    }
+                    RequireArgument(value.Type == RegisterType.RingBufferRecord, pc, register, value, role, "a ring-buffer record from bpf_ringbuf_reserve");
+                    if (value.Offset != 0 || !value.Value.IsConst || value.Value.ConstValue != 0)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
+                            $"{R(register)} is {Describe(value)}: pass the record exactly as reserve returned it, not a pointer into it");
+                    }
+                    if (!state.References.Exists(r => r.Id == value.ReferenceId))
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierReleasedReference, pc,
+                            $"{R(register)} is a ring-buffer record that was already submitted or discarded");
+                    }
+                    released = value.ReferenceId;
+                    break;
+                case HelperArgumentKind.Function:
+                    RequireArgument(value.Type == RegisterType.Function, pc, register, value, role, "a function of the program (a static callback)");
+                    function = value;
+                    break;
+                case HelperArgumentKind.StackPointer:
+                    RequireArgument(value.Type == RegisterType.Stack, pc, register, value, role, "a pointer to the stack");
+                    AccessRegion(state, pc, register, value, 8, Access.Write, role);
+                    break;
+            }
+        }
+
+        if (id == HelperCatalogue.TailCall && state.References.Count > 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierTailCallWithReference, pc,
+                $"a tail call while the ring-buffer record reserved at instruction {state.References[0].Instruction} is held would leak it; submit or discard it first");
+        }
+
+        if (released != 0)
+        {
+            state.References.RemoveAll(r => r.Id == released);
+            state.ForEachRegister((ref RegisterState r) =>
+            {
+                if (r.ReferenceId == released)
+                {
+                    r = RegisterState.Unknown;
+                }
+            });
+        }
+        if (rule.ChangesPacketData)
+        {
+            state.ForEachRegister((ref RegisterState r) =>
+            {
+                if (r.Type is RegisterType.Packet or RegisterType.PacketEnd or RegisterType.PacketMeta)
+                {
+                    r = RegisterState.Unknown;
+                }
+            });
+        }
+
+        var result = ResultOf(state, pc, rule, map, regs);
+        if (rule.Callback != CallbackKind.None && function.Type == RegisterType.Function)
+        {
+            EnterCallback(state, pc, rule, function.Target, map, callbackContext);
+            return;
+        }
+        regs[0] = result;
+        for (var r = 1; r <= 5; r++)
+        {
+            regs[r] = RegisterState.NotInitialized;
+        }
+    }
+
+    private void EnterCallback(VerifierState state, int pc, HelperRule rule, int target, int map, RegisterState context)
+    {
+        var arguments = new RegisterState[6];
+        if (rule.Callback == CallbackKind.Loop)
+        {
+            arguments[1] = RegisterState.Scalar(ScalarRange.UnsignedRange(0, uint.MaxValue));
+            arguments[2] = context;
+        }
+        else
+        {
+            var spec = _maps[map];
+            arguments[1] = RegisterState.Pointer(RegisterType.MapPointer, target: map);
+            arguments[2] = RegisterState.Pointer(RegisterType.Memory) with { Range = (int)spec.KeySize };
+            arguments[3] = RegisterState.Pointer(RegisterType.MapValue, target: map);
+            arguments[4] = context;
+        }
+        EnterFunction(state, pc, target, rule.Callback, arguments);
+        state.Current.CallbackEntry = state.Clone();
+    }
+
+    private RegisterState ResultOf(VerifierState state, int pc, HelperRule rule, int map, RegisterState[] regs)
+    {
+        switch (rule.Prototype.Return)
+        {
+            case HelperReturnKind.MapValueOrNull when map >= 0:
+                return RegisterState.Pointer(RegisterType.MapValueOrNull, target: map) with { Id = NewId() };
+            case HelperReturnKind.RingBufferRecordOrNull:
+                {
+                    var size = regs[2];
+                    if (!size.IsConstant || size.Value.ConstValue == 0 || size.Value.ConstValue > MaxOffset)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
+                            $"R2 is {Describe(size)}: the size of a ring-buffer record must be a non-zero constant");
+                    }
+                    var reference = NewId();
+                    state.References.Add((reference, pc));
+                    return RegisterState.Pointer(RegisterType.RingBufferRecordOrNull) with { Id = NewId(), ReferenceId = reference, Range = (int)size.Value.ConstValue };
+                }
+            default:
+                return rule.ReturnsU32 ? RegisterState.Scalar(ScalarRange.UnsignedRange(0, uint.MaxValue)) : RegisterState.Unknown;
+        }
+    }
+
+    private void CheckMapType(int pc, HelperRule rule, MapSpec map)
+    {
+        if ((rule.MapTypes.Count > 0 && !rule.MapTypes.Contains(map.Type)) || rule.RefusedMapTypes.Contains(map.Type))
+        {
+            var expected = rule.MapTypes.Count > 0 ? $"it needs {string.Join(" or ", rule.MapTypes)}" : $"it does not work on {map.Type}";
+            throw new VerificationError(DiagnosticCodes.VerifierMapTypeMismatch, pc,
+                $"{rule.Name} is given map '{map.Name}' of type {map.Type}: {expected}");
+        }
+    }
+
+    private long CheckSize(int pc, int register, RegisterState size, bool zeroAllowed, HelperRule rule)
+    {
+        if (size.Type == RegisterType.NotInitialized)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc, $"{R(register)} is not initialised but is the size argument of {rule.Name}");
+        }
+        if (!size.IsScalar)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc, $"{R(register)} is {Describe(size)}, but {rule.Name} expects a size there");
+        }
+        if (size.Value.SMin < 0 || size.Value.UMax >= MaxOffset)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
+                $"{R(register)} is {Describe(size)}: the size given to {rule.Name} has no useful upper bound; compare it with the buffer's size first");
+        }
+        if (!zeroAllowed && size.Value.UMin == 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
+                $"{R(register)} is {Describe(size)}: the size given to {rule.Name} may be zero, which it does not accept");
+        }
+        return (long)size.Value.UMax;
+    }
+
+    private void RequireArgument(bool ok, int pc, int register, in RegisterState value, string role, string expected)
+    {
+        if (!ok)
+        {
+            var code = value.Type.IsNullable() ? DiagnosticCodes.VerifierPossibleNullDereference : DiagnosticCodes.VerifierInvalidHelperArgument;
+            throw new VerificationError(code, pc, $"{R(register)} is {Describe(value)}, but {role} must be {expected}");
+        }
+    }
+
+    private void RequireMemoryPointer(int pc, int register, in RegisterState value, string role)
+    {
+        if (value.Type.IsNullable())
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierPossibleNullDereference, pc,
+                $"{R(register)} is {Describe(value)}: check it against 0 before passing it as {role}");
+        }
+        if (value.Type is not (RegisterType.Stack or RegisterType.MapValue or RegisterType.Packet or RegisterType.PacketMeta
+            or RegisterType.RingBufferRecord or RegisterType.Memory or RegisterType.Context))
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
+                $"{R(register)} is {Describe(value)}, but {role} must point to memory (stack, map value, packet or record)");
+        }
+    }
+
+    private void CheckConstString(int pc, int register, in RegisterState value, string role)
+    {
+        if (value.Type != RegisterType.MapValue || !_maps[value.Target].IsReadOnlyForPrograms)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
+                $"{R(register)} is {Describe(value)}, but {role} must be a constant string in read-only data (a string literal or a const char array)");
+        }
+        var map = _maps[value.Target];
+        if (!value.Value.IsConst)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc, $"{R(register)} is {Describe(value)}: a constant string needs a constant offset");
+        }
+        var start = value.Offset + (long)value.Value.ConstValue;
+        if (start < 0 || start >= map.ValueSize)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierMapValueOutOfBounds, pc, $"{R(register)} is {Describe(value)}: outside map '{map.Name}'");
+        }
+        if (map.InitialValue is { } initial && initial.Span[(int)Math.Min(start, initial.Length)..].IndexOf((byte)0) < 0 && start + initial.Length - start >= map.ValueSize)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
+                $"{R(register)} points at a string in '{map.Name}' that is not NUL-terminated");
+        }
+    }
+
+    private static string KindText(HelperArgumentKind kind) => kind switch
+    {
+        HelperArgumentKind.ConstMapPointer => "a map",
+        HelperArgumentKind.MapKey => "a pointer to the key",
+        HelperArgumentKind.MapValue => "a pointer to the value",
+        HelperArgumentKind.Memory or HelperArgumentKind.MemoryOrNull => "a pointer to memory",
+        HelperArgumentKind.UninitializedMemory => "a pointer to a buffer",
+        HelperArgumentKind.ConstSize or HelperArgumentKind.ConstSizeOrZero => "a size",
+        HelperArgumentKind.Context => "the context",
+        HelperArgumentKind.ConstString => "a constant string",
+        HelperArgumentKind.RingBufferRecord => "a ring-buffer record",
+        HelperArgumentKind.Function => "a callback",
+        _ => "a value",
+    };
+}

@@ -1,0 +1,243 @@
+using Bpftime.Diagnostics;
+using Bpftime.Isa;
+
+namespace Bpftime.Verification;
+
+internal sealed partial class Analyzer
+{
+    /// <summary>Jumps, calls and exit. Returns false when the path ends.</summary>
+    private bool ExecuteJump(VerifierState state, int pc, Instruction insn)
+    {
+        if (insn.Opcode is Opcodes.Ja or Opcodes.Gotol)
+        {
+            GoTo(state, pc, _shape.JumpTarget(pc));
+            return true;
+        }
+        if (insn.IsExit)
+        {
+            return ExecuteExit(state, pc);
+        }
+        if (insn.IsCall)
+        {
+            if (insn.Opcode == Opcodes.CallRegister)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierUnsupportedInstruction, pc,
+                    "callx (a call through a register) cannot be checked; call functions directly or pass them to bpf_loop");
+            }
+            if (insn.IsLocalCall)
+            {
+                EnterFunction(state, pc, pc + 1 + insn.Imm, CallbackKind.None, arguments: null);
+                return true;
+            }
+            if (insn.IsHelperCall)
+            {
+                ExecuteHelperCall(state, pc, insn.Imm);
+                if (state.Pc == pc)
+                {
+                    state.Pc = pc + 1;
+                    CheckFallThrough(state, pc);
+                }
+                return true;
+            }
+            throw new VerificationError(DiagnosticCodes.VerifierUnsupportedInstruction, pc,
+                $"calls to kernel functions (kfunc, BTF id {insn.Imm}) are not available outside the kernel");
+        }
+        ExecuteConditional(state, pc, insn);
+        return true;
+    }
+
+    private void GoTo(VerifierState state, int pc, int target)
+    {
+        if (target < 0 || target >= _code.Length || _shape.FunctionOf[target] != _shape.FunctionOf[pc])
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierJumpOutOfFunction, pc,
+                $"the jump to {target} leaves the function that starts at {_shape.FunctionOf[pc]}; functions can only be entered by calls");
+        }
+        state.Pc = target;
+    }
+
+    private void ExecuteConditional(VerifierState state, int pc, Instruction insn)
+    {
+        var word = insn.Class == InstructionClass.Jmp32;
+        var op = insn.JumpOperation;
+        var dst = insn.Dst;
+        var left = Use(state, dst, pc, "a comparison operand");
+        var byRegister = insn.Source == OperandSource.Register;
+        var right = byRegister
+            ? Use(state, insn.Src, pc, "a comparison operand")
+            : RegisterState.Constant(word ? (uint)insn.Imm : (ulong)(long)insn.Imm);
+        var target = _shape.JumpTarget(pc);
+        if (target < 0 || target >= _code.Length || _shape.FunctionOf[target] != _shape.FunctionOf[pc])
+        {
+            GoTo(state, pc, target);
+        }
+
+        // Each outcome gets its own copy of the state, refined by what the outcome implies.
+        var taken = state.Clone();
+        var takenFeasible = Refine(taken, insn, left, right, holds: true, pc);
+        var fallFeasible = Refine(state, insn, left, right, holds: false, pc);
+        taken.Pc = target;
+        state.Pc = pc + 1;
+        if (fallFeasible)
+        {
+            CheckFallThrough(state, pc);
+        }
+        if (takenFeasible && fallFeasible)
+        {
+            Push(taken);
+            return;
+        }
+        if (takenFeasible)
+        {
+            CopyInto(taken, state);
+            return;
+        }
+        if (!fallFeasible)
+        {
+            // Neither outcome possible: the state itself is contradictory (cannot happen on a real path).
+            state.Pc = pc + 1;
+        }
+    }
+
+    /// <summary>Replaces <paramref name="into"/>'s contents with <paramref name="from"/>'s (the current path goes on as the taken branch).</summary>
+    private static void CopyInto(VerifierState from, VerifierState into)
+    {
+        into.Frames.Clear();
+        into.Frames.AddRange(from.Frames);
+        into.References.Clear();
+        into.References.AddRange(from.References);
+        into.Pc = from.Pc;
+    }
+
+    /// <summary>Applies "the condition holds" (or not) to the state. Returns false when that is impossible.</summary>
+    private bool Refine(VerifierState state, Instruction insn, RegisterState left, RegisterState right, bool holds, int pc)
+    {
+        var word = insn.Class == InstructionClass.Jmp32;
+        var op = insn.JumpOperation;
+        var regs = state.Current.Registers;
+        var byRegister = insn.Source == OperandSource.Register;
+
+        if (left.IsScalar && right.IsScalar)
+        {
+            var a = left.Value;
+            var b = right.Value;
+            if (!ScalarRange.Refine(op, word, holds, ref a, ref b))
+            {
+                return false;
+            }
+            regs[insn.Dst].Value = a;
+            if (byRegister)
+            {
+                regs[insn.Src].Value = b;
+            }
+            return true;
+        }
+
+        // Null checks: a maybe-null pointer against 0.
+        if (!word && op is JumpOperation.Jeq or JumpOperation.Jne)
+        {
+            var isEqual = (op == JumpOperation.Jeq) == holds;
+            if (left.Type.IsNullable() && IsZero(right))
+            {
+                MarkNullness(state, left, isNull: isEqual);
+                return true;
+            }
+            if (right.Type.IsNullable() && IsZero(left))
+            {
+                MarkNullness(state, right, isNull: isEqual);
+                return true;
+            }
+            // A pointer that cannot be null never equals 0.
+            if ((left.IsPointer && !left.Type.IsNullable() && IsZero(right)) || (right.IsPointer && !right.Type.IsNullable() && IsZero(left)))
+            {
+                return !isEqual;
+            }
+        }
+
+        // Packet bounds: data + N compared with data_end.
+        if (!word)
+        {
+            LearnPacketRange(state, op, left, right, holds);
+        }
+        return true;
+    }
+
+    private static bool IsZero(in RegisterState value) => value.IsConstant && value.Value.ConstValue == 0;
+
+    private void MarkNullness(VerifierState state, RegisterState checkedRegister, bool isNull)
+    {
+        var id = checkedRegister.Id;
+        var referenceId = checkedRegister.ReferenceId;
+        state.ForEachRegister((ref RegisterState r) =>
+        {
+            if (r.Type.IsNullable() && r.Id == id)
+            {
+                if (isNull)
+                {
+                    r = RegisterState.Constant(0);
+                }
+                else
+                {
+                    r.Type = r.Type == RegisterType.MapValueOrNull ? RegisterType.MapValue : RegisterType.RingBufferRecord;
+                }
+            }
+        });
+        if (isNull && referenceId != 0)
+        {
+            // A failed reserve holds nothing to release.
+            state.References.RemoveAll(r => r.Id == referenceId);
+        }
+    }
+
+    /// <summary>
+    /// pkt + N compared with pkt_end: on the outcome where pkt + N &lt;= end holds, every pointer sharing
+    /// pkt's base may access N bytes past that base.
+    /// </summary>
+    private static void LearnPacketRange(VerifierState state, JumpOperation op, RegisterState left, RegisterState right, bool holds)
+    {
+        RegisterState packet;
+        bool safe;
+        if (left.Type == RegisterType.Packet && right.Type == RegisterType.PacketEnd
+            || left.Type == RegisterType.PacketMeta && right.Type == RegisterType.Packet)
+        {
+            packet = left;
+            // left > end false, left >= end false, left < end true, left <= end true.
+            safe = op switch
+            {
+                JumpOperation.Jgt or JumpOperation.Jge => !holds,
+                JumpOperation.Jlt or JumpOperation.Jle => holds,
+                _ => false,
+            };
+        }
+        else if (right.Type == RegisterType.Packet && left.Type == RegisterType.PacketEnd
+            || right.Type == RegisterType.PacketMeta && left.Type == RegisterType.Packet)
+        {
+            packet = right;
+            // end < right false, end <= right false, end > right true, end >= right true.
+            safe = op switch
+            {
+                JumpOperation.Jlt or JumpOperation.Jle => !holds,
+                JumpOperation.Jgt or JumpOperation.Jge => holds,
+                _ => false,
+            };
+        }
+        else
+        {
+            return;
+        }
+        if (!safe || packet.Offset <= 0)
+        {
+            return;
+        }
+        var type = packet.Type;
+        var id = packet.Id;
+        var range = packet.Offset;
+        state.ForEachRegister((ref RegisterState r) =>
+        {
+            if (r.Type == type && r.Id == id && r.Range < range)
+            {
+                r.Range = range;
+            }
+        });
+    }
+}

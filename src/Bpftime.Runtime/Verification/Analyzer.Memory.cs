@@ -1,0 +1,518 @@
+using Bpftime.Diagnostics;
+using Bpftime.Isa;
+
+namespace Bpftime.Verification;
+
+internal sealed partial class Analyzer
+{
+    private enum Access
+    {
+        Read,
+        Write,
+    }
+
+    private void ExecuteLoad(VerifierState state, int pc, Instruction insn)
+    {
+        if (insn.MemoryMode is not (MemoryMode.Mem or MemoryMode.MemSx))
+        {
+            throw Unsupported(pc, insn);
+        }
+        var pointer = Use(state, insn.Src, pc, "the address of a load");
+        var size = insn.MemorySize.ByteCount();
+        var loaded = AccessMemory(state, pc, insn.Src, pointer, insn.Offset, size, Access.Read, value: default);
+        if (insn.MemoryMode == MemoryMode.MemSx && loaded.IsScalar)
+        {
+            loaded = RegisterState.Scalar(loaded.Value.Truncate(size * 8).SignExtend(size * 8));
+        }
+        state.Current.Registers[insn.Dst] = loaded;
+    }
+
+    private void ExecuteStore(VerifierState state, int pc, Instruction insn)
+    {
+        if (insn.MemoryMode != MemoryMode.Mem)
+        {
+            throw Unsupported(pc, insn);
+        }
+        var pointer = Use(state, insn.Dst, pc, "the address of a store");
+        var value = insn.Class == InstructionClass.St
+            ? RegisterState.Constant((ulong)(long)insn.Imm)
+            : Use(state, insn.Src, pc, "the value of a store");
+        AccessMemory(state, pc, insn.Dst, pointer, insn.Offset, insn.MemorySize.ByteCount(), Access.Write, value, insn.Class == InstructionClass.Stx ? insn.Src : -1);
+    }
+
+    private void ExecuteAtomic(VerifierState state, int pc, Instruction insn)
+    {
+        var size = insn.MemorySize.ByteCount();
+        var pointer = Use(state, insn.Dst, pc, "the address of an atomic operation");
+        var value = Use(state, insn.Src, pc, "the operand of an atomic operation");
+        if (!value.IsScalar)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc,
+                $"{R(insn.Src)} is {Describe(value)}: atomic operations take numbers, not pointers");
+        }
+        if (pointer.Type is not (RegisterType.Stack or RegisterType.MapValue or RegisterType.RingBufferRecord))
+        {
+            if (pointer.IsPointer && !pointer.Type.IsNullable())
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidAtomic, pc,
+                    $"{R(insn.Dst)} is {Describe(pointer)}: atomic operations work only on the stack, map values and ring-buffer records");
+            }
+        }
+        var cmpxchg = insn.AtomicOperation == AtomicOperation.CmpXchg;
+        if (cmpxchg)
+        {
+            var expected = Use(state, 0, pc, "the expected value of cmpxchg");
+            if (!expected.IsScalar)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc, $"R0 is {Describe(expected)}: cmpxchg compares numbers, not pointers");
+            }
+        }
+        // The old value is read and a number written back.
+        var old = AccessMemory(state, pc, insn.Dst, pointer, insn.Offset, size, Access.Read, default);
+        if (!old.IsScalar)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidAtomic, pc,
+                $"the memory at {R(insn.Dst)}{insn.Offset:+0;-0} holds a spilled pointer: atomic operations would corrupt it");
+        }
+        AccessMemory(state, pc, insn.Dst, pointer, insn.Offset, size, Access.Write, RegisterState.Unknown);
+        var width = size == 8 ? ScalarRange.Unknown : ScalarRange.UnsignedRange(0, uint.MaxValue);
+        if (cmpxchg)
+        {
+            state.Current.Registers[0] = RegisterState.Scalar(width);
+        }
+        else if ((insn.Imm & (int)AtomicOperation.Fetch) != 0)
+        {
+            state.Current.Registers[insn.Src] = RegisterState.Scalar(width);
+        }
+    }
+
+    private void ExecuteLoadImm64(VerifierState state, int pc, Instruction insn)
+    {
+        if (!insn.IsLoadImm64)
+        {
+            throw Unsupported(pc, insn);
+        }
+        var next = pc + 1 < _code.Length ? _code[pc + 1] : default;
+        var regs = state.Current.Registers;
+        switch ((LoadImm64Source)insn.Src)
+        {
+            case LoadImm64Source.Immediate:
+                regs[insn.Dst] = RegisterState.Constant((ulong)insn.Imm64With(next));
+                break;
+            case LoadImm64Source.MapByIndex:
+            case LoadImm64Source.MapByFd:
+                CheckMapIndex(pc, insn.Imm);
+                regs[insn.Dst] = RegisterState.Pointer(RegisterType.MapPointer, target: insn.Imm);
+                break;
+            case LoadImm64Source.MapValueByIndex:
+            case LoadImm64Source.MapValueByFd:
+                {
+                    CheckMapIndex(pc, insn.Imm);
+                    var map = _maps[insn.Imm];
+                    var offset = next.Imm;
+                    if (offset < 0 || (uint)offset >= map.ValueSize)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierInvalidMapReference, pc,
+                            $"the address of byte {offset} of map '{map.Name}' lies outside its {map.ValueSize}-byte value");
+                    }
+                    regs[insn.Dst] = RegisterState.Pointer(RegisterType.MapValue, target: insn.Imm, offset: offset);
+                    break;
+                }
+            case LoadImm64Source.CodeAddress:
+                regs[insn.Dst] = RegisterState.Pointer(RegisterType.Function, target: pc + 1 + insn.Imm);
+                break;
+            default:
+                throw new VerificationError(DiagnosticCodes.VerifierUnsupportedInstruction, pc,
+                    $"ld_imm64 with src {insn.Src} (a variable address) cannot be proven safe; use maps or global data");
+        }
+    }
+
+    private void CheckMapIndex(int pc, int index)
+    {
+        if (index < 0 || index >= _maps.Count)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidMapReference, pc,
+                $"ld_imm64 refers to map #{index}, but the object has {_maps.Count} map(s)");
+        }
+    }
+
+    private static VerificationError Unsupported(int pc, Instruction insn) =>
+        new(DiagnosticCodes.VerifierUnsupportedInstruction, pc,
+            $"{Disassembler.Disassemble(insn)}: legacy packet loads (ld_abs, ld_ind) are not supported; read packet data through xdp_md.data after checking it against data_end");
+
+    /// <summary>
+    /// Checks one load or store of <paramref name="size"/> bytes at pointer + <paramref name="offset"/>
+    /// and applies it: returns the loaded value for reads, updates the stack for writes.
+    /// </summary>
+    private RegisterState AccessMemory(VerifierState state, int pc, int register, RegisterState pointer, int offset, int size, Access access, RegisterState value, int valueRegister = -1)
+    {
+        var verb = access == Access.Read ? "read" : "write";
+        switch (pointer.Type)
+        {
+            case RegisterType.NotInitialized:
+                throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc, $"{R(register)} is not initialised but is used as an address");
+            case RegisterType.Scalar:
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidMemoryAccess, pc,
+                    $"{R(register)} is {Describe(pointer)}, not a pointer: a {verb} through it could touch any memory");
+            case RegisterType.MapValueOrNull:
+            case RegisterType.RingBufferRecordOrNull:
+                throw new VerificationError(DiagnosticCodes.VerifierPossibleNullDereference, pc,
+                    $"{R(register)} is {Describe(pointer)}: check it against 0 before dereferencing (the {(pointer.Type == RegisterType.MapValueOrNull ? "lookup" : "reserve")} may have failed)");
+            case RegisterType.MapPointer:
+            case RegisterType.PacketEnd:
+            case RegisterType.Function:
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidMemoryAccess, pc,
+                    $"{R(register)} is {Describe(pointer)}, which cannot be dereferenced; {(pointer.Type == RegisterType.PacketEnd ? "compare packet pointers with it instead" : "pass it to a helper instead")}");
+        }
+
+        if (access == Access.Write && value.IsPointer && pointer.Type != RegisterType.Stack)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc,
+                $"{R(valueRegister)} is {Describe(value)}: storing a pointer into {Describe(pointer)} would leak an address; only the stack may hold pointers");
+        }
+
+        var fixedStart = (long)pointer.Offset + offset;
+        var low = fixedStart + pointer.Value.SMin;
+        var high = fixedStart + pointer.Value.SMax + size; // exclusive
+        var where = pointer.Value.IsConst
+            ? $"at offset {low}"
+            : $"at offsets {low}..{high - size} (variable)";
+
+        switch (pointer.Type)
+        {
+            case RegisterType.Stack:
+                return AccessStack(state, pc, register, pointer, low, high, size, access, value);
+
+            case RegisterType.Context:
+                return AccessContext(pc, register, pointer, (int)fixedStart, size, access);
+
+            case RegisterType.MapValue:
+                {
+                    var map = _maps[pointer.Target];
+                    if (low < 0 || high > map.ValueSize)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierMapValueOutOfBounds, pc,
+                            $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} may fall outside the {map.ValueSize}-byte value of map '{map.Name}'{BoundsHint(pointer)}");
+                    }
+                    if (access == Access.Write && map.IsReadOnlyForPrograms)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
+                            $"{R(register)} is {Describe(pointer)}: map '{map.Name}' is read-only for programs ({map.Section ?? "BPF_F_RDONLY_PROG"}); declare the variable without const to write it");
+                    }
+                    return RegisterState.Scalar(LoadedWidth(size));
+                }
+
+            case RegisterType.Packet:
+            case RegisterType.PacketMeta:
+                {
+                    if (pointer.Value.SMin < 0 || fixedStart < 0)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierPacketOutOfBounds, pc,
+                            $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} may fall before the start of the packet");
+                    }
+                    if (fixedStart + size > pointer.Range)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierPacketOutOfBounds, pc,
+                            $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {fixedStart} needs {fixedStart + size} byte(s) checked; compare the pointer plus {fixedStart + size} with {(pointer.Type == RegisterType.Packet ? "data_end" : "data")} first");
+                    }
+                    return RegisterState.Scalar(LoadedWidth(size));
+                }
+
+            case RegisterType.RingBufferRecord:
+            case RegisterType.Memory:
+                {
+                    if (low < 0 || high > pointer.Range)
+                    {
+                        throw new VerificationError(pointer.Type == RegisterType.Memory ? DiagnosticCodes.VerifierInvalidMemoryAccess : DiagnosticCodes.VerifierMapValueOutOfBounds, pc,
+                            $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} may fall outside its {pointer.Range} bytes{BoundsHint(pointer)}");
+                    }
+                    if (access == Access.Write && pointer.Type == RegisterType.Memory)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
+                            $"{R(register)} is {Describe(pointer)}: this memory (a map key) is read-only");
+                    }
+                    return RegisterState.Scalar(LoadedWidth(size));
+                }
+        }
+        throw new VerificationError(DiagnosticCodes.VerifierInvalidMemoryAccess, pc, $"{R(register)} is {Describe(pointer)} and cannot be dereferenced");
+    }
+
+    private static string BoundsHint(in RegisterState pointer) =>
+        pointer.Value.IsConst ? "" : "; bound the index with a comparison before adding it (e.g. if (i >= N) return)";
+
+    private static ScalarRange LoadedWidth(int size) =>
+        size >= 8 ? ScalarRange.Unknown : ScalarRange.UnsignedRange(0, (1UL << (size * 8)) - 1);
+
+    private RegisterState AccessContext(int pc, int register, RegisterState pointer, int offset, int size, Access access)
+    {
+        if (!pointer.Value.IsConst || pointer.Value.ConstValue != 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
+                $"{R(register)} is {Describe(pointer)}: context fields must be accessed at constant offsets");
+        }
+        var verb = access == Access.Read ? "read" : "write";
+        if (offset < 0 || offset + size > _context.Size)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
+                _context.IsRawMemory && _context.Size == 0
+                    ? $"{R(register)} is the context pointer, but no context size was declared: a {size}-byte {verb} at offset {offset} cannot be proven in bounds; declare it (VerifierOptions.ContextSize, --ctx-size)"
+                    : $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {offset} falls outside the {_context.Size}-byte context ({_context.Name})");
+        }
+        var field = _context.FieldAt(offset, size);
+        if (field is null)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
+                $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {offset} does not lie within one field of {_context.Name}");
+        }
+        if (access == Access.Write && !field.Writable)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
+                $"{R(register)} is {Describe(pointer)}: field '{field.Name}' of {_context.Name} is read-only");
+        }
+        if (field.Kind == ContextFieldKind.Scalar)
+        {
+            return RegisterState.Scalar(LoadedWidth(size));
+        }
+        if (offset != field.Offset || size != field.Size)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierMisalignedAccess, pc,
+                $"field '{field.Name}' of {_context.Name} must be read whole ({field.Size} bytes at offset {field.Offset}) to yield a pointer");
+        }
+        _rewrites[pc] = new ContextRewrite(pc, field.Kind, offset);
+        return field.Kind switch
+        {
+            ContextFieldKind.PacketStart => RegisterState.Pointer(RegisterType.Packet),
+            ContextFieldKind.PacketEnd => RegisterState.Pointer(RegisterType.PacketEnd),
+            _ => RegisterState.Pointer(RegisterType.PacketMeta),
+        };
+    }
+
+    private RegisterState AccessStack(VerifierState state, int pc, int register, RegisterState pointer, long low, long high, int size, Access access, RegisterState value)
+    {
+        var frame = state.Frames[pointer.Target];
+        var stackSize = frame.Stack.Length;
+        var verb = access == Access.Read ? "read" : "write";
+        if (low < -stackSize || high > 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierStackOutOfBounds, pc,
+                $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at {(pointer.Value.IsConst ? $"fp{low}" : $"fp{low}..fp{high - size} (variable)")} {(high > 0 ? "lies above the frame pointer" : $"lies below the {stackSize}-byte stack")}; the stack spans fp-{stackSize}..fp-1");
+        }
+        NoteStackDepth(state, pointer.Target, low);
+        var first = (int)(low + stackSize);
+        var end = (int)(high + stackSize);
+        var stack = frame.Stack;
+
+        if (!pointer.Value.IsConst)
+        {
+            if (access == Access.Read)
+            {
+                for (var i = first; i < end; i++)
+                {
+                    if (stack[i] == StackByte.Invalid)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierUninitializedStack, pc,
+                            $"{R(register)} is {Describe(pointer)}: a {size}-byte read at a variable offset may touch fp{i - stackSize}, which is never written on this path; initialise the whole array first");
+                    }
+                }
+                return RegisterState.Scalar(LoadedWidth(size));
+            }
+            if (value.IsPointer)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidPointerSpill, pc,
+                    $"storing {Describe(value)} at a variable stack offset loses it; spill pointers at fixed, 8-byte aligned offsets");
+            }
+            for (var i = first; i < end; i++)
+            {
+                if (stack[i] != StackByte.Invalid)
+                {
+                    DropSpill(frame, i / 8);
+                    stack[i] = StackByte.Misc;
+                }
+            }
+            return default;
+        }
+
+        var aligned = first % 8 == 0 && size == 8;
+        if (access == Access.Write)
+        {
+            if (aligned && (value.IsPointer || (value.IsScalar && !(value.IsConstant && value.Value.ConstValue == 0))))
+            {
+                frame.Spills[first / 8] = value;
+                stack.AsSpan(first, 8).Fill(StackByte.Spill);
+                return default;
+            }
+            if (value.IsPointer)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidPointerSpill, pc,
+                    $"{Describe(value)} is stored with a {size}-byte write at fp{low}: pointers can only be spilled whole (8 bytes) at 8-byte aligned offsets");
+            }
+            for (var slot = first / 8; slot <= (end - 1) / 8; slot++)
+            {
+                DropSpill(frame, slot);
+            }
+            var zero = value.IsConstant && value.Value.Truncate(size * 8).ConstValue == 0;
+            stack.AsSpan(first, size).Fill(zero ? StackByte.Zero : StackByte.Misc);
+            return default;
+        }
+
+        // Reads.
+        if (stack[first] == StackByte.Spill)
+        {
+            var spilled = frame.Spills[first / 8];
+            if (aligned)
+            {
+                return spilled;
+            }
+            if (spilled.IsPointer)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidPointerSpill, pc,
+                    $"a {size}-byte read at fp{low} takes part of a spilled pointer ({Describe(spilled)}); read it back whole with an 8-byte load");
+            }
+            if (first / 8 == (end - 1) / 8)
+            {
+                if (spilled.Value.IsConst)
+                {
+                    var shift = (first % 8) * 8;
+                    return RegisterState.Scalar(ScalarRange.Const(spilled.Value.ConstValue >> shift).Truncate(size * 8));
+                }
+                return RegisterState.Scalar(first % 8 == 0 ? spilled.Value.Truncate(size * 8) : LoadedWidth(size));
+            }
+        }
+        var allZero = true;
+        for (var i = first; i < end; i++)
+        {
+            switch (stack[i])
+            {
+                case StackByte.Invalid:
+                    throw new VerificationError(DiagnosticCodes.VerifierUninitializedStack, pc,
+                        $"{R(register)} is {Describe(pointer)}: the {size}-byte read at fp{low} includes fp{i - stackSize}, which is never written on this path; initialise the variable first");
+                case StackByte.Spill when frame.Spills[i / 8].IsPointer:
+                    throw new VerificationError(DiagnosticCodes.VerifierInvalidPointerSpill, pc,
+                        $"a {size}-byte read at fp{low} takes part of a spilled pointer; read it back whole with an 8-byte load");
+                case StackByte.Zero:
+                    break;
+                default:
+                    allZero = false;
+                    break;
+            }
+        }
+        return allZero ? RegisterState.Constant(0) : RegisterState.Scalar(LoadedWidth(size));
+    }
+
+    /// <summary>A spilled register partly overwritten: its bytes become plain data.</summary>
+    private static void DropSpill(FrameState frame, int slot)
+    {
+        var start = slot * 8;
+        if (frame.Stack[start] != StackByte.Spill)
+        {
+            return;
+        }
+        var spilled = frame.Spills[slot];
+        var zero = spilled.IsConstant && spilled.Value.ConstValue == 0;
+        frame.Stack.AsSpan(start, 8).Fill(zero ? StackByte.Zero : StackByte.Misc);
+        frame.Spills[slot] = default;
+    }
+
+    /// <summary>Checks that a helper may read (or write) [pointer, pointer + size) and applies writes to the stack.</summary>
+    private void AccessRegion(VerifierState state, int pc, int register, RegisterState pointer, long maxSize, Access access, string role)
+    {
+        if (maxSize == 0)
+        {
+            return;
+        }
+        if (pointer.Type == RegisterType.Stack)
+        {
+            var frame = state.Frames[pointer.Target];
+            var stackSize = frame.Stack.Length;
+            var low = (long)pointer.Offset + pointer.Value.SMin;
+            var high = (long)pointer.Offset + pointer.Value.SMax + maxSize;
+            if (low < -stackSize || high > 0)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
+                    $"{R(register)} is {Describe(pointer)}, {role} of up to {maxSize} byte(s): fp{low}..fp{high - 1} leaves the {stackSize}-byte stack");
+            }
+            NoteStackDepth(state, pointer.Target, low);
+            var first = (int)(low + stackSize);
+            var end = (int)(high + stackSize);
+            if (access == Access.Read)
+            {
+                for (var i = first; i < end; i++)
+                {
+                    if (frame.Stack[i] == StackByte.Invalid)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierUninitializedStack, pc,
+                            $"{R(register)} is {Describe(pointer)}, {role} of {maxSize} byte(s), but fp{i - stackSize} is never written on this path; initialise it (e.g. = {{}}) before the call");
+                    }
+                }
+            }
+            else
+            {
+                for (var i = first; i < end; i++)
+                {
+                    DropSpill(frame, i / 8);
+                }
+                frame.Stack.AsSpan(first, end - first).Fill(StackByte.Misc);
+            }
+            return;
+        }
+        if (pointer.Type == RegisterType.Context)
+        {
+            if (!_context.IsRawMemory)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
+                    $"{R(register)} is {Describe(pointer)}: {_context.Name} cannot be passed as {role}; copy the fields to the stack");
+            }
+            var start = (long)pointer.Offset + (long)pointer.Value.ConstValue;
+            if (start < 0 || start + maxSize > _context.Size)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
+                    $"{R(register)} is {Describe(pointer)}, {role} of up to {maxSize} byte(s): that runs past the {_context.Size}-byte context");
+            }
+            return;
+        }
+        long limit;
+        string what;
+        switch (pointer.Type)
+        {
+            case RegisterType.MapValue:
+                {
+                    var map = _maps[pointer.Target];
+                    if (access == Access.Write && map.IsReadOnlyForPrograms)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
+                            $"{R(register)} is {Describe(pointer)}, {role}, but map '{map.Name}' is read-only for programs");
+                    }
+                    limit = map.ValueSize;
+                    what = $"the {map.ValueSize}-byte value of map '{map.Name}'";
+                    break;
+                }
+            case RegisterType.RingBufferRecord:
+            case RegisterType.Memory:
+                if (access == Access.Write && pointer.Type == RegisterType.Memory)
+                {
+                    throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc, $"{R(register)} is {Describe(pointer)}: this memory is read-only");
+                }
+                limit = pointer.Range;
+                what = $"its {pointer.Range} bytes";
+                break;
+            case RegisterType.Packet:
+            case RegisterType.PacketMeta:
+                if (pointer.Value.SMin < 0 || pointer.Offset < 0 || pointer.Offset + maxSize > pointer.Range)
+                {
+                    throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
+                        $"{R(register)} is {Describe(pointer)}, {role} of up to {maxSize} byte(s), but only {Math.Max(0, pointer.Range - pointer.Offset)} are checked against data_end");
+                }
+                return;
+            default:
+                AccessMemory(state, pc, register, pointer, 0, (int)Math.Min(maxSize, 8), access, RegisterState.Unknown);
+                return;
+        }
+        var from = (long)pointer.Offset + pointer.Value.SMin;
+        var to = (long)pointer.Offset + pointer.Value.SMax + maxSize;
+        if (from < 0 || to > limit)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
+                $"{R(register)} is {Describe(pointer)}, {role} of up to {maxSize} byte(s): bytes {from}..{to - 1} may fall outside {what}");
+        }
+    }
+}

@@ -1,0 +1,312 @@
+using System.Diagnostics;
+using Bpftime.Diagnostics;
+using Bpftime.Isa;
+using Bpftime.Objects;
+
+namespace Bpftime.Verification;
+
+/// <summary>
+/// The abstract interpreter: follows every path of a program from its entry, one state per path,
+/// checking each instruction against the state (types, bounds, initialisation) and splitting at
+/// branches both of whose outcomes are possible. States kept at prune points let later paths stop
+/// when an already proven state covers them.
+/// </summary>
+internal sealed partial class Analyzer
+{
+    private const int FramePointer = 10;
+
+    /// <summary>Offsets and sizes beyond this are treated as unbounded (keeps offset arithmetic in range).</summary>
+    private const long MaxOffset = 1 << 29;
+
+    private readonly Instruction[] _code;
+    private readonly ProgramShape _shape;
+    private readonly IReadOnlyList<MapSpec> _maps;
+    private readonly VerifierOptions _options;
+    private readonly ContextLayout _context;
+    private readonly string _programName;
+    private readonly BpfProgramInfo? _info;
+    private readonly string? _file;
+    private readonly List<Checkpoint>?[] _checkpoints;
+    private readonly bool[] _reached;
+    private readonly Dictionary<int, int> _stackDepth = [];
+    private readonly SortedDictionary<int, ContextRewrite> _rewrites = [];
+    private readonly Stack<VerifierState> _pending = new();
+    private int _nextId = 1;
+    private int _processed;
+    private int _explored;
+    private int _pruned;
+    private int _stored;
+    private int _peakStored;
+
+    public Analyzer(Instruction[] code, ProgramShape shape, IReadOnlyList<MapSpec> maps, ContextLayout context, VerifierOptions options, string programName, BpfProgramInfo? info, string? file)
+    {
+        _code = code;
+        _shape = shape;
+        _maps = maps;
+        _context = context;
+        _options = options;
+        _programName = programName;
+        _info = info;
+        _file = file;
+        _checkpoints = new List<Checkpoint>?[code.Length];
+        _reached = new bool[code.Length];
+    }
+
+    public VerificationResult Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var diagnostics = new List<BpfDiagnostic>();
+        var passed = true;
+        var combined = 0;
+        try
+        {
+            Explore(InitialState());
+            combined = CheckCombinedStack();
+            if (_options.WarnUnreachable)
+            {
+                ReportUnreachable(diagnostics);
+            }
+        }
+        catch (VerificationError error)
+        {
+            passed = false;
+            diagnostics.Insert(0, Diagnose(error.Code, error.Instruction, error.Message));
+        }
+        clock.Stop();
+        var stats = new VerificationStatistics(_processed, _explored, _pruned, _peakStored, clock.Elapsed);
+        return new VerificationResult(_programName, passed, diagnostics, stats)
+        {
+            MaxStackDepth = _stackDepth.Count == 0 ? 0 : _stackDepth.Values.Max(),
+            CombinedStackDepth = combined,
+            FunctionStackDepths = new Dictionary<int, int>(_stackDepth),
+            ContextRewrites = [.. _rewrites.Values],
+        };
+    }
+
+    public BpfDiagnostic Diagnose(string code, int instruction, string message, DiagnosticSeverity severity = DiagnosticSeverity.Error)
+    {
+        var line = _info?.LineAt(instruction);
+        if (line is not null && !string.IsNullOrWhiteSpace(line.SourceLine))
+        {
+            message += $" (in: {line.SourceLine.Trim()})";
+        }
+        return new BpfDiagnostic(code, message, severity,
+            File: line?.FileName is { Length: > 0 } name ? name : _file,
+            Line: line?.Line ?? 0,
+            Column: line?.Column ?? 0,
+            Program: _programName,
+            InstructionIndex: instruction);
+    }
+
+    private VerifierState InitialState()
+    {
+        var frame = new FrameState(_options.FrameStackSize, functionStart: 0, callSite: -1);
+        frame.Registers[1] = RegisterState.Pointer(RegisterType.Context);
+        frame.Registers[2] = _context.IsRawMemory ? RegisterState.Constant((ulong)_context.Size) : RegisterState.Unknown;
+        frame.Registers[FramePointer] = RegisterState.Pointer(RegisterType.Stack, target: 0);
+        _stackDepth[0] = 0;
+        return new VerifierState([frame]) { Pc = 0 };
+    }
+
+    private void Explore(VerifierState start)
+    {
+        VerifierState? state = start;
+        while (true)
+        {
+            if (state is null)
+            {
+                if (_pending.Count == 0)
+                {
+                    return;
+                }
+                state = _pending.Pop();
+            }
+            var pc = state.Pc;
+            if (pc < 0 || pc >= _code.Length || _shape.SecondSlot[pc])
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierJumpOutOfFunction, Math.Clamp(pc, 0, _code.Length - 1),
+                    "execution reaches a point that is not an instruction of the program");
+            }
+            if (++_processed > _options.MaxProcessedInstructions)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierTooComplex, pc,
+                    $"the program is too complex to prove safe: {_options.MaxProcessedInstructions} instructions processed over all paths without reaching the end; a loop may not terminate within the budget (bound it with a small constant) or there are too many paths");
+            }
+            _reached[pc] = true;
+            if (_shape.PrunePoint[pc] && IsCovered(state))
+            {
+                _pruned++;
+                FinishPath(state);
+                state = null;
+                continue;
+            }
+            if (!Step(state))
+            {
+                FinishPath(state);
+                state = null;
+            }
+        }
+    }
+
+    /// <summary>Queues a second path from a branch; the current one continues.</summary>
+    private void Push(VerifierState branch)
+    {
+        if (branch.Parent is not null)
+        {
+            branch.Parent.Branches++;
+        }
+        _pending.Push(branch);
+    }
+
+    /// <summary>A path ended safely (exit or pruned): the checkpoints it came through may be complete.</summary>
+    private static void FinishPath(VerifierState state)
+    {
+        for (var checkpoint = state.Parent; checkpoint is not null; checkpoint = checkpoint.Parent)
+        {
+            if (--checkpoint.Branches > 0)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Executes the instruction at the state's pc. Returns false when the path ends.</summary>
+    private bool Step(VerifierState state)
+    {
+        var pc = state.Pc;
+        var insn = _code[pc];
+        switch (insn.Class)
+        {
+            case InstructionClass.Alu:
+            case InstructionClass.Alu64:
+                ExecuteAlu(state, pc, insn);
+                state.Pc = pc + 1;
+                break;
+            case InstructionClass.Ldx:
+                ExecuteLoad(state, pc, insn);
+                state.Pc = pc + 1;
+                break;
+            case InstructionClass.St:
+            case InstructionClass.Stx:
+                if (insn.MemoryMode == MemoryMode.Atomic)
+                {
+                    ExecuteAtomic(state, pc, insn);
+                }
+                else
+                {
+                    ExecuteStore(state, pc, insn);
+                }
+                state.Pc = pc + 1;
+                break;
+            case InstructionClass.Ld:
+                ExecuteLoadImm64(state, pc, insn);
+                state.Pc = pc + 2;
+                break;
+            default:
+                return ExecuteJump(state, pc, insn);
+        }
+        CheckFallThrough(state, pc);
+        return true;
+    }
+
+    private void CheckFallThrough(VerifierState state, int pc)
+    {
+        var next = state.Pc;
+        if (next >= _code.Length || _shape.FunctionOf[next] != _shape.FunctionOf[pc])
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierJumpOutOfFunction, pc,
+                next >= _code.Length
+                    ? "execution runs past the last instruction; end every path with exit"
+                    : $"execution runs from the function at {_shape.FunctionOf[pc]} into the next function (at {next}); end the function with exit");
+        }
+    }
+
+    private int NewId() => _nextId++;
+
+    private string MapName(int index) => index >= 0 && index < _maps.Count ? _maps[index].Name : $"#{index}";
+
+    private string Describe(in RegisterState register) => register.Describe(MapName);
+
+    private static string R(int register) => $"R{register}";
+
+    private static RegisterState ReadRegister(VerifierState state, int register) => state.Current.Registers[register];
+
+    /// <summary>The register's value, which must have been written.</summary>
+    private RegisterState Use(VerifierState state, int register, int pc, string role)
+    {
+        var value = state.Current.Registers[register];
+        if (value.Type == RegisterType.NotInitialized)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
+                $"{R(register)} is not initialised but is read as {role}; assign it on every path that reaches here");
+        }
+        return value;
+    }
+
+    private void ReportUnreachable(List<BpfDiagnostic> diagnostics)
+    {
+        var start = -1;
+        for (var i = 0; i <= _code.Length; i++)
+        {
+            var dead = i < _code.Length && !_reached[i] && !_shape.SecondSlot[i];
+            if (dead && start < 0)
+            {
+                start = i;
+            }
+            else if (!dead && start >= 0 && (i == _code.Length || !_shape.SecondSlot[i]))
+            {
+                diagnostics.Add(Diagnose(DiagnosticCodes.VerifierUnreachableCode, start,
+                    start == i - 1 ? $"instruction {start} is never reached" : $"instructions {start}-{i - 1} are never reached",
+                    DiagnosticSeverity.Warning));
+                start = -1;
+            }
+        }
+    }
+
+    private void NoteStackDepth(VerifierState state, int frame, long lowest)
+    {
+        var function = state.Frames[frame].FunctionStart;
+        var depth = (int)-lowest;
+        if (!_stackDepth.TryGetValue(function, out var known) || depth > known)
+        {
+            _stackDepth[function] = depth;
+        }
+    }
+
+    /// <summary>The deepest stack over every chain of calls, checked against the combined limit.</summary>
+    private int CheckCombinedStack()
+    {
+        var memo = new Dictionary<int, int>();
+        int Depth(int function, int site, int level)
+        {
+            if (memo.TryGetValue(function, out var known))
+            {
+                return known;
+            }
+            if (level > _options.MaxCallDepth + 1)
+            {
+                return 0;
+            }
+            var own = RoundUp8(_stackDepth.GetValueOrDefault(function));
+            var deepest = 0;
+            if (_shape.Callees.TryGetValue(function, out var callees))
+            {
+                foreach (var (callSite, callee) in callees)
+                {
+                    deepest = Math.Max(deepest, Depth(callee, callSite, level + 1));
+                }
+            }
+            var total = own + deepest;
+            if (total > _options.MaxCombinedStackSize)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierStackDepthExceeded, site < 0 ? function : site,
+                    $"the call chain from here needs {total} bytes of stack ({own} in this function), more than the {_options.MaxCombinedStackSize} bytes allowed for all frames together; make locals smaller or move data to a per-CPU array map");
+            }
+            memo[function] = total;
+            return total;
+        }
+        return Depth(0, -1, 0);
+    }
+
+    private static int RoundUp8(int value) => (value + 7) & ~7;
+}

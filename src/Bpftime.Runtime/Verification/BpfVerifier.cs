@@ -1,0 +1,100 @@
+using Bpftime.Diagnostics;
+using Bpftime.Isa;
+using Bpftime.Objects;
+
+namespace Bpftime.Verification;
+
+/// <summary>
+/// Proves eBPF programs safe before they run: every path ends, every register is written before it
+/// is read, every memory access stays inside the object it points into, helpers get the arguments
+/// their prototypes ask for, and acquired references are released. Where a program is not safe the
+/// result says which rule broke, at which instruction and C line, and what the registers held.
+/// Structural checks (<see cref="ProgramValidator"/>) run first.
+/// </summary>
+public static class BpfVerifier
+{
+    /// <summary>Verifies every program of an object (or only <paramref name="programName"/>).</summary>
+    public static IReadOnlyList<VerificationResult> Verify(BpfObjectFile file, VerifierOptions? options = null, string? programName = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var results = new List<VerificationResult>();
+        foreach (var program in file.Programs)
+        {
+            if (programName is null || program.Name == programName)
+            {
+                results.Add(Verify(program, file.Maps, options, file.Path));
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Verifies one program of an object against the object's maps.</summary>
+    public static VerificationResult Verify(BpfProgramInfo program, IReadOnlyList<MapSpec> maps, VerifierOptions? options = null, string? objectPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(maps);
+        return Run([.. program.Instructions], maps, options ?? VerifierOptions.Default, program.Type, program.Name, program, objectPath);
+    }
+
+    /// <summary>Verifies raw instructions (maps referred to by index in ld_imm64 src 5 and 6).</summary>
+    public static VerificationResult Verify(ReadOnlySpan<Instruction> code, IReadOnlyList<MapSpec>? maps = null, VerifierOptions? options = null,
+        ProgramType type = ProgramType.Unspecified, string name = "program")
+    {
+        return Run(code.ToArray(), maps ?? [], options ?? VerifierOptions.Default, type, name, info: null, file: null);
+    }
+
+    /// <summary>The context a program of <paramref name="type"/> sees under <paramref name="options"/>.</summary>
+    public static ContextLayout ContextFor(ProgramType type, VerifierOptions? options = null)
+    {
+        options ??= VerifierOptions.Default;
+        if (options.Context is not null)
+        {
+            return options.Context;
+        }
+        return type == ProgramType.Xdp ? ContextLayout.Xdp : ContextLayout.RawMemory(options.ContextSize);
+    }
+
+    private static VerificationResult Run(Instruction[] code, IReadOnlyList<MapSpec> maps, VerifierOptions options, ProgramType type, string name, BpfProgramInfo? info, string? file)
+    {
+        var validation = ProgramValidator.Validate(code, programName: name);
+        var errors = validation.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0)
+        {
+            var located = errors.Select(d => Locate(d, info, file)).ToList();
+            return new VerificationResult(name, false, located, new VerificationStatistics(0, 0, 0, 0, TimeSpan.Zero));
+        }
+        var context = ContextFor(type, options);
+        try
+        {
+            ProgramShape shape;
+            try
+            {
+                shape = new ProgramShape(code);
+            }
+            catch (VerificationError error)
+            {
+                var diagnostic = Locate(new BpfDiagnostic(error.Code, error.Message, Program: name, InstructionIndex: error.Instruction), info, file);
+                return new VerificationResult(name, false, [diagnostic], new VerificationStatistics(0, 0, 0, 0, TimeSpan.Zero));
+            }
+            return new Analyzer(code, shape, maps, context, options, name, info, file).Run();
+        }
+        catch (Exception error) when (error is not (OutOfMemoryException or BpfException))
+        {
+            // A defect in the verifier must not crash the host: refuse the program and say so.
+            var diagnostic = new BpfDiagnostic(DiagnosticCodes.VerifierInternalError,
+                $"the verifier failed on this program ({error.GetType().Name}: {error.Message}); it is refused. Please report this with the object file",
+                File: file, Program: name);
+            return new VerificationResult(name, false, [diagnostic], new VerificationStatistics(0, 0, 0, 0, TimeSpan.Zero));
+        }
+    }
+
+    private static BpfDiagnostic Locate(BpfDiagnostic diagnostic, BpfProgramInfo? info, string? file)
+    {
+        var line = diagnostic.InstructionIndex is int index ? info?.LineAt(index) : null;
+        if (line is null)
+        {
+            return diagnostic.File is null && file is not null ? diagnostic with { File = file } : diagnostic;
+        }
+        return diagnostic with { File = line.FileName, Line = line.Line, Column = line.Column };
+    }
+}

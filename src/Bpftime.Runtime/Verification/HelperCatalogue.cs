@@ -1,0 +1,128 @@
+using Bpftime.Helpers;
+using Bpftime.Objects;
+using static Bpftime.Helpers.HelperArgumentKind;
+
+namespace Bpftime.Verification;
+
+/// <summary>
+/// The Linux helpers the verifier knows, with Linux's numbers (uapi/linux/bpf.h) and the rules of
+/// their arguments. Host-defined helpers (ids 1000 and up) bring their own prototypes in the
+/// <see cref="HelperTable"/>.
+/// </summary>
+public static class HelperCatalogue
+{
+    public const int MapLookupElem = 1;
+    public const int MapUpdateElem = 2;
+    public const int MapDeleteElem = 3;
+    public const int ProbeRead = 4;
+    public const int KtimeGetNs = 5;
+    public const int TracePrintk = 6;
+    public const int GetPrandomU32 = 7;
+    public const int GetSmpProcessorId = 8;
+    public const int TailCall = 12;
+    public const int GetCurrentPidTgid = 14;
+    public const int GetCurrentUidGid = 15;
+    public const int GetCurrentComm = 16;
+    public const int Redirect = 23;
+    public const int XdpAdjustHead = 44;
+    public const int ProbeReadStr = 45;
+    public const int XdpAdjustTail = 65;
+    public const int MapPushElem = 87;
+    public const int MapPopElem = 88;
+    public const int MapPeekElem = 89;
+    public const int ProbeReadUser = 112;
+    public const int ProbeReadKernel = 113;
+    public const int ProbeReadUserStr = 114;
+    public const int ProbeReadKernelStr = 115;
+    public const int KtimeGetBootNs = 125;
+    public const int RingbufOutput = 130;
+    public const int RingbufReserve = 131;
+    public const int RingbufSubmit = 132;
+    public const int RingbufDiscard = 133;
+    public const int RingbufQuery = 134;
+    public const int KtimeGetCoarseNs = 160;
+    public const int ForEachMapElem = 164;
+    public const int Snprintf = 165;
+    public const int Loop = 181;
+    public const int Strncmp = 182;
+
+    /// <summary>Host-defined helpers start here.</summary>
+    public const int FirstHostHelperId = 1000;
+
+    private static readonly MapType[] NotLookupable = [MapType.ProgArray, MapType.RingBuf, MapType.UserRingBuf, MapType.PerfEventArray, MapType.Queue, MapType.Stack];
+
+    private static readonly Dictionary<int, HelperRule> Rules = Build();
+
+    public static IReadOnlyCollection<HelperRule> All => Rules.Values;
+
+    public static HelperRule? Find(int id) => Rules.GetValueOrDefault(id);
+
+    private static HelperRule Rule(int id, string name, HelperReturnKind result, params HelperArgumentKind[] arguments) =>
+        new(id, name, HelperPrototype.Of(result, arguments));
+
+    private static Dictionary<int, HelperRule> Build()
+    {
+        const HelperReturnKind Int = HelperReturnKind.Integer;
+        var probeRead = new[] { UninitializedMemory, ConstSizeOrZero, Anything };
+        HelperRule[] rules =
+        [
+            Rule(MapLookupElem, "map_lookup_elem", HelperReturnKind.MapValueOrNull, ConstMapPointer, MapKey) with { RefusedMapTypes = NotLookupable },
+            Rule(MapUpdateElem, "map_update_elem", Int, ConstMapPointer, MapKey, MapValue, Scalar) with { RefusedMapTypes = NotLookupable },
+            Rule(MapDeleteElem, "map_delete_elem", Int, ConstMapPointer, MapKey) with { RefusedMapTypes = NotLookupable },
+            Rule(ProbeRead, "probe_read", Int, probeRead),
+            Rule(KtimeGetNs, "ktime_get_ns", Int),
+            Rule(TracePrintk, "trace_printk", Int, Memory, ConstSize) with { VariadicTail = true },
+            Rule(GetPrandomU32, "get_prandom_u32", Int) with { ReturnsU32 = true },
+            Rule(GetSmpProcessorId, "get_smp_processor_id", Int) with { ReturnsU32 = true },
+            Rule(TailCall, "tail_call", Int, Context, ConstMapPointer, Scalar) with { MapTypes = [MapType.ProgArray] },
+            Rule(GetCurrentPidTgid, "get_current_pid_tgid", Int),
+            Rule(GetCurrentUidGid, "get_current_uid_gid", Int),
+            Rule(GetCurrentComm, "get_current_comm", Int, UninitializedMemory, ConstSize),
+            Rule(Redirect, "redirect", Int, Scalar, Scalar),
+            Rule(XdpAdjustHead, "xdp_adjust_head", Int, Context, Scalar) with { ChangesPacketData = true },
+            Rule(ProbeReadStr, "probe_read_str", Int, probeRead),
+            Rule(XdpAdjustTail, "xdp_adjust_tail", Int, Context, Scalar) with { ChangesPacketData = true },
+            Rule(MapPushElem, "map_push_elem", Int, ConstMapPointer, MapValue, Scalar) with { MapTypes = [MapType.Queue, MapType.Stack] },
+            Rule(MapPopElem, "map_pop_elem", Int, ConstMapPointer, MapValue) with { MapTypes = [MapType.Queue, MapType.Stack], WritesMapValue = true },
+            Rule(MapPeekElem, "map_peek_elem", Int, ConstMapPointer, MapValue) with { MapTypes = [MapType.Queue, MapType.Stack], WritesMapValue = true },
+            Rule(ProbeReadUser, "probe_read_user", Int, probeRead),
+            Rule(ProbeReadKernel, "probe_read_kernel", Int, probeRead),
+            Rule(ProbeReadUserStr, "probe_read_user_str", Int, probeRead),
+            Rule(ProbeReadKernelStr, "probe_read_kernel_str", Int, probeRead),
+            Rule(KtimeGetBootNs, "ktime_get_boot_ns", Int),
+            Rule(RingbufOutput, "ringbuf_output", Int, ConstMapPointer, Memory, ConstSizeOrZero, Scalar) with { MapTypes = [MapType.RingBuf] },
+            Rule(RingbufReserve, "ringbuf_reserve", HelperReturnKind.RingBufferRecordOrNull, ConstMapPointer, Scalar, Scalar) with { MapTypes = [MapType.RingBuf] },
+            Rule(RingbufSubmit, "ringbuf_submit", HelperReturnKind.Void, RingBufferRecord, Scalar),
+            Rule(RingbufDiscard, "ringbuf_discard", HelperReturnKind.Void, RingBufferRecord, Scalar),
+            Rule(RingbufQuery, "ringbuf_query", Int, ConstMapPointer, Scalar) with { MapTypes = [MapType.RingBuf] },
+            Rule(KtimeGetCoarseNs, "ktime_get_coarse_ns", Int),
+            Rule(ForEachMapElem, "for_each_map_elem", Int, ConstMapPointer, Function, Anything, Scalar)
+                with { Callback = CallbackKind.ForEachMapElement, MapTypes = [MapType.Array, MapType.PerCpuArray, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash] },
+            Rule(Snprintf, "snprintf", Int, UninitializedMemory, ConstSize, ConstString, MemoryOrNull, ConstSizeOrZero),
+            Rule(Loop, "loop", Int, Scalar, Function, Anything, Scalar) with { Callback = CallbackKind.Loop },
+            Rule(Strncmp, "strncmp", Int, Memory, ConstSize, ConstString),
+        ];
+        return rules.ToDictionary(r => r.Id);
+    }
+
+    /// <summary>
+    /// The rule for a call to <paramref name="id"/>: the host's prototype when the host provides the
+    /// helper with a prototype that differs in shape from Linux's (such as the conformance suite's
+    /// "unwind" under id 5), else the catalogue's rule, else the host's prototype; null when unknown.
+    /// </summary>
+    public static HelperRule? Resolve(int id, HelperTable? helpers)
+    {
+        var known = Find(id);
+        var hosted = helpers?.Find(id);
+        if (hosted is null)
+        {
+            return helpers is null ? known : null;
+        }
+        if (known is not null && (ReferenceEquals(hosted.Prototype, HelperPrototype.Unchecked)
+            || (hosted.Prototype.Return == known.Prototype.Return && hosted.Prototype.Arguments.Count == known.Prototype.Arguments.Count)))
+        {
+            return known;
+        }
+        return new HelperRule(id, hosted.Name, hosted.Prototype);
+    }
+}

@@ -1,0 +1,45 @@
+using Bpftime.Helpers;
+using Bpftime.Objects;
+
+namespace Bpftime.Verification;
+
+/// <summary>
+/// How the verifier checks a call to one helper: its prototype (argument kinds r1.., result kind)
+/// plus what a bare prototype cannot say: which map types it accepts, whether it moves packet data,
+/// whether it writes the map value argument, the result's range, and callback arguments.
+/// </summary>
+public sealed record HelperRule(int Id, string Name, HelperPrototype Prototype)
+{
+    /// <summary>Map types the map argument may have; empty: any map not in <see cref="RefusedMapTypes"/>.</summary>
+    public IReadOnlyList<MapType> MapTypes { get; init; } = [];
+
+    /// <summary>Map types the map argument may not have.</summary>
+    public IReadOnlyList<MapType> RefusedMapTypes { get; init; } = [];
+
+    /// <summary>The helper may move or resize packet data: every packet pointer is stale after it.</summary>
+    public bool ChangesPacketData { get; init; }
+
+    /// <summary>The map-value argument is written, not read (map_pop_elem, map_peek_elem).</summary>
+    public bool WritesMapValue { get; init; }
+
+    /// <summary>The helper's result fits in 32 bits (unsigned).</summary>
+    public bool ReturnsU32 { get; init; }
+
+    /// <summary>A callback helper: how it calls the function argument.</summary>
+    public CallbackKind Callback { get; init; }
+
+    /// <summary>Arguments after the prototype's are not looked at (trace_printk's optional values).</summary>
+    public bool VariadicTail { get; init; }
+
+    public override string ToString() => $"{Name} (#{Id}) {Prototype.Signature}";
+}
+
+/// <summary>How a helper calls its callback argument, which fixes the callback's arguments.</summary>
+public enum CallbackKind
+{
+    None,
+    /// <summary>bpf_loop: callback(u32 index, void *ctx).</summary>
+    Loop,
+    /// <summary>bpf_for_each_map_elem: callback(map, key *, value *, void *ctx).</summary>
+    ForEachMapElement,
+}

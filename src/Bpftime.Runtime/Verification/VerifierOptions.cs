@@ -1,0 +1,43 @@
+using Bpftime.Helpers;
+
+namespace Bpftime.Verification;
+
+/// <summary>What the verifier assumes about the host and how hard it works.</summary>
+public sealed record VerifierOptions
+{
+    public static VerifierOptions Default { get; } = new();
+
+    /// <summary>
+    /// Bytes of raw memory r1 points at for program types without a fixed context (socket, kprobe,
+    /// unspecified, ...); r2 holds this size. 0 means the program may not touch its context.
+    /// </summary>
+    public int ContextSize { get; init; }
+
+    /// <summary>The context layout for every program, overriding the one chosen by program type.</summary>
+    public ContextLayout? Context { get; init; }
+
+    /// <summary>The helpers the host provides: calls to others are refused. Null: every helper the catalogue knows.</summary>
+    public HelperTable? Helpers { get; init; }
+
+    /// <summary>Instructions the verifier may process over all paths before it gives up (Linux's limit).</summary>
+    public int MaxProcessedInstructions { get; init; } = 1_000_000;
+
+    /// <summary>Reuse verified states at jump targets (turning it off only shows how much pruning saves).</summary>
+    public bool Prune { get; init; } = true;
+
+    /// <summary>Frames of bpf-to-bpf calls and callbacks, the program's own included (Linux: 8).</summary>
+    public int MaxCallDepth { get; init; } = 8;
+
+    /// <summary>Bytes per frame (each frame's own r10 region).</summary>
+    public int FrameStackSize { get; init; } = 512;
+
+    /// <summary>
+    /// The stacks of all frames of a call chain together, each rounded up to 8 bytes. Linux allows 512
+    /// in total; engines that give every frame its own 512 bytes could allow more, but objects that pass
+    /// here then also load on Linux.
+    /// </summary>
+    public int MaxCombinedStackSize { get; init; } = 512;
+
+    /// <summary>Report instructions that no path reaches as warnings.</summary>
+    public bool WarnUnreachable { get; init; } = true;
+}

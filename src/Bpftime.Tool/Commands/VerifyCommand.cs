@@ -1,0 +1,143 @@
+using System.CommandLine;
+using System.Text.Json;
+using Bpftime.Diagnostics;
+using Bpftime.Objects;
+using Bpftime.Verification;
+
+namespace Bpftime.Tool.Commands;
+
+/// <summary>
+/// <c>bpftime verify FILE</c>: proves each program of an object safe, or prints why not in MSBuild's
+/// canonical form. Exit 0 when all pass, 1 when one is refused, 2 when the input is unusable.
+/// </summary>
+internal static class VerifyCommand
+{
+    public static Command Create(ToolContext context)
+    {
+        var file = new Argument<string>("file") { Description = "The eBPF object (.bpf.o) or raw bytecode to verify" };
+        var program = new Option<string?>("--program") { Description = "Verify only the program with this name" };
+        var contextSize = new Option<int>("--ctx-size") { Description = "Bytes of raw memory r1 points at (programs without a fixed context; r2 holds the size)" };
+        var json = new Option<bool>("--json") { Description = "Print the verdict, diagnostics and statistics as JSON" };
+        var noPrune = new Option<bool>("--no-prune") { Description = "Do not reuse proven states (shows how much pruning saves)" };
+        var command = new Command("verify", "Prove the programs of an eBPF object safe, or show where they are not");
+        command.Arguments.Add(file);
+        command.Options.Add(program);
+        command.Options.Add(contextSize);
+        command.Options.Add(json);
+        command.Options.Add(noPrune);
+        command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(program), parse.GetValue(contextSize), parse.GetValue(json), parse.GetValue(noPrune)));
+        return command;
+    }
+
+    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune)
+    {
+        BpfObjectFile file;
+        try
+        {
+            if (contextSize < 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.InvalidBuildSetting, $"--ctx-size must be 0 or more, not {contextSize}");
+            }
+            file = ObjectReader.ReadFile(path);
+            if (programName is not null && file.FindProgram(programName) is null)
+            {
+                throw BpfException.Create(DiagnosticCodes.NameNotFound,
+                    $"the object has no program named '{programName}'; it has: {string.Join(", ", file.Programs.Select(p => p.Name))}", path);
+            }
+            if (file.Programs.Count == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program to verify", path);
+            }
+        }
+        catch (BpfException error)
+        {
+            foreach (var diagnostic in error.Diagnostics)
+            {
+                context.Error.WriteLine(diagnostic.ToCanonicalString());
+            }
+            return 2;
+        }
+
+        var options = new VerifierOptions { ContextSize = contextSize, Prune = !noPrune };
+        var results = BpfVerifier.Verify(file, options, programName);
+        var passed = results.All(r => r.Passed);
+        if (json)
+        {
+            WriteJson(context.Output, path, results, passed);
+        }
+        else
+        {
+            foreach (var result in results)
+            {
+                foreach (var diagnostic in result.Diagnostics)
+                {
+                    (diagnostic.Severity == DiagnosticSeverity.Error ? context.Error : context.Output).WriteLine(diagnostic.ToCanonicalString());
+                }
+                context.Output.WriteLine($"{result.Program}: {(result.Passed ? "safe" : "refused")}; {result.Statistics}; stack {result.MaxStackDepth} bytes (chain {result.CombinedStackDepth})");
+            }
+        }
+        return passed ? 0 : 1;
+    }
+
+    private static void WriteJson(TextWriter output, string path, IReadOnlyList<VerificationResult> results, bool passed)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("file", path);
+            writer.WriteString("verdict", passed ? "safe" : "refused");
+            writer.WriteStartArray("programs");
+            foreach (var result in results)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", result.Program);
+                writer.WriteString("verdict", result.Passed ? "safe" : "refused");
+                writer.WriteStartArray("diagnostics");
+                foreach (var diagnostic in result.Diagnostics)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("code", diagnostic.Code);
+                    writer.WriteString("severity", diagnostic.Severity.ToString().ToLowerInvariant());
+                    writer.WriteString("message", diagnostic.Message);
+                    if (diagnostic.InstructionIndex is int index)
+                    {
+                        writer.WriteNumber("instruction", index);
+                    }
+                    if (diagnostic.File is not null)
+                    {
+                        writer.WriteString("file", diagnostic.File);
+                        writer.WriteNumber("line", diagnostic.Line);
+                        writer.WriteNumber("column", diagnostic.Column);
+                    }
+                    writer.WriteString("text", diagnostic.ToCanonicalString());
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteStartObject("stats");
+                writer.WriteNumber("instructionsProcessed", result.Statistics.InstructionsProcessed);
+                writer.WriteNumber("statesExplored", result.Statistics.StatesExplored);
+                writer.WriteNumber("statesPruned", result.Statistics.StatesPruned);
+                writer.WriteNumber("peakStates", result.Statistics.PeakStates);
+                writer.WriteNumber("milliseconds", Math.Round(result.Statistics.Elapsed.TotalMilliseconds, 3));
+                writer.WriteEndObject();
+                writer.WriteNumber("maxStackDepth", result.MaxStackDepth);
+                writer.WriteNumber("combinedStackDepth", result.CombinedStackDepth);
+                writer.WriteStartArray("contextRewrites");
+                foreach (var rewrite in result.ContextRewrites)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("instruction", rewrite.InstructionIndex);
+                    writer.WriteString("kind", rewrite.Kind.ToString());
+                    writer.WriteNumber("offset", rewrite.ContextOffset);
+                    writer.WriteEndObject();
+                }
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        output.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+}
