@@ -15,6 +15,7 @@ public static class HelperIds
     public const int GetCurrentPidTgid = 14;
     public const int GetCurrentUidGid = 15;
     public const int GetCurrentComm = 16;
+    public const int Redirect = 23;
     public const int XdpAdjustHead = 44;
     public const int ProbeReadStr = 45;
     public const int XdpAdjustTail = 65;

@@ -60,10 +60,16 @@ public class RealProgramTests
         arp[13] = 0x06;
         Assert.Equal(XdpAction.Pass, program.RunXdp(arp).Action);
         Assert.Equal(XdpAction.Aborted, program.RunXdp(new byte[10]).Action);
+        var dns = Ipv4Packet("192.168.1.8", "1.1.1.1", 17);
+        BinaryPrimitives.WriteUInt16BigEndian(dns.AsSpan(14 + 20 + 2), 53);
+        var redirected = program.RunXdp(dns);
+        Assert.Equal(XdpAction.Redirect, redirected.Action);
+        Assert.Equal(7U, redirected.EgressIfindex);
+        Assert.Equal(0U, program.RunXdp(Ipv4Packet("192.168.1.8", "1.1.1.1", 17)).EgressIfindex);
 
         var counters = firewall.Maps["counters"].AsPerCpuArray<ulong>();
         var totals = Enumerable.Range(0, 4).Select(i => counters.Sum((uint)i, (a, b) => a + b)).ToArray();
-        Assert.Equal([2UL, 2UL, 1UL, 1UL], totals);
+        Assert.Equal([3UL, 2UL, 1UL, 1UL], totals);
         Assert.Equal(PerCpuSlots(), counters.SlotCount);
     }
 
