@@ -37,6 +37,7 @@ public static class HelperIds
     public const int KtimeGetCoarseNs = 160;
     public const int ForEachMapElem = 164;
     public const int Snprintf = 165;
+    public const int TraceVprintk = 177;
     public const int Loop = 181;
     public const int Strncmp = 182;
 
