@@ -9,6 +9,8 @@ namespace Bpftime.Maps;
 /// move, so a value address a program got from a lookup stays valid (and 8-byte aligned, for atomics)
 /// until the element is deleted. Chains, the free list and the recency list are index arrays guarded
 /// by one lock; the values themselves are written without it, so programs use atomics for shared counters.
+/// Lookups of the non-LRU kinds take no lock: structural changes bump a version (odd while in progress),
+/// and a lookup that saw the version move retries, then falls back to the lock.
 /// A full plain hash refuses new keys with -E2BIG; a full LRU hash evicts its least recently used element.
 /// </summary>
 public sealed unsafe class HashMap : BpfMap, IPerCpuMap
@@ -33,6 +35,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private int _lruHead = None;
     private int _lruTail = None;
     private int? _spinLockOffset;
+    private int _version;
 
     public HashMap(MapSpec spec)
         : base(MapChecks.OfType(spec, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash))
@@ -94,6 +97,23 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         ArgumentOutOfRangeException.ThrowIfNegative(slot);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, _slots);
         var hash = Hash(key);
+        if (!_lru)
+        {
+            for (var attempt = 0; attempt < 4; attempt++)
+            {
+                var version = Volatile.Read(ref _version);
+                var values = Values;
+                if ((version & 1) == 0)
+                {
+                    var found = Find(key, hash, maxSteps: (int)Spec.MaxEntries);
+                    if (Volatile.Read(ref _version) == version)
+                    {
+                        return found == None ? 0 : (nint)(values + ((ulong)found * _elementBytes) + ((ulong)slot * SlotStride));
+                    }
+                }
+                Thread.SpinWait(1 << attempt);
+            }
+        }
         lock (_lock)
         {
             var values = Values;
@@ -154,22 +174,30 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
                 {
                     return -Errno.ENOENT;
                 }
-                element = Allocate();
-                if (element == None)
+                BeginChange();
+                try
                 {
-                    return -Errno.E2BIG;
+                    element = Allocate();
+                    if (element == None)
+                    {
+                        return -Errno.E2BIG;
+                    }
+                    key.CopyTo(new Span<byte>(_keys + ((ulong)element * _keyStride), key.Length));
+                    NativeMemory.Clear(values + ((ulong)element * _elementBytes), (nuint)_elementBytes);
+                    _hashes[element] = hash;
+                    var bucket = hash & (_buckets.Length - 1);
+                    _next[element] = _buckets[bucket];
+                    _used[element] = true;
+                    _buckets[bucket] = element;
+                    _count++;
+                    if (_lru)
+                    {
+                        LinkFront(element);
+                    }
                 }
-                key.CopyTo(new Span<byte>(_keys + ((ulong)element * _keyStride), key.Length));
-                NativeMemory.Clear(values + ((ulong)element * _elementBytes), (nuint)_elementBytes);
-                _hashes[element] = hash;
-                var bucket = hash & (_buckets.Length - 1);
-                _next[element] = _buckets[bucket];
-                _used[element] = true;
-                _buckets[bucket] = element;
-                _count++;
-                if (_lru)
+                finally
                 {
-                    LinkFront(element);
+                    EndChange();
                 }
             }
             var target = values + ((ulong)element * _elementBytes);
@@ -211,7 +239,9 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             {
                 if (_hashes[element] == hash && KeyEquals(element, key))
                 {
+                    BeginChange();
                     Unlink(bucket, previous, element);
+                    EndChange();
                     return 0;
                 }
             }
@@ -342,9 +372,11 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         return (int)((mixed * 0x9E3779B97F4A7C15UL) >> 33);
     }
 
-    private int Find(ReadOnlySpan<byte> key, int hash)
+    /// <summary>The element holding the key, or None; a walk longer than <paramref name="maxSteps"/> (possible only while a writer changes the chains) gives None.</summary>
+    private int Find(ReadOnlySpan<byte> key, int hash, int maxSteps = int.MaxValue)
     {
-        for (var element = _buckets[hash & (_buckets.Length - 1)]; element != None; element = _next[element])
+        var steps = 0;
+        for (var element = _buckets[hash & (_buckets.Length - 1)]; element != None && steps++ <= maxSteps; element = _next[element])
         {
             if (_hashes[element] == hash && KeyEquals(element, key))
             {
@@ -353,6 +385,11 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         }
         return None;
     }
+
+    /// <summary>Marks the start of a change to the chains (the version turns odd); lock-free lookups then retry.</summary>
+    private void BeginChange() => Interlocked.Increment(ref _version);
+
+    private void EndChange() => Interlocked.Increment(ref _version);
 
     private bool KeyEquals(int element, ReadOnlySpan<byte> key) =>
         new ReadOnlySpan<byte>(_keys + ((ulong)element * _keyStride), key.Length).SequenceEqual(key);
