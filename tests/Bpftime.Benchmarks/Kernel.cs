@@ -35,7 +35,7 @@ internal sealed record Kernel(string Name, string Description, Instruction[] Cod
                 var memory = new byte[1 << 20];
                 for (var i = 0; i < memory.Length; i++)
                 {
-                    memory[i] = (byte)(i % 64);
+                    memory[i] = (byte)((i % 64) | ((i / 64 % 4) << 6));
                 }
                 return memory;
             }),

@@ -40,6 +40,15 @@ internal static class StopwatchHarness
             ConformanceHelpers.Unwind,
         ]);
         using var map = Maps.ArrayMap.Create("bench", RandomProgramGenerator.MapValueSize, 1);
+        // Warm the compiler on every program first, so that the first figures are not tier-0 code.
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.ElapsedMilliseconds < 500)
+        {
+            foreach (var (name, code) in programs.Where(p => p.Code.Length < 50_000))
+            {
+                X64Compiler.Compile(new ProgramImage(name, code, helpers) { Maps = [map] }, new JitBindings(1, h => h.NativeEntry, _ => 1));
+            }
+        }
         foreach (var (name, code) in programs)
         {
             foreach (var verified in new[] { true, false })
@@ -91,7 +100,7 @@ internal static class StopwatchHarness
                 {
                     pristine.CopyTo(memory, 0);
                     r0 = executable.Run(memory);
-                }, interpreted ? 3 : 10);
+                }, interpreted ? 5 : 20);
                 results.Add(($"{engine.Name}/{(verified ? "trusted" : "checked")}", time, r0));
             }
             var baseline = results[0].Time;
