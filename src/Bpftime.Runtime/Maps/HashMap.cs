@@ -9,9 +9,11 @@ namespace Bpftime.Maps;
 /// move, so a value address a program got from a lookup stays valid (and 8-byte aligned, for atomics)
 /// until the element is deleted. Chains, the free list and the recency list are index arrays guarded
 /// by one lock; the values themselves are written without it, so programs use atomics for shared counters.
-/// Lookups of the non-LRU kinds take no lock: structural changes bump a version (odd while in progress),
-/// and a lookup that saw the version move retries, then falls back to the lock.
-/// A full plain hash refuses new keys with -E2BIG; a full LRU hash evicts its least recently used element.
+/// Lookups take no lock: structural changes bump a version (odd while in progress), and a lookup that
+/// saw the version move retries, then falls back to the lock.
+/// A full plain hash refuses new keys with -E2BIG; a full LRU hash evicts its least recently used element,
+/// approximated as the kernel does: a lookup only marks its element referenced, and eviction gives
+/// referenced elements at the cold end a second chance (moving them to the hot end) before it evicts.
 /// </summary>
 public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 {
@@ -28,6 +30,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private readonly bool[] _used;
     private readonly int[] _lruPrev;
     private readonly int[] _lruNext;
+    private readonly bool[] _referenced;
     private byte* _keys;
     private byte* _values;
     private int _free;
@@ -65,6 +68,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         _free = 0;
         _lruPrev = _lru ? new int[count] : [];
         _lruNext = _lru ? new int[count] : [];
+        _referenced = _lru ? new bool[count] : [];
         _keys = (byte*)NativeMemory.AlignedAlloc((nuint)(_keyStride * (ulong)count), 8);
         _values = (byte*)NativeMemory.AlignedAlloc((nuint)(_elementBytes * (ulong)count), 8);
         NativeMemory.Clear(_keys, (nuint)(_keyStride * (ulong)count));
@@ -97,22 +101,27 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         ArgumentOutOfRangeException.ThrowIfNegative(slot);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, _slots);
         var hash = Hash(key);
-        if (!_lru)
+        for (var attempt = 0; attempt < 4; attempt++)
         {
-            for (var attempt = 0; attempt < 4; attempt++)
+            var version = Volatile.Read(ref _version);
+            var values = Values;
+            if ((version & 1) == 0)
             {
-                var version = Volatile.Read(ref _version);
-                var values = Values;
-                if ((version & 1) == 0)
+                var found = Find(key, hash, maxSteps: (int)Spec.MaxEntries);
+                if (Volatile.Read(ref _version) == version)
                 {
-                    var found = Find(key, hash, maxSteps: (int)Spec.MaxEntries);
-                    if (Volatile.Read(ref _version) == version)
+                    if (found == None)
                     {
-                        return found == None ? 0 : (nint)(values + ((ulong)found * _elementBytes) + ((ulong)slot * SlotStride));
+                        return 0;
                     }
+                    if (_lru)
+                    {
+                        _referenced[found] = true;
+                    }
+                    return (nint)(values + ((ulong)found * _elementBytes) + ((ulong)slot * SlotStride));
                 }
-                Thread.SpinWait(1 << attempt);
             }
+            Thread.SpinWait(1 << attempt);
         }
         lock (_lock)
         {
@@ -406,8 +415,15 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         {
             return None;
         }
-        // Evict the least recently used element and reuse its storage.
+        // Evict the least recently used element and reuse its storage; referenced ones get a second chance.
         var victim = _lruTail;
+        for (var chances = 0; _referenced[victim] && chances < _count; chances++)
+        {
+            _referenced[victim] = false;
+            UnlinkRecency(victim);
+            LinkFront(victim);
+            victim = _lruTail;
+        }
         var bucket = _hashes[victim] & (_buckets.Length - 1);
         var previous = None;
         for (var element = _buckets[bucket]; element != victim; element = _next[element])
@@ -440,8 +456,10 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         }
     }
 
+    /// <summary>Marks a use under the lock: the element moves to the hot end.</summary>
     private void Touch(int element)
     {
+        _referenced[element] = false;
         if (_lruHead != element)
         {
             UnlinkRecency(element);
@@ -451,6 +469,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     private void LinkFront(int element)
     {
+        _referenced[element] = false;
         _lruPrev[element] = None;
         _lruNext[element] = _lruHead;
         if (_lruHead != None)
