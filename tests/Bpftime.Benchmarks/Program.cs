@@ -1,12 +1,24 @@
 using BenchmarkDotNet.Running;
 using Bpftime.Benchmarks;
 
-// Default: the Stopwatch harness (all sections, or those named: run, load, link, emit, maps).
+// Default: the Stopwatch harness (all sections, or those named: run, load, link, emit, maps), each
+// figure the median of --rounds N interleaved rounds (default 3).
 // --bdn [BenchmarkDotNet arguments]: the full BenchmarkDotNet run.
 if (args.Length > 0 && args[0] == "--bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(args[1..]);
     return 0;
+}
+var rounds = 3;
+var roundsAt = Array.IndexOf(args, "--rounds");
+if (roundsAt >= 0)
+{
+    if (roundsAt + 1 >= args.Length || !int.TryParse(args[roundsAt + 1], out rounds) || rounds < 1)
+    {
+        Console.Error.WriteLine("--rounds takes a positive number");
+        return 2;
+    }
+    args = [.. args[..roundsAt], .. args[(roundsAt + 2)..]];
 }
 var unknown = args.Except(StopwatchHarness.SectionNames).ToList();
 if (unknown.Count > 0)
@@ -16,7 +28,7 @@ if (unknown.Count > 0)
 }
 try
 {
-    new StopwatchHarness(Console.Out, new HashSet<string>(args.Length == 0 ? StopwatchHarness.SectionNames : args)).Run();
+    new StopwatchHarness(Console.Out, new HashSet<string>(args.Length == 0 ? StopwatchHarness.SectionNames : args), rounds).Run();
     return 0;
 }
 catch (ResultMismatchException e)

@@ -15,7 +15,7 @@ namespace Bpftime.Benchmarks;
 /// instructions), the AOT linker alone, and nanoseconds per map lookup or update from a program.
 /// Every level must return the same r0 for a program; a disagreement throws <see cref="ResultMismatchException"/>.
 /// </summary>
-internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections)
+internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections, int rounds)
 {
     public const ulong MapIterations = 100_000;
 
@@ -60,20 +60,29 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections)
             var program = kernel.ToProgram(native);
             var memory = kernel.CreateMemory();
             var pristine = (byte[])memory.Clone();
-            var results = new List<(string Level, ulong R0)>();
-            foreach (var level in levels)
+            var executables = levels.Select(level => (Level: level, Executable: level.Load(program))).ToList();
+            try
             {
-                using var executable = level.Load(program);
-                ulong r0 = 0;
-                var slow = level.Engine is Engines.Interpreter.InterpreterEngine;
-                times[(level.Name, kernel.Name)] = Timing.Median(() => r0 = executable.Run(memory), slow ? 7 : 21, () => pristine.CopyTo(memory, 0),
-                    minimum: slow ? 3 : 5, budget: TimeSpan.FromSeconds(slow ? 3 : 1.5));
-                results.Add((level.Name, r0));
+                var r0 = new Dictionary<string, ulong>();
+                var cells = executables.Select(e =>
+                {
+                    var slow = e.Level.Engine is Engines.Interpreter.InterpreterEngine;
+                    return (e.Level.Name, (Func<TimeSpan>)(() => Timing.Median(() => r0[e.Level.Name] = e.Executable.Run(memory), slow ? 7 : 21,
+                        () => pristine.CopyTo(memory, 0), minimum: slow ? 3 : 5, budget: TimeSpan.FromSeconds(slow ? 2 : 1), warmUpMilliseconds: slow ? 500 : 200)));
+                });
+                foreach (var (level, time) in Rounds(cells))
+                {
+                    times[(level, kernel.Name)] = time;
+                }
+                CheckAgreement(kernel.Name, [.. levels.Select(l => (l.Name, r0[l.Name]))]);
             }
-            CheckAgreement(kernel.Name, results);
+            finally
+            {
+                executables.ForEach(e => e.Executable.Dispose());
+            }
         }
 
-        output.WriteLine("### Run time per execution (median, ms)");
+        output.WriteLine(Format($"### Run time per execution (ms, median of {rounds} rounds, each the median of up to 21 runs)"));
         output.WriteLine();
         var header = new[] { "level" }.Concat(kernels.Select(k => k.Name)).ToArray();
         var milliseconds = new MarkdownTable(header);
@@ -104,17 +113,17 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections)
         table.Add(["(instructions)", .. kernels.Select(k => Format($"{k.Code.Length}"))]);
         foreach (var level in levels)
         {
-            var cells = new List<string> { level.Name };
-            foreach (var kernel in kernels)
+            var compiles = level.Engine is Compiler.LlvmJit.LlvmJitEngine or Compiler.Aot.AotEngine;
+            var cells = kernels.Select(kernel =>
             {
                 var program = kernel.ToProgram(native);
-                var compiles = level.Engine is Compiler.LlvmJit.LlvmJitEngine or Compiler.Aot.AotEngine;
-                var time = Timing.Median(() => level.Load(program).Dispose(), compiles ? 9 : 51, minimum: compiles ? 5 : 11, budget: TimeSpan.FromSeconds(1.5), warmUpMilliseconds: compiles ? 300 : 200);
-                cells.Add(Format($"{time.TotalMilliseconds:F3}"));
-            }
-            table.Add([.. cells]);
+                return (kernel.Name, (Func<TimeSpan>)(() => Timing.Median(() => level.Load(program).Dispose(), compiles ? 9 : 51,
+                    minimum: compiles ? 5 : 11, budget: TimeSpan.FromSeconds(1), warmUpMilliseconds: compiles ? 300 : 100)));
+            });
+            var times = Rounds(cells);
+            table.Add([level.Name, .. kernels.Select(k => Format($"{times[k.Name].TotalMicroseconds:F1}"))]);
         }
-        output.WriteLine("### Load time per program (median, ms: compile and make executable, then free)");
+        output.WriteLine(Format($"### Load time per program (us, median of {rounds} rounds: compile and make executable, then free)"));
         output.WriteLine();
         output.WriteLine("native is AotLinker.Link of the whole bench.native.o (all five kernels).");
         output.WriteLine();
@@ -135,15 +144,15 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections)
                     var program = kernel.ToProgram(native);
                     var compiled = ExecutionLevel.CompileAot(program, optimization);
                     var options = new AotLinkOptions { Helpers = program.Helpers, Origin = program.Name };
-                    var time = Timing.Median(() => AotLinker.Link(compiled.Bytes, options).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(1));
+                    var time = Rounds([("link", () => Timing.Median(() => AotLinker.Link(compiled.Bytes, options).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(0.5)))])["link"];
                     table.Add(Format($"{kernel.Name} aot O{optimization}"), Format($"{compiled.Bytes.Length}"), Format($"{time.TotalMicroseconds:F1}"));
                 }
             }
         }
         var nativeOptions = new AotLinkOptions { Helpers = new HelperTable("none"), Origin = Kernel.NativeObjectName };
-        var nativeTime = Timing.Median(() => AotLinker.Link(native, nativeOptions).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(1));
+        var nativeTime = Rounds([("link", () => Timing.Median(() => AotLinker.Link(native, nativeOptions).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(0.5)))])["link"];
         table.Add(Kernel.NativeObjectName + " (5 kernels)", Format($"{native.Length}"), Format($"{nativeTime.TotalMicroseconds:F1}"));
-        output.WriteLine("### AOT link time alone (object compiled once with AotCompiler.Compile)");
+        output.WriteLine(Format($"### AOT link time alone (object compiled once with AotCompiler.Compile; median of {rounds} rounds)"));
         output.WriteLine();
         table.Write(output);
     }
@@ -189,25 +198,49 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections)
         var results = kernels.Programs.ToDictionary(p => p.Name, _ => new List<(string Level, ulong R0)>());
         foreach (var level in levels)
         {
-            var cells = new List<string> { level.Name };
-            foreach (var program in kernels.Programs)
+            var executables = kernels.Programs.Select(p => (p.Name, Executable: level.Load(p))).ToList();
+            try
             {
-                using var executable = level.Load(program);
-                ulong r0 = 0;
-                var time = Timing.Median(() => r0 = executable.Run(context), 15, minimum: 5, budget: TimeSpan.FromSeconds(1.5));
-                results[program.Name].Add((level.Name, r0));
-                cells.Add(Format($"{time.TotalNanoseconds / MapIterations:F1}"));
+                var r0 = new Dictionary<string, ulong>();
+                var times = Rounds(executables.Select(e => (e.Name, (Func<TimeSpan>)(() =>
+                    Timing.Median(() => r0[e.Name] = e.Executable.Run(context), 15, minimum: 5, budget: TimeSpan.FromSeconds(1))))));
+                foreach (var program in kernels.Programs)
+                {
+                    results[program.Name].Add((level.Name, r0[program.Name]));
+                }
+                table.Add([level.Name, .. kernels.Programs.Select(p => Format($"{times[p.Name].TotalNanoseconds / MapIterations:F1}"))]);
             }
-            table.Add([.. cells]);
+            finally
+            {
+                executables.ForEach(e => e.Executable.Dispose());
+            }
         }
         foreach (var program in kernels.Programs)
         {
             var expected = MapKernels.Expected(program.Name, MapIterations);
             CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
         }
-        output.WriteLine(Format($"### Map access from a program (median ns per helper call, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
+        output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {rounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
         output.WriteLine();
         table.Write(output);
+    }
+
+    /// <summary>
+    /// Measures every cell once per round, the cells interleaved, and keeps the median of the rounds:
+    /// a burst of load from other processes then spoils one sample of each cell, not all of one cell.
+    /// </summary>
+    private Dictionary<string, TimeSpan> Rounds(IEnumerable<(string Key, Func<TimeSpan> Measure)> cells)
+    {
+        var list = cells.ToList();
+        var samples = list.ToDictionary(c => c.Key, _ => new List<TimeSpan>());
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (key, measure) in list)
+            {
+                samples[key].Add(measure());
+            }
+        }
+        return samples.ToDictionary(s => s.Key, s => Timing.Median(s.Value));
     }
 
     private static void CheckAgreement(string program, IReadOnlyList<(string Level, ulong R0)> results)
