@@ -2,14 +2,14 @@ using BenchmarkDotNet.Running;
 using Bpftime.Benchmarks;
 
 // Default: the Stopwatch harness (all sections, or those named: run, load, link, emit, maps), each
-// figure the median of --rounds N interleaved rounds (default 3).
+// figure the median of --rounds N interleaved rounds (default 5).
 // --bdn [BenchmarkDotNet arguments]: the full BenchmarkDotNet run.
 if (args.Length > 0 && args[0] == "--bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(EngineBenchmarks).Assembly).Run(args[1..]);
     return 0;
 }
-var rounds = 3;
+var rounds = 5;
 var roundsAt = Array.IndexOf(args, "--rounds");
 if (roundsAt >= 0)
 {
