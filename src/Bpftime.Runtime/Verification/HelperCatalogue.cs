@@ -45,6 +45,7 @@ public static class HelperCatalogue
     public const int KtimeGetCoarseNs = 160;
     public const int ForEachMapElem = 164;
     public const int Snprintf = 165;
+    public const int TraceVprintk = 177;
     public const int Loop = 181;
     public const int Strncmp = 182;
 
@@ -103,6 +104,7 @@ public static class HelperCatalogue
             Rule(ForEachMapElem, "for_each_map_elem", Int, ConstMapPointer, Function, Anything, Scalar)
                 with { Callback = CallbackKind.ForEachMapElement, MapTypes = [MapType.Array, MapType.PerCpuArray, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash] },
             Rule(Snprintf, "snprintf", Int, UninitializedMemory, ConstSize, ConstString, MemoryOrNull, ConstSizeOrZero),
+            Rule(TraceVprintk, "trace_vprintk", Int, Memory, ConstSize, MemoryOrNull, ConstSizeOrZero),
             Rule(Loop, "loop", Int, Scalar, Function, Anything, Scalar) with { Callback = CallbackKind.Loop },
             Rule(Strncmp, "strncmp", Int, Memory, ConstSize, ConstString),
         ];
