@@ -67,7 +67,7 @@ internal sealed partial class Analyzer
     /// </summary>
     private bool Covers(VerifierState old, VerifierState now, bool exact)
     {
-        if (old.Frames.Count != now.Frames.Count || old.References.Count != now.References.Count)
+        if (old.Frames.Count != now.Frames.Count || old.References.Count != now.References.Count || (old.LockHeldSince < 0) != (now.LockHeldSince < 0))
         {
             return false;
         }
