@@ -44,11 +44,12 @@ public sealed class HostingTests
     [Fact]
     public void RefusesAMapTypeItCannotCreateNamingTheMap()
     {
-        var error = Assert.Throws<BpfException>(() => BpfObject.Load(Path.Combine(TestPaths.DataDirectory, "obj", "maps.bpf.o")));
+        // Maps of maps are not created by the runtime yet.
+        var error = Assert.Throws<BpfException>(() => BpfObject.Load(Path.Combine(TestPaths.DataDirectory, "obj", "map_in_map.bpf.o")));
 
         Assert.Equal(DiagnosticCodes.UnsupportedMapType, error.Code);
-        Assert.Contains("'seen'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Hash", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'outer'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ArrayOfMaps", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public class RealProgramTests
         new() { PrefixLength = length, Address = BitConverter.ToUInt32(IPAddress.Parse(address).GetAddressBytes()) };
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void XdpFirewallDropsBlockedPrefixesAndCountsPerCpu(string engine)
     {
         using var firewall = RealPrograms.Load("xdp_firewall", engine);
@@ -60,15 +60,21 @@ public class RealProgramTests
         arp[13] = 0x06;
         Assert.Equal(XdpAction.Pass, program.RunXdp(arp).Action);
         Assert.Equal(XdpAction.Aborted, program.RunXdp(new byte[10]).Action);
+        var dns = Ipv4Packet("192.168.1.8", "1.1.1.1", 17);
+        BinaryPrimitives.WriteUInt16BigEndian(dns.AsSpan(14 + 20 + 2), 53);
+        var redirected = program.RunXdp(dns);
+        Assert.Equal(XdpAction.Redirect, redirected.Action);
+        Assert.Equal(7U, redirected.EgressIfindex);
+        Assert.Equal(0U, program.RunXdp(Ipv4Packet("192.168.1.8", "1.1.1.1", 17)).EgressIfindex);
 
         var counters = firewall.Maps["counters"].AsPerCpuArray<ulong>();
         var totals = Enumerable.Range(0, 4).Select(i => counters.Sum((uint)i, (a, b) => a + b)).ToArray();
-        Assert.Equal([2UL, 2UL, 1UL, 1UL], totals);
+        Assert.Equal([3UL, 2UL, 1UL, 1UL], totals);
         Assert.Equal(PerCpuSlots(), counters.SlotCount);
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void XdpHelpersMoveThePacketsBounds(string engine)
     {
         using var firewall = RealPrograms.Load("xdp_firewall", engine);
@@ -103,7 +109,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public unsafe void RingBufferProducerDeliversSubmittedEvents(string engine)
     {
         using var events = RealPrograms.Load("ringbuf_events", engine);
@@ -129,7 +135,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public async Task RingBufferReaderStreamsRecords(string engine)
     {
         using var events = RealPrograms.Load("ringbuf_events", engine);
@@ -172,7 +178,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void HashAggregatorSumsFlows(string engine)
     {
         var trace = new List<string>();
@@ -204,7 +210,7 @@ public class RealProgramTests
         var bss = aggregator.Maps[".bss"].AsArray<byte>();
         var totals = MemoryMarshal.Cast<byte, ulong>(MemoryMarshal.CreateSpan(ref bss.GetRef(0), 24)).ToArray();
         Assert.Equal([4000UL, 400000UL, 45UL], totals);
-        Assert.Equal(["flows=6 packets=4000 bytes=400000"], trace);
+        Assert.Equal(["flows=6 packets=4000 bytes=400000", "loop=45 first=0 last=9 of 10"], trace);
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -216,7 +222,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.TailCallBytecodeNames), MemberType = typeof(TestEngines))]
     public void TailCallDispatcherRunsTheHandlers(string engine)
     {
         using var dispatch = RealPrograms.Load("tail_dispatch", engine);
@@ -252,7 +258,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public unsafe void GlobalDataConfiguresAndRecords(string engine)
     {
         using var config = RealPrograms.Load("global_config", engine);

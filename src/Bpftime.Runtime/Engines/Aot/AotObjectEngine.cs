@@ -35,7 +35,8 @@ public static class AotObjectEngine
         {
             IsGlobalData = map.IsGlobalData,
             IsReadOnlyForPrograms = map.IsReadOnly,
-            InitialValue = map.InitialValue,
+            // byte[] null would otherwise become an empty (non-null) ReadOnlyMemory.
+            InitialValue = map.InitialValue is { } initial ? new ReadOnlyMemory<byte>(initial) : (ReadOnlyMemory<byte>?)null,
             Section = map.IsGlobalData ? map.Name : null,
         };
 

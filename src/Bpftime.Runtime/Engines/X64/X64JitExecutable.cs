@@ -32,6 +32,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
     private readonly Dictionary<HelperFunction, GuardedHelper> _guards = [];
     private readonly Dictionary<int, Callback> _callbacks = [];
     private readonly byte[] _machineCode;
+    private readonly Maps.MemoryRegion[][] _mapRegions;
     private readonly int[] _instructionOffsets;
     private ExecutableMemory? _memory;
     private GCHandle _self;
@@ -41,6 +42,9 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
     internal X64JitExecutable(ProgramImage image)
     {
         _image = image;
+        // A snapshot of each map's regions, scanned without allocating on every checked map access;
+        // the live list is consulted only when the snapshot does not cover an address (maps that grow).
+        _mapRegions = [.. image.Maps.Select(m => m.IsDisposed ? [] : m.ValueRegions.ToArray())];
         var instructions = image.Instructions.Span;
         for (var i = 0; i + 1 < instructions.Length; i++)
         {
@@ -158,6 +162,29 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
 
     internal JitFault CheckRegion(ulong address, int size, bool write)
     {
+        var snapshot = JitFault.OutOfBounds;
+        for (var m = 0; m < _mapRegions.Length; m++)
+        {
+            if (_image.Maps[m].IsDisposed)
+            {
+                continue;
+            }
+            foreach (var region in _mapRegions[m])
+            {
+                if (region.Contains(address, (ulong)size))
+                {
+                    if (!write || region.Writable)
+                    {
+                        return JitFault.None;
+                    }
+                    snapshot = JitFault.ReadOnly;
+                }
+            }
+        }
+        if (snapshot == JitFault.ReadOnly)
+        {
+            return snapshot;
+        }
         var result = JitFault.OutOfBounds;
         foreach (var map in _image.Maps)
         {

@@ -142,6 +142,20 @@ public sealed class JitRuntimeTests
     }
 
     [Fact]
+    public void TailCallsThroughAProgramArray()
+    {
+        using var programs = new ProgramArrayMap(new Bpftime.Objects.MapSpec("progs", Bpftime.Objects.MapType.ProgArray, 4, 4, 4));
+        var helpers = new HelperTable("t", [TailCallHelpers.TailCall]);
+        using var target = Load(Program(Ldx(MemorySize.Byte, 0, 1, 0), Alu64(AluOperation.Add, 0, 1000), Exit()), verified: false, helpers);
+        // tail_call(ctx, progs, r6); on failure r0 holds the negative errno and the program returns it plus 1.
+        var caller = Program(Mov64(6, 0), LdImm64(2, 0, src: 5), Mov64Reg(3, 6), Call(HelperIds.TailCall), Alu64(AluOperation.Add, 0, 1), Exit());
+        using var executable = Load(caller, verified: true, helpers, programs);
+        Assert.Equal(unchecked((ulong)(-Errno.ENOENT + 1)), executable.Run([7]));
+        programs.Set(0, target);
+        Assert.Equal(1007ul, executable.Run([7]));
+    }
+
+    [Fact]
     public void RefusesWhatItCannotRun()
     {
         void Refused(string code, Instruction[] program, params BpfMap[] maps) =>
@@ -175,6 +189,28 @@ public sealed class JitRuntimeTests
             var memory = BitConverter.GetBytes((ulong)i);
             Assert.Equal((ulong)i + 1000, executable.Run(memory));
         });
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void RunsAllocateNothing(bool verified)
+    {
+        using var map = ArrayMap.Create("m", 8, 1);
+        var helpers = new HelperTable("t", [new HelperFunction(1, "id", HelperPrototype.Unchecked, (a, _, _, _, _) => a)]);
+        var code = Program(
+            Mov64Reg(6, 1), LdImm64(7, 0, src: 6), Ldx(MemorySize.DoubleWord, 0, 7, 0), Alu64(AluOperation.Add, 0, 1),
+            Stx(MemorySize.DoubleWord, 7, 0, 0), Ldx(MemorySize.Byte, 2, 6, 0), Mov64Reg(1, 0), Call(1), Exit());
+        using var executable = Load(code, verified, helpers, map);
+        var memory = new byte[8];
+        executable.Run(memory);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            executable.Run(memory);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(102ul, executable.Run(memory));
     }
 
     [Fact]
