@@ -122,7 +122,7 @@ public class RealProgramTests
         input = new EventInput { Value = 33, Kind = 2 };
         program.Run(ref input);
         var received = new List<Event>();
-        Assert.Equal(2, reader.Poll(record => received.Add(MemoryMarshal.Read<Event>(record))));
+        Assert.Equal(2, reader.Poll<Event>(received.Add));
         Assert.Equal([11UL, 33UL], received.Select(e => e.Value));
         Assert.Equal([0UL, 2UL], received.Select(e => e.Seq));
         Assert.All(received, e => Assert.Equal((uint)Environment.ProcessId, e.Pid));
