@@ -1,12 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using Bpftime.Engines;
-using Bpftime.Engines.Interpreter;
-using Bpftime.Engines.X64;
-using Bpftime.Helpers;
 
 namespace Bpftime.Benchmarks;
 
-/// <summary>The kernels on each engine, under BenchmarkDotNet (run with --bdn).</summary>
+/// <summary>The kernels on every level, native C included, under BenchmarkDotNet (run with --bdn).</summary>
 [MemoryDiagnoser]
 public class EngineBenchmarks
 {
@@ -16,17 +13,18 @@ public class EngineBenchmarks
     [ParamsSource(nameof(KernelNames))]
     public string Kernel { get; set; } = "";
 
-    [Params("interpreter", "jit")]
-    public string Engine { get; set; } = "";
+    [ParamsSource(nameof(LevelNames))]
+    public string Level { get; set; } = "";
 
     public static IEnumerable<string> KernelNames => Benchmarks.Kernel.All(Repository.DataDirectory).Select(k => k.Name);
+
+    public static IEnumerable<string> LevelNames => ExecutionLevel.Available().Select(l => l.Name);
 
     [GlobalSetup]
     public void Setup()
     {
         var kernel = Benchmarks.Kernel.All(Repository.DataDirectory).Single(k => k.Name == Kernel);
-        IBpfEngine engine = Engine == "jit" ? X64JitEngine.Instance : InterpreterEngine.Instance;
-        _executable = engine.Load(new ProgramImage(kernel.Name, kernel.Code, new HelperTable("none")) { Verified = true }, EngineOptions.Default);
+        _executable = ExecutionLevel.Named(Level).Load(kernel.ToProgram(Benchmarks.Kernel.ReadNativeObject(Repository.DataDirectory)));
         _memory = kernel.CreateMemory();
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Bpftime.Engines;
-using Bpftime.Engines.Interpreter;
+using Bpftime.Engines.Aot;
 using Bpftime.Engines.X64;
 using Bpftime.Helpers;
 using Bpftime.Isa;
@@ -10,28 +10,157 @@ using Bpftime.Tests.Engines.X64;
 namespace Bpftime.Benchmarks;
 
 /// <summary>
-/// Quick figures without BenchmarkDotNet: compile time of the jit per 1,000 instructions, and run
-/// time of each kernel on the interpreter and the jit (trusted and checked), best of several runs.
+/// Quick figures without BenchmarkDotNet, printed as Markdown tables of medians: run time of each
+/// kernel on every level against native C, load time of each engine (and the jit per 1,000
+/// instructions), the AOT linker alone, and nanoseconds per map lookup or update from a program.
+/// Every level must return the same r0 for a program; a disagreement throws <see cref="ResultMismatchException"/>.
 /// </summary>
-internal static class StopwatchHarness
+internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections, int rounds)
 {
-    public static void Run(TextWriter output)
+    public const ulong MapIterations = 100_000;
+
+    public static readonly string[] SectionNames = ["run", "load", "link", "emit", "maps"];
+
+    private readonly string _data = Repository.DataDirectory;
+
+    public void Run()
     {
-        CompileTimes(output);
-        output.WriteLine();
-        RunTimes(output);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"<!-- {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {LoadAverage()}, .NET {Environment.Version} -->"));
+        var levels = ExecutionLevel.Available(output);
+        if (sections.Contains("run"))
+        {
+            RunTimes(levels);
+        }
+        if (sections.Contains("load"))
+        {
+            LoadTimes(levels);
+        }
+        if (sections.Contains("link"))
+        {
+            LinkTimes(levels);
+        }
+        if (sections.Contains("emit"))
+        {
+            JitEmission();
+        }
+        if (sections.Contains("maps"))
+        {
+            MapTimes(levels);
+        }
     }
 
-    private static void CompileTimes(TextWriter output)
+    private void RunTimes(IReadOnlyList<ExecutionLevel> levels)
     {
-        output.WriteLine("jit compile time (x86-64 emission only, and full load with mmap/mprotect):");
-        var programs = new List<(string Name, Instruction[] Code)>();
-        foreach (var kernel in Kernel.All(Repository.DataDirectory))
+        var kernels = Kernel.All(_data);
+        var native = Kernel.ReadNativeObject(_data);
+        var times = new Dictionary<(string Level, string Kernel), TimeSpan>();
+        foreach (var kernel in kernels)
         {
-            programs.Add((kernel.Name, kernel.Code));
+            var program = kernel.ToProgram(native);
+            var memory = kernel.CreateMemory();
+            var pristine = (byte[])memory.Clone();
+            var executables = levels.Select(level => (Level: level, Executable: level.Load(program))).ToList();
+            try
+            {
+                var r0 = new Dictionary<string, ulong>();
+                var cells = executables.Select(e =>
+                {
+                    var slow = e.Level.Engine is Engines.Interpreter.InterpreterEngine;
+                    return (e.Level.Name, (Func<TimeSpan>)(() => Timing.Median(() => r0[e.Level.Name] = e.Executable.Run(memory), slow ? 7 : 21,
+                        () => pristine.CopyTo(memory, 0), minimum: slow ? 3 : 5, budget: TimeSpan.FromSeconds(slow ? 2 : 1), warmUpMilliseconds: slow ? 500 : 200)));
+                });
+                foreach (var (level, time) in Rounds(cells))
+                {
+                    times[(level, kernel.Name)] = time;
+                }
+                CheckAgreement(kernel.Name, [.. levels.Select(l => (l.Name, r0[l.Name]))]);
+            }
+            finally
+            {
+                executables.ForEach(e => e.Executable.Dispose());
+            }
         }
-        // A large mixed program: random generator output concatenated into one function body is not
-        // valid as a whole, so use the largest of many generated programs and a long straight-line one.
+
+        output.WriteLine(Format($"### Run time per execution (ms, median of {rounds} rounds, each the median of up to 21 runs)"));
+        output.WriteLine();
+        var header = new[] { "level" }.Concat(kernels.Select(k => k.Name)).ToArray();
+        var milliseconds = new MarkdownTable(header);
+        var relative = new MarkdownTable(header);
+        var hasNative = levels.Any(l => l.IsNative);
+        foreach (var level in levels)
+        {
+            milliseconds.Add([level.Name, .. kernels.Select(k => Format($"{times[(level.Name, k.Name)].TotalMilliseconds:F3}"))]);
+            if (hasNative)
+            {
+                relative.Add([level.Name, .. kernels.Select(k => Format($"{times[(level.Name, k.Name)] / times[(NativeExecutable.LevelName, k.Name)]:F2}"))]);
+            }
+        }
+        milliseconds.Write(output);
+        if (hasNative)
+        {
+            output.WriteLine("### Run time relative to native C (times slower; 1.00 = native)");
+            output.WriteLine();
+            relative.Write(output);
+        }
+    }
+
+    private void LoadTimes(IReadOnlyList<ExecutionLevel> levels)
+    {
+        var kernels = Kernel.All(_data).DistinctBy(k => k.NativeSymbol).ToList();
+        var native = Kernel.ReadNativeObject(_data);
+        var table = new MarkdownTable(["level", .. kernels.Select(k => k.Name)]);
+        table.Add(["(instructions)", .. kernels.Select(k => Format($"{k.Code.Length}"))]);
+        foreach (var level in levels)
+        {
+            var compiles = level.Engine is Compiler.LlvmJit.LlvmJitEngine or Compiler.Aot.AotEngine;
+            var cells = kernels.Select(kernel =>
+            {
+                var program = kernel.ToProgram(native);
+                return (kernel.Name, (Func<TimeSpan>)(() => Timing.Median(() => level.Load(program).Dispose(), compiles ? 9 : 51,
+                    minimum: compiles ? 5 : 11, budget: TimeSpan.FromSeconds(1), warmUpMilliseconds: compiles ? 300 : 100)));
+            });
+            var times = Rounds(cells);
+            table.Add([level.Name, .. kernels.Select(k => Format($"{times[k.Name].TotalMicroseconds:F1}"))]);
+        }
+        output.WriteLine(Format($"### Load time per program (us, median of {rounds} rounds: compile and make executable, then free)"));
+        output.WriteLine();
+        output.WriteLine("native is AotLinker.Link of the whole bench.native.o (all five kernels).");
+        output.WriteLine();
+        table.Write(output);
+    }
+
+    private void LinkTimes(IReadOnlyList<ExecutionLevel> levels)
+    {
+        var kernels = Kernel.All(_data).DistinctBy(k => k.NativeSymbol).ToList();
+        var native = Kernel.ReadNativeObject(_data);
+        var table = new MarkdownTable("object", "bytes", "AotLinker.Link (median, us)");
+        if (levels.Any(l => l.Engine is Compiler.Aot.AotEngine))
+        {
+            foreach (var optimization in new[] { 0, 3 })
+            {
+                foreach (var kernel in kernels)
+                {
+                    var program = kernel.ToProgram(native);
+                    var compiled = ExecutionLevel.CompileAot(program, optimization);
+                    var options = new AotLinkOptions { Helpers = program.Helpers, Origin = program.Name };
+                    var time = Rounds([("link", () => Timing.Median(() => AotLinker.Link(compiled.Bytes, options).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(0.5)))])["link"];
+                    table.Add(Format($"{kernel.Name} aot O{optimization}"), Format($"{compiled.Bytes.Length}"), Format($"{time.TotalMicroseconds:F1}"));
+                }
+            }
+        }
+        var nativeOptions = new AotLinkOptions { Helpers = new HelperTable("none"), Origin = Kernel.NativeObjectName };
+        var nativeTime = Rounds([("link", () => Timing.Median(() => AotLinker.Link(native, nativeOptions).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(0.5)))])["link"];
+        table.Add(Kernel.NativeObjectName + " (5 kernels)", Format($"{native.Length}"), Format($"{nativeTime.TotalMicroseconds:F1}"));
+        output.WriteLine(Format($"### AOT link time alone (object compiled once with AotCompiler.Compile; median of {rounds} rounds)"));
+        output.WriteLine();
+        table.Write(output);
+    }
+
+    private void JitEmission()
+    {
+        var programs = Kernel.All(_data).DistinctBy(k => k.NativeSymbol).Select(k => (k.Name, k.Code)).ToList();
+        // The largest of many generated programs, and a long straight-line one.
         var largest = Enumerable.Range(1, 200).Select(seed => new RandomProgramGenerator(seed).Generate()).MaxBy(p => p.Length)!;
         programs.Add(("random", largest));
         programs.Add(("straight-100k", StraightLine(100_000)));
@@ -40,27 +169,87 @@ internal static class StopwatchHarness
             ConformanceHelpers.Unwind,
         ]);
         using var map = Maps.ArrayMap.Create("bench", RandomProgramGenerator.MapValueSize, 1);
-        // Warm the compiler on every program first, so that the first figures are not tier-0 code.
-        var warmUp = Stopwatch.StartNew();
-        while (warmUp.ElapsedMilliseconds < 500)
-        {
-            foreach (var (name, code) in programs.Where(p => p.Code.Length < 50_000))
-            {
-                X64Compiler.Compile(new ProgramImage(name, code, helpers) { Maps = [map] }, new JitBindings(1, h => h.NativeEntry, _ => 1));
-            }
-        }
+        var table = new MarkdownTable("program", "mode", "insns", "code bytes", "B/insn", "emit us", "emit us/1k insns", "load us", "load us/1k insns");
         foreach (var (name, code) in programs)
         {
             foreach (var verified in new[] { true, false })
             {
                 var image = new ProgramImage(name, code, helpers) { Verified = verified, Maps = [map] };
                 var bindings = new JitBindings(1, h => h.NativeEntry, _ => 1);
-                var emit = Best(() => X64Compiler.Compile(image, bindings), code.Length > 50_000 ? 20 : 300);
-                var load = Best(() => X64JitEngine.Instance.Load(image, EngineOptions.Default).Dispose(), code.Length > 50_000 ? 20 : 300);
+                var big = code.Length > 50_000;
+                var emit = Timing.Median(() => X64Compiler.Compile(image, bindings), big ? 11 : 201, minimum: 5, budget: TimeSpan.FromSeconds(1));
+                var load = Timing.Median(() => X64JitEngine.Instance.Load(image, EngineOptions.Default).Dispose(), big ? 11 : 201, minimum: 5, budget: TimeSpan.FromSeconds(1));
                 var bytes = X64Compiler.Compile(image, bindings).Code.Length;
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {name,-14} {(verified ? "trusted" : "checked"),-8} {code.Length,7} insns  {bytes,8} bytes ({(double)bytes / code.Length,5:F1} B/insn)  emit {emit.TotalMicroseconds,9:F1} us ({emit.TotalMicroseconds * 1000 / code.Length,6:F1} us/1k)  load {load.TotalMicroseconds,9:F1} us"));
+                table.Add(name, verified ? "trusted" : "checked", Format($"{code.Length}"), Format($"{bytes}"), Format($"{(double)bytes / code.Length:F1}"),
+                    Format($"{emit.TotalMicroseconds:F1}"), Format($"{emit.TotalMicroseconds * 1000 / code.Length:F1}"),
+                    Format($"{load.TotalMicroseconds:F1}"), Format($"{load.TotalMicroseconds * 1000 / code.Length:F1}"));
             }
+        }
+        output.WriteLine("### jit compile time (x86-64 emission alone, and the full load with mmap/mprotect; median)");
+        output.WriteLine();
+        table.Write(output);
+    }
+
+    private void MapTimes(IReadOnlyList<ExecutionLevel> levels)
+    {
+        using var kernels = new MapKernels(_data);
+        var context = MapKernels.Context(MapIterations);
+        var table = new MarkdownTable(["level", .. kernels.Programs.Select(p => p.Name)]);
+        var results = kernels.Programs.ToDictionary(p => p.Name, _ => new List<(string Level, ulong R0)>());
+        foreach (var level in levels)
+        {
+            var executables = kernels.Programs.Select(p => (p.Name, Executable: level.Load(p))).ToList();
+            try
+            {
+                var r0 = new Dictionary<string, ulong>();
+                var slow = level.Engine is Engines.Interpreter.InterpreterEngine;
+                var times = Rounds(executables.Select(e => (e.Name, (Func<TimeSpan>)(() =>
+                    Timing.Median(() => r0[e.Name] = e.Executable.Run(context), 15, minimum: 5, budget: TimeSpan.FromSeconds(1), warmUpMilliseconds: slow ? 500 : 200)))));
+                foreach (var program in kernels.Programs)
+                {
+                    results[program.Name].Add((level.Name, r0[program.Name]));
+                }
+                table.Add([level.Name, .. kernels.Programs.Select(p => Format($"{times[p.Name].TotalNanoseconds / MapIterations:F1}"))]);
+            }
+            finally
+            {
+                executables.ForEach(e => e.Executable.Dispose());
+            }
+        }
+        foreach (var program in kernels.Programs)
+        {
+            var expected = MapKernels.Expected(program.Name, MapIterations);
+            CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
+        }
+        output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {rounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
+        output.WriteLine();
+        table.Write(output);
+    }
+
+    /// <summary>
+    /// Measures every cell once per round, the cells interleaved, and keeps the median of the rounds:
+    /// a burst of load from other processes then spoils one sample of each cell, not all of one cell.
+    /// </summary>
+    private Dictionary<string, TimeSpan> Rounds(IEnumerable<(string Key, Func<TimeSpan> Measure)> cells)
+    {
+        var list = cells.ToList();
+        var samples = list.ToDictionary(c => c.Key, _ => new List<TimeSpan>());
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (key, measure) in list)
+            {
+                samples[key].Add(measure());
+            }
+        }
+        return samples.ToDictionary(s => s.Key, s => Timing.Median(s.Value));
+    }
+
+    private static void CheckAgreement(string program, IReadOnlyList<(string Level, ulong R0)> results)
+    {
+        if (results.Select(r => r.R0).Distinct().Count() > 1)
+        {
+            throw new ResultMismatchException($"the levels disagree on r0 for '{program}': " +
+                string.Join(", ", results.Select(r => Format($"{r.Level}=0x{r.R0:x}"))));
         }
     }
 
@@ -79,65 +268,17 @@ internal static class StopwatchHarness
         return code;
     }
 
-    private static void RunTimes(TextWriter output)
+    private static string LoadAverage()
     {
-        output.WriteLine("run time per execution (best of several), and speed-up over the interpreter:");
-        foreach (var kernel in Kernel.All(Repository.DataDirectory))
+        try
         {
-            var memory = kernel.CreateMemory();
-            var pristine = (byte[])memory.Clone();
-            var results = new List<(string Engine, TimeSpan Time, ulong R0)>();
-            foreach (var (engine, verified) in new (IBpfEngine, bool)[]
-            {
-                (InterpreterEngine.Instance, true), (InterpreterEngine.Instance, false), (X64JitEngine.Instance, true), (X64JitEngine.Instance, false),
-            })
-            {
-                var image = new ProgramImage(kernel.Name, kernel.Code, new HelperTable("none")) { Verified = verified };
-                using var executable = engine.Load(image, EngineOptions.Default);
-                ulong r0 = 0;
-                var interpreted = engine is InterpreterEngine;
-                var time = Best(() =>
-                {
-                    pristine.CopyTo(memory, 0);
-                    r0 = executable.Run(memory);
-                }, interpreted ? 5 : 20);
-                results.Add(($"{engine.Name}/{(verified ? "trusted" : "checked")}", time, r0));
-            }
-            var baseline = results[0].Time;
-            output.WriteLine($"  {kernel.Name}: {kernel.Description}");
-            foreach (var (engine, time, r0) in results)
-            {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"    {engine,-22} {time.TotalMilliseconds,9:F3} ms  x{baseline / time,6:F1}  r0=0x{r0:x}"));
-            }
-            if (results.Select(r => r.R0).Distinct().Count() != 1)
-            {
-                output.WriteLine("    MISMATCH: the engines disagree on r0");
-            }
+            return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
         }
     }
 
-    private static TimeSpan Best(Action action, int repetitions)
-    {
-        // Warm up for a while so that tiered compilation has promoted the hot methods to optimised code.
-        var warmUp = Stopwatch.StartNew();
-        do
-        {
-            action();
-        }
-        while (warmUp.ElapsedMilliseconds < 250);
-        var best = TimeSpan.MaxValue;
-        var stopwatch = new Stopwatch();
-        for (var i = 0; i < repetitions; i++)
-        {
-            stopwatch.Restart();
-            action();
-            stopwatch.Stop();
-            if (stopwatch.Elapsed < best)
-            {
-                best = stopwatch.Elapsed;
-            }
-        }
-        return best;
-    }
+    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

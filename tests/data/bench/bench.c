@@ -1,11 +1,18 @@
-// Loop-heavy kernels for comparing the engines. Each takes (memory, length) as r1/r2 and returns
-// a checksum in r0. Build with build.sh (clang-14 -O2 -target bpf); the raw .bin files are the
-// .text of each program, loaded as bytecode.
+// Loop-heavy kernels for comparing the engines with native code. Each takes (memory, length) as
+// r1/r2 and returns a checksum in r0. build.sh compiles this one source twice: for eBPF
+// (clang-14 -O2 -target bpf; the raw .bin files are the section of each program, loaded as bytecode)
+// and natively (clang-14 -O3 -fPIC, bench.native.o: one global function per kernel, the AOT linker's
+// `u64 fn(void *ctx, u64 len)` entry), so every engine and native code run the same C.
 typedef unsigned long long u64;
 typedef unsigned int u32;
 typedef unsigned char u8;
 
+#ifdef __bpf__
 #define SEC(name) __attribute__((section(name), used))
+#else
+/* Natively each kernel is a plain global function in .text. */
+#define SEC(name)
+#endif
 
 static inline u32 log2_u64(u64 v)
 {

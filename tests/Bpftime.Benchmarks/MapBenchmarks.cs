@@ -1,0 +1,38 @@
+using BenchmarkDotNet.Attributes;
+using Bpftime.Engines;
+
+namespace Bpftime.Benchmarks;
+
+/// <summary>Map lookups and updates from a program on every level, under BenchmarkDotNet (one operation = one helper call).</summary>
+public class MapBenchmarks
+{
+    private MapKernels _kernels = null!;
+    private IBpfExecutable _executable = null!;
+    private byte[] _context = [];
+
+    [Params("array_lookup", "array_update", "hash_lookup", "hash_update")]
+    public string Program { get; set; } = "";
+
+    [ParamsSource(nameof(LevelNames))]
+    public string Level { get; set; } = "";
+
+    public static IEnumerable<string> LevelNames => ExecutionLevel.Available().Select(l => l.Name);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _kernels = new MapKernels(Repository.DataDirectory);
+        _executable = ExecutionLevel.Named(Level).Load(_kernels.Programs.Single(p => p.Name == Program));
+        _context = MapKernels.Context(StopwatchHarness.MapIterations);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _executable.Dispose();
+        _kernels.Dispose();
+    }
+
+    [Benchmark(OperationsPerInvoke = (int)StopwatchHarness.MapIterations)]
+    public ulong Run() => _executable.Run(_context);
+}

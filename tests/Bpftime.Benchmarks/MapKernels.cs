@@ -1,0 +1,93 @@
+using System.Buffers.Binary;
+using Bpftime.Helpers;
+using Bpftime.Hosting;
+using Bpftime.Maps;
+using Bpftime.Objects;
+
+namespace Bpftime.Benchmarks;
+
+/// <summary>
+/// The map kernels of tests/data/bench/maps.c: lookups and updates of an array and a hash map from a
+/// program, one helper call per iteration, under the "default" helper set. Owns the two maps (array
+/// then hash, the order of both the eBPF object and the native object's <c>_bpf_map_handle_N</c>),
+/// filled with key * 3 for every key; the update kernels write the same values, so the maps and
+/// every kernel's r0 stay the same however often they run.
+/// </summary>
+internal sealed class MapKernels : IDisposable
+{
+    public const int Entries = 1024;
+
+    private static readonly string[] MapNames = ["array_map", "hash_map"];
+
+    public MapKernels(string dataDirectory)
+    {
+        var directory = Path.Combine(dataDirectory, "bench");
+        var file = ObjectReader.ReadFile(Path.Combine(directory, "maps.bpf.o"));
+        if (!file.Maps.Select(m => m.Name).SequenceEqual(MapNames))
+        {
+            throw new InvalidOperationException($"maps.bpf.o declares maps {string.Join(", ", file.Maps.Select(m => m.Name))}; expected {string.Join(", ", MapNames)}");
+        }
+        Maps = BpfMapFactory.CreateAll(file.Maps, file.Path, file.Btf);
+        Fill();
+        var native = File.ReadAllBytes(Path.Combine(directory, "maps.native.o"));
+        var helpers = StandardHelpers.CreateDefault();
+        Programs = [.. new[] { "array_lookup", "array_update", "hash_lookup", "hash_update" }.Select(name =>
+            new BenchProgram(name, file.FindProgram(name)?.ToArray() ?? throw new InvalidOperationException($"maps.bpf.o has no program '{name}'"), native, name, helpers)
+            {
+                Maps = Maps,
+            })];
+    }
+
+    public IReadOnlyList<BpfMap> Maps { get; }
+
+    public IReadOnlyList<BenchProgram> Programs { get; }
+
+    /// <summary>The context of a run of <paramref name="iterations"/> iterations (the u64 the kernels read at ctx[0]).</summary>
+    public static byte[] Context(ulong iterations)
+    {
+        var context = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(context, iterations);
+        return context;
+    }
+
+    /// <summary>What every level must return: the sum of the values looked up, or the number of updates.</summary>
+    public static ulong Expected(string program, ulong iterations)
+    {
+        if (program.EndsWith("_update", StringComparison.Ordinal))
+        {
+            return iterations;
+        }
+        ulong sum = 0;
+        for (ulong i = 0; i < iterations; i++)
+        {
+            sum += (i & (Entries - 1)) * 3;
+        }
+        return sum;
+    }
+
+    public void Dispose()
+    {
+        foreach (var map in Maps)
+        {
+            map.Dispose();
+        }
+    }
+
+    private void Fill()
+    {
+        Span<byte> key = stackalloc byte[4];
+        Span<byte> value = stackalloc byte[8];
+        foreach (var map in Maps)
+        {
+            for (uint k = 0; k < Entries; k++)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(key, k);
+                BinaryPrimitives.WriteUInt64LittleEndian(value, k * 3UL);
+                if (map.Update(key, value, 0) != 0)
+                {
+                    throw new InvalidOperationException($"could not fill map '{map.Name}'");
+                }
+            }
+        }
+    }
+}

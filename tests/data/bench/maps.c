@@ -1,0 +1,75 @@
+// Map access from a program: lookups and updates of an array and a hash map, one helper call per
+// iteration. Each kernel reads its iteration count from the u64 at ctx[0] and returns a checksum.
+// build.sh compiles this source twice: for eBPF (maps.bpf.o, BTF-defined maps, loaded with its map
+// relocations) and natively (maps.native.o), where the map is the address of _bpf_map_handle_N and
+// the helper is _bpf_helper_ext_NNNN, as the runtime's AOT linker binds them. Map 0 is the array,
+// map 1 the hash; both have ENTRIES u32 keys and u64 values, and the updates write the value each key
+// already holds (key * 3), so the maps, and the lookups' checksum, never change.
+typedef unsigned long long u64;
+typedef unsigned int u32;
+
+#define ENTRIES 1024
+
+#ifdef __bpf__
+#define SEC(name) __attribute__((section(name), used))
+#define MAP_DEF(name, map_type) \
+    struct { \
+        int (*type)[map_type]; \
+        int (*max_entries)[ENTRIES]; \
+        u32 *key; \
+        u64 *value; \
+    } name SEC(".maps")
+MAP_DEF(array_map, 2 /* BPF_MAP_TYPE_ARRAY */);
+MAP_DEF(hash_map, 1 /* BPF_MAP_TYPE_HASH */);
+#define ARRAY_MAP ((void *)&array_map)
+#define HASH_MAP ((void *)&hash_map)
+static void *(*map_lookup)(void *map, const void *key) = (void *)1;
+static long (*map_update)(void *map, const void *key, const void *value, u64 flags) = (void *)2;
+#else
+#define SEC(name)
+extern char _bpf_map_handle_0[];
+extern char _bpf_map_handle_1[];
+extern u64 _bpf_helper_ext_0001(u64, u64, u64, u64, u64);
+extern u64 _bpf_helper_ext_0002(u64, u64, u64, u64, u64);
+#define ARRAY_MAP ((void *)_bpf_map_handle_0)
+#define HASH_MAP ((void *)_bpf_map_handle_1)
+static inline void *map_lookup(void *map, const void *key)
+{
+    return (void *)_bpf_helper_ext_0001((u64)map, (u64)key, 0, 0, 0);
+}
+static inline long map_update(void *map, const void *key, const void *value, u64 flags)
+{
+    return (long)_bpf_helper_ext_0002((u64)map, (u64)key, (u64)value, flags, 0);
+}
+#endif
+
+#define LOOKUP_KERNEL(name, map) \
+    SEC("socket") u64 name(u64 *ctx, u64 length) \
+    { \
+        u64 n = ctx[0], sum = 0; \
+        for (u64 i = 0; i < n; i++) { \
+            u32 key = i & (ENTRIES - 1); \
+            u64 *value = map_lookup(map, &key); \
+            if (value) \
+                sum += *value; \
+        } \
+        return sum; \
+    }
+
+#define UPDATE_KERNEL(name, map) \
+    SEC("socket") u64 name(u64 *ctx, u64 length) \
+    { \
+        u64 n = ctx[0], stored = 0; \
+        for (u64 i = 0; i < n; i++) { \
+            u32 key = i & (ENTRIES - 1); \
+            u64 value = (u64)key * 3; \
+            if (map_update(map, &key, &value, 0) == 0) \
+                stored++; \
+        } \
+        return stored; \
+    }
+
+LOOKUP_KERNEL(array_lookup, ARRAY_MAP)
+UPDATE_KERNEL(array_update, ARRAY_MAP)
+LOOKUP_KERNEL(hash_lookup, HASH_MAP)
+UPDATE_KERNEL(hash_update, HASH_MAP)
