@@ -18,14 +18,25 @@ namespace Bpftime.Compiler.Tests.Objects;
 /// </summary>
 public sealed unsafe class ObjectDifferentialTests
 {
+    /// <summary>Objects whose programs cannot be compared: how long they run, or what they read, is not defined.</summary>
+    private static readonly Dictionary<string, string> NotComparable = new(StringComparer.Ordinal)
+    {
+        ["verifier/unsafe/unbounded_loop.bpf.o"] = "may never end",
+        ["verifier/unsafe/uninit_value.bpf.o"] = "reads stack bytes no instruction wrote",
+    };
+
     public static TheoryData<string, string> Programs
     {
         get
         {
             var data = new TheoryData<string, string>();
             var folder = Path.Combine(TestPaths.DataDirectory, "obj");
-            foreach (var path in Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*.bpf.o").Order(StringComparer.Ordinal) : Enumerable.Empty<string>())
+            var paths = Directory.Exists(folder)
+                ? Directory.EnumerateFiles(folder, "*.bpf.o", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+                : Enumerable.Empty<string>();
+            foreach (var path in paths)
             {
+                var name = Path.GetRelativePath(folder, path).Replace('\\', '/');
                 BpfObjectFile file;
                 try
                 {
@@ -37,7 +48,7 @@ public sealed unsafe class ObjectDifferentialTests
                 }
                 foreach (var program in file.Programs)
                 {
-                    data.Add(Path.GetFileName(path), program.Name);
+                    data.Add(name, program.Name);
                 }
             }
             return data;
@@ -121,6 +132,7 @@ public sealed unsafe class ObjectDifferentialTests
     public void Matches_the_interpreter(string objectName, string programName)
     {
         LlvmRequirement.SkipIfMissing();
+        Skip.If(NotComparable.TryGetValue(objectName, out var why), $"{objectName}: {why}");
         var file = ObjectReader.ReadFile(Path.Combine(TestPaths.DataDirectory, "obj", objectName));
         var unsupported = file.Maps.FirstOrDefault(m => !CanCreate(m));
         Skip.If(unsupported is not null, $"map '{unsupported?.Name}' is a {unsupported?.Type}, which the runtime cannot create yet");
