@@ -41,13 +41,10 @@ internal sealed partial class Analyzer
         }
         if (kept.Count >= MaxCheckpointsPerInstruction)
         {
-            // Bound the comparisons per visit: make room by forgetting the oldest finished state.
-            var finished = kept.FindIndex(c => c.Branches == 0);
-            if (finished < 0)
-            {
-                return false;
-            }
-            kept.RemoveAt(finished);
+            // Bound the comparisons per visit: forget the oldest state kept here. Recent states are the
+            // likeliest to cover the next ones; a forgotten one costs only re-exploration (and a
+            // forgotten loop head leaves an endless loop to the instruction budget).
+            kept.RemoveAt(0);
             _stored--;
         }
         var copy = state.Clone();

@@ -65,6 +65,38 @@ public sealed class ObjectVerificationTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The benchmark kernels (raw bytecode and maps.bpf.o in tests/data/bench): those whose loops are
+    /// bounded by the context's size pass; those that loop as often as a number in the input says are
+    /// refused, as Linux refuses them, because no bound exists.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("log2.bin", null)]
+    [InlineData("memcpy.bin", null)]
+    [InlineData("switch.bin", null)]
+    [InlineData("primes.bin", DiagnosticCodes.VerifierTooComplex)]
+    [InlineData("maps.bpf.o", DiagnosticCodes.VerifierTooComplex)]
+    public void BenchmarkKernels(string name, string? code)
+    {
+        var path = Data(Path.Combine("bench", name));
+        Skip.IfNot(File.Exists(path), $"{path} is not in this checkout");
+        var file = ObjectReader.ReadFile(path);
+        var options = new VerifierOptions { ContextSize = 128, MaxProcessedInstructions = code is null ? 1_000_000 : 50_000 };
+        foreach (var result in BpfVerifier.Verify(file, options))
+        {
+            output.WriteLine($"{name}: {result}");
+            if (code is null)
+            {
+                VerifierKit.AssertPasses(result);
+            }
+            else
+            {
+                Assert.False(result.Passed);
+                Assert.Equal(code, result.Diagnostics[0].Code);
+            }
+        }
+    }
+
     [Fact]
     public void TheVerifierOwnObjectsArePresent()
     {
