@@ -168,7 +168,7 @@ internal sealed partial class Analyzer
     private static void JoinStack(FrameState current, FrameState before)
     {
         var stack = current.Stack;
-        for (var slot = 0; slot < current.Spills.Length; slot++)
+        for (var slot = 0; slot < current.SlotCount; slot++)
         {
             var start = slot * 8;
             var sameSpill = stack[start] == StackByte.Spill && before.Stack[start] == StackByte.Spill;

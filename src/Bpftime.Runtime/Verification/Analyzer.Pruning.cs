@@ -179,6 +179,19 @@ internal sealed partial class Analyzer
     {
         var a = old.Stack;
         var b = now.Stack;
+        if (a.AsSpan().SequenceEqual(b))
+        {
+            // The common case: the same bytes; only spilled registers need a closer look.
+            for (var slot = 0; slot < old.SlotCount; slot++)
+            {
+                if (a[slot * 8] == StackByte.Spill
+                    && !RegisterCovers(old.Spills[slot], now.Spills[slot], ids, exact, valueMatters: exact || (relevantSlots & (1UL << slot)) != 0))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
         for (var i = 0; i < a.Length; i++)
         {
             var was = a[i];

@@ -44,7 +44,7 @@ internal sealed class VerifierState
             {
                 visit(ref frame.Registers[r]);
             }
-            for (var s = 0; s < frame.Spills.Length; s++)
+            for (var s = 0; s < frame.SlotCount; s++)
             {
                 if (frame.Stack[s * 8] == StackByte.Spill)
                 {
