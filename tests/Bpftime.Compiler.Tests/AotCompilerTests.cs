@@ -135,4 +135,21 @@ public sealed class AotCompilerTests
         Assert.DoesNotContain("store", optimized);
         Assert.Contains("ptrtoint ptr %0 to i64", optimized);
     }
+
+    [SkippableTheory]
+    [InlineData("x86_64", "imul")]
+    [InlineData("aarch64", "mul")]
+    public void Emits_assembly_for_inspection(string triple, string multiply)
+    {
+        LlvmRequirement.SkipIfMissing();
+        var text = AotCompiler.EmitText(new AotCompilation
+        {
+            Triple = triple,
+            Helpers = Helpers,
+            Programs = [new AotProgramSource("mul", (Instruction[])[Code.LoadDw(0, 1, 0), Code.LoadDw(2, 1, 8), Code.Alu64Reg(AluOperation.Mul, 0, 2), Code.Exit()])],
+        }, optimize: true, assembly: true);
+        Assert.Contains("mul:", text);
+        Assert.Contains(multiply, text);
+        Assert.Contains(AotMetadata.SectionName, text);
+    }
 }

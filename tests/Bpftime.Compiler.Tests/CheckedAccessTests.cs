@@ -90,4 +90,25 @@ public sealed class CheckedAccessTests
         var error = Assert.Throws<BpfException>(() => Run([Code.Mov64(2, 99), new(Opcodes.CallRegister, 2, 0, 0, 0), Code.Exit()], [], 3));
         Assert.Equal(DiagnosticCodes.JitUnknownHelperAtRunTime, error.Code);
     }
+
+    [SkippableTheory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Array_values_are_checked_inline_and_a_disposed_map_is_no_longer_reachable(int level)
+    {
+        LlvmRequirement.SkipIfMissing();
+        var data = ArrayMap.Create(".data", 16, 1);
+        Instruction[] bump =
+        [
+            new(Opcodes.LoadImm64, 1, (byte)LoadImm64Source.MapValueByIndex, 0, 0), new(0, 0, 0, 0, 8),
+            Code.LoadDw(0, 1, 0), Code.Add64(0, 1), Code.StoreDw(1, 0, 0), Code.Exit(),
+        ];
+        var image = new ProgramImage("bump", bump, ConformanceHelpers.Create()) { Maps = [data], Verified = false };
+        using var executable = new LlvmJitEngine().Load(image, new EngineOptions { OptimizationLevel = level });
+        Assert.Equal(1UL, executable.Execute(0, 0));
+        Assert.Equal(2UL, executable.Execute(0, 0));
+        data.Dispose();
+        var error = Assert.Throws<BpfException>(() => executable.Execute(0, 0));
+        Assert.Equal(DiagnosticCodes.UnknownMemoryAccess, error.Code);
+    }
 }

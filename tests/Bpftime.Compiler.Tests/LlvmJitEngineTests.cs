@@ -86,4 +86,19 @@ public sealed class LlvmJitEngineTests
         var jump = Assert.Throws<BpfException>(() => Run([Code.JeqImm(0, 0, 5), Code.Exit()]));
         Assert.Equal(DiagnosticCodes.IrBadControlFlow, jump.Code);
     }
+
+    [SkippableFact]
+    public void Loads_on_several_threads_at_once()
+    {
+        LlvmRequirement.SkipIfMissing();
+        var engine = new LlvmJitEngine();
+        var results = new ulong[8];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var image = new ProgramImage($"p{i}", (Instruction[])[Code.Mov64(0, i), Code.Add64(0, 1000), Code.Exit()], new HelperTable("none"));
+            using var executable = engine.Load(image, new EngineOptions { OptimizationLevel = i % 4 });
+            results[i] = executable.Execute(0, 0);
+        });
+        Assert.Equal(Enumerable.Range(1000, results.Length).Select(v => (ulong)v), results);
+    }
 }

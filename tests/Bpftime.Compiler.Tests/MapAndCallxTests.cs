@@ -108,4 +108,36 @@ public sealed unsafe class MapAndCallxTests
         Task.WaitAll(workers);
         Assert.Equal((long)Threads * Runs, BitConverter.ToInt64(counters.GetValue(0)));
     }
+
+    [SkippableFact]
+    public void A_value_address_of_a_map_without_one_is_refused_with_a_code()
+    {
+        LlvmRequirement.SkipIfMissing();
+        using var hash = Hosting.BpfMapFactory.Create(new Bpftime.Objects.MapSpec("h", Bpftime.Objects.MapType.Hash, 4, 8, 4));
+        Instruction[] code = [new(Opcodes.LoadImm64, 1, (byte)LoadImm64Source.MapValueByIndex, 0, 0), new(0, 0, 0, 0, 0), Code.Mov64(0, 0), Code.Exit()];
+        var error = Assert.Throws<Diagnostics.BpfException>(() => new LlvmJitEngine().Load(new ProgramImage("v", code, Helpers()) { Maps = [hash] }, EngineOptions.Default));
+        Assert.Equal(Diagnostics.DiagnosticCodes.IrUnknownMap, error.Code);
+        Assert.Contains("'h'", error.Message);
+    }
+
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Callx_faults_from_the_dispatcher_are_raised_after_the_run(bool verified)
+    {
+        LlvmRequirement.SkipIfMissing();
+        var helpers = Helpers().Add(new HelperFunction(9, "throws", HelperPrototype.Unchecked, static (_, _, _, _, _) => throw new InvalidOperationException("helper failed")));
+        Instruction[] unknown = [Code.Mov64(6, 99), new(Opcodes.CallRegister, 6, 0, 0, 0), Code.Exit()];
+        using (var executable = new LlvmJitEngine().Load(new ProgramImage("unknown", unknown, helpers) { Verified = verified }, EngineOptions.Default))
+        {
+            var error = Assert.Throws<Diagnostics.BpfException>(() => executable.Execute(0, 0));
+            Assert.Equal(Diagnostics.DiagnosticCodes.JitUnknownHelperAtRunTime, error.Code);
+        }
+        Instruction[] throwing = [Code.Mov64(6, 9), new(Opcodes.CallRegister, 6, 0, 0, 0), Code.Exit()];
+        using (var executable = new LlvmJitEngine().Load(new ProgramImage("throwing", throwing, helpers) { Verified = verified }, EngineOptions.Default))
+        {
+            Assert.ThrowsAny<Exception>(() => executable.Execute(0, 0));
+            Assert.False(ProgramCallback.HasPendingFault);
+        }
+    }
 }

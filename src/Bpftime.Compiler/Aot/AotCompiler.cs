@@ -25,7 +25,46 @@ public static class AotCompiler
         _ => triple,
     };
 
-    public static AotObject Compile(AotCompilation compilation)
+    public static AotObject Compile(AotCompilation compilation) =>
+        Build(compilation, optimize: true, (module, machine, metadata, clock, translated, optimized) =>
+        {
+            var bytes = LLVM.TargetMachineEmitToMemory(machine, module, LLVMCodeGenFileType.LLVMObjectFile, out var error);
+            if (error is not null || bytes.Length == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.ObjectEmissionFailed,
+                    $"LLVM could not emit the object for {metadata.Triple}: {error}", file: compilation.SourceName);
+            }
+            return new AotObject(bytes, metadata, new CompileTimings(translated, optimized - translated, clock.Elapsed - optimized));
+        });
+
+    /// <summary>
+    /// The module as text, for inspection: LLVM IR as translated (<paramref name="optimize"/> false) or
+    /// after the compilation's pass pipeline, or the target's assembly (<paramref name="assembly"/>).
+    /// </summary>
+    public static string EmitText(AotCompilation compilation, bool optimize, bool assembly = false) =>
+        Build(compilation, optimize || assembly, (module, machine, metadata, _, _, _) =>
+        {
+            if (!assembly)
+            {
+                return LLVM.PrintModuleToString(module);
+            }
+            var bytes = LLVM.TargetMachineEmitToMemory(machine, module, LLVMCodeGenFileType.LLVMAssemblyFile, out var error);
+            if (error is not null)
+            {
+                throw BpfException.Create(DiagnosticCodes.ObjectEmissionFailed,
+                    $"LLVM could not emit assembly for {metadata.Triple}: {error}", file: compilation.SourceName);
+            }
+            return Encoding.UTF8.GetString(bytes);
+        });
+
+    /// <summary>LLVM IR of the module, before or after optimisation.</summary>
+    public static string EmitIr(AotCompilation compilation, bool optimize) => EmitText(compilation, optimize);
+
+    private delegate T ModuleFinisher<T>(LLVMModuleRef module, LLVMTargetMachineRef machine, AotMetadata metadata,
+        Stopwatch clock, TimeSpan translated, TimeSpan optimized);
+
+    /// <summary>Translates every program into one module with its metadata section, verifies and optimises it, then hands it to <paramref name="finish"/>.</summary>
+    private static T Build<T>(AotCompilation compilation, bool optimize, ModuleFinisher<T> finish)
     {
         LlvmLibrary.EnsureLoaded();
         ModuleOptimizer.ValidateLevel(compilation.OptimizationLevel);
@@ -95,55 +134,11 @@ public static class AotCompiler
                 AddMetadataSection(context, module, metadata.ToJsonBytes());
                 ModuleOptimizer.Verify(module, compilation.SourceName ?? "the object");
                 var translated = clock.Elapsed;
-                ModuleOptimizer.Optimize(module, machine, compilation.OptimizationLevel);
-                var optimized = clock.Elapsed;
-                var bytes = LLVM.TargetMachineEmitToMemory(machine, module, LLVMCodeGenFileType.LLVMObjectFile, out var error);
-                if (error is not null || bytes.Length == 0)
-                {
-                    throw BpfException.Create(DiagnosticCodes.ObjectEmissionFailed,
-                        $"LLVM could not emit the object for {triple}: {error}", file: compilation.SourceName);
-                }
-                return new AotObject(bytes, metadata, new CompileTimings(translated, optimized - translated, clock.Elapsed - optimized));
-            }
-            finally
-            {
-                LLVM.DisposeModule(module);
-            }
-        }
-        finally
-        {
-            LLVM.ContextDispose(context);
-            LLVM.DisposeTargetMachine(machine);
-        }
-    }
-
-    /// <summary>The module as LLVM IR text after translation (and optimisation at the compilation's level when <paramref name="optimize"/>), for inspection.</summary>
-    public static string EmitIr(AotCompilation compilation, bool optimize)
-    {
-        LlvmLibrary.EnsureLoaded();
-        var triple = NormalizeTriple(compilation.Triple);
-        var machine = LlvmTargets.CreateMachine(triple, compilation.TargetCpu, compilation.OptimizationLevel);
-        var context = LLVM.ContextCreate();
-        try
-        {
-            LLVM.ContextSetOpaquePointersIfPresent(context);
-            var module = LLVM.ModuleCreateWithNameInContext(compilation.SourceName ?? "bpftime", context);
-            try
-            {
-                LLVM.SetTarget(module, triple);
-                using (var generator = new IrGenerator(context, module, compilation.Helpers, compilation.Maps.Count))
-                {
-                    foreach (var source in compilation.Programs)
-                    {
-                        generator.AddProgram(source.Name, source.Symbol ?? SymbolFor(source.Name), source.Instructions.Span, source.StackSize);
-                    }
-                }
-                ModuleOptimizer.Verify(module, compilation.SourceName ?? "the object");
                 if (optimize)
                 {
                     ModuleOptimizer.Optimize(module, machine, compilation.OptimizationLevel);
                 }
-                return LLVM.PrintModuleToString(module);
+                return finish(module, machine, metadata, clock, translated, clock.Elapsed);
             }
             finally
             {

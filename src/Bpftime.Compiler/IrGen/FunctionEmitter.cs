@@ -31,6 +31,7 @@ internal sealed class FunctionEmitter
     private LLVMValueRef _contextStart;
     private LLVMValueRef _contextEnd;
     private LLVMValueRef _stackTop;
+    private LLVMValueRef _fixedRegionsLive;
     private LLVMValueRef _frame;
     private int _frameBytes;
     private bool _terminated;
@@ -174,6 +175,11 @@ internal sealed class FunctionEmitter
             _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextStart), "ctx.start");
             _contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextEnd), "ctx.end");
             _stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.StackTop), "stack.top");
+            if (_generator.FixedRegions.Count > 0)
+            {
+                var live = LLVM.BuildLoad2(_b, _t.Int32, StateField(RunStateLayout.FixedRegionsLive), "");
+                _fixedRegionsLive = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, live, _t.I32(0), "fixed.live");
+            }
         }
     }
 
@@ -199,6 +205,16 @@ internal sealed class FunctionEmitter
             return LLVM.BuildAnd(_b, above, below, "");
         }
         var inside = LLVM.BuildOr(_b, Within(_contextStart, _contextEnd), Within(_frameBase, _stackTop), "");
+        foreach (var region in _generator.FixedRegions)
+        {
+            if (write && !region.Writable)
+            {
+                continue;
+            }
+            var start = _t.I64(region.Start);
+            var limit = _t.I64((long)((ulong)region.Start + region.Length));
+            inside = LLVM.BuildOr(_b, inside, LLVM.BuildAnd(_b, _fixedRegionsLive, Within(start, limit), ""), "");
+        }
         var fast = LLVM.BuildAnd(_b, noWrap, inside, "");
 
         var context = _generator.Context;
@@ -539,7 +555,7 @@ internal sealed class FunctionEmitter
         _program.HelpersUsed.Add(helper.Id);
         var result = LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(helper.Id), Arguments(), "");
         Set(0, result);
-        if (helper.StopsProgramOnZero)
+        if (_program.StopHelperIds.Contains(helper.Id))
         {
             EmitStopWhen(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, result, _t.I64(0), ""), pc);
         }
@@ -742,7 +758,9 @@ internal sealed class FunctionEmitter
                 break;
             case LoadImm64Source.MapValueByFd:
             case LoadImm64Source.MapValueByIndex:
-                var valueBase = LLVM.BuildPtrToInt(_b, _generator.DataSymbol(AotMetadata.MapValueSymbol(MapIndex(insn, pc))), _t.Int64, "");
+                var valueMap = MapIndex(insn, pc);
+                _program.MapValuesUsed.Add(valueMap);
+                var valueBase = LLVM.BuildPtrToInt(_b, _generator.DataSymbol(AotMetadata.MapValueSymbol(valueMap)), _t.Int64, "");
                 value = LLVM.BuildAdd(_b, valueBase, _t.I64((uint)next.Imm), "");
                 break;
             case LoadImm64Source.CodeAddress:

@@ -3,6 +3,7 @@ using Bpftime.Diagnostics;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Isa;
+using Bpftime.Maps;
 
 namespace Bpftime.Compiler.IrGen;
 
@@ -45,6 +46,19 @@ public sealed class IrGenerator : IDisposable
     public HelperTable Helpers { get; }
 
     public int MapCount { get; }
+
+    /// <summary>
+    /// The helper id of bpf_tail_call when the engine continues in the target after the program
+    /// returns (the LLVM JIT): a 0 result then ends the program at once. Null (AOT objects) leaves
+    /// the helper an ordinary call.
+    /// </summary>
+    public int? TailCallHelperId { get; init; }
+
+    /// <summary>
+    /// Memory that stays where it is while the code lives (array and global-data values): checked
+    /// code tests these bounds inline before asking the runtime, so global data costs no call.
+    /// </summary>
+    public IReadOnlyList<MemoryRegion> FixedRegions { get; init; } = [];
 
     internal IrTypes Types { get; }
 

@@ -13,4 +13,10 @@ public sealed record IrProgramInfo(
 {
     /// <summary>How many functions the program takes the address of (ld_imm64 src 4).</summary>
     public int CallbackCount { get; init; }
+
+    /// <summary>Maps whose value address the program loads (ld_imm64 src 2/6): they need a direct value address.</summary>
+    public IReadOnlyList<int> MapValueIndexes { get; init; } = [];
+
+    /// <summary>Whether the program may tail call (helper <see cref="IrGenerator.TailCallHelperId"/>, directly or by callx).</summary>
+    public bool UsesTailCalls { get; init; }
 }

@@ -23,7 +23,10 @@ internal sealed class ProgramEmitter
         Code = code;
         Layout = layout;
         StackSize = stackSize;
-        StopHelperIds = [.. generator.Helpers.Where(h => h.StopsProgramOnZero).Select(h => h.Id)];
+        // A successful bpf_tail_call (0) must not go on either: the engine continues in the target.
+        StopHelperIds = [.. generator.Helpers
+            .Where(h => h.StopsProgramOnZero || (generator.TailCallHelperId == h.Id))
+            .Select(h => h.Id)];
         NeedsStopFlag = checkMemory || (layout.Entries.Count > 1 && CanStop());
         var types = generator.Types;
         SubprogramType = checkMemory
@@ -63,6 +66,9 @@ internal sealed class ProgramEmitter
     public SortedSet<int> HelpersUsed { get; } = [];
 
     public SortedSet<int> MapsUsed { get; } = [];
+
+    /// <summary>Maps whose value address the program takes (ld_imm64 src 2/6).</summary>
+    public SortedSet<int> MapValuesUsed { get; } = [];
 
     public bool UsesHelperById { get; set; }
 
@@ -109,9 +115,13 @@ internal sealed class ProgramEmitter
         {
             new CallbackEmitter(this, callback, _callbacks[callback]).Emit();
         }
+        var generator = Generator;
         return new IrProgramInfo(Name, Symbol, StackSize, Layout.CallDepth, [.. HelpersUsed], [.. MapsUsed], UsesHelperById, Layout.Entries.Count)
         {
             CallbackCount = Layout.Callbacks.Count,
+            MapValueIndexes = [.. MapValuesUsed],
+            UsesTailCalls = generator.TailCallHelperId is { } tailCall
+                && (HelpersUsed.Contains(tailCall) || (UsesHelperById && generator.Helpers.TryGet(tailCall, out _))),
         };
     }
 

@@ -33,7 +33,10 @@ internal static class RunStateLayout
     /// <summary>Lowest byte of the block holding every frame of the run; the entry writes it.</summary>
     public const int StackBottom = 56;
 
-    public const int Size = 64;
+    /// <summary>i32: non-zero when every map behind the fixed regions is alive, so the inline region test may be used.</summary>
+    public const int FixedRegionsLive = 64;
+
+    public const int Size = 72;
 
     public const int Running = 0;
 

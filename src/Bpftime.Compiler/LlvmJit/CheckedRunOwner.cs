@@ -20,11 +20,37 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
     private readonly ProgramImage _image;
     private GCHandle _handle;
 
+    private readonly List<Maps.BpfMap> _fixedMaps = [];
+
     public CheckedRunOwner(ProgramImage image)
     {
         _image = image;
+        foreach (var map in image.Maps)
+        {
+            try
+            {
+                if (!map.IsDisposed && map.DirectValueAddress(0) != 0 && FixedRegions.Count + map.ValueRegions.Count() <= MaxFixedRegions)
+                {
+                    _fixedMaps.Add(map);
+                    FixedRegions.AddRange(map.ValueRegions);
+                }
+            }
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
+            {
+                // No fixed value block: its values are checked by the runtime on each access.
+            }
+        }
         _handle = GCHandle.Alloc(this, GCHandleType.Normal);
     }
+
+    /// <summary>Most regions tested inline; more would make every check longer than the call they save.</summary>
+    public const int MaxFixedRegions = 8;
+
+    /// <summary>Value blocks of array and global-data maps, which stay put for the map's life.</summary>
+    public List<Maps.MemoryRegion> FixedRegions { get; } = [];
+
+    /// <summary>Whether the inline test of <see cref="FixedRegions"/> may be used for a run starting now.</summary>
+    public bool FixedRegionsLive => _fixedMaps.TrueForAll(m => !m.IsDisposed);
 
     /// <summary>The value generated code stores in the run state's owner field.</summary>
     public nint Handle => GCHandle.ToIntPtr(_handle);

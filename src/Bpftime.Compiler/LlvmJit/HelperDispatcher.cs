@@ -1,20 +1,26 @@
 using System.Runtime.InteropServices;
+using Bpftime.Diagnostics;
+using Bpftime.Engines;
 using Bpftime.Helpers;
 
 namespace Bpftime.Compiler.LlvmJit;
 
 /// <summary>
 /// The native function behind <c>_bpf_helper_by_id</c> for one loaded program: calls the helper of its
-/// table with the given id. An id the table lacks yields 0, as no exception may cross native frames.
+/// table with the given id. Nothing may unwind through the generated code, so a failing helper or
+/// an id the table lacks is recorded with <see cref="ProgramCallback.RecordFault"/> (raised when the
+/// program returns) and the call yields 0.
 /// </summary>
 internal sealed class HelperDispatcher
 {
-    private readonly Dictionary<ulong, HelperImplementation> _helpers;
+    private readonly Dictionary<ulong, HelperFunction> _helpers;
+    private readonly string _tableName;
     private readonly DispatchFunction _dispatch;
 
     public HelperDispatcher(HelperTable helpers)
     {
-        _helpers = helpers.ToDictionary(h => (ulong)(uint)h.Id, h => h.Implementation);
+        _helpers = helpers.ToDictionary(h => (ulong)(uint)h.Id, h => h);
+        _tableName = helpers.Name;
         _dispatch = Dispatch;
         // The delegate lives as long as this object, which the executable keeps.
         NativeEntry = Marshal.GetFunctionPointerForDelegate(_dispatch);
@@ -25,6 +31,22 @@ internal sealed class HelperDispatcher
 
     public nint NativeEntry { get; }
 
-    private ulong Dispatch(ulong id, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5) =>
-        _helpers.TryGetValue(id, out var helper) ? helper(r1, r2, r3, r4, r5) : 0;
+    private ulong Dispatch(ulong id, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
+    {
+        if (!_helpers.TryGetValue(id, out var helper))
+        {
+            ProgramCallback.RecordFault(BpfException.Create(DiagnosticCodes.JitUnknownHelperAtRunTime,
+                $"callx with id {id}, which helper set '{_tableName}' does not hold"));
+            return 0;
+        }
+        try
+        {
+            return helper.Implementation(r1, r2, r3, r4, r5);
+        }
+        catch (Exception fault)
+        {
+            ProgramCallback.RecordFault(fault);
+            return 0;
+        }
+    }
 }

@@ -6,6 +6,7 @@ using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
+using Bpftime.Maps;
 
 namespace Bpftime.Compiler.LlvmJit;
 
@@ -50,19 +51,24 @@ public sealed class LlvmJitEngine : IBpfEngine
         var moduleContext = new JitModuleContext();
         var moduleOwned = true;
         var module = default(LLVMModuleRef);
+        var owner = program.Verified ? null : new CheckedRunOwner(program);
         try
         {
             var context = moduleContext.Context;
             module = LLVM.ModuleCreateWithNameInContext(program.Name, context);
             IrProgramInfo info;
-            var passMachine = LlvmTargets.CreateMachine(triple, options.TargetCpu, level);
+            var passMachine = CreateMachine(triple, options.TargetCpu, level);
             try
             {
                 LLVM.SetTarget(module, triple);
                 var layout = LLVM.CreateTargetDataLayout(passMachine);
                 LLVM.SetModuleDataLayout(module, layout);
                 LLVM.DisposeTargetData(layout);
-                using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count))
+                using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count)
+                {
+                    TailCallHelperId = HelperIds.TailCall,
+                    FixedRegions = owner?.FixedRegions ?? [],
+                })
                 {
                     info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified);
                 }
@@ -77,11 +83,9 @@ public sealed class LlvmJitEngine : IBpfEngine
             }
 
             var jit = CreateJit(triple, options.TargetCpu, level);
-            CheckedRunOwner? owner = null;
             try
             {
                 var dispatcher = info.UsesHelperById ? new HelperDispatcher(program.Helpers) : null;
-                owner = program.Verified ? null : new CheckedRunOwner(program);
                 DefineSymbols(jit, program, info, dispatcher, owner);
                 var threadSafeModule = moduleContext.Wrap(module);
                 moduleOwned = false;
@@ -109,11 +113,11 @@ public sealed class LlvmJitEngine : IBpfEngine
                 {
                     _ = LLVM.TakeError(LLVM.OrcDisposeLLJIT(jit));
                 }
-                owner?.Dispose();
             }
         }
         finally
         {
+            owner?.Dispose();
             if (moduleOwned && !module.IsNull)
             {
                 LLVM.DisposeModule(module);
@@ -123,9 +127,18 @@ public sealed class LlvmJitEngine : IBpfEngine
         }
     }
 
+    /// <summary>
+    /// The JIT's target machine: static relocations and the large code model, so that code reaches its
+    /// constants, helpers and maps through 64-bit absolute addresses. The JIT's memory manager maps
+    /// code and data separately and, with many programs loaded, they can land more than 2 GiB apart,
+    /// where the small model's 32-bit PC-relative references would silently wrap.
+    /// </summary>
+    private static LLVMTargetMachineRef CreateMachine(string triple, string? targetCpu, int level) =>
+        LlvmTargets.CreateMachine(triple, targetCpu, level, LLVMRelocMode.LLVMRelocStatic, LLVMCodeModel.LLVMCodeModelLarge);
+
     private static LLVMOrcLLJITRef CreateJit(string triple, string? targetCpu, int level)
     {
-        var machine = LlvmTargets.CreateMachine(triple, targetCpu, level);
+        var machine = CreateMachine(triple, targetCpu, level);
         var builder = LLVM.OrcCreateLLJITBuilder();
         LLVM.OrcLLJITBuilderSetJITTargetMachineBuilder(builder, LLVM.OrcJITTargetMachineBuilderCreateFromTargetMachine(machine));
         var error = LLVM.TakeError(LLVM.OrcCreateLLJIT(out var jit, builder));
@@ -155,14 +168,26 @@ public sealed class LlvmJitEngine : IBpfEngine
         {
             var map = program.Maps[index];
             symbols.Add((AotMetadata.MapHandleSymbol(index), map.Handle, false));
+            if (!info.MapValueIndexes.Contains(index))
+            {
+                continue;
+            }
+            nint value;
             try
             {
-                symbols.Add((AotMetadata.MapValueSymbol(index), map.DirectValueAddress(0), false));
+                value = map.DirectValueAddress(0);
             }
-            catch (NotSupportedException)
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
             {
-                // Only array-like maps have a value address; the module asks for it only when the program uses one.
+                value = 0;
             }
+            if (value == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.IrUnknownMap,
+                    $"the program loads the value address of map '{map.Name}' ({map.Type}), which has no fixed value block; only array maps and global data have one",
+                    program.Origin, program.Name);
+            }
+            symbols.Add((AotMetadata.MapValueSymbol(index), value, false));
         }
         if (dispatcher is not null)
         {

@@ -20,4 +20,5 @@ internal struct LlvmRunState
     [FieldOffset(RunStateLayout.FaultSize)] public int FaultSize;
     [FieldOffset(RunStateLayout.FaultKind)] public FaultKind FaultKind;
     [FieldOffset(RunStateLayout.StackBottom)] public ulong StackBottom;
+    [FieldOffset(RunStateLayout.FixedRegionsLive)] public int FixedRegionsLive;
 }

@@ -15,6 +15,7 @@ public static class HelperIds
     public const int GetCurrentPidTgid = 14;
     public const int GetCurrentUidGid = 15;
     public const int GetCurrentComm = 16;
+    public const int Redirect = 23;
     public const int XdpAdjustHead = 44;
     public const int ProbeReadStr = 45;
     public const int XdpAdjustTail = 65;
@@ -36,6 +37,7 @@ public static class HelperIds
     public const int KtimeGetCoarseNs = 160;
     public const int ForEachMapElem = 164;
     public const int Snprintf = 165;
+    public const int TraceVprintk = 177;
     public const int Loop = 181;
     public const int Strncmp = 182;
 

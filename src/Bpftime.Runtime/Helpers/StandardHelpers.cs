@@ -62,6 +62,7 @@ public static class StandardHelpers
         .. XdpHelpers.All,
         .. SpinLockHelpers.All,
         TraceHelpers.TracePrintk(trace ?? TraceSink.StandardError),
+        TraceHelpers.TraceVprintk(trace ?? TraceSink.StandardError),
         TailCallHelpers.TailCall,
         LoopHelpers.Loop,
     ];

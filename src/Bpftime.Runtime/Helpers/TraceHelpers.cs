@@ -46,4 +46,44 @@ public static unsafe class TraceHelpers
                 }
             });
     }
+
+    /// <summary>
+    /// trace_vprintk(fmt, fmt_size, data, data_len): as trace_printk with up to 12 u64 arguments in
+    /// data (what libbpf's bpf_printk uses for more than three arguments).
+    /// </summary>
+    public static HelperFunction TraceVprintk(TraceSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        return new HelperFunction(HelperIds.TraceVprintk, "trace_vprintk",
+            HelperPrototype.Of(HelperReturnKind.Integer, Memory, ConstSize, MemoryOrNull, ConstSizeOrZero),
+            (format, size, data, dataLength, _) =>
+            {
+                try
+                {
+                    if (format == 0 || size == 0 || size > 1024 || dataLength % 8 != 0 || dataLength / 8 > StringHelpers.MaxSnprintfArguments
+                        || (data == 0 && dataLength != 0))
+                    {
+                        return HelperFault.Errno(Errno.EINVAL);
+                    }
+                    var text = new ReadOnlySpan<byte>((void*)format, (int)size);
+                    if (text.IndexOf((byte)0) < 0)
+                    {
+                        return HelperFault.Errno(Errno.EINVAL);
+                    }
+                    var message = new StringBuilder();
+                    var result = PrintfFormatter.Format(text, new ReadOnlySpan<ulong>((void*)data, (int)(dataLength / 8)), message);
+                    if (result < 0)
+                    {
+                        return HelperFault.Errno(-result);
+                    }
+                    var length = message.Length;
+                    sink.Write(message.ToString().TrimEnd('\n'));
+                    return (ulong)length;
+                }
+                catch (Exception error)
+                {
+                    return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
+                }
+            });
+    }
 }

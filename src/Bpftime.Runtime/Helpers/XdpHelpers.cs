@@ -17,7 +17,35 @@ public static unsafe class XdpHelpers
         HelperPrototype.Of(HelperReturnKind.Integer, Context, Scalar),
         static (context, delta, _, _, _) => AdjustTailOf(context, (int)delta));
 
-    public static IEnumerable<HelperFunction> All => [AdjustHead, AdjustTail];
+    /// <summary>
+    /// bpf_redirect(ifindex, flags): records the interface the packet should leave by (the frame's
+    /// <c>EgressIfindex</c> after the run) and returns XDP_REDIRECT; flags other than 0 are refused
+    /// with XDP_ABORTED, as the kernel answers with the low bits of flags.
+    /// </summary>
+    public static HelperFunction Redirect { get; } = new(HelperIds.Redirect, "redirect",
+        HelperPrototype.Of(HelperReturnKind.Integer, Scalar, Scalar),
+        static (ifindex, flags, _, _, _) =>
+        {
+            if (flags != 0)
+            {
+                return 0; // XDP_ABORTED
+            }
+            t_redirect = (uint)ifindex;
+            return 4; // XDP_REDIRECT
+        });
+
+    public static IEnumerable<HelperFunction> All => [AdjustHead, AdjustTail, Redirect];
+
+    [ThreadStatic]
+    private static uint t_redirect;
+
+    /// <summary>Takes the interface the last bpf_redirect on this thread chose (0 when none).</summary>
+    public static uint TakeRedirect()
+    {
+        var ifindex = t_redirect;
+        t_redirect = 0;
+        return ifindex;
+    }
 
     private static ulong AdjustHeadOf(ulong context, int delta)
     {

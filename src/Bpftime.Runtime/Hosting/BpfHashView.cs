@@ -17,6 +17,7 @@ public sealed unsafe class BpfHashView<TKey, TValue> : IEnumerable<KeyValuePair<
     internal BpfHashView(BpfMap map)
     {
         ArgumentNullException.ThrowIfNull(map);
+        ObjectDisposedException.ThrowIf(map.IsDisposed, map);
         if (map is not (HashMap { IsPerCpu: false } or LpmTrieMap))
         {
             MapViewChecks.Kind<HashMap>(map, "AsHash");

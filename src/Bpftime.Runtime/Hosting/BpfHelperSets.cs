@@ -7,6 +7,9 @@ public static class BpfHelperSets
 {
     public const string DefaultName = "default";
 
+    /// <summary>The names <see cref="Find(string)"/> answers to.</summary>
+    public static IReadOnlyList<string> Names => StandardHelpers.Names;
+
     /// <summary>A new table of the runtime's standard helpers.</summary>
     public static HelperTable Default() => StandardHelpers.CreateDefault();
 

@@ -18,6 +18,7 @@ public sealed unsafe class BpfPerCpuView<TKey, TValue>
     internal BpfPerCpuView(BpfMap map)
     {
         ArgumentNullException.ThrowIfNull(map);
+        ObjectDisposedException.ThrowIf(map.IsDisposed, map);
         if (map is not IPerCpuMap slots || map is HashMap { IsPerCpu: false })
         {
             throw new Diagnostics.BpfException(new Diagnostics.BpfDiagnostic(Diagnostics.DiagnosticCodes.MapViewMismatch,

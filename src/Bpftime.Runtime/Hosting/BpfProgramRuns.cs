@@ -13,7 +13,11 @@ public static unsafe class BpfProgramRuns
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(frame);
-        return (XdpAction)(uint)program.Execute(frame.Context, frame.ContextLength);
+        Helpers.XdpHelpers.TakeRedirect();
+        var action = (XdpAction)(uint)program.Execute(frame.Context, frame.ContextLength);
+        var egress = Helpers.XdpHelpers.TakeRedirect();
+        frame.SetEgress(action == XdpAction.Redirect ? egress : 0);
+        return action;
     }
 
     /// <summary>Runs an XDP program on a copy of <paramref name="packet"/> in this thread's frame; returns the verdict and the resulting packet.</summary>
@@ -23,7 +27,7 @@ public static unsafe class BpfProgramRuns
         frame.SetPacket(packet);
         frame.IngressIfindex = ingressIfindex;
         var action = program.RunXdp(frame);
-        return new XdpResult(action, frame.Packet.ToArray());
+        return new XdpResult(action, frame.Packet.ToArray(), frame.EgressIfindex);
     }
 
     /// <summary>Runs with r1 = the address of <paramref name="context"/> and r2 = its size; the program may read and write it.</summary>

@@ -53,7 +53,10 @@ public sealed unsafe class XdpFrame : IDisposable
         set => Write(XdpLayout.RxQueueIndex, value);
     }
 
+    /// <summary>Where bpf_redirect sent the packet when the verdict was XDP_REDIRECT, else 0.</summary>
     public uint EgressIfindex => Read(XdpLayout.EgressIfindex);
+
+    internal void SetEgress(uint ifindex) => Write(XdpLayout.EgressIfindex, ifindex);
 
     /// <summary>Copies <paramref name="packet"/> in after the headroom and resets data, data_end and data_meta.</summary>
     public void SetPacket(ReadOnlySpan<byte> packet)

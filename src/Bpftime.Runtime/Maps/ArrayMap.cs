@@ -106,7 +106,7 @@ public sealed unsafe class ArrayMap : BpfMap
         }
         var source = value[..Math.Min(value.Length, (int)Spec.ValueSize)];
         var target = values + (index * ValueStride);
-        if (SpinLockOffset is { } lockOffset)
+        if (SpinLockOffset is { } lockOffset && source.Length == Spec.ValueSize)
         {
             // As the kernel's copy_map_value: the lock itself is never overwritten.
             if (locked)

@@ -9,7 +9,11 @@ namespace Bpftime.Maps;
 /// move, so a value address a program got from a lookup stays valid (and 8-byte aligned, for atomics)
 /// until the element is deleted. Chains, the free list and the recency list are index arrays guarded
 /// by one lock; the values themselves are written without it, so programs use atomics for shared counters.
-/// A full plain hash refuses new keys with -E2BIG; a full LRU hash evicts its least recently used element.
+/// Lookups take no lock: structural changes bump a version (odd while in progress), and a lookup that
+/// saw the version move retries, then falls back to the lock.
+/// A full plain hash refuses new keys with -E2BIG; a full LRU hash evicts its least recently used element,
+/// approximated as the kernel does: a lookup only marks its element referenced, and eviction gives
+/// referenced elements at the cold end a second chance (moving them to the hot end) before it evicts.
 /// </summary>
 public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 {
@@ -26,6 +30,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private readonly bool[] _used;
     private readonly int[] _lruPrev;
     private readonly int[] _lruNext;
+    private readonly bool[] _referenced;
     private byte* _keys;
     private byte* _values;
     private int _free;
@@ -33,6 +38,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private int _lruHead = None;
     private int _lruTail = None;
     private int? _spinLockOffset;
+    private int _version;
 
     public HashMap(MapSpec spec)
         : base(MapChecks.OfType(spec, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash))
@@ -62,6 +68,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         _free = 0;
         _lruPrev = _lru ? new int[count] : [];
         _lruNext = _lru ? new int[count] : [];
+        _referenced = _lru ? new bool[count] : [];
         _keys = (byte*)NativeMemory.AlignedAlloc((nuint)(_keyStride * (ulong)count), 8);
         _values = (byte*)NativeMemory.AlignedAlloc((nuint)(_elementBytes * (ulong)count), 8);
         NativeMemory.Clear(_keys, (nuint)(_keyStride * (ulong)count));
@@ -94,6 +101,28 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         ArgumentOutOfRangeException.ThrowIfNegative(slot);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, _slots);
         var hash = Hash(key);
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            var version = Volatile.Read(ref _version);
+            var values = Values;
+            if ((version & 1) == 0)
+            {
+                var found = Find(key, hash, maxSteps: (int)Spec.MaxEntries);
+                if (Volatile.Read(ref _version) == version)
+                {
+                    if (found == None)
+                    {
+                        return 0;
+                    }
+                    if (_lru)
+                    {
+                        _referenced[found] = true;
+                    }
+                    return (nint)(values + ((ulong)found * _elementBytes) + ((ulong)slot * SlotStride));
+                }
+            }
+            Thread.SpinWait(1 << attempt);
+        }
         lock (_lock)
         {
             var values = Values;
@@ -154,22 +183,30 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
                 {
                     return -Errno.ENOENT;
                 }
-                element = Allocate();
-                if (element == None)
+                BeginChange();
+                try
                 {
-                    return -Errno.E2BIG;
+                    element = Allocate();
+                    if (element == None)
+                    {
+                        return -Errno.E2BIG;
+                    }
+                    key.CopyTo(new Span<byte>(_keys + ((ulong)element * _keyStride), key.Length));
+                    NativeMemory.Clear(values + ((ulong)element * _elementBytes), (nuint)_elementBytes);
+                    _hashes[element] = hash;
+                    var bucket = hash & (_buckets.Length - 1);
+                    _next[element] = _buckets[bucket];
+                    _used[element] = true;
+                    _buckets[bucket] = element;
+                    _count++;
+                    if (_lru)
+                    {
+                        LinkFront(element);
+                    }
                 }
-                key.CopyTo(new Span<byte>(_keys + ((ulong)element * _keyStride), key.Length));
-                NativeMemory.Clear(values + ((ulong)element * _elementBytes), (nuint)_elementBytes);
-                _hashes[element] = hash;
-                var bucket = hash & (_buckets.Length - 1);
-                _next[element] = _buckets[bucket];
-                _used[element] = true;
-                _buckets[bucket] = element;
-                _count++;
-                if (_lru)
+                finally
                 {
-                    LinkFront(element);
+                    EndChange();
                 }
             }
             var target = values + ((ulong)element * _elementBytes);
@@ -211,7 +248,9 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             {
                 if (_hashes[element] == hash && KeyEquals(element, key))
                 {
+                    BeginChange();
                     Unlink(bucket, previous, element);
+                    EndChange();
                     return 0;
                 }
             }
@@ -342,9 +381,11 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         return (int)((mixed * 0x9E3779B97F4A7C15UL) >> 33);
     }
 
-    private int Find(ReadOnlySpan<byte> key, int hash)
+    /// <summary>The element holding the key, or None; a walk longer than <paramref name="maxSteps"/> (possible only while a writer changes the chains) gives None.</summary>
+    private int Find(ReadOnlySpan<byte> key, int hash, int maxSteps = int.MaxValue)
     {
-        for (var element = _buckets[hash & (_buckets.Length - 1)]; element != None; element = _next[element])
+        var steps = 0;
+        for (var element = _buckets[hash & (_buckets.Length - 1)]; element != None && steps++ <= maxSteps; element = _next[element])
         {
             if (_hashes[element] == hash && KeyEquals(element, key))
             {
@@ -353,6 +394,11 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         }
         return None;
     }
+
+    /// <summary>Marks the start of a change to the chains (the version turns odd); lock-free lookups then retry.</summary>
+    private void BeginChange() => Interlocked.Increment(ref _version);
+
+    private void EndChange() => Interlocked.Increment(ref _version);
 
     private bool KeyEquals(int element, ReadOnlySpan<byte> key) =>
         new ReadOnlySpan<byte>(_keys + ((ulong)element * _keyStride), key.Length).SequenceEqual(key);
@@ -369,8 +415,15 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         {
             return None;
         }
-        // Evict the least recently used element and reuse its storage.
+        // Evict the least recently used element and reuse its storage; referenced ones get a second chance.
         var victim = _lruTail;
+        for (var chances = 0; _referenced[victim] && chances < _count; chances++)
+        {
+            _referenced[victim] = false;
+            UnlinkRecency(victim);
+            LinkFront(victim);
+            victim = _lruTail;
+        }
         var bucket = _hashes[victim] & (_buckets.Length - 1);
         var previous = None;
         for (var element = _buckets[bucket]; element != victim; element = _next[element])
@@ -403,8 +456,10 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         }
     }
 
+    /// <summary>Marks a use under the lock: the element moves to the hot end.</summary>
     private void Touch(int element)
     {
+        _referenced[element] = false;
         if (_lruHead != element)
         {
             UnlinkRecency(element);
@@ -414,6 +469,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     private void LinkFront(int element)
     {
+        _referenced[element] = false;
         _lruPrev[element] = None;
         _lruNext[element] = _lruHead;
         if (_lruHead != None)

@@ -28,6 +28,12 @@ internal sealed partial class Analyzer
 
         if (op == AluOperation.Mov)
         {
+            if (!word && insn.Offset == 0 && insn.Source == OperandSource.Register && source.IsScalar && !source.Value.IsConst && source.Id == 0)
+            {
+                // Copies of a number share an id, so that a bound learned on one applies to all.
+                source.Id = NewId();
+                regs[insn.Src].Id = source.Id;
+            }
             regs[dst] = Move(source, insn, word, pc);
             return;
         }
@@ -152,6 +158,7 @@ internal sealed partial class Analyzer
         {
             case RegisterType.MapValueOrNull:
             case RegisterType.RingBufferRecordOrNull:
+            case RegisterType.MapPointerOrNull:
                 throw new VerificationError(DiagnosticCodes.VerifierProhibitedPointerArithmetic, pc,
                     $"{R(pointerRegister)} is {Describe(pointer)}: arithmetic on a pointer that may be null is not allowed; check it against 0 first");
             case RegisterType.MapPointer:

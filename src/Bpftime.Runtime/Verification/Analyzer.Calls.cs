@@ -45,12 +45,13 @@ internal sealed partial class Analyzer
     {
         var frame = state.Current;
         var r0 = frame.Registers[0];
-        if (r0.Type == RegisterType.NotInitialized)
+        var depth = state.CurrentFrame;
+        // A void function may leave r0 unset; the caller then cannot read it.
+        if (r0.Type == RegisterType.NotInitialized && (depth == 0 || frame.Callback != CallbackKind.None))
         {
             throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
                 "R0 is not initialised at exit: set the return value on every path");
         }
-        var depth = state.CurrentFrame;
         if (depth == 0)
         {
             if (r0.IsPointer)
@@ -293,6 +294,11 @@ internal sealed partial class Analyzer
                         throw new VerificationError(DiagnosticCodes.VerifierPossibleNullDereference, pc,
                             $"{R(register)} is {Describe(value)}: check it against 0 before passing it to {rule.Name}");
                     }
+                    if (value.IsScalar && value.ReferenceId != 0)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierReleasedReference, pc,
+                            $"{R(register)} held a ring-buffer record that was already submitted or discarded; a record can be released only once");
+                    }
                     RequireArgument(value.Type == RegisterType.RingBufferRecord, pc, register, value, role, "a ring-buffer record from bpf_ringbuf_reserve");
                     if (value.Offset != 0 || !value.Value.IsConst || value.Value.ConstValue != 0)
                     {
@@ -317,6 +323,14 @@ internal sealed partial class Analyzer
             }
         }
 
+        if (rule.SpinLockArgument)
+        {
+            var lockPointer = regs[1];
+            RequireArgument(lockPointer.Type == RegisterType.MapValue && lockPointer.Value.IsConst, pc, 1, lockPointer, $"argument 1 of {rule.Name}",
+                "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
+            AccessRegion(state, pc, 1, lockPointer, 4, Access.Write, $"argument 1 of {rule.Name} (the lock)");
+        }
+
         if (id == HelperCatalogue.TailCall && state.References.Count > 0)
         {
             throw new VerificationError(DiagnosticCodes.VerifierTailCallWithReference, pc,
@@ -330,7 +344,8 @@ internal sealed partial class Analyzer
             {
                 if (r.ReferenceId == released)
                 {
-                    r = RegisterState.Unknown;
+                    // Still marked, so that a later use can be named as a use after release.
+                    r = RegisterState.Unknown with { ReferenceId = released };
                 }
             });
         }
@@ -382,6 +397,13 @@ internal sealed partial class Analyzer
     {
         switch (rule.Prototype.Return)
         {
+            case HelperReturnKind.MapValueOrNull when map >= 0 && _maps[map].Type is MapType.ArrayOfMaps or MapType.HashOfMaps:
+                if (!_innerMaps.TryGetValue(map, out var inner))
+                {
+                    throw new VerificationError(DiagnosticCodes.VerifierMapTypeMismatch, pc,
+                        $"map '{_maps[map].Name}' holds maps, but the object does not declare their layout (__array(values, ...)); the result cannot be checked");
+                }
+                return RegisterState.Pointer(RegisterType.MapPointerOrNull, target: inner) with { Id = NewId() };
             case HelperReturnKind.MapValueOrNull when map >= 0:
                 return RegisterState.Pointer(RegisterType.MapValueOrNull, target: map) with { Id = NewId() };
             case HelperReturnKind.RingBufferRecordOrNull:

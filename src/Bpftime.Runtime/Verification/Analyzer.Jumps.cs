@@ -72,6 +72,36 @@ internal sealed partial class Analyzer
             GoTo(state, pc, target);
         }
 
+        if (left.IsScalar && right.IsScalar)
+        {
+            // Numbers: decide feasibility on copies of the two values; copy the state only to split.
+            var takenLeft = left.Value;
+            var takenRight = right.Value;
+            var fallLeft = left.Value;
+            var fallRight = right.Value;
+            var canTake = ScalarRange.Refine(op, word, holds: true, ref takenLeft, ref takenRight);
+            var canFall = ScalarRange.Refine(op, word, holds: false, ref fallLeft, ref fallRight);
+            if (canTake && canFall)
+            {
+                var branch = state.Clone();
+                SetCompared(branch, insn, takenLeft, takenRight);
+                branch.Pc = target;
+                Push(branch);
+            }
+            if (canFall)
+            {
+                SetCompared(state, insn, fallLeft, fallRight);
+                state.Pc = pc + 1;
+                CheckFallThrough(state, pc);
+            }
+            else
+            {
+                SetCompared(state, insn, takenLeft, takenRight);
+                state.Pc = target;
+            }
+            return;
+        }
+
         // Each outcome gets its own copy of the state, refined by what the outcome implies.
         var taken = state.Clone();
         var takenFeasible = Refine(taken, insn, left, right, holds: true, pc);
@@ -97,6 +127,34 @@ internal sealed partial class Analyzer
             // Neither outcome possible: the state itself is contradictory (cannot happen on a real path).
             state.Pc = pc + 1;
         }
+    }
+
+    private static void SetCompared(VerifierState state, Instruction insn, ScalarRange left, ScalarRange right)
+    {
+        var regs = state.Current.Registers;
+        SetLinked(state, regs[insn.Dst].Id, left);
+        regs[insn.Dst].Value = left;
+        if (insn.Source == OperandSource.Register)
+        {
+            SetLinked(state, regs[insn.Src].Id, right);
+            regs[insn.Src].Value = right;
+        }
+    }
+
+    /// <summary>Gives every copy of a number (same id, in any frame or spill) the refined range.</summary>
+    private static void SetLinked(VerifierState state, int id, ScalarRange value)
+    {
+        if (id == 0)
+        {
+            return;
+        }
+        state.ForEachRegister((ref RegisterState r) =>
+        {
+            if (r.Type == RegisterType.Scalar && r.Id == id)
+            {
+                r.Value = value;
+            }
+        });
     }
 
     /// <summary>Replaces <paramref name="into"/>'s contents with <paramref name="from"/>'s (the current path goes on as the taken branch).</summary>
@@ -178,7 +236,12 @@ internal sealed partial class Analyzer
                 }
                 else
                 {
-                    r.Type = r.Type == RegisterType.MapValueOrNull ? RegisterType.MapValue : RegisterType.RingBufferRecord;
+                    r.Type = r.Type switch
+                    {
+                        RegisterType.MapValueOrNull => RegisterType.MapValue,
+                        RegisterType.MapPointerOrNull => RegisterType.MapPointer,
+                        _ => RegisterType.RingBufferRecord,
+                    };
                 }
             }
         });

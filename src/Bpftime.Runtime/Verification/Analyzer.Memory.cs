@@ -129,10 +129,10 @@ internal sealed partial class Analyzer
 
     private void CheckMapIndex(int pc, int index)
     {
-        if (index < 0 || index >= _maps.Count)
+        if (index < 0 || index >= _declaredMaps)
         {
             throw new VerificationError(DiagnosticCodes.VerifierInvalidMapReference, pc,
-                $"ld_imm64 refers to map #{index}, but the object has {_maps.Count} map(s)");
+                $"ld_imm64 refers to map #{index}, but the object has {_declaredMaps} map(s)");
         }
     }
 
@@ -151,11 +151,15 @@ internal sealed partial class Analyzer
         {
             case RegisterType.NotInitialized:
                 throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc, $"{R(register)} is not initialised but is used as an address");
+            case RegisterType.Scalar when pointer.ReferenceId != 0:
+                throw new VerificationError(DiagnosticCodes.VerifierReleasedReference, pc,
+                    $"{R(register)} held a ring-buffer record that was already submitted or discarded: it may not be used any more");
             case RegisterType.Scalar:
                 throw new VerificationError(DiagnosticCodes.VerifierInvalidMemoryAccess, pc,
                     $"{R(register)} is {Describe(pointer)}, not a pointer: a {verb} through it could touch any memory");
             case RegisterType.MapValueOrNull:
             case RegisterType.RingBufferRecordOrNull:
+            case RegisterType.MapPointerOrNull:
                 throw new VerificationError(DiagnosticCodes.VerifierPossibleNullDereference, pc,
                     $"{R(register)} is {Describe(pointer)}: check it against 0 before dereferencing (the {(pointer.Type == RegisterType.MapValueOrNull ? "lookup" : "reserve")} may have failed)");
             case RegisterType.MapPointer:
@@ -198,6 +202,16 @@ internal sealed partial class Analyzer
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
                             $"{R(register)} is {Describe(pointer)}: map '{map.Name}' is read-only for programs ({map.Section ?? "BPF_F_RDONLY_PROG"}); declare the variable without const to write it");
+                    }
+                    if (access == Access.Read && map.IsReadOnlyForPrograms && _options.AssumeFrozenReadOnlyData && map.InitialValue is { } initial && pointer.Value.IsConst)
+                    {
+                        // Frozen read-only data: the bytes are known.
+                        Span<byte> bytes = stackalloc byte[8];
+                        bytes.Clear();
+                        var start = (int)low;
+                        var available = Math.Clamp(initial.Length - start, 0, size);
+                        initial.Span.Slice(Math.Min(start, initial.Length), available).CopyTo(bytes);
+                        return RegisterState.Constant(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes));
                     }
                     return RegisterState.Scalar(LoadedWidth(size));
                 }

@@ -4,6 +4,11 @@ namespace Bpftime.Verification;
 
 internal sealed partial class Analyzer
 {
+    /// <summary>States kept per instruction; a loop that needs more distinct ones is explored without them.</summary>
+    private const int MaxCheckpointsPerInstruction = 64;
+
+    private readonly Dictionary<int, int> _idMap = [];
+
     /// <summary>
     /// At a prune point: true when a state kept here, all of whose paths are already proven safe,
     /// covers the current one (so this path is safe too). Otherwise keeps the current state. A
@@ -34,6 +39,17 @@ internal sealed partial class Analyzer
                     "an infinite loop: execution comes back here in exactly the state it had before, so it never ends; make the loop condition depend on a value that changes");
             }
         }
+        if (kept.Count >= MaxCheckpointsPerInstruction)
+        {
+            // Bound the comparisons per visit: make room by forgetting the oldest finished state.
+            var finished = kept.FindIndex(c => c.Branches == 0);
+            if (finished < 0)
+            {
+                return false;
+            }
+            kept.RemoveAt(finished);
+            _stored--;
+        }
         var copy = state.Clone();
         var added = new Checkpoint(copy, state.Parent);
         copy.Parent = null;
@@ -55,32 +71,44 @@ internal sealed partial class Analyzer
         {
             return false;
         }
-        var ids = new Dictionary<int, int>();
-        for (var f = 0; f < old.Frames.Count; f++)
+        var ids = _idMap;
+        ids.Clear();
+        // Registers of every frame first: they differ far more often than stacks and cost less to compare.
+        for (var pass = 0; pass < 2; pass++)
         {
-            var a = old.Frames[f];
-            var b = now.Frames[f];
-            if (a.FunctionStart != b.FunctionStart || a.CallSite != b.CallSite || !ReferenceEquals(a.CallbackEntry, b.CallbackEntry))
+            for (var f = 0; f < old.Frames.Count; f++)
             {
-                return false;
-            }
-            var live = f == old.Frames.Count - 1
-                ? _shape.LiveIn[now.Pc]
-                : (ushort)(_shape.LiveIn[old.Frames[f + 1].CallSite + 1] & ~0b11_1111);
-            for (var r = 0; r < FrameState.RegisterCount; r++)
-            {
-                if ((live & (1 << r)) == 0 && r != FramePointer)
+                var a = old.Frames[f];
+                var b = now.Frames[f];
+                var top = f == old.Frames.Count - 1;
+                var resume = top ? now.Pc : old.Frames[f + 1].CallSite + 1;
+                if (pass == 0)
                 {
+                    if (a.FunctionStart != b.FunctionStart || a.CallSite != b.CallSite || !ReferenceEquals(a.CallbackEntry, b.CallbackEntry))
+                    {
+                        return false;
+                    }
+                    var live = top ? _shape.LiveIn[resume] : (ushort)(_shape.LiveIn[resume] & ~0b11_1111);
+                    var relevant = _shape.Relevant[resume];
+                    for (var r = 0; r < FrameState.RegisterCount; r++)
+                    {
+                        if ((live & (1 << r)) == 0 && r != FramePointer)
+                        {
+                            continue;
+                        }
+                        if (!RegisterCovers(a.Registers[r], b.Registers[r], ids, exact, valueMatters: (relevant & (1 << r)) != 0))
+                        {
+                            return false;
+                        }
+                    }
                     continue;
                 }
-                if (!RegisterCovers(a.Registers[r], b.Registers[r], ids, exact))
+                // Callers' stacks may still be read through pointers by the callees: compare them whole.
+                var relevantStack = top && a.Stack.Length == 512 ? _shape.RelevantStack[resume] : ulong.MaxValue;
+                if (!StackCovers(a, b, ids, exact, relevantStack))
                 {
                     return false;
                 }
-            }
-            if (!StackCovers(a, b, ids, exact))
-            {
-                return false;
             }
         }
         for (var i = 0; i < old.References.Count; i++)
@@ -107,7 +135,7 @@ internal sealed partial class Analyzer
         return true;
     }
 
-    private static bool RegisterCovers(in RegisterState old, in RegisterState now, Dictionary<int, int> ids, bool exact)
+    private static bool RegisterCovers(in RegisterState old, in RegisterState now, Dictionary<int, int> ids, bool exact, bool valueMatters = true)
     {
         if (exact)
         {
@@ -125,7 +153,8 @@ internal sealed partial class Analyzer
         }
         if (old.Type == RegisterType.Scalar)
         {
-            return now.Value.IsWithin(old.Value);
+            // A number linked to copies on the old path must be linked the same way now.
+            return !valueMatters || (now.Value.IsWithin(old.Value) && (old.Id == 0 || SameId(ids, old.Id, now.Id)));
         }
         if (old.Offset != now.Offset || old.Target != now.Target || !now.Value.IsWithin(old.Value))
         {
@@ -138,6 +167,7 @@ internal sealed partial class Analyzer
                 return now.Range >= old.Range && SameId(ids, old.Id + 1, now.Id + 1);
             case RegisterType.MapValueOrNull:
             case RegisterType.RingBufferRecordOrNull:
+            case RegisterType.MapPointerOrNull:
                 return old.Range == now.Range && SameId(ids, old.Id, now.Id) && SameId(ids, old.ReferenceId, now.ReferenceId);
             case RegisterType.RingBufferRecord:
                 return old.Range == now.Range && SameId(ids, old.ReferenceId, now.ReferenceId);
@@ -148,7 +178,7 @@ internal sealed partial class Analyzer
         }
     }
 
-    private static bool StackCovers(FrameState old, FrameState now, Dictionary<int, int> ids, bool exact)
+    private static bool StackCovers(FrameState old, FrameState now, Dictionary<int, int> ids, bool exact, ulong relevantSlots = ulong.MaxValue)
     {
         var a = old.Stack;
         var b = now.Stack;
@@ -179,7 +209,7 @@ internal sealed partial class Analyzer
                     }
                     continue;
                 case StackByte.Zero:
-                    if (isNow == StackByte.Zero)
+                    if (isNow == StackByte.Zero || ((relevantSlots & (1UL << (i / 8))) == 0 && isNow == StackByte.Misc))
                     {
                         continue;
                     }
@@ -189,15 +219,24 @@ internal sealed partial class Analyzer
                     }
                     return false;
                 default:
-                    if (isNow != StackByte.Spill)
                     {
-                        return false;
+                        var slot = i / 8;
+                        var valueMatters = (relevantSlots & (1UL << slot)) != 0;
+                        if (isNow != StackByte.Spill)
+                        {
+                            // A number no longer needed exactly is covered by any initialised data.
+                            if (!valueMatters && old.Spills[slot].IsScalar && isNow != StackByte.Invalid)
+                            {
+                                continue;
+                            }
+                            return false;
+                        }
+                        if (i % 8 == 0 && !RegisterCovers(old.Spills[slot], now.Spills[slot], ids, exact: false, valueMatters))
+                        {
+                            return false;
+                        }
+                        continue;
                     }
-                    if (i % 8 == 0 && !RegisterCovers(old.Spills[i / 8], now.Spills[i / 8], ids, exact: false))
-                    {
-                        return false;
-                    }
-                    continue;
             }
         }
         return true;

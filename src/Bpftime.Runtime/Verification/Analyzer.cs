@@ -20,7 +20,10 @@ internal sealed partial class Analyzer
 
     private readonly Instruction[] _code;
     private readonly ProgramShape _shape;
-    private readonly IReadOnlyList<MapSpec> _maps;
+    /// <summary>The object's maps, then the inner-map layouts of its maps of maps.</summary>
+    private readonly List<MapSpec> _maps;
+    private readonly Dictionary<int, int> _innerMaps = [];
+    private readonly int _declaredMaps;
     private readonly VerifierOptions _options;
     private readonly ContextLayout _context;
     private readonly string _programName;
@@ -42,7 +45,16 @@ internal sealed partial class Analyzer
     {
         _code = code;
         _shape = shape;
-        _maps = maps;
+        _maps = [.. maps];
+        _declaredMaps = maps.Count;
+        for (var i = 0; i < maps.Count; i++)
+        {
+            if (maps[i].InnerMap is { } inner)
+            {
+                _innerMaps[i] = _maps.Count;
+                _maps.Add(inner);
+            }
+        }
         _context = context;
         _options = options;
         _programName = programName;
@@ -243,23 +255,33 @@ internal sealed partial class Analyzer
         return value;
     }
 
+    /// <summary>One warning listing the instructions no path reached (dead code the compiler left, or a bug).</summary>
     private void ReportUnreachable(List<BpfDiagnostic> diagnostics)
     {
-        var start = -1;
-        for (var i = 0; i <= _code.Length; i++)
+        var ranges = new List<string>();
+        var first = -1;
+        var count = 0;
+        for (var i = 0; i < _code.Length; i++)
         {
-            var dead = i < _code.Length && !_reached[i] && !_shape.SecondSlot[i];
-            if (dead && start < 0)
+            if (_reached[i] || _shape.SecondSlot[i])
             {
-                start = i;
+                continue;
             }
-            else if (!dead && start >= 0 && (i == _code.Length || !_shape.SecondSlot[i]))
+            var end = i;
+            while (end + 1 < _code.Length && (!_reached[end + 1] || _shape.SecondSlot[end + 1]))
             {
-                diagnostics.Add(Diagnose(DiagnosticCodes.VerifierUnreachableCode, start,
-                    start == i - 1 ? $"instruction {start} is never reached" : $"instructions {start}-{i - 1} are never reached",
-                    DiagnosticSeverity.Warning));
-                start = -1;
+                end++;
             }
+            ranges.Add(end == i ? $"{i}" : $"{i}-{end}");
+            count += end - i + 1;
+            first = first < 0 ? i : first;
+            i = end;
+        }
+        if (first >= 0)
+        {
+            var listed = ranges.Count > 8 ? string.Join(", ", ranges.Take(8)) + ", ..." : string.Join(", ", ranges);
+            diagnostics.Add(Diagnose(DiagnosticCodes.VerifierUnreachableCode, first,
+                $"{count} instruction(s) are never reached on any path ({listed})", DiagnosticSeverity.Warning));
         }
     }
 
@@ -289,17 +311,23 @@ internal sealed partial class Analyzer
             }
             var own = RoundUp8(_stackDepth.GetValueOrDefault(function));
             var deepest = 0;
+            var deepestSite = site < 0 ? function : site;
             if (_shape.Callees.TryGetValue(function, out var callees))
             {
                 foreach (var (callSite, callee) in callees)
                 {
-                    deepest = Math.Max(deepest, Depth(callee, callSite, level + 1));
+                    var depth = Depth(callee, callSite, level + 1);
+                    if (depth > deepest)
+                    {
+                        deepest = depth;
+                        deepestSite = callSite;
+                    }
                 }
             }
             var total = own + deepest;
             if (total > _options.MaxCombinedStackSize)
             {
-                throw new VerificationError(DiagnosticCodes.VerifierStackDepthExceeded, site < 0 ? function : site,
+                throw new VerificationError(DiagnosticCodes.VerifierStackDepthExceeded, deepestSite,
                     $"the call chain from here needs {total} bytes of stack ({own} in this function), more than the {_options.MaxCombinedStackSize} bytes allowed for all frames together; make locals smaller or move data to a per-CPU array map");
             }
             memo[function] = total;

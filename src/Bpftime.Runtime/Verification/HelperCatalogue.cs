@@ -28,6 +28,8 @@ public static class HelperCatalogue
     public const int ProbeReadStr = 45;
     public const int XdpAdjustTail = 65;
     public const int MapPushElem = 87;
+    public const int SpinLock = 93;
+    public const int SpinUnlock = 94;
     public const int MapPopElem = 88;
     public const int MapPeekElem = 89;
     public const int ProbeReadUser = 112;
@@ -85,6 +87,8 @@ public static class HelperCatalogue
             Rule(MapPushElem, "map_push_elem", Int, ConstMapPointer, MapValue, Scalar) with { MapTypes = [MapType.Queue, MapType.Stack] },
             Rule(MapPopElem, "map_pop_elem", Int, ConstMapPointer, MapValue) with { MapTypes = [MapType.Queue, MapType.Stack], WritesMapValue = true },
             Rule(MapPeekElem, "map_peek_elem", Int, ConstMapPointer, MapValue) with { MapTypes = [MapType.Queue, MapType.Stack], WritesMapValue = true },
+            Rule(SpinLock, "spin_lock", HelperReturnKind.Void, Anything) with { SpinLockArgument = true },
+            Rule(SpinUnlock, "spin_unlock", HelperReturnKind.Void, Anything) with { SpinLockArgument = true },
             Rule(ProbeReadUser, "probe_read_user", Int, probeRead),
             Rule(ProbeReadKernel, "probe_read_kernel", Int, probeRead),
             Rule(ProbeReadUserStr, "probe_read_user_str", Int, probeRead),

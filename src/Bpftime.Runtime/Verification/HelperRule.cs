@@ -28,6 +28,9 @@ public sealed record HelperRule(int Id, string Name, HelperPrototype Prototype)
     /// <summary>A callback helper: how it calls the function argument.</summary>
     public CallbackKind Callback { get; init; }
 
+    /// <summary>r1 points at a struct bpf_spin_lock (4 bytes) inside a writable map value.</summary>
+    public bool SpinLockArgument { get; init; }
+
     /// <summary>Arguments after the prototype's are not looked at (trace_printk's optional values).</summary>
     public bool VariadicTail { get; init; }
 

@@ -100,7 +100,20 @@ internal sealed class ProgramShape
             }
         }
         ComputeLiveness();
+        Relevant = new ushort[code.Length];
+        RelevantStack = new ulong[code.Length];
+        ComputeRelevance();
     }
+
+    /// <summary>
+    /// Registers whose value (not just type) can still matter for safety from each instruction on:
+    /// they may flow into an address, a branch condition, a helper argument or a function's result.
+    /// Scalars outside this set (counters, sums) are compared by type alone when pruning.
+    /// </summary>
+    public ushort[] Relevant { get; }
+
+    /// <summary>The same for the frame's own 8-byte stack slots (bit i: fp-512+8i); all ones when unknown.</summary>
+    public ulong[] RelevantStack { get; }
 
     public Instruction[] Code { get; }
 
@@ -165,6 +178,152 @@ internal sealed class ProgramShape
                 }
             }
         }
+    }
+
+    private void ComputeRelevance()
+    {
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            for (var i = Code.Length - 1; i >= 0; i--)
+            {
+                if (SecondSlot[i])
+                {
+                    continue;
+                }
+                ushort registers = 0;
+                ulong stack = 0;
+                foreach (var next in Successors(i))
+                {
+                    if (next >= 0 && next < Code.Length)
+                    {
+                        registers |= Relevant[next];
+                        stack |= RelevantStack[next];
+                    }
+                }
+                RelevanceBefore(i, ref registers, ref stack);
+                if (registers != Relevant[i] || stack != RelevantStack[i])
+                {
+                    Relevant[i] = (ushort)(Relevant[i] | registers);
+                    RelevantStack[i] |= stack;
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    /// <summary>Turns what is relevant after instruction <paramref name="i"/> into what is relevant before it.</summary>
+    private void RelevanceBefore(int i, ref ushort registers, ref ulong stack)
+    {
+        const ulong AllSlots = ulong.MaxValue;
+        var insn = Code[i];
+        ushort dst = (ushort)(1 << insn.Dst), src = (ushort)(1 << insn.Src);
+        var bySource = insn.Source == OperandSource.Register ? src : (ushort)0;
+        var dstRelevant = (registers & dst) != 0;
+        var slot = insn.Offset is >= -512 and < 0 ? (512 + insn.Offset) / 8 : -1;
+        var size = insn.MemorySize.ByteCount();
+        var slotBits = SlotBits(insn.Offset, size);
+        switch (insn.Class)
+        {
+            case InstructionClass.Alu:
+            case InstructionClass.Alu64:
+                if (insn.AluOperation == AluOperation.Mov)
+                {
+                    registers = (ushort)(registers & ~dst);
+                    if (dstRelevant)
+                    {
+                        registers |= bySource;
+                    }
+                }
+                else if (dstRelevant)
+                {
+                    registers |= bySource;
+                }
+                return;
+            case InstructionClass.Ldx:
+                registers = (ushort)(registers & ~dst);
+                if (dstRelevant)
+                {
+                    stack |= insn.Src == 10 ? slotBits : AllSlots;
+                }
+                registers |= src;
+                return;
+            case InstructionClass.St:
+                registers |= dst;
+                if (insn.Dst == 10 && size == 8 && slot >= 0 && insn.Offset % 8 == 0)
+                {
+                    stack &= ~slotBits;
+                }
+                return;
+            case InstructionClass.Stx:
+                {
+                    var storedMatters = insn.Dst == 10 ? (stack & slotBits) != 0 : stack != 0;
+                    if (insn.MemoryMode == MemoryMode.Atomic)
+                    {
+                        var fetched = (insn.Imm & (int)AtomicOperation.Fetch) != 0 && (registers & src) != 0
+                            || insn.AtomicOperation == AtomicOperation.CmpXchg && (registers & 1) != 0;
+                        registers |= (ushort)(dst | src | (insn.AtomicOperation == AtomicOperation.CmpXchg ? 1 : 0));
+                        if (fetched)
+                        {
+                            stack |= insn.Dst == 10 ? slotBits : AllSlots;
+                        }
+                        return;
+                    }
+                    if (insn.Dst == 10 && size == 8 && slot >= 0 && insn.Offset % 8 == 0)
+                    {
+                        stack &= ~slotBits;
+                    }
+                    registers |= dst;
+                    if (storedMatters)
+                    {
+                        registers |= src;
+                    }
+                    return;
+                }
+            case InstructionClass.Ld:
+                registers = insn.IsLoadImm64 ? (ushort)(registers & ~dst) : ushort.MaxValue;
+                return;
+            default:
+                if (insn.IsExit)
+                {
+                    // A function's result may matter to its caller; the program's own result does not.
+                    registers = FunctionOf[i] == 0 ? (ushort)0 : (ushort)1;
+                    stack = 0;
+                    return;
+                }
+                if (insn.IsCall)
+                {
+                    registers = (ushort)((registers & ~CallerSaved) | 0b11_1110);
+                    if (!insn.IsHelperCall || insn.Imm is HelperCatalogue.Loop or HelperCatalogue.ForEachMapElem || insn.Imm >= HelperCatalogue.FirstHostHelperId)
+                    {
+                        stack = AllSlots;
+                    }
+                    return;
+                }
+                if (insn.Opcode is not (Opcodes.Ja or Opcodes.Gotol))
+                {
+                    registers |= (ushort)(dst | bySource);
+                }
+                return;
+        }
+    }
+
+    /// <summary>The 8-byte slots an access of <paramref name="size"/> bytes at fp+<paramref name="offset"/> touches.</summary>
+    private static ulong SlotBits(int offset, int size)
+    {
+        var first = 512 + offset;
+        var last = first + size - 1;
+        if (first < 0 || last >= 512)
+        {
+            return ulong.MaxValue;
+        }
+        var bits = 0UL;
+        for (var slot = first / 8; slot <= last / 8; slot++)
+        {
+            bits |= 1UL << slot;
+        }
+        return bits;
     }
 
     private IEnumerable<int> Successors(int i)

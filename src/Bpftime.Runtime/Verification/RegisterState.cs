@@ -69,7 +69,7 @@ internal struct RegisterState : IEquatable<RegisterState>
                 return "not initialised";
         }
         var text = Type.Describe();
-        if (Type is RegisterType.MapPointer or RegisterType.MapValue or RegisterType.MapValueOrNull && mapName is not null)
+        if (Type is RegisterType.MapPointer or RegisterType.MapPointerOrNull or RegisterType.MapValue or RegisterType.MapValueOrNull && mapName is not null)
         {
             text += $" (map '{mapName(Target)}')";
         }
@@ -78,7 +78,7 @@ internal struct RegisterState : IEquatable<RegisterState>
             text = Offset == 0 && Value.IsConst ? "the frame pointer" : text;
         }
         var offset = Value.IsConst ? ((long)Offset + (long)Value.ConstValue).ToString(CultureInfo.InvariantCulture) : $"{Offset}+var({Value})";
-        if (Type is not (RegisterType.MapPointer or RegisterType.Function) && offset != "0")
+        if (Type is not (RegisterType.MapPointer or RegisterType.MapPointerOrNull or RegisterType.Function) && offset != "0")
         {
             text += " at offset " + offset;
         }

@@ -13,6 +13,8 @@ internal enum RegisterType : byte
     Stack,
     /// <summary>A map itself, from ld_imm64: only helpers may use it.</summary>
     MapPointer,
+    /// <summary>An inner map from a lookup in a map of maps, not yet checked against null.</summary>
+    MapPointerOrNull,
     /// <summary>A pointer into a map's value.</summary>
     MapValue,
     /// <summary>A map value pointer from a lookup, not yet checked against null.</summary>
@@ -37,7 +39,7 @@ internal static class RegisterTypeExtensions
 {
     public static bool IsPointer(this RegisterType type) => type is not (RegisterType.NotInitialized or RegisterType.Scalar);
 
-    public static bool IsNullable(this RegisterType type) => type is RegisterType.MapValueOrNull or RegisterType.RingBufferRecordOrNull;
+    public static bool IsNullable(this RegisterType type) => type is RegisterType.MapValueOrNull or RegisterType.RingBufferRecordOrNull or RegisterType.MapPointerOrNull;
 
     /// <summary>The name used in messages, as C programmers meet these kinds.</summary>
     public static string Describe(this RegisterType type) => type switch
@@ -47,6 +49,7 @@ internal static class RegisterTypeExtensions
         RegisterType.Context => "the context pointer",
         RegisterType.Stack => "a stack pointer",
         RegisterType.MapPointer => "a map pointer",
+        RegisterType.MapPointerOrNull => "map_ptr_or_null",
         RegisterType.MapValue => "a map value pointer",
         RegisterType.MapValueOrNull => "map_value_or_null",
         RegisterType.Packet => "a packet pointer",

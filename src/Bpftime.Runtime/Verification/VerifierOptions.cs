@@ -38,6 +38,13 @@ public sealed record VerifierOptions
     /// </summary>
     public int MaxCombinedStackSize { get; init; } = 512;
 
+    /// <summary>
+    /// Loads from read-only maps (.rodata) at constant offsets give the map's initial bytes as constants,
+    /// as Linux does for frozen maps, so that configuration constants bound indexes. Hosts that change
+    /// .rodata after verification must turn this off (or verify against the MapSpec holding the new bytes).
+    /// </summary>
+    public bool AssumeFrozenReadOnlyData { get; init; } = true;
+
     /// <summary>Report instructions that no path reaches as warnings.</summary>
     public bool WarnUnreachable { get; init; } = true;
 }

@@ -25,7 +25,7 @@ public class CallbackHelperTests
         Alu64Reg(AluOperation.Add, 0, 1),
         Exit(),
         // callback(index, ctx)
-        Ldx(MemorySize.DoubleWord, 3, faultInCallback ? 0 : 2, 0),
+        Ldx(MemorySize.DoubleWord, 3, faultInCallback ? 4 : 2, 0), // r4 is 0 in a bpf_loop callback
         Alu64Reg(AluOperation.Add, 3, 1),
         Stx(MemorySize.DoubleWord, 2, 3, 0),
         Mov64(0, 0),
@@ -45,7 +45,7 @@ public class CallbackHelperTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.CheckedNames), MemberType = typeof(TestEngines))]
     public void AFaultInACallbackBecomesTheRunsFault(string engine)
     {
         using var program = TestEngines.Load(engine, LoopProgram(faultInCallback: true), []);
@@ -68,7 +68,7 @@ public class CallbackHelperTests
         Instruction[] Code(int mapIndex) => Program(
             St(MemorySize.DoubleWord, 10, -8, 0),
             MapPrograms.LoadMap(1, mapIndex),
-            LdImm64(2, 10, src: 4),
+            LdImm64(2, 9, src: 4),
             Mov64Reg(3, 10),
             Alu64(AluOperation.Add, 3, -8),
             Mov64(4, 0),

@@ -33,7 +33,7 @@ public class ContextTests
         });
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void CoreRelocationsFollowTheHostsLayout(string engine)
     {
         using var loaded = Load(engine, PacketInfo);
@@ -46,7 +46,7 @@ public class ContextTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void ReadOnlyFieldsAreRestoredAndReported(string engine)
     {
         using var loaded = Load(engine, PacketInfo);

@@ -39,7 +39,7 @@ public class RealProgramTests
         new() { PrefixLength = length, Address = BitConverter.ToUInt32(IPAddress.Parse(address).GetAddressBytes()) };
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void XdpFirewallDropsBlockedPrefixesAndCountsPerCpu(string engine)
     {
         using var firewall = RealPrograms.Load("xdp_firewall", engine);
@@ -60,15 +60,21 @@ public class RealProgramTests
         arp[13] = 0x06;
         Assert.Equal(XdpAction.Pass, program.RunXdp(arp).Action);
         Assert.Equal(XdpAction.Aborted, program.RunXdp(new byte[10]).Action);
+        var dns = Ipv4Packet("192.168.1.8", "1.1.1.1", 17);
+        BinaryPrimitives.WriteUInt16BigEndian(dns.AsSpan(14 + 20 + 2), 53);
+        var redirected = program.RunXdp(dns);
+        Assert.Equal(XdpAction.Redirect, redirected.Action);
+        Assert.Equal(7U, redirected.EgressIfindex);
+        Assert.Equal(0U, program.RunXdp(Ipv4Packet("192.168.1.8", "1.1.1.1", 17)).EgressIfindex);
 
         var counters = firewall.Maps["counters"].AsPerCpuArray<ulong>();
         var totals = Enumerable.Range(0, 4).Select(i => counters.Sum((uint)i, (a, b) => a + b)).ToArray();
-        Assert.Equal([2UL, 2UL, 1UL, 1UL], totals);
+        Assert.Equal([3UL, 2UL, 1UL, 1UL], totals);
         Assert.Equal(PerCpuSlots(), counters.SlotCount);
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void XdpHelpersMoveThePacketsBounds(string engine)
     {
         using var firewall = RealPrograms.Load("xdp_firewall", engine);
@@ -103,7 +109,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public unsafe void RingBufferProducerDeliversSubmittedEvents(string engine)
     {
         using var events = RealPrograms.Load("ringbuf_events", engine);
@@ -116,7 +122,7 @@ public class RealProgramTests
         input = new EventInput { Value = 33, Kind = 2 };
         program.Run(ref input);
         var received = new List<Event>();
-        Assert.Equal(2, reader.Poll(record => received.Add(MemoryMarshal.Read<Event>(record))));
+        Assert.Equal(2, reader.Poll<Event>(received.Add));
         Assert.Equal([11UL, 33UL], received.Select(e => e.Value));
         Assert.Equal([0UL, 2UL], received.Select(e => e.Seq));
         Assert.All(received, e => Assert.Equal((uint)Environment.ProcessId, e.Pid));
@@ -129,7 +135,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public async Task RingBufferReaderStreamsRecords(string engine)
     {
         using var events = RealPrograms.Load("ringbuf_events", engine);
@@ -172,7 +178,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void HashAggregatorSumsFlows(string engine)
     {
         var trace = new List<string>();
@@ -216,7 +222,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.TailCallBytecodeNames), MemberType = typeof(TestEngines))]
     public void TailCallDispatcherRunsTheHandlers(string engine)
     {
         using var dispatch = RealPrograms.Load("tail_dispatch", engine);
@@ -252,7 +258,7 @@ public class RealProgramTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public unsafe void GlobalDataConfiguresAndRecords(string engine)
     {
         using var config = RealPrograms.Load("global_config", engine);

@@ -17,7 +17,7 @@ public class SpinLockTests
     }
 
     [Theory]
-    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
     public void ProgramsSerialiseThroughTheValuesLock(string engine)
     {
         using var loaded = RealPrograms.Load("spin_counter", engine);

@@ -160,6 +160,42 @@ public class HashMapTests
         Assert.Equal(100UL, total);
     }
 
+    [Fact]
+    public unsafe void LookupsNeverMissAStableKeyWhileOthersChurn()
+    {
+        using var map = new HashMap(new MapSpec("h", MapType.Hash, 4, 8, 64));
+        map.Update(Key(1000), Value(42), 0);
+        var stop = 0;
+        var misses = 0;
+        var churners = Enumerable.Range(0, 2).Select(t => new Thread(() =>
+        {
+            var k = (uint)(t * 100);
+            while (Volatile.Read(ref stop) == 0)
+            {
+                for (uint i = 0; i < 60; i++)
+                {
+                    map.Update(Key(k + i), Value(i), 0);
+                }
+                for (uint i = 0; i < 60; i++)
+                {
+                    map.Delete(Key(k + i));
+                }
+            }
+        })).ToList();
+        churners.ForEach(t => t.Start());
+        for (var i = 0; i < 200_000; i++)
+        {
+            var address = map.Lookup(Key(1000));
+            if (address == 0 || *(ulong*)address != 42)
+            {
+                misses++;
+            }
+        }
+        Volatile.Write(ref stop, 1);
+        churners.ForEach(t => t.Join());
+        Assert.Equal(0, misses);
+    }
+
     private static unsafe ulong ReadValue(HashMap map, uint key) => *(ulong*)map.Lookup(Key(key));
 
     private static unsafe ulong ReadSlot(HashMap map, uint key, int slot) => *(ulong*)map.LookupSlot(Key(key), slot);

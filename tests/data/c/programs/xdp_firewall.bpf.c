@@ -1,10 +1,12 @@
 // XDP firewall: drops IPv4 packets whose source address matches a prefix in an LPM trie, counts
 // verdicts per CPU, and answers ICMP echo requests in place (XDP_TX). The host fills `blocked`.
 // counters[0] = passed, counters[1] = dropped, counters[2] = bounced (XDP_TX), counters[3] = malformed.
+// UDP to port 53 is redirected to interface 7 (XDP_REDIRECT through bpf_redirect).
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/in.h>
+#include <linux/udp.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
@@ -76,6 +78,11 @@ int firewall(struct xdp_md *ctx)
         __builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
         count(2);
         return XDP_TX;
+    }
+    if (ip->protocol == IPPROTO_UDP) {
+        struct udphdr *udp = (void *)(ip + 1);
+        if ((void *)(udp + 1) <= data_end && udp->dest == bpf_htons(53))
+            return bpf_redirect(7, 0);
     }
     count(0);
     return XDP_PASS;

@@ -1,0 +1,23 @@
+using Bpftime.Engines;
+
+namespace Bpftime.Verification;
+
+/// <summary>Hands a verdict to the engines: how hosting and the build mark a program verified.</summary>
+public static class ProgramImageVerification
+{
+    /// <summary>
+    /// The image marked <see cref="ProgramImage.Verified"/> (engines may then drop run-time memory
+    /// checks) with the stack each frame needs, when <paramref name="result"/> passed; unchanged otherwise.
+    /// </summary>
+    public static ProgramImage WithVerification(this ProgramImage image, VerificationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(result);
+        if (!result.Passed)
+        {
+            return image;
+        }
+        var stack = Math.Max(8, (result.MaxStackDepth + 7) & ~7);
+        return image with { Verified = true, StackSize = Math.Min(image.StackSize, stack) };
+    }
+}

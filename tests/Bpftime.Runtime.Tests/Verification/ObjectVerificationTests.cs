@@ -1,0 +1,123 @@
+using Bpftime.Diagnostics;
+using Bpftime.Objects;
+using Bpftime.Verification;
+using Xunit.Abstractions;
+
+namespace Bpftime.Tests.Verification;
+
+/// <summary>
+/// Every clang-compiled object in tests/data that comes from correct C passes (with a 64-byte
+/// context for programs that take raw memory), and the C programs written to be unsafe are refused
+/// at the right instruction with the right code and source line.
+/// </summary>
+public sealed class ObjectVerificationTests(ITestOutputHelper output)
+{
+    private static readonly VerifierOptions Options = new() { ContextSize = 64 };
+
+    private static string Data(string relative) => Path.Combine(TestPaths.DataDirectory, relative);
+
+    /// <summary>Objects from correct C: tests/data/obj (shared), tests/data/isa, tests/data/obj/verifier, tests/data/c/programs/obj.</summary>
+    public static TheoryData<string> SafeObjects()
+    {
+        var data = new TheoryData<string>();
+        foreach (var folder in new[] { "obj", "isa", Path.Combine("obj", "verifier"), Path.Combine("c", "programs", "obj") })
+        {
+            var directory = Data(folder);
+            if (!Directory.Exists(directory))
+            {
+                continue;
+            }
+            foreach (var file in Directory.GetFiles(directory, "*.bpf.o").Order(StringComparer.Ordinal))
+            {
+                data.Add(Path.GetRelativePath(TestPaths.DataDirectory, file));
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SafeObjects))]
+    public void AcceptsObjectFromCorrectC(string relativePath)
+    {
+        var file = ObjectReader.ReadFile(Data(relativePath));
+        var results = BpfVerifier.Verify(file, Options);
+        Assert.NotEmpty(results);
+        foreach (var result in results)
+        {
+            output.WriteLine($"{relativePath}: {result} stack {result.MaxStackDepth}");
+            VerifierKit.AssertPasses(result);
+        }
+    }
+
+    [Fact]
+    public void TheVerifierOwnObjectsArePresent()
+    {
+        // The micro-programs are committed; their absence would silently shrink the theory above.
+        foreach (var name in new[] { "log2_array", "memcpy", "primes", "strcmp", "switch64", "ringbuf", "xdp_parse", "for_each" })
+        {
+            Assert.True(File.Exists(Data(Path.Combine("obj", "verifier", name + ".bpf.o"))), name);
+        }
+    }
+
+    [Theory]
+    [InlineData("division_index", DiagnosticCodes.VerifierMapValueOutOfBounds, "return row[x / d];")]
+    [InlineData("null_deref", DiagnosticCodes.VerifierPossibleNullDereference, "*count += 1;")]
+    [InlineData("oob_index", DiagnosticCodes.VerifierUnboundedPointerArithmetic, "return row[index];")]
+    [InlineData("packet_unchecked", DiagnosticCodes.VerifierPacketOutOfBounds, "return ip->protocol")]
+    [InlineData("ringbuf_leak", DiagnosticCodes.VerifierUnreleasedReference, "}")]
+    [InlineData("rodata_write", DiagnosticCodes.VerifierReadOnlyWrite, "bpf_probe_read_kernel(")]
+    [InlineData("stack_oob", DiagnosticCodes.VerifierStackOutOfBounds, "buf[i] = 1;")]
+    [InlineData("unbounded_loop", DiagnosticCodes.VerifierTooComplex, null)]
+    [InlineData("uninit_value", DiagnosticCodes.VerifierUninitializedStack, "bpf_map_update_elem(")]
+    public void RefusesUnsafeC(string name, string code, string? sourceText)
+    {
+        var path = Data(Path.Combine("obj", "verifier", "unsafe", name + ".bpf.o"));
+        var result = Assert.Single(BpfVerifier.Verify(ObjectReader.ReadFile(path), Options));
+        output.WriteLine(VerifierKit.Explain(result));
+        Assert.False(result.Passed);
+        var error = result.Diagnostics[0];
+        Assert.Equal(code, error.Code);
+        Assert.NotNull(error.InstructionIndex);
+        Assert.Equal(name, error.Program);
+        // The diagnostic points at the C source through the object's line info.
+        Assert.EndsWith(name + ".bpf.c", error.File, StringComparison.Ordinal);
+        Assert.True(error.Line > 0);
+        if (sourceText is not null)
+        {
+            var source = File.ReadAllLines(Data(Path.Combine("c", "verifier", "unsafe", name + ".bpf.c")));
+            Assert.Contains(sourceText, source[error.Line - 1], StringComparison.Ordinal);
+        }
+        Assert.Matches(@"^.+\.bpf\.c\(\d+,\d+\): error BPF2\d\d\d: .+ \[" + name + @"\+\d+\]$", error.ToCanonicalString());
+    }
+
+    [Fact]
+    public void XdpPacketLoadsAreListedForRewriting()
+    {
+        var file = ObjectReader.ReadFile(Data(Path.Combine("obj", "verifier", "xdp_parse.bpf.o")));
+        var result = Assert.Single(BpfVerifier.Verify(file, Options));
+        VerifierKit.AssertPasses(result);
+        Assert.Contains(result.ContextRewrites, r => r.Kind == ContextFieldKind.PacketStart && r.ContextOffset == 0);
+        Assert.Contains(result.ContextRewrites, r => r.Kind == ContextFieldKind.PacketEnd && r.ContextOffset == 4);
+        foreach (var rewrite in result.ContextRewrites)
+        {
+            var insn = file.Programs[0].Instructions[rewrite.InstructionIndex];
+            Assert.Equal(Bpftime.Isa.InstructionClass.Ldx, insn.Class);
+        }
+    }
+
+    [Fact]
+    public void PruningSavesWorkOnTheLargestProgram()
+    {
+        // The largest program by processed instructions among the micro-programs.
+        var file = ObjectReader.ReadFile(Data(Path.Combine("obj", "verifier", "primes.bpf.o")));
+        var pruned = Assert.Single(BpfVerifier.Verify(file, Options));
+        var unpruned = Assert.Single(BpfVerifier.Verify(file, Options with { Prune = false }));
+        output.WriteLine($"with pruning: {pruned.Statistics}");
+        output.WriteLine($"without pruning: {unpruned.Statistics}");
+        VerifierKit.AssertPasses(pruned);
+        VerifierKit.AssertPasses(unpruned);
+        Assert.True(pruned.Statistics.StatesPruned > 0);
+        Assert.Equal(0, unpruned.Statistics.StatesPruned);
+        Assert.True(pruned.Statistics.InstructionsProcessed <= unpruned.Statistics.InstructionsProcessed);
+    }
+}
