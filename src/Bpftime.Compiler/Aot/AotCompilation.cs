@@ -30,11 +30,12 @@ public sealed record AotCompilation
 
     /// <summary>
     /// Every program of an object read by <see cref="ObjectReader"/>, with its maps, named after the
-    /// object and hashed from <paramref name="objectBytes"/> (the file as read) when given.
+    /// object and hashed from <paramref name="objectBytes"/> (the file as read) when given. Programs are
+    /// compiled with run-time memory checks unless <paramref name="verified"/> says the build proved them safe.
     /// </summary>
-    public static AotCompilation FromObject(BpfObjectFile file, HelperTable helpers, ReadOnlySpan<byte> objectBytes = default) => new()
+    public static AotCompilation FromObject(BpfObjectFile file, HelperTable helpers, ReadOnlySpan<byte> objectBytes = default, bool verified = false) => new()
     {
-        Programs = [.. file.Programs.Select(p => new AotProgramSource(p.Name, p.ToArray()) { Section = p.Section })],
+        Programs = [.. file.Programs.Select(p => new AotProgramSource(p.Name, p.ToArray()) { Section = p.Section, Verified = verified })],
         Maps = file.Maps,
         Helpers = helpers,
         SourceName = file.Path is null ? null : System.IO.Path.GetFileName(file.Path),

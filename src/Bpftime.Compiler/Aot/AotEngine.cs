@@ -18,10 +18,10 @@ public sealed class AotEngine : IBpfEngine
     public string Name => EngineName;
 
     /// <remarks>
-    /// Native objects carry no run-time memory checks (they are meant for programs verified at build
-    /// time), so an unverified image runs unchecked here; llvm-jit checks such programs.
+    /// Verified images compile to unchecked code; unverified ones to checked code, whose entry takes a
+    /// run state and whose slow path and faults the linker binds (<see cref="AotCheckedAbi"/>).
     /// </remarks>
-    public string Description => "eBPF -> LLVM IR -> O0..O3 -> ELF object, loaded by the runtime's linker (needs libLLVM to compile; no run-time memory checks)";
+    public string Description => "eBPF -> LLVM IR -> O0..O3 -> ELF object, loaded by the runtime's linker (needs libLLVM to compile; unverified programs are checked at run time)";
 
     /// <summary>Compile time of the last <see cref="Load"/>.</summary>
     public CompileTimings? LastTimings { get; private set; }
@@ -43,7 +43,7 @@ public sealed class AotEngine : IBpfEngine
     {
         var compiled = AotCompiler.Compile(new AotCompilation
         {
-            Programs = [new AotProgramSource(program.Name, program.Instructions) { StackSize = program.StackSize }],
+            Programs = [new AotProgramSource(program.Name, program.Instructions) { StackSize = program.StackSize, Verified = program.Verified }],
             Maps = [.. program.Maps.Select(m => m.Spec)],
             Helpers = program.Helpers,
             Triple = LlvmTargets.HostTriple,
