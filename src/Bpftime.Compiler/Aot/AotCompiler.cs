@@ -88,7 +88,7 @@ public static class AotCompiler
                 LLVM.DisposeTargetData(layout);
 
                 var programs = new List<AotProgram>();
-                using (var generator = new IrGenerator(context, module, compilation.Helpers, compilation.Maps.Count))
+                using (var generator = new IrGenerator(context, module, compilation.Helpers, compilation.Maps.Count) { FixedRegions = compilation.FixedRegions })
                 {
                     var symbols = new HashSet<string>(StringComparer.Ordinal);
                     foreach (var source in compilation.Programs)

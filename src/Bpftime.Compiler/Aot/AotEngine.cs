@@ -39,6 +39,34 @@ public sealed class AotEngine : IBpfEngine
         return LlvmLibrary.TryLoad(out reason);
     }
 
+    /// <summary>Most regions tested inline; more would make every check longer than the call they save.</summary>
+    public const int MaxFixedRegions = 8;
+
+    /// <summary>
+    /// Value blocks of the image's array and global-data maps, which stay put for the map's life: the
+    /// object is linked at once against these maps, so its checked code may test them inline (the run
+    /// state says whether the module's maps are all still alive).
+    /// </summary>
+    private static List<Bpftime.Maps.MemoryRegion> FixedRegionsOf(IReadOnlyList<Bpftime.Maps.BpfMap> maps)
+    {
+        var regions = new List<Bpftime.Maps.MemoryRegion>();
+        foreach (var map in maps)
+        {
+            try
+            {
+                if (!map.IsDisposed && map.DirectValueAddress(0) != 0 && regions.Count + map.ValueRegions.Count() <= MaxFixedRegions)
+                {
+                    regions.AddRange(map.ValueRegions);
+                }
+            }
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
+            {
+                // No fixed value block: its values are checked by the runtime on each access.
+            }
+        }
+        return regions;
+    }
+
     public IBpfExecutable Load(ProgramImage program, EngineOptions options)
     {
         var compiled = AotCompiler.Compile(new AotCompilation
@@ -50,6 +78,7 @@ public sealed class AotEngine : IBpfEngine
             OptimizationLevel = options.OptimizationLevel,
             TargetCpu = options.TargetCpu,
             SourceName = program.Origin ?? program.Name,
+            FixedRegions = program.Verified ? [] : FixedRegionsOf(program.Maps),
         });
         LastTimings = compiled.Timings;
         LastObjectSize = compiled.Bytes.Length;

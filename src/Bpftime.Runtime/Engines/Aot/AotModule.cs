@@ -100,4 +100,17 @@ public sealed class AotModule : IDisposable
     }
 
     internal void KeepAlive() => GC.KeepAlive(_boundHelpers);
+
+    /// <summary>Whether none of the maps the module was linked against has been disposed.</summary>
+    internal bool MapsAlive()
+    {
+        foreach (var map in Maps)
+        {
+            if (map.IsDisposed)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -28,6 +28,8 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         state.ContextStart = (ulong)context;
         state.ContextEnd = context == 0 ? 0 : (ulong)context + contextLength;
         state.Owner = module.Checks.Handle;
+        // Inline-tested map values (objects linked in-process only) are valid while the module's maps live.
+        state.FixedRegionsLive = isChecked && module.MapsAlive() ? 1 : 0;
         var previous = AotRunFrame.Current;
         AotRunFrame.Current = &frame;
         if (isChecked)
