@@ -44,4 +44,10 @@ public static partial class DiagnosticCodes
 
     /// <summary>A program calls a helper that the chosen helper set does not provide.</summary>
     public const string HelperNotInSet = "BPF4114";
+
+    /// <summary>A verified program was run with less context memory than it was verified for.</summary>
+    public const string ContextTooSmall = "BPF4115";
+
+    /// <summary>Verification was required, but a native object's program was compiled with run-time checks (the build did not verify it).</summary>
+    public const string NativeProgramNotVerified = "BPF4116";
 }

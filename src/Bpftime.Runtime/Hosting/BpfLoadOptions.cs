@@ -35,6 +35,30 @@ public sealed record BpfLoadOptions
     /// <summary>Context structs the host passes to programs: CO-RE field relocations on them are resolved against these layouts at load.</summary>
     public IReadOnlyList<BpfContextType>? ContextTypes { get; init; }
 
+    /// <summary>
+    /// Verifies every program of bytecode at load (the default). A program the verifier proves safe
+    /// runs without run-time memory checks; one it refuses still runs, with checks, and a log line
+    /// gives the first reason, unless <see cref="RequireVerification"/> is set. False skips the
+    /// verifier: every program runs with checks.
+    /// </summary>
+    public bool Verify { get; init; } = true;
+
+    /// <summary>
+    /// Refuses to load an object any of whose programs the verifier refuses: the load throws a
+    /// <see cref="Diagnostics.BpfException"/> carrying all BPF2xxx diagnostics. For native code, a
+    /// program compiled with run-time checks (the build did not verify it) is refused with BPF4116.
+    /// </summary>
+    public bool RequireVerification { get; init; }
+
+    /// <summary>
+    /// Bytes of memory r1 points at for programs whose context is raw memory (socket, kprobe,
+    /// unspecified, ...): the verifier allows accesses inside this many bytes, and a verified program
+    /// must then be run with at least that much. Null (the default): unknown, so programs that read
+    /// their context fail verification and run with checks. XDP programs and programs whose context
+    /// struct is one of <see cref="ContextTypes"/> ignore it.
+    /// </summary>
+    public int? ContextSize { get; init; }
+
     /// <summary>The engines to choose from; <see cref="BpfEngines.Default"/> when null.</summary>
     public EngineRegistry? Engines { get; init; }
 

@@ -3,8 +3,10 @@ using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
+using Bpftime.Isa;
 using Bpftime.Maps;
 using Bpftime.Objects;
+using Bpftime.Verification;
 
 namespace Bpftime.Hosting;
 
@@ -121,8 +123,8 @@ public sealed class BpfObject : IDisposable
                 {
                     try
                     {
-                        loaded.LinkNative(embedded.Native, embedded.NativeResource!);
-                        log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({loaded.Programs.Count} program(s))");
+                        loaded.LinkNative(embedded.Native, embedded.NativeResource!, options.RequireVerification);
+                        log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({loaded.Programs.Count} program(s), {loaded.VerifiedSummary()})");
                         return loaded;
                     }
                     catch (BpfException error)
@@ -141,7 +143,7 @@ public sealed class BpfObject : IDisposable
                 }
                 log.Write($"bpftime: {embedded.Name}: {why}; running the embedded bytecode instead ({DiagnosticCodes.NativeObjectFallback})");
             }
-            loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default);
+            loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default, options);
             return loaded;
         }
         catch
@@ -174,7 +176,7 @@ public sealed class BpfObject : IDisposable
         var loaded = Create(name, path, bytes, options);
         try
         {
-            loaded.LoadOnEngine(requested, log, registry);
+            loaded.LoadOnEngine(requested, log, registry, options);
             return loaded;
         }
         catch
@@ -203,8 +205,8 @@ public sealed class BpfObject : IDisposable
         var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
         try
         {
-            loaded.LinkNative(bytes, path ?? name);
-            log.Write($"bpftime: {name}: native code linked ({loaded.Programs.Count} program(s))");
+            loaded.LinkNative(bytes, path ?? name, options.RequireVerification);
+            log.Write($"bpftime: {name}: native code linked ({loaded.Programs.Count} program(s), {loaded.VerifiedSummary()})");
             return loaded;
         }
         catch
@@ -227,9 +229,10 @@ public sealed class BpfObject : IDisposable
     }
 
     /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>
-    private void LoadOnEngine(string requested, LoadLog log, EngineRegistry registry)
+    private void LoadOnEngine(string requested, LoadLog log, EngineRegistry registry, BpfLoadOptions options)
     {
         var candidates = EngineSelection.BytecodeCandidates(requested, registry, Origin);
+        var prepared = Prepare(options, log);
         var engineOptions = _engineOptions;
         BpfException? last = null;
         foreach (var engine in candidates)
@@ -237,9 +240,13 @@ public sealed class BpfObject : IDisposable
             var executables = new List<IBpfExecutable>();
             try
             {
-                foreach (var program in File.Programs)
+                foreach (var (program, code, verdict) in prepared)
                 {
-                    var image = new ProgramImage(program.Name, CoreRelocator.Apply(program, File.Btf, _contextTypes, Origin), Helpers) { Maps = _maps, Origin = Origin };
+                    var image = new ProgramImage(program.Name, code, Helpers) { Maps = _maps, Origin = Origin };
+                    if (verdict.Result is { Passed: true } result)
+                    {
+                        image = image.WithVerification(result);
+                    }
                     executables.Add(engine.Load(image, engineOptions));
                 }
             }
@@ -254,23 +261,78 @@ public sealed class BpfObject : IDisposable
                 continue;
             }
             _owned.AddRange(executables);
-            SetPrograms([.. File.Programs.Zip(executables)], engine.Name, native: false);
-            log.Write($"bpftime: {Name}: bytecode on '{engine.Name}' ({executables.Count} program(s))");
+            SetPrograms([.. prepared.Zip(executables, (p, e) => (p.Program, e, p.Verdict))], engine.Name, native: false);
+            log.Write($"bpftime: {Name}: bytecode on '{engine.Name}' ({executables.Count} program(s), {VerifiedSummary()})");
             return;
         }
         throw last ?? BpfException.Create(DiagnosticCodes.EngineUnavailable, "no engine could load the object", Origin);
     }
 
-    private void LinkNative(byte[] native, string resource)
+    /// <summary>
+    /// Each program's code (CO-RE fixed up for the host's context types) and, unless verification is
+    /// off, the verifier's verdict on exactly that code. Refused programs run checked with a log line
+    /// saying why; with RequireVerification the load fails with every refused program's diagnostics.
+    /// </summary>
+    private List<(BpfProgramInfo Program, Instruction[] Code, ProgramVerdict Verdict)> Prepare(BpfLoadOptions options, LoadLog log)
+    {
+        var prepared = new List<(BpfProgramInfo, Instruction[], ProgramVerdict)>();
+        var refused = new List<BpfDiagnostic>();
+        if (!options.Verify)
+        {
+            log.Write($"bpftime: {Name}: verification is off (BpfLoadOptions.Verify = false); every program runs with run-time memory checks");
+        }
+        foreach (var program in File.Programs)
+        {
+            var code = CoreRelocator.Apply(program, File.Btf, _contextTypes, Origin);
+            if (!options.Verify)
+            {
+                prepared.Add((program, code, ProgramVerdict.Unverified));
+                continue;
+            }
+            var (verifierOptions, contextSize) = LoadVerification.OptionsFor(program, File.Btf, options, Helpers);
+            var result = BpfVerifier.Verify(program with { Instructions = code }, File.Maps, verifierOptions, Origin);
+            if (!result.Passed)
+            {
+                if (options.RequireVerification)
+                {
+                    refused.AddRange(result.Errors);
+                }
+                else
+                {
+                    var reason = result.Errors.FirstOrDefault() ?? result.Diagnostics.FirstOrDefault();
+                    log.Write($"bpftime: {Name}: program '{program.Name}' runs with run-time memory checks: the verifier refused it: {reason?.ToCanonicalString() ?? "no reason given"}");
+                }
+            }
+            prepared.Add((program, code, new ProgramVerdict(result.Passed, result, contextSize)));
+        }
+        if (refused.Count > 0)
+        {
+            throw new BpfException(refused);
+        }
+        return prepared;
+    }
+
+    private string VerifiedSummary()
+    {
+        var verified = _programs.Values.Count(p => p.IsVerified);
+        return verified == _programs.Count ? "all verified" : $"{verified} verified, {_programs.Count - verified} with run-time checks";
+    }
+
+    private void LinkNative(byte[] native, string resource, bool requireVerification)
     {
         var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
+        if (requireVerification && linked.FirstOrDefault(p => !p.Verdict.IsVerified) is { Program: not null } unverified)
+        {
+            throw BpfException.Create(DiagnosticCodes.NativeProgramNotVerified,
+                $"verification is required, but the native code of program '{unverified.Program.Name}' was compiled with run-time memory checks (the build did not verify it); build it with Verify=true", resource, unverified.Program.Name);
+        }
         SetPrograms(linked, BpfLoadOptions.AotEngine, native: true);
     }
 
-    private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable)> programs, string engineName, bool native)
+    private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> programs, string engineName, bool native)
     {
         _programs = new BpfNamedCollection<BpfProgram>(
-            programs.Select(p => KeyValuePair.Create(p.Program.Name, new BpfProgram(this, p.Program.Name, p.Program.Section, p.Executable))),
+            programs.Select(p => KeyValuePair.Create(p.Program.Name, new BpfProgram(this, p.Program.Name, p.Program.Section, p.Executable, p.Verdict))),
             "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;

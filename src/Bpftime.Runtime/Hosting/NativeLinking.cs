@@ -14,19 +14,23 @@ namespace Bpftime.Hosting;
 /// </summary>
 internal static class NativeLinking
 {
-    /// <summary>The programs the module provides, in the object's order; the module goes to <paramref name="owned"/>.</summary>
-    public static IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable)> Link(byte[] native, string resource, BpfObjectFile file,
+    /// <summary>
+    /// The programs the module provides, in the object's order; the module goes to <paramref name="owned"/>.
+    /// A program compiled without run-time checks counts as verified: the build only drops the checks
+    /// for programs its verifier proved safe (or that the project explicitly trusts with MemoryChecks=off).
+    /// </summary>
+    public static IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> Link(byte[] native, string resource, BpfObjectFile file,
         IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned)
     {
         var module = AotLinker.Link(native, new AotLinkOptions { Helpers = helpers, Maps = maps, Origin = resource });
         try
         {
-            var programs = new List<(BpfProgramInfo, IBpfExecutable)>();
+            var programs = new List<(BpfProgramInfo, IBpfExecutable, ProgramVerdict)>();
             foreach (var program in file.Programs)
             {
                 if (module.Programs.Contains(program.Name))
                 {
-                    programs.Add((program, module.GetProgram(program.Name)));
+                    programs.Add((program, module.GetProgram(program.Name), module.IsChecked(program.Name) ? ProgramVerdict.Unverified : new ProgramVerdict(true, null, 0)));
                 }
             }
             if (programs.Count == 0)

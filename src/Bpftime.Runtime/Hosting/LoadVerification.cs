@@ -1,0 +1,67 @@
+using Bpftime.Helpers;
+using Bpftime.Objects;
+using Bpftime.Verification;
+
+namespace Bpftime.Hosting;
+
+/// <summary>
+/// What the loader tells the verifier about a program's world: the helpers in use, and the context
+/// r1 points at, chosen by program type (XDP: xdp_md), else by the struct the program's BTF says
+/// its first parameter points to when the host declared it in <see cref="BpfLoadOptions.ContextTypes"/>,
+/// else raw memory of <see cref="BpfLoadOptions.ContextSize"/> bytes (0 when unknown).
+/// </summary>
+internal static class LoadVerification
+{
+    /// <summary>The verifier's options and the context bytes a verified program must then be run with.</summary>
+    public static (VerifierOptions Options, int RequiredContextSize) OptionsFor(BpfProgramInfo program, Btf? btf, BpfLoadOptions options, HelperTable helpers)
+    {
+        if (program.Type == ProgramType.Xdp)
+        {
+            // Hosting's XDP frames are real xdp_md structs below 4 GiB: no rewriting, no size to ask for.
+            return (new VerifierOptions { Helpers = helpers, Context = ContextLayout.Xdp }, 0);
+        }
+        if (HostContext(program, btf, options.ContextTypes) is { } declared)
+        {
+            return (new VerifierOptions { Helpers = helpers, Context = declared.ToContextLayout() }, declared.Size);
+        }
+        var size = options.ContextSize ?? 0;
+        return (new VerifierOptions { Helpers = helpers, ContextSize = size }, size);
+    }
+
+    /// <summary>The declared context type the program's first parameter points to, by its BTF struct name (without a ___flavor suffix).</summary>
+    private static BpfContextType? HostContext(BpfProgramInfo program, Btf? btf, IReadOnlyList<BpfContextType>? types)
+    {
+        if (types is null || types.Count == 0 || btf is null)
+        {
+            return null;
+        }
+        var entry = program.FuncInfo.FirstOrDefault(f => f.InstructionIndex == 0);
+        if (entry is null || !btf.TryGetType(entry.TypeId, out var function) || function.Kind != BtfKind.Function
+            || !btf.TryGetType(function.TypeId, out var prototype) || prototype.Kind != BtfKind.FunctionProto
+            || prototype.Parameters.Count == 0)
+        {
+            return null;
+        }
+        string name;
+        try
+        {
+            var parameter = btf.SkipModifiers(prototype.Parameters[0].TypeId);
+            if (parameter.Kind != BtfKind.Pointer)
+            {
+                return null;
+            }
+            name = btf.SkipModifiers(parameter.TypeId).Name;
+        }
+        catch (Diagnostics.BpfException)
+        {
+            // Broken BTF only costs the program its declared context; the verifier then sees raw memory.
+            return null;
+        }
+        var flavor = name.IndexOf("___", StringComparison.Ordinal);
+        if (flavor > 0)
+        {
+            name = name[..flavor];
+        }
+        return types.FirstOrDefault(t => t.Name == name);
+    }
+}
