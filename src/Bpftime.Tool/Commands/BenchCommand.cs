@@ -54,7 +54,7 @@ internal static class BenchCommand
     private static Row Measure(ToolContext context, FileInfo file, string? program, string engine, int opt, byte[] memory, int repeat)
     {
         var clock = Stopwatch.StartNew();
-        using var loaded = LoadedProgram.Load(context, file, program, engine, opt);
+        using var loaded = LoadedProgram.Load(context, file, program, engine, opt, memory.Length);
         var loadMs = clock.Elapsed.TotalMilliseconds;
         var scratch = new byte[memory.Length];
         // One untimed run warms caches and lazily bound helpers.

@@ -23,7 +23,8 @@ internal sealed class LoadedProgram : IDisposable
 
     public BpfProgram Program => _program;
 
-    public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt)
+    /// <param name="contextSize">The memory the program will be given: the verifier proves accesses inside it safe, so a verified program runs unchecked.</param>
+    public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt, int? contextSize = null)
     {
         var options = new BpfLoadOptions
         {
@@ -31,6 +32,7 @@ internal sealed class LoadedProgram : IDisposable
             Engines = context.Engines,
             OptimizationLevel = opt,
             ReadEnvironment = false,
+            ContextSize = contextSize,
         };
         var loaded = BpfObject.Load(file.FullName, options);
         try

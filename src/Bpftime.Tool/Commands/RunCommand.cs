@@ -9,9 +9,12 @@ using Bpftime.Hosting;
 namespace Bpftime.Tool.Commands;
 
 /// <summary>
-/// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--json] [--dump-maps]</c>:
+/// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--verify] [--json] [--dump-maps]</c>:
 /// runs one program with r1 = a copy of the memory and r2 = its length, and prints r0. An XDP program
 /// gets the memory as a packet in an XDP frame. --dump-maps prints the maps as JSON after the runs.
+/// The program is verified first against a context of the memory's length: verified, it runs
+/// without run-time memory checks; refused, it runs checked and a line on stderr says why, or, with
+/// --verify, it does not run and the verifier's diagnostics are printed (exit 1).
 /// </summary>
 internal static class RunCommand
 {
@@ -32,7 +35,11 @@ internal static class RunCommand
         });
         var json = CommandSupport.JsonOption();
         var dumpMaps = new Option<bool>("--dump-maps") { Description = "After the runs, print every map of the object as JSON (with --json: as the \"maps\" member)" };
-        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, json, dumpMaps };
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "Run only a program the verifier proves safe (for a context of the --mem length); otherwise print its BPF2xxx diagnostics and exit 1",
+        };
+        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, verify, json, dumpMaps };
         command.SetAction(parse => CommandSupport.Guard(context, () => Run(
             context,
             parse.GetValue(file)!,
@@ -41,12 +48,13 @@ internal static class RunCommand
             parse.GetValue(opt),
             parse.GetValue(mem),
             parse.GetValue(repeat),
+            parse.GetValue(verify),
             parse.GetValue(json),
             parse.GetValue(dumpMaps))));
         return command;
     }
 
-    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, bool json, bool dumpMaps)
+    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, bool verify, bool json, bool dumpMaps)
     {
         var selected = context.Engines.Find(engineName)!;
         if (!selected.IsAvailable(out var reason))
@@ -56,8 +64,12 @@ internal static class RunCommand
         var memory = memFile is null ? [] : ReadInput(memFile);
 
         var loadClock = Stopwatch.StartNew();
-        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt);
+        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length);
         loadClock.Stop();
+        if (!loaded.Program.IsVerified && !ReportUnverified(context, loaded, file, verify))
+        {
+            return CommandSupport.Rejected;
+        }
 
         var times = new long[repeat];
         ulong result = 0;
@@ -100,6 +112,16 @@ internal static class RunCommand
                 writer.WriteNumber("load_ns", loadNs);
                 writer.WriteNumber("exec_ns_median", medianNs);
                 writer.WriteNumber("runs", repeat);
+                writer.WriteBoolean("verified", loaded.Program.IsVerified);
+                if (!loaded.Program.IsVerified)
+                {
+                    writer.WriteStartArray("verification");
+                    foreach (var diagnostic in loaded.Program.VerificationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error))
+                    {
+                        writer.WriteStringValue(diagnostic.ToCanonicalString());
+                    }
+                    writer.WriteEndArray();
+                }
                 if (frame is not null)
                 {
                     writer.WriteString("xdp_action", ((XdpAction)(uint)result).ToString().ToUpperInvariant());
@@ -123,6 +145,31 @@ internal static class RunCommand
             }
         }
         return CommandSupport.Success;
+    }
+
+    /// <summary>
+    /// Says why the program runs with run-time checks (stderr); with --verify prints the verifier's
+    /// errors instead and returns false, so that the program does not run.
+    /// </summary>
+    private static bool ReportUnverified(ToolContext context, LoadedProgram loaded, FileInfo file, bool verify)
+    {
+        var errors = loaded.Program.VerificationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (errors.Count == 0)
+        {
+            // Native code compiled with checks: the verifier did not run here.
+            errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeProgramNotVerified,
+                $"program '{loaded.ProgramName}' is native code compiled with run-time memory checks; nothing verified it", File: file.FullName, Program: loaded.ProgramName));
+        }
+        if (verify)
+        {
+            foreach (var error in errors)
+            {
+                context.Error.WriteLine(error.ToCanonicalString());
+            }
+            return false;
+        }
+        context.Error.WriteLine($"bpftime run: '{loaded.ProgramName}' runs with run-time memory checks: {errors[0].ToCanonicalString()}");
+        return true;
     }
 
     private static byte[] ReadInput(FileInfo file)
