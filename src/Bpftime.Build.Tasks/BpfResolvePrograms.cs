@@ -39,6 +39,12 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
     /// </summary>
     public string? MemoryChecks { get; set; }
 
+    /// <summary>
+    /// Bytes of raw memory r1 points at for programs without a fixed context (socket, kprobe, ...),
+    /// as the verifier assumes them: 0 (the default) means such programs may not read their context.
+    /// </summary>
+    public string? ContextSize { get; set; }
+
     /// <summary>Where to record the settings; rewritten only when they change.</summary>
     [Required]
     public string SettingsFile { get; set; } = "";
@@ -106,6 +112,13 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
                     $"MemoryChecks '{checks}' is not one of auto, on, off.");
                 continue;
             }
+            var contextSize = Metadata(program, "ContextSize", ContextSize, "0");
+            if (!int.TryParse(contextSize, NumberStyles.None, CultureInfo.InvariantCulture, out var contextBytes) || contextBytes > 1 << 30)
+            {
+                Log.LogError(null, "BPF4106", null, program.ItemSpec, 0, 0, 0, 0,
+                    $"ContextSize '{contextSize}' is not a number of bytes (0 or more).");
+                continue;
+            }
 
             var item = new TaskItem(fullPath);
             item.SetMetadata("BpfName", name);
@@ -118,6 +131,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             item.SetMetadata("TargetCpu", Metadata(program, "TargetCpu", TargetCpu, "generic"));
             item.SetMetadata("HelperSet", Metadata(program, "HelperSet", HelperSet, "default"));
             item.SetMetadata("MemoryChecks", checks);
+            item.SetMetadata("ContextSize", contextBytes.ToString(CultureInfo.InvariantCulture));
             item.SetMetadata("RuntimeIdentifier", native ? rid : "");
             item.SetMetadata("Triple", native ? triple : "");
             item.SetMetadata("BytecodeCopy", Path.Combine(OutputDirectory, name + EmbeddedResourceNames.BytecodeSuffix));
@@ -130,7 +144,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             resolved.Add(item);
 
             settings.Append(fullPath);
-            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks" })
+            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks", "ContextSize" })
             {
                 settings.Append('|').Append(item.GetMetadata(key));
             }

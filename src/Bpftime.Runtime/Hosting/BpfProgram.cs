@@ -63,17 +63,20 @@ public sealed class BpfProgram
         return _executable.Execute(0, 0);
     }
 
-    /// <summary>Runs with r1 and r2 as given, for contexts the caller already pinned.</summary>
+    /// <summary>
+    /// Runs with r1 and r2 as given, for contexts the caller already pinned. A verified program may
+    /// read the first <see cref="BpfLoadOptions.ContextSize"/> bytes at r1 whatever r2 says: the
+    /// caller must provide them.
+    /// </summary>
     public ulong Execute(nint context, ulong contextLength)
     {
         ThrowIfDisposed();
-        CheckContextSize(contextLength);
         return _executable.Execute(context, contextLength);
     }
 
     internal IBpfExecutable Executable => _executable;
 
-    /// <summary>A verified program runs unchecked: it may touch every byte of the context it was verified with, so less memory is refused.</summary>
+    /// <summary>A verified program runs unchecked and may touch every byte of the context it was verified with, so a shorter span is refused.</summary>
     private void CheckContextSize(ulong length)
     {
         if (length < (ulong)_requiredContextSize)

@@ -25,7 +25,8 @@ internal static class LoadVerification
             return (new VerifierOptions { Helpers = helpers, Context = declared.ToContextLayout() }, declared.Size);
         }
         var size = options.ContextSize ?? 0;
-        return (new VerifierOptions { Helpers = helpers, ContextSize = size }, size);
+        // Hosts run programs on spans of any length of at least this size, so r2 is not one number.
+        return (new VerifierOptions { Helpers = helpers, ContextSize = size, VariableContextLength = true }, size);
     }
 
     /// <summary>The declared context type the program's first parameter points to, by its BTF struct name (without a ___flavor suffix).</summary>

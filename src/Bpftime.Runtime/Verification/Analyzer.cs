@@ -114,7 +114,7 @@ internal sealed partial class Analyzer
     {
         var frame = new FrameState(_options.FrameStackSize, functionStart: 0, callSite: -1);
         frame.Registers[1] = RegisterState.Pointer(RegisterType.Context);
-        frame.Registers[2] = _context.IsRawMemory ? RegisterState.Constant((ulong)_context.Size) : RegisterState.Unknown;
+        frame.Registers[2] = _context.IsRawMemory && !_options.VariableContextLength ? RegisterState.Constant((ulong)_context.Size) : RegisterState.Unknown;
         frame.Registers[FramePointer] = RegisterState.Pointer(RegisterType.Stack, target: 0);
         _stackDepth[0] = 0;
         return new VerifierState([frame]) { Pc = 0 };

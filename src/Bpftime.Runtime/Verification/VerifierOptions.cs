@@ -13,6 +13,14 @@ public sealed record VerifierOptions
     /// </summary>
     public int ContextSize { get; init; }
 
+    /// <summary>
+    /// For raw-memory contexts: r2 is any value (the host passes at least <see cref="ContextSize"/>
+    /// bytes at r1, and a length of its choosing in r2) instead of exactly <see cref="ContextSize"/>.
+    /// Loaders that run programs on buffers of varying length set this, so that a proof does not rest
+    /// on r2 being one number.
+    /// </summary>
+    public bool VariableContextLength { get; init; }
+
     /// <summary>The context layout for every program, overriding the one chosen by program type.</summary>
     public ContextLayout? Context { get; init; }
 

@@ -17,6 +17,9 @@ internal sealed record BuildItem
 
     public bool Verify { get; init; } = true;
 
+    /// <summary>Bytes of raw memory r1 points at for programs without a fixed context, as the verifier assumes them (r2 = this size); 0: they may not read it.</summary>
+    public int ContextSize { get; init; }
+
     /// <summary>Program names to keep; empty keeps all.</summary>
     public IReadOnlyList<string> Programs { get; init; } = [];
 

@@ -46,6 +46,12 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting,
                 $"OptimizationLevel '{level}' is not one of O0, O1, O2, O3", File: source));
         }
+        var contextText = Text(entry, "contextSize", "0");
+        if (!int.TryParse(contextText, NumberStyles.None, CultureInfo.InvariantCulture, out var contextSize))
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting,
+                $"ContextSize '{contextText}' is not a number of bytes (0 or more)", File: source));
+        }
         var name = Text(entry, "bpfName", Path.GetFileNameWithoutExtension(source));
         return new BuildItem
         {
@@ -54,6 +60,7 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             ClassName = Text(entry, "className", name),
             OptimizationLevel = optimization,
             Engine = Text(entry, "engine", "aot").ToLowerInvariant(),
+            ContextSize = contextSize,
             Verify = !Text(entry, "verify", "true").Equals("false", StringComparison.OrdinalIgnoreCase),
             Programs = Text(entry, "programs", "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             TargetCpu = Text(entry, "targetCpu", "generic"),

@@ -26,9 +26,15 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             diagnostics.AddRange(file.Warnings);
             var programs = SelectPrograms(item, file);
             var helpers = HelperLookup.For(item);
+            var verified = new HashSet<string>(StringComparer.Ordinal);
             foreach (var program in programs)
             {
-                diagnostics.AddRange(ProgramChecks.Check(item, program, helpers));
+                var (found, safe) = ProgramChecks.Check(item, file, program, helpers);
+                diagnostics.AddRange(found);
+                if (safe)
+                {
+                    verified.Add(program.Name);
+                }
             }
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
             {
@@ -38,7 +44,7 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             byte[]? native = null;
             if (item.WantsNative)
             {
-                native = NativeBuild.Compile(item, file, programs, helpers, source);
+                native = NativeBuild.Compile(item, file, programs, helpers, source, verified);
             }
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
             {
@@ -56,7 +62,8 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             }
             Write(item.Accessor, System.Text.Encoding.UTF8.GetBytes(AccessorGenerator.Generate(manifest.Namespace, item, file, programs)));
             output.WriteLine($"bpftime build: {Path.GetFileName(item.Source)} -> {item.Name}: {programs.Count} program(s), {file.Maps.Count} map(s), " +
-                $"{(native is null ? "bytecode only" : $"native {item.RuntimeIdentifier} O{item.OptimizationLevel}, {native.Length} bytes")}, {watch.ElapsedMilliseconds} ms");
+                $"{(item.Verify ? $"{verified.Count} verified" : "not verified (Verify=false)")}, " +
+                $"{(native is null ? "bytecode only" : $"native {item.RuntimeIdentifier} O{item.OptimizationLevel}, {native.Length} bytes, {Checked(item, programs, verified)}")}, {watch.ElapsedMilliseconds} ms");
             return new Result(true, Located(item, file, diagnostics));
         }
         catch (BpfException error)
@@ -76,6 +83,13 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
                 $"bpftime build failed unexpectedly on this object ({error.GetType().Name}: {error.Message}); please report it with the object", File: item.Source));
             return Fail(item, file, diagnostics);
         }
+    }
+
+    /// <summary>How many programs' native code checks memory at run time (MemoryChecks and the verdicts decide).</summary>
+    private static string Checked(BuildItem item, IReadOnlyList<BpfProgramInfo> programs, HashSet<string> verified)
+    {
+        var count = programs.Count(p => !item.CompilesUnchecked(verified.Contains(p.Name)));
+        return count == 0 ? "unchecked" : $"{count} checked";
     }
 
     private static byte[] ReadSource(string path)
