@@ -82,7 +82,7 @@ public sealed class BuildCommandTests : IDisposable
         var native = rid.Length > 0 ? Output($"filter.{rid}.o") : "";
         return $$"""
             { "source": {{Json(source)}}, "bpfName": "filter", "className": "Filter", "optimizationLevel": "2",
-              "engine": "{{engine}}", "verify": "true", "programs": "{{programs}}", "targetCpu": "generic", "helperSet": "default",
+              "engine": "{{engine}}", "verify": "true", "contextSize": "64", "programs": "{{programs}}", "targetCpu": "generic", "helperSet": "default",
               "runtimeIdentifier": "{{rid}}", "triple": "{{triple}}", "bytecodeCopy": {{Json(Output("filter.bpf.o"))}},
               "nativeObject": {{Json(native)}}, "accessor": {{Json(Output("filter.g.cs"))}} }
             """;

@@ -70,6 +70,8 @@ public sealed class PackageTests
                 <TargetFramework>net10.0</TargetFramework>
                 <Nullable>enable</Nullable>
                 <ImplicitUsings>enable</ImplicitUsings>
+                <!-- The sample's checksum() reads up to 64 bytes at r1. -->
+                <BpfContextSize>64</BpfContextSize>
               </PropertyGroup>
               <ItemGroup>
                 {reference}

@@ -1,3 +1,5 @@
+using Bpftime.Tests;
+
 namespace Bpftime.Build.Tests;
 
 /// <summary>
@@ -41,26 +43,59 @@ public sealed class SampleBuildTests
     [Fact]
     public void ARejectedProgramFailsTheBuildAtItsCSourceLine()
     {
-        // Until the verifier exists the build's check is the structural validator: an undefined
-        // opcode patched into the sample's object (the `hash * multiplier` multiply, slot 6).
+        // The verifier refuses unchecked_lookup.bpf.c: line 20 adds to a map lookup's result without a NULL check.
         var directory = EndToEnd.CreateAwkwardDirectory("rejected");
         try
         {
-            var bytes = File.ReadAllBytes(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.o"));
-            var multiply = bytes.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x2f, 0x05, 0, 0, 0, 0, 0, 0]);
-            Assert.True(multiply > 0, "the sample object no longer has the expected multiply");
-            bytes[multiply] = 0xff;
-            File.WriteAllBytes(Path.Combine(directory, "bad.bpf.o"), bytes);
-            File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.c"), Path.Combine(directory, "filter.bpf.c"));
-            File.WriteAllText(Path.Combine(directory, "Rejected.csproj"), EndToEnd.SourceModeProject("""<BpfProgram Include="bad.bpf.o" />"""));
+            File.Copy(Path.Combine(TestPaths.DataDirectory, "obj", "build", "unchecked_lookup.bpf.o"), Path.Combine(directory, "unchecked_lookup.bpf.o"));
+            File.Copy(Path.Combine(TestPaths.DataDirectory, "c", "build", "unchecked_lookup.bpf.c"), Path.Combine(directory, "unchecked_lookup.bpf.c"));
+            File.WriteAllText(Path.Combine(directory, "Rejected.csproj"), EndToEnd.SourceModeProject("""<BpfProgram Include="unchecked_lookup.bpf.o" />"""));
             File.WriteAllText(Path.Combine(directory, "Program.cs"), "return 0;\n");
 
             var build = DotNetCommand.Build(directory);
 
             Assert.NotEqual(0, build.ExitCode);
-            var expected = $"{Path.Combine(directory, "filter.bpf.c")}(24,21): error BPF1102: ";
+            var expected = $"{Path.Combine(directory, "unchecked_lookup.bpf.c")}(20,12): error BPF2007: ";
             Assert.True(build.Output.Contains(expected, StringComparison.Ordinal), $"expected '{expected}' in:\n{build}");
-            Assert.Contains("[checksum+6]", build.Output, StringComparison.Ordinal);
+            Assert.Contains("[count_packet+7]", build.Output, StringComparison.Ordinal);
+
+            // Verify=false builds it anyway, as checked native code.
+            File.WriteAllText(Path.Combine(directory, "Rejected.csproj"),
+                EndToEnd.SourceModeProject("""<BpfProgram Include="unchecked_lookup.bpf.o" Verify="false" />"""));
+            var unverified = DotNetCommand.Build(directory);
+            Assert.True(unverified.ExitCode == 0, unverified.ToString());
+            Assert.Contains("not verified (Verify=false)", unverified.Output, StringComparison.Ordinal);
+            Assert.Contains("1 checked", unverified.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            EndToEnd.DeleteQuietly(directory);
+        }
+    }
+
+    [Fact]
+    public void AProgramThatReadsItsContextNeedsAContextSize()
+    {
+        // The sample's checksum() reads up to 64 bytes at r1: with the default BpfContextSize (0) the verifier refuses it.
+        var directory = EndToEnd.CreateAwkwardDirectory("context");
+        try
+        {
+            File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.o"), Path.Combine(directory, "filter.bpf.o"));
+            File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.c"), Path.Combine(directory, "filter.bpf.c"));
+            File.WriteAllText(Path.Combine(directory, "Context.csproj"), EndToEnd.SourceModeProject("""<BpfProgram Include="filter.bpf.o" />"""));
+            File.WriteAllText(Path.Combine(directory, "Program.cs"), "return 0;\n");
+
+            var build = DotNetCommand.Build(directory);
+            Assert.NotEqual(0, build.ExitCode);
+            Assert.Contains($"{Path.Combine(directory, "filter.bpf.c")}(24,", build.Output, StringComparison.Ordinal);
+            Assert.Contains("error BPF2004: ", build.Output, StringComparison.Ordinal);
+
+            File.WriteAllText(Path.Combine(directory, "Context.csproj"),
+                EndToEnd.SourceModeProject("""<BpfProgram Include="filter.bpf.o" ContextSize="64" />"""));
+            var sized = DotNetCommand.Build(directory);
+            Assert.True(sized.ExitCode == 0, sized.ToString());
+            Assert.Contains("1 verified", sized.Output, StringComparison.Ordinal);
+            Assert.Contains("unchecked", sized.Output, StringComparison.Ordinal);
         }
         finally
         {
