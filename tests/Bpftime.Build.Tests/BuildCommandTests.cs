@@ -20,7 +20,7 @@ public sealed class BuildCommandTests : IDisposable
         var result = Build(Entry(SampleObject, programs: "checksum", engine: "jit"));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("bpftime build: filter.bpf.o -> filter: 1 program(s), 2 map(s), bytecode only", result.Output, StringComparison.Ordinal);
+        Assert.Contains("bpftime build: filter.bpf.o -> filter: 1 program(s), 2 map(s), 1 verified, bytecode only", result.Output, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(SampleObject), File.ReadAllBytes(Output("filter.bpf.o")));
         Assert.False(File.Exists(Output("filter.linux-x64.o")));
         var accessor = File.ReadAllText(Output("filter.g.cs"));
