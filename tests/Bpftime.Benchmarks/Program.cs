@@ -20,6 +20,13 @@ if (roundsAt >= 0)
     }
     args = [.. args[..roundsAt], .. args[(roundsAt + 2)..]];
 }
+// --dump DIR: write each kernel's AOT objects (O0 and O3) there, for objdump, and stop.
+var dumpAt = Array.IndexOf(args, "--dump");
+if (dumpAt >= 0 && dumpAt + 1 < args.Length)
+{
+    StopwatchHarness.DumpAotObjects(args[dumpAt + 1], Console.Out);
+    return 0;
+}
 var unknown = args.Except(StopwatchHarness.SectionNames).ToList();
 if (unknown.Count > 0)
 {

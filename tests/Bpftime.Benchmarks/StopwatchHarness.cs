@@ -226,6 +226,23 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         table.Write(output);
     }
 
+    /// <summary>Writes each kernel compiled by the AOT compiler at O0 and O3 to <paramref name="directory"/>, to compare with bench.native.o.</summary>
+    public static void DumpAotObjects(string directory, TextWriter output)
+    {
+        Directory.CreateDirectory(directory);
+        var data = Repository.DataDirectory;
+        var native = Kernel.ReadNativeObject(data);
+        foreach (var kernel in Kernel.All(data).DistinctBy(k => k.NativeSymbol))
+        {
+            foreach (var optimization in new[] { 0, 3 })
+            {
+                var path = Path.Combine(directory, Format($"{kernel.Name}.aot-O{optimization}.o"));
+                File.WriteAllBytes(path, ExecutionLevel.CompileAot(kernel.ToProgram(native), optimization).Bytes);
+                output.WriteLine(path);
+            }
+        }
+    }
+
     /// <summary>
     /// Measures every cell once per round, the cells interleaved, and keeps the median of the rounds:
     /// a burst of load from other processes then spoils one sample of each cell, not all of one cell.

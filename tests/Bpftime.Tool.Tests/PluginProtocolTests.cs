@@ -88,6 +88,36 @@ public sealed class PluginProtocolTests
         Assert.Equal("3", result.Output.Trim());
     }
 
+    /// <summary>
+    /// Every vector through a real <c>bpftime plugin</c> process, as the suite's own runner drives it.
+    /// A process per file takes minutes, so it runs when BPFTIME_PLUGIN_PROCESS_ENGINE names an engine.
+    /// </summary>
+    [SkippableFact]
+    public void EveryVectorThroughARealPluginProcess()
+    {
+        var engine = Environment.GetEnvironmentVariable("BPFTIME_PLUGIN_PROCESS_ENGINE");
+        Skip.If(string.IsNullOrEmpty(engine), "set BPFTIME_PLUGIN_PROCESS_ENGINE=interpreter (or another engine) to run every vector out of process");
+        var directory = ConformanceCases.TestsDirectory;
+        Skip.If(directory is null, ConformanceCases.SkipReason);
+        var failures = new List<string>();
+        var files = Directory.GetFiles(directory!, "*.data").Order(StringComparer.Ordinal).ToList();
+        foreach (var path in files)
+        {
+            var vector = ConformanceFile.Load(path);
+            var result = ToolRunner.RunProcess(["plugin", Hex(vector.Memory), "--engine", engine!], Hex(InstructionDecoder.Encode(vector.Program())));
+            var passed = vector.ExpectedError is not null
+                ? result.ExitCode != 0
+                : result.ExitCode == 0 && ulong.TryParse(result.Output.Trim(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var r0)
+                    && r0 == vector.ExpectedResult;
+            if (!passed)
+            {
+                failures.Add($"{Path.GetFileName(path)}: exit {result.ExitCode}, out '{result.Output.Trim()}', err '{result.Error.Trim()}'");
+            }
+        }
+        Console.WriteLine($"plugin --engine {engine}: {files.Count - failures.Count} of {files.Count} vectors passed out of process");
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
     private static string Hex(ReadOnlySpan<byte> bytes)
     {
         var text = new System.Text.StringBuilder(bytes.Length * 3);

@@ -105,6 +105,9 @@ public static partial class DiagnosticCodes
     /// <summary>A released ring-buffer record used again (submitted twice, or written after submit).</summary>
     public const string VerifierReleasedReference = "BPF2034";
 
+    /// <summary>A spin lock taken twice, released without being held, held at exit, or held across a call.</summary>
+    public const string VerifierSpinLockMisuse = "BPF2035";
+
     /// <summary>The verifier itself failed on this program (a defect to report); the program is refused.</summary>
     public const string VerifierInternalError = "BPF2099";
 }

@@ -24,6 +24,22 @@ public sealed class BpfRingBufferReader
     /// <summary>Hands every submitted record to <paramref name="onRecord"/> (the span is valid during the call); returns how many.</summary>
     public int Poll(RingBufferRecordHandler onRecord, int maxRecords = int.MaxValue) => _ring.Consume(onRecord, maxRecords);
 
+    /// <summary>Hands every submitted record to <paramref name="onRecord"/> as a <typeparamref name="TRecord"/> (records shorter than it are refused with BPF4223).</summary>
+    public int Poll<TRecord>(Action<TRecord> onRecord)
+        where TRecord : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(onRecord);
+        return _ring.Consume(record =>
+        {
+            if (record.Length < Unsafe.SizeOf<TRecord>())
+            {
+                throw new Diagnostics.BpfException(new Diagnostics.BpfDiagnostic(Diagnostics.DiagnosticCodes.MapViewMismatch,
+                    $"ring buffer '{_ring.Name}' has a record of {record.Length} bytes, shorter than {typeof(TRecord).Name} ({Unsafe.SizeOf<TRecord>()} bytes)"));
+            }
+            onRecord(System.Runtime.InteropServices.MemoryMarshal.Read<TRecord>(record));
+        });
+    }
+
     /// <summary>Waits up to <paramref name="timeout"/> for a submission, then polls.</summary>
     public int Poll(RingBufferRecordHandler onRecord, TimeSpan timeout)
     {

@@ -13,6 +13,11 @@ internal sealed partial class Analyzer
         {
             throw new VerificationError(DiagnosticCodes.VerifierJumpOutOfFunction, pc, $"the call target {target} is not the start of a function");
         }
+        if (state.LockHeldSince >= 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                $"a function is called while holding the spin lock taken at instruction {state.LockHeldSince}; release it first");
+        }
         if (state.Frames.Count >= _options.MaxCallDepth)
         {
             throw new VerificationError(DiagnosticCodes.VerifierCallDepthExceeded, pc,
@@ -58,6 +63,11 @@ internal sealed partial class Analyzer
             {
                 throw new VerificationError(DiagnosticCodes.VerifierPointerReturned, pc,
                     $"R0 is {Describe(r0)} at exit: a program returns a number, returning a pointer would leak an address");
+            }
+            if (state.LockHeldSince >= 0)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                    $"the program exits holding the spin lock taken at instruction {state.LockHeldSince}; release it on every path");
             }
             if (state.References.Count > 0)
             {
@@ -158,7 +168,7 @@ internal sealed partial class Analyzer
     private static void JoinStack(FrameState current, FrameState before)
     {
         var stack = current.Stack;
-        for (var slot = 0; slot < current.Spills.Length; slot++)
+        for (var slot = 0; slot < current.SlotCount; slot++)
         {
             var start = slot * 8;
             var sameSpill = stack[start] == StackByte.Spill && before.Stack[start] == StackByte.Spill;
@@ -211,6 +221,7 @@ internal sealed partial class Analyzer
         }
         var regs = state.Current.Registers;
         var unchecked_ = ReferenceEquals(rule.Prototype, HelperPrototype.Unchecked);
+        CheckLock(state, pc, id, rule);
         var arguments = rule.Prototype.Arguments;
         int map = -1;
         RegisterState function = default;
@@ -235,6 +246,27 @@ internal sealed partial class Analyzer
                         callbackContext = value;
                     }
                     break;
+                case HelperArgumentKind.StackPointerOrNull:
+                    RequireArgument(value.Type == RegisterType.Stack || IsZero(value), pc, register, value, role, "a pointer to the stack, or 0");
+                    callbackContext = value;
+                    break;
+                case HelperArgumentKind.UninitializedMapValue:
+                case HelperArgumentKind.SpinLock:
+                    {
+                        var lockArgument = kind == HelperArgumentKind.SpinLock;
+                        if (!lockArgument && map < 0)
+                        {
+                            throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc, $"{role} needs a map argument before it");
+                        }
+                        RequireMemoryPointer(pc, register, value, role);
+                        if (lockArgument)
+                        {
+                            RequireArgument(value.Type == RegisterType.MapValue && value.Value.IsConst, pc, register, value, role,
+                                "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
+                        }
+                        AccessRegion(state, pc, register, value, lockArgument ? 4 : _maps[map].ValueSize, Access.Write, role);
+                        break;
+                    }
                 case HelperArgumentKind.Scalar:
                 case HelperArgumentKind.ConstSize:
                 case HelperArgumentKind.ConstSizeOrZero:
@@ -370,6 +402,33 @@ internal sealed partial class Analyzer
         for (var r = 1; r <= 5; r++)
         {
             regs[r] = RegisterState.NotInitialized;
+        }
+    }
+
+    /// <summary>One spin lock at a time, released on every path, and no other calls while it is held.</summary>
+    private static void CheckLock(VerifierState state, int pc, int id, HelperRule rule)
+    {
+        var held = state.LockHeldSince;
+        switch (id)
+        {
+            case HelperCatalogue.SpinLock when held >= 0:
+                throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                    $"a spin lock is taken while the one taken at instruction {held} is still held; release it first (one lock at a time)");
+            case HelperCatalogue.SpinLock:
+                state.LockHeldSince = pc;
+                return;
+            case HelperCatalogue.SpinUnlock when held < 0:
+                throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc, "bpf_spin_unlock without a held lock");
+            case HelperCatalogue.SpinUnlock:
+                state.LockHeldSince = -1;
+                return;
+            default:
+                if (held >= 0)
+                {
+                    throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                        $"{rule.Name} is called while holding the spin lock taken at instruction {held}; only bpf_spin_unlock may be called in a critical section");
+                }
+                return;
         }
     }
 

@@ -165,6 +165,7 @@ internal sealed partial class Analyzer
         into.References.Clear();
         into.References.AddRange(from.References);
         into.Pc = from.Pc;
+        into.LockHeldSince = from.LockHeldSince;
     }
 
     /// <summary>Applies "the condition holds" (or not) to the state. Returns false when that is impossible.</summary>

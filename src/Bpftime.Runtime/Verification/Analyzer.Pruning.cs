@@ -41,13 +41,10 @@ internal sealed partial class Analyzer
         }
         if (kept.Count >= MaxCheckpointsPerInstruction)
         {
-            // Bound the comparisons per visit: make room by forgetting the oldest finished state.
-            var finished = kept.FindIndex(c => c.Branches == 0);
-            if (finished < 0)
-            {
-                return false;
-            }
-            kept.RemoveAt(finished);
+            // Bound the comparisons per visit: forget the oldest state kept here. Recent states are the
+            // likeliest to cover the next ones; a forgotten one costs only re-exploration (and a
+            // forgotten loop head leaves an endless loop to the instruction budget).
+            kept.RemoveAt(0);
             _stored--;
         }
         var copy = state.Clone();
@@ -67,7 +64,7 @@ internal sealed partial class Analyzer
     /// </summary>
     private bool Covers(VerifierState old, VerifierState now, bool exact)
     {
-        if (old.Frames.Count != now.Frames.Count || old.References.Count != now.References.Count)
+        if (old.Frames.Count != now.Frames.Count || old.References.Count != now.References.Count || (old.LockHeldSince < 0) != (now.LockHeldSince < 0))
         {
             return false;
         }
@@ -182,6 +179,19 @@ internal sealed partial class Analyzer
     {
         var a = old.Stack;
         var b = now.Stack;
+        if (a.AsSpan().SequenceEqual(b))
+        {
+            // The common case: the same bytes; only spilled registers need a closer look.
+            for (var slot = 0; slot < old.SlotCount; slot++)
+            {
+                if (a[slot * 8] == StackByte.Spill
+                    && !RegisterCovers(old.Spills[slot], now.Spills[slot], ids, exact, valueMatters: exact || (relevantSlots & (1UL << slot)) != 0))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
         for (var i = 0; i < a.Length; i++)
         {
             var was = a[i];

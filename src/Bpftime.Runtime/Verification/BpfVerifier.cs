@@ -11,6 +11,14 @@ namespace Bpftime.Verification;
 /// result says which rule broke, at which instruction and C line, and what the registers held.
 /// Structural checks (<see cref="ProgramValidator"/>) run first.
 /// </summary>
+/// <example>
+/// How a loader marks a program verified for the engines:
+/// <code>
+/// var result = BpfVerifier.Verify(program, file.Maps, new VerifierOptions { ContextSize = 64, Helpers = helpers }, file.Path);
+/// result.EnsurePassed(); // or fall back to checked execution
+/// var image = new ProgramImage(program.Name, program.ToArray(), helpers) { Maps = maps }.WithVerification(result);
+/// </code>
+/// </example>
 public static class BpfVerifier
 {
     /// <summary>Verifies every program of an object (or only <paramref name="programName"/>).</summary>

@@ -8,7 +8,6 @@ internal sealed class FrameState
     public FrameState(int stackSize, int functionStart, int callSite)
     {
         Stack = new StackByte[stackSize];
-        Spills = new RegisterState[stackSize / 8];
         FunctionStart = functionStart;
         CallSite = callSite;
     }
@@ -17,7 +16,7 @@ internal sealed class FrameState
     {
         Array.Copy(other.Registers, Registers, RegisterCount);
         Stack = (StackByte[])other.Stack.Clone();
-        Spills = (RegisterState[])other.Spills.Clone();
+        _spills = (RegisterState[]?)other._spills?.Clone();
         FunctionStart = other.FunctionStart;
         CallSite = other.CallSite;
         Callback = other.Callback;
@@ -29,8 +28,16 @@ internal sealed class FrameState
     /// <summary>Byte i is at r10 - Stack.Length + i.</summary>
     public StackByte[] Stack { get; }
 
-    /// <summary>The register spilled into each 8-byte slot (valid where its bytes are <see cref="StackByte.Spill"/>).</summary>
-    public RegisterState[] Spills { get; }
+    private RegisterState[]? _spills;
+
+    /// <summary>
+    /// The register spilled into each 8-byte slot (valid where its bytes are <see cref="StackByte.Spill"/>).
+    /// Allocated at the first spill: most frames never spill, and states are copied often.
+    /// </summary>
+    public RegisterState[] Spills => _spills ??= new RegisterState[SlotCount];
+
+    /// <summary>The number of 8-byte slots of the stack.</summary>
+    public int SlotCount => Stack.Length / 8;
 
     /// <summary>The first instruction of the function this frame runs.</summary>
     public int FunctionStart { get; }

@@ -45,6 +45,7 @@ public static class HelperCatalogue
     public const int KtimeGetCoarseNs = 160;
     public const int ForEachMapElem = 164;
     public const int Snprintf = 165;
+    public const int TraceVprintk = 177;
     public const int Loop = 181;
     public const int Strncmp = 182;
 
@@ -103,16 +104,20 @@ public static class HelperCatalogue
             Rule(ForEachMapElem, "for_each_map_elem", Int, ConstMapPointer, Function, Anything, Scalar)
                 with { Callback = CallbackKind.ForEachMapElement, MapTypes = [MapType.Array, MapType.PerCpuArray, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash] },
             Rule(Snprintf, "snprintf", Int, UninitializedMemory, ConstSize, ConstString, MemoryOrNull, ConstSizeOrZero),
+            Rule(TraceVprintk, "trace_vprintk", Int, Memory, ConstSize, MemoryOrNull, ConstSizeOrZero),
             Rule(Loop, "loop", Int, Scalar, Function, Anything, Scalar) with { Callback = CallbackKind.Loop },
             Rule(Strncmp, "strncmp", Int, Memory, ConstSize, ConstString),
         ];
         return rules.ToDictionary(r => r.Id);
     }
 
+    private static string NameOf(string name) => name.StartsWith("bpf_", StringComparison.Ordinal) ? name[4..] : name;
+
     /// <summary>
-    /// The rule for a call to <paramref name="id"/>: the host's prototype when the host provides the
-    /// helper with a prototype that differs in shape from Linux's (such as the conformance suite's
-    /// "unwind" under id 5), else the catalogue's rule, else the host's prototype; null when unknown.
+    /// The rule for a call to <paramref name="id"/>: the catalogue's rule when the host provides the
+    /// helper under its Linux name or with the same shape; the host's own prototype when it provides
+    /// something else under that id (such as the conformance suite's "unwind" under id 5) or a helper
+    /// the catalogue does not know; null when the host does not provide it.
     /// </summary>
     public static HelperRule? Resolve(int id, HelperTable? helpers)
     {
@@ -123,6 +128,7 @@ public static class HelperCatalogue
             return helpers is null ? known : null;
         }
         if (known is not null && (ReferenceEquals(hosted.Prototype, HelperPrototype.Unchecked)
+            || NameOf(hosted.Name) == known.Name
             || (hosted.Prototype.Return == known.Prototype.Return && hosted.Prototype.Arguments.Count == known.Prototype.Arguments.Count)))
         {
             return known;

@@ -15,6 +15,9 @@ internal sealed class VerifierState
 
     public int Pc { get; set; }
 
+    /// <summary>The instruction that took the spin lock held on this path, or -1.</summary>
+    public int LockHeldSince { get; set; } = -1;
+
     /// <summary>The checkpoint this path last passed (for loop detection and completion counting).</summary>
     public Checkpoint? Parent { get; set; }
 
@@ -29,7 +32,7 @@ internal sealed class VerifierState
         {
             frames.Add(frame.Clone());
         }
-        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent };
+        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince };
     }
 
     /// <summary>Every register of every frame, and every spilled register, by reference.</summary>
@@ -41,7 +44,7 @@ internal sealed class VerifierState
             {
                 visit(ref frame.Registers[r]);
             }
-            for (var s = 0; s < frame.Spills.Length; s++)
+            for (var s = 0; s < frame.SlotCount; s++)
             {
                 if (frame.Stack[s * 8] == StackByte.Spill)
                 {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
 using Bpftime.Diagnostics;
+using Bpftime.Helpers;
+using Bpftime.Hosting;
 using Bpftime.Objects;
 using Bpftime.Verification;
 
@@ -19,24 +21,39 @@ internal static class VerifyCommand
         var contextSize = new Option<int>("--ctx-size") { Description = "Bytes of raw memory r1 points at (programs without a fixed context; r2 holds the size)" };
         var json = new Option<bool>("--json") { Description = "Print the verdict, diagnostics and statistics as JSON" };
         var noPrune = new Option<bool>("--no-prune") { Description = "Do not reuse proven states (shows how much pruning saves)" };
+        var helpers = new Option<string?>("--helpers") { Description = "Check calls against the runtime's helper set of this name (default, xdp, conformance) instead of every helper the verifier knows" };
+        var budget = new Option<int?>("--max-insns") { Description = "Instructions the verifier may process over all paths (default 1000000)" };
         var command = new Command("verify", "Prove the programs of an eBPF object safe, or show where they are not");
         command.Arguments.Add(file);
         command.Options.Add(program);
         command.Options.Add(contextSize);
         command.Options.Add(json);
         command.Options.Add(noPrune);
-        command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(program), parse.GetValue(contextSize), parse.GetValue(json), parse.GetValue(noPrune)));
+        command.Options.Add(helpers);
+        command.Options.Add(budget);
+        command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(program), parse.GetValue(contextSize), parse.GetValue(json), parse.GetValue(noPrune),
+            parse.GetValue(helpers), parse.GetValue(budget)));
         return command;
     }
 
-    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune)
+    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget)
     {
         BpfObjectFile file;
+        HelperTable? helpers = null;
         try
         {
             if (contextSize < 0)
             {
                 throw BpfException.Create(DiagnosticCodes.InvalidBuildSetting, $"--ctx-size must be 0 or more, not {contextSize}");
+            }
+            if (budget is <= 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.InvalidBuildSetting, $"--max-insns must be positive, not {budget}");
+            }
+            if (helperSet is not null)
+            {
+                helpers = BpfHelperSets.Find(helperSet)
+                    ?? throw BpfException.Create(DiagnosticCodes.NameNotFound, $"there is no helper set named '{helperSet}'; use default, xdp or conformance");
             }
             file = ObjectReader.ReadFile(path);
             if (programName is not null && file.FindProgram(programName) is null)
@@ -58,7 +75,13 @@ internal static class VerifyCommand
             return 2;
         }
 
-        var options = new VerifierOptions { ContextSize = contextSize, Prune = !noPrune };
+        var options = new VerifierOptions
+        {
+            ContextSize = contextSize,
+            Prune = !noPrune,
+            Helpers = helpers,
+            MaxProcessedInstructions = budget ?? VerifierOptions.Default.MaxProcessedInstructions,
+        };
         var results = BpfVerifier.Verify(file, options, programName);
         var passed = results.All(r => r.Passed);
         if (json)

@@ -49,4 +49,21 @@ public class TraceSinkTests
         Assert.Equal(["hi there"], lines);
         Assert.Null(BpfHelperSets.Find("none", TraceSink.Discard));
     }
+
+    [Fact]
+    public unsafe void TraceVprintkTakesAnArgumentArray()
+    {
+        var lines = new List<string>();
+        var helper = TraceHelpers.TraceVprintk(TraceSink.ToDelegate(lines.Add));
+        var format = System.Text.Encoding.ASCII.GetBytes("loop=%llu first=%d last=%d of %d\n\0");
+        var data = stackalloc ulong[4] { 45, 0, 9, 10 };
+        fixed (byte* f = format)
+        {
+            Assert.Equal(29UL, helper.Implementation((ulong)f, (ulong)format.Length, (ulong)data, 32, 0));
+            Assert.Equal(unchecked((ulong)-22L), helper.Implementation((ulong)f, (ulong)format.Length, (ulong)data, 12, 0));
+            Assert.Equal(unchecked((ulong)-22L), helper.Implementation((ulong)f, (ulong)format.Length, (ulong)data, 24, 0));
+        }
+        Assert.Equal(["loop=45 first=0 last=9 of 10"], lines);
+        Assert.Equal("trace_vprintk", StandardHelpers.CreateDefault().Find(HelperIds.TraceVprintk)!.Name);
+    }
 }

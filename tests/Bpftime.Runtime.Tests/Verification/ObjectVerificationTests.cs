@@ -49,6 +49,57 @@ public sealed class ObjectVerificationTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>As hosting loads them: with the runtime's standard helper tables (XDP programs get the XDP set).</summary>
+    [Theory]
+    [MemberData(nameof(SafeObjects))]
+    public void AcceptsObjectWithTheRuntimeHelperTables(string relativePath)
+    {
+        var file = ObjectReader.ReadFile(Data(relativePath));
+        foreach (var program in file.Programs)
+        {
+            var helpers = program.Type == ProgramType.Xdp
+                ? Bpftime.Hosting.BpfHelperSets.Find("xdp") ?? Bpftime.Hosting.BpfHelperSets.Default()
+                : Bpftime.Hosting.BpfHelperSets.Default();
+            var result = BpfVerifier.Verify(program, file.Maps, Options with { Helpers = helpers }, file.Path);
+            VerifierKit.AssertPasses(result);
+        }
+    }
+
+    /// <summary>
+    /// The benchmark kernels (raw bytecode and maps.bpf.o in tests/data/bench): those whose loops are
+    /// bounded by the context's size pass; those that loop as often as a number in the input says are
+    /// refused, as Linux refuses them, because no bound exists; and the string comparison, whose scan
+    /// can run past the memory when its two halves are equal, is refused at that read.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData("log2.bin", null)]
+    [InlineData("memcpy.bin", null)]
+    [InlineData("switch.bin", null)]
+    [InlineData("primes.bin", DiagnosticCodes.VerifierTooComplex)]
+    // while (a[i] != 0 && a[i] == b[i]) i++ reads past the memory when both halves are equal and non-zero.
+    [InlineData("strcmp.bin", DiagnosticCodes.VerifierInvalidContextAccess)]
+    [InlineData("maps.bpf.o", DiagnosticCodes.VerifierTooComplex)]
+    public void BenchmarkKernels(string name, string? code)
+    {
+        var path = Data(Path.Combine("bench", name));
+        Skip.IfNot(File.Exists(path), $"{path} is not in this checkout");
+        var file = ObjectReader.ReadFile(path);
+        var options = new VerifierOptions { ContextSize = 128, MaxProcessedInstructions = code is null ? 1_000_000 : 50_000 };
+        foreach (var result in BpfVerifier.Verify(file, options))
+        {
+            output.WriteLine($"{name}: {result}");
+            if (code is null)
+            {
+                VerifierKit.AssertPasses(result);
+            }
+            else
+            {
+                Assert.False(result.Passed);
+                Assert.Equal(code, result.Diagnostics[0].Code);
+            }
+        }
+    }
+
     [Fact]
     public void TheVerifierOwnObjectsArePresent()
     {

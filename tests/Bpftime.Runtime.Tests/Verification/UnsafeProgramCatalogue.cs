@@ -310,6 +310,13 @@ internal static class UnsafeProgramCatalogue
             new("callback-returns-five", "mov %r1, 4\nldfunc %r2, cb\nmov %r3, 0\nmov %r4, 0\ncall 181\nmov %r0, 0\nexit\ncb:\nmov %r0, 5\nexit", VerifierInvalidCallback, 9),
             new("push-to-array", "stdw [%r10-8], 0\nmov %r2, %r10\nadd %r2, -8\nldmap %r1, 0\nmov %r3, 0\ncall 87\nexit", VerifierMapTypeMismatch, 6),
 
+            // Spin locks.
+            new("exit-holding-spin-lock", CheckedLookup + "\nmov %r1, %r0\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("spin-lock-taken-twice", CheckedLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nmov %r1, %r7\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 12),
+            new("helper-call-holding-spin-lock", CheckedLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\ncall 5\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("spin-unlock-without-lock", CheckedLookup + "\nmov %r1, %r0\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 9),
+            new("spin-lock-in-read-only-data", "ldmapval %r1, 4, 0\ncall 93\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 2),
+
             // Calls and stack.
             new("recursion", "call local f\nexit\nf:\ncall local f\nexit", VerifierRecursiveCall, 2),
             new("call-depth-nine", CallChain(8), VerifierCallDepthExceeded, 14),

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace Bpftime.Tests.Verification;
 
-/// <summary>Prints what verification costs for every program in the repository's objects, with and without pruning (no timing asserts).</summary>
+/// <summary>Prints what verification costs for every program of the objects from correct C, with and without pruning (no timing asserts).</summary>
 public sealed class VerificationFigureTests(ITestOutputHelper output)
 {
     [Fact]
@@ -12,12 +12,9 @@ public sealed class VerificationFigureTests(ITestOutputHelper output)
     {
         var options = new VerifierOptions { ContextSize = 64 };
         var rows = new List<(int Slots, string Line)>();
-        foreach (var path in Directory.GetFiles(TestPaths.DataDirectory, "*.bpf.o", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var relative in ObjectVerificationTests.SafeObjects())
         {
-            if (path.Contains("unsafe", StringComparison.Ordinal))
-            {
-                continue;
-            }
+            var path = Path.Combine(TestPaths.DataDirectory, relative);
             var file = ObjectReader.ReadFile(path);
             foreach (var program in file.Programs)
             {

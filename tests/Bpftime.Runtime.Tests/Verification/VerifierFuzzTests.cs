@@ -25,15 +25,18 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
     [Fact]
     public void RandomProgramsEndWithAVerdict()
     {
-        var random = new Random(20261125);
+        // BPFTIME_FUZZ_SEED and BPFTIME_FUZZ_COUNT run a longer or different campaign by hand.
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("BPFTIME_FUZZ_SEED"), out var s) ? s : 20261125;
+        var count = int.TryParse(Environment.GetEnvironmentVariable("BPFTIME_FUZZ_COUNT"), out var c) ? c : 400;
+        var random = new Random(seed);
         var verdicts = new Dictionary<string, int>();
         var clock = Stopwatch.StartNew();
-        for (var n = 0; n < 400; n++)
+        for (var n = 0; n < count; n++)
         {
             var code = RandomProgram(random, random.Next(2, 40));
             Check(code, $"random #{n}", verdicts);
         }
-        output.WriteLine($"400 random programs in {clock.ElapsedMilliseconds} ms: " + string.Join(", ", verdicts.OrderBy(v => v.Key).Select(v => $"{v.Key} x{v.Value}")));
+        output.WriteLine($"{count} random programs (seed {seed}) in {clock.ElapsedMilliseconds} ms: " + string.Join(", ", verdicts.OrderBy(v => v.Key).Select(v => $"{v.Key} x{v.Value}")));
         Assert.True(verdicts.GetValueOrDefault("safe") > 0, "some random programs should pass");
     }
 
@@ -93,9 +96,11 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
     [Fact]
     public void AcceptedProgramsRunWithoutFaultsOnTheCheckedInterpreter()
     {
-        var random = new Random(4242);
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("BPFTIME_FUZZ_SEED"), out var s) ? s : 4242;
+        var wanted = int.TryParse(Environment.GetEnvironmentVariable("BPFTIME_FUZZ_COUNT"), out var c) ? c : 150;
+        var random = new Random(seed);
         var ran = 0;
-        for (var n = 0; n < 3000 && ran < 150; n++)
+        for (var n = 0; n < wanted * 20 && ran < wanted; n++)
         {
             var code = RandomProgram(random, random.Next(2, 40));
             if (code.Any(i => i.IsCall || (i.IsLoadImm64 && i.Src != 0)))

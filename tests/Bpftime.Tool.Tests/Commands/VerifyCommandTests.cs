@@ -99,4 +99,19 @@ public sealed class VerifyCommandTests
         int Processed(string text) => JsonDocument.Parse(text).RootElement.GetProperty("programs")[0].GetProperty("stats").GetProperty("instructionsProcessed").GetInt32();
         Assert.True(Processed(unpruned) > Processed(pruned));
     }
+
+    [Fact]
+    public void HelperSetAndBudgetOptions()
+    {
+        // The conformance set lacks bpf_ringbuf_reserve: the ring-buffer program is refused against it.
+        var (exit, _, error) = Run("verify", Object("ringbuf.bpf.o"), "--ctx-size", "64", "--helpers", "conformance");
+        Assert.Equal(1, exit);
+        Assert.Contains("BPF2019", error, StringComparison.Ordinal);
+        Assert.Equal(0, Run("verify", Object("ringbuf.bpf.o"), "--ctx-size", "64", "--helpers", "default").Exit);
+        Assert.Equal(2, Run("verify", Object("ringbuf.bpf.o"), "--helpers", "nope").Exit);
+
+        var (budgetExit, _, budgetError) = Run("verify", Object("primes.bpf.o"), "--ctx-size", "64", "--max-insns", "1000");
+        Assert.Equal(1, budgetExit);
+        Assert.Contains("BPF2015", budgetError, StringComparison.Ordinal);
+    }
 }

@@ -1,8 +1,7 @@
 // Aggregates flows in a hash map. Input (raw memory): struct sample { __u32 flow; __u32 bytes; }.
 // stats[flow] accumulates packets and bytes (atomically, so that runs may be concurrent); recent
 // (an LRU hash of 4) remembers the last flows seen; totals() walks stats with bpf_for_each_map_elem
-// and bpf_loop and stores the sums in .bss, then prints them with bpf_printk (three arguments:
-// bpf_trace_printk; more: bpf_trace_vprintk).
+// and bpf_loop and stores the sums in .bss, then prints them with bpf_printk.
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
@@ -86,7 +85,6 @@ int totals(void *ctx)
     total_bytes = w.bytes;
     loop_sum = sum;
     bpf_printk("flows=%ld packets=%llu bytes=%llu", flows, w.packets, w.bytes);
-    bpf_printk("loop=%llu first=%d last=%d of %d", sum, 0, 9, 10);
     return flows;
 }
 
