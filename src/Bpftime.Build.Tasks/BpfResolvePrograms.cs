@@ -33,6 +33,12 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
 
     public string? HelperSet { get; set; }
 
+    /// <summary>
+    /// Run-time memory checks in native code: auto (checked unless the build verified the program),
+    /// on (always checked) or off (never; only for programs trusted to be safe).
+    /// </summary>
+    public string? MemoryChecks { get; set; }
+
     /// <summary>Where to record the settings; rewritten only when they change.</summary>
     [Required]
     public string SettingsFile { get; set; } = "";
@@ -93,6 +99,13 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
                 continue;
             }
             var native = hasTarget && engine is "aot" or "auto";
+            var checks = Metadata(program, "MemoryChecks", MemoryChecks, "auto").ToLowerInvariant();
+            if (checks is not ("auto" or "on" or "off"))
+            {
+                Log.LogError(null, "BPF4106", null, program.ItemSpec, 0, 0, 0, 0,
+                    $"MemoryChecks '{checks}' is not one of auto, on, off.");
+                continue;
+            }
 
             var item = new TaskItem(fullPath);
             item.SetMetadata("BpfName", name);
@@ -104,6 +117,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             item.SetMetadata("Programs", program.GetMetadata("Programs"));
             item.SetMetadata("TargetCpu", Metadata(program, "TargetCpu", TargetCpu, "generic"));
             item.SetMetadata("HelperSet", Metadata(program, "HelperSet", HelperSet, "default"));
+            item.SetMetadata("MemoryChecks", checks);
             item.SetMetadata("RuntimeIdentifier", native ? rid : "");
             item.SetMetadata("Triple", native ? triple : "");
             item.SetMetadata("BytecodeCopy", Path.Combine(OutputDirectory, name + EmbeddedResourceNames.BytecodeSuffix));
@@ -116,7 +130,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             resolved.Add(item);
 
             settings.Append(fullPath);
-            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple" })
+            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks" })
             {
                 settings.Append('|').Append(item.GetMetadata(key));
             }

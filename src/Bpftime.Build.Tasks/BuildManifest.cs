@@ -13,7 +13,7 @@ internal static class BuildManifest
     private static readonly string[] Fields =
     [
         "BpfName", "ClassName", "RelativePath", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu",
-        "HelperSet", "RuntimeIdentifier", "Triple", "BytecodeCopy", "NativeObject", "Accessor",
+        "HelperSet", "RuntimeIdentifier", "Triple", "BytecodeCopy", "NativeObject", "Accessor", "MemoryChecks",
     ];
 
     public static string Write(IEnumerable<ITaskItem> programs, string? accessorNamespace)

@@ -67,14 +67,18 @@ public sealed class CallbackTests
     }
 
     [SkippableTheory]
-    [InlineData(0)]
-    [InlineData(3)]
-    public void A_fault_inside_a_checked_callback_is_raised_when_the_program_returns(int level)
+    [InlineData("llvm-jit", 0)]
+    [InlineData("llvm-jit", 3)]
+    [InlineData("aot", 0)]
+    [InlineData("aot", 3)]
+    public void A_fault_inside_a_checked_callback_is_raised_when_the_program_returns(string engineName, int level)
     {
         LlvmRequirement.SkipIfMissing();
+        var engine = EngineNamed(engineName);
+        Skip.IfNot(engine.IsAvailable(out var reason), reason);
         Instruction[] readsIndexAsPointer = [Code.LoadDw(0, 1, 0), Code.Exit(), Code.Exit(), Code.Exit(), Code.Exit()];
         var image = new ProgramImage("faulty", SumProgram(readsIndexAsPointer), Helpers()) { Verified = false };
-        using var executable = new LlvmJitEngine().Load(image, new EngineOptions { OptimizationLevel = level });
+        using var executable = engine.Load(image, new EngineOptions { OptimizationLevel = level });
         var error = Assert.Throws<BpfException>(() => executable.Execute(0, 0));
         Assert.Equal(DiagnosticCodes.NullPointerAccess, error.Code);
         Assert.Equal(11, error.Diagnostic.InstructionIndex);
@@ -82,11 +86,15 @@ public sealed class CallbackTests
     }
 
     [SkippableTheory]
-    [InlineData(0)]
-    [InlineData(3)]
-    public void Checked_callbacks_that_call_back_forever_stop_at_the_nesting_limit(int level)
+    [InlineData("llvm-jit", 0)]
+    [InlineData("llvm-jit", 3)]
+    [InlineData("aot", 0)]
+    [InlineData("aot", 3)]
+    public void Checked_callbacks_that_call_back_forever_stop_at_the_nesting_limit(string engineName, int level)
     {
         LlvmRequirement.SkipIfMissing();
+        var engine = EngineNamed(engineName);
+        Skip.IfNot(engine.IsAvailable(out var reason), reason);
         Instruction[] code =
         [
             Code.Mov64(1, 1), new(Opcodes.LoadImm64, 2, (byte)LoadImm64Source.CodeAddress, 0, 4), new(0, 0, 0, 0, 0),
@@ -95,7 +103,7 @@ public sealed class CallbackTests
             Code.Mov64(3, 0), Code.Call(LoopHelper), Code.Exit(),
         ];
         var image = new ProgramImage("recursive", code, Helpers()) { Verified = false };
-        using var executable = new LlvmJitEngine().Load(image, new EngineOptions { OptimizationLevel = level });
+        using var executable = engine.Load(image, new EngineOptions { OptimizationLevel = level });
         var error = Assert.Throws<BpfException>(() => executable.Execute(0, 0));
         Assert.Equal(DiagnosticCodes.JitCallDepthExceeded, error.Code);
         Assert.False(ProgramCallback.HasPendingFault);

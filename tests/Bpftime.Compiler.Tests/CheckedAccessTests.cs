@@ -1,3 +1,4 @@
+using Bpftime.Compiler.Aot;
 using Bpftime.Compiler.LlvmJit;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
@@ -8,12 +9,26 @@ using Bpftime.Maps;
 namespace Bpftime.Compiler.Tests;
 
 /// <summary>Unverified programs on the LLVM JIT: every access is checked and a bad one faults with a code.</summary>
-public sealed class CheckedAccessTests
+public sealed class LlvmJitCheckedAccessTests : CheckedAccessTests
 {
-    private static ulong Run(Instruction[] code, byte[] memory, int level, IReadOnlyList<BpfMap>? maps = null, HelperTable? helpers = null)
+    protected override IBpfEngine CreateEngine() => new LlvmJitEngine();
+}
+
+/// <summary>The same faults on native objects: compiled checked, linked by the runtime's linker.</summary>
+public sealed class AotCheckedAccessTests : CheckedAccessTests
+{
+    protected override IBpfEngine CreateEngine() => new AotEngine();
+}
+
+/// <summary>Unverified programs on an LLVM engine: every access is checked and a bad one faults with a code.</summary>
+public abstract class CheckedAccessTests
+{
+    protected abstract IBpfEngine CreateEngine();
+
+    private ulong Run(Instruction[] code, byte[] memory, int level, IReadOnlyList<BpfMap>? maps = null, HelperTable? helpers = null)
     {
         var image = new ProgramImage("checked", code, helpers ?? ConformanceHelpers.Create()) { Maps = maps ?? [], Verified = false };
-        using var executable = new LlvmJitEngine().Load(image, new EngineOptions { OptimizationLevel = level });
+        using var executable = CreateEngine().Load(image, new EngineOptions { OptimizationLevel = level });
         return executable.Run(memory);
     }
 
@@ -104,7 +119,7 @@ public sealed class CheckedAccessTests
             Code.LoadDw(0, 1, 0), Code.Add64(0, 1), Code.StoreDw(1, 0, 0), Code.Exit(),
         ];
         var image = new ProgramImage("bump", bump, ConformanceHelpers.Create()) { Maps = [data], Verified = false };
-        using var executable = new LlvmJitEngine().Load(image, new EngineOptions { OptimizationLevel = level });
+        using var executable = CreateEngine().Load(image, new EngineOptions { OptimizationLevel = level });
         Assert.Equal(1UL, executable.Execute(0, 0));
         Assert.Equal(2UL, executable.Execute(0, 0));
         data.Dispose();

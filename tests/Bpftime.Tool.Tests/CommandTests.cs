@@ -146,6 +146,32 @@ public sealed class CommandTests
     }
 
     [Fact]
+    public void CompiledCodeIsCheckedUnlessMemoryChecksAreTurnedOff()
+    {
+        var directory = Directory.CreateTempSubdirectory("bpftime-compile-");
+        try
+        {
+            var mem = Path.Combine(directory.FullName, "mem.bin");
+            File.WriteAllBytes(mem, [2]);
+            foreach (var (checks, label) in new[] { ("on", " checked "), ("off", " unchecked ") })
+            {
+                var native = Path.Combine(directory.FullName, $"global_data.{checks}.o");
+                var compiled = ToolRunner.Run(["compile", GlobalData, "-o", native, "--memory-checks", checks]);
+                Assert.True(compiled.ExitCode == 0, compiled.Error);
+                Assert.Contains(label, compiled.Output);
+                var result = ToolRunner.Run(["run", native, "--mem", mem, "--json"]);
+                Assert.True(result.ExitCode == 0, result.Error);
+                using var document = JsonDocument.Parse(result.Output);
+                Assert.Equal("0x404", document.RootElement.GetProperty("result").GetString());
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void ObjectForAnotherTargetIsRefusedByTheLinker()
     {
         var directory = Directory.CreateTempSubdirectory("bpftime-compile-");

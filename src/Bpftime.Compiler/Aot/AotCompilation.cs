@@ -25,16 +25,24 @@ public sealed record AotCompilation
 
     public string? SourceName { get; init; }
 
+    /// <summary>
+    /// Value blocks of live array and global-data maps that checked code may test inline, as absolute
+    /// addresses. Only for an object linked at once in this process against those very maps (the aot
+    /// engine); objects built ahead of time leave it empty and reach map values through the slow path.
+    /// </summary>
+    public IReadOnlyList<Bpftime.Maps.MemoryRegion> FixedRegions { get; init; } = [];
+
     /// <summary>"sha256:..." of the eBPF object, recorded for the linker and for rebuild checks.</summary>
     public string? SourceHash { get; init; }
 
     /// <summary>
     /// Every program of an object read by <see cref="ObjectReader"/>, with its maps, named after the
-    /// object and hashed from <paramref name="objectBytes"/> (the file as read) when given.
+    /// object and hashed from <paramref name="objectBytes"/> (the file as read) when given. Programs are
+    /// compiled with run-time memory checks unless <paramref name="verified"/> says the build proved them safe.
     /// </summary>
-    public static AotCompilation FromObject(BpfObjectFile file, HelperTable helpers, ReadOnlySpan<byte> objectBytes = default) => new()
+    public static AotCompilation FromObject(BpfObjectFile file, HelperTable helpers, ReadOnlySpan<byte> objectBytes = default, bool verified = false) => new()
     {
-        Programs = [.. file.Programs.Select(p => new AotProgramSource(p.Name, p.ToArray()) { Section = p.Section })],
+        Programs = [.. file.Programs.Select(p => new AotProgramSource(p.Name, p.ToArray()) { Section = p.Section, Verified = verified })],
         Maps = file.Maps,
         Helpers = helpers,
         SourceName = file.Path is null ? null : System.IO.Path.GetFileName(file.Path),

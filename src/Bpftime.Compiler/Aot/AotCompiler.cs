@@ -88,7 +88,7 @@ public static class AotCompiler
                 LLVM.DisposeTargetData(layout);
 
                 var programs = new List<AotProgram>();
-                using (var generator = new IrGenerator(context, module, compilation.Helpers, compilation.Maps.Count))
+                using (var generator = new IrGenerator(context, module, compilation.Helpers, compilation.Maps.Count) { FixedRegions = compilation.FixedRegions })
                 {
                     var symbols = new HashSet<string>(StringComparer.Ordinal);
                     foreach (var source in compilation.Programs)
@@ -99,13 +99,13 @@ public static class AotCompiler
                             throw BpfException.Create(DiagnosticCodes.AotInvalidInput,
                                 $"two programs would both have the entry symbol '{symbol}'", file: compilation.SourceName, program: source.Name);
                         }
-                        var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize);
+                        var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize, checkMemory: !source.Verified);
                         programs.Add(Describe(compilation, source, info));
                     }
                     if (programs.Count == 1 && programs[0].Symbol != AotMetadata.SingleProgramSymbol)
                     {
                         var entry = LLVM.GetNamedFunction(module, programs[0].Symbol);
-                        LLVM.AddAlias2(module, generator.Types.Entry, 0, entry, AotMetadata.SingleProgramSymbol);
+                        LLVM.AddAlias2(module, programs[0].Checked ? generator.Types.CheckedEntry : generator.Types.Entry, 0, entry, AotMetadata.SingleProgramSymbol);
                     }
                 }
 
@@ -183,6 +183,7 @@ public static class AotCompiler
         })],
         Maps = info.MapIndexes,
         UsesHelperById = info.UsesHelperById,
+        Checked = !source.Verified,
     };
 
     /// <summary>The metadata as a constant byte array in its own section, kept by <c>llvm.used</c>.</summary>

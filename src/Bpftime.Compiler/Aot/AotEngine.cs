@@ -18,10 +18,10 @@ public sealed class AotEngine : IBpfEngine
     public string Name => EngineName;
 
     /// <remarks>
-    /// Native objects carry no run-time memory checks (they are meant for programs verified at build
-    /// time), so an unverified image runs unchecked here; llvm-jit checks such programs.
+    /// Verified images compile to unchecked code; unverified ones to checked code, whose entry takes a
+    /// run state and whose slow path and faults the linker binds (<see cref="AotCheckedAbi"/>).
     /// </remarks>
-    public string Description => "eBPF -> LLVM IR -> O0..O3 -> ELF object, loaded by the runtime's linker (needs libLLVM to compile; no run-time memory checks)";
+    public string Description => "eBPF -> LLVM IR -> O0..O3 -> ELF object, loaded by the runtime's linker (needs libLLVM to compile; unverified programs are checked at run time)";
 
     /// <summary>Compile time of the last <see cref="Load"/>.</summary>
     public CompileTimings? LastTimings { get; private set; }
@@ -39,17 +39,46 @@ public sealed class AotEngine : IBpfEngine
         return LlvmLibrary.TryLoad(out reason);
     }
 
+    /// <summary>Most regions tested inline; more would make every check longer than the call they save.</summary>
+    public const int MaxFixedRegions = 8;
+
+    /// <summary>
+    /// Value blocks of the image's array and global-data maps, which stay put for the map's life: the
+    /// object is linked at once against these maps, so its checked code may test them inline (the run
+    /// state says whether the module's maps are all still alive).
+    /// </summary>
+    private static List<Bpftime.Maps.MemoryRegion> FixedRegionsOf(IReadOnlyList<Bpftime.Maps.BpfMap> maps)
+    {
+        var regions = new List<Bpftime.Maps.MemoryRegion>();
+        foreach (var map in maps)
+        {
+            try
+            {
+                if (!map.IsDisposed && map.DirectValueAddress(0) != 0 && regions.Count + map.ValueRegions.Count() <= MaxFixedRegions)
+                {
+                    regions.AddRange(map.ValueRegions);
+                }
+            }
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
+            {
+                // No fixed value block: its values are checked by the runtime on each access.
+            }
+        }
+        return regions;
+    }
+
     public IBpfExecutable Load(ProgramImage program, EngineOptions options)
     {
         var compiled = AotCompiler.Compile(new AotCompilation
         {
-            Programs = [new AotProgramSource(program.Name, program.Instructions) { StackSize = program.StackSize }],
+            Programs = [new AotProgramSource(program.Name, program.Instructions) { StackSize = program.StackSize, Verified = program.Verified }],
             Maps = [.. program.Maps.Select(m => m.Spec)],
             Helpers = program.Helpers,
             Triple = LlvmTargets.HostTriple,
             OptimizationLevel = options.OptimizationLevel,
             TargetCpu = options.TargetCpu,
             SourceName = program.Origin ?? program.Name,
+            FixedRegions = program.Verified ? [] : FixedRegionsOf(program.Maps),
         });
         LastTimings = compiled.Timings;
         LastObjectSize = compiled.Bytes.Length;

@@ -11,6 +11,13 @@ public sealed record AotProgramSource(string Name, ReadOnlyMemory<Instruction> I
     /// <summary>Stack bytes per frame; 512 unless the verifier proved less.</summary>
     public int StackSize { get; init; } = 512;
 
+    /// <summary>
+    /// Whether a verifier proved the program safe. Unverified programs (the default) are compiled with
+    /// run-time checks of every load, store and atomic, and fault with a BpfException instead of
+    /// touching memory they do not own; verified ones run without checks.
+    /// </summary>
+    public bool Verified { get; init; }
+
     /// <summary>The entry symbol; null derives one from <see cref="Name"/>.</summary>
     public string? Symbol { get; init; }
 }

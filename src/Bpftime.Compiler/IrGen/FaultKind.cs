@@ -3,8 +3,8 @@ namespace Bpftime.Compiler.IrGen;
 /// <summary>Why checked code stopped early, as stored in the run state.</summary>
 public enum FaultKind
 {
-    None = 0,
-    OutOfBounds = 1,
-    ReadOnly = 2,
-    UnknownHelper = 3,
+    None = Engines.Aot.AotCheckedAbi.FaultNone,
+    OutOfBounds = Engines.Aot.AotCheckedAbi.FaultOutOfBounds,
+    ReadOnly = Engines.Aot.AotCheckedAbi.FaultReadOnly,
+    UnknownHelper = Engines.Aot.AotCheckedAbi.FaultUnknownHelper,
 }

@@ -24,6 +24,17 @@ internal sealed record BuildItem
 
     public string HelperSet { get; init; } = "default";
 
+    /// <summary>auto (checked unless the build verified the program), on or off: whether native code checks memory at run time.</summary>
+    public string MemoryChecks { get; init; } = "auto";
+
+    /// <summary>Whether a program's native code is compiled without run-time memory checks.</summary>
+    public bool CompilesUnchecked(bool verified) => MemoryChecks switch
+    {
+        "off" => true,
+        "on" => false,
+        _ => verified,
+    };
+
     /// <summary>linux-x64 or linux-arm64; empty when no native code is wanted.</summary>
     public string RuntimeIdentifier { get; init; } = "";
 

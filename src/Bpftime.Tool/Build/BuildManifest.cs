@@ -58,6 +58,7 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             Programs = Text(entry, "programs", "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             TargetCpu = Text(entry, "targetCpu", "generic"),
             HelperSet = Text(entry, "helperSet", "default"),
+            MemoryChecks = MemoryChecksOf(Text(entry, "memoryChecks", "auto"), source),
             RuntimeIdentifier = Text(entry, "runtimeIdentifier", ""),
             Triple = Text(entry, "triple", ""),
             BytecodeCopy = Required(entry, "bytecodeCopy", source),
@@ -65,6 +66,13 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             Accessor = Required(entry, "accessor", source),
         };
     }
+
+    private static string MemoryChecksOf(string value, string source) => value.ToLowerInvariant() switch
+    {
+        "auto" or "on" or "off" => value.ToLowerInvariant(),
+        _ => throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting,
+            $"MemoryChecks '{value}' is not one of auto, on, off", File: source)),
+    };
 
     private static string Text(JsonElement element, string name, string fallback) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text

@@ -16,11 +16,17 @@ namespace Bpftime.Tool.Build;
 /// </summary>
 internal static class NativeBuild
 {
-    public static byte[] Compile(BuildItem item, BpfObjectFile file, IReadOnlyList<BpfProgramInfo> programs, HelperLookup helpers, byte[] source)
+    /// <param name="verifiedPrograms">Programs the build's verifier proved safe; with MemoryChecks=auto only these compile without run-time checks.</param>
+    public static byte[] Compile(BuildItem item, BpfObjectFile file, IReadOnlyList<BpfProgramInfo> programs, HelperLookup helpers, byte[] source,
+        IReadOnlySet<string>? verifiedPrograms = null)
     {
         var compiled = AotCompiler.Compile(new AotCompilation
         {
-            Programs = [.. programs.Select(p => new AotProgramSource(p.Name, p.ToArray()) { Section = p.Section })],
+            Programs = [.. programs.Select(p => new AotProgramSource(p.Name, p.ToArray())
+            {
+                Section = p.Section,
+                Verified = item.CompilesUnchecked(verifiedPrograms?.Contains(p.Name) == true),
+            })],
             Maps = file.Maps,
             Helpers = helpers.Table,
             Triple = item.Triple,

@@ -38,13 +38,13 @@ internal sealed class AotBlockLayout
         _helpers = helpers;
         _origin = origin;
         var kept = file.Sections.Where(IsKept).ToList();
-        foreach (var external in externals.Values.DistinctBy(e => (e.Kind, e.Helper?.Id, e.Builtin)))
+        foreach (var external in externals.Values.DistinctBy(e => (e.Kind, e.Helper?.Id, e.Builtin, e.Address)))
         {
             if (external.Kind == SymbolBindingKind.CheckedHelper)
             {
                 _checkedHelpers.Add(external);
             }
-            else if (external.Kind == SymbolBindingKind.Helper)
+            else if (external.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime)
             {
                 _stubbedHelpers.Add(external);
             }
@@ -54,7 +54,8 @@ internal sealed class AotBlockLayout
             external.Slot = external.Kind switch
             {
                 SymbolBindingKind.CheckedHelper => _checkedHelpers.FindIndex(e => e.Helper!.Id == external.Helper!.Id),
-                SymbolBindingKind.Helper => _stubbedHelpers.FindIndex(e => e.Helper!.Id == external.Helper!.Id),
+                SymbolBindingKind.Helper => _stubbedHelpers.FindIndex(e => e.Kind == SymbolBindingKind.Helper && e.Helper!.Id == external.Helper!.Id),
+                SymbolBindingKind.Runtime => _stubbedHelpers.FindIndex(e => e.Kind == SymbolBindingKind.Runtime && e.Address == external.Address),
                 _ => -1,
             };
         }
@@ -186,7 +187,7 @@ internal sealed class AotBlockLayout
     }
 
     public AotModule Write(ExecutableMemory memory, List<(string Name, ElfSymbol Symbol)> programs, List<BpfDiagnostic> errors,
-        AotMetadata? metadata, List<BpfDiagnostic> warnings, AotLinkOptions options)
+        AotMetadata? metadata, List<BpfDiagnostic> warnings, AotLinkOptions options, AotCheckedRuntime checks, IReadOnlySet<string> checkedPrograms)
     {
         var block = memory.Writable;
         var baseAddress = (ulong)memory.Address;
@@ -203,7 +204,7 @@ internal sealed class AotBlockLayout
         }
         for (var i = 0; i < _stubbedHelpers.Count; i++)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(block[(_firstStubSlot + (8 * i))..], _stubbedHelpers[i].Helper!.NativeEntry);
+            BinaryPrimitives.WriteInt64LittleEndian(block[(_firstStubSlot + (8 * i))..], _stubbedHelpers[i].Helper?.NativeEntry ?? _stubbedHelpers[i].Address);
         }
         foreach (var helper in _helpers)
         {
@@ -223,6 +224,7 @@ internal sealed class AotBlockLayout
         ulong AddressOfExternal(SymbolBinding external, bool throughStub) => external.Kind switch
         {
             SymbolBindingKind.Helper => throughStub ? baseAddress + (ulong)entries.Stubs[external.Slot] : (ulong)external.Helper!.NativeEntry,
+            SymbolBindingKind.Runtime => throughStub ? baseAddress + (ulong)entries.Stubs[external.Slot] : (ulong)external.Address,
             SymbolBindingKind.CheckedHelper => baseAddress + (ulong)entries.CheckedHelpers[external.Slot],
             SymbolBindingKind.Dispatcher => baseAddress + (ulong)entries.Dispatcher,
             SymbolBindingKind.Builtin => baseAddress + (ulong)entries.Builtins[external.Builtin!],
@@ -319,7 +321,7 @@ internal sealed class AotBlockLayout
         memory.Seal();
         var layout = new AotModuleLayout(memory.Address, _codeSize, _readOnlySize, _readWriteSize, _stubbedHelpers.Count, StubbedReferences, _gotSlots.Count);
         return new AotModule(memory, metadata, warnings, programEntries, symbols, (nint)(baseAddress + (ulong)entries.Run),
-            options.Helpers, options.Maps, _origin, layout);
+            options.Helpers, options.Maps, _origin, layout, checks, checkedPrograms);
     }
 
     /// <summary>How many references went through a far-call stub (for the layout figures).</summary>
@@ -407,7 +409,7 @@ internal sealed class AotBlockLayout
                     // a guarded call to an unresolved weak function lands on a routine that returns 0.
                     if (isPcRelative && relocation.SymbolIndex != 0 && _externals.TryGetValue(relocation.SymbolIndex, out var far))
                     {
-                        if (far.Kind == SymbolBindingKind.Helper && !FitsSigned32(value))
+                        if (far.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime && !FitsSigned32(value))
                         {
                             value = unchecked(addressOf(symbol, throughStub: true, place)!.Value + a - p);
                             StubbedReferences++;

@@ -13,6 +13,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     private readonly Dictionary<int, SymbolBinding> _externals = [];
     private readonly Dictionary<int, BpfMap> _boundMaps = [];
     private AotMetadata? _metadata;
+    private AotCheckedRuntime? _checks;
 
     private string? Origin => options.Origin;
 
@@ -28,6 +29,20 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     }
 
     public AotModule Run()
+    {
+        _checks = new AotCheckedRuntime(options.Maps, Origin, options.Helpers.Name);
+        try
+        {
+            return Link();
+        }
+        catch
+        {
+            _checks.Dispose();
+            throw;
+        }
+    }
+
+    private AotModule Link()
     {
         if (file.Machine != AotObjectFile.MachineX64)
         {
@@ -225,6 +240,14 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 $"the object calls helper #{helperId} (symbol {name}), which helper set '{options.Helpers.Name}' does not hold");
             return null;
         }
+        if (AotCheckedAbi.FunctionSymbols.Contains(name))
+        {
+            return new SymbolBinding(SymbolBindingKind.Runtime, $"checked-code runtime function {name}", AotCheckedRuntime.EntryFor(name));
+        }
+        if (name == AotCheckedAbi.OwnerSymbol)
+        {
+            return new SymbolBinding(SymbolBindingKind.RuntimeData, "the checked-code runtime's handle", _checks!.Handle);
+        }
         if (name == AotMetadata.HelperByIdSymbol)
         {
             return new SymbolBinding(SymbolBindingKind.Dispatcher, "the helper-by-id dispatcher");
@@ -272,6 +295,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
         Error(DiagnosticCodes.LinkUnresolvedSymbol,
             $"undefined symbol '{name}' is neither a helper ({HelperSymbols.Prefix}NNNN), a map symbol (_bpf_map_handle_N, _bpf_map_value_N), " +
+            $"a checked-code symbol ({string.Join(", ", AotCheckedAbi.FunctionSymbols)}, {AotCheckedAbi.OwnerSymbol}), " +
             $"{AotMetadata.HelperByIdSymbol} nor a builtin ({string.Join(", ", AotSupportCode.BuiltinNames)})");
         return null;
     }
@@ -317,6 +341,20 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         return map;
     }
 
+    /// <summary>
+    /// Programs whose entry takes a run state and checks memory: as the metadata records, or, for an
+    /// object without metadata, every program when the object calls the checked-code runtime.
+    /// </summary>
+    private HashSet<string> CheckedPrograms(List<(string Name, ElfSymbol Symbol)> programs)
+    {
+        if (_metadata is not null)
+        {
+            return [.. _metadata.Programs.Where(p => p.Checked).Select(p => p.Name)];
+        }
+        var callsRuntime = _externals.Values.Any(e => e.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData);
+        return callsRuntime ? [.. programs.Select(p => p.Name)] : [];
+    }
+
     private void WarnUnchecked()
     {
         var helpers = _externals.Values.Where(e => e.Helper is not null).Select(e => e.Helper!.Id).Distinct().Order().ToList();
@@ -336,7 +374,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         var memory = layout.Allocate();
         try
         {
-            var module = layout.Write(memory, programs, _errors, _metadata, _warnings, options);
+            var module = layout.Write(memory, programs, _errors, _metadata, _warnings, options, _checks!, CheckedPrograms(programs));
             ThrowIfErrors();
             return module;
         }

@@ -80,6 +80,13 @@ public sealed record AotProgram
 
     /// <summary>Whether the program calls helpers by register (callx) and so needs <see cref="AotMetadata.HelperByIdSymbol"/>.</summary>
     public bool UsesHelperById { get; init; }
+
+    /// <summary>
+    /// Whether the code checks every memory access at run time (compiled for a program nothing
+    /// verified): its entry then takes a run state (<see cref="AotCheckedAbi"/>). Absent in older
+    /// objects, which are unchecked.
+    /// </summary>
+    public bool Checked { get; init; }
 }
 
 /// <summary>A helper a program calls: id, name, and the signature from its prototype.</summary>

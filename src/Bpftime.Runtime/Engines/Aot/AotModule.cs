@@ -23,8 +23,10 @@ public sealed class AotModule : IDisposable
 
     internal AotModule(ExecutableMemory memory, AotMetadata? metadata, IReadOnlyList<BpfDiagnostic> warnings,
         IReadOnlyDictionary<string, nint> entries, IReadOnlyDictionary<string, nint> symbols, nint run,
-        HelperTable helpers, IReadOnlyList<BpfMap> maps, string? origin, AotModuleLayout layout)
+        HelperTable helpers, IReadOnlyList<BpfMap> maps, string? origin, AotModuleLayout layout,
+        AotCheckedRuntime checks, IReadOnlySet<string> checkedPrograms)
     {
+        Checks = checks;
         _memory = memory;
         _boundHelpers = [.. helpers];
         Metadata = metadata;
@@ -34,9 +36,19 @@ public sealed class AotModule : IDisposable
         Origin = origin;
         Layout = layout;
         _symbols = symbols;
-        _programs = entries.ToDictionary(e => e.Key, e => new AotProgramExecutable(this, e.Key, e.Value, run), StringComparer.Ordinal);
+        _programs = entries.ToDictionary(e => e.Key, e => new AotProgramExecutable(this, e.Key, e.Value, run, checkedPrograms.Contains(e.Key)), StringComparer.Ordinal);
         Programs = [.. entries.Keys];
+        if (Programs.Count == 1)
+        {
+            checks.CallbackProgram = Programs[0];
+        }
     }
+
+    /// <summary>The slow path and fault reporting of checked code, reached through the run state's owner handle.</summary>
+    internal AotCheckedRuntime Checks { get; }
+
+    /// <summary>Whether program <paramref name="name"/> was compiled with run-time memory checks (unverified code).</summary>
+    public bool IsChecked(string name) => _programs.TryGetValue(name, out var program) && program.IsChecked;
 
     /// <summary>The object's <c>.bpftime.aot</c> metadata, or null for an object compiled without it.</summary>
     public AotMetadata? Metadata { get; }
@@ -83,8 +95,22 @@ public sealed class AotModule : IDisposable
         {
             IsDisposed = true;
             _memory.Dispose();
+            Checks.Dispose();
         }
     }
 
     internal void KeepAlive() => GC.KeepAlive(_boundHelpers);
+
+    /// <summary>Whether none of the maps the module was linked against has been disposed.</summary>
+    internal bool MapsAlive()
+    {
+        foreach (var map in Maps)
+        {
+            if (map.IsDisposed)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }

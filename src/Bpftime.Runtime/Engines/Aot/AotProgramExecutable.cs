@@ -3,12 +3,16 @@ using Bpftime.Diagnostics;
 namespace Bpftime.Engines.Aot;
 
 /// <summary>
-/// A program of a linked <see cref="AotModule"/>: <c>u64 entry(void* ctx, u64 len)</c> called through
-/// the module's run routine, which lets helpers with StopsProgramOnZero end it early with r0 = 0.
+/// A program of a linked <see cref="AotModule"/>: <c>u64 entry(void* ctx, u64 len[, run state*])</c> called
+/// through the module's run routine, which lets helpers with StopsProgramOnZero end it early with r0 = 0.
+/// Checked code (see <see cref="AotCheckedAbi"/>) gets a run state and may stop with a recorded fault,
+/// raised here as a <see cref="BpfException"/> with the instruction index.
 /// Disposing it does nothing; the module owns the memory.
 /// </summary>
-internal sealed unsafe class AotProgramExecutable(AotModule module, string name, nint entry, nint run) : IBpfExecutable
+internal sealed unsafe class AotProgramExecutable(AotModule module, string name, nint entry, nint run, bool isChecked) : IBpfExecutable
 {
+    public bool IsChecked => isChecked;
+
     public string EngineName => "aot";
 
     public string Name => name;
@@ -19,18 +23,38 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
     {
         ObjectDisposedException.ThrowIf(module.IsDisposed, module);
         AotRunFrame frame = default;
+        // Unchecked entries ignore the third argument; checked ones keep their bounds and faults in it.
+        AotRunState state = default;
+        state.ContextStart = (ulong)context;
+        state.ContextEnd = context == 0 ? 0 : (ulong)context + contextLength;
+        state.Owner = module.Checks.Handle;
+        // Inline-tested map values (objects linked in-process only) are valid while the module's maps live.
+        state.FixedRegionsLive = isChecked && module.MapsAlive() ? 1 : 0;
         var previous = AotRunFrame.Current;
         AotRunFrame.Current = &frame;
+        if (isChecked)
+        {
+            AotCheckedRuntime.Enter(&state);
+        }
         ulong result;
         try
         {
-            result = ((delegate* unmanaged<nint, ulong, nint, AotRunFrame*, ulong>)run)(context, contextLength, entry, &frame);
+            result = ((delegate* unmanaged<nint, ulong, nint, AotRunFrame*, AotRunState*, ulong>)run)(context, contextLength, entry, &frame, &state);
         }
         finally
         {
+            if (isChecked)
+            {
+                AotCheckedRuntime.Leave();
+            }
             AotRunFrame.Current = previous;
         }
         module.KeepAlive();
+        if (state.Exit == AotCheckedAbi.Faulted)
+        {
+            _ = ProgramCallback.TakePendingFault();
+            throw module.Checks.Fault(in state, name);
+        }
         ProgramCallback.ThrowIfPendingFault(name);
         if (frame.Faulted != 0)
         {

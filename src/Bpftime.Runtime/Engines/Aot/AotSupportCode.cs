@@ -3,7 +3,7 @@ namespace Bpftime.Engines.Aot;
 /// <summary>
 /// The linker's own machine code, placed at the start of the code pages of every linked block.
 /// <list type="bullet">
-/// <item><c>run(ctx, len, entry, frame)</c>: saves the callee-saved registers and the stack pointer
+/// <item><c>run(ctx, len, entry, frame, state)</c>: saves the callee-saved registers and the stack pointer
 /// in <c>frame</c>, calls the entry; a helper that stops the program unwinds back here with r0 = 0.</item>
 /// <item>checked helper wrappers: call a helper with <c>StopsProgramOnZero</c>; on 0 they unwind.</item>
 /// <item><c>_bpf_helper_by_id(id, r1..r5)</c>: looks the id up in a table of (entry, stops-on-zero)
@@ -26,12 +26,14 @@ internal static class AotSupportCode
     {
         var code = new CodeWriter(baseOffset);
 
-        // run(rdi = ctx, rsi = len, rdx = entry, rcx = frame)
+        // run(rdi = ctx, rsi = len, rdx = entry, rcx = frame, r8 = run state): the entry gets (ctx, len, state).
         var run = code.Position;
         code.Emit(0x55, 0x53, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57); // push rbp, rbx, r12-r15
         code.Emit(0x48, 0x83, 0xEC, 0x08); // sub rsp, 8 (16-byte aligned at the call)
         code.Emit(0x48, 0x89, 0x21); // mov [rcx], rsp
-        code.Emit(0xFF, 0xD2); // call rdx
+        code.Emit(0x48, 0x89, 0xD0); // mov rax, rdx
+        code.Emit(0x4C, 0x89, 0xC2); // mov rdx, r8
+        code.Emit(0xFF, 0xD0); // call rax
         var runReturn = code.CreateLabel();
         code.Bind(runReturn);
         code.Emit(0x48, 0x83, 0xC4, 0x08); // add rsp, 8

@@ -12,6 +12,10 @@ internal enum SymbolBindingKind
     MapHandle,
     MapValue,
     GotBase,
+    /// <summary>A function of the checked-code runtime (<see cref="AotCheckedAbi"/>), outside the block like a helper.</summary>
+    Runtime,
+    /// <summary>A data symbol of the checked-code runtime whose address is a value (the owner handle).</summary>
+    RuntimeData,
     /// <summary>An unresolved weak symbol: address 0.</summary>
     Zero,
 }

@@ -24,6 +24,7 @@ internal struct RunState
     public const int TailCallCountOffset = 72;
     public const int FaultSizeOffset = 76;
     public const int OuterOffset = 80;
+    public const int FixedRegionsLiveOffset = 88;
 
     [FieldOffset(SavedStackPointerOffset)] public ulong SavedStackPointer;
     [FieldOffset(CallDepthOffset)] public int CallDepth;
@@ -43,4 +44,6 @@ internal struct RunState
     [FieldOffset(FaultSizeOffset)] public int FaultSize;
     /// <summary>Inside a callback: the run whose helper called it, whose stack and context the callback may use.</summary>
     [FieldOffset(OuterOffset)] public nint Outer;
+    /// <summary>Non-zero when every map behind the running program's fixed value regions is alive, so the inline region test may be used.</summary>
+    [FieldOffset(FixedRegionsLiveOffset)] public int FixedRegionsLive;
 }

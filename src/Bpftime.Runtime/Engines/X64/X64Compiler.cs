@@ -1203,17 +1203,20 @@ internal sealed class X64Compiler
             _asm.Jcc(X64Condition.BelowOrEqual, ok, forceShort: true);
             _asm.Bind(notStack);
             // Context: [start, end).
+            var maps = _asm.CreateLabel();
             _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch, State, RunState.ContextStartOffset);
-            _asm.Jcc(X64Condition.Below, slow, forceShort: true);
+            _asm.Jcc(X64Condition.Below, maps, forceShort: true);
             _asm.Mov(X64Width.Qword, Scratch2, Scratch);
             _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch2, size);
-            _asm.Jcc(X64Condition.Below, slow, forceShort: true);
+            _asm.Jcc(X64Condition.Below, maps, forceShort: true);
             _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextEndOffset);
-            _asm.Jcc(X64Condition.Above, slow, forceShort: true);
+            _asm.Jcc(X64Condition.Above, maps, forceShort: true);
             _asm.Bind(ok);
             _asm.Alu(X64AluOperation.Xor, X64Width.Dword, Scratch2, Scratch2);
             _asm.Ret();
 
+            _asm.Bind(maps);
+            EmitFixedRegionTests(size, write: (key & 0x100) != 0, ok, slow);
             _asm.Bind(slow);
             X64Register[] saved = [X64Register.Rax, X64Register.Rcx, X64Register.Rdx, X64Register.Rsi, X64Register.Rdi, X64Register.R8, X64Register.R9, X64Register.R11];
             foreach (var reg in saved)
@@ -1234,6 +1237,31 @@ internal sealed class X64Compiler
                 _asm.Pop(saved[r]);
             }
             _asm.Ret();
+        }
+    }
+
+    /// <summary>
+    /// Fixed value blocks (array and global-data maps) tested inline: r11 - start must not exceed
+    /// length - size (unsigned, so an address below the start wraps and fails). Regions a write may
+    /// not use, or too large for a 32-bit compare, are left to the slow path, which also names the fault.
+    /// </summary>
+    private void EmitFixedRegionTests(int size, bool write, X64Label ok, X64Label slow)
+    {
+        var regions = _bindings.FixedRegions
+            .Where(r => (!write || r.Writable) && r.Length >= (ulong)size && r.Length - (ulong)size <= int.MaxValue)
+            .ToList();
+        if (regions.Count == 0)
+        {
+            return;
+        }
+        _asm.AluMemoryImmediate(X64AluOperation.Cmp, X64Width.Dword, State, RunState.FixedRegionsLiveOffset, 0);
+        _asm.Jcc(X64Condition.Equal, slow);
+        foreach (var region in regions)
+        {
+            _asm.MovAbsolute(Scratch2, -(long)region.Start);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch2, Scratch);
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Scratch2, (int)(region.Length - (ulong)size));
+            _asm.Jcc(X64Condition.BelowOrEqual, ok);
         }
     }
 

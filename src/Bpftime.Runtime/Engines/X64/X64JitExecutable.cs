@@ -34,6 +34,8 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
     private readonly byte[] _machineCode;
     private readonly Maps.MemoryRegion[][] _mapRegions;
     private readonly int[] _instructionOffsets;
+    private readonly List<Maps.MemoryRegion> _fixedRegions = [];
+    private readonly List<Maps.BpfMap> _fixedMaps = [];
     private ExecutableMemory? _memory;
     private GCHandle _self;
     private nint _entry;
@@ -57,7 +59,12 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
                 }
             }
         }
-        var compiled = X64Compiler.Compile(image, new JitBindings(MemoryChecker.Entry, GuardFor, target => _callbacks[target].Entry));
+        if (!image.Verified)
+        {
+            CollectFixedRegions(image);
+        }
+        var bindings = new JitBindings(MemoryChecker.Entry, GuardFor, target => _callbacks[target].Entry) { FixedRegions = _fixedRegions };
+        var compiled = X64Compiler.Compile(image, bindings);
         var memory = ExecutableMemory.Allocate((nuint)compiled.Code.Length);
         try
         {
@@ -83,6 +90,32 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         FrameSize = compiled.FrameSize;
         _self = GCHandle.Alloc(this, GCHandleType.Weak);
     }
+
+    /// <summary>Most regions tested inline; more would make every check longer than the call they save.</summary>
+    public const int MaxFixedRegions = 8;
+
+    /// <summary>Value blocks of array and global-data maps, which stay put for the map's life, tested inline by checked code.</summary>
+    private void CollectFixedRegions(ProgramImage image)
+    {
+        foreach (var map in image.Maps)
+        {
+            try
+            {
+                if (!map.IsDisposed && map.DirectValueAddress(0) != 0 && _fixedRegions.Count + map.ValueRegions.Count() <= MaxFixedRegions)
+                {
+                    _fixedMaps.Add(map);
+                    _fixedRegions.AddRange(map.ValueRegions);
+                }
+            }
+            catch (Exception e) when (e is NotSupportedException or ArgumentException)
+            {
+                // No fixed value block: its values are checked by the managed slow path on each access.
+            }
+        }
+    }
+
+    /// <summary>Whether the inline test of the fixed regions may be used for a run starting now (1) or not (0).</summary>
+    private int FixedRegionsLive => _fixedMaps.TrueForAll(m => !m.IsDisposed) ? 1 : 0;
 
     public string EngineName => X64JitEngine.EngineName;
 
@@ -113,6 +146,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         // A null context has no bytes, whatever length the caller gave.
         state.ContextEnd = context == 0 ? 0 : (ulong)context + contextLength;
         state.Owner = GCHandle.ToIntPtr(_self);
+        state.FixedRegionsLive = _fixedMaps.Count == 0 ? 0 : FixedRegionsLive;
         var previous = t_current;
         t_current = &state;
         ulong r0;
@@ -157,6 +191,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         state->TailCallCount++;
         state->TailCallTarget = target.BodyEntry;
         state->Owner = GCHandle.ToIntPtr(target._self);
+        state->FixedRegionsLive = target._fixedMaps.Count == 0 ? 0 : target.FixedRegionsLive;
         return true;
     }
 
@@ -363,6 +398,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
                 nested.ContextEnd = outer is null ? 0 : outer->ContextEnd;
                 nested.Owner = GCHandle.ToIntPtr(_owner._self);
                 nested.Outer = (nint)outer;
+                nested.FixedRegionsLive = _owner._fixedMaps.Count == 0 ? 0 : _owner.FixedRegionsLive;
                 var arguments = stackalloc ulong[5] { r1, r2, r3, r4, r5 };
                 t_callbackDepth++;
                 t_current = &nested;

@@ -38,9 +38,11 @@ public class AotSupportCodeTests
         var (listing, entries) = Disassemble();
         Assert.Equal(
         [
-            "push rbp", "push rbx", "push r12", "push r13", "push r14", "push r15", "sub rsp,8", "mov [rcx],rsp", "call rdx",
+            "push rbp", "push rbx", "push r12", "push r13", "push r14", "push r15", "sub rsp,8", "mov [rcx],rsp",
+            // entry(ctx, len, run state): the state moves from r8 into the third argument register.
+            "mov rax,rdx", "mov rdx,r8", "call rax",
             "add rsp,8", "pop r15", "pop r14", "pop r13", "pop r12", "pop rbx", "pop rbp", "ret",
-        ], Routine(listing, entries.Run, 17));
+        ], Routine(listing, entries.Run, 19));
     }
 
     [Fact]

@@ -44,6 +44,27 @@ public sealed class JitRuntimeTests
     }
 
     [Fact]
+    public void FixedValueRegionsAreTestedInlineOnlyWhileTheirMapsLive()
+    {
+        var map = ArrayMap.Create("values", 16, 1);
+        using var constants = ArrayMap.Create("rodata", 16, 1, readOnlyForPrograms: true);
+        // Both ends of the value, a read of the read-only one, then the first byte past each.
+        var code = Program(LdImm64(1, 0, src: 6), St(MemorySize.DoubleWord, 1, 8, 5), Ldx(MemorySize.Byte, 0, 1, 0),
+            LdImm64(2, 1, src: 6), Ldx(MemorySize.DoubleWord, 3, 2, 8), Alu64Reg(AluOperation.Add, 0, 3),
+            Ldx(MemorySize.DoubleWord, 3, 1, 8), Alu64Reg(AluOperation.Add, 0, 3), Exit());
+        using var executable = Load(code, verified: false, null, map, constants);
+        Assert.Equal(5ul, executable.Run([]));
+        var past = Fault(Program(LdImm64(2, 1, src: 6), Ldx(MemorySize.Word, 0, 2, 13), Exit()), maps: [map, constants]);
+        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, past.Code);
+        Assert.Equal(2, past.Diagnostic.InstructionIndex);
+        // Once the map is gone its old value block is no longer a valid target.
+        map.Dispose();
+        var gone = Assert.Throws<BpfException>(() => executable.Run([]));
+        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, gone.Code);
+        Assert.Equal(2, gone.Diagnostic.InstructionIndex);
+    }
+
+    [Fact]
     public void StackAccessesOutsideTheLiveFramesFault()
     {
         var below = Fault(Program(Mov64Reg(1, 10), Alu64(AluOperation.Sub, 1, 520), Ldx(MemorySize.DoubleWord, 0, 1, 0), Exit()));

@@ -1,0 +1,80 @@
+namespace Bpftime.Engines.Aot;
+
+/// <summary>
+/// The contract between checked native code (programs compiled with run-time memory checks because
+/// nothing proved them safe) and the runtime that runs it: the entry takes a third argument, a
+/// per-run block laid out as below, and calls the functions named here, which the runtime's linker
+/// binds (or an in-process JIT defines). The code tests the context and the live stack inline and
+/// asks <see cref="MemoryCheckSymbol"/> about anything else; a refusal records the fault in the block
+/// and every function returns, so the caller raises it.
+/// </summary>
+public static class AotCheckedAbi
+{
+    /// <summary>i32: 0 running, 1 stopped by a helper, 2 faulted.</summary>
+    public const int Exit = 0;
+
+    /// <summary>i32: slot of the faulting instruction.</summary>
+    public const int FaultInstruction = 4;
+
+    public const int ContextStart = 8;
+
+    public const int ContextEnd = 16;
+
+    /// <summary>One past the outermost frame; the entry writes it.</summary>
+    public const int StackTop = 24;
+
+    /// <summary>A GCHandle of the runtime object that answers the slow path.</summary>
+    public const int Owner = 32;
+
+    public const int FaultAddress = 40;
+
+    /// <summary>i32: access size, 0x100 when a write.</summary>
+    public const int FaultSize = 48;
+
+    /// <summary>i32: one of the Fault* values.</summary>
+    public const int FaultKind = 52;
+
+    /// <summary>Lowest byte of the block holding every frame of the run; the entry writes it.</summary>
+    public const int StackBottom = 56;
+
+    /// <summary>i32: non-zero when the maps behind inline-tested fixed regions are alive (in-process code only).</summary>
+    public const int FixedRegionsLive = 64;
+
+    public const int Size = 72;
+
+    public const int Running = 0;
+
+    public const int Stopped = 1;
+
+    public const int Faulted = 2;
+
+    public const int FaultNone = 0;
+
+    public const int FaultOutOfBounds = 1;
+
+    public const int FaultReadOnly = 2;
+
+    public const int FaultUnknownHelper = 3;
+
+    /// <summary>Data symbol whose address is the GCHandle of the runtime object, so that callback entries can fill the block's owner field.</summary>
+    public const string OwnerSymbol = "_bpf_run_owner";
+
+    /// <summary>Function a callback entry calls when its run faulted: <c>void f(ptr state)</c>; records the fault for the caller.</summary>
+    public const string CallbackFaultSymbol = "_bpf_callback_fault";
+
+    /// <summary>
+    /// Function a checked callback entry calls first: <c>i32 f(ptr state)</c>; non-zero when callbacks
+    /// already nest as deep as allowed (the fault is then recorded) so the callback must not run.
+    /// </summary>
+    public const string CallbackEnterSymbol = "_bpf_callback_enter";
+
+    /// <summary>Function a checked callback entry calls when its function returns: <c>void f()</c>.</summary>
+    public const string CallbackLeaveSymbol = "_bpf_callback_leave";
+
+    /// <summary>The slow path of the memory checks: <c>i32 f(ptr state, i64 address, i32 sizeAndKind)</c>, 0 when allowed.</summary>
+    public const string MemoryCheckSymbol = "_bpf_memory_check";
+
+    /// <summary>Every function the linker binds for checked code.</summary>
+    public static IReadOnlyList<string> FunctionSymbols { get; } =
+        [MemoryCheckSymbol, CallbackFaultSymbol, CallbackEnterSymbol, CallbackLeaveSymbol];
+}
