@@ -8,13 +8,29 @@ using Bpftime.Objects;
 
 namespace Bpftime.Compiler.Tests;
 
-/// <summary>bpf_tail_call between LLVM JIT programs, checked and trusted, at O0 and O3.</summary>
+/// <summary>bpf_tail_call between programs of the LLVM JIT and of the aot engine, checked and trusted, at O0 and O3.</summary>
 public sealed class TailCallTests
 {
-    public static TheoryData<int, bool> Modes => new() { { 0, false }, { 3, false }, { 0, true }, { 3, true } };
+    public static TheoryData<string, int, bool> Modes
+    {
+        get
+        {
+            var data = new TheoryData<string, int, bool>();
+            foreach (var engine in new[] { "llvm-jit", "aot" })
+            {
+                data.Add(engine, 0, false);
+                data.Add(engine, 3, false);
+                data.Add(engine, 0, true);
+                data.Add(engine, 3, true);
+            }
+            return data;
+        }
+    }
 
-    private static IBpfExecutable Load(Instruction[] code, IReadOnlyList<BpfMap> maps, int level, bool verified) =>
-        new LlvmJitEngine().Load(new ProgramImage("tail", code, StandardHelpers.CreateDefault()) { Maps = maps, Verified = verified },
+    private static IBpfEngine EngineNamed(string engine) => engine == "aot" ? new Aot.AotEngine() : new LlvmJitEngine();
+
+    private static IBpfExecutable Load(Instruction[] code, IReadOnlyList<BpfMap> maps, int level, bool verified, string engine = "llvm-jit") =>
+        EngineNamed(engine).Load(new ProgramImage("tail", code, StandardHelpers.CreateDefault()) { Maps = maps, Verified = verified },
             new EngineOptions { OptimizationLevel = level });
 
     /// <summary>tail_call(ctx, map 0, ctx[0]); then r0 = 100.</summary>
@@ -26,13 +42,13 @@ public sealed class TailCallTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Tail_calls_continue_in_the_slots_program(int level, bool verified)
+    public void Tail_calls_continue_in_the_slots_program(string engine, int level, bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         using var table = new ProgramArrayMap(new MapSpec("jmp", MapType.ProgArray, 4, 4, 4));
-        using var dispatcher = Load(Dispatcher, [table], level, verified);
-        using var seven = Load([Code.Mov64(0, 7), Code.Exit()], [], level, verified);
-        using var readsContext = Load([new(0x61, 0, 1, 4, 0), Code.Exit()], [], level, verified);
+        using var dispatcher = Load(Dispatcher, [table], level, verified, engine);
+        using var seven = Load([Code.Mov64(0, 7), Code.Exit()], [], level, verified, engine);
+        using var readsContext = Load([new(0x61, 0, 1, 4, 0), Code.Exit()], [], level, verified, engine);
         Assert.Equal(0, table.Set(1, seven));
         Assert.Equal(0, table.Set(2, readsContext));
         var context = new byte[8];
@@ -49,7 +65,7 @@ public sealed class TailCallTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Chains_stop_after_thirty_three_tail_calls(int level, bool verified)
+    public void Chains_stop_after_thirty_three_tail_calls(string engine, int level, bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         Instruction[] selfCaller =
@@ -59,7 +75,7 @@ public sealed class TailCallTests
             Code.LoadDw(0, 6, 8), Code.Exit(),
         ];
         using var table = new ProgramArrayMap(new MapSpec("jmp", MapType.ProgArray, 4, 4, 1));
-        using var program = Load(selfCaller, [table], level, verified);
+        using var program = Load(selfCaller, [table], level, verified, engine);
         table.Set(0, program);
         var context = new byte[16];
         Assert.Equal((ulong)(TailCalls.MaxChain + 1), program.Run(context));

@@ -3,6 +3,7 @@ using System.Text;
 using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
+using Bpftime.Helpers;
 using Bpftime.Engines.Aot;
 
 namespace Bpftime.Compiler.Aot;
@@ -88,7 +89,12 @@ public static class AotCompiler
                 LLVM.DisposeTargetData(layout);
 
                 var programs = new List<AotProgram>();
-                using (var generator = new IrGenerator(context, module, compilation.Helpers, compilation.Maps.Count) { FixedRegions = compilation.FixedRegions })
+                using (var generator = new IrGenerator(context, module, compilation.Helpers, compilation.Maps.Count)
+                {
+                    FixedRegions = compilation.FixedRegions,
+                    // After a tail call is armed the program returns at once; the runtime continues in the target.
+                    TailCallHelperId = compilation.Helpers.Find(HelperIds.TailCall) is null ? null : HelperIds.TailCall,
+                })
                 {
                     var symbols = new HashSet<string>(StringComparer.Ordinal);
                     foreach (var source in compilation.Programs)

@@ -9,17 +9,8 @@ namespace Bpftime.Compiler.LlvmJit;
 /// A program compiled by ORC LLJIT; the JIT instance owns the code and is freed on dispose. It can be
 /// the target of a tail call from another LLVM JIT program running on the same thread.
 /// </summary>
-public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget
+public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, ITailCallRunnable
 {
-    [ThreadStatic]
-    private static int t_tailRuns;
-
-    [ThreadStatic]
-    private static LlvmJitExecutable? t_tailTarget;
-
-    [ThreadStatic]
-    private static int t_tailCount;
-
     private readonly object? _keepAlive;
     private readonly ProgramImage _image;
     private readonly CheckedRunOwner? _owner;
@@ -53,45 +44,15 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget
         {
             return RunOnce(context, contextLength);
         }
-        t_tailRuns++;
-        var previousTarget = t_tailTarget;
-        var previousCount = t_tailCount;
-        t_tailTarget = null;
-        t_tailCount = 0;
-        try
-        {
-            var current = this;
-            while (true)
-            {
-                var r0 = current.RunOnce(context, contextLength);
-                if (t_tailTarget is not { } next)
-                {
-                    return r0;
-                }
-                // The program returned as soon as bpf_tail_call succeeded: go on in the target, same context.
-                t_tailTarget = null;
-                current = next;
-            }
-        }
-        finally
-        {
-            t_tailTarget = previousTarget;
-            t_tailCount = previousCount;
-            t_tailRuns--;
-        }
+        return TailCallChain<LlvmJitExecutable>.Run(this, context, contextLength);
     }
 
     /// <summary>Arms a tail call into this program for the LLVM JIT run active on this thread.</summary>
-    public long ArmTailCall()
-    {
-        if (t_tailRuns == 0 || _entry == 0 || t_tailCount >= TailCalls.MaxChain)
-        {
-            return -Bpftime.Maps.Errno.EINVAL;
-        }
-        t_tailCount++;
-        t_tailTarget = this;
-        return 0;
-    }
+    public long ArmTailCall() => TailCallChain<LlvmJitExecutable>.Arm(this);
+
+    bool ITailCallRunnable.CanBeEntered => _entry != 0;
+
+    ulong ITailCallRunnable.RunOnce(nint context, ulong contextLength) => RunOnce(context, contextLength);
 
     private ulong RunOnce(nint context, ulong contextLength)
     {

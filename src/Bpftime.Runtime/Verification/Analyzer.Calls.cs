@@ -363,7 +363,7 @@ internal sealed partial class Analyzer
             AccessRegion(state, pc, 1, lockPointer, 4, Access.Write, $"argument 1 of {rule.Name} (the lock)");
         }
 
-        if (id == HelperCatalogue.TailCall && state.References.Count > 0)
+        if (id == HelperIds.TailCall && state.References.Count > 0)
         {
             throw new VerificationError(DiagnosticCodes.VerifierTailCallWithReference, pc,
                 $"a tail call while the ring-buffer record reserved at instruction {state.References[0].Instruction} is held would leak it; submit or discard it first");
@@ -411,15 +411,15 @@ internal sealed partial class Analyzer
         var held = state.LockHeldSince;
         switch (id)
         {
-            case HelperCatalogue.SpinLock when held >= 0:
+            case HelperIds.SpinLock when held >= 0:
                 throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
                     $"a spin lock is taken while the one taken at instruction {held} is still held; release it first (one lock at a time)");
-            case HelperCatalogue.SpinLock:
+            case HelperIds.SpinLock:
                 state.LockHeldSince = pc;
                 return;
-            case HelperCatalogue.SpinUnlock when held < 0:
+            case HelperIds.SpinUnlock when held < 0:
                 throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc, "bpf_spin_unlock without a held lock");
-            case HelperCatalogue.SpinUnlock:
+            case HelperIds.SpinUnlock:
                 state.LockHeldSince = -1;
                 return;
             default:

@@ -1,6 +1,7 @@
 using Bpftime.Helpers;
 using Bpftime.Objects;
 using static Bpftime.Helpers.HelperArgumentKind;
+using static Bpftime.Helpers.HelperIds;
 
 namespace Bpftime.Verification;
 
@@ -11,47 +12,6 @@ namespace Bpftime.Verification;
 /// </summary>
 public static class HelperCatalogue
 {
-    public const int MapLookupElem = 1;
-    public const int MapUpdateElem = 2;
-    public const int MapDeleteElem = 3;
-    public const int ProbeRead = 4;
-    public const int KtimeGetNs = 5;
-    public const int TracePrintk = 6;
-    public const int GetPrandomU32 = 7;
-    public const int GetSmpProcessorId = 8;
-    public const int TailCall = 12;
-    public const int GetCurrentPidTgid = 14;
-    public const int GetCurrentUidGid = 15;
-    public const int GetCurrentComm = 16;
-    public const int Redirect = 23;
-    public const int XdpAdjustHead = 44;
-    public const int ProbeReadStr = 45;
-    public const int XdpAdjustTail = 65;
-    public const int MapPushElem = 87;
-    public const int SpinLock = 93;
-    public const int SpinUnlock = 94;
-    public const int MapPopElem = 88;
-    public const int MapPeekElem = 89;
-    public const int ProbeReadUser = 112;
-    public const int ProbeReadKernel = 113;
-    public const int ProbeReadUserStr = 114;
-    public const int ProbeReadKernelStr = 115;
-    public const int KtimeGetBootNs = 125;
-    public const int RingbufOutput = 130;
-    public const int RingbufReserve = 131;
-    public const int RingbufSubmit = 132;
-    public const int RingbufDiscard = 133;
-    public const int RingbufQuery = 134;
-    public const int KtimeGetCoarseNs = 160;
-    public const int ForEachMapElem = 164;
-    public const int Snprintf = 165;
-    public const int TraceVprintk = 177;
-    public const int Loop = 181;
-    public const int Strncmp = 182;
-
-    /// <summary>Host-defined helpers start here.</summary>
-    public const int FirstHostHelperId = 1000;
-
     private static readonly MapType[] NotLookupable = [MapType.ProgArray, MapType.RingBuf, MapType.UserRingBuf, MapType.PerfEventArray, MapType.Queue, MapType.Stack];
 
     private static readonly Dictionary<int, HelperRule> Rules = Build();
@@ -88,7 +48,7 @@ public static class HelperCatalogue
             Rule(MapPushElem, "map_push_elem", Int, ConstMapPointer, MapValue, Scalar) with { MapTypes = [MapType.Queue, MapType.Stack] },
             Rule(MapPopElem, "map_pop_elem", Int, ConstMapPointer, MapValue) with { MapTypes = [MapType.Queue, MapType.Stack], WritesMapValue = true },
             Rule(MapPeekElem, "map_peek_elem", Int, ConstMapPointer, MapValue) with { MapTypes = [MapType.Queue, MapType.Stack], WritesMapValue = true },
-            Rule(SpinLock, "spin_lock", HelperReturnKind.Void, Anything) with { SpinLockArgument = true },
+            Rule(HelperIds.SpinLock, "spin_lock", HelperReturnKind.Void, Anything) with { SpinLockArgument = true },
             Rule(SpinUnlock, "spin_unlock", HelperReturnKind.Void, Anything) with { SpinLockArgument = true },
             Rule(ProbeReadUser, "probe_read_user", Int, probeRead),
             Rule(ProbeReadKernel, "probe_read_kernel", Int, probeRead),

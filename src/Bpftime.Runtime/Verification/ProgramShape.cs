@@ -1,3 +1,4 @@
+using Bpftime.Helpers;
 using Bpftime.Diagnostics;
 using Bpftime.Isa;
 
@@ -295,7 +296,7 @@ internal sealed class ProgramShape
                 if (insn.IsCall)
                 {
                     registers = (ushort)((registers & ~CallerSaved) | 0b11_1110);
-                    if (!insn.IsHelperCall || insn.Imm is HelperCatalogue.Loop or HelperCatalogue.ForEachMapElem || insn.Imm >= HelperCatalogue.FirstHostHelperId)
+                    if (!insn.IsHelperCall || insn.Imm is HelperIds.Loop or HelperIds.ForEachMapElem || insn.Imm >= HelperIds.FirstHostId)
                     {
                         stack = AllSlots;
                     }

@@ -1,3 +1,4 @@
+using Bpftime.Helpers;
 using System.Diagnostics;
 using Bpftime.Diagnostics;
 using Bpftime.Isa;

@@ -9,8 +9,13 @@ namespace Bpftime.Engines.Aot;
 /// raised here as a <see cref="BpfException"/> with the instruction index.
 /// Disposing it does nothing; the module owns the memory.
 /// </summary>
-internal sealed unsafe class AotProgramExecutable(AotModule module, string name, nint entry, nint run, bool isChecked) : IBpfExecutable
+internal sealed unsafe class AotProgramExecutable(AotModule module, string name, nint entry, nint run, bool isChecked)
+    : IBpfExecutable, ITailCallTarget, ITailCallRunnable
 {
+    // Code compiled with the tail-call helper in its set returns as soon as a tail call is armed.
+    private readonly bool _usesTailCalls = module.Metadata?.Programs.FirstOrDefault(p => p.Name == name)?.Helpers
+        .Any(h => h.Id == Helpers.HelperIds.TailCall) ?? false;
+
     public bool IsChecked => isChecked;
 
     public string EngineName => "aot";
@@ -19,7 +24,16 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
 
     public nint EntryAddress => entry;
 
-    public ulong Execute(nint context, ulong contextLength)
+    public ulong Execute(nint context, ulong contextLength) =>
+        _usesTailCalls ? TailCallChain<AotProgramExecutable>.Run(this, context, contextLength) : RunOnce(context, contextLength);
+
+    public long ArmTailCall() => TailCallChain<AotProgramExecutable>.Arm(this);
+
+    bool ITailCallRunnable.CanBeEntered => !module.IsDisposed;
+
+    ulong ITailCallRunnable.RunOnce(nint context, ulong contextLength) => RunOnce(context, contextLength);
+
+    private ulong RunOnce(nint context, ulong contextLength)
     {
         ObjectDisposedException.ThrowIf(module.IsDisposed, module);
         AotRunFrame frame = default;

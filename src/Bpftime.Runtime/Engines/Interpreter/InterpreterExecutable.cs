@@ -13,19 +13,8 @@ namespace Bpftime.Engines.Interpreter;
 /// keeps its registers, frames and stack on the calling thread's stack, so any number of threads may
 /// run the same executable at once.
 /// </summary>
-internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTarget
+internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTarget, ITailCallRunnable
 {
-    /// <summary>How many interpreter runs that take tail calls are active on this thread.</summary>
-    [ThreadStatic]
-    private static int t_tailRuns;
-
-    /// <summary>The program a tail call armed on this thread continues in, once the running one has unwound.</summary>
-    [ThreadStatic]
-    private static InterpreterExecutable? t_tailTarget;
-
-    [ThreadStatic]
-    private static int t_tailCount;
-
     [ThreadStatic]
     private static GuardSnapshot? t_activeRun;
 
@@ -90,45 +79,15 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         {
             return RunEntry(context, contextLength);
         }
-        t_tailRuns++;
-        var previousTarget = t_tailTarget;
-        var previousCount = t_tailCount;
-        t_tailTarget = null;
-        t_tailCount = 0;
-        try
-        {
-            var current = this;
-            while (true)
-            {
-                var r0 = current.RunEntry(context, contextLength);
-                if (t_tailTarget is not { } next)
-                {
-                    return r0;
-                }
-                // The caller has unwound: continue in the target with the same context, as a tail call does.
-                t_tailTarget = null;
-                current = next;
-            }
-        }
-        finally
-        {
-            t_tailTarget = previousTarget;
-            t_tailCount = previousCount;
-            t_tailRuns--;
-        }
+        return TailCallChain<InterpreterExecutable>.Run(this, context, contextLength);
     }
 
     /// <summary>Arms a tail call into this program for the interpreter run active on this thread.</summary>
-    public long ArmTailCall()
-    {
-        if (t_tailRuns == 0 || _disposed || t_tailCount >= TailCalls.MaxChain)
-        {
-            return -Maps.Errno.EINVAL;
-        }
-        t_tailCount++;
-        t_tailTarget = this;
-        return 0;
-    }
+    public long ArmTailCall() => TailCallChain<InterpreterExecutable>.Arm(this);
+
+    bool ITailCallRunnable.CanBeEntered => !_disposed;
+
+    ulong ITailCallRunnable.RunOnce(nint context, ulong contextLength) => RunEntry(context, contextLength);
 
     private ulong RunEntry(nint context, ulong contextLength)
     {
@@ -484,7 +443,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         var helper = _helpers[ins.Target];
                         var result = CallHelper<TMode>(helper, r, pc, ref guard);
                         r[0] = result;
-                        if (result == 0 && (helper.StopsProgramOnZero || (helper.Id == Helpers.HelperIds.TailCall && t_tailTarget is not null)))
+                        if (result == 0 && (helper.StopsProgramOnZero || (helper.Id == Helpers.HelperIds.TailCall && TailCallChain<InterpreterExecutable>.IsArmed)))
                         {
                             return 0;
                         }
