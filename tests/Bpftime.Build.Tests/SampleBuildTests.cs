@@ -21,6 +21,8 @@ public sealed class SampleBuildTests
         var run = DotNetCommand.Run(sample, "exec", app);
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("engine: aot", run.Output, StringComparison.Ordinal);
+        // The build verified checksum() (ContextSize="64" in the csproj), so its native code runs unchecked.
+        Assert.Contains("verified: yes", run.Output, StringComparison.Ordinal);
         Assert.Contains(EndToEnd.ExpectedChecksumLine, run.Output, StringComparison.Ordinal);
         Assert.Contains("packets_seen = 2, bytes_seen = 44", run.Output, StringComparison.Ordinal);
         Assert.Contains("libLLVM mapped: no", run.Output, StringComparison.Ordinal);
@@ -38,6 +40,7 @@ public sealed class SampleBuildTests
         var touched = DotNetCommand.Build(sample);
         Assert.True(touched.ExitCode == 0, touched.ToString());
         Assert.Contains("bpftime: compiling 1 eBPF object(s)", touched.Output, StringComparison.Ordinal);
+        Assert.Contains("1 verified", touched.Output, StringComparison.Ordinal);
     }
 
     [Fact]

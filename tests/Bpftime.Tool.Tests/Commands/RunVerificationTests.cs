@@ -54,4 +54,37 @@ public sealed class RunVerificationTests
         Assert.Equal(2, fault.ExitCode);
         Assert.Matches(@"error BPF40\d\d", fault.Error);
     }
+
+    [Fact]
+    public void NativeCodeCountsAsVerifiedOnlyWhenCompiledUnchecked()
+    {
+        var directory = Directory.CreateTempSubdirectory("bpftime-run-verify-");
+        try
+        {
+            var globalData = ToolRunner.DataFile("obj", "global_data.bpf.o");
+            foreach (var (checks, verified) in new[] { ("on", false), ("off", true) })
+            {
+                var native = Path.Combine(directory.FullName, $"global_data.{checks}.o");
+                var compiled = ToolRunner.Run(["compile", globalData, "-o", native, "--memory-checks", checks]);
+                Assert.True(compiled.ExitCode == 0, compiled.Error);
+                var result = RunWithMemory([2], "run", native, "--json", "--verify");
+                if (verified)
+                {
+                    Assert.True(result.ExitCode == 0, result.Error);
+                    using var document = JsonDocument.Parse(result.Output);
+                    Assert.True(document.RootElement.GetProperty("verified").GetBoolean());
+                }
+                else
+                {
+                    // Checked native code: nothing verified it, so --verify refuses to run it.
+                    Assert.Equal(1, result.ExitCode);
+                    Assert.Contains("error BPF4116", result.Error, StringComparison.Ordinal);
+                }
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }
