@@ -18,7 +18,8 @@ internal static class VerifyCommand
     {
         var file = new Argument<string>("file") { Description = "The eBPF object (.bpf.o) or raw bytecode to verify" };
         var program = new Option<string?>("--program") { Description = "Verify only the program with this name" };
-        var contextSize = new Option<int>("--ctx-size") { Description = "Bytes of raw memory r1 points at (programs without a fixed context; r2 holds the size)" };
+        var contextSize = new Option<int>("--ctx-size") { Description = "Bytes of raw memory r1 points at, at least (programs without a fixed context); r2 holds the real length, as when the build and the loader verify" };
+        var exactLength = new Option<bool>("--exact-length") { Description = "Assume r2 is exactly --ctx-size instead of any length of at least that many bytes" };
         var json = new Option<bool>("--json") { Description = "Print the verdict, diagnostics and statistics as JSON" };
         var noPrune = new Option<bool>("--no-prune") { Description = "Do not reuse proven states (shows how much pruning saves)" };
         var helpers = new Option<string?>("--helpers") { Description = "Check calls against the runtime's helper set of this name (default, xdp, conformance) instead of every helper the verifier knows" };
@@ -27,16 +28,17 @@ internal static class VerifyCommand
         command.Arguments.Add(file);
         command.Options.Add(program);
         command.Options.Add(contextSize);
+        command.Options.Add(exactLength);
         command.Options.Add(json);
         command.Options.Add(noPrune);
         command.Options.Add(helpers);
         command.Options.Add(budget);
         command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(program), parse.GetValue(contextSize), parse.GetValue(json), parse.GetValue(noPrune),
-            parse.GetValue(helpers), parse.GetValue(budget)));
+            parse.GetValue(helpers), parse.GetValue(budget), parse.GetValue(exactLength)));
         return command;
     }
 
-    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget)
+    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget, bool exactLength)
     {
         BpfObjectFile file;
         HelperTable? helpers = null;
@@ -78,6 +80,8 @@ internal static class VerifyCommand
         var options = new VerifierOptions
         {
             ContextSize = contextSize,
+            // As the build and BpfObject.Load verify: hosts pass buffers of any length, r2 tells it.
+            VariableContextLength = !exactLength,
             Prune = !noPrune,
             Helpers = helpers,
             MaxProcessedInstructions = budget ?? VerifierOptions.Default.MaxProcessedInstructions,
