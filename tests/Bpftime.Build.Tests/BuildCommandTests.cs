@@ -28,6 +28,8 @@ public sealed class BuildCommandTests : IDisposable
         Assert.Contains("BpfProgram Checksum => Object.Programs[\"checksum\"]", accessor, StringComparison.Ordinal);
         Assert.Contains("BpfMap Bss => Object.Maps[\".bss\"]", accessor, StringComparison.Ordinal);
         Assert.Contains("Engine = \"jit\"", accessor, StringComparison.Ordinal);
+        // The bytecode fallback must load the same programs as the native code.
+        Assert.Contains("Programs = [\"checksum\"]", accessor, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -59,6 +59,12 @@ public sealed record BpfLoadOptions
     /// </summary>
     public int? ContextSize { get; init; }
 
+    /// <summary>
+    /// Which programs to load, by name; all when null. The build passes the <c>Programs</c> item
+    /// metadata here, so native code and the bytecode fallback hold the same programs.
+    /// </summary>
+    public IReadOnlyList<string>? Programs { get; init; }
+
     /// <summary>The engines to choose from; <see cref="BpfEngines.Default"/> when null.</summary>
     public EngineRegistry? Engines { get; init; }
 

@@ -218,7 +218,7 @@ public sealed class BpfObject : IDisposable
 
     private static BpfObject Create(string name, string? origin, byte[] bytes, BpfLoadOptions options)
     {
-        var file = ObjectReader.Read(bytes, origin);
+        var file = SelectPrograms(ObjectReader.Read(bytes, origin), options.Programs, origin);
         if (file.Programs.Count == 0)
         {
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
@@ -226,6 +226,22 @@ public sealed class BpfObject : IDisposable
         var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
         return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
+    }
+
+    /// <summary>The object with only the programs <paramref name="names"/> lists (all when null); an unknown name is an error that lists the real ones.</summary>
+    private static BpfObjectFile SelectPrograms(BpfObjectFile file, IReadOnlyList<string>? names, string? origin)
+    {
+        if (names is null)
+        {
+            return file;
+        }
+        var missing = names.Where(name => file.FindProgram(name) is null).ToList();
+        if (missing.Count > 0)
+        {
+            throw BpfException.Create(DiagnosticCodes.NameNotFound,
+                $"BpfLoadOptions.Programs names {string.Join(", ", missing)}, which the object does not have; it has: {string.Join(", ", file.Programs.Select(p => p.Name))}", origin);
+        }
+        return file with { Programs = [.. file.Programs.Where(p => names.Contains(p.Name))] };
     }
 
     /// <summary>Runs every program on the first engine of the policy that takes them all.</summary>

@@ -30,11 +30,14 @@ internal static class AccessorGenerator
         code.AppendLine("    public global::Bpftime.Hosting.BpfObject Object { get; }");
         code.AppendLine();
         code.AppendLine("    /// <summary>Loads the embedded object: the native code built for this machine when present, else the bytecode.</summary>");
+        code.AppendLine("    /// <remarks>Options given here replace the item's defaults, except the programs the build selected.</remarks>");
         code.AppendLine($"    public static {item.ClassName} Load(global::Bpftime.Hosting.BpfLoadOptions? options = null) =>");
-        code.AppendLine($"        new(global::Bpftime.Hosting.BpfObject.LoadEmbedded(EmbeddedName, typeof({item.ClassName}).Assembly, options ?? DefaultOptions));");
+        code.AppendLine($"        new(global::Bpftime.Hosting.BpfObject.LoadEmbedded(EmbeddedName, typeof({item.ClassName}).Assembly,");
+        code.AppendLine("            options is null ? DefaultOptions : options with { Programs = options.Programs ?? DefaultOptions.Programs }));");
         code.AppendLine();
         var engine = item.Engine is "jit" or "interpreter" ? item.Engine : "auto";
-        code.AppendLine($"    private static global::Bpftime.Hosting.BpfLoadOptions DefaultOptions {{ get; }} = new() {{ Engine = {Literal(engine)} }};");
+        var selected = item.Programs.Count == 0 ? "null" : "[" + string.Join(", ", programs.Select(p => Literal(p.Name))) + "]";
+        code.AppendLine($"    private static global::Bpftime.Hosting.BpfLoadOptions DefaultOptions {{ get; }} = new() {{ Engine = {Literal(engine)}, Programs = {selected} }};");
 
         var used = new HashSet<string>(Reserved, StringComparer.Ordinal) { item.ClassName };
         foreach (var program in programs)
