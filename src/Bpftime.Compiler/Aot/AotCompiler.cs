@@ -190,6 +190,8 @@ public static class AotCompiler
         Maps = info.MapIndexes,
         UsesHelperById = info.UsesHelperById,
         Checked = !source.Verified,
+        Proved = source.Verified && source.Proved,
+        ContextSize = source.ContextSize,
     };
 
     /// <summary>The metadata as a constant byte array in its own section, kept by <c>llvm.used</c>.</summary>

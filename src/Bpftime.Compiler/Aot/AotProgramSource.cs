@@ -18,6 +18,12 @@ public sealed record AotProgramSource(string Name, ReadOnlyMemory<Instruction> I
     /// </summary>
     public bool Verified { get; init; }
 
+    /// <summary>Whether <see cref="Verified"/> rests on a verifier's proof rather than the user's trust; recorded in the metadata for loaders that require verification.</summary>
+    public bool Proved { get; init; }
+
+    /// <summary>Raw-memory context bytes the program was verified or built for, recorded in the metadata; null when unknown.</summary>
+    public int? ContextSize { get; init; }
+
     /// <summary>The entry symbol; null derives one from <see cref="Name"/>.</summary>
     public string? Symbol { get; init; }
 }

@@ -50,4 +50,10 @@ public static partial class DiagnosticCodes
 
     /// <summary>Verification was required, but a native object's program was compiled with run-time checks (the build did not verify it).</summary>
     public const string NativeProgramNotVerified = "BPF4116";
+
+    /// <summary>A program was run with another kind of context than it was loaded for (an XDP program on a span, a raw-memory program on an XDP frame, another host struct).</summary>
+    public const string WrongContextKind = "BPF4117";
+
+    /// <summary>Verification was required, but a native object's program runs unchecked on trust (compiled with memory checks off) rather than on a verifier's proof.</summary>
+    public const string NativeProgramTrustedNotProved = "BPF4118";
 }

@@ -35,4 +35,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>A ring buffer read failed: a record header is corrupt or the reader was disposed.</summary>
     public const string RingBufferCorrupt = "BPF4225";
+
+    /// <summary>An object's maps together would need more memory than the limit allows (BpfLoadOptions.MaxMapMemory, BpfMaxMapMemory, --max-map-memory).</summary>
+    public const string MapMemoryLimitExceeded = "BPF4226";
 }

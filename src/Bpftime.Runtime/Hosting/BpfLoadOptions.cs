@@ -76,4 +76,18 @@ public sealed record BpfLoadOptions
 
     /// <summary>Reads $BPFTIME_ENGINE when true (the default); tests turn it off to stay deterministic.</summary>
     public bool ReadEnvironment { get; init; } = true;
+
+    // Resource limits a loaded object must stay inside (see docs/security.md).
+
+    /// <summary>The default of <see cref="MaxMapMemory"/>: 256 MiB.</summary>
+    public const long DefaultMaxMapMemory = 256L << 20;
+
+    /// <summary>
+    /// Bytes all maps of one object may need together (values with every per-CPU copy, keys, index
+    /// tables, ring buffers), computed from the map specs before anything is allocated; an object over
+    /// it is refused with BPF4226 naming the largest map and the total. Default
+    /// <see cref="DefaultMaxMapMemory"/> (256 MiB). Null: no limit per object (each map is still at
+    /// most 4 GiB). 0: the object may have no map memory at all (global data counts).
+    /// </summary>
+    public long? MaxMapMemory { get; init; } = DefaultMaxMapMemory;
 }

@@ -10,9 +10,13 @@ namespace Bpftime.Hosting;
 /// </summary>
 public static class BpfMapFactory
 {
-    /// <summary>All maps of the object, in its order (ld_imm64 indexes into this list); none are left allocated on failure.</summary>
-    public static List<BpfMap> CreateAll(IReadOnlyList<MapSpec> specs, string? origin = null, Btf? btf = null)
+    /// <summary>
+    /// All maps of the object, in its order (ld_imm64 indexes into this list); none are left allocated
+    /// on failure. With <paramref name="maxMemory"/>, the maps' total need is checked first (<see cref="CheckMemory"/>).
+    /// </summary>
+    public static List<BpfMap> CreateAll(IReadOnlyList<MapSpec> specs, string? origin = null, Btf? btf = null, long? maxMemory = null)
     {
+        CheckMemory(specs, maxMemory, origin);
         var maps = new List<BpfMap>(specs.Count);
         try
         {
@@ -42,6 +46,77 @@ public static class BpfMapFactory
             throw;
         }
     }
+
+    /// <summary>
+    /// Refuses (BPF4226) maps that together need more than <paramref name="limit"/> bytes, before any is
+    /// allocated, naming the largest and the total; null is no limit. The build and the tool use it too.
+    /// </summary>
+    public static void CheckMemory(IReadOnlyList<MapSpec> specs, long? limit, string? origin = null, string limitName = "BpfLoadOptions.MaxMapMemory")
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        if (limit is not { } bytes || specs.Count == 0)
+        {
+            return;
+        }
+        var total = 0UL;
+        foreach (var spec in specs)
+        {
+            total = SaturatingAdd(total, MemoryOf(spec));
+        }
+        if (total > (ulong)Math.Max(0, bytes))
+        {
+            var largest = specs.MaxBy(MemoryOf)!;
+            throw BpfException.Create(DiagnosticCodes.MapMemoryLimitExceeded,
+                $"the object's {specs.Count} map(s) would need {Describe(total)} together, more than {limitName} allows ({Describe((ulong)Math.Max(0, bytes))}); " +
+                $"the largest is '{largest.Name}' ({largest.Type}, key {largest.KeySize}, value {largest.ValueSize}, max_entries {largest.MaxEntries}: {Describe(MemoryOf(largest))}). Lower its max_entries or value size, or raise the limit",
+                origin);
+        }
+    }
+
+    /// <summary>
+    /// Bytes the runtime allocates for a map of this spec (values with every per-CPU copy, keys, index
+    /// and bucket tables, the ring), from the layout alone; saturates at <see cref="ulong.MaxValue"/>
+    /// rather than overflowing for absurd specs.
+    /// </summary>
+    public static ulong MemoryOf(MapSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var entries = (ulong)spec.MaxEntries;
+        var value = Stride(spec.ValueSize);
+        var key = Stride(spec.KeySize);
+        var slots = (ulong)PerCpu.SlotCount;
+        return spec.Type switch
+        {
+            // Values, plus the u32 keys bpf_for_each_map_elem hands out.
+            MapType.Array => SaturatingAdd(Multiply(value, entries), Multiply(4, entries)),
+            MapType.PerCpuArray => SaturatingAdd(Multiply(Multiply(value, slots), entries), Multiply(4, entries)),
+            MapType.Hash or MapType.LruHash => HashBytes(key, value, entries, spec.Type == MapType.LruHash),
+            MapType.PerCpuHash or MapType.LruPerCpuHash => HashBytes(key, Multiply(value, slots), entries, spec.Type == MapType.LruPerCpuHash),
+            MapType.Queue or MapType.Stack => Multiply(spec.ValueSize, entries),
+            MapType.RingBuf => entries,
+            MapType.LpmTrie => SaturatingAdd(Multiply(SaturatingAdd(key, value), entries), Multiply(4, entries)),
+            MapType.ProgArray => Multiply(8, entries),
+            _ => Multiply(SaturatingAdd(key, value), entries),
+        };
+    }
+
+    /// <summary>Preallocated keys and values, the chain, hash and use arrays (and the LRU list), and the buckets.</summary>
+    private static ulong HashBytes(ulong key, ulong element, ulong entries, bool lru)
+    {
+        var perEntry = SaturatingAdd(SaturatingAdd(key, element), lru ? 18UL : 9UL);
+        var buckets = entries == 0 ? 0 : Math.Min(1UL << 24, System.Numerics.BitOperations.RoundUpToPowerOf2(entries));
+        return SaturatingAdd(Multiply(perEntry, entries), Multiply(4, buckets));
+    }
+
+    private static ulong Stride(uint size) => (size + 7UL) & ~7UL;
+
+    private static ulong Multiply(ulong a, ulong b) => Math.BigMul(a, b, out var low) == 0 ? low : ulong.MaxValue;
+
+    private static ulong SaturatingAdd(ulong a, ulong b) => a > ulong.MaxValue - b ? ulong.MaxValue : a + b;
+
+    private static string Describe(ulong bytes) => bytes >= 1UL << 20
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes} bytes ({bytes / (double)(1UL << 20):F1} MiB)")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{bytes} bytes");
 
     /// <summary>The map types <see cref="Create"/> makes.</summary>
     public static IReadOnlyList<MapType> Supported { get; } =

@@ -200,7 +200,7 @@ public sealed class BpfObject : IDisposable
                 .ToList()
             : metadata.Programs.Select(p => new BpfProgramInfo(p.Name, p.Section ?? "", ProgramSectionNames.Parse(p.Section ?? ""), [])).ToList();
         var file = new BpfObjectFile(path, ObjectKind.NativeCode, programs, specs);
-        var maps = BpfMapFactory.CreateAll(specs, path);
+        var maps = BpfMapFactory.CreateAll(specs, path, maxMemory: options.MaxMapMemory);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
         var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
         try
@@ -223,7 +223,7 @@ public sealed class BpfObject : IDisposable
         {
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
         }
-        var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf);
+        var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf, options.MaxMapMemory);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
         return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
     }
@@ -300,12 +300,13 @@ public sealed class BpfObject : IDisposable
         foreach (var program in File.Programs)
         {
             var code = CoreRelocator.Apply(program, File.Btf, _contextTypes, Origin);
+            var context = LoadVerification.ContextFor(program, File.Btf, options);
             if (!options.Verify)
             {
-                prepared.Add((program, code, ProgramVerdict.Unverified));
+                prepared.Add((program, code, new ProgramVerdict(false, null, context)));
                 continue;
             }
-            var (verifierOptions, contextSize) = LoadVerification.OptionsFor(program, File.Btf, options, Helpers);
+            var verifierOptions = LoadVerification.OptionsFor(context, Helpers, options.ContextTypes);
             var result = BpfVerifier.Verify(program with { Instructions = code }, File.Maps, verifierOptions, Origin);
             if (!result.Passed)
             {
@@ -319,7 +320,7 @@ public sealed class BpfObject : IDisposable
                     log.Write($"bpftime: {Name}: program '{program.Name}' runs with run-time memory checks: the verifier refused it: {reason?.ToCanonicalString() ?? "no reason given"}");
                 }
             }
-            prepared.Add((program, code, new ProgramVerdict(result.Passed, result, contextSize)));
+            prepared.Add((program, code, new ProgramVerdict(result.Passed, result, LoadVerification.ContextFor(program, File.Btf, options, result.Passed))));
         }
         if (refused.Count > 0)
         {
@@ -331,7 +332,9 @@ public sealed class BpfObject : IDisposable
     private string VerifiedSummary()
     {
         var verified = _programs.Values.Count(p => p.IsVerified);
-        return verified == _programs.Count ? "all verified" : $"{verified} verified, {_programs.Count - verified} with run-time checks";
+        var trusted = _programs.Values.Count(p => p.IsTrustedUnchecked);
+        var summary = verified == _programs.Count ? "all verified" : $"{verified} verified, {_programs.Count - verified - trusted} with run-time checks";
+        return trusted == 0 ? summary : $"{summary}, {trusted} trusted unchecked (not proved)";
     }
 
     private void LinkNative(byte[] native, string resource, bool requireVerification)
@@ -339,8 +342,13 @@ public sealed class BpfObject : IDisposable
         var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
         if (requireVerification && linked.FirstOrDefault(p => !p.Verdict.IsVerified) is { Program: not null } unverified)
         {
-            throw BpfException.Create(DiagnosticCodes.NativeProgramNotVerified,
-                $"verification is required, but the native code of program '{unverified.Program.Name}' was compiled with run-time memory checks (the build did not verify it); build it with Verify=true", resource, unverified.Program.Name);
+            // Only a proof counts: code the user trusted unchecked is refused like code nothing verified.
+            throw unverified.Verdict.IsTrustedUnchecked
+                ? BpfException.Create(DiagnosticCodes.NativeProgramTrustedNotProved,
+                    $"verification is required, but the native code of program '{unverified.Program.Name}' runs without run-time memory checks that no verifier proved safe (it was compiled with memory checks off: MemoryChecks=off, or bpftime compile --memory-checks off); build it with Verify=true and MemoryChecks=auto",
+                    resource, unverified.Program.Name)
+                : BpfException.Create(DiagnosticCodes.NativeProgramNotVerified,
+                    $"verification is required, but the native code of program '{unverified.Program.Name}' was compiled with run-time memory checks (the build did not verify it); build it with Verify=true", resource, unverified.Program.Name);
         }
         SetPrograms(linked, BpfLoadOptions.AotEngine, native: true);
     }

@@ -13,7 +13,8 @@ public sealed class BpfProgram
     private readonly IBpfExecutable _executable;
     private readonly BpfObject _owner;
 
-    private readonly int _requiredContextSize;
+    private readonly ProgramContext _context;
+    private readonly bool _runsUnchecked;
 
     internal BpfProgram(BpfObject owner, string name, string? section, IBpfExecutable executable, ProgramVerdict verdict)
     {
@@ -22,8 +23,10 @@ public sealed class BpfProgram
         Section = section;
         _executable = executable;
         IsVerified = verdict.IsVerified;
+        IsTrustedUnchecked = verdict.IsTrustedUnchecked;
         Verification = verdict.Result;
-        _requiredContextSize = verdict.IsVerified ? verdict.RequiredContextSize : 0;
+        _context = verdict.Context;
+        _runsUnchecked = verdict.RunsUnchecked;
     }
 
     public string Name { get; }
@@ -35,11 +38,29 @@ public sealed class BpfProgram
     public string EngineName => _executable.EngineName;
 
     /// <summary>
-    /// True when the program runs without run-time memory checks because it was proved safe: by the
-    /// verifier at load (bytecode), or by the build (native code compiled unchecked). False: the
-    /// engine checks every memory access, and <see cref="VerificationDiagnostics"/> says why.
+    /// True when the program runs without run-time memory checks because a verifier proved it safe: at
+    /// load (bytecode), or in the build (native code whose metadata records the proof). False: the
+    /// engine checks every memory access (<see cref="VerificationDiagnostics"/> says why), or the code
+    /// is <see cref="IsTrustedUnchecked"/>.
     /// </summary>
     public bool IsVerified { get; }
+
+    /// <summary>
+    /// True for native code compiled without run-time memory checks that no verifier proved safe
+    /// (MemoryChecks=off, <c>bpftime compile --memory-checks off</c>, or an object older than the
+    /// record of proofs): it runs unchecked on the word of whoever built it. Never true with
+    /// <see cref="IsVerified"/>; <see cref="BpfLoadOptions.RequireVerification"/> refuses such code.
+    /// </summary>
+    public bool IsTrustedUnchecked { get; }
+
+    /// <summary>What r1 must point at: the context the program was verified or compiled for, which decides the calls that may run it.</summary>
+    public BpfContextKind ContextKind => _context.Kind;
+
+    /// <summary>Bytes of context the program may read: the raw-memory size it was proved for, or the host struct's size; 0 otherwise.</summary>
+    public int ContextSize => _context.Size;
+
+    /// <summary>The C name of the host struct for <see cref="BpfContextKind.HostStruct"/>, else null.</summary>
+    public string? ContextTypeName => _context.TypeName;
 
     /// <summary>The verifier's verdict at load, for bytecode verified then; null for native code and when verification was off.</summary>
     public VerificationResult? Verification { get; }
@@ -51,7 +72,7 @@ public sealed class BpfProgram
     public ulong Run(Span<byte> context)
     {
         ThrowIfDisposed();
-        CheckContextSize((ulong)context.Length);
+        CheckContext(ContextCall.Span, (ulong)context.Length, null);
         return _executable.Run(context);
     }
 
@@ -59,14 +80,15 @@ public sealed class BpfProgram
     public ulong Run()
     {
         ThrowIfDisposed();
-        CheckContextSize(0);
+        CheckContext(ContextCall.None, 0, null);
         return _executable.Execute(0, 0);
     }
 
     /// <summary>
-    /// Runs with r1 and r2 as given, for contexts the caller already pinned. A verified program may
-    /// read the first <see cref="BpfLoadOptions.ContextSize"/> bytes at r1 whatever r2 says: the
-    /// caller must provide them.
+    /// Runs with r1 and r2 as given, for contexts the caller already pinned. Unlike the Run overloads it
+    /// trusts the caller entirely: no check of the context's kind or size. A verified program may read
+    /// the first <see cref="ContextSize"/> bytes at r1 whatever r2 says, and an XDP program takes r1
+    /// for an xdp_md whose data pointers it follows: the caller must provide exactly that.
     /// </summary>
     public ulong Execute(nint context, ulong contextLength)
     {
@@ -74,18 +96,87 @@ public sealed class BpfProgram
         return _executable.Execute(context, contextLength);
     }
 
+    /// <summary>Runs on a struct the caller pinned (Run(ref T) and Run(ref T, type)).</summary>
+    internal ulong RunStruct(nint context, ulong size, BpfContextType? type)
+    {
+        ThrowIfDisposed();
+        CheckContext(type is null ? ContextCall.Struct : ContextCall.TypedStruct, size, type);
+        return _executable.Execute(context, size);
+    }
+
+    /// <summary>Runs on an XDP frame's xdp_md (RunXdp).</summary>
+    internal ulong RunXdpFrame(nint context, ulong length)
+    {
+        ThrowIfDisposed();
+        CheckContext(ContextCall.Xdp, length, null);
+        return _executable.Execute(context, length);
+    }
+
     internal IBpfExecutable Executable => _executable;
 
-    /// <summary>A verified program runs unchecked and may touch every byte of the context it was verified with, so a shorter span is refused.</summary>
-    private void CheckContextSize(ulong length)
+    private enum ContextCall
     {
-        if (length < (ulong)_requiredContextSize)
+        Span,
+        None,
+        Struct,
+        TypedStruct,
+        Xdp,
+    }
+
+    /// <summary>
+    /// A program runs only with the context it was loaded for: a verified (or trusted) program reads
+    /// its context without run-time checks, so an XDP program given ordinary bytes would follow
+    /// whatever they hold as packet pointers, and one proved for N bytes would read past a shorter
+    /// buffer. Checked code gets the same kind rules, so that a call is right or wrong on every engine alike.
+    /// </summary>
+    private void CheckContext(ContextCall call, ulong length, BpfContextType? type)
+    {
+        var kind = _context.Kind;
+        if ((kind == BpfContextKind.XdpFrame) != (call == ContextCall.Xdp))
+        {
+            throw WrongKind(call == ContextCall.Xdp ? "an XDP frame" : CallDescription(call));
+        }
+        if (kind == BpfContextKind.HostStruct)
+        {
+            if (call is ContextCall.Span or ContextCall.None)
+            {
+                throw WrongKind(CallDescription(call));
+            }
+            if (call == ContextCall.TypedStruct && type!.Name != _context.TypeName)
+            {
+                throw WrongKind($"host struct '{type.Name}'");
+            }
+            if (length != (ulong)_context.Size)
+            {
+                throw WrongKind($"a struct of {length} bytes");
+            }
+            return;
+        }
+        if (_runsUnchecked && length < (ulong)_context.Size)
         {
             throw BpfException.Create(DiagnosticCodes.ContextTooSmall,
-                $"program '{Name}' was verified for a {_requiredContextSize}-byte context and runs unchecked, but was given {length} byte(s); pass at least {_requiredContextSize}, or load with a smaller BpfLoadOptions.ContextSize",
+                $"program '{Name}' was {(IsVerified ? "verified" : "compiled unchecked")} for a {_context.Size}-byte context and runs unchecked, but was given {length} byte(s); pass at least {_context.Size}, or load with a smaller BpfLoadOptions.ContextSize",
                 _owner.Origin, Name);
         }
     }
+
+    private static string CallDescription(ContextCall call) => call switch
+    {
+        ContextCall.Span => "a span of bytes",
+        ContextCall.None => "no context",
+        _ => "a struct",
+    };
+
+    private BpfException WrongKind(string given) => BpfException.Create(DiagnosticCodes.WrongContextKind,
+        $"program '{Name}' was {(IsVerified ? "verified" : "loaded")} for {_context} but was given {given}; run it with {RightCall()}",
+        _owner.Origin, Name);
+
+    private string RightCall() => _context.Kind switch
+    {
+        BpfContextKind.XdpFrame => "RunXdp(frame) or RunXdp(packet)",
+        BpfContextKind.HostStruct => $"Run(ref context, type) where type is the BpfContextType '{_context.TypeName}' given in BpfLoadOptions.ContextTypes (or Run(ref context) with a {_context.Size}-byte struct)",
+        _ => _context.Size == 0 ? "Run(span), Run(ref context) or Run()" : $"Run(span) or Run(ref context) with at least {_context.Size} bytes",
+    };
 
     private void ThrowIfDisposed()
     {

@@ -8,13 +8,13 @@ public static unsafe class BpfProgramRuns
     [ThreadStatic]
     private static XdpFrame? t_frame;
 
-    /// <summary>Runs an XDP program on <paramref name="frame"/>; the frame then holds the packet as the program left it.</summary>
+    /// <summary>Runs an XDP program on <paramref name="frame"/>; the frame then holds the packet as the program left it. Other programs are refused (BPF4117).</summary>
     public static XdpAction RunXdp(this BpfProgram program, XdpFrame frame)
     {
         ArgumentNullException.ThrowIfNull(program);
         ArgumentNullException.ThrowIfNull(frame);
         Helpers.XdpHelpers.TakeRedirect();
-        var action = (XdpAction)(uint)program.Execute(frame.Context, frame.ContextLength);
+        var action = (XdpAction)(uint)program.RunXdpFrame(frame.Context, frame.ContextLength);
         var egress = Helpers.XdpHelpers.TakeRedirect();
         frame.SetEgress(action == XdpAction.Redirect ? egress : 0);
         return action;
@@ -30,14 +30,18 @@ public static unsafe class BpfProgramRuns
         return new XdpResult(action, frame.Packet.ToArray(), frame.EgressIfindex);
     }
 
-    /// <summary>Runs with r1 = the address of <paramref name="context"/> and r2 = its size; the program may read and write it.</summary>
+    /// <summary>
+    /// Runs with r1 = the address of <paramref name="context"/> and r2 = its size; the program may read
+    /// and write it. The struct must be at least the raw memory the program was verified for, or
+    /// exactly the size of its host struct; XDP programs are refused (BPF4117).
+    /// </summary>
     public static ulong Run<TContext>(this BpfProgram program, ref TContext context)
         where TContext : unmanaged
     {
         ArgumentNullException.ThrowIfNull(program);
         fixed (TContext* pointer = &context)
         {
-            return program.Execute((nint)pointer, (ulong)sizeof(TContext));
+            return program.RunStruct((nint)pointer, (ulong)sizeof(TContext), null);
         }
     }
 
@@ -55,7 +59,7 @@ public static unsafe class BpfProgramRuns
         {
             var bytes = new Span<byte>(pointer, sizeof(TContext));
             var guarded = type.SnapshotReadOnly(bytes);
-            var result = program.Execute((nint)pointer, (ulong)sizeof(TContext));
+            var result = program.RunStruct((nint)pointer, (ulong)sizeof(TContext), type);
             type.CheckReadOnly(bytes, guarded, program.Name);
             return result;
         }

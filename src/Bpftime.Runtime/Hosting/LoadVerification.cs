@@ -12,21 +12,32 @@ namespace Bpftime.Hosting;
 /// </summary>
 internal static class LoadVerification
 {
-    /// <summary>The verifier's options and the context bytes a verified program must then be run with.</summary>
-    public static (VerifierOptions Options, int RequiredContextSize) OptionsFor(BpfProgramInfo program, Btf? btf, BpfLoadOptions options, HelperTable helpers)
+    /// <summary>The verifier's options for the program's context (see <see cref="ContextFor"/>).</summary>
+    public static VerifierOptions OptionsFor(ProgramContext context, HelperTable helpers, IReadOnlyList<BpfContextType>? types) => context.Kind switch
+    {
+        // Hosting's XDP frames are real xdp_md structs below 4 GiB: no rewriting, no size to ask for.
+        BpfContextKind.XdpFrame => new VerifierOptions { Helpers = helpers, Context = ContextLayout.Xdp },
+        BpfContextKind.HostStruct => new VerifierOptions { Helpers = helpers, Context = types!.First(t => t.Name == context.TypeName).ToContextLayout() },
+        // Hosts run programs on spans of any length of at least this size, so r2 is not one number.
+        _ => new VerifierOptions { Helpers = helpers, ContextSize = context.Size, VariableContextLength = true },
+    };
+
+    /// <summary>
+    /// The context a program of bytecode is loaded for, whether or not it is verified: an XDP frame by
+    /// program type, the host struct its first parameter points to, else raw memory of
+    /// <see cref="BpfLoadOptions.ContextSize"/> bytes (<paramref name="proved"/>: the verifier passed it, so 0 bytes means none).
+    /// </summary>
+    public static ProgramContext ContextFor(BpfProgramInfo program, Btf? btf, BpfLoadOptions options, bool proved = false)
     {
         if (program.Type == ProgramType.Xdp)
         {
-            // Hosting's XDP frames are real xdp_md structs below 4 GiB: no rewriting, no size to ask for.
-            return (new VerifierOptions { Helpers = helpers, Context = ContextLayout.Xdp }, 0);
+            return ProgramContext.Xdp;
         }
         if (HostContext(program, btf, options.ContextTypes) is { } declared)
         {
-            return (new VerifierOptions { Helpers = helpers, Context = declared.ToContextLayout() }, declared.Size);
+            return new ProgramContext(BpfContextKind.HostStruct, declared.Size, declared.Name);
         }
-        var size = options.ContextSize ?? 0;
-        // Hosts run programs on spans of any length of at least this size, so r2 is not one number.
-        return (new VerifierOptions { Helpers = helpers, ContextSize = size, VariableContextLength = true }, size);
+        return ProgramContext.Raw(options.ContextSize ?? 0, proved);
     }
 
     /// <summary>The declared context type the program's first parameter points to, by its BTF struct name (without a ___flavor suffix).</summary>

@@ -16,8 +16,9 @@ internal static class NativeLinking
 {
     /// <summary>
     /// The programs the module provides, in the object's order; the module goes to <paramref name="owned"/>.
-    /// A program compiled without run-time checks counts as verified: the build only drops the checks
-    /// for programs its verifier proved safe (or that the project explicitly trusts with MemoryChecks=off).
+    /// A program compiled without run-time checks is verified only when the metadata says the build's
+    /// verifier proved it; otherwise (MemoryChecks=off, bpftime compile --memory-checks off, objects
+    /// older than the field) it is trusted unchecked.
     /// </summary>
     public static IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> Link(byte[] native, string resource, BpfObjectFile file,
         IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned)
@@ -30,7 +31,7 @@ internal static class NativeLinking
             {
                 if (module.Programs.Contains(program.Name))
                 {
-                    programs.Add((program, module.GetProgram(program.Name), module.IsChecked(program.Name) ? ProgramVerdict.Unverified : new ProgramVerdict(true, null, 0)));
+                    programs.Add((program, module.GetProgram(program.Name), Verdict(program, module)));
                 }
             }
             if (programs.Count == 0)
@@ -46,5 +47,15 @@ internal static class NativeLinking
             module.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The build's verdict as the metadata records it, and the context the program was compiled for: an XDP frame by section, else raw memory of the proved size.</summary>
+    private static ProgramVerdict Verdict(BpfProgramInfo program, AotModule module)
+    {
+        var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
+        var isChecked = module.IsChecked(program.Name);
+        var proved = !isChecked && recorded?.Proved == true;
+        var context = program.Type == ProgramType.Xdp ? ProgramContext.Xdp : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
+        return new ProgramVerdict(proved, null, context) { IsTrustedUnchecked = !isChecked && !proved };
     }
 }

@@ -3,10 +3,15 @@ using Bpftime.Verification;
 namespace Bpftime.Hosting;
 
 /// <summary>
-/// Whether a loaded program runs unchecked, the verifier's result when it ran at load, and the
-/// context bytes it was proved safe for (0: XDP frames, or a program that never touches r1).
+/// Whether a loaded program runs unchecked and why (proved by a verifier, or trusted unchecked by
+/// the user who built its native code), the verifier's result when it ran at load, and the context
+/// the program was loaded for (its kind, and the bytes it may read).
 /// </summary>
-internal sealed record ProgramVerdict(bool IsVerified, VerificationResult? Result, int RequiredContextSize)
+internal sealed record ProgramVerdict(bool IsVerified, VerificationResult? Result, ProgramContext Context)
 {
-    public static ProgramVerdict Unverified { get; } = new(false, null, 0);
+    /// <summary>Native code compiled without run-time checks that no verifier proved: the user's word stands for the proof.</summary>
+    public bool IsTrustedUnchecked { get; init; }
+
+    /// <summary>Whether the code runs without run-time memory checks, so every context rule must hold before it runs.</summary>
+    public bool RunsUnchecked => IsVerified || IsTrustedUnchecked;
 }

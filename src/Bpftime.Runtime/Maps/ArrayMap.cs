@@ -198,10 +198,12 @@ public sealed unsafe class ArrayMap : BpfMap
                 $"array map '{spec.Name}' needs a 4-byte key, a non-empty value and at least one entry (has key {spec.KeySize}, value {spec.ValueSize}, max entries {spec.MaxEntries})"));
         }
         var stride = (spec.ValueSize + 7UL) & ~7UL;
-        if (stride * spec.MaxEntries > MaxTotalBytes || spec.ValueSize > int.MaxValue)
+        // Checked: a product that wrapped around would pass the limit and allocate a sliver.
+        var total = Math.BigMul(stride, spec.MaxEntries, out var low) == 0 ? low : ulong.MaxValue;
+        if (total > MaxTotalBytes || spec.ValueSize > int.MaxValue)
         {
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidArrayMapSpec,
-                $"array map '{spec.Name}' would need {stride * spec.MaxEntries} bytes, more than the limit of {MaxTotalBytes}; lower max_entries or the value size"));
+                $"array map '{spec.Name}' would need {(total == ulong.MaxValue ? "more than 2^64" : total.ToString(System.Globalization.CultureInfo.InvariantCulture))} bytes, more than the limit of {MaxTotalBytes}; lower max_entries or the value size"));
         }
         if (spec.InitialValue is { } initial && initial.Length > spec.ValueSize)
         {

@@ -51,10 +51,12 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         _slots = IsPerCpu ? PerCpu.SlotCount : 1;
         _keyStride = MapChecks.Stride(spec.KeySize);
         SlotStride = MapChecks.Stride(spec.ValueSize);
-        _elementBytes = SlotStride * (ulong)_slots;
+        _elementBytes = MapChecks.Product(spec, SlotStride, (ulong)_slots);
         var count = (int)spec.MaxEntries;
-        MapChecks.RequireSize(spec, _elementBytes * (ulong)count);
-        MapChecks.RequireSize(spec, _keyStride * (ulong)count);
+        var valueBytes = MapChecks.Product(spec, _elementBytes, (ulong)count);
+        var keyBytes = MapChecks.Product(spec, _keyStride, (ulong)count);
+        MapChecks.RequireSize(spec, valueBytes);
+        MapChecks.RequireSize(spec, keyBytes);
 
         _buckets = new int[(int)Math.Min(1U << 24, System.Numerics.BitOperations.RoundUpToPowerOf2(spec.MaxEntries))];
         Array.Fill(_buckets, None);
@@ -69,10 +71,10 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         _lruPrev = _lru ? new int[count] : [];
         _lruNext = _lru ? new int[count] : [];
         _referenced = _lru ? new bool[count] : [];
-        _keys = (byte*)NativeMemory.AlignedAlloc((nuint)(_keyStride * (ulong)count), 8);
-        _values = (byte*)NativeMemory.AlignedAlloc((nuint)(_elementBytes * (ulong)count), 8);
-        NativeMemory.Clear(_keys, (nuint)(_keyStride * (ulong)count));
-        NativeMemory.Clear(_values, (nuint)(_elementBytes * (ulong)count));
+        _keys = (byte*)NativeMemory.AlignedAlloc((nuint)keyBytes, 8);
+        _values = (byte*)NativeMemory.AlignedAlloc((nuint)valueBytes, 8);
+        NativeMemory.Clear(_keys, (nuint)keyBytes);
+        NativeMemory.Clear(_values, (nuint)valueBytes);
     }
 
     /// <summary>Where the value's bpf_spin_lock is (from BTF), or null: needed for BPF_F_LOCK updates.</summary>

@@ -32,11 +32,14 @@ public sealed unsafe class LpmTrieMap : BpfMap
         _dataBytes = (int)spec.KeySize - 4;
         _valueStride = MapChecks.Stride(spec.ValueSize);
         _keyStride = MapChecks.Stride(spec.KeySize);
-        MapChecks.RequireSize(spec, _valueStride * spec.MaxEntries);
-        _values = (byte*)NativeMemory.AlignedAlloc((nuint)(_valueStride * spec.MaxEntries), 8);
-        _keys = (byte*)NativeMemory.AlignedAlloc((nuint)(_keyStride * spec.MaxEntries), 8);
-        NativeMemory.Clear(_values, (nuint)(_valueStride * spec.MaxEntries));
-        NativeMemory.Clear(_keys, (nuint)(_keyStride * spec.MaxEntries));
+        var valueBytes = MapChecks.Product(spec, _valueStride, spec.MaxEntries);
+        var keyBytes = MapChecks.Product(spec, _keyStride, spec.MaxEntries);
+        MapChecks.RequireSize(spec, valueBytes);
+        MapChecks.RequireSize(spec, keyBytes);
+        _values = (byte*)NativeMemory.AlignedAlloc((nuint)valueBytes, 8);
+        _keys = (byte*)NativeMemory.AlignedAlloc((nuint)keyBytes, 8);
+        NativeMemory.Clear(_values, (nuint)valueBytes);
+        NativeMemory.Clear(_keys, (nuint)keyBytes);
         for (var slot = (int)spec.MaxEntries - 1; slot >= 0; slot--)
         {
             _freeSlots.Push(slot);

@@ -31,6 +31,21 @@ internal static class MapChecks
         }
     }
 
+    /// <summary>
+    /// The bytes of a block of <paramref name="count"/> items of <paramref name="size"/> bytes, refused
+    /// (not wrapped) when the product overflows, so that absurd specs fail with a diagnostic instead of
+    /// allocating a wrapped-around size.
+    /// </summary>
+    public static ulong Product(MapSpec spec, ulong size, ulong count)
+    {
+        var high = Math.BigMul(size, count, out var low);
+        if (high != 0)
+        {
+            throw Invalid(spec, $"would need {size} x {count} bytes, which overflows; lower max_entries or the value size");
+        }
+        return low;
+    }
+
     public static void RequireSize(MapSpec spec, ulong bytes)
     {
         if (bytes > MaxTotalBytes)

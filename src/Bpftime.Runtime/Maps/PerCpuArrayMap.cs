@@ -22,10 +22,11 @@ public sealed unsafe class PerCpuArrayMap : BpfMap, IPerCpuMap
         MapChecks.Require(spec, spec.ValueSize is > 0 and <= 1 << 20, $"needs a value of 1 byte to 1 MiB (has {spec.ValueSize})");
         MapChecks.Require(spec, spec.MaxEntries > 0, "needs at least one entry");
         SlotStride = MapChecks.Stride(spec.ValueSize);
-        _elementBytes = SlotStride * (ulong)SlotCount;
-        MapChecks.RequireSize(spec, _elementBytes * spec.MaxEntries);
-        _values = (byte*)NativeMemory.AlignedAlloc((nuint)(_elementBytes * spec.MaxEntries), 8);
-        NativeMemory.Clear(_values, (nuint)(_elementBytes * spec.MaxEntries));
+        _elementBytes = MapChecks.Product(spec, SlotStride, (ulong)SlotCount);
+        var total = MapChecks.Product(spec, _elementBytes, spec.MaxEntries);
+        MapChecks.RequireSize(spec, total);
+        _values = (byte*)NativeMemory.AlignedAlloc((nuint)total, 8);
+        NativeMemory.Clear(_values, (nuint)total);
     }
 
     public int SlotCount => PerCpu.SlotCount;

@@ -24,9 +24,10 @@ public sealed unsafe class QueueMap : BpfMap
         MapChecks.Require(spec, spec.KeySize == 0, $"takes no key (key size must be 0, is {spec.KeySize})");
         MapChecks.Require(spec, spec.ValueSize is > 0 and <= 1 << 20, $"needs a value of 1 byte to 1 MiB (has {spec.ValueSize})");
         MapChecks.Require(spec, spec.MaxEntries > 0, "needs at least one entry");
-        MapChecks.RequireSize(spec, (ulong)spec.ValueSize * spec.MaxEntries);
+        var total = MapChecks.Product(spec, spec.ValueSize, spec.MaxEntries);
+        MapChecks.RequireSize(spec, total);
         _lastInFirstOut = spec.Type == MapType.Stack;
-        _ring = (byte*)NativeMemory.Alloc((nuint)((ulong)spec.ValueSize * spec.MaxEntries));
+        _ring = (byte*)NativeMemory.Alloc((nuint)total);
     }
 
     /// <summary>How many values wait.</summary>

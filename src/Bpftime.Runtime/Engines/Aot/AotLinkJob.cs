@@ -98,6 +98,10 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 Error(DiagnosticCodes.LinkStackTooLarge,
                     $"program '{program.Name}' uses {program.StackSize} bytes of stack; at most {AotLinker.MaxStackSize} are allowed", program.Name);
             }
+            if (program.ContextSize < 0)
+            {
+                Error(DiagnosticCodes.AotMetadataInvalid, $"program '{program.Name}' records a context of {program.ContextSize} bytes", program.Name);
+            }
             if (program.CallDepth > AotLinker.MaxCallDepth)
             {
                 Error(DiagnosticCodes.LinkCallDepthTooLarge,

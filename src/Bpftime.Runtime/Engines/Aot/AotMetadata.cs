@@ -87,6 +87,19 @@ public sealed record AotProgram
     /// objects, which are unchecked.
     /// </summary>
     public bool Checked { get; init; }
+
+    /// <summary>
+    /// Whether the build's verifier proved the program safe, which is what lets unchecked code count
+    /// as verified. False for code compiled unchecked on the user's word (MemoryChecks=off,
+    /// <c>bpftime compile --memory-checks off</c>) and in older objects, which lack the field.
+    /// </summary>
+    public bool Proved { get; init; }
+
+    /// <summary>
+    /// Bytes of raw memory at r1 the program was verified (or, unchecked on trust, built) for; the
+    /// runtime refuses to run it on less. Null when unknown (older objects); not used for XDP programs.
+    /// </summary>
+    public int? ContextSize { get; init; }
 }
 
 /// <summary>A helper a program calls: id, name, and the signature from its prototype.</summary>

@@ -1,0 +1,21 @@
+namespace Bpftime.Hosting;
+
+/// <summary>
+/// What r1 must point at when a program runs: the context it was verified (or compiled) for. A
+/// program runs only through the calls of its kind, since a verified program reads pointers and
+/// lengths out of its context without checking them.
+/// </summary>
+public enum BpfContextKind
+{
+    /// <summary>Raw memory of at least <see cref="BpfProgram.ContextSize"/> bytes: <c>Run(span)</c>, <c>Run(ref T)</c> or <c>Run()</c> when the size is 0.</summary>
+    RawMemory,
+
+    /// <summary>Proved never to read its context: <c>Run()</c>, or any span or struct (it is not read).</summary>
+    None,
+
+    /// <summary>An XDP frame (Linux's <c>struct xdp_md</c>): only <c>RunXdp</c>.</summary>
+    XdpFrame,
+
+    /// <summary>A host struct declared in <see cref="BpfLoadOptions.ContextTypes"/>: <c>Run(ref T, type)</c> with that type, or <c>Run(ref T)</c> with a struct of its size.</summary>
+    HostStruct,
+}

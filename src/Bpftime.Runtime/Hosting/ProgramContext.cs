@@ -1,0 +1,18 @@
+namespace Bpftime.Hosting;
+
+/// <summary>The context a program was loaded for: its kind, the bytes it may read (raw memory, a host struct), and the struct's name.</summary>
+internal sealed record ProgramContext(BpfContextKind Kind, int Size = 0, string? TypeName = null)
+{
+    public static ProgramContext Xdp { get; } = new(BpfContextKind.XdpFrame);
+
+    /// <summary>Raw memory of <paramref name="size"/> bytes; a proof for 0 bytes means the program never reads its context.</summary>
+    public static ProgramContext Raw(int size, bool proved) => proved && size == 0 ? new(BpfContextKind.None) : new(BpfContextKind.RawMemory, size);
+
+    public override string ToString() => Kind switch
+    {
+        BpfContextKind.XdpFrame => "an XDP frame",
+        BpfContextKind.HostStruct => $"host struct '{TypeName}' ({Size} bytes)",
+        BpfContextKind.None => "no context",
+        _ => $"raw memory of at least {Size} byte(s)",
+    };
+}
