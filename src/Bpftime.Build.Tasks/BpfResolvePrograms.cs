@@ -45,6 +45,13 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
     /// </summary>
     public string? ContextSize { get; set; }
 
+    /// <summary>
+    /// Bytes all maps of one object may need together (BpfMaxMapMemory): bytes, or a number with K, M
+    /// or G (256M), or none; empty is the runtime's default (256 MiB). The tool checks it, and the
+    /// generated accessor passes it to the loader.
+    /// </summary>
+    public string? MaxMapMemory { get; set; }
+
     /// <summary>Where to record the settings; rewritten only when they change.</summary>
     [Required]
     public string SettingsFile { get; set; } = "";
@@ -132,6 +139,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             item.SetMetadata("HelperSet", Metadata(program, "HelperSet", HelperSet, "default"));
             item.SetMetadata("MemoryChecks", checks);
             item.SetMetadata("ContextSize", contextBytes.ToString(CultureInfo.InvariantCulture));
+            item.SetMetadata("MaxMapMemory", Metadata(program, "MaxMapMemory", MaxMapMemory, ""));
             item.SetMetadata("RuntimeIdentifier", native ? rid : "");
             item.SetMetadata("Triple", native ? triple : "");
             item.SetMetadata("BytecodeCopy", Path.Combine(OutputDirectory, name + EmbeddedResourceNames.BytecodeSuffix));
@@ -144,7 +152,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             resolved.Add(item);
 
             settings.Append(fullPath);
-            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks", "ContextSize" })
+            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks", "ContextSize", "MaxMapMemory" })
             {
                 settings.Append('|').Append(item.GetMetadata(key));
             }

@@ -37,7 +37,17 @@ internal static class AccessorGenerator
         code.AppendLine();
         var engine = item.Engine is "jit" or "interpreter" ? item.Engine : "auto";
         var selected = item.Programs.Count == 0 ? "null" : "[" + string.Join(", ", programs.Select(p => Literal(p.Name))) + "]";
-        code.AppendLine($"    private static global::Bpftime.Hosting.BpfLoadOptions DefaultOptions {{ get; }} = new() {{ Engine = {Literal(engine)}, Programs = {selected} }};");
+        var settings = $"Engine = {Literal(engine)}, Programs = {selected}";
+        if (item.HelperSet != Hosting.BpfHelperSets.DefaultName)
+        {
+            // The helper set the build checked against ("tracing" opts in to host-memory helpers); null leaves the default.
+            settings += $", Helpers = global::Bpftime.Hosting.BpfHelperSets.Find({Literal(item.HelperSet)})";
+        }
+        if (item.HasMaxMapMemory)
+        {
+            settings += $", MaxMapMemory = {(item.MaxMapMemory is { } limit ? limit.ToString(System.Globalization.CultureInfo.InvariantCulture) + "L" : "null")}";
+        }
+        code.AppendLine($"    private static global::Bpftime.Hosting.BpfLoadOptions DefaultOptions {{ get; }} = new() {{ {settings} }};");
 
         var used = new HashSet<string>(Reserved, StringComparer.Ordinal) { item.ClassName };
         foreach (var program in programs)

@@ -20,6 +20,12 @@ internal sealed record BuildItem
     /// <summary>Bytes of raw memory r1 points at for programs without a fixed context, as the verifier assumes them (r2 = this size); 0: they may not read it.</summary>
     public int ContextSize { get; init; }
 
+    /// <summary>Bytes all the object's maps may need together (BpfMaxMapMemory); null: no limit. Null-or-default is also what the accessor passes to the loader.</summary>
+    public long? MaxMapMemory { get; init; } = Hosting.BpfLoadOptions.DefaultMaxMapMemory;
+
+    /// <summary>Whether the project set BpfMaxMapMemory (the accessor then passes it on; otherwise the loader's default applies).</summary>
+    public bool HasMaxMapMemory { get; init; }
+
     /// <summary>Program names to keep; empty keeps all.</summary>
     public IReadOnlyList<string> Programs { get; init; } = [];
 

@@ -52,6 +52,7 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting,
                 $"ContextSize '{contextText}' is not a number of bytes (0 or more)", File: source));
         }
+        var mapMemory = Text(entry, "maxMapMemory", "");
         var name = Text(entry, "bpfName", Path.GetFileNameWithoutExtension(source));
         return new BuildItem
         {
@@ -61,6 +62,8 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             OptimizationLevel = optimization,
             Engine = Text(entry, "engine", "aot").ToLowerInvariant(),
             ContextSize = contextSize,
+            MaxMapMemory = MemorySize.Parse(mapMemory, "MaxMapMemory", source),
+            HasMaxMapMemory = mapMemory.Length > 0,
             Verify = !Text(entry, "verify", "true").Equals("false", StringComparison.OrdinalIgnoreCase),
             Programs = Text(entry, "programs", "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             TargetCpu = Text(entry, "targetCpu", "generic"),

@@ -13,7 +13,7 @@ internal sealed class HelperLookup(HelperTable table)
 
     public static HelperLookup For(BuildItem item) =>
         new(BpfHelperSets.Find(item.HelperSet) ?? throw BpfException.Create(DiagnosticCodes.InvalidBuildSetting,
-            $"BpfHelperSet '{item.HelperSet}' is not a helper set this runtime has (known: {BpfHelperSets.DefaultName}, {ConformanceHelpers.TableName})", item.Source));
+            $"BpfHelperSet '{item.HelperSet}' is not a helper set this runtime has (known: {string.Join(", ", BpfHelperSets.Names)}; \"tracing\" is the opt-in for helpers that read host memory)", item.Source));
 
     public IEnumerable<BpfDiagnostic> CheckCalls(BuildItem item, BpfProgramInfo program, Instruction[] instructions)
     {

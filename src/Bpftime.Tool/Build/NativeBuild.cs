@@ -26,6 +26,9 @@ internal static class NativeBuild
             {
                 Section = p.Section,
                 Verified = item.CompilesUnchecked(verifiedPrograms?.Contains(p.Name) == true),
+                // The metadata tells loaders that require verification a proof from the user's trust (MemoryChecks=off).
+                Proved = verifiedPrograms?.Contains(p.Name) == true,
+                ContextSize = p.Type == ProgramType.Xdp ? null : item.ContextSize,
             })],
             Maps = file.Maps,
             Helpers = helpers.Table,

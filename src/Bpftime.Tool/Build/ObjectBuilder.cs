@@ -25,6 +25,8 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             file = ObjectReader.Read(source, item.Source);
             diagnostics.AddRange(file.Warnings);
             var programs = SelectPrograms(item, file);
+            // The app's loader applies the same limit (the accessor passes it); refuse now what it would.
+            Hosting.BpfMapFactory.CheckMemory(file.Maps, item.MaxMapMemory, item.Source, "BpfMaxMapMemory");
             var helpers = HelperLookup.For(item);
             var verified = new HashSet<string>(StringComparer.Ordinal);
             foreach (var program in programs)

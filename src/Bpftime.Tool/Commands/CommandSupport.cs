@@ -17,6 +17,24 @@ internal static class CommandSupport
     public static Option<string?> ProgramOption() =>
         new("--program", "-p") { Description = "Name of the program to use (default: the first; all for inspect/disasm)" };
 
+    /// <summary>
+    /// The helper sets for help texts. "tracing" is the opt-in for helpers that read host memory
+    /// (bpf_probe_read*, %s of an arbitrary pointer); the other sets leave them out.
+    /// </summary>
+    public const string HelperSetHelp = "default, xdp, tracing (default plus the helpers that read host memory: bpf_probe_read*, %s of any pointer), conformance";
+
+    /// <summary>The runtime's helper set of that name, or <paramref name="code"/> listing the names there are.</summary>
+    public static Helpers.HelperTable FindHelperSet(string name, string code, string? file = null) =>
+        Hosting.BpfHelperSets.Find(name) ?? throw BpfException.Create(code,
+            $"there is no helper set named '{name}'; this runtime has {string.Join(", ", Hosting.BpfHelperSets.Names)} (\"tracing\" is the opt-in for helpers that read host memory)", file);
+
+    /// <summary><c>--max-map-memory</c>: bytes all maps of the object may need together (BpfLoadOptions.MaxMapMemory).</summary>
+    public static Option<string> MaxMapMemoryOption() => new("--max-map-memory")
+    {
+        Description = "Memory all maps of the object may need together: bytes, or with K, M, G (256M), or none; objects over it are refused (BPF4226)",
+        DefaultValueFactory = _ => "256M",
+    };
+
     public static Option<bool> JsonOption() => new("--json") { Description = "Write one JSON document instead of text" };
 
     /// <summary>The engine option, limited to and completed from the one engine list of the tool.</summary>

@@ -7,11 +7,13 @@ using Bpftime.Hosting;
 namespace Bpftime.Tool.Commands;
 
 /// <summary>
-/// <c>bpftime compile FILE -o OUT.o [--opt N] [--target x86_64|aarch64] [--cpu NAME] [--helper-set NAME] [--memory-checks on|off]</c>:
+/// <c>bpftime compile FILE -o OUT.o [--opt N] [--target x86_64|aarch64] [--cpu NAME] [--helper-set NAME] [--memory-checks on|auto|off] [--ctx-size N]</c>:
 /// every program of an eBPF object compiled ahead of time into one native ELF object, with the
 /// metadata the runtime's linker checks (entry symbols, stack sizes, helper signatures, map layouts).
-/// Nothing verifies the programs here, so the code checks every memory access at run time unless
-/// <c>--memory-checks off</c> says they are trusted.
+/// on (the default): the code checks every memory access at run time. auto: the verifier runs as in
+/// the build (raw memory of --ctx-size bytes, xdp_md for XDP); proved programs compile unchecked and
+/// the metadata records the proof, the others compile checked. off: unchecked on the user's word,
+/// recorded as trusted, not proved, so that loaders requiring verification refuse it.
 /// </summary>
 internal static class CompileCommand
 {
@@ -27,24 +29,31 @@ internal static class CompileCommand
         };
         target.AcceptOnlyFromAmong("x86_64", "aarch64");
         var cpu = new Option<string>("--cpu") { Description = "Target CPU: generic (portable), native (this machine), or an LLVM CPU name", DefaultValueFactory = _ => "generic" };
-        var helperSet = new Option<string>("--helper-set") { Description = "Helper set the code is checked against", DefaultValueFactory = _ => BpfHelperSets.DefaultName };
+        var helperSet = new Option<string>("--helper-set") { Description = "Helper set the code is checked against: " + CommandSupport.HelperSetHelp, DefaultValueFactory = _ => BpfHelperSets.DefaultName };
         var checks = new Option<string>("--memory-checks")
         {
-            Description = "on: the native code checks every load and store at run time (for unverified programs); off: no checks, for programs known to be safe",
+            Description = "on: the native code checks every load and store at run time; auto: programs the verifier proves safe (for --ctx-size bytes) run unchecked, the others checked; " +
+                "off: no checks on your word (trusted, not proved: loaders that require verification refuse it)",
             DefaultValueFactory = _ => "on",
         };
-        checks.AcceptOnlyFromAmong("on", "off");
-        var command = new Command("compile", "Compile an eBPF object ahead of time to a native object") { file, output, opt, target, cpu, helperSet, checks };
+        checks.AcceptOnlyFromAmong("on", "auto", "off");
+        var contextSize = new Option<int>("--ctx-size") { Description = "With --memory-checks auto: bytes of raw memory r1 points at, at least (programs other than XDP); the runtime then refuses shorter contexts" };
+        var command = new Command("compile", "Compile an eBPF object ahead of time to a native object") { file, output, opt, target, cpu, helperSet, checks, contextSize };
         command.SetAction(parse => CommandSupport.Guard(context, () =>
         {
             var input = parse.GetValue(file)!;
             var setName = parse.GetValue(helperSet)!;
-            var helpers = BpfHelperSets.Find(setName) ?? throw BpfException.Create(DiagnosticCodes.ToolUnknownHelperSet,
-                $"no helper set named '{setName}'; choose {BpfHelperSets.DefaultName} or conformance", input.FullName);
+            var helpers = CommandSupport.FindHelperSet(setName, DiagnosticCodes.ToolUnknownHelperSet, input.FullName);
+            var ctxSize = parse.GetValue(contextSize);
+            if (ctxSize < 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.InvalidBuildSetting, $"--ctx-size must be 0 or more, not {ctxSize}");
+            }
             var bytes = ReadAll(input);
             var objectFile = Bpftime.Objects.ObjectReader.Read(bytes, input.FullName);
-            var compilation = AotCompilation.FromObject(objectFile, helpers, bytes, verified: parse.GetValue(checks) == "off") with
+            var compilation = AotCompilation.FromObject(objectFile, helpers, bytes) with
             {
+                Programs = [.. objectFile.Programs.Select(p => Decide(context, objectFile, p, helpers, parse.GetValue(checks)!, ctxSize))],
                 Triple = AotCompiler.NormalizeTriple(parse.GetValue(target)!),
                 OptimizationLevel = parse.GetValue(opt),
                 TargetCpu = parse.GetValue(cpu)!,
@@ -63,11 +72,43 @@ internal static class CompileCommand
                 $"{destination.FullName}: {compiled.Bytes.Length} bytes for {compiled.Metadata.Triple} at -O{compilation.OptimizationLevel} in {compiled.Timings.Total.TotalMilliseconds:F1} ms"));
             foreach (var program in compiled.Metadata.Programs)
             {
-                context.Output.WriteLine($"  {program.Name,-24} symbol {program.Symbol,-24} stack {program.StackSize,4}  {(program.Checked ? "checked  " : "unchecked")}  helpers {(program.Helpers.Count == 0 ? "none" : string.Join(", ", program.Helpers.Select(h => $"{h.Name}#{h.Id}")))}");
+                context.Output.WriteLine($"  {program.Name,-24} symbol {program.Symbol,-24} stack {program.StackSize,4}  {(program.Checked ? "checked          " : program.Proved ? "unchecked proved " : "unchecked trusted")}  helpers {(program.Helpers.Count == 0 ? "none" : string.Join(", ", program.Helpers.Select(h => $"{h.Name}#{h.Id}")))}");
             }
             return CommandSupport.Success;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// How one program is compiled: checked (on, or auto and refused), unchecked and proved (auto and
+    /// verified), or unchecked on trust (off). A refusal under auto is reported on stderr, not fatal.
+    /// </summary>
+    private static AotProgramSource Decide(ToolContext context, Bpftime.Objects.BpfObjectFile file, Bpftime.Objects.BpfProgramInfo program, Bpftime.Helpers.HelperTable helpers, string checks, int contextSize)
+    {
+        var source = new AotProgramSource(program.Name, program.ToArray()) { Section = program.Section };
+        var isXdp = program.Type == Bpftime.Objects.ProgramType.Xdp;
+        if (checks == "off")
+        {
+            return source with { Verified = true, Proved = false, ContextSize = isXdp ? null : contextSize };
+        }
+        if (checks == "on")
+        {
+            return source;
+        }
+        var result = Bpftime.Verification.BpfVerifier.Verify(program, file.Maps, new Bpftime.Verification.VerifierOptions
+        {
+            Helpers = helpers,
+            ContextSize = contextSize,
+            VariableContextLength = true,
+            WarnUnreachable = false,
+        }, file.Path);
+        if (!result.Passed)
+        {
+            var reason = result.Errors.FirstOrDefault();
+            context.Error.WriteLine($"bpftime compile: '{program.Name}' is compiled with run-time memory checks: the verifier refused it: {reason?.ToCanonicalString() ?? "no reason given"}");
+            return source;
+        }
+        return source with { Verified = true, Proved = true, ContextSize = isXdp ? null : contextSize };
     }
 
     private static byte[] ReadAll(FileInfo file)

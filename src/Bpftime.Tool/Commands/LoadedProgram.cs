@@ -24,10 +24,15 @@ internal sealed class LoadedProgram : IDisposable
     public BpfProgram Program => _program;
 
     /// <param name="contextSize">The memory the program will be given: the verifier proves accesses inside it safe, so a verified program runs unchecked.</param>
-    public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt, int? contextSize = null)
+    /// <param name="helpers">The helper set (the runtime's default when null).</param>
+    /// <param name="maxMapMemory">Bytes the object's maps may take together (null: no limit).</param>
+    public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt, int? contextSize = null,
+        Helpers.HelperTable? helpers = null, long? maxMapMemory = BpfLoadOptions.DefaultMaxMapMemory)
     {
         var options = new BpfLoadOptions
         {
+            Helpers = helpers,
+            MaxMapMemory = maxMapMemory,
             Engine = engineName,
             Engines = context.Engines,
             OptimizationLevel = opt,
@@ -50,7 +55,8 @@ internal sealed class LoadedProgram : IDisposable
         }
     }
 
-    public ulong Run(Span<byte> memory) => memory.Length == 0 ? _program.Execute(0, 0) : _program.Run(memory);
+    /// <summary>Runs on the memory, or with no context when it is empty; the program's context rules apply either way.</summary>
+    public ulong Run(Span<byte> memory) => memory.Length == 0 ? _program.Run() : _program.Run(memory);
 
     public void Dispose() => _object.Dispose();
 }

@@ -39,7 +39,9 @@ internal static class RunCommand
         {
             Description = "Run only a program the verifier proves safe (for a context of the --mem length); otherwise print its BPF2xxx diagnostics and exit 1",
         };
-        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, verify, json, dumpMaps };
+        var helpers = new Option<string>("--helpers") { Description = "The runtime's helper set the program may call: " + CommandSupport.HelperSetHelp, DefaultValueFactory = _ => BpfHelperSets.DefaultName };
+        var maxMapMemory = CommandSupport.MaxMapMemoryOption();
+        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, verify, json, dumpMaps, helpers, maxMapMemory };
         command.SetAction(parse => CommandSupport.Guard(context, () => Run(
             context,
             parse.GetValue(file)!,
@@ -50,11 +52,15 @@ internal static class RunCommand
             parse.GetValue(repeat),
             parse.GetValue(verify),
             parse.GetValue(json),
-            parse.GetValue(dumpMaps))));
+            parse.GetValue(dumpMaps),
+            new RunLimits(parse.GetValue(helpers)!, parse.GetValue(maxMapMemory)))));
         return command;
     }
 
-    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, bool verify, bool json, bool dumpMaps)
+    /// <summary>What the host grants the program: its helper set and the memory its maps may take.</summary>
+    private sealed record RunLimits(string HelperSet, string? MaxMapMemory);
+
+    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, bool verify, bool json, bool dumpMaps, RunLimits limits)
     {
         var selected = context.Engines.Find(engineName)!;
         if (!selected.IsAvailable(out var reason))
@@ -64,7 +70,9 @@ internal static class RunCommand
         var memory = memFile is null ? [] : ReadInput(memFile);
 
         var loadClock = Stopwatch.StartNew();
-        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length);
+        var helperTable = CommandSupport.FindHelperSet(limits.HelperSet, DiagnosticCodes.ToolUnknownHelperSet, file.FullName);
+        var mapLimit = MemorySize.Parse(limits.MaxMapMemory, "--max-map-memory");
+        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit);
         loadClock.Stop();
         if (!loaded.Program.IsVerified && !ReportUnverified(context, loaded, file, verify))
         {
@@ -74,7 +82,7 @@ internal static class RunCommand
         var times = new long[repeat];
         ulong result = 0;
         var scratch = new byte[memory.Length];
-        var isXdp = loaded.Program.Section?.StartsWith("xdp", StringComparison.Ordinal) == true;
+        var isXdp = loaded.Program.ContextKind == BpfContextKind.XdpFrame;
         using var frame = isXdp ? new XdpFrame(capacity: Math.Max(memory.Length, 4096)) : null;
         for (var i = 0; i < repeat; i++)
         {
@@ -156,9 +164,13 @@ internal static class RunCommand
         var errors = loaded.Program.VerificationDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         if (errors.Count == 0)
         {
-            // Native code compiled with checks: the verifier did not run here.
-            errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeProgramNotVerified,
-                $"program '{loaded.ProgramName}' is native code compiled with run-time memory checks; nothing verified it", File: file.FullName, Program: loaded.ProgramName));
+            // Native code: the verifier did not run here, and only the build's recorded proof counts.
+            errors.Add(loaded.Program.IsTrustedUnchecked
+                ? new BpfDiagnostic(DiagnosticCodes.NativeProgramTrustedNotProved,
+                    $"program '{loaded.ProgramName}' is native code compiled without run-time memory checks on trust (--memory-checks off); no verifier proved it safe. Compile it with --memory-checks auto",
+                    File: file.FullName, Program: loaded.ProgramName)
+                : new BpfDiagnostic(DiagnosticCodes.NativeProgramNotVerified,
+                    $"program '{loaded.ProgramName}' is native code compiled with run-time memory checks; nothing verified it", File: file.FullName, Program: loaded.ProgramName));
         }
         if (verify)
         {
@@ -168,7 +180,9 @@ internal static class RunCommand
             }
             return false;
         }
-        context.Error.WriteLine($"bpftime run: '{loaded.ProgramName}' runs with run-time memory checks: {errors[0].ToCanonicalString()}");
+        context.Error.WriteLine(loaded.Program.IsTrustedUnchecked
+            ? $"bpftime run: '{loaded.ProgramName}' runs unchecked on trust, not verified: {errors[0].ToCanonicalString()}"
+            : $"bpftime run: '{loaded.ProgramName}' runs with run-time memory checks: {errors[0].ToCanonicalString()}");
         return true;
     }
 

@@ -22,7 +22,7 @@ internal static class VerifyCommand
         var exactLength = new Option<bool>("--exact-length") { Description = "Assume r2 is exactly --ctx-size instead of any length of at least that many bytes" };
         var json = new Option<bool>("--json") { Description = "Print the verdict, diagnostics and statistics as JSON" };
         var noPrune = new Option<bool>("--no-prune") { Description = "Do not reuse proven states (shows how much pruning saves)" };
-        var helpers = new Option<string?>("--helpers") { Description = "Check calls against the runtime's helper set of this name (default, xdp, conformance) instead of every helper the verifier knows" };
+        var helpers = new Option<string?>("--helpers") { Description = "Check calls against the runtime's helper set of this name (" + CommandSupport.HelperSetHelp + ") instead of every helper the verifier knows" };
         var budget = new Option<int?>("--max-insns") { Description = "Instructions the verifier may process over all paths (default 1000000)" };
         var command = new Command("verify", "Prove the programs of an eBPF object safe, or show where they are not");
         command.Arguments.Add(file);
@@ -54,8 +54,7 @@ internal static class VerifyCommand
             }
             if (helperSet is not null)
             {
-                helpers = BpfHelperSets.Find(helperSet)
-                    ?? throw BpfException.Create(DiagnosticCodes.NameNotFound, $"there is no helper set named '{helperSet}'; use default, xdp or conformance");
+                helpers = CommandSupport.FindHelperSet(helperSet, DiagnosticCodes.NameNotFound);
             }
             file = ObjectReader.ReadFile(path);
             if (programName is not null && file.FindProgram(programName) is null)
