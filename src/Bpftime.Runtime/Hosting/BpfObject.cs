@@ -355,16 +355,51 @@ public sealed class BpfObject : IDisposable
 
     private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> programs, string engineName, bool native)
     {
-        _programs = new BpfNamedCollection<BpfProgram>(
-            programs.Select(p => KeyValuePair.Create(p.Program.Name, new BpfProgram(this, p.Program.Name, p.Program.Section, p.Executable, p.Verdict))),
-            "program", Origin);
+        var loaded = programs.Select(p => new BpfProgram(this, p.Program.Name, p.Program.Section, p.Executable, p.Verdict) { MayTailCall = MayTailCall(p.Program) }).ToList();
+        _programs = new BpfNamedCollection<BpfProgram>(loaded.Select(p => KeyValuePair.Create(p.Name, p)), "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
-        // A program array's values name programs by their index in the object.
+        // A program array's values name programs by their index in the object; each must fit every caller's context.
         foreach (var programArray in _maps.OfType<ProgramArrayMap>())
         {
-            programArray.ProgramResolver = index => index < programs.Count ? programs[(int)index].Executable : null;
+            programArray.ProgramResolver = index =>
+            {
+                if (index >= loaded.Count)
+                {
+                    return null;
+                }
+                CheckTailCallTarget(loaded[(int)index]);
+                return loaded[(int)index].Executable;
+            };
         }
+    }
+
+    /// <summary>Refuses <paramref name="target"/> as a tail-call target when a program of this object that may tail-call could enter it with a context it was not proved for.</summary>
+    internal void CheckTailCallTarget(BpfProgram target)
+    {
+        foreach (var caller in _programs.Values)
+        {
+            caller.CheckTailCallTarget(target);
+        }
+    }
+
+    /// <summary>Whether the code calls bpf_tail_call or helpers by register; without the instructions (native objects), assume it may.</summary>
+    private static bool MayTailCall(BpfProgramInfo program)
+    {
+        var code = program.ToArray();
+        if (code.Length == 0)
+        {
+            return true;
+        }
+        foreach (var instruction in code)
+        {
+            if ((instruction.Opcode == Opcodes.Call && instruction.Src == 0 && instruction.Imm == HelperIds.TailCall)
+                || instruction.Opcode == (Opcodes.Call | (byte)OperandSource.Register))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static string NameFromPath(string path)

@@ -114,6 +114,40 @@ public sealed class BpfProgram
 
     internal IBpfExecutable Executable => _executable;
 
+    internal BpfObject Owner => _owner;
+
+    /// <summary>Whether the program may bpf_tail_call (or call helpers by register): then every target must fit its context.</summary>
+    internal bool MayTailCall { get; init; } = true;
+
+    /// <summary>
+    /// Refuses a tail-call target that would read this program's context unchecked with more than the
+    /// host is made to give: a tail call passes r1 and r2 on as they are, so an unchecked target needs
+    /// the same kind of context, the same host struct, and no more raw bytes than this program's runs
+    /// guarantee. Checked targets and targets proved not to read their context fit any caller.
+    /// </summary>
+    internal void CheckTailCallTarget(BpfProgram target)
+    {
+        if (!MayTailCall || !target._runsUnchecked || target._context.Kind == BpfContextKind.None)
+        {
+            return;
+        }
+        var guaranteed = _runsUnchecked ? _context.Size : 0;
+        var kind = _context.Kind == BpfContextKind.None ? BpfContextKind.RawMemory : _context.Kind;
+        var fits = target._context.Kind == kind && target._context.Kind switch
+        {
+            BpfContextKind.HostStruct => target._context.TypeName == _context.TypeName,
+            BpfContextKind.RawMemory => target._context.Size <= guaranteed,
+            _ => true,
+        };
+        if (!fits)
+        {
+            throw BpfException.Create(DiagnosticCodes.InvalidTailCallTarget,
+                $"program '{target.Name}' runs unchecked for {target._context}, so it cannot be a tail-call target of '{Name}', which is run with {(guaranteed == 0 && kind == BpfContextKind.RawMemory ? "raw memory of no guaranteed size" : _context.ToString())}; " +
+                "load the object so that callers and targets share their context (program type, BpfLoadOptions.ContextSize or context type)",
+                _owner.Origin, target.Name);
+        }
+    }
+
     private enum ContextCall
     {
         Span,

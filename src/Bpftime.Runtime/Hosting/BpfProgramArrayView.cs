@@ -19,6 +19,10 @@ public sealed class BpfProgramArrayView
         {
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidTailCallTarget, $"program '{program.Name}' cannot be a tail-call target"));
         }
+        if (program is not null)
+        {
+            program.Owner.CheckTailCallTarget(program);
+        }
         return _map.Set(index, program?.Executable);
     }
 
