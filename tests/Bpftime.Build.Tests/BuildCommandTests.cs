@@ -77,14 +77,71 @@ public sealed class BuildCommandTests : IDisposable
         Assert.Contains("error BPF4106: cannot read the build manifest", result.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MapsOverBpfMaxMapMemoryRejectTheObject()
+    {
+        // 0: no map memory at all, and the sample has global data.
+        var result = Build(Entry(SampleObject, engine: "jit", maxMapMemory: "0"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error BPF4226", result.Output, StringComparison.Ordinal);
+        Assert.Contains("BpfMaxMapMemory", result.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Output("filter.g.cs")));
+
+        // A setting the manifest cannot mean is an unusable manifest, as a bad OptimizationLevel is.
+        var bad = Build(Entry(SampleObject, engine: "jit", maxMapMemory: "lots"));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("MaxMapMemory 'lots' is not a memory size", bad.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheAccessorPassesTheHelperSetAndTheMapMemoryLimitToTheLoader()
+    {
+        var result = Build(Entry(SampleObject, engine: "jit", helperSet: "xdp", maxMapMemory: "1G"));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var accessor = File.ReadAllText(Output("filter.g.cs"));
+        Assert.Contains("Helpers = global::Bpftime.Hosting.BpfHelperSets.Find(\"xdp\")", accessor, StringComparison.Ordinal);
+        Assert.Contains("MaxMapMemory = 1073741824L", accessor, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheTracingHelperSetIsAcceptedAsTheOptInForHostMemoryHelpers()
+    {
+        var result = Build(Entry(SampleObject, engine: "jit", helperSet: "tracing"));
+
+        Assert.True(result.ExitCode == 0, "the build must accept BpfHelperSet=tracing (the runtime's set of that name): " + result);
+        Assert.Contains("BpfHelperSets.Find(\"tracing\")", File.ReadAllText(Output("filter.g.cs")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("true", "auto", true)]
+    [InlineData("false", "off", false)]
+    public void NativeMetadataRecordsWhetherTheVerifierProvedEachProgram(string verify, string memoryChecks, bool proved)
+    {
+        var result = Build(Entry(SampleObject, rid: "linux-x64", triple: "x86_64-unknown-linux-gnu", verify: verify, memoryChecks: memoryChecks));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var metadata = Bpftime.Engines.Aot.AotLinker.ReadMetadata(File.ReadAllBytes(Output("filter.linux-x64.o")));
+        Assert.NotNull(metadata);
+        Assert.All(metadata.Programs, p =>
+        {
+            Assert.False(p.Checked);
+            Assert.Equal(proved, p.Proved);
+            Assert.Equal(64, p.ContextSize);
+        });
+    }
+
     private string Output(string fileName) => Path.Combine(_directory, "out", fileName);
 
-    private string Entry(string source, string programs = "", string engine = "aot", string rid = "", string triple = "")
+    private string Entry(string source, string programs = "", string engine = "aot", string rid = "", string triple = "",
+        string helperSet = "default", string maxMapMemory = "", string verify = "true", string memoryChecks = "auto")
     {
         var native = rid.Length > 0 ? Output($"filter.{rid}.o") : "";
         return $$"""
             { "source": {{Json(source)}}, "bpfName": "filter", "className": "Filter", "optimizationLevel": "2",
-              "engine": "{{engine}}", "verify": "true", "contextSize": "64", "programs": "{{programs}}", "targetCpu": "generic", "helperSet": "default",
+              "engine": "{{engine}}", "verify": "{{verify}}", "contextSize": "64", "programs": "{{programs}}", "targetCpu": "generic", "helperSet": "{{helperSet}}",
+              "memoryChecks": "{{memoryChecks}}", "maxMapMemory": "{{maxMapMemory}}",
               "runtimeIdentifier": "{{rid}}", "triple": "{{triple}}", "bytecodeCopy": {{Json(Output("filter.bpf.o"))}},
               "nativeObject": {{Json(native)}}, "accessor": {{Json(Output("filter.g.cs"))}} }
             """;
