@@ -103,6 +103,7 @@ public sealed class BuildCommandTests : IDisposable
         var accessor = File.ReadAllText(Output("filter.g.cs"));
         Assert.Contains("Helpers = global::Bpftime.Hosting.BpfHelperSets.Find(\"xdp\")", accessor, StringComparison.Ordinal);
         Assert.Contains("MaxMapMemory = 1073741824L", accessor, StringComparison.Ordinal);
+        Assert.Contains("ContextSize = 64", accessor, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -43,6 +43,11 @@ internal static class AccessorGenerator
             // The helper set the build checked against ("tracing" opts in to host-memory helpers); null leaves the default.
             settings += $", Helpers = global::Bpftime.Hosting.BpfHelperSets.Find({Literal(item.HelperSet)})";
         }
+        if (item.ContextSize > 0)
+        {
+            // The bytecode fallback is verified for the context the native code was proved for.
+            settings += $", ContextSize = {item.ContextSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
         if (item.HasMaxMapMemory)
         {
             settings += $", MaxMapMemory = {(item.MaxMapMemory is { } limit ? limit.ToString(System.Globalization.CultureInfo.InvariantCulture) + "L" : "null")}";
