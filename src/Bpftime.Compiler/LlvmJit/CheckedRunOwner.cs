@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Bpftime.Compiler.IrGen;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Checked;
 
 namespace Bpftime.Compiler.LlvmJit;
 
@@ -118,6 +119,8 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
                 return 1;
             }
             runs.Add((nint)state);
+            // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
+            ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
             return 0;
         }
         catch (Exception)
@@ -153,39 +156,17 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
 
     private FaultKind CheckRegion(ulong address, int size, bool write)
     {
-        var end = address + (ulong)size;
-        if (t_activeRuns is { } runs && end >= address)
+        // A callback may use the frames and the context of the runs that called it.
+        if (AccessPolicy.InCallers(ActiveRuns.Current, address, (ulong)size))
         {
-            foreach (var run in runs)
-            {
-                var outer = (LlvmRunState*)run;
-                if ((address >= outer->ContextStart && end <= outer->ContextEnd)
-                    || (address >= outer->StackBottom && end <= outer->StackTop))
-                {
-                    return FaultKind.None;
-                }
-            }
+            return FaultKind.None;
         }
-        var readOnly = false;
-        foreach (var map in _image.Maps)
+        return AccessPolicy.ClassifyMaps(_image.Maps, address, (ulong)size, write) switch
         {
-            if (map.IsDisposed)
-            {
-                continue;
-            }
-            foreach (var region in map.ValueRegions)
-            {
-                if (region.Contains(address, (ulong)size))
-                {
-                    if (!write || region.Writable)
-                    {
-                        return FaultKind.None;
-                    }
-                    readOnly = true;
-                }
-            }
-        }
-        return readOnly ? FaultKind.ReadOnly : FaultKind.OutOfBounds;
+            AccessVerdict.Allowed => FaultKind.None,
+            AccessVerdict.ReadOnly => FaultKind.ReadOnly,
+            _ => FaultKind.OutOfBounds,
+        };
     }
 
     public BpfException Fault(in LlvmRunState state)

@@ -109,6 +109,8 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
                 return 1;
             }
             runs.Add((nint)state);
+            // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
+            Checked.ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
             return 0;
         }
         catch (Exception)
@@ -144,39 +146,17 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
 
     private int CheckRegion(ulong address, int size, bool write)
     {
-        var end = address + (ulong)size;
-        if (t_activeRuns is { } runs && end >= address)
+        // A callback may use the frames and the context of the runs that called it.
+        if (Checked.AccessPolicy.InCallers(Checked.ActiveRuns.Current, address, (ulong)size))
         {
-            foreach (var run in runs)
-            {
-                var outer = (AotRunState*)run;
-                if ((address >= outer->ContextStart && end <= outer->ContextEnd)
-                    || (address >= outer->StackBottom && end <= outer->StackTop))
-                {
-                    return AotCheckedAbi.FaultNone;
-                }
-            }
+            return AotCheckedAbi.FaultNone;
         }
-        var readOnly = false;
-        foreach (var map in _maps)
+        return Checked.AccessPolicy.ClassifyMaps(_maps, address, (ulong)size, write) switch
         {
-            if (map.IsDisposed)
-            {
-                continue;
-            }
-            foreach (var region in map.ValueRegions)
-            {
-                if (region.Contains(address, (ulong)size))
-                {
-                    if (!write || region.Writable)
-                    {
-                        return AotCheckedAbi.FaultNone;
-                    }
-                    readOnly = true;
-                }
-            }
-        }
-        return readOnly ? AotCheckedAbi.FaultReadOnly : AotCheckedAbi.FaultOutOfBounds;
+            Checked.AccessVerdict.Allowed => AotCheckedAbi.FaultNone,
+            Checked.AccessVerdict.ReadOnly => AotCheckedAbi.FaultReadOnly,
+            _ => AotCheckedAbi.FaultOutOfBounds,
+        };
     }
 
     /// <summary>The fault recorded in <paramref name="state"/>, as the interpreter and llvm-jit report it.</summary>

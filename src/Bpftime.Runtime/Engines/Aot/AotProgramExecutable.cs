@@ -1,4 +1,5 @@
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Checked;
 
 namespace Bpftime.Engines.Aot;
 
@@ -50,6 +51,16 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         {
             AotCheckedRuntime.Enter(&state);
         }
+        var active = ActiveRuns.Enter(this, isChecked, (ulong)context, contextLength, module.Maps, name, module.Origin);
+        if (isChecked)
+        {
+            active.SetStackSource(&state.StackBottom, &state.StackTop);
+        }
+        else
+        {
+            // Verified code keeps its frames on this thread's stack, just below this frame.
+            active.SetNativeWindow((ulong)&frame, NativeFrameWindow);
+        }
         ulong result;
         try
         {
@@ -57,6 +68,7 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         }
         finally
         {
+            ActiveRuns.Leave(active);
             if (isChecked)
             {
                 AotCheckedRuntime.Leave();
@@ -78,6 +90,12 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         }
         return result;
     }
+
+    /// <summary>
+    /// How far below the engine's frame verified code's eBPF frames may lie: the deepest chain of
+    /// frames the compiler allows, plus the entry's own spill area.
+    /// </summary>
+    private ulong NativeFrameWindow => (ulong)(8 * Math.Max(module.Metadata?.Programs.FirstOrDefault(p => p.Name == name)?.StackSize ?? 512, 8) + 1024);
 
     public void Dispose()
     {
