@@ -63,6 +63,32 @@ public static unsafe class HelperMemory
     }
 
     /// <summary>
+    /// The bytes of a string up to its NUL (included) or <paramref name="max"/> bytes, whichever comes
+    /// first. In a checked run they must lie in memory the program may read.
+    /// </summary>
+    public static ReadOnlySpan<byte> StringPrefix(ulong address, int max, string helper, string argument)
+    {
+        var run = ActiveRuns.Current;
+        var limit = (ulong)max;
+        var reach = run is { ChecksMemory: true } ? AccessPolicy.Reach(run, address, write: false, out _) : limit;
+        if (address == 0 || (reach == 0 && max > 0))
+        {
+            throw MemoryFaults.Create(run, AccessVerdict.OutOfBounds, address, 1, write: false, What(helper, argument));
+        }
+        var text = new ReadOnlySpan<byte>((void*)address, (int)Math.Min(Math.Min(limit, reach), int.MaxValue));
+        var nul = text.IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            return text[..(nul + 1)];
+        }
+        if (reach < limit)
+        {
+            throw MemoryFaults.Create(run, AccessVerdict.PastEnd, address, limit, write: false, What(helper, argument));
+        }
+        return text;
+    }
+
+    /// <summary>
     /// A string a program passes for <c>%s</c> in the default helper sets: it must lie in memory the
     /// running program owns (context, frames, map values, .rodata), checked for verified code too,
     /// since the verifier cannot type a format's arguments. Null when no program runs (a host call).
