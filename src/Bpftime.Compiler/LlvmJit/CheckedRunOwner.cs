@@ -171,6 +171,14 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
 
     public BpfException Fault(in LlvmRunState state)
     {
+        if (state.FaultKind is FaultKind.OutOfBounds or FaultKind.ReadOnly)
+        {
+            // The same report, with the same codes, as every engine gives for this access.
+            var scene = new MemoryFaults.FaultScene(state.StackBottom, state.StackTop, state.ContextStart,
+                state.ContextEnd - Math.Min(state.ContextEnd, state.ContextStart), _image.Name, _image.Origin);
+            return MemoryFaults.ForInstruction(scene, _image.Maps, state.FaultKind == FaultKind.ReadOnly,
+                state.FaultAddress, (ulong)(state.FaultSize & 0xff), (state.FaultSize & 0x100) != 0, state.FaultInstruction);
+        }
         var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";
         var size = state.FaultSize & 0xff;
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);

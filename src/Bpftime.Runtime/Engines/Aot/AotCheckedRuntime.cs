@@ -162,6 +162,14 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
     /// <summary>The fault recorded in <paramref name="state"/>, as the interpreter and llvm-jit report it.</summary>
     public BpfException Fault(in AotRunState state, string? program)
     {
+        if (state.FaultKind is AotCheckedAbi.FaultOutOfBounds or AotCheckedAbi.FaultReadOnly)
+        {
+            // The same report, with the same codes, as every engine gives for this access.
+            var scene = new Checked.MemoryFaults.FaultScene(state.StackBottom, state.StackTop, state.ContextStart,
+                state.ContextEnd - Math.Min(state.ContextEnd, state.ContextStart), program, _origin);
+            return Checked.MemoryFaults.ForInstruction(scene, _maps, state.FaultKind == AotCheckedAbi.FaultReadOnly,
+                state.FaultAddress, (ulong)(state.FaultSize & 0xff), (state.FaultSize & 0x100) != 0, state.FaultInstruction);
+        }
         var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";
         var size = state.FaultSize & 0xff;
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);

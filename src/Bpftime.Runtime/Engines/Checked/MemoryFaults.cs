@@ -14,13 +14,27 @@ public static class MemoryFaults
     private const ulong Nearby = 4096;
 
     /// <param name="what">Who accessed, e.g. "helper probe_read (#4) argument 1"; null for an instruction.</param>
-    public static BpfException Create(ActiveRun? run, AccessVerdict verdict, ulong address, ulong size, bool write, string? what, int? instruction = null)
+    public static BpfException Create(ActiveRun? run, AccessVerdict verdict, ulong address, ulong size, bool write, string? what, int? instruction = null) =>
+        Create(new FaultScene(run?.StackLow ?? 0, run?.StackTop ?? 0, run?.ContextStart ?? 0, run?.ContextLength ?? 0, run?.ProgramName, run?.Origin),
+            verdict, address, size, write, what, instruction);
+
+    /// <summary>
+    /// The report for a refused access of native code, from the bounds its run state held. A miss that
+    /// starts inside one of <paramref name="maps"/>' values is reported as an overrun of that value.
+    /// </summary>
+    public static BpfException ForInstruction(FaultScene scene, IReadOnlyList<Maps.BpfMap> maps, bool readOnly, ulong address, ulong size, bool write, int instruction)
+    {
+        ArgumentNullException.ThrowIfNull(maps);
+        var verdict = readOnly ? AccessVerdict.ReadOnly
+            : AccessPolicy.ClassifyMaps(maps, address, size, write) == AccessVerdict.PastEnd ? AccessVerdict.PastEnd
+            : AccessVerdict.OutOfBounds;
+        return Create(scene, verdict, address, size, write, null, instruction);
+    }
+
+    private static BpfException Create(FaultScene scene, AccessVerdict verdict, ulong address, ulong size, bool write, string? what, int? instruction)
     {
         var access = $"{(what is null ? "" : what + ": ")}{(write ? "write" : "read")} of {size.ToString(CultureInfo.InvariantCulture)} byte(s) at {Hex(address)}";
-        var stackLow = run?.StackLow ?? 0;
-        var stackTop = run?.StackTop ?? 0;
-        var contextStart = run?.ContextStart ?? 0;
-        var contextLength = run?.ContextLength ?? 0;
+        var (stackLow, stackTop, contextStart, contextLength, program, origin) = scene;
         var where = instruction is { } pc ? $"instruction {pc.ToString(CultureInfo.InvariantCulture)}: " : "";
         string code;
         string message;
@@ -54,8 +68,11 @@ public static class MemoryFaults
             code = DiagnosticCodes.UnknownMemoryAccess;
             message = $"{access} names no memory the program may reach; expected its context, its stack or a value of one of its maps (a stale or forged pointer?)";
         }
-        return new BpfException(new BpfDiagnostic(code, where + message, File: run?.Origin, Program: run?.ProgramName, InstructionIndex: instruction));
+        return new BpfException(new BpfDiagnostic(code, where + message, File: origin, Program: program, InstructionIndex: instruction));
     }
+
+    /// <summary>What a fault report says about where the run's memory was.</summary>
+    public readonly record struct FaultScene(ulong StackLow, ulong StackTop, ulong ContextStart, ulong ContextLength, string? Program, string? Origin);
 
     private static bool Near(ulong address, ulong size, ulong low, ulong high) =>
         address < high + Nearby && address + size > low - Math.Min(low, Nearby);

@@ -290,12 +290,15 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";
         var size = state.FaultSize & 0xff;
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
+        if (state.Fault is JitFault.OutOfBounds or JitFault.ReadOnly)
+        {
+            // The same report, with the same codes, as every engine gives for this access.
+            var scene = new MemoryFaults.FaultScene(state.SavedStackPointer, state.StackTop, state.ContextStart,
+                state.ContextEnd - Math.Min(state.ContextEnd, state.ContextStart), image.Name, image.Origin);
+            return MemoryFaults.ForInstruction(scene, image.Maps, state.Fault == JitFault.ReadOnly, state.FaultAddress, (ulong)size, (state.FaultSize & 0x100) != 0, index);
+        }
         var (code, message) = state.Fault switch
         {
-            JitFault.OutOfBounds => (DiagnosticCodes.JitMemoryOutOfBounds,
-                $"{size}-byte {access} at {address} is outside the context, the stack and the map values the program may use"),
-            JitFault.ReadOnly => (DiagnosticCodes.JitWriteToReadOnlyMemory,
-                $"{size}-byte write at {address} targets read-only memory"),
             JitFault.Misaligned => (DiagnosticCodes.JitMisalignedAtomic,
                 $"{size}-byte atomic operation at {address} is not aligned to {size} bytes"),
             JitFault.CallDepth => (DiagnosticCodes.JitCallDepthExceeded,
