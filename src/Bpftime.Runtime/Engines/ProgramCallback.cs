@@ -22,7 +22,7 @@ public static unsafe class ProgramCallback
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, object> s_entries = new();
 
     /// <summary>Records <paramref name="entry"/> as a callback entry of <paramref name="owner"/> (the object engines publish as the run's owner).</summary>
-    public static void Register(nint entry, object owner)
+    internal static void Register(nint entry, object owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
         if (entry != 0)
@@ -32,7 +32,7 @@ public static unsafe class ProgramCallback
     }
 
     /// <summary>Forgets every callback entry of <paramref name="owner"/> (when its code is freed).</summary>
-    public static void Unregister(object owner)
+    internal static void Unregister(object owner)
     {
         foreach (var (entry, registered) in s_entries)
         {

@@ -46,7 +46,7 @@ public sealed unsafe class ActiveRun
     public ulong StackTop => _stackTopSource != null ? *_stackTopSource : StackTopValue;
 
     /// <summary>Sets the live frames to [low, top).</summary>
-    public void SetStack(ulong low, ulong top)
+    internal void SetStack(ulong low, ulong top)
     {
         _stackLowSource = null;
         _stackTopSource = null;
@@ -55,7 +55,7 @@ public sealed unsafe class ActiveRun
     }
 
     /// <summary>The frames are read, when asked, from a run state that native code fills in (it lives as long as the run).</summary>
-    public void SetStackSource(ulong* low, ulong* top)
+    internal void SetStackSource(ulong* low, ulong* top)
     {
         _stackLowSource = low;
         _stackTopSource = top;
@@ -66,7 +66,7 @@ public sealed unsafe class ActiveRun
     /// within <paramref name="bytes"/> below <paramref name="top"/> (an address in the engine's frame
     /// that called the code). Only the part above the asking frame counts (see <see cref="AccessPolicy"/>).
     /// </summary>
-    public void SetNativeWindow(ulong top, ulong bytes)
+    internal void SetNativeWindow(ulong top, ulong bytes)
     {
         NativeWindowTop = top;
         NativeWindowBytes = bytes;
@@ -74,20 +74,4 @@ public sealed unsafe class ActiveRun
 
     internal ulong NativeWindowTop;
     internal ulong NativeWindowBytes;
-
-    internal void Reset()
-    {
-        NativeWindowTop = 0;
-        NativeWindowBytes = 0;
-        Owner = null;
-        ChecksMemory = false;
-        IsCallback = false;
-        ContextStart = 0;
-        ContextLength = 0;
-        Maps = [];
-        ProgramName = null;
-        Origin = null;
-        Below = null;
-        SetStack(0, 0);
-    }
 }

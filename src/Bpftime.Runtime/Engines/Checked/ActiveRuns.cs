@@ -27,7 +27,7 @@ public static class ActiveRuns
     }
 
     /// <summary>Starts a run of <paramref name="owner"/>; the caller fills the stack and must call <see cref="Leave"/>.</summary>
-    public static ActiveRun Enter(object owner, bool checksMemory, ulong contextStart, ulong contextLength,
+    internal static ActiveRun Enter(object owner, bool checksMemory, ulong contextStart, ulong contextLength,
         IReadOnlyList<Maps.BpfMap> maps, string? program, string? origin, bool isCallback = false)
     {
         var records = t_records ??= new ActiveRun[MaxDepth];
@@ -39,7 +39,8 @@ public static class ActiveRuns
                 origin, program);
         }
         var run = records[depth] ??= new ActiveRun();
-        run.Reset();
+        run.SetStack(0, 0);
+        run.SetNativeWindow(0, 0);
         run.Owner = owner;
         run.ChecksMemory = checksMemory;
         run.IsCallback = isCallback;
@@ -54,12 +55,15 @@ public static class ActiveRuns
     }
 
     /// <summary>Ends the innermost run (which must be <paramref name="run"/>).</summary>
-    public static void Leave(ActiveRun run)
+    internal static void Leave(ActiveRun run)
     {
         var depth = t_depth;
         if (depth > 0 && ReferenceEquals(t_records![depth - 1], run))
         {
-            run.Reset();
+            // Only what would keep an executable or its maps reachable is dropped.
+            run.Owner = null;
+            run.Maps = [];
+            run.Below = null;
             t_depth = depth - 1;
         }
     }
