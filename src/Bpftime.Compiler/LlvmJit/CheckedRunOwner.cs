@@ -184,8 +184,6 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
         var (code, message) = state.FaultKind switch
         {
-            FaultKind.ReadOnly => (DiagnosticCodes.WriteToReadOnlyMemory,
-                $"{size}-byte write to {address}, which the program may only read"),
             FaultKind.UnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
                 $"callx with id {state.FaultAddress}, which helper set '{_image.Helpers.Name}' does not hold"),
             _ when state.FaultAddress < 4096 => (DiagnosticCodes.NullPointerAccess,

@@ -175,8 +175,6 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
         var (code, message) = state.FaultKind switch
         {
-            AotCheckedAbi.FaultReadOnly => (DiagnosticCodes.WriteToReadOnlyMemory,
-                $"{size}-byte write to {address}, which the program may only read"),
             AotCheckedAbi.FaultUnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
                 $"callx with id {state.FaultAddress}, which helper set '{_helperSet}' does not hold"),
             _ when state.FaultAddress < 4096 => (DiagnosticCodes.NullPointerAccess,
