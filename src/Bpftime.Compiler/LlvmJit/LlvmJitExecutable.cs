@@ -127,9 +127,9 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         state.Owner = _owner.Handle;
         state.FixedRegionsLive = _owner.FixedRegionsLive ? 1 : 0;
         ulong value;
-        CheckedRunOwner.Enter(&state);
         var run = ActiveRuns.Enter(this, checksMemory: true, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
         run.SetStackSource(&state.StackBottom, &state.StackTop);
+        CheckedRunOwner.Enter(&state);
         try
         {
             value = ((delegate* unmanaged<nint, ulong, LlvmRunState*, ulong>)entry)(context, contextLength, &state);

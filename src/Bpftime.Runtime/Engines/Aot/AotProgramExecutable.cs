@@ -45,12 +45,7 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         state.Owner = module.Checks.Handle;
         // Inline-tested map values (objects linked in-process only) are valid while the module's maps live.
         state.FixedRegionsLive = isChecked && module.MapsAlive() ? 1 : 0;
-        var previous = AotRunFrame.Current;
-        AotRunFrame.Current = &frame;
-        if (isChecked)
-        {
-            AotCheckedRuntime.Enter(&state);
-        }
+        // Entered first: a refusal (runs nested too deep) must leave nothing of this run behind.
         var active = ActiveRuns.Enter(this, isChecked, (ulong)context, contextLength, module.Maps, name, module.Origin);
         if (isChecked)
         {
@@ -60,6 +55,12 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         {
             // Verified code keeps its frames on this thread's stack, just below this frame.
             active.SetNativeWindow((ulong)&frame, NativeFrameWindow);
+        }
+        var previous = AotRunFrame.Current;
+        AotRunFrame.Current = &frame;
+        if (isChecked)
+        {
+            AotCheckedRuntime.Enter(&state);
         }
         ulong result;
         try

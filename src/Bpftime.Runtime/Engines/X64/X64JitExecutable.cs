@@ -149,11 +149,12 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         state.ContextEnd = context == 0 ? 0 : (ulong)context + contextLength;
         state.Owner = GCHandle.ToIntPtr(_self);
         state.FixedRegionsLive = _fixedMaps.Count == 0 ? 0 : FixedRegionsLive;
-        var previous = t_current;
-        t_current = &state;
         // The generated code fills in the frame block; helpers read it from the run state when they ask.
+        // Entered first: a refusal (runs nested too deep) must leave nothing of this run behind.
         var run = ActiveRuns.Enter(this, !_image.Verified, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
         run.SetStackSource(&state.SavedStackPointer, &state.StackTop);
+        var previous = t_current;
+        t_current = &state;
         ulong r0;
         try
         {
