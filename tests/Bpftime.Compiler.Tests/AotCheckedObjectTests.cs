@@ -69,7 +69,7 @@ public sealed class AotCheckedObjectTests
             BitConverter.TryWriteBytes(context.AsSpan(8), 3L);
             Assert.Equal(3UL, program.Run(context));
             var error = Assert.Throws<BpfException>(() => program.Run(new byte[8]));
-            Assert.Equal(DiagnosticCodes.UnknownMemoryAccess, error.Code);
+            Assert.Equal(DiagnosticCodes.ContextAccessOutOfBounds, error.Code);
             Assert.Equal(0, error.Diagnostic.InstructionIndex);
             Assert.Equal("prog", error.Diagnostic.Program);
             Assert.Equal("checked.bpf.o", error.Diagnostic.File);

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Bpftime.Compiler.IrGen;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Checked;
 
 namespace Bpftime.Compiler.LlvmJit;
 
@@ -118,6 +119,8 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
                 return 1;
             }
             runs.Add((nint)state);
+            // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
+            ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
             return 0;
         }
         catch (Exception)
@@ -153,50 +156,34 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
 
     private FaultKind CheckRegion(ulong address, int size, bool write)
     {
-        var end = address + (ulong)size;
-        if (t_activeRuns is { } runs && end >= address)
+        // A callback may use the frames and the context of the runs that called it.
+        if (AccessPolicy.InCallers(ActiveRuns.Current, address, (ulong)size))
         {
-            foreach (var run in runs)
-            {
-                var outer = (LlvmRunState*)run;
-                if ((address >= outer->ContextStart && end <= outer->ContextEnd)
-                    || (address >= outer->StackBottom && end <= outer->StackTop))
-                {
-                    return FaultKind.None;
-                }
-            }
+            return FaultKind.None;
         }
-        var readOnly = false;
-        foreach (var map in _image.Maps)
+        return AccessPolicy.ClassifyMaps(_image.Maps, address, (ulong)size, write) switch
         {
-            if (map.IsDisposed)
-            {
-                continue;
-            }
-            foreach (var region in map.ValueRegions)
-            {
-                if (region.Contains(address, (ulong)size))
-                {
-                    if (!write || region.Writable)
-                    {
-                        return FaultKind.None;
-                    }
-                    readOnly = true;
-                }
-            }
-        }
-        return readOnly ? FaultKind.ReadOnly : FaultKind.OutOfBounds;
+            AccessVerdict.Allowed => FaultKind.None,
+            AccessVerdict.ReadOnly => FaultKind.ReadOnly,
+            _ => FaultKind.OutOfBounds,
+        };
     }
 
     public BpfException Fault(in LlvmRunState state)
     {
+        if (state.FaultKind is FaultKind.OutOfBounds or FaultKind.ReadOnly)
+        {
+            // The same report, with the same codes, as every engine gives for this access.
+            var scene = new MemoryFaults.FaultScene(state.StackBottom, state.StackTop, state.ContextStart,
+                state.ContextEnd - Math.Min(state.ContextEnd, state.ContextStart), _image.Name, _image.Origin);
+            return MemoryFaults.ForInstruction(scene, _image.Maps, state.FaultKind == FaultKind.ReadOnly,
+                state.FaultAddress, (ulong)(state.FaultSize & 0xff), (state.FaultSize & 0x100) != 0, state.FaultInstruction);
+        }
         var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";
         var size = state.FaultSize & 0xff;
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
         var (code, message) = state.FaultKind switch
         {
-            FaultKind.ReadOnly => (DiagnosticCodes.WriteToReadOnlyMemory,
-                $"{size}-byte write to {address}, which the program may only read"),
             FaultKind.UnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
                 $"callx with id {state.FaultAddress}, which helper set '{_image.Helpers.Name}' does not hold"),
             _ when state.FaultAddress < 4096 => (DiagnosticCodes.NullPointerAccess,

@@ -21,7 +21,7 @@ public sealed class LlvmJitEngine : IBpfEngine
 {
     public const string EngineName = "llvm-jit";
 
-    private const string EntrySymbol = "bpf_entry";
+    private const string EntrySymbol = LlvmJitExecutable.EntrySymbol;
 
     public string Name => EngineName;
 
@@ -72,6 +72,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 {
                     info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified);
                 }
+                LlvmJitExecutable.ExportCallbacks(module, program);
                 ModuleOptimizer.Verify(module, $"program '{program.Name}'");
                 var translated = clock.Elapsed;
                 ModuleOptimizer.Optimize(module, passMachine, level);

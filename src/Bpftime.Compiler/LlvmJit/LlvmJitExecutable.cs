@@ -2,6 +2,8 @@ using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Checked;
+using Bpftime.Isa;
 
 namespace Bpftime.Compiler.LlvmJit;
 
@@ -25,6 +27,45 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         _owner = owner;
         Info = info;
         _keepAlive = keepAlive;
+        // Callbacks may run only the entries this program produced: find them by name and register them.
+        foreach (var symbol in CallbackSymbols(image))
+        {
+            if (LLVM.TakeError(LLVM.OrcLLJITLookup(jit, out var address, symbol)) is null && address != 0)
+            {
+                ProgramCallback.Register((nint)address, this);
+            }
+        }
+    }
+
+    /// <summary>The symbol of the program's entry function in its JIT instance.</summary>
+    internal const string EntrySymbol = "bpf_entry";
+
+    /// <summary>Names of the callback entries the IR generator emits for the program's code addresses (ld_imm64 src 4).</summary>
+    private static IEnumerable<string> CallbackSymbols(ProgramImage image)
+    {
+        var instructions = image.Instructions.ToArray();
+        var targets = new SortedSet<long>();
+        for (var i = 0; i + 1 < instructions.Length; i++)
+        {
+            if (instructions[i].IsLoadImm64 && instructions[i].Src == (byte)LoadImm64Source.CodeAddress)
+            {
+                targets.Add(i + 1L + instructions[i].Imm);
+            }
+        }
+        return targets.Select(t => $"{EntrySymbol}.callback{t}");
+    }
+
+    /// <summary>Gives the callback entries external linkage so the JIT can name their addresses (they are still reached only through code addresses).</summary>
+    internal static void ExportCallbacks(LLVMModuleRef module, ProgramImage image)
+    {
+        foreach (var symbol in CallbackSymbols(image))
+        {
+            var function = LLVM.GetNamedFunction(module, symbol);
+            if (!function.IsNull)
+            {
+                LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
+            }
+        }
     }
 
     public string EngineName => LlvmJitEngine.EngineName;
@@ -63,7 +104,19 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         }
         if (_owner is null)
         {
-            var result = ((delegate* unmanaged<nint, ulong, ulong>)entry)(context, contextLength);
+            var verified = ActiveRuns.Enter(this, checksMemory: false, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
+            // Verified code keeps its frames on this thread's stack, just below this frame (see ActiveRun.SetNativeWindow).
+            ulong here = 0;
+            verified.SetNativeWindow((ulong)&here, (ulong)((Info.CallDepth + 1) * Math.Max(Info.StackSize, 8) + 1024));
+            ulong result;
+            try
+            {
+                result = ((delegate* unmanaged<nint, ulong, ulong>)entry)(context, contextLength);
+            }
+            finally
+            {
+                ActiveRuns.Leave(verified);
+            }
             GC.KeepAlive(_keepAlive);
             ProgramCallback.ThrowIfPendingFault(_image.Name);
             return result;
@@ -74,6 +127,8 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         state.Owner = _owner.Handle;
         state.FixedRegionsLive = _owner.FixedRegionsLive ? 1 : 0;
         ulong value;
+        var run = ActiveRuns.Enter(this, checksMemory: true, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
+        run.SetStackSource(&state.StackBottom, &state.StackTop);
         CheckedRunOwner.Enter(&state);
         try
         {
@@ -81,6 +136,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         }
         finally
         {
+            ActiveRuns.Leave(run);
             CheckedRunOwner.Leave();
         }
         GC.KeepAlive(_keepAlive);
@@ -98,6 +154,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
     {
         if (!_jit.IsNull)
         {
+            ProgramCallback.Unregister(this);
             _entry = 0;
             _ = LLVM.TakeError(LLVM.OrcDisposeLLJIT(_jit));
             _jit = default;

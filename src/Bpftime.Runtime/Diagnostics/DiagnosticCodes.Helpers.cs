@@ -26,4 +26,10 @@ public static partial class DiagnosticCodes
 
     /// <summary>A CO-RE relocation that cannot be resolved against the host's declared context types.</summary>
     public const string CoreRelocationUnresolved = "BPF4237";
+
+    /// <summary>A program calls a helper that reads host memory (probe_read and friends), which only the "tracing" helper set holds.</summary>
+    public const string HelperNeedsTracingSet = "BPF4238";
+
+    /// <summary>A program left an XDP frame's data_meta, data or data_end outside the frame or out of order, so the host cannot read the packet.</summary>
+    public const string XdpFrameCorrupt = "BPF4239";
 }

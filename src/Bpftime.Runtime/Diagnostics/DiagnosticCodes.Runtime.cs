@@ -66,4 +66,21 @@ public static partial class DiagnosticCodes
 
     /// <summary>A stack size the engine cannot provide.</summary>
     public const string InvalidStackSize = "BPF4056";
+
+    // The run-time boundary between a program and the host (BPF4040-4049).
+
+    /// <summary>A callback helper was given a value that is not a callback entry of the running program (a forged or foreign code address).</summary>
+    public const string ForgedCallback = "BPF4040";
+
+    /// <summary>A helper was given a map argument that is not the handle of a live map of the running program.</summary>
+    public const string ForgedMapHandle = "BPF4041";
+
+    /// <summary>bpf_ringbuf_submit or bpf_ringbuf_discard was given a pointer that is not a record the program holds.</summary>
+    public const string ForgedRingBufferRecord = "BPF4042";
+
+    /// <summary>A string argument of a helper has no NUL within the helper's limit.</summary>
+    public const string HelperStringUnterminated = "BPF4043";
+
+    /// <summary>More program runs nested on one thread than the runtime tracks.</summary>
+    public const string RunsNestedTooDeep = "BPF4044";
 }

@@ -7,23 +7,70 @@ namespace Bpftime.Engines;
 /// C-callable function with the helper ABI, <c>uint64_t f(uint64_t r1, ..., uint64_t r5)</c>, that runs
 /// the named program-local function on the calling thread, with a fresh stack frame, and returns its r0.
 /// Callback helpers (bpf_loop, bpf_for_each_map_elem, ...) receive this address as an argument and call
-/// it with <see cref="Invoke"/>. The address stays valid while the executable that produced it lives.
-/// A fault inside the callback does not unwind through native frames: the callback returns 0 and the
-/// engine raises the fault as soon as the helper returns (see <see cref="TakePendingFault"/>).
+/// it with <see cref="Invoke"/>, which calls it only when it is a callback entry that the executable
+/// running on this thread produced (engines <see cref="Register"/> their entries): a program can name
+/// only its own functions, so any other value (a libc function, a helper, another program's callback)
+/// is a fault, never a jump. A fault inside the callback does not unwind through native frames: the
+/// callback returns 0 and the engine raises the fault as soon as the helper returns (see <see cref="TakePendingFault"/>).
 /// </summary>
 public static unsafe class ProgramCallback
 {
     [ThreadStatic]
     private static Exception? t_pendingFault;
 
-    /// <summary>Calls the function at <paramref name="address"/> (from ld_imm64 src 4) with five arguments.</summary>
+    // Callback entries by address, each with the executable that produced it.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, object> s_entries = new();
+
+    /// <summary>Records <paramref name="entry"/> as a callback entry of <paramref name="owner"/> (the object engines publish as the run's owner).</summary>
+    internal static void Register(nint entry, object owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        if (entry != 0)
+        {
+            s_entries[(ulong)entry] = owner;
+        }
+    }
+
+    /// <summary>Forgets every callback entry of <paramref name="owner"/> (when its code is freed).</summary>
+    internal static void Unregister(object owner)
+    {
+        foreach (var (entry, registered) in s_entries)
+        {
+            if (ReferenceEquals(registered, owner))
+            {
+                s_entries.TryRemove(entry, out _);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Calls the callback entry at <paramref name="address"/> (from ld_imm64 src 4) with five arguments,
+    /// as a callback run nested in the current one. Anything but an entry of the running executable is
+    /// a BPF4040 fault.
+    /// </summary>
     public static ulong Invoke(ulong address, ulong r1 = 0, ulong r2 = 0, ulong r3 = 0, ulong r4 = 0, ulong r5 = 0)
     {
-        if (address == 0)
+        var run = Checked.ActiveRuns.Current;
+        if (run is null || !s_entries.TryGetValue(address, out var owner) || !ReferenceEquals(owner, run.Owner))
         {
-            throw new ArgumentException("the callback address is null", nameof(address));
+            throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.ForgedCallback,
+                run is null
+                    ? $"callback 0x{address:x} was invoked with no program running on this thread; only a callback helper called by the program may run its callbacks"
+                    : $"callback argument 0x{address:x} is not a function of the running program; pass a function of the program itself (ld_imm64 with src 4)",
+                run?.Origin, run?.ProgramName);
         }
-        return ((delegate* unmanaged<ulong, ulong, ulong, ulong, ulong, ulong>)address)(r1, r2, r3, r4, r5);
+        var callback = Checked.ActiveRuns.Enter(owner, run.ChecksMemory, run.ContextStart, run.ContextLength, run.Maps, run.ProgramName, run.Origin, isCallback: true);
+        // Engines that know the callback's frames replace this; verified native code leaves it.
+        ulong here = 0;
+        callback.SetNativeWindow((ulong)&here, run.NativeWindowBytes);
+        try
+        {
+            return ((delegate* unmanaged<ulong, ulong, ulong, ulong, ulong, ulong>)address)(r1, r2, r3, r4, r5);
+        }
+        finally
+        {
+            Checked.ActiveRuns.Leave(callback);
+        }
     }
 
     /// <summary>True when a callback on this thread has faulted and the fault waits to be raised.</summary>

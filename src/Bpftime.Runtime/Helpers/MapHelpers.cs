@@ -1,4 +1,5 @@
 using Bpftime.Engines;
+using Bpftime.Engines.Checked;
 using Bpftime.Maps;
 using static Bpftime.Helpers.HelperArgumentKind;
 
@@ -49,12 +50,12 @@ public static unsafe class MapHelpers
     {
         try
         {
-            var map = BpfMap.FromHandle((nint)handle);
-            if (map is null || key == 0)
+            var map = HelperArguments.Map(handle, "map_lookup_elem");
+            if (map is null || (key == 0 && !HelperMemory.Checking))
             {
                 return 0;
             }
-            return (ulong)map.Lookup(new ReadOnlySpan<byte>((void*)key, (int)map.KeySize));
+            return (ulong)map.Lookup(HelperMemory.Readable(key, map.KeySize, "map_lookup_elem", "2 (key)"));
         }
         catch (Exception error)
         {
@@ -66,14 +67,14 @@ public static unsafe class MapHelpers
     {
         try
         {
-            var map = BpfMap.FromHandle((nint)handle);
-            if (map is null || value == 0 || (key == 0 && map.KeySize != 0))
+            var map = HelperArguments.Map(handle, "map_update_elem");
+            if (map is null || ((value == 0 || (key == 0 && map.KeySize != 0)) && !HelperMemory.Checking))
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
             return (ulong)(long)map.Update(
-                new ReadOnlySpan<byte>((void*)key, (int)map.KeySize),
-                new ReadOnlySpan<byte>((void*)value, (int)map.ValueSize),
+                HelperMemory.Readable(key, map.KeySize, "map_update_elem", "2 (key)"),
+                HelperMemory.Readable(value, map.ValueSize, "map_update_elem", "3 (value)"),
                 flags);
         }
         catch (Exception error)
@@ -86,12 +87,12 @@ public static unsafe class MapHelpers
     {
         try
         {
-            var map = BpfMap.FromHandle((nint)handle);
-            if (map is null || (key == 0 && map.KeySize != 0))
+            var map = HelperArguments.Map(handle, "map_delete_elem");
+            if (map is null || (key == 0 && map.KeySize != 0 && !HelperMemory.Checking))
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
-            return (ulong)(long)map.Delete(new ReadOnlySpan<byte>((void*)key, (int)map.KeySize));
+            return (ulong)(long)map.Delete(HelperMemory.Readable(key, map.KeySize, "map_delete_elem", "2 (key)"));
         }
         catch (Exception error)
         {
@@ -103,12 +104,12 @@ public static unsafe class MapHelpers
     {
         try
         {
-            var map = BpfMap.FromHandle((nint)handle);
-            if (map is null || value == 0)
+            var map = HelperArguments.Map(handle, "map_push_elem");
+            if (map is null || (value == 0 && !HelperMemory.Checking))
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
-            return (ulong)(long)map.Push(new ReadOnlySpan<byte>((void*)value, (int)map.ValueSize), flags);
+            return (ulong)(long)map.Push(HelperMemory.Readable(value, map.ValueSize, "map_push_elem", "2 (value)"), flags);
         }
         catch (Exception error)
         {
@@ -120,12 +121,13 @@ public static unsafe class MapHelpers
     {
         try
         {
-            var map = BpfMap.FromHandle((nint)handle);
-            if (map is null || value == 0)
+            var name = pop ? "map_pop_elem" : "map_peek_elem";
+            var map = HelperArguments.Map(handle, name);
+            if (map is null || (value == 0 && !HelperMemory.Checking))
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
-            var target = new Span<byte>((void*)value, (int)map.ValueSize);
+            var target = HelperMemory.Writable(value, map.ValueSize, name, "2 (value)");
             return (ulong)(long)(pop ? map.Pop(target) : map.Peek(target));
         }
         catch (Exception error)
@@ -138,7 +140,7 @@ public static unsafe class MapHelpers
     {
         try
         {
-            var map = BpfMap.FromHandle((nint)handle);
+            var map = HelperArguments.Map(handle, "for_each_map_elem");
             if (map is null || callback == 0 || flags != 0)
             {
                 return HelperFault.Errno(Errno.EINVAL);

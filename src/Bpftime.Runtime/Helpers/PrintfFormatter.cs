@@ -15,8 +15,20 @@ public static unsafe class PrintfFormatter
     /// <summary>Longest string a %s copies.</summary>
     public const int MaxStringArgument = 512;
 
-    /// <summary>Renders <paramref name="format"/> (up to its NUL) with <paramref name="arguments"/>; 0 or -EINVAL.</summary>
-    public static int Format(ReadOnlySpan<byte> format, ReadOnlySpan<ulong> arguments, StringBuilder output)
+    /// <summary>
+    /// Renders <paramref name="format"/> (up to its NUL) with <paramref name="arguments"/>; 0 or -EINVAL.
+    /// While a program runs, <c>%s</c> reads only memory it owns (its context, frames and map values)
+    /// and faults otherwise (see <see cref="Engines.Checked.HelperMemory.OwnedString"/>).
+    /// </summary>
+    public static int Format(ReadOnlySpan<byte> format, ReadOnlySpan<ulong> arguments, StringBuilder output) =>
+        Format(format, arguments, output, anyAddress: false, "printf");
+
+    /// <summary>
+    /// As <see cref="Format(ReadOnlySpan{byte}, ReadOnlySpan{ulong}, StringBuilder)"/>; with
+    /// <paramref name="anyAddress"/> (the "tracing" helper set) <c>%s</c> reads any address of the
+    /// process without faulting (an unreadable one prints as an empty string, as the kernel does).
+    /// </summary>
+    public static int Format(ReadOnlySpan<byte> format, ReadOnlySpan<ulong> arguments, StringBuilder output, bool anyAddress, string helper)
     {
         var nul = format.IndexOf((byte)0);
         if (nul >= 0)
@@ -85,7 +97,9 @@ public static unsafe class PrintfFormatter
                     numeric = false;
                     break;
                 case 's':
-                    text = ReadString(argument);
+                    text = anyAddress
+                        ? ReadString(argument)
+                        : Engines.Checked.HelperMemory.OwnedString(argument, MaxStringArgument - 1, helper, $"%s #{next}") ?? ReadString(argument);
                     numeric = false;
                     break;
                 default:
@@ -160,7 +174,7 @@ public static unsafe class PrintfFormatter
     private static string ReadString(ulong address)
     {
         var buffer = stackalloc byte[MaxStringArgument];
-        var result = ProbeReadHelpers.ReadString((ulong)buffer, MaxStringArgument, address);
+        var result = ProbeReadHelpers.CopyStringInto((ulong)buffer, MaxStringArgument, address);
         if ((long)result <= 0)
         {
             return "";

@@ -6,7 +6,9 @@ namespace Bpftime.Helpers;
 /// <summary>
 /// bpf_probe_read and its user, kernel and string forms (Linux ids 4, 45, 112-115). There is no kernel
 /// here: every form reads this process's memory, without faulting: an unreadable source gives -EFAULT
-/// and a zeroed destination, as the kernel does.
+/// and a zeroed destination, as the kernel does. Because they read the host's memory, only the
+/// "tracing" helper set holds them; the other sets hold <see cref="TracingOnly"/> stand-ins. The
+/// destination is the program's: in a checked run it must be memory the program may write.
 /// </summary>
 public static unsafe class ProbeReadHelpers
 {
@@ -26,23 +28,43 @@ public static unsafe class ProbeReadHelpers
 
     private static HelperFunction Copy(int id, string name) => new(id, name,
         HelperPrototype.Of(HelperReturnKind.Integer, UninitializedMemory, ConstSizeOrZero, Anything),
-        static (destination, size, source, _, _) => Read(destination, size, source));
+        (destination, size, source, _, _) => Read(destination, size, source, name));
 
     private static HelperFunction CopyString(int id, string name) => new(id, name,
         HelperPrototype.Of(HelperReturnKind.Integer, UninitializedMemory, ConstSizeOrZero, Anything),
-        static (destination, size, source, _, _) => ReadString(destination, size, source));
+        (destination, size, source, _, _) => ReadString(destination, size, source, name));
+
+    /// <summary>
+    /// A stand-in for a helper that reads host memory, for sets other than "tracing": the prototype is
+    /// the real one (so programs still verify and link), and a call faults with BPF4238 naming the set.
+    /// </summary>
+    public static HelperFunction TracingOnly(HelperFunction helper)
+    {
+        ArgumentNullException.ThrowIfNull(helper);
+        var name = helper.Name;
+        return new HelperFunction(helper.Id, name, helper.Prototype, (_, _, _, _, _) =>
+        {
+            var run = Engines.Checked.ActiveRuns.Current;
+            throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.HelperNeedsTracingSet,
+                $"helper {name} (#{helper.Id}) reads the host's memory, so only the \"tracing\" helper set provides it; load the program with that set (BpfHelperSet=tracing)",
+                run?.Origin, run?.ProgramName);
+        });
+    }
 
     /// <summary>0, or -EFAULT with the destination zeroed.</summary>
-    public static ulong Read(ulong destination, ulong size, ulong source)
+    public static ulong Read(ulong destination, ulong size, ulong source) => Read(destination, size, source, "probe_read");
+
+    private static ulong Read(ulong destination, ulong size, ulong source, string helper)
     {
         if (size == 0)
         {
             return 0;
         }
-        if (destination == 0 || size > int.MaxValue)
+        if ((destination == 0 || size > int.MaxValue) && !Engines.Checked.HelperMemory.Checking)
         {
             return HelperFault.Errno(Errno.EFAULT);
         }
+        Engines.Checked.HelperMemory.RequireWritable(destination, size, helper, "1 (dst)");
         if (NativeSystem.TryCopy((nint)source, (nint)destination, (nuint)size))
         {
             return 0;
@@ -55,16 +77,25 @@ public static unsafe class ProbeReadHelpers
     /// Copies a NUL-terminated string of at most size - 1 characters and its NUL; the length copied
     /// with the NUL, or -EFAULT (destination: an empty string) when the source is unreadable.
     /// </summary>
-    public static ulong ReadString(ulong destination, ulong size, ulong source)
+    public static ulong ReadString(ulong destination, ulong size, ulong source) => ReadString(destination, size, source, "probe_read_str");
+
+    private static ulong ReadString(ulong destination, ulong size, ulong source, string helper)
     {
         if (size == 0)
         {
             return 0;
         }
-        if (destination == 0 || size > int.MaxValue)
+        if ((destination == 0 || size > int.MaxValue) && !Engines.Checked.HelperMemory.Checking)
         {
             return HelperFault.Errno(Errno.EFAULT);
         }
+        Engines.Checked.HelperMemory.RequireWritable(destination, size, helper, "1 (dst)");
+        return CopyStringInto(destination, size, source);
+    }
+
+    /// <summary>The string copy itself, into a destination the caller vouches for (the printf formatter's own buffer).</summary>
+    internal static ulong CopyStringInto(ulong destination, ulong size, ulong source)
+    {
         var target = (byte*)destination;
         // Read in small chunks that never cross a page boundary, so a string ending before an unmapped page still copies.
         ulong copied = 0;

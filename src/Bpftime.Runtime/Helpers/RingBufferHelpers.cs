@@ -1,3 +1,4 @@
+using Bpftime.Engines.Checked;
 using Bpftime.Maps;
 using static Bpftime.Helpers.HelperArgumentKind;
 
@@ -11,18 +12,18 @@ public static unsafe class RingBufferHelpers
         HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, Memory, ConstSizeOrZero, Scalar),
         static (map, data, size, flags, _) =>
         {
-            if (BpfMap.FromHandle((nint)map) is not RingBufferMap ring || (data == 0 && size != 0) || size > int.MaxValue || (flags & ~3UL) != 0)
+            if (HelperArguments.Map(map, "ringbuf_output") is not RingBufferMap ring || (data == 0 && size != 0 && !HelperMemory.Checking) || (flags & ~3UL) != 0)
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
-            return (ulong)(long)ring.Output(new ReadOnlySpan<byte>((void*)data, (int)size), flags);
+            return (ulong)(long)ring.Output(HelperMemory.Readable(data, size, "ringbuf_output", "2 (data)"), flags);
         });
 
     /// <summary>ringbuf_reserve(map, size, flags): a record to fill, or null when it does not fit (counted as a drop).</summary>
     public static HelperFunction Reserve { get; } = new(HelperIds.RingbufReserve, "ringbuf_reserve",
         HelperPrototype.Of(HelperReturnKind.RingBufferRecordOrNull, ConstMapPointer, Scalar, Scalar),
         static (map, size, flags, _, _) =>
-            BpfMap.FromHandle((nint)map) is RingBufferMap ring && flags == 0 ? (ulong)ring.Reserve(size) : 0);
+            HelperArguments.Map(map, "ringbuf_reserve") is RingBufferMap ring && flags == 0 ? (ulong)ring.Reserve(size) : 0);
 
     public static HelperFunction Submit { get; } = new(HelperIds.RingbufSubmit, "ringbuf_submit",
         HelperPrototype.Of(HelperReturnKind.Void, RingBufferRecord, Scalar),
@@ -35,15 +36,23 @@ public static unsafe class RingBufferHelpers
     /// <summary>ringbuf_query(map, flags): 0 available data, 1 ring size, 2 consumer position, 3 producer position.</summary>
     public static HelperFunction Query { get; } = new(HelperIds.RingbufQuery, "ringbuf_query",
         HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, Scalar),
-        static (map, flags, _, _, _) => BpfMap.FromHandle((nint)map) is RingBufferMap ring ? ring.Query(flags) : 0);
+        static (map, flags, _, _, _) => HelperArguments.Map(map, "ringbuf_query") is RingBufferMap ring ? ring.Query(flags) : 0);
 
     public static IEnumerable<HelperFunction> All => [Output, Reserve, Submit, Discard, Query];
 
+    /// <summary>Only a record a ring handed out and that is still reserved is committed; anything else is never dereferenced.</summary>
     private static ulong Commit(ulong record, bool discard, ulong flags)
     {
-        if (record != 0 && RingBufferMap.Owning((nint)record) is { } ring)
+        if (record != 0 && RingBufferMap.Owning((nint)record) is { } ring && ring.TryCommit((nint)record, discard, flags))
         {
-            ring.Commit((nint)record, discard, flags);
+            return 0;
+        }
+        if (record != 0 || HelperMemory.Checking)
+        {
+            var run = ActiveRuns.Current;
+            throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.ForgedRingBufferRecord,
+                $"helper {(discard ? "ringbuf_discard" : "ringbuf_submit")}, argument 1: 0x{record:x} is not a ring-buffer record the program holds (reserved and not yet submitted or discarded); pass the pointer bpf_ringbuf_reserve returned, once",
+                run?.Origin, run?.ProgramName);
         }
         return 0;
     }

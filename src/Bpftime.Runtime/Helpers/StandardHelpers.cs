@@ -1,9 +1,13 @@
 namespace Bpftime.Helpers;
 
 /// <summary>
-/// The runtime's named helper sets. "default" holds every helper the runtime implements; "xdp" is the
-/// same set (the packet helpers act only on XDP contexts); "conformance" is the conformance suite's own
-/// table. Each call makes a fresh table, so a host may add its own helpers (ids from 1000) to it.
+/// The runtime's named helper sets. "default" holds the helpers that touch only memory the program
+/// owns; "xdp" is the same set (the packet helpers act only on XDP contexts); "tracing" adds the
+/// helpers that read any host memory (probe_read and its forms, and %s of any address in
+/// trace_printk, trace_vprintk and snprintf), for hosts that trust their programs with that;
+/// "conformance" is the conformance suite's own table. In "default" and "xdp" the host-memory helpers
+/// are stand-ins that fault (BPF4238) naming "tracing", and %s reads only the program's own memory.
+/// Each call makes a fresh table, so a host may add its own helpers (ids from 1000) to it.
 /// </summary>
 public static class StandardHelpers
 {
@@ -11,14 +15,19 @@ public static class StandardHelpers
 
     public const string XdpName = "xdp";
 
-    /// <summary>The names <see cref="Create(string)"/> answers to.</summary>
-    public static IReadOnlyList<string> Names { get; } = [DefaultName, XdpName, ConformanceHelpers.TableName];
+    public const string TracingName = "tracing";
 
-    /// <summary>A fresh table of every helper the runtime implements; trace_printk writes to <paramref name="trace"/> (standard error when null).</summary>
-    public static HelperTable CreateDefault(TraceSink? trace = null) => new(DefaultName, Common(trace));
+    /// <summary>The names <see cref="Create(string)"/> answers to.</summary>
+    public static IReadOnlyList<string> Names { get; } = [DefaultName, XdpName, TracingName, ConformanceHelpers.TableName];
+
+    /// <summary>A fresh table of the helpers that touch only the program's memory; trace_printk writes to <paramref name="trace"/> (standard error when null).</summary>
+    public static HelperTable CreateDefault(TraceSink? trace = null) => new(DefaultName, Common(trace, hostMemory: false));
 
     /// <summary>A fresh table for XDP programs: the default helpers (the packet helpers among them).</summary>
-    public static HelperTable CreateXdp(TraceSink? trace = null) => new(XdpName, Common(trace));
+    public static HelperTable CreateXdp(TraceSink? trace = null) => new(XdpName, Common(trace, hostMemory: false));
+
+    /// <summary>A fresh table of the default helpers plus those that read any host memory (probe_read*, %s of any address).</summary>
+    public static HelperTable CreateTracing(TraceSink? trace = null) => new(TracingName, Common(trace, hostMemory: true));
 
     /// <summary>
     /// Adds a host-defined helper: a C# body with its prototype under an id from
@@ -47,22 +56,24 @@ public static class StandardHelpers
     {
         DefaultName => CreateDefault(),
         XdpName => CreateXdp(),
+        TracingName => CreateTracing(),
         ConformanceHelpers.TableName => ConformanceHelpers.Create(),
         _ => null,
     };
 
-    private static IEnumerable<HelperFunction> Common(TraceSink? trace) =>
+    private static IEnumerable<HelperFunction> Common(TraceSink? trace, bool hostMemory) =>
     [
         .. MapHelpers.All,
         .. TimeHelpers.All,
         .. ProcessHelpers.All,
-        .. ProbeReadHelpers.All,
-        .. StringHelpers.All,
+        .. hostMemory ? ProbeReadHelpers.All : ProbeReadHelpers.All.Select(ProbeReadHelpers.TracingOnly),
+        hostMemory ? StringHelpers.SnprintfAnyAddress : StringHelpers.Snprintf,
+        StringHelpers.Strncmp,
         .. RingBufferHelpers.All,
         .. XdpHelpers.All,
         .. SpinLockHelpers.All,
-        TraceHelpers.TracePrintk(trace ?? TraceSink.StandardError),
-        TraceHelpers.TraceVprintk(trace ?? TraceSink.StandardError),
+        TraceHelpers.TracePrintk(trace ?? TraceSink.StandardError, anyAddress: hostMemory),
+        TraceHelpers.TraceVprintk(trace ?? TraceSink.StandardError, anyAddress: hostMemory),
         TailCallHelpers.TailCall,
         LoopHelpers.Loop,
     ];

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text;
+using Bpftime.Engines.Checked;
 using Bpftime.Maps;
 using static Bpftime.Helpers.HelperArgumentKind;
 
@@ -13,27 +15,38 @@ public static unsafe class StringHelpers
     /// <summary>
     /// snprintf(str, str_size, fmt, data, data_len): data holds data_len / 8 u64 arguments. Writes at
     /// most str_size bytes with a NUL; returns the length the whole text needs with its NUL, or -EINVAL.
+    /// %s reads only memory the running program owns.
     /// </summary>
-    public static HelperFunction Snprintf { get; } = new(HelperIds.Snprintf, "snprintf",
+    public static HelperFunction Snprintf { get; } = SnprintfOf(anyAddress: false);
+
+    /// <summary>snprintf of the "tracing" set: %s reads any address of the process.</summary>
+    public static HelperFunction SnprintfAnyAddress { get; } = SnprintfOf(anyAddress: true);
+
+    private static HelperFunction SnprintfOf(bool anyAddress) => new(HelperIds.Snprintf, "snprintf",
         HelperPrototype.Of(HelperReturnKind.Integer, MemoryOrNull, ConstSizeOrZero, ConstString, MemoryOrNull, ConstSizeOrZero),
-        static (target, targetSize, format, data, dataLength) =>
+        (target, targetSize, format, data, dataLength) =>
         {
             try
             {
-                if (format == 0 || dataLength % 8 != 0 || dataLength / 8 > MaxSnprintfArguments || (data == 0 && dataLength != 0) || (target == 0 && targetSize != 0))
+                var checking = HelperMemory.Checking;
+                if ((format == 0 && !checking) || dataLength % 8 != 0 || dataLength / 8 > MaxSnprintfArguments
+                    || (data == 0 && dataLength != 0 && !checking) || (target == 0 && targetSize != 0 && !checking))
                 {
                     return HelperFault.Errno(Errno.EINVAL);
                 }
+                // The output is taken first: a refused buffer is refused before anything is read.
+                var output = HelperMemory.Writable(target, targetSize, "snprintf", "1 (str)");
+                var text = HelperMemory.CString(format, MaxFormatLength, "snprintf", "3 (fmt)");
+                var arguments = HelperMemory.Readable(data, dataLength, "snprintf", "4 (data)");
                 var message = new StringBuilder();
-                var result = PrintfFormatter.Format(CString(format), new ReadOnlySpan<ulong>((void*)data, (int)(dataLength / 8)), message);
+                var result = PrintfFormatter.Format(text, MemoryMarshal.Cast<byte, ulong>(arguments), message, anyAddress, "snprintf");
                 if (result < 0)
                 {
                     return HelperFault.Errno(-result);
                 }
                 var bytes = Encoding.Latin1.GetBytes(message.ToString());
-                if (targetSize > 0)
+                if (output.Length > 0)
                 {
-                    var output = new Span<byte>((void*)target, (int)Math.Min(targetSize, int.MaxValue));
                     var copied = Math.Min(bytes.Length, output.Length - 1);
                     bytes.AsSpan(0, copied).CopyTo(output);
                     output[copied] = 0;
@@ -46,36 +59,42 @@ public static unsafe class StringHelpers
             }
         });
 
+    /// <summary>Longest format string snprintf reads, with its NUL.</summary>
+    private const int MaxFormatLength = 65536;
+
     /// <summary>strncmp(s1, s1_size, s2): compares s1 (at most s1_size bytes) with the constant string s2; &lt;0, 0 or &gt;0.</summary>
     public static HelperFunction Strncmp { get; } = new(HelperIds.Strncmp, "strncmp",
         HelperPrototype.Of(HelperReturnKind.Integer, Memory, ConstSize, ConstString),
         static (s1, size, s2, _, _) =>
         {
-            if (s1 == 0 || s2 == 0)
+            try
             {
-                return HelperFault.Errno(Errno.EINVAL);
+                if ((s1 == 0 || s2 == 0) && !HelperMemory.Checking)
+                {
+                    return HelperFault.Errno(Errno.EINVAL);
+                }
+                var a = HelperMemory.Readable(s1, size, "strncmp", "1 (s1)");
+                // s2 is read no further than s1 could match it, and never past memory the program may read.
+                var b = HelperMemory.StringPrefix(s2, (int)Math.Min(size, MaxFormatLength), "strncmp", "3 (s2)");
+                for (var i = 0; i < a.Length; i++)
+                {
+                    var other = i < b.Length ? b[i] : (byte)0;
+                    if (a[i] != other)
+                    {
+                        return (ulong)(long)(a[i] < other ? -1 : 1);
+                    }
+                    if (a[i] == 0)
+                    {
+                        return 0;
+                    }
+                }
+                return 0;
             }
-            var a = (byte*)s1;
-            var b = (byte*)s2;
-            for (ulong i = 0; i < size; i++)
+            catch (Exception error)
             {
-                if (a[i] != b[i])
-                {
-                    return (ulong)(long)(a[i] < b[i] ? -1 : 1);
-                }
-                if (a[i] == 0)
-                {
-                    return 0;
-                }
+                return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
             }
-            return 0;
         });
 
     public static IEnumerable<HelperFunction> All => [Snprintf, Strncmp];
-
-    /// <summary>A constant string from read-only data, up to its NUL (at most 64 KiB).</summary>
-    private static ReadOnlySpan<byte> CString(ulong address) =>
-        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)address) is var text && text.Length <= 65536
-            ? new ReadOnlySpan<byte>((void*)address, text.Length + 1)
-            : throw new ArgumentException("the format string has no NUL within 64 KiB");
 }

@@ -16,7 +16,7 @@ public static class TailCallHelpers
         HelperPrototype.Of(HelperReturnKind.Void, Context, ConstMapPointer, Scalar),
         static (_, map, index, _, _) =>
         {
-            if (BpfMap.FromHandle((nint)map) is not ProgramArrayMap programs)
+            if (HelperArguments.Map(map, "tail_call") is not ProgramArrayMap programs)
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }

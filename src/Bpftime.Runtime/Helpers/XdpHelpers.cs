@@ -49,42 +49,34 @@ public static unsafe class XdpHelpers
 
     private static ulong AdjustHeadOf(ulong context, int delta)
     {
-        if (!IsFrame(context))
+        if (!IsRunsFrame(context) || !XdpFrameBounds.TryReadPacket(context, out var start, out _, out var meta, out var data, out var end))
         {
             return HelperFault.Errno(Errno.EINVAL);
         }
-        var block = new Span<byte>((void*)context, XdpLayout.FrameOffset);
-        long data = Read(block, XdpLayout.Data);
-        long end = Read(block, XdpLayout.DataEnd);
-        long meta = Read(block, XdpLayout.DataMeta);
-        long start = Read(block, XdpLayout.HardStart);
-        var metaLength = data - meta;
-        var moved = data + delta;
-        if (moved < start + metaLength || moved > end - XdpLayout.EthernetHeaderLength)
+        var metaLength = (long)(data - meta);
+        var moved = (long)data + delta;
+        if (moved < (long)start + metaLength || moved > (long)end - XdpLayout.EthernetHeaderLength)
         {
             return HelperFault.Errno(Errno.EINVAL);
         }
         if (metaLength > 0)
         {
-            Buffer.MemoryCopy((void*)meta, (void*)(meta + delta), metaLength, metaLength);
+            Buffer.MemoryCopy((void*)meta, (void*)((long)meta + delta), metaLength, metaLength);
         }
-        Write(block, XdpLayout.DataMeta, meta + delta);
+        var block = new Span<byte>((void*)context, XdpLayout.FrameOffset);
+        Write(block, XdpLayout.DataMeta, (long)meta + delta);
         Write(block, XdpLayout.Data, moved);
         return 0;
     }
 
     private static ulong AdjustTailOf(ulong context, int delta)
     {
-        if (!IsFrame(context))
+        if (!IsRunsFrame(context) || !XdpFrameBounds.TryReadPacket(context, out _, out var hardEnd, out _, out var data, out var end))
         {
             return HelperFault.Errno(Errno.EINVAL);
         }
-        var block = new Span<byte>((void*)context, XdpLayout.FrameOffset);
-        long data = Read(block, XdpLayout.Data);
-        long end = Read(block, XdpLayout.DataEnd);
-        long hardEnd = Read(block, XdpLayout.HardEnd);
-        var moved = end + delta;
-        if (moved > hardEnd || moved < data + XdpLayout.EthernetHeaderLength)
+        var moved = (long)end + delta;
+        if (moved > (long)hardEnd || moved < (long)data + XdpLayout.EthernetHeaderLength)
         {
             return HelperFault.Errno(Errno.EINVAL);
         }
@@ -92,15 +84,16 @@ public static unsafe class XdpHelpers
         {
             new Span<byte>((void*)end, delta).Clear();
         }
-        Write(block, XdpLayout.DataEnd, moved);
+        Write(new Span<byte>((void*)context, XdpLayout.FrameOffset), XdpLayout.DataEnd, moved);
         return 0;
     }
 
-    private static bool IsFrame(ulong context) =>
-        context != 0 && context < uint.MaxValue
-        && BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>((void*)(context + XdpLayout.Magic), 4)) == XdpLayout.MagicValue;
-
-    private static uint Read(Span<byte> block, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(block[offset..]);
+    /// <summary>A program may adjust only the frame it runs on (a host calling the helper itself may name any live frame).</summary>
+    private static bool IsRunsFrame(ulong context)
+    {
+        var run = Engines.Checked.ActiveRuns.Current;
+        return context != 0 && (run is null || run.ContextStart == context);
+    }
 
     private static void Write(Span<byte> block, int offset, long value) => BinaryPrimitives.WriteUInt32LittleEndian(block[offset..], (uint)value);
 }

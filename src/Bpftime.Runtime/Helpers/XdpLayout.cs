@@ -2,8 +2,9 @@ namespace Bpftime.Helpers;
 
 /// <summary>
 /// The native XDP context: a block below 4 GiB that starts with <c>struct xdp_md</c> exactly as C
-/// sees it (u32 data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), followed
-/// by the frame's bounds for the packet helpers, then the frame (headroom, packet, tailroom). Because
+/// sees it (u32 data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex), then the
+/// frame (headroom, packet, tailroom). The program may write all of it, so nothing the helpers trust
+/// lives here: the frame's bounds are kept by the runtime (<see cref="XdpFrameBounds"/>). Because
 /// the whole block sits below 4 GiB, the u32 data fields hold real addresses: a program's 32-bit
 /// loads of ctx->data give pointers it can use on every engine, with no rewriting of its loads. The
 /// program receives the block's start in r1 and the block's length in r2, so the run-time checks of
@@ -17,17 +18,6 @@ public static class XdpLayout
     public const int IngressIfindex = 12;
     public const int RxQueueIndex = 16;
     public const int EgressIfindex = 20;
-
-    /// <summary>First byte the packet (with its metadata) may start at.</summary>
-    public const int HardStart = 24;
-
-    /// <summary>One past the last byte the packet may grow to.</summary>
-    public const int HardEnd = 28;
-
-    /// <summary>Holds <see cref="MagicValue"/>, so the packet helpers refuse contexts that are not XDP frames.</summary>
-    public const int Magic = 32;
-
-    public const uint MagicValue = 0x42445058; // "XPDB"
 
     /// <summary>Where the frame starts in the block.</summary>
     public const int FrameOffset = 64;

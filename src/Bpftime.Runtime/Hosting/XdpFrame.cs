@@ -25,9 +25,8 @@ public sealed unsafe class XdpFrame : IDisposable
         Headroom = headroom;
         _blockSize = (nuint)((XdpLayout.FrameOffset + headroom + capacity + 4095) & ~4095);
         _block = LowMemory.Allocate(_blockSize);
-        Write(XdpLayout.Magic, XdpLayout.MagicValue);
-        Write(XdpLayout.HardStart, (uint)(_block + XdpLayout.FrameOffset));
-        Write(XdpLayout.HardEnd, (uint)(_block + (nint)_blockSize));
+        // The bounds the packet helpers trust live outside the block, where the program cannot write.
+        XdpFrameBounds.Register(_block, (ulong)(_block + XdpLayout.FrameOffset), (ulong)(_block + (nint)_blockSize));
         SetPacket([]);
     }
 
@@ -35,11 +34,36 @@ public sealed unsafe class XdpFrame : IDisposable
 
     public int Headroom { get; }
 
-    /// <summary>The packet as the program left it (between data and data_end).</summary>
-    public Span<byte> Packet => new((void*)Read(XdpLayout.Data), (int)(Read(XdpLayout.DataEnd) - Read(XdpLayout.Data)));
+    /// <summary>The packet as the program left it (between data and data_end); BPF4239 when the program left them outside the frame.</summary>
+    public Span<byte> Packet
+    {
+        get
+        {
+            var (_, data, end) = Bounds();
+            return new((void*)data, (int)(end - data));
+        }
+    }
 
-    /// <summary>The metadata area before the packet (between data_meta and data).</summary>
-    public Span<byte> Metadata => new((void*)Read(XdpLayout.DataMeta), (int)(Read(XdpLayout.Data) - Read(XdpLayout.DataMeta)));
+    /// <summary>The metadata area before the packet (between data_meta and data); BPF4239 when the program left them outside the frame.</summary>
+    public Span<byte> Metadata
+    {
+        get
+        {
+            var (meta, data, _) = Bounds();
+            return new((void*)meta, (int)(data - meta));
+        }
+    }
+
+    /// <summary>data_meta, data and data_end, which the program may have rewritten: checked against the frame before the host uses them.</summary>
+    private (ulong Meta, ulong Data, ulong End) Bounds()
+    {
+        if (!XdpFrameBounds.TryReadPacket((ulong)Block, out _, out _, out var meta, out var data, out var end))
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.XdpFrameCorrupt,
+                $"the program left data_meta 0x{Read(XdpLayout.DataMeta):x}, data 0x{Read(XdpLayout.Data):x} and data_end 0x{Read(XdpLayout.DataEnd):x} outside its XDP frame or out of order; call SetPacket before using the frame again"));
+        }
+        return (meta, data, end);
+    }
 
     public uint IngressIfindex
     {
@@ -97,6 +121,7 @@ public sealed unsafe class XdpFrame : IDisposable
     {
         if (_block != 0)
         {
+            XdpFrameBounds.Unregister(_block);
             LowMemory.Free(_block, _blockSize);
             _block = 0;
         }

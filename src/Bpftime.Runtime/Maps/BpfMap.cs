@@ -21,7 +21,12 @@ public abstract class BpfMap : IDisposable
         _handle = Marshal.AllocHGlobal(16);
         Marshal.WriteIntPtr(_handle, GCHandle.ToIntPtr(_self));
         Marshal.WriteInt64(_handle, 8, (long)spec.Type);
+        s_live[_handle] = this;
     }
+
+    // Handles of live maps: a value a program passes as a map is looked up here and never dereferenced,
+    // so a forged one (any number) is simply not a map.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, BpfMap> s_live = new();
 
     public MapSpec Spec { get; }
 
@@ -42,12 +47,7 @@ public abstract class BpfMap : IDisposable
     /// <summary>The map behind a handle a program passed to a helper, or null when it is not a live map.</summary>
     public static BpfMap? FromHandle(nint handle)
     {
-        if (handle == 0)
-        {
-            return null;
-        }
-        var target = GCHandle.FromIntPtr(Marshal.ReadIntPtr(handle)).Target;
-        return target as BpfMap;
+        return handle != 0 && s_live.TryGetValue(handle, out var map) ? map : null;
     }
 
     /// <summary>The address of byte <paramref name="offset"/> of the value (ld_imm64 src 2 and 6); only maps with one fixed value block have it.</summary>
@@ -92,6 +92,7 @@ public abstract class BpfMap : IDisposable
     {
         if (_handle != 0)
         {
+            s_live.TryRemove(_handle, out _);
             Marshal.FreeHGlobal(_handle);
             _handle = 0;
             _self.Free();

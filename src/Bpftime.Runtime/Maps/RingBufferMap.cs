@@ -28,6 +28,9 @@ public sealed unsafe class RingBufferMap : BpfMap
     private long _producer;
     private long _consumer;
     private long _dropped;
+    // Records reserved and not yet submitted or discarded, with their lengths: the only memory of the
+    // ring programs may touch, and the only pointers submit and discard accept.
+    private readonly Dictionary<nint, uint> _held = [];
 
     public RingBufferMap(MapSpec spec)
         : base(MapChecks.OfType(spec, MapType.RingBuf))
@@ -99,13 +102,31 @@ public sealed unsafe class RingBufferMap : BpfMap
             *(uint*)(data + offset + 4) = (uint)offset;
             Volatile.Write(ref *(uint*)(data + offset), (uint)size | BusyBit);
             Volatile.Write(ref _producer, producer + total);
-            return (nint)(data + offset + HeaderSize);
+            var record = (nint)(data + offset + HeaderSize);
+            _held[record] = (uint)size;
+            return record;
         }
     }
 
     /// <summary>Publishes (or discards) a reserved record; <paramref name="flags"/> BPF_RB_NO_WAKEUP (1) or BPF_RB_FORCE_WAKEUP (2).</summary>
     public void Commit(nint record, bool discard, ulong flags)
     {
+        if (!TryCommit(record, discard, flags))
+        {
+            throw new ArgumentException($"0x{record:x} is not a record reserved from ring buffer '{Name}' and still held", nameof(record));
+        }
+    }
+
+    /// <summary>As <see cref="Commit"/>; false, touching nothing, when <paramref name="record"/> is not a record this ring handed out and still holds.</summary>
+    public bool TryCommit(nint record, bool discard, ulong flags)
+    {
+        lock (_producerLock)
+        {
+            if (!_held.Remove(record))
+            {
+                return false;
+            }
+        }
         var header = (uint*)(record - HeaderSize);
         var length = Volatile.Read(ref *header) & ~(BusyBit | DiscardBit);
         Volatile.Write(ref *header, length | (discard ? DiscardBit : 0));
@@ -113,6 +134,7 @@ public sealed unsafe class RingBufferMap : BpfMap
         {
             _dataReady.Release();
         }
+        return true;
     }
 
     /// <summary>Copies <paramref name="record"/> in as one record (bpf_ringbuf_output): 0, or -EAGAIN when it does not fit.</summary>
@@ -189,8 +211,17 @@ public sealed unsafe class RingBufferMap : BpfMap
         return null;
     }
 
-    public override IEnumerable<MemoryRegion> ValueRegions =>
-        IsDisposed || _data == null ? [] : [new MemoryRegion((nint)_data, Size, true)];
+    /// <summary>The records currently reserved (headers and free space are the ring's, not the program's).</summary>
+    public override IEnumerable<MemoryRegion> ValueRegions
+    {
+        get
+        {
+            lock (_producerLock)
+            {
+                return IsDisposed || _data == null ? [] : [.. _held.Select(r => new MemoryRegion(r.Key, r.Value, true))];
+            }
+        }
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -289,7 +289,8 @@ internal sealed class AotBlockLayout
         }
 
         var symbols = new Dictionary<string, nint>(StringComparer.Ordinal);
-        foreach (var symbol in _file.Symbols.Where(s => s.IsGlobal && !s.IsUndefined && s.Name.Length > 0))
+        // Callback entries (local "<program>.callbackN") too: the module registers them as the only code callbacks may run.
+        foreach (var symbol in _file.Symbols.Where(s => (s.IsGlobal || AotModule.IsCallbackSymbol(s.Name)) && !s.IsUndefined && s.Name.Length > 0))
         {
             if (_sectionOffsets.TryGetValue(symbol.SectionIndex, out var offset) && symbol.Value <= _file.Sections[symbol.SectionIndex].Size)
             {

@@ -109,6 +109,8 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
                 return 1;
             }
             runs.Add((nint)state);
+            // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
+            Checked.ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
             return 0;
         }
         catch (Exception)
@@ -144,51 +146,35 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
 
     private int CheckRegion(ulong address, int size, bool write)
     {
-        var end = address + (ulong)size;
-        if (t_activeRuns is { } runs && end >= address)
+        // A callback may use the frames and the context of the runs that called it.
+        if (Checked.AccessPolicy.InCallers(Checked.ActiveRuns.Current, address, (ulong)size))
         {
-            foreach (var run in runs)
-            {
-                var outer = (AotRunState*)run;
-                if ((address >= outer->ContextStart && end <= outer->ContextEnd)
-                    || (address >= outer->StackBottom && end <= outer->StackTop))
-                {
-                    return AotCheckedAbi.FaultNone;
-                }
-            }
+            return AotCheckedAbi.FaultNone;
         }
-        var readOnly = false;
-        foreach (var map in _maps)
+        return Checked.AccessPolicy.ClassifyMaps(_maps, address, (ulong)size, write) switch
         {
-            if (map.IsDisposed)
-            {
-                continue;
-            }
-            foreach (var region in map.ValueRegions)
-            {
-                if (region.Contains(address, (ulong)size))
-                {
-                    if (!write || region.Writable)
-                    {
-                        return AotCheckedAbi.FaultNone;
-                    }
-                    readOnly = true;
-                }
-            }
-        }
-        return readOnly ? AotCheckedAbi.FaultReadOnly : AotCheckedAbi.FaultOutOfBounds;
+            Checked.AccessVerdict.Allowed => AotCheckedAbi.FaultNone,
+            Checked.AccessVerdict.ReadOnly => AotCheckedAbi.FaultReadOnly,
+            _ => AotCheckedAbi.FaultOutOfBounds,
+        };
     }
 
     /// <summary>The fault recorded in <paramref name="state"/>, as the interpreter and llvm-jit report it.</summary>
     public BpfException Fault(in AotRunState state, string? program)
     {
+        if (state.FaultKind is AotCheckedAbi.FaultOutOfBounds or AotCheckedAbi.FaultReadOnly)
+        {
+            // The same report, with the same codes, as every engine gives for this access.
+            var scene = new Checked.MemoryFaults.FaultScene(state.StackBottom, state.StackTop, state.ContextStart,
+                state.ContextEnd - Math.Min(state.ContextEnd, state.ContextStart), program, _origin);
+            return Checked.MemoryFaults.ForInstruction(scene, _maps, state.FaultKind == AotCheckedAbi.FaultReadOnly,
+                state.FaultAddress, (ulong)(state.FaultSize & 0xff), (state.FaultSize & 0x100) != 0, state.FaultInstruction);
+        }
         var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";
         var size = state.FaultSize & 0xff;
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
         var (code, message) = state.FaultKind switch
         {
-            AotCheckedAbi.FaultReadOnly => (DiagnosticCodes.WriteToReadOnlyMemory,
-                $"{size}-byte write to {address}, which the program may only read"),
             AotCheckedAbi.FaultUnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
                 $"callx with id {state.FaultAddress}, which helper set '{_helperSet}' does not hold"),
             _ when state.FaultAddress < 4096 => (DiagnosticCodes.NullPointerAccess,

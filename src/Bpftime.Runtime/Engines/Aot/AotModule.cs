@@ -42,6 +42,32 @@ public sealed class AotModule : IDisposable
         {
             checks.CallbackProgram = Programs[0];
         }
+        RegisterCallbacks(metadata);
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a callback entry the IR generator emits ("&lt;program symbol&gt;.callback&lt;N&gt;").</summary>
+    internal static bool IsCallbackSymbol(string name)
+    {
+        var at = name.LastIndexOf(".callback", StringComparison.Ordinal);
+        return at > 0 && at + 9 < name.Length && name.AsSpan(at + 9).IndexOfAnyExceptInRange('0', '9') < 0;
+    }
+
+    /// <summary>Lets each program's runs call its own callback entries, and nothing else (see <see cref="ProgramCallback"/>).</summary>
+    private void RegisterCallbacks(AotMetadata? metadata)
+    {
+        foreach (var (symbol, address) in _symbols)
+        {
+            if (!IsCallbackSymbol(symbol))
+            {
+                continue;
+            }
+            var owner = symbol[..symbol.LastIndexOf(".callback", StringComparison.Ordinal)];
+            var program = metadata?.Programs.FirstOrDefault(p => p.Symbol == owner)?.Name ?? owner;
+            if (_programs.TryGetValue(program, out var executable))
+            {
+                ProgramCallback.Register(address, executable);
+            }
+        }
     }
 
     /// <summary>The slow path and fault reporting of checked code, reached through the run state's owner handle.</summary>
@@ -94,6 +120,10 @@ public sealed class AotModule : IDisposable
         if (!IsDisposed)
         {
             IsDisposed = true;
+            foreach (var program in _programs.Values)
+            {
+                ProgramCallback.Unregister(program);
+            }
             _memory.Dispose();
             Checks.Dispose();
         }

@@ -1,4 +1,5 @@
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Checked;
 
 namespace Bpftime.Engines.Aot;
 
@@ -44,6 +45,17 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         state.Owner = module.Checks.Handle;
         // Inline-tested map values (objects linked in-process only) are valid while the module's maps live.
         state.FixedRegionsLive = isChecked && module.MapsAlive() ? 1 : 0;
+        // Entered first: a refusal (runs nested too deep) must leave nothing of this run behind.
+        var active = ActiveRuns.Enter(this, isChecked, (ulong)context, contextLength, module.Maps, name, module.Origin);
+        if (isChecked)
+        {
+            active.SetStackSource(&state.StackBottom, &state.StackTop);
+        }
+        else
+        {
+            // Verified code keeps its frames on this thread's stack, just below this frame.
+            active.SetNativeWindow((ulong)&frame, NativeFrameWindow);
+        }
         var previous = AotRunFrame.Current;
         AotRunFrame.Current = &frame;
         if (isChecked)
@@ -57,6 +69,7 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         }
         finally
         {
+            ActiveRuns.Leave(active);
             if (isChecked)
             {
                 AotCheckedRuntime.Leave();
@@ -78,6 +91,12 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         }
         return result;
     }
+
+    /// <summary>
+    /// How far below the engine's frame verified code's eBPF frames may lie: the deepest chain of
+    /// frames the compiler allows, plus the entry's own spill area.
+    /// </summary>
+    private ulong NativeFrameWindow => (ulong)(8 * Math.Max(module.Metadata?.Programs.FirstOrDefault(p => p.Name == name)?.StackSize ?? 512, 8) + 1024);
 
     public void Dispose()
     {

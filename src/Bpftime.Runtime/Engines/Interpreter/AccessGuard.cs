@@ -26,7 +26,6 @@ internal struct AccessGuard
     /// <summary>Each map with the value regions it had at load; a disposed map's regions no longer count.</summary>
     public (BpfMap Map, MemoryRegion[] Regions)[] MapRegions;
     public IReadOnlyList<BpfMap> Maps;
-    public GuardSnapshot? Outer;
     public string ProgramName;
     public string? Origin;
 
@@ -55,33 +54,23 @@ internal struct AccessGuard
             }
         }
         // Maps whose values come and go (hashes) are asked again: their regions may have grown since load.
-        foreach (var map in Maps)
+        switch (Checked.AccessPolicy.ClassifyMaps(Maps, address, (ulong)size, write))
         {
-            if (!map.IsDisposed && Permits(map.ValueRegions, address, size, write, pc))
-            {
+            case Checked.AccessVerdict.Allowed:
                 return;
-            }
+            case Checked.AccessVerdict.ReadOnly:
+                throw Raise(DiagnosticCodes.WriteToReadOnlyMemory, pc,
+                    $"{Describe(address, size, write)} targets read-only map memory; programs may only read this map's values (.rodata or BPF_F_RDONLY_PROG)");
+            case Checked.AccessVerdict.PastEnd:
+                throw Raise(DiagnosticCodes.MapValueAccessOutOfBounds, pc,
+                    $"{Describe(address, size, write)} starts inside map memory but runs past its end");
         }
-        for (var outer = Outer; outer is not null; outer = outer.Parent)
+        // A callback may use the frames and the context of the runs that called it.
+        if (Checked.AccessPolicy.InCallers(Checked.ActiveRuns.Current, address, (ulong)size))
         {
-            if (outer.Contains(address, (ulong)size))
-            {
-                return;
-            }
+            return;
         }
         Fault(address, size, write, pc);
-    }
-
-    private readonly bool Permits(IEnumerable<MemoryRegion> regions, ulong address, int size, bool write, int pc)
-    {
-        foreach (var region in regions)
-        {
-            if (Permits(region, address, size, write, pc))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     // The array form enumerates without allocating: it runs on every map value access.
@@ -150,16 +139,4 @@ internal struct AccessGuard
         $"{(write ? "write" : "read")} of {size.ToString(CultureInfo.InvariantCulture)} byte(s) at {Hex(address)}";
 
     private static string Hex(ulong value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
-}
-
-/// <summary>What an interrupted run could reach, kept while a helper runs a callback of the program.</summary>
-internal sealed class GuardSnapshot(ulong contextStart, ulong contextLength, ulong stackLow, ulong stackTop, GuardSnapshot? parent)
-{
-    public ulong ContextStart { get; } = contextStart;
-    public ulong ContextLength { get; } = contextLength;
-    public GuardSnapshot? Parent { get; } = parent;
-
-    public bool Contains(ulong address, ulong size) =>
-        (address >= stackLow && size <= stackTop - stackLow && address - stackLow <= stackTop - stackLow - size)
-        || (size <= ContextLength && address >= ContextStart && address - ContextStart <= ContextLength - size);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Checked;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 
@@ -16,9 +17,6 @@ namespace Bpftime.Engines.Interpreter;
 internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTarget, ITailCallRunnable
 {
     [ThreadStatic]
-    private static GuardSnapshot? t_activeRun;
-
-    [ThreadStatic]
     private static int t_callbackDepth;
 
     private readonly DecodedInstruction[] _code;
@@ -29,7 +27,6 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     private readonly bool _verified;
     private readonly int _frameSize;
     private readonly int _length;
-    private readonly bool _hasCallbacks;
     private readonly bool _usesTailCalls;
     private readonly string _name;
     private readonly string _helperTableName;
@@ -66,7 +63,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             HelperImplementation body = (r1, r2, r3, r4, r5) => RunCallback(target, r1, r2, r3, r4, r5);
             _callbackBodies.Add(body);
             _code[instruction].Imm = ProgramCallback.EntryFor(body);
-            _hasCallbacks = true;
+            ProgramCallback.Register((nint)_code[instruction].Imm, this);
         }
     }
 
@@ -95,12 +92,24 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         var start = (ulong)context;
         // A null context has no bytes, whatever length the caller gave.
         var length = context == 0 ? 0 : contextLength;
-        return _verified
-            ? Run<TrustedMode>(0, start, contextLength, 0, 0, 0, start, length, null)
-            : Run<CheckedMode>(0, start, contextLength, 0, 0, 0, start, length, null);
+        var run = ActiveRuns.Enter(this, !_verified, start, length, _maps, _name, _origin);
+        try
+        {
+            return _verified
+                ? Run<TrustedMode>(0, start, contextLength, 0, 0, 0, start, length)
+                : Run<CheckedMode>(0, start, contextLength, 0, 0, 0, start, length);
+        }
+        finally
+        {
+            ActiveRuns.Leave(run);
+        }
     }
 
-    public void Dispose() => _disposed = true;
+    public void Dispose()
+    {
+        _disposed = true;
+        ProgramCallback.Unregister(this);
+    }
 
     /// <summary>Runs a program-local function for a callback helper, nested inside the run that called the helper.</summary>
     private ulong RunCallback(int function, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5)
@@ -108,7 +117,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var outer = t_activeRun;
+            // The callback's run, entered by ProgramCallback.Invoke, carries the caller's context.
+            var run = ActiveRuns.Current;
             if (t_callbackDepth >= InterpreterEngine.MaxFrames)
             {
                 throw new BpfException(new BpfDiagnostic(DiagnosticCodes.CallDepthExceeded,
@@ -118,11 +128,11 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             t_callbackDepth++;
             try
             {
-                var contextStart = outer?.ContextStart ?? 0;
-                var contextLength = outer?.ContextLength ?? 0;
+                var contextStart = run?.ContextStart ?? 0;
+                var contextLength = run?.ContextLength ?? 0;
                 return _verified
-                    ? Run<TrustedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, outer)
-                    : Run<CheckedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, outer);
+                    ? Run<TrustedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength)
+                    : Run<CheckedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength);
             }
             finally
             {
@@ -140,7 +150,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     // Fully optimised from the first run: tier-0 code of this loop is several times slower.
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ulong Run<TMode>(int entry, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5, ulong contextStart, ulong contextLength, GuardSnapshot? outer)
+    private ulong Run<TMode>(int entry, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5, ulong contextStart, ulong contextLength)
         where TMode : struct, IExecutionMode
     {
         const int MaxFrames = InterpreterEngine.MaxFrames;
@@ -164,11 +174,16 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             guard.FrameSize = (ulong)frameSize;
             guard.MapRegions = _mapRegions;
             guard.Maps = _maps;
-            guard.Outer = outer;
             guard.ProgramName = _name;
             guard.Origin = _origin;
             // Unverified code may read stack it never wrote: it must see zeros, not the host's old data.
             new Span<byte>((void*)guard.StackLow, frameSize).Clear();
+        }
+        else
+        {
+            // Helpers still learn where the frames are (a %s argument must lie in memory the program owns).
+            guard.StackTop = stackTop;
+            guard.FrameSize = (ulong)frameSize;
         }
 
         new Span<ulong>(r, 16).Clear();
@@ -531,12 +546,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     private ulong CallHelper<TMode>(HelperFunction helper, ulong* r, int pc, ref AccessGuard guard)
         where TMode : struct, IExecutionMode
     {
-        var previous = t_activeRun;
-        if (TMode.ChecksMemory && _hasCallbacks)
-        {
-            // A callback the helper runs may use pointers into this run's stack and context.
-            t_activeRun = new GuardSnapshot(guard.ContextStart, guard.ContextLength, guard.StackLow, guard.StackTop, guard.Outer);
-        }
+        // Helper arguments, and callbacks the helper runs, may point into the live frames.
+        ActiveRuns.Current?.SetStack(TMode.ChecksMemory ? guard.StackLow : r[10] - guard.FrameSize, guard.StackTop);
         ulong result;
         try
         {
@@ -551,10 +562,6 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.HelperFailed,
                 $"instruction {pc}: helper {helper.Name} (#{helper.Id}) failed: {e.Message}",
                 File: _origin, Program: _name, InstructionIndex: pc), e);
-        }
-        finally
-        {
-            t_activeRun = previous;
         }
         if (ProgramCallback.HasPendingFault)
         {

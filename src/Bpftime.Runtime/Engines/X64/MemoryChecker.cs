@@ -20,7 +20,7 @@ internal static unsafe class MemoryChecker
         {
             var owner = GCHandle.FromIntPtr(state->Owner).Target as X64JitExecutable;
             result = owner?.CheckRegion(address, sizeAndKind & 0xff, (sizeAndKind & 0x100) != 0) ?? JitFault.OutOfBounds;
-            if (result == JitFault.OutOfBounds && InOuterRun(state, address, (ulong)(sizeAndKind & 0xff)))
+            if (result == JitFault.OutOfBounds && Checked.AccessPolicy.InCallers(Checked.ActiveRuns.Current, address, (ulong)(sizeAndKind & 0xff)))
             {
                 result = JitFault.None;
             }
@@ -36,40 +36,5 @@ internal static unsafe class MemoryChecker
             state->FaultSize = sizeAndKind;
         }
         return (int)result;
-    }
-
-    /// <summary>Whether a callback's access falls in the stack or the context of a run it was called from.</summary>
-    private static bool InOuterRun(RunState* state, ulong address, ulong size)
-    {
-        for (var outer = (RunState*)state->Outer; outer != null; outer = (RunState*)outer->Outer)
-        {
-            if (outer->StackTop != 0 && address >= outer->SavedStackPointer && address + size <= outer->StackTop)
-            {
-                return true;
-            }
-            if (address >= outer->ContextStart && address + size <= outer->ContextEnd)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static JitFault Classify(IEnumerable<Maps.MemoryRegion> regions, ulong address, int size, bool write)
-    {
-        var readOnlyHit = false;
-        foreach (var region in regions)
-        {
-            if (region.Contains(address, (ulong)size))
-            {
-                if (!write || region.Writable)
-                {
-                    return JitFault.None;
-                }
-                readOnlyHit = true;
-            }
-        }
-        return readOnlyHit ? JitFault.ReadOnly : JitFault.OutOfBounds;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Checked;
 using Bpftime.Engines.Native;
 using Bpftime.Helpers;
 using Bpftime.Isa;
@@ -85,6 +86,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         foreach (var callback in _callbacks.Values)
         {
             callback.Function = memory.Address + compiled.InstructionOffsets[callback.Target];
+            ProgramCallback.Register(callback.Entry, this);
         }
         BodyEntry = memory.Address + compiled.BodyEntryOffset;
         FrameSize = compiled.FrameSize;
@@ -147,6 +149,10 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         state.ContextEnd = context == 0 ? 0 : (ulong)context + contextLength;
         state.Owner = GCHandle.ToIntPtr(_self);
         state.FixedRegionsLive = _fixedMaps.Count == 0 ? 0 : FixedRegionsLive;
+        // The generated code fills in the frame block; helpers read it from the run state when they ask.
+        // Entered first: a refusal (runs nested too deep) must leave nothing of this run behind.
+        var run = ActiveRuns.Enter(this, !_image.Verified, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
+        run.SetStackSource(&state.SavedStackPointer, &state.StackTop);
         var previous = t_current;
         t_current = &state;
         ulong r0;
@@ -156,6 +162,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         }
         finally
         {
+            ActiveRuns.Leave(run);
             t_current = previous;
         }
         GC.KeepAlive(this);
@@ -189,6 +196,15 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
             return false;
         }
         state->TailCallCount++;
+        // The run continues in the target: its callbacks and maps are the ones that count from now on.
+        if (ActiveRuns.Current is { } run && ReferenceEquals(run.Owner, owner))
+        {
+            run.Owner = target;
+            run.Maps = target._image.Maps;
+            run.ChecksMemory = !target._image.Verified;
+            run.ProgramName = target._image.Name;
+            run.Origin = target._image.Origin;
+        }
         state->TailCallTarget = target.BodyEntry;
         state->Owner = GCHandle.ToIntPtr(target._self);
         state->FixedRegionsLive = target._fixedMaps.Count == 0 ? 0 : target.FixedRegionsLive;
@@ -220,24 +236,12 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         {
             return snapshot;
         }
-        var result = JitFault.OutOfBounds;
-        foreach (var map in _image.Maps)
+        return AccessPolicy.ClassifyMaps(_image.Maps, address, (ulong)size, write) switch
         {
-            if (map.IsDisposed)
-            {
-                continue;
-            }
-            var found = MemoryChecker.Classify(map.ValueRegions, address, size, write);
-            if (found == JitFault.None)
-            {
-                return found;
-            }
-            if (found == JitFault.ReadOnly)
-            {
-                result = found;
-            }
-        }
-        return result;
+            AccessVerdict.Allowed => JitFault.None,
+            AccessVerdict.ReadOnly => JitFault.ReadOnly,
+            _ => JitFault.OutOfBounds,
+        };
     }
 
     private static X64JitExecutable? OwnerOf(nint handle) =>
@@ -287,12 +291,15 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";
         var size = state.FaultSize & 0xff;
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
+        if (state.Fault is JitFault.OutOfBounds or JitFault.ReadOnly)
+        {
+            // The same report, with the same codes, as every engine gives for this access.
+            var scene = new MemoryFaults.FaultScene(state.SavedStackPointer, state.StackTop, state.ContextStart,
+                state.ContextEnd - Math.Min(state.ContextEnd, state.ContextStart), image.Name, image.Origin);
+            return MemoryFaults.ForInstruction(scene, image.Maps, state.Fault == JitFault.ReadOnly, state.FaultAddress, (ulong)size, (state.FaultSize & 0x100) != 0, index);
+        }
         var (code, message) = state.Fault switch
         {
-            JitFault.OutOfBounds => (DiagnosticCodes.JitMemoryOutOfBounds,
-                $"{size}-byte {access} at {address} is outside the context, the stack and the map values the program may use"),
-            JitFault.ReadOnly => (DiagnosticCodes.JitWriteToReadOnlyMemory,
-                $"{size}-byte write at {address} targets read-only memory"),
             JitFault.Misaligned => (DiagnosticCodes.JitMisalignedAtomic,
                 $"{size}-byte atomic operation at {address} is not aligned to {size} bytes"),
             JitFault.CallDepth => (DiagnosticCodes.JitCallDepthExceeded,
@@ -310,6 +317,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
 
     public void Dispose()
     {
+        ProgramCallback.Unregister(this);
         _entry = 0;
         _callbackEntry = 0;
         BodyEntry = 0;
@@ -400,6 +408,8 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
                 nested.Outer = (nint)outer;
                 nested.FixedRegionsLive = _owner._fixedMaps.Count == 0 ? 0 : _owner.FixedRegionsLive;
                 var arguments = stackalloc ulong[5] { r1, r2, r3, r4, r5 };
+                // The callback's run (entered by ProgramCallback.Invoke) gets this frame block.
+                ActiveRuns.Current?.SetStackSource(&nested.SavedStackPointer, &nested.StackTop);
                 t_callbackDepth++;
                 t_current = &nested;
                 ulong r0;

@@ -140,11 +140,11 @@ public sealed class JitEngineTests
     {
         var code = Program(Mov64(0, 0), Ldx(MemorySize.Word, 0, 1, 8), Exit());
         var fault = Assert.Throws<BpfException>(() => Run(code, new byte[8], verified: false));
-        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, fault.Code);
+        Assert.Equal(DiagnosticCodes.ContextAccessOutOfBounds, fault.Code);
         Assert.Equal(1, fault.Diagnostic.InstructionIndex);
         Assert.Equal(0ul, Run(Program(Ldx(MemorySize.Word, 0, 1, 4), Exit()), new byte[8], verified: false));
         var wild = Program(Mov64(2, 0x1000), St(MemorySize.DoubleWord, 2, 0, 1), Exit());
-        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, Assert.Throws<BpfException>(() => Run(wild, verified: false)).Code);
+        Assert.Equal(DiagnosticCodes.UnknownMemoryAccess, Assert.Throws<BpfException>(() => Run(wild, verified: false)).Code);
     }
 
     [Fact]

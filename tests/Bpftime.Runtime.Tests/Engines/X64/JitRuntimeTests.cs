@@ -35,11 +35,11 @@ public sealed class JitRuntimeTests
         }
         var write = Program(LdImm64(1, 0, src: 6), St(MemorySize.Byte, 1, 15, 1), St(MemorySize.Byte, 1, 16, 1), Exit());
         var fault = Fault(write, maps: [map]);
-        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, fault.Code);
+        Assert.Equal(DiagnosticCodes.UnknownMemoryAccess, fault.Code);
         Assert.Equal(3, fault.Diagnostic.InstructionIndex);
         Assert.Equal("rt.o", fault.Diagnostic.File);
         fault = Fault(Program(LdImm64(1, 0, src: 6), St(MemorySize.Byte, 1, 0, 1), Exit()), maps: [constants]);
-        Assert.Equal(DiagnosticCodes.JitWriteToReadOnlyMemory, fault.Code);
+        Assert.Equal(DiagnosticCodes.WriteToReadOnlyMemory, fault.Code);
         Assert.Equal(2, fault.Diagnostic.InstructionIndex);
     }
 
@@ -55,12 +55,12 @@ public sealed class JitRuntimeTests
         using var executable = Load(code, verified: false, null, map, constants);
         Assert.Equal(5ul, executable.Run([]));
         var past = Fault(Program(LdImm64(2, 1, src: 6), Ldx(MemorySize.Word, 0, 2, 13), Exit()), maps: [map, constants]);
-        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, past.Code);
+        Assert.Equal(DiagnosticCodes.MapValueAccessOutOfBounds, past.Code);
         Assert.Equal(2, past.Diagnostic.InstructionIndex);
         // Once the map is gone its old value block is no longer a valid target.
         map.Dispose();
         var gone = Assert.Throws<BpfException>(() => executable.Run([]));
-        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, gone.Code);
+        Assert.Equal(DiagnosticCodes.UnknownMemoryAccess, gone.Code);
         Assert.Equal(2, gone.Diagnostic.InstructionIndex);
     }
 
@@ -68,7 +68,7 @@ public sealed class JitRuntimeTests
     public void StackAccessesOutsideTheLiveFramesFault()
     {
         var below = Fault(Program(Mov64Reg(1, 10), Alu64(AluOperation.Sub, 1, 520), Ldx(MemorySize.DoubleWord, 0, 1, 0), Exit()));
-        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, below.Code);
+        Assert.Equal(DiagnosticCodes.StackAccessOutOfBounds, below.Code);
         Assert.Equal(2, below.Diagnostic.InstructionIndex);
         var above = Fault(Program(Ldx(MemorySize.DoubleWord, 0, 10, 0), Exit()));
         Assert.Equal(0, above.Diagnostic.InstructionIndex);
@@ -132,7 +132,7 @@ public sealed class JitRuntimeTests
         // A fault inside the callback surfaces from the outer run.
         var faulty = Program(Mov64(1, 2), LdImm64(2, 4, src: 4), Mov64(3, 0), Call(181), Exit(), Ldx(MemorySize.DoubleWord, 0, 3, 0), Exit());
         var fault = Fault(faulty, helpers: helpers);
-        Assert.Equal(DiagnosticCodes.JitMemoryOutOfBounds, fault.Code);
+        Assert.Equal(DiagnosticCodes.NullPointerAccess, fault.Code);
         Assert.Equal(6, fault.Diagnostic.InstructionIndex);
     }
 

@@ -1,0 +1,77 @@
+using Bpftime.Maps;
+
+namespace Bpftime.Engines.Checked;
+
+/// <summary>
+/// What one program run on this thread may reach, as its engine published it: the context, the
+/// frames (when the engine knows them), the program's maps, and, for a callback, the runs it was
+/// called from. Helper bodies and the engines' slow paths ask <see cref="AccessPolicy"/> about it.
+/// Records are pooled per thread (see <see cref="ActiveRuns"/>), so publishing a run allocates nothing.
+/// </summary>
+public sealed unsafe class ActiveRun
+{
+    private ulong* _stackLowSource;
+    private ulong* _stackTopSource;
+
+    /// <summary>The executable (or module) whose code runs: callbacks are honoured only for it.</summary>
+    public object? Owner { get; internal set; }
+
+    /// <summary>False for verified code: the verifier typed the helper arguments, so only what it cannot type is checked.</summary>
+    public bool ChecksMemory { get; internal set; }
+
+    /// <summary>A callback of the run below it on this thread, which may use that run's context and frames.</summary>
+    public bool IsCallback { get; internal set; }
+
+    public ulong ContextStart { get; internal set; }
+
+    public ulong ContextLength { get; internal set; }
+
+    /// <summary>The maps whose values the program may reach.</summary>
+    public IReadOnlyList<BpfMap> Maps { get; internal set; } = [];
+
+    public string? ProgramName { get; internal set; }
+
+    public string? Origin { get; internal set; }
+
+    /// <summary>The run this one was entered from on the same thread (a callback's caller), or null.</summary>
+    public ActiveRun? Below { get; internal set; }
+
+    internal ulong StackLowValue;
+    internal ulong StackTopValue;
+
+    /// <summary>Lowest byte of the live frames (0 when unknown).</summary>
+    public ulong StackLow => _stackLowSource != null ? *_stackLowSource : StackLowValue;
+
+    /// <summary>One past the highest byte of the outermost frame (0 when unknown).</summary>
+    public ulong StackTop => _stackTopSource != null ? *_stackTopSource : StackTopValue;
+
+    /// <summary>Sets the live frames to [low, top).</summary>
+    internal void SetStack(ulong low, ulong top)
+    {
+        _stackLowSource = null;
+        _stackTopSource = null;
+        StackLowValue = low;
+        StackTopValue = top;
+    }
+
+    /// <summary>The frames are read, when asked, from a run state that native code fills in (it lives as long as the run).</summary>
+    internal void SetStackSource(ulong* low, ulong* top)
+    {
+        _stackLowSource = low;
+        _stackTopSource = top;
+    }
+
+    /// <summary>
+    /// For verified native code, whose frames no run state describes: they lie on this thread's stack
+    /// within <paramref name="bytes"/> below <paramref name="top"/> (an address in the engine's frame
+    /// that called the code). Only the part above the asking frame counts (see <see cref="AccessPolicy"/>).
+    /// </summary>
+    internal void SetNativeWindow(ulong top, ulong bytes)
+    {
+        NativeWindowTop = top;
+        NativeWindowBytes = bytes;
+    }
+
+    internal ulong NativeWindowTop;
+    internal ulong NativeWindowBytes;
+}

@@ -1,0 +1,43 @@
+using Bpftime.Diagnostics;
+using Bpftime.Engines.Checked;
+using Bpftime.Maps;
+
+namespace Bpftime.Helpers;
+
+/// <summary>Turns the map arguments programs pass into maps without trusting them.</summary>
+internal static class HelperArguments
+{
+    /// <summary>
+    /// The live map behind <paramref name="handle"/>, or null when it is none (the helper answers as for
+    /// a null map). A checked run may name only its own maps: another value is a fault.
+    /// </summary>
+    public static BpfMap? Map(ulong handle, string helper)
+    {
+        var map = BpfMap.FromHandle((nint)handle);
+        var run = ActiveRuns.Current;
+        if (run is { ChecksMemory: true } && !Owns(run, map))
+        {
+            throw BpfException.Create(DiagnosticCodes.ForgedMapHandle,
+                $"helper {helper}, argument 1: 0x{handle:x} is not the handle of one of the program's {run.Maps.Count} map(s); pass a map the program loaded with ld_imm64",
+                run.Origin, run.ProgramName);
+        }
+        return map;
+    }
+
+    private static bool Owns(ActiveRun run, BpfMap? map)
+    {
+        if (map is null)
+        {
+            return false;
+        }
+        var maps = run.Maps;
+        for (var i = 0; i < maps.Count; i++)
+        {
+            if (ReferenceEquals(maps[i], map))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
