@@ -108,6 +108,9 @@ public static partial class DiagnosticCodes
     /// <summary>A spin lock taken twice, released without being held, held at exit, or held across a call.</summary>
     public const string VerifierSpinLockMisuse = "BPF2035";
 
+    /// <summary>Verification stopped at a resource limit (time, or states kept in memory) before the program was proven.</summary>
+    public const string VerifierResourceLimit = "BPF2036";
+
     /// <summary>The verifier itself failed on this program (a defect to report); the program is refused.</summary>
     public const string VerifierInternalError = "BPF2099";
 }

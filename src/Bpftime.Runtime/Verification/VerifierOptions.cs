@@ -30,6 +30,19 @@ public sealed record VerifierOptions
     /// <summary>Instructions the verifier may process over all paths before it gives up (Linux's limit).</summary>
     public int MaxProcessedInstructions { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// States the verifier may hold at once (kept at prune points plus branches waiting to be explored);
+    /// each costs about a kilobyte per frame, so the default bounds memory to a few hundred MB at most.
+    /// </summary>
+    public int MaxStates { get; init; } = 20_000;
+
+    /// <summary>
+    /// Wall-clock time one program's verification may take. Null (the default): no time limit, so that
+    /// verdicts do not depend on the machine's load; the instruction budget and <see cref="MaxStates"/>
+    /// already bound the work and the memory. Hosts that verify untrusted objects on a deadline set it.
+    /// </summary>
+    public TimeSpan? MaxTime { get; init; }
+
     /// <summary>Reuse verified states at jump targets (turning it off only shows how much pruning saves).</summary>
     public bool Prune { get; init; } = true;
 

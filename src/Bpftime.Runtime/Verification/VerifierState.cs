@@ -21,6 +21,9 @@ internal sealed class VerifierState
     /// <summary>The checkpoint this path last passed (for loop detection and completion counting).</summary>
     public Checkpoint? Parent { get; set; }
 
+    /// <summary>The instruction count when this path last kept a state (to space kept states out on tight loops).</summary>
+    public int KeptAt { get; set; } = int.MinValue;
+
     public FrameState Current => Frames[^1];
 
     public int CurrentFrame => Frames.Count - 1;
@@ -32,7 +35,7 @@ internal sealed class VerifierState
         {
             frames.Add(frame.Clone());
         }
-        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince };
+        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, KeptAt = KeptAt };
     }
 
     /// <summary>Every register of every frame, and every spilled register, by reference.</summary>
@@ -58,9 +61,16 @@ internal sealed class VerifierState
 internal delegate void RegisterVisitor(ref RegisterState register);
 
 /// <summary>A state kept at a prune point: later paths reaching the point in a state it covers stop there.</summary>
-internal sealed class Checkpoint(VerifierState state, Checkpoint? parent)
+internal sealed class Checkpoint(VerifierState state, Checkpoint? parent, int fingerprint)
 {
-    public VerifierState State { get; } = state;
+    /// <summary>
+    /// The state kept; null once it is no longer compared with (evicted), so that the chain of parents,
+    /// which only counts paths, does not keep every state of a long loop alive.
+    /// </summary>
+    public VerifierState? State { get; set; } = state;
+
+    /// <summary>A hash of what an exact comparison looks at first (the live registers), to skip most loop checks cheaply.</summary>
+    public int Fingerprint { get; } = fingerprint;
 
     public Checkpoint? Parent { get; } = parent;
 
