@@ -326,6 +326,56 @@ internal static class UnsafeProgramCatalogue
             new("callee-stack-pointer-returned", "call local f\nmov %r0, 0\nexit\nf:\nmov %r0, %r10\nexit", VerifierDanglingStackPointer, 4),
             new("callee-stack-pointer-kept-by-caller", "mov %r1, %r10\nadd %r1, -8\ncall local f\nmov %r0, 0\nexit\nf:\nmov %r2, %r10\nstxdw [%r1+0], %r2\nmov %r0, 0\nexit", VerifierDanglingStackPointer, 8),
 
+            // Pruning must count stores through pointers into a caller's stack.
+            new("callee-stores-unbounded-into-caller-slot", """
+                mov %r6, %r1
+                stdw [%r10-16], 0
+                mov %r1, %r10
+                add %r1, -8
+                ldxb %r2, [%r6+0]
+                call local f
+                ldxdw %r1, [%r10-8]
+                mov %r2, %r10
+                add %r2, -16
+                add %r2, %r1
+                ldxb %r0, [%r2+0]
+                exit
+                f:
+                mov %r3, %r2
+                lsh %r3, 40
+                jne %r2, 0, store
+                mov %r3, 7
+                store:
+                stxdw [%r1+0], %r3
+                mov %r0, 0
+                exit
+                """, VerifierUnboundedPointerArithmetic, 9),
+            new("callback-stores-unbounded-through-context", """
+                stdw [%r10-16], 0
+                stdw [%r10-8], 0
+                mov %r1, 2
+                ldfunc %r2, cb
+                mov %r3, %r10
+                add %r3, -8
+                mov %r4, 0
+                call 181
+                ldxdw %r1, [%r10-8]
+                mov %r2, %r10
+                add %r2, -16
+                add %r2, %r1
+                ldxb %r0, [%r2+0]
+                exit
+                cb:
+                mov %r3, %r1
+                lsh %r3, 40
+                jne %r1, 0, store
+                mov %r3, 7
+                store:
+                stxdw [%r2+0], %r3
+                mov %r0, 0
+                exit
+                """, VerifierUnboundedPointerArithmetic, 12),
+
             // Maps and spills.
             new("map-index-out-of-range", "ldmap %r1, 9\nmov %r0, 0\nexit", VerifierInvalidMapReference, 0),
             new("map-value-offset-out-of-range", "ldmapval %r1, 0, 48\nmov %r0, 0\nexit", VerifierInvalidMapReference, 0),
