@@ -194,6 +194,34 @@ internal static class UnsafeProgramCatalogue
                 """, VerifierInvalidMemoryAccess, 10) { Type = xdp },
             new("packet-end-dereference", "ldxw %r3, [%r1+4]\nldxb %r0, [%r3+0]\nexit", VerifierInvalidMemoryAccess, 1) { Type = xdp },
             new("packet-end-arithmetic", "ldxw %r3, [%r1+4]\nadd %r3, 1\nmov %r0, 2\nexit", VerifierProhibitedPointerArithmetic, 1) { Type = xdp },
+            new("packet-meta-checked-against-data-plus-offset", """
+                ldxw %r2, [%r1+8]
+                ldxw %r3, [%r1+0]
+                mov %r4, %r2
+                add %r4, 64
+                mov %r5, %r3
+                add %r5, 64
+                jgt %r4, %r5, drop
+                ldxdw %r0, [%r2+56]
+                exit
+                drop:
+                mov %r0, 1
+                exit
+                """, VerifierPacketOutOfBounds, 7) { Type = xdp },
+            new("packet-meta-checked-against-data-plus-offset-reversed", """
+                ldxw %r2, [%r1+8]
+                ldxw %r3, [%r1+0]
+                mov %r4, %r2
+                add %r4, 16
+                mov %r5, %r3
+                add %r5, 8
+                jlt %r5, %r4, drop
+                ldxdw %r0, [%r2+8]
+                exit
+                drop:
+                mov %r0, 1
+                exit
+                """, VerifierPacketOutOfBounds, 7) { Type = xdp },
             new("packet-meta-unchecked", "ldxw %r2, [%r1+8]\nldxb %r0, [%r2+0]\nexit", VerifierPacketOutOfBounds, 1) { Type = xdp },
 
             // Maybe-null pointers.
