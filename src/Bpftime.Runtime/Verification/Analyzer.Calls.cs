@@ -57,17 +57,17 @@ internal sealed partial class Analyzer
             throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
                 "R0 is not initialised at exit: set the return value on every path");
         }
+        if (state.LockHeldSince >= 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                $"the {(depth == 0 ? "program" : frame.Callback != CallbackKind.None ? "callback" : "function")} exits holding the spin lock taken at instruction {state.LockHeldSince}; release it on every path before returning");
+        }
         if (depth == 0)
         {
             if (r0.IsPointer)
             {
                 throw new VerificationError(DiagnosticCodes.VerifierPointerReturned, pc,
                     $"R0 is {Describe(r0)} at exit: a program returns a number, returning a pointer would leak an address");
-            }
-            if (state.LockHeldSince >= 0)
-            {
-                throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
-                    $"the program exits holding the spin lock taken at instruction {state.LockHeldSince}; release it on every path");
             }
             if (state.References.Count > 0)
             {
@@ -250,21 +250,17 @@ internal sealed partial class Analyzer
                     RequireArgument(value.Type == RegisterType.Stack || IsZero(value), pc, register, value, role, "a pointer to the stack, or 0");
                     callbackContext = value;
                     break;
-                case HelperArgumentKind.UninitializedMapValue:
                 case HelperArgumentKind.SpinLock:
+                    CheckLockArgument(pc, register, value, role);
+                    break;
+                case HelperArgumentKind.UninitializedMapValue:
                     {
-                        var lockArgument = kind == HelperArgumentKind.SpinLock;
-                        if (!lockArgument && map < 0)
+                        if (map < 0)
                         {
                             throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc, $"{role} needs a map argument before it");
                         }
                         RequireMemoryPointer(pc, register, value, role);
-                        if (lockArgument)
-                        {
-                            RequireArgument(value.Type == RegisterType.MapValue && value.Value.IsConst, pc, register, value, role,
-                                "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
-                        }
-                        AccessRegion(state, pc, register, value, lockArgument ? 4 : _maps[map].ValueSize, Access.Write, role);
+                        AccessRegion(state, pc, register, value, _maps[map].ValueSize, Access.Write, role);
                         break;
                     }
                 case HelperArgumentKind.Scalar:
@@ -357,11 +353,9 @@ internal sealed partial class Analyzer
 
         if (rule.SpinLockArgument)
         {
-            var lockPointer = regs[1];
-            RequireArgument(lockPointer.Type == RegisterType.MapValue && lockPointer.Value.IsConst, pc, 1, lockPointer, $"argument 1 of {rule.Name}",
-                "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
-            AccessRegion(state, pc, 1, lockPointer, 4, Access.Write, $"argument 1 of {rule.Name} (the lock)");
+            CheckLockArgument(pc, 1, regs[1], $"argument 1 of {rule.Name} (the lock)");
         }
+        TakeOrReleaseLock(state, pc, id, regs[1]);
 
         if (id == HelperIds.TailCall && state.References.Count > 0)
         {
@@ -405,6 +399,64 @@ internal sealed partial class Analyzer
         }
     }
 
+    /// <summary>
+    /// A lock argument points exactly at the struct bpf_spin_lock member of a writable map value, as the
+    /// map's BTF declares it: any other 4 bytes could be written by the program or the host while locked
+    /// (or never be 0), and the lock would spin for ever.
+    /// </summary>
+    private void CheckLockArgument(int pc, int register, in RegisterState value, string role)
+    {
+        RequireMemoryPointer(pc, register, value, role);
+        RequireArgument(value.Type == RegisterType.MapValue && value.Value.IsConst, pc, register, value, role,
+            "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
+        var map = _maps[value.Target];
+        if (map.IsReadOnlyForPrograms)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
+                $"{R(register)} is {Describe(value)}, {role}, but map '{map.Name}' is read-only for programs");
+        }
+        var offset = value.Offset + (long)value.Value.ConstValue;
+        if (LockOffset(map) is not { } lockOffset)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                $"{R(register)} is {Describe(value)}, {role}, but the value of map '{map.Name}' has no struct bpf_spin_lock member known from BTF; declare the map with __type(value, struct ...) whose struct holds a struct bpf_spin_lock, and pass its address");
+        }
+        if (offset != lockOffset)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                $"{R(register)} is {Describe(value)}, {role}, but the struct bpf_spin_lock of map '{map.Name}' is at offset {lockOffset}; pass &value->lock");
+        }
+    }
+
+    /// <summary>The offset of the map value's bpf_spin_lock, when BTF declares one inside the value.</summary>
+    private static int? LockOffset(MapSpec map) =>
+        map.SpinLockOffset is { } offset && offset >= 0 && offset + 4 <= map.ValueSize ? offset : null;
+
+    /// <summary>Bytes [<paramref name="from"/>, <paramref name="to"/>) of a map value touch its spin lock.</summary>
+    private static bool TouchesLock(MapSpec map, long from, long to) =>
+        LockOffset(map) is { } offset && from < offset + 4 && to > offset;
+
+    /// <summary>Records the lock taken or checks that the one released is the one held.</summary>
+    private void TakeOrReleaseLock(VerifierState state, int pc, int id, in RegisterState pointer)
+    {
+        var identity = (pointer.Target, pointer.Id);
+        if (id == HelperIds.SpinLock)
+        {
+            state.LockHeldSince = pc;
+            state.Lock = identity;
+        }
+        else if (id == HelperIds.SpinUnlock)
+        {
+            if (state.Lock != identity)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                    $"bpf_spin_unlock releases a lock in map '{MapName(pointer.Target)}' other than the one taken at instruction {state.LockHeldSince} (in map '{MapName(state.Lock.Map)}'); unlock through the same pointer that was locked");
+            }
+            state.LockHeldSince = -1;
+            state.Lock = default;
+        }
+    }
+
     /// <summary>One spin lock at a time, released on every path, and no other calls while it is held.</summary>
     private static void CheckLock(VerifierState state, int pc, int id, HelperRule rule)
     {
@@ -415,12 +467,10 @@ internal sealed partial class Analyzer
                 throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
                     $"a spin lock is taken while the one taken at instruction {held} is still held; release it first (one lock at a time)");
             case HelperIds.SpinLock:
-                state.LockHeldSince = pc;
                 return;
             case HelperIds.SpinUnlock when held < 0:
                 throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc, "bpf_spin_unlock without a held lock");
             case HelperIds.SpinUnlock:
-                state.LockHeldSince = -1;
                 return;
             default:
                 if (held >= 0)
@@ -445,7 +495,8 @@ internal sealed partial class Analyzer
             var spec = _maps[map];
             arguments[1] = RegisterState.Pointer(RegisterType.MapPointer, target: map);
             arguments[2] = RegisterState.Pointer(RegisterType.Memory) with { Range = (int)spec.KeySize };
-            arguments[3] = RegisterState.Pointer(RegisterType.MapValue, target: map);
+            // Each call gets another element: its own id (a lock taken through it is that element's).
+            arguments[3] = RegisterState.Pointer(RegisterType.MapValue, target: map) with { Id = NewId() };
             arguments[4] = context;
         }
         EnterFunction(state, pc, target, rule.Callback, arguments);

@@ -166,6 +166,7 @@ internal sealed partial class Analyzer
         into.References.AddRange(from.References);
         into.Pc = from.Pc;
         into.LockHeldSince = from.LockHeldSince;
+        into.Lock = from.Lock;
     }
 
     /// <summary>Applies "the condition holds" (or not) to the state. Returns false when that is impossible.</summary>

@@ -203,6 +203,11 @@ internal sealed partial class Analyzer
                         throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
                             $"{R(register)} is {Describe(pointer)}: map '{map.Name}' is read-only for programs ({map.Section ?? "BPF_F_RDONLY_PROG"}); declare the variable without const to write it");
                     }
+                    if (TouchesLock(map, low, high))
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                            $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} touches the struct bpf_spin_lock of map '{map.Name}' (offset {LockOffset(map)}); only bpf_spin_lock and bpf_spin_unlock may use it");
+                    }
                     if (access == Access.Read && map.IsReadOnlyForPrograms && _options.AssumeFrozenReadOnlyData && map.InitialValue is { } initial && pointer.Value.IsConst)
                     {
                         // Frozen read-only data: the bytes are known.
@@ -495,6 +500,11 @@ internal sealed partial class Analyzer
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
                             $"{R(register)} is {Describe(pointer)}, {role}, but map '{map.Name}' is read-only for programs");
+                    }
+                    if (access == Access.Write && TouchesLock(map, (long)pointer.Offset + pointer.Value.SMin, (long)pointer.Offset + pointer.Value.SMax + maxSize))
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                            $"{R(register)} is {Describe(pointer)}, {role} of up to {maxSize} byte(s), which would write the struct bpf_spin_lock of map '{map.Name}' (offset {LockOffset(map)})");
                     }
                     limit = map.ValueSize;
                     what = $"the {map.ValueSize}-byte value of map '{map.Name}'";

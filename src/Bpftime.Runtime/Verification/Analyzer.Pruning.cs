@@ -161,6 +161,10 @@ internal sealed partial class Analyzer
                 return false;
             }
         }
+        if (old.LockHeldSince >= 0 && (old.Lock.Map != now.Lock.Map || !SameId(ids, old.Lock.Id, now.Lock.Id)))
+        {
+            return false;
+        }
         return true;
     }
 

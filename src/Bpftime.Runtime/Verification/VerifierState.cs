@@ -18,6 +18,9 @@ internal sealed class VerifierState
     /// <summary>The instruction that took the spin lock held on this path, or -1.</summary>
     public int LockHeldSince { get; set; } = -1;
 
+    /// <summary>The held lock: the map whose value holds it and the id of the value pointer (which element).</summary>
+    public (int Map, int Id) Lock { get; set; }
+
     /// <summary>The checkpoint this path last passed (for loop detection and completion counting).</summary>
     public Checkpoint? Parent { get; set; }
 
@@ -35,7 +38,7 @@ internal sealed class VerifierState
         {
             frames.Add(frame.Clone());
         }
-        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, KeptAt = KeptAt };
+        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, Lock = Lock, KeptAt = KeptAt };
     }
 
     /// <summary>Every register of every frame, and every spilled register, by reference.</summary>

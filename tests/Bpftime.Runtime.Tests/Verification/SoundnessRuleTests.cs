@@ -38,4 +38,41 @@ public sealed class SoundnessRuleTests(ITestOutputHelper output)
             exit
             """, type: ProgramType.Xdp));
     }
+
+    [Fact]
+    public void ALockTakenAtTheBtfFieldGuardsTheOtherFields()
+    {
+        AssertPasses(Run("""
+            stw [%r10-4], 0
+            mov %r2, %r10
+            add %r2, -4
+            ldmap %r1, 6
+            call 1
+            jeq %r0, 0, out
+            mov %r7, %r0
+            mov %r1, %r0
+            call 93
+            ldxdw %r2, [%r7+8]
+            add %r2, 1
+            stxdw [%r7+8], %r2
+            stw [%r7+4], 0
+            mov %r1, %r7
+            call 94
+            out:
+            mov %r0, 0
+            exit
+            """));
+    }
+
+    [Fact]
+    public void TheSpinLockObjectVerifiesWithItsBtfLocks()
+    {
+        var file = ObjectReader.ReadFile(Path.Combine(TestPaths.DataDirectory, "c", "programs", "obj", "spin_counter.bpf.o"));
+        Assert.All(file.Maps.Where(m => !m.IsGlobalData), m => Assert.Equal(0, m.SpinLockOffset));
+        foreach (var result in BpfVerifier.Verify(file, new VerifierOptions()))
+        {
+            output.WriteLine(Explain(result));
+            AssertPasses(result);
+        }
+    }
 }

@@ -9,7 +9,8 @@ namespace Bpftime.Tests.Verification;
 /// <summary>
 /// Unsafe programs, each refused with a known code at a known instruction. Maps (see
 /// <see cref="VerifierKit.Maps"/>): 0 array (key 4, value 48), 1 hash (key 8, value 16), 2 ring
-/// buffer, 3 program array, 4 .rodata (16 bytes, read-only), 5 queue (value 8). The context is 64
+/// buffer, 3 program array, 4 .rodata (16 bytes, read-only), 5 queue (value 8), 6 array (key 4,
+/// value 16) with a struct bpf_spin_lock at offset 0. The context is 64
 /// bytes of raw memory unless the case says otherwise.
 /// </summary>
 internal static class UnsafeProgramCatalogue
@@ -37,6 +38,17 @@ internal static class UnsafeProgramCatalogue
         mov %r2, %r10
         add %r2, -4
         ldmap %r1, 0
+        call 1
+        jeq %r0, 0, out
+        """;
+
+    /// <summary>As <see cref="CheckedLookup"/>, in the array whose value holds a spin lock at offset 0.</summary>
+    private const string CheckedLockLookup = """
+        mov %r6, %r1
+        stw [%r10-4], 0
+        mov %r2, %r10
+        add %r2, -4
+        ldmap %r1, 6
         call 1
         jeq %r0, 0, out
         """;
@@ -339,10 +351,63 @@ internal static class UnsafeProgramCatalogue
             new("push-to-array", "stdw [%r10-8], 0\nmov %r2, %r10\nadd %r2, -8\nldmap %r1, 0\nmov %r3, 0\ncall 87\nexit", VerifierMapTypeMismatch, 6),
 
             // Spin locks.
-            new("exit-holding-spin-lock", CheckedLookup + "\nmov %r1, %r0\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
-            new("spin-lock-taken-twice", CheckedLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nmov %r1, %r7\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 12),
-            new("helper-call-holding-spin-lock", CheckedLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\ncall 5\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
-            new("spin-unlock-without-lock", CheckedLookup + "\nmov %r1, %r0\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 9),
+            new("exit-holding-spin-lock", CheckedLockLookup + "\nmov %r1, %r0\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("spin-lock-taken-twice", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nmov %r1, %r7\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 12),
+            new("helper-call-holding-spin-lock", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\ncall 5\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("spin-unlock-without-lock", CheckedLockLookup + "\nmov %r1, %r0\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 9),
+            new("spin-lock-on-a-map-without-a-btf-lock", CheckedLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 10),
+            new("spin-lock-beside-the-lock-field", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\nadd %r1, 8\ncall 93\nmov %r1, %r7\nadd %r1, 8\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("store-to-the-lock-word", CheckedLockLookup + "\nstw [%r0+0], 1\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 8),
+            new("store-overlapping-the-lock-word", CheckedLockLookup + "\nstdw [%r0+0], 0\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 8),
+            new("store-to-the-lock-word-while-held", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nstw [%r7+0], 0\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("atomic-on-the-lock-word", CheckedLockLookup + "\nmov %r2, 1\nlock add [%r0+0], %r2\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 9),
+            new("helper-writes-the-lock-word", CheckedLockLookup + "\nmov %r1, %r0\nmov %r2, 8\nmov %r3, 0\ncall 4\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("unlock-another-element", """
+                mov %r6, %r1
+                stw [%r10-4], 0
+                stw [%r10-8], 1
+                mov %r2, %r10
+                add %r2, -4
+                ldmap %r1, 6
+                call 1
+                jeq %r0, 0, out
+                mov %r7, %r0
+                mov %r2, %r10
+                add %r2, -8
+                ldmap %r1, 6
+                call 1
+                jeq %r0, 0, out
+                mov %r8, %r0
+                mov %r1, %r7
+                call 93
+                mov %r1, %r8
+                call 94
+                out:
+                mov %r0, 0
+                exit
+                """, VerifierSpinLockMisuse, 20),
+            new("function-returns-holding-the-lock", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall local take\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out + "\ntake:\ncall 93\nmov %r0, 0\nexit", VerifierSpinLockMisuse, 19),
+            new("loop-callback-takes-the-lock", CheckedLockLookup + """
+
+                stxdw [%r10-16], %r0
+                mov %r1, 2
+                ldfunc %r2, cb
+                mov %r3, %r10
+                add %r3, -16
+                mov %r4, 0
+                call 181
+                ldxdw %r1, [%r10-16]
+                call 94
+                mov %r0, 0
+                exit
+                """ + "\n" + Out + """
+
+                cb:
+                ldxdw %r1, [%r2+0]
+                call 93
+                mov %r0, 0
+                exit
+                """, VerifierSpinLockMisuse, 25),
             new("spin-lock-in-read-only-data", "ldmapval %r1, 4, 0\ncall 93\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 2),
 
             // Calls and stack.
