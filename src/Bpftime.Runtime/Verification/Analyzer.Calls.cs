@@ -7,7 +7,7 @@ namespace Bpftime.Verification;
 internal sealed partial class Analyzer
 {
     /// <summary>A bpf-to-bpf call or a callback: a new frame with r1-r5 as arguments and its own stack.</summary>
-    private void EnterFunction(VerifierState state, int pc, int target, CallbackKind callback, RegisterState[]? arguments)
+    private void EnterFunction(VerifierState state, int pc, int target, CallbackKind callback, RegisterState[]? arguments, long calls = 1)
     {
         if (target < 0 || target >= _code.Length || _shape.FunctionOf[target] != target)
         {
@@ -32,7 +32,8 @@ internal sealed partial class Analyzer
             }
         }
         var caller = state.Current;
-        var callee = new FrameState(_options.FrameStackSize, target, pc) { Callback = callback };
+        // A function called from a callback runs as often as the callback.
+        var callee = new FrameState(_options.FrameStackSize, target, pc) { Callback = callback, Calls = callback == CallbackKind.None ? state.Current.Calls : calls };
         for (var r = 1; r <= 5; r++)
         {
             callee.Registers[r] = arguments is null ? caller.Registers[r] : arguments[r];
@@ -71,7 +72,7 @@ internal sealed partial class Analyzer
             }
             if (state.References.Count > 0)
             {
-                var (_, reserved) = state.References[0];
+                var (_, reserved, _) = state.References[0];
                 throw new VerificationError(DiagnosticCodes.VerifierUnreleasedReference, pc,
                     $"the ring-buffer record reserved at instruction {reserved} is neither submitted nor discarded on this path to exit; call bpf_ringbuf_submit or bpf_ringbuf_discard on every path");
             }
@@ -130,6 +131,15 @@ internal sealed partial class Analyzer
                 $"R0 is {Describe(r0)} when the callback returns; a callback must return 0 (go on) or 1 (stop)");
         }
         var depth = state.CurrentFrame;
+        foreach (var (_, reserved, owner) in state.References)
+        {
+            if (owner == depth)
+            {
+                // The callback runs many times: a record it keeps would be reserved once per call and leak.
+                throw new VerificationError(DiagnosticCodes.VerifierUnreleasedReference, pc,
+                    $"the ring-buffer record reserved at instruction {reserved} in this callback is still held when it returns; the callback may run many times, so submit or discard the record before it returns");
+            }
+        }
         state.Frames.RemoveAt(depth);
         CheckNoDanglingPointers(state, pc, depth);
         var entry = frame.CallbackEntry!;
@@ -333,10 +343,17 @@ internal sealed partial class Analyzer
                         throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
                             $"{R(register)} is {Describe(value)}: pass the record exactly as reserve returned it, not a pointer into it");
                     }
-                    if (!state.References.Exists(r => r.Id == value.ReferenceId))
+                    var held = state.References.FindIndex(r => r.Id == value.ReferenceId);
+                    if (held < 0)
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierReleasedReference, pc,
                             $"{R(register)} is a ring-buffer record that was already submitted or discarded");
+                    }
+                    if (state.References[held].Owner != state.CallbackFrame)
+                    {
+                        // A callback runs 0 or many times: the record would stay busy or be released again.
+                        throw new VerificationError(DiagnosticCodes.VerifierCallbackReleasesOuterReference, pc,
+                            $"{R(register)} is the ring-buffer record reserved at instruction {state.References[held].Instruction} outside this callback; a callback runs 0 or many times, so release the record in the function that reserved it, after the loop");
                     }
                     released = value.ReferenceId;
                     break;
@@ -485,6 +502,18 @@ internal sealed partial class Analyzer
     private void EnterCallback(VerifierState state, int pc, HelperRule rule, int target, int map, RegisterState context)
     {
         var arguments = new RegisterState[6];
+        // bpf_loop runs the callback at most nr_loops times (and never more than the helper's cap);
+        // for_each_map_elem once per element.
+        var count = rule.Callback == CallbackKind.Loop
+            ? (long)Math.Min(state.Current.Registers[1].IsScalar ? state.Current.Registers[1].Value.UMax : ulong.MaxValue, LoopHelpers.MaxLoops)
+            : _maps[map].MaxEntries;
+        var outer = state.Current.Calls;
+        var calls = count == 0 ? outer : (outer > long.MaxValue / count ? long.MaxValue : outer * count);
+        if (outer > 1 && calls > _options.MaxNestedCallbackCalls)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierNestedCallbacksTooLong, pc,
+                $"{rule.Name} runs its callback up to {count} times here, inside callbacks that already run up to {outer} times: {(calls == long.MaxValue ? "more than 2^63" : calls.ToString(System.Globalization.CultureInfo.InvariantCulture))} calls in all, more than the {_options.MaxNestedCallbackCalls} allowed for nested callback loops (the run would not end in reasonable time); bound the counts with small constants");
+        }
         if (rule.Callback == CallbackKind.Loop)
         {
             arguments[1] = RegisterState.Scalar(ScalarRange.UnsignedRange(0, uint.MaxValue));
@@ -499,7 +528,7 @@ internal sealed partial class Analyzer
             arguments[3] = RegisterState.Pointer(RegisterType.MapValue, target: map) with { Id = NewId() };
             arguments[4] = context;
         }
-        EnterFunction(state, pc, target, rule.Callback, arguments);
+        EnterFunction(state, pc, target, rule.Callback, arguments, calls);
         state.Current.CallbackEntry = state.Clone();
     }
 
@@ -525,7 +554,7 @@ internal sealed partial class Analyzer
                             $"R2 is {Describe(size)}: the size of a ring-buffer record must be a non-zero constant");
                     }
                     var reference = NewId();
-                    state.References.Add((reference, pc));
+                    state.References.Add((reference, pc, state.CallbackFrame));
                     return RegisterState.Pointer(RegisterType.RingBufferRecordOrNull) with { Id = NewId(), ReferenceId = reference, Range = (int)size.Value.ConstValue };
                 }
             default:

@@ -156,7 +156,7 @@ internal sealed partial class Analyzer
         }
         for (var i = 0; i < old.References.Count; i++)
         {
-            if (!SameId(ids, old.References[i].Id, now.References[i].Id))
+            if (old.References[i].Owner != now.References[i].Owner || !SameId(ids, old.References[i].Id, now.References[i].Id))
             {
                 return false;
             }

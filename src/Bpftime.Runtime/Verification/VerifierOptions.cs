@@ -43,6 +43,14 @@ public sealed record VerifierOptions
     /// </summary>
     public TimeSpan? MaxTime { get; init; }
 
+    /// <summary>
+    /// Callback calls that callback loops nested inside each other (bpf_loop or for_each_map_elem in a
+    /// callback) may make together: the product of their counts (nr_loops' upper bound, capped at
+    /// bpf_loop's 2^23; a map's max_entries) along the nesting. Linux stops such runs with a time limit
+    /// the runtime does not have; the default is one bpf_loop's own cap. A single level is not limited.
+    /// </summary>
+    public long MaxNestedCallbackCalls { get; init; } = 1L << 23;
+
     /// <summary>Reuse verified states at jump targets (turning it off only shows how much pruning saves).</summary>
     public bool Prune { get; init; } = true;
 

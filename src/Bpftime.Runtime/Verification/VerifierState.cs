@@ -10,8 +10,27 @@ internal sealed class VerifierState
 
     public List<FrameState> Frames { get; }
 
-    /// <summary>Ring-buffer records held: reference id and the instruction that reserved it.</summary>
-    public List<(int Id, int Instruction)> References { get; private init; } = [];
+    /// <summary>
+    /// Ring-buffer records held: reference id, the instruction that reserved it, and the frame of the
+    /// innermost callback running when it was reserved (0: none), which alone may release it.
+    /// </summary>
+    public List<(int Id, int Instruction, int Owner)> References { get; private init; } = [];
+
+    /// <summary>The frame of the innermost callback in the call chain, or 0 when no callback is running.</summary>
+    public int CallbackFrame
+    {
+        get
+        {
+            for (var f = Frames.Count - 1; f > 0; f--)
+            {
+                if (Frames[f].Callback != CallbackKind.None)
+                {
+                    return f;
+                }
+            }
+            return 0;
+        }
+    }
 
     public int Pc { get; set; }
 

@@ -75,4 +75,56 @@ public sealed class SoundnessRuleTests(ITestOutputHelper output)
             AssertPasses(result);
         }
     }
+
+    [Fact]
+    public void NestedLoopsWithSmallCountsPass()
+    {
+        AssertPasses(Run("""
+            mov %r1, 1000
+            ldfunc %r2, outer
+            mov %r3, 0
+            mov %r4, 0
+            call 181
+            mov %r0, 0
+            exit
+            outer:
+            mov %r1, 1000
+            ldfunc %r2, inner
+            mov %r3, 0
+            mov %r4, 0
+            call 181
+            mov %r0, 0
+            exit
+            inner:
+            mov %r0, 0
+            exit
+            """));
+    }
+
+    [Fact]
+    public void ACallbackMayReserveAndSubmitItsOwnRecord()
+    {
+        AssertPasses(Run("""
+            mov %r1, 4
+            ldfunc %r2, cb
+            mov %r3, 0
+            mov %r4, 0
+            call 181
+            mov %r0, 0
+            exit
+            cb:
+            ldmap %r1, 2
+            mov %r2, 8
+            mov %r3, 0
+            call 131
+            jeq %r0, 0, done
+            stdw [%r0+0], 7
+            mov %r1, %r0
+            mov %r2, 0
+            call 132
+            done:
+            mov %r0, 0
+            exit
+            """));
+    }
 }

@@ -331,6 +331,95 @@ internal static class UnsafeProgramCatalogue
             new("ring-buffer-record-submitted-twice", Reserve + "\njeq %r0, 0, out\nmov %r7, %r0\nmov %r1, %r0\nmov %r2, 0\ncall 132\nmov %r1, %r7\nmov %r2, 0\ncall 132\n" + Out, VerifierReleasedReference, 12),
             new("ring-buffer-record-used-after-submit", Reserve + "\njeq %r0, 0, out\nmov %r7, %r0\nmov %r1, %r0\nmov %r2, 0\ncall 132\nstdw [%r7+0], 1\n" + Out, VerifierReleasedReference, 10),
 
+            new("callback-submits-the-callers-record", """
+                ldmap %r1, 2
+                mov %r2, 8
+                mov %r3, 0
+                call 131
+                jeq %r0, 0, out
+                stxdw [%r10-8], %r0
+                mov %r1, 4
+                ldfunc %r2, cb
+                mov %r3, %r10
+                add %r3, -8
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                out:
+                mov %r0, 0
+                exit
+                cb:
+                ldxdw %r1, [%r2+0]
+                mov %r2, 0
+                call 132
+                mov %r0, 0
+                exit
+                """, VerifierCallbackReleasesOuterReference, 20),
+            new("callback-returns-holding-its-record", """
+                mov %r1, 4
+                ldfunc %r2, cb
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                cb:
+                ldmap %r1, 2
+                mov %r2, 8
+                mov %r3, 0
+                call 131
+                jeq %r0, 0, done
+                mov %r0, 0
+                exit
+                done:
+                mov %r0, 0
+                exit
+                """, VerifierUnreleasedReference, 15),
+
+            // Nested callback loops.
+            new("nested-loops-of-the-maximum-count", """
+                mov %r1, 0x800000
+                ldfunc %r2, outer
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                outer:
+                mov %r1, 0x800000
+                ldfunc %r2, inner
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                inner:
+                mov %r0, 0
+                exit
+                """, VerifierNestedCallbacksTooLong, 13),
+            new("nested-loop-count-from-input", """
+                mov %r1, 1000
+                ldfunc %r2, outer
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                outer:
+                mov %r1, %r1
+                lsh %r1, 20
+                ldfunc %r2, inner
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                inner:
+                mov %r0, 0
+                exit
+                """, VerifierNestedCallbacksTooLong, 14),
+
             // Helper arguments.
             new("unknown-helper", "call 9999\nexit", VerifierUnknownHelper, 0),
             new("helper-missing-from-host-table", Lookup + "\nmov %r0, 0\nexit", VerifierUnknownHelper, 5) { Options = new VerifierOptions { ContextSize = 64, Helpers = ConformanceHelpers.Create() } },
