@@ -282,6 +282,11 @@ internal sealed partial class Analyzer
                     RequireArgument(value.Type == RegisterType.MapPointer, pc, register, value, role, "a map (&map_name)");
                     map = value.Target;
                     CheckMapType(pc, rule, _maps[map]);
+                    if (rule.WritesMap && _maps[map].IsReadOnlyForPrograms)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
+                            $"{rule.Name} would change map '{_maps[map].Name}', which is read-only for programs ({_maps[map].Section ?? "BPF_F_RDONLY_PROG"})");
+                    }
                     break;
                 case HelperArgumentKind.MapKey:
                 case HelperArgumentKind.MapValue:
@@ -316,7 +321,9 @@ internal sealed partial class Analyzer
                             break;
                         }
                         RequireMemoryPointer(pc, register, value, role);
-                        AccessRegion(state, pc, register, value, maxSize, kind == HelperArgumentKind.UninitializedMemory ? Access.Write : Access.Read, role);
+                        // bpf_snprintf's data holds the pointers its %s conversions print from.
+                        var strings = rule.Id == HelperIds.Snprintf && register == 4 ? StringArguments(regs[3]) : 0UL;
+                        AccessRegion(state, pc, register, value, maxSize, kind == HelperArgumentKind.UninitializedMemory ? Access.Write : Access.Read, role, strings);
                         break;
                     }
                 case HelperArgumentKind.Context:
@@ -366,6 +373,16 @@ internal sealed partial class Analyzer
                     AccessRegion(state, pc, register, value, 8, Access.Write, role);
                     break;
             }
+        }
+
+        if (unchecked_)
+        {
+            NoteUncheckedArguments(regs);
+        }
+        else if (rule.CopiesFromSource && regs[3].Type == RegisterType.Stack)
+        {
+            // The bytes copied end up where the program can read or store them: numbers only.
+            AccessRegion(state, pc, 3, regs[3], CheckSize(pc, 2, regs[2], zeroAllowed: true, rule), Access.Read, $"argument 3 of {rule.Name} (the source)");
         }
 
         if (rule.SpinLockArgument)
@@ -471,6 +488,23 @@ internal sealed partial class Analyzer
             }
             state.LockHeldSince = -1;
             state.Lock = default;
+        }
+    }
+
+    /// <summary>Read-only data handed to a helper without a prototype may be written by it: stop folding it.</summary>
+    private void NoteUncheckedArguments(RegisterState[] regs)
+    {
+        if (!_options.AssumeFrozenReadOnlyData)
+        {
+            return;
+        }
+        for (var r = 1; r <= 5; r++)
+        {
+            var value = regs[r];
+            if (value.Type is RegisterType.MapValue or RegisterType.MapPointer && value.Target < _maps.Count && _maps[value.Target].IsReadOnlyForPrograms)
+            {
+                throw new ReadOnlyDataEscapes();
+            }
         }
     }
 
@@ -641,6 +675,52 @@ internal sealed partial class Analyzer
             throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
                 $"{R(register)} points at a string in '{map.Name}' that is not NUL-terminated");
         }
+    }
+
+    /// <summary>
+    /// Which 8-byte entries of bpf_snprintf's data array its constant format prints with %s (bit i:
+    /// entry i): those may hold pointers, which the helper reads as strings rather than printing them.
+    /// </summary>
+    private ulong StringArguments(in RegisterState format)
+    {
+        if (format.Type != RegisterType.MapValue || !format.Value.IsConst || !_options.AssumeFrozenReadOnlyData
+            || _maps[format.Target] is not { IsReadOnlyForPrograms: true, InitialValue: { } initial })
+        {
+            return 0;
+        }
+        var start = format.Offset + (long)format.Value.ConstValue;
+        if (start < 0 || start >= initial.Length)
+        {
+            return 0;
+        }
+        var text = initial.Span[(int)start..];
+        var strings = 0UL;
+        var argument = 0;
+        for (var i = 0; i < text.Length && text[i] != 0 && argument < 64; i++)
+        {
+            if (text[i] != (byte)'%')
+            {
+                continue;
+            }
+            if (i + 1 < text.Length && text[i + 1] == (byte)'%')
+            {
+                i++;
+                continue;
+            }
+            // Flags, width, precision and length modifiers, then the conversion letter.
+            var j = i + 1;
+            while (j < text.Length && text[j] != 0 && "-+ #0123456789.lhz".Contains((char)text[j], StringComparison.Ordinal))
+            {
+                j++;
+            }
+            if (j < text.Length && text[j] == (byte)'s')
+            {
+                strings |= 1UL << argument;
+            }
+            argument++;
+            i = j;
+        }
+        return strings;
     }
 
     private static string KindText(HelperArgumentKind kind) => kind switch

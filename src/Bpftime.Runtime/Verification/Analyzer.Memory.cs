@@ -432,8 +432,13 @@ internal sealed partial class Analyzer
         frame.Spills[slot] = default;
     }
 
+    /// <summary>A spilled slot starting <paramref name="offset"/> bytes into a helper's region is one of the entries that may hold pointers.</summary>
+    private static bool IsPointerEntry(int offset, ulong pointerEntries) =>
+        offset >= 0 && offset % 8 == 0 && offset / 8 < 64 && (pointerEntries & (1UL << (offset / 8))) != 0;
+
     /// <summary>Checks that a helper may read (or write) [pointer, pointer + size) and applies writes to the stack.</summary>
-    private void AccessRegion(VerifierState state, int pc, int register, RegisterState pointer, long maxSize, Access access, string role)
+    /// <param name="pointerEntries">8-byte entries of the region (bit i: bytes 8i..8i+7) that may hold spilled pointers, which the helper reads as pointers.</param>
+    private void AccessRegion(VerifierState state, int pc, int register, RegisterState pointer, long maxSize, Access access, string role, ulong pointerEntries = 0)
     {
         if (maxSize == 0)
         {
@@ -461,6 +466,12 @@ internal sealed partial class Analyzer
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierUninitializedStack, pc,
                             $"{R(register)} is {Describe(pointer)}, {role} of {maxSize} byte(s), but fp{i - stackSize} is never written on this path; initialise it (e.g. = {{}}) before the call");
+                    }
+                    if (frame.Stack[i] == StackByte.Spill && frame.Spills[i / 8].IsPointer && !IsPointerEntry(i / 8 * 8 - first, pointerEntries))
+                    {
+                        // The helper would copy an address into a map, a record or a buffer the program reads.
+                        throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc,
+                            $"{R(register)} is {Describe(pointer)}, {role} of {maxSize} byte(s), but fp{i - stackSize} holds {Describe(frame.Spills[i / 8])}; passing it would leak an address");
                     }
                 }
             }

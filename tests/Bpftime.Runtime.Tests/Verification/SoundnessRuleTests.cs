@@ -127,4 +127,27 @@ public sealed class SoundnessRuleTests(ITestOutputHelper output)
             exit
             """));
     }
+
+    [Fact]
+    public void ReadOnlyDataGivenToAnUncheckedHelperIsNotFolded()
+    {
+        // The host's helper has no prototype, so it might write .rodata: its bytes are no longer known
+        // constants and the index read from it is 0..255, too wide for the stack.
+        const string Source = """
+            stb [%r10-1], 0
+            ldmapval %r1, 4, 0
+            call 1000
+            ldmapval %r2, 4, 0
+            ldxb %r3, [%r2+0]
+            mov %r4, %r10
+            add %r4, -105
+            add %r4, %r3
+            ldxb %r0, [%r4+0]
+            exit
+            """;
+        var helpers = new Bpftime.Helpers.HelperTable("host", [new Bpftime.Helpers.HelperFunction(1000, "host_anything", Bpftime.Helpers.HelperPrototype.Unchecked, (_, _, _, _, _) => 0)]);
+        AssertRefused(Run(Source, options: new VerifierOptions { ContextSize = 64, Helpers = helpers }), DiagnosticCodes.VerifierStackOutOfBounds, 10);
+        // Without the call the byte is the constant 'h' (104) and the access is fp-1.
+        AssertPasses(Run(Source.Replace("call 1000", "mov %r1, 0", StringComparison.Ordinal), options: new VerifierOptions { ContextSize = 64, Helpers = helpers }));
+    }
 }

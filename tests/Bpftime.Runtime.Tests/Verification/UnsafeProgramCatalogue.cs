@@ -249,7 +249,7 @@ internal static class UnsafeProgramCatalogue
             new("scalar-dereference", "mov %r2, 100\nldxdw %r0, [%r2+0]\nexit", VerifierInvalidMemoryAccess, 1),
             new("map-pointer-dereference", "ldmap %r2, 0\nldxdw %r0, [%r2+0]\nexit", VerifierInvalidMemoryAccess, 2),
             new("function-address-dereference", "ldfunc %r2, f\nldxb %r0, [%r2+0]\nexit\nf:\nmov %r0, 0\nexit", VerifierInvalidMemoryAccess, 2),
-            new("pointer-cut-by-32-bit-move", "mov32 %r2, %r10\nldxb %r0, [%r2-1]\nexit", VerifierInvalidMemoryAccess, 1),
+            new("pointer-cut-by-32-bit-move", "mov32 %r2, %r10\nldxb %r0, [%r2-1]\nexit", VerifierPointerLeak, 0),
 
             // Pointer arithmetic.
             new("pointer-multiplied", "mov %r2, %r10\nmul %r2, 2\nmov %r0, 0\nexit", VerifierProhibitedPointerArithmetic, 1),
@@ -273,6 +273,40 @@ internal static class UnsafeProgramCatalogue
             new("pointer-into-ring-buffer-record", Reserve + "\njeq %r0, 0, out\nstxdw [%r0+0], %r10\nmov %r1, %r0\nmov %r2, 0\ncall 132\n" + Out, VerifierPointerLeak, 6),
             new("pointer-into-packet", "ldxw %r2, [%r1+0]\nldxw %r3, [%r1+4]\nmov %r4, %r2\nadd %r4, 8\njgt %r4, %r3, drop\nstxdw [%r2+0], %r1\ndrop:\nmov %r0, 1\nexit", VerifierPointerLeak, 5) { Type = xdp },
             new("pointer-through-atomic-add", "stdw [%r10-8], 0\nlock add [%r10-8], %r10\nmov %r0, 0\nexit", VerifierPointerLeak, 1),
+            new("spilled-pointer-as-map-value", """
+                stdw [%r10-8], 0
+                stxdw [%r10-16], %r10
+                stdw [%r10-24], 0
+                mov %r2, %r10
+                add %r2, -8
+                mov %r3, %r10
+                add %r3, -24
+                mov %r4, 0
+                ldmap %r1, 1
+                call 2
+                mov %r0, 0
+                exit
+                """, VerifierPointerLeak, 10),
+            new("spilled-pointer-as-map-key", """
+                stxdw [%r10-8], %r1
+                stdw [%r10-24], 0
+                stdw [%r10-16], 0
+                mov %r2, %r10
+                add %r2, -8
+                mov %r3, %r10
+                add %r3, -24
+                mov %r4, 0
+                ldmap %r1, 1
+                call 2
+                mov %r0, 0
+                exit
+                """, VerifierPointerLeak, 10),
+            new("spilled-pointer-into-ring-buffer-output", "stxdw [%r10-8], %r1\nmov %r2, %r10\nadd %r2, -8\nldmap %r1, 2\nmov %r3, 8\nmov %r4, 0\ncall 130\nmov %r0, 0\nexit", VerifierPointerLeak, 7),
+            new("spilled-pointer-copied-by-probe-read", CheckedLookup + "\nstxdw [%r10-16], %r6\nmov %r1, %r0\nmov %r2, 8\nmov %r3, %r10\nadd %r3, -16\ncall 4\nmov %r0, 0\nexit\n" + Out, VerifierPointerLeak, 13),
+            new("uninitialised-stack-copied-by-probe-read", CheckedLookup + "\nmov %r1, %r0\nmov %r2, 8\nmov %r3, %r10\nadd %r3, -32\ncall 4\nmov %r0, 0\nexit\n" + Out, VerifierUninitializedStack, 12),
+            new("pointer-cut-to-32-bits-and-stored", CheckedLookup + "\nmov32 %r2, %r10\nstxw [%r0+0], %r2\nmov %r0, 0\nexit\n" + Out, VerifierPointerLeak, 8),
+            // .rodata (map 4) is "hello %d\0abcdef\0": %d would print the address.
+            new("pointer-printed-by-snprintf-as-a-number", "stxdw [%r10-8], %r10\nmov %r1, %r10\nadd %r1, -32\nmov %r2, 16\nldmapval %r3, 4, 0\nmov %r4, %r10\nadd %r4, -8\nmov %r5, 8\ncall 165\nexit", VerifierPointerLeak, 9),
             new("stack-pointer-returned", "mov %r0, %r10\nexit", VerifierPointerReturned, 1),
             new("map-value-returned", Lookup + "\njeq %r0, 0, +1\nexit\nmov %r0, 0\nexit", VerifierPointerReturned, 7),
             new("context-returned", "mov %r0, %r1\nexit", VerifierPointerReturned, 1),
@@ -281,6 +315,23 @@ internal static class UnsafeProgramCatalogue
             new("rodata-store", "ldmapval %r2, 4, 0\nstw [%r2+0], 1\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 2),
             new("rodata-atomic", "ldmapval %r2, 4, 8\nmov %r3, 1\nlock add [%r2+0], %r3\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 3),
             new("rodata-as-snprintf-buffer", "ldmapval %r1, 4, 0\nmov %r2, 8\nldmapval %r3, 4, 0\nmov %r4, 0\nmov %r5, 0\ncall 165\nexit", VerifierReadOnlyWrite, 7),
+            new("rodata-as-probe-read-destination", "ldmapval %r1, 4, 0\nmov %r2, 8\nmov %r3, %r10\ncall 4\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 4),
+            new("rodata-as-pop-destination", "ldmapval %r2, 4, 8\nldmap %r1, 5\ncall 88\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 4),
+            new("rodata-updated-by-helper", """
+                stw [%r10-4], 0
+                stdw [%r10-24], 0
+                stdw [%r10-16], 0
+                mov %r2, %r10
+                add %r2, -4
+                mov %r3, %r10
+                add %r3, -24
+                mov %r4, 0
+                ldmap %r1, 4
+                call 2
+                mov %r0, 0
+                exit
+                """, VerifierReadOnlyWrite, 10),
+            new("rodata-deleted-by-helper", "stw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nldmap %r1, 4\ncall 3\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 5),
             new("frame-pointer-written", "mov %r10, 0\nmov %r0, 0\nexit", WriteToFramePointer, 0),
             new("frame-pointer-moved", "add %r10, -8\nmov %r0, 0\nexit", WriteToFramePointer, 0),
 
