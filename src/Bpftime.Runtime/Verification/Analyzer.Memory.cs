@@ -110,6 +110,12 @@ internal sealed partial class Analyzer
                     CheckMapIndex(pc, insn.Imm);
                     var map = _maps[insn.Imm];
                     var offset = next.Imm;
+                    if (map.Type != Objects.MapType.Array)
+                    {
+                        // Only arrays keep values at fixed addresses (as on Linux); the loader refuses the rest.
+                        throw new VerificationError(DiagnosticCodes.VerifierInvalidMapReference, pc,
+                            $"the address of a value of map '{map.Name}' is taken directly, but only array maps have values at fixed addresses; use bpf_map_lookup_elem");
+                    }
                     if (offset < 0 || (uint)offset >= map.ValueSize)
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierInvalidMapReference, pc,

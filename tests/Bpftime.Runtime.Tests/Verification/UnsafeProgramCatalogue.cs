@@ -612,6 +612,8 @@ internal static class UnsafeProgramCatalogue
             // Maps and spills.
             new("map-index-out-of-range", "ldmap %r1, 9\nmov %r0, 0\nexit", VerifierInvalidMapReference, 0),
             new("map-value-offset-out-of-range", "ldmapval %r1, 0, 48\nmov %r0, 0\nexit", VerifierInvalidMapReference, 0),
+            new("direct-value-of-a-hash-map", "ldmapval %r1, 1, 0\nldxdw %r0, [%r1+0]\nexit", VerifierInvalidMapReference, 0),
+            new("direct-value-of-a-ring-buffer", "ldmapval %r1, 2, 0\nmov %r0, 0\nexit", VerifierInvalidMapReference, 0),
             new("pointer-spilled-in-four-bytes", "stxw [%r10-8], %r1\nmov %r0, 0\nexit", VerifierInvalidPointerSpill, 0),
             new("pointer-spilled-misaligned", "stxdw [%r10-12], %r10\nmov %r0, 0\nexit", VerifierInvalidPointerSpill, 0),
             new("half-a-spilled-pointer-read", "stxdw [%r10-8], %r1\nldxw %r0, [%r10-8]\nexit", VerifierInvalidPointerSpill, 1),
