@@ -255,6 +255,11 @@ internal sealed partial class Analyzer
                     {
                         callbackContext = value;
                     }
+                    else if (!ReferenceEquals(HelperCatalogue.Find(id), rule))
+                    {
+                        // A host helper may use "anything" as a pointer and write through it.
+                        NoteEscapingReadOnlyData(value);
+                    }
                     break;
                 case HelperArgumentKind.StackPointerOrNull:
                     RequireArgument(value.Type == RegisterType.Stack || IsZero(value), pc, register, value, role, "a pointer to the stack, or 0");
@@ -500,11 +505,16 @@ internal sealed partial class Analyzer
         }
         for (var r = 1; r <= 5; r++)
         {
-            var value = regs[r];
-            if (value.Type is RegisterType.MapValue or RegisterType.MapPointer && value.Target < _maps.Count && _maps[value.Target].IsReadOnlyForPrograms)
-            {
-                throw new ReadOnlyDataEscapes();
-            }
+            NoteEscapingReadOnlyData(regs[r]);
+        }
+    }
+
+    private void NoteEscapingReadOnlyData(in RegisterState value)
+    {
+        if (_options.AssumeFrozenReadOnlyData && value.Type is RegisterType.MapValue or RegisterType.MapPointer
+            && value.Target < _maps.Count && _maps[value.Target].IsReadOnlyForPrograms)
+        {
+            throw new ReadOnlyDataEscapes();
         }
     }
 

@@ -145,9 +145,12 @@ public sealed class SoundnessRuleTests(ITestOutputHelper output)
             ldxb %r0, [%r4+0]
             exit
             """;
-        var helpers = new Bpftime.Helpers.HelperTable("host", [new Bpftime.Helpers.HelperFunction(1000, "host_anything", Bpftime.Helpers.HelperPrototype.Unchecked, (_, _, _, _, _) => 0)]);
-        AssertRefused(Run(Source, options: new VerifierOptions { ContextSize = 64, Helpers = helpers }), DiagnosticCodes.VerifierStackOutOfBounds, 10);
-        // Without the call the byte is the constant 'h' (104) and the access is fp-1.
-        AssertPasses(Run(Source.Replace("call 1000", "mov %r1, 0", StringComparison.Ordinal), options: new VerifierOptions { ContextSize = 64, Helpers = helpers }));
+        foreach (var prototype in new[] { Bpftime.Helpers.HelperPrototype.Unchecked, Bpftime.Helpers.HelperPrototype.Of(Bpftime.Helpers.HelperReturnKind.Integer, Bpftime.Helpers.HelperArgumentKind.Anything) })
+        {
+            var helpers = new Bpftime.Helpers.HelperTable("host", [new Bpftime.Helpers.HelperFunction(1000, "host_anything", prototype, (_, _, _, _, _) => 0)]);
+            AssertRefused(Run(Source, options: new VerifierOptions { ContextSize = 64, Helpers = helpers }), DiagnosticCodes.VerifierStackOutOfBounds, 10);
+            // Without the call the byte is the constant 'h' (104) and the access is fp-1.
+            AssertPasses(Run(Source.Replace("call 1000", "mov %r1, 0", StringComparison.Ordinal), options: new VerifierOptions { ContextSize = 64, Helpers = helpers }));
+        }
     }
 }
