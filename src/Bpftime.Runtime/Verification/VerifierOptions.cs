@@ -32,7 +32,8 @@ public sealed record VerifierOptions
 
     /// <summary>
     /// States the verifier may hold at once (kept at prune points plus branches waiting to be explored);
-    /// each costs about a kilobyte per frame, so the default bounds memory to a few hundred MB at most.
+    /// each costs 1-7 KB per frame (more when registers are spilled), so the default bounds memory to a few
+    /// hundred MB for programs a few calls deep.
     /// </summary>
     public int MaxStates { get; init; } = 20_000;
 
