@@ -108,6 +108,15 @@ public static partial class DiagnosticCodes
     /// <summary>A spin lock taken twice, released without being held, held at exit, or held across a call.</summary>
     public const string VerifierSpinLockMisuse = "BPF2035";
 
+    /// <summary>Verification stopped at a resource limit (time, or states kept in memory) before the program was proven.</summary>
+    public const string VerifierResourceLimit = "BPF2036";
+
+    /// <summary>A callback releases a ring-buffer record reserved outside it (it may run 0 or many times).</summary>
+    public const string VerifierCallbackReleasesOuterReference = "BPF2037";
+
+    /// <summary>Callback loops nested inside each other could together make more calls than allowed.</summary>
+    public const string VerifierNestedCallbacksTooLong = "BPF2038";
+
     /// <summary>The verifier itself failed on this program (a defect to report); the program is refused.</summary>
     public const string VerifierInternalError = "BPF2099";
 }

@@ -30,6 +30,12 @@ public sealed record MapSpec(
 
     public uint ValueTypeId { get; init; }
 
+    /// <summary>
+    /// Byte offset of the struct bpf_spin_lock member of the value type (from BTF), or null when the
+    /// value has none; programs may lock only there.
+    /// </summary>
+    public int? SpinLockOffset { get; init; }
+
     /// <summary>libbpf pinning (0 none, 1 by name).</summary>
     public uint Pinning { get; init; }
 

@@ -115,8 +115,13 @@ internal sealed partial class Analyzer
         {
             return source;
         }
-        // A 32-bit move of a pointer keeps only its low half: a number from then on.
-        return source.IsScalar ? RegisterState.Scalar(source.Value.Zext32()) : RegisterState.Scalar(ScalarRange.UnsignedRange(0, uint.MaxValue));
+        if (!source.IsScalar)
+        {
+            // The low half of an address is a number the program could store or return: a leak.
+            throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc,
+                $"{R(insn.Src)} is {Describe(source)}: a 32-bit move keeps half of the address as a number, which would leak it; use a 64-bit move");
+        }
+        return RegisterState.Scalar(source.Value.Zext32());
     }
 
     private void RequireScalar(in RegisterState value, int register, int pc, string operation)

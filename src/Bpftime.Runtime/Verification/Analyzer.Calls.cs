@@ -7,7 +7,7 @@ namespace Bpftime.Verification;
 internal sealed partial class Analyzer
 {
     /// <summary>A bpf-to-bpf call or a callback: a new frame with r1-r5 as arguments and its own stack.</summary>
-    private void EnterFunction(VerifierState state, int pc, int target, CallbackKind callback, RegisterState[]? arguments)
+    private void EnterFunction(VerifierState state, int pc, int target, CallbackKind callback, RegisterState[]? arguments, long calls = 1)
     {
         if (target < 0 || target >= _code.Length || _shape.FunctionOf[target] != target)
         {
@@ -32,7 +32,8 @@ internal sealed partial class Analyzer
             }
         }
         var caller = state.Current;
-        var callee = new FrameState(_options.FrameStackSize, target, pc) { Callback = callback };
+        // A function called from a callback runs as often as the callback.
+        var callee = new FrameState(_options.FrameStackSize, target, pc) { Callback = callback, Calls = callback == CallbackKind.None ? state.Current.Calls : calls };
         for (var r = 1; r <= 5; r++)
         {
             callee.Registers[r] = arguments is null ? caller.Registers[r] : arguments[r];
@@ -57,6 +58,11 @@ internal sealed partial class Analyzer
             throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
                 "R0 is not initialised at exit: set the return value on every path");
         }
+        if (state.LockHeldSince >= 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                $"the {(depth == 0 ? "program" : frame.Callback != CallbackKind.None ? "callback" : "function")} exits holding the spin lock taken at instruction {state.LockHeldSince}; release it on every path before returning");
+        }
         if (depth == 0)
         {
             if (r0.IsPointer)
@@ -64,14 +70,9 @@ internal sealed partial class Analyzer
                 throw new VerificationError(DiagnosticCodes.VerifierPointerReturned, pc,
                     $"R0 is {Describe(r0)} at exit: a program returns a number, returning a pointer would leak an address");
             }
-            if (state.LockHeldSince >= 0)
-            {
-                throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
-                    $"the program exits holding the spin lock taken at instruction {state.LockHeldSince}; release it on every path");
-            }
             if (state.References.Count > 0)
             {
-                var (_, reserved) = state.References[0];
+                var (_, reserved, _) = state.References[0];
                 throw new VerificationError(DiagnosticCodes.VerifierUnreleasedReference, pc,
                     $"the ring-buffer record reserved at instruction {reserved} is neither submitted nor discarded on this path to exit; call bpf_ringbuf_submit or bpf_ringbuf_discard on every path");
             }
@@ -130,6 +131,15 @@ internal sealed partial class Analyzer
                 $"R0 is {Describe(r0)} when the callback returns; a callback must return 0 (go on) or 1 (stop)");
         }
         var depth = state.CurrentFrame;
+        foreach (var (_, reserved, owner) in state.References)
+        {
+            if (owner == depth)
+            {
+                // The callback runs many times: a record it keeps would be reserved once per call and leak.
+                throw new VerificationError(DiagnosticCodes.VerifierUnreleasedReference, pc,
+                    $"the ring-buffer record reserved at instruction {reserved} in this callback is still held when it returns; the callback may run many times, so submit or discard the record before it returns");
+            }
+        }
         state.Frames.RemoveAt(depth);
         CheckNoDanglingPointers(state, pc, depth);
         var entry = frame.CallbackEntry!;
@@ -245,26 +255,27 @@ internal sealed partial class Analyzer
                     {
                         callbackContext = value;
                     }
+                    else if (!ReferenceEquals(HelperCatalogue.Find(id), rule))
+                    {
+                        // A host helper may use "anything" as a pointer and write through it.
+                        NoteEscapingReadOnlyData(value);
+                    }
                     break;
                 case HelperArgumentKind.StackPointerOrNull:
                     RequireArgument(value.Type == RegisterType.Stack || IsZero(value), pc, register, value, role, "a pointer to the stack, or 0");
                     callbackContext = value;
                     break;
-                case HelperArgumentKind.UninitializedMapValue:
                 case HelperArgumentKind.SpinLock:
+                    CheckLockArgument(pc, register, value, role);
+                    break;
+                case HelperArgumentKind.UninitializedMapValue:
                     {
-                        var lockArgument = kind == HelperArgumentKind.SpinLock;
-                        if (!lockArgument && map < 0)
+                        if (map < 0)
                         {
                             throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc, $"{role} needs a map argument before it");
                         }
                         RequireMemoryPointer(pc, register, value, role);
-                        if (lockArgument)
-                        {
-                            RequireArgument(value.Type == RegisterType.MapValue && value.Value.IsConst, pc, register, value, role,
-                                "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
-                        }
-                        AccessRegion(state, pc, register, value, lockArgument ? 4 : _maps[map].ValueSize, Access.Write, role);
+                        AccessRegion(state, pc, register, value, _maps[map].ValueSize, Access.Write, role);
                         break;
                     }
                 case HelperArgumentKind.Scalar:
@@ -276,6 +287,11 @@ internal sealed partial class Analyzer
                     RequireArgument(value.Type == RegisterType.MapPointer, pc, register, value, role, "a map (&map_name)");
                     map = value.Target;
                     CheckMapType(pc, rule, _maps[map]);
+                    if (rule.WritesMap && _maps[map].IsReadOnlyForPrograms)
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
+                            $"{rule.Name} would change map '{_maps[map].Name}', which is read-only for programs ({_maps[map].Section ?? "BPF_F_RDONLY_PROG"})");
+                    }
                     break;
                 case HelperArgumentKind.MapKey:
                 case HelperArgumentKind.MapValue:
@@ -310,7 +326,9 @@ internal sealed partial class Analyzer
                             break;
                         }
                         RequireMemoryPointer(pc, register, value, role);
-                        AccessRegion(state, pc, register, value, maxSize, kind == HelperArgumentKind.UninitializedMemory ? Access.Write : Access.Read, role);
+                        // bpf_snprintf's data holds the pointers its %s conversions print from.
+                        var strings = rule.Id == HelperIds.Snprintf && register == 4 ? StringArguments(regs[3]) : 0UL;
+                        AccessRegion(state, pc, register, value, maxSize, kind == HelperArgumentKind.UninitializedMemory ? Access.Write : Access.Read, role, strings);
                         break;
                     }
                 case HelperArgumentKind.Context:
@@ -337,10 +355,17 @@ internal sealed partial class Analyzer
                         throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
                             $"{R(register)} is {Describe(value)}: pass the record exactly as reserve returned it, not a pointer into it");
                     }
-                    if (!state.References.Exists(r => r.Id == value.ReferenceId))
+                    var held = state.References.FindIndex(r => r.Id == value.ReferenceId);
+                    if (held < 0)
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierReleasedReference, pc,
                             $"{R(register)} is a ring-buffer record that was already submitted or discarded");
+                    }
+                    if (state.References[held].Owner != state.CallbackFrame)
+                    {
+                        // A callback runs 0 or many times: the record would stay busy or be released again.
+                        throw new VerificationError(DiagnosticCodes.VerifierCallbackReleasesOuterReference, pc,
+                            $"{R(register)} is the ring-buffer record reserved at instruction {state.References[held].Instruction} outside this callback; a callback runs 0 or many times, so release the record in the function that reserved it, after the loop");
                     }
                     released = value.ReferenceId;
                     break;
@@ -355,13 +380,21 @@ internal sealed partial class Analyzer
             }
         }
 
+        if (unchecked_)
+        {
+            NoteUncheckedArguments(regs);
+        }
+        else if (rule.CopiesFromSource && regs[3].Type == RegisterType.Stack)
+        {
+            // The bytes copied end up where the program can read or store them: numbers only.
+            AccessRegion(state, pc, 3, regs[3], CheckSize(pc, 2, regs[2], zeroAllowed: true, rule), Access.Read, $"argument 3 of {rule.Name} (the source)");
+        }
+
         if (rule.SpinLockArgument)
         {
-            var lockPointer = regs[1];
-            RequireArgument(lockPointer.Type == RegisterType.MapValue && lockPointer.Value.IsConst, pc, 1, lockPointer, $"argument 1 of {rule.Name}",
-                "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
-            AccessRegion(state, pc, 1, lockPointer, 4, Access.Write, $"argument 1 of {rule.Name} (the lock)");
+            CheckLockArgument(pc, 1, regs[1], $"argument 1 of {rule.Name} (the lock)");
         }
+        TakeOrReleaseLock(state, pc, id, regs[1]);
 
         if (id == HelperIds.TailCall && state.References.Count > 0)
         {
@@ -405,6 +438,86 @@ internal sealed partial class Analyzer
         }
     }
 
+    /// <summary>
+    /// A lock argument points exactly at the struct bpf_spin_lock member of a writable map value, as the
+    /// map's BTF declares it: any other 4 bytes could be written by the program or the host while locked
+    /// (or never be 0), and the lock would spin for ever.
+    /// </summary>
+    private void CheckLockArgument(int pc, int register, in RegisterState value, string role)
+    {
+        RequireMemoryPointer(pc, register, value, role);
+        RequireArgument(value.Type == RegisterType.MapValue && value.Value.IsConst, pc, register, value, role,
+            "a pointer to a struct bpf_spin_lock inside a map value, at a constant offset");
+        var map = _maps[value.Target];
+        if (map.IsReadOnlyForPrograms)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
+                $"{R(register)} is {Describe(value)}, {role}, but map '{map.Name}' is read-only for programs");
+        }
+        var offset = value.Offset + (long)value.Value.ConstValue;
+        if (LockOffset(map) is not { } lockOffset)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                $"{R(register)} is {Describe(value)}, {role}, but the value of map '{map.Name}' has no struct bpf_spin_lock member known from BTF; declare the map with __type(value, struct ...) whose struct holds a struct bpf_spin_lock, and pass its address");
+        }
+        if (offset != lockOffset)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                $"{R(register)} is {Describe(value)}, {role}, but the struct bpf_spin_lock of map '{map.Name}' is at offset {lockOffset}; pass &value->lock");
+        }
+    }
+
+    /// <summary>The offset of the map value's bpf_spin_lock, when BTF declares one inside the value.</summary>
+    private static int? LockOffset(MapSpec map) =>
+        map.SpinLockOffset is { } offset && offset >= 0 && offset + 4 <= map.ValueSize ? offset : null;
+
+    /// <summary>Bytes [<paramref name="from"/>, <paramref name="to"/>) of a map value touch its spin lock.</summary>
+    private static bool TouchesLock(MapSpec map, long from, long to) =>
+        LockOffset(map) is { } offset && from < offset + 4 && to > offset;
+
+    /// <summary>Records the lock taken or checks that the one released is the one held.</summary>
+    private void TakeOrReleaseLock(VerifierState state, int pc, int id, in RegisterState pointer)
+    {
+        var identity = (pointer.Target, pointer.Id);
+        if (id == HelperIds.SpinLock)
+        {
+            state.LockHeldSince = pc;
+            state.Lock = identity;
+        }
+        else if (id == HelperIds.SpinUnlock)
+        {
+            if (state.Lock != identity)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                    $"bpf_spin_unlock releases a lock in map '{MapName(pointer.Target)}' other than the one taken at instruction {state.LockHeldSince} (in map '{MapName(state.Lock.Map)}'); unlock through the same pointer that was locked");
+            }
+            state.LockHeldSince = -1;
+            state.Lock = default;
+        }
+    }
+
+    /// <summary>Read-only data handed to a helper without a prototype may be written by it: stop folding it.</summary>
+    private void NoteUncheckedArguments(RegisterState[] regs)
+    {
+        if (!_options.AssumeFrozenReadOnlyData)
+        {
+            return;
+        }
+        for (var r = 1; r <= 5; r++)
+        {
+            NoteEscapingReadOnlyData(regs[r]);
+        }
+    }
+
+    private void NoteEscapingReadOnlyData(in RegisterState value)
+    {
+        if (_options.AssumeFrozenReadOnlyData && value.Type is RegisterType.MapValue or RegisterType.MapPointer
+            && value.Target < _maps.Count && _maps[value.Target].IsReadOnlyForPrograms)
+        {
+            throw new ReadOnlyDataEscapes();
+        }
+    }
+
     /// <summary>One spin lock at a time, released on every path, and no other calls while it is held.</summary>
     private static void CheckLock(VerifierState state, int pc, int id, HelperRule rule)
     {
@@ -415,12 +528,10 @@ internal sealed partial class Analyzer
                 throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
                     $"a spin lock is taken while the one taken at instruction {held} is still held; release it first (one lock at a time)");
             case HelperIds.SpinLock:
-                state.LockHeldSince = pc;
                 return;
             case HelperIds.SpinUnlock when held < 0:
                 throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc, "bpf_spin_unlock without a held lock");
             case HelperIds.SpinUnlock:
-                state.LockHeldSince = -1;
                 return;
             default:
                 if (held >= 0)
@@ -435,6 +546,18 @@ internal sealed partial class Analyzer
     private void EnterCallback(VerifierState state, int pc, HelperRule rule, int target, int map, RegisterState context)
     {
         var arguments = new RegisterState[6];
+        // bpf_loop runs the callback at most nr_loops times (and never more than the helper's cap);
+        // for_each_map_elem once per element.
+        var count = rule.Callback == CallbackKind.Loop
+            ? (long)Math.Min(state.Current.Registers[1].IsScalar ? state.Current.Registers[1].Value.UMax : ulong.MaxValue, LoopHelpers.MaxLoops)
+            : _maps[map].MaxEntries;
+        var outer = state.Current.Calls;
+        var calls = count == 0 ? outer : (outer > long.MaxValue / count ? long.MaxValue : outer * count);
+        if (outer > 1 && calls > _options.MaxNestedCallbackCalls)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierNestedCallbacksTooLong, pc,
+                $"{rule.Name} runs its callback up to {count} times here, inside callbacks that already run up to {outer} times: {(calls == long.MaxValue ? "more than 2^63" : calls.ToString(System.Globalization.CultureInfo.InvariantCulture))} calls in all, more than the {_options.MaxNestedCallbackCalls} allowed for nested callback loops (the run would not end in reasonable time); bound the counts with small constants");
+        }
         if (rule.Callback == CallbackKind.Loop)
         {
             arguments[1] = RegisterState.Scalar(ScalarRange.UnsignedRange(0, uint.MaxValue));
@@ -445,10 +568,11 @@ internal sealed partial class Analyzer
             var spec = _maps[map];
             arguments[1] = RegisterState.Pointer(RegisterType.MapPointer, target: map);
             arguments[2] = RegisterState.Pointer(RegisterType.Memory) with { Range = (int)spec.KeySize };
-            arguments[3] = RegisterState.Pointer(RegisterType.MapValue, target: map);
+            // Each call gets another element: its own id (a lock taken through it is that element's).
+            arguments[3] = RegisterState.Pointer(RegisterType.MapValue, target: map) with { Id = NewId() };
             arguments[4] = context;
         }
-        EnterFunction(state, pc, target, rule.Callback, arguments);
+        EnterFunction(state, pc, target, rule.Callback, arguments, calls);
         state.Current.CallbackEntry = state.Clone();
     }
 
@@ -474,7 +598,7 @@ internal sealed partial class Analyzer
                             $"R2 is {Describe(size)}: the size of a ring-buffer record must be a non-zero constant");
                     }
                     var reference = NewId();
-                    state.References.Add((reference, pc));
+                    state.References.Add((reference, pc, state.CallbackFrame));
                     return RegisterState.Pointer(RegisterType.RingBufferRecordOrNull) with { Id = NewId(), ReferenceId = reference, Range = (int)size.Value.ConstValue };
                 }
             default:
@@ -561,6 +685,52 @@ internal sealed partial class Analyzer
             throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
                 $"{R(register)} points at a string in '{map.Name}' that is not NUL-terminated");
         }
+    }
+
+    /// <summary>
+    /// Which 8-byte entries of bpf_snprintf's data array its constant format prints with %s (bit i:
+    /// entry i): those may hold pointers, which the helper reads as strings rather than printing them.
+    /// </summary>
+    private ulong StringArguments(in RegisterState format)
+    {
+        if (format.Type != RegisterType.MapValue || !format.Value.IsConst || !_options.AssumeFrozenReadOnlyData
+            || _maps[format.Target] is not { IsReadOnlyForPrograms: true, InitialValue: { } initial })
+        {
+            return 0;
+        }
+        var start = format.Offset + (long)format.Value.ConstValue;
+        if (start < 0 || start >= initial.Length)
+        {
+            return 0;
+        }
+        var text = initial.Span[(int)start..];
+        var strings = 0UL;
+        var argument = 0;
+        for (var i = 0; i < text.Length && text[i] != 0 && argument < 64; i++)
+        {
+            if (text[i] != (byte)'%')
+            {
+                continue;
+            }
+            if (i + 1 < text.Length && text[i + 1] == (byte)'%')
+            {
+                i++;
+                continue;
+            }
+            // Flags, width, precision and length modifiers, then the conversion letter.
+            var j = i + 1;
+            while (j < text.Length && text[j] != 0 && "-+ #0123456789.lhz".Contains((char)text[j], StringComparison.Ordinal))
+            {
+                j++;
+            }
+            if (j < text.Length && text[j] == (byte)'s')
+            {
+                strings |= 1UL << argument;
+            }
+            argument++;
+            i = j;
+        }
+        return strings;
     }
 
     private static string KindText(HelperArgumentKind kind) => kind switch

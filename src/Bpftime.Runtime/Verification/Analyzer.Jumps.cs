@@ -166,6 +166,7 @@ internal sealed partial class Analyzer
         into.References.AddRange(from.References);
         into.Pc = from.Pc;
         into.LockHeldSince = from.LockHeldSince;
+        into.Lock = from.Lock;
     }
 
     /// <summary>Applies "the condition holds" (or not) to the state. Returns false when that is impossible.</summary>
@@ -260,11 +261,13 @@ internal sealed partial class Analyzer
     private static void LearnPacketRange(VerifierState state, JumpOperation op, RegisterState left, RegisterState right, bool holds)
     {
         RegisterState packet;
+        RegisterState limit;
         bool safe;
         if (left.Type == RegisterType.Packet && right.Type == RegisterType.PacketEnd
             || left.Type == RegisterType.PacketMeta && right.Type == RegisterType.Packet)
         {
             packet = left;
+            limit = right;
             // left > end false, left >= end false, left < end true, left <= end true.
             safe = op switch
             {
@@ -277,6 +280,7 @@ internal sealed partial class Analyzer
             || right.Type == RegisterType.PacketMeta && left.Type == RegisterType.Packet)
         {
             packet = right;
+            limit = left;
             // end < right false, end <= right false, end > right true, end >= right true.
             safe = op switch
             {
@@ -293,14 +297,27 @@ internal sealed partial class Analyzer
         {
             return;
         }
+        // meta + N <= data + M (+ a variable part): only N - M - max(variable) bytes of metadata are known.
+        long range = packet.Offset;
+        if (limit.Type == RegisterType.Packet)
+        {
+            if (limit.Value.SMax >= MaxOffset || limit.Value.SMin <= -MaxOffset)
+            {
+                return;
+            }
+            range -= limit.Offset + limit.Value.SMax;
+            if (range <= 0)
+            {
+                return;
+            }
+        }
         var type = packet.Type;
         var id = packet.Id;
-        var range = packet.Offset;
         state.ForEachRegister((ref RegisterState r) =>
         {
             if (r.Type == type && r.Id == id && r.Range < range)
             {
-                r.Range = range;
+                r.Range = (int)range;
             }
         });
     }

@@ -110,6 +110,12 @@ internal sealed partial class Analyzer
                     CheckMapIndex(pc, insn.Imm);
                     var map = _maps[insn.Imm];
                     var offset = next.Imm;
+                    if (map.Type != Objects.MapType.Array)
+                    {
+                        // Only arrays keep values at fixed addresses (as on Linux); the loader refuses the rest.
+                        throw new VerificationError(DiagnosticCodes.VerifierInvalidMapReference, pc,
+                            $"the address of a value of map '{map.Name}' is taken directly, but only array maps have values at fixed addresses; use bpf_map_lookup_elem");
+                    }
                     if (offset < 0 || (uint)offset >= map.ValueSize)
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierInvalidMapReference, pc,
@@ -202,6 +208,11 @@ internal sealed partial class Analyzer
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
                             $"{R(register)} is {Describe(pointer)}: map '{map.Name}' is read-only for programs ({map.Section ?? "BPF_F_RDONLY_PROG"}); declare the variable without const to write it");
+                    }
+                    if (TouchesLock(map, low, high))
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                            $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} touches the struct bpf_spin_lock of map '{map.Name}' (offset {LockOffset(map)}); only bpf_spin_lock and bpf_spin_unlock may use it");
                     }
                     if (access == Access.Read && map.IsReadOnlyForPrograms && _options.AssumeFrozenReadOnlyData && map.InitialValue is { } initial && pointer.Value.IsConst)
                     {
@@ -427,8 +438,13 @@ internal sealed partial class Analyzer
         frame.Spills[slot] = default;
     }
 
+    /// <summary>A spilled slot starting <paramref name="offset"/> bytes into a helper's region is one of the entries that may hold pointers.</summary>
+    private static bool IsPointerEntry(int offset, ulong pointerEntries) =>
+        offset >= 0 && offset % 8 == 0 && offset / 8 < 64 && (pointerEntries & (1UL << (offset / 8))) != 0;
+
     /// <summary>Checks that a helper may read (or write) [pointer, pointer + size) and applies writes to the stack.</summary>
-    private void AccessRegion(VerifierState state, int pc, int register, RegisterState pointer, long maxSize, Access access, string role)
+    /// <param name="pointerEntries">8-byte entries of the region (bit i: bytes 8i..8i+7) that may hold spilled pointers, which the helper reads as pointers.</param>
+    private void AccessRegion(VerifierState state, int pc, int register, RegisterState pointer, long maxSize, Access access, string role, ulong pointerEntries = 0)
     {
         if (maxSize == 0)
         {
@@ -456,6 +472,12 @@ internal sealed partial class Analyzer
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierUninitializedStack, pc,
                             $"{R(register)} is {Describe(pointer)}, {role} of {maxSize} byte(s), but fp{i - stackSize} is never written on this path; initialise it (e.g. = {{}}) before the call");
+                    }
+                    if (frame.Stack[i] == StackByte.Spill && frame.Spills[i / 8].IsPointer && !IsPointerEntry(i / 8 * 8 - first, pointerEntries))
+                    {
+                        // The helper would copy an address into a map, a record or a buffer the program reads.
+                        throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc,
+                            $"{R(register)} is {Describe(pointer)}, {role} of {maxSize} byte(s), but fp{i - stackSize} holds {Describe(frame.Spills[i / 8])}; passing it would leak an address");
                     }
                 }
             }
@@ -495,6 +517,11 @@ internal sealed partial class Analyzer
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
                             $"{R(register)} is {Describe(pointer)}, {role}, but map '{map.Name}' is read-only for programs");
+                    }
+                    if (access == Access.Write && TouchesLock(map, (long)pointer.Offset + pointer.Value.SMin, (long)pointer.Offset + pointer.Value.SMax + maxSize))
+                    {
+                        throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
+                            $"{R(register)} is {Describe(pointer)}, {role} of up to {maxSize} byte(s), which would write the struct bpf_spin_lock of map '{map.Name}' (offset {LockOffset(map)})");
                     }
                     limit = map.ValueSize;
                     what = $"the {map.ValueSize}-byte value of map '{map.Name}'";

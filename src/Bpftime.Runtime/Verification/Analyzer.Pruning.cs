@@ -7,6 +7,9 @@ internal sealed partial class Analyzer
     /// <summary>States kept per instruction; a loop that needs more distinct ones is explored without them.</summary>
     private const int MaxCheckpointsPerInstruction = 64;
 
+    /// <summary>A path keeps a new state only this many instructions after its last one (as Linux does).</summary>
+    private const int MinInstructionsBetweenKeptStates = 8;
+
     private readonly Dictionary<int, int> _idMap = [];
 
     /// <summary>
@@ -24,37 +27,80 @@ internal sealed partial class Analyzer
         }
         var pc = state.Pc;
         var kept = _checkpoints[pc] ??= [];
+        var fingerprint = Fingerprint(state);
         foreach (var checkpoint in kept)
         {
+            var old = checkpoint.State!;
             if (checkpoint.Branches == 0)
             {
-                if (Covers(checkpoint.State, state, exact: false))
+                if (Covers(old, state, exact: false))
                 {
                     return true;
                 }
             }
-            else if (Covers(checkpoint.State, state, exact: true))
+            else if (checkpoint.Fingerprint == fingerprint && Covers(old, state, exact: true))
             {
                 throw new VerificationError(DiagnosticCodes.VerifierInfiniteLoop, pc,
                     "an infinite loop: execution comes back here in exactly the state it had before, so it never ends; make the loop condition depend on a value that changes");
             }
         }
+        if (_processed - state.KeptAt < MinInstructionsBetweenKeptStates && kept.Count > 0)
+        {
+            // A tight loop would otherwise keep (and copy) a state every few instructions; comparing
+            // still happens at every visit, so an unchanged loop is found all the same.
+            return false;
+        }
+        state.KeptAt = _processed;
         if (kept.Count >= MaxCheckpointsPerInstruction)
         {
             // Bound the comparisons per visit: forget the oldest state kept here. Recent states are the
             // likeliest to cover the next ones; a forgotten one costs only re-exploration (and a
             // forgotten loop head leaves an endless loop to the instruction budget).
+            kept[0].State = null;
             kept.RemoveAt(0);
             _stored--;
         }
         var copy = state.Clone();
-        var added = new Checkpoint(copy, state.Parent);
+        var added = new Checkpoint(copy, state.Parent, fingerprint);
         copy.Parent = null;
         kept.Add(added);
         state.Parent = added;
         _stored++;
-        _peakStored = Math.Max(_peakStored, _stored);
+        CheckStateLimit(pc);
         return false;
+    }
+
+    /// <summary>
+    /// A hash of the parts of a state an exact comparison needs equal (live registers without their
+    /// ids, frame and reference counts): unequal hashes rule out an exact match without comparing.
+    /// </summary>
+    private int Fingerprint(VerifierState state)
+    {
+        var hash = new HashCode();
+        hash.Add(state.Frames.Count);
+        hash.Add(state.References.Count);
+        hash.Add(state.LockHeldSince < 0);
+        for (var f = 0; f < state.Frames.Count; f++)
+        {
+            var frame = state.Frames[f];
+            var top = f == state.Frames.Count - 1;
+            var resume = top ? state.Pc : state.Frames[f + 1].CallSite + 1;
+            var live = top ? _shape.LiveIn[resume] : (ushort)(_shape.LiveIn[resume] & ~0b11_1111);
+            for (var r = 0; r < FrameState.RegisterCount; r++)
+            {
+                if ((live & (1 << r)) == 0)
+                {
+                    continue;
+                }
+                ref var register = ref frame.Registers[r];
+                hash.Add(register.Type);
+                hash.Add(register.Offset);
+                hash.Add(register.Target);
+                hash.Add(register.Range);
+                hash.Add(register.Value);
+            }
+        }
+        return hash.ToHashCode();
     }
 
     /// <summary>
@@ -110,10 +156,14 @@ internal sealed partial class Analyzer
         }
         for (var i = 0; i < old.References.Count; i++)
         {
-            if (!SameId(ids, old.References[i].Id, now.References[i].Id))
+            if (old.References[i].Owner != now.References[i].Owner || !SameId(ids, old.References[i].Id, now.References[i].Id))
             {
                 return false;
             }
+        }
+        if (old.LockHeldSince >= 0 && (old.Lock.Map != now.Lock.Map || !SameId(ids, old.Lock.Id, now.Lock.Id)))
+        {
+            return false;
         }
         return true;
     }

@@ -64,9 +64,12 @@ internal sealed partial class Analyzer
         _reached = new bool[code.Length];
     }
 
+    private readonly Stopwatch _clock = new();
+
     public VerificationResult Run()
     {
-        var clock = Stopwatch.StartNew();
+        var clock = _clock;
+        clock.Start();
         var diagnostics = new List<BpfDiagnostic>();
         var passed = true;
         var combined = 0;
@@ -144,6 +147,10 @@ internal sealed partial class Analyzer
                 throw new VerificationError(DiagnosticCodes.VerifierTooComplex, pc,
                     $"the program is too complex to prove safe: {_options.MaxProcessedInstructions} instructions processed over all paths without reaching the end; a loop may not terminate within the budget (bound it with a small constant) or there are too many paths");
             }
+            if ((_processed & 0x3ff) == 0)
+            {
+                CheckTimeLimit(pc);
+            }
             _reached[pc] = true;
             if (_shape.PrunePoint[pc] && IsCovered(state))
             {
@@ -168,6 +175,27 @@ internal sealed partial class Analyzer
             branch.Parent.Branches++;
         }
         _pending.Push(branch);
+        CheckStateLimit(branch.Pc);
+    }
+
+    /// <summary>Refuses the program once the states held in memory pass <see cref="VerifierOptions.MaxStates"/>.</summary>
+    private void CheckStateLimit(int pc)
+    {
+        _peakStored = Math.Max(_peakStored, _stored + _pending.Count);
+        if (_stored + _pending.Count > _options.MaxStates)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierResourceLimit, pc,
+                $"verification of {_programName} stopped after {_clock.ElapsedMilliseconds} ms with {_stored + _pending.Count} states held (the limit is {_options.MaxStates}); the program is too complex to prove: simplify its loops and branches, bound loop counters with small constants, or split it into tail calls");
+        }
+    }
+
+    private void CheckTimeLimit(int pc)
+    {
+        if (_options.MaxTime is { } limit && _clock.Elapsed > limit)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierResourceLimit, pc,
+                $"verification of {_programName} stopped after {_clock.ElapsedMilliseconds} ms ({_processed} instructions processed, {_stored + _pending.Count} states held; the limit is {limit.TotalMilliseconds:0} ms); the program is too complex to prove: simplify its loops and branches, bound loop counters with small constants, or split it into tail calls");
+        }
     }
 
     /// <summary>A path ended safely (exit or pruned): the checkpoints it came through may be complete.</summary>

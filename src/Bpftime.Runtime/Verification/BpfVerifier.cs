@@ -84,7 +84,14 @@ public static class BpfVerifier
                 var diagnostic = Locate(new BpfDiagnostic(error.Code, error.Message, Program: name, InstructionIndex: error.Instruction), info, file);
                 return new VerificationResult(name, false, [diagnostic], new VerificationStatistics(0, 0, 0, 0, TimeSpan.Zero));
             }
-            return new Analyzer(code, shape, maps, context, options, name, info, file).Run();
+            try
+            {
+                return new Analyzer(code, shape, maps, context, options, name, info, file).Run();
+            }
+            catch (ReadOnlyDataEscapes)
+            {
+                return new Analyzer(code, shape, maps, context, options with { AssumeFrozenReadOnlyData = false }, name, info, file).Run();
+            }
         }
         catch (Exception error) when (error is not (OutOfMemoryException or BpfException))
         {

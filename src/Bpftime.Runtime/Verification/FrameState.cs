@@ -21,6 +21,7 @@ internal sealed class FrameState
         CallSite = other.CallSite;
         Callback = other.Callback;
         CallbackEntry = other.CallbackEntry;
+        Calls = other.Calls;
     }
 
     public RegisterState[] Registers { get; } = new RegisterState[RegisterCount];
@@ -47,6 +48,12 @@ internal sealed class FrameState
 
     /// <summary>For a callback frame: how the helper calls it.</summary>
     public CallbackKind Callback { get; init; }
+
+    /// <summary>
+    /// How many times this frame may run per run of the program: the product of the call counts of
+    /// the callback helpers (bpf_loop, for_each_map_elem) around it.
+    /// </summary>
+    public long Calls { get; init; } = 1;
 
     /// <summary>For a callback frame: the whole state when the callback was entered (to iterate it to a fixpoint).</summary>
     public VerifierState? CallbackEntry { get; set; }

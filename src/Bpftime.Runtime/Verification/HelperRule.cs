@@ -22,6 +22,12 @@ public sealed record HelperRule(int Id, string Name, HelperPrototype Prototype)
     /// <summary>The map-value argument is written, not read (map_pop_elem, map_peek_elem).</summary>
     public bool WritesMapValue { get; init; }
 
+    /// <summary>The helper changes the map's contents (update, delete, push, pop): refused on maps read-only for programs.</summary>
+    public bool WritesMap { get; init; }
+
+    /// <summary>The helper copies memory from its third argument (probe_read and kin): on the stack it must be data, not pointers.</summary>
+    public bool CopiesFromSource { get; init; }
+
     /// <summary>The helper's result fits in 32 bits (unsigned).</summary>
     public bool ReturnsU32 { get; init; }
 

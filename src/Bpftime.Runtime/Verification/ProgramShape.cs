@@ -259,7 +259,9 @@ internal sealed class ProgramShape
                 return;
             case InstructionClass.Stx:
                 {
-                    var storedMatters = insn.Dst == 10 ? (stack & slotBits) != 0 : stack != 0;
+                    // Through a pointer other than r10 a function may write its callers' stacks (an
+                    // argument, a callback's context), which this function's relevance does not see.
+                    var storedMatters = insn.Dst == 10 ? (stack & slotBits) != 0 : stack != 0 || FunctionOf[i] != 0;
                     if (insn.MemoryMode == MemoryMode.Atomic)
                     {
                         var fetched = (insn.Imm & (int)AtomicOperation.Fetch) != 0 && (registers & src) != 0

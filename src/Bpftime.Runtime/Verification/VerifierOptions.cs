@@ -30,6 +30,28 @@ public sealed record VerifierOptions
     /// <summary>Instructions the verifier may process over all paths before it gives up (Linux's limit).</summary>
     public int MaxProcessedInstructions { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// States the verifier may hold at once (kept at prune points plus branches waiting to be explored);
+    /// each costs 1-7 KB per frame (more when registers are spilled), so the default bounds memory to a few
+    /// hundred MB for programs a few calls deep.
+    /// </summary>
+    public int MaxStates { get; init; } = 20_000;
+
+    /// <summary>
+    /// Wall-clock time one program's verification may take. Null (the default): no time limit, so that
+    /// verdicts do not depend on the machine's load; the instruction budget and <see cref="MaxStates"/>
+    /// already bound the work and the memory. Hosts that verify untrusted objects on a deadline set it.
+    /// </summary>
+    public TimeSpan? MaxTime { get; init; }
+
+    /// <summary>
+    /// Callback calls that callback loops nested inside each other (bpf_loop or for_each_map_elem in a
+    /// callback) may make together: the product of their counts (nr_loops' upper bound, capped at
+    /// bpf_loop's 2^23; a map's max_entries) along the nesting. Linux stops such runs with a time limit
+    /// the runtime does not have; the default is one bpf_loop's own cap. A single level is not limited.
+    /// </summary>
+    public long MaxNestedCallbackCalls { get; init; } = 1L << 23;
+
     /// <summary>Reuse verified states at jump targets (turning it off only shows how much pruning saves).</summary>
     public bool Prune { get; init; } = true;
 

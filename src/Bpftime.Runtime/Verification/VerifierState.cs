@@ -10,16 +10,41 @@ internal sealed class VerifierState
 
     public List<FrameState> Frames { get; }
 
-    /// <summary>Ring-buffer records held: reference id and the instruction that reserved it.</summary>
-    public List<(int Id, int Instruction)> References { get; private init; } = [];
+    /// <summary>
+    /// Ring-buffer records held: reference id, the instruction that reserved it, and the frame of the
+    /// innermost callback running when it was reserved (0: none), which alone may release it.
+    /// </summary>
+    public List<(int Id, int Instruction, int Owner)> References { get; private init; } = [];
+
+    /// <summary>The frame of the innermost callback in the call chain, or 0 when no callback is running.</summary>
+    public int CallbackFrame
+    {
+        get
+        {
+            for (var f = Frames.Count - 1; f > 0; f--)
+            {
+                if (Frames[f].Callback != CallbackKind.None)
+                {
+                    return f;
+                }
+            }
+            return 0;
+        }
+    }
 
     public int Pc { get; set; }
 
     /// <summary>The instruction that took the spin lock held on this path, or -1.</summary>
     public int LockHeldSince { get; set; } = -1;
 
+    /// <summary>The held lock: the map whose value holds it and the id of the value pointer (which element).</summary>
+    public (int Map, int Id) Lock { get; set; }
+
     /// <summary>The checkpoint this path last passed (for loop detection and completion counting).</summary>
     public Checkpoint? Parent { get; set; }
+
+    /// <summary>The instruction count when this path last kept a state (to space kept states out on tight loops).</summary>
+    public int KeptAt { get; set; } = int.MinValue;
 
     public FrameState Current => Frames[^1];
 
@@ -32,7 +57,7 @@ internal sealed class VerifierState
         {
             frames.Add(frame.Clone());
         }
-        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince };
+        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, Lock = Lock, KeptAt = KeptAt };
     }
 
     /// <summary>Every register of every frame, and every spilled register, by reference.</summary>
@@ -58,9 +83,16 @@ internal sealed class VerifierState
 internal delegate void RegisterVisitor(ref RegisterState register);
 
 /// <summary>A state kept at a prune point: later paths reaching the point in a state it covers stop there.</summary>
-internal sealed class Checkpoint(VerifierState state, Checkpoint? parent)
+internal sealed class Checkpoint(VerifierState state, Checkpoint? parent, int fingerprint)
 {
-    public VerifierState State { get; } = state;
+    /// <summary>
+    /// The state kept; null once it is no longer compared with (evicted), so that the chain of parents,
+    /// which only counts paths, does not keep every state of a long loop alive.
+    /// </summary>
+    public VerifierState? State { get; set; } = state;
+
+    /// <summary>A hash of what an exact comparison looks at first (the live registers), to skip most loop checks cheaply.</summary>
+    public int Fingerprint { get; } = fingerprint;
 
     public Checkpoint? Parent { get; } = parent;
 

@@ -9,7 +9,8 @@ namespace Bpftime.Tests.Verification;
 /// <summary>
 /// Unsafe programs, each refused with a known code at a known instruction. Maps (see
 /// <see cref="VerifierKit.Maps"/>): 0 array (key 4, value 48), 1 hash (key 8, value 16), 2 ring
-/// buffer, 3 program array, 4 .rodata (16 bytes, read-only), 5 queue (value 8). The context is 64
+/// buffer, 3 program array, 4 .rodata (16 bytes, read-only), 5 queue (value 8), 6 array (key 4,
+/// value 16) with a struct bpf_spin_lock at offset 0. The context is 64
 /// bytes of raw memory unless the case says otherwise.
 /// </summary>
 internal static class UnsafeProgramCatalogue
@@ -37,6 +38,17 @@ internal static class UnsafeProgramCatalogue
         mov %r2, %r10
         add %r2, -4
         ldmap %r1, 0
+        call 1
+        jeq %r0, 0, out
+        """;
+
+    /// <summary>As <see cref="CheckedLookup"/>, in the array whose value holds a spin lock at offset 0.</summary>
+    private const string CheckedLockLookup = """
+        mov %r6, %r1
+        stw [%r10-4], 0
+        mov %r2, %r10
+        add %r2, -4
+        ldmap %r1, 6
         call 1
         jeq %r0, 0, out
         """;
@@ -194,6 +206,34 @@ internal static class UnsafeProgramCatalogue
                 """, VerifierInvalidMemoryAccess, 10) { Type = xdp },
             new("packet-end-dereference", "ldxw %r3, [%r1+4]\nldxb %r0, [%r3+0]\nexit", VerifierInvalidMemoryAccess, 1) { Type = xdp },
             new("packet-end-arithmetic", "ldxw %r3, [%r1+4]\nadd %r3, 1\nmov %r0, 2\nexit", VerifierProhibitedPointerArithmetic, 1) { Type = xdp },
+            new("packet-meta-checked-against-data-plus-offset", """
+                ldxw %r2, [%r1+8]
+                ldxw %r3, [%r1+0]
+                mov %r4, %r2
+                add %r4, 64
+                mov %r5, %r3
+                add %r5, 64
+                jgt %r4, %r5, drop
+                ldxdw %r0, [%r2+56]
+                exit
+                drop:
+                mov %r0, 1
+                exit
+                """, VerifierPacketOutOfBounds, 7) { Type = xdp },
+            new("packet-meta-checked-against-data-plus-offset-reversed", """
+                ldxw %r2, [%r1+8]
+                ldxw %r3, [%r1+0]
+                mov %r4, %r2
+                add %r4, 16
+                mov %r5, %r3
+                add %r5, 8
+                jlt %r5, %r4, drop
+                ldxdw %r0, [%r2+8]
+                exit
+                drop:
+                mov %r0, 1
+                exit
+                """, VerifierPacketOutOfBounds, 7) { Type = xdp },
             new("packet-meta-unchecked", "ldxw %r2, [%r1+8]\nldxb %r0, [%r2+0]\nexit", VerifierPacketOutOfBounds, 1) { Type = xdp },
 
             // Maybe-null pointers.
@@ -209,7 +249,7 @@ internal static class UnsafeProgramCatalogue
             new("scalar-dereference", "mov %r2, 100\nldxdw %r0, [%r2+0]\nexit", VerifierInvalidMemoryAccess, 1),
             new("map-pointer-dereference", "ldmap %r2, 0\nldxdw %r0, [%r2+0]\nexit", VerifierInvalidMemoryAccess, 2),
             new("function-address-dereference", "ldfunc %r2, f\nldxb %r0, [%r2+0]\nexit\nf:\nmov %r0, 0\nexit", VerifierInvalidMemoryAccess, 2),
-            new("pointer-cut-by-32-bit-move", "mov32 %r2, %r10\nldxb %r0, [%r2-1]\nexit", VerifierInvalidMemoryAccess, 1),
+            new("pointer-cut-by-32-bit-move", "mov32 %r2, %r10\nldxb %r0, [%r2-1]\nexit", VerifierPointerLeak, 0),
 
             // Pointer arithmetic.
             new("pointer-multiplied", "mov %r2, %r10\nmul %r2, 2\nmov %r0, 0\nexit", VerifierProhibitedPointerArithmetic, 1),
@@ -233,6 +273,40 @@ internal static class UnsafeProgramCatalogue
             new("pointer-into-ring-buffer-record", Reserve + "\njeq %r0, 0, out\nstxdw [%r0+0], %r10\nmov %r1, %r0\nmov %r2, 0\ncall 132\n" + Out, VerifierPointerLeak, 6),
             new("pointer-into-packet", "ldxw %r2, [%r1+0]\nldxw %r3, [%r1+4]\nmov %r4, %r2\nadd %r4, 8\njgt %r4, %r3, drop\nstxdw [%r2+0], %r1\ndrop:\nmov %r0, 1\nexit", VerifierPointerLeak, 5) { Type = xdp },
             new("pointer-through-atomic-add", "stdw [%r10-8], 0\nlock add [%r10-8], %r10\nmov %r0, 0\nexit", VerifierPointerLeak, 1),
+            new("spilled-pointer-as-map-value", """
+                stdw [%r10-8], 0
+                stxdw [%r10-16], %r10
+                stdw [%r10-24], 0
+                mov %r2, %r10
+                add %r2, -8
+                mov %r3, %r10
+                add %r3, -24
+                mov %r4, 0
+                ldmap %r1, 1
+                call 2
+                mov %r0, 0
+                exit
+                """, VerifierPointerLeak, 10),
+            new("spilled-pointer-as-map-key", """
+                stxdw [%r10-8], %r1
+                stdw [%r10-24], 0
+                stdw [%r10-16], 0
+                mov %r2, %r10
+                add %r2, -8
+                mov %r3, %r10
+                add %r3, -24
+                mov %r4, 0
+                ldmap %r1, 1
+                call 2
+                mov %r0, 0
+                exit
+                """, VerifierPointerLeak, 10),
+            new("spilled-pointer-into-ring-buffer-output", "stxdw [%r10-8], %r1\nmov %r2, %r10\nadd %r2, -8\nldmap %r1, 2\nmov %r3, 8\nmov %r4, 0\ncall 130\nmov %r0, 0\nexit", VerifierPointerLeak, 7),
+            new("spilled-pointer-copied-by-probe-read", CheckedLookup + "\nstxdw [%r10-16], %r6\nmov %r1, %r0\nmov %r2, 8\nmov %r3, %r10\nadd %r3, -16\ncall 4\nmov %r0, 0\nexit\n" + Out, VerifierPointerLeak, 13),
+            new("uninitialised-stack-copied-by-probe-read", CheckedLookup + "\nmov %r1, %r0\nmov %r2, 8\nmov %r3, %r10\nadd %r3, -32\ncall 4\nmov %r0, 0\nexit\n" + Out, VerifierUninitializedStack, 12),
+            new("pointer-cut-to-32-bits-and-stored", CheckedLookup + "\nmov32 %r2, %r10\nstxw [%r0+0], %r2\nmov %r0, 0\nexit\n" + Out, VerifierPointerLeak, 8),
+            // .rodata (map 4) is "hello %d\0abcdef\0": %d would print the address.
+            new("pointer-printed-by-snprintf-as-a-number", "stxdw [%r10-8], %r10\nmov %r1, %r10\nadd %r1, -32\nmov %r2, 16\nldmapval %r3, 4, 0\nmov %r4, %r10\nadd %r4, -8\nmov %r5, 8\ncall 165\nexit", VerifierPointerLeak, 9),
             new("stack-pointer-returned", "mov %r0, %r10\nexit", VerifierPointerReturned, 1),
             new("map-value-returned", Lookup + "\njeq %r0, 0, +1\nexit\nmov %r0, 0\nexit", VerifierPointerReturned, 7),
             new("context-returned", "mov %r0, %r1\nexit", VerifierPointerReturned, 1),
@@ -241,6 +315,23 @@ internal static class UnsafeProgramCatalogue
             new("rodata-store", "ldmapval %r2, 4, 0\nstw [%r2+0], 1\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 2),
             new("rodata-atomic", "ldmapval %r2, 4, 8\nmov %r3, 1\nlock add [%r2+0], %r3\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 3),
             new("rodata-as-snprintf-buffer", "ldmapval %r1, 4, 0\nmov %r2, 8\nldmapval %r3, 4, 0\nmov %r4, 0\nmov %r5, 0\ncall 165\nexit", VerifierReadOnlyWrite, 7),
+            new("rodata-as-probe-read-destination", "ldmapval %r1, 4, 0\nmov %r2, 8\nmov %r3, %r10\ncall 4\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 4),
+            new("rodata-as-pop-destination", "ldmapval %r2, 4, 8\nldmap %r1, 5\ncall 88\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 4),
+            new("rodata-updated-by-helper", """
+                stw [%r10-4], 0
+                stdw [%r10-24], 0
+                stdw [%r10-16], 0
+                mov %r2, %r10
+                add %r2, -4
+                mov %r3, %r10
+                add %r3, -24
+                mov %r4, 0
+                ldmap %r1, 4
+                call 2
+                mov %r0, 0
+                exit
+                """, VerifierReadOnlyWrite, 10),
+            new("rodata-deleted-by-helper", "stw [%r10-4], 0\nmov %r2, %r10\nadd %r2, -4\nldmap %r1, 4\ncall 3\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 5),
             new("frame-pointer-written", "mov %r10, 0\nmov %r0, 0\nexit", WriteToFramePointer, 0),
             new("frame-pointer-moved", "add %r10, -8\nmov %r0, 0\nexit", WriteToFramePointer, 0),
 
@@ -291,6 +382,95 @@ internal static class UnsafeProgramCatalogue
             new("ring-buffer-record-submitted-twice", Reserve + "\njeq %r0, 0, out\nmov %r7, %r0\nmov %r1, %r0\nmov %r2, 0\ncall 132\nmov %r1, %r7\nmov %r2, 0\ncall 132\n" + Out, VerifierReleasedReference, 12),
             new("ring-buffer-record-used-after-submit", Reserve + "\njeq %r0, 0, out\nmov %r7, %r0\nmov %r1, %r0\nmov %r2, 0\ncall 132\nstdw [%r7+0], 1\n" + Out, VerifierReleasedReference, 10),
 
+            new("callback-submits-the-callers-record", """
+                ldmap %r1, 2
+                mov %r2, 8
+                mov %r3, 0
+                call 131
+                jeq %r0, 0, out
+                stxdw [%r10-8], %r0
+                mov %r1, 4
+                ldfunc %r2, cb
+                mov %r3, %r10
+                add %r3, -8
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                out:
+                mov %r0, 0
+                exit
+                cb:
+                ldxdw %r1, [%r2+0]
+                mov %r2, 0
+                call 132
+                mov %r0, 0
+                exit
+                """, VerifierCallbackReleasesOuterReference, 20),
+            new("callback-returns-holding-its-record", """
+                mov %r1, 4
+                ldfunc %r2, cb
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                cb:
+                ldmap %r1, 2
+                mov %r2, 8
+                mov %r3, 0
+                call 131
+                jeq %r0, 0, done
+                mov %r0, 0
+                exit
+                done:
+                mov %r0, 0
+                exit
+                """, VerifierUnreleasedReference, 15),
+
+            // Nested callback loops.
+            new("nested-loops-of-the-maximum-count", """
+                mov %r1, 0x800000
+                ldfunc %r2, outer
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                outer:
+                mov %r1, 0x800000
+                ldfunc %r2, inner
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                inner:
+                mov %r0, 0
+                exit
+                """, VerifierNestedCallbacksTooLong, 13),
+            new("nested-loop-count-from-input", """
+                mov %r1, 1000
+                ldfunc %r2, outer
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                outer:
+                mov %r1, %r1
+                lsh %r1, 20
+                ldfunc %r2, inner
+                mov %r3, 0
+                mov %r4, 0
+                call 181
+                mov %r0, 0
+                exit
+                inner:
+                mov %r0, 0
+                exit
+                """, VerifierNestedCallbacksTooLong, 14),
+
             // Helper arguments.
             new("unknown-helper", "call 9999\nexit", VerifierUnknownHelper, 0),
             new("helper-missing-from-host-table", Lookup + "\nmov %r0, 0\nexit", VerifierUnknownHelper, 5) { Options = new VerifierOptions { ContextSize = 64, Helpers = ConformanceHelpers.Create() } },
@@ -311,10 +491,63 @@ internal static class UnsafeProgramCatalogue
             new("push-to-array", "stdw [%r10-8], 0\nmov %r2, %r10\nadd %r2, -8\nldmap %r1, 0\nmov %r3, 0\ncall 87\nexit", VerifierMapTypeMismatch, 6),
 
             // Spin locks.
-            new("exit-holding-spin-lock", CheckedLookup + "\nmov %r1, %r0\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
-            new("spin-lock-taken-twice", CheckedLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nmov %r1, %r7\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 12),
-            new("helper-call-holding-spin-lock", CheckedLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\ncall 5\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
-            new("spin-unlock-without-lock", CheckedLookup + "\nmov %r1, %r0\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 9),
+            new("exit-holding-spin-lock", CheckedLockLookup + "\nmov %r1, %r0\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("spin-lock-taken-twice", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nmov %r1, %r7\ncall 93\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 12),
+            new("helper-call-holding-spin-lock", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\ncall 5\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("spin-unlock-without-lock", CheckedLockLookup + "\nmov %r1, %r0\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 9),
+            new("spin-lock-on-a-map-without-a-btf-lock", CheckedLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 10),
+            new("spin-lock-beside-the-lock-field", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\nadd %r1, 8\ncall 93\nmov %r1, %r7\nadd %r1, 8\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("store-to-the-lock-word", CheckedLockLookup + "\nstw [%r0+0], 1\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 8),
+            new("store-overlapping-the-lock-word", CheckedLockLookup + "\nstdw [%r0+0], 0\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 8),
+            new("store-to-the-lock-word-while-held", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall 93\nstw [%r7+0], 0\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("atomic-on-the-lock-word", CheckedLockLookup + "\nmov %r2, 1\nlock add [%r0+0], %r2\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 9),
+            new("helper-writes-the-lock-word", CheckedLockLookup + "\nmov %r1, %r0\nmov %r2, 8\nmov %r3, 0\ncall 4\nmov %r0, 0\nexit\n" + Out, VerifierSpinLockMisuse, 11),
+            new("unlock-another-element", """
+                mov %r6, %r1
+                stw [%r10-4], 0
+                stw [%r10-8], 1
+                mov %r2, %r10
+                add %r2, -4
+                ldmap %r1, 6
+                call 1
+                jeq %r0, 0, out
+                mov %r7, %r0
+                mov %r2, %r10
+                add %r2, -8
+                ldmap %r1, 6
+                call 1
+                jeq %r0, 0, out
+                mov %r8, %r0
+                mov %r1, %r7
+                call 93
+                mov %r1, %r8
+                call 94
+                out:
+                mov %r0, 0
+                exit
+                """, VerifierSpinLockMisuse, 20),
+            new("function-returns-holding-the-lock", CheckedLockLookup + "\nmov %r7, %r0\nmov %r1, %r0\ncall local take\nmov %r1, %r7\ncall 94\nmov %r0, 0\nexit\n" + Out + "\ntake:\ncall 93\nmov %r0, 0\nexit", VerifierSpinLockMisuse, 19),
+            new("loop-callback-takes-the-lock", CheckedLockLookup + """
+
+                stxdw [%r10-16], %r0
+                mov %r1, 2
+                ldfunc %r2, cb
+                mov %r3, %r10
+                add %r3, -16
+                mov %r4, 0
+                call 181
+                ldxdw %r1, [%r10-16]
+                call 94
+                mov %r0, 0
+                exit
+                """ + "\n" + Out + """
+
+                cb:
+                ldxdw %r1, [%r2+0]
+                call 93
+                mov %r0, 0
+                exit
+                """, VerifierSpinLockMisuse, 25),
             new("spin-lock-in-read-only-data", "ldmapval %r1, 4, 0\ncall 93\nmov %r0, 0\nexit", VerifierReadOnlyWrite, 2),
 
             // Calls and stack.
@@ -326,9 +559,61 @@ internal static class UnsafeProgramCatalogue
             new("callee-stack-pointer-returned", "call local f\nmov %r0, 0\nexit\nf:\nmov %r0, %r10\nexit", VerifierDanglingStackPointer, 4),
             new("callee-stack-pointer-kept-by-caller", "mov %r1, %r10\nadd %r1, -8\ncall local f\nmov %r0, 0\nexit\nf:\nmov %r2, %r10\nstxdw [%r1+0], %r2\nmov %r0, 0\nexit", VerifierDanglingStackPointer, 8),
 
+            // Pruning must count stores through pointers into a caller's stack.
+            new("callee-stores-unbounded-into-caller-slot", """
+                mov %r6, %r1
+                stdw [%r10-16], 0
+                mov %r1, %r10
+                add %r1, -8
+                ldxb %r2, [%r6+0]
+                call local f
+                ldxdw %r1, [%r10-8]
+                mov %r2, %r10
+                add %r2, -16
+                add %r2, %r1
+                ldxb %r0, [%r2+0]
+                exit
+                f:
+                mov %r3, %r2
+                lsh %r3, 40
+                jne %r2, 0, store
+                mov %r3, 7
+                store:
+                stxdw [%r1+0], %r3
+                mov %r0, 0
+                exit
+                """, VerifierUnboundedPointerArithmetic, 9),
+            new("callback-stores-unbounded-through-context", """
+                stdw [%r10-16], 0
+                stdw [%r10-8], 0
+                mov %r1, 2
+                ldfunc %r2, cb
+                mov %r3, %r10
+                add %r3, -8
+                mov %r4, 0
+                call 181
+                ldxdw %r1, [%r10-8]
+                mov %r2, %r10
+                add %r2, -16
+                add %r2, %r1
+                ldxb %r0, [%r2+0]
+                exit
+                cb:
+                mov %r3, %r1
+                lsh %r3, 40
+                jne %r1, 0, store
+                mov %r3, 7
+                store:
+                stxdw [%r2+0], %r3
+                mov %r0, 0
+                exit
+                """, VerifierUnboundedPointerArithmetic, 12),
+
             // Maps and spills.
             new("map-index-out-of-range", "ldmap %r1, 9\nmov %r0, 0\nexit", VerifierInvalidMapReference, 0),
             new("map-value-offset-out-of-range", "ldmapval %r1, 0, 48\nmov %r0, 0\nexit", VerifierInvalidMapReference, 0),
+            new("direct-value-of-a-hash-map", "ldmapval %r1, 1, 0\nldxdw %r0, [%r1+0]\nexit", VerifierInvalidMapReference, 0),
+            new("direct-value-of-a-ring-buffer", "ldmapval %r1, 2, 0\nmov %r0, 0\nexit", VerifierInvalidMapReference, 0),
             new("pointer-spilled-in-four-bytes", "stxw [%r10-8], %r1\nmov %r0, 0\nexit", VerifierInvalidPointerSpill, 0),
             new("pointer-spilled-misaligned", "stxdw [%r10-12], %r10\nmov %r0, 0\nexit", VerifierInvalidPointerSpill, 0),
             new("half-a-spilled-pointer-read", "stxdw [%r10-8], %r1\nldxw %r0, [%r10-8]\nexit", VerifierInvalidPointerSpill, 1),

@@ -162,7 +162,7 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
     private static bool IsConclusive(VerificationResult result) =>
         result.Passed || result.Diagnostics[0].Code is not (DiagnosticCodes.VerifierTooComplex or DiagnosticCodes.VerifierInfiniteLoop);
 
-    private static Instruction[] RandomProgram(Random random, int length)
+    internal static Instruction[] RandomProgram(Random random, int length)
     {
         var code = new List<Instruction>();
         // Start with every register written (numbers, and pointers to the stack and the context),
@@ -280,7 +280,7 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
         return [.. code];
     }
 
-    private static void Mutate(Random random, Instruction[] code)
+    internal static void Mutate(Random random, Instruction[] code)
     {
         var i = random.Next(code.Length);
         var insn = code[i];

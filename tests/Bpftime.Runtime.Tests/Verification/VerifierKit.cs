@@ -27,8 +27,11 @@ internal static class VerifierKit
     };
     public static readonly MapSpec Queue = new("queue", MapType.Queue, 0, 8, 16);
 
-    /// <summary>Maps by index: 0 array, 1 hash, 2 ring buffer, 3 program array, 4 .rodata, 5 queue.</summary>
-    public static readonly IReadOnlyList<MapSpec> Maps = [ArrayMap, HashMap, RingBuffer, ProgramArray, ReadOnlyData, Queue];
+    /// <summary>An array whose value (BTF: struct { struct bpf_spin_lock lock; u32 pad; u64 a; }) holds a lock at offset 0.</summary>
+    public static readonly MapSpec LockedArray = new("locked", MapType.Array, 4, 16, 4) { SpinLockOffset = 0 };
+
+    /// <summary>Maps by index: 0 array, 1 hash, 2 ring buffer, 3 program array, 4 .rodata, 5 queue, 6 array with a spin lock.</summary>
+    public static readonly IReadOnlyList<MapSpec> Maps = [ArrayMap, HashMap, RingBuffer, ProgramArray, ReadOnlyData, Queue, LockedArray];
 
     public static Instruction[] Assemble(string source)
     {

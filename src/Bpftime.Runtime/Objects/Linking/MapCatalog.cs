@@ -183,6 +183,7 @@ internal sealed class MapCatalog
         {
             KeyTypeId = keyType,
             ValueTypeId = valueType,
+            SpinLockOffset = Bpftime.Maps.BpfSpinLock.FindOffset(btf, valueType),
             Pinning = pinning,
             InnerMap = inner,
             IsReadOnlyForPrograms = (flags & ReadOnlyProgramFlag) != 0,
