@@ -190,6 +190,7 @@ public static class AotCompiler
         Maps = info.MapIndexes,
         UsesHelperById = info.UsesHelperById,
         Checked = !source.Verified,
+        CheckedAbi = source.Verified ? 0 : AotCheckedAbi.Version,
     };
 
     /// <summary>The metadata as a constant byte array in its own section, kept by <c>llvm.used</c>.</summary>

@@ -80,6 +80,8 @@ public sealed class IrGenerator : IDisposable
         {
             stackSize = 512;
         }
+        // A program that cannot reach exit could only loop or run off the end: refuse it now.
+        ProgramValidator.EnsureExitReachable(code, name);
         var layout = ProgramLayout.Analyze(name, code);
         var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize, checkMemory);
         return program.Emit();
@@ -145,6 +147,24 @@ public sealed class IrGenerator : IDisposable
         }
         return (type, function);
     }
+
+    /// <summary>Emits <c>memset(address, 0, bytes)</c> (LLVM widens it to vector stores and drops what later stores overwrite).</summary>
+    internal void ZeroMemory(LLVMValueRef address, int bytes)
+    {
+        if (_memset.IsNull)
+        {
+            var id = LLVM.LookupIntrinsicID("llvm.memset");
+            if (id == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.LlvmFunctionMissing, "this libLLVM does not know the llvm.memset intrinsic");
+            }
+            _memset = LLVM.GetIntrinsicDeclaration(Module, id, [Types.Pointer, Types.Int64]);
+        }
+        LLVM.BuildCall2(Builder, LLVM.GlobalGetValueType(_memset), _memset,
+            [address, LLVM.ConstInt(Types.Int8, 0, 0), Types.I64(bytes), LLVM.ConstInt(Types.Int1, 0, 0)], "");
+    }
+
+    private LLVMValueRef _memset;
 
     internal (LLVMTypeRef Type, LLVMValueRef Function) ByteSwap(int bits)
     {

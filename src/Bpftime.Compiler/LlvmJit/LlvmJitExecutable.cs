@@ -73,6 +73,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         state.ContextEnd = (ulong)context + contextLength;
         state.Owner = _owner.Handle;
         state.FixedRegionsLive = _owner.FixedRegionsLive ? 1 : 0;
+        state.Budget = (ulong)_owner.ExecutionBudget;
         ulong value;
         CheckedRunOwner.Enter(&state);
         try

@@ -66,4 +66,9 @@ public static partial class DiagnosticCodes
 
     /// <summary>A stack size the engine cannot provide.</summary>
     public const string InvalidStackSize = "BPF4056";
+
+    // Appended (BPF4016): run-time fault.
+
+    /// <summary>An unverified program took more backward jumps, local calls and callbacks than its execution budget allows.</summary>
+    public const string ExecutionBudgetExhausted = "BPF4016";
 }

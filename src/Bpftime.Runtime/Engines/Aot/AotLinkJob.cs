@@ -98,6 +98,12 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 Error(DiagnosticCodes.LinkStackTooLarge,
                     $"program '{program.Name}' uses {program.StackSize} bytes of stack; at most {AotLinker.MaxStackSize} are allowed", program.Name);
             }
+            if (program.Checked && program.CheckedAbi != AotCheckedAbi.Version)
+            {
+                // Older checked code has no execution budget: an endless loop in it would never end.
+                Error(DiagnosticCodes.AotMetadataInvalid,
+                    $"program '{program.Name}' was compiled as checked code for run-state version {program.CheckedAbi}, but this runtime runs version {AotCheckedAbi.Version} (with the execution budget); compile the object again with this version's bpftime compile", program.Name);
+            }
             if (program.CallDepth > AotLinker.MaxCallDepth)
             {
                 Error(DiagnosticCodes.LinkCallDepthTooLarge,

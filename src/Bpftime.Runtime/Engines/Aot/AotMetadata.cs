@@ -87,6 +87,12 @@ public sealed record AotProgram
     /// objects, which are unchecked.
     /// </summary>
     public bool Checked { get; init; }
+
+    /// <summary>
+    /// For checked programs, the <see cref="AotCheckedAbi.Version"/> the code was compiled for; 0 (absent)
+    /// in objects from before the execution budget, which the linker refuses.
+    /// </summary>
+    public int CheckedAbi { get; init; }
 }
 
 /// <summary>A helper a program calls: id, name, and the signature from its prototype.</summary>

@@ -44,6 +44,7 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         state.Owner = module.Checks.Handle;
         // Inline-tested map values (objects linked in-process only) are valid while the module's maps live.
         state.FixedRegionsLive = isChecked && module.MapsAlive() ? 1 : 0;
+        state.Budget = (ulong)module.Checks.ExecutionBudget;
         var previous = AotRunFrame.Current;
         AotRunFrame.Current = &frame;
         if (isChecked)

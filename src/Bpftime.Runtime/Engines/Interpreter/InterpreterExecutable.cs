@@ -21,12 +21,18 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     [ThreadStatic]
     private static int t_callbackDepth;
 
+    // What is left of the execution budget of the checked run on this thread, handed from a run to
+    // the callbacks its helpers start and back (they share one budget).
+    [ThreadStatic]
+    private static ulong t_budget;
+
     private readonly DecodedInstruction[] _code;
     private readonly HelperFunction[] _helpers;
     private readonly Dictionary<long, HelperFunction> _helpersById;
     private readonly (BpfMap Map, MemoryRegion[] Regions)[] _mapRegions;
     private readonly IReadOnlyList<BpfMap> _maps;
     private readonly bool _verified;
+    private readonly long _budget;
     private readonly int _frameSize;
     private readonly int _length;
     private readonly bool _hasCallbacks;
@@ -38,8 +44,9 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     private readonly List<HelperImplementation> _callbackBodies = [];
     private volatile bool _disposed;
 
-    public InterpreterExecutable(ProgramImage image)
+    public InterpreterExecutable(ProgramImage image, EngineOptions options)
     {
+        _budget = options.ExecutionBudget;
         if (image.StackSize is < 0 or > InterpreterEngine.MaxStackSize)
         {
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidStackSize,
@@ -95,9 +102,21 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         var start = (ulong)context;
         // A null context has no bytes, whatever length the caller gave.
         var length = context == 0 ? 0 : contextLength;
-        return _verified
-            ? Run<TrustedMode>(0, start, contextLength, 0, 0, 0, start, length, null)
-            : Run<CheckedMode>(0, start, contextLength, 0, 0, 0, start, length, null);
+        if (_verified)
+        {
+            return Run<TrustedMode>(0, start, contextLength, 0, 0, 0, start, length, null);
+        }
+        // A run nested in another's helper (another program run from a helper) gets its own budget.
+        var outerBudget = t_budget;
+        t_budget = (ulong)_budget;
+        try
+        {
+            return Run<CheckedMode>(0, start, contextLength, 0, 0, 0, start, length, null);
+        }
+        finally
+        {
+            t_budget = outerBudget;
+        }
     }
 
     public void Dispose() => _disposed = true;
@@ -169,6 +188,21 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             guard.Origin = _origin;
             // Unverified code may read stack it never wrote: it must see zeros, not the host's old data.
             new Span<byte>((void*)guard.StackLow, frameSize).Clear();
+        }
+
+        // Checked runs count backward jumps, local calls and callbacks (this one, when it is one).
+        ulong budget = 0;
+        if (TMode.ChecksMemory)
+        {
+            budget = t_budget;
+            if (outer is not null)
+            {
+                if (budget == 0)
+                {
+                    throw BudgetSpent(entry);
+                }
+                budget--;
+            }
         }
 
         new Span<ulong>(r, 16).Clear();
@@ -391,60 +425,64 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                     break;
 
                 // ---- Jumps: targets were made absolute at load.
-                case InterpreterOp.Ja: pc = ins.Target; continue;
-                case InterpreterOp.Jeq64Imm: if (r[ins.Dst] == (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jeq64Reg: if (r[ins.Dst] == r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jgt64Imm: if (r[ins.Dst] > (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jgt64Reg: if (r[ins.Dst] > r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jge64Imm: if (r[ins.Dst] >= (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jge64Reg: if (r[ins.Dst] >= r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jset64Imm: if ((r[ins.Dst] & (ulong)ins.Imm) != 0) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jset64Reg: if ((r[ins.Dst] & r[ins.Src]) != 0) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jne64Imm: if (r[ins.Dst] != (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jne64Reg: if (r[ins.Dst] != r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsgt64Imm: if ((long)r[ins.Dst] > ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsgt64Reg: if ((long)r[ins.Dst] > (long)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsge64Imm: if ((long)r[ins.Dst] >= ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsge64Reg: if ((long)r[ins.Dst] >= (long)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jlt64Imm: if (r[ins.Dst] < (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jlt64Reg: if (r[ins.Dst] < r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jle64Imm: if (r[ins.Dst] <= (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jle64Reg: if (r[ins.Dst] <= r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jslt64Imm: if ((long)r[ins.Dst] < ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jslt64Reg: if ((long)r[ins.Dst] < (long)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsle64Imm: if ((long)r[ins.Dst] <= ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsle64Reg: if ((long)r[ins.Dst] <= (long)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jeq32Imm: if ((uint)r[ins.Dst] == (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jeq32Reg: if ((uint)r[ins.Dst] == (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jgt32Imm: if ((uint)r[ins.Dst] > (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jgt32Reg: if ((uint)r[ins.Dst] > (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jge32Imm: if ((uint)r[ins.Dst] >= (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jge32Reg: if ((uint)r[ins.Dst] >= (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jset32Imm: if (((uint)r[ins.Dst] & (uint)ins.Imm) != 0) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jset32Reg: if (((uint)r[ins.Dst] & (uint)r[ins.Src]) != 0) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jne32Imm: if ((uint)r[ins.Dst] != (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jne32Reg: if ((uint)r[ins.Dst] != (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsgt32Imm: if ((int)r[ins.Dst] > (int)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsgt32Reg: if ((int)r[ins.Dst] > (int)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsge32Imm: if ((int)r[ins.Dst] >= (int)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsge32Reg: if ((int)r[ins.Dst] >= (int)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jlt32Imm: if ((uint)r[ins.Dst] < (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jlt32Reg: if ((uint)r[ins.Dst] < (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jle32Imm: if ((uint)r[ins.Dst] <= (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jle32Reg: if ((uint)r[ins.Dst] <= (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jslt32Imm: if ((int)r[ins.Dst] < (int)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jslt32Reg: if ((int)r[ins.Dst] < (int)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsle32Imm: if ((int)r[ins.Dst] <= (int)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsle32Reg: if ((int)r[ins.Dst] <= (int)r[ins.Src]) { pc = ins.Target; continue; } break;
+                case InterpreterOp.Ja: goto Jump;
+                case InterpreterOp.Jeq64Imm: if (r[ins.Dst] == (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jeq64Reg: if (r[ins.Dst] == r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jgt64Imm: if (r[ins.Dst] > (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jgt64Reg: if (r[ins.Dst] > r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jge64Imm: if (r[ins.Dst] >= (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jge64Reg: if (r[ins.Dst] >= r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jset64Imm: if ((r[ins.Dst] & (ulong)ins.Imm) != 0) goto Jump; break;
+                case InterpreterOp.Jset64Reg: if ((r[ins.Dst] & r[ins.Src]) != 0) goto Jump; break;
+                case InterpreterOp.Jne64Imm: if (r[ins.Dst] != (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jne64Reg: if (r[ins.Dst] != r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsgt64Imm: if ((long)r[ins.Dst] > ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsgt64Reg: if ((long)r[ins.Dst] > (long)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsge64Imm: if ((long)r[ins.Dst] >= ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsge64Reg: if ((long)r[ins.Dst] >= (long)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jlt64Imm: if (r[ins.Dst] < (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jlt64Reg: if (r[ins.Dst] < r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jle64Imm: if (r[ins.Dst] <= (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jle64Reg: if (r[ins.Dst] <= r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jslt64Imm: if ((long)r[ins.Dst] < ins.Imm) goto Jump; break;
+                case InterpreterOp.Jslt64Reg: if ((long)r[ins.Dst] < (long)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsle64Imm: if ((long)r[ins.Dst] <= ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsle64Reg: if ((long)r[ins.Dst] <= (long)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jeq32Imm: if ((uint)r[ins.Dst] == (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jeq32Reg: if ((uint)r[ins.Dst] == (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jgt32Imm: if ((uint)r[ins.Dst] > (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jgt32Reg: if ((uint)r[ins.Dst] > (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jge32Imm: if ((uint)r[ins.Dst] >= (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jge32Reg: if ((uint)r[ins.Dst] >= (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jset32Imm: if (((uint)r[ins.Dst] & (uint)ins.Imm) != 0) goto Jump; break;
+                case InterpreterOp.Jset32Reg: if (((uint)r[ins.Dst] & (uint)r[ins.Src]) != 0) goto Jump; break;
+                case InterpreterOp.Jne32Imm: if ((uint)r[ins.Dst] != (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jne32Reg: if ((uint)r[ins.Dst] != (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsgt32Imm: if ((int)r[ins.Dst] > (int)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsgt32Reg: if ((int)r[ins.Dst] > (int)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsge32Imm: if ((int)r[ins.Dst] >= (int)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsge32Reg: if ((int)r[ins.Dst] >= (int)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jlt32Imm: if ((uint)r[ins.Dst] < (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jlt32Reg: if ((uint)r[ins.Dst] < (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jle32Imm: if ((uint)r[ins.Dst] <= (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jle32Reg: if ((uint)r[ins.Dst] <= (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jslt32Imm: if ((int)r[ins.Dst] < (int)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jslt32Reg: if ((int)r[ins.Dst] < (int)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsle32Imm: if ((int)r[ins.Dst] <= (int)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsle32Reg: if ((int)r[ins.Dst] <= (int)r[ins.Src]) goto Jump; break;
 
                 // ---- Calls and returns.
                 case InterpreterOp.CallHelper:
                     {
                         var helper = _helpers[ins.Target];
+                        // Callbacks the helper starts spend from this run's budget.
+                        if (TMode.ChecksMemory) t_budget = budget;
                         var result = CallHelper<TMode>(helper, r, pc, ref guard);
+                        if (TMode.ChecksMemory) budget = t_budget;
                         r[0] = result;
                         if (result == 0 && (helper.StopsProgramOnZero || (helper.Id == Helpers.HelperIds.TailCall && TailCallChain<InterpreterExecutable>.IsArmed)))
                         {
+                            if (TMode.ChecksMemory) t_budget = budget;
                             return 0;
                         }
                         break;
@@ -456,10 +494,13 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         {
                             throw UnknownHelper(pc, id, $"callx through r{ins.Src}");
                         }
+                        if (TMode.ChecksMemory) t_budget = budget;
                         var result = CallHelper<TMode>(helper, r, pc, ref guard);
+                        if (TMode.ChecksMemory) budget = t_budget;
                         r[0] = result;
                         if (result == 0 && helper.StopsProgramOnZero)
                         {
+                            if (TMode.ChecksMemory) t_budget = budget;
                             return 0;
                         }
                         break;
@@ -469,6 +510,14 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         if (depth + 1 >= MaxFrames)
                         {
                             throw CallTooDeep(pc);
+                        }
+                        if (TMode.ChecksMemory)
+                        {
+                            if (budget == 0)
+                            {
+                                throw BudgetSpent(pc);
+                            }
+                            budget--;
                         }
                         var frame = saved + (depth * SavedPerFrame);
                         frame[0] = r[6];
@@ -490,6 +539,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                     {
                         if (depth == 0)
                         {
+                            if (TMode.ChecksMemory) t_budget = budget;
                             return r[0];
                         }
                         depth--;
@@ -523,6 +573,19 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                     throw Fault(DiagnosticCodes.UnsupportedInstruction, pc, $"internal operation {ins.Op} has no implementation");
             }
             pc++;
+            continue;
+
+        Jump:
+            // A backward jump closes a loop: unverified code pays for it from the budget.
+            if (TMode.ChecksMemory && ins.Target <= pc)
+            {
+                if (budget == 0)
+                {
+                    throw BudgetSpent(pc);
+                }
+                budget--;
+            }
+            pc = ins.Target;
         }
     }
 
@@ -583,6 +646,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     private BpfException UnknownHelper(int pc, ulong id, string how) =>
         Fault(DiagnosticCodes.UnknownHelper, pc,
             $"{how} names helper {id}, which the program's helper table '{_helperTableName}' ({_helpersById.Count} helpers) does not hold; register it with the host or use a helper the table offers");
+
+    private BpfException BudgetSpent(int pc) => ExecutionBudget.Exhausted(_budget, _origin, _name, pc);
 
     private BpfException CallTooDeep(int pc) =>
         Fault(DiagnosticCodes.CallDepthExceeded, pc,
