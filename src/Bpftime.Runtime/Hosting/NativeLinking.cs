@@ -20,9 +20,10 @@ internal static class NativeLinking
     /// for programs its verifier proved safe (or that the project explicitly trusts with MemoryChecks=off).
     /// </summary>
     public static IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> Link(byte[] native, string resource, BpfObjectFile file,
-        IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned)
+        IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned, long executionBudget = EngineOptions.DefaultExecutionBudget)
     {
         var module = AotLinker.Link(native, new AotLinkOptions { Helpers = helpers, Maps = maps, Origin = resource });
+        module.Checks.ExecutionBudget = executionBudget;
         try
         {
             var programs = new List<(BpfProgramInfo, IBpfExecutable, ProgramVerdict)>();

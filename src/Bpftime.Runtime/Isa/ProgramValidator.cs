@@ -5,9 +5,10 @@ namespace Bpftime.Isa;
 /// <summary>
 /// Structural checks of a program, before any verifier or engine sees it: every slot is a defined
 /// instruction with its unused fields zero, registers exist, r10 is never written, jumps and local
-/// calls land on instructions inside the program, ld_imm64 is whole, execution cannot run off
-/// the end, and the entry (and every function it calls or hands to a helper) can reach an exit.
-/// Each finding is a BPF1101-1149 diagnostic with the slot index.
+/// calls land on instructions inside the program, ld_imm64 is whole, and execution cannot run off
+/// the end. Each finding is a BPF1101-1149 diagnostic with the slot index. Engines also call
+/// <see cref="EnsureExitReachable"/> at load (the verifier needs no such pass: it follows every
+/// path and refuses one that never ends with BPF2014 or BPF2015, pointing at the loop).
 /// </summary>
 public static class ProgramValidator
 {
@@ -54,7 +55,8 @@ public static class ProgramValidator
     /// <summary>
     /// The first function entry (0, then local-call and code-address targets in order) from which no
     /// exit is reachable, following jumps and stepping over calls; null when every one reaches one.
-    /// Jumps outside the program are ignored here (the validator and the engines report those).
+    /// A jump outside the program or into an ld_imm64 ends the run too (engines refuse it or fault
+    /// when it is taken), so it counts as an exit; running off the end does not.
     /// </summary>
     internal static int? FindFunctionWithoutExit(ReadOnlySpan<Instruction> program)
     {
@@ -146,12 +148,13 @@ public static class ProgramValidator
             {
                 continue;
             }
-            if (program[i].IsExit)
+            var n = Successors(i, program, successors);
+            var jumps = program[i].IsJump && !program[i].IsCall && !program[i].IsExit;
+            if (program[i].IsExit || (jumps && !Valid(successors[0])))
             {
                 reaches[i] = true;
                 pending.Push(i);
             }
-            var n = Successors(i, program, successors);
             for (var k = 0; k < n; k++)
             {
                 if (Valid(successors[k]))
@@ -263,10 +266,6 @@ public static class ProgramValidator
             else if (!hasExit)
             {
                 Report(DiagnosticCodes.FallsOffEnd, last, "the program has no exit instruction, so it can never return; add exit");
-            }
-            else if (FindFunctionWithoutExit(program) is { } entry)
-            {
-                Report(DiagnosticCodes.NoReachableExit, entry, NoExitMessage(entry));
             }
         }
 

@@ -24,10 +24,11 @@ internal sealed class LoadedProgram : IDisposable
     public BpfProgram Program => _program;
 
     /// <param name="contextSize">The memory the program will be given: the verifier proves accesses inside it safe, so a verified program runs unchecked.</param>
-    public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt, int? contextSize = null)
+    public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt, int? contextSize = null, long? executionBudget = null)
     {
         var options = new BpfLoadOptions
         {
+            ExecutionBudget = executionBudget ?? Engines.EngineOptions.DefaultExecutionBudget,
             Engine = engineName,
             Engines = context.Engines,
             OptimizationLevel = opt,

@@ -9,12 +9,13 @@ using Bpftime.Hosting;
 namespace Bpftime.Tool.Commands;
 
 /// <summary>
-/// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--verify] [--json] [--dump-maps]</c>:
+/// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--budget N] [--verify] [--json] [--dump-maps]</c>:
 /// runs one program with r1 = a copy of the memory and r2 = its length, and prints r0. An XDP program
 /// gets the memory as a packet in an XDP frame. --dump-maps prints the maps as JSON after the runs.
 /// The program is verified first against a context of the memory's length: verified, it runs
 /// without run-time memory checks; refused, it runs checked and a line on stderr says why, or, with
-/// --verify, it does not run and the verifier's diagnostics are printed (exit 1).
+/// --verify, it does not run and the verifier's diagnostics are printed (exit 1). --budget bounds
+/// each checked run (backward jumps, local calls and callbacks; BPF4016 when spent).
 /// </summary>
 internal static class RunCommand
 {
@@ -33,13 +34,25 @@ internal static class RunCommand
                 result.AddError("--repeat must be at least 1");
             }
         });
+        var budget = new Option<long>("--budget")
+        {
+            Description = "Backward jumps, local calls and callbacks one run of an unverified program may take before it stops with BPF4016",
+            DefaultValueFactory = _ => Engines.EngineOptions.DefaultExecutionBudget,
+        };
+        budget.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() < 1)
+            {
+                result.AddError("--budget must be at least 1");
+            }
+        });
         var json = CommandSupport.JsonOption();
         var dumpMaps = new Option<bool>("--dump-maps") { Description = "After the runs, print every map of the object as JSON (with --json: as the \"maps\" member)" };
         var verify = new Option<bool>("--verify")
         {
             Description = "Run only a program the verifier proves safe (for a context of the --mem length); otherwise print its BPF2xxx diagnostics and exit 1",
         };
-        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, verify, json, dumpMaps };
+        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, budget, verify, json, dumpMaps };
         command.SetAction(parse => CommandSupport.Guard(context, () => Run(
             context,
             parse.GetValue(file)!,
@@ -48,13 +61,14 @@ internal static class RunCommand
             parse.GetValue(opt),
             parse.GetValue(mem),
             parse.GetValue(repeat),
+            parse.GetValue(budget),
             parse.GetValue(verify),
             parse.GetValue(json),
             parse.GetValue(dumpMaps))));
         return command;
     }
 
-    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, bool verify, bool json, bool dumpMaps)
+    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, long budget, bool verify, bool json, bool dumpMaps)
     {
         var selected = context.Engines.Find(engineName)!;
         if (!selected.IsAvailable(out var reason))
@@ -64,7 +78,7 @@ internal static class RunCommand
         var memory = memFile is null ? [] : ReadInput(memFile);
 
         var loadClock = Stopwatch.StartNew();
-        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length);
+        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, budget);
         loadClock.Stop();
         if (!loaded.Program.IsVerified && !ReportUnverified(context, loaded, file, verify))
         {

@@ -233,10 +233,21 @@ public class TerminationTests
     [InlineData("falls off")]
     [InlineData("exit only in a callee")]
     [InlineData("exit after an endless loop")]
-    public void TheStructuralValidatorRefusesAProgramThatCannotReachExit(string shape)
+    public void TheLoadCheckAndTheVerifierRefuseAProgramThatCannotReachExit(string shape)
     {
-        var diagnostics = ProgramValidator.Validate(NoExit(shape));
-        Assert.Contains(diagnostics, d => d.Code is DiagnosticCodes.NoReachableExit or DiagnosticCodes.FallsOffEnd);
+        var error = Assert.Throws<BpfException>(() => ProgramValidator.EnsureExitReachable(NoExit(shape), "p"));
+        Assert.Equal(DiagnosticCodes.NoReachableExit, error.Code);
+        // The verifier follows every path, so it refuses these too, pointing at the loop or the end.
+        Assert.False(global::Bpftime.Verification.BpfVerifier.Verify(NoExit(shape)).Passed);
+    }
+
+    [Fact]
+    public void AJumpOutOfTheProgramEndsTheRunAndSoCountsAsAnExit()
+    {
+        // Taken, it faults (or the engine refuses it at load): the program cannot loop through it.
+        ProgramValidator.EnsureExitReachable([Mov64(0, 1), Ja(5)]);
+        ProgramValidator.EnsureExitReachable([Jmp(JumpOperation.Jeq, 0, 0, -5), Ja(-2)]);
+        Assert.Throws<BpfException>(() => ProgramValidator.EnsureExitReachable([Mov64(0, 1), Ja(-2), Exit()]));
     }
 
     [Fact]
