@@ -80,8 +80,6 @@ public sealed class IrGenerator : IDisposable
         {
             stackSize = 512;
         }
-        // A program that cannot reach exit could only loop or run off the end: refuse it now.
-        ProgramValidator.EnsureExitReachable(code, name);
         var layout = ProgramLayout.Analyze(name, code);
         var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize, checkMemory);
         return program.Emit();

@@ -44,6 +44,8 @@ public sealed class LlvmJitEngine : IBpfEngine
     {
         LlvmLibrary.EnsureLoaded();
         ModuleOptimizer.ValidateLevel(options.OptimizationLevel);
+        // A program that cannot reach exit could only loop or run off the end: refuse it now.
+        Isa.ProgramValidator.EnsureExitReachable(program.Instructions.Span, program.Name, program.Origin);
         var level = options.OptimizationLevel;
         var triple = LlvmTargets.HostTriple;
         var clock = Stopwatch.StartNew();
