@@ -1,6 +1,9 @@
+using Bpftime.Compiler.Aot;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
+using Bpftime.Hosting;
 using Bpftime.Isa;
 using Bpftime.Maps;
 using Bpftime.Tests.Maps;
@@ -256,5 +259,73 @@ public class TerminationTests
         Assert.Equal(EngineOptions.DefaultExecutionBudget, EngineOptions.Default.ExecutionBudget);
         Assert.InRange(EngineOptions.DefaultExecutionBudget, 10_000_000, 1_000_000_000);
         Assert.Throws<ArgumentOutOfRangeException>(() => EngineOptions.Default with { ExecutionBudget = 0 });
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
+    public void BpfLoadOptionsSetTheBudgetOfEveryProgram(string engine)
+    {
+        // Raw bytecode the verifier refuses (it cannot see the loop end), so it runs checked.
+        var bytes = new byte[CountingLoop(1000).Length * 8];
+        var code = CountingLoop(1000);
+        for (var i = 0; i < code.Length; i++)
+        {
+            code[i].Write(bytes.AsSpan(i * 8, 8));
+        }
+        var options = new BpfLoadOptions { Engine = engine, Engines = TestEngines.Registry, ReadEnvironment = false, Verify = false };
+        using var enough = BpfObject.Load(bytes, options with { ExecutionBudget = 999 });
+        using var tooLittle = BpfObject.Load(bytes, options with { ExecutionBudget = 998 });
+        Assert.Equal(1000UL, enough.Programs.Values.Single().Run());
+        var fault = Assert.Throws<BpfException>(() => { tooLittle.Programs.Values.Single().Run(); });
+        Assert.Equal(DiagnosticCodes.ExecutionBudgetExhausted, fault.Code);
+        Assert.Equal(EngineOptions.DefaultExecutionBudget, new BpfLoadOptions().ExecutionBudget);
+    }
+
+    [Fact]
+    public void TheLinkerRefusesCheckedCodeFromBeforeTheBudget()
+    {
+        if (!TestEngines.All.Any(e => e.Name == "aot"))
+        {
+            return; // no libLLVM here to compile the object
+        }
+        var helpers = StandardHelpers.CreateDefault();
+        var compiled = AotCompiler.Compile(new AotCompilation
+        {
+            Programs = [new AotProgramSource("loop", EndlessLoop())],
+            Helpers = helpers,
+        });
+        var options = new AotLinkOptions { Helpers = helpers };
+        using (var module = AotLinker.Link(compiled.Bytes, options))
+        {
+            Assert.True(module.IsChecked("loop"));
+        }
+        // The same object as an older compiler would have described it: checked, without the version.
+        var bytes = compiled.Bytes.ToArray();
+        var marker = System.Text.Encoding.UTF8.GetBytes($"\"checked_abi\":{AotCheckedAbi.Version}");
+        var at = bytes.AsSpan().IndexOf(marker);
+        Assert.True(at >= 0, "the metadata records the checked ABI");
+        bytes[at + marker.Length - 1] = (byte)'0';
+        var error = Assert.Throws<BpfException>(() => AotLinker.Link(bytes, options).Dispose());
+        Assert.Contains(error.Diagnostics, d => d.Message.Contains("run-state version 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NativeCodeLoadedByBpfObjectSpendsTheLoadsBudget()
+    {
+        if (!TestEngines.All.Any(e => e.Name == "aot"))
+        {
+            return; // no libLLVM here to compile the object
+        }
+        var compiled = AotCompiler.Compile(new AotCompilation
+        {
+            Programs = [new AotProgramSource("count", CountingLoop(100))],
+            Helpers = StandardHelpers.CreateDefault(),
+        });
+        var options = new BpfLoadOptions { ReadEnvironment = false };
+        using var enough = BpfObject.Load(compiled.Bytes.ToArray(), options with { ExecutionBudget = 99 });
+        using var tooLittle = BpfObject.Load(compiled.Bytes.ToArray(), options with { ExecutionBudget = 98 });
+        Assert.Equal(100UL, enough.Programs["count"].Run());
+        var fault = Assert.Throws<BpfException>(() => { tooLittle.Programs["count"].Run(); });
+        Assert.Equal(DiagnosticCodes.ExecutionBudgetExhausted, fault.Code);
     }
 }
