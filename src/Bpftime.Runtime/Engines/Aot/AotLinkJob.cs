@@ -75,6 +75,12 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         if (_metadata is null)
         {
             WarnUnchecked();
+            if (_externals.Values.Any(e => e.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData))
+            {
+                // Checked code whose run-state version nothing records may lack the execution budget.
+                Error(DiagnosticCodes.AotMetadataInvalid,
+                    $"the object holds checked code (it calls the checked-code runtime) but no {AotMetadata.SectionName} metadata, so its run-state version is unknown; link the object bpftime compile wrote, with its metadata");
+            }
         }
         ThrowIfErrors();
         return Build(programs);
