@@ -296,12 +296,13 @@ internal sealed class X64Compiler
         _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
         // Stored even when unchecked, so that a checked program can be the target of a tail call from this one.
         _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
+        // The run's budget, stored even when unchecked so that a checked program can be the target of
+        // a tail call from this one; a tail call continues after this point and so keeps spending it.
+        _asm.MovImmediate(Scratch, _budget);
+        _asm.Store(X64Width.Qword, State, RunState.BudgetOffset, Scratch);
         if (_checked)
         {
-            // The run's budget; a tail call continues after this point and so keeps spending it.
-            _asm.MovImmediate(Scratch, _budget);
-            _asm.Store(X64Width.Qword, State, RunState.BudgetOffset, Scratch);
-            ZeroFrame();
+            ZeroFrame(Scratch);
         }
         // r1 (rdi) and r2 (rsi) already hold the context and its length; every other register starts
         // at 0 rather than with whatever the host left there (rdx held the run state's address).
@@ -320,27 +321,27 @@ internal sealed class X64Compiler
     /// <summary>
     /// Unverified code: clears the frame that rbp tops, so a read of a slot the program never wrote
     /// sees 0, not the host's stack. 16 bytes a store (SSE, encoded here: xmm0 is caller-saved and the
-    /// code uses no other vector register); r11 and xmm0 are clobbered. Verified code skips this: the
-    /// verifier refuses every read of stack the program has not written (see docs/jit.md).
+    /// code uses no other vector register); <paramref name="cursor"/> and xmm0 are clobbered. Verified
+    /// code skips this: the verifier refuses every read of stack the program has not written (see docs/jit.md).
     /// </summary>
-    private void ZeroFrame()
+    private void ZeroFrame(X64Register cursor = Scratch)
     {
         // pxor xmm0, xmm0
         _asm.Emit(0x66);
         _asm.Emit(0x0f);
         _asm.Emit(0xef);
         _asm.Emit(0xc0);
-        _asm.Lea(Scratch, X64Register.Rbp, -_frameSize);
+        _asm.Lea(cursor, X64Register.Rbp, -_frameSize);
         var loop = _asm.CreateLabel();
         _asm.Bind(loop);
-        // movdqu [r11], xmm0
+        // movdqu [r10 or r11], xmm0: REX.B, then ModRM mod 00, reg xmm0, rm = the register's low bits.
         _asm.Emit(0xf3);
         _asm.Emit(0x41);
         _asm.Emit(0x0f);
         _asm.Emit(0x7f);
-        _asm.Emit(0x03);
-        _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch, 16);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Scratch, X64Register.Rbp);
+        _asm.Emit((byte)((int)cursor & 7));
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, cursor, 16);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, cursor, X64Register.Rbp);
         _asm.Jcc(X64Condition.NotEqual, loop);
     }
 
@@ -1026,6 +1027,11 @@ internal sealed class X64Compiler
         _asm.StoreImmediate(X64Width.Dword, State, RunState.CallDepthOffset, 0);
         _asm.Load(X64Width.Qword, X64Register.Rsp, State, RunState.SavedStackPointerOffset);
         _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
+        // The target starts with a clear frame, as after its own prologue (it may be checked code
+        // continuing from a verified caller, whose frame was never cleared); r11 holds the target.
+        ZeroFrame(Scratch2);
+        // r3-r5 hold what the tail-call helper left in the argument registers; r0 is its result, 0.
+        ZeroRegisters(X64Register.Rdx, X64Register.R9, X64Register.R8);
         _asm.Load(X64Width.Qword, X64Register.Rdi, State, RunState.ContextStartOffset);
         _asm.Load(X64Width.Qword, X64Register.Rsi, State, RunState.ContextEndOffset);
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsi, X64Register.Rdi);
