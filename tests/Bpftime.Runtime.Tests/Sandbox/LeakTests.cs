@@ -1,6 +1,9 @@
 using Bpftime.Diagnostics;
 using Bpftime.Helpers;
+using Bpftime.Engines;
 using Bpftime.Isa;
+using Bpftime.Maps;
+using Bpftime.Objects;
 using Bpftime.Tests.Maps;
 using Bpftime.Verification;
 using static Bpftime.Tests.Engines.X64.Bpf;
@@ -179,6 +182,40 @@ public class LeakTests
             Exit());
         using var program = SandboxRun.Load(engine, code);
         Assert.Equal((0UL, (Exception?)null), SandboxRun.Run(program));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.TailCallNames), MemberType = typeof(TestEngines))]
+    public void CheckedCodeEnteredByATailCallFromVerifiedCodeSeesNoHostDataAndKeepsItsBudget(string engine)
+    {
+        // The verified caller scribbles its frame, then tail calls slot 0 with the context.
+        var scribble = new List<Instruction> { Mov64Reg(6, 1) };
+        scribble.AddRange(LdImm64(7, 0x4141414141414141));
+        for (var offset = -8; offset >= -512; offset -= 8)
+        {
+            scribble.Add(Stx(MemorySize.DoubleWord, 10, 7, (short)offset));
+        }
+        var caller = Program(scribble.ToArray(), Mov64Reg(1, 6), MapPrograms.LoadMap(2, 0), Mov64(3, 0), Call(HelperIds.TailCall), Mov64(0, 100), Exit());
+        // The checked target faults on any leak in r3-r5 or its frame, then counts to 10 with a loop.
+        var target = new List<Instruction> { Mov64(0, 0), Alu64Reg(AluOperation.Or, 0, 3), Alu64Reg(AluOperation.Or, 0, 4), Alu64Reg(AluOperation.Or, 0, 5) };
+        for (var offset = -8; offset >= -512; offset -= 8)
+        {
+            target.Add(Ldx(MemorySize.DoubleWord, 1, 10, (short)offset));
+            target.Add(Alu64Reg(AluOperation.Or, 0, 1));
+        }
+        target.AddRange([
+            Jmp(JumpOperation.Jeq, 0, 0, 2),
+            Mov64(1, 8),
+            Ldx(MemorySize.DoubleWord, 0, 1, 0),
+            Mov64(0, 0),
+            Alu64(AluOperation.Add, 0, 1),
+            Jmp(JumpOperation.Jlt, 0, 10, -2),
+            Exit()]);
+        using var table = new ProgramArrayMap(new MapSpec("jmp", MapType.ProgArray, 4, 4, 1));
+        using var verified = TestEngines.Load(engine, caller, [table], verified: true);
+        using var checkedTarget = TestEngines.Load(engine, [.. target], []);
+        Assert.Equal(0, table.Set(0, checkedTarget));
+        Assert.Equal(10UL, verified.Run(new byte[8]));
     }
 
     [Fact]
