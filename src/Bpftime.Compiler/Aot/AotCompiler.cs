@@ -105,6 +105,8 @@ public static class AotCompiler
                             throw BpfException.Create(DiagnosticCodes.AotInvalidInput,
                                 $"two programs would both have the entry symbol '{symbol}'", file: compilation.SourceName, program: source.Name);
                         }
+                        // A program that cannot reach exit could only loop or run off the end: refuse it.
+                        Isa.ProgramValidator.EnsureExitReachable(source.Instructions.Span, source.Name, compilation.SourceName);
                         var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize, checkMemory: !source.Verified);
                         programs.Add(Describe(compilation, source, info));
                     }
@@ -192,6 +194,7 @@ public static class AotCompiler
         Checked = !source.Verified,
         Proved = source.Verified && source.Proved,
         ContextSize = source.ContextSize,
+        CheckedAbi = source.Verified ? 0 : AotCheckedAbi.Version,
     };
 
     /// <summary>The metadata as a constant byte array in its own section, kept by <c>llvm.used</c>.</summary>

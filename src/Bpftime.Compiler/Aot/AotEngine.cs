@@ -88,6 +88,7 @@ public sealed class AotEngine : IBpfEngine
             Maps = program.Maps,
             Origin = program.Origin ?? program.Name,
         });
+        module.Checks.ExecutionBudget = options.ExecutionBudget;
         try
         {
             return new AotEngineExecutable(module, module.GetProgram(program.Name));

@@ -52,6 +52,26 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.BuildRet(b, t.I64(0));
             LLVM.PositionBuilderAtEnd(b, run);
         }
+        var spentBlock = default(LLVMBasicBlockRef);
+        var afterCall = default(LLVMBasicBlockRef);
+        if (program.CheckMemory)
+        {
+            // The invocation spends one unit of the budget the runtime took over from the run above.
+            var budget = Field(RunStateLayout.Budget);
+            var left = LLVM.BuildLoad2(b, t.Int64, budget, "budget");
+            var spent = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, left, t.I64(0), "");
+            spentBlock = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "spent");
+            var call = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "call");
+            afterCall = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "after");
+            LLVM.BuildCondBr(b, spent, spentBlock, call);
+            LLVM.PositionBuilderAtEnd(b, spentBlock);
+            LLVM.BuildStore(b, t.I32((int)FaultKind.BudgetExhausted), Field(RunStateLayout.FaultKind));
+            LLVM.BuildStore(b, t.I32(entry), Field(RunStateLayout.FaultInstruction));
+            LLVM.BuildStore(b, t.I32(RunStateLayout.Faulted), flag);
+            LLVM.BuildBr(b, afterCall);
+            LLVM.PositionBuilderAtEnd(b, call);
+            LLVM.BuildStore(b, LLVM.BuildSub(b, left, t.I64(1), ""), budget);
+        }
         else if (program.NeedsStopFlag)
         {
             flag = LLVM.BuildAlloca(b, t.Int32, "stop");
@@ -59,6 +79,15 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             arguments.Add(flag);
         }
         var result = LLVM.BuildCall2(b, program.SubprogramType, program.FunctionAt(entry), arguments.ToArray(), "");
+        if (program.CheckMemory)
+        {
+            var called = LLVM.GetInsertBlock(b);
+            LLVM.BuildBr(b, afterCall);
+            LLVM.PositionBuilderAtEnd(b, afterCall);
+            var merged = LLVM.BuildPhi(b, t.Int64, "r0");
+            LLVM.AddIncoming(merged, [result, t.I64(0)], [called, spentBlock]);
+            result = merged;
+        }
         if (flag.IsNull)
         {
             LLVM.BuildRet(b, result);

@@ -7,4 +7,5 @@ public enum FaultKind
     OutOfBounds = Engines.Aot.AotCheckedAbi.FaultOutOfBounds,
     ReadOnly = Engines.Aot.AotCheckedAbi.FaultReadOnly,
     UnknownHelper = Engines.Aot.AotCheckedAbi.FaultUnknownHelper,
+    BudgetExhausted = Engines.Aot.AotCheckedAbi.FaultBudgetExhausted,
 }

@@ -165,6 +165,14 @@ internal sealed class FunctionEmitter
         {
             // The stack a function may touch runs from its own frame up to the end of the outermost one.
             _frameBase = LLVM.BuildSub(_b, frameEnd, _t.I64(_program.StackSize), "frame.low");
+            // Unverified code may read stack it never wrote: it must see zeros, not the host's old
+            // data (an alloca's bytes are undefined). Only this function's frame, as it starts;
+            // LLVM drops the stores that the code overwrites before reading. Verified code skips
+            // it: the verifier refuses every read of stack the program has not written.
+            var low = frame.IsNull
+                ? LLVM.BuildIntToPtr(_b, _frameBase, _t.Pointer, "")
+                : LLVM.BuildGEP2(_b, _t.Int8, frame, [_t.I64(frameBytes - _program.StackSize)], "");
+            _generator.ZeroMemory(low, _program.StackSize);
             if (IsEntryFunction)
             {
                 LLVM.BuildStore(_b, frameEnd, StateField(RunStateLayout.StackTop));
@@ -232,6 +240,30 @@ internal sealed class FunctionEmitter
         LLVM.PositionBuilderAtEnd(_b, fault);
         EmitFaultExit(pc);
         LLVM.PositionBuilderAtEnd(_b, resume);
+    }
+
+    /// <summary>
+    /// Checked code: takes one unit of the run's budget (a backward jump, a local call), or, when none
+    /// is left, records <see cref="FaultKind.BudgetExhausted"/> and leaves.
+    /// </summary>
+    private void SpendBudget(int pc)
+    {
+        if (!_program.CheckMemory)
+        {
+            return;
+        }
+        var field = StateField(RunStateLayout.Budget);
+        var left = LLVM.BuildLoad2(_b, _t.Int64, field, "budget");
+        var spent = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, left, _t.I64(0), "");
+        var context = _generator.Context;
+        var fault = LLVM.AppendBasicBlockInContext(context, _function, $"spent{pc}");
+        var resume = LLVM.AppendBasicBlockInContext(context, _function, $"budget{pc}");
+        LLVM.BuildCondBr(_b, spent, fault, resume);
+        LLVM.PositionBuilderAtEnd(_b, fault);
+        LLVM.BuildStore(_b, _t.I32((int)FaultKind.BudgetExhausted), StateField(RunStateLayout.FaultKind));
+        EmitFaultExit(pc);
+        LLVM.PositionBuilderAtEnd(_b, resume);
+        LLVM.BuildStore(_b, LLVM.BuildSub(_b, left, _t.I64(1), ""), field);
     }
 
     /// <summary>Marks the run faulted at <paramref name="pc"/> and returns; callers see the flag and return too.</summary>
@@ -455,9 +487,16 @@ internal sealed class FunctionEmitter
         switch (insn.JumpOperation)
         {
             case JumpOperation.Ja when insn.Source == OperandSource.Immediate:
-                LLVM.BuildBr(_b, _blocks[(int)ProgramLayout.BranchTarget(insn, pc)]);
-                _terminated = true;
-                return;
+                {
+                    var target = (int)ProgramLayout.BranchTarget(insn, pc);
+                    if (target <= pc)
+                    {
+                        SpendBudget(pc);
+                    }
+                    LLVM.BuildBr(_b, _blocks[target]);
+                    _terminated = true;
+                    return;
+                }
             case JumpOperation.Exit when !narrow && insn.Source == OperandSource.Immediate:
                 LLVM.BuildRet(_b, Get(0));
                 _terminated = true;
@@ -518,7 +557,20 @@ internal sealed class FunctionEmitter
             };
             condition = LLVM.BuildICmp(_b, predicate, left, right, "");
         }
-        LLVM.BuildCondBr(_b, condition, _blocks[(int)ProgramLayout.BranchTarget(insn, pc)], _blocks[pc + 1]);
+        var taken = (int)ProgramLayout.BranchTarget(insn, pc);
+        if (_program.CheckMemory && taken <= pc)
+        {
+            // A backward branch closes a loop: checked code pays for it when taken.
+            var backEdge = LLVM.AppendBasicBlockInContext(_generator.Context, _function, $"back{pc}");
+            LLVM.BuildCondBr(_b, condition, backEdge, _blocks[pc + 1]);
+            LLVM.PositionBuilderAtEnd(_b, backEdge);
+            SpendBudget(pc);
+            LLVM.BuildBr(_b, _blocks[taken]);
+        }
+        else
+        {
+            LLVM.BuildCondBr(_b, condition, _blocks[taken], _blocks[pc + 1]);
+        }
         _terminated = true;
     }
 
@@ -607,6 +659,7 @@ internal sealed class FunctionEmitter
     {
         var target = pc + insn.Imm + 1;
         var callee = _program.FunctionAt(target);
+        SpendBudget(pc);
         var arguments = new List<LLVMValueRef>(Arguments());
         if (_program.NeedsStopFlag)
         {

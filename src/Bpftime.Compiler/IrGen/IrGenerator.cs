@@ -146,6 +146,24 @@ public sealed class IrGenerator : IDisposable
         return (type, function);
     }
 
+    /// <summary>Emits <c>memset(address, 0, bytes)</c> (LLVM widens it to vector stores and drops what later stores overwrite).</summary>
+    internal void ZeroMemory(LLVMValueRef address, int bytes)
+    {
+        if (_memset.IsNull)
+        {
+            var id = LLVM.LookupIntrinsicID("llvm.memset");
+            if (id == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.LlvmFunctionMissing, "this libLLVM does not know the llvm.memset intrinsic");
+            }
+            _memset = LLVM.GetIntrinsicDeclaration(Module, id, [Types.Pointer, Types.Int64]);
+        }
+        LLVM.BuildCall2(Builder, LLVM.GlobalGetValueType(_memset), _memset,
+            [address, LLVM.ConstInt(Types.Int8, 0, 0), Types.I64(bytes), LLVM.ConstInt(Types.Int1, 0, 0)], "");
+    }
+
+    private LLVMValueRef _memset;
+
     internal (LLVMTypeRef Type, LLVMValueRef Function) ByteSwap(int bits)
     {
         if (!_byteSwaps.TryGetValue(bits, out var function))

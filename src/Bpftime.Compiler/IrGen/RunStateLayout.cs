@@ -32,6 +32,8 @@ internal static class RunStateLayout
 
     public const int FixedRegionsLive = AotCheckedAbi.FixedRegionsLive;
 
+    public const int Budget = AotCheckedAbi.Budget;
+
     public const int Size = AotCheckedAbi.Size;
 
     public const int Running = AotCheckedAbi.Running;

@@ -53,6 +53,9 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
     /// <summary>Whether the inline test of <see cref="FixedRegions"/> may be used for a run starting now.</summary>
     public bool FixedRegionsLive => _fixedMaps.TrueForAll(m => !m.IsDisposed);
 
+    /// <summary>What a run of the checked code may spend (see <see cref="EngineOptions.ExecutionBudget"/>).</summary>
+    public long ExecutionBudget { get; init; } = EngineOptions.DefaultExecutionBudget;
+
     /// <summary>The value generated code stores in the run state's owner field.</summary>
     public nint Handle => GCHandle.ToIntPtr(_handle);
 
@@ -118,6 +121,8 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
                 }
                 return 1;
             }
+            // A callback spends the budget of the run whose helper started it (none without one).
+            state->Budget = runs.Count > 0 ? ((LlvmRunState*)runs[^1])->Budget : 0;
             runs.Add((nint)state);
             // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
             ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
@@ -134,6 +139,11 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
     {
         if (t_activeRuns is { Count: > 0 } runs)
         {
+            // Hand what the callback left of the budget back to the run above.
+            if (runs.Count > 1)
+            {
+                ((LlvmRunState*)runs[^2])->Budget = ((LlvmRunState*)runs[^1])->Budget;
+            }
             runs.RemoveAt(runs.Count - 1);
         }
     }
@@ -186,6 +196,7 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
         {
             FaultKind.UnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
                 $"callx with id {state.FaultAddress}, which helper set '{_image.Helpers.Name}' does not hold"),
+            FaultKind.BudgetExhausted => (DiagnosticCodes.ExecutionBudgetExhausted, Engines.ExecutionBudget.Message(ExecutionBudget)),
             _ when state.FaultAddress < 4096 => (DiagnosticCodes.NullPointerAccess,
                 $"{size}-byte {access} at {address}, a null pointer"),
             _ => (DiagnosticCodes.UnknownMemoryAccess,

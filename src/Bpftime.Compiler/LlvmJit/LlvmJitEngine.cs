@@ -44,6 +44,8 @@ public sealed class LlvmJitEngine : IBpfEngine
     {
         LlvmLibrary.EnsureLoaded();
         ModuleOptimizer.ValidateLevel(options.OptimizationLevel);
+        // A program that cannot reach exit could only loop or run off the end: refuse it now.
+        Isa.ProgramValidator.EnsureExitReachable(program.Instructions.Span, program.Name, program.Origin);
         var level = options.OptimizationLevel;
         var triple = LlvmTargets.HostTriple;
         var clock = Stopwatch.StartNew();
@@ -51,7 +53,7 @@ public sealed class LlvmJitEngine : IBpfEngine
         var moduleContext = new JitModuleContext();
         var moduleOwned = true;
         var module = default(LLVMModuleRef);
-        var owner = program.Verified ? null : new CheckedRunOwner(program);
+        var owner = program.Verified ? null : new CheckedRunOwner(program) { ExecutionBudget = options.ExecutionBudget };
         try
         {
             var context = moduleContext.Context;
@@ -160,6 +162,8 @@ public sealed class LlvmJitEngine : IBpfEngine
             symbols.Add((RunStateLayout.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
             symbols.Add((RunStateLayout.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
             symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
+            // Checked code zeroes each frame as it starts; LLVM may lower that to a call of memset.
+            symbols.Add(("memset", ZeroFill.Entry, true));
         }
         foreach (var id in info.HelperIds)
         {

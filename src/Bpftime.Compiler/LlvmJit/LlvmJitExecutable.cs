@@ -126,6 +126,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         state.ContextEnd = (ulong)context + contextLength;
         state.Owner = _owner.Handle;
         state.FixedRegionsLive = _owner.FixedRegionsLive ? 1 : 0;
+        state.Budget = (ulong)_owner.ExecutionBudget;
         ulong value;
         var run = ActiveRuns.Enter(this, checksMemory: true, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
         run.SetStackSource(&state.StackBottom, &state.StackTop);

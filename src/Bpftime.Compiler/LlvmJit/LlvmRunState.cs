@@ -21,4 +21,5 @@ internal struct LlvmRunState
     [FieldOffset(RunStateLayout.FaultKind)] public FaultKind FaultKind;
     [FieldOffset(RunStateLayout.StackBottom)] public ulong StackBottom;
     [FieldOffset(RunStateLayout.FixedRegionsLive)] public int FixedRegionsLive;
+    [FieldOffset(RunStateLayout.Budget)] public ulong Budget;
 }

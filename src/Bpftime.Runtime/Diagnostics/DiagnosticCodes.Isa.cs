@@ -111,4 +111,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>A conformance .data file has a malformed raw, mem or result section.</summary>
     public const string ConformanceFileMalformed = "BPF1190";
+
+    /// <summary>No path from the entry of the program (or of a function it calls) reaches an exit: it can only loop or run off the end.</summary>
+    public const string NoReachableExit = "BPF1122";
 }

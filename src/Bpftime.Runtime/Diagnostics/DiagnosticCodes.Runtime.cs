@@ -44,6 +44,9 @@ public static partial class DiagnosticCodes
     /// <summary>A helper failed with an exception that is not a diagnostic of its own.</summary>
     public const string HelperFailed = "BPF4015";
 
+    /// <summary>An unverified program took more backward jumps, local calls and callbacks than its execution budget allows.</summary>
+    public const string ExecutionBudgetExhausted = "BPF4016";
+
     // Refusals while loading into an engine (BPF4050-4099).
 
     /// <summary>An opcode (or an opcode with these offset/imm variants) that the engine does not implement.</summary>

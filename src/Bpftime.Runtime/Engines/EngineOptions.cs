@@ -1,8 +1,17 @@
 namespace Bpftime.Engines;
 
-/// <summary>How an engine should compile: optimisation level (LLVM engines) and target CPU.</summary>
+/// <summary>How an engine should compile: optimisation level (LLVM engines), target CPU, and the execution budget of unverified code.</summary>
 public sealed record EngineOptions
 {
+    /// <summary>
+    /// The default <see cref="ExecutionBudget"/>: 50 million back-edges, local calls and callback
+    /// invocations per run. Far beyond the conformance suite and the benchmark kernels, and a looping
+    /// program is stopped within about 0.1 s on the jit and llvm-jit and a few seconds on the interpreter.
+    /// </summary>
+    public const long DefaultExecutionBudget = 50_000_000;
+
+    private readonly long _executionBudget = DefaultExecutionBudget;
+
     public static EngineOptions Default { get; } = new();
 
     /// <summary>0 to 3, as -O0..-O3.</summary>
@@ -10,4 +19,20 @@ public sealed record EngineOptions
 
     /// <summary>"generic" for portable code, "native" for the host CPU, or an LLVM CPU name.</summary>
     public string TargetCpu { get; init; } = "generic";
+
+    /// <summary>
+    /// How many backward jumps, local calls and callback invocations one run of an unverified program
+    /// may take, callbacks its helpers start included; the next one ends the run with BPF4016 and the
+    /// thread gets control back. Verified programs are proved to terminate and run without the counter.
+    /// At least 1.
+    /// </summary>
+    public long ExecutionBudget
+    {
+        get => _executionBudget;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _executionBudget = value;
+        }
+    }
 }

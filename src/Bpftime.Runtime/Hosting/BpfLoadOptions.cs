@@ -60,6 +60,15 @@ public sealed record BpfLoadOptions
     public int? ContextSize { get; init; }
 
     /// <summary>
+    /// How many backward jumps, local calls and callback invocations one run of an unverified program
+    /// may take (callbacks its helpers start included) before it ends with BPF4016 and the caller gets
+    /// control back; <see cref="EngineOptions.DefaultExecutionBudget"/> (50 million) unless set. Checked
+    /// code pays a decrement and a branch per backward jump and call; verified programs are proved to
+    /// terminate and run without the counter. Applies to bytecode and to native code alike.
+    /// </summary>
+    public long ExecutionBudget { get; init; } = EngineOptions.DefaultExecutionBudget;
+
+    /// <summary>
     /// Which programs to load, by name; all when null. The build passes the <c>Programs</c> item
     /// metadata here, so native code and the bytecode fallback hold the same programs.
     /// </summary>

@@ -201,7 +201,7 @@ public sealed class BpfObject : IDisposable
             : metadata.Programs.Select(p => new BpfProgramInfo(p.Name, p.Section ?? "", ProgramSectionNames.Parse(p.Section ?? ""), [])).ToList();
         var file = new BpfObjectFile(path, ObjectKind.NativeCode, programs, specs);
         var maps = BpfMapFactory.CreateAll(specs, path, maxMemory: options.MaxMapMemory);
-        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu, ExecutionBudget = options.ExecutionBudget };
         var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
         try
         {
@@ -224,7 +224,7 @@ public sealed class BpfObject : IDisposable
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
         }
         var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf, options.MaxMapMemory);
-        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu };
+        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu, ExecutionBudget = options.ExecutionBudget };
         return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
     }
 
@@ -339,7 +339,7 @@ public sealed class BpfObject : IDisposable
 
     private void LinkNative(byte[] native, string resource, bool requireVerification)
     {
-        var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned);
+        var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget);
         if (requireVerification && linked.FirstOrDefault(p => !p.Verdict.IsVerified) is { Program: not null } unverified)
         {
             // Only a proof counts: code the user trusted unchecked is refused like code nothing verified.

@@ -21,9 +21,10 @@ internal static class NativeLinking
     /// older than the field) it is trusted unchecked.
     /// </summary>
     public static IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> Link(byte[] native, string resource, BpfObjectFile file,
-        IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned)
+        IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned, long executionBudget = EngineOptions.DefaultExecutionBudget)
     {
         var module = AotLinker.Link(native, new AotLinkOptions { Helpers = helpers, Maps = maps, Origin = resource });
+        module.Checks.ExecutionBudget = executionBudget;
         try
         {
             var programs = new List<(BpfProgramInfo, IBpfExecutable, ProgramVerdict)>();

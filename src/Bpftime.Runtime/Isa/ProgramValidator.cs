@@ -6,7 +6,9 @@ namespace Bpftime.Isa;
 /// Structural checks of a program, before any verifier or engine sees it: every slot is a defined
 /// instruction with its unused fields zero, registers exist, r10 is never written, jumps and local
 /// calls land on instructions inside the program, ld_imm64 is whole, and execution cannot run off
-/// the end. Each finding is a BPF1101-1149 diagnostic with the slot index.
+/// the end. Each finding is a BPF1101-1149 diagnostic with the slot index. Engines also call
+/// <see cref="EnsureExitReachable"/> at load (the verifier needs no such pass: it follows every
+/// path and refuses one that never ends with BPF2014 or BPF2015, pointing at the loop).
 /// </summary>
 public static class ProgramValidator
 {
@@ -30,6 +32,158 @@ public static class ProgramValidator
                 throw new BpfException(diagnostics);
             }
         }
+    }
+
+    /// <summary>
+    /// Refuses, with BPF1122, a program whose entry, or a function it calls or whose address it takes,
+    /// has no path to an exit: such code can only loop for ever or run off the end. Every engine calls
+    /// this at load, so that no program that cannot finish ever starts.
+    /// </summary>
+    public static void EnsureExitReachable(ReadOnlySpan<Instruction> program, string? programName = null, string? origin = null)
+    {
+        if (FindFunctionWithoutExit(program) is { } entry)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.NoReachableExit, NoExitMessage(entry),
+                File: origin, Program: programName, InstructionIndex: entry));
+        }
+    }
+
+    private static string NoExitMessage(int entry) => entry == 0
+        ? "no path from the program's first instruction reaches an exit, so it can only loop for ever or run off the end; end every path with exit"
+        : $"no path from the function at instruction {entry} reaches an exit, so a call of it can never return; end every path with exit";
+
+    /// <summary>
+    /// The first function entry (0, then local-call and code-address targets in order) from which no
+    /// exit is reachable, following jumps and stepping over calls; null when every one reaches one.
+    /// A jump outside the program or into an ld_imm64 ends the run too (engines refuse it or fault
+    /// when it is taken), so it counts as an exit; running off the end does not.
+    /// </summary>
+    internal static int? FindFunctionWithoutExit(ReadOnlySpan<Instruction> program)
+    {
+        var length = program.Length;
+        if (length == 0)
+        {
+            return 0;
+        }
+        var secondSlot = new bool[length];
+        for (var i = 0; i < length; i++)
+        {
+            if (program[i].IsLoadImm64 && i + 1 < length)
+            {
+                secondSlot[++i] = true;
+            }
+        }
+        bool Valid(long target) => target >= 0 && target < length && !secondSlot[target];
+
+        // Predecessors in compressed rows: count, then fill; walk backwards from every exit.
+        var counts = new int[length + 1];
+        var entries = new List<int> { 0 };
+        Span<long> successors = stackalloc long[2];
+        int Successors(int i, ReadOnlySpan<Instruction> code, Span<long> into)
+        {
+            var insn = code[i];
+            if (insn.IsLoadImm64)
+            {
+                into[0] = i + 2;
+                return 1;
+            }
+            if (!insn.IsJump || insn.IsCall)
+            {
+                into[0] = i + 1;
+                return 1;
+            }
+            if (insn.IsExit)
+            {
+                return 0;
+            }
+            if (insn.Opcode == Opcodes.Ja)
+            {
+                into[0] = (long)i + 1 + insn.Offset;
+                return 1;
+            }
+            if (insn.Opcode == Opcodes.Gotol)
+            {
+                into[0] = (long)i + 1 + insn.Imm;
+                return 1;
+            }
+            into[0] = (long)i + 1 + insn.Offset;
+            into[1] = i + 1;
+            return 2;
+        }
+        for (var i = 0; i < length; i++)
+        {
+            if (secondSlot[i])
+            {
+                continue;
+            }
+            var insn = program[i];
+            if (insn.IsLocalCall && Valid((long)i + 1 + insn.Imm))
+            {
+                entries.Add(i + 1 + insn.Imm);
+            }
+            else if (insn.IsLoadImm64 && insn.Src == (byte)LoadImm64Source.CodeAddress && Valid((long)i + 1 + insn.Imm))
+            {
+                entries.Add(i + 1 + insn.Imm);
+            }
+            var n = Successors(i, program, successors);
+            for (var k = 0; k < n; k++)
+            {
+                if (Valid(successors[k]))
+                {
+                    counts[successors[k] + 1]++;
+                }
+            }
+        }
+        for (var i = 0; i < length; i++)
+        {
+            counts[i + 1] += counts[i];
+        }
+        var predecessors = new int[counts[length]];
+        var fill = counts.AsSpan(0, length).ToArray();
+        var pending = new Stack<int>();
+        var reaches = new bool[length];
+        for (var i = 0; i < length; i++)
+        {
+            if (secondSlot[i])
+            {
+                continue;
+            }
+            var n = Successors(i, program, successors);
+            var jumps = program[i].IsJump && !program[i].IsCall && !program[i].IsExit;
+            if (program[i].IsExit || (jumps && !Valid(successors[0])))
+            {
+                reaches[i] = true;
+                pending.Push(i);
+            }
+            for (var k = 0; k < n; k++)
+            {
+                if (Valid(successors[k]))
+                {
+                    predecessors[fill[successors[k]]++] = i;
+                }
+            }
+        }
+        while (pending.TryPop(out var at))
+        {
+            for (var p = counts[at]; p < counts[at + 1]; p++)
+            {
+                var from = predecessors[p];
+                if (!reaches[from])
+                {
+                    reaches[from] = true;
+                    pending.Push(from);
+                }
+            }
+        }
+        entries.Sort();
+        foreach (var entry in entries)
+        {
+            if (!reaches[entry])
+            {
+                return entry;
+            }
+        }
+        return null;
     }
 
     private sealed class Checker(ValidationOptions options, string? programName)

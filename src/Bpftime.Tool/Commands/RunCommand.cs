@@ -9,12 +9,13 @@ using Bpftime.Hosting;
 namespace Bpftime.Tool.Commands;
 
 /// <summary>
-/// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--verify] [--json] [--dump-maps]</c>:
+/// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--budget N] [--verify] [--json] [--dump-maps]</c>:
 /// runs one program with r1 = a copy of the memory and r2 = its length, and prints r0. An XDP program
 /// gets the memory as a packet in an XDP frame. --dump-maps prints the maps as JSON after the runs.
 /// The program is verified first against a context of the memory's length: verified, it runs
 /// without run-time memory checks; refused, it runs checked and a line on stderr says why, or, with
-/// --verify, it does not run and the verifier's diagnostics are printed (exit 1).
+/// --verify, it does not run and the verifier's diagnostics are printed (exit 1). --budget bounds
+/// each checked run (backward jumps, local calls and callbacks; BPF4016 when spent).
 /// </summary>
 internal static class RunCommand
 {
@@ -33,6 +34,18 @@ internal static class RunCommand
                 result.AddError("--repeat must be at least 1");
             }
         });
+        var budget = new Option<long>("--budget")
+        {
+            Description = "Backward jumps, local calls and callbacks one run of an unverified program may take before it stops with BPF4016",
+            DefaultValueFactory = _ => Engines.EngineOptions.DefaultExecutionBudget,
+        };
+        budget.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() < 1)
+            {
+                result.AddError("--budget must be at least 1");
+            }
+        });
         var json = CommandSupport.JsonOption();
         var dumpMaps = new Option<bool>("--dump-maps") { Description = "After the runs, print every map of the object as JSON (with --json: as the \"maps\" member)" };
         var verify = new Option<bool>("--verify")
@@ -41,7 +54,7 @@ internal static class RunCommand
         };
         var helpers = new Option<string>("--helpers") { Description = "The runtime's helper set the program may call: " + CommandSupport.HelperSetHelp, DefaultValueFactory = _ => BpfHelperSets.DefaultName };
         var maxMapMemory = CommandSupport.MaxMapMemoryOption();
-        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, verify, json, dumpMaps, helpers, maxMapMemory };
+        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, budget, verify, json, dumpMaps, helpers, maxMapMemory };
         command.SetAction(parse => CommandSupport.Guard(context, () => Run(
             context,
             parse.GetValue(file)!,
@@ -50,6 +63,7 @@ internal static class RunCommand
             parse.GetValue(opt),
             parse.GetValue(mem),
             parse.GetValue(repeat),
+            parse.GetValue(budget),
             parse.GetValue(verify),
             parse.GetValue(json),
             parse.GetValue(dumpMaps),
@@ -60,7 +74,7 @@ internal static class RunCommand
     /// <summary>What the host grants the program: its helper set and the memory its maps may take.</summary>
     private sealed record RunLimits(string HelperSet, string? MaxMapMemory);
 
-    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, bool verify, bool json, bool dumpMaps, RunLimits limits)
+    private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, long budget, bool verify, bool json, bool dumpMaps, RunLimits limits)
     {
         var selected = context.Engines.Find(engineName)!;
         if (!selected.IsAvailable(out var reason))
@@ -72,7 +86,7 @@ internal static class RunCommand
         var loadClock = Stopwatch.StartNew();
         var helperTable = CommandSupport.FindHelperSet(limits.HelperSet, DiagnosticCodes.ToolUnknownHelperSet, file.FullName);
         var mapLimit = MemorySize.Parse(limits.MaxMapMemory, "--max-map-memory");
-        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit);
+        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit, budget);
         loadClock.Stop();
         if (!loaded.Program.IsVerified && !ReportUnverified(context, loaded, file, verify))
         {

@@ -40,7 +40,22 @@ public static class AotCheckedAbi
     /// <summary>i32: non-zero when the maps behind inline-tested fixed regions are alive (in-process code only).</summary>
     public const int FixedRegionsLive = 64;
 
-    public const int Size = 72;
+    /// <summary>
+    /// u64: backward jumps, local calls and callbacks the run may still take; the code faults with
+    /// <see cref="FaultBudgetExhausted"/> when one is due and this is 0. The caller of an entry fills
+    /// it; <see cref="CallbackEnterSymbol"/> fills a callback's from the run above and
+    /// <see cref="CallbackLeaveSymbol"/> hands back what is left.
+    /// </summary>
+    public const int Budget = 72;
+
+    public const int Size = 80;
+
+    /// <summary>
+    /// Version of this contract, recorded for each checked program in the object's metadata
+    /// (<see cref="AotProgram.CheckedAbi"/>). 2 added <see cref="Budget"/>; objects of version 1
+    /// (no field in the metadata) could loop for ever, so the linker refuses them.
+    /// </summary>
+    public const int Version = 2;
 
     public const int Running = 0;
 
@@ -55,6 +70,9 @@ public static class AotCheckedAbi
     public const int FaultReadOnly = 2;
 
     public const int FaultUnknownHelper = 3;
+
+    /// <summary>The run spent its execution budget (<see cref="Budget"/>).</summary>
+    public const int FaultBudgetExhausted = 4;
 
     /// <summary>Data symbol whose address is the GCHandle of the runtime object, so that callback entries can fill the block's owner field.</summary>
     public const string OwnerSymbol = "_bpf_run_owner";

@@ -36,6 +36,9 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
     /// <summary>The program named in faults raised from callbacks, where no run names one (set when the module has a single program).</summary>
     public string? CallbackProgram { get; set; }
 
+    /// <summary>What a run of the module's checked code may spend (see <see cref="EngineOptions.ExecutionBudget"/>).</summary>
+    public long ExecutionBudget { get; set; } = EngineOptions.DefaultExecutionBudget;
+
     /// <summary>The value the run state's owner field holds.</summary>
     public nint Handle => _handle.IsAllocated ? GCHandle.ToIntPtr(_handle) : 0;
 
@@ -108,6 +111,8 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
                 }
                 return 1;
             }
+            // A callback spends the budget of the run whose helper started it (none without one).
+            state->Budget = runs.Count > 0 ? ((AotRunState*)runs[^1])->Budget : 0;
             runs.Add((nint)state);
             // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
             Checked.ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
@@ -124,6 +129,11 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
     {
         if (t_activeRuns is { Count: > 0 } runs)
         {
+            // Hand what the callback left of the budget back to the run above.
+            if (runs.Count > 1)
+            {
+                ((AotRunState*)runs[^2])->Budget = ((AotRunState*)runs[^1])->Budget;
+            }
             runs.RemoveAt(runs.Count - 1);
         }
     }
@@ -177,6 +187,7 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
         {
             AotCheckedAbi.FaultUnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
                 $"callx with id {state.FaultAddress}, which helper set '{_helperSet}' does not hold"),
+            AotCheckedAbi.FaultBudgetExhausted => (DiagnosticCodes.ExecutionBudgetExhausted, Engines.ExecutionBudget.Message(ExecutionBudget)),
             _ when state.FaultAddress < 4096 => (DiagnosticCodes.NullPointerAccess,
                 $"{size}-byte {access} at {address}, a null pointer"),
             _ => (DiagnosticCodes.UnknownMemoryAccess,

@@ -75,6 +75,12 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         if (_metadata is null)
         {
             WarnUnchecked();
+            if (_externals.Values.Any(e => e.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData))
+            {
+                // Checked code whose run-state version nothing records may lack the execution budget.
+                Error(DiagnosticCodes.AotMetadataInvalid,
+                    $"the object holds checked code (it calls the checked-code runtime) but no {AotMetadata.SectionName} metadata, so its run-state version is unknown; link the object bpftime compile wrote, with its metadata");
+            }
         }
         ThrowIfErrors();
         return Build(programs);
@@ -101,6 +107,12 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             if (program.ContextSize < 0)
             {
                 Error(DiagnosticCodes.AotMetadataInvalid, $"program '{program.Name}' records a context of {program.ContextSize} bytes", program.Name);
+            }
+            if (program.Checked && program.CheckedAbi != AotCheckedAbi.Version)
+            {
+                // Older checked code has no execution budget: an endless loop in it would never end.
+                Error(DiagnosticCodes.AotMetadataInvalid,
+                    $"program '{program.Name}' was compiled as checked code for run-state version {program.CheckedAbi}, but this runtime runs version {AotCheckedAbi.Version} (with the execution budget); compile the object again with this version's bpftime compile", program.Name);
             }
             if (program.CallDepth > AotLinker.MaxCallDepth)
             {

@@ -100,6 +100,12 @@ public sealed record AotProgram
     /// runtime refuses to run it on less. Null when unknown (older objects); not used for XDP programs.
     /// </summary>
     public int? ContextSize { get; init; }
+
+    /// <summary>
+    /// For checked programs, the <see cref="AotCheckedAbi.Version"/> the code was compiled for; 0 (absent)
+    /// in objects from before the execution budget, which the linker refuses.
+    /// </summary>
+    public int CheckedAbi { get; init; }
 }
 
 /// <summary>A helper a program calls: id, name, and the signature from its prototype.</summary>

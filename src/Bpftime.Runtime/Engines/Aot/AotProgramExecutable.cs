@@ -45,6 +45,7 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         state.Owner = module.Checks.Handle;
         // Inline-tested map values (objects linked in-process only) are valid while the module's maps live.
         state.FixedRegionsLive = isChecked && module.MapsAlive() ? 1 : 0;
+        state.Budget = (ulong)module.Checks.ExecutionBudget;
         // Entered first: a refusal (runs nested too deep) must leave nothing of this run behind.
         var active = ActiveRuns.Enter(this, isChecked, (ulong)context, contextLength, module.Maps, name, module.Origin);
         if (isChecked)

@@ -20,4 +20,5 @@ internal struct AotRunState
     [FieldOffset(AotCheckedAbi.FaultKind)] public int FaultKind;
     [FieldOffset(AotCheckedAbi.StackBottom)] public ulong StackBottom;
     [FieldOffset(AotCheckedAbi.FixedRegionsLive)] public int FixedRegionsLive;
+    [FieldOffset(AotCheckedAbi.Budget)] public ulong Budget;
 }

@@ -31,6 +31,6 @@ public sealed class InterpreterEngine : IBpfEngine
     public IBpfExecutable Load(ProgramImage program, EngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(program);
-        return new InterpreterExecutable(program);
+        return new InterpreterExecutable(program, options ?? EngineOptions.Default);
     }
 }

@@ -19,12 +19,18 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     [ThreadStatic]
     private static int t_callbackDepth;
 
+    // What is left of the execution budget of the checked run on this thread, handed from a run to
+    // the callbacks its helpers start and back (they share one budget).
+    [ThreadStatic]
+    private static ulong t_budget;
+
     private readonly DecodedInstruction[] _code;
     private readonly HelperFunction[] _helpers;
     private readonly Dictionary<long, HelperFunction> _helpersById;
     private readonly (BpfMap Map, MemoryRegion[] Regions)[] _mapRegions;
     private readonly IReadOnlyList<BpfMap> _maps;
     private readonly bool _verified;
+    private readonly long _budget;
     private readonly int _frameSize;
     private readonly int _length;
     private readonly bool _usesTailCalls;
@@ -35,8 +41,9 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     private readonly List<HelperImplementation> _callbackBodies = [];
     private volatile bool _disposed;
 
-    public InterpreterExecutable(ProgramImage image)
+    public InterpreterExecutable(ProgramImage image, EngineOptions options)
     {
+        _budget = options.ExecutionBudget;
         if (image.StackSize is < 0 or > InterpreterEngine.MaxStackSize)
         {
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidStackSize,
@@ -95,9 +102,21 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         var run = ActiveRuns.Enter(this, !_verified, start, length, _maps, _name, _origin);
         try
         {
-            return _verified
-                ? Run<TrustedMode>(0, start, contextLength, 0, 0, 0, start, length)
-                : Run<CheckedMode>(0, start, contextLength, 0, 0, 0, start, length);
+            if (_verified)
+            {
+                return Run<TrustedMode>(0, start, contextLength, 0, 0, 0, start, length, callback: false);
+            }
+            // A run nested in another's helper (another program run from a helper) gets its own budget.
+            var outerBudget = t_budget;
+            t_budget = (ulong)_budget;
+            try
+            {
+                return Run<CheckedMode>(0, start, contextLength, 0, 0, 0, start, length, callback: false);
+            }
+            finally
+            {
+                t_budget = outerBudget;
+            }
         }
         finally
         {
@@ -131,8 +150,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                 var contextStart = run?.ContextStart ?? 0;
                 var contextLength = run?.ContextLength ?? 0;
                 return _verified
-                    ? Run<TrustedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength)
-                    : Run<CheckedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength);
+                    ? Run<TrustedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, callback: true)
+                    : Run<CheckedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, callback: true);
             }
             finally
             {
@@ -150,7 +169,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     // Fully optimised from the first run: tier-0 code of this loop is several times slower.
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private ulong Run<TMode>(int entry, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5, ulong contextStart, ulong contextLength)
+    private ulong Run<TMode>(int entry, ulong r1, ulong r2, ulong r3, ulong r4, ulong r5, ulong contextStart, ulong contextLength, bool callback)
         where TMode : struct, IExecutionMode
     {
         const int MaxFrames = InterpreterEngine.MaxFrames;
@@ -184,6 +203,21 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             // Helpers still learn where the frames are (a %s argument must lie in memory the program owns).
             guard.StackTop = stackTop;
             guard.FrameSize = (ulong)frameSize;
+        }
+
+        // Checked runs count backward jumps, local calls and callbacks (this one, when it is one).
+        ulong budget = 0;
+        if (TMode.ChecksMemory)
+        {
+            budget = t_budget;
+            if (callback)
+            {
+                if (budget == 0)
+                {
+                    throw BudgetSpent(entry);
+                }
+                budget--;
+            }
         }
 
         new Span<ulong>(r, 16).Clear();
@@ -406,60 +440,64 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                     break;
 
                 // ---- Jumps: targets were made absolute at load.
-                case InterpreterOp.Ja: pc = ins.Target; continue;
-                case InterpreterOp.Jeq64Imm: if (r[ins.Dst] == (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jeq64Reg: if (r[ins.Dst] == r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jgt64Imm: if (r[ins.Dst] > (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jgt64Reg: if (r[ins.Dst] > r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jge64Imm: if (r[ins.Dst] >= (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jge64Reg: if (r[ins.Dst] >= r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jset64Imm: if ((r[ins.Dst] & (ulong)ins.Imm) != 0) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jset64Reg: if ((r[ins.Dst] & r[ins.Src]) != 0) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jne64Imm: if (r[ins.Dst] != (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jne64Reg: if (r[ins.Dst] != r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsgt64Imm: if ((long)r[ins.Dst] > ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsgt64Reg: if ((long)r[ins.Dst] > (long)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsge64Imm: if ((long)r[ins.Dst] >= ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsge64Reg: if ((long)r[ins.Dst] >= (long)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jlt64Imm: if (r[ins.Dst] < (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jlt64Reg: if (r[ins.Dst] < r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jle64Imm: if (r[ins.Dst] <= (ulong)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jle64Reg: if (r[ins.Dst] <= r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jslt64Imm: if ((long)r[ins.Dst] < ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jslt64Reg: if ((long)r[ins.Dst] < (long)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsle64Imm: if ((long)r[ins.Dst] <= ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsle64Reg: if ((long)r[ins.Dst] <= (long)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jeq32Imm: if ((uint)r[ins.Dst] == (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jeq32Reg: if ((uint)r[ins.Dst] == (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jgt32Imm: if ((uint)r[ins.Dst] > (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jgt32Reg: if ((uint)r[ins.Dst] > (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jge32Imm: if ((uint)r[ins.Dst] >= (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jge32Reg: if ((uint)r[ins.Dst] >= (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jset32Imm: if (((uint)r[ins.Dst] & (uint)ins.Imm) != 0) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jset32Reg: if (((uint)r[ins.Dst] & (uint)r[ins.Src]) != 0) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jne32Imm: if ((uint)r[ins.Dst] != (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jne32Reg: if ((uint)r[ins.Dst] != (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsgt32Imm: if ((int)r[ins.Dst] > (int)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsgt32Reg: if ((int)r[ins.Dst] > (int)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsge32Imm: if ((int)r[ins.Dst] >= (int)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsge32Reg: if ((int)r[ins.Dst] >= (int)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jlt32Imm: if ((uint)r[ins.Dst] < (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jlt32Reg: if ((uint)r[ins.Dst] < (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jle32Imm: if ((uint)r[ins.Dst] <= (uint)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jle32Reg: if ((uint)r[ins.Dst] <= (uint)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jslt32Imm: if ((int)r[ins.Dst] < (int)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jslt32Reg: if ((int)r[ins.Dst] < (int)r[ins.Src]) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsle32Imm: if ((int)r[ins.Dst] <= (int)ins.Imm) { pc = ins.Target; continue; } break;
-                case InterpreterOp.Jsle32Reg: if ((int)r[ins.Dst] <= (int)r[ins.Src]) { pc = ins.Target; continue; } break;
+                case InterpreterOp.Ja: goto Jump;
+                case InterpreterOp.Jeq64Imm: if (r[ins.Dst] == (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jeq64Reg: if (r[ins.Dst] == r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jgt64Imm: if (r[ins.Dst] > (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jgt64Reg: if (r[ins.Dst] > r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jge64Imm: if (r[ins.Dst] >= (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jge64Reg: if (r[ins.Dst] >= r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jset64Imm: if ((r[ins.Dst] & (ulong)ins.Imm) != 0) goto Jump; break;
+                case InterpreterOp.Jset64Reg: if ((r[ins.Dst] & r[ins.Src]) != 0) goto Jump; break;
+                case InterpreterOp.Jne64Imm: if (r[ins.Dst] != (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jne64Reg: if (r[ins.Dst] != r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsgt64Imm: if ((long)r[ins.Dst] > ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsgt64Reg: if ((long)r[ins.Dst] > (long)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsge64Imm: if ((long)r[ins.Dst] >= ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsge64Reg: if ((long)r[ins.Dst] >= (long)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jlt64Imm: if (r[ins.Dst] < (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jlt64Reg: if (r[ins.Dst] < r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jle64Imm: if (r[ins.Dst] <= (ulong)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jle64Reg: if (r[ins.Dst] <= r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jslt64Imm: if ((long)r[ins.Dst] < ins.Imm) goto Jump; break;
+                case InterpreterOp.Jslt64Reg: if ((long)r[ins.Dst] < (long)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsle64Imm: if ((long)r[ins.Dst] <= ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsle64Reg: if ((long)r[ins.Dst] <= (long)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jeq32Imm: if ((uint)r[ins.Dst] == (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jeq32Reg: if ((uint)r[ins.Dst] == (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jgt32Imm: if ((uint)r[ins.Dst] > (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jgt32Reg: if ((uint)r[ins.Dst] > (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jge32Imm: if ((uint)r[ins.Dst] >= (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jge32Reg: if ((uint)r[ins.Dst] >= (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jset32Imm: if (((uint)r[ins.Dst] & (uint)ins.Imm) != 0) goto Jump; break;
+                case InterpreterOp.Jset32Reg: if (((uint)r[ins.Dst] & (uint)r[ins.Src]) != 0) goto Jump; break;
+                case InterpreterOp.Jne32Imm: if ((uint)r[ins.Dst] != (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jne32Reg: if ((uint)r[ins.Dst] != (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsgt32Imm: if ((int)r[ins.Dst] > (int)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsgt32Reg: if ((int)r[ins.Dst] > (int)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsge32Imm: if ((int)r[ins.Dst] >= (int)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsge32Reg: if ((int)r[ins.Dst] >= (int)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jlt32Imm: if ((uint)r[ins.Dst] < (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jlt32Reg: if ((uint)r[ins.Dst] < (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jle32Imm: if ((uint)r[ins.Dst] <= (uint)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jle32Reg: if ((uint)r[ins.Dst] <= (uint)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jslt32Imm: if ((int)r[ins.Dst] < (int)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jslt32Reg: if ((int)r[ins.Dst] < (int)r[ins.Src]) goto Jump; break;
+                case InterpreterOp.Jsle32Imm: if ((int)r[ins.Dst] <= (int)ins.Imm) goto Jump; break;
+                case InterpreterOp.Jsle32Reg: if ((int)r[ins.Dst] <= (int)r[ins.Src]) goto Jump; break;
 
                 // ---- Calls and returns.
                 case InterpreterOp.CallHelper:
                     {
                         var helper = _helpers[ins.Target];
+                        // Callbacks the helper starts spend from this run's budget.
+                        if (TMode.ChecksMemory) t_budget = budget;
                         var result = CallHelper<TMode>(helper, r, pc, ref guard);
+                        if (TMode.ChecksMemory) budget = t_budget;
                         r[0] = result;
                         if (result == 0 && (helper.StopsProgramOnZero || (helper.Id == Helpers.HelperIds.TailCall && TailCallChain<InterpreterExecutable>.IsArmed)))
                         {
+                            if (TMode.ChecksMemory) t_budget = budget;
                             return 0;
                         }
                         break;
@@ -471,10 +509,13 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         {
                             throw UnknownHelper(pc, id, $"callx through r{ins.Src}");
                         }
+                        if (TMode.ChecksMemory) t_budget = budget;
                         var result = CallHelper<TMode>(helper, r, pc, ref guard);
+                        if (TMode.ChecksMemory) budget = t_budget;
                         r[0] = result;
                         if (result == 0 && helper.StopsProgramOnZero)
                         {
+                            if (TMode.ChecksMemory) t_budget = budget;
                             return 0;
                         }
                         break;
@@ -484,6 +525,14 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         if (depth + 1 >= MaxFrames)
                         {
                             throw CallTooDeep(pc);
+                        }
+                        if (TMode.ChecksMemory)
+                        {
+                            if (budget == 0)
+                            {
+                                throw BudgetSpent(pc);
+                            }
+                            budget--;
                         }
                         var frame = saved + (depth * SavedPerFrame);
                         frame[0] = r[6];
@@ -505,6 +554,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                     {
                         if (depth == 0)
                         {
+                            if (TMode.ChecksMemory) t_budget = budget;
                             return r[0];
                         }
                         depth--;
@@ -538,6 +588,19 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                     throw Fault(DiagnosticCodes.UnsupportedInstruction, pc, $"internal operation {ins.Op} has no implementation");
             }
             pc++;
+            continue;
+
+        Jump:
+            // A backward jump closes a loop: unverified code pays for it from the budget.
+            if (TMode.ChecksMemory && ins.Target <= pc)
+            {
+                if (budget == 0)
+                {
+                    throw BudgetSpent(pc);
+                }
+                budget--;
+            }
+            pc = ins.Target;
         }
     }
 
@@ -590,6 +653,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     private BpfException UnknownHelper(int pc, ulong id, string how) =>
         Fault(DiagnosticCodes.UnknownHelper, pc,
             $"{how} names helper {id}, which the program's helper table '{_helperTableName}' ({_helpersById.Count} helpers) does not hold; register it with the host or use a helper the table offers");
+
+    private BpfException BudgetSpent(int pc) => ExecutionBudget.Exhausted(_budget, _origin, _name, pc);
 
     private BpfException CallTooDeep(int pc) =>
         Fault(DiagnosticCodes.CallDepthExceeded, pc,

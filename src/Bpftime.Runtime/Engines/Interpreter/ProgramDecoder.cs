@@ -66,6 +66,8 @@ internal sealed class ProgramDecoder
             }
             code[pc] = DecodeOne(pc, instruction);
         }
+        // A program that cannot reach exit could only loop or run off the end: refuse it now.
+        ProgramValidator.EnsureExitReachable(instructions, _image.Name, _image.Origin);
 
         // Slot n: running past the end. Then one sentinel per out-of-range jump, naming its source.
         var all = new DecodedInstruction[_count + 1 + _sentinels.Count];

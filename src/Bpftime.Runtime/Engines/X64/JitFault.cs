@@ -12,4 +12,6 @@ internal enum JitFault
     /// <summary>A helper (or a callback it ran) threw; the exception waits in the executable.</summary>
     HelperFailed = 6,
     Misaligned = 7,
+    /// <summary>The run spent its execution budget (checked code only).</summary>
+    BudgetExhausted = 8,
 }

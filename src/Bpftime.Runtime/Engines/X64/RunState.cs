@@ -8,7 +8,7 @@ namespace Bpftime.Engines.X64;
 /// memory checks use, and the fault record the managed side turns into a <see cref="Diagnostics.BpfException"/>.
 /// It lives on the caller's stack, so runs on several threads never share one.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 96)]
+[StructLayout(LayoutKind.Explicit, Size = 104)]
 internal struct RunState
 {
     public const int SavedStackPointerOffset = 0;
@@ -25,6 +25,7 @@ internal struct RunState
     public const int FaultSizeOffset = 76;
     public const int OuterOffset = 80;
     public const int FixedRegionsLiveOffset = 88;
+    public const int BudgetOffset = 96;
 
     [FieldOffset(SavedStackPointerOffset)] public ulong SavedStackPointer;
     [FieldOffset(CallDepthOffset)] public int CallDepth;
@@ -46,4 +47,9 @@ internal struct RunState
     [FieldOffset(OuterOffset)] public nint Outer;
     /// <summary>Non-zero when every map behind the running program's fixed value regions is alive, so the inline region test may be used.</summary>
     [FieldOffset(FixedRegionsLiveOffset)] public int FixedRegionsLive;
+    /// <summary>
+    /// Checked code: backward jumps, local calls and callbacks the run may still take. The entry's
+    /// prologue sets it; a callback entry takes it from <see cref="Outer"/> and hands it back.
+    /// </summary>
+    [FieldOffset(BudgetOffset)] public ulong Budget;
 }

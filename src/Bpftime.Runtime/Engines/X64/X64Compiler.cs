@@ -59,6 +59,7 @@ internal sealed class X64Compiler
     private readonly Instruction[] _code;
     private readonly X64Assembler _asm;
     private readonly bool _checked;
+    private readonly long _budget;
     private readonly int _frameSize;
     private readonly int _frameBlock;
     private readonly JitBindings _bindings;
@@ -76,9 +77,10 @@ internal sealed class X64Compiler
     private bool _usesCallx;
     private bool _hasCallbacks;
 
-    private X64Compiler(ProgramImage image, JitBindings bindings)
+    private X64Compiler(ProgramImage image, JitBindings bindings, long executionBudget)
     {
         _image = image;
+        _budget = executionBudget;
         _code = image.Instructions.ToArray();
         _asm = new X64Assembler(_code.Length * 12 + 256);
         _checked = !image.Verified;
@@ -93,8 +95,12 @@ internal sealed class X64Compiler
     /// <summary>Bytes of one eBPF frame: the program's stack size rounded up to 16 (the host's stack alignment).</summary>
     public static int FrameSizeFor(int stackSize) => Math.Max(16, (stackSize + 15) & ~15);
 
-    /// <summary>Compiles <paramref name="image"/> against the native entries in <paramref name="bindings"/>.</summary>
-    public static CompiledProgram Compile(ProgramImage image, JitBindings bindings) => new X64Compiler(image, bindings).Run();
+    /// <summary>
+    /// Compiles <paramref name="image"/> against the native entries in <paramref name="bindings"/>; checked
+    /// code stops after <paramref name="executionBudget"/> backward jumps, local calls and callbacks.
+    /// </summary>
+    public static CompiledProgram Compile(ProgramImage image, JitBindings bindings, long executionBudget = EngineOptions.DefaultExecutionBudget) =>
+        new X64Compiler(image, bindings, executionBudget).Run();
 
     private CompiledProgram Run()
     {
@@ -112,6 +118,8 @@ internal sealed class X64Compiler
             throw Fail(DiagnosticCodes.JitProgramSize, $"the program has {_code.Length} instructions; the JIT accepts at most 1,000,000", null);
         }
         Survey();
+        // A program that cannot reach exit could only loop or run off the end: refuse it now.
+        ProgramValidator.EnsureExitReachable(_code, _image.Name, _image.Origin);
         _exit = _asm.CreateLabel();
         _callxTable = _asm.CreateLabel();
         for (var i = 0; i < _code.Length; i++)
@@ -288,7 +296,61 @@ internal sealed class X64Compiler
         _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
         // Stored even when unchecked, so that a checked program can be the target of a tail call from this one.
         _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
-        // r1 (rdi) and r2 (rsi) already hold the context and its length.
+        // The run's budget, stored even when unchecked so that a checked program can be the target of
+        // a tail call from this one; a tail call continues after this point and so keeps spending it.
+        _asm.MovImmediate(Scratch, _budget);
+        _asm.Store(X64Width.Qword, State, RunState.BudgetOffset, Scratch);
+        if (_checked)
+        {
+            ZeroFrame(Scratch);
+        }
+        // r1 (rdi) and r2 (rsi) already hold the context and its length; every other register starts
+        // at 0 rather than with whatever the host left there (rdx held the run state's address).
+        ZeroRegisters(X64Register.Rax, X64Register.Rdx, X64Register.R9, X64Register.R8,
+            X64Register.Rbx, X64Register.R13, X64Register.R14, X64Register.R15);
+    }
+
+    private void ZeroRegisters(params X64Register[] registers)
+    {
+        foreach (var reg in registers)
+        {
+            _asm.Alu(X64AluOperation.Xor, X64Width.Dword, reg, reg);
+        }
+    }
+
+    /// <summary>
+    /// Unverified code: clears the frame that rbp tops, so a read of a slot the program never wrote
+    /// sees 0, not the host's stack. 16 bytes a store (SSE, encoded here: xmm0 is caller-saved and the
+    /// code uses no other vector register); <paramref name="cursor"/> and xmm0 are clobbered. Verified
+    /// code skips this: the verifier refuses every read of stack the program has not written (see docs/jit.md).
+    /// </summary>
+    private void ZeroFrame(X64Register cursor = Scratch)
+    {
+        // pxor xmm0, xmm0
+        _asm.Emit(0x66);
+        _asm.Emit(0x0f);
+        _asm.Emit(0xef);
+        _asm.Emit(0xc0);
+        _asm.Lea(cursor, X64Register.Rbp, -_frameSize);
+        var loop = _asm.CreateLabel();
+        _asm.Bind(loop);
+        // movdqu [r10 or r11], xmm0: REX.B, then ModRM mod 00, reg xmm0, rm = the register's low bits.
+        _asm.Emit(0xf3);
+        _asm.Emit(0x41);
+        _asm.Emit(0x0f);
+        _asm.Emit(0x7f);
+        _asm.Emit((byte)((int)cursor & 7));
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, cursor, 16);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, cursor, X64Register.Rbp);
+        _asm.Jcc(X64Condition.NotEqual, loop);
+    }
+
+    /// <summary>Checked code: takes one unit of the run's budget, leaving with a fault when none is left.</summary>
+    private void SpendBudget(int index)
+    {
+        // The counter is unsigned: subtracting from 0 borrows (CF), which is the end of the budget.
+        _asm.AluMemoryImmediate(X64AluOperation.Sub, X64Width.Qword, State, RunState.BudgetOffset, 1);
+        FaultIf(X64Condition.Below, JitFault.BudgetExhausted, index);
     }
 
     /// <summary>
@@ -308,6 +370,27 @@ internal sealed class X64Compiler
         _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
         _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
         _asm.StoreImmediate(X64Width.Dword, State, RunState.CallDepthOffset, 1);
+        if (_checked)
+        {
+            // The callback spends the budget of the run whose helper started it (one unit for the
+            // invocation itself), and hands back what is left when it returns.
+            var noOuter = _asm.CreateLabel();
+            var ready = _asm.CreateLabel();
+            _asm.Load(X64Width.Qword, Scratch, State, RunState.OuterOffset);
+            _asm.Test(X64Width.Qword, Scratch, Scratch);
+            _asm.Jcc(X64Condition.Equal, noOuter, forceShort: true);
+            _asm.Load(X64Width.Qword, Scratch2, Scratch, RunState.BudgetOffset);
+            _asm.Store(X64Width.Qword, State, RunState.BudgetOffset, Scratch2);
+            _asm.Jmp(ready, forceShort: true);
+            _asm.Bind(noOuter);
+            // No run above (a callback called outside any run): nothing to spend.
+            _asm.StoreImmediate(X64Width.Qword, State, RunState.BudgetOffset, 0);
+            _asm.Bind(ready);
+            SpendBudget(0);
+            ZeroFrame();
+        }
+        // The function starts with r0 and r6-r9 at 0, as on the other engines, not with host values.
+        ZeroRegisters(X64Register.Rax, X64Register.Rbx, X64Register.R13, X64Register.R14, X64Register.R15);
         _asm.Mov(X64Width.Qword, Scratch, X64Register.Rdx);
         _asm.Load(X64Width.Qword, X64Register.Rdi, X64Register.Rsi, 0);
         _asm.Load(X64Width.Qword, X64Register.Rdx, X64Register.Rsi, 16);
@@ -317,6 +400,16 @@ internal sealed class X64Compiler
         // As at a local call: 40 bytes and the return address keep rsp 16-byte aligned in the function.
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, 40);
         _asm.CallRegister(Scratch);
+        if (_checked)
+        {
+            var noOuter = _asm.CreateLabel();
+            _asm.Load(X64Width.Qword, Scratch, State, RunState.OuterOffset);
+            _asm.Test(X64Width.Qword, Scratch, Scratch);
+            _asm.Jcc(X64Condition.Equal, noOuter, forceShort: true);
+            _asm.Load(X64Width.Qword, Scratch2, State, RunState.BudgetOffset);
+            _asm.Store(X64Width.Qword, Scratch, RunState.BudgetOffset, Scratch2);
+            _asm.Bind(noOuter);
+        }
         _asm.Jmp(_exit);
     }
 
@@ -761,6 +854,10 @@ internal sealed class X64Compiler
                         throw Unsupported(insn, i);
                     }
                     var target = is64 ? i + 1 + insn.Offset : i + 1 + insn.Imm;
+                    if (_checked && target <= i)
+                    {
+                        SpendBudget(i);
+                    }
                     if (target != i + 1)
                     {
                         _asm.Jmp(_instructionLabels[target]);
@@ -832,6 +929,16 @@ internal sealed class X64Compiler
                 _asm.Alu(X64AluOperation.Cmp, width, dst, src);
             }
         }
+        if (_checked && targetIndex <= i)
+        {
+            // A backward branch closes a loop: pay for it when taken.
+            var notTaken = _asm.CreateLabel();
+            _asm.Jcc((X64Condition)((byte)condition ^ 1), notTaken);
+            SpendBudget(i);
+            _asm.Jmp(_instructionLabels[targetIndex]);
+            _asm.Bind(notTaken);
+            return;
+        }
         _asm.Jcc(condition, _instructionLabels[targetIndex]);
     }
 
@@ -893,6 +1000,20 @@ internal sealed class X64Compiler
         {
             EmitTailCallContinuation();
         }
+        ClearScratchAfterCall();
+    }
+
+    /// <summary>
+    /// Checked code: r1-r5 are undefined after a helper call and hold whatever the helper left in the
+    /// argument registers (host pointers); unverified code may read them, so they become 0. Verified
+    /// code cannot read them (the verifier marks them uninitialised).
+    /// </summary>
+    private void ClearScratchAfterCall()
+    {
+        if (_checked)
+        {
+            ZeroRegisters(X64Register.Rdi, X64Register.Rsi, X64Register.Rdx, X64Register.R9, X64Register.R8);
+        }
     }
 
     /// <summary>The tail-call hook: when the helper armed a target, unwind to the outer frame and jump there.</summary>
@@ -906,6 +1027,11 @@ internal sealed class X64Compiler
         _asm.StoreImmediate(X64Width.Dword, State, RunState.CallDepthOffset, 0);
         _asm.Load(X64Width.Qword, X64Register.Rsp, State, RunState.SavedStackPointerOffset);
         _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
+        // The target starts with a clear frame, as after its own prologue (it may be checked code
+        // continuing from a verified caller, whose frame was never cleared); r11 holds the target.
+        ZeroFrame(Scratch2);
+        // r3-r5 hold what the tail-call helper left in the argument registers; r0 is its result, 0.
+        ZeroRegisters(X64Register.Rdx, X64Register.R9, X64Register.R8);
         _asm.Load(X64Width.Qword, X64Register.Rdi, State, RunState.ContextStartOffset);
         _asm.Load(X64Width.Qword, X64Register.Rsi, State, RunState.ContextEndOffset);
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsi, X64Register.Rdi);
@@ -917,6 +1043,10 @@ internal sealed class X64Compiler
     {
         _asm.AluMemoryImmediate(X64AluOperation.Cmp, X64Width.Dword, State, RunState.CallDepthOffset, MaxCallDepth);
         FaultIf(X64Condition.AboveOrEqual, JitFault.CallDepth, i);
+        if (_checked)
+        {
+            SpendBudget(i);
+        }
         _asm.IncrementMemory(X64Width.Dword, State, RunState.CallDepthOffset);
         // Five pushes and the return address keep rsp 16-byte aligned inside the callee.
         _asm.Push(X64Register.Rbx);
@@ -925,6 +1055,10 @@ internal sealed class X64Compiler
         _asm.Push(X64Register.R15);
         _asm.Push(X64Register.Rbp);
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rbp, _frameSize);
+        if (_checked)
+        {
+            ZeroFrame();
+        }
         _asm.Call(_instructionLabels[target]);
         _asm.Pop(X64Register.Rbp);
         _asm.Pop(X64Register.R15);
@@ -984,6 +1118,7 @@ internal sealed class X64Compiler
             _asm.CallRegister(Scratch);
             LeaveIfHelperFailed(i);
         }
+        ClearScratchAfterCall();
     }
 
     private HelperFunction?[] CallxTableIds() => _callxHelpers ??= BuildCallxTable();

@@ -41,6 +41,6 @@ public sealed class X64JitEngine : IBpfEngine
         {
             throw BpfException.Create(DiagnosticCodes.JitUnavailable, reason!, file: program.Origin, program: program.Name);
         }
-        return new X64JitExecutable(program);
+        return new X64JitExecutable(program, options);
     }
 }

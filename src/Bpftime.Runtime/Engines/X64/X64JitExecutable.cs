@@ -41,10 +41,12 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
     private GCHandle _self;
     private nint _entry;
     private nint _callbackEntry;
+    private readonly long _executionBudget;
 
-    internal X64JitExecutable(ProgramImage image)
+    internal X64JitExecutable(ProgramImage image, EngineOptions? options = null)
     {
         _image = image;
+        _executionBudget = (options ?? EngineOptions.Default).ExecutionBudget;
         // A snapshot of each map's regions, scanned without allocating on every checked map access;
         // the live list is consulted only when the snapshot does not cover an address (maps that grow).
         _mapRegions = [.. image.Maps.Select(m => m.IsDisposed ? [] : m.ValueRegions.ToArray())];
@@ -65,7 +67,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
             CollectFixedRegions(image);
         }
         var bindings = new JitBindings(MemoryChecker.Entry, GuardFor, target => _callbacks[target].Entry) { FixedRegions = _fixedRegions };
-        var compiled = X64Compiler.Compile(image, bindings);
+        var compiled = X64Compiler.Compile(image, bindings, _executionBudget);
         var memory = ExecutableMemory.Allocate((nuint)compiled.Code.Length);
         try
         {
@@ -308,6 +310,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
                 $"callx named a helper id that is not in the helper table '{image.Helpers.Name}'"),
             JitFault.FellOffEnd => (DiagnosticCodes.JitFellOffEnd,
                 "execution ran past the last instruction without an exit"),
+            JitFault.BudgetExhausted => (DiagnosticCodes.ExecutionBudgetExhausted, ExecutionBudget.Message(owner._executionBudget)),
             _ => (DiagnosticCodes.JitMemoryOutOfBounds, $"the program stopped with fault {(int)state.Fault}"),
         };
         return BpfException.Create(code, message, file: image.Origin, program: image.Name, instruction: index);

@@ -245,8 +245,10 @@ public sealed class InterpreterSemanticsTests
     [Fact]
     public void RunningPastTheEndFaults()
     {
+        // Code that can only run off the end never loads; code that may also exit faults when it runs off.
         var program = new[] { new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Mov, OperandSource.Immediate), 0, 0, 0, 1) };
-        Fault(DiagnosticCodes.FellOffEnd, 0, program);
+        Refused(DiagnosticCodes.NoReachableExit, program);
+        Fault(DiagnosticCodes.FellOffEnd, 3, Assemble("jeq %r1, 0, +1\nexit\nmov %r0, 1\nmov %r0, 2"));
     }
 
     [Fact]

@@ -196,7 +196,10 @@ public sealed class JitRuntimeTests
         Refused(DiagnosticCodes.JitUnsupportedInstruction, Program(Alu64Reg(AluOperation.Div, 1, 2, 2), Exit()));
         Assert.Equal(DiagnosticCodes.InvalidStackSize, Assert.Throws<BpfException>(() =>
             X64JitEngine.Instance.Load(new ProgramImage("big", Program(Exit()), new HelperTable("none")) { StackSize = 1 << 20 }, EngineOptions.Default)).Code);
-        var fellOff = Assert.Throws<BpfException>(() => JitEngineTests.Run(Program(Mov64(0, 1)), verified: false));
+        // Code that can only run off the end never loads; code that may also exit faults when it runs off.
+        var cannotExit = Assert.Throws<BpfException>(() => JitEngineTests.Run(Program(Mov64(0, 1)), verified: false));
+        Assert.Equal(DiagnosticCodes.NoReachableExit, cannotExit.Code);
+        var fellOff = Assert.Throws<BpfException>(() => JitEngineTests.Run(Program(Jmp(JumpOperation.Jeq, 1, 0, 1), Exit(), Mov64(0, 1), Mov64(0, 2)), verified: false));
         Assert.Equal(DiagnosticCodes.JitFellOffEnd, fellOff.Code);
     }
 
