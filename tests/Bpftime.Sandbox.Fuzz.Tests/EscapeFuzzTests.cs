@@ -39,6 +39,7 @@ public sealed class EscapeFuzzTests(ITestOutputHelper output)
             Seed = FuzzSettings.Seed,
             Count = programs,
             Limit = FuzzSettings.LimitFor(programs),
+            KeepGoingAfterHang = FuzzSettings.KeepGoing,
         }.Run();
         output.WriteLine(report.Counts);
         var failures = report.Failures.ToList();

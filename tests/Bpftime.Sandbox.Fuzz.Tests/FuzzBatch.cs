@@ -8,20 +8,23 @@ namespace Bpftime.Sandbox.Fuzz.Tests;
 /// Runs the child (<c>Bpftime.Sandbox.Fuzz.dll</c>) over programs [0, count) of one engine and mode. A child
 /// that dies (signal or abnormal exit) is charged to the program it announced last and a new child goes on
 /// from the next program; one that stops making progress is killed and charged with a hang, and the batch
-/// ends there (an endless loop would hang the next child too, at a cost of the whole limit each time).
+/// ends there unless <see cref="KeepGoingAfterHang"/> (each hang costs <see cref="ProgressLimit"/>).
 /// </summary>
 internal sealed class FuzzBatch
 {
     /// <summary>No line from the child for this long while a program runs: a hang.</summary>
     public static readonly TimeSpan ProgressLimit = TimeSpan.FromSeconds(10);
 
-    private const int MaxRestarts = 40;
+    private int MaxRestarts => Math.Max(40, Count / 10);
 
     public required string Engine { get; init; }
     public required string Mode { get; init; }
     public required int Seed { get; init; }
     public required int Count { get; init; }
     public string? Plant { get; init; }
+
+    /// <summary>Go on with the next program after a hang (long runs that collect every failure).</summary>
+    public bool KeepGoingAfterHang { get; init; }
 
     /// <summary>Wall-clock limit for the whole batch; past it the running program counts as a hang.</summary>
     public required TimeSpan Limit { get; init; }
@@ -62,7 +65,7 @@ internal sealed class FuzzBatch
             {
                 break;
             }
-            if (outcome.Hung)
+            if (outcome.Hung && !KeepGoingAfterHang)
             {
                 break;
             }

@@ -78,6 +78,9 @@ internal sealed class CodeEmitter
         Emit(new Instruction(Opcodes.Jump(InstructionClass.Jmp, op, OperandSource.Immediate), (byte)dst, 0, 0, imm));
     }
 
+    /// <summary>Points the jump just emitted at <paramref name="label"/> (for jump forms without their own helper).</summary>
+    public void JumpIfFixup(string label) => _fixups.Add((_code.Count - 1, label, Fixup.JumpOffset));
+
     public void JumpIfReg(JumpOperation op, int dst, int src, string label)
     {
         _fixups.Add((_code.Count, label, Fixup.JumpOffset));

@@ -154,9 +154,13 @@ internal sealed class HostileProgramGenerator
         {
             Alu();
         }
-        else if (pick < 48)
+        else if (pick < 42)
         {
             MemoryAccess();
+        }
+        else if (pick < 50)
+        {
+            VariableAccess();
         }
         else if (pick < 72)
         {
@@ -285,20 +289,116 @@ internal sealed class HostileProgramGenerator
         Access(baseRegister, offset, size, allowWrite: !xdpContext || Hostile());
     }
 
-    private void Access(int baseRegister, short offset, int size, bool allowWrite)
+    /// <summary>
+    /// An access at a variable offset that a bounds check guards: the offset is loaded from memory (unknown
+    /// to a verifier), reshaped (masked, sign-extended, narrowed to 32 bits, negated), checked against a
+    /// limit with an unsigned, signed or 32-bit comparison, then added to the context, stack or map-value
+    /// pointer. The limit is exact or off by a little: a sound verifier refuses the latter (and the signed and
+    /// 32-bit checks that leave the offset unbounded); one that accepts them lets verified code out of bounds,
+    /// where the context's canaries and guard pages see it.
+    /// </summary>
+    private void VariableAccess()
+    {
+        var size = Pick(new[] { 1, 2, 4, 8 });
+        var loadSize = Pick(new[] { 1, 2, 4, 8 });
+        if (_xdp)
+        {
+            _emit.Load(SizeOf(loadSize), 3, 7, (short)(_random.Next(0, 8) * 8));
+        }
+        else
+        {
+            _emit.Load(SizeOf(loadSize), 3, 6, (short)(_random.Next(0, 64 / loadSize) * loadSize));
+        }
+        switch (_random.Next(6))
+        {
+            case 0:
+                _emit.Alu64(AluOperation.And, 3, Pick(new[] { 0x3f, 0x7f, 0xff, 0x38, -1 }));
+                break;
+            case 1:
+                _emit.Alu64(AluOperation.Lsh, 3, 56);
+                _emit.Alu64(AluOperation.Arsh, 3, 56);
+                break;
+            case 2:
+                _emit.Emit(new Instruction(Opcodes.Alu(InstructionClass.Alu, AluOperation.Mov, OperandSource.Register), 3, 3, 0, 0));
+                break;
+            case 3:
+                _emit.Alu64(AluOperation.Neg, 3, 0);
+                break;
+            case 4:
+                _emit.Alu64(AluOperation.Mul, 3, Pick(new[] { 3, -1, 8 }));
+                break;
+        }
+        var (baseRegister, regionSize, start) = _random.Next(3) switch
+        {
+            0 when !_xdp && Hostile() => (6, 64, 0),
+            1 => (10, 64, -64),
+            _ => (7, ValueSize, 0),
+        };
+        var offset = (short)(start + (_random.Next(0, regionSize / size) * size));
+        var exact = regionSize + start - offset - size;
+        var limit = exact + (Hostile() ? Pick(new[] { 1, 2, 8, 64, -exact - 1 }) : 0);
+        var skip = _emit.NewLabel("bounds");
+        var test = _random.Next(Hostile() ? 6 : 2);
+        switch (test)
+        {
+            case 0:
+                _emit.JumpIf(JumpOperation.Jgt, 3, limit, skip);
+                break;
+            case 1:
+                _emit.JumpIf(JumpOperation.Jge, 3, limit + 1, skip);
+                break;
+            case 2:
+                // Signed: negative offsets pass unless checked too.
+                _emit.JumpIf(JumpOperation.Jsgt, 3, limit, skip);
+                if (_random.Next(2) == 0)
+                {
+                    _emit.JumpIf(JumpOperation.Jslt, 3, 0, skip);
+                }
+                break;
+            case 3:
+                // 32-bit: the upper half of r3 is still unknown.
+                _emit.Emit(new Instruction(Opcodes.Jump(InstructionClass.Jmp32, JumpOperation.Jgt, OperandSource.Immediate), 3, 0, 0, limit));
+                _emit.JumpIfFixup(skip);
+                break;
+            case 4:
+                _emit.Mov(4, limit);
+                _emit.JumpIfReg(JumpOperation.Jgt, 3, 4, skip);
+                break;
+            default:
+                // Checked against a different register's bound.
+                _emit.JumpIf(JumpOperation.Jgt, 4, limit, skip);
+                break;
+        }
+        _emit.MovReg(1, baseRegister);
+        _emit.Alu64Reg(AluOperation.Add, 1, 3);
+        Access(1, offset, size, allowWrite: baseRegister != 6 || _random.Next(2) == 0);
+        _emit.Label(skip);
+        _emit.Mov(1, 0);
+        _emit.Mov(3, Immediate());
+    }
+
+    private void Access(int baseRegister, short offset, int size, bool allowWrite, int avoid = -1)
     {
         var memorySize = SizeOf(size);
+        int Scalar()
+        {
+            var register = ScalarRegister();
+            return register == avoid ? 0 : register;
+        }
         switch (allowWrite ? _random.Next(5) : 0)
         {
             case 0:
-                _emit.Load(memorySize, ScalarRegister(), baseRegister, offset, signExtend: size < 8 && _random.Next(3) == 0);
+                _emit.Load(memorySize, Scalar(), baseRegister, offset, signExtend: size < 8 && _random.Next(3) == 0);
                 break;
             case 1:
                 _emit.StoreImm(memorySize, baseRegister, offset, Immediate());
                 break;
             case 2:
             case 3:
-                _emit.Store(memorySize, baseRegister, offset, ScalarRegister());
+                _emit.Store(memorySize, baseRegister, offset, Scalar());
+                break;
+            case 4 when baseRegister == 6 && !Hostile():
+                _emit.Store(memorySize, baseRegister, offset, Scalar());
                 break;
             default:
                 {
@@ -308,7 +408,7 @@ internal sealed class HostileProgramGenerator
                         offset = (short)(offset & ~(size == 8 ? 7 : 3));
                     }
                     var op = Pick(AtomicOperations);
-                    var source = ScalarRegister();
+                    var source = Scalar();
                     if (op == AtomicOperation.CmpXchg && source == 0)
                     {
                         source = 3;
@@ -338,7 +438,7 @@ internal sealed class HostileProgramGenerator
             _emit.Alu64(AluOperation.Add, 1, offset + size);
             _emit.JumpIfReg(JumpOperation.Jgt, 1, 3, skip);
         }
-        Access(2, offset, size, allowWrite: true);
+        Access(2, offset, size, allowWrite: true, avoid: 3);
         _emit.Label(skip);
         _emit.Mov(1, 0);
         _emit.Mov(2, 0);
@@ -412,7 +512,8 @@ internal sealed class HostileProgramGenerator
     private void PointerEscape()
     {
         var pointer = Pick(new[] { 6, 7, 8, 10, 0 });
-        var (baseRegister, offset, _) = _random.Next(3) switch
+        // Spilling a pointer to the stack is what compilers do; storing it anywhere the host reads is a leak.
+        var (baseRegister, offset, _) = !Hostile() ? (10, (short)(-8 * _random.Next(1, 9)), 0) : _random.Next(3) switch
         {
             0 => (7, (short)(_random.Next(0, 8) * 8), 0),
             1 => (10, (short)(-8 * _random.Next(1, 9)), 0),
@@ -614,7 +715,7 @@ internal sealed class HostileProgramGenerator
         for (var i = 0; i < writes; i++)
         {
             var offset = (short)(_random.Next(0, size / 8) * 8);
-            if (_random.Next(3) == 0)
+            if (Hostile())
             {
                 _emit.Store(MemorySize.DoubleWord, 1, offset, Pick(new[] { 6, 7, 10 }));
             }
@@ -821,8 +922,11 @@ internal sealed class HostileProgramGenerator
             case < 8:
                 break;
             default:
-                // A pointer the program was handed: allowed out.
-                _emit.MovReg(0, Pick(new[] { 6, 7, 8, 10 }));
+                if (Hostile())
+                {
+                    // A pointer the program was handed: its value may go out, it tells nothing new.
+                    _emit.MovReg(0, Pick(new[] { 6, 7, 8, 10 }));
+                }
                 break;
         }
         _emit.Exit();

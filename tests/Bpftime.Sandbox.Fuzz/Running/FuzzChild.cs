@@ -113,7 +113,7 @@ internal sealed unsafe class FuzzChild : IDisposable
             if (!verdict.Passed)
             {
                 Totals.Refused++;
-                Line($"REFUSED {index} {verdict.Errors.FirstOrDefault()?.Code ?? "?"}");
+                Line($"REFUSED {index} {verdict.Errors.FirstOrDefault()?.Code ?? "?"} {FirstLine(verdict.Errors.FirstOrDefault()?.Message ?? "")}");
                 return;
             }
         }
