@@ -142,11 +142,20 @@ internal sealed class FuzzBatch
         string tail;
         lock (stderr)
         {
-            tail = string.Join(" | ", stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(4));
+            tail = Summarise(stderr.ToString());
         }
         var crashed = Math.Max(lastStarted, start);
         report.Crashes.Add(new Finding(crashed, Seed + crashed, "crash", $"{Describe(child.ExitCode)}: {tail}"));
         return new ChildOutcome(false, false, crashed);
+    }
+
+    /// <summary>The runtime's fatal-error text cut to what names the fault: the exception and the first frames of ours.</summary>
+    private static string Summarise(string stderr)
+    {
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var head = lines.Where(l => !l.StartsWith("at ", StringComparison.Ordinal)).Take(2);
+        var frames = lines.Where(l => l.StartsWith("at Bpftime.", StringComparison.Ordinal) && !l.StartsWith("at Bpftime.Sandbox", StringComparison.Ordinal)).Take(2);
+        return string.Join(" | ", head.Concat(frames));
     }
 
     private static string Describe(int exitCode) => exitCode switch

@@ -251,7 +251,14 @@ internal sealed class HostileProgramGenerator
     {
         if (_xdp && _random.Next(3) == 0)
         {
-            PacketAccess();
+            if (_loopDepth == 0 && _random.Next(3) == 0)
+            {
+                StalePacketPointer();
+            }
+            else
+            {
+                PacketAccess();
+            }
             return;
         }
         var size = Pick(new[] { 1, 2, 4, 8 });
@@ -446,6 +453,37 @@ internal sealed class HostileProgramGenerator
     }
 
     private const int GuardedContextPacket = 64;
+
+    /// <summary>
+    /// Keeps xdp_md's data in r9 across bpf_xdp_adjust_head or _tail and uses it afterwards: after the call
+    /// the packet may have moved, so a verifier must forget every packet pointer. Tame programs load it again.
+    /// </summary>
+    private void StalePacketPointer()
+    {
+        _emit.Load(MemorySize.Word, 9, 6, XdpLayout.Data);
+        _emit.MovReg(1, 6);
+        var head = _random.Next(2) == 0;
+        _emit.Mov(2, head ? Pick(new[] { 14, 32, -32, 8 }) : Pick(new[] { -32, -50, 16 }));
+        _emit.CallHelper(head ? HelperIds.XdpAdjustHead : HelperIds.XdpAdjustTail);
+        var hostile = Hostile();
+        if (!hostile)
+        {
+            _emit.Load(MemorySize.Word, 9, 6, XdpLayout.Data);
+            _emit.Load(MemorySize.Word, 3, 6, XdpLayout.DataEnd);
+            _emit.MovReg(1, 9);
+            _emit.Alu64(AluOperation.Add, 1, 8);
+        }
+        var skip = _emit.NewLabel("stale");
+        if (!hostile)
+        {
+            _emit.JumpIfReg(JumpOperation.Jgt, 1, 3, skip);
+        }
+        ResetArguments();
+        Access(9, (short)(hostile ? Pick(new[] { 0, 8, 40, 56 }) : 0), 8, allowWrite: true, avoid: 9);
+        _emit.Label(skip);
+        _emit.Mov(9, 0);
+        ResetArguments();
+    }
 
     private void BoundedLoop()
     {

@@ -104,6 +104,10 @@ internal sealed unsafe class FuzzChild : IDisposable
     {
         var seed = _options.SeedOf(index);
         var program = new HostileProgramGenerator(seed, _helpers, _options.Plant is not null).Generate();
+        if (_options.CodeFile is not null)
+        {
+            program = program with { Code = ProgramMinimizer.Read(_options.CodeFile) };
+        }
         Totals.Programs++;
         Line($"RUN {index} {seed}");
         VerificationResult? verdict = null;
