@@ -21,14 +21,17 @@ internal static unsafe class PlantedBug
     {
         HelperImplementation body = kind switch
         {
-            Write => static (target, value, _, _, _) =>
-            {
-                *(ulong*)target = value;
-                return 0;
-            },
+            Write => WriteUnchecked,
             Leak => static (_, _, _, _, _) => SecretAddress,
             _ => throw new ArgumentException($"unknown planted bug '{kind}'; expected {Write} or {Leak}", nameof(kind)),
         };
         helpers.AddHostHelper(HostileProgramGenerator.PlantedHelperId, "planted_" + kind, HelperPrototype.Unchecked, body);
+    }
+
+    /// <summary>*(u64 *)target = value, with no check of target at all.</summary>
+    private static ulong WriteUnchecked(ulong target, ulong value, ulong r3, ulong r4, ulong r5)
+    {
+        *(ulong*)target = value;
+        return 0;
     }
 }
