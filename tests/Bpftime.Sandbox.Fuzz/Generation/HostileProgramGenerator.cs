@@ -826,6 +826,25 @@ internal sealed class HostileProgramGenerator
 
     private void Size(int register, bool hostile, bool zeroAllowed)
     {
+        if (_random.Next(4) == 0)
+        {
+            // A size read from memory and masked: 0-63 (plus one where zero is refused) fits the 64-byte
+            // buffers; a hostile mask lets it reach 127, which a verifier must refuse.
+            if (_xdp)
+            {
+                _emit.Load(MemorySize.Byte, register, 7, (short)_random.Next(0, ValueSize));
+            }
+            else
+            {
+                _emit.Load(MemorySize.Byte, register, 6, (short)_random.Next(0, 64));
+            }
+            _emit.Alu64(AluOperation.And, register, hostile ? 0x7f : 0x3f);
+            if (!zeroAllowed)
+            {
+                _emit.Alu64(AluOperation.Add, register, 1);
+            }
+            return;
+        }
         if (!hostile)
         {
             _emit.Mov(register, _random.Next(zeroAllowed ? 0 : 1, 65));
