@@ -1,0 +1,40 @@
+namespace Bpftime.Sandbox.Fuzz.Sandbox;
+
+/// <summary>
+/// Decides whether a value a program left in r0, a map value or the ring buffer is a host pointer. The rule
+/// (docs/fuzzing.md): a value is a host pointer when it lies inside a mapping of the process
+/// (/proc/self/maps) and outside every region the run handed the program, widened by a neighbourhood
+/// (<see cref="HandedRegions"/>); and, run again with every handed region moved (new context page, new maps,
+/// another thread's stack), the value does not move by the distance one of those regions moved. A value
+/// computed from a handed pointer moves with it; a host address the program was never given does not.
+/// </summary>
+internal sealed class HostPointerRule(ProcessMappings mappings)
+{
+    /// <summary>Lowest address counted: below it lie small integers, never a mapping.</summary>
+    public const ulong LowestAddress = 0x10000;
+
+    /// <summary>One past the highest user-space address on x86-64 (47 bits).</summary>
+    public const ulong UserSpaceEnd = 1UL << 47;
+
+    public static bool MayBeAddress(ulong value) => value >= LowestAddress && value < UserSpaceEnd;
+
+    /// <summary>The mapping a value points into when it is outside the handed regions, else null.</summary>
+    public ProcessMapping? Suspect(ulong value, HandedRegions handed) =>
+        !MayBeAddress(value) || handed.Contains(value) ? null : mappings.Find(value);
+
+    /// <summary>
+    /// True when the suspect value is explained by the rerun: some rerun output equals it shifted by the
+    /// distance a handed region moved.
+    /// </summary>
+    public static bool MovedWithHandedRegion(ulong value, HandedRegions first, HandedRegions second, IReadOnlySet<ulong> rerunValues)
+    {
+        foreach (var (name, start) in first.Anchors)
+        {
+            if (second.Anchors.TryGetValue(name, out var moved) && moved != start && rerunValues.Contains(value + (moved - start)))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
