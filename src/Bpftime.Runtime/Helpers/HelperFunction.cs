@@ -42,6 +42,12 @@ public sealed class HelperFunction
 
     public HelperPrototype Prototype { get; }
 
+    /// <summary>
+    /// For a stand-in of a helper this set does not grant: the set that does (e.g. "tracing" for the
+    /// helpers that read host memory). The verifier refuses calls to it; a checked run faults at the call.
+    /// </summary>
+    public string? ProvidedOnlyBy { get; init; }
+
     public HelperImplementation Implementation { get; }
 
     /// <summary>

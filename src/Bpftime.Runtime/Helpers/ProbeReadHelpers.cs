@@ -36,7 +36,8 @@ public static unsafe class ProbeReadHelpers
 
     /// <summary>
     /// A stand-in for a helper that reads host memory, for sets other than "tracing": the prototype is
-    /// the real one (so programs still verify and link), and a call faults with BPF4238 naming the set.
+    /// the real one (so objects still link), the verifier refuses calls to it, and a checked call faults with
+    /// BPF4238 naming the set.
     /// </summary>
     public static HelperFunction TracingOnly(HelperFunction helper)
     {
@@ -48,7 +49,8 @@ public static unsafe class ProbeReadHelpers
             throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.HelperNeedsTracingSet,
                 $"helper {name} (#{helper.Id}) reads the host's memory, so only the \"tracing\" helper set provides it; load the program with that set (BpfHelperSet=tracing)",
                 run?.Origin, run?.ProgramName);
-        });
+        })
+        { ProvidedOnlyBy = StandardHelpers.TracingName };
     }
 
     /// <summary>0, or -EFAULT with the destination zeroed.</summary>

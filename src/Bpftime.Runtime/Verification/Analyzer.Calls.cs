@@ -229,6 +229,11 @@ internal sealed partial class Analyzer
                     ? $"helper #{id} ({known.Name}) is not provided by the host's helper table '{_options.Helpers?.Name}'"
                     : $"helper #{id} is unknown: it is neither a Linux helper the verifier knows nor one the host provides");
         }
+        if (_options.Helpers?.Find(id) is { ProvidedOnlyBy: { } grantingSet } standIn)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierUnknownHelper, pc,
+                $"helper #{id} ({standIn.Name}) reads the host's memory, so the helper table '{_options.Helpers.Name}' does not grant it; only the \"{grantingSet}\" set does (BpfHelperSet={grantingSet})");
+        }
         var regs = state.Current.Registers;
         var unchecked_ = ReferenceEquals(rule.Prototype, HelperPrototype.Unchecked);
         CheckLock(state, pc, id, rule);

@@ -49,7 +49,7 @@ public sealed class ObjectVerificationTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>As hosting loads them: with the runtime's standard helper tables (XDP programs get the XDP set).</summary>
+    /// <summary>As hosting loads them: with the runtime's standard helper tables (XDP programs get the XDP set, the tracing object the tracing set).</summary>
     [Theory]
     [MemberData(nameof(SafeObjects))]
     public void AcceptsObjectWithTheRuntimeHelperTables(string relativePath)
@@ -57,9 +57,10 @@ public sealed class ObjectVerificationTests(ITestOutputHelper output)
         var file = ObjectReader.ReadFile(Data(relativePath));
         foreach (var program in file.Programs)
         {
+            // The tracing object reads host memory (bpf_probe_read), which only the "tracing" set grants.
             var helpers = program.Type == ProgramType.Xdp
                 ? Bpftime.Hosting.BpfHelperSets.Find("xdp") ?? Bpftime.Hosting.BpfHelperSets.Default()
-                : Bpftime.Hosting.BpfHelperSets.Default();
+                : relativePath == "obj/tracing.bpf.o" ? Bpftime.Hosting.BpfHelperSets.Find("tracing")! : Bpftime.Hosting.BpfHelperSets.Default();
             var result = BpfVerifier.Verify(program, file.Maps, Options with { Helpers = helpers }, file.Path);
             VerifierKit.AssertPasses(result);
         }

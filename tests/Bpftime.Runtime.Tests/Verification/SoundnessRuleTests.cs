@@ -19,6 +19,27 @@ public sealed class SoundnessRuleTests(ITestOutputHelper output)
         return result;
     }
 
+    [Theory]
+    [InlineData("default")]
+    [InlineData("xdp")]
+    public void HostMemoryReadersAreRefusedOutsideTheTracingSet(string set)
+    {
+        // probe_read of any address is a host-memory capability: only "tracing" grants it.
+        const string Source = """
+            mov %r1, %r10
+            add %r1, -8
+            mov %r2, 8
+            mov %r3, 4096
+            call 4
+            mov %r0, 0
+            exit
+            """;
+        var refused = Run(Source, options: new VerifierOptions { ContextSize = 64, Helpers = Bpftime.Helpers.StandardHelpers.Create(set) });
+        var diagnostic = AssertRefused(refused, DiagnosticCodes.VerifierUnknownHelper, 4);
+        Assert.Contains("\"tracing\"", diagnostic.Message, StringComparison.Ordinal);
+        AssertPasses(Run(Source, options: new VerifierOptions { ContextSize = 64, Helpers = Bpftime.Helpers.StandardHelpers.CreateTracing() }));
+    }
+
     [Fact]
     public void MetadataCheckedAgainstDataPlusAnOffsetKnowsTheDifference()
     {

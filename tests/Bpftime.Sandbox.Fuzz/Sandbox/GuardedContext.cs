@@ -50,9 +50,12 @@ internal sealed unsafe class GuardedContext : IDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(context[XdpLayout.DataEnd..], data + XdpPacketLength);
             BinaryPrimitives.WriteUInt32LittleEndian(context[XdpLayout.DataMeta..], data);
             BinaryPrimitives.WriteUInt32LittleEndian(context[XdpLayout.IngressIfindex..], 1);
-            BinaryPrimitives.WriteUInt32LittleEndian(context[XdpLayout.HardStart..], start + XdpLayout.FrameOffset);
-            BinaryPrimitives.WriteUInt32LittleEndian(context[XdpLayout.HardEnd..], start + XdpLength);
-            BinaryPrimitives.WriteUInt32LittleEndian(context[XdpLayout.Magic..], XdpLayout.MagicValue);
+            // The frame's bounds live with the runtime, out of the program's reach.
+            XdpFrameBounds.Register(Start, start + XdpLayout.FrameOffset, start + (uint)XdpLength);
+        }
+        else
+        {
+            XdpFrameBounds.Unregister(Start);
         }
     }
 
@@ -68,5 +71,9 @@ internal sealed unsafe class GuardedContext : IDisposable
         return Canary.FirstChange(after, (int)(_page + NativePages.PageSize - after));
     }
 
-    public void Dispose() => NativePages.FreeGuarded(_page, 1);
+    public void Dispose()
+    {
+        XdpFrameBounds.Unregister(Start);
+        NativePages.FreeGuarded(_page, 1);
+    }
 }
