@@ -86,4 +86,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>More program runs nested on one thread than the runtime tracks.</summary>
     public const string RunsNestedTooDeep = "BPF4044";
+
+    /// <summary>A checked program misused bpf_spin_lock: a second lock while holding one, an unlock of a lock it does not hold, or a lock that stayed taken past the wait limit (a corrupted lock word).</summary>
+    public const string SpinLockMisuse = "BPF4045";
 }

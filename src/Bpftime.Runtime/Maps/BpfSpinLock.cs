@@ -21,6 +21,22 @@ public static unsafe class BpfSpinLock
         }
     }
 
+    /// <summary>Takes the lock unless it stays taken for <paramref name="limit"/>; false then.</summary>
+    public static bool TryEnter(uint* lockWord, TimeSpan limit)
+    {
+        var spinner = default(SpinWait);
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (Interlocked.CompareExchange(ref *lockWord, 1, 0) != 0)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if (spinner.Count % 1024 == 0 && System.Diagnostics.Stopwatch.GetElapsedTime(start) > limit)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static void Exit(uint* lockWord) => Volatile.Write(ref *lockWord, 0);
 
     /// <summary>The byte offset of the bpf_spin_lock member of the value type <paramref name="valueTypeId"/>, or null when it has none.</summary>

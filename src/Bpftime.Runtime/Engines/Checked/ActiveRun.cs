@@ -74,4 +74,7 @@ public sealed unsafe class ActiveRun
 
     internal ulong NativeWindowTop;
     internal ulong NativeWindowBytes;
+
+    /// <summary>The bpf_spin_lock word a checked run holds (0: none); released when the run is left, so a run that ends or faults holding it cannot block others.</summary>
+    internal ulong HeldLock;
 }

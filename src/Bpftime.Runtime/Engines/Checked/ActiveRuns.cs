@@ -60,6 +60,14 @@ public static class ActiveRuns
         var depth = t_depth;
         if (depth > 0 && ReferenceEquals(t_records![depth - 1], run))
         {
+            if (run.HeldLock != 0)
+            {
+                unsafe
+                {
+                    Maps.BpfSpinLock.Exit((uint*)run.HeldLock);
+                }
+                run.HeldLock = 0;
+            }
             // Only what would keep an executable or its maps reachable is dropped.
             run.Owner = null;
             run.Maps = [];
