@@ -16,7 +16,12 @@ internal sealed class HostPointerRule(ProcessMappings mappings)
     /// <summary>One past the highest user-space address on x86-64 (47 bits).</summary>
     public const ulong UserSpaceEnd = 1UL << 47;
 
-    public static bool MayBeAddress(ulong value) => value >= LowestAddress && value < UserSpaceEnd;
+    /// <summary>
+    /// A candidate address: in user space and not a multiple of 4 GiB. Programs write round constants
+    /// (a byte 0x7f read back as 0x7f0000000000 from an unaligned offset) that can fall inside the
+    /// runtime's large address reservations; no mapping the runtime hands out or leaks is that aligned.
+    /// </summary>
+    public static bool MayBeAddress(ulong value) => value >= LowestAddress && value < UserSpaceEnd && (uint)value != 0;
 
     /// <summary>The mapping a value points into when it is outside the handed regions, else null.</summary>
     public ProcessMapping? Suspect(ulong value, HandedRegions handed) =>
