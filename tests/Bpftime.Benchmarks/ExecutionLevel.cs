@@ -26,8 +26,10 @@ internal sealed record ExecutionLevel(string Name, IBpfEngine? Engine, int Optim
         new("jit/checked", X64JitEngine.Instance, Verified: false),
         new("llvm-jit O0", LlvmJit, 0),
         new("llvm-jit O3", LlvmJit, 3),
+        new("llvm-jit O3/checked", LlvmJit, 3, Verified: false),
         new("aot O0", Aot, 0),
         new("aot O3", Aot, 3),
+        new("aot O3/checked", Aot, 3, Verified: false),
         new(NativeExecutable.LevelName, null),
     ];
 
