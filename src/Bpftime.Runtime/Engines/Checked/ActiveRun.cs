@@ -36,6 +36,25 @@ public sealed unsafe class ActiveRun
     /// <summary>The run this one was entered from on the same thread (a callback's caller), or null.</summary>
     public ActiveRun? Below { get; internal set; }
 
+    /// <summary>
+    /// Tells this run from earlier and later ones that reused the record (records are pooled per thread
+    /// and depth), so that what a run holds (ring-buffer records) is never another run's.
+    /// </summary>
+    public ulong Serial { get; internal set; }
+
+    /// <summary>Whether <paramref name="held"/> (a run and its <see cref="Serial"/>) is this run or, for a callback, a run that called it.</summary>
+    public bool Holds(ActiveRun held, ulong serial)
+    {
+        for (var run = this; run is not null; run = run.IsCallback ? run.Below : null)
+        {
+            if (ReferenceEquals(run, held) && run.Serial == serial)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     internal ulong StackLowValue;
     internal ulong StackTopValue;
 

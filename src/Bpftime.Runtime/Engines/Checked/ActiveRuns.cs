@@ -16,6 +16,9 @@ public static class ActiveRuns
     [ThreadStatic]
     private static int t_depth;
 
+    [ThreadStatic]
+    private static ulong t_serial;
+
     /// <summary>The innermost run on this thread, or null when no program runs.</summary>
     public static ActiveRun? Current
     {
@@ -50,6 +53,7 @@ public static class ActiveRuns
         run.ProgramName = program;
         run.Origin = origin;
         run.Below = depth == 0 ? null : records[depth - 1];
+        run.Serial = ++t_serial;
         t_depth = depth + 1;
         return run;
     }
@@ -64,6 +68,8 @@ public static class ActiveRuns
             run.Owner = null;
             run.Maps = [];
             run.Below = null;
+            // A record still naming this run (a ring-buffer record it never submitted) names no run now.
+            run.Serial = 0;
             t_depth = depth - 1;
         }
     }
