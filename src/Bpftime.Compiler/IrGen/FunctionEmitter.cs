@@ -605,11 +605,25 @@ internal sealed class FunctionEmitter
                 $"helper {insn.Imm} is not in the helper set '{_generator.Helpers.Name}'", pc);
         }
         _program.HelpersUsed.Add(helper.Id);
+        PublishLiveFrames();
         var result = LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(helper.Id), Arguments(), "");
         Set(0, result);
         if (_program.StopHelperIds.Contains(helper.Id))
         {
             EmitStopWhen(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, result, _t.I64(0), ""), pc);
+        }
+    }
+
+    /// <summary>
+    /// Checked code, before a helper call: this function's frame is the lowest live one, so the run
+    /// state's stack bottom becomes its base. Helpers then see only live frames, not the stale bytes
+    /// that returned callees left below it in the frame block.
+    /// </summary>
+    private void PublishLiveFrames()
+    {
+        if (_program.CheckMemory)
+        {
+            LLVM.BuildStore(_b, _frameBase, StateField(RunStateLayout.StackBottom));
         }
     }
 
@@ -639,6 +653,7 @@ internal sealed class FunctionEmitter
             LLVM.PositionBuilderAtEnd(_b, known);
         }
         LLVMValueRef[] arguments = [id, Get(1), Get(2), Get(3), Get(4), Get(5)];
+        PublishLiveFrames();
         var result = LLVM.BuildCall2(_b, _t.HelperById, _generator.HelperByIdDeclaration(), arguments, "");
         Set(0, result);
         if (_program.StopHelperIds.Count > 0)

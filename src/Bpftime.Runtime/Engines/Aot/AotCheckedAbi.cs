@@ -34,7 +34,11 @@ public static class AotCheckedAbi
     /// <summary>i32: one of the Fault* values.</summary>
     public const int FaultKind = 52;
 
-    /// <summary>Lowest byte of the block holding every frame of the run; the entry writes it.</summary>
+    /// <summary>
+    /// Lowest byte of the live frames: the entry writes the bottom of the block holding every frame of
+    /// the run, and each function writes its own frame's bottom before it calls a helper (frames below
+    /// it are dead and may hold stale bytes).
+    /// </summary>
     public const int StackBottom = 56;
 
     /// <summary>i32: non-zero when the maps behind inline-tested fixed regions are alive (in-process code only).</summary>
