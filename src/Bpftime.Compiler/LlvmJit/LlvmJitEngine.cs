@@ -162,9 +162,10 @@ public sealed class LlvmJitEngine : IBpfEngine
             symbols.Add((RunStateLayout.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
             symbols.Add((RunStateLayout.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
             symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
-            // Checked code zeroes each frame as it starts; LLVM may lower that to a call of memset.
-            symbols.Add(("memset", ZeroFill.Entry, true));
         }
+        // Checked code zeroes each frame as it starts, and any code's run of stores to its frame block
+        // (which the run state names, so the stores stay) may become one: LLVM may call memset for either.
+        symbols.Add(("memset", ZeroFill.Entry, true));
         foreach (var id in info.HelperIds)
         {
             symbols.Add((HelperSymbols.SymbolFor(id), program.Helpers.Find(id)!.NativeEntry, true));

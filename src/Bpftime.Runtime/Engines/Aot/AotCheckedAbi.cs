@@ -55,11 +55,14 @@ public static class AotCheckedAbi
     public const int Size = 80;
 
     /// <summary>
-    /// Version of this contract, recorded for each checked program in the object's metadata
+    /// Version of this contract, recorded for each program in the object's metadata
     /// (<see cref="AotProgram.CheckedAbi"/>). 2 added <see cref="Budget"/>; objects of version 1
-    /// (no field in the metadata) could loop for ever, so the linker refuses them.
+    /// (no field in the metadata) could loop for ever, so the linker refuses them. 3: verified entries
+    /// take the run state too and record their frames in <see cref="StackBottom"/>/<see cref="StackTop"/>
+    /// (one block, the bottom moved before each helper call); older verified objects record nothing,
+    /// so helpers could not bound what a program's pointers reach, and the linker refuses them.
     /// </summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const int Running = 0;
 

@@ -79,18 +79,4 @@ public sealed unsafe class ActiveRun
         _stackLowSource = low;
         _stackTopSource = top;
     }
-
-    /// <summary>
-    /// For verified native code, whose frames no run state describes: they lie on this thread's stack
-    /// within <paramref name="bytes"/> below <paramref name="top"/> (an address in the engine's frame
-    /// that called the code). Only the part above the asking frame counts (see <see cref="AccessPolicy"/>).
-    /// </summary>
-    internal void SetNativeWindow(ulong top, ulong bytes)
-    {
-        NativeWindowTop = top;
-        NativeWindowBytes = bytes;
-    }
-
-    internal ulong NativeWindowTop;
-    internal ulong NativeWindowBytes;
 }

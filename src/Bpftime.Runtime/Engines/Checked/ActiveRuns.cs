@@ -43,7 +43,6 @@ public static class ActiveRuns
         }
         var run = records[depth] ??= new ActiveRun();
         run.SetStack(0, 0);
-        run.SetNativeWindow(0, 0);
         run.Owner = owner;
         run.ChecksMemory = checksMemory;
         run.IsCallback = isCallback;
