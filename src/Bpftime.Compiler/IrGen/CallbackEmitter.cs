@@ -39,6 +39,12 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.BuildStore(b, bottom, Field(RunStateLayout.StackBottom));
             LLVM.BuildStore(b, top, Field(RunStateLayout.StackTop));
             arguments.Add(top);
+            if (!program.CheckMemory)
+            {
+                // Checked entries tell the runtime through _bpf_callback_enter; verified ones only need this.
+                var (framesType, frames) = generator.RuntimeFunction(RunStateLayout.CallbackFramesSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
+                LLVM.BuildCall2(b, framesType, frames, [flag], "");
+            }
         }
         else
         {

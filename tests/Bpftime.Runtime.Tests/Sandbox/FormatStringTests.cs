@@ -122,6 +122,41 @@ public sealed unsafe class FormatStringTests
         Assert.True(lines is ["AAAAAAAA"], $"printed: {string.Join(" | ", lines.Select(l => Convert.ToHexString(Encoding.Latin1.GetBytes(l))))}");
     }
 
+    /// <summary>
+    /// The same inside a bpf_loop callback: its own frame's string prints, and only up to the end of
+    /// the callback's frames.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EnginesBothWays))]
+    public void APercentSStringInACallbackEndsWithItsFrames(string engine, bool verified)
+    {
+        var code = Program(
+            Mov64(1, 1),                                // 0: one iteration
+            LdImm64(2, 6, src: 4),                      // 1-2: the callback at 1 + 1 + 6 = 8
+            Mov64(3, 0),                                // 3
+            Mov64(4, 0),                                // 4
+            Call(HelperIds.Loop),                       // 5
+            Mov64(0, 0),                                // 6
+            Exit(),                                     // 7
+            LdImm64(1, 0x4141414141414141),             // 8-9: the callback
+            Stx(MemorySize.DoubleWord, 10, 1, -8),
+            St(MemorySize.DoubleWord, 10, -16, 0x7325),
+            Mov64Reg(3, 10),
+            Alu64(AluOperation.Add, 3, -8),
+            Mov64Reg(1, 10),
+            Alu64(AluOperation.Add, 1, -16),
+            Mov64(2, 3),
+            Call(HelperIds.TracePrintk),
+            Mov64(0, 1),
+            Exit());
+        var lines = new List<string>();
+        using var program = TestEngines.Load(engine, code, [], StandardHelpers.CreateDefault(TraceSink.ToDelegate(lines.Add)), verified);
+
+        program.Run(new byte[8]);
+
+        Assert.True(lines is ["AAAAAAAA"], $"printed: {string.Join(" | ", lines.Select(l => Convert.ToHexString(Encoding.Latin1.GetBytes(l))))}");
+    }
+
     /// <summary>Verified native code from before run-state version 3 records no frames, so helpers could not bound %s: the linker refuses it.</summary>
     [Fact]
     public void TheLinkerRefusesVerifiedCodeThatDoesNotRecordItsFrames()

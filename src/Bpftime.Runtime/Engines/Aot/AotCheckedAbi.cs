@@ -99,7 +99,13 @@ public static class AotCheckedAbi
     /// <summary>The slow path of the memory checks: <c>i32 f(ptr state, i64 address, i32 sizeAndKind)</c>, 0 when allowed.</summary>
     public const string MemoryCheckSymbol = "_bpf_memory_check";
 
-    /// <summary>Every function the linker binds for checked code.</summary>
+    /// <summary>
+    /// Function a verified callback entry that records its frames calls before its function runs:
+    /// <c>void f(ptr state)</c>; the callback's run then reads its frames from that run state.
+    /// </summary>
+    public const string CallbackFramesSymbol = "_bpf_callback_frames";
+
+    /// <summary>Every function the linker binds for the run state's code.</summary>
     public static IReadOnlyList<string> FunctionSymbols { get; } =
-        [MemoryCheckSymbol, CallbackFaultSymbol, CallbackEnterSymbol, CallbackLeaveSymbol];
+        [MemoryCheckSymbol, CallbackFaultSymbol, CallbackEnterSymbol, CallbackLeaveSymbol, CallbackFramesSymbol];
 }
