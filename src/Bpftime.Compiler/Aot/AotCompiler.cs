@@ -113,7 +113,7 @@ public static class AotCompiler
                     if (programs.Count == 1 && programs[0].Symbol != AotMetadata.SingleProgramSymbol)
                     {
                         var entry = LLVM.GetNamedFunction(module, programs[0].Symbol);
-                        LLVM.AddAlias2(module, programs[0].Checked ? generator.Types.CheckedEntry : generator.Types.Entry, 0, entry, AotMetadata.SingleProgramSymbol);
+                        LLVM.AddAlias2(module, generator.Types.CheckedEntry, 0, entry, AotMetadata.SingleProgramSymbol);
                     }
                 }
 
@@ -194,7 +194,8 @@ public static class AotCompiler
         Checked = !source.Verified,
         Proved = source.Verified && source.Proved,
         ContextSize = source.ContextSize,
-        CheckedAbi = source.Verified ? 0 : AotCheckedAbi.Version,
+        // Verified entries take the run state too (they record their frames in it).
+        CheckedAbi = AotCheckedAbi.Version,
     };
 
     /// <summary>The metadata as a constant byte array in its own section, kept by <c>llvm.used</c>.</summary>

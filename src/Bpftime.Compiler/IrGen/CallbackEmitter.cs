@@ -21,17 +21,16 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
         {
             arguments.Add(LLVM.GetParam(wrapper, i));
         }
-        var flag = default(LLVMValueRef);
-        if (program.CheckMemory)
+        // A fresh run state (its first field the exit flag) and frame block, checked or verified.
+        var flag = LLVM.BuildAlloca(b, LLVM.ArrayType(t.Int8, RunStateLayout.Size), "state");
+        LLVM.SetAlignment(flag, 8);
+        for (var offset = 0; offset < RunStateLayout.Size; offset += 8)
         {
-            flag = LLVM.BuildAlloca(b, LLVM.ArrayType(t.Int8, RunStateLayout.Size), "state");
-            LLVM.SetAlignment(flag, 8);
-            for (var offset = 0; offset < RunStateLayout.Size; offset += 8)
-            {
-                LLVM.BuildStore(b, t.I64(0), Field(offset));
-            }
-            var owner = LLVM.BuildPtrToInt(b, generator.DataSymbol(RunStateLayout.OwnerSymbol), t.Int64, "");
-            LLVM.BuildStore(b, owner, Field(RunStateLayout.Owner));
+            LLVM.BuildStore(b, t.I64(0), Field(offset));
+        }
+        arguments.Add(flag);
+        if (program.RecordsFrames)
+        {
             var frameBytes = program.StackSize * program.Layout.CallbackDepth[entry];
             var frame = LLVM.BuildAlloca(b, LLVM.ArrayType(t.Int8, (uint)frameBytes), "frame");
             LLVM.SetAlignment(frame, 16);
@@ -39,8 +38,23 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             var top = LLVM.BuildAdd(b, bottom, t.I64(frameBytes), "");
             LLVM.BuildStore(b, bottom, Field(RunStateLayout.StackBottom));
             LLVM.BuildStore(b, top, Field(RunStateLayout.StackTop));
-            arguments.Add(flag);
             arguments.Add(top);
+            if (!program.CheckMemory)
+            {
+                // Checked entries tell the runtime through _bpf_callback_enter; verified ones only need this.
+                var (framesType, frames) = generator.RuntimeFunction(RunStateLayout.CallbackFramesSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
+                LLVM.BuildCall2(b, framesType, frames, [flag], "");
+            }
+        }
+        else
+        {
+            // The function allocates its own frame.
+            arguments.Add(t.I64(0));
+        }
+        if (program.CheckMemory)
+        {
+            var owner = LLVM.BuildPtrToInt(b, generator.DataSymbol(RunStateLayout.OwnerSymbol), t.Int64, "");
+            LLVM.BuildStore(b, owner, Field(RunStateLayout.Owner));
 
             // Callbacks may start helpers that call back again: the runtime bounds the nesting.
             var (enterType, enter) = generator.RuntimeFunction(RunStateLayout.CallbackEnterSymbol, LLVM.FunctionType(t.Int32, [t.Pointer]));
@@ -72,12 +86,6 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.PositionBuilderAtEnd(b, call);
             LLVM.BuildStore(b, LLVM.BuildSub(b, left, t.I64(1), ""), budget);
         }
-        else if (program.NeedsStopFlag)
-        {
-            flag = LLVM.BuildAlloca(b, t.Int32, "stop");
-            LLVM.BuildStore(b, t.I32(RunStateLayout.Running), flag);
-            arguments.Add(flag);
-        }
         var result = LLVM.BuildCall2(b, program.SubprogramType, program.FunctionAt(entry), arguments.ToArray(), "");
         if (program.CheckMemory)
         {
@@ -88,7 +96,7 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.AddIncoming(merged, [result, t.I64(0)], [called, spentBlock]);
             result = merged;
         }
-        if (flag.IsNull)
+        if (!program.CheckMemory && !program.NeedsStopFlag)
         {
             LLVM.BuildRet(b, result);
             return;

@@ -103,30 +103,24 @@ internal sealed class FunctionEmitter
             _registers[r] = LLVM.BuildAlloca(_b, _t.Int64, $"r{r}");
             LLVM.SetAlignment(_registers[r], 8);
         }
-        // Unchecked code gives each function its own frame allocation. Checked code lays all frames
-        // out in one block owned by the entry (callee frames below their callers', as in eBPF), so
-        // that "the live stack" is one range with nothing of the native stack inside it.
-        var frameBytes = _program.CheckMemory ? _program.StackSize * _program.Layout.CallDepth : _program.StackSize;
+        // All frames of a run lie in one block owned by the entry (callee frames below their callers',
+        // as in eBPF), so that "the live stack" is one range with nothing of the native stack inside
+        // it: helpers (%s of the print helpers, for verified code too) may read only that range.
+        // Verified code that no helper can ask about its frames keeps one per function (see RecordsFrames).
+        var frameBytes = _program.RecordsFrames ? _program.StackSize * _program.Layout.CallDepth : _program.StackSize;
         var frame = default(LLVMValueRef);
-        if (!_program.CheckMemory || IsEntryFunction)
+        if (IsEntryFunction || !_program.RecordsFrames)
         {
             frame = LLVM.BuildAlloca(_b, LLVM.ArrayType(_t.Int8, (uint)frameBytes), "frame");
             LLVM.SetAlignment(frame, 16);
             _frame = frame;
             _frameBytes = frameBytes;
         }
-        if (IsEntryFunction && _program.CheckMemory)
+        // The run state; its first field is the exit flag that stops and faults travel up through.
+        _stopFlag = LLVM.GetParam(_function, IsEntryFunction ? 2u : 5u);
+        if (IsEntryFunction && !_program.CheckMemory && _program.NeedsStopFlag)
         {
-            _stopFlag = LLVM.GetParam(_function, 2);
-        }
-        else if (IsEntryFunction && _program.NeedsStopFlag)
-        {
-            _stopFlag = LLVM.BuildAlloca(_b, _t.Int32, "stop");
             LLVM.BuildStore(_b, _t.I32(RunStateLayout.Running), _stopFlag);
-        }
-        else if (!IsEntryFunction && _program.NeedsStopFlag)
-        {
-            _stopFlag = LLVM.GetParam(_function, 5);
         }
 
         // Every register starts defined so that no read can see LLVM's undef.
@@ -161,10 +155,18 @@ internal sealed class FunctionEmitter
             frameEnd = LLVM.BuildAdd(_b, blockBase, _t.I64(frameBytes), "fp");
         }
         Set(FramePointer, frameEnd);
+        // The stack a function may touch runs from its own frame up to the end of the outermost one.
+        _frameBase = LLVM.BuildSub(_b, frameEnd, _t.I64(_program.StackSize), "frame.low");
+        if (IsEntryFunction && _program.RecordsFrames)
+        {
+            // The live frames, for helpers: checked code starts from the whole block (it zeroes each
+            // frame as it starts), verified code from its own frame (the rest of the block holds
+            // whatever the native stack held before); both move the bottom before each helper call.
+            LLVM.BuildStore(_b, frameEnd, StateField(RunStateLayout.StackTop));
+            LLVM.BuildStore(_b, _program.CheckMemory ? LLVM.BuildPtrToInt(_b, frame, _t.Int64, "") : _frameBase, StateField(RunStateLayout.StackBottom));
+        }
         if (_program.CheckMemory)
         {
-            // The stack a function may touch runs from its own frame up to the end of the outermost one.
-            _frameBase = LLVM.BuildSub(_b, frameEnd, _t.I64(_program.StackSize), "frame.low");
             // Unverified code may read stack it never wrote: it must see zeros, not the host's old
             // data (an alloca's bytes are undefined). Only this function's frame, as it starts;
             // LLVM drops the stores that the code overwrites before reading. Verified code skips
@@ -173,11 +175,6 @@ internal sealed class FunctionEmitter
                 ? LLVM.BuildIntToPtr(_b, _frameBase, _t.Pointer, "")
                 : LLVM.BuildGEP2(_b, _t.Int8, frame, [_t.I64(frameBytes - _program.StackSize)], "");
             _generator.ZeroMemory(low, _program.StackSize);
-            if (IsEntryFunction)
-            {
-                LLVM.BuildStore(_b, frameEnd, StateField(RunStateLayout.StackTop));
-                LLVM.BuildStore(_b, LLVM.BuildPtrToInt(_b, frame, _t.Int64, ""), StateField(RunStateLayout.StackBottom));
-            }
             // The bounds do not change during a run (program stores cannot reach the run state, which
             // lies outside every region they may write), so each function reads them once.
             _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextStart), "ctx.start");
@@ -605,11 +602,26 @@ internal sealed class FunctionEmitter
                 $"helper {insn.Imm} is not in the helper set '{_generator.Helpers.Name}'", pc);
         }
         _program.HelpersUsed.Add(helper.Id);
+        PublishLiveFrames();
         var result = LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(helper.Id), Arguments(), "");
         Set(0, result);
         if (_program.StopHelperIds.Contains(helper.Id))
         {
             EmitStopWhen(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, result, _t.I64(0), ""), pc);
+        }
+    }
+
+    /// <summary>
+    /// Before a helper call: this function's frame is the lowest live one, so the run state's stack
+    /// bottom becomes its base. Helpers then see only live frames, not the stale bytes that returned
+    /// callees (or, below the deepest frame used, the native stack) left below it in the frame block.
+    /// One store of a value computed once per function.
+    /// </summary>
+    private void PublishLiveFrames()
+    {
+        if (_program.RecordsFrames)
+        {
+            LLVM.BuildStore(_b, _frameBase, StateField(RunStateLayout.StackBottom));
         }
     }
 
@@ -639,6 +651,7 @@ internal sealed class FunctionEmitter
             LLVM.PositionBuilderAtEnd(_b, known);
         }
         LLVMValueRef[] arguments = [id, Get(1), Get(2), Get(3), Get(4), Get(5)];
+        PublishLiveFrames();
         var result = LLVM.BuildCall2(_b, _t.HelperById, _generator.HelperByIdDeclaration(), arguments, "");
         Set(0, result);
         if (_program.StopHelperIds.Count > 0)
@@ -660,15 +673,7 @@ internal sealed class FunctionEmitter
         var target = pc + insn.Imm + 1;
         var callee = _program.FunctionAt(target);
         SpendBudget(pc);
-        var arguments = new List<LLVMValueRef>(Arguments());
-        if (_program.NeedsStopFlag)
-        {
-            arguments.Add(_stopFlag);
-        }
-        if (_program.CheckMemory)
-        {
-            arguments.Add(_frameBase);
-        }
+        var arguments = new List<LLVMValueRef>(Arguments()) { _stopFlag, _frameBase };
         var result = LLVM.BuildCall2(_b, _program.SubprogramType, callee, arguments.ToArray(), "");
         Set(0, result);
         if (_program.NeedsStopFlag)

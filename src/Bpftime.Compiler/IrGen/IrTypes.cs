@@ -15,7 +15,6 @@ internal sealed class IrTypes
         Pointer = LLVM.PointerTypeInContext(context, 0);
         Helper = LLVM.FunctionType(Int64, [Int64, Int64, Int64, Int64, Int64]);
         HelperById = LLVM.FunctionType(Int64, [Int64, Int64, Int64, Int64, Int64, Int64]);
-        Entry = LLVM.FunctionType(Int64, [Pointer, Int64]);
         CheckedEntry = LLVM.FunctionType(Int64, [Pointer, Int64, Pointer]);
     }
 
@@ -37,10 +36,7 @@ internal sealed class IrTypes
     /// <summary><c>i64(i64 id, i64 r1, ..., i64 r5)</c>: the callx dispatcher.</summary>
     public LLVMTypeRef HelperById { get; }
 
-    /// <summary><c>i64(ptr ctx, i64 len)</c>: a program's entry.</summary>
-    public LLVMTypeRef Entry { get; }
-
-    /// <summary><c>i64(ptr ctx, i64 len, ptr state)</c>: the entry of checked code.</summary>
+    /// <summary><c>i64(ptr ctx, i64 len, ptr state)</c>: a program's entry, checked or verified (the state tells its frames).</summary>
     public LLVMTypeRef CheckedEntry { get; }
 
     public LLVMTypeRef OfBytes(int bytes) => bytes switch

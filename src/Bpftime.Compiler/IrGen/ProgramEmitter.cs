@@ -28,12 +28,11 @@ internal sealed class ProgramEmitter
             .Where(h => h.StopsProgramOnZero || (generator.TailCallHelperId == h.Id))
             .Select(h => h.Id)];
         NeedsStopFlag = checkMemory || (layout.Entries.Count > 1 && CanStop());
+        RecordsFrames = checkMemory || CanReadStrings();
         var types = generator.Types;
-        SubprogramType = checkMemory
-            ? LLVM.FunctionType(types.Int64, [types.Int64, types.Int64, types.Int64, types.Int64, types.Int64, types.Pointer, types.Int64])
-            : NeedsStopFlag
-                ? LLVM.FunctionType(types.Int64, [types.Int64, types.Int64, types.Int64, types.Int64, types.Int64, types.Pointer])
-                : types.Helper;
+        // Every function gets the run state (whose first field is the exit flag) and its frame's end
+        // (used when the frames lie in one block owned by the entry, see RecordsFrames).
+        SubprogramType = LLVM.FunctionType(types.Int64, [types.Int64, types.Int64, types.Int64, types.Int64, types.Int64, types.Pointer, types.Int64]);
     }
 
     public IrGenerator Generator { get; }
@@ -60,7 +59,17 @@ internal sealed class ProgramEmitter
     /// </summary>
     public bool NeedsStopFlag { get; }
 
-    /// <summary><c>i64(i64 r1..r5[, ptr stop[, i64 r10]])</c>: checked code passes the callee's frame pointer.</summary>
+    /// <summary>
+    /// Whether all frames lie in one block owned by the entry and the run state tells the live ones
+    /// (the entry's bounds, the calling function's frame bottom before each helper call), so helpers
+    /// can bound what a pointer into them reaches. Checked code always; verified code when it may call
+    /// a helper whose <c>%s</c> reads a string the verifier cannot type (trace_printk, snprintf,
+    /// trace_vprintk, or any helper through callx). Other verified code keeps a frame per function,
+    /// unseen by helpers, which LLVM can keep in registers.
+    /// </summary>
+    public bool RecordsFrames { get; }
+
+    /// <summary><c>i64(i64 r1..r5, ptr state, i64 r10)</c>: the run state and the callee's frame pointer.</summary>
     public LLVMTypeRef SubprogramType { get; }
 
     public SortedSet<int> HelpersUsed { get; } = [];
@@ -89,7 +98,7 @@ internal sealed class ProgramEmitter
             LLVMValueRef function;
             if (entry == 0)
             {
-                function = LLVM.AddFunction(module, Symbol, CheckMemory ? Generator.Types.CheckedEntry : Generator.Types.Entry);
+                function = LLVM.AddFunction(module, Symbol, Generator.Types.CheckedEntry);
                 LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
             }
             else
@@ -127,6 +136,19 @@ internal sealed class ProgramEmitter
 
     internal BpfException Fail(string code, string message, int pc) =>
         BpfException.Create(code, message, program: Name, instruction: pc);
+
+    private bool CanReadStrings()
+    {
+        foreach (var insn in Code)
+        {
+            if (insn.Opcode == Opcodes.CallRegister
+                || (insn.IsHelperCall && insn.Imm is Helpers.HelperIds.TracePrintk or Helpers.HelperIds.Snprintf or Helpers.HelperIds.TraceVprintk))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private bool CanStop()
     {

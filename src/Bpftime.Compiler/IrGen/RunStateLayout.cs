@@ -51,4 +51,6 @@ internal static class RunStateLayout
     public const string CallbackLeaveSymbol = AotCheckedAbi.CallbackLeaveSymbol;
 
     public const string MemoryCheckSymbol = AotCheckedAbi.MemoryCheckSymbol;
+
+    public const string CallbackFramesSymbol = AotCheckedAbi.CallbackFramesSymbol;
 }

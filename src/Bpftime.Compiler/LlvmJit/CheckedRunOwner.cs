@@ -67,6 +67,9 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
 
     public static nint CallbackLeaveEntry { get; } = (nint)(delegate* unmanaged<void>)&CallbackLeave;
 
+    /// <summary>What a verified callback entry that records its frames calls (see <see cref="RunStateLayout.CallbackFramesSymbol"/>).</summary>
+    public static nint CallbackFramesEntry { get; } = (nint)(delegate* unmanaged<LlvmRunState*, void>)&CallbackFrames;
+
     /// <summary>Runs on one thread, the outermost program included, that may nest through callbacks (as the interpreter allows).</summary>
     public const int MaxNestedRuns = 8;
 
@@ -133,6 +136,11 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
             return 1;
         }
     }
+
+    [UnmanagedCallersOnly]
+    private static void CallbackFrames(LlvmRunState* state) =>
+        // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
+        ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
 
     [UnmanagedCallersOnly]
     private static void CallbackLeave()

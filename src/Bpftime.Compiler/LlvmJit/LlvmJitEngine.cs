@@ -162,9 +162,12 @@ public sealed class LlvmJitEngine : IBpfEngine
             symbols.Add((RunStateLayout.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
             symbols.Add((RunStateLayout.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
             symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
-            // Checked code zeroes each frame as it starts; LLVM may lower that to a call of memset.
-            symbols.Add(("memset", ZeroFill.Entry, true));
         }
+        // Verified callback entries that record their frames tell the callback's run about them.
+        symbols.Add((RunStateLayout.CallbackFramesSymbol, CheckedRunOwner.CallbackFramesEntry, true));
+        // Checked code zeroes each frame as it starts, and any code's run of stores to its frame block
+        // (which the run state names, so the stores stay) may become one: LLVM may call memset for either.
+        symbols.Add(("memset", ZeroFill.Entry, true));
         foreach (var id in info.HelperIds)
         {
             symbols.Add((HelperSymbols.SymbolFor(id), program.Helpers.Find(id)!.NativeEntry, true));

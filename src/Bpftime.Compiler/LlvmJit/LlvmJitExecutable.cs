@@ -104,14 +104,14 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         }
         if (_owner is null)
         {
+            // Verified code records its live frames in the run state (and uses its exit flag); nothing else of it.
+            LlvmRunState frames = default;
             var verified = ActiveRuns.Enter(this, checksMemory: false, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
-            // Verified code keeps its frames on this thread's stack, just below this frame (see ActiveRun.SetNativeWindow).
-            ulong here = 0;
-            verified.SetNativeWindow((ulong)&here, (ulong)((Info.CallDepth + 1) * Math.Max(Info.StackSize, 8) + 1024));
+            verified.SetStackSource(&frames.StackBottom, &frames.StackTop);
             ulong result;
             try
             {
-                result = ((delegate* unmanaged<nint, ulong, ulong>)entry)(context, contextLength);
+                result = ((delegate* unmanaged<nint, ulong, LlvmRunState*, ulong>)entry)(context, contextLength, &frames);
             }
             finally
             {

@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Bpftime.Compiler.LlvmJit;
 
 /// <summary>
-/// The <c>memset</c> the JIT binds for checked code, which zeroes each frame as it starts and which
-/// LLVM may lower to a call (a 512-byte frame is more stores than it inlines): the C library's
+/// The <c>memset</c> the JIT binds, for checked code's zeroing of each frame as it starts and for runs
+/// of equal stores to a frame block, which LLVM may lower to a call (a 512-byte frame is more stores
+/// than it inlines): the C library's
 /// when the process exports one, else a managed equivalent.
 /// </summary>
 internal static unsafe class ZeroFill

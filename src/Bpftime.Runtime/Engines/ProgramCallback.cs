@@ -60,9 +60,8 @@ public static unsafe class ProgramCallback
                 run?.Origin, run?.ProgramName);
         }
         var callback = Checked.ActiveRuns.Enter(owner, run.ChecksMemory, run.ContextStart, run.ContextLength, run.Maps, run.ProgramName, run.Origin, isCallback: true);
-        // Engines that know the callback's frames replace this; verified native code leaves it.
-        ulong here = 0;
-        callback.SetNativeWindow((ulong)&here, run.NativeWindowBytes);
+        // The engine publishes the callback's frames when it knows them (the jit, checked native
+        // code); a verified native callback's own frames stay unknown, so nothing of them is reachable.
         try
         {
             return ((delegate* unmanaged<ulong, ulong, ulong, ulong, ulong, ulong>)address)(r1, r2, r3, r4, r5);

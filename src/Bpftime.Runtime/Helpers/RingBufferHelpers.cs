@@ -40,18 +40,21 @@ public static unsafe class RingBufferHelpers
 
     public static IEnumerable<HelperFunction> All => [Output, Reserve, Submit, Discard, Query];
 
-    /// <summary>Only a record a ring handed out and that is still reserved is committed; anything else is never dereferenced.</summary>
+    /// <summary>
+    /// Only a record a ring handed out, still reserved, and reserved by the running program (this run,
+    /// or the run whose callback this is) is committed; anything else is never dereferenced.
+    /// </summary>
     private static ulong Commit(ulong record, bool discard, ulong flags)
     {
-        if (record != 0 && RingBufferMap.Owning((nint)record) is { } ring && ring.TryCommit((nint)record, discard, flags))
+        var run = ActiveRuns.Current;
+        if (record != 0 && RingBufferMap.Owning((nint)record) is { } ring && ring.TryCommit((nint)record, discard, flags, run))
         {
             return 0;
         }
         if (record != 0 || HelperMemory.Checking)
         {
-            var run = ActiveRuns.Current;
             throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.ForgedRingBufferRecord,
-                $"helper {(discard ? "ringbuf_discard" : "ringbuf_submit")}, argument 1: 0x{record:x} is not a ring-buffer record the program holds (reserved and not yet submitted or discarded); pass the pointer bpf_ringbuf_reserve returned, once",
+                $"helper {(discard ? "ringbuf_discard" : "ringbuf_submit")}, argument 1: 0x{record:x} is not a ring-buffer record this run holds (reserved by it and not yet submitted or discarded; another run's records are not its own); pass the pointer bpf_ringbuf_reserve returned in this run, once",
                 run?.Origin, run?.ProgramName);
         }
         return 0;

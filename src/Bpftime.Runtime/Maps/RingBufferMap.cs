@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Bpftime.Engines.Checked;
 using Bpftime.Objects;
 
 namespace Bpftime.Maps;
@@ -10,7 +11,9 @@ namespace Bpftime.Maps;
 /// the kernel's 8-byte header: a u32 length with bit 31 (busy: reserved, not yet submitted) and bit 30
 /// (discarded), then a u32 of the record's offset. Records never wrap: one that would cross the end is
 /// preceded by a discarded filler record up to the end. A reservation that does not fit is refused and
-/// counted in <see cref="DroppedRecords"/>.
+/// counted in <see cref="DroppedRecords"/>. A record belongs to the program run that reserved it
+/// (<see cref="ActiveRun"/>): no other run, of this program or another, on this thread or another,
+/// may touch, submit or discard it; only the host (no run on the thread) commits any record.
 /// </summary>
 public sealed unsafe class RingBufferMap : BpfMap
 {
@@ -28,9 +31,9 @@ public sealed unsafe class RingBufferMap : BpfMap
     private long _producer;
     private long _consumer;
     private long _dropped;
-    // Records reserved and not yet submitted or discarded, with their lengths: the only memory of the
-    // ring programs may touch, and the only pointers submit and discard accept.
-    private readonly Dictionary<nint, uint> _held = [];
+    // Records reserved and not yet submitted or discarded, with their lengths and the run that holds
+    // each: the only memory of the ring that run may touch, and the only pointers it may submit or discard.
+    private readonly Dictionary<nint, HeldRecord> _held = [];
 
     public RingBufferMap(MapSpec spec)
         : base(MapChecks.OfType(spec, MapType.RingBuf))
@@ -103,7 +106,8 @@ public sealed unsafe class RingBufferMap : BpfMap
             Volatile.Write(ref *(uint*)(data + offset), (uint)size | BusyBit);
             Volatile.Write(ref _producer, producer + total);
             var record = (nint)(data + offset + HeaderSize);
-            _held[record] = (uint)size;
+            var run = ActiveRuns.Current;
+            _held[record] = new HeldRecord((uint)size, run, run?.Serial ?? 0);
             return record;
         }
     }
@@ -118,14 +122,21 @@ public sealed unsafe class RingBufferMap : BpfMap
     }
 
     /// <summary>As <see cref="Commit"/>; false, touching nothing, when <paramref name="record"/> is not a record this ring handed out and still holds.</summary>
-    public bool TryCommit(nint record, bool discard, ulong flags)
+    public bool TryCommit(nint record, bool discard, ulong flags) => TryCommit(record, discard, flags, by: null);
+
+    /// <summary>
+    /// As <see cref="TryCommit(nint, bool, ulong)"/> for the program run <paramref name="by"/> (null: the
+    /// host): false, touching nothing, unless that run (or, for a callback, a run that called it) reserved it.
+    /// </summary>
+    public bool TryCommit(nint record, bool discard, ulong flags, ActiveRun? by)
     {
         lock (_producerLock)
         {
-            if (!_held.Remove(record))
+            if (!_held.TryGetValue(record, out var held) || (by is not null && !HeldBy(held, by)))
             {
                 return false;
             }
+            _held.Remove(record);
         }
         var header = (uint*)(record - HeaderSize);
         var length = Volatile.Read(ref *header) & ~(BusyBit | DiscardBit);
@@ -211,17 +222,31 @@ public sealed unsafe class RingBufferMap : BpfMap
         return null;
     }
 
-    /// <summary>The records currently reserved (headers and free space are the ring's, not the program's).</summary>
+    /// <summary>
+    /// The records the program running on this thread holds (reserved by it, or by a run that called
+    /// this callback, and not yet submitted or discarded); none when no program runs. Headers, free
+    /// space and other runs' records are not the program's.
+    /// </summary>
     public override IEnumerable<MemoryRegion> ValueRegions
     {
         get
         {
+            var run = ActiveRuns.Current;
+            if (run is null)
+            {
+                return [];
+            }
             lock (_producerLock)
             {
-                return IsDisposed || _data == null ? [] : [.. _held.Select(r => new MemoryRegion(r.Key, r.Value, true))];
+                return IsDisposed || _data == null ? [] : [.. _held.Where(r => HeldBy(r.Value, run)).Select(r => new MemoryRegion(r.Key, r.Value.Length, true))];
             }
         }
     }
+
+    private static bool HeldBy(HeldRecord held, ActiveRun run) => held.Run is { } holder && run.Holds(holder, held.Serial);
+
+    /// <summary>A reserved record: its length and the run that reserved it (null and 0: the host).</summary>
+    private readonly record struct HeldRecord(uint Length, ActiveRun? Run, ulong Serial);
 
     protected override void Dispose(bool disposing)
     {

@@ -1,6 +1,8 @@
 using System.Text;
+using Bpftime.Compiler.Aot;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;
@@ -89,6 +91,99 @@ public sealed unsafe class FormatStringTests
         }
 
         Assert.Equal(["ok", "ctx", "ro"], lines);
+    }
+
+    /// <summary>
+    /// The top slot of the frame holds eight non-NUL bytes and "%s" prints from there: the string runs
+    /// off the end of the program's frames into whatever lies above (on native code, the engine's saved
+    /// registers and return addresses). Verified or not, exactly the program's own eight bytes print.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EnginesBothWays))]
+    public void APercentSStringEndsWithTheProgramsFrames(string engine, bool verified)
+    {
+        var code = Program(
+            LdImm64(1, 0x4141414141414141),
+            Stx(MemorySize.DoubleWord, 10, 1, -8),
+            St(MemorySize.DoubleWord, 10, -16, 0x7325),
+            Mov64Reg(3, 10),
+            Alu64(AluOperation.Add, 3, -8),
+            Mov64Reg(1, 10),
+            Alu64(AluOperation.Add, 1, -16),
+            Mov64(2, 3),
+            Call(HelperIds.TracePrintk),
+            Mov64(0, 0),
+            Exit());
+        var lines = new List<string>();
+        using var program = TestEngines.Load(engine, code, [], StandardHelpers.CreateDefault(TraceSink.ToDelegate(lines.Add)), verified);
+
+        program.Run(new byte[8]);
+
+        Assert.True(lines is ["AAAAAAAA"], $"printed: {string.Join(" | ", lines.Select(l => Convert.ToHexString(Encoding.Latin1.GetBytes(l))))}");
+    }
+
+    /// <summary>
+    /// The same inside a bpf_loop callback: its own frame's string prints, and only up to the end of
+    /// the callback's frames.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EnginesBothWays))]
+    public void APercentSStringInACallbackEndsWithItsFrames(string engine, bool verified)
+    {
+        var code = Program(
+            Mov64(1, 1),                                // 0: one iteration
+            LdImm64(2, 6, src: 4),                      // 1-2: the callback at 1 + 1 + 6 = 8
+            Mov64(3, 0),                                // 3
+            Mov64(4, 0),                                // 4
+            Call(HelperIds.Loop),                       // 5
+            Mov64(0, 0),                                // 6
+            Exit(),                                     // 7
+            LdImm64(1, 0x4141414141414141),             // 8-9: the callback
+            Stx(MemorySize.DoubleWord, 10, 1, -8),
+            St(MemorySize.DoubleWord, 10, -16, 0x7325),
+            Mov64Reg(3, 10),
+            Alu64(AluOperation.Add, 3, -8),
+            Mov64Reg(1, 10),
+            Alu64(AluOperation.Add, 1, -16),
+            Mov64(2, 3),
+            Call(HelperIds.TracePrintk),
+            Mov64(0, 1),
+            Exit());
+        var lines = new List<string>();
+        using var program = TestEngines.Load(engine, code, [], StandardHelpers.CreateDefault(TraceSink.ToDelegate(lines.Add)), verified);
+
+        program.Run(new byte[8]);
+
+        Assert.True(lines is ["AAAAAAAA"], $"printed: {string.Join(" | ", lines.Select(l => Convert.ToHexString(Encoding.Latin1.GetBytes(l))))}");
+    }
+
+    /// <summary>Verified native code from before run-state version 3 records no frames, so helpers could not bound %s: the linker refuses it.</summary>
+    [Fact]
+    public void TheLinkerRefusesVerifiedCodeThatDoesNotRecordItsFrames()
+    {
+        if (!TestEngines.All.Any(e => e.Name == "aot"))
+        {
+            return; // no libLLVM here to compile the object
+        }
+        var helpers = StandardHelpers.CreateDefault(TraceSink.Discard);
+        var compiled = AotCompiler.Compile(new AotCompilation
+        {
+            Programs = [new AotProgramSource("print", PrintString(Argument.Stack(-16))) { Verified = true }],
+            Helpers = helpers,
+        });
+        var options = new AotLinkOptions { Helpers = helpers };
+        using (var module = AotLinker.Link(compiled.Bytes, options))
+        {
+            Assert.False(module.IsChecked("print"));
+        }
+        // The same object as the previous compiler described it: verified, run-state version 2.
+        var bytes = compiled.Bytes.ToArray();
+        var marker = Encoding.UTF8.GetBytes($"\"checked_abi\":{AotCheckedAbi.Version}");
+        var at = bytes.AsSpan().IndexOf(marker);
+        Assert.True(at >= 0, "the metadata records the run-state version of verified code too");
+        bytes[at + marker.Length - 1] = (byte)'2';
+        var error = Assert.Throws<BpfException>(() => AotLinker.Link(bytes, options).Dispose());
+        Assert.Contains(error.Diagnostics, d => d.Message.Contains("run-state version 2", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -34,7 +34,11 @@ public static class AotCheckedAbi
     /// <summary>i32: one of the Fault* values.</summary>
     public const int FaultKind = 52;
 
-    /// <summary>Lowest byte of the block holding every frame of the run; the entry writes it.</summary>
+    /// <summary>
+    /// Lowest byte of the live frames: the entry writes the bottom of the block holding every frame of
+    /// the run, and each function writes its own frame's bottom before it calls a helper (frames below
+    /// it are dead and may hold stale bytes).
+    /// </summary>
     public const int StackBottom = 56;
 
     /// <summary>i32: non-zero when the maps behind inline-tested fixed regions are alive (in-process code only).</summary>
@@ -51,11 +55,14 @@ public static class AotCheckedAbi
     public const int Size = 80;
 
     /// <summary>
-    /// Version of this contract, recorded for each checked program in the object's metadata
+    /// Version of this contract, recorded for each program in the object's metadata
     /// (<see cref="AotProgram.CheckedAbi"/>). 2 added <see cref="Budget"/>; objects of version 1
-    /// (no field in the metadata) could loop for ever, so the linker refuses them.
+    /// (no field in the metadata) could loop for ever, so the linker refuses them. 3: verified entries
+    /// take the run state too and record their frames in <see cref="StackBottom"/>/<see cref="StackTop"/>
+    /// (one block, the bottom moved before each helper call); older verified objects record nothing,
+    /// so helpers could not bound what a program's pointers reach, and the linker refuses them.
     /// </summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const int Running = 0;
 
@@ -92,7 +99,13 @@ public static class AotCheckedAbi
     /// <summary>The slow path of the memory checks: <c>i32 f(ptr state, i64 address, i32 sizeAndKind)</c>, 0 when allowed.</summary>
     public const string MemoryCheckSymbol = "_bpf_memory_check";
 
-    /// <summary>Every function the linker binds for checked code.</summary>
+    /// <summary>
+    /// Function a verified callback entry that records its frames calls before its function runs:
+    /// <c>void f(ptr state)</c>; the callback's run then reads its frames from that run state.
+    /// </summary>
+    public const string CallbackFramesSymbol = "_bpf_callback_frames";
+
+    /// <summary>Every function the linker binds for the run state's code.</summary>
     public static IReadOnlyList<string> FunctionSymbols { get; } =
-        [MemoryCheckSymbol, CallbackFaultSymbol, CallbackEnterSymbol, CallbackLeaveSymbol];
+        [MemoryCheckSymbol, CallbackFaultSymbol, CallbackEnterSymbol, CallbackLeaveSymbol, CallbackFramesSymbol];
 }

@@ -50,6 +50,8 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
 
     public static nint CallbackLeaveEntry { get; } = (nint)(delegate* unmanaged<void>)&CallbackLeave;
 
+    public static nint CallbackFramesEntry { get; } = (nint)(delegate* unmanaged<AotRunState*, void>)&CallbackFrames;
+
     /// <summary>The native entry the linker binds to one of <see cref="AotCheckedAbi.FunctionSymbols"/>.</summary>
     public static nint EntryFor(string symbol) => symbol switch
     {
@@ -57,6 +59,7 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
         AotCheckedAbi.CallbackFaultSymbol => CallbackFaultEntry,
         AotCheckedAbi.CallbackEnterSymbol => CallbackEnterEntry,
         AotCheckedAbi.CallbackLeaveSymbol => CallbackLeaveEntry,
+        AotCheckedAbi.CallbackFramesSymbol => CallbackFramesEntry,
         _ => 0,
     };
 
@@ -123,6 +126,11 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
             return 1;
         }
     }
+
+    [UnmanagedCallersOnly]
+    private static void CallbackFrames(AotRunState* state) =>
+        // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
+        Checked.ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
 
     [UnmanagedCallersOnly]
     private static void CallbackLeave()

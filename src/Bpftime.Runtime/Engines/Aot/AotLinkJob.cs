@@ -108,11 +108,12 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             {
                 Error(DiagnosticCodes.AotMetadataInvalid, $"program '{program.Name}' records a context of {program.ContextSize} bytes", program.Name);
             }
-            if (program.Checked && program.CheckedAbi != AotCheckedAbi.Version)
+            if (program.CheckedAbi != AotCheckedAbi.Version)
             {
-                // Older checked code has no execution budget: an endless loop in it would never end.
+                // Older checked code has no execution budget (an endless loop in it would never end);
+                // older verified code does not record its frames, so helpers could not bound %s strings.
                 Error(DiagnosticCodes.AotMetadataInvalid,
-                    $"program '{program.Name}' was compiled as checked code for run-state version {program.CheckedAbi}, but this runtime runs version {AotCheckedAbi.Version} (with the execution budget); compile the object again with this version's bpftime compile", program.Name);
+                    $"program '{program.Name}' was compiled for run-state version {program.CheckedAbi}, but this runtime runs version {AotCheckedAbi.Version} (execution budget; frame bounds recorded by verified code too); compile the object again with this version's bpftime compile", program.Name);
             }
             if (program.CallDepth > AotLinker.MaxCallDepth)
             {

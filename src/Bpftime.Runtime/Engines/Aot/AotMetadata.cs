@@ -83,8 +83,8 @@ public sealed record AotProgram
 
     /// <summary>
     /// Whether the code checks every memory access at run time (compiled for a program nothing
-    /// verified): its entry then takes a run state (<see cref="AotCheckedAbi"/>). Absent in older
-    /// objects, which are unchecked.
+    /// verified). Every entry takes a run state (<see cref="AotCheckedAbi"/>); checked code keeps its
+    /// bounds and faults there, verified code its frames. Absent in older objects, which are unchecked.
     /// </summary>
     public bool Checked { get; init; }
 
@@ -102,8 +102,8 @@ public sealed record AotProgram
     public int? ContextSize { get; init; }
 
     /// <summary>
-    /// For checked programs, the <see cref="AotCheckedAbi.Version"/> the code was compiled for; 0 (absent)
-    /// in objects from before the execution budget, which the linker refuses.
+    /// The <see cref="AotCheckedAbi.Version"/> the code was compiled for; 0 (absent) in objects from
+    /// before the execution budget and, for verified code, before version 3; the linker refuses any other.
     /// </summary>
     public int CheckedAbi { get; init; }
 }

@@ -48,15 +48,8 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         state.Budget = (ulong)module.Checks.ExecutionBudget;
         // Entered first: a refusal (runs nested too deep) must leave nothing of this run behind.
         var active = ActiveRuns.Enter(this, isChecked, (ulong)context, contextLength, module.Maps, name, module.Origin);
-        if (isChecked)
-        {
-            active.SetStackSource(&state.StackBottom, &state.StackTop);
-        }
-        else
-        {
-            // Verified code keeps its frames on this thread's stack, just below this frame.
-            active.SetNativeWindow((ulong)&frame, NativeFrameWindow);
-        }
+        // Checked and verified code alike record their live frames in the run state.
+        active.SetStackSource(&state.StackBottom, &state.StackTop);
         var previous = AotRunFrame.Current;
         AotRunFrame.Current = &frame;
         if (isChecked)
@@ -97,7 +90,6 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
     /// How far below the engine's frame verified code's eBPF frames may lie: the deepest chain of
     /// frames the compiler allows, plus the entry's own spill area.
     /// </summary>
-    private ulong NativeFrameWindow => (ulong)(8 * Math.Max(module.Metadata?.Programs.FirstOrDefault(p => p.Name == name)?.StackSize ?? 512, 8) + 1024);
 
     public void Dispose()
     {

@@ -79,17 +79,10 @@ public static class AccessPolicy
     }
 
     /// <summary>Bytes from the address within the run's own context or live frames.</summary>
-    private static unsafe ulong Own(ActiveRun run, ulong address)
+    private static ulong Own(ActiveRun run, ulong address)
     {
         var low = run.StackLow;
         var top = run.StackTop;
-        if (top == 0 && run.NativeWindowTop != 0)
-        {
-            // Verified native code: its frames lie between the engine's frame and this one, on this thread.
-            ulong here = 0;
-            top = run.NativeWindowTop;
-            low = Math.Max((ulong)&here, top - Math.Min(top, run.NativeWindowBytes));
-        }
         if (top != 0 && address >= low && address < top)
         {
             return top - address;

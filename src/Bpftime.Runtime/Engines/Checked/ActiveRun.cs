@@ -36,6 +36,25 @@ public sealed unsafe class ActiveRun
     /// <summary>The run this one was entered from on the same thread (a callback's caller), or null.</summary>
     public ActiveRun? Below { get; internal set; }
 
+    /// <summary>
+    /// Tells this run from earlier and later ones that reused the record (records are pooled per thread
+    /// and depth), so that what a run holds (ring-buffer records) is never another run's.
+    /// </summary>
+    public ulong Serial { get; internal set; }
+
+    /// <summary>Whether <paramref name="held"/> (a run and its <see cref="Serial"/>) is this run or, for a callback, a run that called it.</summary>
+    public bool Holds(ActiveRun held, ulong serial)
+    {
+        for (var run = this; run is not null; run = run.IsCallback ? run.Below : null)
+        {
+            if (ReferenceEquals(run, held) && run.Serial == serial)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     internal ulong StackLowValue;
     internal ulong StackTopValue;
 
@@ -60,20 +79,6 @@ public sealed unsafe class ActiveRun
         _stackLowSource = low;
         _stackTopSource = top;
     }
-
-    /// <summary>
-    /// For verified native code, whose frames no run state describes: they lie on this thread's stack
-    /// within <paramref name="bytes"/> below <paramref name="top"/> (an address in the engine's frame
-    /// that called the code). Only the part above the asking frame counts (see <see cref="AccessPolicy"/>).
-    /// </summary>
-    internal void SetNativeWindow(ulong top, ulong bytes)
-    {
-        NativeWindowTop = top;
-        NativeWindowBytes = bytes;
-    }
-
-    internal ulong NativeWindowTop;
-    internal ulong NativeWindowBytes;
 
     /// <summary>The bpf_spin_lock word a checked run holds (0: none); released when the run is left, so a run that ends or faults holding it cannot block others.</summary>
     internal ulong HeldLock;

@@ -16,6 +16,9 @@ public static class ActiveRuns
     [ThreadStatic]
     private static int t_depth;
 
+    [ThreadStatic]
+    private static ulong t_serial;
+
     /// <summary>The innermost run on this thread, or null when no program runs.</summary>
     public static ActiveRun? Current
     {
@@ -40,7 +43,6 @@ public static class ActiveRuns
         }
         var run = records[depth] ??= new ActiveRun();
         run.SetStack(0, 0);
-        run.SetNativeWindow(0, 0);
         run.Owner = owner;
         run.ChecksMemory = checksMemory;
         run.IsCallback = isCallback;
@@ -50,6 +52,7 @@ public static class ActiveRuns
         run.ProgramName = program;
         run.Origin = origin;
         run.Below = depth == 0 ? null : records[depth - 1];
+        run.Serial = ++t_serial;
         t_depth = depth + 1;
         return run;
     }
@@ -72,6 +75,8 @@ public static class ActiveRuns
             run.Owner = null;
             run.Maps = [];
             run.Below = null;
+            // A record still naming this run (a ring-buffer record it never submitted) names no run now.
+            run.Serial = 0;
             t_depth = depth - 1;
         }
     }

@@ -8,7 +8,7 @@ namespace Bpftime.Engines.X64;
 /// memory checks use, and the fault record the managed side turns into a <see cref="Diagnostics.BpfException"/>.
 /// It lives on the caller's stack, so runs on several threads never share one.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 104)]
+[StructLayout(LayoutKind.Explicit, Size = 112)]
 internal struct RunState
 {
     public const int SavedStackPointerOffset = 0;
@@ -26,6 +26,7 @@ internal struct RunState
     public const int OuterOffset = 80;
     public const int FixedRegionsLiveOffset = 88;
     public const int BudgetOffset = 96;
+    public const int StackLowOffset = 104;
 
     [FieldOffset(SavedStackPointerOffset)] public ulong SavedStackPointer;
     [FieldOffset(CallDepthOffset)] public int CallDepth;
@@ -52,4 +53,10 @@ internal struct RunState
     /// prologue sets it; a callback entry takes it from <see cref="Outer"/> and hands it back.
     /// </summary>
     [FieldOffset(BudgetOffset)] public ulong Budget;
+    /// <summary>
+    /// The lowest byte of the live frames (the innermost frame's bottom), stored at entry and before
+    /// every helper call, so that helpers see only live frames, not the stale bytes of frames that
+    /// local calls have left (which lie below it in the frame block).
+    /// </summary>
+    [FieldOffset(StackLowOffset)] public ulong StackLow;
 }

@@ -296,6 +296,7 @@ internal sealed class X64Compiler
         _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
         // Stored even when unchecked, so that a checked program can be the target of a tail call from this one.
         _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
+        StoreLiveStackLow();
         // The run's budget, stored even when unchecked so that a checked program can be the target of
         // a tail call from this one; a tail call continues after this point and so keeps spending it.
         _asm.MovImmediate(Scratch, _budget);
@@ -308,6 +309,18 @@ internal sealed class X64Compiler
         // at 0 rather than with whatever the host left there (rdx held the run state's address).
         ZeroRegisters(X64Register.Rax, X64Register.Rdx, X64Register.R9, X64Register.R8,
             X64Register.Rbx, X64Register.R13, X64Register.R14, X64Register.R15);
+    }
+
+    /// <summary>
+    /// Publishes the bottom of the innermost live frame (rbp - frame) in the run state, for the helpers
+    /// about to run: frames below it are dead and may hold a returned callee's stale bytes. Two
+    /// instructions through rax, which the call overwrites anyway (it holds no eBPF value here but r0,
+    /// which a call clobbers).
+    /// </summary>
+    private void StoreLiveStackLow()
+    {
+        _asm.Lea(X64Register.Rax, X64Register.Rbp, -_frameSize);
+        _asm.Store(X64Width.Qword, State, RunState.StackLowOffset, X64Register.Rax);
     }
 
     private void ZeroRegisters(params X64Register[] registers)
@@ -369,6 +382,7 @@ internal sealed class X64Compiler
         _asm.Store(X64Width.Qword, State, RunState.SavedStackPointerOffset, X64Register.Rsp);
         _asm.Lea(X64Register.Rbp, X64Register.Rsp, _frameBlock);
         _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
+        StoreLiveStackLow();
         _asm.StoreImmediate(X64Width.Dword, State, RunState.CallDepthOffset, 1);
         if (_checked)
         {
@@ -988,6 +1002,7 @@ internal sealed class X64Compiler
             _usedHelpers.Add(helper);
         }
         _asm.Mov(X64Width.Qword, X64Register.Rcx, X64Register.R9); // r4 -> 4th argument
+        StoreLiveStackLow();
         _asm.MovAbsolute(X64Register.Rax, _bindings.HelperEntry(helper));
         _asm.CallRegister(X64Register.Rax);
         LeaveIfHelperFailed(i);
@@ -1097,6 +1112,7 @@ internal sealed class X64Compiler
         _asm.Test(X64Width.Qword, Scratch, Scratch);
         FaultIf(X64Condition.Equal, JitFault.UnknownHelper, i);
         _asm.Mov(X64Width.Qword, X64Register.Rcx, X64Register.R9);
+        StoreLiveStackLow();
         if (anyStops)
         {
             // Keep the flag across the call; two slots keep rsp aligned.

@@ -154,7 +154,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         // The generated code fills in the frame block; helpers read it from the run state when they ask.
         // Entered first: a refusal (runs nested too deep) must leave nothing of this run behind.
         var run = ActiveRuns.Enter(this, !_image.Verified, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
-        run.SetStackSource(&state.SavedStackPointer, &state.StackTop);
+        run.SetStackSource(&state.StackLow, &state.StackTop);
         var previous = t_current;
         t_current = &state;
         ulong r0;
@@ -412,7 +412,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
                 nested.FixedRegionsLive = _owner._fixedMaps.Count == 0 ? 0 : _owner.FixedRegionsLive;
                 var arguments = stackalloc ulong[5] { r1, r2, r3, r4, r5 };
                 // The callback's run (entered by ProgramCallback.Invoke) gets this frame block.
-                ActiveRuns.Current?.SetStackSource(&nested.SavedStackPointer, &nested.StackTop);
+                ActiveRuns.Current?.SetStackSource(&nested.StackLow, &nested.StackTop);
                 t_callbackDepth++;
                 t_current = &nested;
                 ulong r0;
