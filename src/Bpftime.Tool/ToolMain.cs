@@ -15,11 +15,15 @@ internal static class ToolMain
         {
             root.Subcommands.Add(command);
         }
+        UsageErrors.GuardValidators(root);
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One coded line per mistake and exit code 2, instead of System.CommandLine's help dump and 1.
+            return UsageErrors.Report(parse, context.Error);
+        }
         var configuration = new InvocationConfiguration { Output = context.Output, Error = context.Error };
-        var exitCode = parse.Invoke(configuration);
-        // System.CommandLine reports usage errors with exit code 1; our contract says 2.
-        return parse.Errors.Count > 0 ? 2 : exitCode;
+        return parse.Invoke(configuration);
     }
 
     private static IEnumerable<Command> CreateCommands(ToolContext context)

@@ -3,7 +3,7 @@ namespace Bpftime.Diagnostics;
 /// <summary>Object reader: ELF containers, BTF, relocations and map definitions (BPF1001-1099).</summary>
 public static partial class DiagnosticCodes
 {
-    /// <summary>The input is neither an ELF object nor raw bytecode (empty, or a length that is not a whole number of instructions).</summary>
+    /// <summary>The input is neither an ELF object nor raw bytecode (empty, text, a .o that is not ELF, a length that is not a whole number of instructions, or a first instruction the ISA does not define).</summary>
     public const string ObjectNotRecognized = "BPF1001";
 
     /// <summary>The ELF header is shorter than 64 bytes or names impossible header sizes.</summary>
@@ -128,4 +128,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>Warning: a program section whose name libbpf does not know; its type is Unspecified.</summary>
     public const string UnknownSectionName = "BPF1082";
+
+    /// <summary>The path given as an object is a directory.</summary>
+    public const string ObjectPathIsDirectory = "BPF1083";
 }

@@ -19,4 +19,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>--helper-set names a set the runtime does not have.</summary>
     public const string ToolUnknownHelperSet = "BPF4185";
+
+    /// <summary>A command-line argument or option value is missing, unknown or does not parse.</summary>
+    public const string ToolBadArgument = "BPF4186";
 }

@@ -16,10 +16,13 @@ public static class ObjectReader
     private const string TextSection = ".text";
     private const string LicenseSection = "license";
 
+    /// <summary>Every opcode some configuration accepts, so that only undefined ones mark an input as not bytecode.</summary>
+    private static readonly ValidationOptions PermissiveIsa = new() { AllowCallx = true, AllowKernelFunctionCalls = true };
+
     /// <summary>Reads an object from disk.</summary>
     public static BpfObjectFile ReadFile(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
+        EnsureNotDirectory(path);
         byte[] bytes;
         try
         {
@@ -30,6 +33,20 @@ public static class ObjectReader
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.ObjectFileUnreadable, $"cannot read the object: {error.Message}", File: path), error);
         }
         return Read(bytes, path);
+    }
+
+    /// <summary>
+    /// Refuses a directory given where an object file belongs (reading one fails with a misleading
+    /// "access denied"). For callers that read the file themselves, such as the hosting loader.
+    /// </summary>
+    public static void EnsureNotDirectory(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw BpfException.Create(DiagnosticCodes.ObjectPathIsDirectory,
+                "is a directory; give a file: an eBPF object (clang -target bpf -c) or raw bytecode (8-byte instructions)", path);
+        }
     }
 
     /// <summary>Reads an object from its bytes; <paramref name="path"/> names it in diagnostics and names raw programs.</summary>
@@ -49,13 +66,71 @@ public static class ObjectReader
                 throw new BpfException(new BpfDiagnostic(DiagnosticCodes.ObjectMalformed, $"the object is malformed: {error.Message}", File: path), error);
             }
         }
-        if (bytes.Length == 0 || bytes.Length % Instruction.Size != 0)
-        {
-            throw BpfException.Create(DiagnosticCodes.ObjectNotRecognized, bytes.Length == 0
-                ? "the file is empty"
-                : $"the file is neither an ELF object (no \\x7fELF magic) nor raw bytecode ({bytes.Length} bytes is not a whole number of 8-byte instructions)", path);
-        }
+        EnsureRawBytecode(bytes, path);
         return ReadRaw(bytes, path);
+    }
+
+    /// <summary>
+    /// Raw bytecode has no header, so any file would pass as instructions: a text file or an object
+    /// that is not ELF would then fail later with instruction errors that hide what was given. Decide
+    /// by content and name, and say what the input looks like instead.
+    /// </summary>
+    private static void EnsureRawBytecode(byte[] bytes, string? path)
+    {
+        if (bytes.Length == 0)
+        {
+            throw NotRecognized("the file is empty; give an eBPF object (clang -target bpf -c) or raw bytecode (8-byte instructions)", path);
+        }
+        var looksLike = LooksLikeText(bytes) ? "text" : "binary data";
+        if (path is not null && path.EndsWith(".o", StringComparison.OrdinalIgnoreCase))
+        {
+            throw NotRecognized($"the file is named like an object (.o) but is not ELF (no \\x7fELF magic); it looks like {looksLike}. Give the object clang -target bpf -c wrote", path);
+        }
+        if (looksLike == "text")
+        {
+            throw NotRecognized("the file is text, not an eBPF object or raw bytecode; give an eBPF object (clang -target bpf -c) or a file of 8-byte instructions", path);
+        }
+        if (bytes.Length % Instruction.Size != 0)
+        {
+            throw NotRecognized($"the file is neither an ELF object (no \\x7fELF magic) nor raw bytecode ({bytes.Length} bytes is not a whole number of 8-byte instructions)", path);
+        }
+        if (!FirstInstructionIsKnown(bytes))
+        {
+            throw NotRecognized($"the file is not an eBPF object or raw bytecode: it is not ELF (no \\x7fELF magic) and its first 8 bytes are not an eBPF instruction (opcode 0x{bytes[0]:x2})", path);
+        }
+    }
+
+    private static BpfException NotRecognized(string message, string? path) =>
+        BpfException.Create(DiagnosticCodes.ObjectNotRecognized, message, path);
+
+    /// <summary>
+    /// Text when the first 4 KiB hold no NUL and nine bytes in ten are printable (bytes of 0x80 and
+    /// above count, for UTF-8). Bytecode has zero bytes in nearly every instruction (unused registers,
+    /// offsets, immediates), so a real program is never taken for text.
+    /// </summary>
+    private static bool LooksLikeText(ReadOnlySpan<byte> bytes)
+    {
+        var sample = bytes[..Math.Min(bytes.Length, 4096)];
+        if (sample.Contains((byte)0))
+        {
+            return false;
+        }
+        var printable = 0;
+        foreach (var b in sample)
+        {
+            if (b is (>= 0x20 and not 0x7f) or (byte)'\t' or (byte)'\n' or (byte)'\r')
+            {
+                printable++;
+            }
+        }
+        return printable * 10 >= sample.Length * 9;
+    }
+
+    /// <summary>Whether the first instruction (both slots for lddw) has an opcode the ISA defines.</summary>
+    private static bool FirstInstructionIsKnown(byte[] bytes)
+    {
+        var first = InstructionDecoder.Decode(bytes.AsSpan(0, Math.Min(bytes.Length, 2 * Instruction.Size)));
+        return !ProgramValidator.Validate(first, PermissiveIsa).Any(d => d.Code == DiagnosticCodes.UnknownOpcode && d.InstructionIndex == 0);
     }
 
     private static BpfObjectFile ReadRaw(byte[] bytes, string? path)

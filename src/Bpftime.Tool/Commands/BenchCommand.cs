@@ -40,7 +40,7 @@ internal static class BenchCommand
                         $"no engine named '{name}'; choose from {string.Join(", ", context.Engines.Names)}");
                 }
             }
-            var memory = parse.GetValue(mem) is { } memFile ? File.ReadAllBytes(memFile.FullName) : [];
+            var memory = parse.GetValue(mem) is { } memFile ? CommandSupport.ReadMemoryFile(memFile) : [];
             var rows = names.Select(name => Measure(context, parse.GetValue(file)!, parse.GetValue(program), name,
                 parse.GetValue(opt), memory, Math.Max(1, parse.GetValue(repeat)))).ToList();
             context.Output.Write(parse.GetValue(json) ? ToJson(rows) : ToTable(rows));

@@ -85,6 +85,20 @@ internal static class CommandSupport
         }
     }
 
+    /// <summary>The bytes of a --mem file; a missing or unreadable file is exit code 2 with BPF4182, not a stack trace.</summary>
+    public static byte[] ReadMemoryFile(FileInfo file)
+    {
+        try
+        {
+            return File.ReadAllBytes(file.FullName);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw BpfException.Create(DiagnosticCodes.ToolInputUnreadable,
+                Directory.Exists(file.FullName) ? "the memory file is a directory; give a file" : $"cannot read the memory file: {error.Message}", file.FullName);
+        }
+    }
+
     public static BpfObjectFile ReadObject(FileInfo file) => ObjectReader.ReadFile(file.FullName);
 
     /// <summary>The named program, or the first; a wrong name lists the ones there are.</summary>

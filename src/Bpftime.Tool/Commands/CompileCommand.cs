@@ -113,6 +113,7 @@ internal static class CompileCommand
 
     private static byte[] ReadAll(FileInfo file)
     {
+        Bpftime.Objects.ObjectReader.EnsureNotDirectory(file.FullName);
         try
         {
             return File.ReadAllBytes(file.FullName);

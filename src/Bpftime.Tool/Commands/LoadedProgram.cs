@@ -41,6 +41,7 @@ internal sealed class LoadedProgram : IDisposable
             ReadEnvironment = false,
             ContextSize = contextSize,
         };
+        Objects.ObjectReader.EnsureNotDirectory(file.FullName);
         var loaded = BpfObject.Load(file.FullName, options);
         try
         {

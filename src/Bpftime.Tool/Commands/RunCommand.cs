@@ -81,7 +81,7 @@ internal static class RunCommand
         {
             throw BpfException.Create(DiagnosticCodes.ToolEngineUnavailable, $"engine '{engineName}' cannot run here: {reason}", file.FullName);
         }
-        var memory = memFile is null ? [] : ReadInput(memFile);
+        var memory = memFile is null ? [] : CommandSupport.ReadMemoryFile(memFile);
 
         var loadClock = Stopwatch.StartNew();
         var helperTable = CommandSupport.FindHelperSet(limits.HelperSet, DiagnosticCodes.ToolUnknownHelperSet, file.FullName);
@@ -198,17 +198,5 @@ internal static class RunCommand
             ? $"bpftime run: '{loaded.ProgramName}' runs unchecked on trust, not verified: {errors[0].ToCanonicalString()}"
             : $"bpftime run: '{loaded.ProgramName}' runs with run-time memory checks: {errors[0].ToCanonicalString()}");
         return true;
-    }
-
-    private static byte[] ReadInput(FileInfo file)
-    {
-        try
-        {
-            return File.ReadAllBytes(file.FullName);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw BpfException.Create(DiagnosticCodes.ToolInputUnreadable, $"cannot read the memory file: {error.Message}", file.FullName);
-        }
     }
 }
