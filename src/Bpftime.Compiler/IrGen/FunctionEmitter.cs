@@ -165,16 +165,20 @@ internal sealed class FunctionEmitter
             LLVM.BuildStore(_b, frameEnd, StateField(RunStateLayout.StackTop));
             LLVM.BuildStore(_b, _program.CheckMemory ? LLVM.BuildPtrToInt(_b, frame, _t.Int64, "") : _frameBase, StateField(RunStateLayout.StackBottom));
         }
-        if (_program.CheckMemory)
+        if (_program.RecordsFrames)
         {
             // Unverified code may read stack it never wrote: it must see zeros, not the host's old
-            // data (an alloca's bytes are undefined). Only this function's frame, as it starts;
-            // LLVM drops the stores that the code overwrites before reading. Verified code skips
-            // it: the verifier refuses every read of stack the program has not written.
+            // data (an alloca's bytes are undefined). So may a helper's %s for verified code, reading
+            // on past an unterminated buffer into slots the program never wrote. Only this function's
+            // frame, as it starts; LLVM drops the stores that the code overwrites before reading.
+            // Other verified code skips it: the verifier refuses every read of unwritten stack.
             var low = frame.IsNull
                 ? LLVM.BuildIntToPtr(_b, _frameBase, _t.Pointer, "")
                 : LLVM.BuildGEP2(_b, _t.Int8, frame, [_t.I64(frameBytes - _program.StackSize)], "");
             _generator.ZeroMemory(low, _program.StackSize);
+        }
+        if (_program.CheckMemory)
+        {
             // The bounds do not change during a run (program stores cannot reach the run state, which
             // lies outside every region they may write), so each function reads them once.
             _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextStart), "ctx.start");

@@ -28,7 +28,7 @@ internal sealed class ProgramEmitter
             .Where(h => h.StopsProgramOnZero || (generator.TailCallHelperId == h.Id))
             .Select(h => h.Id)];
         NeedsStopFlag = checkMemory || (layout.Entries.Count > 1 && CanStop());
-        RecordsFrames = checkMemory || CanReadStrings();
+        RecordsFrames = checkMemory || Engines.Checked.StringReaders.CanReadStrings(code);
         var types = generator.Types;
         // Every function gets the run state (whose first field is the exit flag) and its frame's end
         // (used when the frames lie in one block owned by the entry, see RecordsFrames).
@@ -64,8 +64,9 @@ internal sealed class ProgramEmitter
     /// (the entry's bounds, the calling function's frame bottom before each helper call), so helpers
     /// can bound what a pointer into them reaches. Checked code always; verified code when it may call
     /// a helper whose <c>%s</c> reads a string the verifier cannot type (trace_printk, snprintf,
-    /// trace_vprintk, or any helper through callx). Other verified code keeps a frame per function,
-    /// unseen by helpers, which LLVM can keep in registers.
+    /// trace_vprintk, or any helper through callx); each function then zeroes its frame as it starts,
+    /// so such a string never runs into bytes the native stack held before. Other verified code keeps
+    /// a frame per function, unseen by helpers and not zeroed, which LLVM can keep in registers.
     /// </summary>
     public bool RecordsFrames { get; }
 
@@ -136,19 +137,6 @@ internal sealed class ProgramEmitter
 
     internal BpfException Fail(string code, string message, int pc) =>
         BpfException.Create(code, message, program: Name, instruction: pc);
-
-    private bool CanReadStrings()
-    {
-        foreach (var insn in Code)
-        {
-            if (insn.Opcode == Opcodes.CallRegister
-                || (insn.IsHelperCall && insn.Imm is Helpers.HelperIds.TracePrintk or Helpers.HelperIds.Snprintf or Helpers.HelperIds.TraceVprintk))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private bool CanStop()
     {

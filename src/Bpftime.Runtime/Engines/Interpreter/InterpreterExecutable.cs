@@ -30,6 +30,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     private readonly (BpfMap Map, MemoryRegion[] Regions)[] _mapRegions;
     private readonly IReadOnlyList<BpfMap> _maps;
     private readonly bool _verified;
+    /// <summary>Whether every frame starts zeroed: checked code, and verified code whose %s may read on past its writes.</summary>
+    private readonly bool _zeroesFrames;
     private readonly long _budget;
     private readonly int _frameSize;
     private readonly int _length;
@@ -59,6 +61,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         _maps = [.. image.Maps];
         _mapRegions = [.. _maps.Select(m => (m, m.ValueRegions.ToArray()))];
         _verified = image.Verified;
+        _zeroesFrames = !_verified || StringReaders.CanReadStrings(image.Instructions.Span);
         // At least 8 bytes and a multiple of 8, so that frames stay aligned for 64-bit atomics.
         _frameSize = Math.Max(8, (image.StackSize + 7) & ~7);
         _name = image.Name;
@@ -203,6 +206,11 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             // Helpers still learn where the frames are (a %s argument must lie in memory the program owns).
             guard.StackTop = stackTop;
             guard.FrameSize = (ulong)frameSize;
+            if (_zeroesFrames)
+            {
+                // A %s string may run on past what the program wrote: it must meet zeros, not stale bytes.
+                new Span<byte>((void*)(stackTop - (ulong)frameSize), frameSize).Clear();
+            }
         }
 
         // Checked runs count backward jumps, local calls and callbacks (this one, when it is one).
@@ -546,6 +554,10 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         {
                             guard.StackLow = r[10] - (ulong)frameSize;
                             new Span<byte>((void*)guard.StackLow, frameSize).Clear();
+                        }
+                        else if (_zeroesFrames)
+                        {
+                            new Span<byte>((void*)(r[10] - (ulong)frameSize), frameSize).Clear();
                         }
                         pc = ins.Target;
                         continue;

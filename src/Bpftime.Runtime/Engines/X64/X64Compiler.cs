@@ -1,4 +1,5 @@
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Checked;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 
@@ -59,6 +60,8 @@ internal sealed class X64Compiler
     private readonly Instruction[] _code;
     private readonly X64Assembler _asm;
     private readonly bool _checked;
+    /// <summary>Whether every frame starts zeroed: checked code, and verified code whose %s may read on past its writes.</summary>
+    private readonly bool _zeroesFrames;
     private readonly long _budget;
     private readonly int _frameSize;
     private readonly int _frameBlock;
@@ -84,6 +87,7 @@ internal sealed class X64Compiler
         _code = image.Instructions.ToArray();
         _asm = new X64Assembler(_code.Length * 12 + 256);
         _checked = !image.Verified;
+        _zeroesFrames = _checked || StringReaders.CanReadStrings(_code);
         _frameSize = FrameSizeFor(image.StackSize);
         _frameBlock = _frameSize * (MaxCallDepth + 1);
         _bindings = bindings;
@@ -301,7 +305,7 @@ internal sealed class X64Compiler
         // a tail call from this one; a tail call continues after this point and so keeps spending it.
         _asm.MovImmediate(Scratch, _budget);
         _asm.Store(X64Width.Qword, State, RunState.BudgetOffset, Scratch);
-        if (_checked)
+        if (_zeroesFrames)
         {
             ZeroFrame(Scratch);
         }
@@ -335,7 +339,8 @@ internal sealed class X64Compiler
     /// Unverified code: clears the frame that rbp tops, so a read of a slot the program never wrote
     /// sees 0, not the host's stack. 16 bytes a store (SSE, encoded here: xmm0 is caller-saved and the
     /// code uses no other vector register); <paramref name="cursor"/> and xmm0 are clobbered. Verified
-    /// code skips this: the verifier refuses every read of stack the program has not written (see docs/jit.md).
+    /// code skips this (the verifier refuses every read of stack the program has not written, see
+    /// docs/jit.md) unless a helper's %s may read on past its writes (<see cref="StringReaders"/>).
     /// </summary>
     private void ZeroFrame(X64Register cursor = Scratch)
     {
@@ -401,6 +406,9 @@ internal sealed class X64Compiler
             _asm.StoreImmediate(X64Width.Qword, State, RunState.BudgetOffset, 0);
             _asm.Bind(ready);
             SpendBudget(0);
+        }
+        if (_zeroesFrames)
+        {
             ZeroFrame();
         }
         // The function starts with r0 and r6-r9 at 0, as on the other engines, not with host values.
@@ -1070,7 +1078,7 @@ internal sealed class X64Compiler
         _asm.Push(X64Register.R15);
         _asm.Push(X64Register.Rbp);
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rbp, _frameSize);
-        if (_checked)
+        if (_zeroesFrames)
         {
             ZeroFrame();
         }
