@@ -23,9 +23,13 @@ internal sealed class HostPointerRule(ProcessMappings mappings)
     /// </summary>
     public static bool MayBeAddress(ulong value) => value >= LowestAddress && value < UserSpaceEnd && (uint)value != 0;
 
-    /// <summary>The mapping a value points into when it is outside the handed regions, else null.</summary>
+    /// <summary>
+    /// The mapping a value points into when it is outside the handed regions, else null. Mappings with
+    /// no access at all (the runtime's address reservations, guard pages) hold no data a program could
+    /// have been shown: only round constants land there (0x7f00000000ff from bytes 0x7f and 0xff).
+    /// </summary>
     public ProcessMapping? Suspect(ulong value, HandedRegions handed) =>
-        !MayBeAddress(value) || handed.Contains(value) ? null : mappings.Find(value);
+        !MayBeAddress(value) || handed.Contains(value) ? null : mappings.Find(value) is { } mapping && !mapping.Permissions.StartsWith("---", StringComparison.Ordinal) ? mapping : null;
 
     /// <summary>
     /// True when the suspect value is explained by the rerun: some rerun output equals it shifted by the
