@@ -31,17 +31,33 @@ internal sealed class HostPointerRule(ProcessMappings mappings)
     public ProcessMapping? Suspect(ulong value, HandedRegions handed) =>
         !MayBeAddress(value) || handed.Contains(value) ? null : mappings.Find(value) is { } mapping && !mapping.Permissions.StartsWith("---", StringComparison.Ordinal) ? mapping : null;
 
+    /// <summary>How far the low bytes a program may overwrite can move a handed pointer (two bytes).</summary>
+    private const ulong PartialOverwrite = 0x10000;
+
     /// <summary>
     /// True when the suspect value is explained by the rerun: some rerun output equals it shifted by the
-    /// distance a handed region moved.
+    /// distance a handed region moved, up to its two low bytes.
     /// </summary>
     public static bool MovedWithHandedRegion(ulong value, HandedRegions first, HandedRegions second, IReadOnlySet<ulong> rerunValues)
     {
         foreach (var (name, start) in first.Anchors)
         {
-            if (second.Anchors.TryGetValue(name, out var moved) && moved != start && rerunValues.Contains(value + (moved - start)))
+            if (second.Anchors.TryGetValue(name, out var moved) && moved != start)
             {
-                return true;
+                var expected = value + (moved - start);
+                if (rerunValues.Contains(expected))
+                {
+                    return true;
+                }
+                // A handed pointer whose low bytes the program overwrote (a u16 store over a stored map
+                // value address) moves with its region in all but those bytes.
+                foreach (var rerun in rerunValues)
+                {
+                    if (rerun - expected + PartialOverwrite < 2 * PartialOverwrite)
+                    {
+                        return true;
+                    }
+                }
             }
         }
         return false;
