@@ -44,6 +44,13 @@ public static unsafe class ProgramCallback
     }
 
     /// <summary>
+    /// Callbacks one run may make, its nested callbacks included: two full bpf_loops (2 x 2^23). Unverified
+    /// code also spends its execution budget on each; this bound holds for verified code, whose proof of
+    /// termination does not cover bpf_loop called from a bounded loop of the program.
+    /// </summary>
+    public const long MaxCallbacksPerRun = 1L << 24;
+
+    /// <summary>
     /// Calls the callback entry at <paramref name="address"/> (from ld_imm64 src 4) with five arguments,
     /// as a callback run nested in the current one. Anything but an entry of the running executable is
     /// a BPF4040 fault.
@@ -58,6 +65,18 @@ public static unsafe class ProgramCallback
                     ? $"callback 0x{address:x} was invoked with no program running on this thread; only a callback helper called by the program may run its callbacks"
                     : $"callback argument 0x{address:x} is not a function of the running program; pass a function of the program itself (ld_imm64 with src 4)",
                 run?.Origin, run?.ProgramName);
+        }
+        var outermost = run;
+        while (outermost.IsCallback && outermost.Below is { } below)
+        {
+            outermost = below;
+        }
+        if (++outermost.CallbackCalls > MaxCallbacksPerRun)
+        {
+            // Verified code is proved to end, but bpf_loop in a bounded loop multiplies: this keeps one run finite.
+            throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.ExecutionBudgetExhausted,
+                $"the program ran more than {MaxCallbacksPerRun} callbacks (bpf_loop, bpf_for_each_map_elem) in one run; a run may make at most that many, verified or not",
+                run.Origin, run.ProgramName);
         }
         var callback = Checked.ActiveRuns.Enter(owner, run.ChecksMemory, run.ContextStart, run.ContextLength, run.Maps, run.ProgramName, run.Origin, isCallback: true);
         // The engine publishes the callback's frames when it knows them (the jit, checked native

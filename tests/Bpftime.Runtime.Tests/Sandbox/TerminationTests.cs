@@ -179,6 +179,37 @@ public class TerminationTests
 
     [Theory]
     [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public void VerifiedCodeMakesAtMostTheCallbacksOfTwoFullBpfLoopsPerRun(string engine)
+    {
+        // bpf_loop(2^23) whose callback runs bpf_loop(2^23): loaded as verified (no budget), as if a
+        // proof had accepted it; the run still ends after ProgramCallback.MaxCallbacksPerRun callbacks.
+        const int MaxLoops = 1 << 23;
+        var code = Program(
+            Mov64(1, MaxLoops),                    // 0
+            LdImm64(2, 6, src: 4),                 // 1-2: outer callback at 8
+            Mov64(3, 0),                           // 3
+            Mov64(4, 0),                           // 4
+            Call(HelperIds.Loop),                  // 5
+            Mov64(0, 1),                           // 6
+            Exit(),                                // 7
+            Mov64(1, MaxLoops),                    // 8: outer callback: bpf_loop(2^23, inner)
+            LdImm64(2, 6, src: 4),                 // 9-10: inner callback at 16
+            Mov64(3, 0),                           // 11
+            Mov64(4, 0),                           // 12
+            Call(HelperIds.Loop),                  // 13
+            Mov64(0, 0),                           // 14: continue
+            Exit(),                                // 15
+            Mov64(0, 0),                           // 16: inner callback: continue
+            Exit());
+        using var program = SandboxRun.Load(engine, code, verified: true);
+        var outcome = SandboxRun.Run(program);
+        var fault = Assert.IsType<BpfException>(outcome.Error);
+        Assert.Equal(DiagnosticCodes.ExecutionBudgetExhausted, fault.Code);
+        Assert.Contains($"more than {ProgramCallback.MaxCallbacksPerRun} callbacks", fault.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
     public void AMapWrittenBeforeTheFaultStaysUsable(string engine)
     {
         using var map = ArrayMap.Create("counts", 8, 1);

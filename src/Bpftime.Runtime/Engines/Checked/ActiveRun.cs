@@ -82,4 +82,7 @@ public sealed unsafe class ActiveRun
 
     /// <summary>The bpf_spin_lock word a checked run holds (0: none); released when the run is left, so a run that ends or faults holding it cannot block others.</summary>
     internal ulong HeldLock;
+
+    /// <summary>Callbacks run so far by an outermost run and the callbacks nested in it (see <see cref="ProgramCallback.MaxCallbacksPerRun"/>).</summary>
+    internal long CallbackCalls;
 }

@@ -53,6 +53,7 @@ public static class ActiveRuns
         run.Origin = origin;
         run.Below = depth == 0 ? null : records[depth - 1];
         run.Serial = ++t_serial;
+        run.CallbackCalls = 0;
         t_depth = depth + 1;
         return run;
     }
