@@ -32,6 +32,29 @@ public class TerminationTests
         Jmp(JumpOperation.Jlt, 0, iterations, -2),
         Exit());
 
+    /// <summary>bpf_loop(2^23) whose callback runs bpf_loop(2^23) with an empty callback: 2^46 callbacks.</summary>
+    private static Instruction[] NestedFullBpfLoops()
+    {
+        const int MaxLoops = 1 << 23;
+        return Program(
+            Mov64(1, MaxLoops),                    // 0
+            LdImm64(2, 6, src: 4),                 // 1-2: outer callback at 8
+            Mov64(3, 0),                           // 3
+            Mov64(4, 0),                           // 4
+            Call(HelperIds.Loop),                  // 5
+            Mov64(0, 1),                           // 6
+            Exit(),                                // 7
+            Mov64(1, MaxLoops),                    // 8: outer callback: bpf_loop(2^23, inner)
+            LdImm64(2, 6, src: 4),                 // 9-10: inner callback at 16
+            Mov64(3, 0),                           // 11
+            Mov64(4, 0),                           // 12
+            Call(HelperIds.Loop),                  // 13
+            Mov64(0, 0),                           // 14: continue
+            Exit(),                                // 15
+            Mov64(0, 0),                           // 16: inner callback: continue
+            Exit());
+    }
+
     private static void AssertBudgetFault(Exception? error)
     {
         var fault = Assert.IsType<BpfException>(error);
@@ -153,24 +176,7 @@ public class TerminationTests
     [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
     public void NestedBpfLoopsShareOneBudget(string engine)
     {
-        const int MaxLoops = 1 << 23;
-        var code = Program(
-            Mov64(1, MaxLoops),                    // 0
-            LdImm64(2, 6, src: 4),                 // 1-2: outer callback at 8
-            Mov64(3, 0),                           // 3
-            Mov64(4, 0),                           // 4
-            Call(HelperIds.Loop),                  // 5
-            Mov64(0, 1),                           // 6
-            Exit(),                                // 7
-            Mov64(1, MaxLoops),                    // 8: outer callback: bpf_loop(2^23, inner)
-            LdImm64(2, 6, src: 4),                 // 9-10: inner callback at 16
-            Mov64(3, 0),                           // 11
-            Mov64(4, 0),                           // 12
-            Call(HelperIds.Loop),                  // 13
-            Mov64(0, 0),                           // 14: continue
-            Exit(),                                // 15
-            Mov64(0, 0),                           // 16: inner callback: continue
-            Exit());
+        var code = NestedFullBpfLoops();
         using var program = SandboxRun.Load(engine, code, budget: 50_000);
         var outcomes = SandboxRun.RunRepeatedly(program, 2);
         AssertBudgetFault(outcomes[0].Error);
@@ -183,24 +189,7 @@ public class TerminationTests
     {
         // bpf_loop(2^23) whose callback runs bpf_loop(2^23): loaded as verified (no budget), as if a
         // proof had accepted it; the run still ends after ProgramCallback.MaxCallbacksPerRun callbacks.
-        const int MaxLoops = 1 << 23;
-        var code = Program(
-            Mov64(1, MaxLoops),                    // 0
-            LdImm64(2, 6, src: 4),                 // 1-2: outer callback at 8
-            Mov64(3, 0),                           // 3
-            Mov64(4, 0),                           // 4
-            Call(HelperIds.Loop),                  // 5
-            Mov64(0, 1),                           // 6
-            Exit(),                                // 7
-            Mov64(1, MaxLoops),                    // 8: outer callback: bpf_loop(2^23, inner)
-            LdImm64(2, 6, src: 4),                 // 9-10: inner callback at 16
-            Mov64(3, 0),                           // 11
-            Mov64(4, 0),                           // 12
-            Call(HelperIds.Loop),                  // 13
-            Mov64(0, 0),                           // 14: continue
-            Exit(),                                // 15
-            Mov64(0, 0),                           // 16: inner callback: continue
-            Exit());
+        var code = NestedFullBpfLoops();
         using var program = SandboxRun.Load(engine, code, verified: true);
         var outcome = SandboxRun.Run(program);
         var fault = Assert.IsType<BpfException>(outcome.Error);
