@@ -117,6 +117,9 @@ public static partial class DiagnosticCodes
     /// <summary>Callback loops nested inside each other could together make more calls than allowed.</summary>
     public const string VerifierNestedCallbacksTooLong = "BPF2038";
 
+    /// <summary>The host asked for proven termination and a loop's end could not be proven (it stays memory-safe).</summary>
+    public const string VerifierTerminationNotProven = "BPF2039";
+
     /// <summary>The verifier itself failed on this program (a defect to report); the program is refused.</summary>
     public const string VerifierInternalError = "BPF2099";
 }

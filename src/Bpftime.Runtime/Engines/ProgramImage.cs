@@ -19,6 +19,13 @@ public sealed record ProgramImage(string Name, ReadOnlyMemory<Instruction> Instr
     /// </summary>
     public bool Verified { get; init; }
 
+    /// <summary>
+    /// For a verified program: false when the verifier proved it memory-safe but could not prove that
+    /// every loop ends, so engines still count back-edges, calls and callbacks against the execution
+    /// budget. Ignored for unverified programs, which always run under the budget.
+    /// </summary>
+    public bool TerminationProven { get; init; } = true;
+
     /// <summary>Stack bytes per frame (512 unless the verifier proved less is needed).</summary>
     public int StackSize { get; init; } = 512;
 

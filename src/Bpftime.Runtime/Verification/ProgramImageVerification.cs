@@ -18,6 +18,6 @@ public static class ProgramImageVerification
             return image;
         }
         var stack = Math.Max(8, (result.MaxStackDepth + 7) & ~7);
-        return image with { Verified = true, StackSize = Math.Min(image.StackSize, stack) };
+        return image with { Verified = true, TerminationProven = result.TerminationProven, StackSize = Math.Min(image.StackSize, stack) };
     }
 }

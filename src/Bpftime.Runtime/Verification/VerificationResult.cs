@@ -25,6 +25,15 @@ public sealed record VerificationResult(
     /// <summary>Instructions that load data, data_end or data_meta from the context.</summary>
     public IReadOnlyList<ContextRewrite> ContextRewrites { get; init; } = [];
 
+    /// <summary>
+    /// True when every loop of the program was proven to end. A passed program with this false is
+    /// memory-safe but may run on; engines count its back-edges against the execution budget.
+    /// </summary>
+    public bool TerminationProven { get; init; } = true;
+
+    /// <summary>The loop heads (instruction indexes) whose termination was not proven.</summary>
+    public IReadOnlyList<int> UnprovenLoops { get; init; } = [];
+
     /// <summary>The errors alone.</summary>
     public IEnumerable<BpfDiagnostic> Errors => Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error);
 

@@ -52,6 +52,14 @@ public sealed record VerifierOptions
     /// </summary>
     public long MaxNestedCallbackCalls { get; init; } = 1L << 23;
 
+    /// <summary>
+    /// Refuse programs with a loop whose end the verifier cannot prove (BPF2039), as Linux does. When
+    /// false (the default) such a program is still proven memory-safe; it is accepted as verified with
+    /// <see cref="VerificationResult.TerminationProven"/> false, and engines run it under the execution
+    /// budget.
+    /// </summary>
+    public bool RequireTermination { get; init; }
+
     /// <summary>Reuse verified states at jump targets (turning it off only shows how much pruning saves).</summary>
     public bool Prune { get; init; } = true;
 
