@@ -69,6 +69,7 @@ internal sealed partial class Analyzer
     public VerificationResult Run()
     {
         var clock = _clock;
+        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         clock.Start();
         var diagnostics = new List<BpfDiagnostic>();
         var passed = true;
@@ -88,7 +89,10 @@ internal sealed partial class Analyzer
             diagnostics.Insert(0, Diagnose(error.Code, error.Instruction, error.Message));
         }
         clock.Stop();
-        var stats = new VerificationStatistics(_processed, _explored, _pruned, _peakStored, clock.Elapsed);
+        var stats = new VerificationStatistics(_processed, _explored, _pruned, _peakStored, clock.Elapsed)
+        {
+            AllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore,
+        };
         return new VerificationResult(_programName, passed, diagnostics, stats)
         {
             MaxStackDepth = _stackDepth.Count == 0 ? 0 : _stackDepth.Values.Max(),

@@ -8,6 +8,9 @@ public sealed record VerificationStatistics(
     int PeakStates,
     TimeSpan Elapsed)
 {
+    /// <summary>Bytes the verifier allocated while proving the program (its memory cost; most is short-lived).</summary>
+    public long AllocatedBytes { get; init; }
+
     public override string ToString() =>
         $"{InstructionsProcessed} insns processed, {StatesExplored} states explored, {StatesPruned} pruned, peak {PeakStates} stored, {Elapsed.TotalMilliseconds:0.###} ms";
 }

@@ -21,6 +21,13 @@ public sealed record VerifierOptions
     /// </summary>
     public bool VariableContextLength { get; init; }
 
+    /// <summary>
+    /// For raw-memory contexts: the (mem, len) contract. r1 points at a buffer of exactly r2 bytes (any
+    /// length the host chooses, <see cref="ContextSize"/> ignored), and the program may read and write
+    /// r1[0, r2) only, which it proves by comparing offsets with r2 (or a copy of it).
+    /// </summary>
+    public bool ContextLengthInR2 { get; init; }
+
     /// <summary>The context layout for every program, overriding the one chosen by program type.</summary>
     public ContextLayout? Context { get; init; }
 
