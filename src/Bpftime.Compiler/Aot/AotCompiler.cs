@@ -107,7 +107,7 @@ public static class AotCompiler
                         }
                         // A program that cannot reach exit could only loop or run off the end: refuse it.
                         Isa.ProgramValidator.EnsureExitReachable(source.Instructions.Span, source.Name, compilation.SourceName);
-                        var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize, checkMemory: !source.Verified);
+                        var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize, checkMemory: !source.Verified, countBudget: CountsBudget(source));
                         programs.Add(Describe(compilation, source, info));
                     }
                     if (programs.Count == 1 && programs[0].Symbol != AotMetadata.SingleProgramSymbol)
@@ -193,10 +193,15 @@ public static class AotCompiler
         UsesHelperById = info.UsesHelperById,
         Checked = !source.Verified,
         Proved = source.Verified && source.Proved,
+        TerminationProven = source.Verified ? source.TerminationProven : null,
+        CountsBudget = CountsBudget(source),
         ContextSize = source.ContextSize,
         // Verified entries take the run state too (they record their frames in it).
         CheckedAbi = AotCheckedAbi.Version,
     };
+
+    /// <summary>Checked code, and verified code whose termination was not proven, count the execution budget.</summary>
+    private static bool CountsBudget(AotProgramSource source) => !source.Verified || !source.TerminationProven;
 
     /// <summary>The metadata as a constant byte array in its own section, kept by <c>llvm.used</c>.</summary>
     private static void AddMetadataSection(LLVMContextRef context, LLVMModuleRef module, byte[] json)

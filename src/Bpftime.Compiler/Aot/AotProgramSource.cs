@@ -18,6 +18,13 @@ public sealed record AotProgramSource(string Name, ReadOnlyMemory<Instruction> I
     /// </summary>
     public bool Verified { get; init; }
 
+    /// <summary>
+    /// For a verified program: whether the verifier proved every loop ends. When false the code is
+    /// compiled without memory checks but counts back-edges, local calls and callbacks against the
+    /// execution budget, and the metadata says so.
+    /// </summary>
+    public bool TerminationProven { get; init; } = true;
+
     /// <summary>Whether <see cref="Verified"/> rests on a verifier's proof rather than the user's trust; recorded in the metadata for loaders that require verification.</summary>
     public bool Proved { get; init; }
 

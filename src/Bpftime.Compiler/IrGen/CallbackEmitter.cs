@@ -39,9 +39,9 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.BuildStore(b, bottom, Field(RunStateLayout.StackBottom));
             LLVM.BuildStore(b, top, Field(RunStateLayout.StackTop));
             arguments.Add(top);
-            if (!program.CheckMemory)
+            if (!program.CountsBudget)
             {
-                // Checked entries tell the runtime through _bpf_callback_enter; verified ones only need this.
+                // Entries that count tell the runtime through _bpf_callback_enter; the others only need this.
                 var (framesType, frames) = generator.RuntimeFunction(RunStateLayout.CallbackFramesSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
                 LLVM.BuildCall2(b, framesType, frames, [flag], "");
             }
@@ -51,7 +51,9 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             // The function allocates its own frame.
             arguments.Add(t.I64(0));
         }
-        if (program.CheckMemory)
+        // Code that counts (checked, or verified but not proven to end) joins the runtime's runs so that
+        // the callback spends the budget of the run above and hands back what is left.
+        if (program.CountsBudget)
         {
             var owner = LLVM.BuildPtrToInt(b, generator.DataSymbol(RunStateLayout.OwnerSymbol), t.Int64, "");
             LLVM.BuildStore(b, owner, Field(RunStateLayout.Owner));
@@ -68,7 +70,7 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
         }
         var spentBlock = default(LLVMBasicBlockRef);
         var afterCall = default(LLVMBasicBlockRef);
-        if (program.CheckMemory)
+        if (program.CountsBudget)
         {
             // The invocation spends one unit of the budget the runtime took over from the run above.
             var budget = Field(RunStateLayout.Budget);
@@ -87,7 +89,7 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.BuildStore(b, LLVM.BuildSub(b, left, t.I64(1), ""), budget);
         }
         var result = LLVM.BuildCall2(b, program.SubprogramType, program.FunctionAt(entry), arguments.ToArray(), "");
-        if (program.CheckMemory)
+        if (program.CountsBudget)
         {
             var called = LLVM.GetInsertBlock(b);
             LLVM.BuildBr(b, afterCall);
@@ -96,18 +98,18 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.AddIncoming(merged, [result, t.I64(0)], [called, spentBlock]);
             result = merged;
         }
-        if (!program.CheckMemory && !program.NeedsStopFlag)
+        if (!program.CountsBudget && !program.NeedsStopFlag)
         {
             LLVM.BuildRet(b, result);
             return;
         }
-        if (program.CheckMemory)
+        if (program.CountsBudget)
         {
             var (leaveType, leave) = generator.RuntimeFunction(RunStateLayout.CallbackLeaveSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), []));
             LLVM.BuildCall2(b, leaveType, leave, [], "");
         }
         var exit = LLVM.BuildLoad2(b, t.Int32, flag, "");
-        if (program.CheckMemory)
+        if (program.CountsBudget)
         {
             var faulted = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, exit, t.I32(RunStateLayout.Faulted), "");
             var report = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "fault");

@@ -244,12 +244,13 @@ internal sealed class FunctionEmitter
     }
 
     /// <summary>
-    /// Checked code: takes one unit of the run's budget (a backward jump, a local call), or, when none
-    /// is left, records <see cref="FaultKind.BudgetExhausted"/> and leaves.
+    /// Code that counts (checked, or verified without proven termination): takes one unit of the run's
+    /// budget (a backward jump, a local call), or, when none is left, records
+    /// <see cref="FaultKind.BudgetExhausted"/> and leaves.
     /// </summary>
     private void SpendBudget(int pc)
     {
-        if (!_program.CheckMemory)
+        if (!_program.CountsBudget)
         {
             return;
         }
@@ -559,9 +560,9 @@ internal sealed class FunctionEmitter
             condition = LLVM.BuildICmp(_b, predicate, left, right, "");
         }
         var taken = (int)ProgramLayout.BranchTarget(insn, pc);
-        if (_program.CheckMemory && taken <= pc)
+        if (_program.CountsBudget && taken <= pc)
         {
-            // A backward branch closes a loop: checked code pays for it when taken.
+            // A backward branch closes a loop: code that counts pays for it when taken.
             var backEdge = LLVM.AppendBasicBlockInContext(_generator.Context, _function, $"back{pc}");
             LLVM.BuildCondBr(_b, condition, backEdge, _blocks[pc + 1]);
             LLVM.PositionBuilderAtEnd(_b, backEdge);

@@ -73,7 +73,12 @@ public sealed class IrGenerator : IDisposable
     /// <c>_bpf_memory_check</c>) the maps' value regions, and refuse callx ids the table lacks. The
     /// entry then takes a third argument, the run state (see <see cref="RunStateLayout"/>).
     /// </param>
-    public IrProgramInfo AddProgram(string name, string symbol, ReadOnlySpan<Instruction> code, int stackSize = 512, bool checkMemory = false)
+    /// <param name="countBudget">
+    /// Count backward jumps, local calls and callbacks against the run state's budget, faulting when
+    /// it is spent, without checking memory: for verified programs whose termination was not proven.
+    /// Checked code always counts.
+    /// </param>
+    public IrProgramInfo AddProgram(string name, string symbol, ReadOnlySpan<Instruction> code, int stackSize = 512, bool checkMemory = false, bool countBudget = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (stackSize <= 0 || stackSize > 512 || stackSize % 8 != 0)
@@ -81,7 +86,7 @@ public sealed class IrGenerator : IDisposable
             stackSize = 512;
         }
         var layout = ProgramLayout.Analyze(name, code);
-        var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize, checkMemory);
+        var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize, checkMemory, checkMemory || countBudget);
         return program.Emit();
     }
 

@@ -14,9 +14,10 @@ internal sealed class ProgramEmitter
     private readonly Dictionary<int, LLVMValueRef> _functions = [];
     private readonly Dictionary<int, LLVMValueRef> _callbacks = [];
 
-    public ProgramEmitter(IrGenerator generator, string name, string symbol, Instruction[] code, ProgramLayout layout, int stackSize, bool checkMemory)
+    public ProgramEmitter(IrGenerator generator, string name, string symbol, Instruction[] code, ProgramLayout layout, int stackSize, bool checkMemory, bool countBudget)
     {
         CheckMemory = checkMemory;
+        CountsBudget = countBudget;
         Generator = generator;
         Name = name;
         Symbol = symbol;
@@ -27,7 +28,7 @@ internal sealed class ProgramEmitter
         StopHelperIds = [.. generator.Helpers
             .Where(h => h.StopsProgramOnZero || (generator.TailCallHelperId == h.Id))
             .Select(h => h.Id)];
-        NeedsStopFlag = checkMemory || (layout.Entries.Count > 1 && CanStop());
+        NeedsStopFlag = countBudget || (layout.Entries.Count > 1 && CanStop());
         RecordsFrames = checkMemory || Engines.Checked.StringReaders.CanReadStrings(code);
         var types = generator.Types;
         // Every function gets the run state (whose first field is the exit flag) and its frame's end
@@ -52,6 +53,13 @@ internal sealed class ProgramEmitter
 
     /// <summary>Whether memory accesses and callx ids are checked at run time (unverified programs).</summary>
     public bool CheckMemory { get; }
+
+    /// <summary>
+    /// Whether backward jumps, local calls and callbacks spend the run state's budget: checked code,
+    /// and verified code whose termination was not proven. Such code keeps its runs in the runtime's
+    /// list (callback enter and leave hand the budget over) and reports faults through the run state.
+    /// </summary>
+    public bool CountsBudget { get; }
 
     /// <summary>
     /// True when a stop or a fault can happen below the entry function and must travel up through

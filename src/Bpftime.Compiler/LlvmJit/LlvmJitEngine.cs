@@ -53,7 +53,10 @@ public sealed class LlvmJitEngine : IBpfEngine
         var moduleContext = new JitModuleContext();
         var moduleOwned = true;
         var module = default(LLVMModuleRef);
-        var owner = program.Verified ? null : new CheckedRunOwner(program) { ExecutionBudget = options.ExecutionBudget };
+        // Checked code, and verified code whose termination was not proven, count the budget and so
+        // need the runtime side (budget hand-over to callbacks, fault reports); memory stays unchecked for the latter.
+        var countsBudget = !program.Verified || !program.TerminationProven;
+        var owner = countsBudget ? new CheckedRunOwner(program) { ExecutionBudget = options.ExecutionBudget } : null;
         try
         {
             var context = moduleContext.Context;
@@ -69,10 +72,10 @@ public sealed class LlvmJitEngine : IBpfEngine
                 using (var generator = new IrGenerator(context, module, program.Helpers, program.Maps.Count)
                 {
                     TailCallHelperId = HelperIds.TailCall,
-                    FixedRegions = owner?.FixedRegions ?? [],
+                    FixedRegions = program.Verified ? [] : owner?.FixedRegions ?? [],
                 })
                 {
-                    info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified);
+                    info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified, countBudget: countsBudget);
                 }
                 LlvmJitExecutable.ExportCallbacks(module, program);
                 ModuleOptimizer.Verify(module, $"program '{program.Name}'");

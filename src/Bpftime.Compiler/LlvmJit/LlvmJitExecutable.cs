@@ -74,7 +74,10 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
     public IrProgramInfo Info { get; }
 
     /// <summary>True when the code checks every memory access (the program was not verified).</summary>
-    public bool IsChecked => _owner is not null;
+    public bool IsChecked => !_image.Verified;
+
+    /// <summary>True when the code counts back-edges, local calls and callbacks against the execution budget (checked, or not proven to end).</summary>
+    public bool CountsBudget => _owner is not null;
 
     /// <summary>Native address of the entry function.</summary>
     public nint EntryAddress => _entry;
@@ -125,10 +128,10 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
         state.ContextStart = (ulong)context;
         state.ContextEnd = (ulong)context + contextLength;
         state.Owner = _owner.Handle;
-        state.FixedRegionsLive = _owner.FixedRegionsLive ? 1 : 0;
+        state.FixedRegionsLive = !_image.Verified && _owner.FixedRegionsLive ? 1 : 0;
         state.Budget = (ulong)_owner.ExecutionBudget;
         ulong value;
-        var run = ActiveRuns.Enter(this, checksMemory: true, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
+        var run = ActiveRuns.Enter(this, checksMemory: !_image.Verified, (ulong)context, contextLength, _image.Maps, _image.Name, _image.Origin);
         run.SetStackSource(&state.StackBottom, &state.StackTop);
         CheckedRunOwner.Enter(&state);
         try

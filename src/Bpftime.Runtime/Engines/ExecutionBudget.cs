@@ -4,9 +4,11 @@ using Bpftime.Diagnostics;
 namespace Bpftime.Engines;
 
 /// <summary>
-/// The fault every engine raises when an unverified run spends its <see cref="EngineOptions.ExecutionBudget"/>:
+/// The fault every engine raises when a run that counts spends its <see cref="EngineOptions.ExecutionBudget"/>:
 /// one unit per backward jump taken, local call and callback invocation, shared by the callbacks the
-/// run's helpers start. Verified programs are proved to terminate and carry no counter.
+/// run's helpers start. Unverified runs count, and so do verified programs whose termination the
+/// verifier did not prove (<see cref="ProgramImage.TerminationProven"/> false; memory stays unchecked);
+/// programs proved to terminate carry no counter.
 /// </summary>
 public static class ExecutionBudget
 {
@@ -17,5 +19,5 @@ public static class ExecutionBudget
     /// <summary>What BPF4016 says: what happened and the two ways out.</summary>
     public static string Message(long budget) =>
         $"the program ran more than {budget.ToString("N0", CultureInfo.InvariantCulture)} backward jumps, local calls and callbacks without finishing; it may loop for ever; " +
-        "raise the budget (EngineOptions.ExecutionBudget, BpfLoadOptions.ExecutionBudget, bpftime run --budget N) or make the verifier accept the program";
+        "raise the budget (EngineOptions.ExecutionBudget, BpfLoadOptions.ExecutionBudget, bpftime run --budget N) or give the loop a bound the verifier can prove";
 }

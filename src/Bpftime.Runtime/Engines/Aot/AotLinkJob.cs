@@ -115,6 +115,12 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 Error(DiagnosticCodes.AotMetadataInvalid,
                     $"program '{program.Name}' was compiled for run-state version {program.CheckedAbi}, but this runtime runs version {AotCheckedAbi.Version} (execution budget; frame bounds recorded by verified code too); compile the object again with this version's bpftime compile", program.Name);
             }
+            if (!program.Checked && program.TerminationProven == false && !program.CountsBudget)
+            {
+                // Unchecked code whose loops may not end must count the budget, or a run could never stop.
+                Error(DiagnosticCodes.AotMetadataInvalid,
+                    $"program '{program.Name}' was verified without proof that its loops end, but its code does not count the execution budget; compile the object again with this version's bpftime compile", program.Name);
+            }
             if (program.CallDepth > AotLinker.MaxCallDepth)
             {
                 Error(DiagnosticCodes.LinkCallDepthTooLarge,

@@ -96,6 +96,21 @@ public sealed record AotProgram
     public bool Proved { get; init; }
 
     /// <summary>
+    /// For verified code: whether the verifier proved that every loop ends. False for a program proved
+    /// memory-safe whose loops it could not bound; its code must then count the budget
+    /// (<see cref="CountsBudget"/>), which the linker demands. Null for checked code and in older
+    /// objects (whose verifier accepted only programs it proved to end).
+    /// </summary>
+    public bool? TerminationProven { get; init; }
+
+    /// <summary>
+    /// Whether the code counts backward jumps, local calls and callbacks against the execution budget
+    /// (<see cref="AotCheckedAbi.Budget"/>) and stops with BPF4016 when it is spent: checked code, and
+    /// verified code whose termination was not proven (memory unchecked, counter kept).
+    /// </summary>
+    public bool CountsBudget { get; init; }
+
+    /// <summary>
     /// Bytes of raw memory at r1 the program was verified (or, unchecked on trust, built) for; the
     /// runtime refuses to run it on less. Null when unknown (older objects); not used for XDP programs.
     /// </summary>

@@ -17,7 +17,14 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
     private readonly bool _usesTailCalls = module.Metadata?.Programs.FirstOrDefault(p => p.Name == name)?.Helpers
         .Any(h => h.Id == Helpers.HelperIds.TailCall) ?? false;
 
+    // Checked code, and verified code not proven to end, count the budget: their runs join the
+    // checked-code runtime's list so that callbacks spend and hand back the same budget.
+    private readonly bool _countsBudget = isChecked || (module.Metadata?.Programs.FirstOrDefault(p => p.Name == name)?.CountsBudget ?? false);
+
     public bool IsChecked => isChecked;
+
+    /// <summary>Whether the code counts back-edges, local calls and callbacks against the execution budget.</summary>
+    public bool CountsBudget => _countsBudget;
 
     public string EngineName => "aot";
 
@@ -52,7 +59,7 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         active.SetStackSource(&state.StackBottom, &state.StackTop);
         var previous = AotRunFrame.Current;
         AotRunFrame.Current = &frame;
-        if (isChecked)
+        if (_countsBudget)
         {
             AotCheckedRuntime.Enter(&state);
         }
@@ -64,7 +71,7 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
         finally
         {
             ActiveRuns.Leave(active);
-            if (isChecked)
+            if (_countsBudget)
             {
                 AotCheckedRuntime.Leave();
             }

@@ -30,6 +30,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
     private readonly (BpfMap Map, MemoryRegion[] Regions)[] _mapRegions;
     private readonly IReadOnlyList<BpfMap> _maps;
     private readonly bool _verified;
+    /// <summary>Verified code whose loops were not all proven to end still spends the budget (memory unchecked).</summary>
+    private readonly bool _terminationProven;
     /// <summary>Whether every frame starts zeroed: checked code, and verified code whose %s may read on past its writes.</summary>
     private readonly bool _zeroesFrames;
     private readonly long _budget;
@@ -61,6 +63,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         _maps = [.. image.Maps];
         _mapRegions = [.. _maps.Select(m => (m, m.ValueRegions.ToArray()))];
         _verified = image.Verified;
+        _terminationProven = image.TerminationProven;
         _zeroesFrames = !_verified || StringReaders.CanReadStrings(image.Instructions.Span);
         // At least 8 bytes and a multiple of 8, so that frames stay aligned for 64-bit atomics.
         _frameSize = Math.Max(8, (image.StackSize + 7) & ~7);
@@ -105,7 +108,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         var run = ActiveRuns.Enter(this, !_verified, start, length, _maps, _name, _origin);
         try
         {
-            if (_verified)
+            if (_verified && _terminationProven)
             {
                 return Run<TrustedMode>(0, start, contextLength, 0, 0, 0, start, length, callback: false);
             }
@@ -114,7 +117,9 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             t_budget = (ulong)_budget;
             try
             {
-                return Run<CheckedMode>(0, start, contextLength, 0, 0, 0, start, length, callback: false);
+                return _verified
+                    ? Run<CountedMode>(0, start, contextLength, 0, 0, 0, start, length, callback: false)
+                    : Run<CheckedMode>(0, start, contextLength, 0, 0, 0, start, length, callback: false);
             }
             finally
             {
@@ -152,9 +157,9 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             {
                 var contextStart = run?.ContextStart ?? 0;
                 var contextLength = run?.ContextLength ?? 0;
-                return _verified
-                    ? Run<TrustedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, callback: true)
-                    : Run<CheckedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, callback: true);
+                return !_verified ? Run<CheckedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, callback: true)
+                    : _terminationProven ? Run<TrustedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, callback: true)
+                    : Run<CountedMode>(function, r1, r2, r3, r4, r5, contextStart, contextLength, callback: true);
             }
             finally
             {
@@ -213,9 +218,9 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             }
         }
 
-        // Checked runs count backward jumps, local calls and callbacks (this one, when it is one).
+        // Runs not proven to end count backward jumps, local calls and callbacks (this one, when it is one).
         ulong budget = 0;
-        if (TMode.ChecksMemory)
+        if (TMode.CountsBudget)
         {
             budget = t_budget;
             if (callback)
@@ -499,13 +504,13 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                     {
                         var helper = _helpers[ins.Target];
                         // Callbacks the helper starts spend from this run's budget.
-                        if (TMode.ChecksMemory) t_budget = budget;
+                        if (TMode.CountsBudget) t_budget = budget;
                         var result = CallHelper<TMode>(helper, r, pc, ref guard);
-                        if (TMode.ChecksMemory) budget = t_budget;
+                        if (TMode.CountsBudget) budget = t_budget;
                         r[0] = result;
                         if (result == 0 && (helper.StopsProgramOnZero || (helper.Id == Helpers.HelperIds.TailCall && TailCallChain<InterpreterExecutable>.IsArmed)))
                         {
-                            if (TMode.ChecksMemory) t_budget = budget;
+                            if (TMode.CountsBudget) t_budget = budget;
                             return 0;
                         }
                         break;
@@ -517,13 +522,13 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         {
                             throw UnknownHelper(pc, id, $"callx through r{ins.Src}");
                         }
-                        if (TMode.ChecksMemory) t_budget = budget;
+                        if (TMode.CountsBudget) t_budget = budget;
                         var result = CallHelper<TMode>(helper, r, pc, ref guard);
-                        if (TMode.ChecksMemory) budget = t_budget;
+                        if (TMode.CountsBudget) budget = t_budget;
                         r[0] = result;
                         if (result == 0 && helper.StopsProgramOnZero)
                         {
-                            if (TMode.ChecksMemory) t_budget = budget;
+                            if (TMode.CountsBudget) t_budget = budget;
                             return 0;
                         }
                         break;
@@ -534,7 +539,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         {
                             throw CallTooDeep(pc);
                         }
-                        if (TMode.ChecksMemory)
+                        if (TMode.CountsBudget)
                         {
                             if (budget == 0)
                             {
@@ -566,7 +571,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                     {
                         if (depth == 0)
                         {
-                            if (TMode.ChecksMemory) t_budget = budget;
+                            if (TMode.CountsBudget) t_budget = budget;
                             return r[0];
                         }
                         depth--;
@@ -603,8 +608,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             continue;
 
         Jump:
-            // A backward jump closes a loop: unverified code pays for it from the budget.
-            if (TMode.ChecksMemory && ins.Target <= pc)
+            // A backward jump closes a loop: code not proven to end pays for it from the budget.
+            if (TMode.CountsBudget && ins.Target <= pc)
             {
                 if (budget == 0)
                 {

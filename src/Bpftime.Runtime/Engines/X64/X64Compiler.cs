@@ -60,6 +60,8 @@ internal sealed class X64Compiler
     private readonly Instruction[] _code;
     private readonly X64Assembler _asm;
     private readonly bool _checked;
+    /// <summary>Whether back-edges, local calls and callbacks spend the budget: checked code, and verified code not proven to end.</summary>
+    private readonly bool _countsBudget;
     /// <summary>Whether every frame starts zeroed: checked code, and verified code whose %s may read on past its writes.</summary>
     private readonly bool _zeroesFrames;
     private readonly long _budget;
@@ -87,6 +89,7 @@ internal sealed class X64Compiler
         _code = image.Instructions.ToArray();
         _asm = new X64Assembler(_code.Length * 12 + 256);
         _checked = !image.Verified;
+        _countsBudget = _checked || !image.TerminationProven;
         _zeroesFrames = _checked || StringReaders.CanReadStrings(_code);
         _frameSize = FrameSizeFor(image.StackSize);
         _frameBlock = _frameSize * (MaxCallDepth + 1);
@@ -363,7 +366,7 @@ internal sealed class X64Compiler
         _asm.Jcc(X64Condition.NotEqual, loop);
     }
 
-    /// <summary>Checked code: takes one unit of the run's budget, leaving with a fault when none is left.</summary>
+    /// <summary>Code that counts (checked, or not proven to end): takes one unit of the run's budget, leaving with a fault when none is left.</summary>
     private void SpendBudget(int index)
     {
         // The counter is unsigned: subtracting from 0 borrows (CF), which is the end of the budget.
@@ -389,7 +392,7 @@ internal sealed class X64Compiler
         _asm.Store(X64Width.Qword, State, RunState.StackTopOffset, X64Register.Rbp);
         StoreLiveStackLow();
         _asm.StoreImmediate(X64Width.Dword, State, RunState.CallDepthOffset, 1);
-        if (_checked)
+        if (_countsBudget)
         {
             // The callback spends the budget of the run whose helper started it (one unit for the
             // invocation itself), and hands back what is left when it returns.
@@ -422,7 +425,7 @@ internal sealed class X64Compiler
         // As at a local call: 40 bytes and the return address keep rsp 16-byte aligned in the function.
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, 40);
         _asm.CallRegister(Scratch);
-        if (_checked)
+        if (_countsBudget)
         {
             var noOuter = _asm.CreateLabel();
             _asm.Load(X64Width.Qword, Scratch, State, RunState.OuterOffset);
@@ -876,7 +879,7 @@ internal sealed class X64Compiler
                         throw Unsupported(insn, i);
                     }
                     var target = is64 ? i + 1 + insn.Offset : i + 1 + insn.Imm;
-                    if (_checked && target <= i)
+                    if (_countsBudget && target <= i)
                     {
                         SpendBudget(i);
                     }
@@ -951,7 +954,7 @@ internal sealed class X64Compiler
                 _asm.Alu(X64AluOperation.Cmp, width, dst, src);
             }
         }
-        if (_checked && targetIndex <= i)
+        if (_countsBudget && targetIndex <= i)
         {
             // A backward branch closes a loop: pay for it when taken.
             var notTaken = _asm.CreateLabel();
@@ -1066,7 +1069,7 @@ internal sealed class X64Compiler
     {
         _asm.AluMemoryImmediate(X64AluOperation.Cmp, X64Width.Dword, State, RunState.CallDepthOffset, MaxCallDepth);
         FaultIf(X64Condition.AboveOrEqual, JitFault.CallDepth, i);
-        if (_checked)
+        if (_countsBudget)
         {
             SpendBudget(i);
         }
