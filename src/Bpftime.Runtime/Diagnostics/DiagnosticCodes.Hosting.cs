@@ -56,4 +56,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>Verification was required, but a native object's program runs unchecked on trust (compiled with memory checks off) rather than on a verifier's proof.</summary>
     public const string NativeProgramTrustedNotProved = "BPF4118";
+
+    /// <summary>Proven termination was required, but a native object's program was verified without proof that its loops end.</summary>
+    public const string NativeProgramTerminationNotProven = "BPF4119";
 }

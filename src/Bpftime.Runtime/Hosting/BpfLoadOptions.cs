@@ -51,6 +51,16 @@ public sealed record BpfLoadOptions
     public bool RequireVerification { get; init; }
 
     /// <summary>
+    /// Refuses programs whose loops the verifier could not prove to end, as Linux does: the verifier
+    /// reports BPF2039 for them and the load throws with those diagnostics (whatever
+    /// <see cref="RequireVerification"/> says), and native code whose metadata records a proof of
+    /// memory safety without one of termination is refused with BPF4119. False (the default): such a
+    /// program is still verified (memory-safe) and runs without memory checks, under the
+    /// <see cref="ExecutionBudget"/>, and the load log names its loops.
+    /// </summary>
+    public bool RequireTermination { get; init; }
+
+    /// <summary>
     /// Bytes of memory r1 points at for programs whose context is raw memory (socket, kprobe,
     /// unspecified, ...): the verifier allows accesses inside this many bytes, and a verified program
     /// must then be run with at least that much. Null (the default): unknown, so programs that read
@@ -63,8 +73,9 @@ public sealed record BpfLoadOptions
     /// How many backward jumps, local calls and callback invocations one run of an unverified program
     /// may take (callbacks its helpers start included) before it ends with BPF4016 and the caller gets
     /// control back; <see cref="EngineOptions.DefaultExecutionBudget"/> (50 million) unless set. Checked
-    /// code pays a decrement and a branch per backward jump and call; verified programs are proved to
-    /// terminate and run without the counter. Applies to bytecode and to native code alike.
+    /// code pays a decrement and a branch per backward jump and call, and so does verified code whose
+    /// loops were not all proven to end (<see cref="BpfProgram.IsTerminationProven"/> false); verified
+    /// programs proved to terminate run without the counter. Applies to bytecode and to native code alike.
     /// </summary>
     public long ExecutionBudget { get; init; } = EngineOptions.DefaultExecutionBudget;
 

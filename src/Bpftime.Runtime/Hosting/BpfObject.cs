@@ -123,7 +123,7 @@ public sealed class BpfObject : IDisposable
                 {
                     try
                     {
-                        loaded.LinkNative(embedded.Native, embedded.NativeResource!, options.RequireVerification);
+                        loaded.LinkNative(embedded.Native, embedded.NativeResource!, options.RequireVerification, options.RequireTermination);
                         log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({loaded.Programs.Count} program(s), {loaded.VerifiedSummary()})");
                         return loaded;
                     }
@@ -205,7 +205,7 @@ public sealed class BpfObject : IDisposable
         var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
         try
         {
-            loaded.LinkNative(bytes, path ?? name, options.RequireVerification);
+            loaded.LinkNative(bytes, path ?? name, options.RequireVerification, options.RequireTermination);
             log.Write($"bpftime: {name}: native code linked ({loaded.Programs.Count} program(s), {loaded.VerifiedSummary()})");
             return loaded;
         }
@@ -306,11 +306,12 @@ public sealed class BpfObject : IDisposable
                 prepared.Add((program, code, new ProgramVerdict(false, null, context)));
                 continue;
             }
-            var verifierOptions = LoadVerification.OptionsFor(context, Helpers, options.ContextTypes);
+            var verifierOptions = LoadVerification.OptionsFor(context, Helpers, options.ContextTypes, options.RequireTermination);
             var result = BpfVerifier.Verify(program with { Instructions = code }, File.Maps, verifierOptions, Origin);
             if (!result.Passed)
             {
-                if (options.RequireVerification)
+                // A loop not proven to end is refused outright when the host asked for proven termination.
+                if (options.RequireVerification || (options.RequireTermination && result.Errors.Any(e => e.Code == DiagnosticCodes.VerifierTerminationNotProven)))
                 {
                     refused.AddRange(result.Errors);
                 }
@@ -320,7 +321,14 @@ public sealed class BpfObject : IDisposable
                     log.Write($"bpftime: {Name}: program '{program.Name}' runs with run-time memory checks: the verifier refused it: {reason?.ToCanonicalString() ?? "no reason given"}");
                 }
             }
-            prepared.Add((program, code, new ProgramVerdict(result.Passed, result, LoadVerification.ContextFor(program, File.Btf, options, result.Passed))));
+            else if (!result.TerminationProven)
+            {
+                log.Write($"bpftime: {Name}: program '{program.Name}' is verified, but the end of {UnprovenLoopReport.Describe(result, program)} was not proven: it runs under the execution budget ({options.ExecutionBudget:N0} backward jumps, calls and callbacks; BpfLoadOptions.RequireTermination refuses such programs)");
+            }
+            prepared.Add((program, code, new ProgramVerdict(result.Passed, result, LoadVerification.ContextFor(program, File.Btf, options, result.Passed))
+            {
+                TerminationProven = result.Passed && result.TerminationProven,
+            }));
         }
         if (refused.Count > 0)
         {
@@ -337,9 +345,15 @@ public sealed class BpfObject : IDisposable
         return trusted == 0 ? summary : $"{summary}, {trusted} trusted unchecked (not proved)";
     }
 
-    private void LinkNative(byte[] native, string resource, bool requireVerification)
+    private void LinkNative(byte[] native, string resource, bool requireVerification, bool requireTermination)
     {
         var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget);
+        if (requireTermination && linked.FirstOrDefault(p => p.Verdict.IsVerified && !p.Verdict.TerminationProven) is { Program: not null } unbounded)
+        {
+            throw BpfException.Create(DiagnosticCodes.NativeProgramTerminationNotProven,
+                $"proven termination is required, but the build verified program '{unbounded.Program.Name}' without proof that its loops end (its native code runs under the execution budget); bound the loops so the verifier can prove they end, or load without BpfLoadOptions.RequireTermination",
+                resource, unbounded.Program.Name);
+        }
         if (requireVerification && linked.FirstOrDefault(p => !p.Verdict.IsVerified) is { Program: not null } unverified)
         {
             // Only a proof counts: code the user trusted unchecked is refused like code nothing verified.

@@ -24,6 +24,7 @@ public sealed class BpfProgram
         _executable = executable;
         IsVerified = verdict.IsVerified;
         IsTrustedUnchecked = verdict.IsTrustedUnchecked;
+        IsTerminationProven = verdict.IsVerified && verdict.TerminationProven;
         Verification = verdict.Result;
         _context = verdict.Context;
         _runsUnchecked = verdict.RunsUnchecked;
@@ -52,6 +53,14 @@ public sealed class BpfProgram
     /// <see cref="IsVerified"/>; <see cref="BpfLoadOptions.RequireVerification"/> refuses such code.
     /// </summary>
     public bool IsTrustedUnchecked { get; }
+
+    /// <summary>
+    /// True when a verifier proved every loop of the program ends, so it runs without the execution
+    /// budget's counter. False for verified programs whose loops it could not bound (memory-safe; they
+    /// run under <see cref="BpfLoadOptions.ExecutionBudget"/>, see <see cref="VerificationResult.UnprovenLoops"/>),
+    /// and for every program that is not <see cref="IsVerified"/>.
+    /// </summary>
+    public bool IsTerminationProven { get; }
 
     /// <summary>What r1 must point at: the context the program was verified or compiled for, which decides the calls that may run it.</summary>
     public BpfContextKind ContextKind => _context.Kind;

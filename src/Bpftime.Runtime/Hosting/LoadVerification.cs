@@ -13,7 +13,10 @@ namespace Bpftime.Hosting;
 internal static class LoadVerification
 {
     /// <summary>The verifier's options for the program's context (see <see cref="ContextFor"/>).</summary>
-    public static VerifierOptions OptionsFor(ProgramContext context, HelperTable helpers, IReadOnlyList<BpfContextType>? types) => context.Kind switch
+    public static VerifierOptions OptionsFor(ProgramContext context, HelperTable helpers, IReadOnlyList<BpfContextType>? types, bool requireTermination = false) =>
+        ContextOptions(context, helpers, types) with { RequireTermination = requireTermination };
+
+    private static VerifierOptions ContextOptions(ProgramContext context, HelperTable helpers, IReadOnlyList<BpfContextType>? types) => context.Kind switch
     {
         // Hosting's XDP frames are real xdp_md structs below 4 GiB: no rewriting, no size to ask for.
         BpfContextKind.XdpFrame => new VerifierOptions { Helpers = helpers, Context = ContextLayout.Xdp },

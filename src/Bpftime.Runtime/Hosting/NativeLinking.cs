@@ -57,6 +57,7 @@ internal static class NativeLinking
         var isChecked = module.IsChecked(program.Name);
         var proved = !isChecked && recorded?.Proved == true;
         var context = program.Type == ProgramType.Xdp ? ProgramContext.Xdp : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
-        return new ProgramVerdict(proved, null, context) { IsTrustedUnchecked = !isChecked && !proved };
+        // Objects from before the field recorded only programs proved to end.
+        return new ProgramVerdict(proved, null, context) { IsTrustedUnchecked = !isChecked && !proved, TerminationProven = proved && recorded?.TerminationProven != false };
     }
 }

@@ -12,6 +12,9 @@ internal sealed record ProgramVerdict(bool IsVerified, VerificationResult? Resul
     /// <summary>Native code compiled without run-time checks that no verifier proved: the user's word stands for the proof.</summary>
     public bool IsTrustedUnchecked { get; init; }
 
+    /// <summary>A verified program whose every loop the verifier proved to end (it then runs without the budget counter).</summary>
+    public bool TerminationProven { get; init; }
+
     /// <summary>Whether the code runs without run-time memory checks, so every context rule must hold before it runs.</summary>
     public bool RunsUnchecked => IsVerified || IsTrustedUnchecked;
 }
