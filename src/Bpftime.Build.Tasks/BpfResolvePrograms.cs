@@ -46,6 +46,13 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
     public string? ContextSize { get; set; }
 
     /// <summary>
+    /// true: the verifier must prove every loop ends, or the build fails with BPF2039 (BpfRequireTermination;
+    /// item metadata RequireTermination overrides). false (the default): a program proved memory-safe
+    /// whose loops it cannot bound is verified and runs under the execution budget.
+    /// </summary>
+    public string? RequireTermination { get; set; }
+
+    /// <summary>
     /// Bytes all maps of one object may need together (BpfMaxMapMemory): bytes, or a number with K, M
     /// or G (256M), or none; empty is the runtime's default (256 MiB). The tool checks it, and the
     /// generated accessor passes it to the loader.
@@ -139,6 +146,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             item.SetMetadata("HelperSet", Metadata(program, "HelperSet", HelperSet, "default"));
             item.SetMetadata("MemoryChecks", checks);
             item.SetMetadata("ContextSize", contextBytes.ToString(CultureInfo.InvariantCulture));
+            item.SetMetadata("RequireTermination", IsTrue(Metadata(program, "RequireTermination", RequireTermination, "false")) ? "true" : "false");
             item.SetMetadata("MaxMapMemory", Metadata(program, "MaxMapMemory", MaxMapMemory, ""));
             item.SetMetadata("RuntimeIdentifier", native ? rid : "");
             item.SetMetadata("Triple", native ? triple : "");
@@ -152,7 +160,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             resolved.Add(item);
 
             settings.Append(fullPath);
-            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks", "ContextSize", "MaxMapMemory" })
+            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks", "ContextSize", "MaxMapMemory", "RequireTermination" })
             {
                 settings.Append('|').Append(item.GetMetadata(key));
             }

@@ -22,4 +22,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>A command-line argument or option value is missing, unknown or does not parse.</summary>
     public const string ToolBadArgument = "BPF4186";
+
+    /// <summary>Information: the verifier proved a program memory-safe but not that this loop ends; it runs under the execution budget.</summary>
+    public const string ToolLoopRunsUnderBudget = "BPF4187";
 }

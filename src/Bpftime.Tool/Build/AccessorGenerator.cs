@@ -48,6 +48,11 @@ internal static class AccessorGenerator
             // The bytecode fallback is verified for the context the native code was proved for.
             settings += $", ContextSize = {item.ContextSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
+        if (item.RequireTermination)
+        {
+            // The bytecode fallback is held to the rule the build applied.
+            settings += ", RequireTermination = true";
+        }
         if (item.HasMaxMapMemory)
         {
             settings += $", MaxMapMemory = {(item.MaxMapMemory is { } limit ? limit.ToString(System.Globalization.CultureInfo.InvariantCulture) + "L" : "null")}";

@@ -20,6 +20,9 @@ internal sealed record BuildItem
     /// <summary>Bytes of raw memory r1 points at for programs without a fixed context, as the verifier assumes them (r2 = this size); 0: they may not read it.</summary>
     public int ContextSize { get; init; }
 
+    /// <summary>Refuse programs whose loops the verifier cannot prove to end (BPF2039); otherwise they are verified and run under the execution budget.</summary>
+    public bool RequireTermination { get; init; }
+
     /// <summary>Bytes all the object's maps may need together (BpfMaxMapMemory); null: no limit. Null-or-default is also what the accessor passes to the loader.</summary>
     public long? MaxMapMemory { get; init; } = Hosting.BpfLoadOptions.DefaultMaxMapMemory;
 

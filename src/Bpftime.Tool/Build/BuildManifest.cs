@@ -65,6 +65,7 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             MaxMapMemory = MemorySize.Parse(mapMemory, "MaxMapMemory", source),
             HasMaxMapMemory = mapMemory.Length > 0,
             Verify = !Text(entry, "verify", "true").Equals("false", StringComparison.OrdinalIgnoreCase),
+            RequireTermination = Text(entry, "requireTermination", "false").Equals("true", StringComparison.OrdinalIgnoreCase),
             Programs = Text(entry, "programs", "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             TargetCpu = Text(entry, "targetCpu", "generic"),
             HelperSet = Text(entry, "helperSet", "default"),

@@ -17,8 +17,9 @@ namespace Bpftime.Tool.Build;
 internal static class NativeBuild
 {
     /// <param name="verifiedPrograms">Programs the build's verifier proved safe; with MemoryChecks=auto only these compile without run-time checks.</param>
+    /// <param name="unboundedPrograms">Verified programs whose termination was not proven: their native code counts the execution budget.</param>
     public static byte[] Compile(BuildItem item, BpfObjectFile file, IReadOnlyList<BpfProgramInfo> programs, HelperLookup helpers, byte[] source,
-        IReadOnlySet<string>? verifiedPrograms = null)
+        IReadOnlySet<string>? verifiedPrograms = null, IReadOnlySet<string>? unboundedPrograms = null)
     {
         var compiled = AotCompiler.Compile(new AotCompilation
         {
@@ -28,6 +29,8 @@ internal static class NativeBuild
                 Verified = item.CompilesUnchecked(verifiedPrograms?.Contains(p.Name) == true),
                 // The metadata tells loaders that require verification a proof from the user's trust (MemoryChecks=off).
                 Proved = verifiedPrograms?.Contains(p.Name) == true,
+                // Unchecked code whose loops may not end still counts the budget (MemoryChecks=off on trust included).
+                TerminationProven = unboundedPrograms?.Contains(p.Name) != true,
                 ContextSize = p.Type == ProgramType.Xdp ? null : item.ContextSize,
             })],
             Maps = file.Maps,

@@ -29,13 +29,18 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             Hosting.BpfMapFactory.CheckMemory(file.Maps, item.MaxMapMemory, item.Source, "BpfMaxMapMemory");
             var helpers = HelperLookup.For(item);
             var verified = new HashSet<string>(StringComparer.Ordinal);
+            var unbounded = new HashSet<string>(StringComparer.Ordinal);
             foreach (var program in programs)
             {
-                var (found, safe) = ProgramChecks.Check(item, file, program, helpers);
+                var (found, safe, ends) = ProgramChecks.Check(item, file, program, helpers);
                 diagnostics.AddRange(found);
                 if (safe)
                 {
                     verified.Add(program.Name);
+                    if (!ends)
+                    {
+                        unbounded.Add(program.Name);
+                    }
                 }
             }
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
@@ -46,7 +51,7 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             byte[]? native = null;
             if (item.WantsNative)
             {
-                native = NativeBuild.Compile(item, file, programs, helpers, source, verified);
+                native = NativeBuild.Compile(item, file, programs, helpers, source, verified, unbounded);
             }
             if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
             {
@@ -64,7 +69,7 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             }
             Write(item.Accessor, System.Text.Encoding.UTF8.GetBytes(AccessorGenerator.Generate(manifest.Namespace, item, file, programs)));
             output.WriteLine($"bpftime build: {Path.GetFileName(item.Source)} -> {item.Name}: {programs.Count} program(s), {file.Maps.Count} map(s), " +
-                $"{(item.Verify ? $"{verified.Count} verified" : "not verified (Verify=false)")}, " +
+                $"{(item.Verify ? $"{verified.Count} verified" + (unbounded.Count > 0 ? $" ({unbounded.Count} under the execution budget: loops not proven to end)" : "") : "not verified (Verify=false)")}, " +
                 $"{(native is null ? "bytecode only" : $"native {item.RuntimeIdentifier} O{item.OptimizationLevel}, {native.Length} bytes, {Checked(item, programs, verified)}")}, {watch.ElapsedMilliseconds} ms");
             return new Result(true, Located(item, file, diagnostics));
         }

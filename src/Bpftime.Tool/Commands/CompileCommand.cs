@@ -13,7 +13,9 @@ namespace Bpftime.Tool.Commands;
 /// on (the default): the code checks every memory access at run time. auto: the verifier runs as in
 /// the build (raw memory of --ctx-size bytes, xdp_md for XDP); proved programs compile unchecked and
 /// the metadata records the proof, the others compile checked. off: unchecked on the user's word,
-/// recorded as trusted, not proved, so that loaders requiring verification refuse it.
+/// recorded as trusted, not proved, so that loaders requiring verification refuse it. A program proved
+/// memory-safe whose loops the verifier cannot bound compiles unchecked but counts the execution
+/// budget (the metadata says so); --require-termination refuses it instead (BPF2039, exit 1).
 /// </summary>
 internal static class CompileCommand
 {
@@ -38,7 +40,11 @@ internal static class CompileCommand
         };
         checks.AcceptOnlyFromAmong("on", "auto", "off");
         var contextSize = new Option<int>("--ctx-size") { Description = "With --memory-checks auto: bytes of raw memory r1 points at, at least (programs other than XDP); the runtime then refuses shorter contexts" };
-        var command = new Command("compile", "Compile an eBPF object ahead of time to a native object") { file, output, opt, target, cpu, helperSet, checks, contextSize };
+        var requireTermination = new Option<bool>("--require-termination")
+        {
+            Description = "With --memory-checks auto: refuse (BPF2039, exit 1) a program whose loops the verifier cannot prove to end; without it such a program compiles unchecked with the budget counter kept",
+        };
+        var command = new Command("compile", "Compile an eBPF object ahead of time to a native object") { file, output, opt, target, cpu, helperSet, checks, contextSize, requireTermination };
         command.SetAction(parse => CommandSupport.Guard(context, () =>
         {
             var input = parse.GetValue(file)!;
@@ -51,9 +57,20 @@ internal static class CompileCommand
             }
             var bytes = ReadAll(input);
             var objectFile = Bpftime.Objects.ObjectReader.Read(bytes, input.FullName);
+            var refused = new List<BpfDiagnostic>();
+            var sources = objectFile.Programs.Select(p => Decide(context, objectFile, p, helpers, parse.GetValue(checks)!, ctxSize, parse.GetValue(requireTermination), refused)).ToList();
+            if (refused.Count > 0)
+            {
+                // Proven termination was asked for: a loop the verifier could not bound fails the compile.
+                foreach (var diagnostic in refused)
+                {
+                    context.Error.WriteLine(diagnostic.ToCanonicalString());
+                }
+                return CommandSupport.Rejected;
+            }
             var compilation = AotCompilation.FromObject(objectFile, helpers, bytes) with
             {
-                Programs = [.. objectFile.Programs.Select(p => Decide(context, objectFile, p, helpers, parse.GetValue(checks)!, ctxSize))],
+                Programs = sources,
                 Triple = AotCompiler.NormalizeTriple(parse.GetValue(target)!),
                 OptimizationLevel = parse.GetValue(opt),
                 TargetCpu = parse.GetValue(cpu)!,
@@ -72,7 +89,7 @@ internal static class CompileCommand
                 $"{destination.FullName}: {compiled.Bytes.Length} bytes for {compiled.Metadata.Triple} at -O{compilation.OptimizationLevel} in {compiled.Timings.Total.TotalMilliseconds:F1} ms"));
             foreach (var program in compiled.Metadata.Programs)
             {
-                context.Output.WriteLine($"  {program.Name,-24} symbol {program.Symbol,-24} stack {program.StackSize,4}  {(program.Checked ? "checked          " : program.Proved ? "unchecked proved " : "unchecked trusted")}  helpers {(program.Helpers.Count == 0 ? "none" : string.Join(", ", program.Helpers.Select(h => $"{h.Name}#{h.Id}")))}");
+                context.Output.WriteLine($"  {program.Name,-24} symbol {program.Symbol,-24} stack {program.StackSize,4}  {(program.Checked ? "checked          " : program.Proved ? "unchecked proved " : "unchecked trusted")}{(!program.Checked && program.CountsBudget ? " (budget)" : "")}  helpers {(program.Helpers.Count == 0 ? "none" : string.Join(", ", program.Helpers.Select(h => $"{h.Name}#{h.Id}")))}");
             }
             return CommandSupport.Success;
         }));
@@ -81,9 +98,13 @@ internal static class CompileCommand
 
     /// <summary>
     /// How one program is compiled: checked (on, or auto and refused), unchecked and proved (auto and
-    /// verified), or unchecked on trust (off). A refusal under auto is reported on stderr, not fatal.
+    /// verified), or unchecked on trust (off). A refusal under auto is reported on stderr, not fatal,
+    /// except a loop not proven to end when <paramref name="requireTermination"/> asks for proof: its
+    /// diagnostics go to <paramref name="refused"/>. A verified program whose loops were not all proven
+    /// to end compiles unchecked with the budget counter (a line on stderr names the loops).
     /// </summary>
-    private static AotProgramSource Decide(ToolContext context, Bpftime.Objects.BpfObjectFile file, Bpftime.Objects.BpfProgramInfo program, Bpftime.Helpers.HelperTable helpers, string checks, int contextSize)
+    private static AotProgramSource Decide(ToolContext context, Bpftime.Objects.BpfObjectFile file, Bpftime.Objects.BpfProgramInfo program, Bpftime.Helpers.HelperTable helpers,
+        string checks, int contextSize, bool requireTermination, List<BpfDiagnostic> refused)
     {
         var source = new AotProgramSource(program.Name, program.ToArray()) { Section = program.Section };
         var isXdp = program.Type == Bpftime.Objects.ProgramType.Xdp;
@@ -101,14 +122,24 @@ internal static class CompileCommand
             ContextSize = contextSize,
             VariableContextLength = true,
             WarnUnreachable = false,
+            RequireTermination = requireTermination,
         }, file.Path);
+        if (!result.Passed && requireTermination && result.Errors.Any(e => e.Code == DiagnosticCodes.VerifierTerminationNotProven))
+        {
+            refused.AddRange(result.Errors);
+            return source;
+        }
         if (!result.Passed)
         {
             var reason = result.Errors.FirstOrDefault();
             context.Error.WriteLine($"bpftime compile: '{program.Name}' is compiled with run-time memory checks: the verifier refused it: {reason?.ToCanonicalString() ?? "no reason given"}");
             return source;
         }
-        return source with { Verified = true, Proved = true, ContextSize = isXdp ? null : contextSize };
+        if (!result.TerminationProven)
+        {
+            context.Error.WriteLine($"bpftime compile: '{program.Name}' is verified, but the end of {UnprovenLoopReport.Describe(result, program)} was not proven: its native code counts the execution budget (--require-termination refuses it)");
+        }
+        return source with { Verified = true, Proved = true, TerminationProven = result.TerminationProven, ContextSize = isXdp ? null : contextSize };
     }
 
     private static byte[] ReadAll(FileInfo file)

@@ -15,7 +15,8 @@ namespace Bpftime.Tool.Commands;
 /// The program is verified first against a context of the memory's length: verified, it runs
 /// without run-time memory checks; refused, it runs checked and a line on stderr says why, or, with
 /// --verify, it does not run and the verifier's diagnostics are printed (exit 1). --budget bounds
-/// each checked run (backward jumps, local calls and callbacks; BPF4016 when spent).
+/// each checked run, and each run of a verified program whose loops were not proven to end (backward
+/// jumps, local calls and callbacks; BPF4016 when spent); --require-termination refuses such a program.
 /// </summary>
 internal static class RunCommand
 {
@@ -52,9 +53,13 @@ internal static class RunCommand
         {
             Description = "Run only a program the verifier proves safe (for a context of the --mem length); otherwise print its BPF2xxx diagnostics and exit 1",
         };
+        var requireTermination = new Option<bool>("--require-termination")
+        {
+            Description = "Refuse a program whose loops the verifier cannot prove to end (BPF2039; native code: BPF4119) instead of running it under --budget",
+        };
         var helpers = new Option<string>("--helpers") { Description = "The runtime's helper set the program may call: " + CommandSupport.HelperSetHelp, DefaultValueFactory = _ => BpfHelperSets.DefaultName };
         var maxMapMemory = CommandSupport.MaxMapMemoryOption();
-        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, budget, verify, json, dumpMaps, helpers, maxMapMemory };
+        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, budget, verify, requireTermination, json, dumpMaps, helpers, maxMapMemory };
         command.SetAction(parse => CommandSupport.Guard(context, () => Run(
             context,
             parse.GetValue(file)!,
@@ -67,12 +72,12 @@ internal static class RunCommand
             parse.GetValue(verify),
             parse.GetValue(json),
             parse.GetValue(dumpMaps),
-            new RunLimits(parse.GetValue(helpers)!, parse.GetValue(maxMapMemory)))));
+            new RunLimits(parse.GetValue(helpers)!, parse.GetValue(maxMapMemory), parse.GetValue(requireTermination)))));
         return command;
     }
 
     /// <summary>What the host grants the program: its helper set and the memory its maps may take.</summary>
-    private sealed record RunLimits(string HelperSet, string? MaxMapMemory);
+    private sealed record RunLimits(string HelperSet, string? MaxMapMemory, bool RequireTermination);
 
     private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, long budget, bool verify, bool json, bool dumpMaps, RunLimits limits)
     {
@@ -86,11 +91,32 @@ internal static class RunCommand
         var loadClock = Stopwatch.StartNew();
         var helperTable = CommandSupport.FindHelperSet(limits.HelperSet, DiagnosticCodes.ToolUnknownHelperSet, file.FullName);
         var mapLimit = MemorySize.Parse(limits.MaxMapMemory, "--max-map-memory");
-        using var loaded = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit, budget);
+        LoadedProgram loadedProgram;
+        try
+        {
+            loadedProgram = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit, budget, limits.RequireTermination);
+        }
+        catch (BpfException refusal) when (limits.RequireTermination && refusal.Diagnostics.Any(d =>
+            d.Code is DiagnosticCodes.VerifierTerminationNotProven or DiagnosticCodes.NativeProgramTerminationNotProven))
+        {
+            // A verdict on the program, not unusable input: exit 1, as --verify does.
+            foreach (var diagnostic in refusal.Diagnostics)
+            {
+                context.Error.WriteLine(diagnostic.ToCanonicalString());
+            }
+            return CommandSupport.Rejected;
+        }
+        using var loaded = loadedProgram;
         loadClock.Stop();
         if (!loaded.Program.IsVerified && !ReportUnverified(context, loaded, file, verify))
         {
             return CommandSupport.Rejected;
+        }
+        if (loaded.Program.IsVerified && !loaded.Program.IsTerminationProven)
+        {
+            var loops = loaded.Program.Verification is { } verdict && loaded.Object.File.FindProgram(loaded.ProgramName) is { } info
+                ? UnprovenLoopReport.Describe(verdict, info) : "a loop";
+            context.Error.WriteLine($"bpftime run: '{loaded.ProgramName}' is verified, but the end of {loops} was not proven: it runs under the budget ({budget:N0})");
         }
 
         var times = new long[repeat];
@@ -135,6 +161,7 @@ internal static class RunCommand
                 writer.WriteNumber("exec_ns_median", medianNs);
                 writer.WriteNumber("runs", repeat);
                 writer.WriteBoolean("verified", loaded.Program.IsVerified);
+                writer.WriteBoolean("termination_proven", loaded.Program.IsTerminationProven);
                 if (!loaded.Program.IsVerified)
                 {
                     writer.WriteStartArray("verification");
