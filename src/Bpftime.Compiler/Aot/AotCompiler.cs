@@ -195,7 +195,8 @@ public static class AotCompiler
         Proved = source.Verified && source.Proved,
         TerminationProven = source.Verified ? source.TerminationProven : null,
         CountsBudget = CountsBudget(source),
-        ContextSize = source.ContextSize,
+        ContextSize = source.ContextLengthInR2 ? null : source.ContextSize,
+        ContextLengthInR2 = source.ContextLengthInR2,
         // Verified entries take the run state too (they record their frames in it).
         CheckedAbi = AotCheckedAbi.Version,
     };

@@ -31,6 +31,9 @@ public sealed record AotProgramSource(string Name, ReadOnlyMemory<Instruction> I
     /// <summary>Raw-memory context bytes the program was verified or built for, recorded in the metadata; null when unknown.</summary>
     public int? ContextSize { get; init; }
 
+    /// <summary>Whether the program was verified or built for the (mem, len) contract (r1 points at exactly r2 bytes), recorded in the metadata.</summary>
+    public bool ContextLengthInR2 { get; init; }
+
     /// <summary>The entry symbol; null derives one from <see cref="Name"/>.</summary>
     public string? Symbol { get; init; }
 }

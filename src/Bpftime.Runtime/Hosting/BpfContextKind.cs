@@ -18,4 +18,12 @@ public enum BpfContextKind
 
     /// <summary>A host struct declared in <see cref="BpfLoadOptions.ContextTypes"/>: <c>Run(ref T, type)</c> with that type, or <c>Run(ref T)</c> with a struct of its size.</summary>
     HostStruct,
+
+    /// <summary>
+    /// The (mem, len) contract (<see cref="BpfLoadOptions.MemoryWithLength"/>): r1 points at a buffer of
+    /// any length and r2 is exactly that length; the program may touch r1[0, r2) only. <c>Run(span)</c>
+    /// (r2 = the span's length), <c>Run(ref T)</c> (r2 = its size) or <c>Run()</c> (r1 = r2 = 0); a
+    /// host struct run with a declared type, or an XDP frame, is refused.
+    /// </summary>
+    MemoryWithLength,
 }

@@ -70,6 +70,15 @@ public sealed record BpfLoadOptions
     public int? ContextSize { get; init; }
 
     /// <summary>
+    /// The (mem, len) contract for programs whose context is raw memory (not XDP, not one of
+    /// <see cref="ContextTypes"/>): r1 points at a buffer of any length, r2 is exactly that length, and
+    /// the verifier accepts accesses it can prove fall inside r1[0, r2) (<see cref="BpfContextKind.MemoryWithLength"/>;
+    /// <see cref="ContextSize"/> is then ignored). <c>Run(span)</c> passes the span's length; checked
+    /// code bounds its accesses by it.
+    /// </summary>
+    public bool MemoryWithLength { get; init; }
+
+    /// <summary>
     /// How many backward jumps, local calls and callback invocations one run of an unverified program
     /// may take (callbacks its helpers start included) before it ends with BPF4016 and the caller gets
     /// control back; <see cref="EngineOptions.DefaultExecutionBudget"/> (50 million) unless set. Checked

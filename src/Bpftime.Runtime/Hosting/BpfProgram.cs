@@ -96,8 +96,9 @@ public sealed class BpfProgram
     /// <summary>
     /// Runs with r1 and r2 as given, for contexts the caller already pinned. Unlike the Run overloads it
     /// trusts the caller entirely: no check of the context's kind or size. A verified program may read
-    /// the first <see cref="ContextSize"/> bytes at r1 whatever r2 says, and an XDP program takes r1
-    /// for an xdp_md whose data pointers it follows: the caller must provide exactly that.
+    /// the first <see cref="ContextSize"/> bytes at r1 whatever r2 says, one verified for
+    /// <see cref="BpfContextKind.MemoryWithLength"/> reads and writes r2 bytes at r1, and an XDP program
+    /// takes r1 for an xdp_md whose data pointers it follows: the caller must provide exactly that.
     /// </summary>
     public ulong Execute(nint context, ulong contextLength)
     {
@@ -195,6 +196,16 @@ public sealed class BpfProgram
             }
             return;
         }
+        if (kind == BpfContextKind.MemoryWithLength)
+        {
+            // r2 is the length the program trusts: every call but a declared host struct passes the real
+            // one (a span's, a struct's, 0 with no context). A typed struct belongs to another contract.
+            if (call == ContextCall.TypedStruct)
+            {
+                throw WrongKind($"host struct '{type!.Name}'");
+            }
+            return;
+        }
         if (_runsUnchecked && length < (ulong)_context.Size)
         {
             throw BpfException.Create(DiagnosticCodes.ContextTooSmall,
@@ -217,6 +228,7 @@ public sealed class BpfProgram
     private string RightCall() => _context.Kind switch
     {
         BpfContextKind.XdpFrame => "RunXdp(frame) or RunXdp(packet)",
+        BpfContextKind.MemoryWithLength => "Run(span), Run(ref context) or Run() (r2 = the length)",
         BpfContextKind.HostStruct => $"Run(ref context, type) where type is the BpfContextType '{_context.TypeName}' given in BpfLoadOptions.ContextTypes (or Run(ref context) with a {_context.Size}-byte struct)",
         _ => _context.Size == 0 ? "Run(span), Run(ref context) or Run()" : $"Run(span) or Run(ref context) with at least {_context.Size} bytes",
     };

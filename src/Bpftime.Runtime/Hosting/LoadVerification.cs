@@ -8,7 +8,8 @@ namespace Bpftime.Hosting;
 /// What the loader tells the verifier about a program's world: the helpers in use, and the context
 /// r1 points at, chosen by program type (XDP: xdp_md), else by the struct the program's BTF says
 /// its first parameter points to when the host declared it in <see cref="BpfLoadOptions.ContextTypes"/>,
-/// else raw memory of <see cref="BpfLoadOptions.ContextSize"/> bytes (0 when unknown).
+/// else the (mem, len) contract when <see cref="BpfLoadOptions.MemoryWithLength"/> asks for it, else raw
+/// memory of <see cref="BpfLoadOptions.ContextSize"/> bytes (0 when unknown).
 /// </summary>
 internal static class LoadVerification
 {
@@ -21,6 +22,8 @@ internal static class LoadVerification
         // Hosting's XDP frames are real xdp_md structs below 4 GiB: no rewriting, no size to ask for.
         BpfContextKind.XdpFrame => new VerifierOptions { Helpers = helpers, Context = ContextLayout.Xdp },
         BpfContextKind.HostStruct => new VerifierOptions { Helpers = helpers, Context = types!.First(t => t.Name == context.TypeName).ToContextLayout() },
+        // (mem, len): r2 is the buffer's exact length, which the program must compare offsets with.
+        BpfContextKind.MemoryWithLength => new VerifierOptions { Helpers = helpers, ContextLengthInR2 = true },
         // Hosts run programs on spans of any length of at least this size, so r2 is not one number.
         _ => new VerifierOptions { Helpers = helpers, ContextSize = context.Size, VariableContextLength = true },
     };
@@ -39,6 +42,10 @@ internal static class LoadVerification
         if (HostContext(program, btf, options.ContextTypes) is { } declared)
         {
             return new ProgramContext(BpfContextKind.HostStruct, declared.Size, declared.Name);
+        }
+        if (options.MemoryWithLength)
+        {
+            return ProgramContext.MemoryWithLength;
         }
         return ProgramContext.Raw(options.ContextSize ?? 0, proved);
     }

@@ -56,7 +56,9 @@ internal static class NativeLinking
         var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
         var isChecked = module.IsChecked(program.Name);
         var proved = !isChecked && recorded?.Proved == true;
-        var context = program.Type == ProgramType.Xdp ? ProgramContext.Xdp : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
+        var context = program.Type == ProgramType.Xdp ? ProgramContext.Xdp
+            : recorded?.ContextLengthInR2 == true ? ProgramContext.MemoryWithLength
+            : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
         // Objects from before the field recorded only programs proved to end.
         return new ProgramVerdict(proved, null, context) { IsTrustedUnchecked = !isChecked && !proved, TerminationProven = proved && recorded?.TerminationProven != false };
     }

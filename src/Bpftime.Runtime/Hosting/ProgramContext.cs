@@ -5,6 +5,9 @@ internal sealed record ProgramContext(BpfContextKind Kind, int Size = 0, string?
 {
     public static ProgramContext Xdp { get; } = new(BpfContextKind.XdpFrame);
 
+    /// <summary>The (mem, len) contract: r1 points at exactly r2 bytes, whatever their number.</summary>
+    public static ProgramContext MemoryWithLength { get; } = new(BpfContextKind.MemoryWithLength);
+
     /// <summary>Raw memory of <paramref name="size"/> bytes; a proof for 0 bytes means the program never reads its context.</summary>
     public static ProgramContext Raw(int size, bool proved) => proved && size == 0 ? new(BpfContextKind.None) : new(BpfContextKind.RawMemory, size);
 
@@ -13,6 +16,7 @@ internal sealed record ProgramContext(BpfContextKind Kind, int Size = 0, string?
         BpfContextKind.XdpFrame => "an XDP frame",
         BpfContextKind.HostStruct => $"host struct '{TypeName}' ({Size} bytes)",
         BpfContextKind.None => "no context",
+        BpfContextKind.MemoryWithLength => "memory of r2 bytes at r1 (mem, len)",
         _ => $"raw memory of at least {Size} byte(s)",
     };
 }

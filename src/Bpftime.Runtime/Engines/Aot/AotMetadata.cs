@@ -117,6 +117,12 @@ public sealed record AotProgram
     public int? ContextSize { get; init; }
 
     /// <summary>
+    /// Whether the program was verified (or, unchecked on trust, built) for the (mem, len) contract:
+    /// r1 points at exactly r2 bytes, any number of them. <see cref="ContextSize"/> is then absent.
+    /// </summary>
+    public bool ContextLengthInR2 { get; init; }
+
+    /// <summary>
     /// The <see cref="AotCheckedAbi.Version"/> the code was compiled for; 0 (absent) in objects from
     /// before the execution budget and, for verified code, before version 3; the linker refuses any other.
     /// </summary>
