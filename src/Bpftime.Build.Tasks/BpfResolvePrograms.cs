@@ -53,6 +53,13 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
     public string? RequireTermination { get; set; }
 
     /// <summary>
+    /// The context contract of programs other than XDP (BpfContext; item metadata Context overrides):
+    /// Raw (the default: r1 points at least ContextSize bytes) or MemoryWithLength (r1 points at exactly
+    /// r2 bytes, any number of them; ContextSize is ignored).
+    /// </summary>
+    public string? Context { get; set; }
+
+    /// <summary>
     /// Bytes all maps of one object may need together (BpfMaxMapMemory): bytes, or a number with K, M
     /// or G (256M), or none; empty is the runtime's default (256 MiB). The tool checks it, and the
     /// generated accessor passes it to the loader.
@@ -133,6 +140,21 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
                     $"ContextSize '{contextSize}' is not a number of bytes (0 or more).");
                 continue;
             }
+            var context = Metadata(program, "Context", Context, "Raw");
+            if (context.Equals("Raw", StringComparison.OrdinalIgnoreCase))
+            {
+                context = "Raw";
+            }
+            else if (context.Equals("MemoryWithLength", StringComparison.OrdinalIgnoreCase))
+            {
+                context = "MemoryWithLength";
+            }
+            else
+            {
+                Log.LogError(null, "BPF4106", null, program.ItemSpec, 0, 0, 0, 0,
+                    $"Context '{context}' is not one of Raw, MemoryWithLength.");
+                continue;
+            }
 
             var item = new TaskItem(fullPath);
             item.SetMetadata("BpfName", name);
@@ -146,6 +168,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             item.SetMetadata("HelperSet", Metadata(program, "HelperSet", HelperSet, "default"));
             item.SetMetadata("MemoryChecks", checks);
             item.SetMetadata("ContextSize", contextBytes.ToString(CultureInfo.InvariantCulture));
+            item.SetMetadata("Context", context);
             item.SetMetadata("RequireTermination", IsTrue(Metadata(program, "RequireTermination", RequireTermination, "false")) ? "true" : "false");
             item.SetMetadata("MaxMapMemory", Metadata(program, "MaxMapMemory", MaxMapMemory, ""));
             item.SetMetadata("RuntimeIdentifier", native ? rid : "");
@@ -160,7 +183,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             resolved.Add(item);
 
             settings.Append(fullPath);
-            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks", "ContextSize", "MaxMapMemory", "RequireTermination" })
+            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks", "ContextSize", "MaxMapMemory", "RequireTermination", "Context" })
             {
                 settings.Append('|').Append(item.GetMetadata(key));
             }

@@ -14,7 +14,7 @@ internal static class BuildManifest
     [
         "BpfName", "ClassName", "RelativePath", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu",
         "HelperSet", "RuntimeIdentifier", "Triple", "BytecodeCopy", "NativeObject", "Accessor", "MemoryChecks",
-        "ContextSize", "MaxMapMemory", "RequireTermination",
+        "ContextSize", "MaxMapMemory", "RequireTermination", "Context",
     ];
 
     public static string Write(IEnumerable<ITaskItem> programs, string? accessorNamespace)

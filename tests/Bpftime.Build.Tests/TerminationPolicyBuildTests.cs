@@ -40,10 +40,11 @@ public sealed class TerminationPolicyBuildTests : IDisposable
         File.Copy(SampleObject, Path.Combine(_directory, "filter.bpf.o"));
         File.Copy(Path.Combine(EndToEnd.SampleDirectory, "filter.bpf.c"), Path.Combine(_directory, "filter.bpf.c"));
         File.Copy(SampleObject, Path.Combine(_directory, "second.bpf.o"));
-        // The project asks for proof of termination; the second item opts out with its metadata.
+        // The project asks for proof of termination; the second item opts out with its metadata and
+        // takes the (mem, len) contract (unverified: the sample reads 64 bytes without asking r2).
         File.WriteAllText(Path.Combine(_directory, "Policy.csproj"), EndToEnd.SourceModeProject("""
                 <BpfProgram Include="filter.bpf.o" ContextSize="64" />
-                <BpfProgram Include="second.bpf.o" ContextSize="64" RequireTermination="false" />
+                <BpfProgram Include="second.bpf.o" ContextSize="64" RequireTermination="false" Context="MemoryWithLength" Verify="false" />
               </ItemGroup>
               <PropertyGroup>
                 <BpfRequireTermination>true</BpfRequireTermination>
@@ -57,19 +58,46 @@ public sealed class TerminationPolicyBuildTests : IDisposable
         Assert.True(build.ExitCode == 0, build.ToString());
         var outputs = Directory.GetDirectories(Path.Combine(_directory, "obj"), "bpftime", SearchOption.AllDirectories).Single();
         Assert.Contains("RequireTermination = true", File.ReadAllText(Path.Combine(outputs, "filter.g.cs")), StringComparison.Ordinal);
-        Assert.DoesNotContain("RequireTermination", File.ReadAllText(Path.Combine(outputs, "second.g.cs")), StringComparison.Ordinal);
+        var second = File.ReadAllText(Path.Combine(outputs, "second.g.cs"));
+        Assert.DoesNotContain("RequireTermination", second, StringComparison.Ordinal);
+        Assert.Contains("MemoryWithLength = true", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("ContextSize", second, StringComparison.Ordinal);
         var manifest = File.ReadAllText(Directory.GetFiles(outputs, "*.json").Single());
         Assert.Contains("\"requireTermination\": \"true\"", manifest, StringComparison.Ordinal);
         Assert.Contains("\"requireTermination\": \"false\"", manifest, StringComparison.Ordinal);
+        Assert.Contains("\"context\": \"Raw\"", manifest, StringComparison.Ordinal);
+        Assert.Contains("\"context\": \"MemoryWithLength\"", manifest, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheMemoryWithLengthContractReachesTheNativeMetadataAndTheAccessor()
+    {
+        var result = Build("false", context: "MemoryWithLength", verify: "false");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var metadata = Bpftime.Engines.Aot.AotLinker.ReadMetadata(File.ReadAllBytes(Output("filter.linux-x64.o")));
+        Assert.NotNull(metadata);
+        Assert.All(metadata.Programs, p => Assert.Equal((true, (int?)null), (p.ContextLengthInR2, p.ContextSize)));
+        var accessor = File.ReadAllText(Output("filter.g.cs"));
+        Assert.Contains("MemoryWithLength = true", accessor, StringComparison.Ordinal);
+        Assert.DoesNotContain("ContextSize", accessor, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnUnknownContextIsRefused()
+    {
+        var result = Build("false", context: "Packet");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Context 'Packet' is not one of Raw, MemoryWithLength", result.Output, StringComparison.Ordinal);
     }
 
     private string Output(string fileName) => Path.Combine(_directory, "out", fileName);
 
-    private DotNetCommand.Result Build(string requireTermination)
+    private DotNetCommand.Result Build(string requireTermination, string context = "Raw", string verify = "true")
     {
         var entry = $$"""
             { "source": {{Json(SampleObject)}}, "bpfName": "filter", "className": "Filter", "optimizationLevel": "2",
-              "engine": "aot", "verify": "true", "contextSize": "64", "programs": "", "targetCpu": "generic", "helperSet": "default",
+              "engine": "aot", "verify": "{{verify}}", "context": "{{context}}", "contextSize": "64", "programs": "", "targetCpu": "generic", "helperSet": "default",
               "memoryChecks": "auto", "maxMapMemory": "", "requireTermination": "{{requireTermination}}",
               "runtimeIdentifier": "linux-x64", "triple": "x86_64-unknown-linux-gnu", "bytecodeCopy": {{Json(Output("filter.bpf.o"))}},
               "nativeObject": {{Json(Output("filter.linux-x64.o"))}}, "accessor": {{Json(Output("filter.g.cs"))}} }

@@ -43,7 +43,12 @@ internal static class AccessorGenerator
             // The helper set the build checked against ("tracing" opts in to host-memory helpers); null leaves the default.
             settings += $", Helpers = global::Bpftime.Hosting.BpfHelperSets.Find({Literal(item.HelperSet)})";
         }
-        if (item.ContextSize > 0)
+        if (item.MemoryWithLength)
+        {
+            // The bytecode fallback is verified for the same (mem, len) contract as the native code.
+            settings += ", MemoryWithLength = true";
+        }
+        else if (item.ContextSize > 0)
         {
             // The bytecode fallback is verified for the context the native code was proved for.
             settings += $", ContextSize = {item.ContextSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}";

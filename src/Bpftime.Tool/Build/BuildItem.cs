@@ -23,6 +23,12 @@ internal sealed record BuildItem
     /// <summary>Refuse programs whose loops the verifier cannot prove to end (BPF2039); otherwise they are verified and run under the execution budget.</summary>
     public bool RequireTermination { get; init; }
 
+    /// <summary>
+    /// The (mem, len) contract for programs other than XDP (Context="MemoryWithLength"): r1 points at
+    /// exactly r2 bytes and the program may touch r1[0, r2) only; <see cref="ContextSize"/> is ignored.
+    /// </summary>
+    public bool MemoryWithLength { get; init; }
+
     /// <summary>Bytes all the object's maps may need together (BpfMaxMapMemory); null: no limit. Null-or-default is also what the accessor passes to the loader.</summary>
     public long? MaxMapMemory { get; init; } = Hosting.BpfLoadOptions.DefaultMaxMapMemory;
 

@@ -66,6 +66,7 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             HasMaxMapMemory = mapMemory.Length > 0,
             Verify = !Text(entry, "verify", "true").Equals("false", StringComparison.OrdinalIgnoreCase),
             RequireTermination = Text(entry, "requireTermination", "false").Equals("true", StringComparison.OrdinalIgnoreCase),
+            MemoryWithLength = ContextOf(Text(entry, "context", "Raw"), source),
             Programs = Text(entry, "programs", "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             TargetCpu = Text(entry, "targetCpu", "generic"),
             HelperSet = Text(entry, "helperSet", "default"),
@@ -77,6 +78,15 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             Accessor = Required(entry, "accessor", source),
         };
     }
+
+    /// <summary>Raw (r1 points at least ContextSize bytes) or MemoryWithLength (r1 points at exactly r2 bytes).</summary>
+    private static bool ContextOf(string value, string source) => value.ToLowerInvariant() switch
+    {
+        "raw" => false,
+        "memorywithlength" => true,
+        _ => throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting,
+            $"Context '{value}' is not one of Raw, MemoryWithLength", File: source)),
+    };
 
     private static string MemoryChecksOf(string value, string source) => value.ToLowerInvariant() switch
     {

@@ -31,7 +31,8 @@ internal static class NativeBuild
                 Proved = verifiedPrograms?.Contains(p.Name) == true,
                 // Unchecked code whose loops may not end still counts the budget (MemoryChecks=off on trust included).
                 TerminationProven = unboundedPrograms?.Contains(p.Name) != true,
-                ContextSize = p.Type == ProgramType.Xdp ? null : item.ContextSize,
+                ContextSize = p.Type == ProgramType.Xdp || item.MemoryWithLength ? null : item.ContextSize,
+                ContextLengthInR2 = p.Type != ProgramType.Xdp && item.MemoryWithLength,
             })],
             Maps = file.Maps,
             Helpers = helpers.Table,

@@ -37,9 +37,11 @@ internal static class ProgramChecks
         var verifierOptions = new VerifierOptions
         {
             Helpers = helpers.Table,
-            ContextSize = item.ContextSize,
-            // The app may pass any length in r2; only the first ContextSize bytes are promised.
-            VariableContextLength = true,
+            // (mem, len): r2 is the buffer's exact length. Raw: the app may pass any length in r2; only
+            // the first ContextSize bytes are promised.
+            ContextSize = item.MemoryWithLength ? 0 : item.ContextSize,
+            ContextLengthInR2 = item.MemoryWithLength,
+            VariableContextLength = !item.MemoryWithLength,
             // Unreachable code is clang's business; a warning for it would fail builds with TreatWarningsAsErrors.
             WarnUnreachable = false,
             RequireTermination = item.RequireTermination,

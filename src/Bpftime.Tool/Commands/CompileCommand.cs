@@ -44,7 +44,11 @@ internal static class CompileCommand
         {
             Description = "With --memory-checks auto: refuse (BPF2039, exit 1) a program whose loops the verifier cannot prove to end; without it such a program compiles unchecked with the budget counter kept",
         };
-        var command = new Command("compile", "Compile an eBPF object ahead of time to a native object") { file, output, opt, target, cpu, helperSet, checks, contextSize, requireTermination };
+        var memLen = new Option<bool>("--mem-len")
+        {
+            Description = "The (mem, len) contract for programs other than XDP: r1 points at exactly r2 bytes (--ctx-size is ignored); with --memory-checks auto the verifier proves accesses inside r1[0, r2), and the metadata records the contract",
+        };
+        var command = new Command("compile", "Compile an eBPF object ahead of time to a native object") { file, output, opt, target, cpu, helperSet, checks, contextSize, requireTermination, memLen };
         command.SetAction(parse => CommandSupport.Guard(context, () =>
         {
             var input = parse.GetValue(file)!;
@@ -58,7 +62,8 @@ internal static class CompileCommand
             var bytes = ReadAll(input);
             var objectFile = Bpftime.Objects.ObjectReader.Read(bytes, input.FullName);
             var refused = new List<BpfDiagnostic>();
-            var sources = objectFile.Programs.Select(p => Decide(context, objectFile, p, helpers, parse.GetValue(checks)!, ctxSize, parse.GetValue(requireTermination), refused)).ToList();
+            var memoryWithLength = parse.GetValue(memLen);
+            var sources = objectFile.Programs.Select(p => Decide(context, objectFile, p, helpers, parse.GetValue(checks)!, ctxSize, parse.GetValue(requireTermination), refused, memoryWithLength)).ToList();
             if (refused.Count > 0)
             {
                 // Proven termination was asked for: a loop the verifier could not bound fails the compile.
@@ -104,13 +109,16 @@ internal static class CompileCommand
     /// to end compiles unchecked with the budget counter (a line on stderr names the loops).
     /// </summary>
     private static AotProgramSource Decide(ToolContext context, Bpftime.Objects.BpfObjectFile file, Bpftime.Objects.BpfProgramInfo program, Bpftime.Helpers.HelperTable helpers,
-        string checks, int contextSize, bool requireTermination, List<BpfDiagnostic> refused)
+        string checks, int contextSize, bool requireTermination, List<BpfDiagnostic> refused, bool memoryWithLength)
     {
-        var source = new AotProgramSource(program.Name, program.ToArray()) { Section = program.Section };
         var isXdp = program.Type == Bpftime.Objects.ProgramType.Xdp;
+        var withLength = memoryWithLength && !isXdp;
+        // The contract is recorded for checked code too, so that loaders keep tail calls within it.
+        var source = new AotProgramSource(program.Name, program.ToArray()) { Section = program.Section, ContextLengthInR2 = withLength };
+        int? recordedSize = isXdp || withLength ? null : contextSize;
         if (checks == "off")
         {
-            return source with { Verified = true, Proved = false, ContextSize = isXdp ? null : contextSize };
+            return source with { Verified = true, Proved = false, ContextSize = recordedSize };
         }
         if (checks == "on")
         {
@@ -119,8 +127,9 @@ internal static class CompileCommand
         var result = Bpftime.Verification.BpfVerifier.Verify(program, file.Maps, new Bpftime.Verification.VerifierOptions
         {
             Helpers = helpers,
-            ContextSize = contextSize,
-            VariableContextLength = true,
+            ContextSize = withLength ? 0 : contextSize,
+            VariableContextLength = !withLength,
+            ContextLengthInR2 = withLength,
             WarnUnreachable = false,
             RequireTermination = requireTermination,
         }, file.Path);
@@ -139,7 +148,7 @@ internal static class CompileCommand
         {
             context.Error.WriteLine($"bpftime compile: '{program.Name}' is verified, but the end of {UnprovenLoopReport.Describe(result, program)} was not proven: its native code counts the execution budget (--require-termination refuses it)");
         }
-        return source with { Verified = true, Proved = true, TerminationProven = result.TerminationProven, ContextSize = isXdp ? null : contextSize };
+        return source with { Verified = true, Proved = true, TerminationProven = result.TerminationProven, ContextSize = recordedSize };
     }
 
     private static byte[] ReadAll(FileInfo file)

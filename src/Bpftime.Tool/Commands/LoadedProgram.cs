@@ -26,10 +26,11 @@ internal sealed class LoadedProgram : IDisposable
     /// <param name="contextSize">The memory the program will be given: the verifier proves accesses inside it safe, so a verified program runs unchecked.</param>
     /// <param name="helpers">The helper set (the runtime's default when null).</param>
     /// <param name="maxMapMemory">Bytes the object's maps may take together (null: no limit).</param>
+    /// <param name="memoryWithLength">Verify programs other than XDP for the (mem, len) contract (BpfLoadOptions.MemoryWithLength).</param>
     /// <param name="requireTermination">Refuse programs whose loops the verifier cannot prove to end (BpfLoadOptions.RequireTermination).</param>
     /// <param name="executionBudget">Backward jumps, local calls and callbacks an unverified run may take (the runtime's default when null).</param>
     public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt, int? contextSize = null,
-        Helpers.HelperTable? helpers = null, long? maxMapMemory = BpfLoadOptions.DefaultMaxMapMemory, long? executionBudget = null, bool requireTermination = false)
+        Helpers.HelperTable? helpers = null, long? maxMapMemory = BpfLoadOptions.DefaultMaxMapMemory, long? executionBudget = null, bool requireTermination = false, bool memoryWithLength = false)
     {
         var options = new BpfLoadOptions
         {
@@ -42,6 +43,7 @@ internal sealed class LoadedProgram : IDisposable
             ReadEnvironment = false,
             ContextSize = contextSize,
             RequireTermination = requireTermination,
+            MemoryWithLength = memoryWithLength,
         };
         Objects.ObjectReader.EnsureNotDirectory(file.FullName);
         var loaded = BpfObject.Load(file.FullName, options);

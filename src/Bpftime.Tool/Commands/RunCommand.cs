@@ -53,13 +53,17 @@ internal static class RunCommand
         {
             Description = "Run only a program the verifier proves safe (for a context of the --mem length); otherwise print its BPF2xxx diagnostics and exit 1",
         };
+        var memLen = new Option<bool>("--mem-len")
+        {
+            Description = "The (mem, len) contract for programs other than XDP: verify for r1 pointing at exactly r2 bytes (the --mem length) rather than at least that many",
+        };
         var requireTermination = new Option<bool>("--require-termination")
         {
             Description = "Refuse a program whose loops the verifier cannot prove to end (BPF2039; native code: BPF4119) instead of running it under --budget",
         };
         var helpers = new Option<string>("--helpers") { Description = "The runtime's helper set the program may call: " + CommandSupport.HelperSetHelp, DefaultValueFactory = _ => BpfHelperSets.DefaultName };
         var maxMapMemory = CommandSupport.MaxMapMemoryOption();
-        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, budget, verify, requireTermination, json, dumpMaps, helpers, maxMapMemory };
+        var command = new Command("run", "Run an eBPF program and print r0") { file, program, engine, opt, mem, repeat, budget, verify, requireTermination, memLen, json, dumpMaps, helpers, maxMapMemory };
         command.SetAction(parse => CommandSupport.Guard(context, () => Run(
             context,
             parse.GetValue(file)!,
@@ -72,12 +76,12 @@ internal static class RunCommand
             parse.GetValue(verify),
             parse.GetValue(json),
             parse.GetValue(dumpMaps),
-            new RunLimits(parse.GetValue(helpers)!, parse.GetValue(maxMapMemory), parse.GetValue(requireTermination)))));
+            new RunLimits(parse.GetValue(helpers)!, parse.GetValue(maxMapMemory), parse.GetValue(requireTermination), parse.GetValue(memLen)))));
         return command;
     }
 
     /// <summary>What the host grants the program: its helper set and the memory its maps may take.</summary>
-    private sealed record RunLimits(string HelperSet, string? MaxMapMemory, bool RequireTermination);
+    private sealed record RunLimits(string HelperSet, string? MaxMapMemory, bool RequireTermination, bool MemoryWithLength);
 
     private static int Run(ToolContext context, FileInfo file, string? programName, string engineName, int opt, FileInfo? memFile, int repeat, long budget, bool verify, bool json, bool dumpMaps, RunLimits limits)
     {
@@ -94,7 +98,7 @@ internal static class RunCommand
         LoadedProgram loadedProgram;
         try
         {
-            loadedProgram = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit, budget, limits.RequireTermination);
+            loadedProgram = LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit, budget, limits.RequireTermination, limits.MemoryWithLength);
         }
         catch (BpfException refusal) when (limits.RequireTermination && refusal.Diagnostics.Any(d =>
             d.Code is DiagnosticCodes.VerifierTerminationNotProven or DiagnosticCodes.NativeProgramTerminationNotProven))

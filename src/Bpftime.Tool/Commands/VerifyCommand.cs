@@ -20,6 +20,10 @@ internal static class VerifyCommand
         var program = new Option<string?>("--program") { Description = "Verify only the program with this name" };
         var contextSize = new Option<int>("--ctx-size") { Description = "Bytes of raw memory r1 points at, at least (programs without a fixed context); r2 holds the real length, as when the build and the loader verify" };
         var exactLength = new Option<bool>("--exact-length") { Description = "Assume r2 is exactly --ctx-size instead of any length of at least that many bytes" };
+        var memLen = new Option<bool>("--mem-len")
+        {
+            Description = "The (mem, len) contract for programs other than XDP: r1 points at exactly r2 bytes, any number, and the program may touch r1[0, r2) only (--ctx-size is ignored)",
+        };
         var json = new Option<bool>("--json") { Description = "Print the verdict, diagnostics and statistics as JSON" };
         var noPrune = new Option<bool>("--no-prune") { Description = "Do not reuse proven states (shows how much pruning saves)" };
         var helpers = new Option<string?>("--helpers") { Description = "Check calls against the runtime's helper set of this name (" + CommandSupport.HelperSetHelp + ") instead of every helper the verifier knows" };
@@ -38,12 +42,13 @@ internal static class VerifyCommand
         command.Options.Add(helpers);
         command.Options.Add(budget);
         command.Options.Add(requireTermination);
+        command.Options.Add(memLen);
         command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(program), parse.GetValue(contextSize), parse.GetValue(json), parse.GetValue(noPrune),
-            parse.GetValue(helpers), parse.GetValue(budget), parse.GetValue(exactLength), parse.GetValue(requireTermination)));
+            parse.GetValue(helpers), parse.GetValue(budget), parse.GetValue(exactLength), parse.GetValue(requireTermination), parse.GetValue(memLen)));
         return command;
     }
 
-    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget, bool exactLength, bool requireTermination)
+    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget, bool exactLength, bool requireTermination, bool memoryWithLength)
     {
         BpfObjectFile file;
         HelperTable? helpers = null;
@@ -83,9 +88,10 @@ internal static class VerifyCommand
 
         var options = new VerifierOptions
         {
-            ContextSize = contextSize,
+            ContextSize = memoryWithLength ? 0 : contextSize,
             // As the build and BpfObject.Load verify: hosts pass buffers of any length, r2 tells it.
-            VariableContextLength = !exactLength,
+            VariableContextLength = !exactLength && !memoryWithLength,
+            ContextLengthInR2 = memoryWithLength,
             Prune = !noPrune,
             Helpers = helpers,
             MaxProcessedInstructions = budget ?? VerifierOptions.Default.MaxProcessedInstructions,
