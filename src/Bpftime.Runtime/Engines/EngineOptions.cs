@@ -1,6 +1,6 @@
 namespace Bpftime.Engines;
 
-/// <summary>How an engine should compile: optimisation level (LLVM engines), target CPU, and the execution budget of unverified code.</summary>
+/// <summary>How an engine should compile: optimisation level (LLVM engines), target CPU, and the execution budget of code not proved to end.</summary>
 public sealed record EngineOptions
 {
     /// <summary>
@@ -21,9 +21,10 @@ public sealed record EngineOptions
     public string TargetCpu { get; init; } = "generic";
 
     /// <summary>
-    /// How many backward jumps, local calls and callback invocations one run of an unverified program
+    /// How many backward jumps, local calls and callback invocations one run of an unverified program,
+    /// or of a verified one whose termination was not proven (<see cref="ProgramImage.TerminationProven"/>),
     /// may take, callbacks its helpers start included; the next one ends the run with BPF4016 and the
-    /// thread gets control back. Verified programs are proved to terminate and run without the counter.
+    /// thread gets control back. Verified programs proved to terminate run without the counter.
     /// At least 1.
     /// </summary>
     public long ExecutionBudget
