@@ -131,4 +131,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>The path given as an object is a directory.</summary>
     public const string ObjectPathIsDirectory = "BPF1083";
+
+    /// <summary>Warning: the object's e_machine is EM_NONE (old LLVM), read as EM_BPF as libbpf does.</summary>
+    public const string ElfMachineNone = "BPF1084";
 }

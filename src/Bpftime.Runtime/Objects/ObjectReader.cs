@@ -7,7 +7,7 @@ using Bpftime.Objects.Linking;
 namespace Bpftime.Objects;
 
 /// <summary>
-/// Reads an eBPF object (an ELF relocatable for EM_BPF, or raw bytecode) into a
+/// Reads an eBPF object (an ELF relocatable for EM_BPF, or EM_NONE as old LLVM wrote it; or raw bytecode) into a
 /// <see cref="BpfObjectFile"/> whose programs are linked and ready for an engine. Any problem
 /// with the input ends in a <see cref="BpfException"/> with a BPF10xx code.
 /// </summary>
@@ -149,6 +149,12 @@ public static class ObjectReader
     {
         var elf = ElfImage.Parse(bytes, path);
         var warnings = new List<BpfDiagnostic>();
+        if (elf.Machine == ElfImage.MachineNone)
+        {
+            warnings.Add(new BpfDiagnostic(DiagnosticCodes.ElfMachineNone,
+                "ELF machine is 0 (EM_NONE), as old LLVM wrote it, rather than EM_BPF (247); the object is read as eBPF, as libbpf does",
+                DiagnosticSeverity.Warning, path));
+        }
 
         Btf? btf = null;
         var btfSection = elf.FindSection(".BTF");
@@ -320,6 +326,11 @@ public static class ObjectReader
         var slot = (int)(relocation.Offset / Instruction.Size);
         var instruction = codeSection.Code[slot];
         var symbol = elf.Symbols[relocation.SymbolIndex];
+        if (relocation.Type == BpfRelocationType.None && elf.Machine == ElfImage.MachineNone && (instruction.IsLoadImm64 || instruction.Opcode == Opcodes.Call))
+        {
+            // Old LLVM (the EM_NONE objects) wrote type 0 for map loads; libbpf decides by the instruction, and so do we.
+            relocation = relocation with { Type = instruction.IsLoadImm64 ? BpfRelocationType.R64_64 : BpfRelocationType.R64_32 };
+        }
         switch (relocation.Type)
         {
             case BpfRelocationType.R64_64:

@@ -5,13 +5,16 @@ using Bpftime.Diagnostics;
 namespace Bpftime.Objects.Elf;
 
 /// <summary>
-/// A little-endian ELF64 relocatable object for EM_BPF, read over a byte array. Every offset and
-/// size taken from the file is checked against the file before it is used, so a hostile object
-/// ends in a <see cref="BpfException"/> rather than an out-of-range access.
+/// A little-endian ELF64 relocatable object for EM_BPF (or EM_NONE, as old LLVM wrote), read over a
+/// byte array. Every offset and size taken from the file is checked against the file before it is
+/// used, so a hostile object ends in a <see cref="BpfException"/> rather than an out-of-range access.
 /// </summary>
 internal sealed class ElfImage
 {
     public const ushort MachineBpf = 247;
+
+    /// <summary>EM_NONE: what old LLVM wrote for BPF objects; libbpf accepts it for relocatable objects, and so do we.</summary>
+    public const ushort MachineNone = 0;
     private const int HeaderSize = 64;
     private const int SectionHeaderSize = 64;
     private const int SymbolSize = 24;
@@ -25,6 +28,9 @@ internal sealed class ElfImage
         _bytes = bytes;
         _path = path;
     }
+
+    /// <summary>e_machine: <see cref="MachineBpf"/>, or <see cref="MachineNone"/> for objects from old LLVM (relocatable only).</summary>
+    public ushort Machine { get; private set; }
 
     public IReadOnlyList<ElfSection> Sections { get; private set; } = [];
 
@@ -86,10 +92,11 @@ internal sealed class ElfImage
         }
         var type = BinaryPrimitives.ReadUInt16LittleEndian(span[16..]);
         var machine = BinaryPrimitives.ReadUInt16LittleEndian(span[18..]);
-        if (machine != MachineBpf)
+        if (machine != MachineBpf && machine != MachineNone)
         {
             throw Error(DiagnosticCodes.ElfWrongMachine, $"ELF machine {machine} is not EM_BPF ({MachineBpf}); this is not an eBPF object");
         }
+        Machine = machine;
         if (type != TypeRelocatable)
         {
             throw Error(DiagnosticCodes.ElfWrongType, $"ELF type {type} is not ET_REL; eBPF objects are relocatable objects (clang -c)");

@@ -37,6 +37,8 @@ internal sealed class ProgramLinker
         var code = new List<Instruction>(main.Length);
         var placed = new List<(CodeFunction Function, int Base)>();
         var baseOf = new Dictionary<CodeFunction, int>();
+        var subprograms = new List<(string Name, int Start)>();
+        var builtins = new Dictionary<string, int>(StringComparer.Ordinal);
 
         int Place(CodeFunction function)
         {
@@ -52,7 +54,30 @@ internal sealed class ProgramLinker
             }
             baseOf[function] = start;
             placed.Add((function, start));
+            if (placed.Count > 1)
+            {
+                subprograms.Add((function.Name, start));
+            }
             code.AddRange(function.Section.Code.AsSpan(function.Start, function.Length));
+            return start;
+        }
+
+        // A compiler builtin (memset, ...) the object calls undefined: appended once per program.
+        int PlaceBuiltin(string name, Instruction[] body, int at)
+        {
+            if (builtins.TryGetValue(name, out var existing))
+            {
+                return existing;
+            }
+            var start = code.Count;
+            if ((long)start + body.Length > MaxProgramSlots)
+            {
+                throw Error(DiagnosticCodes.ProgramTooLarge,
+                    $"'{main.Name}' with the subprograms it calls exceeds {MaxProgramSlots} instruction slots", main.Name, at);
+            }
+            builtins[name] = start;
+            subprograms.Add((name, start));
+            code.AddRange(body);
             return start;
         }
 
@@ -78,7 +103,7 @@ internal sealed class ProgramLinker
                 var instruction = code[at];
                 if (function.Section.Relocations.TryGetValue(slot, out var relocation))
                 {
-                    ApplyRelocation(function, relocation, code, at, main, Resolve);
+                    ApplyRelocation(function, relocation, code, at, main, Resolve, PlaceBuiltin);
                 }
                 else if (instruction.IsLocalCall)
                 {
@@ -96,23 +121,35 @@ internal sealed class ProgramLinker
             }
         }
 
-        var subprograms = placed.Skip(1).Select(p => (p.Function.Name, p.Base)).ToArray();
         var program = new BpfProgramInfo(main.Name, main.Section.Name, type, code.ToArray())
         {
             AttachTarget = ProgramSectionNames.AttachTarget(main.Section.Name),
             MainLength = main.Length,
-            Subprograms = subprograms,
+            Subprograms = [.. subprograms],
         };
-        return AttachDebugInfo(program, placed);
+        program = AttachDebugInfo(program, placed);
+        if (builtins.Count > 0)
+        {
+            // Diagnostics inside a builtin name it rather than the C line placed before it.
+            var lines = builtins.Select(b => new BpfLineInfo(b.Value, string.Empty, CompilerBuiltins.Describe(b.Key), 0, 0));
+            program = program with { LineInfo = [.. program.LineInfo.Concat(lines).OrderBy(l => l.InstructionIndex)] };
+        }
+        return program;
     }
 
     private void ApplyRelocation(CodeFunction function, ElfRelocation relocation, List<Instruction> code, int at, CodeFunction main,
-        Func<CodeSection, long, int, int> resolve)
+        Func<CodeSection, long, int, int> resolve, Func<string, Instruction[], int, int> placeBuiltin)
     {
         var symbol = _elf.Symbols[relocation.SymbolIndex];
         var instruction = code[at];
         switch (relocation.Type)
         {
+            case BpfRelocationType.R64_32 when !symbol.IsInSection && symbol.IsGlobal && CompilerBuiltins.TryGet(symbol.Name, out var body):
+                {
+                    var index = placeBuiltin(symbol.Name, body, at);
+                    code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)CallSource.Local, instruction.Offset, index - (at + 1));
+                    break;
+                }
             case BpfRelocationType.R64_32:
                 {
                     var target = CodeSectionOf(symbol, main, at);

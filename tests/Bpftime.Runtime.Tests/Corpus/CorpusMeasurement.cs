@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using Bpftime.Diagnostics;
+using Bpftime.Objects;
+using Bpftime.Verification;
+
+namespace Bpftime.Tests.Corpus;
+
+/// <summary>
+/// Reads every object of the corpus and verifies every program with the default options, the program
+/// type its section gives, and a per-program time cap (a program that reaches it counts as refused).
+/// </summary>
+public sealed class CorpusMeasurement
+{
+    private CorpusMeasurement(IReadOnlyList<CorpusProgramResult> results, int objects, TimeSpan timeCap)
+    {
+        Results = results;
+        ObjectCount = objects;
+        TimeCap = timeCap;
+    }
+
+    /// <summary>One result per program, and one per object the reader refused.</summary>
+    public IReadOnlyList<CorpusProgramResult> Results { get; }
+
+    public int ObjectCount { get; }
+
+    public TimeSpan TimeCap { get; }
+
+    public IEnumerable<CorpusProgramResult> Programs => Results.Where(r => r.Outcome != CorpusOutcome.ObjectUnreadable);
+
+    public IEnumerable<CorpusProgramResult> UnreadableObjects => Results.Where(r => r.Outcome == CorpusOutcome.ObjectUnreadable);
+
+    public IEnumerable<CorpusProgramResult> Crashes => Results.Where(r => r.Outcome == CorpusOutcome.Crashed);
+
+    /// <summary>The results for a PREVAIL row: its named program, else every program of its section; an unreadable object's one result.</summary>
+    public IReadOnlyList<CorpusProgramResult> For(PrevailRow row)
+    {
+        var ofObject = Results.Where(r => r.Project == row.Project && r.File == row.File).ToList();
+        if (ofObject.Count == 1 && ofObject[0].Section is null)
+        {
+            return ofObject;
+        }
+        return ofObject.Where(r => r.Section == row.Section && (row.Program is null || r.Program == row.Program)).ToList();
+    }
+
+    public static CorpusMeasurement Run(string root, TimeSpan timeCap)
+    {
+        var options = VerifierOptions.Default with { MaxTime = timeCap };
+        var results = new List<CorpusProgramResult>();
+        var files = Directory.EnumerateFiles(root, "*.o", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        foreach (var path in files)
+        {
+            var relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+            var project = relative.Contains('/') ? relative[..relative.LastIndexOf('/')] : string.Empty;
+            var name = Path.GetFileName(path);
+            BpfObjectFile file;
+            try
+            {
+                file = ObjectReader.ReadFile(path);
+            }
+            catch (BpfException error)
+            {
+                var first = error.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error) ?? error.Diagnostics.FirstOrDefault();
+                var outcome = first?.Code == DiagnosticCodes.ObjectMalformed ? CorpusOutcome.Crashed : CorpusOutcome.ObjectUnreadable;
+                results.Add(new CorpusProgramResult(project, name, null, null, outcome, first, TimeSpan.Zero));
+                continue;
+            }
+            catch (Exception error)
+            {
+                results.Add(new CorpusProgramResult(project, name, null, null, CorpusOutcome.Crashed,
+                    new BpfDiagnostic("exception", $"{error.GetType().Name}: {error.Message}"), TimeSpan.Zero));
+                continue;
+            }
+            foreach (var program in file.Programs)
+            {
+                results.Add(Verify(project, name, file, program, options));
+            }
+        }
+        return new CorpusMeasurement(results, files.Count, timeCap);
+    }
+
+    private static CorpusProgramResult Verify(string project, string name, BpfObjectFile file, BpfProgramInfo program, VerifierOptions options)
+    {
+        var clock = Stopwatch.StartNew();
+        VerificationResult result;
+        try
+        {
+            result = BpfVerifier.Verify(program, file.Maps, options, file.Path);
+        }
+        catch (Exception error)
+        {
+            return new CorpusProgramResult(project, name, program.Section, program.Name, CorpusOutcome.Crashed,
+                new BpfDiagnostic("exception", $"{error.GetType().Name}: {error.Message}"), clock.Elapsed);
+        }
+        var elapsed = clock.Elapsed;
+        var first = result.Errors.FirstOrDefault();
+        var outcome = result.Passed ? CorpusOutcome.Accepted
+            : first?.Code == DiagnosticCodes.VerifierInternalError ? CorpusOutcome.Crashed
+            : first?.Code == DiagnosticCodes.VerifierResourceLimit && options.MaxTime is { } cap && elapsed >= cap ? CorpusOutcome.TimedOut
+            : CorpusOutcome.Refused;
+        return new CorpusProgramResult(project, name, program.Section, program.Name, outcome, result.Passed ? null : first, elapsed);
+    }
+}
