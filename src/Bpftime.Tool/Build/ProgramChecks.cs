@@ -33,6 +33,8 @@ internal static class ProgramChecks
         {
             Helpers = helpers.Table,
             ContextSize = item.ContextSize,
+            // The app runs every non-XDP program on raw memory, whatever its section says.
+            Context = program.Type == ProgramType.Xdp ? null : ContextLayout.RawMemory(item.ContextSize),
             // The app may pass any length in r2; only the first ContextSize bytes are promised.
             VariableContextLength = true,
             // Unreachable code is clang's business; a warning for it would fail builds with TreatWarningsAsErrors.
