@@ -122,4 +122,16 @@ public static partial class DiagnosticCodes
 
     /// <summary>The verifier itself failed on this program (a defect to report); the program is refused.</summary>
     public const string VerifierInternalError = "BPF2099";
+
+    /// <summary>A program calls a helper that Linux does not offer to its program type (the type's func_proto refuses it).</summary>
+    public const string VerifierHelperNotForProgramType = "BPF2055";
+
+    /// <summary>A context field accessed with the wrong width (a write not of the whole field, a load wider than it, or a narrow load Linux refuses).</summary>
+    public const string VerifierContextFieldSize = "BPF2056";
+
+    /// <summary>A context field the program's type may not read or write (Linux's is_valid_access refuses it), or a pointer field the verifier does not track.</summary>
+    public const string VerifierContextFieldNotAccessible = "BPF2057";
+
+    /// <summary>A helper takes or returns a pointer kind the verifier does not track (sockets from sk_lookup_tcp, BTF objects): the call is refused.</summary>
+    public const string VerifierUntrackedHelperPointer = "BPF2058";
 }

@@ -39,4 +39,12 @@ public enum HelperArgumentKind
     StackPointerOrNull,
     /// <summary>A pointer to a struct bpf_spin_lock inside a map value.</summary>
     SpinLock,
+    /// <summary>Like <see cref="UninitializedMemory"/>, or null with a zero size (bpf_snprintf's output).</summary>
+    UninitializedMemoryOrNull,
+    /// <summary>Pointer to initialised memory that the helper reads and then writes back (bpf_fib_lookup's params); its size is in the next argument.</summary>
+    MutableMemory,
+    /// <summary>The program's context pointer, or null (bpf_get_netns_cookie).</summary>
+    ContextOrNull,
+    /// <summary>A socket pointer (Linux's ARG_PTR_TO_SOCK_COMMON / ARG_PTR_TO_SOCKET): the verifier does not track sockets, so calls that need one are refused.</summary>
+    Socket,
 }

@@ -18,6 +18,7 @@ public sealed record HelperPrototype(HelperReturnKind Return, IReadOnlyList<Help
         HelperReturnKind.Void => "void",
         HelperReturnKind.MapValueOrNull => "map_value_or_null",
         HelperReturnKind.RingBufferRecordOrNull => "ringbuf_record_or_null",
+        HelperReturnKind.UntrackedPointer => "untracked_ptr",
         _ => kind.ToString(),
     };
 
@@ -41,6 +42,10 @@ public sealed record HelperPrototype(HelperReturnKind Return, IReadOnlyList<Help
         HelperArgumentKind.UninitializedMapValue => "uninit_value",
         HelperArgumentKind.StackPointerOrNull => "stack_ptr_or_null",
         HelperArgumentKind.SpinLock => "spin_lock",
+        HelperArgumentKind.UninitializedMemoryOrNull => "uninit_mem_or_null",
+        HelperArgumentKind.MutableMemory => "mut_mem",
+        HelperArgumentKind.ContextOrNull => "ctx_or_null",
+        HelperArgumentKind.Socket => "sock",
         _ => kind.ToString(),
     };
 }

@@ -11,4 +11,9 @@ public enum HelperReturnKind
     MapValueOrNull,
     /// <summary>A ring-buffer record, or null: must be checked and then submitted or discarded.</summary>
     RingBufferRecordOrNull,
+    /// <summary>
+    /// A pointer the verifier does not track (a socket from sk_lookup_tcp, a BTF object from
+    /// skc_to_tcp_sock): calls to such helpers are refused with a message saying so.
+    /// </summary>
+    UntrackedPointer,
 }

@@ -25,7 +25,9 @@ internal static class LoadVerification
         // (mem, len): r2 is the buffer's exact length, which the program must compare offsets with.
         BpfContextKind.MemoryWithLength => new VerifierOptions { Helpers = helpers, ContextLengthInR2 = true },
         // Hosts run programs on spans of any length of at least this size, so r2 is not one number.
-        _ => new VerifierOptions { Helpers = helpers, ContextSize = context.Size, VariableContextLength = true },
+        // The layout is given, not left to the program type: a tc or kprobe program runs on this raw
+        // span here, not on the __sk_buff or pt_regs the verifier would otherwise assume.
+        _ => new VerifierOptions { Helpers = helpers, Context = ContextLayout.RawMemory(context.Size), VariableContextLength = true },
     };
 
     /// <summary>

@@ -75,14 +75,62 @@ public static class ProgramSectionNames
         ("netfilter", ProgramType.Netfilter),
     ];
 
+    // Prefixes that libbpf before 1.0 also matched when the name merely started with them: the
+    // samples of the kernel tree and of many projects still use names such as "xdp1", "xdp_fwd",
+    // "socket1" or "kprobe_foo" for programs of these types.
+    private static readonly (string Prefix, ProgramType Type)[] LegacyPrefixes =
+    [
+        ("socket", ProgramType.SocketFilter),
+        ("kretprobe", ProgramType.Kretprobe),
+        ("kprobe", ProgramType.Kprobe),
+        ("uretprobe", ProgramType.Uretprobe),
+        ("uprobe", ProgramType.Uprobe),
+        ("classifier", ProgramType.SchedClassifier),
+        ("action", ProgramType.SchedAction),
+        ("raw_tracepoint", ProgramType.RawTracepoint),
+        ("tracepoint", ProgramType.Tracepoint),
+        ("xdp", ProgramType.Xdp),
+        ("perf_event", ProgramType.PerfEvent),
+        ("lwt_in", ProgramType.LwtIn),
+        ("lwt_out", ProgramType.LwtOut),
+        ("lwt_xmit", ProgramType.LwtXmit),
+        ("lwt_seg6local", ProgramType.LwtSeg6Local),
+        ("sockops", ProgramType.SockOps),
+        ("sk_skb", ProgramType.SkSkb),
+        ("sk_msg", ProgramType.SkMsg),
+        ("cgroup_skb", ProgramType.CgroupSkb),
+    ];
+
     /// <summary>
     /// The program type of a section name. A prefix matches the whole name, or the name up to a
     /// '/' (or '+' for libbpf's extensible prefixes); "cgroup/" covers the remaining cgroup hooks
-    /// (bind4, connect6, sendmsg4, ...), which are all socket-address programs.
+    /// (bind4, connect6, sendmsg4, ...), which are all socket-address programs. Failing that, the
+    /// legacy names libbpf before 1.0 accepted: a known prefix followed by a digit, '_' or '-'
+    /// ("xdp1", "xdp_fwd", "socket1"). Anything else (cilium's "2/1" or "from-netdev", which iproute2
+    /// loads as whatever type its command line says) is Unspecified: the verifier then gives r1 raw
+    /// memory of the size the host declares, and a host that knows the type says so.
     /// </summary>
     public static ProgramType Parse(string sectionName)
     {
         ArgumentNullException.ThrowIfNull(sectionName);
+        var type = ParseCurrent(sectionName);
+        if (type != ProgramType.Unspecified)
+        {
+            return type;
+        }
+        foreach (var (prefix, legacy) in LegacyPrefixes)
+        {
+            if (sectionName.Length > prefix.Length && sectionName.StartsWith(prefix, StringComparison.Ordinal)
+                && (char.IsAsciiDigit(sectionName[prefix.Length]) || sectionName[prefix.Length] is '_' or '-'))
+            {
+                return legacy;
+            }
+        }
+        return ProgramType.Unspecified;
+    }
+
+    private static ProgramType ParseCurrent(string sectionName)
+    {
         foreach (var (prefix, type) in Prefixes)
         {
             if (prefix.EndsWith('/'))

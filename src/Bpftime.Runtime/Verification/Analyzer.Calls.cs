@@ -234,6 +234,10 @@ internal sealed partial class Analyzer
             throw new VerificationError(DiagnosticCodes.VerifierUnknownHelper, pc,
                 $"helper #{id} ({standIn.Name}) reads the host's memory, so the helper table '{_options.Helpers.Name}' does not grant it; only the \"{grantingSet}\" set does (BpfHelperSet={grantingSet})");
         }
+        if (ReferenceEquals(rule, HelperCatalogue.Find(id)))
+        {
+            CheckOfferedToProgramType(pc, rule);
+        }
         var regs = state.Current.Registers;
         var unchecked_ = ReferenceEquals(rule.Prototype, HelperPrototype.Unchecked);
         CheckLock(state, pc, id, rule);
@@ -316,12 +320,15 @@ internal sealed partial class Analyzer
                 case HelperArgumentKind.Memory:
                 case HelperArgumentKind.MemoryOrNull:
                 case HelperArgumentKind.UninitializedMemory:
+                case HelperArgumentKind.UninitializedMemoryOrNull:
+                case HelperArgumentKind.MutableMemory:
                     {
                         var sizeRegister = register + 1;
                         var sizeValue = k + 1 < arguments.Count ? regs[sizeRegister] : RegisterState.Constant(0);
                         var zeroAllowed = k + 1 < arguments.Count && arguments[k + 1] == HelperArgumentKind.ConstSizeOrZero;
-                        var maxSize = CheckSize(pc, sizeRegister, sizeValue, zeroAllowed || kind == HelperArgumentKind.MemoryOrNull, rule);
-                        if (kind == HelperArgumentKind.MemoryOrNull && IsZero(value))
+                        var orNull = kind is HelperArgumentKind.MemoryOrNull or HelperArgumentKind.UninitializedMemoryOrNull;
+                        var maxSize = CheckSize(pc, sizeRegister, sizeValue, zeroAllowed || orNull, rule);
+                        if (orNull && IsZero(value))
                         {
                             if (sizeValue.Value.UMax != 0)
                             {
@@ -333,13 +340,28 @@ internal sealed partial class Analyzer
                         RequireMemoryPointer(pc, register, value, role);
                         // bpf_snprintf's data holds the pointers its %s conversions print from.
                         var strings = rule.Id == HelperIds.Snprintf && register == 4 ? StringArguments(regs[3]) : 0UL;
-                        AccessRegion(state, pc, register, value, maxSize, kind == HelperArgumentKind.UninitializedMemory ? Access.Write : Access.Read, role, strings);
+                        if (kind == HelperArgumentKind.MutableMemory)
+                        {
+                            // Read as given, then overwritten by the helper: spilled pointers there become numbers.
+                            AccessRegion(state, pc, register, value, maxSize, Access.Read, role);
+                            AccessRegion(state, pc, register, value, maxSize, Access.Write, role);
+                            break;
+                        }
+                        var writes = kind is HelperArgumentKind.UninitializedMemory or HelperArgumentKind.UninitializedMemoryOrNull;
+                        AccessRegion(state, pc, register, value, maxSize, writes ? Access.Write : Access.Read, role, strings);
                         break;
                     }
                 case HelperArgumentKind.Context:
                     RequireArgument(value.Type == RegisterType.Context && value.Offset == 0 && value.Value.IsConst && value.Value.ConstValue == 0,
                         pc, register, value, role, "the context pointer (r1 at entry, unmoved)");
                     break;
+                case HelperArgumentKind.ContextOrNull:
+                    RequireArgument(IsZero(value) || (value.Type == RegisterType.Context && value.Offset == 0 && value.Value.IsConst && value.Value.ConstValue == 0),
+                        pc, register, value, role, "the context pointer (r1 at entry, unmoved), or 0");
+                    break;
+                case HelperArgumentKind.Socket:
+                    throw new VerificationError(DiagnosticCodes.VerifierUntrackedHelperPointer, pc,
+                        $"{rule.Name} takes a socket pointer ({role}); the verifier does not track sockets, so programs that call it cannot be verified");
                 case HelperArgumentKind.ConstString:
                     CheckConstString(pc, register, value, role);
                     break;
@@ -611,6 +633,25 @@ internal sealed partial class Analyzer
         }
     }
 
+    /// <summary>
+    /// Linux offers each helper to some program types only (its func_proto per type); a program whose
+    /// context names its type may call no other. Helpers returning a pointer kind the verifier does not
+    /// track are refused here too, before their arguments are looked at.
+    /// </summary>
+    private void CheckOfferedToProgramType(int pc, HelperRule rule)
+    {
+        if (_context.ProgramType is { } type && !rule.IsOfferedTo(type))
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierHelperNotForProgramType, pc,
+                $"{rule.Name} (#{rule.Id}) is not available to {type} programs; Linux offers it to {string.Join(", ", rule.ProgramTypes!.Order())} programs only");
+        }
+        if (rule.Prototype.Return == HelperReturnKind.UntrackedPointer)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierUntrackedHelperPointer, pc,
+                $"{rule.Name} (#{rule.Id}) returns a pointer the verifier does not track (a socket or kernel object that must be checked and released); programs that call it cannot be verified");
+        }
+    }
+
     private void CheckMapType(int pc, HelperRule rule, MapSpec map)
     {
         if ((rule.MapTypes.Count > 0 && !rule.MapTypes.Contains(map.Type)) || rule.RefusedMapTypes.Contains(map.Type))
@@ -744,7 +785,10 @@ internal sealed partial class Analyzer
         HelperArgumentKind.MapKey => "a pointer to the key",
         HelperArgumentKind.MapValue => "a pointer to the value",
         HelperArgumentKind.Memory or HelperArgumentKind.MemoryOrNull => "a pointer to memory",
-        HelperArgumentKind.UninitializedMemory => "a pointer to a buffer",
+        HelperArgumentKind.UninitializedMemory or HelperArgumentKind.UninitializedMemoryOrNull => "a pointer to a buffer",
+        HelperArgumentKind.MutableMemory => "a pointer to initialised memory the helper updates",
+        HelperArgumentKind.ContextOrNull => "the context or 0",
+        HelperArgumentKind.Socket => "a socket",
         HelperArgumentKind.ConstSize or HelperArgumentKind.ConstSizeOrZero => "a size",
         HelperArgumentKind.Context => "the context",
         HelperArgumentKind.ConstString => "a constant string",

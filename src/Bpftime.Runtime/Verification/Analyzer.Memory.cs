@@ -284,15 +284,34 @@ internal sealed partial class Analyzer
                     : $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {offset} falls outside the {_context.Size}-byte context ({_context.Name})");
         }
         var field = _context.FieldAt(offset, size);
+        if (field is null && _context.LinuxAccessRules && _context.FieldAt(offset, 1) is { } wider)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierContextFieldSize, pc,
+                $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {offset} is wider than field '{wider.Name}' of {_context.Name} ({wider.Size} bytes at offset {wider.Offset})");
+        }
         if (field is null)
         {
             throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
                 $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {offset} does not lie within one field of {_context.Name}");
         }
+        if (field.Kind == ContextFieldKind.UntrackedPointer)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierContextFieldNotAccessible, pc,
+                $"{R(register)} is {Describe(pointer)}: field '{field.Name}' of {_context.Name} is a pointer to an object the verifier does not track; it cannot be {(access == Access.Read ? "read" : "written")}");
+        }
+        if (field.Kind == ContextFieldKind.NotAccessible)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierContextFieldNotAccessible, pc,
+                $"{R(register)} is {Describe(pointer)}: field '{field.Name}' of {_context.Name} may not be accessed by {_context.ProgramType} programs (Linux refuses it too)");
+        }
         if (access == Access.Write && !field.Writable)
         {
             throw new VerificationError(DiagnosticCodes.VerifierReadOnlyWrite, pc,
-                $"{R(register)} is {Describe(pointer)}: field '{field.Name}' of {_context.Name} is read-only");
+                $"{R(register)} is {Describe(pointer)}: field '{field.Name}' of {_context.Name} is read-only{(_context.ProgramType is { } owner ? $" for {owner} programs" : "")}");
+        }
+        if (_context.LinuxAccessRules)
+        {
+            CheckLinuxFieldAccess(pc, field, offset, size, access);
         }
         if (field.Kind == ContextFieldKind.Scalar)
         {
@@ -310,6 +329,24 @@ internal sealed partial class Analyzer
             ContextFieldKind.PacketEnd => RegisterState.Pointer(RegisterType.PacketEnd),
             _ => RegisterState.Pointer(RegisterType.PacketMeta),
         };
+    }
+
+    /// <summary>
+    /// Linux's rules for its context structs: an access is aligned to its width; a store writes a whole
+    /// field (or aligned elements of an array field such as cb[]); loads may be narrower than the field.
+    /// </summary>
+    private void CheckLinuxFieldAccess(int pc, ContextField field, int offset, int size, Access access)
+    {
+        if (offset % size != 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierMisalignedAccess, pc,
+                $"a {size}-byte {(access == Access.Read ? "read" : "write")} of field '{field.Name}' of {_context.Name} at offset {offset} is not aligned to its width");
+        }
+        if (access == Access.Write && !field.PartialWrites && (offset != field.Offset || size != field.Size))
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierContextFieldSize, pc,
+                $"a {size}-byte write at offset {offset} changes part of field '{field.Name}' of {_context.Name} ({field.Size} bytes at offset {field.Offset}); write the whole field");
+        }
     }
 
     private RegisterState AccessStack(VerifierState state, int pc, int register, RegisterState pointer, long low, long high, int size, Access access, RegisterState value)

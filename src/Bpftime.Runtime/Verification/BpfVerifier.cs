@@ -51,7 +51,14 @@ public static class BpfVerifier
         return Run(code.ToArray(), maps ?? [], options ?? VerifierOptions.Default, type, name, info: null, file: null);
     }
 
-    /// <summary>The context a program of <paramref name="type"/> sees under <paramref name="options"/>.</summary>
+    /// <summary>
+    /// The context a program of <paramref name="type"/> sees under <paramref name="options"/>: the
+    /// options' own layout; else Linux's struct for the type (<see cref="LinuxContexts"/>: __sk_buff,
+    /// pt_regs, ...); else (unspecified and BTF-typed types) raw memory of ContextSize bytes. Loaders
+    /// that run a program on raw memory must pass that layout, not rely on the type. SEC("socket") is
+    /// this runtime's own section for programs over raw memory, so socket filters keep raw memory
+    /// unless the options ask for <see cref="LinuxContexts.SocketFilter"/>.
+    /// </summary>
     public static ContextLayout ContextFor(ProgramType type, VerifierOptions? options = null)
     {
         options ??= VerifierOptions.Default;
@@ -59,7 +66,8 @@ public static class BpfVerifier
         {
             return options.Context;
         }
-        return type == ProgramType.Xdp ? ContextLayout.Xdp : ContextLayout.RawMemory(options.ContextSize);
+        var linux = type == ProgramType.SocketFilter ? null : LinuxContexts.For(type);
+        return linux ?? ContextLayout.RawMemory(options.ContextSize);
     }
 
     private static VerificationResult Run(Instruction[] code, IReadOnlyList<MapSpec> maps, VerifierOptions options, ProgramType type, string name, BpfProgramInfo? info, string? file)

@@ -4,4 +4,10 @@ namespace Bpftime.Verification;
 public sealed record ContextField(string Name, int Offset, int Size, bool Writable = false, ContextFieldKind Kind = ContextFieldKind.Scalar)
 {
     public int End => Offset + Size;
+
+    /// <summary>
+    /// Under Linux's access rules: the field is an array (cb[5], ip6 addresses, sock_ops reply) whose
+    /// elements may be written one by one, at any aligned width inside it, instead of only whole.
+    /// </summary>
+    public bool PartialWrites { get; init; }
 }

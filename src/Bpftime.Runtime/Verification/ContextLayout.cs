@@ -1,9 +1,12 @@
+using Bpftime.Objects;
+
 namespace Bpftime.Verification;
 
 /// <summary>
 /// What r1 points at when a program starts, and which of its bytes the program may touch: raw memory
-/// of a declared size (every byte readable and writable, r2 holding the size), Linux's xdp_md, or a
-/// struct the host declares field by field.
+/// of a declared size (every byte readable and writable, r2 holding the size), one of Linux's context
+/// structs (xdp_md, __sk_buff, pt_regs, ... see <see cref="LinuxContexts"/>), or a struct the host
+/// declares field by field.
 /// </summary>
 public sealed record ContextLayout
 {
@@ -26,6 +29,18 @@ public sealed record ContextLayout
     /// <summary>True for plain memory: any access inside <see cref="Size"/> is allowed, at any offset.</summary>
     public bool IsRawMemory { get; }
 
+    /// <summary>
+    /// The Linux program type this is the context of, or null (raw memory, host structs): calls to
+    /// helpers Linux does not offer that type are refused.
+    /// </summary>
+    public ProgramType? ProgramType { get; init; }
+
+    /// <summary>
+    /// Linux's access rules apply: loads aligned to their width and no wider than the field, stores
+    /// of whole fields (or aligned elements of array fields).
+    /// </summary>
+    public bool LinuxAccessRules { get; init; }
+
     /// <summary>Plain memory of <paramref name="size"/> bytes (r1), its size in r2.</summary>
     public static ContextLayout RawMemory(int size)
     {
@@ -42,7 +57,11 @@ public sealed record ContextLayout
         new ContextField("ingress_ifindex", 12, 4),
         new ContextField("rx_queue_index", 16, 4),
         new ContextField("egress_ifindex", 20, 4),
-    ], isRawMemory: false);
+    ], isRawMemory: false) { ProgramType = Objects.ProgramType.Xdp };
+
+    /// <summary>A Linux context struct of <paramref name="type"/> (see <see cref="LinuxContexts"/>).</summary>
+    internal static ContextLayout Linux(string name, int size, ProgramType type, IReadOnlyList<ContextField> fields) =>
+        new(name, size, fields, isRawMemory: false) { ProgramType = type, LinuxAccessRules = true };
 
     /// <summary>A host-declared struct: <paramref name="size"/> bytes of which only <paramref name="fields"/> may be touched.</summary>
     public static ContextLayout Struct(string name, int size, params ContextField[] fields)

@@ -40,6 +40,15 @@ public sealed record HelperRule(int Id, string Name, HelperPrototype Prototype)
     /// <summary>Arguments after the prototype's are not looked at (trace_printk's optional values).</summary>
     public bool VariadicTail { get; init; }
 
+    /// <summary>
+    /// The program types Linux offers the helper to (its func_proto per type); null: every type. Only
+    /// checked when the program's context names its type (see <see cref="ContextLayout.ProgramType"/>).
+    /// </summary>
+    public IReadOnlySet<ProgramType>? ProgramTypes { get; init; }
+
+    /// <summary>May a program of <paramref name="type"/> call the helper?</summary>
+    public bool IsOfferedTo(ProgramType type) => ProgramTypes is null || ProgramTypes.Contains(type);
+
     public override string ToString() => $"{Name} (#{Id}) {Prototype.Signature}";
 }
 

@@ -38,8 +38,10 @@ internal static class ProgramChecks
         {
             Helpers = helpers.Table,
             // (mem, len): r2 is the buffer's exact length. Raw: the app may pass any length in r2; only
-            // the first ContextSize bytes are promised.
+            // the first ContextSize bytes are promised. The app runs every non-XDP program on raw
+            // memory, whatever its section says.
             ContextSize = item.MemoryWithLength ? 0 : item.ContextSize,
+            Context = program.Type == ProgramType.Xdp ? null : ContextLayout.RawMemory(item.MemoryWithLength ? 0 : item.ContextSize),
             ContextLengthInR2 = item.MemoryWithLength,
             VariableContextLength = !item.MemoryWithLength,
             // Unreachable code is clang's business; a warning for it would fail builds with TreatWarningsAsErrors.

@@ -127,6 +127,8 @@ internal static class CompileCommand
         var result = Bpftime.Verification.BpfVerifier.Verify(program, file.Maps, new Bpftime.Verification.VerifierOptions
         {
             Helpers = helpers,
+            // The compiled program runs on raw memory whatever its section says.
+            Context = isXdp ? null : Bpftime.Verification.ContextLayout.RawMemory(withLength ? 0 : contextSize),
             ContextSize = withLength ? 0 : contextSize,
             VariableContextLength = !withLength,
             ContextLengthInR2 = withLength,

@@ -10,12 +10,13 @@ public sealed class VerificationFigureTests(ITestOutputHelper output)
     [Fact]
     public void ReportsTheCostOfEveryProgram()
     {
-        var options = new VerifierOptions { ContextSize = 64 };
+        var defaults = new VerifierOptions { ContextSize = 64 };
         var rows = new List<(int Slots, string Line)>();
         foreach (var relative in ObjectVerificationTests.SafeObjects())
         {
             var path = Path.Combine(TestPaths.DataDirectory, relative);
             var file = ObjectReader.ReadFile(path);
+            var options = ObjectVerificationTests.OptionsFor(relative, defaults);
             foreach (var program in file.Programs)
             {
                 // Once to warm up, then the measured runs.
