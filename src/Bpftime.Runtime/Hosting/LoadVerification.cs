@@ -23,7 +23,7 @@ internal static class LoadVerification
         BpfContextKind.XdpFrame => new VerifierOptions { Helpers = helpers, Context = ContextLayout.Xdp },
         BpfContextKind.HostStruct => new VerifierOptions { Helpers = helpers, Context = types!.First(t => t.Name == context.TypeName).ToContextLayout() },
         // (mem, len): r2 is the buffer's exact length, which the program must compare offsets with.
-        BpfContextKind.MemoryWithLength => new VerifierOptions { Helpers = helpers, ContextLengthInR2 = true },
+        BpfContextKind.MemoryWithLength => new VerifierOptions { Helpers = helpers, Context = ContextLayout.RawMemory(0), ContextLengthInR2 = true },
         // Hosts run programs on spans of any length of at least this size, so r2 is not one number.
         // The layout is given, not left to the program type: a tc or kprobe program runs on this raw
         // span here, not on the __sk_buff or pt_regs the verifier would otherwise assume.

@@ -92,6 +92,8 @@ internal static class VerifyCommand
             // As the build and BpfObject.Load verify: hosts pass buffers of any length, r2 tells it.
             VariableContextLength = !exactLength && !memoryWithLength,
             ContextLengthInR2 = memoryWithLength,
+            // (mem, len) is raw memory whatever the section says; otherwise the section's Linux context.
+            Context = memoryWithLength ? ContextLayout.RawMemory(0) : null,
             Prune = !noPrune,
             Helpers = helpers,
             MaxProcessedInstructions = budget ?? VerifierOptions.Default.MaxProcessedInstructions,
