@@ -59,7 +59,7 @@ internal static class ProgramChecks
     }
 
     /// <summary>Info lines for loops the verifier proved memory-safe but could not bound: each at its head, which the builder points at the C line.</summary>
-    private static IEnumerable<BpfDiagnostic> UnprovenLoops(BuildItem item, BpfProgramInfo program, VerificationResult result)
+    internal static IEnumerable<BpfDiagnostic> UnprovenLoops(BuildItem item, BpfProgramInfo program, VerificationResult result)
     {
         const string Advice = "it is verified (memory-safe) and runs under the execution budget (BpfLoadOptions.ExecutionBudget, 50,000,000 backward jumps, calls and callbacks by default); RequireTermination=true refuses such programs";
         if (result.UnprovenLoops.Count == 0)

@@ -138,6 +138,28 @@ public sealed class TerminationPolicyTests : IDisposable
         Assert.Contains(DiagnosticCodes.ExecutionBudgetExhausted, tooLittle.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheBuildNamesEachUnprovenLoopAtItsCLineAsInformation()
+    {
+        var path = Object("primes.bpf.o");
+        var file = ObjectReader.ReadFile(path);
+        var program = file.FindProgram("count_primes")!;
+        var head = program.LineInfo[^1];
+        var verdict = new VerificationResult(program.Name, true, [], new VerificationStatistics(0, 0, 0, 0, TimeSpan.Zero))
+        {
+            TerminationProven = false,
+            UnprovenLoops = [head.InstructionIndex],
+        };
+        var item = new Bpftime.Tool.Build.BuildItem { Source = path, Name = "primes", ClassName = "Primes", BytecodeCopy = "", Accessor = "" };
+        var found = Bpftime.Tool.Build.ProgramChecks.UnprovenLoops(item, program, verdict).Single();
+        var located = Bpftime.Tool.Build.SourceLocator.Locate(found, path, file);
+        Assert.Equal(DiagnosticSeverity.Info, located.Severity);
+        var text = located.ToCanonicalString();
+        // MSBuild's canonical form at the C line: the build task logs it as a message, not a warning.
+        Assert.Matches($@"primes\.bpf\.c\({head.Line},\d+\): info BPF4187: program 'count_primes': the verifier could not prove that this loop \(instruction {head.InstructionIndex}\) ends; it is verified .* runs under the execution budget", text);
+        Assert.Contains("RequireTermination=true refuses", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("verify")]
     [InlineData("compile")]
