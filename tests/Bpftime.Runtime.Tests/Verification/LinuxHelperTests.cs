@@ -284,6 +284,24 @@ public sealed class LinuxHelperTests
         AssertPasses(Run(ProgramType.Kprobe, "call 14\nmov %r0, 0\nexit", helpers));
     }
 
+    /// <summary>The runtime's helper tables take each Linux helper's name and prototype from its one declaration.</summary>
+    [Theory]
+    [InlineData("default")]
+    [InlineData("xdp")]
+    [InlineData("tracing")]
+    public void RuntimeTablesUseTheDeclaredPrototypes(string set)
+    {
+        var table = StandardHelpers.Create(set)!;
+        Assert.NotEmpty(table);
+        foreach (var helper in table.Where(h => h.Id < HelperIds.FirstHostId))
+        {
+            var declared = HelperCatalogue.Find(helper.Id);
+            Assert.NotNull(declared);
+            Assert.Equal(declared.Name, helper.Name);
+            Assert.Same(declared.Prototype, helper.Prototype);
+        }
+    }
+
     /// <summary>Every helper the corpus calls is declared, with Linux's number and name.</summary>
     [Theory]
     [InlineData(9, "skb_store_bytes")]
