@@ -24,6 +24,7 @@ internal static class VerifyCommand
         var noPrune = new Option<bool>("--no-prune") { Description = "Do not reuse proven states (shows how much pruning saves)" };
         var helpers = new Option<string?>("--helpers") { Description = "Check calls against the runtime's helper set of this name (" + CommandSupport.HelperSetHelp + ") instead of every helper the verifier knows" };
         var budget = new Option<int?>("--max-insns") { Description = "Instructions the verifier may process over all paths (default 1000000)" };
+        var type = new Option<string?>("--type") { Description = "The program type of programs whose section name says none (iproute2 objects such as \"2/1\"), as a libbpf section name: tc, xdp, kprobe, ..." };
         var command = new Command("verify", "Prove the programs of an eBPF object safe, or show where they are not");
         command.Arguments.Add(file);
         command.Options.Add(program);
@@ -33,12 +34,13 @@ internal static class VerifyCommand
         command.Options.Add(noPrune);
         command.Options.Add(helpers);
         command.Options.Add(budget);
+        command.Options.Add(type);
         command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(program), parse.GetValue(contextSize), parse.GetValue(json), parse.GetValue(noPrune),
-            parse.GetValue(helpers), parse.GetValue(budget), parse.GetValue(exactLength)));
+            parse.GetValue(helpers), parse.GetValue(budget), parse.GetValue(exactLength), parse.GetValue(type)));
         return command;
     }
 
-    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget, bool exactLength)
+    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget, bool exactLength, string? typeName)
     {
         BpfObjectFile file;
         HelperTable? helpers = null;
@@ -65,6 +67,15 @@ internal static class VerifyCommand
             if (file.Programs.Count == 0)
             {
                 throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program to verify", path);
+            }
+            if (typeName is not null)
+            {
+                var type = ProgramSectionNames.Parse(typeName);
+                if (type == ProgramType.Unspecified)
+                {
+                    throw BpfException.Create(DiagnosticCodes.InvalidBuildSetting, $"--type '{typeName}' is not a program section name libbpf knows (tc, xdp, kprobe, tracepoint, sockops, ...)");
+                }
+                file = file with { Programs = [.. file.Programs.Select(p => p.Type == ProgramType.Unspecified ? p with { Type = type } : p)] };
             }
         }
         catch (BpfException error)
