@@ -243,6 +243,34 @@ public sealed class LinuxContextTests
         AssertRefused(Run(ProgramType.CgroupSockopt, "ldxdw %r2, [%r1+8]\nldxw %r0, [%r2+0]\nexit"), VerifierPacketOutOfBounds, 1);
     }
 
+    /// <summary>
+    /// Hostile: a proof against __sk_buff or pt_regs says nothing about the raw buffer an engine would
+    /// hand the program, so it cannot mark an image verified (the engines would drop the checks that
+    /// stop the read of ctx+160 on a 64-byte buffer). Raw memory and xdp_md proofs still do.
+    /// </summary>
+    [Theory]
+    [InlineData(ProgramType.SchedClassifier, "ldxw %r0, [%r1+160]\nexit")]
+    [InlineData(ProgramType.Kprobe, "ldxdw %r0, [%r1+160]\nexit")]
+    [InlineData(ProgramType.Tracepoint, "ldxdw %r0, [%r1+2000]\nexit")]
+    public void ALinuxStructProofDoesNotMarkAnImageVerified(ProgramType type, string source)
+    {
+        var result = Run(type, source);
+        AssertPasses(result);
+        var image = new Bpftime.Engines.ProgramImage("p", Assemble(source), new Bpftime.Helpers.HelperTable("none")).WithVerification(result);
+        Assert.False(image.Verified);
+    }
+
+    [Theory]
+    [InlineData(ProgramType.Unspecified, "ldxw %r0, [%r1+60]\nexit")]
+    [InlineData(ProgramType.Xdp, "ldxw %r0, [%r1+16]\nexit")]
+    public void RawMemoryAndXdpProofsMarkAnImageVerified(ProgramType type, string source)
+    {
+        var result = Run(type, source);
+        AssertPasses(result);
+        var image = new Bpftime.Engines.ProgramImage("p", Assemble(source), new Bpftime.Helpers.HelperTable("none")).WithVerification(result);
+        Assert.True(image.Verified);
+    }
+
     /// <summary>Where the host runs a program on raw memory, it says so and the type's struct is not assumed.</summary>
     [Fact]
     public void AnExplicitRawLayoutOverridesTheType()
