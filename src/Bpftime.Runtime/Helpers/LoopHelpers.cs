@@ -1,6 +1,5 @@
 using Bpftime.Engines;
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -15,8 +14,7 @@ public static class LoopHelpers
     /// 0..nr_loops-1 until it returns non-zero; returns the number of calls made, -E2BIG past
     /// <see cref="MaxLoops"/>, -EINVAL for flags.
     /// </summary>
-    public static HelperFunction Loop { get; } = new(HelperIds.Loop, "loop",
-        HelperPrototype.Of(HelperReturnKind.Integer, Scalar, Function, StackPointerOrNull, Scalar),
+    public static HelperFunction Loop { get; } = new(HelperIds.Loop,
         static (count, callback, context, flags, _) =>
         {
             if (flags != 0 || callback == 0)

@@ -1,7 +1,6 @@
 using Bpftime.Engines;
 using Bpftime.Engines.Checked;
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -11,36 +10,29 @@ namespace Bpftime.Helpers;
 /// </summary>
 public static unsafe class MapHelpers
 {
-    public static HelperFunction LookupElem { get; } = new(HelperIds.MapLookupElem, "map_lookup_elem",
-        HelperPrototype.Of(HelperReturnKind.MapValueOrNull, ConstMapPointer, MapKey),
+    public static HelperFunction LookupElem { get; } = new(HelperIds.MapLookupElem,
         static (map, key, _, _, _) => Lookup(map, key));
 
-    public static HelperFunction UpdateElem { get; } = new(HelperIds.MapUpdateElem, "map_update_elem",
-        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, MapKey, MapValue, Scalar),
+    public static HelperFunction UpdateElem { get; } = new(HelperIds.MapUpdateElem,
         static (map, key, value, flags, _) => Update(map, key, value, flags));
 
-    public static HelperFunction DeleteElem { get; } = new(HelperIds.MapDeleteElem, "map_delete_elem",
-        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, MapKey),
+    public static HelperFunction DeleteElem { get; } = new(HelperIds.MapDeleteElem,
         static (map, key, _, _, _) => Delete(map, key));
 
-    public static HelperFunction PushElem { get; } = new(HelperIds.MapPushElem, "map_push_elem",
-        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, MapValue, Scalar),
+    public static HelperFunction PushElem { get; } = new(HelperIds.MapPushElem,
         static (map, value, flags, _, _) => Push(map, value, flags));
 
-    public static HelperFunction PopElem { get; } = new(HelperIds.MapPopElem, "map_pop_elem",
-        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, UninitializedMapValue),
+    public static HelperFunction PopElem { get; } = new(HelperIds.MapPopElem,
         static (map, value, _, _, _) => Take(map, value, pop: true));
 
-    public static HelperFunction PeekElem { get; } = new(HelperIds.MapPeekElem, "map_peek_elem",
-        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, UninitializedMapValue),
+    public static HelperFunction PeekElem { get; } = new(HelperIds.MapPeekElem,
         static (map, value, _, _, _) => Take(map, value, pop: false));
 
     /// <summary>
     /// bpf_for_each_map_elem(map, callback, ctx, flags): calls <c>long callback(map, key*, value*, ctx)</c>
     /// for each entry until it returns 1; returns how many entries were visited.
     /// </summary>
-    public static HelperFunction ForEachElem { get; } = new(HelperIds.ForEachMapElem, "for_each_map_elem",
-        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, Function, StackPointerOrNull, Scalar),
+    public static HelperFunction ForEachElem { get; } = new(HelperIds.ForEachMapElem,
         static (map, callback, context, flags, _) => ForEach(map, callback, context, flags));
 
     public static IEnumerable<HelperFunction> All =>

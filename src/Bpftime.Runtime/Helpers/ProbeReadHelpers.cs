@@ -1,5 +1,4 @@
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -26,12 +25,10 @@ public static unsafe class ProbeReadHelpers
 
     public static IEnumerable<HelperFunction> All => [ProbeRead, ProbeReadUser, ProbeReadKernel, ProbeReadStr, ProbeReadUserStr, ProbeReadKernelStr];
 
-    private static HelperFunction Copy(int id, string name) => new(id, name,
-        HelperPrototype.Of(HelperReturnKind.Integer, UninitializedMemory, ConstSizeOrZero, Anything),
+    private static HelperFunction Copy(int id, string name) => new(id,
         (destination, size, source, _, _) => Read(destination, size, source, name));
 
-    private static HelperFunction CopyString(int id, string name) => new(id, name,
-        HelperPrototype.Of(HelperReturnKind.Integer, UninitializedMemory, ConstSizeOrZero, Anything),
+    private static HelperFunction CopyString(int id, string name) => new(id,
         (destination, size, source, _, _) => ReadString(destination, size, source, name));
 
     /// <summary>

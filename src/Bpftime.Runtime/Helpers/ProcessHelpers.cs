@@ -1,6 +1,5 @@
 using System.Text;
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -14,12 +13,10 @@ public static unsafe class ProcessHelpers
 
     private static readonly Lazy<byte[]> s_comm = new(ReadComm);
 
-    public static HelperFunction GetCurrentPidTgid { get; } = new(HelperIds.GetCurrentPidTgid, "get_current_pid_tgid",
-        HelperPrototype.Of(HelperReturnKind.Integer),
+    public static HelperFunction GetCurrentPidTgid { get; } = new(HelperIds.GetCurrentPidTgid,
         static (_, _, _, _, _) => ((ulong)(uint)Environment.ProcessId << 32) | (uint)NativeSystem.ThreadId);
 
-    public static HelperFunction GetCurrentUidGid { get; } = new(HelperIds.GetCurrentUidGid, "get_current_uid_gid",
-        HelperPrototype.Of(HelperReturnKind.Integer),
+    public static HelperFunction GetCurrentUidGid { get; } = new(HelperIds.GetCurrentUidGid,
         static (_, _, _, _, _) =>
         {
             var (uid, gid) = NativeSystem.UserAndGroup;
@@ -27,8 +24,7 @@ public static unsafe class ProcessHelpers
         });
 
     /// <summary>Writes the NUL-terminated process name, truncated to the buffer; 0, or -EINVAL for a null buffer.</summary>
-    public static HelperFunction GetCurrentComm { get; } = new(HelperIds.GetCurrentComm, "get_current_comm",
-        HelperPrototype.Of(HelperReturnKind.Integer, UninitializedMemory, ConstSize),
+    public static HelperFunction GetCurrentComm { get; } = new(HelperIds.GetCurrentComm,
         static (buffer, size, _, _, _) =>
         {
             if ((buffer == 0 && !Engines.Checked.HelperMemory.Checking) || size == 0)

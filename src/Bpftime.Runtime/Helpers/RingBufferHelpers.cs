@@ -1,6 +1,5 @@
 using Bpftime.Engines.Checked;
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -8,8 +7,7 @@ namespace Bpftime.Helpers;
 public static unsafe class RingBufferHelpers
 {
     /// <summary>ringbuf_output(map, data, size, flags): 0, or -EAGAIN when the record does not fit.</summary>
-    public static HelperFunction Output { get; } = new(HelperIds.RingbufOutput, "ringbuf_output",
-        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, Memory, ConstSizeOrZero, Scalar),
+    public static HelperFunction Output { get; } = new(HelperIds.RingbufOutput,
         static (map, data, size, flags, _) =>
         {
             if (HelperArguments.Map(map, "ringbuf_output") is not RingBufferMap ring || (data == 0 && size != 0 && !HelperMemory.Checking) || (flags & ~3UL) != 0)
@@ -20,22 +18,18 @@ public static unsafe class RingBufferHelpers
         });
 
     /// <summary>ringbuf_reserve(map, size, flags): a record to fill, or null when it does not fit (counted as a drop).</summary>
-    public static HelperFunction Reserve { get; } = new(HelperIds.RingbufReserve, "ringbuf_reserve",
-        HelperPrototype.Of(HelperReturnKind.RingBufferRecordOrNull, ConstMapPointer, Scalar, Scalar),
+    public static HelperFunction Reserve { get; } = new(HelperIds.RingbufReserve,
         static (map, size, flags, _, _) =>
             HelperArguments.Map(map, "ringbuf_reserve") is RingBufferMap ring && flags == 0 ? (ulong)ring.Reserve(size) : 0);
 
-    public static HelperFunction Submit { get; } = new(HelperIds.RingbufSubmit, "ringbuf_submit",
-        HelperPrototype.Of(HelperReturnKind.Void, RingBufferRecord, Scalar),
+    public static HelperFunction Submit { get; } = new(HelperIds.RingbufSubmit,
         static (record, flags, _, _, _) => Commit(record, discard: false, flags));
 
-    public static HelperFunction Discard { get; } = new(HelperIds.RingbufDiscard, "ringbuf_discard",
-        HelperPrototype.Of(HelperReturnKind.Void, RingBufferRecord, Scalar),
+    public static HelperFunction Discard { get; } = new(HelperIds.RingbufDiscard,
         static (record, flags, _, _, _) => Commit(record, discard: true, flags));
 
     /// <summary>ringbuf_query(map, flags): 0 available data, 1 ring size, 2 consumer position, 3 producer position.</summary>
-    public static HelperFunction Query { get; } = new(HelperIds.RingbufQuery, "ringbuf_query",
-        HelperPrototype.Of(HelperReturnKind.Integer, ConstMapPointer, Scalar),
+    public static HelperFunction Query { get; } = new(HelperIds.RingbufQuery,
         static (map, flags, _, _, _) => HelperArguments.Map(map, "ringbuf_query") is RingBufferMap ring ? ring.Query(flags) : 0);
 
     public static IEnumerable<HelperFunction> All => [Output, Reserve, Submit, Discard, Query];

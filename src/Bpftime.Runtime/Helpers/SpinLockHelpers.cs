@@ -12,8 +12,7 @@ public static unsafe class SpinLockHelpers
     /// </summary>
     public static readonly TimeSpan CheckedWaitLimit = TimeSpan.FromSeconds(1);
 
-    public static HelperFunction Lock { get; } = new(HelperIds.SpinLock, "spin_lock",
-        HelperPrototype.Of(HelperReturnKind.Void, HelperArgumentKind.SpinLock),
+    public static HelperFunction Lock { get; } = new(HelperIds.SpinLock,
         static (lockWord, _, _, _, _) =>
         {
             if (HelperMemory.Checking)
@@ -28,8 +27,7 @@ public static unsafe class SpinLockHelpers
             return 0;
         });
 
-    public static HelperFunction Unlock { get; } = new(HelperIds.SpinUnlock, "spin_unlock",
-        HelperPrototype.Of(HelperReturnKind.Void, HelperArgumentKind.SpinLock),
+    public static HelperFunction Unlock { get; } = new(HelperIds.SpinUnlock,
         static (lockWord, _, _, _, _) =>
         {
             if (HelperMemory.Checking)

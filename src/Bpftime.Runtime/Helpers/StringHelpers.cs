@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Bpftime.Engines.Checked;
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -22,8 +21,7 @@ public static unsafe class StringHelpers
     /// <summary>snprintf of the "tracing" set: %s reads any address of the process.</summary>
     public static HelperFunction SnprintfAnyAddress { get; } = SnprintfOf(anyAddress: true);
 
-    private static HelperFunction SnprintfOf(bool anyAddress) => new(HelperIds.Snprintf, "snprintf",
-        HelperPrototype.Of(HelperReturnKind.Integer, MemoryOrNull, ConstSizeOrZero, ConstString, MemoryOrNull, ConstSizeOrZero),
+    private static HelperFunction SnprintfOf(bool anyAddress) => new(HelperIds.Snprintf,
         (target, targetSize, format, data, dataLength) =>
         {
             try
@@ -63,8 +61,7 @@ public static unsafe class StringHelpers
     private const int MaxFormatLength = 65536;
 
     /// <summary>strncmp(s1, s1_size, s2): compares s1 (at most s1_size bytes) with the constant string s2; &lt;0, 0 or &gt;0.</summary>
-    public static HelperFunction Strncmp { get; } = new(HelperIds.Strncmp, "strncmp",
-        HelperPrototype.Of(HelperReturnKind.Integer, Memory, ConstSize, ConstString),
+    public static HelperFunction Strncmp { get; } = new(HelperIds.Strncmp,
         static (s1, size, s2, _, _) =>
         {
             try

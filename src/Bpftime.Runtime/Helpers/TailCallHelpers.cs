@@ -1,6 +1,5 @@
 using Bpftime.Engines;
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -12,8 +11,7 @@ public static class TailCallHelpers
     /// the target); on failure (empty slot, index out of range, chain of 33 reached) it goes on with a
     /// negative error in r0.
     /// </summary>
-    public static HelperFunction TailCall { get; } = new(HelperIds.TailCall, "tail_call",
-        HelperPrototype.Of(HelperReturnKind.Void, Context, ConstMapPointer, Scalar),
+    public static HelperFunction TailCall { get; } = new(HelperIds.TailCall,
         static (_, map, index, _, _) =>
         {
             if (HelperArguments.Map(map, "tail_call") is not ProgramArrayMap programs)

@@ -1,7 +1,6 @@
 using System.Text;
 using Bpftime.Engines.Checked;
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -18,8 +17,7 @@ public static unsafe class TraceHelpers
     public static HelperFunction TracePrintk(TraceSink sink, bool anyAddress)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        return new HelperFunction(HelperIds.TracePrintk, "trace_printk",
-            HelperPrototype.Of(HelperReturnKind.Integer, Memory, ConstSize, Anything, Anything, Anything),
+        return new HelperFunction(HelperIds.TracePrintk,
             (format, size, a1, a2, a3) =>
             {
                 try
@@ -61,8 +59,7 @@ public static unsafe class TraceHelpers
     public static HelperFunction TraceVprintk(TraceSink sink, bool anyAddress)
     {
         ArgumentNullException.ThrowIfNull(sink);
-        return new HelperFunction(HelperIds.TraceVprintk, "trace_vprintk",
-            HelperPrototype.Of(HelperReturnKind.Integer, Memory, ConstSize, MemoryOrNull, ConstSizeOrZero),
+        return new HelperFunction(HelperIds.TraceVprintk,
             (format, size, data, dataLength, _) =>
             {
                 try

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using Bpftime.Maps;
-using static Bpftime.Helpers.HelperArgumentKind;
 
 namespace Bpftime.Helpers;
 
@@ -8,13 +7,11 @@ namespace Bpftime.Helpers;
 public static unsafe class XdpHelpers
 {
     /// <summary>Moves the packet's start by delta bytes (negative: grow into the headroom); metadata moves with it. 0 or -EINVAL.</summary>
-    public static HelperFunction AdjustHead { get; } = new(HelperIds.XdpAdjustHead, "xdp_adjust_head",
-        HelperPrototype.Of(HelperReturnKind.Integer, Context, Scalar),
+    public static HelperFunction AdjustHead { get; } = new(HelperIds.XdpAdjustHead,
         static (context, delta, _, _, _) => AdjustHeadOf(context, (int)delta));
 
     /// <summary>Moves the packet's end by delta bytes (positive: grow into the tailroom, zeroed). 0 or -EINVAL.</summary>
-    public static HelperFunction AdjustTail { get; } = new(HelperIds.XdpAdjustTail, "xdp_adjust_tail",
-        HelperPrototype.Of(HelperReturnKind.Integer, Context, Scalar),
+    public static HelperFunction AdjustTail { get; } = new(HelperIds.XdpAdjustTail,
         static (context, delta, _, _, _) => AdjustTailOf(context, (int)delta));
 
     /// <summary>
@@ -22,8 +19,7 @@ public static unsafe class XdpHelpers
     /// <c>EgressIfindex</c> after the run) and returns XDP_REDIRECT; flags other than 0 are refused
     /// with XDP_ABORTED, as the kernel answers with the low bits of flags.
     /// </summary>
-    public static HelperFunction Redirect { get; } = new(HelperIds.Redirect, "redirect",
-        HelperPrototype.Of(HelperReturnKind.Integer, Scalar, Scalar),
+    public static HelperFunction Redirect { get; } = new(HelperIds.Redirect,
         static (ifindex, flags, _, _, _) =>
         {
             if (flags != 0)

@@ -284,6 +284,11 @@ internal sealed partial class Analyzer
                     : $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {offset} falls outside the {_context.Size}-byte context ({_context.Name})");
         }
         var field = _context.FieldAt(offset, size);
+        if (_context.LinuxAccessRules && offset % size != 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierMisalignedAccess, pc,
+                $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {offset} of {_context.Name} is not aligned to its width");
+        }
         if (field is null && _context.LinuxAccessRules && _context.FieldAt(offset, 1) is { } wider)
         {
             throw new VerificationError(DiagnosticCodes.VerifierContextFieldSize, pc,
@@ -332,16 +337,11 @@ internal sealed partial class Analyzer
     }
 
     /// <summary>
-    /// Linux's rules for its context structs: an access is aligned to its width; a store writes a whole
-    /// field (or aligned elements of an array field such as cb[]); loads may be narrower than the field.
+    /// Linux's rules for its context structs (alignment is checked before): a store writes a whole field
+    /// (or aligned elements of an array field such as cb[]); loads may be narrower than the field.
     /// </summary>
     private void CheckLinuxFieldAccess(int pc, ContextField field, int offset, int size, Access access)
     {
-        if (offset % size != 0)
-        {
-            throw new VerificationError(DiagnosticCodes.VerifierMisalignedAccess, pc,
-                $"a {size}-byte {(access == Access.Read ? "read" : "write")} of field '{field.Name}' of {_context.Name} at offset {offset} is not aligned to its width");
-        }
         if (access == Access.Write && !field.PartialWrites && (offset != field.Offset || size != field.Size))
         {
             throw new VerificationError(DiagnosticCodes.VerifierContextFieldSize, pc,

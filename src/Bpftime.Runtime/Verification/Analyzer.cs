@@ -99,6 +99,7 @@ internal sealed partial class Analyzer
             CombinedStackDepth = combined,
             FunctionStackDepths = new Dictionary<int, int>(_stackDepth),
             ContextRewrites = [.. _rewrites.Values],
+            Context = _context,
         };
     }
 

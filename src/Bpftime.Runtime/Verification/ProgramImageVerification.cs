@@ -8,12 +8,15 @@ public static class ProgramImageVerification
     /// <summary>
     /// The image marked <see cref="ProgramImage.Verified"/> (engines may then drop run-time memory
     /// checks) with the stack each frame needs, when <paramref name="result"/> passed; unchanged otherwise.
+    /// A proof against one of Linux's context structs other than xdp_md (__sk_buff, pt_regs, ...) is
+    /// not enough: no engine host builds those structs, so the program would run on memory the proof
+    /// did not describe; it stays checked.
     /// </summary>
     public static ProgramImage WithVerification(this ProgramImage image, VerificationResult result)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(result);
-        if (!result.Passed)
+        if (!result.Passed || result.Context is { LinuxAccessRules: true })
         {
             return image;
         }

@@ -22,6 +22,9 @@ public sealed record VerificationResult(
     /// <summary>Stack bytes each function uses, by the index of its first instruction.</summary>
     public IReadOnlyDictionary<int, int> FunctionStackDepths { get; init; } = new Dictionary<int, int>();
 
+    /// <summary>The context the proof assumed r1 points at (null for results made without one).</summary>
+    public ContextLayout? Context { get; init; }
+
     /// <summary>Instructions that load data, data_end or data_meta from the context.</summary>
     public IReadOnlyList<ContextRewrite> ContextRewrites { get; init; } = [];
 

@@ -32,6 +32,7 @@ internal static class VerifyCommand
         {
             Description = "Refuse programs with a loop whose end cannot be proven (BPF2039), as Linux does; without it such a program passes as memory-safe and runs under the execution budget",
         };
+        var type = new Option<string?>("--type") { Description = "The program type of programs whose section name says none (iproute2 objects such as \"2/1\"), as a libbpf section name: tc, xdp, kprobe, ..." };
         var command = new Command("verify", "Prove the programs of an eBPF object safe, or show where they are not");
         command.Arguments.Add(file);
         command.Options.Add(program);
@@ -41,14 +42,15 @@ internal static class VerifyCommand
         command.Options.Add(noPrune);
         command.Options.Add(helpers);
         command.Options.Add(budget);
+        command.Options.Add(type);
         command.Options.Add(requireTermination);
         command.Options.Add(memLen);
         command.SetAction(parse => Run(context, parse.GetValue(file)!, parse.GetValue(program), parse.GetValue(contextSize), parse.GetValue(json), parse.GetValue(noPrune),
-            parse.GetValue(helpers), parse.GetValue(budget), parse.GetValue(exactLength), parse.GetValue(requireTermination), parse.GetValue(memLen)));
+            parse.GetValue(helpers), parse.GetValue(budget), parse.GetValue(exactLength), parse.GetValue(requireTermination), parse.GetValue(memLen), parse.GetValue(type)));
         return command;
     }
 
-    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget, bool exactLength, bool requireTermination, bool memoryWithLength)
+    private static int Run(ToolContext context, string path, string? programName, int contextSize, bool json, bool noPrune, string? helperSet, int? budget, bool exactLength, bool requireTermination, bool memoryWithLength, string? typeName)
     {
         BpfObjectFile file;
         HelperTable? helpers = null;
@@ -75,6 +77,15 @@ internal static class VerifyCommand
             if (file.Programs.Count == 0)
             {
                 throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program to verify", path);
+            }
+            if (typeName is not null)
+            {
+                var type = ProgramSectionNames.Parse(typeName);
+                if (type == ProgramType.Unspecified)
+                {
+                    throw BpfException.Create(DiagnosticCodes.InvalidBuildSetting, $"--type '{typeName}' is not a program section name libbpf knows (tc, xdp, kprobe, tracepoint, sockops, ...)");
+                }
+                file = file with { Programs = [.. file.Programs.Select(p => p.Type == ProgramType.Unspecified ? p with { Type = type } : p)] };
             }
         }
         catch (BpfException error)
