@@ -122,4 +122,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>The verifier itself failed on this program (a defect to report); the program is refused.</summary>
     public const string VerifierInternalError = "BPF2099";
+
+    /// <summary>A legacy packet load (ld_abs, ld_ind) where Linux does not allow one: wrong program type, r6 not the context, in a subprogram, or with a lock or record held.</summary>
+    public const string VerifierLegacyPacketLoad = "BPF2050";
 }

@@ -1,0 +1,54 @@
+using Bpftime.Diagnostics;
+using Bpftime.Engines;
+using Bpftime.Helpers;
+using Bpftime.Isa;
+using Bpftime.Tests.Maps;
+using static Bpftime.Tests.Engines.X64.Bpf;
+
+namespace Bpftime.Tests.Sandbox;
+
+/// <summary>
+/// ld_abs / ld_ind read the socket buffer r6 points to; no engine here runs one, so every engine refuses
+/// them when loading (BPF4057, naming the instruction and what to use instead), checked or marked verified:
+/// nothing runs, so nothing can read through a context that is not a socket buffer.
+/// </summary>
+public class LegacyPacketEngineTests
+{
+    public static TheoryData<string, bool, int> Cases()
+    {
+        var data = new TheoryData<string, bool, int>();
+        foreach (var engine in TestEngines.All)
+        {
+            foreach (var verified in new[] { false, true })
+            {
+                for (var program = 0; program < Programs.Length; program++)
+                {
+                    data.Add(engine.Name, verified, program);
+                }
+            }
+        }
+        return data;
+    }
+
+    /// <summary>Offsets a host read would need: far past any buffer, negative, and from a register the program controls.</summary>
+    private static readonly Instruction[][] Programs =
+    [
+        [Mov64Reg(6, 1), new Instruction(0x20, 0, 0, 0, 0x7fff_fff0), Exit()],
+        [Mov64Reg(6, 1), new Instruction(0x30, 0, 0, 0, -0x200000), Exit()],
+        [Mov64Reg(6, 10), Mov64(7, 4096), new Instruction(0x48, 0, 7, 0, 0), Exit()],
+        [Mov64(6, 0), .. LdImm64(7, unchecked((long)0xffff_8000_0000_0000)), new Instruction(0x50, 0, 7, 0, 16), Mov64(0, 1), Exit()],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EveryEngineRefusesThemAtLoad(string engine, bool verified, int program)
+    {
+        var code = Programs[program];
+        var image = new ProgramImage("legacy", code, StandardHelpers.CreateDefault()) { Verified = verified };
+        var error = Assert.Throws<BpfException>(() => TestEngines.Get(engine).Load(image, EngineOptions.Default));
+        Assert.Equal(DiagnosticCodes.LegacyPacketLoadUnsupported, error.Code);
+        var legacy = Array.FindIndex(code, ProgramValidator.IsLegacyPacketLoad);
+        Assert.Equal(legacy, error.Diagnostic.InstructionIndex);
+        Assert.Contains("data_end", error.Diagnostic.Message, StringComparison.Ordinal);
+    }
+}
