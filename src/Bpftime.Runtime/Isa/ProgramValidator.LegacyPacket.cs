@@ -15,12 +15,19 @@ public static partial class ProgramValidator
     public static bool IsLegacyPacketLoad(Instruction insn) =>
         insn.Class == InstructionClass.Ld && insn.MemoryMode is MemoryMode.Abs or MemoryMode.Ind && insn.MemorySize != MemorySize.DoubleWord;
 
+    /// <summary>The load in words, offset included: "ld_ind (2 bytes at packet offset r7 + 14)".</summary>
+    public static string DescribeLegacyPacketLoad(Instruction insn)
+    {
+        var where = insn.MemoryMode == MemoryMode.Abs ? insn.Imm.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"r{insn.Src} + {insn.Imm}";
+        return $"{(insn.MemoryMode == MemoryMode.Abs ? "ld_abs" : "ld_ind")} ({insn.MemorySize.ByteCount()} bytes at packet offset {where})";
+    }
+
     /// <summary>
     /// The message with which an engine refuses a legacy packet load at load time (BPF4057): the engines run
     /// programs on raw memory, XDP frames or host structs, never on a socket buffer those loads could read.
     /// </summary>
     public static string LegacyPacketLoadRefusal(Instruction insn) =>
-        $"{Disassembler.Disassemble(insn)} is a legacy packet load (ld_abs/ld_ind), which reads the socket buffer in r6; this runtime runs no socket buffer, so the program cannot run here. Read the packet through the context instead (data and data_end: compare data + N with data_end, then load), or bpf_skb_load_bytes";
+        $"{DescribeLegacyPacketLoad(insn)} is a legacy packet load, which reads the socket buffer in r6; this runtime runs no socket buffer, so the program cannot run here. Read the packet through the context instead (data and data_end: compare data + N with data_end, then load), or bpf_skb_load_bytes";
 
     private sealed partial class Checker
     {

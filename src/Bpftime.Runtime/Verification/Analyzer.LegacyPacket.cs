@@ -16,7 +16,7 @@ internal sealed partial class Analyzer
 {
     private void ExecuteLegacyPacketLoad(VerifierState state, int pc, Instruction insn)
     {
-        var text = Disassembler.Disassemble(insn);
+        var text = ProgramValidator.DescribeLegacyPacketLoad(insn);
         var type = _info?.Type ?? ProgramType.Unspecified;
         if (type is not (ProgramType.SocketFilter or ProgramType.SchedClassifier or ProgramType.SchedAction))
         {
