@@ -1,7 +1,10 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Helpers;
+using Bpftime.Hosting;
 using Bpftime.Isa;
+using Bpftime.Objects;
+using Bpftime.Verification;
 using Bpftime.Tests.Maps;
 using static Bpftime.Tests.Engines.X64.Bpf;
 
@@ -50,5 +53,33 @@ public class LegacyPacketEngineTests
         var legacy = Array.FindIndex(code, ProgramValidator.IsLegacyPacketLoad);
         Assert.Equal(legacy, error.Diagnostic.InstructionIndex);
         Assert.Contains("data_end", error.Diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, bool> BytecodeEnginesVerifiedOrNot()
+    {
+        var data = new TheoryData<string, bool>();
+        foreach (var engine in TestEngines.All.Where(e => e.Name != BpfLoadOptions.AotEngine))
+        {
+            data.Add(engine.Name, true);
+            data.Add(engine.Name, false);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BytecodeEnginesVerifiedOrNot))]
+    public void AVerifiedSocketFilterIsRefusedWhenLoaded(string engine, bool verify)
+    {
+        // tests/data/c/legacy_packet: clang's load_byte/load_half builtins. The verifier accepts the filter, as Linux would.
+        var path = Path.Combine(TestPaths.DataDirectory, "obj", "legacy_packet", "socket_filter.bpf.o");
+        var file = ObjectReader.ReadFile(path);
+        Assert.Equal(ProgramType.SocketFilter, file.Programs[0].Type);
+        Assert.True(BpfVerifier.Verify(file.Programs[0], file.Maps, new VerifierOptions()).Passed);
+
+        var options = new BpfLoadOptions { Engine = engine, Engines = TestEngines.Registry, ReadEnvironment = false, Verify = verify };
+        var error = Assert.Throws<BpfException>(() => BpfObject.Load(path, options));
+        Assert.Equal(DiagnosticCodes.LegacyPacketLoadUnsupported, error.Code);
+        Assert.Equal(2, error.Diagnostic.InstructionIndex);
+        Assert.Contains("ld_abs (2 bytes at packet offset 12)", error.Diagnostic.Message, StringComparison.Ordinal);
     }
 }
