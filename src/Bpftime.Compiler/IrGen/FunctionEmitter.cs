@@ -300,6 +300,8 @@ internal sealed class FunctionEmitter
             case InstructionClass.Ld when insn.IsLoadImm64:
                 EmitLoadImm64(insn, Code[pc + 1], pc);
                 return pc + 1;
+            case InstructionClass.Ld when ProgramValidator.IsLegacyPacketLoad(insn):
+                throw _program.Fail(DiagnosticCodes.LegacyPacketLoadUnsupported, ProgramValidator.LegacyPacketLoadRefusal(insn), pc);
             default:
                 throw Unsupported(insn, pc);
         }

@@ -134,4 +134,10 @@ public static partial class DiagnosticCodes
 
     /// <summary>Warning: the object's e_machine is EM_NONE (old LLVM), read as EM_BPF as libbpf does.</summary>
     public const string ElfMachineNone = "BPF1084";
+
+    /// <summary>A legacy map of maps whose inner_map_idx names no other plain legacy map of the object.</summary>
+    public const string LegacyInnerMapInvalid = "BPF1085";
+
+    /// <summary>Warning: a map of maps without an inner map layout; lookups in it cannot be verified.</summary>
+    public const string MapOfMapsWithoutInnerLayout = "BPF1086";
 }

@@ -89,4 +89,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>A checked program misused bpf_spin_lock: a second lock while holding one, an unlock of a lock it does not hold, or a lock that stayed taken past the wait limit (a corrupted lock word).</summary>
     public const string SpinLockMisuse = "BPF4045";
+
+    /// <summary>A legacy packet load (ld_abs, ld_ind) given to an engine: no socket buffer runs here, so the program is refused at load.</summary>
+    public const string LegacyPacketLoadUnsupported = "BPF4057";
 }

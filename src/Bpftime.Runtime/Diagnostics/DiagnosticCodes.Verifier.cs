@@ -134,4 +134,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>A helper takes or returns a pointer kind the verifier does not track (sockets from sk_lookup_tcp, BTF objects): the call is refused.</summary>
     public const string VerifierUntrackedHelperPointer = "BPF2058";
+
+    /// <summary>A legacy packet load (ld_abs, ld_ind) where Linux does not allow one: wrong program type, r6 not the context, in a subprogram, or with a lock or record held.</summary>
+    public const string VerifierLegacyPacketLoad = "BPF2050";
 }

@@ -10,7 +10,7 @@ namespace Bpftime.Isa;
 /// <see cref="EnsureExitReachable"/> at load (the verifier needs no such pass: it follows every
 /// path and refuses one that never ends with BPF2014 or BPF2015, pointing at the loop).
 /// </summary>
-public static class ProgramValidator
+public static partial class ProgramValidator
 {
     private const int FramePointer = 10;
 
@@ -186,7 +186,7 @@ public static class ProgramValidator
         return null;
     }
 
-    private sealed class Checker(ValidationOptions options, string? programName)
+    private sealed partial class Checker(ValidationOptions options, string? programName)
     {
         public List<BpfDiagnostic> Diagnostics { get; } = [];
 
@@ -494,10 +494,12 @@ public static class ProgramValidator
         {
             if (!insn.IsLoadImm64)
             {
-                var legacy = insn.MemoryMode is MemoryMode.Abs or MemoryMode.Ind && insn.MemorySize != MemorySize.DoubleWord;
-                Unknown(i, insn, legacy
-                    ? "legacy packet access (BPF_ABS/BPF_IND) is not supported; read the packet through the context pointer"
-                    : "the only LD instruction is ld_imm64 (0x18)");
+                if (IsLegacyPacketLoad(insn))
+                {
+                    CheckLegacyPacketLoad(i, insn);
+                    return;
+                }
+                Unknown(i, insn, "the LD instructions are ld_imm64 (0x18) and the legacy packet loads ld_abs and ld_ind of 1, 2 or 4 bytes");
                 return;
             }
             if (i + 1 >= program.Length)

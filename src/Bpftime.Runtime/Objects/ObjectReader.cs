@@ -170,6 +170,7 @@ public static class ObjectReader
         }
 
         var maps = MapCatalog.Build(elf, btf, path);
+        warnings.AddRange(maps.Warnings);
         var counts = new Dictionary<RelocationKind, int>();
         var codeSections = ReadCodeSections(elf, maps, counts, warnings, path);
         CountOtherRelocations(elf, codeSections, counts, warnings, path);

@@ -243,6 +243,9 @@ internal sealed partial class Analyzer
                 }
                 state.Pc = pc + 1;
                 break;
+            case InstructionClass.Ld when ProgramValidator.IsLegacyPacketLoad(insn):
+                ExecuteLegacyPacketLoad(state, pc, insn);
+                break;
             case InstructionClass.Ld:
                 ExecuteLoadImm64(state, pc, insn);
                 state.Pc = pc + 2;

@@ -66,8 +66,8 @@ public class ProgramValidatorTests
     [InlineData(0x96)] // exit in JMP32
     [InlineData(0x9d)] // exit with the register bit
     [InlineData(0xe5)] // jump operation 0xe0
-    [InlineData(0x20)] // legacy ld abs
-    [InlineData(0x40)] // legacy ld ind
+    [InlineData(0x38)] // legacy ld abs of a double word (ld_abs/ld_ind of 1-4 bytes are instructions: LegacyPacketValidationTests)
+    [InlineData(0x58)] // legacy ld ind of a double word
     [InlineData(0x10)] // LD of a byte, mode IMM
     [InlineData(0x99)] // ldsx of a double word
     [InlineData(0x21)] // LDX mode ABS

@@ -86,6 +86,8 @@ internal sealed class ProgramDecoder
         InstructionClass.Ldx => DecodeLoad(pc, instruction),
         InstructionClass.St => DecodeStore(pc, instruction),
         InstructionClass.Stx => DecodeStoreRegister(pc, instruction),
+        InstructionClass.Ld when ProgramValidator.IsLegacyPacketLoad(instruction) =>
+            throw Refuse(DiagnosticCodes.LegacyPacketLoadUnsupported, pc, ProgramValidator.LegacyPacketLoadRefusal(instruction)),
         _ => throw Unsupported(pc, instruction, "legacy packet access (ABS/IND) and other LD forms are not supported"),
     };
 

@@ -1206,7 +1206,9 @@ internal sealed class X64Compiler
     {
         if (!insn.IsLoadImm64)
         {
-            throw Unsupported(insn, i, "legacy packet loads (ABS/IND) are not supported");
+            throw ProgramValidator.IsLegacyPacketLoad(insn)
+                ? Fail(DiagnosticCodes.LegacyPacketLoadUnsupported, ProgramValidator.LegacyPacketLoadRefusal(insn), i)
+                : Unsupported(insn, i, "legacy packet loads (ABS/IND) are not supported");
         }
         RequireWritableDestination(insn, i);
         var next = _code[i + 1];

@@ -6,10 +6,16 @@ namespace Bpftime.Objects.Linking;
 
 /// <summary>
 /// The maps of an ELF object in the order programs index them: BTF-defined maps of `.maps`, then
-/// legacy `maps` entries (each by symbol offset), then one global-data region per .data, .rodata
-/// and .bss section (and their dotted variants), in section order. A global-data region is named
-/// after its section (".rodata", ".data", ".bss", ".rodata.str1.1").
+/// legacy entries of `maps` and `maps/NAME` sections (in section order, each by symbol offset), then
+/// one global-data region per .data, .rodata and .bss section (and their dotted variants), in section
+/// order. A global-data region is named after its section (".rodata", ".data", ".bss", ".rodata.str1.1").
 /// </summary>
+/// <remarks>
+/// Maps of maps need their inner map's layout: BTF maps give it with __array(values, ...); legacy
+/// entries of the samples' 28-byte struct (type, key_size, value_size, max_entries, map_flags,
+/// inner_map_idx, numa_node) name it by index among the legacy maps, as the kernel samples' loader
+/// read it. Without one, a warning says that lookups in the map cannot be verified.
+/// </remarks>
 internal sealed class MapCatalog
 {
     public const string BtfMapsSection = ".maps";
@@ -23,7 +29,15 @@ internal sealed class MapCatalog
 
     public IReadOnlyList<MapSpec> Maps => _maps;
 
-    public bool IsMapSection(ElfSection section) => section.Name is BtfMapsSection or LegacyMapsSection;
+    /// <summary>What the object's map declarations leave unsaid (maps of maps without an inner layout).</summary>
+    public List<BpfDiagnostic> Warnings { get; } = [];
+
+    public bool IsMapSection(ElfSection section) => section.Name is BtfMapsSection || IsLegacyMapsSection(section);
+
+    /// <summary>`maps`, or `maps/NAME` (one map per section, as older loaders and the samples wrote them).</summary>
+    private static bool IsLegacyMapsSection(ElfSection section) =>
+        section.Name == LegacyMapsSection || (section.Name.StartsWith(LegacyMapsSection + "/", StringComparison.Ordinal) && section.Name.Length > LegacyMapsSection.Length + 1
+            && section.Type == ElfSection.TypeProgBits && (section.Flags & ElfSection.FlagExecute) == 0);
 
     public bool TryGetDeclared(int section, ulong offset, out int index) => _declared.TryGetValue((section, offset), out index);
 
@@ -50,11 +64,8 @@ internal sealed class MapCatalog
         {
             catalog.ReadBtfMaps(elf, btfMaps, btf, file);
         }
-        var legacy = elf.FindSection(LegacyMapsSection);
-        if (legacy is not null)
-        {
-            catalog.ReadLegacyMaps(elf, legacy, file);
-        }
+        catalog.ReadLegacyMaps(elf, [.. elf.Sections.Where(IsLegacyMapsSection)], file);
+        catalog.WarnAboutMissingInnerMaps(file);
         foreach (var section in elf.Sections)
         {
             if (IsGlobalDataSection(section) && section.Size > 0)
@@ -215,37 +226,71 @@ internal sealed class MapCatalog
         return pointer.TypeId;
     }
 
-    private void ReadLegacyMaps(ElfImage elf, ElfSection section, string? file)
+    private void ReadLegacyMaps(ElfImage elf, List<ElfSection> sections, string? file)
     {
-        var symbols = MapSymbols(elf, section);
-        var contents = elf.Contents(section);
-        for (var i = 0; i < symbols.Count; i++)
+        var first = _maps.Count;
+        var innerIndexes = new List<(int Map, uint Inner)>();
+        foreach (var section in sections)
         {
-            var symbol = symbols[i];
-            // struct bpf_map_def: type, key_size, value_size, max_entries, map_flags (4 bytes each); later fields vary and are ignored.
-            var size = symbol.Size != 0
-                ? symbol.Size
-                : (i + 1 < symbols.Count ? symbols[i + 1].Value : (ulong)contents.Length) - symbol.Value;
-            if (symbol.Value > (ulong)contents.Length || size < 16 || size > (ulong)contents.Length - symbol.Value)
+            var symbols = MapSymbols(elf, section);
+            var contents = elf.Contents(section);
+            for (var i = 0; i < symbols.Count; i++)
             {
-                throw BpfException.Create(DiagnosticCodes.LegacyMapDefinitionTruncated,
-                    $"legacy map '{symbol.Name}' ({size} bytes at offset {symbol.Value} of 'maps') does not hold struct bpf_map_def's 16 leading bytes inside the section", file);
+                var symbol = symbols[i];
+                // struct bpf_map_def: type, key_size, value_size, max_entries, map_flags (4 bytes each); the samples'
+                // loader added inner_map_idx and numa_node; other trailing fields vary and are ignored.
+                var size = symbol.Size != 0
+                    ? symbol.Size
+                    : (i + 1 < symbols.Count ? symbols[i + 1].Value : (ulong)contents.Length) - symbol.Value;
+                if (symbol.Value > (ulong)contents.Length || size < 16 || size > (ulong)contents.Length - symbol.Value)
+                {
+                    throw BpfException.Create(DiagnosticCodes.LegacyMapDefinitionTruncated,
+                        $"legacy map '{symbol.Name}' ({size} bytes at offset {symbol.Value} of '{section.Name}') does not hold struct bpf_map_def's 16 leading bytes inside the section", file);
+                }
+                var entry = contents.Slice((int)symbol.Value, (int)size);
+                var flags = entry.Length >= 20 ? BinaryPrimitives.ReadUInt32LittleEndian(entry[16..]) : 0;
+                var spec = new MapSpec(
+                    symbol.Name,
+                    (MapType)BinaryPrimitives.ReadUInt32LittleEndian(entry),
+                    BinaryPrimitives.ReadUInt32LittleEndian(entry[4..]),
+                    BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]),
+                    BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]),
+                    flags)
+                {
+                    Section = section.Name,
+                    IsReadOnlyForPrograms = (flags & ReadOnlyProgramFlag) != 0,
+                };
+                if (IsMapOfMaps(spec.Type) && entry.Length >= 24)
+                {
+                    innerIndexes.Add((_maps.Count, BinaryPrimitives.ReadUInt32LittleEndian(entry[20..])));
+                }
+                _declared[(section.Index, symbol.Value)] = _maps.Count;
+                _maps.Add(spec);
             }
-            var entry = contents.Slice((int)symbol.Value, (int)size);
-            var flags = entry.Length >= 20 ? BinaryPrimitives.ReadUInt32LittleEndian(entry[16..]) : 0;
-            var spec = new MapSpec(
-                symbol.Name,
-                (MapType)BinaryPrimitives.ReadUInt32LittleEndian(entry),
-                BinaryPrimitives.ReadUInt32LittleEndian(entry[4..]),
-                BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]),
-                BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]),
-                flags)
+        }
+        foreach (var (map, inner) in innerIndexes)
+        {
+            var outer = _maps[map];
+            var count = _maps.Count - first;
+            if (inner >= (uint)count || first + (int)inner == map || IsMapOfMaps(_maps[first + (int)inner].Type))
             {
-                Section = LegacyMapsSection,
-                IsReadOnlyForPrograms = (flags & ReadOnlyProgramFlag) != 0,
-            };
-            _declared[(section.Index, symbol.Value)] = _maps.Count;
-            _maps.Add(spec);
+                throw BpfException.Create(DiagnosticCodes.LegacyInnerMapInvalid,
+                    $"legacy map of maps '{outer.Name}' names inner_map_idx {inner}, which is not another plain map among the object's {count} legacy maps (0-{count - 1}, by section and offset)", file);
+            }
+            // The outer map's values are map ids: 4 bytes, whatever the declaration said.
+            _maps[map] = outer with { ValueSize = 4, InnerMap = _maps[first + (int)inner] };
+        }
+    }
+
+    private static bool IsMapOfMaps(MapType type) => type is MapType.ArrayOfMaps or MapType.HashOfMaps;
+
+    private void WarnAboutMissingInnerMaps(string? file)
+    {
+        foreach (var map in _maps.Where(m => IsMapOfMaps(m.Type) && m.InnerMap is null))
+        {
+            Warnings.Add(new BpfDiagnostic(DiagnosticCodes.MapOfMapsWithoutInnerLayout,
+                $"map of maps '{map.Name}' declares no inner map ({(map.Section == BtfMapsSection ? "no __array(values, ...) member" : "no inner_map_idx")}), as libbpf would need one too: a lookup in it cannot be verified",
+                DiagnosticSeverity.Warning, file));
         }
     }
 

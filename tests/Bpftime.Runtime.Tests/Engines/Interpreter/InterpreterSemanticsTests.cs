@@ -268,7 +268,8 @@ public sealed class InterpreterSemanticsTests
         Refused(DiagnosticCodes.LoadInvalidRegister, [new Instruction(Opcodes.Alu(InstructionClass.Alu64, AluOperation.Mov, OperandSource.Register), 0, 11, 0, 0), new Instruction(Opcodes.Exit, 0, 0, 0, 0)]);
         Refused(DiagnosticCodes.LoadEmptyProgram, []);
         Refused(DiagnosticCodes.UnsupportedInstruction, [new Instruction(0xff, 0, 0, 0, 0)]);
-        Refused(DiagnosticCodes.UnsupportedInstruction, [new Instruction(0x20, 0, 0, 0, 0), new Instruction(Opcodes.Exit, 0, 0, 0, 0)]); // ld abs
+        Refused(DiagnosticCodes.LegacyPacketLoadUnsupported, [new Instruction(0x20, 0, 0, 0, 0), new Instruction(Opcodes.Exit, 0, 0, 0, 0)]); // ld abs: no socket buffer runs here
+        Refused(DiagnosticCodes.UnsupportedInstruction, [new Instruction(0x38, 0, 0, 0, 0), new Instruction(Opcodes.Exit, 0, 0, 0, 0)]); // ld abs of a double word: no such instruction
         Refused(DiagnosticCodes.UnsupportedInstruction, [new Instruction(Opcodes.Call, 0, (byte)CallSource.KernelFunction, 0, 1), new Instruction(Opcodes.Exit, 0, 0, 0, 0)]);
         var diagnostic = Refused(DiagnosticCodes.UnsupportedInstruction, Assemble("mov %r0, 1\ndiv %r0, 3\nexit").Select((insn, i) => i == 1 ? insn.WithOffset(2) : insn).ToArray());
         Assert.Equal(1, diagnostic.InstructionIndex);
