@@ -1,3 +1,5 @@
+using Bpftime.Engines;
+using Bpftime.Helpers;
 using Bpftime.Objects;
 using Bpftime.Verification;
 using Xunit.Abstractions;
@@ -531,5 +533,41 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
         AssertPasses(result);
         Assert.False(result.TerminationProven);
         AssertRefused(Check(source, new VerifierOptions { ContextSize = 64, RequireTermination = true }), VerifierTerminationNotProven, 2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Maps.TestEngines.Names), MemberType = typeof(Maps.TestEngines))]
+    public void AWidenedCopyLoopRunsVerifiedOnEveryEngine(string engine)
+    {
+        // for (i = 0; i < 200; i++) ctx[200 + i] = ctx[i] + 1; widened after 16 iterations, run without checks.
+        var code = Assemble("""
+            mov %r2, 0
+            loop:
+            mov %r3, %r1
+            add %r3, %r2
+            ldxb %r4, [%r3+0]
+            add %r4, 1
+            stxb [%r3+200], %r4
+            add %r2, 1
+            jlt %r2, 200, loop
+            mov %r0, %r2
+            exit
+            """);
+        var result = BpfVerifier.Verify(code, [], new VerifierOptions { ContextSize = 400 });
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+        var image = new ProgramImage("copy", code, new HelperTable("none")).WithVerification(result);
+        Assert.True(image.Verified);
+        using var executable = Maps.TestEngines.All.Single(e => e.Name == engine).Load(image, EngineOptions.Default);
+        var context = new byte[400];
+        for (var i = 0; i < 200; i++)
+        {
+            context[i] = (byte)(3 * i);
+        }
+        Assert.Equal(200UL, executable.Run(context));
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal((byte)(3 * i + 1), context[200 + i]);
+        }
     }
 }
