@@ -55,7 +55,16 @@ internal sealed partial class Analyzer
         var signed = insn.Offset == 1 && op is AluOperation.Div or AluOperation.Mod;
         if (target.IsScalar && source.IsScalar)
         {
-            regs[dst] = RegisterState.Scalar(ScalarRange.Alu(op, signed, target.Value, source.Value, word));
+            var result = RegisterState.Scalar(ScalarRange.Alu(op, signed, target.Value, source.Value, word));
+            if (!word && op is AluOperation.Add or AluOperation.Sub && source.Value.IsConst)
+            {
+                var c = (long)source.Value.ConstValue;
+                if (op == AluOperation.Add || c != long.MinValue)
+                {
+                    KeepSymbol(ref result, target, op == AluOperation.Add ? c : -c);
+                }
+            }
+            regs[dst] = result;
             return;
         }
 
@@ -85,6 +94,24 @@ internal sealed partial class Analyzer
         var culprit = target.IsPointer ? dst : insn.Src;
         throw new VerificationError(DiagnosticCodes.VerifierProhibitedPointerArithmetic, pc,
             $"{R(culprit)} is {Describe(regs[culprit])}: {name} is not allowed on pointers; only adding or subtracting a scalar (and subtracting two pointers into the same object) keeps a pointer checkable");
+    }
+
+    /// <summary>
+    /// x + c where the add cannot wrap: the result is the same symbolic value moved by c, and keeps its
+    /// relation to the (mem, len) length moved by c. Any other write starts a new value without either.
+    /// </summary>
+    private static void KeepSymbol(ref RegisterState result, in RegisterState before, long c)
+    {
+        if (!LengthFacts.CannotWrap(before.Value, c))
+        {
+            return;
+        }
+        if (before.Sym != 0 && Math.Abs(before.Delta) < 1L << 40 && Math.Abs(c) < 1L << 40)
+        {
+            result.Sym = before.Sym;
+            result.Delta = before.Delta + c;
+        }
+        LengthFacts.Add(ref result, before, c);
     }
 
     private static bool ComparablePointers(in RegisterState a, in RegisterState b)
@@ -185,22 +212,33 @@ internal sealed partial class Analyzer
             pointer.Offset = (int)offset;
             return pointer;
         }
-        if (pointer.Type == RegisterType.Context)
+        if (pointer.Type == RegisterType.Context && !_context.IsRawMemory)
         {
             throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
                 $"{R(pointerRegister)} is {Describe(pointer)}: the context pointer may only be moved by constants, not by {(scalarRegister >= 0 ? R(scalarRegister) : "a value")} = {Describe(scalar)}");
         }
-        if (value.SMin <= -MaxOffset || value.SMax >= MaxOffset)
+        // An index below the (mem, len) length may reach 4 GiB: still far from overflowing offset arithmetic.
+        var reach = pointer.Type == RegisterType.Context && scalar.Length != LengthRelation.None ? MaxLengthOffset : MaxOffset;
+        if (pointer.Type == RegisterType.Context && (value.SMin <= -reach || value.SMax >= reach))
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
+                $"{R(pointerRegister)} is {Describe(pointer)}: the context pointer may only be moved by constants or by an index with known bounds, not by {(scalarRegister >= 0 ? R(scalarRegister) : "a value")} = {Describe(scalar)}; compare it with the size first (e.g. if (i >= len) return)");
+        }
+        if (value.SMin <= -reach || value.SMax >= reach)
         {
             throw new VerificationError(DiagnosticCodes.VerifierUnboundedPointerArithmetic, pc,
                 $"{R(scalarRegister)} is {Describe(scalar)}, which has no useful bounds: adding it to {R(pointerRegister)} ({Describe(pointer)}) loses track of the pointer; compare it with a limit first (e.g. if (i >= N) return)");
         }
         var variable = ScalarRange.Alu(subtract ? Isa.AluOperation.Sub : Isa.AluOperation.Add, false, pointer.Value, value, word: false);
-        if (variable.SMin <= -MaxOffset || variable.SMax >= MaxOffset)
+        if (variable.SMin <= -reach || variable.SMax >= reach)
         {
             throw new VerificationError(DiagnosticCodes.VerifierUnboundedPointerArithmetic, pc,
                 $"{R(pointerRegister)} is {Describe(pointer)}: after this the variable part of its offset has no useful bounds");
         }
+        // The variable part is below len - gap when the scalar is and it was a constant before.
+        var related = !subtract && pointer.Value.IsConst && scalar.Length != LengthRelation.None;
+        pointer.Length = related ? LengthRelation.AtMost : LengthRelation.None;
+        pointer.LengthGap = related ? scalar.LengthGap - (long)pointer.Value.ConstValue : 0;
         pointer.Value = variable;
         if (pointer.Type is RegisterType.Packet or RegisterType.PacketMeta)
         {

@@ -84,19 +84,19 @@ internal sealed partial class Analyzer
             if (canTake && canFall)
             {
                 var branch = state.Clone();
-                SetCompared(branch, insn, takenLeft, takenRight);
+                SetCompared(branch, insn, takenLeft, takenRight, holds: true);
                 branch.Pc = target;
                 Push(branch);
             }
             if (canFall)
             {
-                SetCompared(state, insn, fallLeft, fallRight);
+                SetCompared(state, insn, fallLeft, fallRight, holds: false);
                 state.Pc = pc + 1;
                 CheckFallThrough(state, pc);
             }
             else
             {
-                SetCompared(state, insn, takenLeft, takenRight);
+                SetCompared(state, insn, takenLeft, takenRight, holds: true);
                 state.Pc = target;
             }
             return;
@@ -129,7 +129,7 @@ internal sealed partial class Analyzer
         }
     }
 
-    private static void SetCompared(VerifierState state, Instruction insn, ScalarRange left, ScalarRange right)
+    private void SetCompared(VerifierState state, Instruction insn, ScalarRange left, ScalarRange right, bool holds)
     {
         var regs = state.Current.Registers;
         SetLinked(state, regs[insn.Dst].Id, left);
@@ -138,6 +138,26 @@ internal sealed partial class Analyzer
         {
             SetLinked(state, regs[insn.Src].Id, right);
             regs[insn.Src].Value = right;
+            if (_options.ContextLengthInR2 && insn.Src != insn.Dst)
+            {
+                LengthFacts.Learn(insn.JumpOperation, insn.Class == InstructionClass.Jmp32, holds, ref regs[insn.Dst], ref regs[insn.Src]);
+                NoteLength(state, regs[insn.Src]);
+            }
+        }
+        NoteLength(state, regs[insn.Dst]);
+    }
+
+    /// <summary>A number at most len - gap that is at least m shows len is at least m + gap.</summary>
+    private static void NoteLength(VerifierState state, in RegisterState r)
+    {
+        if (r.Length == LengthRelation.None || r.Value.UMin > LengthFacts.MaxLength)
+        {
+            return;
+        }
+        var least = Math.Min((long)r.Value.UMin + r.LengthGap, (long)LengthFacts.MaxLength);
+        if (least > state.LengthMin)
+        {
+            state.LengthMin = least;
         }
     }
 
@@ -167,6 +187,7 @@ internal sealed partial class Analyzer
         into.Pc = from.Pc;
         into.LockHeldSince = from.LockHeldSince;
         into.Lock = from.Lock;
+        into.LengthMin = from.LengthMin;
     }
 
     /// <summary>Applies "the condition holds" (or not) to the state. Returns false when that is impossible.</summary>

@@ -193,6 +193,10 @@ internal sealed partial class Analyzer
             case RegisterType.Stack:
                 return AccessStack(state, pc, register, pointer, low, high, size, access, value);
 
+            case RegisterType.Context when _context.IsRawMemory && (_options.ContextLengthInR2 || !pointer.Value.IsConst):
+                CheckRawMemory(state, pc, register, pointer, low, high, size, verb, where);
+                return access == Access.Read ? RegisterState.Scalar(LoadedWidth(size)) : default;
+
             case RegisterType.Context:
                 return AccessContext(pc, register, pointer, (int)fixedStart, size, access);
 
@@ -260,6 +264,36 @@ internal sealed partial class Analyzer
                 }
         }
         throw new VerificationError(DiagnosticCodes.VerifierInvalidMemoryAccess, pc, $"{R(register)} is {Describe(pointer)} and cannot be dereferenced");
+    }
+
+    /// <summary>
+    /// Raw-memory contexts at a variable offset, or under the (mem, len) contract: [low, high) must
+    /// lie in the declared size, or below the length in r2 (by the length's known minimum, or by the
+    /// offset's relation to the length).
+    /// </summary>
+    private void CheckRawMemory(VerifierState state, int pc, int register, in RegisterState pointer, long low, long high, long size, string verb, string where)
+    {
+        if (low < 0)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
+                $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} may fall before the start of the memory{BoundsHint(pointer)}");
+        }
+        if (!_options.ContextLengthInR2)
+        {
+            if (high > _context.Size)
+            {
+                throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
+                    $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} may fall outside the {_context.Size}-byte context{BoundsHint(pointer)}");
+            }
+            return;
+        }
+        var fixedEnd = high - pointer.Value.SMax;
+        if (high <= state.LengthMin || LengthFacts.AtMost(pointer, fixedEnd))
+        {
+            return;
+        }
+        throw new VerificationError(DiagnosticCodes.VerifierInvalidContextAccess, pc,
+            $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} is not proven to lie below the buffer length in r2 (known here to be at least {state.LengthMin}); compare the offset with the length first (e.g. if (i >= len) return, or if (len < {high}) return)");
     }
 
     private static string BoundsHint(in RegisterState pointer) =>
@@ -535,8 +569,12 @@ internal sealed partial class Analyzer
                 throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperArgument, pc,
                     $"{R(register)} is {Describe(pointer)}: {_context.Name} cannot be passed as {role}; copy the fields to the stack");
             }
-            var start = (long)pointer.Offset + (long)pointer.Value.ConstValue;
-            if (start < 0 || start + maxSize > _context.Size)
+            var start = (long)pointer.Offset + pointer.Value.SMin;
+            var end = (long)pointer.Offset + pointer.Value.SMax + maxSize;
+            var inside = _options.ContextLengthInR2
+                ? end <= state.LengthMin || LengthFacts.AtMost(pointer, pointer.Offset + maxSize)
+                : end <= _context.Size;
+            if (start < 0 || !inside)
             {
                 throw new VerificationError(DiagnosticCodes.VerifierInvalidHelperSize, pc,
                     $"{R(register)} is {Describe(pointer)}, {role} of up to {maxSize} byte(s): that runs past the {_context.Size}-byte context");

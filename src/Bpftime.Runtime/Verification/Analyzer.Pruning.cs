@@ -12,11 +12,31 @@ internal sealed partial class Analyzer
 
     private readonly Dictionary<int, int> _idMap = [];
 
+    /// <summary>Widened states per loop head, never evicted: paths around the loop are pruned against them.</summary>
+    private readonly Dictionary<int, List<Checkpoint>> _widened = [];
+
+    private readonly SortedSet<int> _unprovenLoops = [];
+
+    private int _nextSym = 1;
+
+    private int _widenings;
+
+    /// <summary>True when some loop head was widened: a refusal may then come from the lost precision.</summary>
+    public bool Widened => _widenings > 0;
+
+    /// <summary>How far up its chain of kept states a path looks for earlier iterations of the loop it is in.</summary>
+    private const int MaxChainWalk = 4096;
+
+    /// <summary>Widenings of one loop head on one path after which widening stops at the program's constants and goes to the ends of the types.</summary>
+    private const int WideningsWithThresholds = 8;
+
     /// <summary>
     /// At a prune point: true when a state kept here, all of whose paths are already proven safe,
-    /// covers the current one (so this path is safe too). Otherwise keeps the current state. A
-    /// state still being explored that equals the current one means a loop came back to where it
-    /// started with nothing changed: it cannot terminate.
+    /// covers the current one (so this path is safe too), or, at a loop head, when the widened state
+    /// of an earlier iteration on this path covers it (the loop's fixpoint is reached). Otherwise
+    /// keeps the current state; at a loop head gone around <see cref="VerifierOptions.LoopUnrollLimit"/>
+    /// times, first widens it. A state still being explored that equals the current one means a
+    /// loop came back to where it started with nothing changed: it cannot terminate.
     /// </summary>
     private bool IsCovered(VerifierState state)
     {
@@ -35,19 +55,32 @@ internal sealed partial class Analyzer
             {
                 if (Covers(old, state, exact: false))
                 {
+                    NoteLeft(state);
                     return true;
                 }
             }
-            else if (checkpoint.Fingerprint == fingerprint && Covers(old, state, exact: true))
+            else if (!state.Widened && !old.Widened && checkpoint.Fingerprint == fingerprint && Covers(old, state, exact: true))
             {
                 throw new VerificationError(DiagnosticCodes.VerifierInfiniteLoop, pc,
                     "an infinite loop: execution comes back here in exactly the state it had before, so it never ends; make the loop condition depend on a value that changes");
             }
         }
-        if (_processed - state.KeptAt < MinInstructionsBetweenKeptStates && kept.Count > 0)
+        var loopHead = _shape.LoopHead[pc];
+        if (loopHead)
+        {
+            switch (AtLoopHead(state, ref fingerprint))
+            {
+                case LoopHeadOutcome.Covered:
+                    return true;
+                case LoopHeadOutcome.Widened:
+                    return false;
+            }
+        }
+        if ((!loopHead || _options.LoopUnrollLimit == int.MaxValue) && _processed - state.KeptAt < MinInstructionsBetweenKeptStates && kept.Count > 0)
         {
             // A tight loop would otherwise keep (and copy) a state every few instructions; comparing
-            // still happens at every visit, so an unchanged loop is found all the same.
+            // still happens at every visit, so an unchanged loop is found all the same. Loop heads
+            // always keep theirs: iterations are counted by them.
             return false;
         }
         state.KeptAt = _processed;
@@ -61,13 +94,184 @@ internal sealed partial class Analyzer
             _stored--;
         }
         var copy = state.Clone();
-        var added = new Checkpoint(copy, state.Parent, fingerprint);
+        var added = new Checkpoint(copy, state.Parent, fingerprint, pc);
         copy.Parent = null;
         kept.Add(added);
         state.Parent = added;
         _stored++;
         CheckStateLimit(pc);
         return false;
+    }
+
+    /// <summary>
+    /// A path at a loop head: covered when a widened state of this loop on its own chain covers it,
+    /// which records the path for the termination proof; otherwise, once it went around often
+    /// enough, its state is replaced by the previous iteration's widened by it, and kept as the
+    /// loop's widened state (the path goes on from there).
+    /// </summary>
+    private enum LoopHeadOutcome
+    {
+        /// <summary>Nothing done: keep the state as at any prune point.</summary>
+        Unrolled,
+        /// <summary>A widened state of this loop covers the path: it ends here.</summary>
+        Covered,
+        /// <summary>The path's state was widened and kept as the loop's widened state.</summary>
+        Widened,
+    }
+
+    private LoopHeadOutcome AtLoopHead(VerifierState state, ref int fingerprint)
+    {
+        var pc = state.Pc;
+        if (_options.LoopUnrollLimit == int.MaxValue)
+        {
+            return LoopHeadOutcome.Unrolled;
+        }
+        Checkpoint? previous = null;
+        var iterations = 0;
+        var widenings = 0;
+        var steps = 0;
+        for (var c = state.Parent; c is not null && steps < MaxChainWalk; c = c.Parent, steps++)
+        {
+            if (c.Pc != pc || c.State is not { } old || !SameFrames(old, state))
+            {
+                continue;
+            }
+            if (c.Loop is not null)
+            {
+                // The latest widened state of this loop on the path: the earlier ones are narrower.
+                if (Covers(old, state, exact: false, symbolic: false))
+                {
+                    c.Loop.Add(old, state);
+                    NoteLeft(state, upTo: c);
+                    return LoopHeadOutcome.Covered;
+                }
+                previous ??= c;
+                for (var w = c; w is not null; w = w.EnclosingLoop)
+                {
+                    widenings += w.Pc == pc ? 1 : 0;
+                }
+                break;
+            }
+            previous ??= c;
+            if (++iterations >= _options.LoopUnrollLimit)
+            {
+                break;
+            }
+        }
+        if (previous is null || (previous.Loop is null && iterations < _options.LoopUnrollLimit))
+        {
+            return LoopHeadOutcome.Unrolled;
+        }
+        var thresholds = widenings < WideningsWithThresholds ? _shape.Thresholds : null;
+        _widenings++;
+        var widened = new StateJoin(thresholds, widen: true, NewId).Merge(previous.State!, state);
+        if (widened is null)
+        {
+            // Different references or lock held on the two iterations: keep unrolling (the budget bounds it).
+            return LoopHeadOutcome.Unrolled;
+        }
+        GiveSymbols(widened);
+        CopyInto(widened, state);
+        state.Widened = true;
+        fingerprint = Fingerprint(state);
+        var copy = state.Clone();
+        var added = new Checkpoint(copy, state.Parent, fingerprint, pc) { Loop = new LoopReturns(pc) };
+        copy.Parent = null;
+        if (!_widened.TryGetValue(pc, out var list))
+        {
+            _widened[pc] = list = [];
+        }
+        list.Add(added);
+        state.Parent = added;
+        state.KeptAt = _processed;
+        _stored++;
+        CheckStateLimit(pc);
+        return LoopHeadOutcome.Widened;
+    }
+
+    private static bool SameFrames(VerifierState a, VerifierState b)
+    {
+        if (a.Frames.Count != b.Frames.Count)
+        {
+            return false;
+        }
+        for (var f = 0; f < a.Frames.Count; f++)
+        {
+            if (a.Frames[f].CallSite != b.Frames[f].CallSite || a.Frames[f].FunctionStart != b.Frames[f].FunctionStart)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Every number the loop changes gets a new symbolic value (delta 0) at the widened loop head.</summary>
+    private void GiveSymbols(VerifierState widened)
+    {
+        widened.ForEachRegister((ref RegisterState r) =>
+        {
+            if (r.IsScalar && r.Sym == 0)
+            {
+                r.Sym = _nextSym++;
+                r.Delta = 0;
+            }
+        });
+    }
+
+    /// <summary>Trips all proven loops together may make (the product of their bounds) before the program counts as possibly endless.</summary>
+    private const ulong MaxProvenTrips = 1UL << 32;
+
+    /// <summary>
+    /// A path ended at exit or at a completed state: every widened loop it is in may be left. (Paths
+    /// that come back to a widened loop head leave only the loops inside it.)
+    /// </summary>
+    private static void NoteLeft(VerifierState state, Checkpoint? upTo = null)
+    {
+        var c = state.Parent is { Loop: not null } parent ? parent : state.Parent?.EnclosingLoop;
+        for (; c is not null && c != upTo; c = c.EnclosingLoop)
+        {
+            c.Loop!.Left = true;
+        }
+    }
+
+    /// <summary>
+    /// After exploring: a widened loop no path leaves never ends (refused); one whose paths around
+    /// it are not shown to end is unproven, as are all when the proven ones together may run too long.
+    /// </summary>
+    private void CheckTermination()
+    {
+        var product = 1UL;
+        foreach (var (pc, list) in _widened.OrderBy(w => w.Key))
+        {
+            var worst = 1UL;
+            foreach (var checkpoint in list)
+            {
+                var loop = checkpoint.Loop!;
+                if (!loop.Left && checkpoint.Branches == 0)
+                {
+                    throw new VerificationError(DiagnosticCodes.VerifierInfiniteLoop, pc,
+                        "an infinite loop: no path leaves this loop (every way around comes back here), so it never ends; give it a condition that can become false");
+                }
+                var bound = loop.Bound();
+                if (bound == 0)
+                {
+                    _unprovenLoops.Add(pc);
+                    break;
+                }
+                worst = Math.Max(worst, bound);
+            }
+            product = (UInt128)product * worst > ulong.MaxValue ? ulong.MaxValue : product * worst;
+        }
+        if (product > MaxProvenTrips)
+        {
+            _unprovenLoops.UnionWith(_widened.Keys);
+        }
+        if (_options.RequireTermination && _unprovenLoops.Count > 0)
+        {
+            var head = _unprovenLoops.Min;
+            throw new VerificationError(DiagnosticCodes.VerifierTerminationNotProven, head,
+                $"the loop at instruction {head} may not end (or may run more than {MaxProvenTrips} times with the loops around it): no counter was found that moves the same way on every path around it and is bounded by the loop's condition; count with a variable compared against a small limit (for (i = 0; i < N; i++)), or use bpf_loop");
+        }
     }
 
     /// <summary>
@@ -108,12 +312,23 @@ internal sealed partial class Analyzer
     /// stands for too (or, with <paramref name="exact"/>, when they are the same), looking only at
     /// registers that are live.
     /// </summary>
-    private bool Covers(VerifierState old, VerifierState now, bool exact)
+    /// <param name="symbolic">
+    /// Numbers with a symbolic value in <paramref name="old"/> must have the same one, moved by the same
+    /// constant, in <paramref name="now"/>: the paths <paramref name="old"/> took back around a widened
+    /// loop were measured with those, and they stand for this path too. Off only for the widened loop
+    /// head itself, where paths come back with their counters moved.
+    /// </param>
+    private bool Covers(VerifierState old, VerifierState now, bool exact, bool symbolic = true)
     {
         if (old.Frames.Count != now.Frames.Count || old.References.Count != now.References.Count || (old.LockHeldSince < 0) != (now.LockHeldSince < 0))
         {
             return false;
         }
+        if (exact ? old.LengthMin != now.LengthMin : now.LengthMin < old.LengthMin)
+        {
+            return false;
+        }
+        symbolic &= !exact;
         var ids = _idMap;
         ids.Clear();
         // Registers of every frame first: they differ far more often than stacks and cost less to compare.
@@ -139,7 +354,7 @@ internal sealed partial class Analyzer
                         {
                             continue;
                         }
-                        if (!RegisterCovers(a.Registers[r], b.Registers[r], ids, exact, valueMatters: (relevant & (1 << r)) != 0))
+                        if (!RegisterCovers(a.Registers[r], b.Registers[r], ids, exact, valueMatters: (relevant & (1 << r)) != 0, symbolic))
                         {
                             return false;
                         }
@@ -148,7 +363,7 @@ internal sealed partial class Analyzer
                 }
                 // Callers' stacks may still be read through pointers by the callees: compare them whole.
                 var relevantStack = top && a.Stack.Length == 512 ? _shape.RelevantStack[resume] : ulong.MaxValue;
-                if (!StackCovers(a, b, ids, exact, relevantStack))
+                if (!StackCovers(a, b, ids, exact, relevantStack, symbolic))
                 {
                     return false;
                 }
@@ -182,7 +397,7 @@ internal sealed partial class Analyzer
         return true;
     }
 
-    private static bool RegisterCovers(in RegisterState old, in RegisterState now, Dictionary<int, int> ids, bool exact, bool valueMatters = true)
+    private static bool RegisterCovers(in RegisterState old, in RegisterState now, Dictionary<int, int> ids, bool exact, bool valueMatters = true, bool symbolic = false)
     {
         if (exact)
         {
@@ -200,10 +415,14 @@ internal sealed partial class Analyzer
         }
         if (old.Type == RegisterType.Scalar)
         {
+            if (symbolic && old.Sym != 0 && (now.Sym != old.Sym || now.Delta != old.Delta))
+            {
+                return false;
+            }
             // A number linked to copies on the old path must be linked the same way now.
-            return !valueMatters || (now.Value.IsWithin(old.Value) && (old.Id == 0 || SameId(ids, old.Id, now.Id)));
+            return !valueMatters || (now.Value.IsWithin(old.Value) && (old.Id == 0 || SameId(ids, old.Id, now.Id)) && LengthFacts.Covers(old, now));
         }
-        if (old.Offset != now.Offset || old.Target != now.Target || !now.Value.IsWithin(old.Value))
+        if (old.Offset != now.Offset || old.Target != now.Target || !now.Value.IsWithin(old.Value) || !LengthFacts.Covers(old, now))
         {
             return false;
         }
@@ -225,7 +444,7 @@ internal sealed partial class Analyzer
         }
     }
 
-    private static bool StackCovers(FrameState old, FrameState now, Dictionary<int, int> ids, bool exact, ulong relevantSlots = ulong.MaxValue)
+    private static bool StackCovers(FrameState old, FrameState now, Dictionary<int, int> ids, bool exact, ulong relevantSlots = ulong.MaxValue, bool symbolic = false)
     {
         var a = old.Stack;
         var b = now.Stack;
@@ -235,7 +454,7 @@ internal sealed partial class Analyzer
             for (var slot = 0; slot < old.SlotCount; slot++)
             {
                 if (a[slot * 8] == StackByte.Spill
-                    && !RegisterCovers(old.Spills[slot], now.Spills[slot], ids, exact, valueMatters: exact || (relevantSlots & (1UL << slot)) != 0))
+                    && !RegisterCovers(old.Spills[slot], now.Spills[slot], ids, exact, valueMatters: exact || (relevantSlots & (1UL << slot)) != 0, symbolic))
                 {
                     return false;
                 }
@@ -285,13 +504,13 @@ internal sealed partial class Analyzer
                         if (isNow != StackByte.Spill)
                         {
                             // A number no longer needed exactly is covered by any initialised data.
-                            if (!valueMatters && old.Spills[slot].IsScalar && isNow != StackByte.Invalid)
+                            if (!valueMatters && old.Spills[slot].IsScalar && isNow != StackByte.Invalid && !(symbolic && old.Spills[slot].Sym != 0))
                             {
                                 continue;
                             }
                             return false;
                         }
-                        if (i % 8 == 0 && !RegisterCovers(old.Spills[slot], now.Spills[slot], ids, exact: false, valueMatters))
+                        if (i % 8 == 0 && !RegisterCovers(old.Spills[slot], now.Spills[slot], ids, exact: false, valueMatters, symbolic))
                         {
                             return false;
                         }

@@ -18,6 +18,9 @@ internal sealed partial class Analyzer
     /// <summary>Offsets and sizes beyond this are treated as unbounded (keeps offset arithmetic in range).</summary>
     private const long MaxOffset = 1 << 29;
 
+    /// <summary>The same for the variable part of a pointer into the (mem, len) buffer, related to the length (at most 2^32 - 1).</summary>
+    private const long MaxLengthOffset = 1L << 33;
+
     private readonly Instruction[] _code;
     private readonly ProgramShape _shape;
     /// <summary>The object's maps, then the inner-map layouts of its maps of maps.</summary>
@@ -78,6 +81,7 @@ internal sealed partial class Analyzer
         {
             Explore(InitialState());
             combined = CheckCombinedStack();
+            CheckTermination();
             if (_options.WarnUnreachable)
             {
                 ReportUnreachable(diagnostics);
@@ -100,6 +104,8 @@ internal sealed partial class Analyzer
             FunctionStackDepths = new Dictionary<int, int>(_stackDepth),
             ContextRewrites = [.. _rewrites.Values],
             Context = _context,
+            TerminationProven = passed && _unprovenLoops.Count == 0,
+            UnprovenLoops = passed ? [.. _unprovenLoops] : [],
         };
     }
 
@@ -122,7 +128,8 @@ internal sealed partial class Analyzer
     {
         var frame = new FrameState(_options.FrameStackSize, functionStart: 0, callSite: -1);
         frame.Registers[1] = RegisterState.Pointer(RegisterType.Context);
-        frame.Registers[2] = _context.IsRawMemory && !_options.VariableContextLength ? RegisterState.Constant((ulong)_context.Size) : RegisterState.Unknown;
+        frame.Registers[2] = _context.IsRawMemory && _options.ContextLengthInR2 ? LengthFacts.InitialLength()
+            : _context.IsRawMemory && !_options.VariableContextLength ? RegisterState.Constant((ulong)_context.Size) : RegisterState.Unknown;
         frame.Registers[FramePointer] = RegisterState.Pointer(RegisterType.Stack, target: 0);
         _stackDepth[0] = 0;
         return new VerifierState([frame]) { Pc = 0 };
@@ -166,6 +173,7 @@ internal sealed partial class Analyzer
             }
             if (!Step(state))
             {
+                NoteLeft(state);
                 FinishPath(state);
                 state = null;
             }
@@ -283,6 +291,11 @@ internal sealed partial class Analyzer
     private RegisterState Use(VerifierState state, int register, int pc, string role)
     {
         var value = state.Current.Registers[register];
+        if (value.Type == RegisterType.NotInitialized && value.Target == RegisterState.JoinedKinds)
+        {
+            throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
+                $"{R(register)} is read as {role}, but at a loop head before here it holds different kinds of value (or is unset) on different paths around the loop, so it has no single type; give it the same kind of value on every path");
+        }
         if (value.Type == RegisterType.NotInitialized)
         {
             throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,

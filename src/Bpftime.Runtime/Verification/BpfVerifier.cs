@@ -94,11 +94,11 @@ public static class BpfVerifier
             }
             try
             {
-                return new Analyzer(code, shape, maps, context, options, name, info, file).Run();
+                return RunWithFallback(code, shape, maps, context, options, name, info, file);
             }
             catch (ReadOnlyDataEscapes)
             {
-                return new Analyzer(code, shape, maps, context, options with { AssumeFrozenReadOnlyData = false }, name, info, file).Run();
+                return RunWithFallback(code, shape, maps, context, options with { AssumeFrozenReadOnlyData = false }, name, info, file);
             }
         }
         catch (Exception error) when (error is not (OutOfMemoryException or BpfException))
@@ -109,6 +109,29 @@ public static class BpfVerifier
                 File: file, Program: name);
             return new VerificationResult(name, false, [diagnostic], new VerificationStatistics(0, 0, 0, 0, TimeSpan.Zero));
         }
+    }
+
+    /// <summary>
+    /// Widening loses precision (a loop that fills a stack buffer at a variable offset leaves it
+    /// unproven initialised, where unrolling sees each byte written). A program refused after some
+    /// loop was widened is verified again with loops fully unrolled, as without widening; either
+    /// proof is sound. The refusal reported is the unrolled one (the exact first error), unless it
+    /// only ran out of budget, where the widened one names the real problem.
+    /// </summary>
+    private static VerificationResult RunWithFallback(Instruction[] code, ProgramShape shape, IReadOnlyList<MapSpec> maps, ContextLayout context, VerifierOptions options, string name, BpfProgramInfo? info, string? file)
+    {
+        var analyzer = new Analyzer(code, shape, maps, context, options, name, info, file);
+        var widened = analyzer.Run();
+        if (widened.Passed || !analyzer.Widened || !options.Prune)
+        {
+            return widened;
+        }
+        var unrolled = new Analyzer(code, shape, maps, context, options with { LoopUnrollLimit = int.MaxValue }, name, info, file).Run();
+        if (unrolled.Passed)
+        {
+            return unrolled;
+        }
+        return unrolled.Diagnostics[0].Code is DiagnosticCodes.VerifierTooComplex or DiagnosticCodes.VerifierResourceLimit ? widened : unrolled;
     }
 
     private static BpfDiagnostic Locate(BpfDiagnostic diagnostic, BpfProgramInfo? info, string? file)

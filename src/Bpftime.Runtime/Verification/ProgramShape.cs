@@ -100,6 +100,38 @@ internal sealed class ProgramShape
                 PrunePoint[i + 1] = true;
             }
         }
+        LoopHead = new bool[code.Length];
+        var constants = new List<long> { 0 };
+        for (var i = 0; i < code.Length; i++)
+        {
+            if (SecondSlot[i])
+            {
+                continue;
+            }
+            var insn = code[i];
+            if (insn.IsJump && !insn.IsCall && !insn.IsExit)
+            {
+                var target = JumpTarget(i);
+                if (target >= 0 && target <= i)
+                {
+                    // Every cycle has a jump backwards: widening at its targets cuts them all.
+                    LoopHead[target] = true;
+                }
+            }
+            if (insn.IsLoadImm64)
+            {
+                if (insn.Src == (byte)LoadImm64Source.Immediate && i + 1 < code.Length)
+                {
+                    constants.Add(insn.Imm64With(code[i + 1]));
+                }
+            }
+            else if (!insn.IsCall)
+            {
+                constants.Add(insn.Imm);
+                constants.Add((uint)insn.Imm);
+            }
+        }
+        Thresholds = new WideningThresholds(constants);
         ComputeLiveness();
         Relevant = new ushort[code.Length];
         RelevantStack = new ulong[code.Length];
@@ -117,6 +149,12 @@ internal sealed class ProgramShape
     public ulong[] RelevantStack { get; }
 
     public Instruction[] Code { get; }
+
+    /// <summary>Targets of backward jumps: where a path that goes around a loop comes back, and is widened.</summary>
+    public bool[] LoopHead { get; }
+
+    /// <summary>The program's constants, where widened bounds stop first.</summary>
+    public WideningThresholds Thresholds { get; }
 
     public bool[] SecondSlot { get; }
 

@@ -31,7 +31,27 @@ internal struct RegisterState : IEquatable<RegisterState>
     /// <summary>Packet: bytes known readable past base + variable part. Memory and records: their size.</summary>
     public int Range;
 
+    /// <summary>
+    /// For a scalar: a symbolic value (given at a loop head when the loop is widened) such that the
+    /// number is <see cref="Sym"/> + <see cref="Delta"/>; 0 when none. Kept by moves, spills and fills
+    /// and by adding constants that cannot wrap; every other write makes a new state, which has none.
+    /// It shows which counters move in one direction on every path around a loop (termination).
+    /// </summary>
+    public int Sym;
+
+    /// <summary>The constant added to <see cref="Sym"/> since it was given.</summary>
+    public long Delta;
+
+    /// <summary>How the number (for pointers: the variable part) relates to the (mem, len) length.</summary>
+    public LengthRelation Length;
+
+    /// <summary>The gap of <see cref="Length"/>: the number is at most (or exactly) length - gap.</summary>
+    public long LengthGap;
+
     public static RegisterState NotInitialized => default;
+
+    /// <summary>Marks (in <see cref="Target"/>) an uninitialised register that held different kinds of value on paths a loop head joined.</summary>
+    public const int JoinedKinds = -1;
 
     public static RegisterState Unknown => new() { Type = RegisterType.Scalar, Value = ScalarRange.Unknown };
 

@@ -67,6 +67,13 @@ public sealed record VerifierOptions
     /// </summary>
     public bool RequireTermination { get; init; }
 
+    /// <summary>
+    /// Times a path goes around a loop (states kept at the loop head) before the verifier stops
+    /// unrolling it and widens the loop head's state to a fixpoint. Loops with fewer iterations stay
+    /// fully unrolled, exact on every iteration; longer ones cost about the same whatever their trip count.
+    /// </summary>
+    public int LoopUnrollLimit { get; init; } = 16;
+
     /// <summary>Reuse verified states at jump targets (turning it off only shows how much pruning saves).</summary>
     public bool Prune { get; init; } = true;
 

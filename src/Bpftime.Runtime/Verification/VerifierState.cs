@@ -46,6 +46,18 @@ internal sealed class VerifierState
     /// <summary>The instruction count when this path last kept a state (to space kept states out on tight loops).</summary>
     public int KeptAt { get; set; } = int.MinValue;
 
+    /// <summary>
+    /// With <see cref="VerifierOptions.ContextLengthInR2"/>: the (mem, len) length is at least this on
+    /// this path (learned from comparisons of len or its copies).
+    /// </summary>
+    public long LengthMin { get; set; }
+
+    /// <summary>
+    /// True once this path went through a widened loop head: its states are then abstractions, and a
+    /// state equal to an earlier one no longer shows that the program loops for ever.
+    /// </summary>
+    public bool Widened { get; set; }
+
     public FrameState Current => Frames[^1];
 
     public int CurrentFrame => Frames.Count - 1;
@@ -57,7 +69,7 @@ internal sealed class VerifierState
         {
             frames.Add(frame.Clone());
         }
-        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, Lock = Lock, KeptAt = KeptAt };
+        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, Lock = Lock, KeptAt = KeptAt, LengthMin = LengthMin, Widened = Widened };
     }
 
     /// <summary>Every register of every frame, and every spilled register, by reference.</summary>
@@ -83,8 +95,20 @@ internal sealed class VerifierState
 internal delegate void RegisterVisitor(ref RegisterState register);
 
 /// <summary>A state kept at a prune point: later paths reaching the point in a state it covers stop there.</summary>
-internal sealed class Checkpoint(VerifierState state, Checkpoint? parent, int fingerprint)
+internal sealed class Checkpoint(VerifierState state, Checkpoint? parent, int fingerprint, int pc)
 {
+    /// <summary>The instruction the state was kept at.</summary>
+    public int Pc { get; } = pc;
+
+    /// <summary>The nearest widened loop head state above this one on its path (loops it is inside).</summary>
+    public Checkpoint? EnclosingLoop { get; } = parent is null ? null : parent.Loop is not null ? parent : parent.EnclosingLoop;
+
+    /// <summary>
+    /// For a state widened at a loop head: the paths that came back around the loop into it, each
+    /// with how its counters moved (for the termination proof). Null for ordinary states.
+    /// </summary>
+    public LoopReturns? Loop { get; init; }
+
     /// <summary>
     /// The state kept; null once it is no longer compared with (evicted), so that the chain of parents,
     /// which only counts paths, does not keep every state of a long loop alive.

@@ -154,7 +154,10 @@ internal static class UnsafeProgramCatalogue
             new("context-past-end", "ldxdw %r0, [%r1+60]\nexit", VerifierInvalidContextAccess, 0),
             new("context-negative-offset", "ldxw %r0, [%r1-4]\nexit", VerifierInvalidContextAccess, 0),
             new("context-size-undeclared", "ldxb %r0, [%r1+0]\nexit", VerifierInvalidContextAccess, 0) { Options = new VerifierOptions() },
-            new("context-variable-offset", "ldxb %r2, [%r1+0]\nand %r2, 7\nadd %r1, %r2\nldxb %r0, [%r1+0]\nexit", VerifierInvalidContextAccess, 2),
+            // A raw-memory context may be indexed by a bounded value (a loop over the buffer), but not by any value.
+            new("context-variable-offset", "ldxdw %r2, [%r1+0]\nrsh %r2, 1\nadd %r1, %r2\nldxb %r0, [%r1+0]\nexit", VerifierInvalidContextAccess, 2),
+            new("context-variable-offset-past-end", "ldxb %r2, [%r1+0]\nand %r2, 63\nadd %r1, %r2\nldxdw %r0, [%r1+0]\nexit", VerifierInvalidContextAccess, 3),
+            new("struct-context-variable-offset", "ldxb %r2, [%r1+12]\nand %r2, 3\nadd %r1, %r2\nldxb %r0, [%r1+0]\nexit", VerifierInvalidContextAccess, 2) { Type = xdp },
             new("xdp-context-write", "stw [%r1+0], 0\nmov %r0, 2\nexit", VerifierReadOnlyWrite, 0) { Type = xdp },
             new("xdp-context-past-end", "ldxw %r0, [%r1+24]\nexit", VerifierInvalidContextAccess, 0) { Type = xdp },
             new("xdp-two-fields-at-once", "ldxdw %r2, [%r1+0]\nmov %r0, 2\nexit", VerifierInvalidContextAccess, 0) { Type = xdp },
@@ -339,8 +342,13 @@ internal static class UnsafeProgramCatalogue
             new("jump-to-self", "mov %r0, 0\nja -1\nexit", VerifierInfiniteLoop, 1),
             new("loop-condition-never-changes", "mov %r0, 0\nldxb %r1, [%r1+0]\nloop:\njlt %r1, 10, loop\nexit", VerifierInfiniteLoop, 2),
             new("two-block-cycle", "mov %r0, 0\na:\nja b\nexit\nb:\nja a", VerifierInfiniteLoop, 1),
-            new("loop-bound-from-input", "ldxw %r2, [%r1+0]\nmov %r0, 0\nmov %r3, 0\nloop:\nadd %r3, 1\njlt %r3, %r2, loop\nexit", VerifierTooComplex, 4) { Options = SmallBudget },
-            new("loop-counter-goes-the-wrong-way", "mov %r0, 0\nmov %r1, 10\nloop:\nadd %r1, 1\njne %r1, 0, loop\nexit", VerifierTooComplex, 2) { Options = SmallBudget },
+            // Memory-safe loops that may run for ages: refused when the host requires proven termination
+            // (without it they are accepted unproven and run under the execution budget), and, unrolled, at the budget.
+            new("loop-bound-from-input", "ldxw %r2, [%r1+0]\nmov %r0, 0\nmov %r3, 0\nloop:\nadd %r3, 1\njlt %r3, %r2, loop\nexit", VerifierTerminationNotProven, 3) { Options = SmallBudget with { RequireTermination = true } },
+            new("loop-counter-goes-the-wrong-way", "mov %r0, 0\nmov %r1, 10\nloop:\nadd %r1, 1\njne %r1, 0, loop\nexit", VerifierTerminationNotProven, 2) { Options = SmallBudget with { RequireTermination = true } },
+            new("loop-bound-from-input-unrolled", "ldxw %r2, [%r1+0]\nmov %r0, 0\nmov %r3, 0\nloop:\nadd %r3, 1\njlt %r3, %r2, loop\nexit", VerifierTooComplex, 4) { Options = SmallBudget with { LoopUnrollLimit = int.MaxValue } },
+            new("loop-counter-goes-the-wrong-way-unrolled", "mov %r0, 0\nmov %r1, 10\nloop:\nadd %r1, 1\njne %r1, 0, loop\nexit", VerifierTooComplex, 2) { Options = SmallBudget with { LoopUnrollLimit = int.MaxValue } },
+            new("loop-without-a-way-out", "mov %r0, 0\nloop:\nadd %r0, 1\nja loop\nexit", VerifierInfiniteLoop, 1),
 
             // References.
             new("ring-buffer-record-never-released", Reserve + "\njeq %r0, 0, out\nmov %r0, 0\nout:\nmov %r0, 0\nexit", VerifierUnreleasedReference, 8),

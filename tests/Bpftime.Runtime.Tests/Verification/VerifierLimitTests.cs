@@ -27,7 +27,8 @@ public sealed class VerifierLimitTests(ITestOutputHelper output)
     public void AnEndlessCounterStopsAtTheBudgetHoldingFewStates(string name, string source)
     {
         // A fifth of the default budget keeps the test short; the default fails the same way, later.
-        var options = new VerifierOptions { ContextSize = 64, MaxTime = null, MaxProcessedInstructions = 200_000 };
+        // Unrolled, as without widening (by default these are widened, and pass with termination unproven).
+        var options = new VerifierOptions { ContextSize = 64, MaxTime = null, MaxProcessedInstructions = 200_000, LoopUnrollLimit = int.MaxValue };
         var result = BpfVerifier.Verify(VerifierKit.Assemble(source), VerifierKit.Maps, options, name: name);
         output.WriteLine(VerifierKit.Explain(result));
         Assert.False(result.Passed);
@@ -35,6 +36,20 @@ public sealed class VerifierLimitTests(ITestOutputHelper output)
         Assert.True(result.Statistics.InstructionsProcessed <= options.MaxProcessedInstructions + 1, result.Statistics.ToString());
         // A state is kept at most every few instructions and at most 64 per instruction: memory stays small.
         Assert.True(result.Statistics.PeakStates <= 3 * 64, result.Statistics.ToString());
+    }
+
+    [Theory]
+    [MemberData(nameof(EndlessCounters))]
+    public void AnEndlessCounterIsWidenedAndLeftToTheExecutionBudget(string name, string source)
+    {
+        var result = BpfVerifier.Verify(VerifierKit.Assemble(source), VerifierKit.Maps, new VerifierOptions { ContextSize = 64 }, name: name);
+        output.WriteLine(VerifierKit.Explain(result));
+        VerifierKit.AssertPasses(result);
+        Assert.False(result.TerminationProven);
+        Assert.NotEmpty(result.UnprovenLoops);
+        Assert.True(result.Statistics.InstructionsProcessed < 5_000, result.Statistics.ToString());
+        var strict = BpfVerifier.Verify(VerifierKit.Assemble(source), VerifierKit.Maps, new VerifierOptions { ContextSize = 64, RequireTermination = true, MaxProcessedInstructions = 200_000 }, name: name);
+        Assert.Equal(DiagnosticCodes.VerifierTerminationNotProven, strict.Diagnostics[0].Code);
     }
 
     [Fact]
@@ -63,7 +78,7 @@ public sealed class VerifierLimitTests(ITestOutputHelper output)
     public void TheTimeLimitStopsVerification()
     {
         // A zero time limit is passed at the first check (every 1024 instructions).
-        var options = new VerifierOptions { ContextSize = 64, MaxTime = TimeSpan.Zero };
+        var options = new VerifierOptions { ContextSize = 64, MaxTime = TimeSpan.Zero, LoopUnrollLimit = int.MaxValue };
         var result = BpfVerifier.Verify(VerifierKit.Assemble("mov %r0, 0\nmov %r1, 0\nloop:\nadd %r1, 1\njne %r1, 0, loop\nexit"), VerifierKit.Maps, options, name: "slow");
         output.WriteLine(VerifierKit.Explain(result));
         Assert.False(result.Passed);

@@ -1,0 +1,573 @@
+using Bpftime.Engines;
+using Bpftime.Helpers;
+using Bpftime.Objects;
+using Bpftime.Verification;
+using Xunit.Abstractions;
+using static Bpftime.Diagnostics.DiagnosticCodes;
+using static Bpftime.Tests.Verification.VerifierKit;
+
+namespace Bpftime.Tests.Verification;
+
+/// <summary>
+/// Loops the verifier proves by a fixpoint (widening at loop heads) instead of unrolling them, the
+/// termination verdict it gives, and loops that stay refused because the fixpoint shows an unsafe access.
+/// </summary>
+public sealed class LoopVerificationTests(ITestOutputHelper output)
+{
+    /// <summary>A 2 MiB array value (the 1 MiB copy) and a 2 KiB one (256 u64 histogram buckets).</summary>
+    private static readonly MapSpec Big = new("big", MapType.Array, 4, 2 << 20, 1);
+    private static readonly MapSpec Buckets = new("buckets", MapType.Array, 4, 2048, 1);
+    private static readonly IReadOnlyList<MapSpec> LoopMaps = [.. VerifierKit.Maps, Big, Buckets];
+
+    private static readonly VerifierOptions MemLen = new() { ContextLengthInR2 = true };
+
+    private VerificationResult Check(string source, VerifierOptions? options = null)
+    {
+        var result = BpfVerifier.Verify(Assemble(source), LoopMaps, options ?? new VerifierOptions { ContextSize = 64 });
+        output.WriteLine(Explain(result) + $" termination proven: {result.TerminationProven} [{string.Join(",", result.UnprovenLoops)}]");
+        return result;
+    }
+
+    /// <summary>Counts the primes below 10000 by trial division: two nested loops, no memory access.</summary>
+    internal const string PrimeLoop = """
+        mov %r0, 0
+        mov %r6, 2
+        outer:
+        mov %r7, 2
+        inner:
+        mov %r8, %r7
+        mul %r8, %r7
+        jgt %r8, %r6, prime
+        mov %r9, %r6
+        mod %r9, %r7
+        jeq %r9, 0, next
+        add %r7, 1
+        ja inner
+        prime:
+        add %r0, 1
+        next:
+        add %r6, 1
+        jlt %r6, 10000, outer
+        exit
+        """;
+
+    /// <summary>Copies the first MiB of a 2 MiB raw-memory context onto its second MiB, byte by byte.</summary>
+    internal const string ContextCopy = """
+        mov %r2, 0
+        loop:
+        mov %r3, %r1
+        add %r3, %r2
+        ldxb %r4, [%r3+0]
+        mov %r5, %r1
+        add %r5, 1048576
+        add %r5, %r2
+        stxb [%r5+0], %r4
+        add %r2, 1
+        jlt %r2, 1048576, loop
+        mov %r0, 0
+        exit
+        """;
+
+    /// <summary>The same copy inside a 2 MiB map value (map 7).</summary>
+    internal const string MapValueCopy = """
+        stw [%r10-4], 0
+        mov %r2, %r10
+        add %r2, -4
+        ldmap %r1, 7
+        call 1
+        jeq %r0, 0, out
+        mov %r2, 0
+        loop:
+        mov %r3, %r0
+        add %r3, %r2
+        ldxb %r4, [%r3+0]
+        mov %r5, %r0
+        add %r5, 1048576
+        add %r5, %r2
+        stxb [%r5+0], %r4
+        add %r2, 1
+        jlt %r2, 1048576, loop
+        out:
+        mov %r0, 0
+        exit
+        """;
+
+    /// <summary>A byte histogram of the (mem, len) buffer into 256 u64 buckets of map 8; LOOPEXIT is the loop's guard.</summary>
+    private const string HistogramTemplate = """
+        mov %r6, %r1
+        mov %r7, %r2
+        stw [%r10-4], 0
+        mov %r2, %r10
+        add %r2, -4
+        ldmap %r1, 8
+        call 1
+        jeq %r0, 0, out
+        mov %r8, 0
+        loop:
+        LOOPEXIT
+        mov %r3, %r6
+        add %r3, %r8
+        ldxb %r4, [%r3+0]
+        lsh %r4, 3
+        mov %r5, %r0
+        add %r5, %r4
+        ldxdw %r9, [%r5+0]
+        add %r9, 1
+        stxdw [%r5+0], %r9
+        add %r8, 1
+        ja loop
+        out:
+        mov %r0, 0
+        exit
+        """;
+
+    internal static readonly string Histogram = HistogramTemplate.Replace("LOOPEXIT", "jge %r8, %r7, out", StringComparison.Ordinal);
+
+    /// <summary>Thirteen instructions that never end: the counter goes up and down again.</summary>
+    internal const string EndlessLoop = """
+        mov %r0, 0
+        mov %r4, 0
+        mov %r1, 0
+        mov %r2, 0
+        loop:
+        add %r1, 1
+        add %r2, 2
+        sub %r1, 1
+        sub %r2, 2
+        mov %r3, %r1
+        add %r3, %r2
+        jeq %r3, 0, loop
+        mov %r0, 1
+        exit
+        """;
+
+    [Fact]
+    public void PrimeCountingLoopsVerify()
+    {
+        var result = Check(PrimeLoop);
+        AssertPasses(result);
+        Assert.True(result.Statistics.InstructionsProcessed < 20_000, result.Statistics.ToString());
+    }
+
+    [Fact]
+    public void MebibyteCopyOnARawContextVerifiesAndIsProvenToEnd()
+    {
+        var result = Check(ContextCopy, new VerifierOptions { ContextSize = 2 << 20 });
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+        Assert.True(result.Statistics.InstructionsProcessed < 20_000, result.Statistics.ToString());
+    }
+
+    [Fact]
+    public void MebibyteCopyInAMapValueVerifies()
+    {
+        var result = Check(MapValueCopy);
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+    }
+
+    [Fact]
+    public void CopyOnePastTheEndOfTheContextIsRefused()
+    {
+        // The same copy into a context one byte too small for the last store.
+        AssertRefused(Check(ContextCopy, new VerifierOptions { ContextSize = (2 << 20) - 1 }), VerifierInvalidContextAccess, 7);
+    }
+
+    [Fact]
+    public void HistogramOverTheMemLenBufferVerifies()
+    {
+        var result = Check(Histogram, MemLen);
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+    }
+
+    [Fact]
+    public void HistogramWithLessOrEqualReadsOnePastTheEnd()
+    {
+        // while (i <= len): the last read is mem[len].
+        var result = Check(HistogramTemplate.Replace("LOOPEXIT", "jgt %r8, %r7, out", StringComparison.Ordinal), MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 13);
+    }
+
+    [Fact]
+    public void HistogramWithoutTheLengthContractIsRefused()
+    {
+        // Without ContextLengthInR2, r2 says nothing about the 64-byte context.
+        // Widened, the index is unbounded at the add; unrolled (the fallback), the read at offset 64 fails.
+        var result = Check(Histogram, new VerifierOptions { ContextSize = 64, VariableContextLength = true });
+        AssertRefused(result, VerifierInvalidContextAccess, 13);
+    }
+
+    [Fact]
+    public void BoundOverwrittenAfterTheComparisonIsRefused()
+    {
+        // if (i < len) { i = unknown; mem[i]; }
+        var result = Check("""
+            jlt %r2, 8, out
+            ldxdw %r3, [%r1+0]
+            mov %r4, 0
+            jge %r4, %r2, out
+            mov %r4, %r3
+            and %r4, 0xffff
+            add %r1, %r4
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 7);
+    }
+
+    [Fact]
+    public void LengthCheckedBeforeAConstantReadVerifies()
+    {
+        AssertPasses(Check("""
+            jlt %r2, 8, out
+            ldxdw %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen));
+    }
+
+    [Fact]
+    public void ConstantReadWithoutALengthCheckIsRefused()
+    {
+        AssertRefused(Check("""
+            jlt %r2, 7, out
+            ldxdw %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen), VerifierInvalidContextAccess, 1);
+    }
+
+    [Fact]
+    public void ThirtyTwoBitCompareOfAWideValueProvesNothing()
+    {
+        // (u32)x < (u32)len says nothing about x when x may exceed 2^32.
+        var result = Check("""
+            jlt %r2, 8, out
+            ldxdw %r3, [%r1+0]
+            jlt32 %r3, %r2, in
+            ja out
+            in:
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 4);
+    }
+
+    [Fact]
+    public void ThirtyTwoBitCompareOfA32BitValueIsABound()
+    {
+        AssertPasses(Check("""
+            jlt %r2, 4, out
+            ldxw %r3, [%r1+0]
+            jlt32 %r3, %r2, in
+            ja out
+            in:
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen));
+    }
+
+    [Fact]
+    public void SignedCompareWithANegativeValueIsNotABound()
+    {
+        // x = -8 + (low byte): (s64)x < len holds for the negative values too.
+        var result = Check("""
+            jlt %r2, 1, out
+            ldxb %r3, [%r1+0]
+            add %r3, -8
+            jslt %r3, %r2, in
+            ja out
+            in:
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 6);
+    }
+
+    [Fact]
+    public void IndexPlusOneThatMayWrapIsNotABound()
+    {
+        // if (i + 1 <= len) mem[i & 0xffff]: i = 2^64 - 1 makes i + 1 zero, and reads mem[0xffff].
+        var result = Check("""
+            jlt %r2, 8, out
+            ldxdw %r3, [%r1+0]
+            mov %r4, %r3
+            add %r4, 1
+            jgt %r4, %r2, out
+            and %r3, 0xffff
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 7);
+    }
+
+    [Fact]
+    public void CounterBoundHeldInAnotherRegisterVerifies()
+    {
+        // n = ctx[0]; if (n > 48) return; for (i = 0; i < n; i++) value[i] = 0;
+        var result = Check("""
+            ldxw %r6, [%r1+0]
+            jgt %r6, 48, out
+            stw [%r10-4], 0
+            mov %r2, %r10
+            add %r2, -4
+            ldmap %r1, 0
+            call 1
+            jeq %r0, 0, out
+            mov %r2, 0
+            loop:
+            jge %r2, %r6, out
+            mov %r3, %r0
+            add %r3, %r2
+            stb [%r3+0], 0
+            add %r2, 1
+            ja loop
+            out:
+            mov %r0, 0
+            exit
+            """);
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+    }
+
+    [Fact]
+    public void NestedConstantLoopsVerifyAndEnd()
+    {
+        // for (i = 0; i < 1000; i++) for (j = 0; j < 1000; j++) sum += ctx[j & 63];
+        var result = Check("""
+            mov %r0, 0
+            mov %r6, 0
+            outer:
+            mov %r7, 0
+            inner:
+            mov %r3, %r7
+            and %r3, 63
+            mov %r4, %r1
+            add %r4, %r3
+            ldxb %r5, [%r4+0]
+            add %r0, %r5
+            add %r7, 1
+            jlt %r7, 1000, inner
+            add %r6, 1
+            jlt %r6, 1000, outer
+            exit
+            """);
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+        Assert.True(result.Statistics.InstructionsProcessed < 20_000, result.Statistics.ToString());
+    }
+
+    [Fact]
+    public void SmallConstantLoopsStayUnrolledAndProven()
+    {
+        // for (i = 0; i < 4; i++) ctx[i * 8] = i: each iteration keeps its exact index.
+        var result = Check("""
+            mov %r2, 0
+            loop:
+            mov %r3, %r2
+            lsh %r3, 3
+            mov %r4, %r1
+            add %r4, %r3
+            stxdw [%r4+0], %r2
+            add %r2, 1
+            jlt %r2, 4, loop
+            mov %r0, 0
+            exit
+            """);
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+    }
+
+    /// <summary>while (x != 0) x = x * 5 + 3: nothing bounds the number of iterations.</summary>
+    private const string UnboundedLoop = """
+        ldxdw %r2, [%r1+0]
+        mov %r0, 0
+        loop:
+        jeq %r2, 0, out
+        mul %r2, 5
+        add %r2, 3
+        add %r0, 1
+        ja loop
+        out:
+        exit
+        """;
+
+    [Fact]
+    public void LoopWhoseEndCannotBeProvenPassesWithoutTheTerminationVerdict()
+    {
+        var result = Check(UnboundedLoop);
+        AssertPasses(result);
+        Assert.False(result.TerminationProven);
+        Assert.Equal([2], result.UnprovenLoops);
+    }
+
+    [Fact]
+    public void LoopWhoseEndCannotBeProvenIsRefusedWhenTerminationIsRequired()
+    {
+        var result = Check(UnboundedLoop, new VerifierOptions { ContextSize = 64, RequireTermination = true });
+        var diagnostic = AssertRefused(result, VerifierTerminationNotProven, 2);
+        Assert.Contains("loop", diagnostic.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ProgramsWithoutLoopsAreProvenToEnd()
+    {
+        var result = Check("mov %r0, 0\nexit");
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+        Assert.Empty(result.UnprovenLoops);
+    }
+
+    [Fact]
+    public void IndexWidenedPastTheArrayEndIsRefused()
+    {
+        // for (i = 0; i < 49; i++) value[i] = 0 on a 48-byte value.
+        var result = Check("""
+            stw [%r10-4], 0
+            mov %r2, %r10
+            add %r2, -4
+            ldmap %r1, 0
+            call 1
+            jeq %r0, 0, out
+            mov %r2, 0
+            loop:
+            mov %r3, %r0
+            add %r3, %r2
+            stb [%r3+0], 0
+            add %r2, 1
+            jlt %r2, 49, loop
+            out:
+            mov %r0, 0
+            exit
+            """);
+        AssertRefused(result, VerifierMapValueOutOfBounds, 10);
+    }
+
+    [Fact]
+    public void IndexDecrementedBelowZeroIsRefused()
+    {
+        // for (i = 47; i >= -1; i--) value[i] = 0: the last store is value[-1].
+        var result = Check("""
+            stw [%r10-4], 0
+            mov %r2, %r10
+            add %r2, -4
+            ldmap %r1, 0
+            call 1
+            jeq %r0, 0, out
+            mov %r2, 47
+            loop:
+            mov %r3, %r0
+            add %r3, %r2
+            stb [%r3+0], 0
+            sub %r2, 1
+            jsge %r2, -1, loop
+            out:
+            mov %r0, 0
+            exit
+            """);
+        AssertRefused(result, VerifierMapValueOutOfBounds, 10);
+    }
+
+    [Fact]
+    public void PointerMovedOnEveryIterationPastTheEndIsRefused()
+    {
+        // p = value; for (i = 0; i < 100; i++) *p++ = 0; on a 48-byte value.
+        var result = Check("""
+            stw [%r10-4], 0
+            mov %r2, %r10
+            add %r2, -4
+            ldmap %r1, 0
+            call 1
+            jeq %r0, 0, out
+            mov %r2, 0
+            loop:
+            stb [%r0+0], 0
+            add %r0, 1
+            add %r2, 1
+            jlt %r2, 100, loop
+            out:
+            mov %r0, 0
+            exit
+            """);
+        AssertRefused(result, VerifierMapValueOutOfBounds, 8);
+    }
+
+    [Fact]
+    public void EndlessLoopIsRefusedQuickly()
+    {
+        var result = Check(EndlessLoop);
+        Assert.False(result.Passed);
+        Assert.True(result.Statistics.InstructionsProcessed < 10_000, result.Statistics.ToString());
+    }
+
+    [Fact]
+    public void EndlessLoopWithAChangingCounterIsNotProvenToEnd()
+    {
+        // for (i = 1; i != 0; i += 2): i is odd and never 0 (wraps around forever); memory-safe.
+        const string source = "mov %r0, 0\nmov %r2, 1\nloop:\nadd %r2, 2\njne %r2, 0, loop\nexit";
+        var result = Check(source);
+        AssertPasses(result);
+        Assert.False(result.TerminationProven);
+        AssertRefused(Check(source, new VerifierOptions { ContextSize = 64, RequireTermination = true }), VerifierTerminationNotProven, 2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Maps.TestEngines.Names), MemberType = typeof(Maps.TestEngines))]
+    public void AWidenedCopyLoopRunsVerifiedOnEveryEngine(string engine)
+    {
+        // for (i = 0; i < 200; i++) ctx[200 + i] = ctx[i] + 1; widened after 16 iterations, run without checks.
+        var code = Assemble("""
+            mov %r2, 0
+            loop:
+            mov %r3, %r1
+            add %r3, %r2
+            ldxb %r4, [%r3+0]
+            add %r4, 1
+            stxb [%r3+200], %r4
+            add %r2, 1
+            jlt %r2, 200, loop
+            mov %r0, %r2
+            exit
+            """);
+        var result = BpfVerifier.Verify(code, [], new VerifierOptions { ContextSize = 400 });
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+        var image = new ProgramImage("copy", code, new HelperTable("none")).WithVerification(result);
+        Assert.True(image.Verified);
+        using var executable = Maps.TestEngines.All.Single(e => e.Name == engine).Load(image, EngineOptions.Default);
+        var context = new byte[400];
+        for (var i = 0; i < 200; i++)
+        {
+            context[i] = (byte)(3 * i);
+        }
+        Assert.Equal(200UL, executable.Run(context));
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal((byte)(3 * i + 1), context[200 + i]);
+        }
+    }
+}
