@@ -132,9 +132,6 @@ internal static class CompilerBuiltins
         ["memcmp"] = Assemble("memcmp", MemcmpSource),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    /// <summary>The names the linker supplies when a program calls them undefined.</summary>
-    public static IEnumerable<string> Names => Functions.Keys;
-
     /// <summary>The bytecode of a builtin, or false when <paramref name="name"/> is not one.</summary>
     public static bool TryGet(string name, out Instruction[] code)
     {
