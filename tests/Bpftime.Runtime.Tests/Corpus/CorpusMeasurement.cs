@@ -7,7 +7,7 @@ namespace Bpftime.Tests.Corpus;
 
 /// <summary>
 /// Reads every object of the corpus and verifies every program with the default options, the program
-/// type its section gives, and a per-program time cap (a program that reaches it counts as refused).
+/// type and context its loader gives it (<see cref="AsLoaded"/>), and a per-program time cap (a program that reaches it counts as refused).
 /// </summary>
 public sealed class CorpusMeasurement
 {
@@ -78,8 +78,45 @@ public sealed class CorpusMeasurement
         return new CorpusMeasurement(results, files.Count, timeCap);
     }
 
+    /// <summary>
+    /// Objects whose sections name no program type and that their own scripts load with tc (iproute2's
+    /// `tc filter ... bpf obj FILE sec NAME`, which makes them sched_cls programs): the Linux samples'
+    /// tc_l2_redirect.sh, test_cgrp2_tc.sh, xdp2skb_meta.sh and tcbpf1 instructions, Open vSwitch's
+    /// eBPF datapath, and the prototype-kernel tc samples.
+    /// </summary>
+    private static readonly HashSet<string> LoadedByTc =
+    [
+        "linux/tc_l2_redirect_kern.o", "linux/tcbpf1_kern.o", "linux/test_cgrp2_tc_kern.o", "linux/xdp2skb_meta_kern.o",
+        "ovs/datapath.o", "prototype-kernel/tc_bench01_redirect_kern.o", "prototype-kernel/xdp_vlan01_kern.o",
+    ];
+
+    /// <summary>
+    /// The program as its loader hands it to the kernel. Sections that name no program type are what
+    /// their loader gives a type: cilium's "2/1", "from-netdev" are tc programs (xdp in its XDP objects),
+    /// as are the sections of <see cref="LoadedByTc"/>; everything else named by no type, and socket
+    /// sections, runs on the socket filter's __sk_buff, as on Linux (this runtime's own socket sections
+    /// mean raw memory instead).
+    /// </summary>
+    public static (BpfProgramInfo Program, VerifierOptions Options) AsLoaded(string project, string name, BpfProgramInfo program, VerifierOptions options)
+    {
+        if (program.Type == ProgramType.Unspecified && project.StartsWith("cilium", StringComparison.Ordinal))
+        {
+            return (program with { Type = name.StartsWith("bpf_xdp", StringComparison.Ordinal) ? ProgramType.Xdp : ProgramType.SchedClassifier }, options);
+        }
+        if (program.Type == ProgramType.Unspecified && LoadedByTc.Contains($"{project}/{name}"))
+        {
+            return (program with { Type = ProgramType.SchedClassifier }, options);
+        }
+        if (program.Type is ProgramType.Unspecified or ProgramType.SocketFilter)
+        {
+            return (program with { Type = ProgramType.SocketFilter }, options with { Context = LinuxContexts.SocketFilter });
+        }
+        return (program, options);
+    }
+
     private static CorpusProgramResult Verify(string project, string name, BpfObjectFile file, BpfProgramInfo program, VerifierOptions options)
     {
+        (program, options) = AsLoaded(project, name, program, options);
         var clock = Stopwatch.StartNew();
         VerificationResult result;
         try
