@@ -157,27 +157,27 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             }
 
             var item = new TaskItem(fullPath);
-            item.SetMetadata("BpfName", name);
-            item.SetMetadata("ClassName", ProgramNaming.ClassNameFor(name));
-            item.SetMetadata("RelativePath", relative);
-            item.SetMetadata("OptimizationLevel", level.ToString(CultureInfo.InvariantCulture));
-            item.SetMetadata("Engine", engine);
-            item.SetMetadata("Verify", IsTrue(Metadata(program, "Verify", null, "true")) ? "true" : "false");
-            item.SetMetadata("Programs", program.GetMetadata("Programs"));
-            item.SetMetadata("TargetCpu", Metadata(program, "TargetCpu", TargetCpu, "generic"));
-            item.SetMetadata("HelperSet", Metadata(program, "HelperSet", HelperSet, "default"));
-            item.SetMetadata("MemoryChecks", checks);
-            item.SetMetadata("ContextSize", contextBytes.ToString(CultureInfo.InvariantCulture));
-            item.SetMetadata("Context", context);
-            item.SetMetadata("RequireTermination", IsTrue(Metadata(program, "RequireTermination", RequireTermination, "false")) ? "true" : "false");
-            item.SetMetadata("MaxMapMemory", Metadata(program, "MaxMapMemory", MaxMapMemory, ""));
-            item.SetMetadata("RuntimeIdentifier", native ? rid : "");
-            item.SetMetadata("Triple", native ? triple : "");
-            item.SetMetadata("BytecodeCopy", Path.Combine(OutputDirectory, name + EmbeddedResourceNames.BytecodeSuffix));
+            item.SetMetadata(BuildManifestFormat.BpfName, name);
+            item.SetMetadata(BuildManifestFormat.ClassName, ProgramNaming.ClassNameFor(name));
+            item.SetMetadata(BuildManifestFormat.RelativePath, relative);
+            item.SetMetadata(BuildManifestFormat.OptimizationLevel, level.ToString(CultureInfo.InvariantCulture));
+            item.SetMetadata(BuildManifestFormat.Engine, engine);
+            item.SetMetadata(BuildManifestFormat.Verify, IsTrue(Metadata(program, "Verify", null, "true")) ? "true" : "false");
+            item.SetMetadata(BuildManifestFormat.Programs, program.GetMetadata("Programs"));
+            item.SetMetadata(BuildManifestFormat.TargetCpu, Metadata(program, "TargetCpu", TargetCpu, "generic"));
+            item.SetMetadata(BuildManifestFormat.HelperSet, Metadata(program, "HelperSet", HelperSet, "default"));
+            item.SetMetadata(BuildManifestFormat.MemoryChecks, checks);
+            item.SetMetadata(BuildManifestFormat.ContextSize, contextBytes.ToString(CultureInfo.InvariantCulture));
+            item.SetMetadata(BuildManifestFormat.Context, context);
+            item.SetMetadata(BuildManifestFormat.RequireTermination, IsTrue(Metadata(program, "RequireTermination", RequireTermination, "false")) ? "true" : "false");
+            item.SetMetadata(BuildManifestFormat.MaxMapMemory, Metadata(program, "MaxMapMemory", MaxMapMemory, ""));
+            item.SetMetadata(BuildManifestFormat.RuntimeIdentifier, native ? rid : "");
+            item.SetMetadata(BuildManifestFormat.Triple, native ? triple : "");
+            item.SetMetadata(BuildManifestFormat.BytecodeCopy, Path.Combine(OutputDirectory, name + EmbeddedResourceNames.BytecodeSuffix));
             item.SetMetadata("BytecodeLogicalName", EmbeddedResourceNames.Bytecode(name));
-            item.SetMetadata("NativeObject", native ? Path.Combine(OutputDirectory, name + "." + rid + ".o") : "");
+            item.SetMetadata(BuildManifestFormat.NativeObject, native ? Path.Combine(OutputDirectory, name + "." + rid + ".o") : "");
             item.SetMetadata("NativeLogicalName", native ? EmbeddedResourceNames.Native(name, rid) : "");
-            item.SetMetadata("Accessor", Path.Combine(OutputDirectory, name + ".g.cs"));
+            item.SetMetadata(BuildManifestFormat.Accessor, Path.Combine(OutputDirectory, name + ".g.cs"));
             // The one output that always exists; incremental builds compare against it.
             item.SetMetadata("Stamp", Path.Combine(OutputDirectory, name + ".g.cs"));
             resolved.Add(item);

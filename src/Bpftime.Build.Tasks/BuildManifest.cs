@@ -10,34 +10,27 @@ namespace Bpftime.Build.Tasks;
 /// </summary>
 internal static class BuildManifest
 {
-    private static readonly string[] Fields =
-    [
-        "BpfName", "ClassName", "RelativePath", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu",
-        "HelperSet", "RuntimeIdentifier", "Triple", "BytecodeCopy", "NativeObject", "Accessor", "MemoryChecks",
-        "ContextSize", "MaxMapMemory", "RequireTermination", "Context",
-    ];
-
     public static string Write(IEnumerable<ITaskItem> programs, string? accessorNamespace)
     {
         var json = new StringBuilder();
-        json.Append("{\n  \"format\": 1,\n  \"namespace\": ").Append(Quote(accessorNamespace ?? "Bpf")).Append(",\n  \"objects\": [");
+        json.Append("{\n  ").Append(Quote(BuildManifestFormat.FormatKey)).Append(": ").Append(BuildManifestFormat.Version.ToString(CultureInfo.InvariantCulture))
+            .Append(",\n  ").Append(Quote(BuildManifestFormat.NamespaceKey)).Append(": ").Append(Quote(accessorNamespace ?? "Bpf"))
+            .Append(",\n  ").Append(Quote(BuildManifestFormat.ObjectsKey)).Append(": [");
         var first = true;
         foreach (var program in programs)
         {
             json.Append(first ? "\n" : ",\n");
             first = false;
-            json.Append("    {\n      \"source\": ").Append(Quote(program.ItemSpec));
-            foreach (var field in Fields)
+            json.Append("    {\n      ").Append(Quote(BuildManifestFormat.SourceKey)).Append(": ").Append(Quote(program.ItemSpec));
+            foreach (var field in BuildManifestFormat.ItemFields)
             {
-                json.Append(",\n      ").Append(Quote(CamelCase(field))).Append(": ").Append(Quote(program.GetMetadata(field)));
+                json.Append(",\n      ").Append(Quote(BuildManifestFormat.Key(field))).Append(": ").Append(Quote(program.GetMetadata(field)));
             }
             json.Append("\n    }");
         }
         json.Append("\n  ]\n}\n");
         return json.ToString();
     }
-
-    private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
 
     public static string Quote(string text)
     {

@@ -39,29 +39,8 @@ internal static class ProgramNaming
         return fileName;
     }
 
-    /// <summary>A C# identifier in PascalCase: <c>net.filter</c> -> <c>NetFilter</c>, <c>my-probe</c> -> <c>MyProbe</c>.</summary>
-    public static string ClassNameFor(string name)
-    {
-        var text = new StringBuilder();
-        var upperNext = true;
-        foreach (var c in name)
-        {
-            if (char.IsLetterOrDigit(c) || c == '_')
-            {
-                text.Append(upperNext ? char.ToUpperInvariant(c) : c);
-                upperNext = false;
-            }
-            else
-            {
-                upperNext = true;
-            }
-        }
-        if (text.Length == 0 || char.IsDigit(text[0]))
-        {
-            text.Insert(0, '_');
-        }
-        return text.ToString();
-    }
+    /// <summary>The accessor class name: <c>net.filter</c> -> <c>NetFilter</c>, <c>my-probe_v2</c> -> <c>MyProbeV2</c>.</summary>
+    public static string ClassNameFor(string name) => CSharpNames.PascalCase(name);
 
     /// <summary>Eight hex digits of SHA-256, stable across runs and machines.</summary>
     public static string ShortHash(string text)

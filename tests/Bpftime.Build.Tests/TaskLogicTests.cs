@@ -1,4 +1,5 @@
 using Bpftime.Build.Tasks;
+using Bpftime.Tests;
 
 namespace Bpftime.Build.Tests;
 
@@ -27,9 +28,15 @@ public sealed class TaskLogicTests
     [Theory]
     [InlineData("filter", "Filter")]
     [InlineData("net.filter", "NetFilter")]
-    [InlineData("my-probe_v2", "MyProbe_v2")]
+    [InlineData("my-probe_v2", "MyProbeV2")]
     [InlineData("2fast", "_2fast")]
     public void ClassNamesAreIdentifiers(string name, string expected) =>
+        Assert.Equal(expected, ProgramNaming.ClassNameFor(name));
+
+    /// <summary>The tool names the accessor's members from the same rows (AccessorNamingTests).</summary>
+    [Theory]
+    [MemberData(nameof(PascalCaseCases.Rows), MemberType = typeof(PascalCaseCases))]
+    public void ClassNamesAreNamedAsTheAccessorsMembers(string name, string expected) =>
         Assert.Equal(expected, ProgramNaming.ClassNameFor(name));
 
     [Fact]

@@ -39,31 +39,15 @@ public sealed class AotEngine : IBpfEngine
         return LlvmLibrary.TryLoad(out reason);
     }
 
-    /// <summary>Most regions tested inline; more would make every check longer than the call they save.</summary>
-    public const int MaxFixedRegions = 8;
-
     /// <summary>
-    /// Value blocks of the image's array and global-data maps, which stay put for the map's life: the
-    /// object is linked at once against these maps, so its checked code may test them inline (the run
-    /// state says whether the module's maps are all still alive).
+    /// Value blocks of the image's array and global-data maps: the object is linked at once against
+    /// these maps, so its checked code may test them inline (the run state says whether the module's
+    /// maps are all still alive).
     /// </summary>
     private static List<Bpftime.Maps.MemoryRegion> FixedRegionsOf(IReadOnlyList<Bpftime.Maps.BpfMap> maps)
     {
         var regions = new List<Bpftime.Maps.MemoryRegion>();
-        foreach (var map in maps)
-        {
-            try
-            {
-                if (!map.IsDisposed && map.DirectValueAddress(0) != 0 && regions.Count + map.ValueRegions.Count() <= MaxFixedRegions)
-                {
-                    regions.AddRange(map.ValueRegions);
-                }
-            }
-            catch (Exception e) when (e is NotSupportedException or ArgumentException)
-            {
-                // No fixed value block: its values are checked by the runtime on each access.
-            }
-        }
+        Engines.Checked.FixedRegions.Collect(maps, regions);
         return regions;
     }
 

@@ -1,4 +1,5 @@
 using Bpftime.Compiler.Llvm;
+using Bpftime.Engines.Aot;
 
 namespace Bpftime.Compiler.IrGen;
 
@@ -22,9 +23,9 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             arguments.Add(LLVM.GetParam(wrapper, i));
         }
         // A fresh run state (its first field the exit flag) and frame block, checked or verified.
-        var flag = LLVM.BuildAlloca(b, LLVM.ArrayType(t.Int8, RunStateLayout.Size), "state");
+        var flag = LLVM.BuildAlloca(b, LLVM.ArrayType(t.Int8, AotCheckedAbi.Size), "state");
         LLVM.SetAlignment(flag, 8);
-        for (var offset = 0; offset < RunStateLayout.Size; offset += 8)
+        for (var offset = 0; offset < AotCheckedAbi.Size; offset += 8)
         {
             LLVM.BuildStore(b, t.I64(0), Field(offset));
         }
@@ -36,13 +37,13 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             LLVM.SetAlignment(frame, 16);
             var bottom = LLVM.BuildPtrToInt(b, frame, t.Int64, "");
             var top = LLVM.BuildAdd(b, bottom, t.I64(frameBytes), "");
-            LLVM.BuildStore(b, bottom, Field(RunStateLayout.StackBottom));
-            LLVM.BuildStore(b, top, Field(RunStateLayout.StackTop));
+            LLVM.BuildStore(b, bottom, Field(AotCheckedAbi.StackBottom));
+            LLVM.BuildStore(b, top, Field(AotCheckedAbi.StackTop));
             arguments.Add(top);
             if (!program.CountsBudget)
             {
                 // Entries that count tell the runtime through _bpf_callback_enter; the others only need this.
-                var (framesType, frames) = generator.RuntimeFunction(RunStateLayout.CallbackFramesSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
+                var (framesType, frames) = generator.RuntimeFunction(AotCheckedAbi.CallbackFramesSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
                 LLVM.BuildCall2(b, framesType, frames, [flag], "");
             }
         }
@@ -55,11 +56,11 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
         // the callback spends the budget of the run above and hands back what is left.
         if (program.CountsBudget)
         {
-            var owner = LLVM.BuildPtrToInt(b, generator.DataSymbol(RunStateLayout.OwnerSymbol), t.Int64, "");
-            LLVM.BuildStore(b, owner, Field(RunStateLayout.Owner));
+            var owner = LLVM.BuildPtrToInt(b, generator.DataSymbol(AotCheckedAbi.OwnerSymbol), t.Int64, "");
+            LLVM.BuildStore(b, owner, Field(AotCheckedAbi.Owner));
 
             // Callbacks may start helpers that call back again: the runtime bounds the nesting.
-            var (enterType, enter) = generator.RuntimeFunction(RunStateLayout.CallbackEnterSymbol, LLVM.FunctionType(t.Int32, [t.Pointer]));
+            var (enterType, enter) = generator.RuntimeFunction(AotCheckedAbi.CallbackEnterSymbol, LLVM.FunctionType(t.Int32, [t.Pointer]));
             var refused = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntNE, LLVM.BuildCall2(b, enterType, enter, [flag], ""), t.I32(0), "");
             var tooDeep = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "too_deep");
             var run = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "run");
@@ -73,7 +74,7 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
         if (program.CountsBudget)
         {
             // The invocation spends one unit of the budget the runtime took over from the run above.
-            var budget = Field(RunStateLayout.Budget);
+            var budget = Field(AotCheckedAbi.Budget);
             var left = LLVM.BuildLoad2(b, t.Int64, budget, "budget");
             var spent = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, left, t.I64(0), "");
             spentBlock = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "spent");
@@ -81,9 +82,9 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
             afterCall = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "after");
             LLVM.BuildCondBr(b, spent, spentBlock, call);
             LLVM.PositionBuilderAtEnd(b, spentBlock);
-            LLVM.BuildStore(b, t.I32((int)FaultKind.BudgetExhausted), Field(RunStateLayout.FaultKind));
-            LLVM.BuildStore(b, t.I32(entry), Field(RunStateLayout.FaultInstruction));
-            LLVM.BuildStore(b, t.I32(RunStateLayout.Faulted), flag);
+            LLVM.BuildStore(b, t.I32(AotCheckedAbi.FaultBudgetExhausted), Field(AotCheckedAbi.FaultKind));
+            LLVM.BuildStore(b, t.I32(entry), Field(AotCheckedAbi.FaultInstruction));
+            LLVM.BuildStore(b, t.I32(AotCheckedAbi.Faulted), flag);
             LLVM.BuildBr(b, afterCall);
             LLVM.PositionBuilderAtEnd(b, call);
             LLVM.BuildStore(b, LLVM.BuildSub(b, left, t.I64(1), ""), budget);
@@ -105,23 +106,23 @@ internal sealed class CallbackEmitter(ProgramEmitter program, int entry, LLVMVal
         }
         if (program.CountsBudget)
         {
-            var (leaveType, leave) = generator.RuntimeFunction(RunStateLayout.CallbackLeaveSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), []));
+            var (leaveType, leave) = generator.RuntimeFunction(AotCheckedAbi.CallbackLeaveSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), []));
             LLVM.BuildCall2(b, leaveType, leave, [], "");
         }
         var exit = LLVM.BuildLoad2(b, t.Int32, flag, "");
         if (program.CountsBudget)
         {
-            var faulted = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, exit, t.I32(RunStateLayout.Faulted), "");
+            var faulted = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, exit, t.I32(AotCheckedAbi.Faulted), "");
             var report = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "fault");
             var normal = LLVM.AppendBasicBlockInContext(generator.Context, wrapper, "done");
             LLVM.BuildCondBr(b, faulted, report, normal);
             LLVM.PositionBuilderAtEnd(b, report);
-            var (type, function) = generator.RuntimeFunction(RunStateLayout.CallbackFaultSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
+            var (type, function) = generator.RuntimeFunction(AotCheckedAbi.CallbackFaultSymbol, LLVM.FunctionType(LLVM.VoidTypeInContext(generator.Context), [t.Pointer]));
             LLVM.BuildCall2(b, type, function, [flag], "");
             LLVM.BuildRet(b, t.I64(0));
             LLVM.PositionBuilderAtEnd(b, normal);
         }
-        var running = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, exit, t.I32(RunStateLayout.Running), "");
+        var running = LLVM.BuildICmp(b, LLVMIntPredicate.LLVMIntEQ, exit, t.I32(AotCheckedAbi.Running), "");
         LLVM.BuildRet(b, LLVM.BuildSelect(b, running, result, t.I64(0), ""));
 
         LLVMValueRef Field(int offset) => LLVM.BuildGEP2(b, t.Int8, flag, [t.I64(offset)], "");

@@ -120,7 +120,7 @@ internal sealed class FunctionEmitter
         _stopFlag = LLVM.GetParam(_function, IsEntryFunction ? 2u : 5u);
         if (IsEntryFunction && !_program.CheckMemory && _program.NeedsStopFlag)
         {
-            LLVM.BuildStore(_b, _t.I32(RunStateLayout.Running), _stopFlag);
+            LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.Running), _stopFlag);
         }
 
         // Every register starts defined so that no read can see LLVM's undef.
@@ -162,8 +162,8 @@ internal sealed class FunctionEmitter
             // The live frames, for helpers: checked code starts from the whole block (it zeroes each
             // frame as it starts), verified code from its own frame (the rest of the block holds
             // whatever the native stack held before); both move the bottom before each helper call.
-            LLVM.BuildStore(_b, frameEnd, StateField(RunStateLayout.StackTop));
-            LLVM.BuildStore(_b, _program.CheckMemory ? LLVM.BuildPtrToInt(_b, frame, _t.Int64, "") : _frameBase, StateField(RunStateLayout.StackBottom));
+            LLVM.BuildStore(_b, frameEnd, StateField(AotCheckedAbi.StackTop));
+            LLVM.BuildStore(_b, _program.CheckMemory ? LLVM.BuildPtrToInt(_b, frame, _t.Int64, "") : _frameBase, StateField(AotCheckedAbi.StackBottom));
         }
         if (_program.RecordsFrames)
         {
@@ -181,12 +181,12 @@ internal sealed class FunctionEmitter
         {
             // The bounds do not change during a run (program stores cannot reach the run state, which
             // lies outside every region they may write), so each function reads them once.
-            _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextStart), "ctx.start");
-            _contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.ContextEnd), "ctx.end");
-            _stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(RunStateLayout.StackTop), "stack.top");
+            _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextStart), "ctx.start");
+            _contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextEnd), "ctx.end");
+            _stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.StackTop), "stack.top");
             if (_generator.FixedRegions.Count > 0)
             {
-                var live = LLVM.BuildLoad2(_b, _t.Int32, StateField(RunStateLayout.FixedRegionsLive), "");
+                var live = LLVM.BuildLoad2(_b, _t.Int32, StateField(AotCheckedAbi.FixedRegionsLive), "");
                 _fixedRegionsLive = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, live, _t.I32(0), "fixed.live");
             }
         }
@@ -246,7 +246,7 @@ internal sealed class FunctionEmitter
     /// <summary>
     /// Code that counts (checked, or verified without proven termination): takes one unit of the run's
     /// budget (a backward jump, a local call), or, when none is left, records
-    /// <see cref="FaultKind.BudgetExhausted"/> and leaves.
+    /// <see cref="AotCheckedAbi.FaultBudgetExhausted"/> and leaves.
     /// </summary>
     private void SpendBudget(int pc)
     {
@@ -254,7 +254,7 @@ internal sealed class FunctionEmitter
         {
             return;
         }
-        var field = StateField(RunStateLayout.Budget);
+        var field = StateField(AotCheckedAbi.Budget);
         var left = LLVM.BuildLoad2(_b, _t.Int64, field, "budget");
         var spent = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, left, _t.I64(0), "");
         var context = _generator.Context;
@@ -262,7 +262,7 @@ internal sealed class FunctionEmitter
         var resume = LLVM.AppendBasicBlockInContext(context, _function, $"budget{pc}");
         LLVM.BuildCondBr(_b, spent, fault, resume);
         LLVM.PositionBuilderAtEnd(_b, fault);
-        LLVM.BuildStore(_b, _t.I32((int)FaultKind.BudgetExhausted), StateField(RunStateLayout.FaultKind));
+        LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.FaultBudgetExhausted), StateField(AotCheckedAbi.FaultKind));
         EmitFaultExit(pc);
         LLVM.PositionBuilderAtEnd(_b, resume);
         LLVM.BuildStore(_b, LLVM.BuildSub(_b, left, _t.I64(1), ""), field);
@@ -271,8 +271,8 @@ internal sealed class FunctionEmitter
     /// <summary>Marks the run faulted at <paramref name="pc"/> and returns; callers see the flag and return too.</summary>
     private void EmitFaultExit(int pc)
     {
-        LLVM.BuildStore(_b, _t.I32(pc), StateField(RunStateLayout.FaultInstruction));
-        LLVM.BuildStore(_b, _t.I32(RunStateLayout.Faulted), _stopFlag);
+        LLVM.BuildStore(_b, _t.I32(pc), StateField(AotCheckedAbi.FaultInstruction));
+        LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.Faulted), _stopFlag);
         LLVM.BuildRet(_b, _t.I64(0));
     }
 
@@ -628,7 +628,7 @@ internal sealed class FunctionEmitter
     {
         if (_program.RecordsFrames)
         {
-            LLVM.BuildStore(_b, _frameBase, StateField(RunStateLayout.StackBottom));
+            LLVM.BuildStore(_b, _frameBase, StateField(AotCheckedAbi.StackBottom));
         }
     }
 
@@ -652,8 +652,8 @@ internal sealed class FunctionEmitter
                 LLVM.AddCase(dispatch, _t.I64(helperId), known);
             }
             LLVM.PositionBuilderAtEnd(_b, unknown);
-            LLVM.BuildStore(_b, id, StateField(RunStateLayout.FaultAddress));
-            LLVM.BuildStore(_b, _t.I32((int)FaultKind.UnknownHelper), StateField(RunStateLayout.FaultKind));
+            LLVM.BuildStore(_b, id, StateField(AotCheckedAbi.FaultAddress));
+            LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.FaultUnknownHelper), StateField(AotCheckedAbi.FaultKind));
             EmitFaultExit(pc);
             LLVM.PositionBuilderAtEnd(_b, known);
         }
@@ -686,7 +686,7 @@ internal sealed class FunctionEmitter
         if (_program.NeedsStopFlag)
         {
             var flag = LLVM.BuildLoad2(_b, _t.Int32, _stopFlag, "");
-            EmitStopWhen(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, flag, _t.I32(RunStateLayout.Running), ""), pc, keepFlag: true);
+            EmitStopWhen(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, flag, _t.I32(AotCheckedAbi.Running), ""), pc, keepFlag: true);
         }
     }
 
@@ -703,7 +703,7 @@ internal sealed class FunctionEmitter
         LLVM.PositionBuilderAtEnd(_b, stop);
         if (!keepFlag && !IsEntryFunction && _program.NeedsStopFlag)
         {
-            LLVM.BuildStore(_b, _t.I32(RunStateLayout.Stopped), _stopFlag);
+            LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.Stopped), _stopFlag);
         }
         LLVM.BuildRet(_b, _t.I64(0));
         LLVM.PositionBuilderAtEnd(_b, resume);

@@ -71,7 +71,7 @@ public sealed class IrGenerator : IDisposable
     /// <param name="checkMemory">
     /// Check every load, store and atomic against the context, the live frames and (through
     /// <c>_bpf_memory_check</c>) the maps' value regions, and refuse callx ids the table lacks. The
-    /// entry then takes a third argument, the run state (see <see cref="RunStateLayout"/>).
+    /// entry then takes a third argument, the run state (see <see cref="AotCheckedAbi"/>).
     /// </param>
     /// <param name="countBudget">
     /// Count backward jumps, local calls and callbacks against the run state's budget, faulting when
@@ -141,10 +141,10 @@ public sealed class IrGenerator : IDisposable
     internal (LLVMTypeRef Type, LLVMValueRef Function) MemoryCheck()
     {
         var type = LLVM.FunctionType(Types.Int32, [Types.Pointer, Types.Int64, Types.Int32]);
-        var function = LLVM.GetNamedFunction(Module, RunStateLayout.MemoryCheckSymbol);
+        var function = LLVM.GetNamedFunction(Module, AotCheckedAbi.MemoryCheckSymbol);
         if (function.IsNull)
         {
-            function = LLVM.AddFunction(Module, RunStateLayout.MemoryCheckSymbol, type);
+            function = LLVM.AddFunction(Module, AotCheckedAbi.MemoryCheckSymbol, type);
             LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
             LLVM.AddEnumAttribute(Context, function, "nounwind");
         }

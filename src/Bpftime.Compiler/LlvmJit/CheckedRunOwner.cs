@@ -4,6 +4,7 @@ using Bpftime.Compiler.IrGen;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Checked;
+using Bpftime.Engines.Aot;
 
 namespace Bpftime.Compiler.LlvmJit;
 
@@ -21,31 +22,14 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
     private readonly ProgramImage _image;
     private GCHandle _handle;
 
-    private readonly List<Maps.BpfMap> _fixedMaps = [];
+    private readonly List<Maps.BpfMap> _fixedMaps;
 
     public CheckedRunOwner(ProgramImage image)
     {
         _image = image;
-        foreach (var map in image.Maps)
-        {
-            try
-            {
-                if (!map.IsDisposed && map.DirectValueAddress(0) != 0 && FixedRegions.Count + map.ValueRegions.Count() <= MaxFixedRegions)
-                {
-                    _fixedMaps.Add(map);
-                    FixedRegions.AddRange(map.ValueRegions);
-                }
-            }
-            catch (Exception e) when (e is NotSupportedException or ArgumentException)
-            {
-                // No fixed value block: its values are checked by the runtime on each access.
-            }
-        }
+        _fixedMaps = Engines.Checked.FixedRegions.Collect(image.Maps, FixedRegions);
         _handle = GCHandle.Alloc(this, GCHandleType.Normal);
     }
-
-    /// <summary>Most regions tested inline; more would make every check longer than the call they save.</summary>
-    public const int MaxFixedRegions = 8;
 
     /// <summary>Value blocks of array and global-data maps, which stay put for the map's life.</summary>
     public List<Maps.MemoryRegion> FixedRegions { get; } = [];
@@ -67,7 +51,7 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
 
     public static nint CallbackLeaveEntry { get; } = (nint)(delegate* unmanaged<void>)&CallbackLeave;
 
-    /// <summary>What a verified callback entry that records its frames calls (see <see cref="RunStateLayout.CallbackFramesSymbol"/>).</summary>
+    /// <summary>What a verified callback entry that records its frames calls (see <see cref="AotCheckedAbi.CallbackFramesSymbol"/>).</summary>
     public static nint CallbackFramesEntry { get; } = (nint)(delegate* unmanaged<LlvmRunState*, void>)&CallbackFrames;
 
     /// <summary>Runs on one thread, the outermost program included, that may nest through callbacks (as the interpreter allows).</summary>
@@ -89,18 +73,18 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
     [UnmanagedCallersOnly]
     private static int Check(LlvmRunState* state, ulong address, int sizeAndKind)
     {
-        FaultKind verdict;
+        int verdict;
         try
         {
             var owner = GCHandle.FromIntPtr(state->Owner).Target as CheckedRunOwner;
-            verdict = owner?.CheckRegion(address, sizeAndKind & 0xff, (sizeAndKind & 0x100) != 0) ?? FaultKind.OutOfBounds;
+            verdict = owner?.CheckRegion(address, sizeAndKind & 0xff, (sizeAndKind & 0x100) != 0) ?? AotCheckedAbi.FaultOutOfBounds;
         }
         catch (Exception)
         {
             // Nothing may unwind through generated code; an unreadable map is not a valid target.
-            verdict = FaultKind.OutOfBounds;
+            verdict = AotCheckedAbi.FaultOutOfBounds;
         }
-        if (verdict != FaultKind.None)
+        if (verdict != AotCheckedAbi.FaultNone)
         {
             state->FaultAddress = address;
             state->FaultSize = sizeAndKind;
@@ -172,29 +156,29 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
         }
     }
 
-    private FaultKind CheckRegion(ulong address, int size, bool write)
+    private int CheckRegion(ulong address, int size, bool write)
     {
         // A callback may use the frames and the context of the runs that called it.
         if (AccessPolicy.InCallers(ActiveRuns.Current, address, (ulong)size))
         {
-            return FaultKind.None;
+            return AotCheckedAbi.FaultNone;
         }
         return AccessPolicy.ClassifyMaps(_image.Maps, address, (ulong)size, write) switch
         {
-            AccessVerdict.Allowed => FaultKind.None,
-            AccessVerdict.ReadOnly => FaultKind.ReadOnly,
-            _ => FaultKind.OutOfBounds,
+            AccessVerdict.Allowed => AotCheckedAbi.FaultNone,
+            AccessVerdict.ReadOnly => AotCheckedAbi.FaultReadOnly,
+            _ => AotCheckedAbi.FaultOutOfBounds,
         };
     }
 
     public BpfException Fault(in LlvmRunState state)
     {
-        if (state.FaultKind is FaultKind.OutOfBounds or FaultKind.ReadOnly)
+        if (state.FaultKind is AotCheckedAbi.FaultOutOfBounds or AotCheckedAbi.FaultReadOnly)
         {
             // The same report, with the same codes, as every engine gives for this access.
             var scene = new MemoryFaults.FaultScene(state.StackBottom, state.StackTop, state.ContextStart,
                 state.ContextEnd - Math.Min(state.ContextEnd, state.ContextStart), _image.Name, _image.Origin);
-            return MemoryFaults.ForInstruction(scene, _image.Maps, state.FaultKind == FaultKind.ReadOnly,
+            return MemoryFaults.ForInstruction(scene, _image.Maps, state.FaultKind == AotCheckedAbi.FaultReadOnly,
                 state.FaultAddress, (ulong)(state.FaultSize & 0xff), (state.FaultSize & 0x100) != 0, state.FaultInstruction);
         }
         var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";
@@ -202,9 +186,9 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
         var address = "0x" + state.FaultAddress.ToString("x", CultureInfo.InvariantCulture);
         var (code, message) = state.FaultKind switch
         {
-            FaultKind.UnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
+            AotCheckedAbi.FaultUnknownHelper => (DiagnosticCodes.JitUnknownHelperAtRunTime,
                 $"callx with id {state.FaultAddress}, which helper set '{_image.Helpers.Name}' does not hold"),
-            FaultKind.BudgetExhausted => (DiagnosticCodes.ExecutionBudgetExhausted, Engines.ExecutionBudget.Message(ExecutionBudget)),
+            AotCheckedAbi.FaultBudgetExhausted => (DiagnosticCodes.ExecutionBudgetExhausted, Engines.ExecutionBudget.Message(ExecutionBudget)),
             _ when state.FaultAddress < 4096 => (DiagnosticCodes.NullPointerAccess,
                 $"{size}-byte {access} at {address}, a null pointer"),
             _ => (DiagnosticCodes.UnknownMemoryAccess,

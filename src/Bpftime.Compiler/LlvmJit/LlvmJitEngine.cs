@@ -160,14 +160,14 @@ public sealed class LlvmJitEngine : IBpfEngine
         var symbols = new List<(string Name, nint Address, bool Callable)>();
         if (owner is not null)
         {
-            symbols.Add((RunStateLayout.MemoryCheckSymbol, CheckedRunOwner.MemoryCheckEntry, true));
-            symbols.Add((RunStateLayout.CallbackFaultSymbol, CheckedRunOwner.CallbackFaultEntry, true));
-            symbols.Add((RunStateLayout.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
-            symbols.Add((RunStateLayout.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
-            symbols.Add((RunStateLayout.OwnerSymbol, owner.Handle, false));
+            symbols.Add((AotCheckedAbi.MemoryCheckSymbol, CheckedRunOwner.MemoryCheckEntry, true));
+            symbols.Add((AotCheckedAbi.CallbackFaultSymbol, CheckedRunOwner.CallbackFaultEntry, true));
+            symbols.Add((AotCheckedAbi.CallbackEnterSymbol, CheckedRunOwner.CallbackEnterEntry, true));
+            symbols.Add((AotCheckedAbi.CallbackLeaveSymbol, CheckedRunOwner.CallbackLeaveEntry, true));
+            symbols.Add((AotCheckedAbi.OwnerSymbol, owner.Handle, false));
         }
         // Verified callback entries that record their frames tell the callback's run about them.
-        symbols.Add((RunStateLayout.CallbackFramesSymbol, CheckedRunOwner.CallbackFramesEntry, true));
+        symbols.Add((AotCheckedAbi.CallbackFramesSymbol, CheckedRunOwner.CallbackFramesEntry, true));
         // Checked code zeroes each frame as it starts, and any code's run of stores to its frame block
         // (which the run state names, so the stores stay) may become one: LLVM may call memset for either.
         symbols.Add(("memset", ZeroFill.Entry, true));

@@ -4,6 +4,7 @@ using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Checked;
 using Bpftime.Isa;
+using Bpftime.Engines.Aot;
 
 namespace Bpftime.Compiler.LlvmJit;
 
@@ -144,7 +145,7 @@ public sealed unsafe class LlvmJitExecutable : IBpfExecutable, ITailCallTarget, 
             CheckedRunOwner.Leave();
         }
         GC.KeepAlive(_keepAlive);
-        if (state.Exit == RunStateLayout.Faulted)
+        if (state.Exit == AotCheckedAbi.Faulted)
         {
             _ = ProgramCallback.TakePendingFault();
             throw _owner.Fault(in state);

@@ -1,4 +1,5 @@
 using System.Text;
+using Bpftime.Build;
 using Bpftime.Objects;
 
 namespace Bpftime.Tool.Build;
@@ -86,28 +87,7 @@ internal static class AccessorGenerator
     }
 
     /// <summary>PascalCase identifier: checksum -> Checksum, .bss -> Bss, packets_seen -> PacketsSeen.</summary>
-    internal static string PropertyName(string name)
-    {
-        var text = new StringBuilder();
-        var upperNext = true;
-        foreach (var c in name)
-        {
-            if (char.IsLetterOrDigit(c))
-            {
-                text.Append(upperNext ? char.ToUpperInvariant(c) : c);
-                upperNext = false;
-            }
-            else
-            {
-                upperNext = true;
-            }
-        }
-        if (text.Length == 0 || char.IsDigit(text[0]))
-        {
-            text.Insert(0, '_');
-        }
-        return text.ToString();
-    }
+    internal static string PropertyName(string name) => CSharpNames.PascalCase(name);
 
     private static string Unique(string name, string suffix, HashSet<string> used)
     {

@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text.Json;
+using Bpftime.Build;
 using Bpftime.Diagnostics;
+using F = Bpftime.Build.BuildManifestFormat;
 
 namespace Bpftime.Tool.Build;
 
 /// <summary>
 /// The JSON file the SDK's BpfCompile task writes: the accessors' namespace and one entry per
-/// object. Field names are the item metadata names in camel case.
+/// object, as <see cref="BuildManifestFormat"/> describes it.
 /// </summary>
 internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> Items)
 {
@@ -16,9 +18,9 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
         {
             using var document = JsonDocument.Parse(File.ReadAllBytes(path));
             var root = document.RootElement;
-            var ns = Text(root, "namespace", "Bpf");
+            var ns = Value(root, BuildManifestFormat.NamespaceKey, "Bpf");
             var items = new List<BuildItem>();
-            if (root.TryGetProperty("objects", out var objects) && objects.ValueKind == JsonValueKind.Array)
+            if (root.TryGetProperty(BuildManifestFormat.ObjectsKey, out var objects) && objects.ValueKind == JsonValueKind.Array)
             {
                 foreach (var entry in objects.EnumerateArray())
                 {
@@ -35,47 +37,47 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
 
     private static BuildItem ReadItem(JsonElement entry, string manifestPath)
     {
-        var source = Text(entry, "source", "");
+        var source = Value(entry, BuildManifestFormat.SourceKey, "");
         if (source.Length == 0)
         {
-            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting, "an object entry has no \"source\"", File: manifestPath));
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting, $"an object entry has no \"{BuildManifestFormat.SourceKey}\"", File: manifestPath));
         }
-        var level = Text(entry, "optimizationLevel", "3").TrimStart('-').TrimStart('O', 'o');
+        var level = Text(entry, F.OptimizationLevel, "3").TrimStart('-').TrimStart('O', 'o');
         if (!int.TryParse(level, NumberStyles.None, CultureInfo.InvariantCulture, out var optimization) || optimization > 3)
         {
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting,
                 $"OptimizationLevel '{level}' is not one of O0, O1, O2, O3", File: source));
         }
-        var contextText = Text(entry, "contextSize", "0");
+        var contextText = Text(entry, F.ContextSize, "0");
         if (!int.TryParse(contextText, NumberStyles.None, CultureInfo.InvariantCulture, out var contextSize))
         {
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting,
                 $"ContextSize '{contextText}' is not a number of bytes (0 or more)", File: source));
         }
-        var mapMemory = Text(entry, "maxMapMemory", "");
-        var name = Text(entry, "bpfName", Path.GetFileNameWithoutExtension(source));
+        var mapMemory = Text(entry, F.MaxMapMemory, "");
+        var name = Text(entry, F.BpfName, Path.GetFileNameWithoutExtension(source));
         return new BuildItem
         {
             Source = source,
             Name = name,
-            ClassName = Text(entry, "className", name),
+            ClassName = Text(entry, F.ClassName, name),
             OptimizationLevel = optimization,
-            Engine = Text(entry, "engine", "aot").ToLowerInvariant(),
+            Engine = Text(entry, F.Engine, "aot").ToLowerInvariant(),
             ContextSize = contextSize,
             MaxMapMemory = MemorySize.Parse(mapMemory, "MaxMapMemory", source),
             HasMaxMapMemory = mapMemory.Length > 0,
-            Verify = !Text(entry, "verify", "true").Equals("false", StringComparison.OrdinalIgnoreCase),
-            RequireTermination = Text(entry, "requireTermination", "false").Equals("true", StringComparison.OrdinalIgnoreCase),
-            MemoryWithLength = ContextOf(Text(entry, "context", "Raw"), source),
-            Programs = Text(entry, "programs", "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            TargetCpu = Text(entry, "targetCpu", "generic"),
-            HelperSet = Text(entry, "helperSet", "default"),
-            MemoryChecks = MemoryChecksOf(Text(entry, "memoryChecks", "auto"), source),
-            RuntimeIdentifier = Text(entry, "runtimeIdentifier", ""),
-            Triple = Text(entry, "triple", ""),
-            BytecodeCopy = Required(entry, "bytecodeCopy", source),
-            NativeObject = Text(entry, "nativeObject", ""),
-            Accessor = Required(entry, "accessor", source),
+            Verify = !Text(entry, F.Verify, "true").Equals("false", StringComparison.OrdinalIgnoreCase),
+            RequireTermination = Text(entry, F.RequireTermination, "false").Equals("true", StringComparison.OrdinalIgnoreCase),
+            MemoryWithLength = ContextOf(Text(entry, F.Context, "Raw"), source),
+            Programs = Text(entry, F.Programs, "").Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            TargetCpu = Text(entry, F.TargetCpu, "generic"),
+            HelperSet = Text(entry, F.HelperSet, "default"),
+            MemoryChecks = MemoryChecksOf(Text(entry, F.MemoryChecks, "auto"), source),
+            RuntimeIdentifier = Text(entry, F.RuntimeIdentifier, ""),
+            Triple = Text(entry, F.Triple, ""),
+            BytecodeCopy = Required(entry, F.BytecodeCopy, source),
+            NativeObject = Text(entry, F.NativeObject, ""),
+            Accessor = Required(entry, F.Accessor, source),
         };
     }
 
@@ -95,13 +97,16 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             $"MemoryChecks '{value}' is not one of auto, on, off", File: source)),
     };
 
-    private static string Text(JsonElement element, string name, string fallback) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
+    /// <summary>The item metadata <paramref name="field"/> of an object entry, or <paramref name="fallback"/> when absent or empty.</summary>
+    private static string Text(JsonElement element, string field, string fallback) => Value(element, F.Key(field), fallback);
+
+    private static string Value(JsonElement element, string key, string fallback) =>
+        element.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text
             ? text
             : fallback;
 
-    private static string Required(JsonElement element, string name, string source) =>
-        Text(element, name, "") is { Length: > 0 } text
+    private static string Required(JsonElement element, string field, string source) =>
+        Text(element, field, "") is { Length: > 0 } text
             ? text
-            : throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting, $"the manifest gives no \"{name}\" for this object", File: source));
+            : throw new BpfException(new BpfDiagnostic(DiagnosticCodes.InvalidBuildSetting, $"the manifest gives no \"{F.Key(field)}\" for this object", File: source));
 }

@@ -37,9 +37,6 @@ internal sealed class X64Compiler
     /// <summary>The largest eBPF frame, as on the interpreter (all frames live on the native stack).</summary>
     public const int MaxStackSize = 4096;
 
-    /// <summary>Linux's bpf_tail_call.</summary>
-    public const int TailCallHelperId = 12;
-
     private const X64Register State = X64Register.R12;
     private const X64Register Scratch = X64Register.R11;
     private const X64Register Scratch2 = X64Register.R10;
@@ -1022,7 +1019,7 @@ internal sealed class X64Compiler
             _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
             _asm.Jcc(X64Condition.Equal, _exit); // r0 is already 0
         }
-        if (helper.Id == TailCallHelperId)
+        if (helper.Id == HelperIds.TailCall)
         {
             EmitTailCallContinuation();
         }

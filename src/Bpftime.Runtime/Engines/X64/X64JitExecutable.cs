@@ -17,9 +17,6 @@ namespace Bpftime.Engines.X64;
 /// </summary>
 public sealed unsafe class X64JitExecutable : IBpfExecutable
 {
-    /// <summary>Linux's limit on chained tail calls.</summary>
-    public const int MaxTailCalls = 33;
-
     [ThreadStatic]
     private static RunState* t_current;
 
@@ -95,28 +92,8 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         _self = GCHandle.Alloc(this, GCHandleType.Weak);
     }
 
-    /// <summary>Most regions tested inline; more would make every check longer than the call they save.</summary>
-    public const int MaxFixedRegions = 8;
-
     /// <summary>Value blocks of array and global-data maps, which stay put for the map's life, tested inline by checked code.</summary>
-    private void CollectFixedRegions(ProgramImage image)
-    {
-        foreach (var map in image.Maps)
-        {
-            try
-            {
-                if (!map.IsDisposed && map.DirectValueAddress(0) != 0 && _fixedRegions.Count + map.ValueRegions.Count() <= MaxFixedRegions)
-                {
-                    _fixedMaps.Add(map);
-                    _fixedRegions.AddRange(map.ValueRegions);
-                }
-            }
-            catch (Exception e) when (e is NotSupportedException or ArgumentException)
-            {
-                // No fixed value block: its values are checked by the managed slow path on each access.
-            }
-        }
-    }
+    private void CollectFixedRegions(ProgramImage image) => _fixedMaps.AddRange(FixedRegions.Collect(image.Maps, _fixedRegions));
 
     /// <summary>Whether the inline test of the fixed regions may be used for a run starting now (1) or not (0).</summary>
     private int FixedRegionsLive => _fixedMaps.TrueForAll(m => !m.IsDisposed) ? 1 : 0;
@@ -180,7 +157,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
     /// The tail-call hook for a PROG_ARRAY helper (Linux id 12): called inside that helper during a
     /// run of this engine, it arms a jump to <paramref name="target"/>, which the code takes as soon as
     /// the helper returns (the caller's frames are dropped; r1 and r2 are the context again). False
-    /// when no run is in progress on this thread, the chain already made <see cref="MaxTailCalls"/>
+    /// when no run is in progress on this thread, the chain already made <see cref="TailCalls.MaxChain"/>
     /// calls, or the target uses frames of another size; the program then continues after the call,
     /// as Linux's bpf_tail_call does when it fails.
     /// </summary>
@@ -188,7 +165,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
     {
         ArgumentNullException.ThrowIfNull(target);
         var state = t_current;
-        if (state is null || target._entry == 0 || state->TailCallCount >= MaxTailCalls)
+        if (state is null || target._entry == 0 || state->TailCallCount >= TailCalls.MaxChain)
         {
             return false;
         }

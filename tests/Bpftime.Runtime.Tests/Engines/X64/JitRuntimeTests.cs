@@ -140,26 +140,26 @@ public sealed class JitRuntimeTests
     public void TailCallsContinueInTheTargetWithTheContext()
     {
         X64JitExecutable? next = null;
-        var tailCall = new HelperFunction(X64Compiler.TailCallHelperId, "tail_call", HelperPrototype.Unchecked,
+        var tailCall = new HelperFunction(HelperIds.TailCall, "tail_call", HelperPrototype.Unchecked,
             (_, _, _, _, _) => next is not null && X64JitExecutable.TryTailCall(next) ? 0UL : 1UL);
         var helpers = new HelperTable("t", [tailCall]);
         // The target reads the context's first byte and adds 1000.
         using var target = (X64JitExecutable)Load(Program(Ldx(MemorySize.Byte, 0, 1, 0), Alu64(AluOperation.Add, 0, 1000), Exit()), verified: false, helpers);
         // The caller makes a local call, tail-calls from inside it, and would return 5 if the tail call failed.
-        using var caller = Load(Program(CallLocal(2), Mov64(0, 5), Exit(), Mov64(6, 1), Call(X64Compiler.TailCallHelperId), Mov64(0, 6), Exit()), verified: true, helpers);
+        using var caller = Load(Program(CallLocal(2), Mov64(0, 5), Exit(), Mov64(6, 1), Call(HelperIds.TailCall), Mov64(0, 6), Exit()), verified: true, helpers);
         Assert.Equal(5ul, caller.Run([9]));
         next = target;
         Assert.Equal(1009ul, caller.Run([9]));
         // A program that tail-calls itself stops after the limit and then carries on.
         X64JitExecutable? self = null;
-        var selfCall = new HelperFunction(X64Compiler.TailCallHelperId, "tail_call", HelperPrototype.Unchecked,
+        var selfCall = new HelperFunction(HelperIds.TailCall, "tail_call", HelperPrototype.Unchecked,
             (_, _, _, _, _) => X64JitExecutable.TryTailCall(self!) ? 0UL : 1UL);
         using var counter = (X64JitExecutable)Load(Program(
             Mov64Reg(7, 1), Ldx(MemorySize.Word, 6, 7, 0), Alu64(AluOperation.Add, 6, 1), Stx(MemorySize.Word, 7, 6, 0),
-            Call(X64Compiler.TailCallHelperId), Ldx(MemorySize.Word, 0, 7, 0), Exit()), verified: false, new HelperTable("s", [selfCall]));
+            Call(HelperIds.TailCall), Ldx(MemorySize.Word, 0, 7, 0), Exit()), verified: false, new HelperTable("s", [selfCall]));
         self = counter;
         var memory = new byte[4];
-        Assert.Equal((ulong)X64JitExecutable.MaxTailCalls + 1, counter.Run(memory));
+        Assert.Equal((ulong)TailCalls.MaxChain + 1, counter.Run(memory));
     }
 
     [Fact]
