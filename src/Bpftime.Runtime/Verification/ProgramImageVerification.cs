@@ -7,14 +7,17 @@ public static class ProgramImageVerification
 {
     /// <summary>
     /// The image marked <see cref="ProgramImage.Verified"/> (engines may then drop run-time memory
-    /// checks) with the stack each frame needs, when <paramref name="result"/> passed; unchanged otherwise.
+    /// checks) with the stack each frame needs, when <paramref name="result"/> passed and every loop was
+    /// proven to end; unchanged otherwise.
     /// </summary>
     public static ProgramImage WithVerification(this ProgramImage image, VerificationResult result)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(result);
-        if (!result.Passed)
+        if (!result.Passed || !result.TerminationProven)
         {
+            // A loop not proven to end must pay the execution budget; engines count it only for
+            // unverified images, so such a program (memory-safe as it is) runs checked.
             return image;
         }
         var stack = Math.Max(8, (result.MaxStackDepth + 7) & ~7);

@@ -535,6 +535,33 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
         AssertRefused(Check(source, new VerifierOptions { ContextSize = 64, RequireTermination = true }), VerifierTerminationNotProven, 2);
     }
 
+    [Fact]
+    public void ARegisterOfDifferentKindsAroundALoopIsNotReadable()
+    {
+        // r6 is a stack pointer on even iterations and a number on odd ones; after the loop it is read
+        // through. Unrolled, 100000 iterations exceed the budget; widened, r6 has no single type.
+        var result = Check("""
+            stdw [%r10-8], 0
+            mov %r6, %r10
+            mov %r2, 0
+            loop:
+            mov %r3, %r2
+            and %r3, 1
+            jeq %r3, 0, even
+            mov %r6, 0
+            ja next
+            even:
+            mov %r6, %r10
+            next:
+            add %r2, 1
+            jlt %r2, 100000, loop
+            ldxdw %r0, [%r6-8]
+            exit
+            """, new VerifierOptions { ContextSize = 64, MaxProcessedInstructions = 50_000 });
+        var diagnostic = AssertRefused(result, VerifierUninitializedRegister, 13);
+        Assert.Contains("different kinds of value", diagnostic.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(Maps.TestEngines.Names), MemberType = typeof(Maps.TestEngines))]
     public void AWidenedCopyLoopRunsVerifiedOnEveryEngine(string engine)
