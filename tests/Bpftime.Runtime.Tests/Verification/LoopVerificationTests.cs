@@ -326,6 +326,92 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AStateWithoutTheRelationIsNotCoveredByOneWithIt()
+    {
+        // Path A bounds x by len, path B does not; at the join, A's kept state must not cover B.
+        var result = Check("""
+            jlt %r2, 4, out
+            ldxb %r3, [%r1+0]
+            ldxb %r4, [%r1+1]
+            jeq %r4, 0, b
+            jge %r3, %r2, out
+            ja join
+            b:
+            mov %r0, 0
+            join:
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 8);
+    }
+
+    [Fact]
+    public void AShorterKnownLengthIsNotCoveredByALongerOne()
+    {
+        // Path A checks len >= 8, path B only len >= 4; both read 8 bytes after the join.
+        var result = Check("""
+            jset %r2, 1, b
+            jlt %r2, 8, out
+            ja join
+            b:
+            jlt %r2, 4, out
+            join:
+            ldxdw %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 4);
+    }
+
+    [Fact]
+    public void ARelationDoesNotSurviveAPartlyOverwrittenSpill()
+    {
+        // i < len is spilled, one byte of the slot is overwritten, and the slot is read back.
+        var result = Check("""
+            jlt %r2, 2, out
+            ldxb %r3, [%r1+0]
+            jge %r3, %r2, out
+            stxdw [%r10-8], %r3
+            stb [%r10-8], 7
+            ldxdw %r3, [%r10-8]
+            and %r3, 0xff
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 8);
+    }
+
+    [Fact]
+    public void ARelationSurvivesAWholeSpillAndFill()
+    {
+        var result = Check("""
+            jlt %r2, 2, out
+            ldxb %r3, [%r1+0]
+            jge %r3, %r2, out
+            stxdw [%r10-8], %r3
+            mov %r3, 0
+            ldxdw %r3, [%r10-8]
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertPasses(result);
+    }
+
+    [Fact]
     public void CounterBoundHeldInAnotherRegisterVerifies()
     {
         // n = ctx[0]; if (n > 48) return; for (i = 0; i < n; i++) value[i] = 0;
@@ -430,6 +516,37 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
             loop:
             add32 %r2, 2
             jne32 %r2, 0, loop
+            exit
+            """);
+        AssertPasses(result);
+        Assert.False(result.TerminationProven);
+    }
+
+    [Fact]
+    public void APathThatResetsTheCounterKeepsTheLoopUnproven()
+    {
+        // i += 1 on one branch, i = (x & 63) + 1 on the other, joined before the test i < 100: when x is
+        // odd the loop never ends, so the counting branch alone must not prove it.
+        var result = Check("""
+            ldxb %r6, [%r1+0]
+            mov %r0, 0
+            mov %r2, 0
+            loop:
+            mov %r4, 1
+            mov %r5, 2
+            mov %r7, 3
+            mov %r8, 4
+            mov %r3, %r6
+            and %r3, 1
+            jne %r3, 0, b
+            add %r2, 1
+            ja join
+            b:
+            mov %r2, %r6
+            and %r2, 63
+            add %r2, 1
+            join:
+            jlt %r2, 100, loop
             exit
             """);
         AssertPasses(result);
