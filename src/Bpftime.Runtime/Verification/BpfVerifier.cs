@@ -103,8 +103,8 @@ public static class BpfVerifier
         }
     }
 
-    /// <summary>Instructions an unrolled second look at a loop not proven to end may process (about 10-30 ms).</summary>
-    private const int TerminationRetryBudget = 65_536;
+    /// <summary>Instructions an unrolled second look at a loop not proven to end may process (some tens of milliseconds).</summary>
+    private const int TerminationRetryBudget = 32_768;
 
     /// <summary>
     /// Widening loses precision (a loop that fills a stack buffer at a variable offset leaves it
