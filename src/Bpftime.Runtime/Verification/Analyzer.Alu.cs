@@ -56,10 +56,11 @@ internal sealed partial class Analyzer
         if (target.IsScalar && source.IsScalar)
         {
             var result = RegisterState.Scalar(ScalarRange.Alu(op, signed, target.Value, source.Value, word));
-            if (!word && op is AluOperation.Add or AluOperation.Sub && source.Value.IsConst)
+            if (op is AluOperation.Add or AluOperation.Sub && source.Value.IsConst)
             {
-                var c = (long)source.Value.ConstValue;
-                if (op == AluOperation.Add || c != long.MinValue)
+                // 32-bit: the same exact add when the value fits in 32 bits and the sum does too.
+                var c = word ? (long)(int)(uint)source.Value.ConstValue : (long)source.Value.ConstValue;
+                if ((op == AluOperation.Add || c != long.MinValue) && (!word || FitsWord(target.Value, op == AluOperation.Add ? c : -c)))
                 {
                     KeepSymbol(ref result, target, op == AluOperation.Add ? c : -c);
                 }
@@ -114,6 +115,9 @@ internal sealed partial class Analyzer
         LengthFacts.Add(ref result, before, c);
     }
 
+    private static bool FitsWord(in ScalarRange value, long c) =>
+        value.UMax <= uint.MaxValue && (c >= 0 ? value.UMax + (ulong)c <= uint.MaxValue : value.UMin >= (ulong)(-c));
+
     private static bool ComparablePointers(in RegisterState a, in RegisterState b)
     {
         static bool IsPacketKind(RegisterType t) => t is RegisterType.Packet or RegisterType.PacketEnd or RegisterType.PacketMeta;
@@ -148,7 +152,16 @@ internal sealed partial class Analyzer
             throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc,
                 $"{R(insn.Src)} is {Describe(source)}: a 32-bit move keeps half of the address as a number, which would leak it; use a 64-bit move");
         }
-        return RegisterState.Scalar(source.Value.Zext32());
+        var moved = RegisterState.Scalar(source.Value.Zext32());
+        if (source.Value.UMax <= uint.MaxValue)
+        {
+            // Zero-extending a 32-bit value keeps it: the same symbolic value and relation.
+            moved.Sym = source.Sym;
+            moved.Delta = source.Delta;
+            moved.Length = source.Length;
+            moved.LengthGap = source.LengthGap;
+        }
+        return moved;
     }
 
     private void RequireScalar(in RegisterState value, int register, int pc, string operation)

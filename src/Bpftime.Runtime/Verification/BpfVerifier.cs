@@ -111,6 +111,9 @@ public static class BpfVerifier
         }
     }
 
+    /// <summary>Instructions an unrolled second look at a loop not proven to end may process (some tens of milliseconds).</summary>
+    private const int TerminationRetryBudget = 32_768;
+
     /// <summary>
     /// Widening loses precision (a loop that fills a stack buffer at a variable offset leaves it
     /// unproven initialised, where unrolling sees each byte written). A program refused after some
@@ -122,6 +125,14 @@ public static class BpfVerifier
     {
         var analyzer = new Analyzer(code, shape, maps, context, options, name, info, file);
         var widened = analyzer.Run();
+        if (widened.Passed && !widened.TerminationProven)
+        {
+            // A loop whose counter the ranking cannot see (for (d = 2; d * d <= n; d++)) may still
+            // be short: unrolled within a small budget, it is proven to end by construction.
+            var small = options with { LoopUnrollLimit = int.MaxValue, MaxProcessedInstructions = Math.Min(options.MaxProcessedInstructions, TerminationRetryBudget) };
+            var proven = new Analyzer(code, shape, maps, context, small, name, info, file).Run();
+            return WithTime(proven.Passed ? proven : widened, widened, proven);
+        }
         if (widened.Passed || !analyzer.Widened || !options.Prune)
         {
             return widened;
@@ -129,10 +140,14 @@ public static class BpfVerifier
         var unrolled = new Analyzer(code, shape, maps, context, options with { LoopUnrollLimit = int.MaxValue }, name, info, file).Run();
         if (unrolled.Passed)
         {
-            return unrolled;
+            return WithTime(unrolled, widened, unrolled);
         }
-        return unrolled.Diagnostics[0].Code is DiagnosticCodes.VerifierTooComplex or DiagnosticCodes.VerifierResourceLimit ? widened : unrolled;
+        return WithTime(unrolled.Diagnostics[0].Code is DiagnosticCodes.VerifierTooComplex or DiagnosticCodes.VerifierResourceLimit ? widened : unrolled, widened, unrolled);
     }
+
+    /// <summary>The chosen verdict, with the time of both runs (its other statistics are its own run's).</summary>
+    private static VerificationResult WithTime(VerificationResult chosen, VerificationResult first, VerificationResult second) =>
+        chosen with { Statistics = chosen.Statistics with { Elapsed = first.Statistics.Elapsed + second.Statistics.Elapsed } };
 
     private static BpfDiagnostic Locate(BpfDiagnostic diagnostic, BpfProgramInfo? info, string? file)
     {

@@ -8,6 +8,8 @@ public static class ProgramImageVerification
     /// <summary>
     /// The image marked <see cref="ProgramImage.Verified"/> (engines may then drop run-time memory
     /// checks) with the stack each frame needs, when <paramref name="result"/> passed; unchanged otherwise.
+    /// A program whose loops were not all proven to end keeps <see cref="ProgramImage.TerminationProven"/>
+    /// false, so engines still count its back-edges against the execution budget.
     /// A proof against one of Linux's context structs other than xdp_md (__sk_buff, pt_regs, ...) is
     /// not enough: no engine host builds those structs, so the program would run on memory the proof
     /// did not describe; it stays checked.

@@ -326,6 +326,92 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AStateWithoutTheRelationIsNotCoveredByOneWithIt()
+    {
+        // Path A bounds x by len, path B does not; at the join, A's kept state must not cover B.
+        var result = Check("""
+            jlt %r2, 4, out
+            ldxb %r3, [%r1+0]
+            ldxb %r4, [%r1+1]
+            jeq %r4, 0, b
+            jge %r3, %r2, out
+            ja join
+            b:
+            mov %r0, 0
+            join:
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 8);
+    }
+
+    [Fact]
+    public void AShorterKnownLengthIsNotCoveredByALongerOne()
+    {
+        // Path A checks len >= 8, path B only len >= 4; both read 8 bytes after the join.
+        var result = Check("""
+            jset %r2, 1, b
+            jlt %r2, 8, out
+            ja join
+            b:
+            jlt %r2, 4, out
+            join:
+            ldxdw %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 4);
+    }
+
+    [Fact]
+    public void ARelationDoesNotSurviveAPartlyOverwrittenSpill()
+    {
+        // i < len is spilled, one byte of the slot is overwritten, and the slot is read back.
+        var result = Check("""
+            jlt %r2, 2, out
+            ldxb %r3, [%r1+0]
+            jge %r3, %r2, out
+            stxdw [%r10-8], %r3
+            stb [%r10-8], 7
+            ldxdw %r3, [%r10-8]
+            and %r3, 0xff
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertRefused(result, VerifierInvalidContextAccess, 8);
+    }
+
+    [Fact]
+    public void ARelationSurvivesAWholeSpillAndFill()
+    {
+        var result = Check("""
+            jlt %r2, 2, out
+            ldxb %r3, [%r1+0]
+            jge %r3, %r2, out
+            stxdw [%r10-8], %r3
+            mov %r3, 0
+            ldxdw %r3, [%r10-8]
+            add %r1, %r3
+            ldxb %r0, [%r1+0]
+            exit
+            out:
+            mov %r0, 0
+            exit
+            """, MemLen);
+        AssertPasses(result);
+    }
+
+    [Fact]
     public void CounterBoundHeldInAnotherRegisterVerifies()
     {
         // n = ctx[0]; if (n > 48) return; for (i = 0; i < n; i++) value[i] = 0;
@@ -400,6 +486,71 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
             """);
         AssertPasses(result);
         Assert.True(result.TerminationProven);
+    }
+
+    [Fact]
+    public void A32BitCounterIsProvenToEnd()
+    {
+        // for (u32 i = 0; i < 100000; i++) sum += i, as compilers emit it with 32-bit arithmetic.
+        var result = Check("""
+            mov %r0, 0
+            mov32 %r2, 0
+            loop:
+            add %r0, %r2
+            add32 %r2, 1
+            jlt32 %r2, 100000, loop
+            exit
+            """);
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+        Assert.True(result.Statistics.InstructionsProcessed < 5_000, result.Statistics.ToString());
+    }
+
+    [Fact]
+    public void A32BitCounterThatWrapsIsNotProvenToEnd()
+    {
+        // for (u32 i = 1; i != 0; i += 2): odd, so never 0; wraps at 2^32 for ever.
+        var result = Check("""
+            mov %r0, 0
+            mov32 %r2, 1
+            loop:
+            add32 %r2, 2
+            jne32 %r2, 0, loop
+            exit
+            """);
+        AssertPasses(result);
+        Assert.False(result.TerminationProven);
+    }
+
+    [Fact]
+    public void APathThatResetsTheCounterKeepsTheLoopUnproven()
+    {
+        // i += 1 on one branch, i = (x & 63) + 1 on the other, joined before the test i < 100: when x is
+        // odd the loop never ends, so the counting branch alone must not prove it.
+        var result = Check("""
+            ldxb %r6, [%r1+0]
+            mov %r0, 0
+            mov %r2, 0
+            loop:
+            mov %r4, 1
+            mov %r5, 2
+            mov %r7, 3
+            mov %r8, 4
+            mov %r3, %r6
+            and %r3, 1
+            jne %r3, 0, b
+            add %r2, 1
+            ja join
+            b:
+            mov %r2, %r6
+            and %r2, 63
+            add %r2, 1
+            join:
+            jlt %r2, 100, loop
+            exit
+            """);
+        AssertPasses(result);
+        Assert.False(result.TerminationProven);
     }
 
     /// <summary>while (x != 0) x = x * 5 + 3: nothing bounds the number of iterations.</summary>
@@ -533,6 +684,29 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
         AssertPasses(result);
         Assert.False(result.TerminationProven);
         AssertRefused(Check(source, new VerifierOptions { ContextSize = 64, RequireTermination = true }), VerifierTerminationNotProven, 2);
+    }
+
+    [Fact]
+    public void ARegisterOfDifferentKindsAroundALoopIsNotReadable()
+    {
+        // r6 is a stack pointer until i reaches 60000, then a number, and is read through at the top of
+        // every iteration. Unrolled, 60000 iterations exceed the budget; widened, r6 has no single type.
+        var result = Check("""
+            stdw [%r10-8], 0
+            mov %r6, %r10
+            mov %r2, 0
+            loop:
+            ldxdw %r0, [%r6-8]
+            jne %r2, 60000, next
+            mov %r6, 0
+            next:
+            add %r2, 1
+            jlt %r2, 100000, loop
+            mov %r0, 0
+            exit
+            """, new VerifierOptions { ContextSize = 64, MaxProcessedInstructions = 50_000 });
+        var diagnostic = AssertRefused(result, VerifierUninitializedRegister, 3);
+        Assert.Contains("different kinds of value", diagnostic.Message, StringComparison.Ordinal);
     }
 
     [Theory]
