@@ -186,6 +186,23 @@ internal static class LengthFacts
         return (LengthRelation.AtMost, gap);
     }
 
+    /// <summary>
+    /// The number with the relation its range already implies: a scalar at most m below a length known
+    /// to be at least <paramref name="lengthMin"/> is at most len - (lengthMin - m). A loop entered with
+    /// i = 0 after "if (len == 0) return" then joins with the i &lt;= len - 1 its back edge learned.
+    /// </summary>
+    public static RegisterState Implied(in RegisterState r, long lengthMin)
+    {
+        if (!r.IsScalar || r.Length != LengthRelation.None || lengthMin <= 0 || r.Value.UMax > (ulong)lengthMin)
+        {
+            return r;
+        }
+        var implied = r;
+        implied.Length = LengthRelation.AtMost;
+        implied.LengthGap = lengthMin - (long)r.Value.UMax;
+        return implied;
+    }
+
     /// <summary>True when what <paramref name="old"/> knows about the length, <paramref name="now"/> knows too.</summary>
     public static bool Covers(in RegisterState old, in RegisterState now) => old.Length switch
     {

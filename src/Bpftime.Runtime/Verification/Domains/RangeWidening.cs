@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Bpftime.Verification;
 
 /// <summary>
@@ -69,9 +71,13 @@ internal static class RangeWidening
         if (!r.Equals(joined))
         {
             // Known bits would pull the widened bounds back (a join of 0..8 knows bits 4-63 are 0):
-            // give up the bits the new bounds do not fix, or the loop widens one bit at a time.
+            // give up the bits the new bounds do not fix, or the loop widens one bit at a time. The
+            // known low bits stay (a counter stepping by 8 stays a multiple of 8): they bound nothing
+            // from above, and they are what keeps "i != N" exits from overshooting N.
             var span = Tnum.Range(r.UMin, r.UMax);
-            var mask = r.Bits.Mask | span.Mask | (r.Bits.Value ^ span.Value);
+            var trailingKnown = BitOperations.TrailingZeroCount(r.Bits.Mask);
+            var lowKnown = trailingKnown >= 64 ? 0UL : (1UL << trailingKnown) - 1;
+            var mask = (r.Bits.Mask | span.Mask | (r.Bits.Value ^ span.Value)) & ~lowKnown;
             r.Bits = new Tnum(r.Bits.Value & ~mask, mask);
         }
         // The bounds were only moved outwards, so the range still holds every value of both.

@@ -45,7 +45,7 @@ internal sealed class StateJoin(WideningThresholds? thresholds, bool widen, Func
             var into = result.Frames[f];
             for (var r = 0; r < FrameState.RegisterCount; r++)
             {
-                into.Registers[r] = Register(a.Registers[r], b.Registers[r]);
+                into.Registers[r] = Register(LengthFacts.Implied(a.Registers[r], previous.LengthMin), LengthFacts.Implied(b.Registers[r], current.LengthMin));
             }
             MergeStack(a, b, into);
         }
@@ -167,6 +167,11 @@ internal sealed class StateJoin(WideningThresholds? thresholds, bool widen, Func
         }
         r.Length = relation;
         r.LengthGap = relation == LengthRelation.None ? 0 : gap;
+        if (r.IsScalar)
+        {
+            // A widened bound the relation to the length caps (i <= len - 1 < 2^32) comes back down.
+            LengthFacts.Tighten(ref r);
+        }
         return r;
     }
 
