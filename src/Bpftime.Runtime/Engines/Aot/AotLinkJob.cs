@@ -1,3 +1,4 @@
+using Bpftime.Elf;
 using System.Globalization;
 using Bpftime.Diagnostics;
 using Bpftime.Helpers;
@@ -231,7 +232,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 
     private bool IsFunctionInCode(ElfSymbol symbol) =>
         symbol.IsFunction && symbol.SectionIndex < file.Sections.Count && file.Sections[symbol.SectionIndex].IsExecutable
-        && file.Sections[symbol.SectionIndex].IsAllocated && symbol.Value < file.Sections[symbol.SectionIndex].Size;
+        && file.Sections[symbol.SectionIndex].IsAllocated && symbol.Value < (ulong)file.Sections[symbol.SectionIndex].Size;
 
     private void ResolveExternals()
     {

@@ -25,7 +25,7 @@ public class AotObjectFileTests
         var text = file.FindSection(".text");
         Assert.NotNull(text);
         Assert.True(text!.IsExecutable);
-        Assert.Contains(file.RelocationsFor(text), r => r.Type == X64RelocationType.RexGotPcRelativeRelaxable);
+        Assert.Contains(file.RelocationsFor(text), r => (X64RelocationType)r.Type == X64RelocationType.RexGotPcRelativeRelaxable);
         var main = file.FindGlobalSymbol("bpf_main");
         Assert.NotNull(main);
         Assert.True(main!.IsFunction);
