@@ -1,4 +1,5 @@
 using Bpftime.Engines.Aot;
+using Bpftime.Linking.Native;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;
 

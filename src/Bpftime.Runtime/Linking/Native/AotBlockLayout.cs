@@ -2,10 +2,11 @@ using Bpftime.Elf;
 using System.Buffers.Binary;
 using System.Globalization;
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Aot;
 using Bpftime.Engines.Native;
 using Bpftime.Helpers;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>Offsets of everything in the linked block, then the writing of it: sections, slots, GOT, relocations.</summary>
 internal sealed class AotBlockLayout

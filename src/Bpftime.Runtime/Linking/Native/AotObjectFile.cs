@@ -1,7 +1,8 @@
 using Bpftime.Diagnostics;
 using Bpftime.Elf;
+using Bpftime.Engines.Aot;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>
 /// A native ELF64 relocatable object (what the AOT compiler emits, or what clang -c makes from C), read

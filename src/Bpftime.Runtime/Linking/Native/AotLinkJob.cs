@@ -1,10 +1,11 @@
 using Bpftime.Elf;
 using System.Globalization;
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>One link: the checks that need no memory, then the layout.</summary>
 internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)

@@ -1,7 +1,7 @@
 using Bpftime.Diagnostics;
 using Bpftime.Elf;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>
 /// How native objects are read: x86-64 or aarch64 ELF64 relocatables with RELA relocations. What is not
