@@ -5,6 +5,7 @@ using Bpftime.Engines.Aot;
 using Bpftime.Engines.X64;
 using Bpftime.Helpers;
 using Bpftime.Isa;
+using Bpftime.Linking.Native;
 using Bpftime.Tests.Engines.X64;
 
 namespace Bpftime.Benchmarks;

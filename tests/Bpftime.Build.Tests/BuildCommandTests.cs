@@ -123,7 +123,7 @@ public sealed class BuildCommandTests : IDisposable
         var result = Build(Entry(SampleObject, rid: "linux-x64", triple: "x86_64-unknown-linux-gnu", verify: verify, memoryChecks: memoryChecks));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        var metadata = Bpftime.Engines.Aot.AotLinker.ReadMetadata(File.ReadAllBytes(Output("filter.linux-x64.o")));
+        var metadata = Bpftime.Linking.Native.AotLinker.ReadMetadata(File.ReadAllBytes(Output("filter.linux-x64.o")));
         Assert.NotNull(metadata);
         Assert.All(metadata.Programs, p =>
         {

@@ -26,7 +26,7 @@ public sealed class TerminationPolicyBuildTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.DoesNotContain("BPF4187", result.Output, StringComparison.Ordinal);
-        var metadata = Bpftime.Engines.Aot.AotLinker.ReadMetadata(File.ReadAllBytes(Output("filter.linux-x64.o")));
+        var metadata = Bpftime.Linking.Native.AotLinker.ReadMetadata(File.ReadAllBytes(Output("filter.linux-x64.o")));
         Assert.NotNull(metadata);
         Assert.All(metadata.Programs, p => Assert.Equal((true, true, false), (p.Proved, p.TerminationProven, p.CountsBudget)));
         var accessor = File.ReadAllText(Output("filter.g.cs"));
@@ -75,7 +75,7 @@ public sealed class TerminationPolicyBuildTests : IDisposable
         var result = Build("false", context: "MemoryWithLength", verify: "false");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        var metadata = Bpftime.Engines.Aot.AotLinker.ReadMetadata(File.ReadAllBytes(Output("filter.linux-x64.o")));
+        var metadata = Bpftime.Linking.Native.AotLinker.ReadMetadata(File.ReadAllBytes(Output("filter.linux-x64.o")));
         Assert.NotNull(metadata);
         Assert.All(metadata.Programs, p => Assert.Equal((true, (int?)null), (p.ContextLengthInR2, p.ContextSize)));
         var accessor = File.ReadAllText(Output("filter.g.cs"));

@@ -6,6 +6,7 @@ using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Isa;
+using Bpftime.Linking.Native;
 
 namespace Bpftime.Compiler.Tests;
 

@@ -3,6 +3,7 @@ using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Linking.Native;
 
 namespace Bpftime.Compiler.Aot;
 

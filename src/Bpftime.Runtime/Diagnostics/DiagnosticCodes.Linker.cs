@@ -68,7 +68,7 @@ public static partial class DiagnosticCodes
     /// <summary>At run time a program called, by id, a helper the active set does not hold.</summary>
     public const string LinkHelperFaultAtRunTime = "BPF3121";
 
-    /// <summary>The caller requires metadata (<see cref="Engines.Aot.AotLinkOptions.RequireMetadata"/>) and the object has none.</summary>
+    /// <summary>The caller requires metadata (<see cref="Linking.Native.AotLinkOptions.RequireMetadata"/>) and the object has none.</summary>
     public const string LinkMetadataRequired = "BPF3122";
 
     /// <summary>An unexpected failure inside the linker itself (a defect, not a property of the object).</summary>

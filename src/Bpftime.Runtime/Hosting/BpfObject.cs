@@ -4,6 +4,7 @@ using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Isa;
+using Bpftime.Linking.Native;
 using Bpftime.Maps;
 using Bpftime.Objects;
 using Bpftime.Verification;

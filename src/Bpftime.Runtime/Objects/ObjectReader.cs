@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using Bpftime.Diagnostics;
 using Bpftime.Isa;
-using Bpftime.Objects.Elf;
+using Bpftime.Elf;
 using Bpftime.Objects.Linking;
 
 namespace Bpftime.Objects;
@@ -147,7 +147,7 @@ public static class ObjectReader
 
     private static BpfObjectFile ReadElf(byte[] bytes, string? path)
     {
-        var elf = ElfImage.Parse(bytes, path);
+        var elf = ElfImage.Parse(bytes, BpfObjectElfPolicy.Instance, path);
         var warnings = new List<BpfDiagnostic>();
         if (elf.Machine == ElfImage.MachineNone)
         {
@@ -242,7 +242,7 @@ public static class ObjectReader
         var result = new Dictionary<int, CodeSection>();
         foreach (var section in elf.Sections)
         {
-            if (!section.IsExecutable || section.Size == 0)
+            if (!section.IsCode || section.Size == 0)
             {
                 continue;
             }

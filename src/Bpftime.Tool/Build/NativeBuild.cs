@@ -3,6 +3,7 @@ using Bpftime.Compiler.Aot;
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Aot;
 using Bpftime.Hosting;
+using Bpftime.Linking.Native;
 using Bpftime.Maps;
 using Bpftime.Objects;
 

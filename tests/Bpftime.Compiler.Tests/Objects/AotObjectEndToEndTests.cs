@@ -2,6 +2,7 @@ using Bpftime.Compiler.Aot;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
+using Bpftime.Linking.Native;
 using Bpftime.Maps;
 using Bpftime.Objects;
 using Bpftime.Tests;

@@ -159,7 +159,7 @@ public class MemoryWithLengthTests
             Programs = [new AotProgramSource("len", ReturnsR2) { Verified = true, Proved = true, ContextSize = 64, ContextLengthInR2 = true }],
             Helpers = StandardHelpers.CreateDefault(),
         });
-        var recorded = Bpftime.Engines.Aot.AotLinker.ReadMetadata(compiled.Bytes)!.Programs.Single();
+        var recorded = Bpftime.Linking.Native.AotLinker.ReadMetadata(compiled.Bytes)!.Programs.Single();
         Assert.True(recorded.ContextLengthInR2);
         Assert.Null(recorded.ContextSize);
         using var loaded = BpfObject.Load(compiled.Bytes, new BpfLoadOptions { ReadEnvironment = false });

@@ -162,7 +162,12 @@ public class ObjectFuzzTests(ITestOutputHelper output)
         return MutateOnce(original, layout, random, index % 13);
     }
 
-    private static (string Mutation, byte[] Bytes) MutateOnce(byte[] original, ElfLayout layout, Random random, int kind)
+    /// <summary>
+    /// One mutation of <paramref name="kind"/>: 0-1 truncate, 2-3 flip bits, 4-6 ELF header, section header
+    /// and table entry fields, 7-9 BTF and BTF.ext, 10 an instruction, 11 and up fill a region.
+    /// <c>Elf/NativeObjectFuzzTests</c> applies the kinds that are not eBPF-specific to native objects.
+    /// </summary>
+    internal static (string Mutation, byte[] Bytes) MutateOnce(byte[] original, ElfLayout layout, Random random, int kind)
     {
         var bytes = (byte[])original.Clone();
         var sections = layout.Sections;

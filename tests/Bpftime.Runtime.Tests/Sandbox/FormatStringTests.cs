@@ -5,6 +5,7 @@ using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Isa;
+using Bpftime.Linking.Native;
 using Bpftime.Maps;
 using Bpftime.Tests.Maps;
 using static Bpftime.Tests.Engines.X64.Bpf;

@@ -507,9 +507,10 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A32BitCounterThatWrapsIsNotProvenToEnd()
+    public void A32BitCounterThatWrapsForEverIsAnInfiniteLoop()
     {
-        // for (u32 i = 1; i != 0; i += 2): odd, so never 0; wraps at 2^32 for ever.
+        // for (u32 i = 1; i != 0; i += 2): odd, so never 0; wraps at 2^32 for ever. Widening keeps the
+        // known low bit, so the exit test can never hold: no path leaves the loop.
         var result = Check("""
             mov %r0, 0
             mov32 %r2, 1
@@ -518,8 +519,7 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
             jne32 %r2, 0, loop
             exit
             """);
-        AssertPasses(result);
-        Assert.False(result.TerminationProven);
+        AssertRefused(result, VerifierInfiniteLoop, 2);
     }
 
     [Fact]
@@ -676,14 +676,52 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void EndlessLoopWithAChangingCounterIsNotProvenToEnd()
+    public void EndlessLoopWithAChangingCounterIsRefusedAsInfinite()
     {
-        // for (i = 1; i != 0; i += 2): i is odd and never 0 (wraps around forever); memory-safe.
+        // for (i = 1; i != 0; i += 2): i is odd and never 0 (wraps around forever). Widening keeps i's
+        // known low bit, so no path leaves the loop: refused whatever the termination policy.
         const string source = "mov %r0, 0\nmov %r2, 1\nloop:\nadd %r2, 2\njne %r2, 0, loop\nexit";
-        var result = Check(source);
+        AssertRefused(Check(source), VerifierInfiniteLoop, 2);
+        AssertRefused(Check(source, new VerifierOptions { ContextSize = 64, RequireTermination = true }), VerifierInfiniteLoop, 2);
+    }
+
+    [Fact]
+    public void ACounterSteppingByEightStopsAtItsInequalityExit()
+    {
+        // for (i = 0; i != 1048576; i += 8) mem[1 MiB + i .. +8) = 0 on a 2 MiB context: the exit is an
+        // inequality, so only the counter's known low bits keep the widened i from passing 1 MiB - 8.
+        var result = Check("""
+            mov %r2, 0
+            loop:
+            mov %r0, %r1
+            add %r0, %r2
+            add %r0, 1048576
+            stdw [%r0+0], 0
+            add %r2, 8
+            jeq %r2, 1048576, done
+            ja loop
+            done:
+            mov %r0, 0
+            exit
+            """, new VerifierOptions { ContextSize = 2 << 20 });
         AssertPasses(result);
-        Assert.False(result.TerminationProven);
-        AssertRefused(Check(source, new VerifierOptions { ContextSize = 64, RequireTermination = true }), VerifierTerminationNotProven, 2);
+        Assert.True(result.TerminationProven);
+        // One step further is one word past the end.
+        var past = Check("""
+            mov %r2, 0
+            loop:
+            mov %r0, %r1
+            add %r0, %r2
+            add %r0, 1048584
+            stdw [%r0+0], 0
+            add %r2, 8
+            jeq %r2, 1048576, done
+            ja loop
+            done:
+            mov %r0, 0
+            exit
+            """, new VerifierOptions { ContextSize = 2 << 20 });
+        Assert.False(past.Passed);
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public sealed class MemoryWithLengthTests : IDisposable
         var native = Path.Combine(_directory, $"len.{checks}.o");
         var result = ToolRunner.Run(["compile", ToolRunner.DataFile("obj", "verifier", "primes.bpf.o"), "-o", native, "--memory-checks", checks, "--ctx-size", "64", "--mem-len"]);
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
-        var metadata = Bpftime.Engines.Aot.AotLinker.ReadMetadata(File.ReadAllBytes(native));
+        var metadata = Bpftime.Linking.Native.AotLinker.ReadMetadata(File.ReadAllBytes(native));
         Assert.NotNull(metadata);
         Assert.All(metadata.Programs, p => Assert.Equal((true, (int?)null), (p.ContextLengthInR2, p.ContextSize)));
     }

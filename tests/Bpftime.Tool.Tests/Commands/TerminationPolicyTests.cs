@@ -108,7 +108,7 @@ public sealed class TerminationPolicyTests : IDisposable
         var native = Path.Combine(_directory, "primes.o");
         var compiled = ToolRunner.Run(["compile", Object("primes.bpf.o"), "-o", native, "--memory-checks", "auto", "--ctx-size", "64", "--require-termination"]);
         Assert.True(compiled.ExitCode == 0, compiled.Output + compiled.Error);
-        var metadata = Bpftime.Engines.Aot.AotLinker.ReadMetadata(File.ReadAllBytes(native));
+        var metadata = Bpftime.Linking.Native.AotLinker.ReadMetadata(File.ReadAllBytes(native));
         Assert.NotNull(metadata);
         Assert.All(metadata.Programs, p => Assert.Equal((true, false), (p.TerminationProven, p.CountsBudget)));
     }

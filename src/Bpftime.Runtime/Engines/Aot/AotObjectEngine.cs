@@ -1,3 +1,4 @@
+using Bpftime.Linking.Native;
 using Bpftime.Objects;
 
 namespace Bpftime.Engines.Aot;

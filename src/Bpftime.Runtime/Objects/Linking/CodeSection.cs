@@ -1,5 +1,5 @@
 using Bpftime.Isa;
-using Bpftime.Objects.Elf;
+using Bpftime.Elf;
 
 namespace Bpftime.Objects.Linking;
 

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Bpftime.Diagnostics;
-using Bpftime.Objects.Elf;
+using Bpftime.Elf;
 
 namespace Bpftime.Objects.Linking;
 
@@ -78,7 +78,7 @@ internal sealed class MapCatalog
 
     private static List<ElfSymbol> MapSymbols(ElfImage elf, ElfSection section) =>
         elf.Symbols
-            .Where(s => s.SectionIndex == section.Index && !s.IsSection && s.Name.Length > 0 && s.Type is ElfSymbol.TypeObject or ElfSymbol.TypeNoType)
+            .Where(s => s.SectionIndex == section.Index && !s.IsSection && s.Name.Length > 0 && s.Type is ElfSymbol.TypeObject or ElfSymbol.TypeNone)
             .GroupBy(s => s.Value)
             .Select(g => g.First())
             .OrderBy(s => s.Value)

@@ -1,6 +1,6 @@
 using Bpftime.Diagnostics;
 using Bpftime.Isa;
-using Bpftime.Objects.Elf;
+using Bpftime.Elf;
 
 namespace Bpftime.Objects.Linking;
 

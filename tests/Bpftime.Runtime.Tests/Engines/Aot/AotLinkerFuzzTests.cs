@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Aot;
+using Bpftime.Linking.Native;
 using Xunit.Abstractions;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;

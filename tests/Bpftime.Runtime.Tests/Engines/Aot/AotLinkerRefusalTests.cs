@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
+using Bpftime.Linking.Native;
 using Bpftime.Objects;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;

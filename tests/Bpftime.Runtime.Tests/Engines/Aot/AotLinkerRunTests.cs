@@ -3,6 +3,7 @@ using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
+using Bpftime.Linking.Native;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Bpftime.Engines.Aot;
+using Bpftime.Linking.Native;
 using Bpftime.Objects;
 using Xunit.Abstractions;
 

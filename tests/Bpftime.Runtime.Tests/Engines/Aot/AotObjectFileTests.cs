@@ -1,4 +1,5 @@
 using Bpftime.Engines.Aot;
+using Bpftime.Linking.Native;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;
 
@@ -25,7 +26,7 @@ public class AotObjectFileTests
         var text = file.FindSection(".text");
         Assert.NotNull(text);
         Assert.True(text!.IsExecutable);
-        Assert.Contains(file.RelocationsFor(text), r => r.Type == X64RelocationType.RexGotPcRelativeRelaxable);
+        Assert.Contains(file.RelocationsFor(text), r => (X64RelocationType)r.Type == X64RelocationType.RexGotPcRelativeRelaxable);
         var main = file.FindGlobalSymbol("bpf_main");
         Assert.NotNull(main);
         Assert.True(main!.IsFunction);

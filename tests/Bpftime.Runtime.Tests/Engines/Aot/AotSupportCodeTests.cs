@@ -1,4 +1,5 @@
 using Bpftime.Engines.Aot;
+using Bpftime.Linking.Native;
 using Iced.Intel;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;

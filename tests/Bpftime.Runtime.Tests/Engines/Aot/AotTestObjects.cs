@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
+using Bpftime.Linking.Native;
 using Bpftime.Maps;
 using Bpftime.Objects;
 using Bpftime.Tests;

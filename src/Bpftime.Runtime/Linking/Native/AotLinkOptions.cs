@@ -1,7 +1,7 @@
 using Bpftime.Helpers;
 using Bpftime.Maps;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>What a native object is linked against: the active helper set and the runtime's maps.</summary>
 public sealed record AotLinkOptions

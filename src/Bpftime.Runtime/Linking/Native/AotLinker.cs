@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Aot;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>
 /// The runtime's linker for AOT-compiled programs: takes an x86-64 ELF relocatable object, checks it

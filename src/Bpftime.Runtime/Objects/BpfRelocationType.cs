@@ -1,7 +1,4 @@
-namespace Bpftime.Objects.Elf;
-
-/// <summary>One REL/RELA entry, as ELF64 writes it: where to patch, against which symbol, how.</summary>
-internal readonly record struct ElfRelocation(ulong Offset, int SymbolIndex, uint Type, long Addend);
+namespace Bpftime.Objects;
 
 /// <summary>Relocation types of the BPF ELF ABI.</summary>
 internal static class BpfRelocationType

@@ -1,4 +1,4 @@
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>Block offsets of the support routines once emitted.</summary>
 internal sealed record AotSupportEntries(

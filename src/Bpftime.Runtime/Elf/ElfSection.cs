@@ -1,13 +1,13 @@
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Elf;
 
-/// <summary>One section header of a native ELF64 object, as read (offsets already checked against the file).</summary>
+/// <summary>One section header of an ELF64 object; its offset and size are already checked against the file.</summary>
 public sealed record ElfSection(
     int Index,
     string Name,
     uint Type,
     ulong Flags,
-    ulong FileOffset,
-    ulong Size,
+    int Offset,
+    int Size,
     uint Link,
     uint Info,
     ulong Alignment,
@@ -39,4 +39,7 @@ public sealed record ElfSection(
 
     /// <summary>Zero-filled at load (.bss): occupies no bytes in the file.</summary>
     public bool IsNoBits => Type == TypeNoBits;
+
+    /// <summary>Executable bytes in the file: program code in an eBPF object, machine code in a native one.</summary>
+    public bool IsCode => Type == TypeProgBits && IsExecutable;
 }

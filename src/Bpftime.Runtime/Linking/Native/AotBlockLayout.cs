@@ -1,10 +1,12 @@
+using Bpftime.Elf;
 using System.Buffers.Binary;
 using System.Globalization;
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Aot;
 using Bpftime.Engines.Native;
 using Bpftime.Helpers;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>Offsets of everything in the linked block, then the writing of it: sections, slots, GOT, relocations.</summary>
 internal sealed class AotBlockLayout
@@ -65,12 +67,12 @@ internal sealed class AotBlockLayout
         {
             foreach (var relocation in file.RelocationsFor(section))
             {
-                if (relocation.Type is X64RelocationType.GotPcRelative or X64RelocationType.GotPcRelativeRelaxable
+                if ((X64RelocationType)relocation.Type is X64RelocationType.GotPcRelative or X64RelocationType.GotPcRelativeRelaxable
                     or X64RelocationType.RexGotPcRelativeRelaxable or X64RelocationType.Got32 or X64RelocationType.Got64)
                 {
                     _gotSlots.TryAdd(relocation.SymbolIndex, _gotSlots.Count);
                 }
-                _needsLowAddress |= relocation.Type is X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed;
+                _needsLowAddress |= (X64RelocationType)relocation.Type is X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed;
             }
         }
 
@@ -170,7 +172,7 @@ internal sealed class AotBlockLayout
     {
         cursor = Align(cursor, section.Alignment);
         _sectionOffsets[section.Index] = cursor;
-        return cursor + section.Size;
+        return cursor + (ulong)section.Size;
     }
 
     private static ulong Align(ulong value, ulong alignment) => (value + alignment - 1) / alignment * alignment;
@@ -263,7 +265,7 @@ internal sealed class AotBlockLayout
                 return null;
             }
             var section = _file.Sections[symbol.SectionIndex];
-            if (symbol.Value > section.Size)
+            if (symbol.Value > (ulong)section.Size)
             {
                 errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
                     $"the native object is malformed: symbol '{SymbolName(symbol)}' lies at {symbol.Value}, past the end of {section.Name} ({section.Size} bytes)", File: _origin));
@@ -292,7 +294,7 @@ internal sealed class AotBlockLayout
         // Callback entries (local "<program>.callbackN") too: the module registers them as the only code callbacks may run.
         foreach (var symbol in _file.Symbols.Where(s => (s.IsGlobal || AotModule.IsCallbackSymbol(s.Name)) && !s.IsUndefined && s.Name.Length > 0))
         {
-            if (_sectionOffsets.TryGetValue(symbol.SectionIndex, out var offset) && symbol.Value <= _file.Sections[symbol.SectionIndex].Size)
+            if (_sectionOffsets.TryGetValue(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.Sections[symbol.SectionIndex].Size)
             {
                 symbols.TryAdd(symbol.Name, (nint)(baseAddress + offset + symbol.Value));
             }
@@ -340,13 +342,14 @@ internal sealed class AotBlockLayout
     private void Apply(Span<byte> block, ulong baseAddress, ElfSection section, ulong sectionOffset, ElfRelocation relocation,
         SymbolAddress addressOf, List<BpfDiagnostic> errors)
     {
-        if (relocation.Type == X64RelocationType.None)
+        var type = (X64RelocationType)relocation.Type;
+        if (type == X64RelocationType.None)
         {
             return;
         }
         var symbol = _file.Symbols[relocation.SymbolIndex];
-        var place = $"relocation {relocation.Type} at {section.Name}+0x{relocation.Offset:x}";
-        var width = relocation.Type switch
+        var place = $"relocation {type} at {section.Name}+0x{relocation.Offset:x}";
+        var width = type switch
         {
             X64RelocationType.Absolute64 or X64RelocationType.PcRelative64 or X64RelocationType.GotOffset64
                 or X64RelocationType.Got64 or X64RelocationType.GotPc64 => 8,
@@ -358,11 +361,11 @@ internal sealed class AotBlockLayout
         if (width == 0)
         {
             errors.Add(new BpfDiagnostic(DiagnosticCodes.LinkUnsupportedRelocation,
-                $"relocation type {(uint)relocation.Type} at {section.Name}+0x{relocation.Offset:x} (symbol '{SymbolName(symbol)}') is not supported by the AOT linker",
+                $"relocation type {(uint)type} at {section.Name}+0x{relocation.Offset:x} (symbol '{SymbolName(symbol)}') is not supported by the AOT linker",
                 File: _origin));
             return;
         }
-        if (relocation.Offset + (ulong)width > section.Size)
+        if (relocation.Offset + (ulong)width > (ulong)section.Size)
         {
             errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
                 $"the native object is malformed: {place} writes past the end of the section ({section.Size} bytes)", File: _origin));
@@ -377,12 +380,12 @@ internal sealed class AotBlockLayout
         var field = block.Slice((int)(sectionOffset + relocation.Offset), width);
         var p = baseAddress + sectionOffset + relocation.Offset;
         var a = unchecked((ulong)relocation.Addend);
-        var isPcRelative = relocation.Type is X64RelocationType.PcRelative32 or X64RelocationType.Plt32;
+        var isPcRelative = type is X64RelocationType.PcRelative32 or X64RelocationType.Plt32;
         var gotBase = baseAddress + (ulong)_got;
         ulong GotSlot() => gotBase + (8 * (ulong)_gotSlots[relocation.SymbolIndex]);
 
         ulong value;
-        switch (relocation.Type)
+        switch (type)
         {
             case X64RelocationType.GotPcRelative or X64RelocationType.GotPcRelativeRelaxable or X64RelocationType.RexGotPcRelativeRelaxable:
                 value = unchecked(GotSlot() + a - p);
@@ -400,7 +403,7 @@ internal sealed class AotBlockLayout
                     {
                         return;
                     }
-                    value = relocation.Type switch
+                    value = type switch
                     {
                         X64RelocationType.Absolute64 or X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed => unchecked(s.Value + a),
                         X64RelocationType.GotOffset64 => unchecked(s.Value + a - gotBase),
@@ -429,14 +432,14 @@ internal sealed class AotBlockLayout
             BinaryPrimitives.WriteUInt64LittleEndian(field, value);
             return;
         }
-        var fits = relocation.Type == X64RelocationType.Absolute32
+        var fits = type == X64RelocationType.Absolute32
             ? value <= uint.MaxValue
             : FitsSigned32(value);
         if (!fits)
         {
             var target = relocation.SymbolIndex != 0 && _externals.TryGetValue(relocation.SymbolIndex, out var external)
                 ? $"{external.Description} ({SymbolName(symbol)})" : $"'{SymbolName(symbol)}'";
-            var advice = relocation.Type is X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed
+            var advice = type is X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed
                 ? "compile with -fPIC (clang's default here) or -mcmodel=large instead of -fno-pic"
                 : "the target lies outside ±2 GiB of the code; reference it through the GOT (-fPIC) or with -mcmodel=large";
             errors.Add(new BpfDiagnostic(DiagnosticCodes.LinkRelocationOutOfRange,

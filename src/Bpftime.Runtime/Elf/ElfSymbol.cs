@@ -1,9 +1,10 @@
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Elf;
 
-/// <summary>One entry of a native object's symbol table.</summary>
+/// <summary>One ELF64 symbol; a section symbol without a name takes its section's name.</summary>
 public sealed record ElfSymbol(int Index, string Name, byte Info, byte Other, ushort SectionIndex, ulong Value, ulong Size)
 {
     public const ushort SectionUndefined = 0;
+    public const ushort SectionReserveLow = 0xff00;
     public const ushort SectionAbsolute = 0xfff1;
     public const ushort SectionCommon = 0xfff2;
     public const ushort SectionExtended = 0xffff;
@@ -28,5 +29,10 @@ public sealed record ElfSymbol(int Index, string Name, byte Info, byte Other, us
 
     public bool IsFunction => Type == TypeFunction;
 
+    public bool IsSection => Type == TypeSection;
+
     public bool IsGlobal => Binding is BindingGlobal or BindingWeak;
+
+    /// <summary>True where the symbol lives in an ordinary section (not undefined, absolute or common).</summary>
+    public bool IsInSection => SectionIndex != SectionUndefined && SectionIndex < SectionReserveLow;
 }

@@ -1,4 +1,4 @@
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>Where the support routines read their pointers: block offsets of slots in the read-only data pages.</summary>
 internal sealed record AotSupportSlots(

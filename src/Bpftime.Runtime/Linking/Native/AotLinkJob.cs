@@ -1,9 +1,11 @@
+using Bpftime.Elf;
 using System.Globalization;
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>One link: the checks that need no memory, then the layout.</summary>
 internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
@@ -231,7 +233,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 
     private bool IsFunctionInCode(ElfSymbol symbol) =>
         symbol.IsFunction && symbol.SectionIndex < file.Sections.Count && file.Sections[symbol.SectionIndex].IsExecutable
-        && file.Sections[symbol.SectionIndex].IsAllocated && symbol.Value < file.Sections[symbol.SectionIndex].Size;
+        && file.Sections[symbol.SectionIndex].IsAllocated && symbol.Value < (ulong)file.Sections[symbol.SectionIndex].Size;
 
     private void ResolveExternals()
     {

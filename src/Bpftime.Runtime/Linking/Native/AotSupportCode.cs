@@ -1,4 +1,4 @@
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>
 /// The linker's own machine code, placed at the start of the code pages of every linked block.

@@ -1,4 +1,6 @@
-namespace Bpftime.Engines.Aot;
+using Bpftime.Engines.Aot;
+
+namespace Bpftime.Linking.Native;
 
 /// <summary>How an undefined symbol is satisfied.</summary>
 internal enum SymbolBindingKind

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>
 /// A byte buffer for the linker's few hand-encoded x86-64 routines, placed at a known offset of the

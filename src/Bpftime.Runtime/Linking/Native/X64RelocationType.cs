@@ -1,4 +1,4 @@
-namespace Bpftime.Engines.Aot;
+namespace Bpftime.Linking.Native;
 
 /// <summary>x86-64 relocation types (System V psABI numbering); S symbol, A addend, P place, G GOT slot offset.</summary>
 public enum X64RelocationType : uint

@@ -1,0 +1,345 @@
+using System.Buffers.Binary;
+using System.Text;
+using Bpftime.Diagnostics;
+
+namespace Bpftime.Elf;
+
+/// <summary>
+/// A little-endian ELF64 relocatable object — an eBPF object or a native one — read over its bytes.
+/// Every offset, size and index taken from the file is checked before it is used, so a hostile object
+/// ends in the <see cref="BpfException"/> its <see cref="ElfReadPolicy"/> chooses, never in an
+/// out-of-range read.
+/// </summary>
+public sealed class ElfImage
+{
+    public const ushort MachineNone = 0;
+    public const ushort MachineX64 = 62;
+    public const ushort MachineAArch64 = 183;
+    public const ushort MachineBpf = 247;
+
+    public const int HeaderSize = 64;
+    public const ushort TypeRelocatable = 1;
+    private const int SectionHeaderSize = 64;
+    private const int SymbolSize = 24;
+    private const int RelSize = 16;
+    private const int RelaSize = 24;
+    private const ulong MaxAlignment = 1 << 16;
+
+    private readonly byte[] _bytes;
+    private readonly ElfReadPolicy _policy;
+    private readonly string? _origin;
+
+    private ElfImage(byte[] bytes, ElfReadPolicy policy, string? origin)
+    {
+        _bytes = bytes;
+        _policy = policy;
+        _origin = origin;
+        Machine = ReadHeader();
+        Sections = ReadSections();
+        Symbols = ReadSymbols();
+        Relocations = ReadRelocations();
+    }
+
+    /// <summary>e_machine, one the policy accepted.</summary>
+    public ushort Machine { get; }
+
+    public IReadOnlyList<ElfSection> Sections { get; }
+
+    /// <summary>Symbol table entries by index (index 0 is the null symbol); empty when the object has no symbol table.</summary>
+    public IReadOnlyList<ElfSymbol> Symbols { get; }
+
+    /// <summary>Relocations by the index of the section they patch.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<ElfRelocation>> Relocations { get; }
+
+    public static bool HasElfMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith("\u007fELF"u8);
+
+    /// <summary>e_machine and e_type of a little-endian ELF64 header, or null when the bytes are not one.</summary>
+    public static (ushort Machine, ushort Type)? PeekHeader(ReadOnlySpan<byte> bytes) =>
+        bytes.Length < HeaderSize || !HasElfMagic(bytes) || bytes[4] != 2 || bytes[5] != 1
+            ? null
+            : (BinaryPrimitives.ReadUInt16LittleEndian(bytes[18..]), BinaryPrimitives.ReadUInt16LittleEndian(bytes[16..]));
+
+    /// <summary>Reads <paramref name="bytes"/>, which the image keeps (callers pass a buffer they no longer change).</summary>
+    public static ElfImage Parse(byte[] bytes, ElfReadPolicy policy, string? origin) => new(bytes, policy, origin);
+
+    /// <summary>The contents of a section (empty for NOBITS).</summary>
+    public ReadOnlySpan<byte> Contents(ElfSection section) =>
+        section.IsNoBits || section.Type == ElfSection.TypeNull ? [] : _bytes.AsSpan(section.Offset, section.Size);
+
+    public ReadOnlyMemory<byte> ContentsMemory(ElfSection section) =>
+        section.IsNoBits || section.Type == ElfSection.TypeNull ? ReadOnlyMemory<byte>.Empty : _bytes.AsMemory(section.Offset, section.Size);
+
+    public ElfSection? FindSection(string name)
+    {
+        foreach (var section in Sections)
+        {
+            if (section.Name == name)
+            {
+                return section;
+            }
+        }
+        return null;
+    }
+
+    public ElfSection? SectionAt(int index) => index >= 0 && index < Sections.Count ? Sections[index] : null;
+
+    /// <summary>The relocations that patch <paramref name="section"/>.</summary>
+    public IReadOnlyList<ElfRelocation> RelocationsFor(ElfSection section) =>
+        Relocations.TryGetValue(section.Index, out var list) ? list : [];
+
+    private BpfException Refuse(ElfProblem problem, string message, ulong value = 0) => _policy.Refuse(problem, message, value, _origin);
+
+    private ushort ReadHeader()
+    {
+        var span = (ReadOnlySpan<byte>)_bytes;
+        if (!HasElfMagic(span))
+        {
+            throw Refuse(ElfProblem.NotElf, "not an ELF object (no \\x7fELF magic)");
+        }
+        if (span.Length < HeaderSize)
+        {
+            throw Refuse(ElfProblem.HeaderTruncated, $"the ELF header needs 64 bytes but the file has {span.Length}; the object is truncated", (ulong)span.Length);
+        }
+        if (span[4] != 2)
+        {
+            throw Refuse(ElfProblem.WrongClass, $"ELF class {span[4]} is not ELFCLASS64", span[4]);
+        }
+        if (span[5] != 1)
+        {
+            throw Refuse(ElfProblem.WrongEndianness, $"ELF data encoding {span[5]} is not little-endian", span[5]);
+        }
+        var type = BinaryPrimitives.ReadUInt16LittleEndian(span[16..]);
+        var machine = BinaryPrimitives.ReadUInt16LittleEndian(span[18..]);
+        if (!_policy.AcceptsMachine(machine))
+        {
+            throw Refuse(ElfProblem.WrongMachine, $"ELF machine {machine} is not one this reader accepts", machine);
+        }
+        if (type != TypeRelocatable)
+        {
+            throw Refuse(ElfProblem.WrongType, $"ELF type {type} is not ET_REL", type);
+        }
+        var headerSize = BinaryPrimitives.ReadUInt16LittleEndian(span[52..]);
+        if (headerSize < HeaderSize)
+        {
+            throw Refuse(ElfProblem.HeaderTruncated, $"e_ehsize is {headerSize}, smaller than the 64-byte ELF64 header", headerSize);
+        }
+        return machine;
+    }
+
+    private ElfSection[] ReadSections()
+    {
+        var span = (ReadOnlySpan<byte>)_bytes;
+        var sectionHeaderOffset = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
+        var entrySize = BinaryPrimitives.ReadUInt16LittleEndian(span[58..]);
+        var count = BinaryPrimitives.ReadUInt16LittleEndian(span[60..]);
+        var namesIndex = BinaryPrimitives.ReadUInt16LittleEndian(span[62..]);
+        if (count == 0 && sectionHeaderOffset == 0)
+        {
+            throw Refuse(ElfProblem.SectionHeadersOutOfBounds, "the object has no section headers (e_shnum is 0)");
+        }
+        if (count == 0 || namesIndex == 0xffff)
+        {
+            throw Refuse(ElfProblem.ExtendedNumbering, "the object uses extended section numbering (e_shnum 0 or e_shstrndx SHN_XINDEX), which is not read");
+        }
+        if (entrySize != SectionHeaderSize)
+        {
+            throw Refuse(ElfProblem.SectionHeadersOutOfBounds, $"e_shentsize is {entrySize}, not 64");
+        }
+        if (!Fits(sectionHeaderOffset, (ulong)count * SectionHeaderSize))
+        {
+            throw Refuse(ElfProblem.SectionHeadersOutOfBounds,
+                $"the section header table ({count} entries at offset {sectionHeaderOffset}) lies outside the {span.Length}-byte file; the object is truncated or corrupt");
+        }
+        if (namesIndex >= count)
+        {
+            throw Refuse(ElfProblem.SectionHeadersOutOfBounds, $"e_shstrndx {namesIndex} is not one of the {count} sections");
+        }
+
+        var raw = new (uint Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info, ulong Align, ulong EntrySize)[count];
+        for (var i = 0; i < count; i++)
+        {
+            var header = span.Slice((int)sectionHeaderOffset + (i * SectionHeaderSize), SectionHeaderSize);
+            raw[i] = (
+                BinaryPrimitives.ReadUInt32LittleEndian(header),
+                BinaryPrimitives.ReadUInt32LittleEndian(header[4..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(header[8..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(header[24..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(header[32..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(header[40..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(header[44..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(header[48..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(header[56..]));
+            var hasNoBytes = raw[i].Type is ElfSection.TypeNoBits or ElfSection.TypeNull;
+            if (!hasNoBytes && !Fits(raw[i].Offset, raw[i].Size))
+            {
+                throw Refuse(ElfProblem.SectionOutOfBounds,
+                    $"section {i} ({raw[i].Size} bytes at offset {raw[i].Offset}) lies outside the {span.Length}-byte file; the object is truncated or corrupt");
+            }
+            if (hasNoBytes && raw[i].Size > int.MaxValue)
+            {
+                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} claims {raw[i].Size} bytes, more than an object can hold");
+            }
+            if (raw[i].Align > 1 && (raw[i].Align & (raw[i].Align - 1)) != 0)
+            {
+                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} has alignment {raw[i].Align}, not a power of two");
+            }
+            if (raw[i].Align > MaxAlignment)
+            {
+                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} asks for alignment {raw[i].Align}, more than 64 KiB");
+            }
+        }
+
+        var names = raw[namesIndex];
+        if (names.Type != ElfSection.TypeStringTable)
+        {
+            throw Refuse(ElfProblem.StringOutOfBounds, $"e_shstrndx {namesIndex} is not a string table");
+        }
+        var nameTable = span.Slice((int)names.Offset, (int)names.Size);
+        var sections = new ElfSection[count];
+        for (var i = 0; i < count; i++)
+        {
+            var r = raw[i];
+            var name = i == 0 ? string.Empty : ReadString(nameTable, r.Name, $"the name of section {i}");
+            var hasNoBytes = r.Type is ElfSection.TypeNoBits or ElfSection.TypeNull;
+            sections[i] = new ElfSection(i, name, r.Type, r.Flags, hasNoBytes ? 0 : (int)r.Offset, (int)r.Size, r.Link, r.Info,
+                r.Align == 0 ? 1 : r.Align, r.EntrySize);
+        }
+        return sections;
+    }
+
+    private ElfSymbol[] ReadSymbols()
+    {
+        ElfSection? table = null;
+        foreach (var section in Sections)
+        {
+            if (section.Type != ElfSection.TypeSymbolTable)
+            {
+                continue;
+            }
+            if (table is not null)
+            {
+                throw Refuse(ElfProblem.SymbolTableMalformed, "the object has more than one symbol table");
+            }
+            table = section;
+        }
+        if (table is null)
+        {
+            return [];
+        }
+        if (table.EntrySize != SymbolSize || table.Size % SymbolSize != 0)
+        {
+            throw Refuse(ElfProblem.SymbolTableMalformed, $"the symbol table's entry size is {table.EntrySize} and its size {table.Size}; ELF64 symbols are 24 bytes");
+        }
+        var strings = SectionAt((int)Math.Min(table.Link, int.MaxValue));
+        if (strings is null || strings.Type != ElfSection.TypeStringTable)
+        {
+            throw Refuse(ElfProblem.SymbolTableMalformed, $"the symbol table links to section {table.Link}, which is not a string table");
+        }
+        var stringTable = Contents(strings);
+        var data = Contents(table);
+        var symbols = new ElfSymbol[table.Size / SymbolSize];
+        for (var i = 0; i < symbols.Length; i++)
+        {
+            var entry = data.Slice(i * SymbolSize, SymbolSize);
+            var nameOffset = BinaryPrimitives.ReadUInt32LittleEndian(entry);
+            var sectionIndex = BinaryPrimitives.ReadUInt16LittleEndian(entry[6..]);
+            var name = ReadString(stringTable, nameOffset, $"the name of symbol {i}");
+            if (sectionIndex == ElfSymbol.SectionExtended)
+            {
+                throw Refuse(ElfProblem.ExtendedNumbering, $"symbol {i} ('{name}') uses an extended section index, which is not read");
+            }
+            var symbol = new ElfSymbol(i, name, entry[4], entry[5], sectionIndex,
+                BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]), BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]));
+            if (symbol.IsInSection && sectionIndex >= Sections.Count)
+            {
+                throw Refuse(ElfProblem.SymbolTableMalformed, $"symbol '{name}' names section {sectionIndex}, but the object has {Sections.Count}");
+            }
+            if (symbol.IsSection && name.Length == 0 && symbol.IsInSection)
+            {
+                // Section symbols are unnamed in the table; they take their section's name.
+                symbol = symbol with { Name = Sections[sectionIndex].Name };
+            }
+            symbols[i] = symbol;
+        }
+        return symbols;
+    }
+
+    private Dictionary<int, IReadOnlyList<ElfRelocation>> ReadRelocations()
+    {
+        var relocations = new Dictionary<int, IReadOnlyList<ElfRelocation>>();
+        foreach (var section in Sections)
+        {
+            if (section.Type is not (ElfSection.TypeRel or ElfSection.TypeRela))
+            {
+                continue;
+            }
+            var withAddend = section.Type == ElfSection.TypeRela;
+            if (!withAddend && !_policy.AcceptsRel)
+            {
+                throw Refuse(ElfProblem.RelWithoutAddends, $"section {section.Name} holds REL relocations without addends; only RELA is read here");
+            }
+            var entrySize = withAddend ? RelaSize : RelSize;
+            if (section.Size % entrySize != 0)
+            {
+                throw Refuse(ElfProblem.RelocationOutOfBounds, $"relocation section '{section.Name}' is {section.Size} bytes, not a whole number of {entrySize}-byte entries");
+            }
+            if (section.Info == 0 || section.Info >= Sections.Count)
+            {
+                throw Refuse(ElfProblem.RelocationOutOfBounds, $"relocation section '{section.Name}' applies to section {section.Info}, which does not exist");
+            }
+            if (section.Size > 0 && (Symbols.Count == 0 || section.Link >= Sections.Count || Sections[(int)section.Link].Type != ElfSection.TypeSymbolTable))
+            {
+                throw Refuse(ElfProblem.RelocationSymbolMissing, $"relocation section '{section.Name}' does not link to the symbol table");
+            }
+            var target = Sections[(int)section.Info];
+            var data = Contents(section);
+            var list = new List<ElfRelocation>(section.Size / entrySize);
+            for (var offset = 0; offset < data.Length; offset += entrySize)
+            {
+                var entry = data.Slice(offset, entrySize);
+                var patched = BinaryPrimitives.ReadUInt64LittleEndian(entry);
+                var info = BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]);
+                var symbolIndex = info >> 32;
+                if (symbolIndex >= (ulong)Symbols.Count)
+                {
+                    throw Refuse(ElfProblem.RelocationSymbolMissing,
+                        $"a relocation in '{section.Name}' refers to symbol {symbolIndex}, but the symbol table has {Symbols.Count} entries");
+                }
+                if (patched >= (ulong)target.Size)
+                {
+                    throw Refuse(ElfProblem.RelocationOutOfBounds,
+                        $"a relocation in '{section.Name}' patches offset {patched}, outside '{target.Name}' ({target.Size} bytes)");
+                }
+                list.Add(new ElfRelocation(patched, (int)symbolIndex, (uint)info, withAddend ? BinaryPrimitives.ReadInt64LittleEndian(entry[16..]) : 0));
+            }
+            if (relocations.TryGetValue(target.Index, out var existing))
+            {
+                list.InsertRange(0, existing);
+            }
+            relocations[target.Index] = list;
+        }
+        return relocations;
+    }
+
+    private string ReadString(ReadOnlySpan<byte> table, uint offset, string what)
+    {
+        if (offset >= (uint)table.Length)
+        {
+            if (offset == 0)
+            {
+                return string.Empty;
+            }
+            throw Refuse(ElfProblem.StringOutOfBounds, $"{what} is at offset {offset}, outside the {table.Length}-byte string table");
+        }
+        var rest = table[(int)offset..];
+        var end = rest.IndexOf((byte)0);
+        if (end < 0)
+        {
+            throw Refuse(ElfProblem.StringOutOfBounds, $"{what} at offset {offset} is not NUL-terminated inside its string table");
+        }
+        return Encoding.UTF8.GetString(rest[..end]);
+    }
+
+    private bool Fits(ulong offset, ulong size) =>
+        offset <= (ulong)_bytes.Length && size <= (ulong)_bytes.Length - offset && size <= int.MaxValue;
+}

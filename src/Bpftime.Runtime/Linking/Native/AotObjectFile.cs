@@ -1,0 +1,137 @@
+using Bpftime.Diagnostics;
+using Bpftime.Elf;
+using Bpftime.Engines.Aot;
+
+namespace Bpftime.Linking.Native;
+
+/// <summary>
+/// A native ELF64 relocatable object (what the AOT compiler emits, or what clang -c makes from C), read
+/// by the shared <see cref="ElfImage"/> under <see cref="NativeObjectPolicy"/>: x86-64 or aarch64, RELA
+/// only, and anything that does not fit raises a BPF31xx diagnostic naming what was wrong. The bytes are
+/// copied, so the object outlives the caller's buffer.
+/// </summary>
+public sealed class AotObjectFile
+{
+    public const ushort MachineX64 = ElfImage.MachineX64;
+    public const ushort MachineAArch64 = ElfImage.MachineAArch64;
+    public const ushort MachineBpf = ElfImage.MachineBpf;
+
+    private readonly ElfImage _image;
+
+    private AotObjectFile(byte[] bytes, string? origin)
+    {
+        Origin = origin;
+        _image = ElfImage.Parse(bytes, NativeObjectPolicy.Instance, origin);
+    }
+
+    /// <summary>Where the object came from, for messages.</summary>
+    public string? Origin { get; }
+
+    /// <summary>e_machine: 62 for x86-64, 183 for aarch64.</summary>
+    public ushort Machine => _image.Machine;
+
+    public IReadOnlyList<ElfSection> Sections => _image.Sections;
+
+    /// <summary>Symbol table entries by index (index 0 is the null symbol); empty when the object has no symbol table.</summary>
+    public IReadOnlyList<ElfSymbol> Symbols => _image.Symbols;
+
+    /// <summary>
+    /// True for an ELF relocatable object of a native machine (x86-64, aarch64, ...) rather than
+    /// eBPF bytecode: what <c>bpftime run x.o --engine aot</c> uses to pick the linker.
+    /// </summary>
+    public static bool IsNativeObject(ReadOnlySpan<byte> bytes) =>
+        ElfImage.PeekHeader(bytes) is { } header && header.Type == ElfImage.TypeRelocatable
+        && header.Machine != ElfImage.MachineBpf && header.Machine != ElfImage.MachineNone;
+
+    /// <summary>Reads an object; throws <see cref="BpfException"/> (BPF3100/3101/3102) when it is not a well-formed x86-64 or aarch64 ELF64 relocatable.</summary>
+    public static AotObjectFile Read(ReadOnlySpan<byte> bytes, string? origin = null) => new(bytes.ToArray(), origin);
+
+    /// <summary>A human name for an ELF machine number.</summary>
+    public static string MachineName(ushort machine) => machine switch
+    {
+        MachineX64 => "x86_64",
+        MachineAArch64 => "aarch64",
+        MachineBpf => "bpf",
+        3 => "i386",
+        40 => "arm",
+        243 => "riscv",
+        8 => "mips",
+        21 => "ppc64",
+        22 => "s390",
+        _ => $"machine {machine}",
+    };
+
+    /// <summary>The file bytes of a section (empty for .bss-like sections).</summary>
+    public ReadOnlySpan<byte> Contents(ElfSection section) => _image.Contents(section);
+
+    public ElfSection? FindSection(string name) => _image.FindSection(name);
+
+    /// <summary>The relocations that patch <paramref name="section"/>.</summary>
+    public IReadOnlyList<ElfRelocation> RelocationsFor(ElfSection section) => _image.RelocationsFor(section);
+
+    /// <summary>Defined global symbols by name (locals may repeat names and are not looked up by name).</summary>
+    public ElfSymbol? FindGlobalSymbol(string name) =>
+        Symbols.FirstOrDefault(s => s.IsGlobal && s.Name == name && !s.IsUndefined)
+        ?? Symbols.FirstOrDefault(s => s.Name == name && s.Type != ElfSymbol.TypeSection && s.Type != ElfSymbol.TypeFile);
+
+    /// <summary>
+    /// The object's <c>.bpftime.aot</c> metadata, or null when it has none (C compiled natively).
+    /// Throws BPF3103 when the section is not valid metadata, BPF3104 for an unknown format version.
+    /// </summary>
+    public AotMetadata? ReadMetadata()
+    {
+        var section = FindSection(AotMetadata.SectionName);
+        if (section is null)
+        {
+            return null;
+        }
+        AotMetadata? metadata;
+        try
+        {
+            metadata = AotMetadata.FromJson(Contents(section));
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException or ArgumentException)
+        {
+            throw BpfException.Create(DiagnosticCodes.AotMetadataInvalid,
+                $"the {AotMetadata.SectionName} section is not valid metadata JSON: {e.Message}", Origin);
+        }
+        if (metadata.Format != AotMetadata.CurrentFormat)
+        {
+            throw BpfException.Create(DiagnosticCodes.AotMetadataFormatUnsupported,
+                $"the object's metadata has format {metadata.Format}; this runtime reads format {AotMetadata.CurrentFormat}. Recompile the object with this version of bpftime", Origin);
+        }
+        var problem = FindMissingField(metadata);
+        if (problem is not null)
+        {
+            throw BpfException.Create(DiagnosticCodes.AotMetadataInvalid, $"the {AotMetadata.SectionName} metadata is incomplete: {problem}", Origin);
+        }
+        return metadata;
+    }
+
+    // JSON null can still reach non-nullable members; find it before anything dereferences them.
+    private static string? FindMissingField(AotMetadata metadata)
+    {
+        if (metadata.Triple is null)
+        {
+            return "triple is null";
+        }
+        if (metadata.Programs is null || metadata.Programs.Any(p => p is null || p.Name is null || p.Symbol is null))
+        {
+            return "a program, its name or its symbol is null";
+        }
+        if (metadata.Programs.Any(p => p.Helpers is null || p.Maps is null || p.Helpers.Any(h => h is null || h.Name is null || h.Signature is null)))
+        {
+            return "a program's helper or map list is null";
+        }
+        if (metadata.Maps is null || metadata.Maps.Any(m => m is null || m.Name is null))
+        {
+            return "a map or its name is null";
+        }
+        var duplicate = metadata.Programs.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            return $"two programs are named '{duplicate.Key}'";
+        }
+        return null;
+    }
+}
