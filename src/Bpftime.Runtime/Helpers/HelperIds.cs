@@ -31,6 +31,8 @@ public static class HelperIds
     public const int SkbLoadBytes = 26;
     public const int GetStackid = 27;
     public const int CsumDiff = 28;
+    public const int SkbGetTunnelOpt = 29;
+    public const int SkbSetTunnelOpt = 30;
     public const int SkbChangeProto = 31;
     public const int SkbChangeType = 32;
     public const int SkbUnderCgroup = 33;

@@ -106,6 +106,8 @@ public static class HelperCatalogue
             Rule(SkbLoadBytes, "skb_load_bytes", Int, Context, Scalar, UninitializedMemory, ConstSize) with { ProgramTypes = Skb },
             Rule(GetStackid, "get_stackid", Int, Context, ConstMapPointer, Scalar) with { ProgramTypes = Tracing, MapTypes = stackMaps },
             Rule(CsumDiff, "csum_diff", Int, MemoryOrNull, ConstSizeOrZero, MemoryOrNull, ConstSizeOrZero, Scalar) with { ProgramTypes = checksums },
+            Rule(SkbGetTunnelOpt, "skb_get_tunnel_opt", Int, Context, UninitializedMemory, ConstSize) with { ProgramTypes = tunnel },
+            Rule(SkbSetTunnelOpt, "skb_set_tunnel_opt", Int, Context, Memory, ConstSize) with { ProgramTypes = tunnel },
             Rule(SkbChangeProto, "skb_change_proto", Int, Context, Scalar, Scalar) with { ProgramTypes = Tc, ChangesPacketData = true },
             Rule(SkbChangeType, "skb_change_type", Int, Context, Scalar) with { ProgramTypes = Tc },
             Rule(SkbUnderCgroup, "skb_under_cgroup", Int, Context, ConstMapPointer, Scalar) with { ProgramTypes = Tc, MapTypes = [MapType.CgroupArray] },

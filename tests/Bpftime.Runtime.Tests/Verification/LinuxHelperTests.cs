@@ -247,6 +247,20 @@ public sealed class LinuxHelperTests
         AssertRefused(Run(ProgramType.SchedClassifier, "mov %r1, 0\nmov %r2, 4\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\ncall 28\nexit"), VerifierInvalidHelperSize, 5);
     }
 
+    /// <summary>Tunnel options: tc may read them into the stack and set them from initialised bytes; a socket filter may not.</summary>
+    [Fact]
+    public void TunnelOptionsGoThroughTheStack()
+    {
+        const string get = "mov %r2, %r10\nadd %r2, -16\nmov %r3, 16\ncall 29\nexit";
+        const string set = "stdw [%r10-16], 0\nstdw [%r10-8], 0\nmov %r2, %r10\nadd %r2, -16\nmov %r3, 16\ncall 30\nexit";
+        AssertPasses(Run(ProgramType.SchedClassifier, get));
+        AssertPasses(Run(ProgramType.SchedClassifier, set));
+        // Past the frame, from uninitialised bytes, or from a program type Linux does not offer them to.
+        AssertRefused(Run(ProgramType.SchedClassifier, get.Replace("mov %r3, 16", "mov %r3, 17", StringComparison.Ordinal)), VerifierInvalidHelperSize, 3);
+        AssertRefused(Run(ProgramType.SchedClassifier, set.Replace("stdw [%r10-8], 0", "mov %r0, 0", StringComparison.Ordinal)), VerifierUninitializedStack, 5);
+        AssertRefused(Run(ProgramType.CgroupSkb, get), VerifierHelperNotForProgramType, 3);
+    }
+
     /// <summary>Helpers whose result is a socket or kernel object the verifier does not track are refused, saying so.</summary>
     [Theory]
     [InlineData(84)]
@@ -316,6 +330,8 @@ public sealed class LinuxHelperTests
     [InlineData(26, "skb_load_bytes")]
     [InlineData(27, "get_stackid")]
     [InlineData(28, "csum_diff")]
+    [InlineData(29, "skb_get_tunnel_opt")]
+    [InlineData(30, "skb_set_tunnel_opt")]
     [InlineData(31, "skb_change_proto")]
     [InlineData(32, "skb_change_type")]
     [InlineData(33, "skb_under_cgroup")]
