@@ -518,7 +518,8 @@ internal struct ScalarRange : IEquatable<ScalarRange>
         }
     }
 
-    private static JumpOperation Negate(JumpOperation op) => op switch
+    /// <summary>The comparison that holds when <paramref name="op"/> does not (jset stays itself: its negation is no comparison).</summary>
+    internal static JumpOperation Negate(JumpOperation op) => op switch
     {
         JumpOperation.Jeq => JumpOperation.Jne,
         JumpOperation.Jne => JumpOperation.Jeq,

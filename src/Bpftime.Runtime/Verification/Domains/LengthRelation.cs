@@ -51,20 +51,8 @@ internal static class LengthFacts
         }
         if (!holds)
         {
-            op = op switch
-            {
-                JumpOperation.Jeq => JumpOperation.Jne,
-                JumpOperation.Jne => JumpOperation.Jeq,
-                JumpOperation.Jgt => JumpOperation.Jle,
-                JumpOperation.Jle => JumpOperation.Jgt,
-                JumpOperation.Jge => JumpOperation.Jlt,
-                JumpOperation.Jlt => JumpOperation.Jge,
-                JumpOperation.Jsgt => JumpOperation.Jsle,
-                JumpOperation.Jsle => JumpOperation.Jsgt,
-                JumpOperation.Jsge => JumpOperation.Jslt,
-                JumpOperation.Jslt => JumpOperation.Jsge,
-                _ => JumpOperation.Jset,
-            };
+            // A negated jset tells nothing here: it stays jset, which no case below learns from.
+            op = ScalarRange.Negate(op);
         }
         var signed = op is JumpOperation.Jsgt or JumpOperation.Jsge or JumpOperation.Jslt or JumpOperation.Jsle;
         var limit = word ? (ulong)uint.MaxValue : (ulong)long.MaxValue;
