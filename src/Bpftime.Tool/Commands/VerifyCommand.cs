@@ -103,14 +103,19 @@ internal static class VerifyCommand
             // As the build and BpfObject.Load verify: hosts pass buffers of any length, r2 tells it.
             VariableContextLength = !exactLength && !memoryWithLength,
             ContextLengthInR2 = memoryWithLength,
-            // (mem, len) is raw memory whatever the section says; otherwise the section's Linux context.
-            Context = memoryWithLength ? ContextLayout.RawMemory(0) : null,
             Prune = !noPrune,
             Helpers = helpers,
             MaxProcessedInstructions = budget ?? VerifierOptions.Default.MaxProcessedInstructions,
             RequireTermination = requireTermination,
         };
-        var results = BpfVerifier.Verify(file, options, programName);
+        // (mem, len) is raw memory whatever the section says, except for XDP programs, which keep
+        // xdp_md (as run and compile do); without it each program gets its section's Linux context.
+        var results = file.Programs
+            .Where(p => programName is null || p.Name == programName)
+            .Select(p => BpfVerifier.Verify(p, file.Maps,
+                memoryWithLength && p.Type != ProgramType.Xdp ? options with { Context = ContextLayout.RawMemory(0) }
+                : memoryWithLength ? options with { ContextLengthInR2 = false } : options, file.Path))
+            .ToList();
         var passed = results.All(r => r.Passed);
         if (json)
         {

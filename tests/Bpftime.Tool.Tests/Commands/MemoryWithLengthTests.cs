@@ -73,6 +73,19 @@ public sealed class MemoryWithLengthTests : IDisposable
         Assert.True(JsonDocument.Parse(result.Output).RootElement.GetProperty("programs")[0].GetProperty("passed").GetBoolean());
     }
 
+    /// <summary>As run and compile do, verify keeps xdp_md for XDP programs under --mem-len, and the length contract for the rest.</summary>
+    [Fact]
+    public void VerifyKeepsXdpProgramsOnTheirFrame()
+    {
+        var parser = ToolRunner.Run(["verify", ToolRunner.DataFile("obj", "verifier", "user_parser.bpf.o"), "--mem-len"]);
+        Assert.True(parser.ExitCode == 0, parser.Output + parser.Error);
+        var histogram = ToolRunner.Run(["verify", ToolRunner.DataFile("obj", "verifier", "user_histogram.bpf.o"), "--mem-len"]);
+        Assert.True(histogram.ExitCode == 0, histogram.Output + histogram.Error);
+        var pastLength = ToolRunner.Run(["verify", ToolRunner.DataFile("obj", "verifier", "unsafe", "histogram_past_len.bpf.o"), "--mem-len"]);
+        Assert.Equal(1, pastLength.ExitCode);
+        Assert.Contains("error BPF2004", pastLength.Error + pastLength.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("on")]
     [InlineData("auto")]
