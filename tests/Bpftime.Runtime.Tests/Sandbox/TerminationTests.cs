@@ -9,6 +9,7 @@ using Bpftime.Linking.Native;
 using Bpftime.Maps;
 using Bpftime.Tests.Maps;
 using static Bpftime.Tests.Engines.X64.Bpf;
+using static Bpftime.Tests.Sandbox.BudgetPrograms;
 
 namespace Bpftime.Tests.Sandbox;
 
@@ -19,20 +20,6 @@ namespace Bpftime.Tests.Sandbox;
 /// </summary>
 public class TerminationTests
 {
-    /// <summary>r0 counts up until it wraps to zero: 2^64 iterations, an exit the structure allows but no run reaches.</summary>
-    private static Instruction[] EndlessLoop() => Program(
-        Mov64(0, 0),
-        Alu64(AluOperation.Add, 0, 1),
-        Jmp(JumpOperation.Jne, 0, 0, -2),
-        Exit());
-
-    /// <summary>Counts to <paramref name="iterations"/> with a backward jump per iteration.</summary>
-    private static Instruction[] CountingLoop(int iterations) => Program(
-        Mov64(0, 0),
-        Alu64(AluOperation.Add, 0, 1),
-        Jmp(JumpOperation.Jlt, 0, iterations, -2),
-        Exit());
-
     /// <summary>bpf_loop(2^23) whose callback runs bpf_loop(2^23) with an empty callback: 2^46 callbacks.</summary>
     private static Instruction[] NestedFullBpfLoops()
     {
@@ -54,12 +41,6 @@ public class TerminationTests
             Exit(),                                // 15
             Mov64(0, 0),                           // 16: inner callback: continue
             Exit());
-    }
-
-    private static void AssertBudgetFault(Exception? error)
-    {
-        var fault = Assert.IsType<BpfException>(error);
-        Assert.Equal(DiagnosticCodes.ExecutionBudgetExhausted, fault.Code);
     }
 
     [Theory]

@@ -4,6 +4,7 @@ using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Tests.Maps;
 using static Bpftime.Tests.Engines.X64.Bpf;
+using static Bpftime.Tests.Sandbox.BudgetPrograms;
 
 namespace Bpftime.Tests.Sandbox;
 
@@ -14,31 +15,12 @@ namespace Bpftime.Tests.Sandbox;
 /// </summary>
 public class UnprovenTerminationTests
 {
-    /// <summary>r0 counts up until it wraps to zero: 2^64 iterations.</summary>
-    private static Instruction[] EndlessLoop() => Program(
-        Mov64(0, 0),
-        Alu64(AluOperation.Add, 0, 1),
-        Jmp(JumpOperation.Jne, 0, 0, -2),
-        Exit());
-
-    private static Instruction[] CountingLoop(int iterations) => Program(
-        Mov64(0, 0),
-        Alu64(AluOperation.Add, 0, 1),
-        Jmp(JumpOperation.Jlt, 0, iterations, -2),
-        Exit());
-
     /// <summary>Loads <paramref name="code"/> as the verifier would mark a memory-safe program whose loops it could not bound.</summary>
     private static IBpfExecutable LoadUnproven(string engine, Instruction[] code, long? budget = null, bool terminationProven = false)
     {
         var options = budget is { } b ? EngineOptions.Default with { ExecutionBudget = b } : EngineOptions.Default;
         var image = new ProgramImage("unproven", code, StandardHelpers.CreateDefault()) { Verified = true, TerminationProven = terminationProven };
         return TestEngines.Get(engine).Load(image, options);
-    }
-
-    private static void AssertBudgetFault(Exception? error)
-    {
-        var fault = Assert.IsType<BpfException>(error);
-        Assert.Equal(DiagnosticCodes.ExecutionBudgetExhausted, fault.Code);
     }
 
     [Theory]
