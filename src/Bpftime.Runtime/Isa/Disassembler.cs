@@ -404,7 +404,7 @@ public static class Disassembler
                             return true;
                     }
                     string? name = null;
-                    foreach (var (mnemonic, operation, offset) in Assembler.AluMnemonics)
+                    foreach (var (mnemonic, operation, offset) in Mnemonics.Alu)
                     {
                         if (operation == insn.AluOperation && offset == insn.Offset)
                         {
@@ -488,7 +488,7 @@ public static class Disassembler
                             }
                     }
                     string? name = null;
-                    foreach (var (mnemonic, operation) in Assembler.JumpMnemonics)
+                    foreach (var (mnemonic, operation) in Mnemonics.Jump)
                     {
                         if (operation == insn.JumpOperation)
                         {

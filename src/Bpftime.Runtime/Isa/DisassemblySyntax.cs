@@ -11,7 +11,7 @@ public enum DisassemblySyntax
     Llvm,
 
     /// <summary>
-    /// The conformance suite's assembly dialect, which <see cref="Assembler"/> reads back to the same
+    /// The conformance suite's assembly dialect, which the text assembler (Bpftime.Assembler) reads back to the same
     /// slots. An instruction the dialect cannot spell (non-zero unused fields, unknown opcodes, ld_imm64
     /// of a map) is written as <c>.raw 0x...</c>, one slot a directive.
     /// </summary>

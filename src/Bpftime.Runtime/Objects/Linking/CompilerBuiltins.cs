@@ -22,114 +22,120 @@ namespace Bpftime.Objects.Linking;
 /// </remarks>
 internal static class CompilerBuiltins
 {
-    private const string MemsetSource = """
-        mov %r0, %r1
-        and %r2, 0xff
-        jlt %r3, 8, bytes
-        mov %r4, %r2
-        mul %r4, 0x01010101
-        mov %r5, %r4
-        lsh %r5, 32
-        or %r4, %r5
-        words:
-        stxdw [%r1], %r4
-        add %r1, 8
-        sub %r3, 8
-        jge %r3, 8, words
-        bytes:
-        jeq %r3, 0, done
-        stxb [%r1], %r2
-        add %r1, 1
-        sub %r3, 1
-        ja bytes
-        done:
-        exit
-        """;
+    private const byte R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5;
 
-    private const string MemcpyForward = """
-        words:
-        jlt %r3, 8, bytes
-        ldxdw %r4, [%r2]
-        stxdw [%r1], %r4
-        add %r1, 8
-        add %r2, 8
-        sub %r3, 8
-        ja words
-        bytes:
-        jeq %r3, 0, done
-        ldxb %r4, [%r2]
-        stxb [%r1], %r4
-        add %r1, 1
-        add %r2, 1
-        sub %r3, 1
-        ja bytes
-        """;
+    private static Instruction[] Memset() => new InstructionBuilder()
+        .AluRegister(AluOperation.Mov, R0, R1)
+        .Alu(AluOperation.And, R2, 0xff)
+        .Jump(JumpOperation.Jlt, R3, 8, "bytes")
+        .AluRegister(AluOperation.Mov, R4, R2)
+        .Alu(AluOperation.Mul, R4, 0x01010101)
+        .AluRegister(AluOperation.Mov, R5, R4)
+        .Alu(AluOperation.Lsh, R5, 32)
+        .AluRegister(AluOperation.Or, R4, R5)
+        .Label("words")
+        .Store(MemorySize.DoubleWord, R1, R4)
+        .Alu(AluOperation.Add, R1, 8)
+        .Alu(AluOperation.Sub, R3, 8)
+        .Jump(JumpOperation.Jge, R3, 8, "words")
+        .Label("bytes")
+        .Jump(JumpOperation.Jeq, R3, 0, "done")
+        .Store(MemorySize.Byte, R1, R2)
+        .Alu(AluOperation.Add, R1, 1)
+        .Alu(AluOperation.Sub, R3, 1)
+        .Ja("bytes")
+        .Label("done")
+        .Exit()
+        .Build();
 
-    private const string MemcpySource = "mov %r0, %r1\n" + MemcpyForward + "\ndone:\nexit\n";
+    /// <summary>The forward copy memcpy is and memmove starts with; it leaves by jumping to "done".</summary>
+    private static InstructionBuilder CopyForward(InstructionBuilder code) => code
+        .Label("words")
+        .Jump(JumpOperation.Jlt, R3, 8, "bytes")
+        .Load(MemorySize.DoubleWord, R4, R2)
+        .Store(MemorySize.DoubleWord, R1, R4)
+        .Alu(AluOperation.Add, R1, 8)
+        .Alu(AluOperation.Add, R2, 8)
+        .Alu(AluOperation.Sub, R3, 8)
+        .Ja("words")
+        .Label("bytes")
+        .Jump(JumpOperation.Jeq, R3, 0, "done")
+        .Load(MemorySize.Byte, R4, R2)
+        .Store(MemorySize.Byte, R1, R4)
+        .Alu(AluOperation.Add, R1, 1)
+        .Alu(AluOperation.Add, R2, 1)
+        .Alu(AluOperation.Sub, R3, 1)
+        .Ja("bytes");
 
-    private const string MemmoveSource = "mov %r0, %r1\njgt %r1, %r2, backward\n" + MemcpyForward + """
+    private static Instruction[] Memcpy() => CopyForward(new InstructionBuilder().AluRegister(AluOperation.Mov, R0, R1))
+        .Label("done")
+        .Exit()
+        .Build();
 
-        backward:
-        jlt %r3, 8, back_bytes
-        sub %r3, 8
-        mov %r4, %r2
-        add %r4, %r3
-        ldxdw %r5, [%r4]
-        mov %r4, %r1
-        add %r4, %r3
-        stxdw [%r4], %r5
-        ja backward
-        back_bytes:
-        jeq %r3, 0, done
-        sub %r3, 1
-        mov %r4, %r2
-        add %r4, %r3
-        ldxb %r5, [%r4]
-        mov %r4, %r1
-        add %r4, %r3
-        stxb [%r4], %r5
-        ja back_bytes
-        done:
-        exit
-        """;
+    private static Instruction[] Memmove() => CopyForward(new InstructionBuilder()
+            .AluRegister(AluOperation.Mov, R0, R1)
+            .JumpRegister(JumpOperation.Jgt, R1, R2, "backward"))
+        .Label("backward")
+        .Jump(JumpOperation.Jlt, R3, 8, "back_bytes")
+        .Alu(AluOperation.Sub, R3, 8)
+        .AluRegister(AluOperation.Mov, R4, R2)
+        .AluRegister(AluOperation.Add, R4, R3)
+        .Load(MemorySize.DoubleWord, R5, R4)
+        .AluRegister(AluOperation.Mov, R4, R1)
+        .AluRegister(AluOperation.Add, R4, R3)
+        .Store(MemorySize.DoubleWord, R4, R5)
+        .Ja("backward")
+        .Label("back_bytes")
+        .Jump(JumpOperation.Jeq, R3, 0, "done")
+        .Alu(AluOperation.Sub, R3, 1)
+        .AluRegister(AluOperation.Mov, R4, R2)
+        .AluRegister(AluOperation.Add, R4, R3)
+        .Load(MemorySize.Byte, R5, R4)
+        .AluRegister(AluOperation.Mov, R4, R1)
+        .AluRegister(AluOperation.Add, R4, R3)
+        .Store(MemorySize.Byte, R4, R5)
+        .Ja("back_bytes")
+        .Label("done")
+        .Exit()
+        .Build();
 
     // A differing word is compared byte by byte over those 8 bytes only (the difference lies there), which
     // keeps the verifier's work linear in the length.
-    private const string MemcmpSource = """
-        mov %r0, 0
-        words:
-        jlt %r3, 8, bytes
-        ldxdw %r4, [%r1]
-        ldxdw %r5, [%r2]
-        jne %r4, %r5, word_differs
-        add %r1, 8
-        add %r2, 8
-        sub %r3, 8
-        ja words
-        word_differs:
-        mov %r3, 8
-        bytes:
-        jeq %r3, 0, done
-        ldxb %r4, [%r1]
-        ldxb %r5, [%r2]
-        jne %r4, %r5, differ
-        add %r1, 1
-        add %r2, 1
-        sub %r3, 1
-        ja bytes
-        differ:
-        mov %r0, %r4
-        sub %r0, %r5
-        done:
-        exit
-        """;
+    private static Instruction[] Memcmp() => new InstructionBuilder()
+        .Alu(AluOperation.Mov, R0, 0)
+        .Label("words")
+        .Jump(JumpOperation.Jlt, R3, 8, "bytes")
+        .Load(MemorySize.DoubleWord, R4, R1)
+        .Load(MemorySize.DoubleWord, R5, R2)
+        .JumpRegister(JumpOperation.Jne, R4, R5, "word_differs")
+        .Alu(AluOperation.Add, R1, 8)
+        .Alu(AluOperation.Add, R2, 8)
+        .Alu(AluOperation.Sub, R3, 8)
+        .Ja("words")
+        .Label("word_differs")
+        .Alu(AluOperation.Mov, R3, 8)
+        .Label("bytes")
+        .Jump(JumpOperation.Jeq, R3, 0, "done")
+        .Load(MemorySize.Byte, R4, R1)
+        .Load(MemorySize.Byte, R5, R2)
+        .JumpRegister(JumpOperation.Jne, R4, R5, "differ")
+        .Alu(AluOperation.Add, R1, 1)
+        .Alu(AluOperation.Add, R2, 1)
+        .Alu(AluOperation.Sub, R3, 1)
+        .Ja("bytes")
+        .Label("differ")
+        .AluRegister(AluOperation.Mov, R0, R4)
+        .AluRegister(AluOperation.Sub, R0, R5)
+        .Label("done")
+        .Exit()
+        .Build();
 
     private static readonly FrozenDictionary<string, Lazy<Instruction[]>> Functions = new Dictionary<string, Lazy<Instruction[]>>
     {
-        ["memset"] = Assemble("memset", MemsetSource),
-        ["memcpy"] = Assemble("memcpy", MemcpySource),
-        ["memmove"] = Assemble("memmove", MemmoveSource),
-        ["memcmp"] = Assemble("memcmp", MemcmpSource),
+        ["memset"] = new(Memset),
+        ["memcpy"] = new(Memcpy),
+        ["memmove"] = new(Memmove),
+        ["memcmp"] = new(Memcmp),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>The bytecode of a builtin, or false when <paramref name="name"/> is not one.</summary>
@@ -151,7 +157,4 @@ internal static class CompilerBuiltins
         "memcmp" => "memcmp(a, b, n), supplied by the object linker",
         _ => $"{name}(dst, src, n), supplied by the object linker",
     };
-
-    private static Lazy<Instruction[]> Assemble(string name, string source) =>
-        new(() => Assembler.Assemble(source, "builtin " + name));
 }

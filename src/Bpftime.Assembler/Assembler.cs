@@ -353,48 +353,6 @@ public static class Assembler
 
     private readonly record struct AtomicForm(byte Opcode, int Imm);
 
-    internal static readonly (string Name, AluOperation Operation, short Offset)[] AluMnemonics =
-    [
-        ("add", AluOperation.Add, 0),
-        ("sub", AluOperation.Sub, 0),
-        ("mul", AluOperation.Mul, 0),
-        ("div", AluOperation.Div, 0),
-        ("sdiv", AluOperation.Div, 1),
-        ("or", AluOperation.Or, 0),
-        ("and", AluOperation.And, 0),
-        ("lsh", AluOperation.Lsh, 0),
-        ("rsh", AluOperation.Rsh, 0),
-        ("mod", AluOperation.Mod, 0),
-        ("smod", AluOperation.Mod, 1),
-        ("xor", AluOperation.Xor, 0),
-        ("mov", AluOperation.Mov, 0),
-        ("arsh", AluOperation.Arsh, 0),
-    ];
-
-    internal static readonly (string Name, JumpOperation Operation)[] JumpMnemonics =
-    [
-        ("jeq", JumpOperation.Jeq),
-        ("jgt", JumpOperation.Jgt),
-        ("jge", JumpOperation.Jge),
-        ("jset", JumpOperation.Jset),
-        ("jne", JumpOperation.Jne),
-        ("jsgt", JumpOperation.Jsgt),
-        ("jsge", JumpOperation.Jsge),
-        ("jlt", JumpOperation.Jlt),
-        ("jle", JumpOperation.Jle),
-        ("jslt", JumpOperation.Jslt),
-        ("jsle", JumpOperation.Jsle),
-    ];
-
-    internal static readonly (string Suffix, MemorySize Size)[] SizeSuffixes =
-    [
-        ("b", MemorySize.Byte),
-        ("h", MemorySize.Half),
-        ("w", MemorySize.Word),
-        ("dw", MemorySize.DoubleWord),
-    ];
-
-    // Declared after the name tables above: static fields initialise in textual order.
     private static readonly Dictionary<string, Form>.AlternateLookup<ReadOnlySpan<char>> Forms = BuildForms().GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly Dictionary<string, AtomicForm>.AlternateLookup<ReadOnlySpan<char>> AtomicForms = BuildAtomicForms().GetAlternateLookup<ReadOnlySpan<char>>();
@@ -402,7 +360,7 @@ public static class Assembler
     private static Dictionary<string, Form> BuildForms()
     {
         var forms = new Dictionary<string, Form>(StringComparer.Ordinal);
-        foreach (var (name, op, offset) in AluMnemonics)
+        foreach (var (name, op, offset) in Mnemonics.Alu)
         {
             var alu64 = new Form(FormKind.Alu, Opcodes.Alu(InstructionClass.Alu64, op, OperandSource.Immediate), offset);
             forms[name] = alu64;
@@ -429,7 +387,7 @@ public static class Assembler
         }
 
         forms["lddw"] = new Form(FormKind.LoadImm64, Opcodes.LoadImm64);
-        foreach (var (suffix, size) in SizeSuffixes)
+        foreach (var (suffix, size) in Mnemonics.SizeSuffixes)
         {
             forms["ldx" + suffix] = new Form(FormKind.Load, Opcodes.Memory(InstructionClass.Ldx, MemoryMode.Mem, size));
             if (size != MemorySize.DoubleWord)
@@ -440,7 +398,7 @@ public static class Assembler
             forms["stx" + suffix] = new Form(FormKind.StoreReg, Opcodes.Memory(InstructionClass.Stx, MemoryMode.Mem, size));
         }
 
-        foreach (var (name, op) in JumpMnemonics)
+        foreach (var (name, op) in Mnemonics.Jump)
         {
             forms[name] = new Form(FormKind.Jump, Opcodes.Jump(InstructionClass.Jmp, op, OperandSource.Immediate));
             forms[name + "32"] = new Form(FormKind.Jump, Opcodes.Jump(InstructionClass.Jmp32, op, OperandSource.Immediate));
