@@ -38,15 +38,15 @@ public sealed class HelperFunction
 
     /// <summary>
     /// A Linux helper: its name and prototype are the ones declared once for the verifier and every
-    /// helper table (<see cref="Verification.HelperCatalogue"/>), so the two cannot drift apart.
+    /// helper table (<see cref="HelperCatalogue"/>), so the two cannot drift apart.
     /// </summary>
     public HelperFunction(int linuxId, HelperImplementation implementation, bool stopsProgramOnZero = false)
         : this(linuxId, Declared(linuxId).Name, Declared(linuxId).Prototype, implementation, stopsProgramOnZero)
     {
     }
 
-    private static Verification.HelperRule Declared(int id) =>
-        Verification.HelperCatalogue.Find(id) ?? throw new ArgumentOutOfRangeException(nameof(id), id, "no Linux helper with this id is declared in the helper catalogue");
+    private static HelperRule Declared(int id) =>
+        HelperCatalogue.Find(id) ?? throw new ArgumentOutOfRangeException(nameof(id), id, "no Linux helper with this id is declared in the helper catalogue");
 
     public int Id { get; }
 

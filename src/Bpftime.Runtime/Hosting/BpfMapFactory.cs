@@ -25,7 +25,7 @@ public static class BpfMapFactory
                 var map = Create(spec, origin);
                 maps.Add(map);
                 // A bpf_spin_lock in the value (per the object's BTF) enables BPF_F_LOCK updates.
-                var lockOffset = BpfSpinLock.FindOffset(btf, spec.ValueTypeId);
+                var lockOffset = btf?.SpinLockOffset(spec.ValueTypeId);
                 if (map is ArrayMap array)
                 {
                     array.SpinLockOffset = lockOffset;

@@ -194,7 +194,7 @@ public sealed class BpfObject : IDisposable
     private static BpfObject LoadNativeObject(string name, string? path, byte[] bytes, BpfLoadOptions options, LoadLog log)
     {
         var metadata = AotLinker.ReadMetadata(bytes, path);
-        var specs = metadata is null ? [] : metadata.Maps.Select(AotObjectEngine.ToMapSpec).ToList();
+        var specs = metadata is null ? [] : metadata.Maps.Select(map => map.ToMapSpec()).ToList();
         var programs = metadata is null
             ? AotObjectFile.Read(bytes, path).Symbols.Where(s => s.IsGlobal && s.IsFunction && !s.IsUndefined)
                 .Select(s => new BpfProgramInfo(s.Name, ".text", ProgramType.Unspecified, []))

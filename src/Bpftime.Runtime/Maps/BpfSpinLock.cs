@@ -1,5 +1,3 @@
-using Bpftime.Objects;
-
 namespace Bpftime.Maps;
 
 /// <summary>
@@ -38,29 +36,6 @@ public static unsafe class BpfSpinLock
     }
 
     public static void Exit(uint* lockWord) => Volatile.Write(ref *lockWord, 0);
-
-    /// <summary>The byte offset of the bpf_spin_lock member of the value type <paramref name="valueTypeId"/>, or null when it has none.</summary>
-    public static int? FindOffset(Btf? btf, uint valueTypeId)
-    {
-        if (btf is null || valueTypeId == 0 || !btf.TryGetType(valueTypeId, out _))
-        {
-            return null;
-        }
-        var value = btf.SkipModifiers(valueTypeId);
-        if (value.Kind is not (BtfKind.Struct or BtfKind.Union))
-        {
-            return null;
-        }
-        foreach (var member in value.Members)
-        {
-            var type = btf.SkipModifiers(member.TypeId);
-            if (type.Kind == BtfKind.Struct && type.Name == "bpf_spin_lock" && member.BitOffset % 8 == 0)
-            {
-                return (int)(member.BitOffset / 8);
-            }
-        }
-        return null;
-    }
 
     /// <summary>Copies <paramref name="source"/> over <paramref name="target"/> under the lock at <paramref name="offset"/>, leaving the lock's bytes alone.</summary>
     public static void CopyLocked(ReadOnlySpan<byte> source, byte* target, int offset)

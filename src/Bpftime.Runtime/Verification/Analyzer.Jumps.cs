@@ -1,4 +1,5 @@
 using Bpftime.Diagnostics;
+using Bpftime.Helpers;
 using Bpftime.Isa;
 
 namespace Bpftime.Verification;

@@ -1,3 +1,5 @@
+using Bpftime.Helpers;
+
 namespace Bpftime.Verification;
 
 /// <summary>One function activation: its registers, its 512-byte stack, and where it returns to.</summary>

@@ -1,3 +1,5 @@
+using Bpftime.Helpers;
+
 namespace Bpftime.Verification;
 
 /// <summary>The abstract machine state on one path: the call frames, the held references, the next instruction.</summary>

@@ -1,3 +1,4 @@
+using Bpftime.Engines;
 using Bpftime.Objects;
 using Bpftime.Verification;
 using static Bpftime.Diagnostics.DiagnosticCodes;

@@ -1,5 +1,6 @@
 using Bpftime.Engines;
 using Bpftime.Helpers;
+using Bpftime.Hosting;
 using Bpftime.Objects;
 using Bpftime.Verification;
 using static Bpftime.Tests.Verification.VerifierKit;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Bpftime.Objects;
 
 namespace Bpftime.Engines.Aot;
 
@@ -157,6 +158,17 @@ public sealed record AotMap
 
     /// <summary>Initial value bytes of a global-data region (base64 in the JSON), so the object runs on its own.</summary>
     public byte[]? InitialValue { get; init; }
+
+    /// <summary>This layout as the runtime's map factories take it, to create the map the object expects.</summary>
+    public MapSpec ToMapSpec() =>
+        new(Name, (MapType)Type, KeySize, ValueSize, MaxEntries, Flags)
+        {
+            IsGlobalData = IsGlobalData,
+            IsReadOnlyForPrograms = IsReadOnly,
+            // byte[] null would otherwise become an empty (non-null) ReadOnlyMemory.
+            InitialValue = InitialValue is { } initial ? new ReadOnlyMemory<byte>(initial) : (ReadOnlyMemory<byte>?)null,
+            Section = IsGlobalData ? Name : null,
+        };
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false,

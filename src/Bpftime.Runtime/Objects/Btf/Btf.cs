@@ -121,6 +121,32 @@ public sealed class Btf
         throw BpfException.Create(DiagnosticCodes.BtfCycle, $"BTF type {id} refers to itself through typedefs or modifiers");
     }
 
+    /// <summary>
+    /// The byte offset of the struct bpf_spin_lock member of the value type <paramref name="valueTypeId"/>, or null
+    /// when it has none: a map whose value holds one takes BPF_F_LOCK updates and bpf_spin_lock.
+    /// </summary>
+    public int? SpinLockOffset(uint valueTypeId)
+    {
+        if (valueTypeId == 0 || !TryGetType(valueTypeId, out _))
+        {
+            return null;
+        }
+        var value = SkipModifiers(valueTypeId);
+        if (value.Kind is not (BtfKind.Struct or BtfKind.Union))
+        {
+            return null;
+        }
+        foreach (var member in value.Members)
+        {
+            var type = SkipModifiers(member.TypeId);
+            if (type.Kind == BtfKind.Struct && type.Name == "bpf_spin_lock" && member.BitOffset % 8 == 0)
+            {
+                return (int)(member.BitOffset / 8);
+            }
+        }
+        return null;
+    }
+
     /// <summary>The size in bytes of a type: pointers are 8, arrays multiply, modifiers and typedefs pass through; void, functions and forward declarations have size 0.</summary>
     public uint ResolveSize(uint id)
     {

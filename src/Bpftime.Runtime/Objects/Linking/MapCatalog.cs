@@ -194,7 +194,7 @@ internal sealed class MapCatalog
         {
             KeyTypeId = keyType,
             ValueTypeId = valueType,
-            SpinLockOffset = Bpftime.Maps.BpfSpinLock.FindOffset(btf, valueType),
+            SpinLockOffset = btf.SpinLockOffset(valueType),
             Pinning = pinning,
             InnerMap = inner,
             IsReadOnlyForPrograms = (flags & ReadOnlyProgramFlag) != 0,

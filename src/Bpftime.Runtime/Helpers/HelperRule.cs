@@ -1,7 +1,6 @@
-using Bpftime.Helpers;
 using Bpftime.Objects;
 
-namespace Bpftime.Verification;
+namespace Bpftime.Helpers;
 
 /// <summary>
 /// How the verifier checks a call to one helper: its prototype (argument kinds r1.., result kind)
@@ -42,7 +41,7 @@ public sealed record HelperRule(int Id, string Name, HelperPrototype Prototype)
 
     /// <summary>
     /// The program types Linux offers the helper to (its func_proto per type); null: every type. Only
-    /// checked when the program's context names its type (see <see cref="ContextLayout.ProgramType"/>).
+    /// checked when the program's context names its type (see <see cref="Verification.ContextLayout.ProgramType"/>).
     /// </summary>
     public IReadOnlySet<ProgramType>? ProgramTypes { get; init; }
 

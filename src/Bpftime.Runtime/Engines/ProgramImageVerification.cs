@@ -1,6 +1,6 @@
-using Bpftime.Engines;
+using Bpftime.Verification;
 
-namespace Bpftime.Verification;
+namespace Bpftime.Engines;
 
 /// <summary>Hands a verdict to the engines: how hosting and the build mark a program verified.</summary>
 public static class ProgramImageVerification

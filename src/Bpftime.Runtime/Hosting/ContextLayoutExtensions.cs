@@ -1,6 +1,6 @@
-using Bpftime.Hosting;
+using Bpftime.Verification;
 
-namespace Bpftime.Verification;
+namespace Bpftime.Hosting;
 
 /// <summary>Turns the host's context declarations into what the verifier checks against.</summary>
 public static class ContextLayoutExtensions

@@ -1,9 +1,8 @@
-using Bpftime.Helpers;
 using Bpftime.Objects;
 using static Bpftime.Helpers.HelperArgumentKind;
 using static Bpftime.Helpers.HelperIds;
 
-namespace Bpftime.Verification;
+namespace Bpftime.Helpers;
 
 /// <summary>
 /// The Linux helpers the verifier knows, declared once each: Linux's number and name (uapi/linux/bpf.h),
