@@ -24,7 +24,8 @@ namespace Bpftime.Engines.X64;
 /// which shares this frame layout) into <see cref="RunState.TailCallTarget"/> and counts in
 /// <see cref="RunState.TailCallCount"/>. After every call of helper 12 the code checks that field and,
 /// when it is set, clears it, unwinds to the outermost frame, reloads r1/r2 and jumps to the target.
-/// The PROG_ARRAY map and the helper are the only parts still to write.
+/// The helper (<see cref="Helpers.TailCallHelpers"/>) finds the target in a PROG_ARRAY map
+/// (<see cref="Maps.ProgramArrayMap"/>) and arms it through <see cref="TailCalls.Request"/>.
 /// </summary>
 internal sealed class X64Compiler
 {
