@@ -26,6 +26,7 @@ internal sealed class FunctionEmitter
     private readonly LLVMValueRef _function;
     private readonly LLVMValueRef[] _registers = new LLVMValueRef[RegisterCount];
     private readonly Dictionary<int, LLVMBasicBlockRef> _blocks = [];
+    private readonly Dictionary<int, (LLVMBasicBlockRef Block, LLVMValueRef Source)> _backEdges = [];
     private LLVMValueRef _stopFlag;
     private LLVMValueRef _frameBase;
     private LLVMValueRef _contextStart;
@@ -307,21 +308,51 @@ internal sealed class FunctionEmitter
     /// </summary>
     private void SpendBudget(int pc)
     {
-        if (!_program.CountsBudget)
+        if (_program.CountsBudget)
         {
-            return;
+            SpendBudget(_t.I32(pc), pc);
         }
+    }
+
+    /// <param name="pc">The instruction a fault names (an i32).</param>
+    /// <param name="tag">Names the blocks.</param>
+    private void SpendBudget(LLVMValueRef pc, int tag)
+    {
         var left = LLVM.BuildLoad2(_b, _t.Int64, _budget, "budget");
         var spent = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, left, _t.I64(0), "");
         var context = _generator.Context;
-        var fault = LLVM.AppendBasicBlockInContext(context, _function, $"spent{pc}");
-        var resume = LLVM.AppendBasicBlockInContext(context, _function, $"budget{pc}");
+        var fault = LLVM.AppendBasicBlockInContext(context, _function, $"spent{tag}");
+        var resume = LLVM.AppendBasicBlockInContext(context, _function, $"budget{tag}");
         LLVM.BuildCondBr(_b, _generator.Likely(LLVM.BuildNot(_b, spent, "")), resume, fault);
         LLVM.PositionBuilderAtEnd(_b, fault);
         LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.FaultBudgetExhausted), StateField(AotCheckedAbi.FaultKind));
         EmitFaultExit(pc);
         LLVM.PositionBuilderAtEnd(_b, resume);
         LLVM.BuildStore(_b, LLVM.BuildSub(_b, left, _t.I64(1), ""), _budget);
+    }
+
+    /// <summary>
+    /// Where a backward jump to <paramref name="target"/> goes in code that counts: one block per loop
+    /// head, shared by every jump back to it, that spends a unit and goes on there. The paths of a loop
+    /// body thus merge before the count, so LLVM can still turn a branch inside the body into a select;
+    /// a phi names the jump that was taken, for the fault report.
+    /// </summary>
+    private LLVMBasicBlockRef BackEdgeTo(int target, int pc)
+    {
+        var from = LLVM.GetInsertBlock(_b);
+        if (!_backEdges.TryGetValue(target, out var edge))
+        {
+            var block = LLVM.AppendBasicBlockInContext(_generator.Context, _function, $"back{target}");
+            LLVM.PositionBuilderAtEnd(_b, block);
+            var source = LLVM.BuildPhi(_b, _t.Int32, "back.pc");
+            SpendBudget(source, target);
+            LLVM.BuildBr(_b, _blocks[target]);
+            LLVM.PositionBuilderAtEnd(_b, from);
+            edge = (block, source);
+            _backEdges[target] = edge;
+        }
+        LLVM.AddIncoming(edge.Source, [_t.I32(pc)], [from]);
+        return edge.Block;
     }
 
     /// <summary>Returns <paramref name="value"/>, leaving the budget in the run state for the caller.</summary>
@@ -332,10 +363,12 @@ internal sealed class FunctionEmitter
     }
 
     /// <summary>Marks the run faulted at <paramref name="pc"/> and returns; callers see the flag and return too.</summary>
-    private void EmitFaultExit(int pc)
+    private void EmitFaultExit(int pc) => EmitFaultExit(_t.I32(pc));
+
+    private void EmitFaultExit(LLVMValueRef pc)
     {
         StoreBudget();
-        LLVM.BuildStore(_b, _t.I32(pc), StateField(AotCheckedAbi.FaultInstruction));
+        LLVM.BuildStore(_b, pc, StateField(AotCheckedAbi.FaultInstruction));
         LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.Faulted), _stopFlag);
         LLVM.BuildRet(_b, _t.I64(0));
     }
@@ -557,11 +590,7 @@ internal sealed class FunctionEmitter
             case JumpOperation.Ja when insn.Source == OperandSource.Immediate:
                 {
                     var target = (int)ProgramLayout.BranchTarget(insn, pc);
-                    if (target <= pc)
-                    {
-                        SpendBudget(pc);
-                    }
-                    LLVM.BuildBr(_b, _blocks[target]);
+                    LLVM.BuildBr(_b, _program.CountsBudget && target <= pc ? BackEdgeTo(target, pc) : _blocks[target]);
                     _terminated = true;
                     return;
                 }
@@ -626,19 +655,9 @@ internal sealed class FunctionEmitter
             condition = LLVM.BuildICmp(_b, predicate, left, right, "");
         }
         var taken = (int)ProgramLayout.BranchTarget(insn, pc);
-        if (_program.CountsBudget && taken <= pc)
-        {
-            // A backward branch closes a loop: code that counts pays for it when taken.
-            var backEdge = LLVM.AppendBasicBlockInContext(_generator.Context, _function, $"back{pc}");
-            LLVM.BuildCondBr(_b, condition, backEdge, _blocks[pc + 1]);
-            LLVM.PositionBuilderAtEnd(_b, backEdge);
-            SpendBudget(pc);
-            LLVM.BuildBr(_b, _blocks[taken]);
-        }
-        else
-        {
-            LLVM.BuildCondBr(_b, condition, _blocks[taken], _blocks[pc + 1]);
-        }
+        // A backward branch closes a loop: code that counts pays for it when taken.
+        var takenBlock = _program.CountsBudget && taken <= pc ? BackEdgeTo(taken, pc) : _blocks[taken];
+        LLVM.BuildCondBr(_b, condition, takenBlock, _blocks[pc + 1]);
         _terminated = true;
     }
 
