@@ -26,12 +26,14 @@ internal sealed class FunctionEmitter
     private readonly LLVMValueRef _function;
     private readonly LLVMValueRef[] _registers = new LLVMValueRef[RegisterCount];
     private readonly Dictionary<int, LLVMBasicBlockRef> _blocks = [];
+    private readonly Dictionary<int, (LLVMBasicBlockRef Block, LLVMValueRef Source)> _backEdges = [];
     private LLVMValueRef _stopFlag;
     private LLVMValueRef _frameBase;
     private LLVMValueRef _contextStart;
-    private LLVMValueRef _contextEnd;
-    private LLVMValueRef _stackTop;
+    private readonly LLVMValueRef[] _contextLimits = new LLVMValueRef[4];
+    private readonly LLVMValueRef[] _stackLimits = new LLVMValueRef[4];
     private LLVMValueRef _fixedRegionsLive;
+    private LLVMValueRef _budget;
     private LLVMValueRef _frame;
     private int _frameBytes;
     private bool _terminated;
@@ -180,15 +182,70 @@ internal sealed class FunctionEmitter
         if (_program.CheckMemory)
         {
             // The bounds do not change during a run (program stores cannot reach the run state, which
-            // lies outside every region they may write), so each function reads them once.
+            // lies outside every region they may write, and no helper moves the context or the frames),
+            // so each function reads them once and derives, per access size, the limit of the one
+            // unsigned compare an access needs (see InRegion); LLVM keeps them in registers.
             _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextStart), "ctx.start");
-            _contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextEnd), "ctx.end");
-            _stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.StackTop), "stack.top");
+            var contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextEnd), "ctx.end");
+            var stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.StackTop), "stack.top");
+            SizeLimits(_contextStart, contextEnd, _contextLimits, "ctx");
+            SizeLimits(_frameBase, stackTop, _stackLimits, "stack");
             if (_generator.FixedRegions.Count > 0)
             {
                 var live = LLVM.BuildLoad2(_b, _t.Int32, StateField(AotCheckedAbi.FixedRegionsLive), "");
                 _fixedRegionsLive = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, live, _t.I32(0), "fixed.live");
             }
+        }
+        if (_program.CountsBudget)
+        {
+            // The counter lives in a local that LLVM keeps in a register; the run state holds it only
+            // while control is outside this function (helper and local calls, returns), see StoreBudget.
+            _budget = LLVM.BuildAlloca(_b, _t.Int64, "budget");
+            LLVM.BuildStore(_b, LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.Budget), ""), _budget);
+        }
+    }
+
+    /// <summary>
+    /// For [low, high) and each access size 1, 2, 4 and 8: the count of addresses an access of that
+    /// size may start at (high - low - size + 1, or 0 when the region is shorter than the access).
+    /// </summary>
+    private void SizeLimits(LLVMValueRef low, LLVMValueRef high, LLVMValueRef[] limits, string name)
+    {
+        var nonEmpty = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, high, low, "");
+        var length = LLVM.BuildSelect(_b, nonEmpty, LLVM.BuildSub(_b, high, low, ""), _t.I64(0), $"{name}.length");
+        for (var i = 0; i < limits.Length; i++)
+        {
+            var size = 1L << i;
+            var fits = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, length, _t.I64(size), "");
+            limits[i] = LLVM.BuildSelect(_b, fits, LLVM.BuildSub(_b, length, _t.I64(size - 1), ""), _t.I64(0), $"{name}.limit{size}");
+        }
+    }
+
+    private static int SizeIndex(int size) => System.Numerics.BitOperations.Log2((uint)size);
+
+    /// <summary>
+    /// address - low &lt; limit, unsigned: one compare for "the access lies in [low, high)". An address
+    /// below low wraps to a huge offset, and limit excludes every start whose last byte would pass high,
+    /// so neither the address nor its end can wrap around into the region.
+    /// </summary>
+    private LLVMValueRef InRegion(LLVMValueRef address, LLVMValueRef low, LLVMValueRef limit) =>
+        LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, LLVM.BuildSub(_b, address, low, ""), limit, "");
+
+    /// <summary>Before control leaves the function (a call, a return): the run state's budget is the current one.</summary>
+    private void StoreBudget()
+    {
+        if (_program.CountsBudget)
+        {
+            LLVM.BuildStore(_b, LLVM.BuildLoad2(_b, _t.Int64, _budget, ""), StateField(AotCheckedAbi.Budget));
+        }
+    }
+
+    /// <summary>After a call: the callee, or the callbacks a helper ran, spent from the run state's budget.</summary>
+    private void ReloadBudget()
+    {
+        if (_program.CountsBudget)
+        {
+            LLVM.BuildStore(_b, LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.Budget), ""), _budget);
         }
     }
 
@@ -196,41 +253,42 @@ internal sealed class FunctionEmitter
         LLVM.BuildGEP2(_b, _t.Int8, _stopFlag, [_t.I64(offset)], "");
 
     /// <summary>
-    /// Checked code: the access must lie in the context or the live stack, else the slow path asks
-    /// the runtime about map values; a refusal records the instruction and unwinds with a fault.
+    /// Checked code: the access must lie in the context, the live stack or a fixed map value, else the
+    /// slow path asks the runtime (other map values, a callback's callers); a refusal records the
+    /// instruction and unwinds with a fault. The hot path is one compare against the region the base
+    /// register suggests (the frames for r10, else the context); the other regions and the call are out
+    /// of line, on a path LLVM is told is cold.
     /// </summary>
-    private void EmitAccessCheck(LLVMValueRef address, int size, bool write, int pc)
+    private void EmitAccessCheck(LLVMValueRef address, int size, bool write, int pc, int baseRegister)
     {
         if (!_program.CheckMemory)
         {
             return;
         }
-        var end = LLVM.BuildAdd(_b, address, _t.I64(size), "");
-        var noWrap = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, end, address, "");
-        LLVMValueRef Within(LLVMValueRef low, LLVMValueRef high)
-        {
-            var above = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, address, low, "");
-            var below = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULE, end, high, "");
-            return LLVM.BuildAnd(_b, above, below, "");
-        }
-        var inside = LLVM.BuildOr(_b, Within(_contextStart, _contextEnd), Within(_frameBase, _stackTop), "");
-        foreach (var region in _generator.FixedRegions)
-        {
-            if (write && !region.Writable)
-            {
-                continue;
-            }
-            var start = _t.I64(region.Start);
-            var limit = _t.I64((long)((ulong)region.Start + region.Length));
-            inside = LLVM.BuildOr(_b, inside, LLVM.BuildAnd(_b, _fixedRegionsLive, Within(start, limit), ""), "");
-        }
-        var fast = LLVM.BuildAnd(_b, noWrap, inside, "");
+        var index = SizeIndex(size);
+        var inContext = () => InRegion(address, _contextStart, _contextLimits[index]);
+        var inStack = () => InRegion(address, _frameBase, _stackLimits[index]);
+        var (first, second) = baseRegister == FramePointer ? (inStack, inContext) : (inContext, inStack);
 
         var context = _generator.Context;
+        var others = LLVM.AppendBasicBlockInContext(context, _function, $"regions{pc}");
         var slow = LLVM.AppendBasicBlockInContext(context, _function, $"check{pc}");
         var fault = LLVM.AppendBasicBlockInContext(context, _function, $"fault{pc}");
         var resume = LLVM.AppendBasicBlockInContext(context, _function, $"checked{pc}");
-        LLVM.BuildCondBr(_b, fast, resume, slow);
+        LLVM.BuildCondBr(_b, _generator.Likely(first()), resume, others);
+
+        LLVM.PositionBuilderAtEnd(_b, others);
+        var inside = second();
+        foreach (var region in _generator.FixedRegions)
+        {
+            if ((write && !region.Writable) || region.Length < (ulong)size)
+            {
+                continue;
+            }
+            var limit = _t.I64((long)(region.Length - (ulong)size + 1));
+            inside = LLVM.BuildOr(_b, inside, LLVM.BuildAnd(_b, _fixedRegionsLive, InRegion(address, _t.I64(region.Start), limit), ""), "");
+        }
+        LLVM.BuildCondBr(_b, inside, resume, slow);
 
         LLVM.PositionBuilderAtEnd(_b, slow);
         var (type, check) = _generator.MemoryCheck();
@@ -250,28 +308,67 @@ internal sealed class FunctionEmitter
     /// </summary>
     private void SpendBudget(int pc)
     {
-        if (!_program.CountsBudget)
+        if (_program.CountsBudget)
         {
-            return;
+            SpendBudget(_t.I32(pc), pc);
         }
-        var field = StateField(AotCheckedAbi.Budget);
-        var left = LLVM.BuildLoad2(_b, _t.Int64, field, "budget");
+    }
+
+    /// <param name="pc">The instruction a fault names (an i32).</param>
+    /// <param name="tag">Names the blocks.</param>
+    private void SpendBudget(LLVMValueRef pc, int tag)
+    {
+        var left = LLVM.BuildLoad2(_b, _t.Int64, _budget, "budget");
         var spent = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, left, _t.I64(0), "");
         var context = _generator.Context;
-        var fault = LLVM.AppendBasicBlockInContext(context, _function, $"spent{pc}");
-        var resume = LLVM.AppendBasicBlockInContext(context, _function, $"budget{pc}");
-        LLVM.BuildCondBr(_b, spent, fault, resume);
+        var fault = LLVM.AppendBasicBlockInContext(context, _function, $"spent{tag}");
+        var resume = LLVM.AppendBasicBlockInContext(context, _function, $"budget{tag}");
+        LLVM.BuildCondBr(_b, _generator.Likely(LLVM.BuildNot(_b, spent, "")), resume, fault);
         LLVM.PositionBuilderAtEnd(_b, fault);
         LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.FaultBudgetExhausted), StateField(AotCheckedAbi.FaultKind));
         EmitFaultExit(pc);
         LLVM.PositionBuilderAtEnd(_b, resume);
-        LLVM.BuildStore(_b, LLVM.BuildSub(_b, left, _t.I64(1), ""), field);
+        LLVM.BuildStore(_b, LLVM.BuildSub(_b, left, _t.I64(1), ""), _budget);
+    }
+
+    /// <summary>
+    /// Where a backward jump to <paramref name="target"/> goes in code that counts: one block per loop
+    /// head, shared by every jump back to it, that spends a unit and goes on there. The paths of a loop
+    /// body thus merge before the count, so LLVM can still turn a branch inside the body into a select;
+    /// a phi names the jump that was taken, for the fault report.
+    /// </summary>
+    private LLVMBasicBlockRef BackEdgeTo(int target, int pc)
+    {
+        var from = LLVM.GetInsertBlock(_b);
+        if (!_backEdges.TryGetValue(target, out var edge))
+        {
+            var block = LLVM.AppendBasicBlockInContext(_generator.Context, _function, $"back{target}");
+            LLVM.PositionBuilderAtEnd(_b, block);
+            var source = LLVM.BuildPhi(_b, _t.Int32, "back.pc");
+            SpendBudget(source, target);
+            LLVM.BuildBr(_b, _blocks[target]);
+            LLVM.PositionBuilderAtEnd(_b, from);
+            edge = (block, source);
+            _backEdges[target] = edge;
+        }
+        LLVM.AddIncoming(edge.Source, [_t.I32(pc)], [from]);
+        return edge.Block;
+    }
+
+    /// <summary>Returns <paramref name="value"/>, leaving the budget in the run state for the caller.</summary>
+    private void Return(LLVMValueRef value)
+    {
+        StoreBudget();
+        LLVM.BuildRet(_b, value);
     }
 
     /// <summary>Marks the run faulted at <paramref name="pc"/> and returns; callers see the flag and return too.</summary>
-    private void EmitFaultExit(int pc)
+    private void EmitFaultExit(int pc) => EmitFaultExit(_t.I32(pc));
+
+    private void EmitFaultExit(LLVMValueRef pc)
     {
-        LLVM.BuildStore(_b, _t.I32(pc), StateField(AotCheckedAbi.FaultInstruction));
+        StoreBudget();
+        LLVM.BuildStore(_b, pc, StateField(AotCheckedAbi.FaultInstruction));
         LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.Faulted), _stopFlag);
         LLVM.BuildRet(_b, _t.I64(0));
     }
@@ -493,16 +590,12 @@ internal sealed class FunctionEmitter
             case JumpOperation.Ja when insn.Source == OperandSource.Immediate:
                 {
                     var target = (int)ProgramLayout.BranchTarget(insn, pc);
-                    if (target <= pc)
-                    {
-                        SpendBudget(pc);
-                    }
-                    LLVM.BuildBr(_b, _blocks[target]);
+                    LLVM.BuildBr(_b, _program.CountsBudget && target <= pc ? BackEdgeTo(target, pc) : _blocks[target]);
                     _terminated = true;
                     return;
                 }
             case JumpOperation.Exit when !narrow && insn.Source == OperandSource.Immediate:
-                LLVM.BuildRet(_b, Get(0));
+                Return(Get(0));
                 _terminated = true;
                 return;
             case JumpOperation.Call when !narrow:
@@ -562,19 +655,9 @@ internal sealed class FunctionEmitter
             condition = LLVM.BuildICmp(_b, predicate, left, right, "");
         }
         var taken = (int)ProgramLayout.BranchTarget(insn, pc);
-        if (_program.CountsBudget && taken <= pc)
-        {
-            // A backward branch closes a loop: code that counts pays for it when taken.
-            var backEdge = LLVM.AppendBasicBlockInContext(_generator.Context, _function, $"back{pc}");
-            LLVM.BuildCondBr(_b, condition, backEdge, _blocks[pc + 1]);
-            LLVM.PositionBuilderAtEnd(_b, backEdge);
-            SpendBudget(pc);
-            LLVM.BuildBr(_b, _blocks[taken]);
-        }
-        else
-        {
-            LLVM.BuildCondBr(_b, condition, _blocks[taken], _blocks[pc + 1]);
-        }
+        // A backward branch closes a loop: code that counts pays for it when taken.
+        var takenBlock = _program.CountsBudget && taken <= pc ? BackEdgeTo(taken, pc) : _blocks[taken];
+        LLVM.BuildCondBr(_b, condition, takenBlock, _blocks[pc + 1]);
         _terminated = true;
     }
 
@@ -611,6 +694,7 @@ internal sealed class FunctionEmitter
         _program.HelpersUsed.Add(helper.Id);
         PublishLiveFrames();
         var result = LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(helper.Id), Arguments(), "");
+        ReloadBudget();
         Set(0, result);
         if (_program.StopHelperIds.Contains(helper.Id))
         {
@@ -630,6 +714,8 @@ internal sealed class FunctionEmitter
         {
             LLVM.BuildStore(_b, _frameBase, StateField(AotCheckedAbi.StackBottom));
         }
+        // Callbacks the helper runs spend from the same budget.
+        StoreBudget();
     }
 
     private void EmitCallById(Instruction insn, int pc)
@@ -660,6 +746,7 @@ internal sealed class FunctionEmitter
         LLVMValueRef[] arguments = [id, Get(1), Get(2), Get(3), Get(4), Get(5)];
         PublishLiveFrames();
         var result = LLVM.BuildCall2(_b, _t.HelperById, _generator.HelperByIdDeclaration(), arguments, "");
+        ReloadBudget();
         Set(0, result);
         if (_program.StopHelperIds.Count > 0)
         {
@@ -681,7 +768,9 @@ internal sealed class FunctionEmitter
         var callee = _program.FunctionAt(target);
         SpendBudget(pc);
         var arguments = new List<LLVMValueRef>(Arguments()) { _stopFlag, _frameBase };
+        StoreBudget();
         var result = LLVM.BuildCall2(_b, _program.SubprogramType, callee, arguments.ToArray(), "");
+        ReloadBudget();
         Set(0, result);
         if (_program.NeedsStopFlag)
         {
@@ -705,7 +794,7 @@ internal sealed class FunctionEmitter
         {
             LLVM.BuildStore(_b, _t.I32(AotCheckedAbi.Stopped), _stopFlag);
         }
-        LLVM.BuildRet(_b, _t.I64(0));
+        Return(_t.I64(0));
         LLVM.PositionBuilderAtEnd(_b, resume);
     }
 
@@ -725,7 +814,7 @@ internal sealed class FunctionEmitter
             return LLVM.BuildIntToPtr(_b, slot, _t.Pointer, "");
         }
         var address = LLVM.BuildAdd(_b, Get(register), _t.I64(offset), "");
-        EmitAccessCheck(address, size, write, pc);
+        EmitAccessCheck(address, size, write, pc, register);
         return LLVM.BuildIntToPtr(_b, address, _t.Pointer, "");
     }
 

@@ -147,9 +147,31 @@ public sealed class IrGenerator : IDisposable
             function = LLVM.AddFunction(Module, AotCheckedAbi.MemoryCheckSymbol, type);
             LLVM.SetLinkage(function, LLVMLinkage.LLVMExternalLinkage);
             LLVM.AddEnumAttribute(Context, function, "nounwind");
+            // Reached only by accesses outside the inline-tested regions: LLVM lays its paths out of line.
+            LLVM.AddEnumAttribute(Context, function, "cold");
         }
         return (type, function);
     }
+
+    /// <summary>
+    /// <c>llvm.expect(condition, true)</c>: the branch on it is laid out with the true side falling
+    /// through and the other side out of line (checked code's fast paths).
+    /// </summary>
+    internal LLVMValueRef Likely(LLVMValueRef condition)
+    {
+        if (_expect.IsNull)
+        {
+            var id = LLVM.LookupIntrinsicID("llvm.expect");
+            if (id == 0)
+            {
+                throw BpfException.Create(DiagnosticCodes.LlvmFunctionMissing, "this libLLVM does not know the llvm.expect intrinsic");
+            }
+            _expect = LLVM.GetIntrinsicDeclaration(Module, id, [Types.Int1]);
+        }
+        return LLVM.BuildCall2(Builder, LLVM.GlobalGetValueType(_expect), _expect, [condition, LLVM.ConstInt(Types.Int1, 1, 0)], "");
+    }
+
+    private LLVMValueRef _expect;
 
     /// <summary>Emits <c>memset(address, 0, bytes)</c> (LLVM widens it to vector stores and drops what later stores overwrite).</summary>
     internal void ZeroMemory(LLVMValueRef address, int bytes)

@@ -8,7 +8,7 @@ namespace Bpftime.Engines.X64;
 /// memory checks use, and the fault record the managed side turns into a <see cref="Diagnostics.BpfException"/>.
 /// It lives on the caller's stack, so runs on several threads never share one.
 /// </summary>
-[StructLayout(LayoutKind.Explicit, Size = 112)]
+[StructLayout(LayoutKind.Explicit, Size = 144)]
 internal struct RunState
 {
     public const int SavedStackPointerOffset = 0;
@@ -27,6 +27,8 @@ internal struct RunState
     public const int FixedRegionsLiveOffset = 88;
     public const int BudgetOffset = 96;
     public const int StackLowOffset = 104;
+    /// <summary>Four u64 for access sizes 1, 2, 4 and 8, see <see cref="SetContext"/>.</summary>
+    public const int ContextLimitsOffset = 112;
 
     [FieldOffset(SavedStackPointerOffset)] public ulong SavedStackPointer;
     [FieldOffset(CallDepthOffset)] public int CallDepth;
@@ -59,4 +61,28 @@ internal struct RunState
     /// local calls have left (which lie below it in the frame block).
     /// </summary>
     [FieldOffset(StackLowOffset)] public ulong StackLow;
+    [FieldOffset(ContextLimitsOffset)] public ulong ContextLimit1;
+    [FieldOffset(ContextLimitsOffset + 8)] public ulong ContextLimit2;
+    [FieldOffset(ContextLimitsOffset + 16)] public ulong ContextLimit4;
+    [FieldOffset(ContextLimitsOffset + 24)] public ulong ContextLimit8;
+
+    /// <summary>Where the limit for an access of <paramref name="size"/> bytes (1, 2, 4 or 8) lies.</summary>
+    public static int ContextLimitOffset(int size) => ContextLimitsOffset + 8 * System.Numerics.BitOperations.Log2((uint)size);
+
+    /// <summary>
+    /// The context [start, end), and for each access size the count of addresses such an access may
+    /// start at (0 when the context is shorter than the access), so that the inline check is one
+    /// unsigned compare: address - start &lt; limit. An address below start wraps to a huge offset, and
+    /// no start the limit admits lets the access's end pass end.
+    /// </summary>
+    public void SetContext(ulong start, ulong end)
+    {
+        ContextStart = start;
+        ContextEnd = end;
+        var length = end >= start ? end - start : 0;
+        ContextLimit1 = length;
+        ContextLimit2 = length >= 2 ? length - 1 : 0;
+        ContextLimit4 = length >= 4 ? length - 3 : 0;
+        ContextLimit8 = length >= 8 ? length - 7 : 0;
+    }
 }

@@ -1278,7 +1278,8 @@ internal sealed class X64Compiler
         {
             return (host, offset);
         }
-        // Inline: the context, where most checked accesses go. Anything else (stack frames through a
+        // Inline: the context, where most checked accesses go, in one unsigned compare against the limit
+        // the run state holds for this size (RunState.SetContext). Anything else (stack frames through a
         // pointer, map values, misaligned atomics, faults) takes the out-of-line path.
         _asm.Lea(Scratch, host, offset);
         var slow = _asm.CreateLabel();
@@ -1288,13 +1289,10 @@ internal sealed class X64Compiler
             _asm.Test(X64Width.Dword, Scratch, size - 1);
             _asm.Jcc(X64Condition.NotEqual, slow);
         }
-        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch, State, RunState.ContextStartOffset);
-        _asm.Jcc(X64Condition.Below, slow);
         _asm.Mov(X64Width.Qword, Scratch2, Scratch);
-        _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch2, size);
-        _asm.Jcc(X64Condition.Below, slow); // carry: the end wrapped around
-        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextEndOffset);
-        _asm.Jcc(X64Condition.Above, slow);
+        _asm.AluLoad(X64AluOperation.Sub, X64Width.Qword, Scratch2, State, RunState.ContextStartOffset);
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextLimitOffset(size));
+        _asm.Jcc(X64Condition.AboveOrEqual, slow);
         _asm.Bind(ok);
         _slowPaths.Add(new SlowPath(slow, ok, CheckRoutine(size, write, atomic), i));
         return (Scratch, 0);

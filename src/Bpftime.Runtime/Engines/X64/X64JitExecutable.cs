@@ -123,9 +123,8 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
             throw Disposed();
         }
         RunState state = default;
-        state.ContextStart = (ulong)context;
         // A null context has no bytes, whatever length the caller gave.
-        state.ContextEnd = context == 0 ? 0 : (ulong)context + contextLength;
+        state.SetContext((ulong)context, context == 0 ? 0 : (ulong)context + contextLength);
         state.Owner = GCHandle.ToIntPtr(_self);
         state.FixedRegionsLive = _fixedMaps.Count == 0 ? 0 : FixedRegionsLive;
         // The generated code fills in the frame block; helpers read it from the run state when they ask.
@@ -382,8 +381,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
                         file: _owner._image.Origin, program: _owner._image.Name, instruction: Target);
                 }
                 RunState nested = default;
-                nested.ContextStart = outer is null ? 0 : outer->ContextStart;
-                nested.ContextEnd = outer is null ? 0 : outer->ContextEnd;
+                nested.SetContext(outer is null ? 0 : outer->ContextStart, outer is null ? 0 : outer->ContextEnd);
                 nested.Owner = GCHandle.ToIntPtr(_owner._self);
                 nested.Outer = (nint)outer;
                 nested.FixedRegionsLive = _owner._fixedMaps.Count == 0 ? 0 : _owner.FixedRegionsLive;
