@@ -26,7 +26,7 @@ namespace Bpftime.Engines.X64;
 /// when it is set, clears it, unwinds to the outermost frame, reloads r1/r2 and jumps to the target.
 /// The PROG_ARRAY map and the helper are the only parts still to write.
 /// </summary>
-internal sealed class X64Compiler
+internal sealed partial class X64Compiler
 {
     /// <summary>eBPF frames per run, the outermost included (as the interpreter allows).</summary>
     public const int MaxFrames = 8;
@@ -993,7 +993,10 @@ internal sealed class X64Compiler
                     throw Fail(DiagnosticCodes.JitUnknownHelper,
                         $"helper {insn.Imm} is not in the helper table '{_image.Helpers.Name}'; register it or use a table that has it", i);
                 }
-                EmitHelperCall(helper, i);
+                if (!TryEmitInlineLookup(helper, i))
+                {
+                    EmitHelperCall(helper, i);
+                }
                 break;
             case CallSource.Local:
                 EmitLocalCall(i + 1 + insn.Imm, i);
