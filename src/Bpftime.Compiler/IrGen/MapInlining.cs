@@ -10,7 +10,8 @@ namespace Bpftime.Compiler.IrGen;
 /// helper's result, computed without leaving native code. Arrays (global data included): the key's
 /// bounds check and the value's address. Hash maps with 4- or 8-byte keys: the map's own lock-free
 /// read (version, chain walk, version again); whenever that read cannot finish (a writer is at work,
-/// the chain looks damaged), the helper is called as before, and it retries and locks as it always did.
+/// the chain looks damaged), the helper is called as before, and it retries and locks as it always did;
+/// so it is for a map disposed since the code was bound.
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
@@ -31,16 +32,24 @@ internal sealed partial class FunctionEmitter
             return false;
         }
         var done = NewBlock($"lookup.done{pc}");
+        var call = NewBlock($"lookup.call{pc}");
+        var storage = LoadStorage(layout, index, call);
         var key = LoadLookupKey(layout, done, pc);
-        var storage = LoadStorage(layout, index, done);
         if (layout.IsHash)
         {
-            EmitHashLookup(layout, storage, key, done);
+            EmitHashLookup(layout, storage, key, done, call);
         }
         else
         {
             EmitArrayLookup(layout, storage, key, done);
         }
+
+        // The helper itself, for what the code does not decide: a disposed map (NULL from verified
+        // code, a fault in checked code, as the helper answers) and a hash read that met a writer.
+        LLVM.PositionBuilderAtEnd(_b, call);
+        PublishLiveFrames();
+        Set(0, LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(HelperIds.MapLookupElem), Arguments(), ""));
+        LLVM.BuildBr(_b, done);
         LLVM.PositionBuilderAtEnd(_b, done);
         return true;
     }
@@ -92,7 +101,7 @@ internal sealed partial class FunctionEmitter
         LLVM.BuildBr(_b, done);
     }
 
-    private void EmitHashLookup(InlineLookup layout, LLVMValueRef block, LLVMValueRef key, LLVMBasicBlockRef done)
+    private void EmitHashLookup(InlineLookup layout, LLVMValueRef block, LLVMValueRef key, LLVMBasicBlockRef done, LLVMBasicBlockRef slow)
     {
         var keyType = _t.OfBytes((int)layout.KeySize);
         var start = NewBlock("hash.start");
@@ -104,7 +113,6 @@ internal sealed partial class FunctionEmitter
         var found = NewBlock("hash.found");
         var foundStable = NewBlock("hash.found.stable");
         var absentStable = NewBlock("hash.absent.stable");
-        var slow = NewBlock("hash.slow");
 
         // The map's hash of a 4- or 8-byte key (HashMap.Hash): multiplicative, 31 bits.
         var hash = LLVM.BuildTrunc(_b, LLVM.BuildLShr(_b, LLVM.BuildMul(_b, key, _t.I64(unchecked((long)HashMultiplier)), ""), _t.I64(33), ""), _t.Int32, "hash");
@@ -173,12 +181,6 @@ internal sealed partial class FunctionEmitter
         LLVM.PositionBuilderAtEnd(_b, absentStable);
         Set(0, _t.I64(0));
         LLVM.BuildBr(_b, done);
-
-        // A writer was at work: the helper retries and, if need be, takes the map's lock.
-        LLVM.PositionBuilderAtEnd(_b, slow);
-        PublishLiveFrames();
-        Set(0, LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(HelperIds.MapLookupElem), Arguments(), ""));
-        LLVM.BuildBr(_b, done);
     }
 
     private LLVMValueRef VersionUnchanged(LLVMValueRef block, LLVMValueRef version)
@@ -205,17 +207,16 @@ internal sealed partial class FunctionEmitter
 
     /// <summary>
     /// The map's storage address (<see cref="InlineLookup.StorageOf"/>), read from the word the JIT or
-    /// the linker bound after the layout check; 0 (the map was disposed) answers NULL, as the helper does.
+    /// the linker bound after the layout check; 0 (the map was disposed) goes to the helper, which answers for a map that is gone.
     /// A plain load: the word changes only when the map goes away, which no run may overlap, so LLVM may
     /// hoist it out of loops.
     /// </summary>
-    private LLVMValueRef LoadStorage(InlineLookup layout, int index, LLVMBasicBlockRef done)
+    private LLVMValueRef LoadStorage(InlineLookup layout, int index, LLVMBasicBlockRef call)
     {
         var storage = LLVM.BuildLoad2(_b, _t.Int64, _generator.DataSymbol(layout.SymbolFor(index)), "storage");
         LLVM.SetAlignment(storage, 8);
         var live = NewBlock("lookup.live");
-        Set(0, _t.I64(0));
-        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, storage, _t.I64(0), ""), done, live);
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, storage, _t.I64(0), ""), call, live);
         LLVM.PositionBuilderAtEnd(_b, live);
         return storage;
     }

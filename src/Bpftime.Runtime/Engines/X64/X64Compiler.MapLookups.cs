@@ -7,7 +7,7 @@ namespace Bpftime.Engines.X64;
 /// bpf_map_lookup_elem of an array, per-CPU array or global-data map known where it is called
 /// (<see cref="MapLookupSites"/>), done by the code itself: the key's bounds check and the value's
 /// address, the helper's result without the call. The storage address is read from the map's
-/// <see cref="BpfMap.StorageCell"/> (0 once the map is disposed: NULL, as the helper answers).
+/// <see cref="BpfMap.StorageCell"/> (0 once the map is disposed: then the helper is called, as before).
 /// Hash maps keep the helper here.
 /// </summary>
 internal sealed partial class X64Compiler
@@ -34,8 +34,16 @@ internal sealed partial class X64Compiler
         var cell = map.StorageCell;
         var miss = _asm.CreateLabel();
         var done = _asm.CreateLabel();
+        var call = _asm.CreateLabel();
         const X64Register Index = Scratch;
         const X64Register Storage = Scratch2;
+
+        // A disposed map (its cell holds 0) goes to the helper, which answers for a map that is gone.
+        // The storage waits in rax (r0, which the lookup sets anyway): a checked key read uses r10 and r11.
+        _asm.MovAbsolute(X64Register.Rax, cell);
+        _asm.Load(X64Width.Qword, X64Register.Rax, X64Register.Rax, 0);
+        _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
+        _asm.Jcc(X64Condition.Equal, call);
 
         // The key at r2, read as the helper reads it: checked code checks the read like any load;
         // verified code may pass NULL, which the helper answers with NULL.
@@ -52,12 +60,9 @@ internal sealed partial class X64Compiler
             _asm.Jcc(X64Condition.Equal, miss);
         }
         _asm.Load(X64Width.Dword, Index, keyBase, keyDisplacement); // zero-extends: no negative index
-        _asm.MovAbsolute(Storage, cell);
-        _asm.Load(X64Width.Qword, Storage, Storage, 0);
-        _asm.Test(X64Width.Qword, Storage, Storage);
-        _asm.Jcc(X64Condition.Equal, miss);
-        _asm.MovImmediate(X64Register.Rax, layout.MaxEntries);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Index, X64Register.Rax);
+        _asm.Mov(X64Width.Qword, Storage, X64Register.Rax);
+        _asm.MovImmediate(X64Register.Rcx, layout.MaxEntries);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Index, X64Register.Rcx);
         _asm.Jcc(X64Condition.AboveOrEqual, miss);
         if (layout.IsPerCpu)
         {
@@ -81,6 +86,9 @@ internal sealed partial class X64Compiler
         _asm.Jmp(done);
         _asm.Bind(miss);
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
+        _asm.Jmp(done);
+        _asm.Bind(call);
+        EmitHelperCall(helper, i);
         _asm.Bind(done);
         ClearScratchAfterCall();
         return true;
