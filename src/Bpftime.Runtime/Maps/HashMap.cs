@@ -136,8 +136,8 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         var hash = Hash(key);
         for (var attempt = 0; attempt < 4; attempt++)
         {
-            var version = Volatile.Read(ref Version);
             var values = Values;
+            var version = Volatile.Read(ref Version);
             if ((version & 1) == 0)
             {
                 var found = Find(key, hash, maxSteps: (int)Spec.MaxEntries);
