@@ -4,6 +4,7 @@ using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
 using Bpftime.Helpers;
+using Bpftime.Maps;
 using Bpftime.Engines.Aot;
 
 namespace Bpftime.Compiler.Aot;
@@ -92,6 +93,7 @@ public static class AotCompiler
                 using (var generator = new IrGenerator(context, module, compilation.Helpers, compilation.Maps.Count)
                 {
                     FixedRegions = compilation.FixedRegions,
+                    InlineLookups = [.. compilation.Maps.Select(InlineLookup.ForSpec)],
                     // After a tail call is armed the program returns at once; the runtime continues in the target.
                     TailCallHelperId = compilation.Helpers.Find(HelperIds.TailCall) is null ? null : HelperIds.TailCall,
                 })

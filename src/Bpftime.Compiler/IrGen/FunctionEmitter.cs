@@ -12,7 +12,7 @@ namespace Bpftime.Compiler.IrGen;
 /// over-wide shifts follow RFC 9669 through selects and masks, so no LLVM undefined behaviour or
 /// trap can arise from the program's values.
 /// </summary>
-internal sealed class FunctionEmitter
+internal sealed partial class FunctionEmitter
 {
     private const int RegisterCount = 11;
     private const int FramePointer = 10;
@@ -692,6 +692,10 @@ internal sealed class FunctionEmitter
                 $"helper {insn.Imm} is not in the helper set '{_generator.Helpers.Name}'", pc);
         }
         _program.HelpersUsed.Add(helper.Id);
+        if (TryEmitInlineLookup(helper, pc))
+        {
+            return;
+        }
         PublishLiveFrames();
         var result = LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(helper.Id), Arguments(), "");
         ReloadBudget();

@@ -60,6 +60,13 @@ public sealed class IrGenerator : IDisposable
     /// </summary>
     public IReadOnlyList<MemoryRegion> FixedRegions { get; init; } = [];
 
+    /// <summary>
+    /// For each map index, the layout of a map whose bpf_map_lookup_elem the code may do itself, or
+    /// null (keep the helper). The LLVM JIT gives its live maps' layouts, AOT the specs' (checked
+    /// against the live maps when the storage symbols are bound); empty: every lookup calls the helper.
+    /// </summary>
+    public IReadOnlyList<InlineLookup?> InlineLookups { get; init; } = [];
+
     internal IrTypes Types { get; }
 
     internal LLVMBuilderRef Builder { get; }

@@ -170,4 +170,10 @@ public static unsafe partial class LLVM
 
     [LibraryImport(Lib, EntryPoint = "LLVMBuildExtractValue", StringMarshalling = StringMarshalling.Utf8)]
     public static partial LLVMValueRef BuildExtractValue(LLVMBuilderRef builder, LLVMValueRef aggregate, uint index, string name);
+
+    [LibraryImport(Lib, EntryPoint = "LLVMSetOrdering")]
+    public static partial void SetOrdering(LLVMValueRef memoryAccess, LLVMAtomicOrdering ordering);
+
+    [LibraryImport(Lib, EntryPoint = "LLVMBuildFence", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial LLVMValueRef BuildFence(LLVMBuilderRef builder, LLVMAtomicOrdering ordering, int singleThread, string name);
 }

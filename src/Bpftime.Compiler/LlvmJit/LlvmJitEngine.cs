@@ -73,6 +73,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                 {
                     TailCallHelperId = HelperIds.TailCall,
                     FixedRegions = program.Verified ? [] : owner?.FixedRegions ?? [],
+                    InlineLookups = [.. program.Maps.Select(InlineLookup.ForMap)],
                 })
                 {
                     info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified, countBudget: countsBudget);
@@ -92,7 +93,7 @@ public sealed class LlvmJitEngine : IBpfEngine
             try
             {
                 var dispatcher = info.UsesHelperById ? new HelperDispatcher(program.Helpers) : null;
-                DefineSymbols(jit, program, info, dispatcher, owner);
+                DefineSymbols(jit, module, program, info, dispatcher, owner);
                 var threadSafeModule = moduleContext.Wrap(module);
                 moduleOwned = false;
                 var addError = LLVM.TakeError(LLVM.OrcLLJITAddLLVMIRModule(jit, LLVM.OrcLLJITGetMainJITDylib(jit), threadSafeModule));
@@ -155,7 +156,7 @@ public sealed class LlvmJitEngine : IBpfEngine
         return jit;
     }
 
-    private static void DefineSymbols(LLVMOrcLLJITRef jit, ProgramImage program, IrProgramInfo info, HelperDispatcher? dispatcher, CheckedRunOwner? owner)
+    private static void DefineSymbols(LLVMOrcLLJITRef jit, LLVMModuleRef module, ProgramImage program, IrProgramInfo info, HelperDispatcher? dispatcher, CheckedRunOwner? owner)
     {
         var symbols = new List<(string Name, nint Address, bool Callable)>();
         if (owner is not null)
@@ -200,6 +201,7 @@ public sealed class LlvmJitEngine : IBpfEngine
             }
             symbols.Add((AotMetadata.MapValueSymbol(index), value, false));
         }
+        BindInlineLookups(module, program, symbols);
         if (dispatcher is not null)
         {
             symbols.Add((AotMetadata.HelperByIdSymbol, dispatcher.NativeEntry, true));
@@ -228,6 +230,41 @@ public sealed class LlvmJitEngine : IBpfEngine
         {
             LLVM.OrcDisposeMaterializationUnit(unit);
             throw BpfException.Create(DiagnosticCodes.JitFailed, $"the JIT refused the helper and map symbols: {error}", program: program.Name);
+        }
+    }
+
+    /// <summary>
+    /// The symbols of lookups the code does itself (<see cref="InlineLookup"/>): each storage symbol
+    /// the module declares, bound to its map's storage once the map is seen to have the layout the
+    /// name records, and the per-CPU slot count and sched_getcpu when a per-CPU lookup needs them.
+    /// </summary>
+    private static void BindInlineLookups(LLVMModuleRef module, ProgramImage program, List<(string Name, nint Address, bool Callable)> symbols)
+    {
+        for (var index = 0; index < program.Maps.Count; index++)
+        {
+            var map = program.Maps[index];
+            if (InlineLookup.ForMap(map) is not { } layout)
+            {
+                continue;
+            }
+            var name = layout.SymbolFor(index);
+            if (LLVM.GetNamedGlobal(module, name).IsNull)
+            {
+                continue;
+            }
+            if (layout.Mismatch(map) is { } why)
+            {
+                throw BpfException.Create(DiagnosticCodes.InlineLookupLayoutMismatch, $"map {index}: {why}", program.Origin, program.Name);
+            }
+            symbols.Add((name, map.StorageCell, false));
+        }
+        if (!LLVM.GetNamedGlobal(module, InlineLookup.SlotCountSymbol).IsNull)
+        {
+            symbols.Add((InlineLookup.SlotCountSymbol, PerCpu.SlotCount, false));
+        }
+        if (!LLVM.GetNamedFunction(module, InlineLookup.CurrentCpuSymbol).IsNull)
+        {
+            symbols.Add((InlineLookup.CurrentCpuSymbol, InlineLookup.CurrentCpuEntry, true));
         }
     }
 

@@ -40,4 +40,11 @@ public static partial class DiagnosticCodes
 
     /// <summary>An AOT compilation was given no programs, or two programs with the same name.</summary>
     public const string AotInvalidInput = "BPF3013";
+
+    /// <summary>
+    /// Native code that does a map's lookups itself was compiled for a layout (kind, key and value
+    /// size, max entries) that the map it is linked against does not have, or for a map class whose
+    /// lookups code cannot do; or its storage symbol is malformed. Compile the object against the map.
+    /// </summary>
+    public const string InlineLookupLayoutMismatch = "BPF3030";
 }

@@ -41,6 +41,9 @@ public sealed unsafe class ArrayMap : BpfMap
     /// <summary>Bytes between the starts of two consecutive values (the value size rounded up to 8).</summary>
     public ulong ValueStride { get; }
 
+    /// <summary>The first value's address: compiled code's inline lookups add index x stride to it (see <see cref="InlineLookup"/>).</summary>
+    public nint StorageAddress => (nint)Values;
+
     /// <summary>BPF_F_RDONLY_PROG: programs may read the map but not write it.</summary>
     public const uint ReadOnlyForProgramsFlag = 1u << 7;
 
@@ -153,6 +156,7 @@ public sealed unsafe class ArrayMap : BpfMap
 
     protected override void Dispose(bool disposing)
     {
+        RetireStorage();
         _indexKeys?.Dispose();
         if (_values != null)
         {

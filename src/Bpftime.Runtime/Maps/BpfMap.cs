@@ -12,6 +12,7 @@ public abstract class BpfMap : IDisposable
 {
     private GCHandle _self;
     private nint _handle;
+    private nint _storageCell;
 
     protected BpfMap(MapSpec spec)
     {
@@ -27,6 +28,8 @@ public abstract class BpfMap : IDisposable
     // Handles of live maps: a value a program passes as a map is looked up here and never dereferenced,
     // so a forged one (any number) is simply not a map.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, BpfMap> s_live = new();
+
+    private static readonly Lock s_cells = new();
 
     public MapSpec Spec { get; }
 
@@ -85,11 +88,49 @@ public abstract class BpfMap : IDisposable
     /// </summary>
     public virtual long ForEach(MapEntryVisitor visitor) => -Errno.EINVAL;
 
+    /// <summary>
+    /// The address of a word that holds <see cref="InlineLookup.StorageOf"/> while the map lives and 0
+    /// once it is disposed: compiled code that does the map's lookups itself reads the storage through
+    /// it, so a lookup after disposal answers NULL as the helper does, instead of touching freed memory.
+    /// The word is allocated on first use and never freed (code may outlive the map): 8 bytes per map
+    /// whose lookups were compiled inline.
+    /// </summary>
+    public unsafe nint StorageCell
+    {
+        get
+        {
+            lock (s_cells)
+            {
+                ObjectDisposedException.ThrowIf(IsDisposed, this);
+                if (_storageCell == 0)
+                {
+                    var cell = (nint*)NativeMemory.Alloc((nuint)sizeof(nint));
+                    *cell = InlineLookup.StorageOf(this);
+                    _storageCell = (nint)cell;
+                }
+                return _storageCell;
+            }
+        }
+    }
+
+    /// <summary>Called by each map before it frees its storage: compiled lookups see 0 (no map) from then on.</summary>
+    protected unsafe void RetireStorage()
+    {
+        lock (s_cells)
+        {
+            if (_storageCell != 0)
+            {
+                Volatile.Write(ref *(nint*)_storageCell, 0);
+            }
+        }
+    }
+
     /// <summary>Memory that programs may reach through value pointers of this map (for run-time checks of unverified code).</summary>
     public abstract IEnumerable<MemoryRegion> ValueRegions { get; }
 
     protected virtual void Dispose(bool disposing)
     {
+        RetireStorage();
         if (_handle != 0)
         {
             s_live.TryRemove(_handle, out _);

@@ -5,12 +5,14 @@ namespace Bpftime.Maps;
 
 /// <summary>
 /// BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH. Every element is allocated up front
-/// (as the kernel's preallocated hash maps are): keys and values live in two unmanaged blocks that never
-/// move, so a value address a program got from a lookup stays valid (and 8-byte aligned, for atomics)
-/// until the element is deleted. Chains, the free list and the recency list are index arrays guarded
-/// by one lock; the values themselves are written without it, so programs use atomics for shared counters.
+/// (as the kernel's preallocated hash maps are) in one unmanaged block that never moves, so a value
+/// address a program got from a lookup stays valid (and 8-byte aligned, for atomics) until the element
+/// is deleted. Chains, the free list and the recency list are index arrays guarded by one lock; the
+/// values themselves are written without it, so programs use atomics for shared counters.
 /// Lookups take no lock: structural changes bump a version (odd while in progress), and a lookup that
-/// saw the version move retries, then falls back to the lock.
+/// saw the version move retries, then falls back to the lock. What such a lookup reads (version,
+/// buckets, chains, hashes, keys, the LRU referenced marks) lies in the block at the offsets of
+/// <see cref="InlineLookup"/>, so compiled code can do the same lookup without entering the runtime.
 /// A full plain hash refuses new keys with -E2BIG; a full LRU hash evicts its least recently used element,
 /// approximated as the kernel does: a lookup only marks its element referenced, and eviction gives
 /// referenced elements at the cold end a second chance (moving them to the hot end) before it evicts.
@@ -24,13 +26,15 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private readonly int _slots;
     private readonly ulong _keyStride;
     private readonly ulong _elementBytes;
-    private readonly int[] _buckets;
-    private readonly int[] _next;
-    private readonly int[] _hashes;
+    private readonly int _bucketCount;
     private readonly bool[] _used;
     private readonly int[] _lruPrev;
     private readonly int[] _lruNext;
-    private readonly bool[] _referenced;
+    private byte* _block;
+    private int* _buckets;
+    private int* _next;
+    private int* _hashes;
+    private byte* _referenced;
     private byte* _keys;
     private byte* _values;
     private int _free;
@@ -38,7 +42,6 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private int _lruHead = None;
     private int _lruTail = None;
     private int? _spinLockOffset;
-    private int _version;
 
     public HashMap(MapSpec spec)
         : base(MapChecks.OfType(spec, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash))
@@ -58,10 +61,18 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         MapChecks.RequireSize(spec, valueBytes);
         MapChecks.RequireSize(spec, keyBytes);
 
-        _buckets = new int[(int)Math.Min(1U << 24, System.Numerics.BitOperations.RoundUpToPowerOf2(spec.MaxEntries))];
-        Array.Fill(_buckets, None);
-        _next = new int[count];
-        _hashes = new int[count];
+        Layout = new InlineLookup(KindOf(spec.Type), spec.KeySize, spec.ValueSize, spec.MaxEntries);
+        _bucketCount = Layout.BucketCount;
+        var blockBytes = Layout.ValuesOffset + valueBytes;
+        _block = (byte*)NativeMemory.AlignedAlloc((nuint)blockBytes, 64);
+        NativeMemory.Clear(_block, (nuint)Layout.ValuesOffset);
+        _buckets = (int*)(_block + Layout.BucketsOffset);
+        _next = (int*)(_block + Layout.NextOffset);
+        _hashes = (int*)(_block + Layout.HashesOffset);
+        _referenced = _block + Layout.ReferencedOffset;
+        _keys = _block + Layout.KeysOffset;
+        _values = _block + Layout.ValuesOffset;
+        new Span<int>(_buckets, _bucketCount).Fill(None);
         _used = new bool[count];
         for (var i = 0; i < count; i++)
         {
@@ -70,12 +81,32 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         _free = 0;
         _lruPrev = _lru ? new int[count] : [];
         _lruNext = _lru ? new int[count] : [];
-        _referenced = _lru ? new bool[count] : [];
-        _keys = (byte*)NativeMemory.AlignedAlloc((nuint)keyBytes, 8);
-        _values = (byte*)NativeMemory.AlignedAlloc((nuint)valueBytes, 8);
-        NativeMemory.Clear(_keys, (nuint)keyBytes);
         NativeMemory.Clear(_values, (nuint)valueBytes);
     }
+
+    /// <summary>Where the lock-free lookup's data lies in <see cref="StorageAddress"/>'s block.</summary>
+    public InlineLookup Layout { get; }
+
+    /// <summary>The map's one block: version word, buckets, chains, hashes, referenced marks, keys, values (see <see cref="InlineLookup"/>).</summary>
+    public nint StorageAddress
+    {
+        get
+        {
+            _ = Values;
+            return (nint)_block;
+        }
+    }
+
+    private static InlineLookupKind KindOf(MapType type) => type switch
+    {
+        MapType.PerCpuHash => InlineLookupKind.PerCpuHash,
+        MapType.LruHash => InlineLookupKind.LruHash,
+        MapType.LruPerCpuHash => InlineLookupKind.LruPerCpuHash,
+        _ => InlineLookupKind.Hash,
+    };
+
+    /// <summary>The version word: odd while the chains change (the first word of the block).</summary>
+    private ref int Version => ref *(int*)_block;
 
     /// <summary>Where the value's bpf_spin_lock is (from BTF), or null: needed for BPF_F_LOCK updates.</summary>
     public int? SpinLockOffset
@@ -105,12 +136,12 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         var hash = Hash(key);
         for (var attempt = 0; attempt < 4; attempt++)
         {
-            var version = Volatile.Read(ref _version);
             var values = Values;
+            var version = Volatile.Read(ref Version);
             if ((version & 1) == 0)
             {
                 var found = Find(key, hash, maxSteps: (int)Spec.MaxEntries);
-                if (Volatile.Read(ref _version) == version)
+                if (Volatile.Read(ref Version) == version)
                 {
                     if (found == None)
                     {
@@ -118,7 +149,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
                     }
                     if (_lru)
                     {
-                        _referenced[found] = true;
+                        _referenced[found] = 1;
                     }
                     return (nint)(values + ((ulong)found * _elementBytes) + ((ulong)slot * SlotStride));
                 }
@@ -196,7 +227,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
                     key.CopyTo(new Span<byte>(_keys + ((ulong)element * _keyStride), key.Length));
                     NativeMemory.Clear(values + ((ulong)element * _elementBytes), (nuint)_elementBytes);
                     _hashes[element] = hash;
-                    var bucket = hash & (_buckets.Length - 1);
+                    var bucket = hash & (_bucketCount - 1);
                     _next[element] = _buckets[bucket];
                     _used[element] = true;
                     _buckets[bucket] = element;
@@ -244,7 +275,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         lock (_lock)
         {
             _ = Values;
-            var bucket = hash & (_buckets.Length - 1);
+            var bucket = hash & (_bucketCount - 1);
             var previous = None;
             for (var element = _buckets[bucket]; element != None; previous = element, element = _next[element])
             {
@@ -278,14 +309,14 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
                 if (current != None)
                 {
                     element = _next[current];
-                    bucket = (hash & (_buckets.Length - 1)) + 1;
+                    bucket = (hash & (_bucketCount - 1)) + 1;
                 }
             }
             else if (!key.IsEmpty)
             {
                 throw MapChecks.WrongSize(this, "key", key.Length, Spec.KeySize);
             }
-            while (element == None && bucket < _buckets.Length)
+            while (element == None && bucket < _bucketCount)
             {
                 element = _buckets[bucket++];
             }
@@ -307,7 +338,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             _ = Values;
             elements = new int[_count];
             var n = 0;
-            for (var bucket = 0; bucket < _buckets.Length && n < elements.Length; bucket++)
+            for (var bucket = 0; bucket < _bucketCount && n < elements.Length; bucket++)
             {
                 for (var element = _buckets[bucket]; element != None && n < elements.Length; element = _next[element])
                 {
@@ -340,14 +371,19 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     protected override void Dispose(bool disposing)
     {
+        RetireStorage();
         lock (_lock)
         {
-            if (_values != null)
+            if (_block != null)
             {
-                NativeMemory.AlignedFree(_values);
-                NativeMemory.AlignedFree(_keys);
+                NativeMemory.AlignedFree(_block);
+                _block = null;
                 _values = null;
                 _keys = null;
+                _buckets = null;
+                _next = null;
+                _hashes = null;
+                _referenced = null;
             }
         }
         base.Dispose(disposing);
@@ -387,7 +423,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private int Find(ReadOnlySpan<byte> key, int hash, int maxSteps = int.MaxValue)
     {
         var steps = 0;
-        for (var element = _buckets[hash & (_buckets.Length - 1)]; element != None && steps++ <= maxSteps; element = _next[element])
+        for (var element = _buckets[hash & (_bucketCount - 1)]; element != None && steps++ <= maxSteps; element = _next[element])
         {
             if (_hashes[element] == hash && KeyEquals(element, key))
             {
@@ -398,9 +434,9 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     }
 
     /// <summary>Marks the start of a change to the chains (the version turns odd); lock-free lookups then retry.</summary>
-    private void BeginChange() => Interlocked.Increment(ref _version);
+    private void BeginChange() => Interlocked.Increment(ref Version);
 
-    private void EndChange() => Interlocked.Increment(ref _version);
+    private void EndChange() => Interlocked.Increment(ref Version);
 
     private bool KeyEquals(int element, ReadOnlySpan<byte> key) =>
         new ReadOnlySpan<byte>(_keys + ((ulong)element * _keyStride), key.Length).SequenceEqual(key);
@@ -419,14 +455,14 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         }
         // Evict the least recently used element and reuse its storage; referenced ones get a second chance.
         var victim = _lruTail;
-        for (var chances = 0; _referenced[victim] && chances < _count; chances++)
+        for (var chances = 0; _referenced[victim] != 0 && chances < _count; chances++)
         {
-            _referenced[victim] = false;
+            _referenced[victim] = 0;
             UnlinkRecency(victim);
             LinkFront(victim);
             victim = _lruTail;
         }
-        var bucket = _hashes[victim] & (_buckets.Length - 1);
+        var bucket = _hashes[victim] & (_bucketCount - 1);
         var previous = None;
         for (var element = _buckets[bucket]; element != victim; element = _next[element])
         {
@@ -461,7 +497,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     /// <summary>Marks a use under the lock: the element moves to the hot end.</summary>
     private void Touch(int element)
     {
-        _referenced[element] = false;
+        _referenced[element] = 0;
         if (_lruHead != element)
         {
             UnlinkRecency(element);
@@ -471,7 +507,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     private void LinkFront(int element)
     {
-        _referenced[element] = false;
+        _referenced[element] = 0;
         _lruPrev[element] = None;
         _lruNext[element] = _lruHead;
         if (_lruHead != None)

@@ -31,6 +31,9 @@ public sealed unsafe class PerCpuArrayMap : BpfMap, IPerCpuMap
 
     public int SlotCount => PerCpu.SlotCount;
 
+    /// <summary>Slot 0 of the first value: compiled code's inline lookups add (index x slots + slot) x stride to it (see <see cref="InlineLookup"/>).</summary>
+    public nint StorageAddress => (nint)Values;
+
     public ulong SlotStride { get; }
 
     public override nint Lookup(ReadOnlySpan<byte> key) => LookupSlot(ReadKey(key), PerCpu.CurrentSlot);
@@ -90,6 +93,7 @@ public sealed unsafe class PerCpuArrayMap : BpfMap, IPerCpuMap
 
     protected override void Dispose(bool disposing)
     {
+        RetireStorage();
         _indexKeys?.Dispose();
         if (_values != null)
         {

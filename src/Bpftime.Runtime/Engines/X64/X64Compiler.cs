@@ -27,7 +27,7 @@ namespace Bpftime.Engines.X64;
 /// The helper (<see cref="Helpers.TailCallHelpers"/>) finds the target in a PROG_ARRAY map
 /// (<see cref="Maps.ProgramArrayMap"/>) and arms it through <see cref="TailCalls.Request"/>.
 /// </summary>
-internal sealed class X64Compiler
+internal sealed partial class X64Compiler
 {
     /// <summary>eBPF frames per run, the outermost included (as the interpreter allows).</summary>
     public const int MaxFrames = 8;
@@ -994,7 +994,10 @@ internal sealed class X64Compiler
                     throw Fail(DiagnosticCodes.JitUnknownHelper,
                         $"helper {insn.Imm} is not in the helper table '{_image.Helpers.Name}'; register it or use a table that has it", i);
                 }
-                EmitHelperCall(helper, i);
+                if (!TryEmitInlineLookup(helper, i))
+                {
+                    EmitHelperCall(helper, i);
+                }
                 break;
             case CallSource.Local:
                 EmitLocalCall(i + 1 + insn.Imm, i);

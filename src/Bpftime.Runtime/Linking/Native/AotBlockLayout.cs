@@ -46,7 +46,7 @@ internal sealed class AotBlockLayout
             {
                 _checkedHelpers.Add(external);
             }
-            else if (external.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime)
+            else if (external.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction)
             {
                 _stubbedHelpers.Add(external);
             }
@@ -57,7 +57,7 @@ internal sealed class AotBlockLayout
             {
                 SymbolBindingKind.CheckedHelper => _checkedHelpers.FindIndex(e => e.Helper!.Id == external.Helper!.Id),
                 SymbolBindingKind.Helper => _stubbedHelpers.FindIndex(e => e.Kind == SymbolBindingKind.Helper && e.Helper!.Id == external.Helper!.Id),
-                SymbolBindingKind.Runtime => _stubbedHelpers.FindIndex(e => e.Kind == SymbolBindingKind.Runtime && e.Address == external.Address),
+                SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction => _stubbedHelpers.FindIndex(e => e.Kind == external.Kind && e.Address == external.Address),
                 _ => -1,
             };
         }
@@ -226,7 +226,7 @@ internal sealed class AotBlockLayout
         ulong AddressOfExternal(SymbolBinding external, bool throughStub) => external.Kind switch
         {
             SymbolBindingKind.Helper => throughStub ? baseAddress + (ulong)entries.Stubs[external.Slot] : (ulong)external.Helper!.NativeEntry,
-            SymbolBindingKind.Runtime => throughStub ? baseAddress + (ulong)entries.Stubs[external.Slot] : (ulong)external.Address,
+            SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction => throughStub ? baseAddress + (ulong)entries.Stubs[external.Slot] : (ulong)external.Address,
             SymbolBindingKind.CheckedHelper => baseAddress + (ulong)entries.CheckedHelpers[external.Slot],
             SymbolBindingKind.Dispatcher => baseAddress + (ulong)entries.Dispatcher,
             SymbolBindingKind.Builtin => baseAddress + (ulong)entries.Builtins[external.Builtin!],
@@ -413,7 +413,7 @@ internal sealed class AotBlockLayout
                     // a guarded call to an unresolved weak function lands on a routine that returns 0.
                     if (isPcRelative && relocation.SymbolIndex != 0 && _externals.TryGetValue(relocation.SymbolIndex, out var far))
                     {
-                        if (far.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime && !FitsSigned32(value))
+                        if (far.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction && !FitsSigned32(value))
                         {
                             value = unchecked(addressOf(symbol, throughStub: true, place)!.Value + a - p);
                             StubbedReferences++;

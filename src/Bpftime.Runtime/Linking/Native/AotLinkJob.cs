@@ -314,6 +314,10 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             }
             return new SymbolBinding(SymbolBindingKind.MapValue, $"the value of map '{map.Name}'", value);
         }
+        if (ResolveInlineLookup(name) is { } inline)
+        {
+            return inline.Kind == SymbolBindingKind.Zero ? null : inline;
+        }
         if (symbol.Binding == ElfSymbol.BindingWeak)
         {
             return new SymbolBinding(SymbolBindingKind.Zero, $"unresolved weak symbol {name}");
@@ -323,6 +327,46 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             $"a checked-code symbol ({string.Join(", ", AotCheckedAbi.FunctionSymbols)}, {AotCheckedAbi.OwnerSymbol}), " +
             $"{AotMetadata.HelperByIdSymbol} nor a builtin ({string.Join(", ", AotSupportCode.BuiltinNames)})");
         return null;
+    }
+
+    /// <summary>
+    /// The symbols of lookups compiled inline: a map's storage, bound only when the live map has the
+    /// layout the symbol's name says the code was compiled for; the per-CPU slot count; sched_getcpu.
+    /// Null when the name is none of them; a Zero binding when it is one but was refused (reported).
+    /// </summary>
+    private SymbolBinding? ResolveInlineLookup(string name)
+    {
+        if (name == InlineLookup.SlotCountSymbol)
+        {
+            return new SymbolBinding(SymbolBindingKind.MapStorage, "the per-CPU slot count", PerCpu.SlotCount);
+        }
+        if (name == InlineLookup.CurrentCpuSymbol)
+        {
+            return new SymbolBinding(SymbolBindingKind.NativeFunction, "sched_getcpu", InlineLookup.CurrentCpuEntry);
+        }
+        if (!name.StartsWith(InlineLookup.SymbolPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var refused = new SymbolBinding(SymbolBindingKind.Zero, name);
+        if (!InlineLookup.TryParseSymbol(name, out var index, out var layout))
+        {
+            Error(DiagnosticCodes.InlineLookupLayoutMismatch,
+                $"symbol {name} names no map layout (expected {InlineLookup.SymbolPrefix}INDEX_KIND_KEY_VALUE_ENTRIES); the object was not written by bpftime compile or is damaged");
+            return refused;
+        }
+        var map = MapFor(index, name);
+        if (map is null)
+        {
+            return refused;
+        }
+        if (layout!.Mismatch(map) is { } why)
+        {
+            Error(DiagnosticCodes.InlineLookupLayoutMismatch,
+                $"the native code looks up map {index} itself and {why}; its lookups would address the wrong memory, so it is refused: compile the object again against this map");
+            return refused;
+        }
+        return new SymbolBinding(SymbolBindingKind.MapStorage, $"the storage of map '{map.Name}'", map.StorageCell);
     }
 
     private static bool TryParseMapSymbol(string name, string prefix, out int index)

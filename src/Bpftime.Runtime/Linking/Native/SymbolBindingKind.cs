@@ -18,6 +18,13 @@ internal enum SymbolBindingKind
     Runtime,
     /// <summary>A data symbol of the checked-code runtime whose address is a value (the owner handle).</summary>
     RuntimeData,
+    /// <summary>
+    /// The storage of a map whose lookups the code does itself (<see cref="Maps.InlineLookup"/>), or
+    /// the per-CPU slot count, a value in place of an address: bound only after the layout check.
+    /// </summary>
+    MapStorage,
+    /// <summary>A native function of the host (sched_getcpu for per-CPU lookups), outside the block like a helper.</summary>
+    NativeFunction,
     /// <summary>An unresolved weak symbol: address 0.</summary>
     Zero,
 }

@@ -1,0 +1,235 @@
+using Bpftime.Compiler.Llvm;
+using Bpftime.Helpers;
+using Bpftime.Maps;
+
+namespace Bpftime.Compiler.IrGen;
+
+/// <summary>
+/// bpf_map_lookup_elem done by the code itself when the map is known where it is called
+/// (<see cref="MapLookupSites"/>) and its layout is one <see cref="InlineLookup"/> describes: the
+/// helper's result, computed without leaving native code. Arrays (global data included): the key's
+/// bounds check and the value's address. Hash maps with 4- or 8-byte keys: the map's own lock-free
+/// read (version, chain walk, version again); whenever that read cannot finish (a writer is at work,
+/// the chain looks damaged), the helper is called as before, and it retries and locks as it always did;
+/// so it is for a map disposed since the code was bound.
+/// </summary>
+internal sealed partial class FunctionEmitter
+{
+    private const ulong HashMultiplier = 0x9E3779B97F4A7C15UL;
+
+    private Dictionary<int, int>? _lookupSites;
+
+    private bool TryEmitInlineLookup(HelperFunction helper, int pc)
+    {
+        if (!ReferenceEquals(helper, MapHelpers.LookupElem))
+        {
+            return false;
+        }
+        _lookupSites ??= MapLookupSites.Find(Code);
+        if (!_lookupSites.TryGetValue(pc, out var index) || index < 0 || index >= _generator.InlineLookups.Count
+            || _generator.InlineLookups[index] is not { CanInline: true } layout)
+        {
+            return false;
+        }
+        var done = NewBlock($"lookup.done{pc}");
+        var call = NewBlock($"lookup.call{pc}");
+        var storage = LoadStorage(layout, index, call);
+        var key = LoadLookupKey(layout, done, pc);
+        if (layout.IsHash)
+        {
+            EmitHashLookup(layout, storage, key, done, call);
+        }
+        else
+        {
+            EmitArrayLookup(layout, storage, key, done);
+        }
+
+        // The helper itself, for what the code does not decide: a disposed map (NULL from verified
+        // code, a fault in checked code, as the helper answers) and a hash read that met a writer.
+        LLVM.PositionBuilderAtEnd(_b, call);
+        PublishLiveFrames();
+        Set(0, LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(HelperIds.MapLookupElem), Arguments(), ""));
+        LLVM.BuildBr(_b, done);
+        LLVM.PositionBuilderAtEnd(_b, done);
+        return true;
+    }
+
+    private LLVMBasicBlockRef NewBlock(string name) => LLVM.AppendBasicBlockInContext(_generator.Context, _function, name);
+
+    /// <summary>
+    /// Reads the key at r2 as the helper does: verified code passes a null key to a helper that answers
+    /// NULL; checked code has the read checked like any load (the helper would refuse an unreadable key too).
+    /// </summary>
+    private LLVMValueRef LoadLookupKey(InlineLookup layout, LLVMBasicBlockRef done, int pc)
+    {
+        var address = Get(2);
+        if (_program.CheckMemory)
+        {
+            EmitAccessCheck(address, (int)layout.KeySize, write: false, pc);
+        }
+        else
+        {
+            var present = NewBlock($"lookup.key{pc}");
+            Set(0, _t.I64(0));
+            LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, address, _t.I64(0), ""), done, present);
+            LLVM.PositionBuilderAtEnd(_b, present);
+        }
+        var load = LLVM.BuildLoad2(_b, _t.OfBytes((int)layout.KeySize), LLVM.BuildIntToPtr(_b, address, _t.Pointer, ""), "key");
+        LLVM.SetAlignment(load, 1);
+        return layout.KeySize == 8 ? load : LLVM.BuildZExt(_b, load, _t.Int64, "");
+    }
+
+    private void EmitArrayLookup(InlineLookup layout, LLVMValueRef storage, LLVMValueRef key, LLVMBasicBlockRef done)
+    {
+        var hit = NewBlock("lookup.hit");
+        var miss = NewBlock("lookup.miss");
+        // The key is a zero-extended u32: no negative or truncated index can pass the compare.
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, key, _t.I64(layout.MaxEntries), ""), hit, miss);
+
+        LLVM.PositionBuilderAtEnd(_b, hit);
+        var element = key;
+        if (layout.IsPerCpu)
+        {
+            element = LLVM.BuildAdd(_b, LLVM.BuildMul(_b, key, SlotCount(), ""), CurrentSlot(), "");
+        }
+        var offset = LLVM.BuildMul(_b, element, _t.I64((long)layout.ValueStride), "");
+        Set(0, LLVM.BuildAdd(_b, storage, offset, "value"));
+        LLVM.BuildBr(_b, done);
+
+        LLVM.PositionBuilderAtEnd(_b, miss);
+        Set(0, _t.I64(0));
+        LLVM.BuildBr(_b, done);
+    }
+
+    private void EmitHashLookup(InlineLookup layout, LLVMValueRef block, LLVMValueRef key, LLVMBasicBlockRef done, LLVMBasicBlockRef slow)
+    {
+        var keyType = _t.OfBytes((int)layout.KeySize);
+        var start = NewBlock("hash.start");
+        var walk = NewBlock("hash.walk");
+        var check = NewBlock("hash.check");
+        var compare = NewBlock("hash.compare");
+        var step = NewBlock("hash.step");
+        var absent = NewBlock("hash.absent");
+        var found = NewBlock("hash.found");
+        var foundStable = NewBlock("hash.found.stable");
+        var absentStable = NewBlock("hash.absent.stable");
+
+        // The map's hash of a 4- or 8-byte key (HashMap.Hash): multiplicative, 31 bits.
+        var hash = LLVM.BuildTrunc(_b, LLVM.BuildLShr(_b, LLVM.BuildMul(_b, key, _t.I64(unchecked((long)HashMultiplier)), ""), _t.I64(33), ""), _t.Int32, "hash");
+        var version = AtomicLoad(4, block, 0, LLVMAtomicOrdering.LLVMAtomicOrderingAcquire);
+        var writing = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, LLVM.BuildAnd(_b, version, _t.I32(1), ""), _t.I32(0), "");
+        LLVM.BuildCondBr(_b, writing, slow, start);
+
+        LLVM.PositionBuilderAtEnd(_b, start);
+        var bucket = LLVM.BuildZExt(_b, LLVM.BuildAnd(_b, hash, _t.I32(layout.BucketCount - 1), ""), _t.Int64, "");
+        var first = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.BucketsOffset), LLVM.BuildMul(_b, bucket, _t.I64(4), ""), ""));
+        LLVM.BuildBr(_b, walk);
+
+        // The chain as a racing writer may leave it: every index read is -1 or an element, but the
+        // walk is bounded anyway (an index out of range or a walk longer than the map goes to the helper).
+        LLVM.PositionBuilderAtEnd(_b, walk);
+        var element = LLVM.BuildPhi(_b, _t.Int32, "element");
+        var steps = LLVM.BuildPhi(_b, _t.Int32, "steps");
+        var atEnd = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, element, _t.I32(InlineLookup.HashEnd), "");
+        LLVM.BuildCondBr(_b, atEnd, absent, check);
+
+        LLVM.PositionBuilderAtEnd(_b, check);
+        var inRange = LLVM.BuildAnd(_b,
+            LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, element, _t.I32((int)layout.MaxEntries), ""),
+            LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULE, steps, _t.I32((int)layout.MaxEntries), ""), "");
+        var checkDone = NewBlock("hash.inrange");
+        LLVM.BuildCondBr(_b, inRange, checkDone, slow);
+        LLVM.PositionBuilderAtEnd(_b, checkDone);
+        var element64 = LLVM.BuildZExt(_b, element, _t.Int64, "");
+        var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
+        var storedHash = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.HashesOffset), slot4, ""));
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, storedHash, hash, ""), compare, step);
+
+        LLVM.PositionBuilderAtEnd(_b, compare);
+        var keyOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.KeysOffset), LLVM.BuildMul(_b, element64, _t.I64((long)layout.KeyStride), ""), "");
+        var storedKey = AtomicLoad((int)layout.KeySize, block, keyOffset);
+        var wanted = layout.KeySize == 8 ? key : LLVM.BuildTrunc(_b, key, keyType, "");
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, storedKey, wanted, ""), found, step);
+
+        LLVM.PositionBuilderAtEnd(_b, step);
+        var next = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), slot4, ""));
+        var moreSteps = LLVM.BuildAdd(_b, steps, _t.I32(1), "");
+        LLVM.BuildBr(_b, walk);
+        LLVM.AddIncoming(element, [first, next], [start, step]);
+        LLVM.AddIncoming(steps, [_t.I32(0), moreSteps], [start, step]);
+
+        // What the walk read counts only if no writer began meanwhile: the version is read again after an acquire fence.
+        LLVM.PositionBuilderAtEnd(_b, found);
+        LLVM.BuildCondBr(_b, VersionUnchanged(block, version), foundStable, slow);
+        LLVM.PositionBuilderAtEnd(_b, foundStable);
+        if (layout.IsLru)
+        {
+            // As the helper's lock-free path: the element is only marked referenced (a second chance at eviction).
+            var mark = LLVM.BuildStore(_b, LLVM.ConstInt(_t.Int8, 1, 0), ByteAt(block, LLVM.BuildAdd(_b, _t.I64((long)layout.ReferencedOffset), element64, "")));
+            LLVM.SetOrdering(mark, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+            LLVM.SetAlignment(mark, 1);
+        }
+        var valueIndex = layout.IsPerCpu
+            ? LLVM.BuildAdd(_b, LLVM.BuildMul(_b, element64, SlotCount(), ""), CurrentSlot(), "")
+            : element64;
+        var valueOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, valueIndex, _t.I64((long)layout.ValueStride), ""), "");
+        Set(0, LLVM.BuildAdd(_b, block, valueOffset, "value"));
+        LLVM.BuildBr(_b, done);
+
+        LLVM.PositionBuilderAtEnd(_b, absent);
+        LLVM.BuildCondBr(_b, VersionUnchanged(block, version), absentStable, slow);
+        LLVM.PositionBuilderAtEnd(_b, absentStable);
+        Set(0, _t.I64(0));
+        LLVM.BuildBr(_b, done);
+    }
+
+    private LLVMValueRef VersionUnchanged(LLVMValueRef block, LLVMValueRef version)
+    {
+        LLVM.BuildFence(_b, LLVMAtomicOrdering.LLVMAtomicOrderingAcquire, 0, "");
+        var again = AtomicLoad(4, block, 0, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        return LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, again, version, "");
+    }
+
+    private LLVMValueRef ByteAt(LLVMValueRef block, LLVMValueRef offset) =>
+        LLVM.BuildIntToPtr(_b, LLVM.BuildAdd(_b, block, offset, ""), _t.Pointer, "");
+
+    private LLVMValueRef AtomicLoad(int bytes, LLVMValueRef block, long offset, LLVMAtomicOrdering ordering) =>
+        AtomicLoad(bytes, block, _t.I64(offset), ordering);
+
+    /// <summary>A load of data a writer may change concurrently: atomic (never torn, never assumed stable by LLVM), naturally aligned.</summary>
+    private LLVMValueRef AtomicLoad(int bytes, LLVMValueRef block, LLVMValueRef offset, LLVMAtomicOrdering ordering = LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic)
+    {
+        var load = LLVM.BuildLoad2(_b, _t.OfBytes(bytes), ByteAt(block, offset), "");
+        LLVM.SetOrdering(load, ordering);
+        LLVM.SetAlignment(load, (uint)bytes);
+        return load;
+    }
+
+    /// <summary>
+    /// The map's storage address (<see cref="InlineLookup.StorageOf"/>), read from the word the JIT or
+    /// the linker bound after the layout check; 0 (the map was disposed) goes to the helper, which answers for a map that is gone.
+    /// A plain load: the word changes only when the map goes away, which no run may overlap, so LLVM may
+    /// hoist it out of loops.
+    /// </summary>
+    private LLVMValueRef LoadStorage(InlineLookup layout, int index, LLVMBasicBlockRef call)
+    {
+        var storage = LLVM.BuildLoad2(_b, _t.Int64, _generator.DataSymbol(layout.SymbolFor(index)), "storage");
+        LLVM.SetAlignment(storage, 8);
+        var live = NewBlock("lookup.live");
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, storage, _t.I64(0), ""), call, live);
+        LLVM.PositionBuilderAtEnd(_b, live);
+        return storage;
+    }
+
+    /// <summary>How many slots per-CPU values have: a symbol whose address is the number.</summary>
+    private LLVMValueRef SlotCount() =>
+        LLVM.BuildPtrToInt(_b, _generator.DataSymbol(InlineLookup.SlotCountSymbol), _t.Int64, "slots");
+
+    /// <summary>The slot of the processor the thread runs on, as the helper picks it: the CPU number modulo the slot count.</summary>
+    private LLVMValueRef CurrentSlot()
+    {
+        var (type, function) = _generator.RuntimeFunction(InlineLookup.CurrentCpuSymbol, LLVM.FunctionType(_t.Int32, []));
+        var cpu = LLVM.BuildCall2(_b, type, function, [], "cpu");
+        return LLVM.BuildURem(_b, LLVM.BuildZExt(_b, cpu, _t.Int64, ""), SlotCount(), "slot");
+    }
+}

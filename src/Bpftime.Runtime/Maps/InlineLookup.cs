@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Bpftime.Objects;
+
+namespace Bpftime.Maps;
+
+/// <summary>The map kinds whose bpf_map_lookup_elem compiled code may do itself, without calling the helper.</summary>
+public enum InlineLookupKind
+{
+    Array = 1,
+    PerCpuArray = 2,
+    Hash = 3,
+    PerCpuHash = 4,
+    LruHash = 5,
+    LruPerCpuHash = 6,
+}
+
+/// <summary>
+/// The memory layout that code doing a map's lookups itself relies on: for arrays (global data
+/// included) the value block, value i at i x stride (per-CPU: slot s of value i at
+/// (i x slots + s) x stride); for hash maps the one block of <see cref="HashMap"/> (version,
+/// buckets, chains, hashes, referenced marks, keys, values), whose offsets follow from the spec.
+/// Everything but the processor count follows from kind, key size, value size and max entries, so
+/// the code is compiled against these four, and the storage symbol that binds the block's address
+/// carries them in its name: a linker refuses to bind it to a map whose layout differs
+/// (<see cref="Mismatch"/>), whatever the object's metadata says. The symbol binds to the map's
+/// <see cref="BpfMap.StorageCell"/>, from which the code reads the storage address: 0 (a disposed
+/// map) makes the lookup answer NULL, as the helper answers for a map that no longer exists.
+/// </summary>
+public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint ValueSize, uint MaxEntries)
+{
+    /// <summary>Prefix of the storage symbols: <c>_bpf_map_inline_N_kind_key_value_entries</c>.</summary>
+    public const string SymbolPrefix = "_bpf_map_inline_";
+
+    /// <summary>Data symbol whose address is the number of per-CPU slots (<see cref="PerCpu.SlotCount"/>), not a location.</summary>
+    public const string SlotCountSymbol = "_bpf_percpu_slots";
+
+    /// <summary>Function <c>int f(void)</c>: the processor the thread runs on (sched_getcpu), which modulo the slot count is the slot the helper uses.</summary>
+    public const string CurrentCpuSymbol = "_bpf_current_cpu";
+
+    /// <summary>Hash maps: bytes before the bucket array (the version word, alone on its cache line).</summary>
+    public const int HashHeaderBytes = 64;
+
+    /// <summary>Hash maps: an empty bucket or the end of a chain.</summary>
+    public const int HashEnd = -1;
+
+    public bool IsPerCpu => Kind is InlineLookupKind.PerCpuArray or InlineLookupKind.PerCpuHash or InlineLookupKind.LruPerCpuHash;
+
+    public bool IsHash => Kind is InlineLookupKind.Hash or InlineLookupKind.PerCpuHash or InlineLookupKind.LruHash or InlineLookupKind.LruPerCpuHash;
+
+    public bool IsLru => Kind is InlineLookupKind.LruHash or InlineLookupKind.LruPerCpuHash;
+
+    /// <summary>Bytes between two values (per-CPU: between two slots of one value).</summary>
+    public ulong ValueStride => MapChecks.Stride(ValueSize);
+
+    public ulong KeyStride => MapChecks.Stride(KeySize);
+
+    /// <summary>Hash maps: a power of two, at least max entries (at most 2^24).</summary>
+    public int BucketCount => (int)Math.Min(1U << 24, System.Numerics.BitOperations.RoundUpToPowerOf2(MaxEntries));
+
+    public ulong BucketsOffset => HashHeaderBytes;
+
+    public ulong NextOffset => BucketsOffset + (4UL * (ulong)BucketCount);
+
+    public ulong HashesOffset => NextOffset + (4UL * MaxEntries);
+
+    public ulong ReferencedOffset => HashesOffset + (4UL * MaxEntries);
+
+    public ulong KeysOffset => (ReferencedOffset + MaxEntries + 7UL) & ~7UL;
+
+    /// <summary>Hash maps: where the values start (last, so that only their size depends on the slot count).</summary>
+    public ulong ValuesOffset => (KeysOffset + (KeyStride * MaxEntries) + 63UL) & ~63UL;
+
+    /// <summary>Whether generated code can do this map's lookups: arrays always, hash maps with 4- or 8-byte keys (the hash other sizes take is seeded per process).</summary>
+    public bool CanInline => !IsHash || KeySize is 4 or 8;
+
+    /// <summary>
+    /// The symbol for map <paramref name="mapIndex"/> in code compiled against this layout: bound to the
+    /// map's <see cref="BpfMap.StorageCell"/>, the word holding the storage address (0 once disposed).
+    /// </summary>
+    public string SymbolFor(int mapIndex) =>
+        string.Create(CultureInfo.InvariantCulture, $"{SymbolPrefix}{mapIndex}_{(int)Kind}_{KeySize}_{ValueSize}_{MaxEntries}");
+
+    /// <summary>Reads a storage symbol back: the map index and the layout the code was compiled against.</summary>
+    public static bool TryParseSymbol(string name, out int mapIndex, out InlineLookup? layout)
+    {
+        mapIndex = 0;
+        layout = null;
+        if (!name.StartsWith(SymbolPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var parts = name[SymbolPrefix.Length..].Split('_');
+        if (parts.Length != 5
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out mapIndex)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var kind)
+            || !Enum.IsDefined((InlineLookupKind)kind)
+            || !uint.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var keySize)
+            || !uint.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var valueSize)
+            || !uint.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var maxEntries))
+        {
+            return false;
+        }
+        layout = new InlineLookup((InlineLookupKind)kind, keySize, valueSize, maxEntries);
+        return true;
+    }
+
+    /// <summary>The layout compiled code may assume for a map of this spec (AOT: the live map is checked at link), or null.</summary>
+    public static InlineLookup? ForSpec(MapSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        InlineLookupKind? kind = spec.Type switch
+        {
+            MapType.Array => InlineLookupKind.Array,
+            MapType.PerCpuArray => InlineLookupKind.PerCpuArray,
+            MapType.Hash => InlineLookupKind.Hash,
+            MapType.PerCpuHash => InlineLookupKind.PerCpuHash,
+            MapType.LruHash => InlineLookupKind.LruHash,
+            MapType.LruPerCpuHash => InlineLookupKind.LruPerCpuHash,
+            _ => null,
+        };
+        if (kind is null || spec.KeySize == 0 || spec.ValueSize == 0 || spec.MaxEntries == 0)
+        {
+            return null;
+        }
+        var layout = new InlineLookup(kind.Value, spec.KeySize, spec.ValueSize, spec.MaxEntries);
+        return layout.CanInline ? layout : null;
+    }
+
+    /// <summary>The layout of a live map when it is one of the runtime's own array or hash maps, or null (other classes keep the helper).</summary>
+    public static InlineLookup? ForMap(BpfMap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return map is (ArrayMap or PerCpuArrayMap or HashMap) && !map.IsDisposed ? ForSpec(map.Spec) : null;
+    }
+
+    /// <summary>The address the storage symbol binds to: an array's first value, a hash map's block.</summary>
+    public static nint StorageOf(BpfMap map) => map switch
+    {
+        ArrayMap array => array.StorageAddress,
+        PerCpuArrayMap perCpu => perCpu.StorageAddress,
+        HashMap hash => hash.StorageAddress,
+        _ => 0,
+    };
+
+    /// <summary>Why <paramref name="map"/> cannot be bound for code compiled against this layout, or null when it can.</summary>
+    public string? Mismatch(BpfMap map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        if (map.IsDisposed)
+        {
+            return $"map '{map.Name}' is disposed";
+        }
+        var actual = ForMap(map);
+        if (actual is null)
+        {
+            return $"map '{map.Name}' is a {map.Type} map ({map.GetType().Name}) whose lookups compiled code cannot do, but the code was compiled for {Describe()}";
+        }
+        return actual == this ? null : $"the code was compiled for {Describe()}, but map '{map.Name}' is {actual.Describe()}";
+    }
+
+    public string Describe() =>
+        string.Create(CultureInfo.InvariantCulture, $"a {Kind} map of {KeySize}-byte keys, {ValueSize}-byte values and {MaxEntries} entries");
+
+    /// <summary>The native address of sched_getcpu (bound to <see cref="CurrentCpuSymbol"/>).</summary>
+    public static nint CurrentCpuEntry => s_currentCpu.Value;
+
+    private static readonly Lazy<nint> s_currentCpu = new(() =>
+        NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "sched_getcpu", out var entry)
+            ? entry
+            : throw new PlatformNotSupportedException("sched_getcpu is not available in libc.so.6; per-CPU lookups cannot be compiled inline on this host"));
+}
