@@ -120,6 +120,37 @@ public sealed class RelationalVerificationTests(ITestOutputHelper output)
         AssertRefused(result, VerifierMapValueOutOfBounds, 21);
     }
 
+    /// <summary>for (i = 0; i &lt; n; i++) with n a 32-bit number from the context, kept in r8.</summary>
+    private const string CountToN = """
+        ldxw %r8, [%r1+0]
+        mov %r7, 0
+        mov %r0, 0
+        loop:
+        jge %r7, %r8, out
+        add %r0, %r7
+        add %r7, 1
+        ja loop
+        out:
+        exit
+        """;
+
+    [Fact]
+    public void ALoopBoundedByAnotherRegisterIsProvenToEnd()
+    {
+        var result = Check(CountToN, new VerifierOptions { ContextSize = 64, RequireTermination = true });
+        AssertPasses(result);
+        Assert.True(result.TerminationProven);
+    }
+
+    [Fact]
+    public void ALoopThatMovesItsBoundWithTheCounterIsNotProvenToEnd()
+    {
+        // n grows with i: n - i never shrinks, and no bound stays put.
+        var result = Check(CountToN.Replace("add %r7, 1", "add %r7, 1\nadd %r8, 1", StringComparison.Ordinal),
+            new VerifierOptions { ContextSize = 64, RequireTermination = true });
+        AssertRefused(result, VerifierTerminationNotProven, 3);
+    }
+
     [Fact]
     public void ATableIndexBoundedThroughItsCountIsProved()
     {
