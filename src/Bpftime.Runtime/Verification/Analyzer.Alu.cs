@@ -78,12 +78,23 @@ internal sealed partial class Analyzer
         }
         if (target.IsPointer && source.IsScalar && op is AluOperation.Add or AluOperation.Sub)
         {
-            regs[dst] = MovePointer(target, dst, source, insn.Source == OperandSource.Register ? insn.Src : -1, op == AluOperation.Sub, pc);
+            if (target.Type == RegisterType.Packet && op == AluOperation.Add && insn.Source == OperandSource.Register && !source.Value.IsConst)
+            {
+                GiveRelation(state, insn.Src);
+                source = regs[insn.Src];
+            }
+            var moved = MovePointer(target, dst, source, insn.Source == OperandSource.Register ? insn.Src : -1, op == AluOperation.Sub, pc);
+            regs[dst] = PacketPosition(moved, target, source, op == AluOperation.Sub);
             return;
         }
         if (target.IsScalar && source.IsPointer && op == AluOperation.Add)
         {
-            regs[dst] = MovePointer(source, insn.Src, target, dst, subtract: false, pc);
+            if (source.Type == RegisterType.Packet && !target.Value.IsConst)
+            {
+                GiveRelation(state, dst);
+                target = regs[dst];
+            }
+            regs[dst] = PacketPosition(MovePointer(source, insn.Src, target, dst, subtract: false, pc), source, target, subtract: false);
             return;
         }
         if (target.IsPointer && source.IsPointer && op == AluOperation.Sub && ComparablePointers(target, source))
@@ -98,8 +109,8 @@ internal sealed partial class Analyzer
     }
 
     /// <summary>
-    /// x + c where the add cannot wrap: the result is the same symbolic value moved by c, and keeps its
-    /// relation to the (mem, len) length moved by c. Any other write starts a new value without either.
+    /// x + c where the add cannot wrap: the result is the same symbolic values (termination, relations)
+    /// moved by c, and keeps its relation to the (mem, len) length moved by c. Any other write starts a new value without either.
     /// </summary>
     private static void KeepSymbol(ref RegisterState result, in RegisterState before, long c)
     {
@@ -111,6 +122,11 @@ internal sealed partial class Analyzer
         {
             result.Sym = before.Sym;
             result.Delta = before.Delta + c;
+        }
+        if (before.Rel != 0 && Math.Abs(before.RelDelta) < 1L << 40 && Math.Abs(c) < 1L << 40)
+        {
+            result.Rel = before.Rel;
+            result.RelDelta = before.RelDelta + c;
         }
         LengthFacts.Add(ref result, before, c);
     }
@@ -158,6 +174,8 @@ internal sealed partial class Analyzer
             // Zero-extending a 32-bit value keeps it: the same symbolic value and relation.
             moved.Sym = source.Sym;
             moved.Delta = source.Delta;
+            moved.Rel = source.Rel;
+            moved.RelDelta = source.RelDelta;
             moved.Length = source.Length;
             moved.LengthGap = source.LengthGap;
         }

@@ -443,6 +443,8 @@ internal sealed partial class Analyzer
         }
         if (rule.ChangesPacketData)
         {
+            // A new packet: relations to the old one's length no longer hold for it.
+            state.PacketLength = 0;
             state.ForEachRegister((ref RegisterState r) =>
             {
                 if (r.Type is RegisterType.Packet or RegisterType.PacketEnd or RegisterType.PacketMeta)

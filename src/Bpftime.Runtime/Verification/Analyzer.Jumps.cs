@@ -82,22 +82,38 @@ internal sealed partial class Analyzer
             var fallRight = right.Value;
             var canTake = ScalarRange.Refine(op, word, holds: true, ref takenLeft, ref takenRight);
             var canFall = ScalarRange.Refine(op, word, holds: false, ref fallLeft, ref fallRight);
+            var takenRelations = state.Relations;
+            var fallRelations = state.Relations;
+            if (byRegister && insn.Src != dst)
+            {
+                // Two numbers compared: the difference learned may rule an outcome out, too.
+                GiveRelations(state, dst, insn.Src);
+                var takenLearned = canTake ? RelationsAfter(state, insn, holds: true, takenLeft, takenRight) : null;
+                var fallLearned = canFall ? RelationsAfter(state, insn, holds: false, fallLeft, fallRight) : null;
+                if (takenLearned is not null || fallLearned is not null)
+                {
+                    canTake = takenLearned is not null;
+                    canFall = fallLearned is not null;
+                    takenRelations = takenLearned ?? takenRelations;
+                    fallRelations = fallLearned ?? fallRelations;
+                }
+            }
             if (canTake && canFall)
             {
                 var branch = state.Clone();
-                SetCompared(branch, insn, takenLeft, takenRight, holds: true);
+                SetCompared(branch, insn, takenLeft, takenRight, holds: true, takenRelations);
                 branch.Pc = target;
                 Push(branch);
             }
             if (canFall)
             {
-                SetCompared(state, insn, fallLeft, fallRight, holds: false);
+                SetCompared(state, insn, fallLeft, fallRight, holds: false, fallRelations);
                 state.Pc = pc + 1;
                 CheckFallThrough(state, pc);
             }
             else
             {
-                SetCompared(state, insn, takenLeft, takenRight, holds: true);
+                SetCompared(state, insn, takenLeft, takenRight, holds: true, takenRelations);
                 state.Pc = target;
             }
             return;
@@ -130,7 +146,7 @@ internal sealed partial class Analyzer
         }
     }
 
-    private void SetCompared(VerifierState state, Instruction insn, ScalarRange left, ScalarRange right, bool holds)
+    private void SetCompared(VerifierState state, Instruction insn, ScalarRange left, ScalarRange right, bool holds, Relations relations)
     {
         var regs = state.Current.Registers;
         SetLinked(state, regs[insn.Dst].Id, left);
@@ -145,6 +161,7 @@ internal sealed partial class Analyzer
                 NoteLength(state, regs[insn.Src]);
             }
         }
+        SetRelations(state, relations);
         NoteLength(state, regs[insn.Dst]);
     }
 
@@ -189,6 +206,8 @@ internal sealed partial class Analyzer
         into.LockHeldSince = from.LockHeldSince;
         into.Lock = from.Lock;
         into.LengthMin = from.LengthMin;
+        into.Relations = from.Relations;
+        into.PacketLength = from.PacketLength;
     }
 
     /// <summary>Applies "the condition holds" (or not) to the state. Returns false when that is impossible.</summary>
@@ -280,7 +299,7 @@ internal sealed partial class Analyzer
     /// pkt + N compared with pkt_end: on the outcome where pkt + N &lt;= end holds, every pointer sharing
     /// pkt's base may access N bytes past that base.
     /// </summary>
-    private static void LearnPacketRange(VerifierState state, JumpOperation op, RegisterState left, RegisterState right, bool holds)
+    private void LearnPacketRange(VerifierState state, JumpOperation op, RegisterState left, RegisterState right, bool holds)
     {
         RegisterState packet;
         RegisterState limit;
@@ -314,6 +333,10 @@ internal sealed partial class Analyzer
         else
         {
             return;
+        }
+        if (safe && packet.Type == RegisterType.Packet && limit.Type == RegisterType.PacketEnd)
+        {
+            RelateToPacketEnd(state, packet);
         }
         if (!safe || packet.Offset <= 0)
         {

@@ -164,7 +164,7 @@ internal sealed partial class Analyzer
         }
         var thresholds = widenings < WideningsWithThresholds ? _shape.Thresholds : null;
         _widenings++;
-        var widened = new StateJoin(thresholds, widen: true, NewId).Merge(previous.State!, state);
+        var widened = new StateJoin(thresholds, widen: true, NewId, NewRel).Merge(previous.State!, state);
         if (widened is null)
         {
             // Different references or lock held on the two iterations: keep unrolling (the budget bounds it).
@@ -368,6 +368,11 @@ internal sealed partial class Analyzer
                     return false;
                 }
             }
+        }
+        if (!exact && !old.Relations.IsEmpty && !RelationFacts.Covers(old.Relations, now.Relations, RelatedPairs(old, now)))
+        {
+            // The old state's paths may have relied on a difference this one does not guarantee.
+            return false;
         }
         for (var i = 0; i < old.References.Count; i++)
         {

@@ -42,6 +42,17 @@ internal struct RegisterState : IEquatable<RegisterState>
     /// <summary>The constant added to <see cref="Sym"/> since it was given.</summary>
     public long Delta;
 
+    /// <summary>
+    /// For a scalar: the symbol of <see cref="Relations"/> the number is exactly <see cref="Rel"/> +
+    /// <see cref="RelDelta"/> of (0: none). Given when the number is first compared with another
+    /// register; kept, like <see cref="Sym"/>, only by moves, spills, fills and adds of constants that
+    /// cannot wrap.
+    /// </summary>
+    public int Rel;
+
+    /// <summary>The constant added to <see cref="Rel"/> since it was given.</summary>
+    public long RelDelta;
+
     /// <summary>How the number (for pointers: the variable part) relates to the (mem, len) length.</summary>
     public LengthRelation Length;
 

@@ -60,6 +60,16 @@ internal sealed class VerifierState
     /// </summary>
     public bool Widened { get; set; }
 
+    /// <summary>The differences known between the numbers registers and spilled slots hold (see <see cref="RegisterState.Rel"/>).</summary>
+    public Relations Relations { get; set; } = Relations.Empty;
+
+    /// <summary>
+    /// The symbol (in <see cref="Relations"/>) of the packet's length, data_end - data, once a packet
+    /// pointer holding a symbol was compared with data_end; 0 before, and again after a helper that
+    /// changes the packet.
+    /// </summary>
+    public int PacketLength { get; set; }
+
     public FrameState Current => Frames[^1];
 
     public int CurrentFrame => Frames.Count - 1;
@@ -71,7 +81,7 @@ internal sealed class VerifierState
         {
             frames.Add(frame.Clone());
         }
-        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, Lock = Lock, KeptAt = KeptAt, LengthMin = LengthMin, Widened = Widened };
+        return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, Lock = Lock, KeptAt = KeptAt, LengthMin = LengthMin, Widened = Widened, Relations = Relations, PacketLength = PacketLength };
     }
 
     /// <summary>Every register of every frame, and every spilled register, by reference.</summary>

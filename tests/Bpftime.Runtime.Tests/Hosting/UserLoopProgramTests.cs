@@ -11,7 +11,8 @@ namespace Bpftime.Tests.Hosting;
 
 /// <summary>
 /// The loops users write first (tests/data/c/verifier/user_*.bpf.c): primes to 10,000, a 1 MiB copy,
-/// a (mem, len) histogram and an IPv4 parser bounded by the header length. Each is proved by the
+/// a (mem, len) histogram, an IPv4 parser bounded by the header length and a checksum over a payload
+/// bounded by its length field (proved through the relation between the index and the length). Each is proved by the
 /// loader's default verification (so it runs without run-time checks) and gives the right answer on
 /// every engine; the unsafe twin of each is refused at its C line.
 /// </summary>
@@ -109,6 +110,33 @@ public class UserLoopProgramTests(ITestOutputHelper output)
         Assert.Equal(XdpAction.Pass, program.RunXdp(new byte[20]).Action);
     }
 
+    [Theory]
+    [MemberData(nameof(TestEngines.BytecodeNames), MemberType = typeof(TestEngines))]
+    public void ChecksumReadsThePayloadItsLengthFieldClaims(string engine)
+    {
+        // The payload's length is a packet field: the loop's index is bounded only through it.
+        using var loaded = Load("user_checksum", engine);
+        var program = Proved(loaded);
+        Assert.True(program.IsTerminationProven);
+        Assert.Equal(XdpAction.Pass, program.RunXdp(Record([1, 2, 3, 4])).Action);
+        Assert.Equal(XdpAction.Drop, program.RunXdp(Record([1, 2, 3, 5])).Action);
+        Assert.Equal(XdpAction.Pass, program.RunXdp(Record([])).Action);
+        // A length field past the packet's end, and a packet too short for the field.
+        var truncated = Record([1, 1, 1]);
+        truncated[0] = 4;
+        Assert.Equal(XdpAction.Drop, program.RunXdp(truncated).Action);
+        Assert.Equal(XdpAction.Aborted, program.RunXdp(new byte[3]).Action);
+    }
+
+    /// <summary>A record: a 16-bit little-endian length, two bytes of padding, then the payload.</summary>
+    private static byte[] Record(byte[] payload)
+    {
+        var packet = new byte[4 + payload.Length];
+        BinaryPrimitives.WriteUInt16LittleEndian(packet, (ushort)payload.Length);
+        payload.CopyTo(packet.AsSpan(4));
+        return packet;
+    }
+
     /// <summary>Ethernet + IPv4 with <paramref name="ihl"/> words of header; the header's last byte is <paramref name="last"/> when it fits.</summary>
     private static byte[] Packet(int ihl, int length, byte last)
     {
@@ -127,6 +155,8 @@ public class UserLoopProgramTests(ITestOutputHelper output)
     [InlineData("histogram_past_len", "buckets[mem[i] >> 4]++;")]
     [InlineData("parser_past_header", "return *next == 0xff")]
     [InlineData("copy_past_end", "dst[i] = word;")]
+    [InlineData("checksum_past_length", "sum += payload[i];")]
+    [InlineData("lookup_past_capacity", "return t->items[want]")]
     public void UnsafeTwinsAreRefusedAtTheirLine(string name, string sourceText)
     {
         var options = name switch
@@ -139,7 +169,7 @@ public class UserLoopProgramTests(ITestOutputHelper output)
         output.WriteLine(string.Join(Environment.NewLine, result.Diagnostics.Select(d => d.ToCanonicalString())));
         Assert.False(result.Passed);
         var error = result.Errors.First();
-        Assert.True(error.Code is DiagnosticCodes.VerifierInvalidContextAccess or DiagnosticCodes.VerifierPacketOutOfBounds, error.ToCanonicalString());
+        Assert.True(error.Code is DiagnosticCodes.VerifierInvalidContextAccess or DiagnosticCodes.VerifierPacketOutOfBounds or DiagnosticCodes.VerifierMapValueOutOfBounds, error.ToCanonicalString());
         var source = File.ReadAllLines(Path.Combine(TestPaths.DataDirectory, "c", "verifier", "unsafe", name + ".bpf.c"));
         Assert.Contains(sourceText, source[error.Line - 1], StringComparison.Ordinal);
     }

@@ -6,8 +6,9 @@ namespace Bpftime.Verification;
 /// once covers all later iterations it still covers. Registers of different kinds, stack bytes
 /// that are not initialised on both, and pointer spills against anything else are forgotten (a
 /// read of them fails); held references and the lock must match, or the states are not joined.
+/// The differences between numbers (<see cref="Relations"/>) join by <see cref="RelationFacts.Join"/>.
 /// </summary>
-internal sealed class StateJoin(WideningThresholds? thresholds, bool widen, Func<int> newId)
+internal sealed class StateJoin(WideningThresholds? thresholds, bool widen, Func<int> newId, Func<int> newSymbol)
 {
     /// <summary>Ids linking registers in both states map to one new id: linked in the result only if linked in both.</summary>
     private readonly Dictionary<(int, int), int> _ids = [];
@@ -49,6 +50,7 @@ internal sealed class StateJoin(WideningThresholds? thresholds, bool widen, Func
             }
             MergeStack(a, b, into);
         }
+        RelationFacts.Join(previous, current, result, widen, newSymbol);
         result.LengthMin = Math.Min(previous.LengthMin, current.LengthMin);
         if (widen && current.LengthMin < previous.LengthMin)
         {
@@ -110,6 +112,9 @@ internal sealed class StateJoin(WideningThresholds? thresholds, bool widen, Func
             }
             r = c;
             r.Id = PairId(p.Id, c.Id);
+            // A pointer's position relation is not joined: the joined offset is neither side's.
+            r.Rel = 0;
+            r.RelDelta = 0;
             switch (p.Type)
             {
                 case RegisterType.Packet:

@@ -10,11 +10,11 @@ arch_include="/usr/include/$(uname -m)-linux-gnu"
 mkdir -p "$out" "$out/unsafe"
 for source in "$here"/*.bpf.c; do
     name="$(basename "$source" .c)"
-    "$clang" -target bpf -O2 -g -I"$arch_include" -c "$source" -o "$out/$name.o"
+    "$clang" -target bpf -O2 -g -fdebug-compilation-dir=. -I"$arch_include" -c "$source" -o "$out/$name.o"
     echo "built obj/verifier/$name.o"
 done
 for source in "$here"/unsafe/*.bpf.c; do
     name="$(basename "$source" .c)"
-    "$clang" -target bpf -O2 -g -I"$arch_include" -c "$source" -o "$out/unsafe/$name.o"
+    "$clang" -target bpf -O2 -g -fdebug-compilation-dir=. -I"$arch_include" -c "$source" -o "$out/unsafe/$name.o"
     echo "built obj/verifier/unsafe/$name.o"
 done
