@@ -12,7 +12,7 @@ namespace Bpftime.Compiler.IrGen;
 /// over-wide shifts follow RFC 9669 through selects and masks, so no LLVM undefined behaviour or
 /// trap can arise from the program's values.
 /// </summary>
-internal sealed class FunctionEmitter
+internal sealed partial class FunctionEmitter
 {
     private const int RegisterCount = 11;
     private const int FramePointer = 10;
@@ -520,6 +520,10 @@ internal sealed class FunctionEmitter
         }
 
         CheckRegister(insn.Dst, insn, pc);
+        if (TryEmitSwitch(pc))
+        {
+            return;
+        }
         var type = narrow ? _t.Int32 : _t.Int64;
         LLVMValueRef Operand(int register)
         {
