@@ -20,6 +20,32 @@ if (roundsAt >= 0)
     }
     args = [.. args[..roundsAt], .. args[(roundsAt + 2)..]];
 }
+// --kernels a,b: only these compute kernels in the run table.
+string[]? kernelNames = null;
+var kernelsAt = Array.IndexOf(args, "--kernels");
+if (kernelsAt >= 0)
+{
+    if (kernelsAt + 1 >= args.Length)
+    {
+        Console.Error.WriteLine("--kernels takes a comma-separated list of kernel names");
+        return 2;
+    }
+    kernelNames = args[kernelsAt + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    args = [.. args[..kernelsAt], .. args[(kernelsAt + 2)..]];
+}
+// --levels "a,b": only these rows (native is always measured when there is a run table to divide by).
+string[]? levelNames = null;
+var levelsAt = Array.IndexOf(args, "--levels");
+if (levelsAt >= 0)
+{
+    if (levelsAt + 1 >= args.Length)
+    {
+        Console.Error.WriteLine("--levels takes a comma-separated list of level names");
+        return 2;
+    }
+    levelNames = args[levelsAt + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    args = [.. args[..levelsAt], .. args[(levelsAt + 2)..]];
+}
 // --dump DIR: write each kernel's AOT objects (O0 and O3) there, for objdump, and stop.
 var dumpAt = Array.IndexOf(args, "--dump");
 if (dumpAt >= 0 && dumpAt + 1 < args.Length)
@@ -35,7 +61,7 @@ if (unknown.Count > 0)
 }
 try
 {
-    new StopwatchHarness(Console.Out, new HashSet<string>(args.Length == 0 ? StopwatchHarness.SectionNames : args), rounds).Run();
+    new StopwatchHarness(Console.Out, new HashSet<string>(args.Length == 0 ? StopwatchHarness.SectionNames : args), rounds) { KernelNames = kernelNames, LevelNames = levelNames }.Run();
     return 0;
 }
 catch (ResultMismatchException e)

@@ -24,11 +24,21 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
 
     private readonly string _data = Repository.DataDirectory;
 
+    /// <summary>The levels to measure besides native (all when null).</summary>
+    public IReadOnlyCollection<string>? LevelNames { get; init; }
+
+    /// <summary>The compute kernels to run (all when null).</summary>
+    public IReadOnlyCollection<string>? KernelNames { get; init; }
+
     public void Run()
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"<!-- {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {LoadAverage()}, .NET {Environment.Version} -->"));
-        var levels = ExecutionLevel.Available(output);
+        foreach (var name in LevelNames ?? [])
+        {
+            _ = ExecutionLevel.Named(name);
+        }
+        var levels = ExecutionLevel.Available(output).Where(l => l.IsNative || LevelNames is null || LevelNames.Contains(l.Name)).ToList();
         if (sections.Contains("run"))
         {
             RunTimes(levels);
@@ -53,7 +63,11 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
 
     private void RunTimes(IReadOnlyList<ExecutionLevel> levels)
     {
-        var kernels = Kernel.All(_data);
+        var kernels = Kernel.All(_data).Where(k => KernelNames is null || KernelNames.Contains(k.Name)).ToList();
+        if (kernels.Count == 0)
+        {
+            throw new ArgumentException($"no kernel is named {string.Join(", ", KernelNames!)}; kernels: {string.Join(", ", Kernel.All(_data).Select(k => k.Name))}");
+        }
         var native = Kernel.ReadNativeObject(_data);
         var times = new Dictionary<(string Level, string Kernel), TimeSpan>();
         foreach (var kernel in kernels)
@@ -227,7 +241,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         table.Write(output);
     }
 
-    /// <summary>Writes each kernel compiled by the AOT compiler at O0 and O3 to <paramref name="directory"/>, to compare with bench.native.o.</summary>
+    /// <summary>Writes each kernel compiled by the AOT compiler (O0 and O3 trusted, O3 checked) to <paramref name="directory"/>, to compare with bench.native.o.</summary>
     public static void DumpAotObjects(string directory, TextWriter output)
     {
         Directory.CreateDirectory(directory);
@@ -235,13 +249,35 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         var native = Kernel.ReadNativeObject(data);
         foreach (var kernel in Kernel.All(data).DistinctBy(k => k.NativeSymbol))
         {
-            foreach (var optimization in new[] { 0, 3 })
+            foreach (var (optimization, verified) in new[] { (0, true), (3, true), (3, false) })
             {
-                var path = Path.Combine(directory, Format($"{kernel.Name}.aot-O{optimization}.o"));
-                File.WriteAllBytes(path, ExecutionLevel.CompileAot(kernel.ToProgram(native), optimization).Bytes);
+                var path = Path.Combine(directory, Format($"{kernel.Name}.aot-O{optimization}{(verified ? "" : "-checked")}.o"));
+                File.WriteAllBytes(path, ExecutionLevel.CompileAot(kernel.ToProgram(native), optimization, verified).Bytes);
                 output.WriteLine(path);
             }
+            // The code as placed in memory, from the entry to the end of its page: llvm-jit O3 and aot O3
+            // (trusted) and native, for objdump -D -b binary -m i386:x86-64 and to compare alignment.
+            var program = kernel.ToProgram(native);
+            using (var jit = ExecutionLevel.Named("llvm-jit O3").Load(program))
+            {
+                DumpCode(directory, Format($"{kernel.Name}.llvm-jit-O3.bin"), ((Compiler.LlvmJit.LlvmJitExecutable)jit).EntryAddress, output);
+            }
+            var compiled = ExecutionLevel.CompileAot(program, 3, verified: true);
+            using (var aot = AotLinker.Link(compiled.Bytes, new AotLinkOptions { Helpers = program.Helpers, Origin = program.Name }))
+            {
+                DumpCode(directory, Format($"{kernel.Name}.aot-O3.bin"), aot.FindSymbol(compiled.Metadata.Programs[0].Symbol)!.Value, output);
+            }
+            using var linked = ExecutionLevel.LinkNative(program);
+            DumpCode(directory, Format($"{kernel.Name}.native.bin"), linked.Module.FindSymbol(kernel.NativeSymbol)!.Value, output);
         }
+    }
+
+    private static unsafe void DumpCode(string directory, string name, nint entry, TextWriter output)
+    {
+        var length = (int)(Environment.SystemPageSize - (entry % Environment.SystemPageSize));
+        var path = Path.Combine(directory, name);
+        File.WriteAllBytes(path, new ReadOnlySpan<byte>((void*)entry, length).ToArray());
+        output.WriteLine(Format($"{path} (entry 0x{entry:x}, {entry % 64} bytes past a 64-byte line)"));
     }
 
     /// <summary>
