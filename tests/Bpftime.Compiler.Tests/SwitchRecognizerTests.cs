@@ -314,6 +314,31 @@ public sealed class SwitchRecognizerTests
     }
 
     [SkippableFact]
+    public unsafe void An_aot_jump_table_in_rodata_links_and_runs()
+    {
+        LlvmRequirement.SkipIfMissing();
+        var code = InstructionDecoder.Decode(File.ReadAllBytes(Path.Combine(TestPaths.DataDirectory, "bench", "switch.bin")), "switch");
+        var helpers = new HelperTable("none");
+        var compiled = AotCompiler.Compile(new AotCompilation
+        {
+            Triple = "x86_64",
+            Programs = [new AotProgramSource("switch", code) { Verified = true, Proved = true }],
+            Helpers = helpers,
+            OptimizationLevel = 3,
+        });
+        // The table's entries are PC-relative relocations against .text in .rodata.
+        Assert.Contains(".rela.rodata", System.Text.Encoding.ASCII.GetString(compiled.Bytes));
+        var memory = new byte[4096];
+        new Random(3021).NextBytes(memory);
+        using var module = Bpftime.Linking.Native.AotLinker.Link(compiled.Bytes, new Bpftime.Linking.Native.AotLinkOptions { Helpers = helpers, Origin = "switch" });
+        using var reference = InterpreterEngine.Instance.Load(new ProgramImage("switch", code, helpers) { Verified = true }, EngineOptions.Default);
+        fixed (byte* start = memory)
+        {
+            Assert.Equal(reference.Execute((nint)start, (ulong)memory.Length), module.GetProgram("switch").Execute((nint)start, (ulong)memory.Length));
+        }
+    }
+
+    [SkippableFact]
     public void Generated_trees_compute_what_the_interpreter_computes()
     {
         LlvmRequirement.SkipIfMissing();
