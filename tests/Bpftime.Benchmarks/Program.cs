@@ -2,7 +2,8 @@ using BenchmarkDotNet.Running;
 using Bpftime.Benchmarks;
 
 // Default: the Stopwatch harness (all sections, or those named: run, load, link, emit, maps), each
-// figure the median of --rounds N interleaved rounds (default 5).
+// figure the median of --rounds N interleaved rounds (default 5); the status of the run on standard
+// error when it is a terminal.
 // --bdn [BenchmarkDotNet arguments]: the full BenchmarkDotNet run.
 if (args.Length > 0 && args[0] == "--bdn")
 {
@@ -53,6 +54,20 @@ if (dumpAt >= 0 && dumpAt + 1 < args.Length)
     StopwatchHarness.DumpAotObjects(args[dumpAt + 1], Console.Out);
     return 0;
 }
+// report: every section, written into docs/benchmarks.md (between its markers) and docs/benchmarks.png.
+if (args.Length == 1 && args[0] == "report")
+{
+    try
+    {
+        BenchmarkReport.Run(rounds, Progress.ForConsole(), Console.Out);
+        return 0;
+    }
+    catch (Exception e) when (e is ResultMismatchException or InvalidDataException)
+    {
+        Console.Error.WriteLine((e is ResultMismatchException ? "MISMATCH: " : "") + e.Message);
+        return 1;
+    }
+}
 var unknown = args.Except(StopwatchHarness.SectionNames).ToList();
 if (unknown.Count > 0)
 {
@@ -61,7 +76,7 @@ if (unknown.Count > 0)
 }
 try
 {
-    new StopwatchHarness(Console.Out, new HashSet<string>(args.Length == 0 ? StopwatchHarness.SectionNames : args), rounds) { KernelNames = kernelNames, LevelNames = levelNames }.Run();
+    new StopwatchHarness(Console.Out, new HashSet<string>(args.Length == 0 ? StopwatchHarness.SectionNames : args), rounds) { KernelNames = kernelNames, LevelNames = levelNames, Progress = Progress.ForConsole() }.Run();
     return 0;
 }
 catch (ResultMismatchException e)

@@ -24,6 +24,19 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
 
     private readonly string _data = Repository.DataDirectory;
 
+    private string _phase = "";
+
+    /// <summary>Where the status of a long run goes (nowhere by default).</summary>
+    public Progress Progress { get; init; } = new(null);
+
+    /// <summary>The run table's medians, by level and kernel, once the run section is done (for the chart).</summary>
+    public Dictionary<(string Level, string Kernel), TimeSpan> RunTimesMeasured { get; } = [];
+
+    /// <summary>The run table's rows and columns, in order.</summary>
+    public List<string> RunLevels { get; } = [];
+
+    public List<string> RunKernels { get; } = [];
+
     /// <summary>The levels to measure besides native (all when null).</summary>
     public IReadOnlyCollection<string>? LevelNames { get; init; }
 
@@ -72,6 +85,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         var times = new Dictionary<(string Level, string Kernel), TimeSpan>();
         foreach (var kernel in kernels)
         {
+            _phase = "run " + kernel.Name;
             var program = kernel.ToProgram(native);
             var memory = kernel.CreateMemory();
             var pristine = (byte[])memory.Clone();
@@ -88,6 +102,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
                 foreach (var (level, time) in Rounds(cells))
                 {
                     times[(level, kernel.Name)] = time;
+                    RunTimesMeasured[(level, kernel.Name)] = time;
                 }
                 CheckAgreement(kernel.Name, [.. levels.Select(l => (l.Name, r0[l.Name]))]);
             }
@@ -97,6 +112,9 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
             }
         }
 
+        RunLevels.AddRange(levels.Select(l => l.Name));
+        RunKernels.AddRange(kernels.Select(k => k.Name));
+        Progress.Clear();
         output.WriteLine(Format($"### Run time per execution (ms, median of {rounds} rounds, each the median of up to 21 runs)"));
         output.WriteLine();
         var header = new[] { "level" }.Concat(kernels.Select(k => k.Name)).ToArray();
@@ -128,6 +146,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         table.Add(["(instructions)", .. kernels.Select(k => Format($"{k.Code.Length}"))]);
         foreach (var level in levels)
         {
+            _phase = "load " + level.Name;
             var compiles = level.Engine is Compiler.LlvmJit.LlvmJitEngine or Compiler.Aot.AotEngine;
             var cells = kernels.Select(kernel =>
             {
@@ -138,6 +157,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
             var times = Rounds(cells);
             table.Add([level.Name, .. kernels.Select(k => Format($"{times[k.Name].TotalMicroseconds:F1}"))]);
         }
+        Progress.Clear();
         output.WriteLine(Format($"### Load time per program (us, median of {rounds} rounds: compile and make executable, then free)"));
         output.WriteLine();
         output.WriteLine("native is AotLinker.Link of the whole bench.native.o (all five kernels).");
@@ -156,6 +176,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
             {
                 foreach (var kernel in kernels)
                 {
+                    _phase = Format($"link {kernel.Name} aot O{optimization}");
                     var program = kernel.ToProgram(native);
                     var compiled = ExecutionLevel.CompileAot(program, optimization);
                     var options = new AotLinkOptions { Helpers = program.Helpers, Origin = program.Name };
@@ -164,9 +185,11 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
                 }
             }
         }
+        _phase = "link " + Kernel.NativeObjectName;
         var nativeOptions = new AotLinkOptions { Helpers = new HelperTable("none"), Origin = Kernel.NativeObjectName };
         var nativeTime = Rounds([("link", () => Timing.Median(() => AotLinker.Link(native, nativeOptions).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(0.5)))])["link"];
         table.Add(Kernel.NativeObjectName + " (5 kernels)", Format($"{native.Length}"), Format($"{nativeTime.TotalMicroseconds:F1}"));
+        Progress.Clear();
         output.WriteLine(Format($"### AOT link time alone (object compiled once with AotCompiler.Compile; median of {rounds} rounds)"));
         output.WriteLine();
         table.Write(output);
@@ -187,6 +210,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         var table = new MarkdownTable("program", "mode", "insns", "code bytes", "B/insn", "emit us", "emit us/1k insns", "load us", "load us/1k insns");
         foreach (var (name, code) in programs)
         {
+            Progress.Show("emit " + name);
             foreach (var verified in new[] { true, false })
             {
                 var image = new ProgramImage(name, code, helpers) { Verified = verified, Maps = [map] };
@@ -200,6 +224,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
                     Format($"{load.TotalMicroseconds:F1}"), Format($"{load.TotalMicroseconds * 1000 / code.Length:F1}"));
             }
         }
+        Progress.Clear();
         output.WriteLine("### jit compile time (x86-64 emission alone, and the full load with mmap/mprotect; median)");
         output.WriteLine();
         table.Write(output);
@@ -213,6 +238,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         var results = kernels.Programs.ToDictionary(p => p.Name, _ => new List<(string Level, ulong R0)>());
         foreach (var level in levels)
         {
+            _phase = "maps " + level.Name;
             var executables = kernels.Programs.Select(p => (p.Name, Executable: level.Load(p))).ToList();
             try
             {
@@ -236,6 +262,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
             var expected = MapKernels.Expected(program.Name, MapIterations);
             CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
         }
+        Progress.Clear();
         output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {rounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
         output.WriteLine();
         table.Write(output);
@@ -292,6 +319,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         {
             foreach (var (key, measure) in list)
             {
+                Progress.Show(Format($"{_phase}: {key}, round {round + 1}/{rounds}"));
                 samples[key].Add(measure());
             }
         }
