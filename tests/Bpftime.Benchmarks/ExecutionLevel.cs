@@ -85,10 +85,10 @@ internal sealed record ExecutionLevel(string Name, IBpfEngine? Engine, int Optim
         }
     }
 
-    /// <summary>Compiles the program to an AOT object once (for timing the linker alone).</summary>
-    public static AotObject CompileAot(BenchProgram program, int optimizationLevel) => AotCompiler.Compile(new AotCompilation
+    /// <summary>Compiles the program to an AOT object once (for timing the linker alone), checked unless <paramref name="verified"/>.</summary>
+    public static AotObject CompileAot(BenchProgram program, int optimizationLevel, bool verified = false) => AotCompiler.Compile(new AotCompilation
     {
-        Programs = [new AotProgramSource(program.Name, program.Code)],
+        Programs = [new AotProgramSource(program.Name, program.Code) { Verified = verified }],
         Maps = [.. program.Maps.Select(m => m.Spec)],
         Helpers = program.Helpers,
         OptimizationLevel = optimizationLevel,

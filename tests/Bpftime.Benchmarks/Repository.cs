@@ -2,8 +2,11 @@ namespace Bpftime.Benchmarks;
 
 internal static class Repository
 {
-    /// <summary>tests/data, found by walking up to Bpftime.Build.sln.</summary>
-    public static string DataDirectory
+    /// <summary>tests/data.</summary>
+    public static string DataDirectory => Path.Combine(Root, "tests", "data");
+
+    /// <summary>The repository's top directory, found by walking up to Bpftime.Build.sln.</summary>
+    public static string Root
     {
         get
         {
@@ -14,7 +17,7 @@ internal static class Repository
             }
             return directory is null
                 ? throw new InvalidOperationException("Bpftime.Build.sln was not found above " + AppContext.BaseDirectory)
-                : Path.Combine(directory.FullName, "tests", "data");
+                : directory.FullName;
         }
     }
 }

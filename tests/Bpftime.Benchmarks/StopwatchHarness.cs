@@ -24,11 +24,34 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
 
     private readonly string _data = Repository.DataDirectory;
 
+    private string _phase = "";
+
+    /// <summary>Where the status of a long run goes (nowhere by default).</summary>
+    public Progress Progress { get; init; } = new(null);
+
+    /// <summary>The run table's medians, by level and kernel, once the run section is done (for the chart).</summary>
+    public Dictionary<(string Level, string Kernel), TimeSpan> RunTimesMeasured { get; } = [];
+
+    /// <summary>The run table's rows and columns, in order.</summary>
+    public List<string> RunLevels { get; } = [];
+
+    public List<string> RunKernels { get; } = [];
+
+    /// <summary>The levels to measure besides native (all when null).</summary>
+    public IReadOnlyCollection<string>? LevelNames { get; init; }
+
+    /// <summary>The compute kernels to run (all when null).</summary>
+    public IReadOnlyCollection<string>? KernelNames { get; init; }
+
     public void Run()
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"<!-- {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, load average {LoadAverage()}, .NET {Environment.Version} -->"));
-        var levels = ExecutionLevel.Available(output);
+        foreach (var name in LevelNames ?? [])
+        {
+            _ = ExecutionLevel.Named(name);
+        }
+        var levels = ExecutionLevel.Available(output).Where(l => l.IsNative || LevelNames is null || LevelNames.Contains(l.Name)).ToList();
         if (sections.Contains("run"))
         {
             RunTimes(levels);
@@ -53,11 +76,16 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
 
     private void RunTimes(IReadOnlyList<ExecutionLevel> levels)
     {
-        var kernels = Kernel.All(_data);
+        var kernels = Kernel.All(_data).Where(k => KernelNames is null || KernelNames.Contains(k.Name)).ToList();
+        if (kernels.Count == 0)
+        {
+            throw new ArgumentException($"no kernel is named {string.Join(", ", KernelNames!)}; kernels: {string.Join(", ", Kernel.All(_data).Select(k => k.Name))}");
+        }
         var native = Kernel.ReadNativeObject(_data);
         var times = new Dictionary<(string Level, string Kernel), TimeSpan>();
         foreach (var kernel in kernels)
         {
+            _phase = "run " + kernel.Name;
             var program = kernel.ToProgram(native);
             var memory = kernel.CreateMemory();
             var pristine = (byte[])memory.Clone();
@@ -74,6 +102,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
                 foreach (var (level, time) in Rounds(cells))
                 {
                     times[(level, kernel.Name)] = time;
+                    RunTimesMeasured[(level, kernel.Name)] = time;
                 }
                 CheckAgreement(kernel.Name, [.. levels.Select(l => (l.Name, r0[l.Name]))]);
             }
@@ -83,6 +112,9 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
             }
         }
 
+        RunLevels.AddRange(levels.Select(l => l.Name));
+        RunKernels.AddRange(kernels.Select(k => k.Name));
+        Progress.Clear();
         output.WriteLine(Format($"### Run time per execution (ms, median of {rounds} rounds, each the median of up to 21 runs)"));
         output.WriteLine();
         var header = new[] { "level" }.Concat(kernels.Select(k => k.Name)).ToArray();
@@ -114,6 +146,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         table.Add(["(instructions)", .. kernels.Select(k => Format($"{k.Code.Length}"))]);
         foreach (var level in levels)
         {
+            _phase = "load " + level.Name;
             var compiles = level.Engine is Compiler.LlvmJit.LlvmJitEngine or Compiler.Aot.AotEngine;
             var cells = kernels.Select(kernel =>
             {
@@ -124,6 +157,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
             var times = Rounds(cells);
             table.Add([level.Name, .. kernels.Select(k => Format($"{times[k.Name].TotalMicroseconds:F1}"))]);
         }
+        Progress.Clear();
         output.WriteLine(Format($"### Load time per program (us, median of {rounds} rounds: compile and make executable, then free)"));
         output.WriteLine();
         output.WriteLine("native is AotLinker.Link of the whole bench.native.o (all five kernels).");
@@ -142,6 +176,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
             {
                 foreach (var kernel in kernels)
                 {
+                    _phase = Format($"link {kernel.Name} aot O{optimization}");
                     var program = kernel.ToProgram(native);
                     var compiled = ExecutionLevel.CompileAot(program, optimization);
                     var options = new AotLinkOptions { Helpers = program.Helpers, Origin = program.Name };
@@ -150,9 +185,11 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
                 }
             }
         }
+        _phase = "link " + Kernel.NativeObjectName;
         var nativeOptions = new AotLinkOptions { Helpers = new HelperTable("none"), Origin = Kernel.NativeObjectName };
         var nativeTime = Rounds([("link", () => Timing.Median(() => AotLinker.Link(native, nativeOptions).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(0.5)))])["link"];
         table.Add(Kernel.NativeObjectName + " (5 kernels)", Format($"{native.Length}"), Format($"{nativeTime.TotalMicroseconds:F1}"));
+        Progress.Clear();
         output.WriteLine(Format($"### AOT link time alone (object compiled once with AotCompiler.Compile; median of {rounds} rounds)"));
         output.WriteLine();
         table.Write(output);
@@ -173,6 +210,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         var table = new MarkdownTable("program", "mode", "insns", "code bytes", "B/insn", "emit us", "emit us/1k insns", "load us", "load us/1k insns");
         foreach (var (name, code) in programs)
         {
+            Progress.Show("emit " + name);
             foreach (var verified in new[] { true, false })
             {
                 var image = new ProgramImage(name, code, helpers) { Verified = verified, Maps = [map] };
@@ -186,6 +224,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
                     Format($"{load.TotalMicroseconds:F1}"), Format($"{load.TotalMicroseconds * 1000 / code.Length:F1}"));
             }
         }
+        Progress.Clear();
         output.WriteLine("### jit compile time (x86-64 emission alone, and the full load with mmap/mprotect; median)");
         output.WriteLine();
         table.Write(output);
@@ -199,6 +238,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         var results = kernels.Programs.ToDictionary(p => p.Name, _ => new List<(string Level, ulong R0)>());
         foreach (var level in levels)
         {
+            _phase = "maps " + level.Name;
             var executables = kernels.Programs.Select(p => (p.Name, Executable: level.Load(p))).ToList();
             try
             {
@@ -222,12 +262,13 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
             var expected = MapKernels.Expected(program.Name, MapIterations);
             CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
         }
+        Progress.Clear();
         output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {rounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
         output.WriteLine();
         table.Write(output);
     }
 
-    /// <summary>Writes each kernel compiled by the AOT compiler at O0 and O3 to <paramref name="directory"/>, to compare with bench.native.o.</summary>
+    /// <summary>Writes each kernel compiled by the AOT compiler (O0 and O3 trusted, O3 checked) to <paramref name="directory"/>, to compare with bench.native.o.</summary>
     public static void DumpAotObjects(string directory, TextWriter output)
     {
         Directory.CreateDirectory(directory);
@@ -235,13 +276,35 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         var native = Kernel.ReadNativeObject(data);
         foreach (var kernel in Kernel.All(data).DistinctBy(k => k.NativeSymbol))
         {
-            foreach (var optimization in new[] { 0, 3 })
+            foreach (var (optimization, verified) in new[] { (0, true), (3, true), (3, false) })
             {
-                var path = Path.Combine(directory, Format($"{kernel.Name}.aot-O{optimization}.o"));
-                File.WriteAllBytes(path, ExecutionLevel.CompileAot(kernel.ToProgram(native), optimization).Bytes);
+                var path = Path.Combine(directory, Format($"{kernel.Name}.aot-O{optimization}{(verified ? "" : "-checked")}.o"));
+                File.WriteAllBytes(path, ExecutionLevel.CompileAot(kernel.ToProgram(native), optimization, verified).Bytes);
                 output.WriteLine(path);
             }
+            // The code as placed in memory, from the entry to the end of its page: llvm-jit O3 and aot O3
+            // (trusted) and native, for objdump -D -b binary -m i386:x86-64 and to compare alignment.
+            var program = kernel.ToProgram(native);
+            using (var jit = ExecutionLevel.Named("llvm-jit O3").Load(program))
+            {
+                DumpCode(directory, Format($"{kernel.Name}.llvm-jit-O3.bin"), ((Compiler.LlvmJit.LlvmJitExecutable)jit).EntryAddress, output);
+            }
+            var compiled = ExecutionLevel.CompileAot(program, 3, verified: true);
+            using (var aot = AotLinker.Link(compiled.Bytes, new AotLinkOptions { Helpers = program.Helpers, Origin = program.Name }))
+            {
+                DumpCode(directory, Format($"{kernel.Name}.aot-O3.bin"), aot.FindSymbol(compiled.Metadata.Programs[0].Symbol)!.Value, output);
+            }
+            using var linked = ExecutionLevel.LinkNative(program);
+            DumpCode(directory, Format($"{kernel.Name}.native.bin"), linked.Module.FindSymbol(kernel.NativeSymbol)!.Value, output);
         }
+    }
+
+    private static unsafe void DumpCode(string directory, string name, nint entry, TextWriter output)
+    {
+        var length = (int)(Environment.SystemPageSize - (entry % Environment.SystemPageSize));
+        var path = Path.Combine(directory, name);
+        File.WriteAllBytes(path, new ReadOnlySpan<byte>((void*)entry, length).ToArray());
+        output.WriteLine(Format($"{path} (entry 0x{entry:x}, {entry % 64} bytes past a 64-byte line)"));
     }
 
     /// <summary>
@@ -256,6 +319,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         {
             foreach (var (key, measure) in list)
             {
+                Progress.Show(Format($"{_phase}: {key}, round {round + 1}/{rounds}"));
                 samples[key].Add(measure());
             }
         }

@@ -613,6 +613,10 @@ internal sealed partial class FunctionEmitter
         }
 
         CheckRegister(insn.Dst, insn, pc);
+        if (TryEmitSwitch(pc))
+        {
+            return;
+        }
         var type = narrow ? _t.Int32 : _t.Int64;
         LLVMValueRef Operand(int register)
         {
