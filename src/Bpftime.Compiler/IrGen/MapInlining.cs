@@ -65,7 +65,8 @@ internal sealed partial class FunctionEmitter
         var address = Get(2);
         if (_program.CheckMemory)
         {
-            EmitAccessCheck(address, (int)layout.KeySize, write: false, pc);
+            // Keys live on the stack almost always: test the frames first (the other regions still follow).
+            EmitAccessCheck(address, (int)layout.KeySize, write: false, pc, baseRegister: FramePointer);
         }
         else
         {
