@@ -23,7 +23,7 @@ internal sealed class NamespaceDependencies
     private readonly Dictionary<(string From, string To), List<TypeUse>> _edges = [];
     private readonly HashSet<string> _namespaces = new(StringComparer.Ordinal);
     private readonly HashSet<TypeUse> _seen = [];
-    private static readonly FrozenOpCodeTable OpCodeTable = new();
+    private static readonly OpCodeOperands OpCodeTable = new();
 
     private NamespaceDependencies(PEReader pe, string rootNamespace)
     {
@@ -211,7 +211,7 @@ internal sealed class NamespaceDependencies
                     il.Offset += 4 * targets;
                     break;
                 default:
-                    il.Offset += FrozenOpCodeTable.OperandSize(operand);
+                    il.Offset += OpCodeOperands.OperandSize(operand);
                     break;
             }
         }
@@ -238,13 +238,10 @@ internal sealed class NamespaceDependencies
             {
                 attribute.DecodeValue(new AttributeTypeProvider(site));
             }
-            catch (BadImageFormatException)
+            catch (Exception failure) when (failure is BadImageFormatException or NotSupportedException or InvalidOperationException)
             {
-                // An attribute whose enum argument comes from another assembly cannot be decoded without it;
-                // its constructor was recorded above.
-            }
-            catch (NotSupportedException)
-            {
+                // An enum argument whose underlying type is not int cannot be decoded without the enum's
+                // assembly; the attribute's own type was recorded above.
             }
         }
     }
@@ -413,16 +410,17 @@ internal sealed class NamespaceDependencies
             site.SerializedType(name);
             return 0;
         }
+        // Assumed int, as nearly every enum is; a wrong guess makes the decoder fail, which the caller allows for.
         public PrimitiveTypeCode GetUnderlyingEnumType(int type) => PrimitiveTypeCode.Int32;
         public bool IsSystemType(int type) => false;
     }
 
     /// <summary>The operand kind of each IL opcode, from <see cref="OpCodes"/>.</summary>
-    private sealed class FrozenOpCodeTable
+    private sealed class OpCodeOperands
     {
         private readonly Dictionary<int, OperandType> _operands = [];
 
-        public FrozenOpCodeTable()
+        public OpCodeOperands()
         {
             foreach (var field in typeof(OpCodes).GetFields(BindingFlags.Public | BindingFlags.Static))
             {
