@@ -200,7 +200,7 @@ internal sealed partial class FunctionEmitter
         {
             // The counter lives in a local that LLVM keeps in a register; the run state holds it only
             // while control is outside this function (helper and local calls, returns), see StoreBudget.
-            _budget = LLVM.BuildAlloca(_b, _t.Int64, "budget");
+            _budget = LLVM.BuildAlloca(_b, _t.Int64, "budget.slot");
             LLVM.BuildStore(_b, LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.Budget), ""), _budget);
         }
     }
