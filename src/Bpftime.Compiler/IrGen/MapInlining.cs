@@ -34,7 +34,7 @@ internal sealed partial class FunctionEmitter
         var done = NewBlock($"lookup.done{pc}");
         var call = NewBlock($"lookup.call{pc}");
         var storage = LoadStorage(layout, index, call);
-        var key = LoadLookupKey(layout, done, pc);
+        var key = LoadLookupKey(layout, done, call, pc);
         if (layout.IsHash)
         {
             EmitHashLookup(layout, storage, key, done, call);
@@ -58,14 +58,24 @@ internal sealed partial class FunctionEmitter
 
     /// <summary>
     /// Reads the key at r2 as the helper does: verified code passes a null key to a helper that answers
-    /// NULL; checked code has the read checked like any load (the helper would refuse an unreadable key too).
+    /// NULL; checked code reads it here only when it lies in the context or the live stack (where keys
+    /// are), and otherwise lets the helper check it, so that a bad key is refused exactly as before.
     /// </summary>
-    private LLVMValueRef LoadLookupKey(InlineLookup layout, LLVMBasicBlockRef done, int pc)
+    private LLVMValueRef LoadLookupKey(InlineLookup layout, LLVMBasicBlockRef done, LLVMBasicBlockRef call, int pc)
     {
         var address = Get(2);
         if (_program.CheckMemory)
         {
-            EmitAccessCheck(address, (int)layout.KeySize, write: false, pc);
+            var end = LLVM.BuildAdd(_b, address, _t.I64(layout.KeySize), "");
+            LLVMValueRef Within(LLVMValueRef low, LLVMValueRef high) => LLVM.BuildAnd(_b,
+                LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, address, low, ""),
+                LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULE, end, high, ""), "");
+            var inside = LLVM.BuildAnd(_b,
+                LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, end, address, ""),
+                LLVM.BuildOr(_b, Within(_contextStart, _contextEnd), Within(_frameBase, _stackTop), ""), "");
+            var readable = NewBlock($"lookup.key{pc}");
+            LLVM.BuildCondBr(_b, inside, readable, call);
+            LLVM.PositionBuilderAtEnd(_b, readable);
         }
         else
         {
