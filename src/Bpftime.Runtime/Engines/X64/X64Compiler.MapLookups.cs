@@ -80,6 +80,13 @@ internal sealed partial class X64Compiler
         _asm.Imul(X64Width.Qword, Index, Index, (int)layout.ValueStride);
         _asm.Mov(X64Width.Qword, X64Register.Rax, Storage);
         _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rax, Index);
+        EmitLookupEnd(helper, i, miss, call, done);
+        return true;
+    }
+
+    /// <summary>After the found path (r0 set): NULL for a miss, the helper for what the code left to it, then the call's epilogue.</summary>
+    private void EmitLookupEnd(HelperFunction helper, int i, X64Label miss, X64Label call, X64Label done)
+    {
         _asm.Jmp(done);
         _asm.Bind(miss);
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
@@ -88,7 +95,6 @@ internal sealed partial class X64Compiler
         EmitHelperCall(helper, i);
         _asm.Bind(done);
         ClearScratchAfterCall();
-        return true;
     }
 
     /// <summary>
@@ -172,15 +178,7 @@ internal sealed partial class X64Compiler
         }
         ElementAddress(Address, Element, (int)layout.ValueStride, Block);
         _asm.Lea(X64Register.Rax, Address, (int)layout.ValuesOffset);
-        _asm.Jmp(done);
-
-        _asm.Bind(miss);
-        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
-        _asm.Jmp(done);
-        _asm.Bind(call);
-        EmitHelperCall(helper, i);
-        _asm.Bind(done);
-        ClearScratchAfterCall();
+        EmitLookupEnd(helper, i, miss, call, done);
     }
 
     /// <summary>
