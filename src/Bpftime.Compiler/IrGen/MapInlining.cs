@@ -34,7 +34,7 @@ internal sealed partial class FunctionEmitter
         var done = NewBlock($"lookup.done{pc}");
         var call = NewBlock($"lookup.call{pc}");
         var storage = LoadStorage(layout, index, call);
-        var key = LoadLookupKey(layout, done, pc);
+        var key = LoadLookupKey(layout, done, call, pc);
         if (layout.IsHash)
         {
             EmitHashLookup(layout, storage, key, done, call);
@@ -58,15 +58,27 @@ internal sealed partial class FunctionEmitter
 
     /// <summary>
     /// Reads the key at r2 as the helper does: verified code passes a null key to a helper that answers
-    /// NULL; checked code has the read checked like any load (the helper would refuse an unreadable key too).
+    /// NULL; checked code reads it here only when it lies in the context or the live stack (where keys
+    /// are), and otherwise lets the helper check it, so that a bad key is refused exactly as before.
     /// </summary>
-    private LLVMValueRef LoadLookupKey(InlineLookup layout, LLVMBasicBlockRef done, int pc)
+    private LLVMValueRef LoadLookupKey(InlineLookup layout, LLVMBasicBlockRef done, LLVMBasicBlockRef call, int pc)
     {
         var address = Get(2);
         if (_program.CheckMemory)
         {
-            // Keys live on the stack almost always: test the frames first (the other regions still follow).
-            EmitAccessCheck(address, (int)layout.KeySize, write: false, pc, baseRegister: FramePointer);
+            // The same one-compare region tests as any checked access (keys are 4 or 8 bytes); a key
+            // elsewhere, or of another size, goes to the helper, which checks it.
+            var inside = LLVM.ConstInt(_t.Int1, 0, 0);
+            if (layout.KeySize is 1 or 2 or 4 or 8)
+            {
+                var index = SizeIndex((int)layout.KeySize);
+                inside = LLVM.BuildOr(_b,
+                    InRegion(address, _frameBase, _stackLimits[index]),
+                    InRegion(address, _contextStart, _contextLimits[index]), "");
+            }
+            var readable = NewBlock($"lookup.key{pc}");
+            LLVM.BuildCondBr(_b, inside, readable, call);
+            LLVM.PositionBuilderAtEnd(_b, readable);
         }
         else
         {

@@ -8,7 +8,10 @@ namespace Bpftime.Engines.X64;
 /// (<see cref="MapLookupSites"/>), done by the code itself: the key's bounds check and the value's
 /// address, the helper's result without the call. The storage address is read from the map's
 /// <see cref="BpfMap.StorageCell"/> (0 once the map is disposed: then the helper is called, as before).
-/// Hash maps keep the helper here.
+/// Hash and LRU hash maps with 4- or 8-byte keys take the map's own lock-free read (version, chain
+/// walk, version again; x86 keeps loads in order, so the second read of the version sees any writer
+/// that began before the walk's loads), with the helper called whenever the read cannot finish;
+/// per-CPU hash maps keep the helper here.
 /// </summary>
 internal sealed partial class X64Compiler
 {
@@ -26,6 +29,11 @@ internal sealed partial class X64Compiler
             return false;
         }
         var map = _image.Maps[index];
+        if (InlineLookup.ForMap(map) is { IsHash: true, IsPerCpu: false } hash && hash.ValuesOffset <= int.MaxValue && hash.ValueStride <= int.MaxValue)
+        {
+            EmitHashLookup(helper, map, hash, i);
+            return true;
+        }
         if (InlineLookup.ForMap(map) is not { IsHash: false } layout || layout.ValueStride > int.MaxValue
             || (layout.IsPerCpu && (ulong)PerCpu.SlotCount * layout.ValueStride > int.MaxValue))
         {
@@ -39,7 +47,7 @@ internal sealed partial class X64Compiler
         const X64Register Storage = Scratch2;
 
         // A disposed map (its cell holds 0) goes to the helper, which answers for a map that is gone.
-        // The storage waits in rax (r0, which the lookup sets anyway): a checked key read uses r10 and r11.
+        // The storage waits in rax (r0, which the lookup sets anyway) while the key check uses r10 and r11.
         _asm.MovAbsolute(X64Register.Rax, cell);
         _asm.Load(X64Width.Qword, X64Register.Rax, X64Register.Rax, 0);
         _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
@@ -47,19 +55,8 @@ internal sealed partial class X64Compiler
 
         // The key at r2, read as the helper reads it: checked code checks the read like any load;
         // verified code may pass NULL, which the helper answers with NULL.
-        X64Register keyBase;
-        int keyDisplacement;
-        if (_checked)
-        {
-            (keyBase, keyDisplacement) = Address(2, 0, sizeof(uint), write: false, i);
-        }
-        else
-        {
-            (keyBase, keyDisplacement) = (Host(2), 0);
-            _asm.Test(X64Width.Qword, keyBase, keyBase);
-            _asm.Jcc(X64Condition.Equal, miss);
-        }
-        _asm.Load(X64Width.Dword, Index, keyBase, keyDisplacement); // zero-extends: no negative index
+        CheckLookupKey(sizeof(uint), miss, call);
+        _asm.Load(X64Width.Dword, Index, Host(2), 0); // zero-extends: no negative index
         _asm.Mov(X64Width.Qword, Storage, X64Register.Rax);
         _asm.MovImmediate(X64Register.Rcx, layout.MaxEntries);
         _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Index, X64Register.Rcx);
@@ -83,6 +80,13 @@ internal sealed partial class X64Compiler
         _asm.Imul(X64Width.Qword, Index, Index, (int)layout.ValueStride);
         _asm.Mov(X64Width.Qword, X64Register.Rax, Storage);
         _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rax, Index);
+        EmitLookupEnd(helper, i, miss, call, done);
+        return true;
+    }
+
+    /// <summary>After the found path (r0 set): NULL for a miss, the helper for what the code left to it, then the call's epilogue.</summary>
+    private void EmitLookupEnd(HelperFunction helper, int i, X64Label miss, X64Label call, X64Label done)
+    {
         _asm.Jmp(done);
         _asm.Bind(miss);
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
@@ -91,6 +95,132 @@ internal sealed partial class X64Compiler
         EmitHelperCall(helper, i);
         _asm.Bind(done);
         ClearScratchAfterCall();
-        return true;
+    }
+
+    /// <summary>
+    /// The hash read. rdi and rsi (r1, r2) stay intact for the helper; rax, rcx, rdx, r8-r11 are free
+    /// (r3-r5 are undefined after the call anyway). r10 block, r8 key, r9 hash, rdx version, r11
+    /// element, rcx steps.
+    /// </summary>
+    private void EmitHashLookup(HelperFunction helper, BpfMap map, InlineLookup layout, int i)
+    {
+        const X64Register Block = Scratch2;
+        const X64Register Element = Scratch;
+        const X64Register Key = X64Register.R8;
+        const X64Register Hash = X64Register.R9;
+        const X64Register Version = X64Register.Rdx;
+        const X64Register Steps = X64Register.Rcx;
+        const X64Register Address = X64Register.Rax;
+        var keyWidth = layout.KeySize == 8 ? X64Width.Qword : X64Width.Dword;
+        var miss = _asm.CreateLabel();
+        var done = _asm.CreateLabel();
+        var call = _asm.CreateLabel();
+        var walk = _asm.CreateLabel();
+        var step = _asm.CreateLabel();
+        var absent = _asm.CreateLabel();
+        var found = _asm.CreateLabel();
+
+        _asm.MovAbsolute(X64Register.Rax, map.StorageCell);
+        _asm.Load(X64Width.Qword, X64Register.Rax, X64Register.Rax, 0);
+        _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
+        _asm.Jcc(X64Condition.Equal, call);
+        CheckLookupKey((int)layout.KeySize, miss, call);
+        _asm.Load(keyWidth, Key, Host(2), 0);
+        _asm.Mov(X64Width.Qword, Block, X64Register.Rax);
+
+        // The map's hash of a 4- or 8-byte key: (key x 0x9E3779B97F4A7C15) >> 33.
+        _asm.MovAbsolute(Hash, unchecked((long)0x9E3779B97F4A7C15UL));
+        _asm.Imul(X64Width.Qword, Hash, Key);
+        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, Hash, 33);
+
+        _asm.Load(X64Width.Dword, Version, Block, 0);
+        _asm.Test(X64Width.Dword, Version, 1);
+        _asm.Jcc(X64Condition.NotEqual, call);
+        _asm.Mov(X64Width.Dword, Element, Hash);
+        _asm.Alu(X64AluOperation.And, X64Width.Dword, Element, layout.BucketCount - 1);
+        ElementAddress(Address, Element, 4, Block);
+        _asm.Load(X64Width.Dword, Element, Address, (int)layout.BucketsOffset);
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, Steps, Steps);
+
+        // The chain as a racing writer may leave it: bounded by the index range and the map's size.
+        _asm.Bind(walk);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, InlineLookup.HashEnd);
+        _asm.Jcc(X64Condition.Equal, absent);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
+        _asm.Jcc(X64Condition.AboveOrEqual, call);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Steps, (int)layout.MaxEntries);
+        _asm.Jcc(X64Condition.Above, call);
+        ElementAddress(Address, Element, 4, Block);
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Dword, Hash, Address, (int)layout.HashesOffset);
+        _asm.Jcc(X64Condition.NotEqual, step);
+        ElementAddress(Address, Element, (int)layout.KeyStride, Block);
+        _asm.AluLoad(X64AluOperation.Cmp, keyWidth, Key, Address, (int)layout.KeysOffset);
+        _asm.Jcc(X64Condition.Equal, found);
+        _asm.Bind(step);
+        ElementAddress(Address, Element, 4, Block);
+        _asm.Load(X64Width.Dword, Element, Address, (int)layout.NextOffset);
+        _asm.Alu(X64AluOperation.Add, X64Width.Dword, Steps, 1);
+        _asm.Jmp(walk);
+
+        // What the walk read counts only if no writer began meanwhile.
+        _asm.Bind(absent);
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Dword, Version, Block, 0);
+        _asm.Jcc(X64Condition.NotEqual, call);
+        _asm.Jmp(miss);
+
+        _asm.Bind(found);
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Dword, Version, Block, 0);
+        _asm.Jcc(X64Condition.NotEqual, call);
+        if (layout.IsLru)
+        {
+            ElementAddress(Address, Element, 1, Block);
+            _asm.StoreImmediate(X64Width.Byte, Address, (int)layout.ReferencedOffset, 1);
+        }
+        ElementAddress(Address, Element, (int)layout.ValueStride, Block);
+        _asm.Lea(X64Register.Rax, Address, (int)layout.ValuesOffset);
+        EmitLookupEnd(helper, i, miss, call, done);
+    }
+
+    /// <summary>
+    /// The key at r2 as the helper takes it: verified code may pass NULL (answered with NULL); checked
+    /// code reads it here only when it lies in the context or the current frame, where keys are, and
+    /// otherwise lets the helper check it, so that a bad key is refused exactly as before. Uses r10, r11.
+    /// </summary>
+    private void CheckLookupKey(int size, X64Label miss, X64Label call)
+    {
+        var key = Host(2);
+        if (!_checked)
+        {
+            _asm.Test(X64Width.Qword, key, key);
+            _asm.Jcc(X64Condition.Equal, miss);
+            return;
+        }
+        var readable = _asm.CreateLabel();
+        var notContext = _asm.CreateLabel();
+        _asm.Mov(X64Width.Qword, Scratch, key);
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, Scratch, size);
+        _asm.Jcc(X64Condition.Below, call); // carry: the end wrapped around
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, key, State, RunState.ContextStartOffset);
+        _asm.Jcc(X64Condition.Below, notContext);
+        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch, State, RunState.ContextEndOffset);
+        _asm.Jcc(X64Condition.BelowOrEqual, readable);
+        _asm.Bind(notContext);
+        _asm.Lea(Scratch2, X64Register.Rbp, -_frameSize);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, key, Scratch2);
+        _asm.Jcc(X64Condition.Below, call);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Scratch, X64Register.Rbp);
+        _asm.Jcc(X64Condition.Above, call);
+        _asm.Bind(readable);
+    }
+
+    /// <summary><paramref name="target"/> = <paramref name="block"/> + <paramref name="element"/> x <paramref name="size"/> (the element's index is a zero-extended u32).</summary>
+    private void ElementAddress(X64Register target, X64Register element, int size, X64Register block)
+    {
+        _asm.Mov(X64Width.Dword, target, element);
+        if (size != 1)
+        {
+            _asm.Imul(X64Width.Qword, target, target, size);
+        }
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, target, block);
     }
 }
