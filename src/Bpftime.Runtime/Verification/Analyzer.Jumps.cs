@@ -92,6 +92,10 @@ internal sealed partial class Analyzer
                 var fallLearned = canFall ? RelationsAfter(state, insn, holds: false, fallLeft, fallRight) : null;
                 if (takenLearned is not null || fallLearned is not null)
                 {
+                    if ((canTake && takenLearned is null) || (canFall && fallLearned is null))
+                    {
+                        NoteRelationsUsed(state);
+                    }
                     canTake = takenLearned is not null;
                     canFall = fallLearned is not null;
                     takenRelations = takenLearned ?? takenRelations;
@@ -161,7 +165,10 @@ internal sealed partial class Analyzer
                 NoteLength(state, regs[insn.Src]);
             }
         }
-        SetRelations(state, relations);
+        if (!ReferenceEquals(relations, state.Relations) || regs[insn.Dst].Rel != 0 || (insn.Source == OperandSource.Register && regs[insn.Src].Rel != 0))
+        {
+            SetRelations(state, relations);
+        }
         NoteLength(state, regs[insn.Dst]);
     }
 

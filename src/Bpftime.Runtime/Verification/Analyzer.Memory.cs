@@ -239,7 +239,7 @@ internal sealed partial class Analyzer
                         throw new VerificationError(DiagnosticCodes.VerifierPacketOutOfBounds, pc,
                             $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} {where} may fall before the start of the packet");
                     }
-                    if (fixedStart + size > pointer.Range && !WithinPacket(state, pointer, fixedStart - pointer.Offset + size))
+                    if (fixedStart + size > pointer.Range && !WithinPacketNoted(state, pointer, fixedStart - pointer.Offset + size))
                     {
                         throw new VerificationError(DiagnosticCodes.VerifierPacketOutOfBounds, pc,
                             $"{R(register)} is {Describe(pointer)}: a {size}-byte {verb} at offset {fixedStart} needs {fixedStart + size} byte(s) checked; compare the pointer plus {fixedStart + size} with {(pointer.Type == RegisterType.Packet ? "data_end" : "data")} first");

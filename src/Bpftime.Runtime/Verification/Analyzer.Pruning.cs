@@ -53,8 +53,13 @@ internal sealed partial class Analyzer
             var old = checkpoint.State!;
             if (checkpoint.Branches == 0)
             {
-                if (Covers(old, state, exact: false))
+                if (Covers(old, state, exact: false, relations: checkpoint.RelationsUsed))
                 {
+                    if (checkpoint.RelationsUsed)
+                    {
+                        // What the old state's paths relied on, this path now relies on too.
+                        NoteRelationsUsed(state);
+                    }
                     NoteLeft(state);
                     return true;
                 }
@@ -141,6 +146,11 @@ internal sealed partial class Analyzer
                 // The latest widened state of this loop on the path: the earlier ones are narrower.
                 if (Covers(old, state, exact: false, symbolic: false))
                 {
+                    // The widened state's paths are still being explored: whatever they rely on, this one does.
+                    if (!old.Relations.IsEmpty)
+                    {
+                        NoteRelationsUsed(state);
+                    }
                     c.Loop.Add(old, state);
                     NoteLeft(state, upTo: c);
                     return LoopHeadOutcome.Covered;
@@ -164,11 +174,16 @@ internal sealed partial class Analyzer
         }
         var thresholds = widenings < WideningsWithThresholds ? _shape.Thresholds : null;
         _widenings++;
-        var widened = new StateJoin(thresholds, widen: true, NewId, NewRel).Merge(previous.State!, state);
+        var join = new StateJoin(thresholds, widen: true, NewId, NewRel);
+        var widened = join.Merge(previous.State!, state);
         if (widened is null)
         {
             // Different references or lock held on the two iterations: keep unrolling (the budget bounds it).
             return LoopHeadOutcome.Unrolled;
+        }
+        if (join.RelationsUsed)
+        {
+            NoteRelationsUsed(state);
         }
         GiveSymbols(widened);
         CopyInto(widened, state);
@@ -318,7 +333,11 @@ internal sealed partial class Analyzer
     /// loop were measured with those, and they stand for this path too. Off only for the widened loop
     /// head itself, where paths come back with their counters moved.
     /// </param>
-    private bool Covers(VerifierState old, VerifierState now, bool exact, bool symbolic = true)
+    /// <param name="relations">
+    /// False when no path from <paramref name="old"/> used a relation (<see cref="Checkpoint.RelationsUsed"/>):
+    /// they were explored as without relations, so its ranges alone stand for them.
+    /// </param>
+    private bool Covers(VerifierState old, VerifierState now, bool exact, bool symbolic = true, bool relations = true)
     {
         if (old.Frames.Count != now.Frames.Count || old.References.Count != now.References.Count || (old.LockHeldSince < 0) != (now.LockHeldSince < 0))
         {
@@ -369,7 +388,7 @@ internal sealed partial class Analyzer
                 }
             }
         }
-        if (!exact && !old.Relations.IsEmpty && !RelationFacts.Covers(old.Relations, now.Relations, RelatedPairs(old, now)))
+        if (!exact && relations && !old.Relations.IsEmpty && !RelationFacts.Covers(old.Relations, now.Relations, RelatedPairs(old, now)))
         {
             // The old state's paths may have relied on a difference this one does not guarantee.
             return false;

@@ -91,9 +91,20 @@ internal sealed partial class Analyzer
             state.ForEachRegister((ref RegisterState r) => held.Add(r.Rel));
             relations = relations.Keep(held);
         }
-        var locations = Location.Scalars(state);
         state.Relations = relations;
-        RelationFacts.Tighten(state, locations);
+        if (RelationFacts.Tighten(state, Location.Scalars(state)))
+        {
+            NoteRelationsUsed(state);
+        }
+    }
+
+    /// <summary>This path relied on a relation: so do the states it came through (marked up to the first already marked).</summary>
+    private static void NoteRelationsUsed(VerifierState state)
+    {
+        for (var c = state.Parent; c is not null && !c.RelationsUsed; c = c.Parent)
+        {
+            c.RelationsUsed = true;
+        }
     }
 
     /// <summary>
@@ -184,6 +195,16 @@ internal sealed partial class Analyzer
     /// <summary>The packet's length as a register holding its symbol (for the relation rules).</summary>
     internal static RegisterState PacketLengthOf(VerifierState state) =>
         new() { Type = RegisterType.Scalar, Value = ScalarRange.UnsignedRange(0, uint.MaxValue), Rel = state.PacketLength };
+
+    private static bool WithinPacketNoted(VerifierState state, in RegisterState pointer, long end)
+    {
+        if (!WithinPacket(state, pointer, end))
+        {
+            return false;
+        }
+        NoteRelationsUsed(state);
+        return true;
+    }
 
     /// <summary>
     /// True when the relations show <paramref name="end"/> bytes past the packet pointer's position

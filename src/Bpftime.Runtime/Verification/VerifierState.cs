@@ -132,6 +132,14 @@ internal sealed class Checkpoint(VerifierState state, Checkpoint? parent, int fi
 
     public Checkpoint? Parent { get; } = parent;
 
+    /// <summary>
+    /// True once some path from this state relied on a relation (<see cref="Relations"/>): narrowed a
+    /// range by it, ruled a branch out, proved a packet access or a loop's end, or ended at a state
+    /// whose paths did. Until then the paths from here are those the ranges alone give, and pruning
+    /// against this state need not compare relations.
+    /// </summary>
+    public bool RelationsUsed { get; set; }
+
     /// <summary>Paths from this state still being explored; 0 once every path from it is proven safe.</summary>
     public int Branches { get; set; } = 1;
 }

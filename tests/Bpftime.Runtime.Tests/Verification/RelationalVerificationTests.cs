@@ -1,5 +1,3 @@
-using Bpftime.Diagnostics;
-using Bpftime.Isa;
 using Bpftime.Objects;
 using Bpftime.Verification;
 using Xunit.Abstractions;
@@ -64,6 +62,58 @@ public sealed class RelationalVerificationTests(ITestOutputHelper output)
         AssertRefused(result, VerifierMapValueOutOfBounds, 20);
     }
 
+    /// <summary>
+    /// XDP: n = data[0]; r7 = data + n. The first path checks a second pointer, data + n + 1, against
+    /// data_end (so r7's byte is inside only through the relation n + 1 &lt;= len); the other checks
+    /// nothing. Both meet at "join" with r7 alike (same range, same id, no packet range).
+    /// </summary>
+    private const string PacketPathsWithAndWithoutTheRelation = """
+        ldxw %r2, [%r1+0]
+        ldxw %r3, [%r1+4]
+        mov %r4, %r2
+        add %r4, 2
+        jgt %r4, %r3, out
+        ldxb %r5, [%r2+0]
+        ldxb %r6, [%r2+1]
+        mov %r7, %r2
+        add %r7, %r5
+        jeq %r6, 0, other
+        mov %r8, %r2
+        add %r8, %r5
+        add %r8, 1
+        jgt %r8, %r3, out
+        ja join
+        other:
+        mov %r6, 1
+        join:
+        ldxb %r0, [%r7+0]
+        out:
+        mov %r0, 2
+        exit
+        """;
+
+    [Fact]
+    public void PruningDoesNotTakeAPacketStateWithoutTheRelationToTheLength()
+    {
+        var result = Verify(PacketPathsWithAndWithoutTheRelation, type: ProgramType.Xdp);
+        output.WriteLine(Explain(result));
+        AssertRefused(result, VerifierPacketOutOfBounds, 16);
+    }
+
+    [Fact]
+    public void APacketPointerIsBoundedThroughAnotherPointerCheckedAgainstTheEnd()
+    {
+        var result = Verify(PacketPathsWithAndWithoutTheRelation.Replace("jeq %r6, 0, other", "jeq %r6, 0, out", StringComparison.Ordinal), type: ProgramType.Xdp);
+        output.WriteLine(Explain(result));
+        AssertPasses(result);
+        // Without the + 1 the byte at data + n is past the checked end.
+        result = Verify(PacketPathsWithAndWithoutTheRelation
+            .Replace("jeq %r6, 0, other", "jeq %r6, 0, out", StringComparison.Ordinal)
+            .Replace("add %r8, 1\n", "", StringComparison.Ordinal), type: ProgramType.Xdp);
+        output.WriteLine(Explain(result));
+        AssertRefused(result, VerifierPacketOutOfBounds, 15);
+    }
+
     [Fact]
     public void TheIndexIsBoundedThroughTheRegisterItWasComparedWith()
     {
@@ -120,9 +170,9 @@ public sealed class RelationalVerificationTests(ITestOutputHelper output)
         AssertRefused(result, VerifierMapValueOutOfBounds, 21);
     }
 
-    /// <summary>for (i = 0; i &lt; n; i++) with n a 32-bit number from the context, kept in r8.</summary>
+    /// <summary>for (i = 0; i &lt; n; i++) with n a 16-bit number from the context, kept in r8.</summary>
     private const string CountToN = """
-        ldxw %r8, [%r1+0]
+        ldxh %r8, [%r1+0]
         mov %r7, 0
         mov %r0, 0
         loop:

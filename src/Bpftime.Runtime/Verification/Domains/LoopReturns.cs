@@ -33,54 +33,26 @@ internal sealed class LoopReturns(int head)
     public void Add(VerifierState widened, VerifierState now)
     {
         var moves = new Dictionary<int, Progress>();
-        var locations = new List<(int Location, RegisterState At, RegisterState Now)>();
         for (var f = 0; f < widened.Frames.Count; f++)
         {
             var a = widened.Frames[f];
             var b = now.Frames[f];
             for (var r = 0; r < FrameState.RegisterCount; r++)
             {
-                locations.Add(((f << 16) | r, a.Registers[r], b.Registers[r]));
+                Measure(moves, (f << 16) | r, a.Registers[r], b.Registers[r]);
             }
             for (var slot = 0; slot < a.SlotCount; slot++)
             {
                 if (a.Stack[slot * 8] == StackByte.Spill && b.Stack[slot * 8] == StackByte.Spill)
                 {
-                    locations.Add(((f << 16) | 0x8000 | slot, a.Spills[slot], b.Spills[slot]));
+                    Measure(moves, (f << 16) | 0x8000 | slot, a.Spills[slot], b.Spills[slot]);
                 }
             }
-        }
-        foreach (var (location, at, current) in locations)
-        {
-            Measure(moves, location, at, current, BoundedByUnchanged(now.Relations, current, locations));
         }
         _paths.Add(moves);
     }
 
-    /// <summary>
-    /// True when the relations bound <paramref name="counter"/> by a number this path brought back
-    /// unchanged (the same symbolic value, not moved: a loop bound kept in another register or slot):
-    /// n - i then shrinks with every step of i, as len - i does for an index below the length.
-    /// </summary>
-    private static bool BoundedByUnchanged(Relations relations, in RegisterState counter, List<(int Location, RegisterState At, RegisterState Now)> locations)
-    {
-        if (counter.Rel == 0 || relations.IsEmpty)
-        {
-            return false;
-        }
-        foreach (var (_, at, now) in locations)
-        {
-            if (now.IsScalar && at.IsScalar && now.Sym != 0 && now.Sym == at.Sym && now.Delta == at.Delta && now.Rel != 0
-                && (RelationFacts.Difference(relations, counter, now, rangesToo: false) != Relations.Unbounded
-                    || RelationFacts.Difference(relations, now, counter, rangesToo: false) != Relations.Unbounded))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void Measure(Dictionary<int, Progress> moves, int location, in RegisterState at, in RegisterState now, bool boundedByUnchanged)
+    private static void Measure(Dictionary<int, Progress> moves, int location, in RegisterState at, in RegisterState now)
     {
         // Only a number the widened state still describes counts: its range there bounds where it starts.
         if (!at.IsScalar || !now.IsScalar || at.Sym == 0 || at.Sym != now.Sym || !now.Value.IsWithin(at.Value))
@@ -94,15 +66,14 @@ internal sealed class LoopReturns(int head)
             trips = (now.Value.UMax - at.Value.UMin) / (ulong)step + 1;
             if (trips > MaxTrips)
             {
-                // Below the buffer length (or a bound the loop does not change): as many trips as the
-                // host's input says, linear in it.
-                trips = now.Length != LengthRelation.None || (boundedByUnchanged && trips <= LengthTrips) ? LengthTrips : 0;
+                // Below the buffer length: as many trips as bytes the host passed, linear in its input.
+                trips = now.Length != LengthRelation.None ? LengthTrips : 0;
             }
         }
         else if (step < 0)
         {
             trips = (at.Value.UMax - now.Value.UMin) / (ulong)(-step) + 1;
-            trips = trips > MaxTrips && !(boundedByUnchanged && trips <= LengthTrips) ? 0 : Math.Min(trips, LengthTrips);
+            trips = trips > MaxTrips ? 0 : trips;
         }
         moves[location] = new Progress(step, trips);
     }

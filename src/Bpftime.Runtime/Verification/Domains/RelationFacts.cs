@@ -132,32 +132,34 @@ internal static class RelationFacts
     /// <summary>
     /// Narrows the ranges of the numbers at <paramref name="locations"/> by their differences: x - y &lt;= c
     /// gives x &lt;= max(y) + c and y &gt;= min(x) - c. One pass over the pairs (the relations are closed).
+    /// Returns true when some range got narrower.
     /// </summary>
-    public static void Tighten(VerifierState state, IReadOnlyList<Location> locations)
+    public static bool Tighten(VerifierState state, IReadOnlyList<Location> locations)
     {
         var relations = state.Relations;
+        var narrowed = false;
         if (relations.IsEmpty)
         {
-            return;
+            return false;
         }
-        foreach (var lx in locations)
+        var related = new List<Location>();
+        foreach (var at in locations)
+        {
+            if (at.In(state).Rel != 0)
+            {
+                related.Add(at);
+            }
+        }
+        foreach (var lx in related)
         {
             ref var x = ref lx.In(state);
-            if (x.Rel == 0)
-            {
-                continue;
-            }
-            foreach (var ly in locations)
+            foreach (var ly in related)
             {
                 if (ly == lx)
                 {
                     continue;
                 }
                 ref var y = ref ly.In(state);
-                if (y.Rel == 0)
-                {
-                    continue;
-                }
                 var c = Difference(relations, x, y, rangesToo: false);
                 if (c == Relations.Unbounded)
                 {
@@ -167,34 +169,39 @@ internal static class RelationFacts
                 var low = (Int128)x.Value.UMin - c;
                 if (high >= 0 && high < x.Value.UMax)
                 {
-                    SetUMax(ref x, (ulong)high);
+                    narrowed |= SetUMax(ref x, (ulong)high);
                 }
                 if (low <= ulong.MaxValue && low > y.Value.UMin)
                 {
-                    SetUMin(ref y, (ulong)low);
+                    narrowed |= SetUMin(ref y, (ulong)low);
                 }
             }
         }
+        return narrowed;
     }
 
-    private static void SetUMax(ref RegisterState r, ulong max)
+    private static bool SetUMax(ref RegisterState r, ulong max)
     {
         var refined = r.Value;
         refined.UMax = max;
-        if (refined.Sync())
+        if (!refined.Sync())
         {
-            r.Value = refined;
+            return false;
         }
+        r.Value = refined;
+        return true;
     }
 
-    private static void SetUMin(ref RegisterState r, ulong min)
+    private static bool SetUMin(ref RegisterState r, ulong min)
     {
         var refined = r.Value;
         refined.UMin = min;
-        if (refined.Sync())
+        if (!refined.Sync())
         {
-            r.Value = refined;
+            return false;
         }
+        r.Value = refined;
+        return true;
     }
 
     /// <summary>
@@ -247,11 +254,12 @@ internal static class RelationFacts
     /// whose bound grew since <paramref name="previous"/> is dropped instead, so that repeated
     /// widening reaches a fixpoint.
     /// </summary>
-    public static void Join(VerifierState previous, VerifierState current, VerifierState result, bool widen, Func<int> newSymbol)
+    /// <returns>True when the relations narrowed a joined range (they were used).</returns>
+    public static bool Join(VerifierState previous, VerifierState current, VerifierState result, bool widen, Func<int> newSymbol)
     {
         if (previous.Relations.IsEmpty && current.Relations.IsEmpty)
         {
-            return;
+            return false;
         }
         var taking = new List<(Location At, RegisterState P, RegisterState C)>();
         var shared = new Dictionary<(int, long, int, long), int>();
@@ -331,6 +339,6 @@ internal static class RelationFacts
             }
         }
         result.Relations = Relations.FromConstraints(constraints);
-        Tighten(result, Location.Scalars(result));
+        return Tighten(result, Location.Scalars(result));
     }
 }

@@ -13,6 +13,9 @@ internal sealed class StateJoin(WideningThresholds? thresholds, bool widen, Func
     /// <summary>Ids linking registers in both states map to one new id: linked in the result only if linked in both.</summary>
     private readonly Dictionary<(int, int), int> _ids = [];
 
+    /// <summary>True when the last merge narrowed a range by the relations it kept.</summary>
+    public bool RelationsUsed { get; private set; }
+
     /// <summary>The join of <paramref name="previous"/> and <paramref name="current"/>, or null when they cannot be joined.</summary>
     public VerifierState? Merge(VerifierState previous, VerifierState current)
     {
@@ -50,7 +53,7 @@ internal sealed class StateJoin(WideningThresholds? thresholds, bool widen, Func
             }
             MergeStack(a, b, into);
         }
-        RelationFacts.Join(previous, current, result, widen, newSymbol);
+        RelationsUsed = RelationFacts.Join(previous, current, result, widen, newSymbol);
         result.LengthMin = Math.Min(previous.LengthMin, current.LengthMin);
         if (widen && current.LengthMin < previous.LengthMin)
         {
