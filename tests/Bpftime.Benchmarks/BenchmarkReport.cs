@@ -18,8 +18,7 @@ internal static class BenchmarkReport
         var docs = Path.Combine(Repository.Root, "docs");
         var documentPath = Path.Combine(docs, "benchmarks.md");
         // Fail before the long run, not after it, when the document has lost its markers.
-        var document = File.ReadAllText(documentPath);
-        Splice(document, "");
+        Splice(File.ReadAllText(documentPath), "");
 
         var tables = new StringWriter { NewLine = "\n" };
         var harness = new StopwatchHarness(tables, new HashSet<string>(StopwatchHarness.SectionNames), rounds) { Progress = progress };
@@ -33,7 +32,8 @@ internal static class BenchmarkReport
             generated.WriteLine();
         }
         generated.Write(tables.ToString());
-        File.WriteAllText(documentPath, Splice(document, generated.ToString()));
+        // Read again: the hand-written text may have been edited during the run.
+        File.WriteAllText(documentPath, Splice(File.ReadAllText(documentPath), generated.ToString()));
         console.Write(generated.ToString());
         console.WriteLine($"wrote {documentPath} and {Path.Combine(docs, ChartFile)}");
     }

@@ -21,6 +21,13 @@ if (roundsAt >= 0)
     }
     args = [.. args[..roundsAt], .. args[(roundsAt + 2)..]];
 }
+// --minimum: each round keeps its fastest call instead of the median (for a loaded machine).
+var minimumAt = Array.IndexOf(args, "--minimum");
+if (minimumAt >= 0)
+{
+    Timing.UseMinimum = true;
+    args = [.. args[..minimumAt], .. args[(minimumAt + 1)..]];
+}
 // --kernels a,b: only these compute kernels in the run table.
 string[]? kernelNames = null;
 var kernelsAt = Array.IndexOf(args, "--kernels");

@@ -18,6 +18,9 @@ internal static class RatioChart
     private const int LegendColumns = 4;
     private const int LegendColumnWidth = 170;
 
+    /// <summary>The line under the title.</summary>
+    public const string Legend = "each level's run time / native's; striped: checked code; below 1x: faster than native";
+
     private static readonly Rgb Axis = new(60, 60, 60);
     private static readonly Rgb Grid = new(215, 215, 215);
 
@@ -76,7 +79,7 @@ internal static class RatioChart
         var height = Top + PlotHeight + 30 + (legendRows * 16) + 10;
         var bitmap = new Bitmap(width, height, Rgb.White);
         bitmap.DrawText(10, 8, title, Rgb.Black, scale: 2);
-        bitmap.DrawText(10, 28, "each level's run time / native's; striped: checked code; below 1x: faster than native", Axis);
+        bitmap.DrawText(10, 28, Legend, Axis);
 
         var bottom = Top + PlotHeight;
         int Y(double value) => bottom - (int)Math.Round((Math.Log10(value) - lowDecade) / (highDecade - lowDecade) * PlotHeight);

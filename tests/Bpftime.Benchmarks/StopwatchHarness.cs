@@ -115,7 +115,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         RunLevels.AddRange(levels.Select(l => l.Name));
         RunKernels.AddRange(kernels.Select(k => k.Name));
         Progress.Clear();
-        output.WriteLine(Format($"### Run time per execution (ms, median of {rounds} rounds, each the median of up to 21 runs)"));
+        output.WriteLine(Format($"### Run time per execution (ms, median of {rounds} rounds, each the {Timing.Statistic} of up to 21 runs)"));
         output.WriteLine();
         var header = new[] { "level" }.Concat(kernels.Select(k => k.Name)).ToArray();
         var milliseconds = new MarkdownTable(header);
