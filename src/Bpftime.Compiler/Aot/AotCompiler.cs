@@ -3,8 +3,8 @@ using System.Text;
 using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
-using Bpftime.Helpers;
 using Bpftime.Engines.Aot;
+using Bpftime.Helpers;
 
 namespace Bpftime.Compiler.Aot;
 

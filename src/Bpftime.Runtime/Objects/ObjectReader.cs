@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using Bpftime.Diagnostics;
-using Bpftime.Isa;
 using Bpftime.Elf;
+using Bpftime.Isa;
 using Bpftime.Objects.Linking;
 
 namespace Bpftime.Objects;

@@ -2,9 +2,9 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
+using Bpftime.Engines;
 using Bpftime.Helpers;
 using Bpftime.Hosting;
-using Bpftime.Engines;
 using Bpftime.Tests.Maps;
 
 namespace Bpftime.Tests.Hosting;

@@ -1,6 +1,6 @@
-using Bpftime.Elf;
 using System.Globalization;
 using Bpftime.Diagnostics;
+using Bpftime.Elf;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Maps;

@@ -1,6 +1,6 @@
 using Bpftime.Diagnostics;
-using Bpftime.Isa;
 using Bpftime.Elf;
+using Bpftime.Isa;
 
 namespace Bpftime.Objects.Linking;
 
