@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Bpftime.Benchmarks;
 
-// Default: the Stopwatch harness (all sections, or those named: run, load, link, emit, maps), each
+// Default: the Stopwatch harness (all sections, or those named: run, load, compile, link, emit, maps), each
 // figure the median of --rounds N interleaved rounds (default 5).
 // --bdn [BenchmarkDotNet arguments]: the full BenchmarkDotNet run.
 if (args.Length > 0 && args[0] == "--bdn")
