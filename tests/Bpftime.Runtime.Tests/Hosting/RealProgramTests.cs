@@ -85,7 +85,7 @@ public class RealProgramTests
         var expected = packet[..12].Concat(packet[16..26]).ToArray();
         Assert.Equal(expected, frame.Packet.ToArray());
         // Too short to strip: the helper refuses to leave less than an Ethernet header, the program aborts.
-        frame.SetPacket(packet[..18]);
+        frame.SetPacket(packet.AsSpan(0, 18));
         Assert.Equal(XdpAction.Aborted, firewall.Programs["strip"].RunXdp(frame));
     }
 
