@@ -4,6 +4,8 @@ using Bpftime.Engines;
 namespace Bpftime.Benchmarks;
 
 /// <summary>Map lookups and updates from a program on every level, under BenchmarkDotNet (one operation = one helper call).</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable",
+    Justification = "BenchmarkDotNet owns the instance's lifetime: [GlobalCleanup] disposes what [GlobalSetup] made.")]
 public class MapBenchmarks
 {
     private MapKernels _kernels = null!;

@@ -1,9 +1,9 @@
 using BenchmarkDotNet.Running;
 using Bpftime.Benchmarks;
 
-// Default: the Stopwatch harness (all sections, or those named: run, load, link, emit, maps), each
-// figure the median of --rounds N interleaved rounds (default 5); the status of the run on standard
-// error when it is a terminal.
+// Default: the Stopwatch harness (all sections, or those named: run, load, compile, link, emit, maps),
+// each figure the median of --rounds N interleaved rounds (default 5); the status of the run on
+// standard error when it is a terminal.
 // --bdn [BenchmarkDotNet arguments]: the full BenchmarkDotNet run.
 if (args.Length > 0 && args[0] == "--bdn")
 {

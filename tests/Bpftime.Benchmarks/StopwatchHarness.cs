@@ -16,11 +16,11 @@ namespace Bpftime.Benchmarks;
 /// instructions), the AOT linker alone, and nanoseconds per map lookup or update from a program.
 /// Every level must return the same r0 for a program; a disagreement throws <see cref="ResultMismatchException"/>.
 /// </summary>
-internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections, int rounds)
+internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> sections, int rounds)
 {
     public const ulong MapIterations = 100_000;
 
-    public static readonly string[] SectionNames = ["run", "load", "link", "emit", "maps"];
+    public static readonly string[] SectionNames = ["run", "load", "compile", "link", "emit", "maps"];
 
     private readonly string _data = Repository.DataDirectory;
 
@@ -59,6 +59,10 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         if (sections.Contains("load"))
         {
             LoadTimes(levels);
+        }
+        if (sections.Contains("compile"))
+        {
+            CompilePhases(levels);
         }
         if (sections.Contains("link"))
         {
@@ -189,6 +193,7 @@ internal sealed class StopwatchHarness(TextWriter output, ISet<string> sections,
         var nativeOptions = new AotLinkOptions { Helpers = new HelperTable("none"), Origin = Kernel.NativeObjectName };
         var nativeTime = Rounds([("link", () => Timing.Median(() => AotLinker.Link(native, nativeOptions).Dispose(), 201, minimum: 21, budget: TimeSpan.FromSeconds(0.5)))])["link"];
         table.Add(Kernel.NativeObjectName + " (5 kernels)", Format($"{native.Length}"), Format($"{nativeTime.TotalMicroseconds:F1}"));
+        AddTestObjectLinks(table);
         Progress.Clear();
         output.WriteLine(Format($"### AOT link time alone (object compiled once with AotCompiler.Compile; median of {rounds} rounds)"));
         output.WriteLine();

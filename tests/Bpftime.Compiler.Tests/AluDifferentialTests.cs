@@ -27,7 +27,7 @@ public sealed class AluDifferentialTests
     ];
 
     [SkippableFact]
-    public void Random_arithmetic_matches_the_interpreter()
+    public void RandomArithmeticMatchesTheInterpreter()
     {
         LlvmRequirement.SkipIfMissing();
         var random = new Random(9669);
@@ -60,7 +60,7 @@ public sealed class AluDifferentialTests
     }
 
     [SkippableFact]
-    public void Random_loads_stores_and_atomics_match_the_interpreter()
+    public void RandomLoadsStoresAndAtomicsMatchTheInterpreter()
     {
         LlvmRequirement.SkipIfMissing();
         var random = new Random(4242);

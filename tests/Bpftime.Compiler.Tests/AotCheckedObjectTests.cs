@@ -28,7 +28,7 @@ public sealed class AotCheckedObjectTests
     private static readonly Instruction[] ReadsPastTheContext = [Code.LoadDw(0, 1, 8), Code.Exit()];
 
     [SkippableFact]
-    public void Unverified_programs_are_compiled_checked_by_default_and_the_metadata_says_so()
+    public void UnverifiedProgramsAreCompiledCheckedByDefaultAndTheMetadataSaysSo()
     {
         LlvmRequirement.SkipIfMissing();
         var source = new AotProgramSource("prog", ReadsPastTheContext);
@@ -43,7 +43,7 @@ public sealed class AotCheckedObjectTests
     }
 
     [Fact]
-    public void Metadata_written_before_the_checked_flag_reads_as_unchecked()
+    public void MetadataWrittenBeforeTheCheckedFlagReadsAsUnchecked()
     {
         var json = """{"format":1,"triple":"x86_64-unknown-linux-gnu","programs":[{"name":"p","symbol":"bpf_main","stack_size":8}]}""";
         var metadata = AotMetadata.FromJson(Encoding.UTF8.GetBytes(json));
@@ -53,7 +53,7 @@ public sealed class AotCheckedObjectTests
     [SkippableTheory]
     [InlineData(0)]
     [InlineData(3)]
-    public void A_checked_object_faults_through_the_linker_with_the_instruction(int level)
+    public void ACheckedObjectFaultsThroughTheLinkerWithTheInstruction(int level)
     {
         LlvmRequirement.SkipIfMissing();
         Skip.IfNot(new AotEngine().IsAvailable(out var reason), reason);

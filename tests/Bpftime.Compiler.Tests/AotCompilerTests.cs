@@ -43,7 +43,7 @@ public sealed class AotCompilerTests
     [SkippableTheory]
     [InlineData("x86_64", Machine.AMD64)]
     [InlineData("aarch64", Machine.AArch64)]
-    public void Emits_an_elf_object_with_symbols_and_metadata(string arch, Machine machine)
+    public void EmitsAnElfObjectWithSymbolsAndMetadata(string arch, Machine machine)
     {
         LlvmRequirement.SkipIfMissing();
         var result = AotCompiler.Compile(TwoPrograms(arch));
@@ -84,7 +84,7 @@ public sealed class AotCompilerTests
     }
 
     [SkippableFact]
-    public void A_single_program_also_exports_bpf_main()
+    public void ASingleProgramAlsoExportsBpfMain()
     {
         LlvmRequirement.SkipIfMissing();
         var result = AotCompiler.Compile(new AotCompilation
@@ -102,7 +102,7 @@ public sealed class AotCompilerTests
     }
 
     [SkippableFact]
-    public void Optimised_ir_promotes_registers_and_keeps_division_total()
+    public void OptimisedIrPromotesRegistersAndKeepsDivisionTotal()
     {
         LlvmRequirement.SkipIfMissing();
         var compilation = new AotCompilation
@@ -121,7 +121,7 @@ public sealed class AotCompilerTests
     }
 
     [SkippableFact]
-    public void Stack_slots_addressed_through_r10_become_registers_when_the_frame_does_not_escape()
+    public void StackSlotsAddressedThroughR10BecomeRegistersWhenTheFrameDoesNotEscape()
     {
         LlvmRequirement.SkipIfMissing();
         var compilation = new AotCompilation
@@ -140,7 +140,7 @@ public sealed class AotCompilerTests
     [SkippableTheory]
     [InlineData("x86_64", "imul")]
     [InlineData("aarch64", "mul")]
-    public void Emits_assembly_for_inspection(string triple, string multiply)
+    public void EmitsAssemblyForInspection(string triple, string multiply)
     {
         LlvmRequirement.SkipIfMissing();
         var text = AotCompiler.EmitText(new AotCompilation

@@ -55,7 +55,7 @@ public sealed class CallbackTests
 
     [SkippableTheory]
     [MemberData(nameof(Cases))]
-    public void A_callback_updates_its_callers_stack(string engineName, int level, bool verified)
+    public void ACallbackUpdatesItsCallersStack(string engineName, int level, bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         var engine = EngineNamed(engineName);
@@ -71,7 +71,7 @@ public sealed class CallbackTests
     [InlineData("llvm-jit", 3)]
     [InlineData("aot", 0)]
     [InlineData("aot", 3)]
-    public void A_fault_inside_a_checked_callback_is_raised_when_the_program_returns(string engineName, int level)
+    public void AFaultInsideACheckedCallbackIsRaisedWhenTheProgramReturns(string engineName, int level)
     {
         LlvmRequirement.SkipIfMissing();
         var engine = EngineNamed(engineName);
@@ -90,7 +90,7 @@ public sealed class CallbackTests
     [InlineData("llvm-jit", 3)]
     [InlineData("aot", 0)]
     [InlineData("aot", 3)]
-    public void Checked_callbacks_that_call_back_forever_stop_at_the_nesting_limit(string engineName, int level)
+    public void CheckedCallbacksThatCallBackForeverStopAtTheNestingLimit(string engineName, int level)
     {
         LlvmRequirement.SkipIfMissing();
         var engine = EngineNamed(engineName);

@@ -35,7 +35,7 @@ public abstract class CheckedAccessTests
     [SkippableTheory]
     [InlineData(0)]
     [InlineData(3)]
-    public void Reads_inside_the_context_and_faults_past_it(int level)
+    public void ReadsInsideTheContextAndFaultsPastIt(int level)
     {
         LlvmRequirement.SkipIfMissing();
         var memory = new byte[16];
@@ -53,7 +53,7 @@ public abstract class CheckedAccessTests
     [SkippableTheory]
     [InlineData(0)]
     [InlineData(3)]
-    public void A_callee_may_use_its_callers_frame_but_not_beyond_the_stack(int level)
+    public void ACalleeMayUseItsCallersFrameButNotBeyondTheStack(int level)
     {
         LlvmRequirement.SkipIfMissing();
         Instruction[] code =
@@ -79,7 +79,7 @@ public abstract class CheckedAccessTests
     [SkippableTheory]
     [InlineData(0)]
     [InlineData(3)]
-    public void Map_values_are_reachable_and_read_only_ones_refuse_writes(int level)
+    public void MapValuesAreReachableAndReadOnlyOnesRefuseWrites(int level)
     {
         LlvmRequirement.SkipIfMissing();
         using var rodata = ArrayMap.Create(".rodata", 8, 1, readOnlyForPrograms: true);
@@ -100,7 +100,7 @@ public abstract class CheckedAccessTests
     }
 
     [SkippableFact]
-    public void Callx_with_an_unknown_id_faults()
+    public void CallxWithAnUnknownIdFaults()
     {
         LlvmRequirement.SkipIfMissing();
         var error = Assert.Throws<BpfException>(() => Run([Code.Mov64(2, 99), new(Opcodes.CallRegister, 2, 0, 0, 0), Code.Exit()], [], 3));
@@ -110,7 +110,7 @@ public abstract class CheckedAccessTests
     [SkippableTheory]
     [InlineData(0)]
     [InlineData(3)]
-    public void Array_values_are_checked_inline_and_a_disposed_map_is_no_longer_reachable(int level)
+    public void ArrayValuesAreCheckedInlineAndADisposedMapIsNoLongerReachable(int level)
     {
         LlvmRequirement.SkipIfMissing();
         var data = ArrayMap.Create(".data", 16, 1);

@@ -16,7 +16,7 @@ namespace Bpftime.Compiler.Tests;
 public sealed class IrGeneratorFuzzTests(ITestOutputHelper output)
 {
     [SkippableFact]
-    public void Random_programs_only_ever_fail_with_diagnostics()
+    public void RandomProgramsOnlyEverFailWithDiagnostics()
     {
         LlvmRequirement.SkipIfMissing();
         var random = new Random(20261125);

@@ -6,7 +6,7 @@ namespace Bpftime.Compiler.Tests;
 public sealed class LlvmBindingsTests(ITestOutputHelper output)
 {
     [SkippableFact]
-    public void Loads_a_libllvm_of_a_supported_version()
+    public void LoadsALibllvmOfASupportedVersion()
     {
         LlvmRequirement.SkipIfMissing();
         Assert.NotNull(LlvmLibrary.LoadedPath);
@@ -15,7 +15,7 @@ public sealed class LlvmBindingsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_not_found_message_names_the_packages_and_the_override()
+    public void TheNotFoundMessageNamesThePackagesAndTheOverride()
     {
         Assert.Contains("apt-get install libllvm15", LlvmLibrary.NotFoundMessage);
         Assert.Contains("libllvm19", LlvmLibrary.NotFoundMessage);
@@ -24,7 +24,7 @@ public sealed class LlvmBindingsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Probes_newest_first()
+    public void ProbesNewestFirst()
     {
         var candidates = LlvmLibrary.Candidates().ToList();
         Assert.True(candidates.IndexOf("libLLVM-19.so.1") < candidates.IndexOf("libLLVM-15.so.1"));
@@ -33,7 +33,7 @@ public sealed class LlvmBindingsTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    public unsafe void Jits_a_hand_built_function()
+    public unsafe void JitsAHandBuiltFunction()
     {
         LlvmRequirement.SkipIfMissing();
         LlvmTargets.EnsureInitialized();
@@ -69,7 +69,7 @@ public sealed class LlvmBindingsTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    public void Reports_host_cpu_and_targets()
+    public void ReportsHostCpuAndTargets()
     {
         LlvmRequirement.SkipIfMissing();
         LlvmTargets.EnsureInitialized();

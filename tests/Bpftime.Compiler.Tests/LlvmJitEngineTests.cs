@@ -19,14 +19,14 @@ public sealed class LlvmJitEngineTests
     [SkippableTheory]
     [InlineData(0)]
     [InlineData(3)]
-    public void Returns_r0(int level)
+    public void ReturnsR0(int level)
     {
         LlvmRequirement.SkipIfMissing();
         Assert.Equal(42UL, Run([Code.Mov64(0, 40), Code.Add64(0, 2), Code.Exit()], level: level));
     }
 
     [SkippableFact]
-    public void Calls_helpers_and_stops_on_zero()
+    public void CallsHelpersAndStopsOnZero()
     {
         LlvmRequirement.SkipIfMissing();
         var helpers = new HelperTable("test", [
@@ -47,7 +47,7 @@ public sealed class LlvmJitEngineTests
     }
 
     [SkippableFact]
-    public void Local_calls_preserve_callee_saved_registers_and_use_their_own_frame()
+    public void LocalCallsPreserveCalleeSavedRegistersAndUseTheirOwnFrame()
     {
         LlvmRequirement.SkipIfMissing();
         Instruction[] code =
@@ -61,7 +61,7 @@ public sealed class LlvmJitEngineTests
     }
 
     [SkippableFact]
-    public void Division_by_zero_and_overflow_follow_the_rfc()
+    public void DivisionByZeroAndOverflowFollowTheRfc()
     {
         LlvmRequirement.SkipIfMissing();
         foreach (var level in new[] { 0, 3 })
@@ -78,7 +78,7 @@ public sealed class LlvmJitEngineTests
     }
 
     [SkippableFact]
-    public void Refuses_unknown_helpers_with_a_code()
+    public void RefusesUnknownHelpersWithACode()
     {
         LlvmRequirement.SkipIfMissing();
         var error = Assert.Throws<BpfException>(() => Run([Code.Call(99), Code.Exit()]));
@@ -88,7 +88,7 @@ public sealed class LlvmJitEngineTests
     }
 
     [SkippableFact]
-    public void Loads_on_several_threads_at_once()
+    public void LoadsOnSeveralThreadsAtOnce()
     {
         LlvmRequirement.SkipIfMissing();
         var engine = new LlvmJitEngine();

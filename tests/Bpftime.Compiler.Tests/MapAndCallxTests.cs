@@ -33,7 +33,7 @@ public sealed unsafe class MapAndCallxTests
 
     [SkippableTheory]
     [MemberData(nameof(Engines))]
-    public void Looks_up_and_updates_a_map_value_and_reads_global_data(string engineName, int level)
+    public void LooksUpAndUpdatesAMapValueAndReadsGlobalData(string engineName, int level)
     {
         LlvmRequirement.SkipIfMissing();
         var engine = EngineNamed(engineName);
@@ -63,7 +63,7 @@ public sealed unsafe class MapAndCallxTests
 
     [SkippableTheory]
     [MemberData(nameof(Engines))]
-    public void Callx_reaches_helpers_by_id(string engineName, int level)
+    public void CallxReachesHelpersById(string engineName, int level)
     {
         LlvmRequirement.SkipIfMissing();
         var engine = EngineNamed(engineName);
@@ -82,7 +82,7 @@ public sealed unsafe class MapAndCallxTests
     [InlineData(LlvmJitEngine.EngineName, true)]
     [InlineData(LlvmJitEngine.EngineName, false)]
     [InlineData(AotEngine.EngineName, true)]
-    public void Runs_on_several_threads_at_once_with_atomic_map_updates(string engineName, bool verified)
+    public void RunsOnSeveralThreadsAtOnceWithAtomicMapUpdates(string engineName, bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         var engine = EngineNamed(engineName);
@@ -110,7 +110,7 @@ public sealed unsafe class MapAndCallxTests
     }
 
     [SkippableFact]
-    public void A_value_address_of_a_map_without_one_is_refused_with_a_code()
+    public void AValueAddressOfAMapWithoutOneIsRefusedWithACode()
     {
         LlvmRequirement.SkipIfMissing();
         using var hash = Hosting.BpfMapFactory.Create(new Bpftime.Objects.MapSpec("h", Bpftime.Objects.MapType.Hash, 4, 8, 4));
@@ -123,7 +123,7 @@ public sealed unsafe class MapAndCallxTests
     [SkippableTheory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Callx_faults_from_the_dispatcher_are_raised_after_the_run(bool verified)
+    public void CallxFaultsFromTheDispatcherAreRaisedAfterTheRun(bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         var helpers = Helpers().Add(new HelperFunction(9, "throws", HelperPrototype.Unchecked, static (_, _, _, _, _) => throw new InvalidOperationException("helper failed")));

@@ -42,7 +42,7 @@ public sealed class TailCallTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Tail_calls_continue_in_the_slots_program(string engine, int level, bool verified)
+    public void TailCallsContinueInTheSlotsProgram(string engine, int level, bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         using var table = new ProgramArrayMap(new MapSpec("jmp", MapType.ProgArray, 4, 4, 4));
@@ -65,7 +65,7 @@ public sealed class TailCallTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Chains_stop_after_thirty_three_tail_calls(string engine, int level, bool verified)
+    public void ChainsStopAfterThirtyThreeTailCalls(string engine, int level, bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         Instruction[] selfCaller =
@@ -84,7 +84,7 @@ public sealed class TailCallTests
     }
 
     [SkippableFact]
-    public void Tail_calls_into_another_engine_fail_and_the_caller_goes_on()
+    public void TailCallsIntoAnotherEngineFailAndTheCallerGoesOn()
     {
         LlvmRequirement.SkipIfMissing();
         using var table = new ProgramArrayMap(new MapSpec("jmp", MapType.ProgArray, 4, 4, 1));

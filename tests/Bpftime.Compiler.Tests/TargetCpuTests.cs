@@ -14,7 +14,7 @@ public sealed class TargetCpuTests
     [SkippableTheory]
     [InlineData("generic")]
     [InlineData("native")]
-    public void The_jit_compiles_for_a_generic_or_the_host_cpu(string cpu)
+    public void TheJitCompilesForAGenericOrTheHostCpu(string cpu)
     {
         LlvmRequirement.SkipIfMissing();
         using var executable = new LlvmJitEngine().Load(new ProgramImage("cpu", Program, ConformanceHelpers.Create()) { Verified = true },
@@ -25,7 +25,7 @@ public sealed class TargetCpuTests
     [SkippableTheory]
     [InlineData("x86_64", "skylake")]
     [InlineData("aarch64", "cortex-a72")]
-    public void Objects_compile_for_a_named_cpu(string triple, string cpu)
+    public void ObjectsCompileForANamedCpu(string triple, string cpu)
     {
         LlvmRequirement.SkipIfMissing();
         var result = AotCompiler.Compile(new AotCompilation
@@ -40,7 +40,7 @@ public sealed class TargetCpuTests
     }
 
     [SkippableFact]
-    public void Native_cannot_be_used_for_another_architecture_and_unknown_triples_are_refused()
+    public void NativeCannotBeUsedForAnotherArchitectureAndUnknownTriplesAreRefused()
     {
         LlvmRequirement.SkipIfMissing();
         var other = AotCompiler.NormalizeTriple(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture

@@ -26,7 +26,7 @@ public sealed class EscapeFuzzTests(ITestOutputHelper output)
 
     [SkippableTheory]
     [MemberData(nameof(EnginesAndModes))]
-    public void Hostile_programs_stay_inside_the_sandbox(string engine, string mode)
+    public void HostileProgramsStayInsideTheSandbox(string engine, string mode)
     {
         Skip.IfNot(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64,
             "the fuzzer's guard pages, /proc/self/maps and the native engines need Linux on x86-64");

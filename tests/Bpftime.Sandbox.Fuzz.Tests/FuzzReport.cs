@@ -118,9 +118,9 @@ internal sealed class FuzzReport(string engine, string mode, int seed, string? p
             foreach (var kind in program.GroupBy(f => f.Kind))
             {
                 var more = kind.Count() > 1 ? $" (and {kind.Count() - 1} more {kind.Key} finding(s) in this program)" : "";
-                text.AppendLine($"- {kind.Key} at program {first.Index} (seed {first.Seed}), {Engine}/{Mode}: {kind.First().Detail}{more}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {kind.Key} at program {first.Index} (seed {first.Seed}), {Engine}/{Mode}: {kind.First().Detail}{more}");
             }
-            text.AppendLine($"  rerun: dotnet {FuzzBatch.ChildPath} --engine {Engine} --mode {Mode} --seed {Seed} --start {first.Index} --count 1{(Plant is null ? "" : " --plant " + Plant)}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  rerun: dotnet {FuzzBatch.ChildPath} --engine {Engine} --mode {Mode} --seed {Seed} --start {first.Index} --count 1{(Plant is null ? "" : " --plant " + Plant)}");
             if (shown++ < withDisassembly)
             {
                 text.AppendLine(Disassemble(first.Seed));

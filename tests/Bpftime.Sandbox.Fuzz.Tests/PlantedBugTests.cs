@@ -14,7 +14,7 @@ public sealed class PlantedBugTests(ITestOutputHelper output)
     private const int Programs = 60;
 
     [SkippableFact]
-    public void An_unchecked_write_in_a_helper_is_reported_as_a_changed_canary()
+    public void AnUncheckedWriteInAHelperIsReportedAsAChangedCanary()
     {
         SkipUnlessLinuxX64();
         var report = Run(PlantedBug.Write);
@@ -26,7 +26,7 @@ public sealed class PlantedBugTests(ITestOutputHelper output)
     }
 
     [SkippableFact]
-    public void A_helper_that_returns_a_host_address_is_reported_as_a_leak()
+    public void AHelperThatReturnsAHostAddressIsReportedAsALeak()
     {
         SkipUnlessLinuxX64();
         var report = Run(PlantedBug.Leak);

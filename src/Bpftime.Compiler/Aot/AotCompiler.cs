@@ -3,9 +3,9 @@ using System.Text;
 using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
+using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Maps;
-using Bpftime.Engines.Aot;
 
 namespace Bpftime.Compiler.Aot;
 

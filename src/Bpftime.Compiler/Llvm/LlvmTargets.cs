@@ -6,6 +6,8 @@ namespace Bpftime.Compiler.Llvm;
 /// <summary>Registers the x86-64 and AArch64 back ends once, and makes target machines for a triple and CPU.</summary>
 public static class LlvmTargets
 {
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1707:Identifiers should not contain underscores",
+        Justification = "x86_64 is the architecture's name as triples spell it.")]
     public const string X86_64Triple = "x86_64-unknown-linux-gnu";
 
     public const string AArch64Triple = "aarch64-unknown-linux-gnu";

@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 using Bpftime.Compiler.IrGen;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
-using Bpftime.Engines.Checked;
 using Bpftime.Engines.Aot;
+using Bpftime.Engines.Checked;
 
 namespace Bpftime.Compiler.LlvmJit;
 

@@ -2,9 +2,9 @@ using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.Aot;
 using Bpftime.Engines.Checked;
 using Bpftime.Isa;
-using Bpftime.Engines.Aot;
 
 namespace Bpftime.Compiler.LlvmJit;
 

@@ -71,7 +71,7 @@ public sealed class BpfContextType
         }
     }
 
-    internal byte[] SnapshotReadOnly(ReadOnlySpan<byte> context) => context.ToArray();
+    internal static byte[] SnapshotReadOnly(ReadOnlySpan<byte> context) => context.ToArray();
 
     internal void CheckReadOnly(Span<byte> context, byte[] before, string program)
     {

@@ -58,7 +58,7 @@ public static unsafe class BpfProgramRuns
         fixed (TContext* pointer = &context)
         {
             var bytes = new Span<byte>(pointer, sizeof(TContext));
-            var guarded = type.SnapshotReadOnly(bytes);
+            var guarded = BpfContextType.SnapshotReadOnly(bytes);
             var result = program.RunStruct((nint)pointer, (ulong)sizeof(TContext), type);
             type.CheckReadOnly(bytes, guarded, program.Name);
             return result;

@@ -5,12 +5,16 @@ namespace Bpftime.Hosting;
 /// <summary>Where the loader says what it chose and why: the options' logger and callback.</summary>
 internal readonly struct LoadLog(BpfLoadOptions options)
 {
+    // One cached message template, rather than parsing "{Line}" on every call.
+    private static readonly Action<ILogger, string, Exception?> LogLine =
+        LoggerMessage.Define<string>(LogLevel.Information, new EventId(1, "BpftimeLoad"), "{Line}");
+
     public void Write(string line)
     {
         options.Log?.Invoke(line);
         if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Information))
         {
-            logger.LogInformation("{Line}", line);
+            LogLine(logger, line, null);
         }
     }
 }

@@ -18,7 +18,7 @@ internal static unsafe partial class LowMemory
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
     private static partial nint Mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
 
-    [LibraryImport("libc", EntryPoint = "munmap")]
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     private static partial int Munmap(nint address, nuint length);
 
     /// <summary>Zeroed pages whose every address fits in 32 bits.</summary>
@@ -37,7 +37,7 @@ internal static unsafe partial class LowMemory
             }
             if (block != -1)
             {
-                Munmap(block, length);
+                Unmap(block, length);
             }
         }
         for (nint hint = 0x1000_0000; hint < 0xF000_0000; hint += 0x0100_0000)
@@ -51,12 +51,21 @@ internal static unsafe partial class LowMemory
             {
                 return block;
             }
-            Munmap(block, length);
+            Unmap(block, length);
         }
         throw Unavailable("no free address range below 4 GiB was found");
     }
 
-    public static void Free(nint block, nuint length) => Munmap(block, length);
+    public static void Free(nint block, nuint length) => Unmap(block, length);
+
+    /// <summary>munmap of a block mmap returned fails only when the block is wrong (EINVAL): a bug to report, not a leak to hide.</summary>
+    private static void Unmap(nint block, nuint length)
+    {
+        if (Munmap(block, length) != 0)
+        {
+            throw new InvalidOperationException($"munmap of {length} bytes at 0x{block:x} failed (errno {Marshal.GetLastPInvokeError()}): the block was not one LowMemory.Allocate returned");
+        }
+    }
 
     private static bool Fits(nint block, nuint length) => (ulong)block + length <= uint.MaxValue;
 

@@ -10,6 +10,8 @@ namespace Bpftime.Hosting;
 public static class UnprovenLoopReport
 {
     /// <summary>One loop head: its instruction and, when the object has line info, the C file and line.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716:Identifiers should not match keywords",
+        Justification = "A loop is the domain's word; the keyword is Visual Basic's, where [Loop] still names it.")]
     public sealed record Loop(int Instruction, string? File, int? Line);
 
     /// <summary>The unproven loops of <paramref name="result"/>, each with the line info in force at its head.</summary>

@@ -1,6 +1,8 @@
 namespace Bpftime.Isa;
 
 /// <summary>The immediate of an atomic STX instruction.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1069:Enums values should not be duplicated",
+    Justification = "The eBPF encoding: BPF_ADD is 0, so BPF_ADD | BPF_FETCH equals the BPF_FETCH flag; both names are the ISA's.")]
 public enum AtomicOperation : int
 {
     Add = 0x00,

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using Bpftime.Diagnostics;
-using Bpftime.Isa;
 using Bpftime.Elf;
+using Bpftime.Isa;
 using Bpftime.Objects.Linking;
 
 namespace Bpftime.Objects;
@@ -347,7 +347,7 @@ public static class ObjectReader
                 var target = symbol.IsInSection ? elf.Sections[symbol.SectionIndex] : null;
                 var kind = target is null ? RelocationKind.Other
                     : codeSections.ContainsKey(target.Index) ? RelocationKind.CodeAddress
-                    : maps.IsMapSection(target) ? RelocationKind.MapReference
+                    : MapCatalog.IsMapSection(target) ? RelocationKind.MapReference
                     : maps.TryGetGlobalData(target.Index, out _) ? RelocationKind.GlobalData
                     : RelocationKind.Other;
                 Count(counts, kind);

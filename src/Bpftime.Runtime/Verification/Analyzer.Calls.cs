@@ -101,7 +101,7 @@ internal sealed partial class Analyzer
     }
 
     /// <summary>Pointers into a frame that just returned must not survive in the callers.</summary>
-    private void CheckNoDanglingPointers(VerifierState state, int pc, int goneFrame)
+    private static void CheckNoDanglingPointers(VerifierState state, int pc, int goneFrame)
     {
         var dangling = false;
         state.ForEachRegister((ref RegisterState r) =>
@@ -654,7 +654,7 @@ internal sealed partial class Analyzer
         }
     }
 
-    private void CheckMapType(int pc, HelperRule rule, MapSpec map)
+    private static void CheckMapType(int pc, HelperRule rule, MapSpec map)
     {
         if ((rule.MapTypes.Count > 0 && !rule.MapTypes.Contains(map.Type)) || rule.RefusedMapTypes.Contains(map.Type))
         {

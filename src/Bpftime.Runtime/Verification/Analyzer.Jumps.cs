@@ -218,7 +218,7 @@ internal sealed partial class Analyzer
     }
 
     /// <summary>Applies "the condition holds" (or not) to the state. Returns false when that is impossible.</summary>
-    private bool Refine(VerifierState state, Instruction insn, RegisterState left, RegisterState right, bool holds, int pc)
+    private static bool Refine(VerifierState state, Instruction insn, RegisterState left, RegisterState right, bool holds, int pc)
     {
         var word = insn.Class == InstructionClass.Jmp32;
         var op = insn.JumpOperation;
@@ -272,7 +272,7 @@ internal sealed partial class Analyzer
 
     private static bool IsZero(in RegisterState value) => value.IsConstant && value.Value.ConstValue == 0;
 
-    private void MarkNullness(VerifierState state, RegisterState checkedRegister, bool isNull)
+    private static void MarkNullness(VerifierState state, RegisterState checkedRegister, bool isNull)
     {
         var id = checkedRegister.Id;
         var referenceId = checkedRegister.ReferenceId;

@@ -288,7 +288,7 @@ internal sealed partial class Analyzer
     private static RegisterState ReadRegister(VerifierState state, int register) => state.Current.Registers[register];
 
     /// <summary>The register's value, which must have been written.</summary>
-    private RegisterState Use(VerifierState state, int register, int pc, string role)
+    private static RegisterState Use(VerifierState state, int register, int pc, string role)
     {
         var value = state.Current.Registers[register];
         if (value.Type == RegisterType.NotInitialized && value.Target == RegisterState.JoinedKinds)

@@ -57,7 +57,8 @@ public sealed record ContextLayout
         new ContextField("ingress_ifindex", 12, 4),
         new ContextField("rx_queue_index", 16, 4),
         new ContextField("egress_ifindex", 20, 4),
-    ], isRawMemory: false) { ProgramType = Objects.ProgramType.Xdp };
+    ], isRawMemory: false)
+    { ProgramType = Objects.ProgramType.Xdp };
 
     /// <summary>A Linux context struct of <paramref name="type"/> (see <see cref="LinuxContexts"/>).</summary>
     internal static ContextLayout Linux(string name, int size, ProgramType type, IReadOnlyList<ContextField> fields) =>

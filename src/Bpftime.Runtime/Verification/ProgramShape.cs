@@ -1,5 +1,5 @@
-using Bpftime.Helpers;
 using Bpftime.Diagnostics;
+using Bpftime.Helpers;
 using Bpftime.Isa;
 
 namespace Bpftime.Verification;

@@ -92,7 +92,7 @@ internal static class BenchCommand
     private static string ToTable(List<Row> rows)
     {
         var text = new StringBuilder();
-        text.AppendLine($"{"engine",-12} {"r0",-20} {"load ms",10} {"median ns",14} {"min ns",14} {"runs",6}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{"engine",-12} {"r0",-20} {"load ms",10} {"median ns",14} {"min ns",14} {"runs",6}");
         foreach (var row in rows)
         {
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,

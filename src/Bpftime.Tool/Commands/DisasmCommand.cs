@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using Bpftime.Isa;
 using Bpftime.Objects;
@@ -36,7 +37,7 @@ internal static class DisasmCommand
     {
         maps ??= [];
         var text = new StringBuilder();
-        text.AppendLine($"{program.Name} ({program.Section}):");
+        text.AppendLine(CultureInfo.InvariantCulture, $"{program.Name} ({program.Section}):");
         var instructions = program.ToArray();
         var lines = withSource ? program.LineInfo.GroupBy(l => l.InstructionIndex).ToDictionary(g => g.Key, g => g.First()) : [];
         var subprograms = program.Subprograms.GroupBy(s => s.Start).ToDictionary(g => g.Key, g => g.First().Name);
@@ -44,14 +45,14 @@ internal static class DisasmCommand
         {
             if (i > 0 && subprograms.TryGetValue(i, out var subprogram))
             {
-                text.AppendLine($"{subprogram}:");
+                text.AppendLine(CultureInfo.InvariantCulture, $"{subprogram}:");
             }
             if (lines.TryGetValue(i, out var line) && line.SourceLine.Length > 0)
             {
-                text.AppendLine($"; {line.SourceLine.Trim()}  [{Path.GetFileName(line.FileName)}:{line.Line}:{line.Column}]");
+                text.AppendLine(CultureInfo.InvariantCulture, $"; {line.SourceLine.Trim()}  [{Path.GetFileName(line.FileName)}:{line.Line}:{line.Column}]");
             }
             var next = i + 1 < instructions.Length ? instructions[i + 1] : (Instruction?)null;
-            text.Append($"{i,6}: ").AppendLine(Describe(instructions[i], next, i, subprograms, maps));
+            text.Append(CultureInfo.InvariantCulture, $"{i,6}: ").AppendLine(Describe(instructions[i], next, i, subprograms, maps));
             if (instructions[i].IsLoadImm64)
             {
                 i++;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Bpftime.Objects;
@@ -28,21 +29,21 @@ internal static class InspectCommand
         text.AppendLine($"{file.Path}: {(file.Kind == ObjectKind.Elf ? "ELF eBPF object" : "raw bytecode")}"
             + (file.License is null ? "" : $", license \"{file.License}\""));
         text.AppendLine(file.Btf is null ? "BTF: none" : $"BTF: {file.Btf.Types.Count} types");
-        text.AppendLine($"programs ({file.Programs.Count}):");
-        text.AppendLine($"  {"name",-24} {"section",-24} {"type",-16} {"insns",6}  line info");
+        text.AppendLine(CultureInfo.InvariantCulture, $"programs ({file.Programs.Count}):");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  {"name",-24} {"section",-24} {"type",-16} {"insns",6}  line info");
         foreach (var program in file.Programs)
         {
-            text.AppendLine($"  {program.Name,-24} {program.Section,-24} {program.Type,-16} {program.Instructions.Count,6}  {(program.LineInfo.Count > 0 ? "yes" : "no")}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {program.Name,-24} {program.Section,-24} {program.Type,-16} {program.Instructions.Count,6}  {(program.LineInfo.Count > 0 ? "yes" : "no")}");
         }
-        text.AppendLine($"maps ({file.Maps.Count}):");
+        text.AppendLine(CultureInfo.InvariantCulture, $"maps ({file.Maps.Count}):");
         if (file.Maps.Count > 0)
         {
-            text.AppendLine($"  {"name",-24} {"type",-16} {"key",5} {"value",7} {"max",8}  flags");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {"name",-24} {"type",-16} {"key",5} {"value",7} {"max",8}  flags");
         }
         foreach (var map in file.Maps)
         {
             var notes = map.IsGlobalData ? (map.IsReadOnlyForPrograms ? " global data, read-only" : " global data") : "";
-            text.AppendLine($"  {map.Name,-24} {map.Type,-16} {map.KeySize,5} {map.ValueSize,7} {map.MaxEntries,8}  0x{map.Flags:x}{notes}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {map.Name,-24} {map.Type,-16} {map.KeySize,5} {map.ValueSize,7} {map.MaxEntries,8}  0x{map.Flags:x}{notes}");
         }
         var relocations = file.RelocationCounts.Where(r => r.Value > 0).OrderBy(r => r.Key).ToList();
         text.AppendLine("relocations: " + (relocations.Count == 0 ? "none" : string.Join(", ", relocations.Select(r => $"{r.Key} {r.Value}"))));

@@ -120,7 +120,7 @@ internal static class RunCommand
         {
             var loops = loaded.Program.Verification is { } verdict && loaded.Object.File.FindProgram(loaded.ProgramName) is { } info
                 ? UnprovenLoopReport.Describe(verdict, info) : "a loop";
-            context.Error.WriteLine($"bpftime run: '{loaded.ProgramName}' is verified, but the end of {loops} was not proven: it runs under the budget ({budget:N0})");
+            context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bpftime run: '{loaded.ProgramName}' is verified, but the end of {loops} was not proven: it runs under the budget ({budget:N0})"));
         }
 
         var times = new long[repeat];

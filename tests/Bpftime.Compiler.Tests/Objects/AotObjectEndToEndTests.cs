@@ -13,7 +13,7 @@ namespace Bpftime.Compiler.Tests.Objects;
 public sealed class AotObjectEndToEndTests
 {
     [SkippableFact]
-    public void Global_data_object_compiles_links_and_runs()
+    public void GlobalDataObjectCompilesLinksAndRuns()
     {
         LlvmRequirement.SkipIfMissing();
         Skip.IfNot(new AotEngine().IsAvailable(out var reason), reason);

@@ -129,7 +129,7 @@ public sealed unsafe class ObjectDifferentialTests
 
     [SkippableTheory]
     [MemberData(nameof(Programs))]
-    public void Matches_the_interpreter(string objectName, string programName)
+    public void MatchesTheInterpreter(string objectName, string programName)
     {
         LlvmRequirement.SkipIfMissing();
         Skip.If(NotComparable.TryGetValue(objectName, out var why), $"{objectName}: {why}");

@@ -17,7 +17,8 @@ public class MapViewTests
         Assert.Equal(0, view.Update(2, 9));
         Assert.Equal(-Errno.E2BIG, view.Update(3, 9));
         Assert.Equal([0L, -4L, 9L], view.ReadAll());
-        Assert.Equal(3, view.Count());
+        Assert.Equal(3, view.Count);
+        Assert.Equal(new[] { 0L, -4L, 9L }, view);
         Assert.Equal(DiagnosticCodes.MapViewMismatch, Assert.Throws<BpfException>(() => map.AsArray<int>()).Code);
         Assert.Equal(DiagnosticCodes.MapViewMismatch, Assert.Throws<BpfException>(() => map.AsHash<uint, long>()).Code);
     }

@@ -2,9 +2,9 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
+using Bpftime.Engines;
 using Bpftime.Helpers;
 using Bpftime.Hosting;
-using Bpftime.Engines;
 using Bpftime.Tests.Maps;
 
 namespace Bpftime.Tests.Hosting;
@@ -85,7 +85,7 @@ public class RealProgramTests
         var expected = packet[..12].Concat(packet[16..26]).ToArray();
         Assert.Equal(expected, frame.Packet.ToArray());
         // Too short to strip: the helper refuses to leave less than an Ethernet header, the program aborts.
-        frame.SetPacket(packet[..18]);
+        frame.SetPacket(packet.AsSpan(0, 18));
         Assert.Equal(XdpAction.Aborted, firewall.Programs["strip"].RunXdp(frame));
     }
 

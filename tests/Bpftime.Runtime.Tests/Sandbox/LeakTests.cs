@@ -1,6 +1,6 @@
 using Bpftime.Diagnostics;
-using Bpftime.Helpers;
 using Bpftime.Engines;
+using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;
 using Bpftime.Objects;
@@ -61,7 +61,8 @@ public class LeakTests
             {
                 error = e;
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         thread.Start();
         Assert.True(thread.Join(SandboxRun.WallClockGuard), "the run did not finish");
         Assert.Null(error);

@@ -4,8 +4,8 @@ using Bpftime.Helpers;
 using Bpftime.Hosting;
 using Bpftime.Isa;
 using Bpftime.Objects;
-using Bpftime.Verification;
 using Bpftime.Tests.Maps;
+using Bpftime.Verification;
 using static Bpftime.Tests.Engines.X64.Bpf;
 
 namespace Bpftime.Tests.Sandbox;

@@ -1,7 +1,7 @@
 using Bpftime.Diagnostics;
 using Bpftime.Helpers;
-using Bpftime.Isa;
 using Bpftime.Hosting;
+using Bpftime.Isa;
 using Bpftime.Maps;
 using Bpftime.Objects;
 using Bpftime.Tests.Maps;

@@ -43,7 +43,8 @@ internal static class SandboxRun
                     outcomes[i] = (0, e);
                 }
             }
-        }, 16 * 1024 * 1024) { IsBackground = true, Name = "sandbox run" };
+        }, 16 * 1024 * 1024)
+        { IsBackground = true, Name = "sandbox run" };
         worker.Start();
         if (!worker.Join(WallClockGuard))
         {

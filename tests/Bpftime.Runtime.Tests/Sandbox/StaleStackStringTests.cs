@@ -113,7 +113,8 @@ public sealed class StaleStackStringTests
             {
                 error = e;
             }
-        }, 16 * 1024 * 1024) { IsBackground = true, Name = "stale stack" };
+        }, 16 * 1024 * 1024)
+        { IsBackground = true, Name = "stale stack" };
         worker.Start();
         Assert.True(worker.Join(SandboxRun.WallClockGuard), "the runs did not finish");
         Assert.Null(error);

@@ -1,6 +1,6 @@
-using Bpftime.Helpers;
 using System.Diagnostics;
 using Bpftime.Diagnostics;
+using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Objects;
 using Bpftime.Verification;

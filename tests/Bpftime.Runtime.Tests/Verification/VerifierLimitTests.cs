@@ -1,3 +1,4 @@
+using System.Globalization;
 using Bpftime.Diagnostics;
 using Bpftime.Verification;
 using Xunit.Abstractions;
@@ -60,7 +61,7 @@ public sealed class VerifierLimitTests(ITestOutputHelper output)
         var source = new System.Text.StringBuilder("mov %r6, %r1\nmov %r0, 0\n");
         for (var i = 0; i < 8; i++)
         {
-            source.Append($"ldxb %r2, [%r6+{i}]\njeq %r2, 0, skip{i}\nstdw [%r10-{8 * (i + 1)}], {i}\nskip{i}:\n");
+            source.Append(CultureInfo.InvariantCulture, $"ldxb %r2, [%r6+{i}]\njeq %r2, 0, skip{i}\nstdw [%r10-{8 * (i + 1)}], {i}\nskip{i}:\n");
         }
         source.Append("exit");
         var options = new VerifierOptions { ContextSize = 64, MaxStates = 20 };

@@ -18,7 +18,7 @@ internal static unsafe partial class NativePages
     [LibraryImport("libc", EntryPoint = "mprotect", SetLastError = true)]
     private static partial int Mprotect(nint address, nuint length, int protection);
 
-    [LibraryImport("libc", EntryPoint = "munmap")]
+    [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     private static partial int Munmap(nint address, nuint length);
 
     /// <summary>
@@ -42,7 +42,13 @@ internal static unsafe partial class NativePages
         return block + PageSize;
     }
 
-    public static void FreeGuarded(nint firstPage, int pages) => Munmap(firstPage - PageSize, (nuint)((pages + 2) * PageSize));
+    public static void FreeGuarded(nint firstPage, int pages)
+    {
+        if (Munmap(firstPage - PageSize, (nuint)((pages + 2) * PageSize)) != 0)
+        {
+            throw new InvalidOperationException($"munmap failed (errno {Marshal.GetLastPInvokeError()}): the pages were not allocated by AllocateGuarded");
+        }
+    }
 
     private static void Protect(nint page, int length)
     {

@@ -245,7 +245,7 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         }
     }
 
-    private Exception FaultException(in RunState state)
+    private BpfException FaultException(in RunState state)
     {
         var owner = OwnerOf(state.Owner) ?? this;
         var image = owner._image;

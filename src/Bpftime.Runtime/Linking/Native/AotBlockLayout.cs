@@ -1,7 +1,7 @@
-using Bpftime.Elf;
 using System.Buffers.Binary;
 using System.Globalization;
 using Bpftime.Diagnostics;
+using Bpftime.Elf;
 using Bpftime.Engines.Aot;
 using Bpftime.Engines.Native;
 using Bpftime.Helpers;

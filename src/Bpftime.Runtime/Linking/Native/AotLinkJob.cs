@@ -1,6 +1,6 @@
-using Bpftime.Elf;
 using System.Globalization;
 using Bpftime.Diagnostics;
+using Bpftime.Elf;
 using Bpftime.Engines.Aot;
 using Bpftime.Helpers;
 using Bpftime.Maps;
@@ -15,7 +15,9 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     private readonly Dictionary<int, SymbolBinding> _externals = [];
     private readonly Dictionary<int, BpfMap> _boundMaps = [];
     private AotMetadata? _metadata;
-    private AotCheckedRuntime? _checks;
+    // The checked-code runtime is owned by the module once linked (Run disposes it on failure); the
+    // job keeps only its handle, which the owner symbol binds to.
+    private nint _checksHandle;
 
     private string? Origin => options.Origin;
 
@@ -32,19 +34,20 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 
     public AotModule Run()
     {
-        _checks = new AotCheckedRuntime(options.Maps, Origin, options.Helpers.Name);
+        var checks = new AotCheckedRuntime(options.Maps, Origin, options.Helpers.Name);
+        _checksHandle = checks.Handle;
         try
         {
-            return Link();
+            return Link(checks);
         }
         catch
         {
-            _checks.Dispose();
+            checks.Dispose();
             throw;
         }
     }
 
-    private AotModule Link()
+    private AotModule Link(AotCheckedRuntime checks)
     {
         if (file.Machine != AotObjectFile.MachineX64)
         {
@@ -85,7 +88,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             }
         }
         ThrowIfErrors();
-        return Build(programs);
+        return Build(programs, checks);
     }
 
     // ---- checks that need no memory -------------------------------------------------------
@@ -271,7 +274,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
         if (name == AotCheckedAbi.OwnerSymbol)
         {
-            return new SymbolBinding(SymbolBindingKind.RuntimeData, "the checked-code runtime's handle", _checks!.Handle);
+            return new SymbolBinding(SymbolBindingKind.RuntimeData, "the checked-code runtime's handle", _checksHandle);
         }
         if (name == AotMetadata.HelperByIdSymbol)
         {
@@ -437,13 +440,13 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 
     // ---- layout, binding and relocation --------------------------------------------------
 
-    private AotModule Build(List<(string Name, ElfSymbol Symbol)> programs)
+    private AotModule Build(List<(string Name, ElfSymbol Symbol)> programs, AotCheckedRuntime checks)
     {
         var layout = new AotBlockLayout(file, _externals, options.Helpers, Origin);
         var memory = layout.Allocate();
         try
         {
-            var module = layout.Write(memory, programs, _errors, _metadata, _warnings, options, _checks!, CheckedPrograms(programs));
+            var module = layout.Write(memory, programs, _errors, _metadata, _warnings, options, checks, CheckedPrograms(programs));
             ThrowIfErrors();
             return module;
         }

@@ -1,5 +1,5 @@
-using Bpftime.Isa;
 using Bpftime.Elf;
+using Bpftime.Isa;
 
 namespace Bpftime.Objects.Linking;
 

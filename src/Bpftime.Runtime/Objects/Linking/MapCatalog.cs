@@ -32,7 +32,7 @@ internal sealed class MapCatalog
     /// <summary>What the object's map declarations leave unsaid (maps of maps without an inner layout).</summary>
     public List<BpfDiagnostic> Warnings { get; } = [];
 
-    public bool IsMapSection(ElfSection section) => section.Name is BtfMapsSection || IsLegacyMapsSection(section);
+    public static bool IsMapSection(ElfSection section) => section.Name is BtfMapsSection || IsLegacyMapsSection(section);
 
     /// <summary>`maps`, or `maps/NAME` (one map per section, as older loaders and the samples wrote them).</summary>
     private static bool IsLegacyMapsSection(ElfSection section) =>

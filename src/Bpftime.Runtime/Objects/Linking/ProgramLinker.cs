@@ -1,6 +1,6 @@
 using Bpftime.Diagnostics;
-using Bpftime.Isa;
 using Bpftime.Elf;
+using Bpftime.Isa;
 
 namespace Bpftime.Objects.Linking;
 
@@ -181,7 +181,7 @@ internal sealed class ProgramLinker
                         code[at] = new Instruction(instruction.Opcode, instruction.Dst, (byte)LoadImm64Source.CodeAddress, instruction.Offset, index - (at + 1));
                         code[at + 1] = next.WithImm(0);
                     }
-                    else if (_maps.IsMapSection(section))
+                    else if (MapCatalog.IsMapSection(section))
                     {
                         var offset = symbol.IsSection ? symbol.Value + (ulong)(long)instruction.Imm : symbol.Value;
                         if (!_maps.TryGetDeclared(section.Index, offset, out var mapIndex))

@@ -1,12 +1,10 @@
-using System.Diagnostics;
 using Bpftime.Engines.Aot;
 using Bpftime.Linking.Native;
 using Bpftime.Objects;
-using Xunit.Abstractions;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;
 
-public class AotObjectEngineTests(ITestOutputHelper output)
+public class AotObjectEngineTests
 {
     [Fact]
     public void RequiredMapsComeFromTheMetadataAndTheLinkerBindsThem()
@@ -24,29 +22,5 @@ public class AotObjectEngineTests(ITestOutputHelper output)
         using var module = AotLinker.Link(bytes, new AotLinkOptions { Helpers = AotTestObjects.Helpers(), Maps = [map], Origin = path });
         Assert.Equal(path, module.Origin);
         Assert.Equal(108UL, module.GetProgram("count").Execute(0, 4));
-    }
-
-    [Theory]
-    [InlineData("helpers_meta.o")]
-    [InlineData("loops.o")]
-    [InlineData("maps_meta.o")]
-    public void ReportsLoadAndLinkTimeOfASmallObject(string name)
-    {
-        var bytes = AotTestObjects.Read(name);
-        using var map = new OneValueMap("totals");
-        var options = new AotLinkOptions { Helpers = AotTestObjects.Helpers(), Maps = [map] };
-        for (var i = 0; i < 50; i++)
-        {
-            AotLinker.Link(bytes, options).Dispose();
-        }
-        var samples = new double[500];
-        for (var i = 0; i < samples.Length; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            using var module = AotLinker.Link(bytes, options);
-            samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-        }
-        Array.Sort(samples);
-        output.WriteLine($"link of {name} ({bytes.Length} bytes): median {samples[samples.Length / 2]:F1} us, p90 {samples[samples.Length * 9 / 10]:F1} us, min {samples[0]:F1} us");
     }
 }

@@ -3,8 +3,8 @@ using Bpftime.Engines.X64;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Iced.Intel;
-using Instruction = Bpftime.Isa.Instruction;
 using static Bpftime.Tests.Engines.X64.Bpf;
+using Instruction = Bpftime.Isa.Instruction;
 
 namespace Bpftime.Tests.Engines.X64;
 

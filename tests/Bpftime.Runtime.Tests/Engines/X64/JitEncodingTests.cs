@@ -3,9 +3,9 @@ using Bpftime.Engines.X64;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Iced.Intel;
-using MemorySize = Bpftime.Isa.MemorySize;
-using Instruction = Bpftime.Isa.Instruction;
 using static Bpftime.Tests.Engines.X64.Bpf;
+using Instruction = Bpftime.Isa.Instruction;
+using MemorySize = Bpftime.Isa.MemorySize;
 
 namespace Bpftime.Tests.Engines.X64;
 
