@@ -44,7 +44,7 @@ public sealed class PngTests
     }
 
     [Fact]
-    public void The_crc_is_the_standard_one()
+    public void TheCrcIsTheStandardOne()
     {
         // The check value of CRC-32 (ISO-HDLC), and the CRC every PNG's IEND chunk carries.
         Assert.Equal(0xCBF43926u, Crc32.Compute("123456789"u8));
@@ -52,7 +52,7 @@ public sealed class PngTests
     }
 
     [Fact]
-    public void Every_pixel_reads_back_as_drawn()
+    public void EveryPixelReadsBackAsDrawn()
     {
         var bitmap = new Bitmap(7, 3, new Rgb(1, 2, 3));
         bitmap[0, 0] = new Rgb(255, 0, 0);
@@ -77,7 +77,7 @@ public sealed class PngTests
     }
 
     [Fact]
-    public void Drawing_outside_the_bitmap_is_clipped()
+    public void DrawingOutsideTheBitmapIsClipped()
     {
         var bitmap = new Bitmap(4, 4, Rgb.White);
         bitmap.FillRectangle(-2, -2, 3, 3, Rgb.Black);
@@ -88,7 +88,7 @@ public sealed class PngTests
     }
 
     [Fact]
-    public void A_glyph_is_drawn_row_by_row_from_its_bits()
+    public void AGlyphIsDrawnRowByRowFromItsBits()
     {
         // '1' is 04 0C 04 04 04 04 0E: the column 2 from the left in every row, and the base row 01110.
         var bitmap = new Bitmap(BitmapFont.Width, BitmapFont.Height, Rgb.White);

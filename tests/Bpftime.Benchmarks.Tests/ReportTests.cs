@@ -4,7 +4,7 @@ namespace Bpftime.Benchmarks.Tests;
 public sealed class ReportTests
 {
     [Fact]
-    public void Tables_align_names_left_and_numbers_right()
+    public void TablesAlignNamesLeftAndNumbersRight()
     {
         var table = new MarkdownTable("level", "log2", "switch");
         table.Add("jit", "3.00", "12.50");
@@ -20,7 +20,7 @@ public sealed class ReportTests
     }
 
     [Fact]
-    public void Splicing_replaces_only_what_lies_between_the_markers()
+    public void SplicingReplacesOnlyWhatLiesBetweenTheMarkers()
     {
         var document = $"# Title\nhand-written\n{BenchmarkReport.BeginMarker}\nold figures\n{BenchmarkReport.EndMarker}\nmore text\n";
         var spliced = BenchmarkReport.Splice(document, "new figures\n");
@@ -32,14 +32,14 @@ public sealed class ReportTests
     [InlineData("no markers at all\n")]
     [InlineData(BenchmarkReport.EndMarker + "\n" + BenchmarkReport.BeginMarker + "\n")]
     [InlineData(BenchmarkReport.BeginMarker + "\n" + BenchmarkReport.BeginMarker + "\n" + BenchmarkReport.EndMarker + "\n")]
-    public void A_document_without_its_markers_in_order_is_refused(string document)
+    public void ADocumentWithoutItsMarkersInOrderIsRefused(string document)
     {
         var error = Assert.Throws<InvalidDataException>(() => BenchmarkReport.Splice(document, "figures"));
         Assert.Contains("markers", error.Message);
     }
 
     [Fact]
-    public void Bars_rise_above_the_native_line_when_slower_and_hang_below_when_faster()
+    public void BarsRiseAboveTheNativeLineWhenSlowerAndHangBelowWhenFaster()
     {
         string[] levels = ["jit", "jit/checked"];
         var chart = RatioChart.Draw("t", levels, ["a"], (level, _) => level == "jit" ? 10 : 0.5);

@@ -209,7 +209,7 @@ public sealed class InlineLookupTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Array_lookups_match_the_helper_for_every_value_size(bool verified)
+    public void ArrayLookupsMatchTheHelperForEveryValueSize(bool verified)
     {
         foreach (var (valueSize, entries) in new[] { (4u, 1u), (8u, 16u), (12u, 33u), (24u, 7u), (4096u, 3u) })
         {
@@ -229,7 +229,7 @@ public sealed class InlineLookupTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Global_data_lookups_match_the_helper(bool verified)
+    public void GlobalDataLookupsMatchTheHelper(bool verified)
     {
         var scenario = new Scenario(
             () =>
@@ -244,7 +244,7 @@ public sealed class InlineLookupTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Per_cpu_array_lookups_match_the_helper(bool verified)
+    public void PerCpuArrayLookupsMatchTheHelper(bool verified)
     {
         const uint Entries = 9;
         var scenario = new Scenario(
@@ -321,7 +321,7 @@ public sealed class InlineLookupTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Hash_lookups_match_the_helper(bool verified)
+    public void HashLookupsMatchTheHelper(bool verified)
     {
         foreach (var (keySize, valueSize, entries) in new[] { (4u, 8u, 128u), (8u, 4u, 100u), (8u, 24u, 64u), (4u, 16u, 3000u) })
         {
@@ -333,7 +333,7 @@ public sealed class InlineLookupTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void Lru_and_per_cpu_hash_lookups_match_the_helper(bool verified)
+    public void LruAndPerCpuHashLookupsMatchTheHelper(bool verified)
     {
         AssertSameAsHelper(new Scenario(() => FilledHash(MapType.LruHash, 4, 8, 96), HashKeys(4, 0xffff_ffffUL), ChurnHash), verified);
         AssertSameAsHelper(new Scenario(() => FilledHash(MapType.PerCpuHash, 8, 8, 80), HashKeys(8, ulong.MaxValue)), verified, perCpuKeyBytes: 8);
@@ -341,7 +341,7 @@ public sealed class InlineLookupTests
 
     [SkippableTheory]
     [MemberData(nameof(Modes))]
-    public void A_disposed_map_is_answered_by_the_helper_not_read_from_freed_memory(bool verified)
+    public void ADisposedMapIsAnsweredByTheHelperNotReadFromFreedMemory(bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         foreach (var level in Compiled.Prepend(Reference))
@@ -369,7 +369,7 @@ public sealed class InlineLookupTests
     }
 
     [SkippableFact]
-    public void Per_cpu_lookups_use_the_running_processors_slot()
+    public void PerCpuLookupsUseTheRunningProcessorsSlot()
     {
         LlvmRequirement.SkipIfMissing();
         Skip.If(PerCpu.SlotCount < 2, "one processor: every slot is slot 0");
@@ -398,7 +398,7 @@ public sealed class InlineLookupTests
     }
 
     [SkippableFact]
-    public void Hash_lookups_stay_right_while_the_host_changes_the_chains()
+    public void HashLookupsStayRightWhileTheHostChangesTheChains()
     {
         LlvmRequirement.SkipIfMissing();
         foreach (var level in new[] { new Level("jit", 0), new Level("llvm-jit", 3), new Level("aot", 3) })
@@ -444,7 +444,7 @@ public sealed class InlineLookupTests
     // ---- the code really does the lookup itself --------------------------------------------------
 
     [SkippableFact]
-    public void Jit_code_does_an_array_lookup_itself_only_where_the_map_is_known()
+    public void JitCodeDoesAnArrayLookupItselfOnlyWhereTheMapIsKnown()
     {
         using var map = ArrayMap.Create("a", 8, 4);
         var bindings = new JitBindings(0, h => h.NativeEntry, _ => 0);
@@ -475,7 +475,7 @@ public sealed class InlineLookupTests
     });
 
     [SkippableFact]
-    public void Aot_objects_name_the_layout_they_were_compiled_for()
+    public void AotObjectsNameTheLayoutTheyWereCompiledFor()
     {
         LlvmRequirement.SkipIfMissing();
         var spec = new MapSpec("values", MapType.Array, 4, 12, 16);
@@ -498,7 +498,7 @@ public sealed class InlineLookupTests
 
     [SkippableTheory]
     [MemberData(nameof(OtherLayouts))]
-    public void The_linker_refuses_inline_lookups_compiled_for_another_layout(string what, MapSpec actual)
+    public void TheLinkerRefusesInlineLookupsCompiledForAnotherLayout(string what, MapSpec actual)
     {
         LlvmRequirement.SkipIfMissing();
         var compiled = CompileFor(new MapSpec("values", MapType.Array, 4, 12, 16));
@@ -510,7 +510,7 @@ public sealed class InlineLookupTests
     }
 
     [Fact]
-    public void A_storage_symbol_binds_only_to_a_map_of_its_layout()
+    public void AStorageSymbolBindsOnlyToAMapOfItsLayout()
     {
         var layout = new InlineLookup(InlineLookupKind.Hash, 8, 16, 100);
         using var same = new HashMap(new MapSpec("h", MapType.Hash, 8, 16, 100));

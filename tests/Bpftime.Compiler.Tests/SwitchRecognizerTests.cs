@@ -144,7 +144,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [Fact]
-    public void A_balanced_tree_is_one_switch_whose_ranges_agree_with_the_jumps()
+    public void ABalancedTreeIsOneSwitchWhoseRangesAgreeWithTheJumps()
     {
         var code = Balanced();
         var tree = Assert.Single(FindSound(code).Values);
@@ -159,7 +159,7 @@ public sealed class SwitchRecognizerTests
     [InlineData(JumpOperation.Jsgt, false)]
     [InlineData(JumpOperation.Jgt, true)]
     [InlineData(JumpOperation.Jsgt, true)]
-    public void Signed_and_32_bit_trees_keep_their_own_order(JumpOperation greater, bool narrow)
+    public void SignedAnd32BitTreesKeepTheirOwnOrder(JumpOperation greater, bool narrow)
     {
         var code = Balanced(greater, narrow);
         var tree = Assert.Single(FindSound(code).Values);
@@ -184,7 +184,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [Fact]
-    public void The_bench_switch_kernel_is_one_64_way_switch()
+    public void TheBenchSwitchKernelIsOne64WaySwitch()
     {
         var code = InstructionDecoder.Decode(File.ReadAllBytes(Path.Combine(TestPaths.DataDirectory, "bench", "switch.bin")), "switch");
         var tree = Assert.Single(FindSound(code).Values);
@@ -194,7 +194,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [Fact]
-    public void A_compare_with_another_way_in_stays_out_of_the_tree()
+    public void ACompareWithAnotherWayInStaysOutOfTheTree()
     {
         // After r0 = 99, slot 25 jumps to the subtree at 13: it has two ways in, so it is a leaf.
         var code = Balanced();
@@ -206,7 +206,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [Fact]
-    public void Other_registers_widths_operands_and_jset_end_the_tree()
+    public void OtherRegistersWidthsOperandsAndJsetEndTheTree()
     {
         var otherRegister = Balanced();
         otherRegister[1] = Jump(JumpOperation.Jgt, 3, 3, 11);
@@ -228,7 +228,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [Fact]
-    public void A_block_that_changes_the_register_before_its_compare_is_a_leaf()
+    public void ABlockThatChangesTheRegisterBeforeItsCompareIsALeaf()
     {
         Instruction[] code =
         [
@@ -251,7 +251,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [Fact]
-    public void Too_many_values_off_the_default_leave_the_compares_alone()
+    public void TooManyValuesOffTheDefaultLeaveTheComparesAlone()
     {
         // Leaves of 101, about 2^30, 2^63 and 2^63 values: no default leaves only a few cases.
         Instruction[] code =
@@ -268,7 +268,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [Fact]
-    public void Code_that_counts_keeps_backward_jumps_inside_a_tree_as_compares_and_pays_for_backward_leaves()
+    public void CodeThatCountsKeepsBackwardJumpsInsideATreeAsComparesAndPaysForBackwardLeaves()
     {
         // A loop: r2 >>= 1 at slot 1 and a tree at 3 whose leaves 5 and 7 jump back to it; the
         // compare at 9 is reached by the tree's backward jump at 12.
@@ -301,7 +301,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [SkippableFact]
-    public void The_ir_of_the_bench_kernel_says_switch()
+    public void TheIrOfTheBenchKernelSaysSwitch()
     {
         LlvmRequirement.SkipIfMissing();
         var code = InstructionDecoder.Decode(File.ReadAllBytes(Path.Combine(TestPaths.DataDirectory, "bench", "switch.bin")), "switch");
@@ -314,7 +314,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [SkippableFact]
-    public unsafe void An_aot_jump_table_in_rodata_links_and_runs()
+    public unsafe void AnAotJumpTableInRodataLinksAndRuns()
     {
         LlvmRequirement.SkipIfMissing();
         var code = InstructionDecoder.Decode(File.ReadAllBytes(Path.Combine(TestPaths.DataDirectory, "bench", "switch.bin")), "switch");
@@ -339,7 +339,7 @@ public sealed class SwitchRecognizerTests
     }
 
     [SkippableFact]
-    public void Generated_trees_compute_what_the_interpreter_computes()
+    public void GeneratedTreesComputeWhatTheInterpreterComputes()
     {
         LlvmRequirement.SkipIfMissing();
         var random = new Random(3020);
@@ -379,7 +379,7 @@ public sealed class SwitchRecognizerTests
     {
         try
         {
-            return executable.Execute(0, value).ToString("x");
+            return executable.Execute(0, value).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (BpfException e)
         {

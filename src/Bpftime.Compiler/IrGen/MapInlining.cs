@@ -135,7 +135,7 @@ internal sealed partial class FunctionEmitter
 
         LLVM.PositionBuilderAtEnd(_b, start);
         var bucket = LLVM.BuildZExt(_b, LLVM.BuildAnd(_b, hash, _t.I32(layout.BucketCount - 1), ""), _t.Int64, "");
-        var first = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.BucketsOffset), LLVM.BuildMul(_b, bucket, _t.I64(4), ""), ""));
+        var first = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)InlineLookup.BucketsOffset), LLVM.BuildMul(_b, bucket, _t.I64(4), ""), ""));
         LLVM.BuildBr(_b, walk);
 
         // The chain as a racing writer may leave it: every index read is -1 or an element, but the

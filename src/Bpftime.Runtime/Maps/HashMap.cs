@@ -66,7 +66,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         var blockBytes = Layout.ValuesOffset + valueBytes;
         _block = (byte*)NativeMemory.AlignedAlloc((nuint)blockBytes, 64);
         NativeMemory.Clear(_block, (nuint)Layout.ValuesOffset);
-        _buckets = (int*)(_block + Layout.BucketsOffset);
+        _buckets = (int*)(_block + InlineLookup.BucketsOffset);
         _next = (int*)(_block + Layout.NextOffset);
         _hashes = (int*)(_block + Layout.HashesOffset);
         _referenced = _block + Layout.ReferencedOffset;

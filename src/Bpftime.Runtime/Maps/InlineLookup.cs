@@ -58,7 +58,7 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// <summary>Hash maps: a power of two, at least max entries (at most 2^24).</summary>
     public int BucketCount => (int)Math.Min(1U << 24, System.Numerics.BitOperations.RoundUpToPowerOf2(MaxEntries));
 
-    public ulong BucketsOffset => HashHeaderBytes;
+    public static ulong BucketsOffset => HashHeaderBytes;
 
     public ulong NextOffset => BucketsOffset + (4UL * (ulong)BucketCount);
 

@@ -218,7 +218,7 @@ internal sealed partial class Analyzer
     }
 
     /// <summary>Applies "the condition holds" (or not) to the state. Returns false when that is impossible.</summary>
-    private static bool Refine(VerifierState state, Instruction insn, RegisterState left, RegisterState right, bool holds, int pc)
+    private bool Refine(VerifierState state, Instruction insn, RegisterState left, RegisterState right, bool holds, int pc)
     {
         var word = insn.Class == InstructionClass.Jmp32;
         var op = insn.JumpOperation;

@@ -114,7 +114,7 @@ public class CompilerBuiltinSourceTests
     [InlineData("memcpy", Memcpy)]
     [InlineData("memmove", Memmove)]
     [InlineData("memcmp", Memcmp)]
-    public void Builtin_IsItsDocumentedAssembly(string name, string source)
+    public void BuiltinIsItsDocumentedAssembly(string name, string source)
     {
         Assert.True(CompilerBuiltins.TryGet(name, out var code));
         Assert.Equal(Assembler.Assemble(source, name), code);

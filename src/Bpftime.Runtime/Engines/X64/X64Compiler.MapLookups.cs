@@ -139,7 +139,7 @@ internal sealed partial class X64Compiler
         _asm.Mov(X64Width.Dword, Element, Hash);
         _asm.Alu(X64AluOperation.And, X64Width.Dword, Element, layout.BucketCount - 1);
         ElementAddress(Address, Element, 4, Block);
-        _asm.Load(X64Width.Dword, Element, Address, (int)layout.BucketsOffset);
+        _asm.Load(X64Width.Dword, Element, Address, (int)InlineLookup.BucketsOffset);
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, Steps, Steps);
 
         // The chain as a racing writer may leave it: bounded by the index range and the map's size.
