@@ -5,6 +5,7 @@ using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Engines.Interpreter;
 using Bpftime.Engines.X64;
+using Bpftime.Execution;
 using Bpftime.Linking.Native;
 
 namespace Bpftime.Benchmarks;

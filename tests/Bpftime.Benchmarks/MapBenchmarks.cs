@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Bpftime.Engines;
+using Bpftime.Execution;
 
 namespace Bpftime.Benchmarks;
 

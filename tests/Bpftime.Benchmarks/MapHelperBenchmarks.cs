@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
 using Bpftime.Engines.X64;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;

@@ -1,5 +1,6 @@
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Linking.Native;
 
 namespace Bpftime.Benchmarks;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Engines.X64;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Linking.Native;

@@ -3,6 +3,7 @@ using Bpftime.Compiler.Aot;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Linking.Native;

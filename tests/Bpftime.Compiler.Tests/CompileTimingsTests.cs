@@ -2,6 +2,7 @@ using Bpftime.Compiler.Aot;
 using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.LlvmJit;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 

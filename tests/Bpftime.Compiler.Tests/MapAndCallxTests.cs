@@ -1,6 +1,7 @@
 using Bpftime.Compiler.Aot;
 using Bpftime.Compiler.LlvmJit;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;

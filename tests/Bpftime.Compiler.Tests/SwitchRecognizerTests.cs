@@ -4,6 +4,7 @@ using Bpftime.Compiler.LlvmJit;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Tests;

@@ -30,7 +30,7 @@ public sealed record AotCompilation
     /// addresses. Only for an object linked at once in this process against those very maps (the aot
     /// engine); objects built ahead of time leave it empty and reach map values through the slow path.
     /// </summary>
-    public IReadOnlyList<Bpftime.Maps.MemoryRegion> FixedRegions { get; init; } = [];
+    public IReadOnlyList<Bpftime.Execution.MemoryRegion> FixedRegions { get; init; } = [];
 
     /// <summary>"sha256:..." of the eBPF object, recorded for the linker and for rebuild checks.</summary>
     public string? SourceHash { get; init; }

@@ -3,6 +3,7 @@ using Bpftime.Compiler.IrGen;
 using Bpftime.Compiler.Llvm;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Linking.Native;
 
 namespace Bpftime.Compiler.Aot;
@@ -45,9 +46,9 @@ public sealed class AotEngine : IBpfEngine
     /// these maps, so its checked code may test them inline (the run state says whether the module's
     /// maps are all still alive).
     /// </summary>
-    private static List<Bpftime.Maps.MemoryRegion> FixedRegionsOf(IReadOnlyList<Bpftime.Maps.BpfMap> maps)
+    private static List<Bpftime.Execution.MemoryRegion> FixedRegionsOf(IReadOnlyList<Bpftime.Maps.BpfMap> maps)
     {
-        var regions = new List<Bpftime.Maps.MemoryRegion>();
+        var regions = new List<Bpftime.Execution.MemoryRegion>();
         Engines.Checked.FixedRegions.Collect(maps, regions);
         return regions;
     }

@@ -1,6 +1,7 @@
 using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;

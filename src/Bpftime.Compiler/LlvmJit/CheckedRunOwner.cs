@@ -5,6 +5,7 @@ using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
 using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 
 namespace Bpftime.Compiler.LlvmJit;
 
@@ -32,7 +33,7 @@ internal sealed unsafe class CheckedRunOwner : IDisposable
     }
 
     /// <summary>Value blocks of array and global-data maps, which stay put for the map's life.</summary>
-    public List<Maps.MemoryRegion> FixedRegions { get; } = [];
+    public List<Execution.MemoryRegion> FixedRegions { get; } = [];
 
     /// <summary>Whether the inline test of <see cref="FixedRegions"/> may be used for a run starting now.</summary>
     public bool FixedRegionsLive => _fixedMaps.TrueForAll(m => !m.IsDisposed);

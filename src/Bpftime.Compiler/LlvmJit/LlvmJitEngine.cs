@@ -5,6 +5,7 @@ using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 

@@ -3,7 +3,7 @@ using Bpftime.Compiler.Llvm;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Isa;
 
 namespace Bpftime.Compiler.LlvmJit;

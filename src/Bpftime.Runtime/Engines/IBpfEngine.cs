@@ -1,3 +1,5 @@
+using Bpftime.Execution;
+
 namespace Bpftime.Engines;
 
 /// <summary>

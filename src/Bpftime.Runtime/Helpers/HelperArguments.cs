@@ -1,5 +1,5 @@
 using Bpftime.Diagnostics;
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Helpers;

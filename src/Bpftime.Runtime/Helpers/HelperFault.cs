@@ -1,4 +1,5 @@
 using Bpftime.Engines;
+using Bpftime.Execution;
 
 namespace Bpftime.Helpers;
 

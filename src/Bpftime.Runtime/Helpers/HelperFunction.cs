@@ -28,7 +28,7 @@ public sealed class HelperFunction
             }
             catch (Exception fault)
             {
-                Engines.ProgramCallback.RecordFault(fault);
+                Execution.ProgramCallback.RecordFault(fault);
                 return 0;
             }
         };

@@ -1,5 +1,5 @@
 using Bpftime.Engines;
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Helpers;

@@ -18,7 +18,7 @@ public static unsafe class PrintfFormatter
     /// <summary>
     /// Renders <paramref name="format"/> (up to its NUL) with <paramref name="arguments"/>; 0 or -EINVAL.
     /// While a program runs, <c>%s</c> reads only memory it owns (its context, frames and map values)
-    /// and faults otherwise (see <see cref="Engines.Checked.HelperMemory.OwnedString"/>).
+    /// and faults otherwise (see <see cref="Execution.HelperMemory.OwnedString"/>).
     /// </summary>
     public static int Format(ReadOnlySpan<byte> format, ReadOnlySpan<ulong> arguments, StringBuilder output) =>
         Format(format, arguments, output, anyAddress: false, "printf");
@@ -99,7 +99,7 @@ public static unsafe class PrintfFormatter
                 case 's':
                     text = anyAddress
                         ? ReadString(argument)
-                        : Engines.Checked.HelperMemory.OwnedString(argument, MaxStringArgument - 1, helper, $"%s #{next}") ?? ReadString(argument);
+                        : Execution.HelperMemory.OwnedString(argument, MaxStringArgument - 1, helper, $"%s #{next}") ?? ReadString(argument);
                     numeric = false;
                     break;
                 default:

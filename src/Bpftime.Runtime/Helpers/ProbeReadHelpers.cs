@@ -42,7 +42,7 @@ public static unsafe class ProbeReadHelpers
         var name = helper.Name;
         return new HelperFunction(helper.Id, name, helper.Prototype, (_, _, _, _, _) =>
         {
-            var run = Engines.Checked.ActiveRuns.Current;
+            var run = Execution.ActiveRuns.Current;
             throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.HelperNeedsTracingSet,
                 $"helper {name} (#{helper.Id}) reads the host's memory, so only the \"tracing\" helper set provides it; load the program with that set (BpfHelperSet=tracing)",
                 run?.Origin, run?.ProgramName);
@@ -59,11 +59,11 @@ public static unsafe class ProbeReadHelpers
         {
             return 0;
         }
-        if ((destination == 0 || size > int.MaxValue) && !Engines.Checked.HelperMemory.Checking)
+        if ((destination == 0 || size > int.MaxValue) && !Execution.HelperMemory.Checking)
         {
             return HelperFault.Errno(Errno.EFAULT);
         }
-        Engines.Checked.HelperMemory.RequireWritable(destination, size, helper, "1 (dst)");
+        Execution.HelperMemory.RequireWritable(destination, size, helper, "1 (dst)");
         if (NativeSystem.TryCopy((nint)source, (nint)destination, (nuint)size))
         {
             return 0;
@@ -84,11 +84,11 @@ public static unsafe class ProbeReadHelpers
         {
             return 0;
         }
-        if ((destination == 0 || size > int.MaxValue) && !Engines.Checked.HelperMemory.Checking)
+        if ((destination == 0 || size > int.MaxValue) && !Execution.HelperMemory.Checking)
         {
             return HelperFault.Errno(Errno.EFAULT);
         }
-        Engines.Checked.HelperMemory.RequireWritable(destination, size, helper, "1 (dst)");
+        Execution.HelperMemory.RequireWritable(destination, size, helper, "1 (dst)");
         return CopyStringInto(destination, size, source);
     }
 

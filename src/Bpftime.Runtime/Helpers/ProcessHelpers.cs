@@ -27,11 +27,11 @@ public static unsafe class ProcessHelpers
     public static HelperFunction GetCurrentComm { get; } = new(HelperIds.GetCurrentComm,
         static (buffer, size, _, _, _) =>
         {
-            if ((buffer == 0 && !Engines.Checked.HelperMemory.Checking) || size == 0)
+            if ((buffer == 0 && !Execution.HelperMemory.Checking) || size == 0)
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
-            var target = Engines.Checked.HelperMemory.Writable(buffer, size, "get_current_comm", "1 (buf)");
+            var target = Execution.HelperMemory.Writable(buffer, size, "get_current_comm", "1 (buf)");
             target.Clear();
             var comm = s_comm.Value;
             comm.AsSpan(0, Math.Min(comm.Length, target.Length - 1)).CopyTo(target);

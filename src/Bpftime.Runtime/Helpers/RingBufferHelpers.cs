@@ -1,4 +1,4 @@
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Helpers;

@@ -1,9 +1,9 @@
 using Bpftime.Diagnostics;
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 
 namespace Bpftime.Helpers;
 
-/// <summary>bpf_spin_lock (93) and bpf_spin_unlock (94) on a struct bpf_spin_lock in a map value (see <see cref="Maps.BpfSpinLock"/>).</summary>
+/// <summary>bpf_spin_lock (93) and bpf_spin_unlock (94) on a struct bpf_spin_lock in a map value (see <see cref="Execution.BpfSpinLock"/>).</summary>
 public static unsafe class SpinLockHelpers
 {
     /// <summary>
@@ -22,7 +22,7 @@ public static unsafe class SpinLockHelpers
             else if (lockWord != 0 && lockWord % 4 == 0)
             {
                 // Verified code: the verifier proved a typed, untouched lock word and one lock at a time.
-                Maps.BpfSpinLock.Enter((uint*)lockWord);
+                Execution.BpfSpinLock.Enter((uint*)lockWord);
             }
             return 0;
         });
@@ -36,7 +36,7 @@ public static unsafe class SpinLockHelpers
             }
             else if (lockWord != 0 && lockWord % 4 == 0)
             {
-                Maps.BpfSpinLock.Exit((uint*)lockWord);
+                Execution.BpfSpinLock.Exit((uint*)lockWord);
             }
             return 0;
         });
@@ -53,7 +53,7 @@ public static unsafe class SpinLockHelpers
         {
             throw Misuse(run, $"spin_lock: the program already holds the bpf_spin_lock at 0x{holder.HeldLock:x}; a program may hold one lock at a time (unlock it first)");
         }
-        if (!Maps.BpfSpinLock.TryEnter((uint*)lockWord, CheckedWaitLimit))
+        if (!Execution.BpfSpinLock.TryEnter((uint*)lockWord, CheckedWaitLimit))
         {
             throw Misuse(run, $"spin_lock: the bpf_spin_lock at 0x{lockWord:x} stayed taken for {CheckedWaitLimit.TotalMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)} ms; no run holds it that long, so its word was overwritten (programs must not store to a lock)");
         }
@@ -70,7 +70,7 @@ public static unsafe class SpinLockHelpers
             throw Misuse(run, $"spin_unlock: the program does not hold the bpf_spin_lock at 0x{lockWord:x}; unlock only the lock it took with spin_lock");
         }
         holder.HeldLock = 0;
-        Maps.BpfSpinLock.Exit((uint*)lockWord);
+        Execution.BpfSpinLock.Exit((uint*)lockWord);
     }
 
     /// <summary>The run of this program (the current one or, from a callback, one it was called from) that holds a lock.</summary>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Helpers;

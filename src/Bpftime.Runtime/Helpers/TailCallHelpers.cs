@@ -1,9 +1,9 @@
-using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Helpers;
 
-/// <summary>bpf_tail_call (12) over <see cref="ProgramArrayMap"/>, through the engines' <see cref="TailCalls"/>.</summary>
+/// <summary>bpf_tail_call (12) over <see cref="ProgramArrayMap"/>, through the target's <see cref="ITailCallTarget"/> (see <see cref="TailCalls"/>).</summary>
 public static class TailCallHelpers
 {
     /// <summary>
@@ -18,6 +18,18 @@ public static class TailCallHelpers
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
-            return index > uint.MaxValue ? HelperFault.Errno(Errno.ENOENT) : (ulong)TailCalls.Request(programs.Get((uint)index));
+            return index > uint.MaxValue ? HelperFault.Errno(Errno.ENOENT) : (ulong)Request(programs.Get((uint)index));
         });
+
+    /// <summary>
+    /// Arms a tail call into <paramref name="target"/>: 0 when armed; -ENOENT for an empty slot;
+    /// -EINVAL when no run of the target's engine is active on this thread, the chain is full, or the
+    /// target cannot be entered from the running program.
+    /// </summary>
+    private static long Request(IBpfExecutable? target) => target switch
+    {
+        null => -Errno.ENOENT,
+        ITailCallTarget own => own.ArmTailCall(),
+        _ => -Errno.EINVAL,
+    };
 }

@@ -1,5 +1,5 @@
 using System.Text;
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Helpers;

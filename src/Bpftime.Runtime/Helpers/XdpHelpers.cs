@@ -87,7 +87,7 @@ public static unsafe class XdpHelpers
     /// <summary>A program may adjust only the frame it runs on (a host calling the helper itself may name any live frame).</summary>
     private static bool IsRunsFrame(ulong context)
     {
-        var run = Engines.Checked.ActiveRuns.Current;
+        var run = Execution.ActiveRuns.Current;
         return context != 0 && (run is null || run.ContextStart == context);
     }
 

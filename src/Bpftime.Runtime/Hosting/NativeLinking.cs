@@ -1,6 +1,7 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Linking.Native;
 using Bpftime.Maps;

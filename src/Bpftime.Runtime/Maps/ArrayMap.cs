@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
+using Bpftime.Execution;
 using Bpftime.Objects;
 
 namespace Bpftime.Maps;
@@ -57,6 +58,9 @@ public sealed unsafe class ArrayMap : BpfMap
 
     /// <summary>Whether programs may write the values (false for .rodata and BPF_F_RDONLY_PROG).</summary>
     public bool WritableByPrograms => !Spec.IsReadOnlyForPrograms && (Spec.Flags & ReadOnlyForProgramsFlag) == 0;
+
+    /// <summary>The spec's read-only mark or BPF_F_RDONLY_PROG.</summary>
+    public override bool IsReadOnlyForPrograms => !WritableByPrograms;
 
     /// <summary>The address of the value at <paramref name="index"/>, or 0 when the index is out of range.</summary>
     public nint Lookup(uint index)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Bpftime.Execution;
 using Bpftime.Objects;
 
 namespace Bpftime.Maps;
@@ -8,7 +9,7 @@ namespace Bpftime.Maps;
 /// ld_imm64 (src 1 and 5) loads and helpers turn back into the map with <see cref="FromHandle"/>.
 /// Value addresses stay stable for the map's lifetime.
 /// </summary>
-public abstract class BpfMap : IDisposable
+public abstract class BpfMap : IDisposable, IMapMemory
 {
     private GCHandle _self;
     private nint _handle;
@@ -46,6 +47,9 @@ public abstract class BpfMap : IDisposable
     public uint MaxEntries => Spec.MaxEntries;
 
     public bool IsDisposed => _handle == 0;
+
+    /// <summary>Whether programs may only read the values (.rodata, a read-only spec).</summary>
+    public virtual bool IsReadOnlyForPrograms => Spec.IsReadOnlyForPrograms;
 
     /// <summary>The map behind a handle a program passed to a helper, or null when it is not a live map.</summary>
     public static BpfMap? FromHandle(nint handle)

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Bpftime.Execution;
 
 namespace Bpftime.Maps;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Bpftime.Execution;
 using Bpftime.Objects;
 
 namespace Bpftime.Maps;

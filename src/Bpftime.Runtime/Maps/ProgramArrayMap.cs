@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Objects;
 
 namespace Bpftime.Maps;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Bpftime.Execution;
 using Bpftime.Objects;
 
 namespace Bpftime.Maps;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Objects;
 
 namespace Bpftime.Maps;

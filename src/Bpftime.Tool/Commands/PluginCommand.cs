@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Objects;

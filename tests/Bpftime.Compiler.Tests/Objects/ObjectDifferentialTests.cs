@@ -3,6 +3,7 @@ using Bpftime.Compiler.LlvmJit;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Hosting;
 using Bpftime.Maps;

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Hosting;
 using Bpftime.Tests.Maps;

@@ -1,4 +1,5 @@
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;

@@ -3,6 +3,7 @@ using Bpftime.Compiler.LlvmJit;
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
 using Bpftime.Engines.X64;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Hosting;
 using Bpftime.Isa;

@@ -1,5 +1,6 @@
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 using Bpftime.Objects;

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;

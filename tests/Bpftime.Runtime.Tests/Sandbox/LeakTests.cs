@@ -1,5 +1,6 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using Bpftime.Maps;

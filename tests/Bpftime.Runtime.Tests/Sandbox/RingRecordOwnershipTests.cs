@@ -45,7 +45,7 @@ public sealed unsafe class RingRecordOwnershipTests
         using var ring = new RingBufferMap(new MapSpec("ring", MapType.RingBuf, 0, 0, 4096));
         using var shared = ArrayMap.Create("shared", 8, 1);
         Exception? thiefError = null;
-        Bpftime.Engines.IBpfExecutable? thief = null;
+        Bpftime.Execution.IBpfExecutable? thief = null;
         var helpers = StandardHelpers.CreateDefault(TraceSink.Discard).Add(new HelperFunction(RunOtherHelperId, "run_other",
             HelperPrototype.Of(HelperReturnKind.Integer), (_, _, _, _, _) =>
             {

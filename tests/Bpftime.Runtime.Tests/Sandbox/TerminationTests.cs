@@ -2,6 +2,7 @@ using Bpftime.Compiler.Aot;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Hosting;
 using Bpftime.Isa;

@@ -1,6 +1,7 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa.Conformance;
 using Bpftime.Tests.Conformance;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Interpreter;
+using Bpftime.Execution;
 using Bpftime.Hosting;
 using Bpftime.Isa;
 using Bpftime.Objects;

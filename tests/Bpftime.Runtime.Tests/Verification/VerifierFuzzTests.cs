@@ -121,7 +121,7 @@ public sealed class VerifierFuzzTests(ITestOutputHelper output)
                 random.NextBytes(context);
                 try
                 {
-                    Bpftime.Engines.ExecutableExtensions.Run(executable, context);
+                    Bpftime.Execution.ExecutableExtensions.Run(executable, context);
                 }
                 catch (BpfException error)
                 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Engines.Aot;
@@ -118,7 +119,7 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
             state->Budget = runs.Count > 0 ? ((AotRunState*)runs[^1])->Budget : 0;
             runs.Add((nint)state);
             // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
-            Checked.ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
+            Execution.ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
             return 0;
         }
         catch (Exception)
@@ -130,7 +131,7 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
     [UnmanagedCallersOnly]
     private static void CallbackFrames(AotRunState* state) =>
         // The callback's run (entered by ProgramCallback.Invoke) has this frame block.
-        Checked.ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
+        Execution.ActiveRuns.Current?.SetStackSource(&state->StackBottom, &state->StackTop);
 
     [UnmanagedCallersOnly]
     private static void CallbackLeave()
@@ -165,14 +166,14 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
     private int CheckRegion(ulong address, int size, bool write)
     {
         // A callback may use the frames and the context of the runs that called it.
-        if (Checked.AccessPolicy.InCallers(Checked.ActiveRuns.Current, address, (ulong)size))
+        if (Execution.AccessPolicy.InCallers(Execution.ActiveRuns.Current, address, (ulong)size))
         {
             return AotCheckedAbi.FaultNone;
         }
-        return Checked.AccessPolicy.ClassifyMaps(_maps, address, (ulong)size, write) switch
+        return Execution.AccessPolicy.ClassifyMaps(_maps, address, (ulong)size, write) switch
         {
-            Checked.AccessVerdict.Allowed => AotCheckedAbi.FaultNone,
-            Checked.AccessVerdict.ReadOnly => AotCheckedAbi.FaultReadOnly,
+            Execution.AccessVerdict.Allowed => AotCheckedAbi.FaultNone,
+            Execution.AccessVerdict.ReadOnly => AotCheckedAbi.FaultReadOnly,
             _ => AotCheckedAbi.FaultOutOfBounds,
         };
     }
@@ -183,9 +184,9 @@ internal sealed unsafe class AotCheckedRuntime : IDisposable
         if (state.FaultKind is AotCheckedAbi.FaultOutOfBounds or AotCheckedAbi.FaultReadOnly)
         {
             // The same report, with the same codes, as every engine gives for this access.
-            var scene = new Checked.MemoryFaults.FaultScene(state.StackBottom, state.StackTop, state.ContextStart,
+            var scene = new Execution.MemoryFaults.FaultScene(state.StackBottom, state.StackTop, state.ContextStart,
                 state.ContextEnd - Math.Min(state.ContextEnd, state.ContextStart), program, _origin);
-            return Checked.MemoryFaults.ForInstruction(scene, _maps, state.FaultKind == AotCheckedAbi.FaultReadOnly,
+            return Execution.MemoryFaults.ForInstruction(scene, _maps, state.FaultKind == AotCheckedAbi.FaultReadOnly,
                 state.FaultAddress, (ulong)(state.FaultSize & 0xff), (state.FaultSize & 0x100) != 0, state.FaultInstruction);
         }
         var access = (state.FaultSize & 0x100) != 0 ? "write" : "read";

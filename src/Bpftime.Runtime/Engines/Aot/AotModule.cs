@@ -1,5 +1,6 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Native;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 

@@ -1,5 +1,5 @@
 using Bpftime.Diagnostics;
-using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 
 namespace Bpftime.Engines.Aot;
 

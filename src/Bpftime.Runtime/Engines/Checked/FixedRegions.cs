@@ -1,3 +1,4 @@
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Engines.Checked;

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
+using Bpftime.Execution;
 using Bpftime.Maps;
 
 namespace Bpftime.Engines.Interpreter;
@@ -54,19 +55,19 @@ internal struct AccessGuard
             }
         }
         // Maps whose values come and go (hashes) are asked again: their regions may have grown since load.
-        switch (Checked.AccessPolicy.ClassifyMaps(Maps, address, (ulong)size, write))
+        switch (Execution.AccessPolicy.ClassifyMaps(Maps, address, (ulong)size, write))
         {
-            case Checked.AccessVerdict.Allowed:
+            case Execution.AccessVerdict.Allowed:
                 return;
-            case Checked.AccessVerdict.ReadOnly:
+            case Execution.AccessVerdict.ReadOnly:
                 throw Raise(DiagnosticCodes.WriteToReadOnlyMemory, pc,
                     $"{Describe(address, size, write)} targets read-only map memory; programs may only read this map's values (.rodata or BPF_F_RDONLY_PROG)");
-            case Checked.AccessVerdict.PastEnd:
+            case Execution.AccessVerdict.PastEnd:
                 throw Raise(DiagnosticCodes.MapValueAccessOutOfBounds, pc,
                     $"{Describe(address, size, write)} starts inside map memory but runs past its end");
         }
         // A callback may use the frames and the context of the runs that called it.
-        if (Checked.AccessPolicy.InCallers(Checked.ActiveRuns.Current, address, (ulong)size))
+        if (Execution.AccessPolicy.InCallers(Execution.ActiveRuns.Current, address, (ulong)size))
         {
             return;
         }

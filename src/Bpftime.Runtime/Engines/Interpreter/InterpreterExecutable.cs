@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 
@@ -75,7 +76,7 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
             var target = function;
             HelperImplementation body = (r1, r2, r3, r4, r5) => RunCallback(target, r1, r2, r3, r4, r5);
             _callbackBodies.Add(body);
-            _code[instruction].Imm = ProgramCallback.EntryFor(body);
+            _code[instruction].Imm = Marshal.GetFunctionPointerForDelegate(body);
             ProgramCallback.Register((nint)_code[instruction].Imm, this);
         }
     }

@@ -11,5 +11,5 @@ namespace Bpftime.Engines.X64;
 /// </summary>
 internal sealed record JitBindings(nint CheckerEntry, Func<HelperFunction, nint> HelperEntry, Func<int, nint> CallbackEntry)
 {
-    public IReadOnlyList<Maps.MemoryRegion> FixedRegions { get; init; } = [];
+    public IReadOnlyList<Execution.MemoryRegion> FixedRegions { get; init; } = [];
 }

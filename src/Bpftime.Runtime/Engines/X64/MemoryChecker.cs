@@ -20,7 +20,7 @@ internal static unsafe class MemoryChecker
         {
             var owner = GCHandle.FromIntPtr(state->Owner).Target as X64JitExecutable;
             result = owner?.CheckRegion(address, sizeAndKind & 0xff, (sizeAndKind & 0x100) != 0) ?? JitFault.OutOfBounds;
-            if (result == JitFault.OutOfBounds && Checked.AccessPolicy.InCallers(Checked.ActiveRuns.Current, address, (ulong)(sizeAndKind & 0xff)))
+            if (result == JitFault.OutOfBounds && Execution.AccessPolicy.InCallers(Execution.ActiveRuns.Current, address, (ulong)(sizeAndKind & 0xff)))
             {
                 result = JitFault.None;
             }

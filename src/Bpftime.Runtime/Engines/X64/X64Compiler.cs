@@ -1,5 +1,6 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Checked;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 
@@ -25,7 +26,7 @@ namespace Bpftime.Engines.X64;
 /// <see cref="RunState.TailCallCount"/>. After every call of helper 12 the code checks that field and,
 /// when it is set, clears it, unwinds to the outermost frame, reloads r1/r2 and jumps to the target.
 /// The helper (<see cref="Helpers.TailCallHelpers"/>) finds the target in a PROG_ARRAY map
-/// (<see cref="Maps.ProgramArrayMap"/>) and arms it through <see cref="TailCalls.Request"/>.
+/// (<see cref="Maps.ProgramArrayMap"/>) and arms it through <see cref="X64JitExecutable.ArmTailCall"/>.
 /// </summary>
 internal sealed partial class X64Compiler
 {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
+using Bpftime.Execution;
 
 namespace Bpftime.Engines.X64;
 

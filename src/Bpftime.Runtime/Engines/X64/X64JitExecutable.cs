@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Checked;
 using Bpftime.Engines.Native;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 
@@ -15,7 +16,7 @@ namespace Bpftime.Engines.X64;
 /// Helpers are called through guards that catch their exceptions (nothing may unwind through
 /// generated code); the run then leaves and the exception is raised here, as the interpreter does.
 /// </summary>
-public sealed unsafe class X64JitExecutable : IBpfExecutable
+public sealed unsafe class X64JitExecutable : IBpfExecutable, ITailCallTarget
 {
     [ThreadStatic]
     private static RunState* t_current;
@@ -30,9 +31,9 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
     private readonly Dictionary<HelperFunction, GuardedHelper> _guards = [];
     private readonly Dictionary<int, Callback> _callbacks = [];
     private readonly byte[] _machineCode;
-    private readonly Maps.MemoryRegion[][] _mapRegions;
+    private readonly Execution.MemoryRegion[][] _mapRegions;
     private readonly int[] _instructionOffsets;
-    private readonly List<Maps.MemoryRegion> _fixedRegions = [];
+    private readonly List<Execution.MemoryRegion> _fixedRegions = [];
     private readonly List<Maps.BpfMap> _fixedMaps = [];
     private ExecutableMemory? _memory;
     private GCHandle _self;
@@ -188,6 +189,9 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable
         state->FixedRegionsLive = target._fixedMaps.Count == 0 ? 0 : target.FixedRegionsLive;
         return true;
     }
+
+    /// <summary><see cref="TryTailCall"/> into this program, as bpf_tail_call answers: 0, or -EINVAL.</summary>
+    public long ArmTailCall() => TryTailCall(this) ? 0 : -Maps.Errno.EINVAL;
 
     internal JitFault CheckRegion(ulong address, int size, bool write)
     {

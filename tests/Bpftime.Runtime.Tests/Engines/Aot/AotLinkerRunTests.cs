@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Linking.Native;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Bpftime.Engines.Aot;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Linking.Native;
 using Bpftime.Maps;

@@ -1,4 +1,5 @@
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Isa;
 using Bpftime.Maps;
 using static Bpftime.Runtime.Tests.Engines.Interpreter.InterpreterHarness;

@@ -1,5 +1,6 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Execution;
 using Bpftime.Isa;
 using static Bpftime.Runtime.Tests.Engines.Interpreter.InterpreterHarness;
 

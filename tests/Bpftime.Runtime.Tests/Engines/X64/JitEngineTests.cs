@@ -1,6 +1,7 @@
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.X64;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
 using static Bpftime.Tests.Engines.X64.Bpf;

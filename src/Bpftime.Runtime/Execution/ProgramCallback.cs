@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
-
-namespace Bpftime.Engines;
+namespace Bpftime.Execution;
 
 /// <summary>
 /// What ld_imm64 with src 4 (a code address) puts in a register, for every engine: the address of a
@@ -57,7 +55,7 @@ public static unsafe class ProgramCallback
     /// </summary>
     public static ulong Invoke(ulong address, ulong r1 = 0, ulong r2 = 0, ulong r3 = 0, ulong r4 = 0, ulong r5 = 0)
     {
-        var run = Checked.ActiveRuns.Current;
+        var run = ActiveRuns.Current;
         if (run is null || !s_entries.TryGetValue(address, out var owner) || !ReferenceEquals(owner, run.Owner))
         {
             throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.ForgedCallback,
@@ -78,7 +76,7 @@ public static unsafe class ProgramCallback
                 $"the program ran more than {MaxCallbacksPerRun} callbacks (bpf_loop, bpf_for_each_map_elem) in one run; a run may make at most that many, verified or not",
                 run.Origin, run.ProgramName);
         }
-        var callback = Checked.ActiveRuns.Enter(owner, run.ChecksMemory, run.ContextStart, run.ContextLength, run.Maps, run.ProgramName, run.Origin, isCallback: true);
+        var callback = ActiveRuns.Enter(owner, run.ChecksMemory, run.ContextStart, run.ContextLength, run.Maps, run.ProgramName, run.Origin, isCallback: true);
         // The engine publishes the callback's frames when it knows them (the jit, checked native
         // code); a verified native callback's own frames stay unknown, so nothing of them is reachable.
         try
@@ -87,7 +85,7 @@ public static unsafe class ProgramCallback
         }
         finally
         {
-            Checked.ActiveRuns.Leave(callback);
+            ActiveRuns.Leave(callback);
         }
     }
 
@@ -123,7 +121,4 @@ public static unsafe class ProgramCallback
         throw new Diagnostics.BpfException(new Diagnostics.BpfDiagnostic(Diagnostics.DiagnosticCodes.HelperThrew,
             $"a helper failed while the program ran: {fault.GetType().Name}: {fault.Message}", Program: programName), fault);
     }
-
-    /// <summary>Wraps a managed body as a C-callable entry; the caller keeps <paramref name="body"/> alive.</summary>
-    internal static nint EntryFor(Helpers.HelperImplementation body) => Marshal.GetFunctionPointerForDelegate(body);
 }

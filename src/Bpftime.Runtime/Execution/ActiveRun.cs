@@ -1,6 +1,4 @@
-using Bpftime.Maps;
-
-namespace Bpftime.Engines.Checked;
+namespace Bpftime.Execution;
 
 /// <summary>
 /// What one program run on this thread may reach, as its engine published it: the context, the
@@ -27,7 +25,7 @@ public sealed unsafe class ActiveRun
     public ulong ContextLength { get; internal set; }
 
     /// <summary>The maps whose values the program may reach.</summary>
-    public IReadOnlyList<BpfMap> Maps { get; internal set; } = [];
+    public IReadOnlyList<IMapMemory> Maps { get; internal set; } = [];
 
     public string? ProgramName { get; internal set; }
 

@@ -1,4 +1,4 @@
-namespace Bpftime.Engines;
+namespace Bpftime.Execution;
 
 /// <summary>A loaded program. Safe to run from several threads at once; dispose frees native memory.</summary>
 public interface IBpfExecutable : IDisposable

@@ -1,4 +1,4 @@
-namespace Bpftime.Engines.Checked;
+namespace Bpftime.Execution;
 
 /// <summary>
 /// The runs executing on this thread, innermost last: each engine pushes a record when a program
@@ -31,7 +31,7 @@ public static class ActiveRuns
 
     /// <summary>Starts a run of <paramref name="owner"/>; the caller fills the stack and must call <see cref="Leave"/>.</summary>
     internal static ActiveRun Enter(object owner, bool checksMemory, ulong contextStart, ulong contextLength,
-        IReadOnlyList<Maps.BpfMap> maps, string? program, string? origin, bool isCallback = false)
+        IReadOnlyList<IMapMemory> maps, string? program, string? origin, bool isCallback = false)
     {
         var records = t_records ??= new ActiveRun[MaxDepth];
         var depth = t_depth;
@@ -68,7 +68,7 @@ public static class ActiveRuns
             {
                 unsafe
                 {
-                    Maps.BpfSpinLock.Exit((uint*)run.HeldLock);
+                    BpfSpinLock.Exit((uint*)run.HeldLock);
                 }
                 run.HeldLock = 0;
             }

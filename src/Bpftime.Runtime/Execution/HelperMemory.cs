@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using Bpftime.Maps;
 
-namespace Bpftime.Engines.Checked;
+namespace Bpftime.Execution;
 
 /// <summary>
 /// How helper bodies take the memory a program passes them. For a checked run (unverified code) every
@@ -160,7 +159,7 @@ public static unsafe class HelperMemory
         for (var m = 0; m < maps.Count; m++)
         {
             var map = maps[m];
-            if (map.IsDisposed || !(map.Spec.IsReadOnlyForPrograms || (map is ArrayMap array && !array.WritableByPrograms)))
+            if (map.IsDisposed || !map.IsReadOnlyForPrograms)
             {
                 continue;
             }

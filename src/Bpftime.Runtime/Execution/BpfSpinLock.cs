@@ -1,4 +1,4 @@
-namespace Bpftime.Maps;
+namespace Bpftime.Execution;
 
 /// <summary>
 /// struct bpf_spin_lock inside map values: a u32 that is 0 when free, taken with a compare-and-swap.

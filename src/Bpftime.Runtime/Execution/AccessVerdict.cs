@@ -1,4 +1,4 @@
-namespace Bpftime.Engines.Checked;
+namespace Bpftime.Execution;
 
 /// <summary>What <see cref="AccessPolicy"/> decided about an access.</summary>
 public enum AccessVerdict

@@ -1,4 +1,4 @@
-namespace Bpftime.Engines;
+namespace Bpftime.Execution;
 
 public static class ExecutableExtensions
 {

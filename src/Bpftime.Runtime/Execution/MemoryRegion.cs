@@ -1,4 +1,4 @@
-namespace Bpftime.Maps;
+namespace Bpftime.Execution;
 
 /// <summary>A span of native memory a program may access: start address, length, and whether it may write.</summary>
 public readonly record struct MemoryRegion(nint Start, ulong Length, bool Writable)

@@ -1,6 +1,4 @@
-using Bpftime.Maps;
-
-namespace Bpftime.Engines.Checked;
+namespace Bpftime.Execution;
 
 /// <summary>
 /// The one rule for what a running program may touch: its context, its live frames, the values of
@@ -49,7 +47,7 @@ public static class AccessPolicy
     }
 
     /// <summary>The maps' part of <see cref="Classify"/>, for engines that test the context and the stack inline.</summary>
-    public static AccessVerdict ClassifyMaps(IReadOnlyList<BpfMap> maps, ulong address, ulong size, bool write)
+    public static AccessVerdict ClassifyMaps(IReadOnlyList<IMapMemory> maps, ulong address, ulong size, bool write)
     {
         ArgumentNullException.ThrowIfNull(maps);
         var readOnly = false;
@@ -96,7 +94,7 @@ public static class AccessPolicy
         return 0;
     }
 
-    private static ulong MapReach(IReadOnlyList<BpfMap> maps, ulong address, bool write, ref bool readOnly)
+    private static ulong MapReach(IReadOnlyList<IMapMemory> maps, ulong address, bool write, ref bool readOnly)
     {
         ulong best = 0;
         for (var m = 0; m < maps.Count; m++)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Bpftime.Diagnostics;
 
-namespace Bpftime.Engines.Checked;
+namespace Bpftime.Execution;
 
 /// <summary>
 /// The one report of a refused access, so that the same fault gets the same code on every engine and
@@ -22,7 +22,7 @@ public static class MemoryFaults
     /// The report for a refused access of native code, from the bounds its run state held. A miss that
     /// starts inside one of <paramref name="maps"/>' values is reported as an overrun of that value.
     /// </summary>
-    public static BpfException ForInstruction(FaultScene scene, IReadOnlyList<Maps.BpfMap> maps, bool readOnly, ulong address, ulong size, bool write, int instruction)
+    public static BpfException ForInstruction(FaultScene scene, IReadOnlyList<IMapMemory> maps, bool readOnly, ulong address, ulong size, bool write, int instruction)
     {
         ArgumentNullException.ThrowIfNull(maps);
         var verdict = readOnly ? AccessVerdict.ReadOnly
