@@ -14,6 +14,25 @@ namespace Bpftime.Build.Tasks;
 /// </summary>
 public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
 {
+    /// <summary>The metadata written to the settings file, whose change makes the objects build again (the paths follow from the name).</summary>
+    private static readonly string[] SettingsKeys =
+    [
+        BuildManifestFormat.BpfName,
+        BuildManifestFormat.OptimizationLevel,
+        BuildManifestFormat.Engine,
+        BuildManifestFormat.Verify,
+        BuildManifestFormat.Programs,
+        BuildManifestFormat.TargetCpu,
+        BuildManifestFormat.HelperSet,
+        BuildManifestFormat.RuntimeIdentifier,
+        BuildManifestFormat.Triple,
+        BuildManifestFormat.MemoryChecks,
+        BuildManifestFormat.ContextSize,
+        BuildManifestFormat.MaxMapMemory,
+        BuildManifestFormat.RequireTermination,
+        BuildManifestFormat.Context,
+    ];
+
     [Required]
     public ITaskItem[] Programs { get; set; } = [];
 
@@ -183,7 +202,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             resolved.Add(item);
 
             settings.Append(fullPath);
-            foreach (var key in new[] { "BpfName", "OptimizationLevel", "Engine", "Verify", "Programs", "TargetCpu", "HelperSet", "RuntimeIdentifier", "Triple", "MemoryChecks", "ContextSize", "MaxMapMemory", "RequireTermination", "Context" })
+            foreach (var key in SettingsKeys)
             {
                 settings.Append('|').Append(item.GetMetadata(key));
             }
