@@ -185,11 +185,26 @@ internal sealed partial class FunctionEmitter
             // lies outside every region they may write, and no helper moves the context or the frames),
             // so each function reads them once and derives, per access size, the limit of the one
             // unsigned compare an access needs (see InRegion); LLVM keeps them in registers.
-            _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextStart), "ctx.start");
-            var contextEnd = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextEnd), "ctx.end");
+            // The entry's callers (LlvmJitExecutable, AotProgramExecutable) store its arguments as the
+            // run state's context, [ctx, ctx + len) or nothing for a null ctx. Taking the arguments
+            // themselves lets LLVM fold "address - start" for pointers the program derives from r1 into
+            // the plain offset (an induction variable in a loop, compared with len directly), which
+            // frees registers and leaves one compare per access in the loop.
+            LLVMValueRef contextLength;
+            if (IsEntryFunction)
+            {
+                _contextStart = LLVM.BuildPtrToInt(_b, LLVM.GetParam(_function, 0), _t.Int64, "ctx.start");
+                var isNull = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, _contextStart, _t.I64(0), "");
+                contextLength = LLVM.BuildSelect(_b, isNull, _t.I64(0), LLVM.GetParam(_function, 1), "ctx.length");
+            }
+            else
+            {
+                _contextStart = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextStart), "ctx.start");
+                contextLength = RegionLength(_contextStart, LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextEnd), "ctx.end"), "ctx");
+            }
             var stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.StackTop), "stack.top");
-            SizeLimits(_contextStart, contextEnd, _contextLimits, "ctx");
-            SizeLimits(_frameBase, stackTop, _stackLimits, "stack");
+            SizeLimits(contextLength, _contextLimits, "ctx");
+            SizeLimits(RegionLength(_frameBase, stackTop, "stack"), _stackLimits, "stack");
             if (_generator.FixedRegions.Count > 0)
             {
                 var live = LLVM.BuildLoad2(_b, _t.Int32, StateField(AotCheckedAbi.FixedRegionsLive), "");
@@ -205,14 +220,19 @@ internal sealed partial class FunctionEmitter
         }
     }
 
-    /// <summary>
-    /// For [low, high) and each access size 1, 2, 4 and 8: the count of addresses an access of that
-    /// size may start at (high - low - size + 1, or 0 when the region is shorter than the access).
-    /// </summary>
-    private void SizeLimits(LLVMValueRef low, LLVMValueRef high, LLVMValueRef[] limits, string name)
+    /// <summary>The length of [low, high), or 0 when high lies below low.</summary>
+    private LLVMValueRef RegionLength(LLVMValueRef low, LLVMValueRef high, string name)
     {
         var nonEmpty = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGE, high, low, "");
-        var length = LLVM.BuildSelect(_b, nonEmpty, LLVM.BuildSub(_b, high, low, ""), _t.I64(0), $"{name}.length");
+        return LLVM.BuildSelect(_b, nonEmpty, LLVM.BuildSub(_b, high, low, ""), _t.I64(0), $"{name}.length");
+    }
+
+    /// <summary>
+    /// For a region of <paramref name="length"/> bytes and each access size 1, 2, 4 and 8: the count of
+    /// addresses an access of that size may start at (length - size + 1, or 0 when the region is shorter).
+    /// </summary>
+    private void SizeLimits(LLVMValueRef length, LLVMValueRef[] limits, string name)
+    {
         for (var i = 0; i < limits.Length; i++)
         {
             var size = 1L << i;

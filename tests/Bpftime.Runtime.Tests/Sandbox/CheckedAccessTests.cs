@@ -283,4 +283,184 @@ public sealed unsafe class CheckedAccessTests
         Assert.Equal((4UL, null), SandboxRun.Run(enough));
         AssertBudgetFault(SandboxRun.Run(tooLittle).Error);
     }
+
+    // Loops whose range checks an optimiser may hoist, fold into the loop's bound or drop as proven:
+    // each one goes out of bounds at one precise iteration, and must fault at that access with every
+    // earlier iteration's stores done and nothing written outside.
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public void ALoopBoundedByTheLengthArgumentPlusOneFaultsOnItsLastIterationOnly(string engine)
+    {
+        const int Length = 40;
+        using var context = new GuardedContext(Length);
+        // for (i = 0; i <= r2; i++) ctx[i] = 0xaa: r2 is the context's own length, so the loop's bound
+        // and the check's limit are the same value, off by one.
+        using var program = SandboxRun.Load(engine, Program(
+            Mov64(3, 0),                                  // 0
+            Mov64Reg(4, 1),                               // 1
+            Alu64Reg(AluOperation.Add, 4, 3),             // 2
+            St(MemorySize.Byte, 4, 0, 0xaa),              // 3
+            Alu64(AluOperation.Add, 3, 1),                // 4
+            JmpReg(JumpOperation.Jle, 3, 2, -5),          // 5: -> 1
+            Mov64Reg(0, 3),                               // 6
+            Exit()));
+
+        AssertFault(SandboxRun.Run(program, context.Address, Length).Error, DiagnosticCodes.ContextAccessOutOfBounds, 3);
+
+        Assert.True(context.Payload.IndexOfAnyExcept((byte)0xaa) < 0, "an iteration before the last was skipped");
+        context.AssertGuardsIntact();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public void WordsCopiedUpToALengthThatIsNotAMultipleOfTheStrideFaultOnTheLastWord(string engine)
+    {
+        // The bench's memcpy shape with a bound one word too long: n = len / 8 + 1 words from p = ctx,
+        // 8 bytes at a time, read and written back. The last word starts inside the context and ends past it.
+        const int Length = 44;
+        using var context = new GuardedContext(Length);
+        using var program = SandboxRun.Load(engine, Program(
+            Mov64Reg(5, 2),                               // 0
+            Alu64(AluOperation.Rsh, 5, 3),                // 1: n = len / 8 + 1 (6: the sixth starts at 40)
+            Alu64(AluOperation.Add, 5, 1),                // 2
+            Mov64(3, 0),                                  // 3: i
+            Ldx(MemorySize.DoubleWord, 4, 1, 0),          // 4: w = *p
+            Alu64(AluOperation.Xor, 4, -1),               // 5
+            Stx(MemorySize.DoubleWord, 1, 4, 0),          // 6: *p = ~w
+            Alu64(AluOperation.Add, 1, 8),                // 7
+            Alu64(AluOperation.Add, 3, 1),                // 8
+            JmpReg(JumpOperation.Jlt, 3, 5, -6),          // 9: -> 4
+            Mov64Reg(0, 3),                               // 10
+            Exit()));
+
+        AssertFault(SandboxRun.Run(program, context.Address, Length).Error, DiagnosticCodes.ContextAccessOutOfBounds, 4);
+
+        Assert.True(context.Payload[..40].IndexOfAnyExcept(unchecked((byte)~Fill)) < 0, "a word before the last was not copied");
+        Assert.True(context.Payload[40..].IndexOfAnyExcept(Fill) < 0, "the last, partial word was touched");
+        context.AssertGuardsIntact();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public void ALoopWhoseBoundGrowsInsideTheLoopIsCheckedAgainstTheContext(string engine)
+    {
+        const int Length = 48;
+        using var context = new GuardedContext(Length);
+        // n = 16; for (i = 0; i < n; i++) { ctx[i] = 0xaa; if (i == 10) n = 100; }: the bound seen before
+        // the loop keeps every access inside; the one it ends with does not.
+        using var program = SandboxRun.Load(engine, Program(
+            Mov64(5, 16),                                 // 0: n
+            Mov64(3, 0),                                  // 1: i
+            Mov64Reg(4, 1),                               // 2
+            Alu64Reg(AluOperation.Add, 4, 3),             // 3
+            St(MemorySize.Byte, 4, 0, 0xaa),              // 4
+            Jmp(JumpOperation.Jne, 3, 10, 1),             // 5
+            Mov64(5, 100),                                // 6
+            Alu64(AluOperation.Add, 3, 1),                // 7
+            JmpReg(JumpOperation.Jlt, 3, 5, -7),          // 8: -> 2
+            Mov64Reg(0, 3),                               // 9
+            Exit()));
+
+        AssertFault(SandboxRun.Run(program, context.Address, Length).Error, DiagnosticCodes.ContextAccessOutOfBounds, 4);
+
+        Assert.True(context.Payload.IndexOfAnyExcept((byte)0xaa) < 0, "the loop stopped before the end of the context");
+        context.AssertGuardsIntact();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public void AnIndexThatCountsDownThroughZeroFaultsWhenItWraps(string engine)
+    {
+        const int Length = 32;
+        using var context = new GuardedContext(Length);
+        // for (i = 8; i != -8; i--) ctx[i] = 0xaa: unsigned, i wraps from 0 to 2^64 - 1, one byte below ctx.
+        using var program = SandboxRun.Load(engine, Program(
+            Mov64(3, 8),                                  // 0
+            Mov64Reg(4, 1),                               // 1
+            Alu64Reg(AluOperation.Add, 4, 3),             // 2
+            St(MemorySize.Byte, 4, 0, 0xaa),              // 3
+            Alu64(AluOperation.Sub, 3, 1),                // 4
+            Jmp(JumpOperation.Jne, 3, -8, -5),            // 5: -> 1
+            Mov64(0, 0),                                  // 6
+            Exit()));
+
+        AssertFault(SandboxRun.Run(program, context.Address, Length).Error, DiagnosticCodes.ContextAccessOutOfBounds, 3);
+
+        Assert.True(context.Payload[..9].IndexOfAnyExcept((byte)0xaa) < 0, "an iteration before the wrap was skipped");
+        Assert.True(context.Payload[9..].IndexOfAnyExcept(Fill) < 0);
+        context.AssertGuardsIntact();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public void A32BitIndexThatWrapsIsCheckedAsTheAddressItMakes(string engine)
+    {
+        const int Length = 64;
+        using var context = new GuardedContext(Length);
+        // w3 counts 0xfffffffc, ..., 0xffffffff, 0, 1, ...: zero-extended, the first four offsets are 4 GiB
+        // past the context; were the index taken as signed they would be just below it.
+        using var program = SandboxRun.Load(engine, Program(
+            Mov64(3, 0),                                  // 0
+            Alu32(AluOperation.Sub, 3, 4),                // 1: w3 = -4, zero-extended
+            Mov64Reg(4, 1),                               // 2
+            Alu64Reg(AluOperation.Add, 4, 3),             // 3
+            St(MemorySize.Byte, 4, 0, 0xaa),              // 4
+            Alu32(AluOperation.Add, 3, 1),                // 5
+            Jmp32(JumpOperation.Jne, 3, 8, -5),           // 6: -> 2
+            Mov64(0, 0),                                  // 7
+            Exit()));
+
+        var error = SandboxRun.Run(program, context.Address, Length).Error;
+
+        var fault = Assert.IsType<BpfException>(error);
+        Assert.Equal(4, fault.Diagnostic.InstructionIndex);
+        Assert.True(context.Payload.IndexOfAnyExcept(Fill) < 0, "a store landed before the fault");
+        context.AssertGuardsIntact();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public void APointerThatStridesOutOfTheContextMidLoopFaultsAtThatStride(string engine)
+    {
+        const int Length = 64;
+        using var context = new GuardedContext(Length);
+        // p = ctx; for (i = 0; i < 4; i++) { *(u64 *)p = -1; p += 40; }: the first two stores fit, the third
+        // lands 16 bytes past the end (inside the guard zone a sloppy check would allow).
+        using var program = SandboxRun.Load(engine, Program(
+            Mov64(3, 0),                                  // 0
+            Mov64Reg(4, 1),                               // 1
+            St(MemorySize.DoubleWord, 4, 0, -1),          // 2
+            Alu64(AluOperation.Add, 4, 40),               // 3
+            Alu64(AluOperation.Add, 3, 1),                // 4
+            Jmp(JumpOperation.Jlt, 3, 4, -4),             // 5: -> 2
+            Mov64(0, 0),                                  // 6
+            Exit()));
+
+        AssertFault(SandboxRun.Run(program, context.Address, Length).Error, DiagnosticCodes.ContextAccessOutOfBounds, 2);
+
+        Assert.True(context.Payload[..8].IndexOfAnyExcept((byte)0xff) < 0);
+        Assert.True(context.Payload[40..48].IndexOfAnyExcept((byte)0xff) < 0);
+        context.AssertGuardsIntact();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestEngines.Names), MemberType = typeof(TestEngines))]
+    public void ACalleeGivenTheContextIsBoundedByItAsTheEntryIs(string engine)
+    {
+        const int Length = 24;
+        using var context = new GuardedContext(Length);
+        // The entry passes r1 and r2 on; the callee reads ctx[r2 - 1] (fine) then ctx[r2] (one past).
+        using var program = SandboxRun.Load(engine, Program(
+            CallLocal(1),                                 // 0: -> 2
+            Exit(),                                       // 1
+            Mov64Reg(3, 1),                               // 2: the callee
+            Alu64Reg(AluOperation.Add, 3, 2),             // 3
+            Ldx(MemorySize.Byte, 0, 3, -1),               // 4
+            Ldx(MemorySize.Byte, 0, 3, 0),                // 5
+            Exit()));
+
+        AssertFault(SandboxRun.Run(program, context.Address, Length).Error, DiagnosticCodes.ContextAccessOutOfBounds, 5);
+        context.AssertGuardsIntact();
+    }
 }

@@ -494,6 +494,43 @@ public sealed class X64Assembler
         Emit(0x99);
     }
 
+    // ---- vector registers used as 64-bit counters (low quadword; SSE2) ----
+
+    /// <summary>movq xmm, [base + disp]: loads 8 bytes and clears the upper quadword.</summary>
+    public void LoadXmm(int xmm, X64Register baseRegister, int displacement)
+    {
+        Emit(0xf3);
+        MemoryForm(X64Width.Dword, [0x0f, 0x7e], xmm, baseRegister, displacement);
+    }
+
+    /// <summary>movq [base + disp], xmm: stores the low quadword.</summary>
+    public void StoreXmm(X64Register baseRegister, int displacement, int xmm)
+    {
+        Emit(0x66);
+        MemoryForm(X64Width.Dword, [0x0f, 0xd6], xmm, baseRegister, displacement);
+    }
+
+    /// <summary>movq dst, xmm: the low quadword into a general register.</summary>
+    public void MoveFromXmm(X64Register dst, int xmm)
+    {
+        Emit(0x66);
+        RegisterForm(X64Width.Qword, [0x0f, 0x7e], xmm, dst);
+    }
+
+    /// <summary>pcmpeqd xmm, xmm: every bit set (each quadword -1).</summary>
+    public void SetAllOnesXmm(int xmm)
+    {
+        Emit(0x66);
+        RegisterForm(X64Width.Dword, [0x0f, 0x76], xmm, (X64Register)xmm);
+    }
+
+    /// <summary>paddq dst, src: adds each quadword.</summary>
+    public void AddQuadwordsXmm(int dst, int src)
+    {
+        Emit(0x66);
+        RegisterForm(X64Width.Dword, [0x0f, 0xd4], dst, (X64Register)src);
+    }
+
     // ---- atomics ----
 
     /// <summary>lock xadd [base + disp], src: adds and leaves the old value in src.</summary>

@@ -69,6 +69,7 @@ internal sealed partial class X64Compiler
             _asm.Push(Storage);
             _asm.MovAbsolute(X64Register.Rax, InlineLookup.CurrentCpuEntry);
             _asm.CallRegister(X64Register.Rax);
+            LoadBudgetRegister();
             _asm.Pop(Storage);
             _asm.Pop(Index);
             _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);

@@ -43,6 +43,10 @@ internal sealed partial class X64Compiler
     private const X64Register Scratch = X64Register.R11;
     private const X64Register Scratch2 = X64Register.R10;
     private const X64Register CountRegister = X64Register.Rcx;
+    /// <summary>Code that counts keeps the run's budget in xmm15's low quadword while it runs (see SpendBudget).</summary>
+    private const int BudgetXmm = 15;
+    /// <summary>Every bit set: paddq with it takes one unit from the budget.</summary>
+    private const int MinusOneXmm = 14;
 
     private static readonly X64Register[] RegisterMap =
     [
@@ -135,6 +139,8 @@ internal sealed partial class X64Compiler
 
         EmitPrologue();
         var bodyEntry = _asm.Position;
+        // Also where a tail call enters, with the budget its caller left in the run state.
+        LoadBudgetRegister();
         for (var i = 0; i < _code.Length; i++)
         {
             if (_isSecondSlot[i])
@@ -365,12 +371,40 @@ internal sealed partial class X64Compiler
         _asm.Jcc(X64Condition.NotEqual, loop);
     }
 
-    /// <summary>Code that counts (checked, or not proven to end): takes one unit of the run's budget, leaving with a fault when none is left.</summary>
+    /// <summary>
+    /// Code that counts (checked, or not proven to end): takes one unit of the run's budget, leaving
+    /// with a fault when none is left. The counter lives in xmm15 rather than in the run state: a
+    /// loop's only carried dependency through it is then one paddq (a cycle), where a
+    /// read-modify-write of memory on every back-edge costs a store-forwarding round trip; the test
+    /// reads a copy, off that chain. No eBPF value lives in a vector register, so nothing else
+    /// competes for it; native calls clobber it, hence <see cref="StoreBudgetRegister"/> before them
+    /// and <see cref="LoadBudgetRegister"/> after.
+    /// </summary>
     private void SpendBudget(int index)
     {
-        // The counter is unsigned: subtracting from 0 borrows (CF), which is the end of the budget.
-        _asm.AluMemoryImmediate(X64AluOperation.Sub, X64Width.Qword, State, RunState.BudgetOffset, 1);
-        FaultIf(X64Condition.Below, JitFault.BudgetExhausted, index);
+        _asm.MoveFromXmm(Scratch2, BudgetXmm);
+        _asm.Test(X64Width.Qword, Scratch2, Scratch2);
+        FaultIf(X64Condition.Equal, JitFault.BudgetExhausted, index);
+        _asm.AddQuadwordsXmm(BudgetXmm, MinusOneXmm);
+    }
+
+    /// <summary>Code that counts: the budget register from the run state (entry, and after every native call).</summary>
+    private void LoadBudgetRegister()
+    {
+        if (_countsBudget)
+        {
+            _asm.LoadXmm(BudgetXmm, State, RunState.BudgetOffset);
+            _asm.SetAllOnesXmm(MinusOneXmm);
+        }
+    }
+
+    /// <summary>Code that counts: the run state's budget from the register, before native code that may read it (helpers running callbacks) or a return to the caller.</summary>
+    private void StoreBudgetRegister()
+    {
+        if (_countsBudget)
+        {
+            _asm.StoreXmm(State, RunState.BudgetOffset, BudgetXmm);
+        }
     }
 
     /// <summary>
@@ -407,6 +441,7 @@ internal sealed partial class X64Compiler
             // No run above (a callback called outside any run): nothing to spend.
             _asm.StoreImmediate(X64Width.Qword, State, RunState.BudgetOffset, 0);
             _asm.Bind(ready);
+            LoadBudgetRegister();
             SpendBudget(0);
         }
         if (_zeroesFrames)
@@ -424,6 +459,7 @@ internal sealed partial class X64Compiler
         // As at a local call: 40 bytes and the return address keep rsp 16-byte aligned in the function.
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, 40);
         _asm.CallRegister(Scratch);
+        StoreBudgetRegister();
         if (_countsBudget)
         {
             var noOuter = _asm.CreateLabel();
@@ -439,6 +475,8 @@ internal sealed partial class X64Compiler
 
     private void EmitEpilogue()
     {
+        // The run state's budget is what is left, whichever way the code leaves.
+        StoreBudgetRegister();
         _asm.Load(X64Width.Qword, X64Register.Rsp, State, RunState.SavedStackPointerOffset);
         _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rsp, _frameBlock + 8);
         for (var i = CalleeSavedHost.Length - 1; i >= 0; i--)
@@ -1016,8 +1054,10 @@ internal sealed partial class X64Compiler
         }
         _asm.Mov(X64Width.Qword, X64Register.Rcx, X64Register.R9); // r4 -> 4th argument
         StoreLiveStackLow();
+        StoreBudgetRegister();
         _asm.MovAbsolute(X64Register.Rax, _bindings.HelperEntry(helper));
         _asm.CallRegister(X64Register.Rax);
+        LoadBudgetRegister();
         LeaveIfHelperFailed(i);
         if (helper.StopsProgramOnZero)
         {
@@ -1126,12 +1166,14 @@ internal sealed partial class X64Compiler
         FaultIf(X64Condition.Equal, JitFault.UnknownHelper, i);
         _asm.Mov(X64Width.Qword, X64Register.Rcx, X64Register.R9);
         StoreLiveStackLow();
+        StoreBudgetRegister();
         if (anyStops)
         {
             // Keep the flag across the call; two slots keep rsp aligned.
             _asm.Push(Scratch2);
             _asm.Push(Scratch2);
             _asm.CallRegister(Scratch);
+            LoadBudgetRegister();
             _asm.Pop(Scratch2);
             _asm.Pop(Scratch2);
             LeaveIfHelperFailed(i);
@@ -1145,6 +1187,7 @@ internal sealed partial class X64Compiler
         else
         {
             _asm.CallRegister(Scratch);
+            LoadBudgetRegister();
             LeaveIfHelperFailed(i);
         }
         ClearScratchAfterCall();
@@ -1285,24 +1328,32 @@ internal sealed partial class X64Compiler
         // Inline: the context, where most checked accesses go, in one unsigned compare against the limit
         // the run state holds for this size (RunState.SetContext). Anything else (stack frames through a
         // pointer, map values, misaligned atomics, faults) takes the out-of-line path.
-        _asm.Lea(Scratch, host, offset);
         var slow = _asm.CreateLabel();
         var ok = _asm.CreateLabel();
         if (atomic)
         {
+            // The atomic sequences move registers around before the access: the address stays in r11.
+            _asm.Lea(Scratch, host, offset);
             _asm.Test(X64Width.Dword, Scratch, size - 1);
             _asm.Jcc(X64Condition.NotEqual, slow);
+            _asm.Mov(X64Width.Qword, Scratch2, Scratch);
         }
-        _asm.Mov(X64Width.Qword, Scratch2, Scratch);
+        else
+        {
+            // A load or store uses [base + off] itself once the check passes: the hot path is lea, sub,
+            // cmp, jae; only the slow path puts the address in r11 for the check routine.
+            _asm.Lea(Scratch2, host, offset);
+        }
         _asm.AluLoad(X64AluOperation.Sub, X64Width.Qword, Scratch2, State, RunState.ContextStartOffset);
         _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextLimitOffset(size));
         _asm.Jcc(X64Condition.AboveOrEqual, slow);
         _asm.Bind(ok);
-        _slowPaths.Add(new SlowPath(slow, ok, CheckRoutine(size, write, atomic), i));
-        return (Scratch, 0);
+        _slowPaths.Add(new SlowPath(slow, ok, CheckRoutine(size, write, atomic), i, atomic ? null : host, offset));
+        return atomic ? (Scratch, 0) : (host, offset);
     }
 
-    private readonly record struct SlowPath(X64Label Entry, X64Label Resume, X64Label Routine, int Index);
+    /// <param name="AddressBase">When not null, the slow path first computes the address, AddressBase + Offset, into r11.</param>
+    private readonly record struct SlowPath(X64Label Entry, X64Label Resume, X64Label Routine, int Index, X64Register? AddressBase, int Offset);
 
     /// <summary>The out-of-line half of each checked access: the full check, then back or to a fault.</summary>
     private void EmitSlowPaths()
@@ -1310,6 +1361,10 @@ internal sealed partial class X64Compiler
         foreach (var path in _slowPaths)
         {
             _asm.Bind(path.Entry);
+            if (path.AddressBase is { } addressBase)
+            {
+                _asm.Lea(Scratch, addressBase, path.Offset);
+            }
             _asm.Call(path.Routine);
             _asm.Test(X64Width.Dword, Scratch2, Scratch2);
             var stub = _asm.CreateLabel();
@@ -1393,7 +1448,9 @@ internal sealed partial class X64Compiler
             _asm.Mov(X64Width.Qword, X64Register.Rsi, Scratch);
             _asm.MovImmediate32(X64Register.Rdx, (uint)(key & 0x1ff));
             _asm.MovAbsolute(X64Register.Rax, _bindings.CheckerEntry);
+            StoreBudgetRegister();
             _asm.CallRegister(X64Register.Rax);
+            LoadBudgetRegister();
             _asm.Mov(X64Width.Dword, Scratch2, X64Register.Rax);
             _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rsp, 8);
             for (var r = saved.Length - 1; r >= 0; r--)

@@ -182,14 +182,44 @@ public sealed class JitEncodingTests
     public void UncheckedAccessChecksTheContextInlineUnlessInTheFrame()
     {
         var text = Text(One(Ldx(MemorySize.DoubleWord, 0, 1, 8)), verified: false);
-        // One unsigned compare: address - context start below the run state's limit for 8-byte accesses.
-        Assert.Equal("lea r11, [rdi+8]", text[0]);
-        Assert.Equal("mov r10, r11", text[1]);
-        Assert.Equal("sub r10, [r12+0x18]", text[2]);
-        Assert.Equal("cmp r10, [r12+0x88]", text[3]);
-        Assert.StartsWith("jae ", text[4]);
-        Assert.Equal("mov rax, [r11]", text[5]);
+        // One unsigned compare: address - context start below the run state's limit for 8-byte accesses;
+        // the load then uses its own operand (only the slow path computes the address into r11).
+        Assert.Equal("lea r10, [rdi+8]", text[0]);
+        Assert.Equal("sub r10, [r12+0x18]", text[1]);
+        Assert.Equal("cmp r10, [r12+0x88]", text[2]);
+        Assert.StartsWith("jae ", text[3]);
+        Assert.Equal("mov rax, [rdi+8]", text[4]);
         Assert.Equal(["mov rax, [rbp-8]"], Text(One(Ldx(MemorySize.DoubleWord, 0, 10, -8)), verified: false));
         Assert.Equal("test r11d, 7", Text(One(Atomic(MemorySize.DoubleWord, AtomicOperation.Add, 1, 2, 0)), verified: false)[1]);
+    }
+
+    [Fact]
+    public void ABackwardJumpSpendsTheBudgetInAVectorRegister()
+    {
+        // r0 += 1; if r0 < 10 goto 0: the taken jump tests a copy of the counter and takes one unit
+        // from xmm15 (adding xmm14's -1); no memory is read or written on the back-edge.
+        var loop = Program(Alu64(AluOperation.Add, 0, 1), Jmp(JumpOperation.Jlt, 0, 10, -2), Exit());
+        var text = Text(loop, index: 1, verified: false);
+        Assert.Equal("cmp rax, 0xa", text[0]);
+        Assert.StartsWith("jae ", text[1]);
+        Assert.Equal("movq r10, xmm15", text[2]);
+        Assert.Equal("test r10, r10", text[3]);
+        Assert.StartsWith("je ", text[4]);
+        Assert.Equal("paddq xmm15, xmm14", text[5]);
+        Assert.StartsWith("jmp ", text[6]);
+        Assert.Equal(7, text.Length);
+    }
+
+    [Fact]
+    public void AHelperCallHandsTheBudgetToTheRunStateAndTakesItBack()
+    {
+        var text = Text(One(Call(1)), verified: false);
+        var store = Array.IndexOf(text, "movq [r12+0x60], xmm15");
+        var call = Array.IndexOf(text, "call rax");
+        var reload = Array.IndexOf(text, "movq xmm15, [r12+0x60]");
+        Assert.True(store >= 0 && store < call && call < reload, string.Join(" | ", text));
+        Assert.Equal("pcmpeqd xmm14, xmm14", text[reload + 1]);
+        // Verified code proven to end has no counter at all.
+        Assert.DoesNotContain(Text(One(Call(1))), line => line.Contains("xmm", StringComparison.Ordinal));
     }
 }
