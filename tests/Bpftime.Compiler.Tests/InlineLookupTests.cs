@@ -54,7 +54,7 @@ public sealed class InlineLookupTests
         Code.Exit(),
     ];
 
-    private sealed record Level(string Engine, int OptimizationLevel)
+    internal sealed record Level(string Engine, int OptimizationLevel)
     {
         public IBpfEngine Create() => Engine switch
         {
@@ -67,9 +67,9 @@ public sealed class InlineLookupTests
         public override string ToString() => $"{Engine} O{OptimizationLevel}";
     }
 
-    private static readonly Level Reference = new("interpreter", 0);
+    internal static readonly Level Reference = new("interpreter", 0);
 
-    private static readonly Level[] Compiled =
+    internal static readonly Level[] Compiled =
     [
         new("jit", 0), new("llvm-jit", 0), new("llvm-jit", 3), new("aot", 0), new("aot", 3),
     ];
@@ -96,7 +96,7 @@ public sealed class InlineLookupTests
     }
 
     /// <summary>Every value the host can see; per-CPU values as the sum of their slots' first u32 (which slot a run used is the scheduler's choice).</summary>
-    private static byte[] Contents(BpfMap map)
+    internal static byte[] Contents(BpfMap map)
     {
         var output = new MemoryStream();
         switch (map)

@@ -11,7 +11,9 @@ namespace Bpftime.Compiler.IrGen;
 /// bounds check and the value's address. Hash maps with 4- or 8-byte keys: the map's own lock-free
 /// read (version, chain walk, version again); whenever that read cannot finish (a writer is at work,
 /// the chain looks damaged), the helper is called as before, and it retries and locks as it always did;
-/// so it is for a map disposed since the code was bound.
+/// so it is for a map disposed since the code was bound. bpf_map_update_elem of a plain array with
+/// small values is done here too (<see cref="InlineLookup.CanInlineUpdate"/>): flags, key, value
+/// pointer and index checked, then the copy; every other case calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
@@ -21,6 +23,10 @@ internal sealed partial class FunctionEmitter
 
     private bool TryEmitInlineLookup(HelperFunction helper, int pc)
     {
+        if (ReferenceEquals(helper, MapHelpers.UpdateElem))
+        {
+            return TryEmitInlineUpdate(pc);
+        }
         if (!ReferenceEquals(helper, MapHelpers.LookupElem))
         {
             return false;
@@ -52,6 +58,105 @@ internal sealed partial class FunctionEmitter
         LLVM.BuildBr(_b, done);
         LLVM.PositionBuilderAtEnd(_b, done);
         return true;
+    }
+
+    /// <summary>
+    /// bpf_map_update_elem(map, key, value, flags) on a plain array known at the call: with flags
+    /// BPF_ANY or BPF_EXIST, a key and a value the code may read (checked code: in the context or the
+    /// live stack, by the same one-compare region tests as any access; verified code: not NULL) and an
+    /// index in range, the value is copied into the map and r0 is 0. Anything else (other flags, a key
+    /// or value elsewhere, an index out of range, a map whose update word is 0) calls the helper, which
+    /// answers, refuses or faults exactly as before.
+    /// </summary>
+    private bool TryEmitInlineUpdate(int pc)
+    {
+        _lookupSites ??= MapLookupSites.Find(Code);
+        if (!_lookupSites.TryGetValue(pc, out var index) || index < 0 || index >= _generator.InlineLookups.Count
+            || _generator.InlineLookups[index] is not { CanInlineUpdate: true } layout)
+        {
+            return false;
+        }
+        var done = NewBlock($"update.done{pc}");
+        var call = NewBlock($"update.call{pc}");
+        var fast = NewBlock($"update.fast{pc}");
+
+        // Word 1 of the map's cell: where the code may write values, 0 when the helper must (see BpfMap.StorageCell).
+        var cell = LLVM.BuildGEP2(_b, _t.Int8, _generator.DataSymbol(layout.SymbolFor(index)), [_t.I64(8)], "");
+        var storage = LLVM.BuildLoad2(_b, _t.Int64, cell, "update.storage");
+        LLVM.SetAlignment(storage, 8);
+        var flags = Get(4);
+        var usable = LLVM.BuildAnd(_b,
+            LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, storage, _t.I64(0), ""),
+            LLVM.BuildOr(_b,
+                LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, flags, _t.I64((long)MapUpdateFlags.Any), ""),
+                LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, flags, _t.I64((long)MapUpdateFlags.Exist), ""), ""), "");
+        var key = Get(2);
+        var value = Get(3);
+        usable = LLVM.BuildAnd(_b, usable, LLVM.BuildAnd(_b, MayRead(key, layout.KeySize), MayRead(value, layout.ValueSize), ""), "");
+        var keyReadable = NewBlock($"update.key{pc}");
+        LLVM.BuildCondBr(_b, _generator.Likely(usable), keyReadable, call);
+
+        LLVM.PositionBuilderAtEnd(_b, keyReadable);
+        var keyLoad = LLVM.BuildLoad2(_b, _t.Int32, LLVM.BuildIntToPtr(_b, key, _t.Pointer, ""), "update.index");
+        LLVM.SetAlignment(keyLoad, 1);
+        var element = LLVM.BuildZExt(_b, keyLoad, _t.Int64, "");
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, element, _t.I64(layout.MaxEntries), ""), fast, call);
+
+        LLVM.PositionBuilderAtEnd(_b, fast);
+        var target = LLVM.BuildAdd(_b, storage, LLVM.BuildMul(_b, element, _t.I64((long)layout.ValueStride), ""), "");
+        var pieces = InlineLookup.CopyPieces(layout.ValueSize);
+        var loaded = new LLVMValueRef[pieces.Count];
+        for (var p = 0; p < pieces.Count; p++)
+        {
+            var load = LLVM.BuildLoad2(_b, _t.OfBytes(pieces[p].Width), ByteAt(value, _t.I64(pieces[p].Offset)), "");
+            LLVM.SetAlignment(load, 1);
+            loaded[p] = load;
+        }
+        for (var p = 0; p < pieces.Count; p++)
+        {
+            var store = LLVM.BuildStore(_b, loaded[p], ByteAt(target, _t.I64(pieces[p].Offset)));
+            // Values are 8-byte aligned and the pieces come widest first, so each lies on its own width.
+            LLVM.SetAlignment(store, (uint)pieces[p].Width);
+        }
+        Set(0, _t.I64(0));
+        LLVM.BuildBr(_b, done);
+
+        LLVM.PositionBuilderAtEnd(_b, call);
+        PublishLiveFrames();
+        Set(0, LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(HelperIds.MapUpdateElem), Arguments(), ""));
+        ReloadBudget();
+        LLVM.BuildBr(_b, done);
+        LLVM.PositionBuilderAtEnd(_b, done);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the code may read [address, address + size) without asking the runtime: checked code, when
+    /// it lies in the live stack or the context (the one-compare tests of every checked access, with the
+    /// limit for this size derived from the one for single bytes); verified code, when it is not NULL.
+    /// </summary>
+    private LLVMValueRef MayRead(LLVMValueRef address, uint size)
+    {
+        if (!_program.CheckMemory)
+        {
+            return LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, address, _t.I64(0), "");
+        }
+        return LLVM.BuildOr(_b,
+            InRegion(address, _frameBase, SizeLimit(_stackLimits, size)),
+            InRegion(address, _contextStart, SizeLimit(_contextLimits, size)), "");
+    }
+
+    /// <summary>The count of addresses an access of <paramref name="size"/> bytes may start at, from the per-size limits (index 0: the region's length).</summary>
+    private LLVMValueRef SizeLimit(LLVMValueRef[] limits, uint size)
+    {
+        if (size is 1 or 2 or 4 or 8)
+        {
+            return limits[SizeIndex((int)size)];
+        }
+        var length = limits[0];
+        var shorter = _t.I64(size - 1);
+        return LLVM.BuildSelect(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntUGT, length, shorter, ""),
+            LLVM.BuildSub(_b, length, shorter, ""), _t.I64(0), "");
     }
 
     private LLVMBasicBlockRef NewBlock(string name) => LLVM.AppendBasicBlockInContext(_generator.Context, _function, name);

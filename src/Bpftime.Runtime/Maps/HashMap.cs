@@ -365,9 +365,12 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         return visited;
     }
 
+    // Built once: run-time checks of unverified code ask for them on every out-of-line check.
+    private MemoryRegion[]? _regions;
+
     public override IEnumerable<MemoryRegion> ValueRegions =>
         IsDisposed || _values == null ? []
-        : [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true), new MemoryRegion((nint)_keys, _keyStride * Spec.MaxEntries, false)];
+        : _regions ??= [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true), new MemoryRegion((nint)_keys, _keyStride * Spec.MaxEntries, false)];
 
     protected override void Dispose(bool disposing)
     {
