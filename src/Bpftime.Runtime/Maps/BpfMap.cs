@@ -149,6 +149,12 @@ public abstract class BpfMap : IDisposable
     /// <summary>Memory that programs may reach through value pointers of this map (for run-time checks of unverified code).</summary>
     public abstract IEnumerable<MemoryRegion> ValueRegions { get; }
 
+    /// <summary>
+    /// Whether <see cref="ValueRegions"/> stay where they are for the map's life (values allocated up
+    /// front), so checked code may test them inline instead of asking the runtime on each access.
+    /// </summary>
+    public virtual bool HasFixedValueRegions => false;
+
     protected virtual void Dispose(bool disposing)
     {
         RetireStorage();

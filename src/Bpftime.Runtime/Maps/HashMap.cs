@@ -368,6 +368,8 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     // Built once: run-time checks of unverified code ask for them on every out-of-line check.
     private MemoryRegion[]? _regions;
 
+    public override bool HasFixedValueRegions => true;
+
     public override IEnumerable<MemoryRegion> ValueRegions =>
         IsDisposed || _values == null ? []
         : _regions ??= [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true), new MemoryRegion((nint)_keys, _keyStride * Spec.MaxEntries, false)];

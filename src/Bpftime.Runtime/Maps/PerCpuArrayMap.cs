@@ -89,6 +89,8 @@ public sealed unsafe class PerCpuArrayMap : BpfMap, IPerCpuMap
     // Built once (again when the key table appears): run-time checks of unverified code ask for them on every out-of-line check.
     private MemoryRegion[]? _regions;
 
+    public override bool HasFixedValueRegions => true;
+
     public override IEnumerable<MemoryRegion> ValueRegions
     {
         get
