@@ -34,14 +34,7 @@ public sealed class InlineLookupTests
     /// </summary>
     private static Instruction[] LookupProgram() =>
     [
-        Code.Mov64Reg(6, 1),
-        Code.LoadDw(2, 6, 0),
-        Code.StoreDw(10, 2, -8),
-        Code.LoadDw(7, 6, 8),
-        .. Code.LoadImm64(1, 0, (byte)LoadImm64Source.MapByIndex),
-        Code.Mov64Reg(2, 10),
-        Code.Add64(2, -8),
-        Code.Call(HelperIds.MapLookupElem),
+        .. LookupOfContextKey(),
         Code.JeqImm(0, 0, 7),
         new(0x61, 8, 0, 0, 0),          // r8 = *(u32 *)(r0 + 0)
         Code.JeqImm(7, 0, 3),
@@ -52,6 +45,19 @@ public sealed class InlineLookupTests
         Code.Exit(),
         Code.Mov64(0, (int)Null),
         Code.Exit(),
+    ];
+
+    /// <summary>r6 = ctx, r7 = ctx[8..16), then r0 = bpf_map_lookup_elem(map 0, the u64 at ctx[0..8) stored at r10 - 8).</summary>
+    private static Instruction[] LookupOfContextKey() =>
+    [
+        Code.Mov64Reg(6, 1),
+        Code.LoadDw(2, 6, 0),
+        Code.StoreDw(10, 2, -8),
+        Code.LoadDw(7, 6, 8),
+        .. Code.LoadImm64(1, 0, (byte)LoadImm64Source.MapByIndex),
+        Code.Mov64Reg(2, 10),
+        Code.Add64(2, -8),
+        Code.Call(HelperIds.MapLookupElem),
     ];
 
     internal sealed record Level(string Engine, int OptimizationLevel)
@@ -452,14 +458,7 @@ public sealed class InlineLookupTests
         LlvmRequirement.SkipIfMissing();
         Instruction[] program =
         [
-            Code.Mov64Reg(6, 1),
-            Code.LoadDw(2, 6, 0),
-            Code.StoreDw(10, 2, -8),
-            Code.LoadDw(7, 6, 8),
-            .. Code.LoadImm64(1, 0, (byte)LoadImm64Source.MapByIndex),
-            Code.Mov64Reg(2, 10),
-            Code.Add64(2, -8),
-            Code.Call(HelperIds.MapLookupElem),
+            .. LookupOfContextKey(),
             Code.JeqImm(0, 0, 5),
             Code.Alu64Reg(AluOperation.Add, 0, 7),
             Code.Mov64(3, 5),
