@@ -75,12 +75,14 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     public const uint MaxInlineUpdateBytes = 64;
 
     /// <summary>
-    /// Whether generated code can do this map's bpf_map_update_elem itself: plain arrays (global data
-    /// included) with values of at most <see cref="MaxInlineUpdateBytes"/>. The code does it only
-    /// while the map's <see cref="BpfMap.StorageCell"/> offers an update address (word 1), which a
-    /// map gives only when programs may write it and its values hold no bpf_spin_lock.
+    /// Whether generated code can do this map's bpf_map_update_elem itself, for values of at most
+    /// <see cref="MaxInlineUpdateBytes"/>: plain arrays (global data included), and plain hash maps
+    /// with 4- or 8-byte keys for keys already present (under the map's lock, which the code only
+    /// tries). The code does it only while the map's <see cref="BpfMap.StorageCell"/> offers word 1
+    /// (arrays: where to write; hash maps: the lock word), which a map gives only when programs may
+    /// write it and its values hold no bpf_spin_lock.
     /// </summary>
-    public bool CanInlineUpdate => Kind == InlineLookupKind.Array && ValueSize <= MaxInlineUpdateBytes;
+    public bool CanInlineUpdate => Kind is InlineLookupKind.Array or InlineLookupKind.Hash && CanInline && ValueSize <= MaxInlineUpdateBytes;
 
     /// <summary>
     /// The loads and stores that copy a value of <paramref name="size"/> bytes: (offset, width) pieces

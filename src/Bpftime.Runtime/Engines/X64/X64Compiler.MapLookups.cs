@@ -109,7 +109,7 @@ internal sealed partial class X64Compiler
         }
         var map = _image.Maps[index];
         var pieces = InlineLookup.CopyPieces(map.ValueSize);
-        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true } layout || pieces.Count > CopyRegisters.Length)
+        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsHash: false } layout || pieces.Count > CopyRegisters.Length)
         {
             return false;
         }
