@@ -7,8 +7,8 @@ namespace Bpftime.Maps;
 /// BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH. Every element is allocated up front
 /// (as the kernel's preallocated hash maps are) in one unmanaged block that never moves, so a value
 /// address a program got from a lookup stays valid (and 8-byte aligned, for atomics) until the element
-/// is deleted. Chains, the free list and the recency list are index arrays guarded by one lock (a
-/// word in native memory, so that compiled code can try it: see <see cref="InlineUpdateStorage"/>);
+/// is deleted. Chains, the free list and the recency list are index arrays guarded by one lock (with
+/// a word in native memory that compiled code can try: see <see cref="InlineUpdateStorage"/>);
 /// values are replaced under it, but read without it, so programs use atomics for shared counters.
 /// Lookups take no lock: structural changes bump a version (odd while in progress), and a lookup that
 /// saw the version move retries, then falls back to the lock. What such a lookup reads (version,
@@ -22,9 +22,12 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 {
     private const int None = -1;
 
-    // The map's lock: 0 free, 1 held. Native memory that is never freed (4 bytes per map), so that
-    // compiled code replacing values of existing keys can try it too (see InlineUpdateStorage), and a
-    // thread that waits for it while the map is disposed never touches freed memory.
+    // The map's lock is two: managed threads queue on _lock (fair, blocking), and its holder then takes
+    // the lock word (0 free, 1 held), which compiled code replacing values of existing keys only tries
+    // (see InlineUpdateStorage) and holds for a few instructions, so the holder of _lock spins on it at
+    // most that long. The word is native memory that is never freed (4 bytes per map): a thread waiting
+    // for it while the map is disposed never touches freed memory.
+    private readonly Lock _lock = new();
     private readonly int* _lockWord = (int*)NativeMemory.AllocZeroed(sizeof(int));
     private readonly bool _lru;
     private readonly int _slots;
@@ -135,22 +138,27 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     private LockScope Locked()
     {
+        _lock.Enter();
         if (Interlocked.CompareExchange(ref *_lockWord, 1, 0) != 0)
         {
             var spin = default(SpinWait);
             do
             {
-                spin.SpinOnce();
+                spin.SpinOnce(sleep1Threshold: -1);
             }
             while (Volatile.Read(ref *_lockWord) != 0 || Interlocked.CompareExchange(ref *_lockWord, 1, 0) != 0);
         }
-        return new LockScope(_lockWord);
+        return new LockScope(this);
     }
 
-    /// <summary>Holds the map's lock until disposed (the end of a <c>using</c>).</summary>
-    private readonly struct LockScope(int* word) : IDisposable
+    /// <summary>Holds the map's lock (both parts) until disposed (the end of a <c>using</c>).</summary>
+    private readonly struct LockScope(HashMap map) : IDisposable
     {
-        public void Dispose() => Volatile.Write(ref *word, 0);
+        public void Dispose()
+        {
+            Volatile.Write(ref *map._lockWord, 0);
+            map._lock.Exit();
+        }
     }
 
     /// <summary>True for the per-CPU kinds: each value has <see cref="SlotCount"/> copies.</summary>
