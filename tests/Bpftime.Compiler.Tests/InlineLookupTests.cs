@@ -35,14 +35,7 @@ public sealed class InlineLookupTests
     /// </summary>
     private static Instruction[] LookupProgram() =>
     [
-        Code.Mov64Reg(6, 1),
-        Code.LoadDw(2, 6, 0),
-        Code.StoreDw(10, 2, -8),
-        Code.LoadDw(7, 6, 8),
-        .. Code.LoadImm64(1, 0, (byte)LoadImm64Source.MapByIndex),
-        Code.Mov64Reg(2, 10),
-        Code.Add64(2, -8),
-        Code.Call(HelperIds.MapLookupElem),
+        .. LookupOfContextKey(),
         Code.JeqImm(0, 0, 7),
         new(0x61, 8, 0, 0, 0),          // r8 = *(u32 *)(r0 + 0)
         Code.JeqImm(7, 0, 3),
@@ -55,7 +48,20 @@ public sealed class InlineLookupTests
         Code.Exit(),
     ];
 
-    private sealed record Level(string Engine, int OptimizationLevel)
+    /// <summary>r6 = ctx, r7 = ctx[8..16), then r0 = bpf_map_lookup_elem(map 0, the u64 at ctx[0..8) stored at r10 - 8).</summary>
+    private static Instruction[] LookupOfContextKey() =>
+    [
+        Code.Mov64Reg(6, 1),
+        Code.LoadDw(2, 6, 0),
+        Code.StoreDw(10, 2, -8),
+        Code.LoadDw(7, 6, 8),
+        .. Code.LoadImm64(1, 0, (byte)LoadImm64Source.MapByIndex),
+        Code.Mov64Reg(2, 10),
+        Code.Add64(2, -8),
+        Code.Call(HelperIds.MapLookupElem),
+    ];
+
+    internal sealed record Level(string Engine, int OptimizationLevel)
     {
         public IBpfEngine Create() => Engine switch
         {
@@ -68,9 +74,9 @@ public sealed class InlineLookupTests
         public override string ToString() => $"{Engine} O{OptimizationLevel}";
     }
 
-    private static readonly Level Reference = new("interpreter", 0);
+    internal static readonly Level Reference = new("interpreter", 0);
 
-    private static readonly Level[] Compiled =
+    internal static readonly Level[] Compiled =
     [
         new("jit", 0), new("llvm-jit", 0), new("llvm-jit", 3), new("aot", 0), new("aot", 3),
     ];
@@ -97,7 +103,7 @@ public sealed class InlineLookupTests
     }
 
     /// <summary>Every value the host can see; per-CPU values as the sum of their slots' first u32 (which slot a run used is the scheduler's choice).</summary>
-    private static byte[] Contents(BpfMap map)
+    internal static byte[] Contents(BpfMap map)
     {
         var output = new MemoryStream();
         switch (map)
@@ -439,6 +445,61 @@ public sealed class InlineLookupTests
                 stop.Cancel();
                 writer.Wait();
             }
+        }
+    }
+
+    /// <summary>
+    /// Checked code writing 8 bytes at a hash lookup's value pointer plus ctx[8]: inside the value
+    /// block it succeeds (r0 = 1), anywhere else (before or past the block, into the read-only keys)
+    /// it faults; hash values are tested inline now, and every level must decide as the interpreter.
+    /// </summary>
+    [SkippableFact]
+    public void CheckedWritesThroughHashValuePointersAreDecidedAsByTheRuntime()
+    {
+        LlvmRequirement.SkipIfMissing();
+        Instruction[] program =
+        [
+            .. LookupOfContextKey(),
+            Code.JeqImm(0, 0, 5),
+            Code.Alu64Reg(AluOperation.Add, 0, 7),
+            Code.Mov64(3, 5),
+            Code.StoreDw(0, 3, 0),
+            Code.Mov64(0, 1),
+            Code.Exit(),
+            Code.Mov64(0, (int)Null),
+            Code.Exit(),
+        ];
+        var layout = new InlineLookup(InlineLookupKind.Hash, 4, 8, 16);
+        long[] offsets = [0, 8, -8, 8 * 15, 8 * 16, 1 << 20, -(1 << 20), -(long)(layout.ValuesOffset - layout.KeysOffset), -(long)layout.ValuesOffset];
+        List<string>? expected = null;
+        foreach (var level in Compiled.Prepend(Reference))
+        {
+            Skip.IfNot(level.Create().IsAvailable(out var why), why);
+            using var map = FilledHash(MapType.Hash, 4, 8, 16);
+            var image = new ProgramImage("write", program, StandardHelpers.CreateDefault()) { Maps = [map], Verified = false };
+            using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
+            var outcomes = new List<string>();
+            foreach (var key in new ulong[] { 0, 15 })
+            {
+                foreach (var offset in offsets)
+                {
+                    var context = new byte[16];
+                    BinaryPrimitives.WriteUInt64LittleEndian(context, key);
+                    BinaryPrimitives.WriteInt64LittleEndian(context.AsSpan(8), offset);
+                    try
+                    {
+                        outcomes.Add(executable.Run(context).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    catch (BpfException error)
+                    {
+                        outcomes.Add(error.Diagnostics[0].Code);
+                    }
+                }
+            }
+            expected ??= outcomes;
+            Assert.True(expected.SequenceEqual(outcomes), $"{level}: {string.Join(",", outcomes)}; the interpreter: {string.Join(",", expected)}");
+            Assert.Contains("1", outcomes);
+            Assert.True(outcomes.Count(o => o != "1") >= 4, $"{level}: {string.Join(",", outcomes)}");
         }
     }
 

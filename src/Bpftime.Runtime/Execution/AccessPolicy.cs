@@ -104,7 +104,9 @@ public static class AccessPolicy
             {
                 continue;
             }
-            foreach (var region in map.ValueRegions)
+            // Maps hand out one array they keep: indexing it allocates no enumerator on this hot path.
+            var regions = map.ValueRegions as MemoryRegion[] ?? [.. map.ValueRegions];
+            foreach (var region in regions)
             {
                 var start = (ulong)region.Start;
                 if (address < start || address - start >= region.Length)

@@ -11,10 +11,28 @@ internal static class HelperArguments
     /// The live map behind <paramref name="handle"/>, or null when it is none (the helper answers as for
     /// a null map). A checked run may name only its own maps: another value is a fault.
     /// </summary>
-    public static BpfMap? Map(ulong handle, string helper)
+    public static BpfMap? Map(ulong handle, string helper) => Map(handle, helper, ActiveRuns.Current);
+
+    /// <summary>
+    /// <see cref="Map(ulong, string)"/> for the innermost <paramref name="run"/>, read once by the caller.
+    /// The run's own maps are searched first, by handle (a disposed map's handle is 0, which no
+    /// argument matches): the common case needs no look-up in the table of live maps.
+    /// </summary>
+    public static BpfMap? Map(ulong handle, string helper, ActiveRun? run)
     {
+        if (run is not null && handle != 0)
+        {
+            var maps = run.Maps;
+            for (var i = 0; i < maps.Count; i++)
+            {
+                var own = maps[i];
+                if (own.Handle == (nint)handle)
+                {
+                    return own;
+                }
+            }
+        }
         var map = BpfMap.FromHandle((nint)handle);
-        var run = ActiveRuns.Current;
         if (run is { ChecksMemory: true } && !Owns(run, map))
         {
             throw BpfException.Create(DiagnosticCodes.ForgedMapHandle,

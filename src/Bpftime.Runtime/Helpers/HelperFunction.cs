@@ -10,6 +10,7 @@ public sealed class HelperFunction
 {
     private readonly Lazy<nint> _nativeEntry;
     private readonly HelperImplementation _guarded;
+    private readonly nint _directEntry;
 
     public HelperFunction(int id, string name, HelperPrototype prototype, HelperImplementation implementation, bool stopsProgramOnZero = false)
     {
@@ -45,6 +46,18 @@ public sealed class HelperFunction
     {
     }
 
+    /// <summary>
+    /// A Linux helper whose native callers enter through <paramref name="nativeEntry"/>, an
+    /// <c>[UnmanagedCallersOnly]</c> method doing what <paramref name="implementation"/> does and
+    /// catching every exception itself: a direct entry skips the delegate thunk's marshalling, which
+    /// costs more than the body of the common map helpers.
+    /// </summary>
+    internal unsafe HelperFunction(int linuxId, HelperImplementation implementation, delegate* unmanaged<ulong, ulong, ulong, ulong, ulong, ulong> nativeEntry)
+        : this(linuxId, implementation)
+    {
+        _directEntry = (nint)nativeEntry;
+    }
+
     private static HelperRule Declared(int id) =>
         HelperCatalogue.Find(id) ?? throw new ArgumentOutOfRangeException(nameof(id), id, "no Linux helper with this id is declared in the helper catalogue");
 
@@ -69,7 +82,7 @@ public sealed class HelperFunction
     public bool StopsProgramOnZero { get; }
 
     /// <summary>A C-callable entry point: <c>uint64_t f(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t)</c>.</summary>
-    public nint NativeEntry => _nativeEntry.Value;
+    public nint NativeEntry => _directEntry != 0 ? _directEntry : _nativeEntry.Value;
 
     /// <summary>The symbol an AOT object uses for this helper.</summary>
     public string SymbolName => HelperSymbols.SymbolFor(Id);

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Bpftime.Engines;
 using Bpftime.Execution;
 using Bpftime.Maps;
@@ -11,13 +12,13 @@ namespace Bpftime.Helpers;
 public static unsafe class MapHelpers
 {
     public static HelperFunction LookupElem { get; } = new(HelperIds.MapLookupElem,
-        static (map, key, _, _, _) => Lookup(map, key));
+        static (map, key, _, _, _) => Lookup(map, key), &LookupEntry);
 
     public static HelperFunction UpdateElem { get; } = new(HelperIds.MapUpdateElem,
-        static (map, key, value, flags, _) => Update(map, key, value, flags));
+        static (map, key, value, flags, _) => Update(map, key, value, flags), &UpdateEntry);
 
     public static HelperFunction DeleteElem { get; } = new(HelperIds.MapDeleteElem,
-        static (map, key, _, _, _) => Delete(map, key));
+        static (map, key, _, _, _) => Delete(map, key), &DeleteEntry);
 
     public static HelperFunction PushElem { get; } = new(HelperIds.MapPushElem,
         static (map, value, flags, _, _) => Push(map, value, flags));
@@ -38,16 +39,30 @@ public static unsafe class MapHelpers
     public static IEnumerable<HelperFunction> All =>
         [LookupElem, UpdateElem, DeleteElem, PushElem, PopElem, PeekElem, ForEachElem];
 
+    // The entries native code calls: the bodies below catch every exception themselves.
+    [UnmanagedCallersOnly]
+    private static ulong LookupEntry(ulong map, ulong key, ulong r3, ulong r4, ulong r5) => Lookup(map, key);
+
+    [UnmanagedCallersOnly]
+    private static ulong UpdateEntry(ulong map, ulong key, ulong value, ulong flags, ulong r5) => Update(map, key, value, flags);
+
+    [UnmanagedCallersOnly]
+    private static ulong DeleteEntry(ulong map, ulong key, ulong r3, ulong r4, ulong r5) => Delete(map, key);
+
+    // Lookup, update and delete read the running program's record once: each read of a thread-static
+    // costs about as much as the map operation itself.
     private static ulong Lookup(ulong handle, ulong key)
     {
         try
         {
-            var map = HelperArguments.Map(handle, "map_lookup_elem");
-            if (map is null || (key == 0 && !HelperMemory.Checking))
+            var run = ActiveRuns.Current;
+            var map = HelperArguments.Map(handle, "map_lookup_elem", run);
+            var checking = run is { ChecksMemory: true };
+            if (map is null || (key == 0 && !checking))
             {
                 return 0;
             }
-            return (ulong)map.Lookup(HelperMemory.Readable(key, map.KeySize, "map_lookup_elem", "2 (key)"));
+            return (ulong)map.Lookup(Read(checking, key, map.KeySize, "map_lookup_elem", "2 (key)"));
         }
         catch (Exception error)
         {
@@ -59,14 +74,16 @@ public static unsafe class MapHelpers
     {
         try
         {
-            var map = HelperArguments.Map(handle, "map_update_elem");
-            if (map is null || ((value == 0 || (key == 0 && map.KeySize != 0)) && !HelperMemory.Checking))
+            var run = ActiveRuns.Current;
+            var map = HelperArguments.Map(handle, "map_update_elem", run);
+            var checking = run is { ChecksMemory: true };
+            if (map is null || ((value == 0 || (key == 0 && map.KeySize != 0)) && !checking))
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
             return (ulong)(long)map.Update(
-                HelperMemory.Readable(key, map.KeySize, "map_update_elem", "2 (key)"),
-                HelperMemory.Readable(value, map.ValueSize, "map_update_elem", "3 (value)"),
+                Read(checking, key, map.KeySize, "map_update_elem", "2 (key)"),
+                Read(checking, value, map.ValueSize, "map_update_elem", "3 (value)"),
                 flags);
         }
         catch (Exception error)
@@ -79,18 +96,29 @@ public static unsafe class MapHelpers
     {
         try
         {
-            var map = HelperArguments.Map(handle, "map_delete_elem");
-            if (map is null || (key == 0 && map.KeySize != 0 && !HelperMemory.Checking))
+            var run = ActiveRuns.Current;
+            var map = HelperArguments.Map(handle, "map_delete_elem", run);
+            var checking = run is { ChecksMemory: true };
+            if (map is null || (key == 0 && map.KeySize != 0 && !checking))
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
-            return (ulong)(long)map.Delete(HelperMemory.Readable(key, map.KeySize, "map_delete_elem", "2 (key)"));
+            return (ulong)(long)map.Delete(Read(checking, key, map.KeySize, "map_delete_elem", "2 (key)"));
         }
         catch (Exception error)
         {
             return HelperFault.Record(error, HelperFault.Errno(Errno.EINVAL));
         }
     }
+
+    /// <summary>
+    /// A key or value argument: checked runs go through <see cref="HelperMemory.Readable"/>; verified
+    /// code and the host are trusted with their pointers, as <see cref="HelperMemory.Readable"/> trusts them.
+    /// </summary>
+    private static ReadOnlySpan<byte> Read(bool checking, ulong address, uint size, string helper, string argument) =>
+        checking || size > int.MaxValue
+            ? HelperMemory.Readable(address, size, helper, argument)
+            : new ReadOnlySpan<byte>((void*)address, (int)size);
 
     private static ulong Push(ulong handle, ulong value, ulong flags)
     {

@@ -52,9 +52,19 @@ public sealed unsafe class ArrayMap : BpfMap
     public int? SpinLockOffset
     {
         get => _spinLockOffset;
-        set => _spinLockOffset = value is null || (value >= 0 && value + BpfSpinLock.Size <= Spec.ValueSize) ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, $"the lock must lie within the {Spec.ValueSize}-byte value");
+        set
+        {
+            _spinLockOffset = value is null || (value >= 0 && value + BpfSpinLock.Size <= Spec.ValueSize) ? value
+                : throw new ArgumentOutOfRangeException(nameof(value), value, $"the lock must lie within the {Spec.ValueSize}-byte value");
+            RefreshInlineUpdate();
+        }
     }
+
+    /// <summary>
+    /// Compiled code copies a program's update into the value itself (as <see cref="Update(uint, ReadOnlySpan{byte}, ulong)"/>
+    /// does, without the lock-word rules) only when programs may write the map and no bpf_spin_lock lies in its values.
+    /// </summary>
+    protected override nint InlineUpdateStorage => WritableByPrograms && _spinLockOffset is null && _values != null ? (nint)_values : 0;
 
     /// <summary>Whether programs may write the values (false for .rodata and BPF_F_RDONLY_PROG).</summary>
     public bool WritableByPrograms => !Spec.IsReadOnlyForPrograms && (Spec.Flags & ReadOnlyForProgramsFlag) == 0;
@@ -153,10 +163,31 @@ public sealed unsafe class ArrayMap : BpfMap
         return (nint)(values + offset);
     }
 
-    public override IEnumerable<MemoryRegion> ValueRegions =>
-        IsDisposed ? []
-        : _indexKeys is { } keys ? [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms), keys.Region]
-        : [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms)];
+    // Built once (again when the key table appears): run-time checks of unverified code ask for them on every out-of-line check.
+    private MemoryRegion[]? _regions;
+
+    public override bool HasFixedValueRegions => true;
+
+    public override IEnumerable<MemoryRegion> ValueRegions
+    {
+        get
+        {
+            if (IsDisposed)
+            {
+                return [];
+            }
+            var keys = _indexKeys;
+            var regions = _regions;
+            if (regions is null || (keys is not null && regions.Length == 1))
+            {
+                regions = keys is not null
+                    ? [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms), keys.Region]
+                    : [new MemoryRegion((nint)_values, _totalBytes, WritableByPrograms)];
+                _regions = regions;
+            }
+            return regions;
+        }
+    }
 
     protected override void Dispose(bool disposing)
     {

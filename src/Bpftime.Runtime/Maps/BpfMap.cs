@@ -93,11 +93,12 @@ public abstract class BpfMap : IDisposable, IMapMemory
     public virtual long ForEach(MapEntryVisitor visitor) => -Errno.EINVAL;
 
     /// <summary>
-    /// The address of a word that holds <see cref="InlineLookup.StorageOf"/> while the map lives and 0
-    /// once it is disposed: compiled code that does the map's lookups itself reads the storage through
-    /// it, so a lookup after disposal answers NULL as the helper does, instead of touching freed memory.
-    /// The word is allocated on first use and never freed (code may outlive the map): 8 bytes per map
-    /// whose lookups were compiled inline.
+    /// The address of two words: word 0 holds <see cref="InlineLookup.StorageOf"/> while the map lives
+    /// and 0 once it is disposed: compiled code that does the map's lookups itself reads the storage
+    /// through it, so a lookup after disposal answers NULL as the helper does, instead of touching freed
+    /// memory. Word 1 holds <see cref="InlineUpdateStorage"/>, where compiled code doing the map's
+    /// updates itself writes values (0: the code calls the helper). The words are allocated on first use
+    /// and never freed (code may outlive the map): 16 bytes per map whose accesses were compiled inline.
     /// </summary>
     public unsafe nint StorageCell
     {
@@ -108,8 +109,9 @@ public abstract class BpfMap : IDisposable, IMapMemory
                 ObjectDisposedException.ThrowIf(IsDisposed, this);
                 if (_storageCell == 0)
                 {
-                    var cell = (nint*)NativeMemory.Alloc((nuint)sizeof(nint));
-                    *cell = InlineLookup.StorageOf(this);
+                    var cell = (nint*)NativeMemory.Alloc((nuint)(2 * sizeof(nint)));
+                    cell[0] = InlineLookup.StorageOf(this);
+                    cell[1] = InlineUpdateStorage;
                     _storageCell = (nint)cell;
                 }
                 return _storageCell;
@@ -117,13 +119,32 @@ public abstract class BpfMap : IDisposable, IMapMemory
         }
     }
 
-    /// <summary>Called by each map before it frees its storage: compiled lookups see 0 (no map) from then on.</summary>
+    /// <summary>
+    /// The storage compiled code may update values in without the helper (see
+    /// <see cref="InlineLookup.CanInlineUpdate"/>), or 0 when updates must go through the helper.
+    /// </summary>
+    protected virtual nint InlineUpdateStorage => 0;
+
+    /// <summary>Publishes a changed <see cref="InlineUpdateStorage"/> (a spin lock found after the code was bound).</summary>
+    protected unsafe void RefreshInlineUpdate()
+    {
+        lock (s_cells)
+        {
+            if (_storageCell != 0 && !IsDisposed)
+            {
+                Volatile.Write(ref ((nint*)_storageCell)[1], InlineUpdateStorage);
+            }
+        }
+    }
+
+    /// <summary>Called by each map before it frees its storage: compiled lookups and updates see 0 (no map) from then on.</summary>
     protected unsafe void RetireStorage()
     {
         lock (s_cells)
         {
             if (_storageCell != 0)
             {
+                Volatile.Write(ref ((nint*)_storageCell)[1], 0);
                 Volatile.Write(ref *(nint*)_storageCell, 0);
             }
         }
@@ -131,6 +152,12 @@ public abstract class BpfMap : IDisposable, IMapMemory
 
     /// <summary>Memory that programs may reach through value pointers of this map (for run-time checks of unverified code).</summary>
     public abstract IEnumerable<MemoryRegion> ValueRegions { get; }
+
+    /// <summary>
+    /// Whether <see cref="ValueRegions"/> stay where they are for the map's life (values allocated up
+    /// front), so checked code may test them inline instead of asking the runtime on each access.
+    /// </summary>
+    public virtual bool HasFixedValueRegions => false;
 
     protected virtual void Dispose(bool disposing)
     {

@@ -8,8 +8,9 @@ namespace Bpftime.Maps;
 /// BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH. Every element is allocated up front
 /// (as the kernel's preallocated hash maps are) in one unmanaged block that never moves, so a value
 /// address a program got from a lookup stays valid (and 8-byte aligned, for atomics) until the element
-/// is deleted. Chains, the free list and the recency list are index arrays guarded by one lock; the
-/// values themselves are written without it, so programs use atomics for shared counters.
+/// is deleted. Chains, the free list and the recency list are index arrays guarded by one lock (with
+/// a word in native memory that compiled code can try: see <see cref="InlineUpdateStorage"/>);
+/// values are replaced under it, but read without it, so programs use atomics for shared counters.
 /// Lookups take no lock: structural changes bump a version (odd while in progress), and a lookup that
 /// saw the version move retries, then falls back to the lock. What such a lookup reads (version,
 /// buckets, chains, hashes, keys, the LRU referenced marks) lies in the block at the offsets of
@@ -22,7 +23,13 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 {
     private const int None = -1;
 
+    // The map's lock is two: managed threads queue on _lock (fair, blocking), and its holder then takes
+    // the lock word (0 free, 1 held), which compiled code replacing values of existing keys only tries
+    // (see InlineUpdateStorage) and holds for a few instructions, so the holder of _lock spins on it at
+    // most that long. The word is native memory that is never freed (4 bytes per map): a thread waiting
+    // for it while the map is disposed never touches freed memory.
     private readonly Lock _lock = new();
+    private readonly int* _lockWord = (int*)NativeMemory.AllocZeroed(sizeof(int));
     private readonly bool _lru;
     private readonly int _slots;
     private readonly ulong _keyStride;
@@ -113,8 +120,46 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     public int? SpinLockOffset
     {
         get => _spinLockOffset;
-        set => _spinLockOffset = value is null || (value >= 0 && value + BpfSpinLock.Size <= Spec.ValueSize) ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, $"the lock must lie within the {Spec.ValueSize}-byte value");
+        set
+        {
+            _spinLockOffset = value is null || (value >= 0 && value + BpfSpinLock.Size <= Spec.ValueSize) ? value
+                : throw new ArgumentOutOfRangeException(nameof(value), value, $"the lock must lie within the {Spec.ValueSize}-byte value");
+            RefreshInlineUpdate();
+        }
+    }
+
+    /// <summary>
+    /// Compiled code may replace the value of an existing key itself, under the map's lock (which it only
+    /// tries: when the lock is held it calls the helper), for plain HASH maps whose values hold no
+    /// bpf_spin_lock: the address of the lock word, or 0. LRU maps keep the helper (an update moves the
+    /// element in the recency list), as do per-CPU maps.
+    /// </summary>
+    protected override nint InlineUpdateStorage =>
+        !_lru && !IsPerCpu && _spinLockOffset is null && _block != null ? (nint)_lockWord : 0;
+
+    private LockScope Locked()
+    {
+        _lock.Enter();
+        if (Interlocked.CompareExchange(ref *_lockWord, 1, 0) != 0)
+        {
+            var spin = default(SpinWait);
+            do
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            while (Volatile.Read(ref *_lockWord) != 0 || Interlocked.CompareExchange(ref *_lockWord, 1, 0) != 0);
+        }
+        return new LockScope(this);
+    }
+
+    /// <summary>Holds the map's lock (both parts) until disposed (the end of a <c>using</c>).</summary>
+    private readonly struct LockScope(HashMap map) : IDisposable
+    {
+        public void Dispose()
+        {
+            Volatile.Write(ref *map._lockWord, 0);
+            map._lock.Exit();
+        }
     }
 
     /// <summary>True for the per-CPU kinds: each value has <see cref="SlotCount"/> copies.</summary>
@@ -157,7 +202,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             }
             Thread.SpinWait(1 << attempt);
         }
-        lock (_lock)
+        using (Locked())
         {
             var values = Values;
             var element = Find(key, hash);
@@ -196,7 +241,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         }
         var hash = Hash(key);
         var slot = IsPerCpu && !allSlots ? PerCpu.CurrentSlot : 0;
-        lock (_lock)
+        using (Locked())
         {
             var values = Values;
             var element = Find(key, hash);
@@ -273,7 +318,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     {
         MapChecks.Key(this, key);
         var hash = Hash(key);
-        lock (_lock)
+        using (Locked())
         {
             _ = Values;
             var bucket = hash & (_bucketCount - 1);
@@ -298,7 +343,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         {
             throw MapChecks.WrongSize(this, "next key", nextKey.Length, Spec.KeySize);
         }
-        lock (_lock)
+        using (Locked())
         {
             _ = Values;
             var bucket = 0;
@@ -334,7 +379,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     {
         ArgumentNullException.ThrowIfNull(visitor);
         int[] elements;
-        lock (_lock)
+        using (Locked())
         {
             _ = Values;
             elements = new int[_count];
@@ -366,14 +411,19 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         return visited;
     }
 
+    // Built once: run-time checks of unverified code ask for them on every out-of-line check.
+    private MemoryRegion[]? _regions;
+
+    public override bool HasFixedValueRegions => true;
+
     public override IEnumerable<MemoryRegion> ValueRegions =>
         IsDisposed || _values == null ? []
-        : [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true), new MemoryRegion((nint)_keys, _keyStride * Spec.MaxEntries, false)];
+        : _regions ??= [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true), new MemoryRegion((nint)_keys, _keyStride * Spec.MaxEntries, false)];
 
     protected override void Dispose(bool disposing)
     {
         RetireStorage();
-        lock (_lock)
+        using (Locked())
         {
             if (_block != null)
             {

@@ -71,6 +71,38 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// <summary>Hash maps: where the values start (last, so that only their size depends on the slot count).</summary>
     public ulong ValuesOffset => (KeysOffset + (KeyStride * MaxEntries) + 63UL) & ~63UL;
 
+    /// <summary>Largest value an update compiled into the code copies itself (in at most eight loads, all before the stores).</summary>
+    public const uint MaxInlineUpdateBytes = 64;
+
+    /// <summary>
+    /// Whether generated code can do this map's bpf_map_update_elem itself, for values of at most
+    /// <see cref="MaxInlineUpdateBytes"/>: plain arrays (global data included), and plain hash maps
+    /// with 4- or 8-byte keys for keys already present (under the map's lock, which the code only
+    /// tries). The code does it only while the map's <see cref="BpfMap.StorageCell"/> offers word 1
+    /// (arrays: where to write; hash maps: the lock word), which a map gives only when programs may
+    /// write it and its values hold no bpf_spin_lock.
+    /// </summary>
+    public bool CanInlineUpdate => Kind is InlineLookupKind.Array or InlineLookupKind.Hash && CanInline && ValueSize <= MaxInlineUpdateBytes;
+
+    /// <summary>
+    /// The loads and stores that copy a value of <paramref name="size"/> bytes: (offset, width) pieces
+    /// of 8, 4, 2 and 1 bytes. Code loads every piece before it stores any, so a source that overlaps
+    /// the target (a value of the same map) is copied as the helper's memmove copies it.
+    /// </summary>
+    public static IReadOnlyList<(int Offset, int Width)> CopyPieces(uint size)
+    {
+        var pieces = new List<(int, int)>();
+        var offset = 0;
+        foreach (var width in (ReadOnlySpan<int>)[8, 4, 2, 1])
+        {
+            for (; size - (uint)offset >= (uint)width; offset += width)
+            {
+                pieces.Add((offset, width));
+            }
+        }
+        return pieces;
+    }
+
     /// <summary>Whether generated code can do this map's lookups: arrays always, hash maps with 4- or 8-byte keys (the hash other sizes take is seeded per process).</summary>
     public bool CanInline => !IsHash || KeySize is 4 or 8;
 

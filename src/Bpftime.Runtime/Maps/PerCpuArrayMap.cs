@@ -87,10 +87,31 @@ public sealed unsafe class PerCpuArrayMap : BpfMap, IPerCpuMap
 
     public override long ForEach(MapEntryVisitor visitor) => ArrayIteration.ForEach(this, visitor, IndexKeyTable.For(ref _indexKeys, Spec.MaxEntries));
 
-    public override IEnumerable<MemoryRegion> ValueRegions =>
-        IsDisposed || _values == null ? []
-        : _indexKeys is { } keys ? [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true), keys.Region]
-        : [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true)];
+    // Built once (again when the key table appears): run-time checks of unverified code ask for them on every out-of-line check.
+    private MemoryRegion[]? _regions;
+
+    public override bool HasFixedValueRegions => true;
+
+    public override IEnumerable<MemoryRegion> ValueRegions
+    {
+        get
+        {
+            if (IsDisposed || _values == null)
+            {
+                return [];
+            }
+            var keys = _indexKeys;
+            var regions = _regions;
+            if (regions is null || (keys is not null && regions.Length == 1))
+            {
+                regions = keys is not null
+                    ? [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true), keys.Region]
+                    : [new MemoryRegion((nint)_values, _elementBytes * Spec.MaxEntries, true)];
+                _regions = regions;
+            }
+            return regions;
+        }
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -4,8 +4,9 @@ using Bpftime.Maps;
 namespace Bpftime.Engines.Checked;
 
 /// <summary>
-/// The value blocks of array and global-data maps, which stay put for the map's life, so checked code
-/// of every compiling engine may test them inline instead of asking the slow path.
+/// The value blocks of array, per-CPU array, global-data and hash maps, which stay put for the map's
+/// life (<see cref="BpfMap.HasFixedValueRegions"/>), so checked code of every compiling engine may test
+/// them inline instead of asking the slow path, which accepts exactly the same regions.
 /// </summary>
 public static class FixedRegions
 {
@@ -22,17 +23,10 @@ public static class FixedRegions
         var owners = new List<BpfMap>();
         foreach (var map in maps)
         {
-            try
+            if (!map.IsDisposed && map.HasFixedValueRegions && regions.Count + map.ValueRegions.Count() <= MaxCount)
             {
-                if (!map.IsDisposed && map.DirectValueAddress(0) != 0 && regions.Count + map.ValueRegions.Count() <= MaxCount)
-                {
-                    owners.Add(map);
-                    regions.AddRange(map.ValueRegions);
-                }
-            }
-            catch (Exception e) when (e is NotSupportedException or ArgumentException)
-            {
-                // No fixed value block: its values are checked by the slow path on each access.
+                owners.Add(map);
+                regions.AddRange(map.ValueRegions);
             }
         }
         return owners;

@@ -11,14 +11,23 @@ namespace Bpftime.Engines.X64;
 /// Hash and LRU hash maps with 4- or 8-byte keys take the map's own lock-free read (version, chain
 /// walk, version again; x86 keeps loads in order, so the second read of the version sees any writer
 /// that began before the walk's loads), with the helper called whenever the read cannot finish;
-/// per-CPU hash maps keep the helper here.
+/// per-CPU hash maps keep the helper here. bpf_map_update_elem of a plain array with small values
+/// (<see cref="InlineLookup.CanInlineUpdate"/>) is done here too: flags, key, value pointer and index
+/// checked, then the copy; anything else calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class X64Compiler
 {
     private Dictionary<int, int>? _lookupSites;
 
+    /// <summary>Registers that hold a value's pieces between the loads and the stores of an inline update (r3, the value pointer, excluded).</summary>
+    private static readonly X64Register[] CopyRegisters = [X64Register.Rax, X64Register.Rcx, X64Register.R8, X64Register.R9, Scratch2];
+
     private bool TryEmitInlineLookup(HelperFunction helper, int i)
     {
+        if (ReferenceEquals(helper, MapHelpers.UpdateElem))
+        {
+            return TryEmitInlineUpdate(helper, i);
+        }
         if (!ReferenceEquals(helper, MapHelpers.LookupElem))
         {
             return false;
@@ -85,11 +94,72 @@ internal sealed partial class X64Compiler
         return true;
     }
 
+    /// <summary>
+    /// bpf_map_update_elem(map, key, value, flags) on a plain array known at the call: with flags
+    /// BPF_ANY or BPF_EXIST, a key and a value the code may read (see <see cref="CheckReadable"/>) and an
+    /// index in range, every piece of the value is loaded, then stored, and r0 is 0. Anything else (other
+    /// flags, a key or value elsewhere, an index out of range, a map whose update word is 0) calls the
+    /// helper, which answers, refuses or faults exactly as before.
+    /// </summary>
+    private bool TryEmitInlineUpdate(HelperFunction helper, int i)
+    {
+        _lookupSites ??= MapLookupSites.Find(_code);
+        if (!_lookupSites.TryGetValue(i, out var index) || index < 0 || index >= _image.Maps.Count)
+        {
+            return false;
+        }
+        var map = _image.Maps[index];
+        var pieces = InlineLookup.CopyPieces(map.ValueSize);
+        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsHash: false } layout || pieces.Count > CopyRegisters.Length)
+        {
+            return false;
+        }
+        var call = _asm.CreateLabel();
+        const X64Register Target = Scratch;
+
+        // Word 1 of the map's cell: where the code may write values, 0 when the helper must (see BpfMap.StorageCell).
+        _asm.MovAbsolute(X64Register.Rax, map.StorageCell);
+        _asm.Load(X64Width.Qword, X64Register.Rax, X64Register.Rax, 8);
+        _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
+        _asm.Jcc(X64Condition.Equal, call);
+        // BPF_ANY (0) or BPF_EXIST (2): flags | 2 == 2.
+        _asm.Mov(X64Width.Qword, X64Register.Rcx, Host(4));
+        _asm.Alu(X64AluOperation.Or, X64Width.Qword, X64Register.Rcx, (int)MapUpdateFlags.Exist);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, X64Register.Rcx, (int)MapUpdateFlags.Exist);
+        _asm.Jcc(X64Condition.NotEqual, call);
+        CheckReadable(Host(2), (int)layout.KeySize, call, call);
+        CheckReadable(Host(3), (int)layout.ValueSize, call, call);
+        _asm.Load(X64Width.Dword, Target, Host(2), 0); // zero-extends: no negative index
+        _asm.MovImmediate(X64Register.Rcx, layout.MaxEntries);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Target, X64Register.Rcx);
+        _asm.Jcc(X64Condition.AboveOrEqual, call);
+        _asm.Imul(X64Width.Qword, Target, Target, (int)layout.ValueStride);
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rax);
+
+        // Every load before any store: a value read from the map itself is copied as the helper's memmove copies it.
+        for (var p = 0; p < pieces.Count; p++)
+        {
+            _asm.Load((X64Width)pieces[p].Width, CopyRegisters[p], Host(3), pieces[p].Offset);
+        }
+        for (var p = 0; p < pieces.Count; p++)
+        {
+            _asm.Store((X64Width)pieces[p].Width, Target, pieces[p].Offset, CopyRegisters[p]);
+        }
+        EmitZeroResultEnd(helper, i, call, _asm.CreateLabel());
+        return true;
+    }
+
     /// <summary>After the found path (r0 set): NULL for a miss, the helper for what the code left to it, then the call's epilogue.</summary>
     private void EmitLookupEnd(HelperFunction helper, int i, X64Label miss, X64Label call, X64Label done)
     {
         _asm.Jmp(done);
         _asm.Bind(miss);
+        EmitZeroResultEnd(helper, i, call, done);
+    }
+
+    /// <summary>r0 = 0 (NULL, or an update's success), then the helper for what the code left to it, then the call's epilogue.</summary>
+    private void EmitZeroResultEnd(HelperFunction helper, int i, X64Label call, X64Label done)
+    {
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
         _asm.Jmp(done);
         _asm.Bind(call);
@@ -187,13 +257,19 @@ internal sealed partial class X64Compiler
     /// code reads it here only when it lies in the context or the current frame, where keys are, and
     /// otherwise lets the helper check it, so that a bad key is refused exactly as before. Uses r10, r11.
     /// </summary>
-    private void CheckLookupKey(int size, X64Label miss, X64Label call)
+    private void CheckLookupKey(int size, X64Label miss, X64Label call) => CheckReadable(Host(2), size, miss, call);
+
+    /// <summary>
+    /// [address, address + size) for the code to read itself: verified code jumps to <paramref name="ifNull"/>
+    /// for NULL; checked code goes on only when the bytes lie in the context or the current frame, and
+    /// otherwise jumps to <paramref name="call"/>, the helper, which checks them. Uses r10, r11.
+    /// </summary>
+    private void CheckReadable(X64Register key, int size, X64Label ifNull, X64Label call)
     {
-        var key = Host(2);
         if (!_checked)
         {
             _asm.Test(X64Width.Qword, key, key);
-            _asm.Jcc(X64Condition.Equal, miss);
+            _asm.Jcc(X64Condition.Equal, ifNull);
             return;
         }
         var readable = _asm.CreateLabel();
