@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Bpftime.Benchmarks;
 
-// Default: the Stopwatch harness (all sections, or those named: run, load, compile, link, emit, maps),
+// Default: the Stopwatch harness (all sections, or those named: run, load, compile, link, emit, maps, startup),
 // each figure the median of --rounds N interleaved rounds (default 5); the status of the run on
 // standard error when it is a terminal.
 // --bdn [BenchmarkDotNet arguments]: the full BenchmarkDotNet run.

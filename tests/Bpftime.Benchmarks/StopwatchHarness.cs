@@ -21,7 +21,7 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
 {
     public const ulong MapIterations = 100_000;
 
-    public static readonly string[] SectionNames = ["run", "load", "compile", "link", "emit", "maps"];
+    public static readonly string[] SectionNames = ["run", "load", "compile", "link", "emit", "maps", "startup"];
 
     private readonly string _data = Repository.DataDirectory;
 
@@ -76,6 +76,10 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
         if (sections.Contains("maps"))
         {
             MapTimes(levels);
+        }
+        if (sections.Contains("startup"))
+        {
+            StartupTimes();
         }
     }
 

@@ -20,20 +20,10 @@ public sealed class PackageTests
                 "pack", "-tl:off", "-nodeReuse:false", "-c", DotNetCommand.BuildConfiguration, "-o", feed);
             Assert.True(pack.ExitCode == 0, pack.ToString());
             Assert.True(File.Exists(Path.Combine(feed, "Bpftime.Sdk.0.1.0.nupkg")), pack.ToString());
+            AssertRuntimeIsPrecompiled(Path.Combine(feed, "Bpftime.Sdk.0.1.0.nupkg"));
 
-            // Packages come from the local feed only; everything else is found in the user's cache,
-            // and this package is restored into a private folder so no stale copy is ever reused.
-            var userPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
-                ? configured
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            File.WriteAllText(Path.Combine(root, "NuGet.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <config><add key="globalPackagesFolder" value="{Path.Combine(root, "packages")}" /></config>
-                  <packageSources><clear /><add key="local" value="{feed}" /></packageSources>
-                  <fallbackPackageFolders><clear /><add key="user" value="{userPackages}" /></fallbackPackageFolders>
-                </configuration>
-                """);
+            // Packages come from the local feed only, restored into a private folder.
+            Bpftime.Tests.LocalPackageFeed.WriteConfig(root, feed);
 
             BuildAndRun(root, "SdkStyle", """<Project Sdk="Bpftime.Sdk/0.1.0">""", "");
             BuildAndRun(root, "PackageRef", """<Project Sdk="Microsoft.NET.Sdk">""", """<PackageReference Include="Bpftime.Sdk" Version="0.1.0" />""");
@@ -42,6 +32,22 @@ public sealed class PackageTests
         {
             EndToEnd.DeleteQuietly(root);
         }
+    }
+
+    /// <summary>The runtime an app references carries ReadyToRun code (a managed native header), so its loader is not compiled at start-up.</summary>
+    private static void AssertRuntimeIsPrecompiled(string package)
+    {
+        using var archive = System.IO.Compression.ZipFile.OpenRead(package);
+        var entry = archive.GetEntry("lib/net10.0/Bpftime.Runtime.dll");
+        Assert.NotNull(entry);
+        using var image = new MemoryStream();
+        using (var stream = entry.Open())
+        {
+            stream.CopyTo(image);
+        }
+        image.Position = 0;
+        using var reader = new System.Reflection.PortableExecutable.PEReader(image);
+        Assert.True(reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0, "lib/net10.0/Bpftime.Runtime.dll in the package is not a ReadyToRun image");
     }
 
     private static void BuildAndRun(string root, string name, string projectElement, string reference)

@@ -44,6 +44,33 @@ public sealed class SampleBuildTests
     }
 
     [Fact]
+    public void EmbeddedNativeCodeLinkedFromItsMetadataMatchesTheBytecodeAndStillOffersTheObjectFile()
+    {
+        var sample = EndToEnd.SampleDirectory;
+        var build = DotNetCommand.Build(sample);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var assembly = System.Reflection.Assembly.LoadFrom(Path.Combine(sample, "bin", DotNetCommand.BuildConfiguration, "net10.0", "QuickStart.dll"));
+        var memory = new byte[64];
+        "Hello, eBPF from .NET!"u8.CopyTo(memory);
+
+        var lines = new List<string>();
+        using var native = Hosting.BpfObject.LoadEmbedded("filter", assembly, new Hosting.BpfLoadOptions { ReadEnvironment = false, ContextSize = 64, Log = lines.Add });
+        using var interpreted = Hosting.BpfObject.LoadEmbedded("filter", assembly, new Hosting.BpfLoadOptions { ReadEnvironment = false, ContextSize = 64, Engine = "interpreter" });
+
+        Assert.True(native.IsNativeCode, string.Join("\n", lines));
+        Assert.Equal("aot", native.EngineName);
+        Assert.True(native.Programs["checksum"].IsVerified);
+        Assert.Equal(interpreted.Programs["checksum"].Run(memory), native.Programs["checksum"].Run(memory));
+        Assert.Equal(interpreted.Maps.Keys.Order(), native.Maps.Keys.Order());
+        Assert.Equal(((Maps.ArrayMap)interpreted.Maps[".bss"]).GetValue(0), ((Maps.ArrayMap)native.Maps[".bss"]).GetValue(0));
+        Assert.Equal(((Maps.ArrayMap)interpreted.Maps[".rodata"]).GetValue(0), ((Maps.ArrayMap)native.Maps[".rodata"]).GetValue(0));
+        // The bytecode object is read when asked for: programs with their instructions, BTF.
+        Assert.Equal(Objects.ObjectKind.Elf, native.File.Kind);
+        Assert.NotEmpty(native.File.FindProgram("checksum")!.Instructions);
+        Assert.NotNull(native.File.Btf);
+    }
+
+    [Fact]
     public void ARejectedProgramFailsTheBuildAtItsCSourceLine()
     {
         // The verifier refuses unchecked_lookup.bpf.c: line 20 adds to a map lookup's result without a NULL check.

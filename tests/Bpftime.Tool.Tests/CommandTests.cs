@@ -92,6 +92,33 @@ public sealed class CommandTests
         Assert.True(root.GetProperty("exec_ns_median").GetInt64() >= 0);
     }
 
+    [Theory]
+    [InlineData("interpreter")]
+    [InlineData("jit")]
+    public void RunJsonReportsTheLoadApartFromTheHostsFirstCalls(string engine)
+    {
+        var mem = Path.GetTempFileName();
+        ToolRunner.Result result;
+        try
+        {
+            File.WriteAllBytes(mem, [2]);
+            result = ToolRunner.Run(["run", ToolRunner.DataFile("obj", "global_data.bpf.o"), "--mem", mem, "--engine", engine, "--json"]);
+        }
+        finally
+        {
+            File.Delete(mem);
+        }
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        var root = JsonDocument.Parse(result.Output).RootElement;
+        var load = root.GetProperty("load_ns").GetInt64();
+        var first = root.GetProperty("first_load_ns").GetInt64();
+        var warmup = root.GetProperty("host_warmup_ns").GetInt64();
+        Assert.True(load > 0 && first > 0, result.Output);
+        // The cold load is split into the load alone and what the first calls cost besides.
+        Assert.Equal(Math.Max(0, first - load), warmup);
+        Assert.True(warmup >= 0, result.Output);
+    }
+
     [Fact]
     public void GlobalDataPersistsAcrossRepeatedRuns()
     {

@@ -26,12 +26,16 @@ public sealed class BpfObject : IDisposable
     private IReadOnlyList<BpfContextType>? _contextTypes;
     private BpfNamedCollection<BpfProgram> _programs = new([], "program", null);
 
+    private readonly Func<BpfObjectFile>? _readFile;
+    private readonly BpfObjectFile? _linkedFrom;
+    private BpfObjectFile? _file;
+
     private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions)
     {
         _engineOptions = engineOptions;
         Name = name;
         Origin = origin;
-        File = file;
+        _file = file;
         _maps = maps;
         Helpers = helpers;
         Maps = new BpfNamedCollection<BpfMap>(maps.Select(m => KeyValuePair.Create(m.Name, m)), "map", origin);
@@ -44,7 +48,8 @@ public sealed class BpfObject : IDisposable
     public string? Origin { get; }
 
     /// <summary>What the object reader found: programs, map layouts, BTF, line info.</summary>
-    public BpfObjectFile File { get; }
+    /// <remarks>For embedded native code linked from its metadata alone, the embedded bytecode is read on first use.</remarks>
+    public BpfObjectFile File => _file ??= _readFile!();
 
     public BpfNamedCollection<BpfProgram> Programs => _programs;
 
@@ -113,6 +118,11 @@ public sealed class BpfObject : IDisposable
         var embedded = EmbeddedObject.Find(name, assembly);
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
+        if (requested is BpfLoadOptions.AutoEngine or BpfLoadOptions.AotEngine && LinkFromMetadata(embedded, options) is { } linked)
+        {
+            log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({linked.Programs.Count} program(s), {linked.VerifiedSummary()})");
+            return linked;
+        }
         var loaded = Create(embedded.Name, embedded.BytecodeResource, embedded.Bytecode, options);
         try
         {
@@ -153,6 +163,91 @@ public sealed class BpfObject : IDisposable
             loaded.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The embedded native code linked from its metadata alone, without reading the bytecode object
+    /// (whose reader dominated start-up), when nothing of the bytecode could change the result: every
+    /// map is global data (so no BTF-described value such as a spin lock, no program array, no inner
+    /// map), and the metadata has every program asked for. Null sends the caller down the full path,
+    /// which reads the bytecode and reports any failure exactly as before.
+    /// </summary>
+    private static BpfObject? LinkFromMetadata(EmbeddedObject embedded, BpfLoadOptions options)
+    {
+        if (embedded.Native is not { } native)
+        {
+            return null;
+        }
+        AotMetadata? metadata;
+        try
+        {
+            metadata = AotLinker.ReadMetadata(native, embedded.NativeResource);
+        }
+        catch (BpfException)
+        {
+            return null;
+        }
+        if (metadata is null || metadata.Programs.Count == 0)
+        {
+            return null;
+        }
+        foreach (var map in metadata.Maps)
+        {
+            if (!map.IsGlobalData)
+            {
+                return null;
+            }
+        }
+        var programs = new List<BpfProgramInfo>(metadata.Programs.Count);
+        foreach (var program in metadata.Programs)
+        {
+            if (options.Programs is null || options.Programs.Contains(program.Name))
+            {
+                programs.Add(new BpfProgramInfo(program.Name, program.Section ?? "", ProgramSectionNames.Parse(program.Section ?? ""), []));
+            }
+        }
+        if (options.Programs is { } wanted && (programs.Count != wanted.Count || programs.Count == 0))
+        {
+            return null;
+        }
+        var specs = new List<MapSpec>(metadata.Maps.Count);
+        foreach (var map in metadata.Maps)
+        {
+            specs.Add(map.ToMapSpec());
+        }
+        List<BpfMap> maps;
+        try
+        {
+            maps = BpfMapFactory.CreateAll(specs, embedded.NativeResource, maxMemory: options.MaxMapMemory);
+        }
+        catch (BpfException)
+        {
+            return null;
+        }
+        var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu, ExecutionBudget = options.ExecutionBudget };
+        var linked = new BpfObject(embedded.Name, embedded.BytecodeResource, new BpfObjectFile(embedded.BytecodeResource, ObjectKind.NativeCode, programs, specs), maps,
+            options.Helpers ?? BpfHelperSets.Default(), engineOptions, () => SelectPrograms(ObjectReader.Read(embedded.Bytecode, embedded.BytecodeResource), options.Programs, embedded.BytecodeResource))
+        {
+            _contextTypes = options.ContextTypes,
+        };
+        try
+        {
+            linked.LinkNative(native, embedded.NativeResource!, options.RequireVerification, options.RequireTermination);
+            return linked;
+        }
+        catch (BpfException)
+        {
+            linked.Dispose();
+            return null;
+        }
+    }
+
+    private BpfObject(string name, string? origin, BpfObjectFile linkedFrom, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions, Func<BpfObjectFile> readFile)
+        : this(name, origin, linkedFrom, maps, helpers, engineOptions)
+    {
+        _linkedFrom = linkedFrom;
+        _file = null;
+        _readFile = readFile;
     }
 
     private static BpfObject LoadBytecode(string name, string? path, byte[] bytes, BpfLoadOptions options)
@@ -349,7 +444,7 @@ public sealed class BpfObject : IDisposable
 
     private void LinkNative(byte[] native, string resource, bool requireVerification, bool requireTermination)
     {
-        var linked = NativeLinking.Link(native, resource, File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget);
+        var linked = NativeLinking.Link(native, resource, _linkedFrom ?? File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget);
         if (requireTermination && linked.FirstOrDefault(p => p.Verdict.IsVerified && !p.Verdict.TerminationProven) is { Program: not null } unbounded)
         {
             throw BpfException.Create(DiagnosticCodes.NativeProgramTerminationNotProven,

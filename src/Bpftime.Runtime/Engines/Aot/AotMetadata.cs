@@ -52,9 +52,8 @@ public sealed record AotMetadata
 
     public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, AotMetadataJsonContext.Default.AotMetadata);
 
-    public static AotMetadata FromJson(ReadOnlySpan<byte> utf8) =>
-        JsonSerializer.Deserialize(utf8, AotMetadataJsonContext.Default.AotMetadata)
-        ?? throw new JsonException("the metadata section is empty");
+    /// <summary>Reads what <see cref="ToJsonBytes"/> wrote (with <see cref="AotMetadataReader"/>: no serializer metadata on the load path).</summary>
+    public static AotMetadata FromJson(ReadOnlySpan<byte> utf8) => AotMetadataReader.Read(utf8);
 
     public override string ToString() => Encoding.UTF8.GetString(ToJsonBytes());
 }
