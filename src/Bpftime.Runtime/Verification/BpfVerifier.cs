@@ -126,7 +126,7 @@ public static class BpfVerifier
     /// Joining paths at merge points (<see cref="VerifierOptions.JoinStatesAfter"/>) loses what a
     /// branch told the joined paths apart by. A program refused after a join is verified again with
     /// every path apart, as without joins; either proof is sound. The refusal reported is the exact
-    /// one, unless it only ran out of budget.
+    /// one, even when it only ran out of budget: the joined run's error may come from the join alone.
     /// </summary>
     private static VerificationResult RunWithFallback(Instruction[] code, ProgramShape shape, IReadOnlyList<MapSpec> maps, ContextLayout context, VerifierOptions options, string name, BpfProgramInfo? info, string? file)
     {
@@ -136,7 +136,7 @@ public static class BpfVerifier
             return joined;
         }
         var apart = RunWidening(code, shape, maps, context, options with { JoinStatesAfter = int.MaxValue }, name, info, file, out _);
-        return WithTime(apart.Passed || !OnlyOutOfBudget(apart) ? apart : joined, joined, apart);
+        return WithTime(apart, joined, apart);
     }
 
     private static bool OnlyOutOfBudget(VerificationResult result) =>
