@@ -21,11 +21,37 @@ internal sealed partial class Analyzer
 
     private int _widenings;
 
+    private int _joins;
+
+    /// <summary>What this run saw come back into its widened loop heads: a narrowing for a second run.</summary>
+    private readonly LoopNarrowing _narrowing = new();
+
+    /// <summary>The first run's record, when this run narrows its widened loop heads by it.</summary>
+    private LoopNarrowing? _narrowBy;
+
+    /// <summary>The ranges this run's widened loop heads took on; <see cref="NarrowBy"/> of a second run.</summary>
+    public LoopNarrowing Narrowing => _narrowing;
+
+    /// <summary>Narrows widened loop heads by an earlier run's record (call before <see cref="Run"/>).</summary>
+    public void NarrowBy(LoopNarrowing narrowing) => _narrowBy = narrowing;
+
+    /// <summary>Paths that reached each merge point uncovered (see <see cref="JoinAtMerge"/>).</summary>
+    private int[] _arrivals = [];
+
+    /// <summary>Joins made at each merge point.</summary>
+    private int[] _joinsAt = [];
+
+    /// <summary>True when some paths were joined at a merge point: a refusal may then come from the lost precision.</summary>
+    public bool Joined => _joins > 0;
+
     /// <summary>True when some loop head was widened: a refusal may then come from the lost precision.</summary>
     public bool Widened => _widenings > 0;
 
     /// <summary>How far up its chain of kept states a path looks for earlier iterations of the loop it is in.</summary>
     private const int MaxChainWalk = 4096;
+
+    /// <summary>Widenings of one loop head on one path that a narrowing run narrows (see <see cref="LoopNarrowing"/>).</summary>
+    private const int NarrowedWidenings = 2;
 
     /// <summary>Widenings of one loop head on one path after which widening stops at the program's constants and goes to the ends of the types.</summary>
     private const int WideningsWithThresholds = 8;
@@ -81,7 +107,8 @@ internal sealed partial class Analyzer
                     return false;
             }
         }
-        if ((!loopHead || _options.LoopUnrollLimit == int.MaxValue) && _processed - state.KeptAt < MinInstructionsBetweenKeptStates && kept.Count > 0)
+        var joined = !loopHead && _shape.MergePoint[pc] && JoinAtMerge(state, kept, ref fingerprint);
+        if (!joined && (!loopHead || _options.LoopUnrollLimit == int.MaxValue) && _processed - state.KeptAt < MinInstructionsBetweenKeptStates && kept.Count > 0)
         {
             // A tight loop would otherwise keep (and copy) a state every few instructions; comparing
             // still happens at every visit, so an unchanged loop is found all the same. Loop heads
@@ -104,9 +131,138 @@ internal sealed partial class Analyzer
         kept.Add(added);
         state.Parent = added;
         _stored++;
-        CheckStateLimit(pc);
+        _kept++;
+        CheckStateLimit(pc, copy);
         return false;
     }
+
+    /// <summary>Joins at one merge point after which they widen, so that a point many paths reach stops growing.</summary>
+    private const int JoinsBeforeWidening = 8;
+
+    /// <summary>
+    /// A path at a merge point that no kept state covers: once more than
+    /// <see cref="VerifierOptions.JoinStatesAfter"/> such paths came here, its state becomes the join
+    /// of itself and the latest state kept here that differs from it only in numbers (<see cref="SameShape"/>), which the caller then keeps;
+    /// that state, if all its paths are done, is dropped, since the join covers it. Returns true when
+    /// the state was joined.
+    /// </summary>
+    private bool JoinAtMerge(VerifierState state, List<Checkpoint> kept, ref int fingerprint)
+    {
+        var pc = state.Pc;
+        if (_options.JoinStatesAfter == int.MaxValue || ++_arrivals[pc] <= _options.JoinStatesAfter)
+        {
+            return false;
+        }
+        Checkpoint? partner = null;
+        for (var i = kept.Count - 1; i >= 0 && partner is null; i--)
+        {
+            if (kept[i].State is { } candidate && SameShape(candidate, state))
+            {
+                partner = kept[i];
+            }
+        }
+        if (partner is null)
+        {
+            return false;
+        }
+        var widen = _joinsAt[pc] >= JoinsBeforeWidening;
+        var join = new StateJoin(widen ? _shape.Thresholds : null, widen, NewId, NewRel);
+        var merged = join.Merge(partner.State!, state);
+        if (merged is null)
+        {
+            // Different references or lock held: the paths stay apart.
+            return false;
+        }
+        _joinsAt[pc]++;
+        _joins++;
+        if (join.RelationsUsed)
+        {
+            NoteRelationsUsed(state);
+        }
+        CopyInto(merged, state);
+        // The join is an abstraction: a state equal to it later does not show an endless loop.
+        state.Widened = true;
+        fingerprint = Fingerprint(state);
+        if (partner.Branches == 0)
+        {
+            kept.Remove(partner);
+            partner.State = null;
+            _stored--;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// True when two states differ at most in numbers that are not flags: the same call frames,
+    /// references and lock, the same kind of value in every live register (pointers to the same
+    /// object), the same constant in every register whose value still matters that is a constant in
+    /// either (a flag or a return code a later branch tests), and the same stack bytes initialised,
+    /// holding the same kinds of pointers. Joining such states loses only numeric bounds; states that
+    /// differ in what is initialised, null-checked, pointed at or flagged, which later branches
+    /// usually rely on, stay apart.
+    /// </summary>
+    private bool SameShape(VerifierState a, VerifierState b)
+    {
+        if (!SameFrames(a, b) || a.References.Count != b.References.Count || a.LockHeldSince != b.LockHeldSince)
+        {
+            return false;
+        }
+        for (var f = 0; f < a.Frames.Count; f++)
+        {
+            var x = a.Frames[f];
+            var y = b.Frames[f];
+            var (top, resume, live) = LiveAt(b, f);
+            var relevant = top ? _shape.Relevant[resume] : (ushort)0;
+            for (var r = 0; r < FrameState.RegisterCount; r++)
+            {
+                if ((live & (1 << r)) != 0 && !SameKind(x.Registers[r], y.Registers[r]))
+                {
+                    return false;
+                }
+                if ((relevant & (1 << r)) != 0 && x.Registers[r].IsScalar && (x.Registers[r].Value.IsConst || y.Registers[r].Value.IsConst) && !x.Registers[r].Value.Equals(y.Registers[r].Value))
+                {
+                    return false;
+                }
+            }
+            if (x.Stack.AsSpan().SequenceEqual(y.Stack))
+            {
+                for (var slot = 0; slot < x.SlotCount; slot++)
+                {
+                    if (x.Stack[slot * 8] == StackByte.Spill && !SameKind(x.Spills[slot], y.Spills[slot]))
+                    {
+                        return false;
+                    }
+                }
+                continue;
+            }
+            for (var i = 0; i < x.Stack.Length; i++)
+            {
+                // Numbers (data, zeros, spilled scalars) join; what is uninitialised or holds a pointer must match.
+                var p = x.Stack[i];
+                var q = y.Stack[i];
+                if (p == q ? p == StackByte.Spill && i % 8 == 0 && !SameKind(x.Spills[i / 8], y.Spills[i / 8])
+                    : p == StackByte.Invalid || q == StackByte.Invalid || (p == StackByte.Spill && x.Spills[i / 8].IsPointer) || (q == StackByte.Spill && y.Spills[i / 8].IsPointer))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// For frame <paramref name="f"/> of a state: whether it is the running one, where it resumes (the
+    /// state's pc, or after the call it made), and the registers live there (a caller's r0-r5 are not).
+    /// </summary>
+    private (bool Top, int Resume, ushort Live) LiveAt(VerifierState state, int f)
+    {
+        var top = f == state.Frames.Count - 1;
+        var resume = top ? state.Pc : state.Frames[f + 1].CallSite + 1;
+        return (top, resume, top ? _shape.LiveIn[resume] : (ushort)(_shape.LiveIn[resume] & ~0b11_1111));
+    }
+
+    private static bool SameKind(in RegisterState a, in RegisterState b) =>
+        a.Type == b.Type && (a.Type == RegisterType.Scalar || (a.Target == b.Target && a.ReferenceId == b.ReferenceId));
 
     /// <summary>
     /// A path at a loop head: covered when a widened state of this loop on its own chain covers it,
@@ -152,6 +308,7 @@ internal sealed partial class Analyzer
                         NoteRelationsUsed(state);
                     }
                     c.Loop.Add(old, state);
+                    _narrowing.CameBack(pc, state);
                     NoteLeft(state, upTo: c);
                     return LoopHeadOutcome.Covered;
                 }
@@ -185,6 +342,12 @@ internal sealed partial class Analyzer
         {
             NoteRelationsUsed(state);
         }
+        _narrowing.Widened(pc, previous.State!, state);
+        if (widenings < NarrowedWidenings)
+        {
+            // Only the first widenings: later ones widen plainly, so the loop head still reaches a fixpoint.
+            _narrowBy?.Narrow(pc, widened, state);
+        }
         GiveSymbols(widened);
         CopyInto(widened, state);
         state.Widened = true;
@@ -200,7 +363,8 @@ internal sealed partial class Analyzer
         state.Parent = added;
         state.KeptAt = _processed;
         _stored++;
-        CheckStateLimit(pc);
+        _kept++;
+        CheckStateLimit(pc, copy);
         return LoopHeadOutcome.Widened;
     }
 

@@ -118,9 +118,7 @@ internal sealed partial class Analyzer
         {
             var a = old.Frames[f];
             var b = now.Frames[f];
-            var top = f == old.Frames.Count - 1;
-            var resume = top ? now.Pc : old.Frames[f + 1].CallSite + 1;
-            var live = top ? _shape.LiveIn[resume] : (ushort)(_shape.LiveIn[resume] & ~0b11_1111);
+            var (top, resume, live) = LiveAt(now, f);
             var relevant = _shape.Relevant[resume] & live;
             for (var r = 0; r < FrameState.RegisterCount; r++)
             {

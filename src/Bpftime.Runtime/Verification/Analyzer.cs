@@ -43,6 +43,8 @@ internal sealed partial class Analyzer
     private int _pruned;
     private int _stored;
     private int _peakStored;
+    private int _kept;
+    private long _peakStateBytes;
 
     public Analyzer(Instruction[] code, ProgramShape shape, IReadOnlyList<MapSpec> maps, ContextLayout context, VerifierOptions options, string programName, BpfProgramInfo? info, string? file)
     {
@@ -65,6 +67,8 @@ internal sealed partial class Analyzer
         _file = file;
         _checkpoints = new List<Checkpoint>?[code.Length];
         _reached = new bool[code.Length];
+        _arrivals = new int[code.Length];
+        _joinsAt = new int[code.Length];
     }
 
     private readonly Stopwatch _clock = new();
@@ -96,6 +100,9 @@ internal sealed partial class Analyzer
         var stats = new VerificationStatistics(_processed, _explored, _pruned, _peakStored, clock.Elapsed)
         {
             AllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore,
+            StatesKept = _kept,
+            StatesJoined = _joins,
+            PeakStateBytes = _peakStateBytes,
         };
         return new VerificationResult(_programName, passed, diagnostics, stats)
         {
@@ -188,13 +195,14 @@ internal sealed partial class Analyzer
             branch.Parent.Branches++;
         }
         _pending.Push(branch);
-        CheckStateLimit(branch.Pc);
+        CheckStateLimit(branch.Pc, branch);
     }
 
     /// <summary>Refuses the program once the states held in memory pass <see cref="VerifierOptions.MaxStates"/>.</summary>
-    private void CheckStateLimit(int pc)
+    private void CheckStateLimit(int pc, VerifierState added)
     {
         _peakStored = Math.Max(_peakStored, _stored + _pending.Count);
+        _peakStateBytes = Math.Max(_peakStateBytes, (long)(_stored + _pending.Count) * added.ApproximateBytes);
         if (_stored + _pending.Count > _options.MaxStates)
         {
             throw new VerificationError(DiagnosticCodes.VerifierResourceLimit, pc,

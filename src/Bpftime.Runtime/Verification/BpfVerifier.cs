@@ -117,14 +117,36 @@ public static class BpfVerifier
     /// <summary>
     /// Widening loses precision (a loop that fills a stack buffer at a variable offset leaves it
     /// unproven initialised, where unrolling sees each byte written). A program refused after some
-    /// loop was widened is verified again with loops fully unrolled, as without widening; either
-    /// proof is sound. The refusal reported is the unrolled one (the exact first error), unless it
-    /// only ran out of budget, where the widened one names the real problem.
+    /// loop was widened is verified again with each widened loop head narrowed by what came back into
+    /// it (<see cref="LoopNarrowing"/>), then, if still refused, with loops fully unrolled, as without
+    /// widening; each proof is sound. The refusal reported is the unrolled one (the exact first
+    /// error), unless it only ran out of budget, where the narrowed one names the real problem.
+    /// </summary>
+    /// <summary>
+    /// Joining paths at merge points (<see cref="VerifierOptions.JoinStatesAfter"/>) loses what a
+    /// branch told the joined paths apart by. A program refused after a join is verified again with
+    /// every path apart, as without joins; either proof is sound. The refusal reported is the exact
+    /// one, even when it only ran out of budget: the joined run's error may come from the join alone.
     /// </summary>
     private static VerificationResult RunWithFallback(Instruction[] code, ProgramShape shape, IReadOnlyList<MapSpec> maps, ContextLayout context, VerifierOptions options, string name, BpfProgramInfo? info, string? file)
     {
+        var joined = RunWidening(code, shape, maps, context, options, name, info, file, out var joins);
+        if (joined.Passed || !joins || !options.Prune)
+        {
+            return joined;
+        }
+        var apart = RunWidening(code, shape, maps, context, options with { JoinStatesAfter = int.MaxValue }, name, info, file, out _);
+        return WithTime(apart, joined, apart);
+    }
+
+    private static bool OnlyOutOfBudget(VerificationResult result) =>
+        result.Diagnostics[0].Code is DiagnosticCodes.VerifierTooComplex or DiagnosticCodes.VerifierResourceLimit;
+
+    private static VerificationResult RunWidening(Instruction[] code, ProgramShape shape, IReadOnlyList<MapSpec> maps, ContextLayout context, VerifierOptions options, string name, BpfProgramInfo? info, string? file, out bool joins)
+    {
         var analyzer = new Analyzer(code, shape, maps, context, options, name, info, file);
         var widened = analyzer.Run();
+        joins = analyzer.Joined;
         if (widened.Passed && !widened.TerminationProven)
         {
             // A loop whose counter the ranking cannot see (for (d = 2; d * d <= n; d++)) may still
@@ -137,12 +159,27 @@ public static class BpfVerifier
         {
             return widened;
         }
-        var unrolled = new Analyzer(code, shape, maps, context, options with { LoopUnrollLimit = int.MaxValue }, name, info, file).Run();
+        if (options.NarrowLoops && !analyzer.Narrowing.IsEmpty)
+        {
+            // One descending step: widened loop heads met with what came back into them.
+            var narrowing = new Analyzer(code, shape, maps, context, options, name, info, file);
+            narrowing.NarrowBy(analyzer.Narrowing);
+            var narrowed = narrowing.Run();
+            joins |= narrowing.Joined;
+            widened = WithTime(narrowed, widened, narrowed);
+            if (narrowed.Passed)
+            {
+                return widened;
+            }
+        }
+        var unrolling = new Analyzer(code, shape, maps, context, options with { LoopUnrollLimit = int.MaxValue }, name, info, file);
+        var unrolled = unrolling.Run();
         if (unrolled.Passed)
         {
             return WithTime(unrolled, widened, unrolled);
         }
-        return WithTime(unrolled.Diagnostics[0].Code is DiagnosticCodes.VerifierTooComplex or DiagnosticCodes.VerifierResourceLimit ? widened : unrolled, widened, unrolled);
+        joins |= unrolling.Joined;
+        return WithTime(OnlyOutOfBudget(unrolled) ? widened : unrolled, widened, unrolled);
     }
 
     /// <summary>The chosen verdict, with the time of both runs (its other statistics are its own run's).</summary>

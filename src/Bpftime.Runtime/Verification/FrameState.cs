@@ -39,6 +39,9 @@ internal sealed class FrameState
     /// </summary>
     public RegisterState[] Spills => _spills ??= new RegisterState[SlotCount];
 
+    /// <summary>True once some register was spilled into this frame (its spill slots are allocated).</summary>
+    public bool HasSpills => _spills is not null;
+
     /// <summary>The number of 8-byte slots of the stack.</summary>
     public int SlotCount => Stack.Length / 8;
 

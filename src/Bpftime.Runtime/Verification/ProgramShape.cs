@@ -100,6 +100,35 @@ internal sealed class ProgramShape
                 PrunePoint[i + 1] = true;
             }
         }
+        MergePoint = new bool[code.Length];
+        var predecessors = new byte[code.Length];
+        void Reach(long target)
+        {
+            if (target >= 0 && target < code.Length && predecessors[target] < 2)
+            {
+                predecessors[target]++;
+            }
+        }
+        for (var i = 0; i < code.Length; i++)
+        {
+            if (SecondSlot[i])
+            {
+                continue;
+            }
+            var insn = code[i];
+            if (insn.IsJump && !insn.IsCall && !insn.IsExit)
+            {
+                Reach(JumpTarget(i));
+            }
+            if (!insn.IsExit && !(insn.IsJump && insn.Opcode is Opcodes.Ja or Opcodes.Gotol))
+            {
+                Reach(i + (insn.IsLoadImm64 ? 2 : 1));
+            }
+        }
+        for (var i = 0; i < code.Length; i++)
+        {
+            MergePoint[i] = predecessors[i] >= 2 && PrunePoint[i];
+        }
         LoopHead = new bool[code.Length];
         var constants = new List<long> { 0 };
         for (var i = 0; i < code.Length; i++)
@@ -152,6 +181,9 @@ internal sealed class ProgramShape
 
     /// <summary>Targets of backward jumps: where a path that goes around a loop comes back, and is widened.</summary>
     public bool[] LoopHead { get; }
+
+    /// <summary>Instructions that two or more instructions lead to (jump targets also reached otherwise): where paths meet.</summary>
+    public bool[] MergePoint { get; }
 
     /// <summary>The program's constants, where widened bounds stop first.</summary>
     public WideningThresholds Thresholds { get; }

@@ -536,27 +536,33 @@ internal struct ScalarRange : IEquatable<ScalarRange>
 
     private static bool Equal64(ref ScalarRange a, ref ScalarRange b)
     {
-        if (a.Bits.Disjoint(b.Bits))
-        {
-            return false;
-        }
-        var r = a;
-        r.UMin = Math.Max(a.UMin, b.UMin);
-        r.UMax = Math.Min(a.UMax, b.UMax);
-        r.SMin = Math.Max(a.SMin, b.SMin);
-        r.SMax = Math.Min(a.SMax, b.SMax);
-        r.U32Min = Math.Max(a.U32Min, b.U32Min);
-        r.U32Max = Math.Min(a.U32Max, b.U32Max);
-        r.S32Min = Math.Max(a.S32Min, b.S32Min);
-        r.S32Max = Math.Min(a.S32Max, b.S32Max);
-        r.Bits = a.Bits.Intersect(b.Bits);
-        if (!r.Sync())
+        if (!Meet(a, b, out var r))
         {
             return false;
         }
         a = r;
         b = r;
         return true;
+    }
+
+    /// <summary>The values both ranges allow; false when there are none.</summary>
+    public static bool Meet(in ScalarRange a, in ScalarRange b, out ScalarRange met)
+    {
+        met = a;
+        if (a.Bits.Disjoint(b.Bits))
+        {
+            return false;
+        }
+        met.UMin = Math.Max(a.UMin, b.UMin);
+        met.UMax = Math.Min(a.UMax, b.UMax);
+        met.SMin = Math.Max(a.SMin, b.SMin);
+        met.SMax = Math.Min(a.SMax, b.SMax);
+        met.U32Min = Math.Max(a.U32Min, b.U32Min);
+        met.U32Max = Math.Min(a.U32Max, b.U32Max);
+        met.S32Min = Math.Max(a.S32Min, b.S32Min);
+        met.S32Max = Math.Min(a.S32Max, b.S32Max);
+        met.Bits = a.Bits.Intersect(b.Bits);
+        return met.Sync();
     }
 
     private static bool Equal32(ref ScalarRange a, ref ScalarRange b)

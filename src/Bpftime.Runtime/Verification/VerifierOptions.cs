@@ -74,6 +74,24 @@ public sealed record VerifierOptions
     /// </summary>
     public int LoopUnrollLimit { get; init; } = 16;
 
+    /// <summary>
+    /// Paths that may reach one merge point (an instruction with several predecessors, not a loop head)
+    /// in states no kept state covers before the verifier stops exploring them apart: each further one
+    /// is joined with the latest state kept there, and the join is explored instead (after
+    /// <c>JoinsBeforeWidening</c> joins at one point, widened to the program's constants). The first
+    /// paths stay exact, so a fact one branch establishes and a later one relies on is kept where the
+    /// paths are few; programs with very many paths cost about one pass per merge point. A program
+    /// refused after a join is verified again without joins, so joining never refuses what exploring
+    /// every path proves. <see cref="int.MaxValue"/>: never join (every path explored on its own).
+    /// </summary>
+    public int JoinStatesAfter { get; init; } = 8;
+
+    /// <summary>
+    /// After a refusal with some loop widened, verify again with each widened loop head narrowed by
+    /// what came back into it (<see cref="LoopNarrowing"/>). Off only to show what narrowing recovers.
+    /// </summary>
+    internal bool NarrowLoops { get; init; } = true;
+
     /// <summary>Reuse verified states at jump targets (turning it off only shows how much pruning saves).</summary>
     public bool Prune { get; init; } = true;
 

@@ -84,6 +84,20 @@ internal sealed class VerifierState
         return new VerifierState(frames) { References = [.. References], Pc = Pc, Parent = Parent, LockHeldSince = LockHeldSince, Lock = Lock, KeptAt = KeptAt, LengthMin = LengthMin, Widened = Widened, Relations = Relations, PacketLength = PacketLength };
     }
 
+    /// <summary>About how many bytes this state takes in memory (stacks, registers, spills), for the statistics.</summary>
+    public long ApproximateBytes
+    {
+        get
+        {
+            var bytes = 64L + References.Count * 12L;
+            foreach (var frame in Frames)
+            {
+                bytes += 48 + frame.Stack.Length + (FrameState.RegisterCount + (frame.HasSpills ? frame.SlotCount : 0)) * (long)System.Runtime.CompilerServices.Unsafe.SizeOf<RegisterState>();
+            }
+            return bytes;
+        }
+    }
+
     /// <summary>Every register of every frame, and every spilled register, by reference.</summary>
     public void ForEachRegister(RegisterVisitor visit)
     {

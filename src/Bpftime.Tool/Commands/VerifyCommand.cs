@@ -208,7 +208,10 @@ internal static class VerifyCommand
                 writer.WriteNumber("instructionsProcessed", result.Statistics.InstructionsProcessed);
                 writer.WriteNumber("statesExplored", result.Statistics.StatesExplored);
                 writer.WriteNumber("statesPruned", result.Statistics.StatesPruned);
+                writer.WriteNumber("statesKept", result.Statistics.StatesKept);
+                writer.WriteNumber("statesJoined", result.Statistics.StatesJoined);
                 writer.WriteNumber("peakStates", result.Statistics.PeakStates);
+                writer.WriteNumber("peakStateBytes", result.Statistics.PeakStateBytes);
                 writer.WriteNumber("allocatedBytes", result.Statistics.AllocatedBytes);
                 writer.WriteNumber("milliseconds", Math.Round(result.Statistics.Elapsed.TotalMilliseconds, 3));
                 writer.WriteEndObject();

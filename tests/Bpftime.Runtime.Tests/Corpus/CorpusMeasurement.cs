@@ -134,6 +134,9 @@ public sealed class CorpusMeasurement
             : first?.Code == DiagnosticCodes.VerifierInternalError ? CorpusOutcome.Crashed
             : first?.Code == DiagnosticCodes.VerifierResourceLimit && options.MaxTime is { } cap && elapsed >= cap ? CorpusOutcome.TimedOut
             : CorpusOutcome.Refused;
-        return new CorpusProgramResult(project, name, program.Section, program.Name, outcome, result.Passed ? null : first, elapsed);
+        return new CorpusProgramResult(project, name, program.Section, program.Name, outcome, result.Passed ? null : first, elapsed)
+        {
+            Statistics = result.Statistics,
+        };
     }
 }

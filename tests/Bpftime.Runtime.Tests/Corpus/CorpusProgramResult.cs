@@ -1,4 +1,5 @@
 using Bpftime.Diagnostics;
+using Bpftime.Verification;
 
 namespace Bpftime.Tests.Corpus;
 
@@ -15,6 +16,9 @@ public sealed record CorpusProgramResult(
     BpfDiagnostic? FirstError,
     TimeSpan Time)
 {
+    /// <summary>The verifier's work on the program (null for unreadable objects and crashes).</summary>
+    public VerificationStatistics? Statistics { get; init; }
+
     public bool Passed => Outcome == CorpusOutcome.Accepted;
 
     public string Key => $"{Project}/{File}{(Section is null ? string.Empty : " " + Section)}{(Program is null ? string.Empty : " " + Program)}";

@@ -58,6 +58,12 @@ public sealed class PrecisionReport
         {
             text.AppendLine(Invariant($"- Verification time per program: median {Milliseconds(times[times.Count / 2])}, worst {Milliseconds(worst!.Time)} ({worst.Key}), total {Milliseconds(new TimeSpan(times.Sum(t => t.Ticks)))}."));
         }
+        var work = programs.Where(p => p.Statistics is not null).Select(p => p.Statistics!).ToList();
+        if (work.Count > 0)
+        {
+            var busiest = programs.Where(p => p.Statistics is not null).MaxBy(p => p.Statistics!.InstructionsProcessed)!;
+            text.AppendLine(Invariant($"- Instructions processed: {work.Sum(w => (long)w.InstructionsProcessed)} in all, at most {busiest.Statistics!.InstructionsProcessed} ({busiest.Key}); peak states held at most {work.Max(w => w.PeakStates)}."));
+        }
         text.AppendLine();
 
         text.AppendLine("## Against PREVAIL");
@@ -138,6 +144,18 @@ public sealed class PrecisionReport
             {
                 text.AppendLine(Invariant($"- {result.Key}: {result.Cause}"));
             }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>One line per program (key, outcome, first error code, instructions processed, peak states, milliseconds), to diff runs.</summary>
+    public string ToVerdictTable()
+    {
+        var text = new StringBuilder();
+        foreach (var program in Measurement.Results.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var stats = program.Statistics;
+            text.AppendLine(Invariant($"{program.Key}\t{program.Outcome}\t{program.FirstError?.Code ?? "-"}\t{stats?.InstructionsProcessed ?? 0}\t{stats?.PeakStates ?? 0}\t{program.Time.TotalMilliseconds:0.0}"));
         }
         return text.ToString();
     }

@@ -29,6 +29,24 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
         return result;
     }
 
+    /// <summary>
+    /// Steps of 7 up to ten million, then the step past the bound indexes the 64-byte context: the
+    /// counter leaves the loop at 10,000,000-10,000,006, a bound no constant of the program gives, and
+    /// the loop is too long to unroll within the budget.
+    /// </summary>
+    internal const string StrideExit = """
+        mov %r6, 0
+        loop:
+        jge %r6, 10000000, done
+        add %r6, 7
+        ja loop
+        done:
+        sub %r6, 10000000
+        add %r1, %r6
+        ldxb %r0, [%r1+57]
+        exit
+        """;
+
     /// <summary>Counts the primes below 10000 by trial division: two nested loops, no memory access.</summary>
     internal const string PrimeLoop = """
         mov %r0, 0
@@ -782,5 +800,25 @@ public sealed class LoopVerificationTests(ITestOutputHelper output)
         {
             Assert.Equal((byte)(3 * i + 1), context[200 + i]);
         }
+    }
+    [Fact]
+    public void NarrowingRecoversTheExitBoundOfALoopThatWideningMovesToTheEndOfTheType()
+    {
+        var narrowed = Check(StrideExit);
+        AssertPasses(narrowed);
+        Assert.True(narrowed.TerminationProven);
+
+        // Widening alone: the counter's bound jumps past 10,000,006 to the end of the type, and the loop
+        // is too long to unroll (1.4 million trips), so the program cannot be proven.
+        var widenedOnly = Check(StrideExit, new VerifierOptions { ContextSize = 64, NarrowLoops = false });
+        Assert.False(widenedOnly.Passed);
+    }
+
+    [Fact]
+    public void NarrowingKeepsTheOffByOneIndexAfterTheLoopRefused()
+    {
+        // The same loop, then byte 58 + (0..6) of a 64-byte context: the last step reads byte 64.
+        var result = Check(StrideExit.Replace("[%r1+57]", "[%r1+58]", StringComparison.Ordinal));
+        AssertRefused(result, VerifierInvalidContextAccess, 6);
     }
 }

@@ -92,6 +92,20 @@ public sealed class VerifyCommandTests
     }
 
     [Fact]
+    public void JsonReportsStatesKeptAndTheirMemory()
+    {
+        var (exit, output, _) = Run("verify", Object("log2_array.bpf.o"), "--ctx-size", "64", "--json");
+        Assert.Equal(0, exit);
+        var stats = JsonDocument.Parse(output).RootElement.GetProperty("programs")[0].GetProperty("stats");
+        var kept = stats.GetProperty("statesKept").GetInt32();
+        var peak = stats.GetProperty("peakStates").GetInt32();
+        Assert.True(kept > 0 && peak > 0, output);
+        // Each state holds at least its 512-byte stack.
+        Assert.True(stats.GetProperty("peakStateBytes").GetInt64() >= peak * 512L, output);
+        Assert.Equal(JsonValueKind.Number, stats.GetProperty("statesJoined").ValueKind);
+    }
+
+    [Fact]
     public void NoPruneExploresMoreStates()
     {
         var (_, pruned, _) = Run("verify", Object("log2_array.bpf.o"), "--ctx-size", "64", "--json");
