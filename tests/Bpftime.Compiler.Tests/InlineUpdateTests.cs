@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.X64;
+using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Hosting;
 using Bpftime.Isa;

@@ -25,8 +25,7 @@ internal static class HelperArguments
             var maps = run.Maps;
             for (var i = 0; i < maps.Count; i++)
             {
-                var own = maps[i];
-                if (own.Handle == (nint)handle)
+                if (maps[i] is BpfMap own && own.Handle == (nint)handle)
                 {
                     return own;
                 }
