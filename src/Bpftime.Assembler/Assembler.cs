@@ -47,7 +47,7 @@ public static class Assembler
             var label = word[..^1];
             if (!IsIdentifier(label))
             {
-                throw state.Error(DiagnosticCodes.AssemblerSyntax, $"'{label}' is not a valid label name; use letters, digits, '_' or '.', not starting with a digit");
+                throw state.Error(AssemblerDiagnosticCodes.AssemblerSyntax, $"'{label}' is not a valid label name; use letters, digits, '_' or '.', not starting with a digit");
             }
             state.DefineLabel(label.ToString());
             if (line.IsEmpty)
@@ -63,7 +63,7 @@ public static class Assembler
             var value = line.Trim();
             if (value.IsEmpty || value.Contains(','))
             {
-                throw state.Error(DiagnosticCodes.AssemblerOperandCount, "'.raw' takes one 64-bit value, the slot's encoding (e.g. .raw 0x0000000000000095)");
+                throw state.Error(AssemblerDiagnosticCodes.AssemblerOperandCount, "'.raw' takes one 64-bit value, the slot's encoding (e.g. .raw 0x0000000000000095)");
             }
             state.Emit(Instruction.FromUInt64(state.Imm64(value)));
             return;
@@ -80,14 +80,14 @@ public static class Assembler
         }
         if (!Forms.TryGetValue(word, out var form))
         {
-            throw state.Error(DiagnosticCodes.AssemblerUnknownMnemonic, $"unknown mnemonic '{word}'; expected an instruction such as mov, add32, ldxw, stxdw, jeq, ja, call, lock or exit");
+            throw state.Error(AssemblerDiagnosticCodes.AssemblerUnknownMnemonic, $"unknown mnemonic '{word}'; expected an instruction such as mov, add32, ldxw, stxdw, jeq, ja, call, lock or exit");
         }
 
         Span<Range> ranges = stackalloc Range[4];
         var count = SplitOperands(line, ranges);
         if (count != form.OperandCount)
         {
-            throw state.Error(DiagnosticCodes.AssemblerOperandCount, $"'{word}' takes {form.OperandCount} operand{(form.OperandCount == 1 ? "" : "s")} ({form.OperandHint}), found {count}");
+            throw state.Error(AssemblerDiagnosticCodes.AssemblerOperandCount, $"'{word}' takes {form.OperandCount} operand{(form.OperandCount == 1 ? "" : "s")} ({form.OperandHint}), found {count}");
         }
         var a = count > 0 ? line[ranges[0]].Trim() : default;
         var b = count > 1 ? line[ranges[1]].Trim() : default;
@@ -186,17 +186,17 @@ public static class Assembler
         }
         if (op.IsEmpty || op[0] == '[')
         {
-            throw state.Error(DiagnosticCodes.AssemblerOperandCount, "Invalid number of operands for lock: expected 'lock [fetch] OP [%rN+off], %rM' with OP add, or, and, xor, xchg or cmpxchg");
+            throw state.Error(AssemblerDiagnosticCodes.AssemblerOperandCount, "Invalid number of operands for lock: expected 'lock [fetch] OP [%rN+off], %rM' with OP add, or, and, xor, xchg or cmpxchg");
         }
         if (!AtomicForms.TryGetValue(op, out var atomic))
         {
-            throw state.Error(DiagnosticCodes.AssemblerInvalidAtomic, $"unknown atomic operation '{op}'; expected add, or, and, xor, xchg or cmpxchg, with 32 appended for the 32-bit form");
+            throw state.Error(AssemblerDiagnosticCodes.AssemblerInvalidAtomic, $"unknown atomic operation '{op}'; expected add, or, and, xor, xchg or cmpxchg, with 32 appended for the 32-bit form");
         }
         Span<Range> ranges = stackalloc Range[4];
         var count = SplitOperands(rest, ranges);
         if (count != 2)
         {
-            throw state.Error(DiagnosticCodes.AssemblerOperandCount, $"Invalid number of operands for lock {(fetch ? "fetch " : "")}{op}: takes 2 ([%rN+off], %rM), found {count}");
+            throw state.Error(AssemblerDiagnosticCodes.AssemblerOperandCount, $"Invalid number of operands for lock {(fetch ? "fetch " : "")}{op}: takes 2 ([%rN+off], %rM), found {count}");
         }
         var (dst, offset) = state.Memory(rest[ranges[0]].Trim());
         var src = state.Register(rest[ranges[1]].Trim());
@@ -212,13 +212,13 @@ public static class Assembler
         var second = NextWord(ref rest);
         if (first.IsEmpty || !rest.IsEmpty)
         {
-            throw state.Error(DiagnosticCodes.AssemblerOperandCount, $"'{mnemonic}' takes a target: call N, call local LABEL, call %rN");
+            throw state.Error(AssemblerDiagnosticCodes.AssemblerOperandCount, $"'{mnemonic}' takes a target: call N, call local LABEL, call %rN");
         }
         if (mnemonic.SequenceEqual("callx") || IsRegisterLike(first))
         {
             if (!second.IsEmpty)
             {
-                throw state.Error(DiagnosticCodes.AssemblerOperandCount, $"'{mnemonic} {first}' takes one register operand, found another: '{second}'");
+                throw state.Error(AssemblerDiagnosticCodes.AssemblerOperandCount, $"'{mnemonic} {first}' takes one register operand, found another: '{second}'");
             }
             // callx (RFC 9669 and the suite): BPF_JMP | BPF_CALL | BPF_X = 0x8d with the callee's register in dst.
             state.Emit(new Instruction(Opcodes.CallRegister, state.Register(first), 0, 0, 0));
@@ -244,7 +244,7 @@ public static class Assembler
         }
         else
         {
-            throw state.Error(DiagnosticCodes.AssemblerInvalidCall, $"unknown call kind '{first}'; expected call N, call helper N, call local LABEL, call runtime N or call %rN");
+            throw state.Error(AssemblerDiagnosticCodes.AssemblerInvalidCall, $"unknown call kind '{first}'; expected call N, call helper N, call local LABEL, call runtime N or call %rN");
         }
     }
 
@@ -453,7 +453,7 @@ public static class Assembler
         {
             if (!_labels.TryAdd(label, _output.Count))
             {
-                throw Error(DiagnosticCodes.AssemblerDuplicateLabel, $"label '{label}' is already defined (at instruction {_labels[label]}); rename one of them");
+                throw Error(AssemblerDiagnosticCodes.AssemblerDuplicateLabel, $"label '{label}' is already defined (at instruction {_labels[label]}); rename one of them");
             }
         }
 
@@ -470,9 +470,9 @@ public static class Assembler
             }
             if (operand.IsEmpty)
             {
-                throw Error(DiagnosticCodes.AssemblerInvalidRegister, "Invalid register: missing operand where a register (%r0-%r10) is expected");
+                throw Error(AssemblerDiagnosticCodes.AssemblerInvalidRegister, "Invalid register: missing operand where a register (%r0-%r10) is expected");
             }
-            throw Error(DiagnosticCodes.AssemblerInvalidRegister, $"Invalid register '{operand}'; registers are %r0 to %r10");
+            throw Error(AssemblerDiagnosticCodes.AssemblerInvalidRegister, $"Invalid register '{operand}'; registers are %r0 to %r10");
         }
 
         /// <summary>A 32-bit immediate: signed decimal, or hex up to 0xffffffff taken as the bit pattern.</summary>
@@ -483,14 +483,14 @@ public static class Assembler
             {
                 if (magnitude > 0x8000_0000UL)
                 {
-                    throw Error(DiagnosticCodes.AssemblerImmediateOutOfRange, $"immediate '{operand}' is below -2147483648, the smallest 32-bit value");
+                    throw Error(AssemblerDiagnosticCodes.AssemblerImmediateOutOfRange, $"immediate '{operand}' is below -2147483648, the smallest 32-bit value");
                 }
                 return (int)-(long)magnitude;
             }
             var limit = hex ? uint.MaxValue : (ulong)int.MaxValue;
             if (magnitude > limit)
             {
-                throw Error(DiagnosticCodes.AssemblerImmediateOutOfRange, $"immediate '{operand}' does not fit in 32 bits (decimal -2147483648 to 2147483647, hex up to 0xffffffff); use lddw for 64-bit constants");
+                throw Error(AssemblerDiagnosticCodes.AssemblerImmediateOutOfRange, $"immediate '{operand}' does not fit in 32 bits (decimal -2147483648 to 2147483647, hex up to 0xffffffff); use lddw for 64-bit constants");
             }
             return (int)(uint)magnitude;
         }
@@ -502,7 +502,7 @@ public static class Assembler
             {
                 if (magnitude > 0x8000_0000_0000_0000UL)
                 {
-                    throw Error(DiagnosticCodes.AssemblerImmediateOutOfRange, $"immediate '{operand}' is below the smallest 64-bit value");
+                    throw Error(AssemblerDiagnosticCodes.AssemblerImmediateOutOfRange, $"immediate '{operand}' is below the smallest 64-bit value");
                 }
                 return (ulong)-(long)magnitude;
             }
@@ -526,13 +526,13 @@ public static class Assembler
             // Neither style admits signs, spaces or separators, so "0x-1" or "1 2" are refused here.
             if (text.IsEmpty || text.ContainsAnyExcept(hex ? "0123456789abcdefABCDEF" : "0123456789"))
             {
-                throw Error(DiagnosticCodes.AssemblerInvalidImmediate, operand.IsEmpty
+                throw Error(AssemblerDiagnosticCodes.AssemblerInvalidImmediate, operand.IsEmpty
                     ? "missing immediate"
                     : $"'{operand}' is not a number; write decimal (-8, 42) or hex (0x2a)");
             }
             if (!ulong.TryParse(text, hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out var magnitude))
             {
-                throw Error(DiagnosticCodes.AssemblerImmediateOutOfRange, $"immediate '{operand}' does not fit in 64 bits");
+                throw Error(AssemblerDiagnosticCodes.AssemblerImmediateOutOfRange, $"immediate '{operand}' does not fit in 64 bits");
             }
             return (negative, magnitude, hex);
         }
@@ -542,7 +542,7 @@ public static class Assembler
         {
             if (operand.Length < 2 || operand[0] != '[' || operand[^1] != ']')
             {
-                throw Error(DiagnosticCodes.AssemblerInvalidMemoryOperand, $"'{operand}' is not a memory operand; write [%rN], [%rN+off] or [%rN-off]");
+                throw Error(AssemblerDiagnosticCodes.AssemblerInvalidMemoryOperand, $"'{operand}' is not a memory operand; write [%rN], [%rN+off] or [%rN-off]");
             }
             var inner = operand[1..^1].Trim();
             var sign = inner.IndexOfAny('+', '-');
@@ -564,7 +564,7 @@ public static class Assembler
             var (negative, magnitude, _) = Number(text);
             if (negative ? magnitude > 0x8000 : magnitude > 0x7fff)
             {
-                throw Error(DiagnosticCodes.AssemblerOffsetOutOfRange, $"offset '{text}' does not fit in 16 signed bits (-32768 to 32767)");
+                throw Error(AssemblerDiagnosticCodes.AssemblerOffsetOutOfRange, $"offset '{text}' does not fit in 16 signed bits (-32768 to 32767)");
             }
             return (short)(negative ? -(long)magnitude : (long)magnitude);
         }
@@ -574,7 +574,7 @@ public static class Assembler
         {
             if (operand.IsEmpty)
             {
-                throw Error(DiagnosticCodes.AssemblerOperandCount, "missing jump target; write +N, -N or a label");
+                throw Error(AssemblerDiagnosticCodes.AssemblerOperandCount, "missing jump target; write +N, -N or a label");
             }
             if (operand[0] is '+' or '-' || char.IsAsciiDigit(operand[0]))
             {
@@ -582,7 +582,7 @@ public static class Assembler
             }
             if (!IsIdentifier(operand))
             {
-                throw Error(DiagnosticCodes.AssemblerSyntax, $"'{operand}' is neither a relative target (+N, -N) nor a label name");
+                throw Error(AssemblerDiagnosticCodes.AssemblerSyntax, $"'{operand}' is neither a relative target (+N, -N) nor a label name");
             }
             _fixups.Add(new Fixup(_output.Count, operand.ToString(), field, Line));
             return 0;
@@ -598,7 +598,7 @@ public static class Assembler
                     if (fixup.Label != "exit" || _firstExit < 0)
                     {
                         throw new BpfException(new BpfDiagnostic(
-                            DiagnosticCodes.AssemblerUndefinedLabel,
+                            AssemblerDiagnosticCodes.AssemblerUndefinedLabel,
                             $"line {fixup.Line}: Invalid label '{fixup.Label}': it is not defined; add '{fixup.Label}:' before the target instruction",
                             File: origin,
                             Line: fixup.Line));
@@ -612,7 +612,7 @@ public static class Assembler
                     if (relative is < short.MinValue or > short.MaxValue)
                     {
                         throw new BpfException(new BpfDiagnostic(
-                            DiagnosticCodes.AssemblerJumpOutOfRange,
+                            AssemblerDiagnosticCodes.AssemblerJumpOutOfRange,
                             $"line {fixup.Line}: label '{fixup.Label}' is {relative} instructions away, beyond the 16-bit jump offset; use ja32 (gotol) for far jumps",
                             File: origin,
                             Line: fixup.Line));

@@ -143,31 +143,31 @@ public class AssemblerTests
     }
 
     [Theory]
-    [InlineData("ldxq %r0, %r1", DiagnosticCodes.AssemblerUnknownMnemonic, "ldxq")]
-    [InlineData("or %r0, %r50", DiagnosticCodes.AssemblerInvalidRegister, "%r50")]
-    [InlineData("or %r0, %r11", DiagnosticCodes.AssemblerInvalidRegister, "%r11")]
-    [InlineData("mov r0, 1", DiagnosticCodes.AssemblerInvalidRegister, "r0")]
-    [InlineData("lddw %r0", DiagnosticCodes.AssemblerOperandCount, "2 operands")]
-    [InlineData("exit %r0", DiagnosticCodes.AssemblerOperandCount, "0 operands")]
-    [InlineData("add %r0, 1, 2, 3, 4", DiagnosticCodes.AssemblerOperandCount, "found 5")]
-    [InlineData("mov32 %r0, 2147483648", DiagnosticCodes.AssemblerImmediateOutOfRange, "2147483648")]
-    [InlineData("mov32 %r0, -2147483649", DiagnosticCodes.AssemblerImmediateOutOfRange, "-2147483649")]
-    [InlineData("mov32 %r0, 0x100000000", DiagnosticCodes.AssemblerImmediateOutOfRange, "0x100000000")]
-    [InlineData("lddw %r0, 0x10000000000000000", DiagnosticCodes.AssemblerImmediateOutOfRange, "64 bits")]
-    [InlineData("mov %r0, twelve", DiagnosticCodes.AssemblerInvalidImmediate, "twelve")]
-    [InlineData("mov %r0, 0x", DiagnosticCodes.AssemblerInvalidImmediate, "0x")]
-    [InlineData("ldxb %r0, %r1", DiagnosticCodes.AssemblerInvalidMemoryOperand, "%r1")]
-    [InlineData("ldxb %r0, [%r1+0x10000]", DiagnosticCodes.AssemblerOffsetOutOfRange, "0x10000")]
-    [InlineData("ldxb %r0, [%r1-32769]", DiagnosticCodes.AssemblerOffsetOutOfRange, "-32769")]
-    [InlineData("ja NOT_A_LABEL\nexit", DiagnosticCodes.AssemblerUndefinedLabel, "NOT_A_LABEL")]
-    [InlineData("a:\na:\nexit", DiagnosticCodes.AssemblerDuplicateLabel, "'a'")]
-    [InlineData("lock or [%r10-8]", DiagnosticCodes.AssemblerOperandCount, "Invalid number of operands for lock")]
-    [InlineData("lock", DiagnosticCodes.AssemblerOperandCount, "Invalid number of operands for lock")]
-    [InlineData("lock sub [%r1], %r2", DiagnosticCodes.AssemblerInvalidAtomic, "sub")]
-    [InlineData("call far 3", DiagnosticCodes.AssemblerInvalidCall, "far")]
-    [InlineData("call local nowhere", DiagnosticCodes.AssemblerUndefinedLabel, "nowhere")]
-    [InlineData("1abc:\nexit", DiagnosticCodes.AssemblerSyntax, "1abc")]
-    [InlineData("jeq %r0, 0, a-b", DiagnosticCodes.AssemblerSyntax, "a-b")]
+    [InlineData("ldxq %r0, %r1", AssemblerDiagnosticCodes.AssemblerUnknownMnemonic, "ldxq")]
+    [InlineData("or %r0, %r50", AssemblerDiagnosticCodes.AssemblerInvalidRegister, "%r50")]
+    [InlineData("or %r0, %r11", AssemblerDiagnosticCodes.AssemblerInvalidRegister, "%r11")]
+    [InlineData("mov r0, 1", AssemblerDiagnosticCodes.AssemblerInvalidRegister, "r0")]
+    [InlineData("lddw %r0", AssemblerDiagnosticCodes.AssemblerOperandCount, "2 operands")]
+    [InlineData("exit %r0", AssemblerDiagnosticCodes.AssemblerOperandCount, "0 operands")]
+    [InlineData("add %r0, 1, 2, 3, 4", AssemblerDiagnosticCodes.AssemblerOperandCount, "found 5")]
+    [InlineData("mov32 %r0, 2147483648", AssemblerDiagnosticCodes.AssemblerImmediateOutOfRange, "2147483648")]
+    [InlineData("mov32 %r0, -2147483649", AssemblerDiagnosticCodes.AssemblerImmediateOutOfRange, "-2147483649")]
+    [InlineData("mov32 %r0, 0x100000000", AssemblerDiagnosticCodes.AssemblerImmediateOutOfRange, "0x100000000")]
+    [InlineData("lddw %r0, 0x10000000000000000", AssemblerDiagnosticCodes.AssemblerImmediateOutOfRange, "64 bits")]
+    [InlineData("mov %r0, twelve", AssemblerDiagnosticCodes.AssemblerInvalidImmediate, "twelve")]
+    [InlineData("mov %r0, 0x", AssemblerDiagnosticCodes.AssemblerInvalidImmediate, "0x")]
+    [InlineData("ldxb %r0, %r1", AssemblerDiagnosticCodes.AssemblerInvalidMemoryOperand, "%r1")]
+    [InlineData("ldxb %r0, [%r1+0x10000]", AssemblerDiagnosticCodes.AssemblerOffsetOutOfRange, "0x10000")]
+    [InlineData("ldxb %r0, [%r1-32769]", AssemblerDiagnosticCodes.AssemblerOffsetOutOfRange, "-32769")]
+    [InlineData("ja NOT_A_LABEL\nexit", AssemblerDiagnosticCodes.AssemblerUndefinedLabel, "NOT_A_LABEL")]
+    [InlineData("a:\na:\nexit", AssemblerDiagnosticCodes.AssemblerDuplicateLabel, "'a'")]
+    [InlineData("lock or [%r10-8]", AssemblerDiagnosticCodes.AssemblerOperandCount, "Invalid number of operands for lock")]
+    [InlineData("lock", AssemblerDiagnosticCodes.AssemblerOperandCount, "Invalid number of operands for lock")]
+    [InlineData("lock sub [%r1], %r2", AssemblerDiagnosticCodes.AssemblerInvalidAtomic, "sub")]
+    [InlineData("call far 3", AssemblerDiagnosticCodes.AssemblerInvalidCall, "far")]
+    [InlineData("call local nowhere", AssemblerDiagnosticCodes.AssemblerUndefinedLabel, "nowhere")]
+    [InlineData("1abc:\nexit", AssemblerDiagnosticCodes.AssemblerSyntax, "1abc")]
+    [InlineData("jeq %r0, 0, a-b", AssemblerDiagnosticCodes.AssemblerSyntax, "a-b")]
     public void RefusesWithCodeAndLine(string source, string code, string mentions)
     {
         var error = Assert.Throws<BpfException>(() => Assembler.Assemble("mov %r0, 0\n" + source, "t.asm"));
@@ -191,7 +191,7 @@ public class AssemblerTests
     {
         var source = "ja far\n" + string.Concat(Enumerable.Repeat("mov %r0, 0\n", 40000)) + "far: exit";
         var error = Assert.Throws<BpfException>(() => Assembler.Assemble(source));
-        Assert.Equal(DiagnosticCodes.AssemblerJumpOutOfRange, error.Code);
+        Assert.Equal(AssemblerDiagnosticCodes.AssemblerJumpOutOfRange, error.Code);
         Assert.Equal(40000, Assembler.Assemble(source.Replace("ja far", "gotol far"))[0].Imm);
     }
 

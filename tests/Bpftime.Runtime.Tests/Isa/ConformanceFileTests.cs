@@ -71,7 +71,7 @@ public class ConformanceFileTests
         var file = ConformanceFile.Parse("# header\n-- asm\nmov %r0, 1\nbogus\n", "f");
         var error = Assert.Throws<BpfException>(() => file.Program());
         Assert.Equal(4, error.Diagnostic.Line);
-        Assert.Equal(DiagnosticCodes.AssemblerUnknownMnemonic, error.Code);
+        Assert.Equal(AssemblerDiagnosticCodes.AssemblerUnknownMnemonic, error.Code);
     }
 
     [Theory]
@@ -84,7 +84,7 @@ public class ConformanceFileTests
     public void MalformedSectionsAreRefusedWithTheLine(string text)
     {
         var error = Assert.Throws<BpfException>(() => ConformanceFile.Parse("# x\n" + text, "bad", "bad.data"));
-        Assert.Equal(DiagnosticCodes.ConformanceFileMalformed, error.Code);
+        Assert.Equal(AssemblerDiagnosticCodes.ConformanceFileMalformed, error.Code);
         Assert.Equal(3, error.Diagnostic.Line);
         Assert.Equal("bad.data", error.Diagnostic.File);
     }

@@ -234,7 +234,7 @@ public sealed record ConformanceFile(
 
     private static BpfException Malformed(string origin, int lineNumber, string what) =>
         new(new BpfDiagnostic(
-            DiagnosticCodes.ConformanceFileMalformed,
+            AssemblerDiagnosticCodes.ConformanceFileMalformed,
             $"line {lineNumber}: {what}; fix the .data file",
             File: origin,
             Line: lineNumber));

@@ -4,7 +4,7 @@ using Bpftime.Objects;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;
 
-public class AotObjectEngineTests
+public class AotModuleLoadTests
 {
     [Fact]
     public void RequiredMapsComeFromTheMetadataAndTheLinkerBindsThem()
