@@ -12,7 +12,8 @@ internal static class ToolMain
 {
     public static int Run(string[] args) => Run(args, ToolContext.CreateDefault());
 
-    public static int Run(string[] args, ToolContext context)
+    /// <summary>The command tree, with every command and option the parser knows.</summary>
+    public static RootCommand CreateRoot(ToolContext context)
     {
         var root = new RootCommand("bpftime: inspect, verify, compile and run eBPF programs");
         foreach (var command in CreateCommands(context))
@@ -20,7 +21,12 @@ internal static class ToolMain
             root.Subcommands.Add(command);
         }
         UsageErrors.GuardValidators(root);
-        var parse = root.Parse(args);
+        return root;
+    }
+
+    public static int Run(string[] args, ToolContext context)
+    {
+        var parse = CreateRoot(context).Parse(args);
         if (parse.Errors.Count > 0)
         {
             // One coded line per mistake and exit code 2, instead of System.CommandLine's help dump and 1.
