@@ -26,16 +26,16 @@ internal static class ToolMain
 
     public static int Run(string[] args, ToolContext context)
     {
-        var parse = CreateRoot(context).Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            // One coded line per mistake and exit code 2, instead of System.CommandLine's help dump and 1.
-            return UsageErrors.Report(parse, context.Error);
-        }
-        // Exceptions reach the handler below rather than System.CommandLine's, which prints a stack trace.
-        var configuration = new InvocationConfiguration { Output = context.Output, Error = context.Error, EnableDefaultExceptionHandler = false };
         try
         {
+            var parse = CreateRoot(context).Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One coded line per mistake and exit code 2, instead of System.CommandLine's help dump and 1.
+                return UsageErrors.Report(parse, context.Error);
+            }
+            // Exceptions reach the handlers below rather than System.CommandLine's, which prints a stack trace.
+            var configuration = new InvocationConfiguration { Output = context.Output, Error = context.Error, EnableDefaultExceptionHandler = false };
             return parse.Invoke(configuration);
         }
         catch (BpfException error)

@@ -29,9 +29,6 @@ public static partial class DiagnosticCodes
     /// <summary>A fault inside the bpftime command itself (not the input): the last-resort report instead of a stack trace; exit code 3.</summary>
     public const string ToolInternalError = "BPF4188";
 
-    /// <summary>Information: the verifier is checking a program (printed to a terminal), and how long it took.</summary>
-    public const string ToolVerificationProgress = "BPF4189";
-
     /// <summary>A program that reads its memory was given none: --mem was not given, so r1 is a null pointer.</summary>
-    public const string ToolNoMemoryGiven = "BPF4190";
+    public const string ToolNoMemoryGiven = "BPF4189";
 }

@@ -54,4 +54,30 @@ public sealed class TargetCpuTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(DiagnosticCodes.TargetCpuUnknown, result.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void TheBuildReportsAnUnknownCpuAsADiagnosticNotACrash()
+    {
+        // Through the build the abort showed only as "exited with code 134 without reporting a diagnostic".
+        var directory = Directory.CreateTempSubdirectory("bpftime-cpu-build-");
+        try
+        {
+            var manifest = Path.Combine(directory.FullName, "bpftime.build.json");
+            string Out(string name) => System.Text.Json.JsonSerializer.Serialize(Path.Combine(directory.FullName, name));
+            File.WriteAllText(manifest, $$"""
+                {"format": 1, "namespace": "Cpu", "objects": [{
+                  "source": {{System.Text.Json.JsonSerializer.Serialize(GlobalData)}}, "targetCpu": "bogus", "contextSize": "8",
+                  "runtimeIdentifier": "linux-x64", "triple": "x86_64-unknown-linux-gnu",
+                  "bytecodeCopy": {{Out("g.bpf.o")}}, "nativeObject": {{Out("g.native.o")}}, "accessor": {{Out("G.g.cs")}}}]}
+                """);
+            var result = ToolRunner.RunProcess(["build", "--manifest", manifest]);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains($": error {DiagnosticCodes.TargetCpuUnknown}: target CPU 'bogus'", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("LLVM ERROR", result.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }
