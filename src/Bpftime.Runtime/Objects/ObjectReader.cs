@@ -91,7 +91,7 @@ public static class ObjectReader
         }
         if (looksLike == "text")
         {
-            throw NotRecognized($"the file is text: {NotElf["the file is ".Length..]} bytecode holds zero bytes and text none; give an eBPF object (clang -target bpf -c) or a file of 8-byte instructions", path);
+            throw NotRecognized($"the file is text: {NotElf["the file is ".Length..]} it has no zero bytes and nearly all are printable, while eBPF instructions are full of zero bytes; give an eBPF object (clang -target bpf -c) or a file of 8-byte instructions", path);
         }
         if (bytes.Length % Instruction.Size != 0)
         {
