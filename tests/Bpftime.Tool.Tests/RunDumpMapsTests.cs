@@ -42,8 +42,8 @@ public sealed class RunDumpMapsTests
                 "--mem", packet, "--dump-maps"]);
             Assert.Equal(0, result.ExitCode);
             Assert.StartsWith("0x0 (XDP_ABORTED)", result.Output);
-            Assert.Contains("\"counters\"", result.Output);
-            Assert.Contains("\"PerCpuArray\"", result.Output);
+            Assert.Contains("map counters (PerCpuArray, key 4 bytes, value 8 bytes, max_entries 4):", result.Output);
+            Assert.Contains("    cpu 0: ", result.Output);
         }
         finally
         {

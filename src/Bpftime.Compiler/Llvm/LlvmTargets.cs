@@ -92,6 +92,10 @@ public static class LlvmTargets
                 $"this libLLVM ({LlvmLibrary.LoadedPath}) cannot generate code for '{triple}': {error}; supported: {X86_64Triple}, {AArch64Triple}");
         }
         var (cpu, features) = ResolveCpu(targetCpu, triple);
+        if (cpu != "generic")
+        {
+            LlvmCpuCheck.EnsureKnown(target, triple, cpu);
+        }
         var machine = LLVM.CreateTargetMachine(target, triple, cpu, features, CodeGenLevel(optimizationLevel), relocation, codeModel);
         if (machine.IsNull)
         {

@@ -47,4 +47,10 @@ public static partial class DiagnosticCodes
     /// lookups code cannot do; or its storage symbol is malformed. Compile the object against the map.
     /// </summary>
     public const string InlineLookupLayoutMismatch = "BPF3030";
+
+    /// <summary>
+    /// The target CPU is not a processor this libLLVM knows for the triple (LLVM would ignore it and
+    /// then abort the process), or is one that cannot run 64-bit code. Names a CPU, "generic" or "native".
+    /// </summary>
+    public const string TargetCpuUnknown = "BPF3031";
 }

@@ -25,4 +25,10 @@ public static partial class DiagnosticCodes
 
     /// <summary>Information: the verifier proved a program memory-safe but not that this loop ends; it runs under the execution budget.</summary>
     public const string ToolLoopRunsUnderBudget = "BPF4187";
+
+    /// <summary>A fault inside the bpftime command itself (not the input): the last-resort report instead of a stack trace; exit code 3.</summary>
+    public const string ToolInternalError = "BPF4188";
+
+    /// <summary>A program that reads its memory was given none: --mem was not given, so r1 is a null pointer.</summary>
+    public const string ToolNoMemoryGiven = "BPF4189";
 }

@@ -72,11 +72,14 @@ public static class ObjectReader
 
     /// <summary>
     /// Raw bytecode has no header, so any file would pass as instructions: a text file or an object
-    /// that is not ELF would then fail later with instruction errors that hide what was given. Decide
-    /// by content and name, and say what the input looks like instead.
+    /// that is not ELF would then fail later with instruction errors that hide what was given. A file
+    /// that is not ELF is raw bytecode only when it is not named like an object (.o), does not look
+    /// like text, is a whole number of 8-byte instructions, and starts with an instruction the ISA
+    /// defines; otherwise the message says which of these failed ("not ELF ... and not raw bytecode because ...").
     /// </summary>
     private static void EnsureRawBytecode(byte[] bytes, string? path)
     {
+        const string NotElf = "the file is not ELF (no \\x7fELF magic) and not raw bytecode because";
         if (bytes.Length == 0)
         {
             throw NotRecognized("the file is empty; give an eBPF object (clang -target bpf -c) or raw bytecode (8-byte instructions)", path);
@@ -84,19 +87,19 @@ public static class ObjectReader
         var looksLike = LooksLikeText(bytes) ? "text" : "binary data";
         if (path is not null && path.EndsWith(".o", StringComparison.OrdinalIgnoreCase))
         {
-            throw NotRecognized($"the file is named like an object (.o) but is not ELF (no \\x7fELF magic); it looks like {looksLike}. Give the object clang -target bpf -c wrote", path);
+            throw NotRecognized($"{NotElf} it is named like an object (.o); it looks like {looksLike}. Give the object clang -target bpf -c wrote", path);
         }
         if (looksLike == "text")
         {
-            throw NotRecognized("the file is text, not an eBPF object or raw bytecode; give an eBPF object (clang -target bpf -c) or a file of 8-byte instructions", path);
+            throw NotRecognized($"the file is text: {NotElf["the file is ".Length..]} it has no zero bytes and nearly all are printable, while eBPF instructions are full of zero bytes; give an eBPF object (clang -target bpf -c) or a file of 8-byte instructions", path);
         }
         if (bytes.Length % Instruction.Size != 0)
         {
-            throw NotRecognized($"the file is neither an ELF object (no \\x7fELF magic) nor raw bytecode ({bytes.Length} bytes is not a whole number of 8-byte instructions)", path);
+            throw NotRecognized($"{NotElf} its {bytes.Length} bytes are not a whole number of 8-byte instructions", path);
         }
         if (!FirstInstructionIsKnown(bytes))
         {
-            throw NotRecognized($"the file is not an eBPF object or raw bytecode: it is not ELF (no \\x7fELF magic) and its first 8 bytes are not an eBPF instruction (opcode 0x{bytes[0]:x2})", path);
+            throw NotRecognized($"{NotElf} its first 8 bytes are not an eBPF instruction (opcode 0x{bytes[0]:x2})", path);
         }
     }
 

@@ -8,8 +8,9 @@ using Bpftime.Diagnostics;
 namespace Bpftime.Tool.Commands;
 
 /// <summary>
-/// <c>bpftime bench FILE [--engines a,b] [--opt N] [--mem FILE] [--repeat N] [--json]</c>: the same
+/// <c>bpftime bench FILE [--program NAME] [--engines a,b] [--opt N] [--mem FILE] [--repeat N] [--json]</c>: the same
 /// program on several engines, with load time, median and minimum run time, and r0 (which must agree).
+/// On a terminal each step (loading and verifying, timing) is announced on stderr.
 /// </summary>
 internal static class BenchCommand
 {
@@ -25,6 +26,13 @@ internal static class BenchCommand
         var opt = CommandSupport.OptimizationOption();
         var mem = new Option<FileInfo?>("--mem", "-m") { Description = "File whose bytes are the program's memory" };
         var repeat = new Option<int>("--repeat", "-n") { Description = "Timed runs per engine", DefaultValueFactory = _ => 101 };
+        repeat.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--repeat must be at least 1");
+            }
+        });
         var json = CommandSupport.JsonOption();
         var command = new Command("bench", "Time one program on several engines") { file, program, engines, opt, mem, repeat, json };
         command.SetAction(parse => CommandSupport.Guard(context, () =>
@@ -42,7 +50,7 @@ internal static class BenchCommand
             }
             var memory = parse.GetValue(mem) is { } memFile ? CommandSupport.ReadMemoryFile(memFile) : [];
             var rows = names.Select(name => Measure(context, parse.GetValue(file)!, parse.GetValue(program), name,
-                parse.GetValue(opt), memory, Math.Max(1, parse.GetValue(repeat)))).ToList();
+                parse.GetValue(opt), memory, parse.GetValue(repeat))).ToList();
             context.Output.Write(parse.GetValue(json) ? ToJson(rows) : ToTable(rows));
             return rows.Select(r => r.Result).Distinct().Count() == 1 ? CommandSupport.Success : CommandSupport.Rejected;
         }));
@@ -60,6 +68,7 @@ internal static class BenchCommand
         // One untimed run warms caches and lazily bound helpers.
         memory.CopyTo(scratch, 0);
         var result = loaded.Run(scratch);
+        context.Progress(string.Create(CultureInfo.InvariantCulture, $"timing {repeat} runs of '{loaded.ProgramName}' on {engine}..."));
         // Short programs run in batches so that each sample is far above the clock's resolution.
         var batch = 1;
         while (batch < 1 << 20 && TimeBatch(loaded, memory, scratch, batch) < 20_000)

@@ -10,12 +10,18 @@ internal static class CommandSupport
     public const int Success = 0;
     public const int Rejected = 1;
     public const int UsageOrInput = 2;
+    public const int InternalError = 3;
 
     public static Argument<FileInfo> FileArgument(string description = "An eBPF object (clang -target bpf ELF) or raw bytecode file") =>
         new("file") { Description = description };
 
+    /// <summary><c>--program</c> for commands that use one program: run, bench.</summary>
     public static Option<string?> ProgramOption() =>
-        new("--program", "-p") { Description = "Name of the program to use (default: the first; all for inspect/disasm)" };
+        new("--program", "-p") { Description = "Name of the program to use (default: the object's first program; 'bpftime inspect FILE' lists them)" };
+
+    /// <summary><c>--program</c> for commands that show every program unless one is named: disasm.</summary>
+    public static Option<string?> ProgramFilterOption() =>
+        new("--program", "-p") { Description = "Name of the one program to show (default: every program of the object)" };
 
     /// <summary>
     /// The helper sets for help texts. "tracing" is the opt-in for helpers that read host memory

@@ -12,7 +12,7 @@ internal static class DisasmCommand
     public static Command Create(ToolContext context)
     {
         var file = CommandSupport.FileArgument();
-        var program = CommandSupport.ProgramOption();
+        var program = CommandSupport.ProgramFilterOption();
         var noSource = new Option<bool>("--no-source") { Description = "Do not interleave C source lines" };
         var command = new Command("disasm", "Disassemble the programs of an eBPF object") { file, program, noSource };
         command.SetAction(parse => CommandSupport.Guard(context, () =>

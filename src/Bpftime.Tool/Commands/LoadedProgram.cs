@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Bpftime.Diagnostics;
 using Bpftime.Hosting;
 
@@ -8,11 +10,13 @@ internal sealed class LoadedProgram : IDisposable
 {
     private readonly BpfObject _object;
     private readonly BpfProgram _program;
+    private readonly string _path;
 
-    private LoadedProgram(BpfObject loaded, BpfProgram program)
+    private LoadedProgram(BpfObject loaded, BpfProgram program, string path)
     {
         _object = loaded;
         _program = program;
+        _path = path;
     }
 
     public string ProgramName => _program.Name;
@@ -29,8 +33,10 @@ internal sealed class LoadedProgram : IDisposable
     /// <param name="memoryWithLength">Verify programs other than XDP for the (mem, len) contract (BpfLoadOptions.MemoryWithLength).</param>
     /// <param name="requireTermination">Refuse programs whose loops the verifier cannot prove to end (BpfLoadOptions.RequireTermination).</param>
     /// <param name="executionBudget">Backward jumps, local calls and callbacks an unverified run may take (the runtime's default when null).</param>
+    /// <param name="announce">Say on a terminal that the programs are being verified and how long it took (the verifier can take many seconds).</param>
     public static LoadedProgram Load(ToolContext context, FileInfo file, string? programName, string engineName, int opt, int? contextSize = null,
-        Helpers.HelperTable? helpers = null, long? maxMapMemory = BpfLoadOptions.DefaultMaxMapMemory, long? executionBudget = null, bool requireTermination = false, bool memoryWithLength = false)
+        Helpers.HelperTable? helpers = null, long? maxMapMemory = BpfLoadOptions.DefaultMaxMapMemory, long? executionBudget = null, bool requireTermination = false,
+        bool memoryWithLength = false, bool announce = true)
     {
         var options = new BpfLoadOptions
         {
@@ -46,14 +52,25 @@ internal sealed class LoadedProgram : IDisposable
             MemoryWithLength = memoryWithLength,
         };
         Objects.ObjectReader.EnsureNotDirectory(file.FullName);
+        if (announce)
+        {
+            context.Progress($"loading {file.Name} for {engineName}: reading, verifying and compiling its programs...");
+        }
+        var clock = Stopwatch.StartNew();
         var loaded = BpfObject.Load(file.FullName, options);
+        if (announce)
+        {
+            var verification = loaded.Programs.Values.Aggregate(TimeSpan.Zero, (sum, p) => sum + (p.Verification?.Statistics.Elapsed ?? TimeSpan.Zero));
+            context.Progress(string.Create(CultureInfo.InvariantCulture,
+                $"loaded {file.Name} for {engineName} in {clock.Elapsed.TotalSeconds:F1} s, of which the verifier took {verification.TotalSeconds:F1} s for {loaded.Programs.Count} program(s)"));
+        }
         try
         {
             var program = programName is null
                 ? loaded.Programs.Values.First()
                 : loaded.Programs.TryGetValue(programName, out var named) ? named : throw BpfException.Create(DiagnosticCodes.ToolUnknownProgram,
                     $"no program named '{programName}'; the object has: {string.Join(", ", loaded.Programs.Keys)}", file.FullName);
-            return new LoadedProgram(loaded, program);
+            return new LoadedProgram(loaded, program, file.FullName);
         }
         catch
         {
@@ -62,8 +79,29 @@ internal sealed class LoadedProgram : IDisposable
         }
     }
 
-    /// <summary>Runs on the memory, or with no context when it is empty; the program's context rules apply either way.</summary>
-    public ulong Run(Span<byte> memory) => memory.Length == 0 ? _program.Run() : _program.Run(memory);
+    /// <summary>
+    /// Runs on the memory, or with no context when it is empty; the program's context rules apply
+    /// either way. Without memory r1 is 0, so a program that reads its memory faults on a null
+    /// pointer: that fault is reported with what to do about it first.
+    /// </summary>
+    public ulong Run(Span<byte> memory)
+    {
+        if (memory.Length > 0)
+        {
+            return _program.Run(memory);
+        }
+        try
+        {
+            return _program.Run();
+        }
+        catch (BpfException fault) when (fault.Code == DiagnosticCodes.NullPointerAccess)
+        {
+            var hint = new BpfDiagnostic(DiagnosticCodes.ToolNoMemoryGiven,
+                $"program '{ProgramName}' was given no memory: without --mem, r1 is a null pointer, and the program dereferenced one; if it reads its memory (r1), give --mem FILE with the bytes it expects",
+                File: _path, Program: ProgramName);
+            throw new BpfException([hint, .. fault.Diagnostics]);
+        }
+    }
 
     public void Dispose() => _object.Dispose();
 }

@@ -11,7 +11,8 @@ namespace Bpftime.Tool.Commands;
 /// <summary>
 /// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--budget N] [--verify] [--json] [--dump-maps]</c>:
 /// runs one program with r1 = a copy of the memory and r2 = its length, and prints r0. An XDP program
-/// gets the memory as a packet in an XDP frame. --dump-maps prints the maps as JSON after the runs.
+/// gets the memory as a packet in an XDP frame. --dump-maps prints the maps after the runs, keys and
+/// values read through the object's BTF (hex where there is none).
 /// The program is verified first against a context of the memory's length: verified, it runs
 /// without run-time memory checks; refused, it runs checked and a line on stderr says why, or, with
 /// --verify, it does not run and the verifier's diagnostics are printed (exit 1). --budget bounds
@@ -48,7 +49,7 @@ internal static class RunCommand
             }
         });
         var json = CommandSupport.JsonOption();
-        var dumpMaps = new Option<bool>("--dump-maps") { Description = "After the runs, print every map of the object as JSON (with --json: as the \"maps\" member)" };
+        var dumpMaps = new Option<bool>("--dump-maps") { Description = "After the runs, print every map of the object, keys and values read through its BTF (hex without BTF); with --json as the \"maps\" member, each entry's \"formatted\" member holding the structured key and value" };
         var verify = new Option<bool>("--verify")
         {
             Description = "Run only a program the verifier proves safe (for a context of the --mem length); otherwise print its BPF2xxx diagnostics and exit 1",
@@ -120,7 +121,7 @@ internal static class RunCommand
             // reader, verifier and engine, and LLVM's initialisation. Loading the same file again
             // measures the load alone; the difference is reported as host_warmup_ns.
             var warmClock = Stopwatch.StartNew();
-            Load().Dispose();
+            Load(announce: false).Dispose();
             loadTicks = warmClock.ElapsedTicks;
         }
         if (!loaded.Program.IsVerified && !ReportUnverified(context, loaded, file, verify))
@@ -196,7 +197,7 @@ internal static class RunCommand
                 if (dumpMaps)
                 {
                     writer.WritePropertyName("maps");
-                    BpfMapDump.Write(writer, loaded.Object.Maps.Values);
+                    MapDumpView.Build(loaded.Object, file).WriteTo(writer);
                 }
                 writer.WriteEndObject();
             }
@@ -208,12 +209,13 @@ internal static class RunCommand
                 + (frame is not null ? " (XDP_" + ((XdpAction)(uint)result).ToString().ToUpperInvariant() + ")" : ""));
             if (dumpMaps)
             {
-                context.Output.WriteLine(BpfMapDump.ToJson(loaded.Object.Maps.Values));
+                context.Output.Write(MapDumpView.ToText(MapDumpView.Build(loaded.Object, file)));
             }
         }
         return CommandSupport.Success;
 
-        LoadedProgram Load() => LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit, budget, limits.RequireTermination, limits.MemoryWithLength);
+        LoadedProgram Load(bool announce = true) => LoadedProgram.Load(context, file, programName, engineName, opt, memory.Length, helperTable, mapLimit, budget,
+            limits.RequireTermination, limits.MemoryWithLength, announce);
     }
 
     /// <summary>
