@@ -11,25 +11,31 @@ namespace Bpftime.Helpers;
 /// </summary>
 public static unsafe class ProbeReadHelpers
 {
-    public static HelperFunction ProbeRead { get; } = Copy(HelperIds.ProbeRead, "probe_read");
+    public static HelperFunction ProbeRead { get; } = Copy(HelperIds.ProbeRead);
 
-    public static HelperFunction ProbeReadUser { get; } = Copy(HelperIds.ProbeReadUser, "probe_read_user");
+    public static HelperFunction ProbeReadUser { get; } = Copy(HelperIds.ProbeReadUser);
 
-    public static HelperFunction ProbeReadKernel { get; } = Copy(HelperIds.ProbeReadKernel, "probe_read_kernel");
+    public static HelperFunction ProbeReadKernel { get; } = Copy(HelperIds.ProbeReadKernel);
 
-    public static HelperFunction ProbeReadStr { get; } = CopyString(HelperIds.ProbeReadStr, "probe_read_str");
+    public static HelperFunction ProbeReadStr { get; } = CopyString(HelperIds.ProbeReadStr);
 
-    public static HelperFunction ProbeReadUserStr { get; } = CopyString(HelperIds.ProbeReadUserStr, "probe_read_user_str");
+    public static HelperFunction ProbeReadUserStr { get; } = CopyString(HelperIds.ProbeReadUserStr);
 
-    public static HelperFunction ProbeReadKernelStr { get; } = CopyString(HelperIds.ProbeReadKernelStr, "probe_read_kernel_str");
+    public static HelperFunction ProbeReadKernelStr { get; } = CopyString(HelperIds.ProbeReadKernelStr);
 
     public static IEnumerable<HelperFunction> All => [ProbeRead, ProbeReadUser, ProbeReadKernel, ProbeReadStr, ProbeReadUserStr, ProbeReadKernelStr];
 
-    private static HelperFunction Copy(int id, string name) => new(id,
-        (destination, size, source, _, _) => Read(destination, size, source, name));
+    private static HelperFunction Copy(int id)
+    {
+        var name = HelperCatalogue.Find(id)!.Name;
+        return new(id, (destination, size, source, _, _) => Read(destination, size, source, name));
+    }
 
-    private static HelperFunction CopyString(int id, string name) => new(id,
-        (destination, size, source, _, _) => ReadString(destination, size, source, name));
+    private static HelperFunction CopyString(int id)
+    {
+        var name = HelperCatalogue.Find(id)!.Name;
+        return new(id, (destination, size, source, _, _) => ReadString(destination, size, source, name));
+    }
 
     /// <summary>
     /// A stand-in for a helper that reads host memory, for sets other than "tracing": the prototype is

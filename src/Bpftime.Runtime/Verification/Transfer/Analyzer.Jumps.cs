@@ -62,10 +62,10 @@ internal sealed partial class Analyzer
         var word = insn.Class == InstructionClass.Jmp32;
         var op = insn.JumpOperation;
         var dst = insn.Dst;
-        var left = Use(state, dst, pc, "a comparison operand");
+        var left = ReadRegister(state, dst);
         var byRegister = insn.Source == OperandSource.Register;
         var right = byRegister
-            ? Use(state, insn.Src, pc, "a comparison operand")
+            ? ReadRegister(state, insn.Src)
             : RegisterState.Constant(word ? (uint)insn.Imm : (ulong)(long)insn.Imm);
         var target = _shape.JumpTarget(pc);
         if (target < 0 || target >= _code.Length || _shape.FunctionOf[target] != _shape.FunctionOf[pc])

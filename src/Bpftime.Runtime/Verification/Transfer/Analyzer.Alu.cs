@@ -19,7 +19,7 @@ internal sealed partial class Analyzer
         }
         else if (insn.Source == OperandSource.Register)
         {
-            source = Use(state, insn.Src, pc, "a source operand");
+            source = ReadRegister(state, insn.Src);
         }
         else
         {
@@ -38,7 +38,7 @@ internal sealed partial class Analyzer
             return;
         }
 
-        var target = Use(state, dst, pc, "the destination of " + Disassembler.Disassemble(insn));
+        var target = ReadRegister(state, dst);
         if (op == AluOperation.End)
         {
             RequireScalar(target, dst, pc, "byte swap");

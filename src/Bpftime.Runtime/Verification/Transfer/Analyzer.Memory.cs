@@ -17,7 +17,7 @@ internal sealed partial class Analyzer
         {
             throw Unsupported(pc, insn);
         }
-        var pointer = Use(state, insn.Src, pc, "the address of a load");
+        var pointer = ReadRegister(state, insn.Src);
         var size = insn.MemorySize.ByteCount();
         var loaded = AccessMemory(state, pc, insn.Src, pointer, insn.Offset, size, Access.Read, value: default);
         if (insn.MemoryMode == MemoryMode.MemSx && loaded.IsScalar)
@@ -33,18 +33,18 @@ internal sealed partial class Analyzer
         {
             throw Unsupported(pc, insn);
         }
-        var pointer = Use(state, insn.Dst, pc, "the address of a store");
+        var pointer = ReadRegister(state, insn.Dst);
         var value = insn.Class == InstructionClass.St
             ? RegisterState.Constant((ulong)(long)insn.Imm)
-            : Use(state, insn.Src, pc, "the value of a store");
+            : ReadRegister(state, insn.Src);
         AccessMemory(state, pc, insn.Dst, pointer, insn.Offset, insn.MemorySize.ByteCount(), Access.Write, value, insn.Class == InstructionClass.Stx ? insn.Src : -1);
     }
 
     private void ExecuteAtomic(VerifierState state, int pc, Instruction insn)
     {
         var size = insn.MemorySize.ByteCount();
-        var pointer = Use(state, insn.Dst, pc, "the address of an atomic operation");
-        var value = Use(state, insn.Src, pc, "the operand of an atomic operation");
+        var pointer = ReadRegister(state, insn.Dst);
+        var value = ReadRegister(state, insn.Src);
         if (!value.IsScalar)
         {
             throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc,

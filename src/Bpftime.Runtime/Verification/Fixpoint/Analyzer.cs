@@ -69,6 +69,8 @@ internal sealed partial class Analyzer
         _reached = new bool[code.Length];
         _arrivals = new int[code.Length];
         _joinsAt = new int[code.Length];
+        _assertions = new Assertion[code.Length][];
+        _extractor = new AssertionExtractor(options.Helpers);
     }
 
     private readonly Stopwatch _clock = new();
@@ -236,6 +238,8 @@ internal sealed partial class Analyzer
     {
         var pc = state.Pc;
         var insn = _code[pc];
+        // What must hold before the instruction, then how it changes the state.
+        CheckAssertions(state, pc);
         switch (insn.Class)
         {
             case InstructionClass.Alu:
