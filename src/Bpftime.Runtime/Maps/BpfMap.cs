@@ -159,6 +159,12 @@ public abstract class BpfMap : IDisposable, IMapMemory
     /// </summary>
     public virtual bool HasFixedValueRegions => false;
 
+    /// <summary>
+    /// Whether the values are other maps (<see cref="MapOfMaps"/>): its <see cref="ValueRegions"/> are
+    /// those of the maps it holds at the moment, so engines must not keep a copy of them.
+    /// </summary>
+    public virtual bool HoldsMaps => false;
+
     protected virtual void Dispose(bool disposing)
     {
         RetireStorage();
