@@ -171,7 +171,11 @@ public abstract class BpfMap : IDisposable, IMapMemory
         if (_handle != 0)
         {
             s_live.TryRemove(_handle, out _);
-            Marshal.FreeHGlobal(_handle);
+            // The block is cleared but never freed (16 bytes per map): a handle a program still holds
+            // (an inner map disposed during a run) can then never become the handle of a later map
+            // of another layout.
+            Marshal.WriteIntPtr(_handle, 0);
+            Marshal.WriteInt64(_handle, 8, 0);
             _handle = 0;
             _self.Free();
         }

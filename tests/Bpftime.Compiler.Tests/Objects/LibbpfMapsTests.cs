@@ -153,6 +153,25 @@ public sealed class LibbpfMapsTests
         Assert.DoesNotContain(outer.ValueRegions, r => r.Start == innerA.Lookup(Key(0)));
     }
 
+    [SkippableFact]
+    public void ANativeObjectAloneCarriesTheInnerTemplatesAndTheSlots()
+    {
+        LlvmRequirement.SkipIfMissing();
+        Skip.If(!new AotEngine().IsAvailable(out _), "the AOT engine needs a native toolchain");
+        var bytes = File.ReadAllBytes(PathOf("maps"));
+        var file = ObjectReader.Read(bytes, PathOf("maps"));
+        var native = AotCompiler.Compile(AotCompilation.FromObject(file, Helpers.StandardHelpers.CreateDefault(), bytes));
+        var outerMetadata = native.Metadata.Maps.Single(m => m.Name == "outer");
+        Assert.Equal(((uint)MapType.Array, 16u), (outerMetadata.Inner!.Type, outerMetadata.Inner.ValueSize));
+
+        // Linked from the native object and its metadata, with no bytecode to read the declarations from.
+        using var loaded = BpfObject.Load(native.Bytes, new BpfLoadOptions { ContextSize = 16, ReadEnvironment = false });
+        Assert.True(loaded.IsNativeCode);
+        Assert.Same(loaded.Maps["inner_b"], ((MapOfMaps)loaded.Maps["outer"]).GetMap(1));
+        Assert.Equal(1003UL + 3, loaded.Programs["count"].Run(Context(3)));
+        Assert.Equal(3UL, loaded.Programs["hashed"].Run(Context(0)));
+    }
+
     [Fact]
     public void TheHostMayPutOnlyMapsOfTheTemplatesLayout()
     {
