@@ -121,6 +121,11 @@ public sealed class LibbpfMapsTests
         Assert.Equal(7UL, loaded.Programs["hashed"].Run(Context(0)));
         // The host's lookup in a map of maps answers what a program gets: the inner map's handle.
         Assert.Equal(loaded.Maps["inner_a"].Handle, outer.Lookup(Key(0)));
+        using var dump = System.Text.Json.JsonDocument.Parse(BpfMapDump.ToJson([outer, byId]));
+        var slots = dump.RootElement.EnumerateArray()
+            .Select(map => string.Join(",", map.GetProperty("slots").EnumerateArray().Select(slot => $"{slot.GetProperty("key").GetString()}={slot.GetProperty("map").GetString()}")))
+            .ToArray();
+        Assert.Equal(["00000000=inner_a,01000000=inner_b", "03000000=inner_h"], slots);
     }
 
     [SkippableTheory]
