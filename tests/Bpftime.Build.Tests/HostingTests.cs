@@ -42,14 +42,17 @@ public sealed class HostingTests
     }
 
     [Fact]
-    public void RefusesAMapTypeItCannotCreateNamingTheMap()
+    public void CreatesAMapOfMapsWithTheSlotsItsObjectInitialises()
     {
-        // Maps of maps are not created by the runtime yet.
-        var error = Assert.Throws<BpfException>(() => BpfObject.Load(Path.Combine(TestPaths.DataDirectory, "obj", "map_in_map.bpf.o")));
+        // outer[0] = &inner_a in the object: the program looks up outer[0], then inner_a[0] (0); -1 if the slot were empty.
+        using var loaded = BpfObject.Load(Path.Combine(TestPaths.DataDirectory, "obj", "map_in_map.bpf.o"), new BpfLoadOptions { ReadEnvironment = false });
 
-        Assert.Equal(DiagnosticCodes.UnsupportedMapType, error.Code);
-        Assert.Contains("'outer'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("ArrayOfMaps", error.Message, StringComparison.Ordinal);
+        var outer = Assert.IsType<MapOfMaps>(loaded.Maps["outer"]);
+        Assert.Same(loaded.Maps["inner_a"], outer.GetMap(0));
+        Assert.Null(outer.GetMap(1));
+        Assert.Equal(0UL, loaded.Programs["lookup_inner"].Run(new byte[8]));
+        outer.Delete(BitConverter.GetBytes(0u));
+        Assert.Equal(-1, (int)loaded.Programs["lookup_inner"].Run(new byte[8]));
     }
 
     [Fact]

@@ -15,3 +15,11 @@ for source in c/*.bpf.c; do
     "$clang" -target bpf -O2 -g -fdebug-compilation-dir=. -I"$arch_include" -c "$source" -o "obj/$name.o"
     echo "built obj/$name.o"
 done
+# Program arrays and maps of maps declared libbpf's way (with `.values`): built from their own folder,
+# the build path mapped to "." so that no absolute path ends up in the objects.
+mkdir -p obj/libbpf_maps
+for source in c/libbpf_maps/*.bpf.c; do
+    name="$(basename "$source" .c)"
+    (cd c/libbpf_maps && "$clang" -target bpf -O2 -g -fdebug-prefix-map="$PWD"=. -I"$arch_include" -c "$name.c" -o "../../obj/libbpf_maps/$name.o")
+    echo "built obj/libbpf_maps/$name.o"
+done

@@ -128,18 +128,7 @@ public static class AotCompiler
                     TargetCpu = compilation.TargetCpu,
                     HelperSet = compilation.Helpers.Name,
                     Programs = programs,
-                    Maps = [.. compilation.Maps.Select(m => new AotMap
-                    {
-                        Name = m.Name,
-                        Type = (uint)m.Type,
-                        KeySize = m.KeySize,
-                        ValueSize = m.ValueSize,
-                        MaxEntries = m.MaxEntries,
-                        Flags = m.Flags,
-                        IsGlobalData = m.IsGlobalData,
-                        IsReadOnly = m.IsReadOnlyForPrograms,
-                        InitialValue = m.InitialValue is { } initial && initial.Span.ContainsAnyExcept((byte)0) ? initial.ToArray() : null,
-                    })],
+                    Maps = [.. compilation.Maps.Select(AotMap.FromSpec)],
                 };
                 AddMetadataSection(context, module, metadata.ToJsonBytes());
                 ModuleOptimizer.Verify(module, compilation.SourceName ?? "the object");

@@ -38,4 +38,13 @@ public static partial class DiagnosticCodes
 
     /// <summary>An object's maps together would need more memory than the limit allows (BpfLoadOptions.MaxMapMemory, BpfMaxMapMemory, --max-map-memory).</summary>
     public const string MapMemoryLimitExceeded = "BPF4226";
+
+    /// <summary>A map put into a map of maps that declares no inner map template (no __array(values, ...) or inner_map_idx): such a map holds nothing.</summary>
+    public const string MapOfMapsWithoutTemplate = "BPF4240";
+
+    /// <summary>A map put into a map of maps that does not match its inner map template (type, key or value size, flags, max_entries, spin lock), or a map index naming no map.</summary>
+    public const string InnerMapIncompatible = "BPF4241";
+
+    /// <summary>A map of maps' `.values` initialiser names a map the object's maps do not include.</summary>
+    public const string MapSlotTargetMissing = "BPF4242";
 }

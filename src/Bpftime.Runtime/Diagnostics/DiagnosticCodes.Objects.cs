@@ -140,4 +140,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>Warning: a map of maps without an inner map layout; lookups in it cannot be verified.</summary>
     public const string MapOfMapsWithoutInnerLayout = "BPF1086";
+
+    /// <summary>A `.values` initialiser of a BTF map that libbpf would refuse: not a program array or map of maps, a slot outside the values or the map, a target that is not a program or another map.</summary>
+    public const string MapSlotInitialiserInvalid = "BPF1094";
 }

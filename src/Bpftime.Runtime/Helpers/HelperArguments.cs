@@ -9,7 +9,8 @@ internal static class HelperArguments
 {
     /// <summary>
     /// The live map behind <paramref name="handle"/>, or null when it is none (the helper answers as for
-    /// a null map). A checked run may name only its own maps: another value is a fault.
+    /// a null map). A checked run may name only its own maps, and maps a slot of one of its maps of maps
+    /// holds: another value is a fault.
     /// </summary>
     public static BpfMap? Map(ulong handle, string helper) => Map(handle, helper, ActiveRuns.Current);
 
@@ -51,6 +52,14 @@ internal static class HelperArguments
         for (var i = 0; i < maps.Count; i++)
         {
             if (ReferenceEquals(maps[i], map))
+            {
+                return true;
+            }
+        }
+        // A map the run reached through one of its maps of maps, while a slot still holds it.
+        for (var i = 0; i < maps.Count; i++)
+        {
+            if (maps[i] is MapOfMaps outer && outer.Holds(map))
             {
                 return true;
             }

@@ -77,7 +77,9 @@ public static unsafe class MapHelpers
             var run = ActiveRuns.Current;
             var map = HelperArguments.Map(handle, "map_update_elem", run);
             var checking = run is { ChecksMemory: true };
-            if (map is null || ((value == 0 || (key == 0 && map.KeySize != 0)) && !checking))
+            // Programs never write a map of maps' slots (Linux offers them only lookups): a number they
+            // stored could otherwise be taken for a map.
+            if (map is null || map.HoldsMaps || ((value == 0 || (key == 0 && map.KeySize != 0)) && !checking))
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }
@@ -99,7 +101,7 @@ public static unsafe class MapHelpers
             var run = ActiveRuns.Current;
             var map = HelperArguments.Map(handle, "map_delete_elem", run);
             var checking = run is { ChecksMemory: true };
-            if (map is null || (key == 0 && map.KeySize != 0 && !checking))
+            if (map is null || map.HoldsMaps || (key == 0 && map.KeySize != 0 && !checking))
             {
                 return HelperFault.Errno(Errno.EINVAL);
             }

@@ -60,6 +60,23 @@ public static unsafe class BpfMapDump
                 }
                 writer.WriteEndArray();
                 break;
+            case MapOfMaps outer:
+                // A slot's value is a map (its handle means nothing outside the process): named instead.
+                writer.WriteStartArray("slots");
+                var key = Array.Empty<byte>();
+                var next = new byte[outer.KeySize];
+                for (var written = 0; written < MaxEntries && outer.GetNextKey(key, next) == 0; written++, key = (byte[])next.Clone())
+                {
+                    if (outer.GetMap(next) is { } inner)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("key", Convert.ToHexStringLower(next));
+                        writer.WriteString("map", inner.Name);
+                        writer.WriteEndObject();
+                    }
+                }
+                writer.WriteEndArray();
+                break;
             default:
                 WriteEntries(writer, map);
                 break;

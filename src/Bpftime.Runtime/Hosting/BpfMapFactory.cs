@@ -35,6 +35,7 @@ public static class BpfMapFactory
                     hash.SpinLockOffset = lockOffset;
                 }
             }
+            FillMapsOfMaps(maps, origin);
             return maps;
         }
         catch
@@ -44,6 +45,25 @@ public static class BpfMapFactory
                 map.Dispose();
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Gives each map of maps the object's maps by index (host updates) and puts the maps its `.values`
+    /// initialiser names into their slots, as libbpf does at load; each must match the inner template (BPF4241).
+    /// </summary>
+    private static void FillMapsOfMaps(List<BpfMap> maps, string? origin)
+    {
+        foreach (var outer in maps.OfType<MapOfMaps>())
+        {
+            outer.MapResolver = index => index < (uint)maps.Count ? maps[(int)index] : null;
+            foreach (var slot in outer.Spec.InitialSlots)
+            {
+                var inner = maps.Find(m => m.Name == slot.Target && !m.Spec.IsGlobalData)
+                    ?? throw BpfException.Create(DiagnosticCodes.MapSlotTargetMissing,
+                        $"map of maps '{outer.Name}': slot {slot.Index} names map '{slot.Target}', which the object does not have", origin);
+                outer.SetMap(slot.Index, inner);
+            }
         }
     }
 
@@ -96,6 +116,8 @@ public static class BpfMapFactory
             MapType.RingBuf => entries,
             MapType.LpmTrie => SaturatingAdd(Multiply(SaturatingAdd(key, value), entries), Multiply(4, entries)),
             MapType.ProgArray => Multiply(8, entries),
+            // A reference per slot (hash of maps: and its key); the inner maps are counted where they are declared.
+            MapType.ArrayOfMaps or MapType.HashOfMaps => Multiply(SaturatingAdd(key, 8), entries),
             _ => Multiply(SaturatingAdd(key, value), entries),
         };
     }
@@ -122,7 +144,7 @@ public static class BpfMapFactory
     public static IReadOnlyList<MapType> Supported { get; } =
     [
         MapType.Array, MapType.PerCpuArray, MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash,
-        MapType.Queue, MapType.Stack, MapType.RingBuf, MapType.LpmTrie, MapType.ProgArray,
+        MapType.Queue, MapType.Stack, MapType.RingBuf, MapType.LpmTrie, MapType.ProgArray, MapType.ArrayOfMaps, MapType.HashOfMaps,
     ];
 
     public static BpfMap Create(MapSpec spec, string? origin = null) => spec.Type switch
@@ -134,6 +156,7 @@ public static class BpfMapFactory
         MapType.RingBuf => new RingBufferMap(spec),
         MapType.LpmTrie => new LpmTrieMap(spec),
         MapType.ProgArray => new ProgramArrayMap(spec),
+        MapType.ArrayOfMaps or MapType.HashOfMaps => new MapOfMaps(spec),
         _ => throw BpfException.Create(DiagnosticCodes.UnsupportedMapType,
             $"map '{spec.Name}' has type {spec.Type} ({(uint)spec.Type}), which this runtime cannot create; supported: {string.Join(", ", Supported)} (and global data)", origin),
     };

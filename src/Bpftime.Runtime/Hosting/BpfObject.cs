@@ -482,6 +482,15 @@ public sealed class BpfObject : IDisposable
                 CheckTailCallTarget(loaded[(int)index]);
                 return loaded[(int)index].Executable;
             };
+            // libbpf fills the slots the declaration's .values names; a program the load left out stays out.
+            foreach (var slot in programArray.Spec.InitialSlots)
+            {
+                if (loaded.Find(p => p.Name == slot.Target) is { } target)
+                {
+                    CheckTailCallTarget(target);
+                    programArray.Set(slot.Index, target.Executable);
+                }
+            }
         }
     }
 

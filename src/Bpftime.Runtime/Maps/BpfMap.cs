@@ -159,13 +159,23 @@ public abstract class BpfMap : IDisposable, IMapMemory
     /// </summary>
     public virtual bool HasFixedValueRegions => false;
 
+    /// <summary>
+    /// Whether the values are other maps (<see cref="MapOfMaps"/>): its <see cref="ValueRegions"/> are
+    /// those of the maps it holds at the moment, so engines must not keep a copy of them.
+    /// </summary>
+    public virtual bool HoldsMaps => false;
+
     protected virtual void Dispose(bool disposing)
     {
         RetireStorage();
         if (_handle != 0)
         {
             s_live.TryRemove(_handle, out _);
-            Marshal.FreeHGlobal(_handle);
+            // The block is cleared but never freed (16 bytes per map): a handle a program still holds
+            // (an inner map disposed during a run) can then never become the handle of a later map
+            // of another layout.
+            Marshal.WriteIntPtr(_handle, 0);
+            Marshal.WriteInt64(_handle, 8, 0);
             _handle = 0;
             _self.Free();
         }

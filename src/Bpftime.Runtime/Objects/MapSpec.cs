@@ -42,6 +42,12 @@ public sealed record MapSpec(
     /// <summary>For map-in-map types: the inner map's layout.</summary>
     public MapSpec? InnerMap { get; init; }
 
+    /// <summary>
+    /// Slots filled at load from the declaration's <c>.values</c> initialiser: programs by name for a
+    /// program array, maps by name for a map of maps; empty when the object initialises none.
+    /// </summary>
+    public IReadOnlyList<MapSlot> InitialSlots { get; init; } = [];
+
     public override string ToString() =>
         $"{Name} ({Type}, key {KeySize}, value {ValueSize}, max {MaxEntries})";
 }

@@ -394,7 +394,8 @@ public static class ObjectReader
             {
                 Count(counts, Classify(relocation.Type));
             }
-            if (relocations.Count > 0 && (section.Flags & ElfSection.FlagAlloc) != 0)
+            // Those of .maps are the slots of program arrays and maps of maps, which MapCatalog reads.
+            if (relocations.Count > 0 && (section.Flags & ElfSection.FlagAlloc) != 0 && section.Name != MapCatalog.BtfMapsSection)
             {
                 warnings.Add(new BpfDiagnostic(DiagnosticCodes.RelocationIgnored,
                     $"{relocations.Count} relocation(s) in '{section.Name}' (pointers in data or map-in-map initial values) are not applied",

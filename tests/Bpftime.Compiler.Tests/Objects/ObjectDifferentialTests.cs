@@ -73,15 +73,43 @@ public sealed unsafe class ObjectDifferentialTests
     }
 
     /// <summary>The values stored under keys 0..7 (little-endian in a key of the map's size), with a presence byte each.</summary>
-    private static byte[] Snapshot(BpfMap map)
+    private static byte[] Snapshot(BpfMap map, List<BpfMap> maps)
     {
         var bytes = new List<byte>();
+        if (map is MapOfMaps outer)
+        {
+            // A slot's value is the map it holds, named by its index among the object's maps (its handle differs from run to run).
+            for (uint key = 0; key < 8; key++)
+            {
+                var inner = map.KeySize == 4 ? outer.GetMap(key) : null;
+                bytes.Add(inner is null ? (byte)0xff : (byte)maps.IndexOf(inner));
+            }
+            return [.. bytes];
+        }
         for (uint key = 0; key < 8; key++)
         {
             var keyBytes = new byte[map.Spec.KeySize];
             if (keyBytes.Length >= 4)
             {
                 BitConverter.TryWriteBytes(keyBytes, key);
+            }
+            if (map is IPerCpuMap perCpu)
+            {
+                // The processor a run used is not defined: compare the slots' sums, u32 lane by lane.
+                var sums = new uint[map.Spec.ValueSize / 4];
+                var present = false;
+                for (var slot = 0; slot < perCpu.SlotCount; slot++)
+                {
+                    var copy = perCpu.LookupSlot(keyBytes, slot);
+                    present |= copy != 0;
+                    for (var lane = 0; copy != 0 && lane < sums.Length; lane++)
+                    {
+                        sums[lane] += ((uint*)copy)[lane];
+                    }
+                }
+                bytes.AddRange(sums.SelectMany(BitConverter.GetBytes));
+                bytes.Add(present ? (byte)1 : (byte)0);
+                continue;
             }
             var value = map.Lookup(keyBytes);
             if (value != 0)
@@ -97,7 +125,8 @@ public sealed unsafe class ObjectDifferentialTests
 
     private static Outcome Run(IBpfEngine engine, BpfObjectFile file, BpfProgramInfo program, EngineOptions options, bool verified)
     {
-        var maps = file.Maps.Select(spec => BpfMapFactory.Create(spec)).ToList();
+        // CreateAll, as a load does: maps of maps get the inner maps their `.values` name.
+        var maps = BpfMapFactory.CreateAll(file.Maps, file.Path, file.Btf);
         try
         {
             var image = new ProgramImage(program.Name, program.ToArray(), Helpers()) { Maps = maps, Verified = verified, Origin = file.Path };
@@ -116,7 +145,7 @@ public sealed unsafe class ObjectDifferentialTests
             {
                 fault = error.Code;
             }
-            var values = maps.Select(Snapshot).ToArray();
+            var values = maps.Select(map => Snapshot(map, maps)).ToArray();
             return new Outcome(result, fault, values);
         }
         finally

@@ -306,8 +306,9 @@ public class ObjectReaderTests
         Assert.NotNull(outer.InnerMap);
         Assert.Equal(MapType.Array, outer.InnerMap.Type);
         Assert.Equal((4u, 4u, 1u), (outer.InnerMap.KeySize, outer.InnerMap.ValueSize, outer.InnerMap.MaxEntries));
-        // The initialiser (.values = { &inner_a }) is an ABS64 relocation in .maps that the reader reports, not applies.
-        Assert.Contains(obj.Warnings, w => w.Code == Bpftime.Diagnostics.DiagnosticCodes.RelocationIgnored && w.Message.Contains(".maps", StringComparison.Ordinal));
+        // The initialiser (.values = { [0] = &inner_a }) is an ABS64 relocation in .maps: slot 0 names inner_a.
+        Assert.Equal([new MapSlot(0, "inner_a")], outer.InitialSlots);
+        Assert.DoesNotContain(obj.Warnings, w => w.Code == Bpftime.Diagnostics.DiagnosticCodes.RelocationIgnored);
         var code = Assert.Single(obj.Programs).Instructions;
         var load = code.First(i => i.IsLoadImm64 && i.Src == (byte)LoadImm64Source.MapByIndex);
         Assert.Equal(1, load.Imm);

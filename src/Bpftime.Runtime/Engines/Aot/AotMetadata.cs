@@ -158,6 +158,12 @@ public sealed record AotMap
     /// <summary>Initial value bytes of a global-data region (base64 in the JSON), so the object runs on its own.</summary>
     public byte[]? InitialValue { get; init; }
 
+    /// <summary>A map of maps' inner map template, which every map it holds must match (absent otherwise).</summary>
+    public AotMap? Inner { get; init; }
+
+    /// <summary>Slots the object fills at load (`.values`): programs of a program array, maps of a map of maps, by name.</summary>
+    public IReadOnlyList<MapSlot>? Slots { get; init; }
+
     /// <summary>This layout as the runtime's map factories take it, to create the map the object expects.</summary>
     public MapSpec ToMapSpec() =>
         new(Name, (MapType)Type, KeySize, ValueSize, MaxEntries, Flags)
@@ -167,7 +173,29 @@ public sealed record AotMap
             // byte[] null would otherwise become an empty (non-null) ReadOnlyMemory.
             InitialValue = InitialValue is { } initial ? new ReadOnlyMemory<byte>(initial) : (ReadOnlyMemory<byte>?)null,
             Section = IsGlobalData ? Name : null,
+            InnerMap = Inner?.ToMapSpec(),
+            InitialSlots = Slots ?? [],
         };
+
+    /// <summary>The metadata of <paramref name="spec"/>: its layout, inner template and initial slots.</summary>
+    public static AotMap FromSpec(MapSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new AotMap
+        {
+            Name = spec.Name,
+            Type = (uint)spec.Type,
+            KeySize = spec.KeySize,
+            ValueSize = spec.ValueSize,
+            MaxEntries = spec.MaxEntries,
+            Flags = spec.Flags,
+            IsGlobalData = spec.IsGlobalData,
+            IsReadOnly = spec.IsReadOnlyForPrograms,
+            InitialValue = spec.InitialValue is { } initial && initial.Span.ContainsAnyExcept((byte)0) ? initial.ToArray() : null,
+            Inner = spec.InnerMap is { } inner ? FromSpec(inner) : null,
+            Slots = spec.InitialSlots.Count == 0 ? null : spec.InitialSlots,
+        };
+    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = false,

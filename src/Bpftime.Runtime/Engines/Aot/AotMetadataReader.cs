@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Bpftime.Objects;
 
 namespace Bpftime.Engines.Aot;
 
@@ -150,6 +151,8 @@ internal static class AotMetadataReader
         uint type = 0, keySize = 0, valueSize = 0, maxEntries = 0, flags = 0;
         bool isGlobalData = false, isReadOnly = false;
         byte[]? initialValue = null;
+        AotMap? inner = null;
+        List<MapSlot>? slots = null;
         StartObject(ref reader, "a map");
         while (NextProperty(ref reader) is { } property)
         {
@@ -164,6 +167,8 @@ internal static class AotMetadataReader
                 case "is_global_data": isGlobalData = Boolean(ref reader); break;
                 case "is_read_only": isReadOnly = Boolean(ref reader); break;
                 case "initial_value": initialValue = reader.TokenType == JsonTokenType.Null ? null : Bytes(ref reader); break;
+                case "inner": inner = reader.TokenType == JsonTokenType.Null ? null : ReadMap(ref reader); break;
+                case "slots": slots = reader.TokenType == JsonTokenType.Null ? null : Array(ref reader, property, ReadSlot); break;
                 default: reader.Skip(); break;
             }
         }
@@ -178,7 +183,26 @@ internal static class AotMetadataReader
             IsGlobalData = isGlobalData,
             IsReadOnly = isReadOnly,
             InitialValue = initialValue,
+            Inner = inner,
+            Slots = slots,
         };
+    }
+
+    private static MapSlot ReadSlot(ref Utf8JsonReader reader)
+    {
+        uint? index = null;
+        string? target = null;
+        StartObject(ref reader, "a map slot");
+        while (NextProperty(ref reader) is { } property)
+        {
+            switch (property)
+            {
+                case "index": index = UInt32(ref reader); break;
+                case "target": target = RequiredString(ref reader, property); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new MapSlot(index ?? throw Missing("index", "a map slot"), target ?? throw Missing("target", "a map slot"));
     }
 
     private delegate T ElementReader<T>(ref Utf8JsonReader reader);

@@ -62,7 +62,8 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
         _helpersById = image.Helpers.ToDictionary(h => (long)h.Id);
         _usesTailCalls = _helpers.Any(h => h.Id == Helpers.HelperIds.TailCall);
         _maps = [.. image.Maps];
-        _mapRegions = [.. _maps.Select(m => (m, m.ValueRegions.ToArray()))];
+        // A map of maps' regions change with its slots: it is asked on each access, never copied.
+        _mapRegions = [.. _maps.Select(m => (m, m.HoldsMaps ? [] : m.ValueRegions.ToArray()))];
         _verified = image.Verified;
         _terminationProven = image.TerminationProven;
         _zeroesFrames = !_verified || StringReaders.CanReadStrings(image.Instructions.Span);

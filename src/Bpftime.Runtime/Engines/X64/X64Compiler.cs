@@ -94,7 +94,9 @@ internal sealed partial class X64Compiler
         _checked = !image.Verified;
         _countsBudget = _checked || !image.TerminationProven;
         _zeroesFrames = _checked || StringReaders.CanReadStrings(_code);
-        _frameSize = FrameSizeFor(image.StackSize);
+        // A tail call continues in the caller's frames, so programs that share a program array share
+        // one frame size: the 512 bytes a program may have at most, whatever its verified stack needs.
+        _frameSize = FrameSizeFor(image.Maps.Any(m => m is Maps.ProgramArrayMap) ? Math.Max(image.StackSize, 512) : image.StackSize);
         _frameBlock = _frameSize * (MaxCallDepth + 1);
         _bindings = bindings;
         _instructionLabels = new X64Label[_code.Length];

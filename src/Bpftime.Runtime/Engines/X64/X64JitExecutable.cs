@@ -47,7 +47,8 @@ public sealed unsafe class X64JitExecutable : IBpfExecutable, ITailCallTarget
         _executionBudget = (options ?? EngineOptions.Default).ExecutionBudget;
         // A snapshot of each map's regions, scanned without allocating on every checked map access;
         // the live list is consulted only when the snapshot does not cover an address (maps that grow).
-        _mapRegions = [.. image.Maps.Select(m => m.IsDisposed ? [] : m.ValueRegions.ToArray())];
+        // A map of maps' regions change with its slots: it is asked on each access, never copied.
+        _mapRegions = [.. image.Maps.Select(m => m.IsDisposed || m.HoldsMaps ? [] : m.ValueRegions.ToArray())];
         var instructions = image.Instructions.Span;
         for (var i = 0; i + 1 < instructions.Length; i++)
         {

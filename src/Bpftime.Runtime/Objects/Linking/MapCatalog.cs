@@ -26,6 +26,7 @@ internal sealed class MapCatalog
     private readonly List<MapSpec> _maps = [];
     private readonly Dictionary<(int Section, ulong Offset), int> _declared = [];
     private readonly Dictionary<int, int> _globalData = [];
+    private readonly Dictionary<int, ulong> _valuesOffsets = [];
 
     public IReadOnlyList<MapSpec> Maps => _maps;
 
@@ -118,15 +119,106 @@ internal sealed class MapCatalog
                 throw BpfException.Create(DiagnosticCodes.MapDefinitionInvalid,
                     $"map '{symbol.Name}' in .maps has no BTF variable describing it", file);
             }
-            var spec = DecodeBtfMap(btf, symbol.Name, variable.TypeId, file, allowInner: true) with { Section = BtfMapsSection };
+            var spec = DecodeBtfMap(btf, symbol.Name, variable.TypeId, file, allowInner: true, out var valuesOffset) with { Section = BtfMapsSection };
             _declared[(section.Index, symbol.Value)] = _maps.Count;
             _maps.Add(spec);
+            if (valuesOffset is { } offset)
+            {
+                _valuesOffsets[_maps.Count - 1] = offset;
+            }
+        }
+        ReadInitialSlots(elf, section, symbols, file);
+    }
+
+    /// <summary>
+    /// Reads <c>.values = { [i] = &amp;target }</c> of program arrays and maps of maps: clang leaves a
+    /// relocation in `.maps` against the target's symbol at the pointer's place in the map's values
+    /// member, as libbpf reads them (slot = (offset - values offset) / 8).
+    /// </summary>
+    private void ReadInitialSlots(ElfImage elf, ElfSection section, List<ElfSymbol> symbols, string? file)
+    {
+        var relocations = elf.RelocationsFor(section);
+        if (relocations.Count == 0)
+        {
+            return;
+        }
+        var slots = new Dictionary<int, SortedDictionary<uint, MapSlot>>();
+        foreach (var relocation in relocations)
+        {
+            BpfException Bad(string message) =>
+                BpfException.Create(DiagnosticCodes.MapSlotInitialiserInvalid, $"the relocation at offset {relocation.Offset} of .maps {message}", file);
+
+            var owner = -1;
+            for (var i = 0; i < symbols.Count; i++)
+            {
+                var end = symbols[i].Size != 0 ? symbols[i].Value + symbols[i].Size : (i + 1 < symbols.Count ? symbols[i + 1].Value : (ulong)section.Size);
+                if (relocation.Offset >= symbols[i].Value && relocation.Offset < end)
+                {
+                    owner = i;
+                    break;
+                }
+            }
+            if (owner < 0 || !_declared.TryGetValue((section.Index, symbols[owner].Value), out var mapIndex))
+            {
+                throw Bad("lies in no map declaration");
+            }
+            var map = _maps[mapIndex];
+            if (map.Type != MapType.ProgArray && !IsMapOfMaps(map.Type))
+            {
+                throw Bad($"initialises map '{map.Name}', a {map.Type}: only program arrays and maps of maps take .values");
+            }
+            if (!_valuesOffsets.TryGetValue(mapIndex, out var valuesOffset))
+            {
+                throw Bad($"initialises map '{map.Name}', which declares no __array(values, ...) member");
+            }
+            var within = relocation.Offset - symbols[owner].Value;
+            if (within < valuesOffset || (within - valuesOffset) % 8 != 0)
+            {
+                throw Bad($"does not point at a slot of map '{map.Name}''s values (they start at byte {valuesOffset}, 8 bytes a slot)");
+            }
+            var index = (within - valuesOffset) / 8;
+            if (index >= map.MaxEntries)
+            {
+                throw Bad($"fills slot {index} of map '{map.Name}', which has {map.MaxEntries} entries");
+            }
+            if (map.KeySize != 4)
+            {
+                throw Bad($"initialises map '{map.Name}', whose key is {map.KeySize} bytes: slots are 4-byte keys");
+            }
+            if (relocation.SymbolIndex <= 0 || relocation.SymbolIndex >= elf.Symbols.Count)
+            {
+                throw Bad($"names symbol {relocation.SymbolIndex}, which the symbol table does not have");
+            }
+            var target = elf.Symbols[relocation.SymbolIndex];
+            if (map.Type == MapType.ProgArray)
+            {
+                var code = target.IsInSection && target.SectionIndex < elf.Sections.Count ? elf.Sections[target.SectionIndex] : null;
+                if (!target.IsFunction || code is null || (code.Flags & ElfSection.FlagExecute) == 0 || code.Name == ".text")
+                {
+                    throw Bad($"puts '{target.Name}' into program array '{map.Name}': only a program (a function in its own program section) can be a slot's value");
+                }
+            }
+            else if (target.SectionIndex != section.Index || !_declared.TryGetValue((section.Index, target.Value), out var inner) || _maps[inner].Name != target.Name)
+            {
+                throw Bad($"puts '{target.Name}' into map of maps '{map.Name}': only another map of .maps can be a slot's value");
+            }
+            if (!slots.TryGetValue(mapIndex, out var mapSlots))
+            {
+                slots[mapIndex] = mapSlots = [];
+            }
+            mapSlots[(uint)index] = new MapSlot((uint)index, target.Name);
+        }
+        foreach (var (mapIndex, mapSlots) in slots)
+        {
+            _maps[mapIndex] = _maps[mapIndex] with { InitialSlots = [.. mapSlots.Values] };
         }
     }
 
     /// <summary>Decodes a libbpf map definition struct: __uint fields are pointers to arrays whose length is the value.</summary>
-    private static MapSpec DecodeBtfMap(Btf btf, string name, uint typeId, string? file, bool allowInner)
+    /// <remarks><paramref name="valuesOffset"/>: the byte offset of the __array(values, ...) member, where initial slots start.</remarks>
+    private static MapSpec DecodeBtfMap(Btf btf, string name, uint typeId, string? file, bool allowInner, out ulong? valuesOffset)
     {
+        valuesOffset = null;
         BpfException Bad(string message) =>
             BpfException.Create(DiagnosticCodes.MapDefinitionInvalid, $"map '{name}': {message}", file);
 
@@ -179,12 +271,22 @@ internal sealed class MapCatalog
                     {
                         throw Bad("'values' is not an array of pointers");
                     }
+                    if (array.Array.Count != 0)
+                    {
+                        throw Bad($"'values' declares {array.Array.Count} elements; declare it with __array(values, ...), an array without a size");
+                    }
                     var target = btf.SkipModifiers(pointer.TypeId);
                     if (target.Kind == BtfKind.Struct && allowInner)
                     {
-                        inner = DecodeBtfMap(btf, name + ".inner", target.Id, file, allowInner: false);
+                        inner = DecodeBtfMap(btf, name + ".inner", target.Id, file, allowInner: false, out _);
                         valueSize = 4;
                     }
+                    else if (target.Kind == BtfKind.FunctionProto)
+                    {
+                        // __array(values, int (void *)): a program array's slots hold programs, 4-byte ids.
+                        valueSize = 4;
+                    }
+                    valuesOffset = member.BitOffset / 8;
                     break;
                 default:
                     break;
