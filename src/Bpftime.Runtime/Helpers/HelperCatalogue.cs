@@ -17,6 +17,10 @@ public static class HelperCatalogue
 {
     private static readonly MapType[] NotLookupable = [MapType.ProgArray, MapType.RingBuf, MapType.UserRingBuf, MapType.PerfEventArray, MapType.Queue, MapType.Stack];
 
+    // Programs only read maps of maps: an inner map is the host's to place, as on Linux, so a program can
+    // never store a number that is later used as a map.
+    private static readonly MapType[] NotWritableByPrograms = [.. NotLookupable, MapType.ArrayOfMaps, MapType.HashOfMaps];
+
     private static readonly HashSet<ProgramType> Tracing =
     [
         ProgramType.Kprobe, ProgramType.Kretprobe, ProgramType.Uprobe, ProgramType.Uretprobe, ProgramType.Tracepoint,
@@ -78,8 +82,8 @@ public static class HelperCatalogue
         HelperRule[] rules =
         [
             Rule(MapLookupElem, "map_lookup_elem", HelperReturnKind.MapValueOrNull, ConstMapPointer, MapKey) with { RefusedMapTypes = NotLookupable },
-            Rule(MapUpdateElem, "map_update_elem", Int, ConstMapPointer, MapKey, MapValue, Scalar) with { RefusedMapTypes = NotLookupable, WritesMap = true },
-            Rule(MapDeleteElem, "map_delete_elem", Int, ConstMapPointer, MapKey) with { RefusedMapTypes = NotLookupable, WritesMap = true },
+            Rule(MapUpdateElem, "map_update_elem", Int, ConstMapPointer, MapKey, MapValue, Scalar) with { RefusedMapTypes = NotWritableByPrograms, WritesMap = true },
+            Rule(MapDeleteElem, "map_delete_elem", Int, ConstMapPointer, MapKey) with { RefusedMapTypes = NotWritableByPrograms, WritesMap = true },
             Rule(ProbeRead, "probe_read", Int, probeRead) with { CopiesFromSource = true },
             Rule(KtimeGetNs, "ktime_get_ns", Int),
             Rule(TracePrintk, "trace_printk", Int, Memory, ConstSize) with { VariadicTail = true },

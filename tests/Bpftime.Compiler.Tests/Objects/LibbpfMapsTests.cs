@@ -229,15 +229,11 @@ public sealed class LibbpfMapsTests
     public void TheVerifierRefusesEveryMisuseOfAMapOfMaps(string engine)
     {
         var error = Assert.Throws<BpfException>(() => Load("hostile", engine, verified: true).Dispose());
-        foreach (var program in new[] { "write_slot", "read_slot", "forged_inner", "shifted_inner" })
+        // update_slot asks bpf_map_update_elem to write the map of maps: programs only read those, as on Linux.
+        foreach (var program in new[] { "write_slot", "read_slot", "forged_inner", "shifted_inner", "update_slot" })
         {
             Assert.Contains(error.Diagnostics, d => d.Program == program && d.Severity == DiagnosticSeverity.Error);
         }
-        // The verifier lets update_slot call bpf_map_update_elem on the map of maps; the helper refuses it.
-        using var updating = Load("hostile", engine, verified: true, ["update_slot"]);
-        Assert.Equal(-Errno.EINVAL, (int)updating.Programs["update_slot"].Run(Context(0)));
-        var outer = (MapOfMaps)updating.Maps["outer"];
-        Assert.Same(updating.Maps["inner"], outer.GetMap(0));
     }
 
     [SkippableTheory]
