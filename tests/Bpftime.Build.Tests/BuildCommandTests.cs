@@ -25,8 +25,11 @@ public sealed class BuildCommandTests : IDisposable
         Assert.False(File.Exists(Output("filter.linux-x64.o")));
         var accessor = File.ReadAllText(Output("filter.g.cs"));
         Assert.Contains("internal sealed partial class Filter", accessor, StringComparison.Ordinal);
-        Assert.Contains("BpfProgram Checksum => Object.Programs[\"checksum\"]", accessor, StringComparison.Ordinal);
-        Assert.Contains("BpfMap Bss => Object.Maps[\".bss\"]", accessor, StringComparison.Ordinal);
+        // Built for 64 bytes of raw memory: its property runs on a copy, in place or on a host struct.
+        Assert.Contains("public RawMemoryProgram Checksum => new(Object.Programs[\"checksum\"])", accessor, StringComparison.Ordinal);
+        Assert.Contains("public ref BssSection Bss => ref global::Bpftime.Hosting.BpfMapViews.AsArray<BssSection>(Object.Maps[\".bss\"]).GetRef(0)", accessor, StringComparison.Ordinal);
+        Assert.Contains("[global::System.Runtime.InteropServices.FieldOffset(8)] public ulong BytesSeen;", accessor, StringComparison.Ordinal);
+        Assert.Contains("public ref readonly RodataSection Rodata", accessor, StringComparison.Ordinal);
         Assert.Contains("Engine = \"jit\"", accessor, StringComparison.Ordinal);
         // The bytecode fallback must load the same programs as the native code.
         Assert.Contains("Programs = [\"checksum\"]", accessor, StringComparison.Ordinal);

@@ -80,7 +80,9 @@ public sealed class TerminationPolicyBuildTests : IDisposable
         Assert.All(metadata.Programs, p => Assert.Equal((true, (int?)null), (p.ContextLengthInR2, p.ContextSize)));
         var accessor = File.ReadAllText(Output("filter.g.cs"));
         Assert.Contains("MemoryWithLength = true", accessor, StringComparison.Ordinal);
-        Assert.DoesNotContain("ContextSize", accessor, StringComparison.Ordinal);
+        Assert.Contains("public const int ContextSize = 0;", accessor, StringComparison.Ordinal);
+        Assert.DoesNotContain("ContextSize = options.ContextSize", accessor, StringComparison.Ordinal);
+        Assert.Contains("public MemoryProgram Checksum", accessor, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -65,4 +65,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>clang reported an error (or could not run) compiling a BpfSource item.</summary>
     public const string ClangCompileFailed = "BPF4121";
+
+    /// <summary>clang warned compiling a BpfSource item.</summary>
+    public const string ClangWarning = "BPF4122";
 }
