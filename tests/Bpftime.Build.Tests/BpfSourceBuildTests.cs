@@ -25,7 +25,7 @@ public sealed partial class BpfSourceBuildTests : IDisposable
             __u64 calls = 0;
 
             SEC("socket")
-            __u64 answer(void *context)
+            __u64 give_answer(void *context)
             {
                 __sync_fetch_and_add(&calls, 1);
                 return ANSWER;
@@ -41,7 +41,7 @@ public sealed partial class BpfSourceBuildTests : IDisposable
         // The .bss section is typed only when clang wrote BTF, i.e. the default -g was kept beside -DANSWER.
         File.WriteAllText(Path.Combine(_directory, "Program.cs"), """
             using var answer = Bpf.Answer.Load();
-            Console.WriteLine($"answer {answer.Answer.Run()}, calls {answer.Bss.Calls}");
+            Console.WriteLine($"answer {answer.GiveAnswer.Run()}, calls {answer.Bss.Calls}");
             """);
 
         var build = DotNetCommand.Build(_directory);

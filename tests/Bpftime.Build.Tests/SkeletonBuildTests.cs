@@ -36,7 +36,7 @@ public sealed class SkeletonBuildTests : IDisposable
             Console.WriteLine($"engine: {skeleton.Record.EngineName}, verified: {skeleton.Record.IsVerified}");
             var stats = skeleton.Flows[new Skeleton.FlowKey { Addr = 0x0a000001, Port = 80, Proto = 6 }];
             Console.WriteLine($"flow: packets {stats.Packets}, bytes {stats.Bytes}, mark {stats.Mark:x}, halves[0] {stats.Halves[0]:x}, range {stats.Range.Low}..{stats.Range.High}");
-            skeleton.Slots[0] = new Skeleton.FlowStats { Packets = 5 };
+            skeleton.Slots[0u] = new Skeleton.FlowStats { Packets = 5 };
             var verdict = skeleton.CountPackets.Run(new byte[60]);
             Console.WriteLine($"xdp: {verdict.Action}, slot packets {skeleton.Slots[0].Packets}, bytes {skeleton.Slots[0].Bytes}, hits {skeleton.PerCpuHits.Sum(0, (a, b) => a + b)}");
             Console.WriteLine($"per-cpu last port: {skeleton.PerCpuLast.Lookup(1u)!.Max(k => k.Port)}");
@@ -50,7 +50,7 @@ public sealed class SkeletonBuildTests : IDisposable
             """);
 
         // What an IDE runs: the Compile target with DesignTimeBuild; the C# compiler runs, bpftime only writes skeletons.
-        var design = DotNetCommand.Run(_directory, "msbuild", "-nologo", "-nodeReuse:false", "-v:n", "-t:Compile",
+        var design = DotNetCommand.Run(_directory, "msbuild", "-nologo", "-nodeReuse:false", "-v:m", "-t:Compile",
             "-p:DesignTimeBuild=true", "-p:Configuration=" + DotNetCommand.BuildConfiguration);
         Assert.True(design.ExitCode == 0, design.ToString());
         Assert.Contains("bpftime: writing the skeletons of 1 eBPF object(s)", design.Output, StringComparison.Ordinal);
