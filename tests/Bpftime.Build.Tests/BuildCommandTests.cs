@@ -46,6 +46,21 @@ public sealed class BuildCommandTests : IDisposable
     }
 
     [Fact]
+    public void AnErrorInCodeClangLeftWithoutALineTakesTheNearestKnownLine()
+    {
+        // Instructions 16-20 of reader() (the loads merged from both inlined calls of pick) have line 0;
+        // instructions 10-15 are at line 12 (`if (which)`), the last known line of the same function.
+        var source = Path.Combine(TestPaths.RepositoryRoot, "tests", "data", "c", "skeleton", "inline_line.bpf.o");
+        var result = Build(Entry(source));
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Output.Split('\n'), l => l.Contains(": error BPF2", StringComparison.Ordinal));
+        Assert.Contains("inline_line.bpf.c(12,", line, StringComparison.Ordinal);
+        Assert.Contains("nearest known line before it", line, StringComparison.Ordinal);
+        Assert.Contains("[reader+19]", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnUnknownProgramNameRejectsTheObjectWithExitCodeOne()
     {
         var result = Build(Entry(SampleObject, programs: "nope"));
