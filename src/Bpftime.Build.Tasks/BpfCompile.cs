@@ -27,6 +27,12 @@ public sealed class BpfCompile : ToolTask
     /// <summary>The namespace of the generated accessors.</summary>
     public string? AccessorNamespace { get; set; }
 
+    /// <summary>
+    /// Only read the objects and write their skeletons (design-time builds): the tool then loads no
+    /// LLVM and runs no verifier.
+    /// </summary>
+    public bool SkeletonOnly { get; set; }
+
     /// <summary>The dotnet host to run the tool with; defaults to the one running this build.</summary>
     public string? DotNetHostPath { get; set; }
 
@@ -53,12 +59,15 @@ public sealed class BpfCompile : ToolTask
             return false;
         }
         Directory.CreateDirectory(WorkingFilesDirectory);
-        var manifest = Path.Combine(WorkingFilesDirectory, "bpftime.build.json");
-        File.WriteAllText(manifest, BuildManifest.Write(Programs, AccessorNamespace), new UTF8Encoding(false));
-        _responseFile = Path.Combine(WorkingFilesDirectory, "bpftime.build.rsp");
+        var baseName = SkeletonOnly ? "bpftime.skeleton" : "bpftime.build";
+        var manifest = Path.Combine(WorkingFilesDirectory, baseName + ".json");
+        File.WriteAllText(manifest, BuildManifest.Write(Programs, AccessorNamespace, SkeletonOnly), new UTF8Encoding(false));
+        _responseFile = Path.Combine(WorkingFilesDirectory, baseName + ".rsp");
         File.WriteAllText(_responseFile, "--manifest\n" + QuoteArgument(manifest) + "\n", new UTF8Encoding(false));
 
-        Log.LogMessage(MessageImportance.High, $"bpftime: compiling {Programs.Length} eBPF object(s)");
+        Log.LogMessage(MessageImportance.High, SkeletonOnly
+            ? $"bpftime: writing the skeletons of {Programs.Length} eBPF object(s)"
+            : $"bpftime: compiling {Programs.Length} eBPF object(s)");
         if (!base.Execute())
         {
             return false;

@@ -113,6 +113,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
 
         var resolved = new List<ITaskItem>();
         var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var fileNames = new List<KeyValuePair<string, string>>();
         foreach (var program in Programs)
         {
             var fullPath = Path.GetFullPath(Path.Combine(ProjectDirectory, program.ItemSpec));
@@ -178,6 +179,7 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             var item = new TaskItem(fullPath);
             item.SetMetadata(BuildManifestFormat.BpfName, name);
             item.SetMetadata(BuildManifestFormat.ClassName, ProgramNaming.ClassNameFor(name));
+            fileNames.Add(new KeyValuePair<string, string>(string.IsNullOrEmpty(program.GetMetadata("LogicalName")) ? Path.GetFileName(string.IsNullOrEmpty(link) ? relative : link) : name, name));
             item.SetMetadata(BuildManifestFormat.RelativePath, relative);
             item.SetMetadata(BuildManifestFormat.OptimizationLevel, level.ToString(CultureInfo.InvariantCulture));
             item.SetMetadata(BuildManifestFormat.Engine, engine);
@@ -197,15 +199,24 @@ public sealed class BpfResolvePrograms : Microsoft.Build.Utilities.Task
             item.SetMetadata(BuildManifestFormat.NativeObject, native ? Path.Combine(OutputDirectory, name + "." + rid + ".o") : "");
             item.SetMetadata("NativeLogicalName", native ? EmbeddedResourceNames.Native(name, rid) : "");
             item.SetMetadata(BuildManifestFormat.Accessor, Path.Combine(OutputDirectory, name + ".g.cs"));
-            // The one output that always exists; incremental builds compare against it.
-            item.SetMetadata("Stamp", Path.Combine(OutputDirectory, name + ".g.cs"));
+            // Touched by every successful build (outputs are rewritten only when they change); incremental builds compare against it.
+            item.SetMetadata(BuildManifestFormat.Stamp, Path.Combine(OutputDirectory, name + ".stamp"));
+            // The same for the skeleton alone, which design-time builds make.
+            item.SetMetadata(BuildManifestFormat.SkeletonStamp, Path.Combine(OutputDirectory, name + ".skeleton.stamp"));
             resolved.Add(item);
 
-            settings.Append(fullPath);
+        }
+
+        var classNames = ProgramNaming.ClassNamesFor(fileNames);
+        for (var i = 0; i < resolved.Count; i++)
+        {
+            resolved[i].SetMetadata(BuildManifestFormat.ClassName, classNames[i]);
+            settings.Append(resolved[i].ItemSpec);
             foreach (var key in SettingsKeys)
             {
-                settings.Append('|').Append(item.GetMetadata(key));
+                settings.Append('|').Append(resolved[i].GetMetadata(key));
             }
+            settings.Append('|').Append(classNames[i]);
             settings.AppendLine();
         }
 

@@ -10,11 +10,12 @@ namespace Bpftime.Build.Tasks;
 /// </summary>
 internal static class BuildManifest
 {
-    public static string Write(IEnumerable<ITaskItem> programs, string? accessorNamespace)
+    public static string Write(IEnumerable<ITaskItem> programs, string? accessorNamespace, bool skeletonOnly = false)
     {
         var json = new StringBuilder();
         json.Append("{\n  ").Append(Quote(BuildManifestFormat.FormatKey)).Append(": ").Append(BuildManifestFormat.Version.ToString(CultureInfo.InvariantCulture))
             .Append(",\n  ").Append(Quote(BuildManifestFormat.NamespaceKey)).Append(": ").Append(Quote(accessorNamespace ?? "Bpf"))
+            .Append(",\n  ").Append(Quote(BuildManifestFormat.ModeKey)).Append(": ").Append(Quote(skeletonOnly ? BuildManifestFormat.SkeletonMode : "build"))
             .Append(",\n  ").Append(Quote(BuildManifestFormat.ObjectsKey)).Append(": [");
         var first = true;
         foreach (var program in programs)

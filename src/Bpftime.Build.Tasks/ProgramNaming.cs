@@ -39,8 +39,28 @@ internal static class ProgramNaming
         return fileName;
     }
 
-    /// <summary>The accessor class name: <c>net.filter</c> -> <c>NetFilter</c>, <c>my-probe_v2</c> -> <c>MyProbeV2</c>.</summary>
+    /// <summary>The skeleton class name of an embedded name: <c>net.filter</c> -> <c>NetFilter</c>, <c>my-probe_v2</c> -> <c>MyProbeV2</c>.</summary>
     public static string ClassNameFor(string name) => CSharpNames.PascalCase(name);
+
+    /// <summary>
+    /// The skeleton class of each of a project's objects: its file name in PascalCase without the
+    /// object suffix (<c>bpf/xdp_count.bpf.o</c> -> <c>XdpCount</c>, so the folder does not repeat in
+    /// <c>Bpf.XdpCount</c>); objects whose file names give the same class take their whole embedded
+    /// name instead (<c>filter.bpf.o</c> -> <c>Filter</c>, <c>nested/filter.bpf.o</c> -> <c>NestedFilter</c>).
+    /// <paramref name="objects"/> holds each object's file name (or logical name) and embedded name.
+    /// </summary>
+    public static string[] ClassNamesFor(IReadOnlyList<KeyValuePair<string, string>> objects)
+    {
+        var shortNames = objects.Select(o => CSharpNames.PascalCase(StripObjectSuffix(o.Key))).ToArray();
+        var counts = shortNames.GroupBy(n => n, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var names = new string[objects.Count];
+        for (var i = 0; i < objects.Count; i++)
+        {
+            var full = ClassNameFor(objects[i].Value);
+            names[i] = counts[shortNames[i]] == 1 || full == shortNames[i] ? shortNames[i] : full;
+        }
+        return names;
+    }
 
     /// <summary>Eight hex digits of SHA-256, stable across runs and machines.</summary>
     public static string ShortHash(string text)

@@ -102,7 +102,7 @@ internal sealed partial class StopwatchHarness
             var buffer = GC.AllocateArray<byte>(64, pinned: true);
             "Hello, eBPF from .NET!"u8.CopyTo(buffer);
             using var filter = Bpf.Filter.Load();
-            var r0 = filter.Checksum.Execute(System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0), 22);
+            var r0 = filter.Checksum.Program.Execute(System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0), 22);
             {{ReportTail}}
             """);
 

@@ -25,8 +25,11 @@ public sealed class BuildCommandTests : IDisposable
         Assert.False(File.Exists(Output("filter.linux-x64.o")));
         var accessor = File.ReadAllText(Output("filter.g.cs"));
         Assert.Contains("internal sealed partial class Filter", accessor, StringComparison.Ordinal);
-        Assert.Contains("BpfProgram Checksum => Object.Programs[\"checksum\"]", accessor, StringComparison.Ordinal);
-        Assert.Contains("BpfMap Bss => Object.Maps[\".bss\"]", accessor, StringComparison.Ordinal);
+        // Built for 64 bytes of raw memory: its property runs on a copy, in place or on a host struct.
+        Assert.Contains("public RawMemoryProgram Checksum => new(Object.Programs[\"checksum\"])", accessor, StringComparison.Ordinal);
+        Assert.Contains("public ref BssSection Bss => ref global::Bpftime.Hosting.BpfMapViews.AsArray<BssSection>(Object.Maps[\".bss\"]).GetRef(0)", accessor, StringComparison.Ordinal);
+        Assert.Contains("[global::System.Runtime.InteropServices.FieldOffset(8)] public ulong BytesSeen;", accessor, StringComparison.Ordinal);
+        Assert.Contains("public ref readonly RodataSection Rodata", accessor, StringComparison.Ordinal);
         Assert.Contains("Engine = \"jit\"", accessor, StringComparison.Ordinal);
         // The bytecode fallback must load the same programs as the native code.
         Assert.Contains("Programs = [\"checksum\"]", accessor, StringComparison.Ordinal);
@@ -40,6 +43,21 @@ public sealed class BuildCommandTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         var native = File.ReadAllBytes(Output("filter.linux-arm64.o"));
         Assert.Equal(183, BinaryPrimitives.ReadUInt16LittleEndian(native.AsSpan(18))); // e_machine: EM_AARCH64
+    }
+
+    [Fact]
+    public void AnErrorInCodeClangLeftWithoutALineTakesTheNearestKnownLine()
+    {
+        // Instructions 16-20 of reader() (the loads merged from both inlined calls of pick) have line 0;
+        // instructions 10-15 are at line 12 (`if (which)`), the last known line of the same function.
+        var source = Path.Combine(TestPaths.RepositoryRoot, "tests", "data", "c", "skeleton", "inline_line.bpf.o");
+        var result = Build(Entry(source));
+
+        Assert.Equal(1, result.ExitCode);
+        var line = Assert.Single(result.Output.Split('\n'), l => l.Contains(": error BPF2", StringComparison.Ordinal));
+        Assert.Contains("inline_line.bpf.c(12,", line, StringComparison.Ordinal);
+        Assert.Contains("nearest known line before it", line, StringComparison.Ordinal);
+        Assert.Contains("[reader+19]", line, StringComparison.Ordinal);
     }
 
     [Fact]

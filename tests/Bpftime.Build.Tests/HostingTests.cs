@@ -31,6 +31,36 @@ public sealed class HostingTests
         Assert.False(loaded.IsNativeCode);
     }
 
+    [Theory]
+    [InlineData("interpreter")]
+    [InlineData("jit")]
+    public void RunOnCopyPadsToTheVerifiedContextAndPassesTheDataLength(string engine)
+    {
+        using var loaded = BpfObject.Load(SampleObject, new BpfLoadOptions { Engine = engine, ContextSize = 64, ReadEnvironment = false });
+        var checksum = loaded.Programs["checksum"];
+
+        Assert.True(checksum.IsVerified);
+        // 22 bytes in a zeroed 64-byte copy, r2 = 22: the hash of the message alone.
+        Assert.Equal(ExpectedChecksum, checksum.RunOnCopy(Message));
+        // Nothing at all: still 64 readable bytes, r2 = 0, so the loop stops at once (hash 17).
+        Assert.Equal(17UL, checksum.RunOnCopy([]));
+        // Longer than the context: the copy is as long as the data, and the program reads its first 64 bytes.
+        var longer = new byte[200];
+        Message.CopyTo(longer, 0);
+        Assert.Equal(checksum.RunOnCopy(longer.AsSpan(0, 64)), checksum.RunOnCopy(longer));
+    }
+
+    [Fact]
+    public void RunOnCopyRefusesAnXdpProgram()
+    {
+        var source = Path.Combine(TestPaths.RepositoryRoot, "tests", "data", "c", "skeleton", "skeleton.bpf.o");
+        using var loaded = BpfObject.Load(source, new BpfLoadOptions { Engine = "interpreter", ContextSize = 8, ReadEnvironment = false });
+
+        // An XDP program reads packet pointers out of its context: plain bytes must never reach it.
+        var error = Assert.Throws<BpfException>(() => loaded.Programs["count_packets"].RunOnCopy(new byte[64]));
+        Assert.Equal(DiagnosticCodes.WrongContextKind, error.Diagnostic.Code);
+    }
+
     [Fact]
     public void AutoPrefersTheJitForBytecodeAndSaysSo()
     {

@@ -88,6 +88,18 @@ public sealed class PackageTests
             </Project>
             """);
 
+        // A fresh clone opened in an IDE: the design-time build comes first and must already give the
+        // skeletons of the listed objects (the C source is compiled only by a real build).
+        var design = DotNetCommand.Run(directory, "msbuild", "-restore", "-nologo", "-nodeReuse:false", "-v:m", "-t:Compile",
+            "-p:DesignTimeBuild=true", "-p:SkipCompilerExecution=true", "-p:ProvideCommandLineArgs=true", "-p:Configuration=" + DotNetCommand.BuildConfiguration);
+        Assert.True(design.ExitCode == 0, $"{name}: {design}");
+        Assert.Contains("bpftime: writing the skeletons of 2 eBPF object(s)", design.Output, StringComparison.Ordinal);
+        var skeletons = Path.Combine(directory, "obj", DotNetCommand.BuildConfiguration, "net10.0", "bpftime");
+        Assert.Contains("internal sealed partial class Filter", File.ReadAllText(Path.Combine(skeletons, "filter.g.cs")), StringComparison.Ordinal);
+        Assert.Contains("internal sealed partial class NestedFilter", File.ReadAllText(Path.Combine(skeletons, "nested.filter.g.cs")), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(skeletons, "filter.linux-x64.o")), $"{name}: a design-time build ran LLVM");
+
+        // The real build compiles Program.cs (the sample's, using the typed skeleton) against them.
         var build = DotNetCommand.Build(directory);
         Assert.True(build.ExitCode == 0, $"{name}: {build}");
         Assert.Contains("bpftime: compiling 3 eBPF object(s)", build.Output, StringComparison.Ordinal);

@@ -36,11 +36,16 @@ public sealed class SampleBuildTests
         Assert.True(unchanged.ExitCode == 0, unchanged.ToString());
         Assert.DoesNotContain("bpftime: compiling", unchanged.Output, StringComparison.Ordinal);
 
+        // Touched but identical: the tool runs again, yet rewrites no output, so no C# is compiled again.
+        var outputs = Path.Combine(sample, "obj", DotNetCommand.BuildConfiguration, "net10.0", "bpftime");
+        string[] kept = [Path.Combine(outputs, "filter.g.cs"), Path.Combine(outputs, "filter.bpf.o"), Path.Combine(outputs, "filter.linux-x64.o"), app];
+        var before = kept.Select(File.GetLastWriteTimeUtc).ToArray();
         File.SetLastWriteTimeUtc(Path.Combine(sample, "filter.bpf.o"), DateTime.UtcNow);
         var touched = DotNetCommand.Build(sample);
         Assert.True(touched.ExitCode == 0, touched.ToString());
         Assert.Contains("bpftime: compiling 1 eBPF object(s)", touched.Output, StringComparison.Ordinal);
         Assert.Contains("1 verified", touched.Output, StringComparison.Ordinal);
+        Assert.Equal(before, kept.Select(File.GetLastWriteTimeUtc).ToArray());
     }
 
     [Fact]

@@ -33,6 +33,21 @@ public sealed class TaskLogicTests
     public void ClassNamesAreIdentifiers(string name, string expected) =>
         Assert.Equal(expected, ProgramNaming.ClassNameFor(name));
 
+    [Fact]
+    public void SkeletonClassesAreNamedAfterTheFileWithoutItsFolder()
+    {
+        var names = ProgramNaming.ClassNamesFor(
+        [
+            new("xdp_count.bpf.o", ProgramNaming.NameFor("bpf/xdp_count.bpf.o")),
+            new("filter.bpf.o", ProgramNaming.NameFor("filter.bpf.o")),
+            new("filter.bpf.o", ProgramNaming.NameFor("nested/filter.bpf.o")),
+            new("filter.bpf.o", ProgramNaming.NameFor("csrc/filter.bpf.o")),
+        ]);
+
+        // No stutter (Bpf.XdpCount, not Bpf.BpfXdpCount); a shared file name falls back to the whole name.
+        Assert.Equal(["XdpCount", "Filter", "NestedFilter", "CsrcFilter"], names);
+    }
+
     /// <summary>The tool names the accessor's members from the same rows (AccessorNamingTests).</summary>
     [Theory]
     [MemberData(nameof(PascalCaseCases.Rows), MemberType = typeof(PascalCaseCases))]

@@ -61,7 +61,9 @@ public sealed class TerminationPolicyBuildTests : IDisposable
         var second = File.ReadAllText(Path.Combine(outputs, "second.g.cs"));
         Assert.DoesNotContain("RequireTermination", second, StringComparison.Ordinal);
         Assert.Contains("MemoryWithLength = true", second, StringComparison.Ordinal);
-        Assert.DoesNotContain("ContextSize", second, StringComparison.Ordinal);
+        // (mem, len) ignores ContextSize: the skeleton declares 0 and passes none to the loader.
+        Assert.Contains("public const int ContextSize = 0;", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("ContextSize = options.ContextSize", second, StringComparison.Ordinal);
         var manifest = File.ReadAllText(Directory.GetFiles(outputs, "*.json").Single());
         Assert.Contains("\"requireTermination\": \"true\"", manifest, StringComparison.Ordinal);
         Assert.Contains("\"requireTermination\": \"false\"", manifest, StringComparison.Ordinal);
@@ -80,7 +82,9 @@ public sealed class TerminationPolicyBuildTests : IDisposable
         Assert.All(metadata.Programs, p => Assert.Equal((true, (int?)null), (p.ContextLengthInR2, p.ContextSize)));
         var accessor = File.ReadAllText(Output("filter.g.cs"));
         Assert.Contains("MemoryWithLength = true", accessor, StringComparison.Ordinal);
-        Assert.DoesNotContain("ContextSize", accessor, StringComparison.Ordinal);
+        Assert.Contains("public const int ContextSize = 0;", accessor, StringComparison.Ordinal);
+        Assert.DoesNotContain("ContextSize = options.ContextSize", accessor, StringComparison.Ordinal);
+        Assert.Contains("public MemoryProgram Checksum", accessor, StringComparison.Ordinal);
     }
 
     [Fact]

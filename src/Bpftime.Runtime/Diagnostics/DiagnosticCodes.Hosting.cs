@@ -59,4 +59,13 @@ public static partial class DiagnosticCodes
 
     /// <summary>Proven termination was required, but a native object's program was verified without proof that its loops end.</summary>
     public const string NativeProgramTerminationNotProven = "BPF4119";
+
+    /// <summary>The build cannot lay out a C# struct of the typed skeleton as the object's BTF lays out the C type.</summary>
+    public const string SkeletonLayoutMismatch = "BPF4120";
+
+    /// <summary>clang reported an error (or could not run) compiling a BpfSource item.</summary>
+    public const string ClangCompileFailed = "BPF4121";
+
+    /// <summary>clang warned compiling a BpfSource item.</summary>
+    public const string ClangWarning = "BPF4122";
 }

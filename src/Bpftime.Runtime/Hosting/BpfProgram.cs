@@ -115,6 +115,14 @@ public sealed class BpfProgram
         return _executable.Execute(context, size);
     }
 
+    /// <summary>Runs on a buffer of <paramref name="size"/> bytes the caller pinned, telling the program only <paramref name="length"/> of them (RunOnCopy).</summary>
+    internal ulong RunPadded(nint context, ulong size, ulong length)
+    {
+        ThrowIfDisposed();
+        CheckContext(ContextCall.Span, size, null);
+        return _executable.Execute(context, Math.Min(length, size));
+    }
+
     /// <summary>Runs on an XDP frame's xdp_md (RunXdp).</summary>
     internal ulong RunXdpFrame(nint context, ulong length)
     {

@@ -31,6 +31,25 @@ public static unsafe class BpfProgramRuns
     }
 
     /// <summary>
+    /// Runs on a copy of <paramref name="data"/> padded with zeros to at least the program's
+    /// <see cref="BpfProgram.ContextSize"/>, with r2 = the length of <paramref name="data"/>: for programs
+    /// verified for a fixed amount of raw memory that take the length of what it holds in r2. Writes the
+    /// program makes go to the copy. XDP and host-struct programs are refused (BPF4117).
+    /// </summary>
+    public static ulong RunOnCopy(this BpfProgram program, ReadOnlySpan<byte> data)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        var size = Math.Max(program.ContextSize, data.Length);
+        Span<byte> buffer = size <= 512 ? stackalloc byte[size] : new byte[size];
+        buffer.Clear();
+        data.CopyTo(buffer);
+        fixed (byte* pointer = buffer)
+        {
+            return program.RunPadded((nint)pointer, (ulong)size, (ulong)data.Length);
+        }
+    }
+
+    /// <summary>
     /// Runs with r1 = the address of <paramref name="context"/> and r2 = its size; the program may read
     /// and write it. The struct must be at least the raw memory the program was verified for, or
     /// exactly the size of its host struct; XDP programs are refused (BPF4117).

@@ -65,5 +65,11 @@ internal sealed record BuildItem
 
     public required string Accessor { get; init; }
 
+    /// <summary>Touched after every successful build of the object, whether or not an output changed: the SDK's incremental check compares against it.</summary>
+    public string Stamp { get; init; } = "";
+
+    /// <summary>Touched whenever the skeleton is up to date (either mode): design-time builds compare against it.</summary>
+    public string SkeletonStamp { get; init; } = "";
+
     public bool WantsNative => NativeObject.Length > 0 && Triple.Length > 0;
 }

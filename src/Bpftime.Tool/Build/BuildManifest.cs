@@ -10,7 +10,7 @@ namespace Bpftime.Tool.Build;
 /// The JSON file the SDK's BpfCompile task writes: the accessors' namespace and one entry per
 /// object, as <see cref="BuildManifestFormat"/> describes it.
 /// </summary>
-internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> Items)
+internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> Items, bool SkeletonOnly = false)
 {
     public static BuildManifest Read(string path)
     {
@@ -27,7 +27,8 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
                     items.Add(ReadItem(entry, path));
                 }
             }
-            return new BuildManifest(ns, items);
+            var skeletonOnly = Value(root, BuildManifestFormat.ModeKey, "build") == BuildManifestFormat.SkeletonMode;
+            return new BuildManifest(ns, items, skeletonOnly);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
         {
@@ -78,6 +79,8 @@ internal sealed record BuildManifest(string Namespace, IReadOnlyList<BuildItem> 
             BytecodeCopy = Required(entry, F.BytecodeCopy, source),
             NativeObject = Text(entry, F.NativeObject, ""),
             Accessor = Required(entry, F.Accessor, source),
+            Stamp = Text(entry, F.Stamp, ""),
+            SkeletonStamp = Text(entry, F.SkeletonStamp, ""),
         };
     }
 

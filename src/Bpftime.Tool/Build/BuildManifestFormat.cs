@@ -17,6 +17,11 @@ internal static class BuildManifestFormat
 
     public const string ObjectsKey = "objects";
 
+    /// <summary>"build" (the default: check, compile, write everything) or "skeleton" (read the objects and write only the skeletons, as design-time builds need).</summary>
+    public const string ModeKey = "mode";
+
+    public const string SkeletonMode = "skeleton";
+
     /// <summary>The object's source file (the item itself, not a metadata).</summary>
     public const string SourceKey = "source";
 
@@ -39,13 +44,15 @@ internal static class BuildManifestFormat
     public const string MaxMapMemory = "MaxMapMemory";
     public const string RequireTermination = "RequireTermination";
     public const string Context = "Context";
+    public const string Stamp = "Stamp";
+    public const string SkeletonStamp = "SkeletonStamp";
 
     /// <summary>Every item metadata the manifest carries for an object.</summary>
     public static readonly string[] ItemFields =
     [
         BpfName, ClassName, RelativePath, OptimizationLevel, Engine, Verify, Programs, TargetCpu,
         HelperSet, RuntimeIdentifier, Triple, BytecodeCopy, NativeObject, Accessor, MemoryChecks,
-        ContextSize, MaxMapMemory, RequireTermination, Context,
+        ContextSize, MaxMapMemory, RequireTermination, Context, Stamp, SkeletonStamp,
     ];
 
     /// <summary>The JSON name of an item metadata: the same name in camel case.</summary>

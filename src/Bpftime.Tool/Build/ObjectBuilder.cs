@@ -5,16 +5,45 @@ using Bpftime.Objects;
 namespace Bpftime.Tool.Build;
 
 /// <summary>
-/// Builds one object for the SDK: read it, check every program, compile it ahead of time for the
-/// target, check that the native code links, then write the native object, a copy of the bytecode
-/// and the accessor (last, since the SDK's incremental check compares against it).
+/// Builds one object for the SDK: read it, make its typed skeleton, check every program, compile it
+/// ahead of time for the target, check that the native code links, then write the native object, a
+/// copy of the bytecode and the skeleton. Outputs are written only when their bytes change, so a
+/// touched but identical object recompiles no C#; the stamp (last) tells the SDK the object is done.
+/// In skeleton mode (design-time builds) only the object is read and the skeleton written: no LLVM,
+/// no verifier.
 /// </summary>
 internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
 {
     /// <summary>What the object produced: errors and warnings in canonical form, and whether it succeeded.</summary>
     public sealed record Result(bool Succeeded, IReadOnlyList<BpfDiagnostic> Diagnostics);
 
-    public Result Build(BuildItem item)
+    public Result Build(BuildItem item) => manifest.SkeletonOnly ? BuildSkeleton(item) : BuildAll(item);
+
+    private Result BuildSkeleton(BuildItem item)
+    {
+        BpfObjectFile? file = null;
+        try
+        {
+            var source = ReadSource(item.Source);
+            file = ObjectReader.Read(source, item.Source);
+            var programs = SelectPrograms(item, file);
+            WriteIfChanged(item.Accessor, System.Text.Encoding.UTF8.GetBytes(AccessorGenerator.Generate(manifest.Namespace, item, file, programs, source)));
+            Touch(item.SkeletonStamp);
+            output.WriteLine($"bpftime build: {Path.GetFileName(item.Source)} -> skeleton {manifest.Namespace}.{item.ClassName}");
+            return new Result(true, Located(item, file, [.. file.Warnings]));
+        }
+        catch (BpfException error)
+        {
+            Delete(item.Accessor);
+            return new Result(false, Located(item, file, [.. error.Diagnostics]));
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return new Result(false, [new BpfDiagnostic(DiagnosticCodes.HostingIoFailure, $"cannot write the skeleton: {error.Message}", File: item.Source)]);
+        }
+    }
+
+    private Result BuildAll(BuildItem item)
     {
         var diagnostics = new List<BpfDiagnostic>();
         var watch = Stopwatch.StartNew();
@@ -25,6 +54,8 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
             file = ObjectReader.Read(source, item.Source);
             diagnostics.AddRange(file.Warnings);
             var programs = SelectPrograms(item, file);
+            // First, since it is cheap and a struct C# cannot lay out fails the build (BPF4120).
+            var skeleton = System.Text.Encoding.UTF8.GetBytes(AccessorGenerator.Generate(manifest.Namespace, item, file, programs, source));
             // The app's loader applies the same limit (the accessor passes it); refuse now what it would.
             Hosting.BpfMapFactory.CheckMemory(file.Maps, item.MaxMapMemory, item.Source, "BpfMaxMapMemory");
             var helpers = HelperLookup.For(item);
@@ -58,16 +89,18 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
                 return Fail(item, file, diagnostics);
             }
 
-            Write(item.BytecodeCopy, source);
+            WriteIfChanged(item.BytecodeCopy, source);
             if (native is not null)
             {
-                Write(item.NativeObject, native);
+                WriteIfChanged(item.NativeObject, native);
             }
             else if (item.NativeObject.Length > 0)
             {
                 Delete(item.NativeObject);
             }
-            Write(item.Accessor, System.Text.Encoding.UTF8.GetBytes(AccessorGenerator.Generate(manifest.Namespace, item, file, programs)));
+            WriteIfChanged(item.Accessor, skeleton);
+            Touch(item.SkeletonStamp);
+            Touch(item.Stamp);
             output.WriteLine($"bpftime build: {Path.GetFileName(item.Source)} -> {item.Name}: {programs.Count} program(s), {file.Maps.Count} map(s), " +
                 $"{(item.Verify ? $"{verified.Count} verified" + (unbounded.Count > 0 ? $" ({unbounded.Count} under the execution budget: loops not proven to end)" : "") : "not verified (Verify=false)")}, " +
                 $"{(native is null ? "bytecode only" : $"native {item.RuntimeIdentifier} O{item.OptimizationLevel}, {native.Length} bytes, {Checked(item, programs, verified)}")}, {watch.ElapsedMilliseconds} ms");
@@ -131,16 +164,35 @@ internal sealed class ObjectBuilder(BuildManifest manifest, TextWriter output)
         // Nothing stale may be embedded, and the next build must run again.
         Delete(item.Accessor);
         Delete(item.NativeObject);
+        Delete(item.Stamp);
+        Delete(item.SkeletonStamp);
         return new Result(false, Located(item, file, diagnostics));
     }
 
     private static List<BpfDiagnostic> Located(BuildItem item, BpfObjectFile? file, List<BpfDiagnostic> diagnostics) =>
         [.. diagnostics.Select(d => SourceLocator.Locate(d, item.Source, file))];
 
-    private static void Write(string path, byte[] contents)
+    /// <summary>Writes <paramref name="contents"/> unless the file already holds exactly them, so its time stays and nothing downstream rebuilds.</summary>
+    internal static void WriteIfChanged(string path, byte[] contents)
     {
+        var info = new FileInfo(path);
+        if (info.Exists && info.Length == contents.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(contents))
+        {
+            return;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         File.WriteAllBytes(path, contents);
+    }
+
+    private static void Touch(string path)
+    {
+        if (path.Length == 0)
+        {
+            return;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllBytes(path, []);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
     }
 
     private static void Delete(string path)
