@@ -16,10 +16,14 @@ internal sealed partial class StopwatchHarness
 
     private const string ResultPrefix = "result ";
 
-    // Prints the result, then what the process cost: methods compiled at run time, and peak memory.
+    // Prints the result, then what the process cost: methods compiled at run time, assemblies loaded
+    // (both counted before anything else runs), and peak memory.
     private const string ReportTail = """
+        var jittedBeforeResult = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var assembliesBeforeResult = AppDomain.CurrentDomain.GetAssemblies().Length;
         Console.WriteLine("result " + r0.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Console.WriteLine("jitted " + System.Runtime.JitInfo.GetCompiledMethodCount().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Console.WriteLine("jitted " + jittedBeforeResult.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Console.WriteLine("assemblies " + assembliesBeforeResult.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
@@ -31,7 +35,7 @@ internal sealed partial class StopwatchHarness
 
     private sealed record StartupApp(string Label, string Executable);
 
-    private sealed record StartupSample(TimeSpan FirstResult, long PeakKiB, int Jitted);
+    private sealed record StartupSample(TimeSpan FirstResult, long PeakKiB, int Jitted, int Assemblies);
 
     private void StartupTimes()
     {
@@ -51,13 +55,13 @@ internal sealed partial class StopwatchHarness
                 }
             }
             Progress.Clear();
-            var table = new MarkdownTable("app", "first result (ms)", "fastest (ms)", "peak RSS (MiB)", "methods compiled at run time");
+            var table = new MarkdownTable("app", "first result (ms)", "fastest (ms)", "peak RSS (MiB)", "methods compiled at run time", "assemblies loaded");
             foreach (var app in apps)
             {
                 var list = samples[app.Label];
                 table.Add(app.Label, Format($"{Timing.Median(list.Select(s => s.FirstResult)).TotalMilliseconds:F1}"),
                     Format($"{list.Min(s => s.FirstResult).TotalMilliseconds:F1}"), Format($"{Median(list.Select(s => s.PeakKiB)) / 1024.0:F1}"),
-                    Format($"{Median(list.Select(s => (long)s.Jitted))}"));
+                    Format($"{Median(list.Select(s => (long)s.Jitted))}"), Format($"{Median(list.Select(s => (long)s.Assemblies))}"));
             }
             table.Write(output);
             var baseline = Timing.Median(samples[apps[0].Label].Select(s => s.FirstResult));
@@ -194,6 +198,7 @@ internal sealed partial class StopwatchHarness
         TimeSpan? firstResult = null;
         long peak = -1;
         var jitted = -1;
+        var assemblies = -1;
         while (process.StandardOutput.ReadLine() is { } line)
         {
             if (firstResult is null && line.StartsWith(ResultPrefix, StringComparison.Ordinal))
@@ -203,6 +208,10 @@ internal sealed partial class StopwatchHarness
             else if (line.StartsWith("jitted ", StringComparison.Ordinal))
             {
                 jitted = int.Parse(line["jitted ".Length..], CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("assemblies ", StringComparison.Ordinal))
+            {
+                assemblies = int.Parse(line["assemblies ".Length..], CultureInfo.InvariantCulture);
             }
             else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
             {
@@ -214,6 +223,6 @@ internal sealed partial class StopwatchHarness
         {
             throw new InvalidOperationException($"{app.Executable} did not report a result (exit {process.ExitCode}): {error.Result}");
         }
-        return new StartupSample(firstResult.Value, peak, jitted);
+        return new StartupSample(firstResult.Value, peak, jitted, assemblies);
     }
 }

@@ -29,6 +29,10 @@ public sealed class ElfImage
     private readonly ElfReadPolicy _policy;
     private readonly string? _origin;
 
+    // Arrays, not lists: framework collections over this assembly's structs are compiled at run time, even when the rest ships precompiled.
+    private readonly Dictionary<int, ElfRelocation[]> _relocations;
+    private Dictionary<int, IReadOnlyList<ElfRelocation>>? _relocationLists;
+
     private ElfImage(byte[] bytes, ElfReadPolicy policy, string? origin)
     {
         _bytes = bytes;
@@ -37,7 +41,7 @@ public sealed class ElfImage
         Machine = ReadHeader();
         Sections = ReadSections();
         Symbols = ReadSymbols();
-        Relocations = ReadRelocations();
+        _relocations = ReadRelocations();
     }
 
     /// <summary>e_machine, one the policy accepted.</summary>
@@ -49,7 +53,8 @@ public sealed class ElfImage
     public IReadOnlyList<ElfSymbol> Symbols { get; }
 
     /// <summary>Relocations by the index of the section they patch.</summary>
-    public IReadOnlyDictionary<int, IReadOnlyList<ElfRelocation>> Relocations { get; }
+    public IReadOnlyDictionary<int, IReadOnlyList<ElfRelocation>> Relocations =>
+        _relocationLists ??= _relocations.ToDictionary(pair => pair.Key, pair => (IReadOnlyList<ElfRelocation>)pair.Value);
 
     public static bool HasElfMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith("\u007fELF"u8);
 
@@ -84,8 +89,10 @@ public sealed class ElfImage
     public ElfSection? SectionAt(int index) => index >= 0 && index < Sections.Count ? Sections[index] : null;
 
     /// <summary>The relocations that patch <paramref name="section"/>.</summary>
-    public IReadOnlyList<ElfRelocation> RelocationsFor(ElfSection section) =>
-        Relocations.TryGetValue(section.Index, out var list) ? list : [];
+    public IReadOnlyList<ElfRelocation> RelocationsFor(ElfSection section) => RelocationArrayFor(section) ?? [];
+
+    /// <summary>The relocations that patch <paramref name="section"/>, or null when none do; the caller must not change the array.</summary>
+    internal ElfRelocation[]? RelocationArrayFor(ElfSection section) => _relocations.TryGetValue(section.Index, out var relocations) ? relocations : null;
 
     private BpfException Refuse(ElfProblem problem, string message, ulong value = 0) => _policy.Refuse(problem, message, value, _origin);
 
@@ -155,11 +162,11 @@ public sealed class ElfImage
             throw Refuse(ElfProblem.SectionHeadersOutOfBounds, $"e_shstrndx {namesIndex} is not one of the {count} sections");
         }
 
-        var raw = new (uint Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info, ulong Align, ulong EntrySize)[count];
+        var raw = new RawSection[count];
         for (var i = 0; i < count; i++)
         {
             var header = span.Slice((int)sectionHeaderOffset + (i * SectionHeaderSize), SectionHeaderSize);
-            raw[i] = (
+            raw[i] = new RawSection(
                 BinaryPrimitives.ReadUInt32LittleEndian(header),
                 BinaryPrimitives.ReadUInt32LittleEndian(header[4..]),
                 BinaryPrimitives.ReadUInt64LittleEndian(header[8..]),
@@ -264,9 +271,9 @@ public sealed class ElfImage
         return symbols;
     }
 
-    private Dictionary<int, IReadOnlyList<ElfRelocation>> ReadRelocations()
+    private Dictionary<int, ElfRelocation[]> ReadRelocations()
     {
-        var relocations = new Dictionary<int, IReadOnlyList<ElfRelocation>>();
+        var relocations = new Dictionary<int, ElfRelocation[]>();
         foreach (var section in Sections)
         {
             if (section.Type is not (ElfSection.TypeRel or ElfSection.TypeRela))
@@ -293,7 +300,7 @@ public sealed class ElfImage
             }
             var target = Sections[(int)section.Info];
             var data = Contents(section);
-            var list = new List<ElfRelocation>(section.Size / entrySize);
+            var list = new ElfRelocation[section.Size / entrySize];
             for (var offset = 0; offset < data.Length; offset += entrySize)
             {
                 var entry = data.Slice(offset, entrySize);
@@ -310,11 +317,11 @@ public sealed class ElfImage
                     throw Refuse(ElfProblem.RelocationOutOfBounds,
                         $"a relocation in '{section.Name}' patches offset {patched}, outside '{target.Name}' ({target.Size} bytes)");
                 }
-                list.Add(new ElfRelocation(patched, (int)symbolIndex, (uint)info, withAddend ? BinaryPrimitives.ReadInt64LittleEndian(entry[16..]) : 0));
+                list[offset / entrySize] = new ElfRelocation(patched, (int)symbolIndex, (uint)info, withAddend ? BinaryPrimitives.ReadInt64LittleEndian(entry[16..]) : 0);
             }
             if (relocations.TryGetValue(target.Index, out var existing))
             {
-                list.InsertRange(0, existing);
+                list = [.. existing, .. list];
             }
             relocations[target.Index] = list;
         }
@@ -342,4 +349,6 @@ public sealed class ElfImage
 
     private bool Fits(ulong offset, ulong size) =>
         offset <= (ulong)_bytes.Length && size <= (ulong)_bytes.Length - offset && size <= int.MaxValue;
+
+    private readonly record struct RawSection(uint Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info, ulong Align, ulong EntrySize);
 }

@@ -16,8 +16,10 @@ public static unsafe class ProgramCallback
     [ThreadStatic]
     private static Exception? t_pendingFault;
 
-    // Callback entries by address, each with the executable that produced it.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, object> s_entries = new();
+    // Callback entries by address, each with the executable that produced it; made by the first
+    // registration, so that programs without callbacks never build it (a framework dictionary over
+    // ulong is compiled at run time, at the cost of an app's start).
+    private static System.Collections.Concurrent.ConcurrentDictionary<ulong, object>? s_entries;
 
     /// <summary>Records <paramref name="entry"/> as a callback entry of <paramref name="owner"/> (the object engines publish as the run's owner).</summary>
     internal static void Register(nint entry, object owner)
@@ -25,18 +27,23 @@ public static unsafe class ProgramCallback
         ArgumentNullException.ThrowIfNull(owner);
         if (entry != 0)
         {
-            s_entries[(ulong)entry] = owner;
+            var entries = s_entries ?? Interlocked.CompareExchange(ref s_entries, new(), null) ?? s_entries;
+            entries[(ulong)entry] = owner;
         }
     }
 
     /// <summary>Forgets every callback entry of <paramref name="owner"/> (when its code is freed).</summary>
     internal static void Unregister(object owner)
     {
-        foreach (var (entry, registered) in s_entries)
+        if (s_entries is not { } entries)
+        {
+            return;
+        }
+        foreach (var (entry, registered) in entries)
         {
             if (ReferenceEquals(registered, owner))
             {
-                s_entries.TryRemove(entry, out _);
+                entries.TryRemove(entry, out _);
             }
         }
     }
@@ -56,7 +63,8 @@ public static unsafe class ProgramCallback
     public static ulong Invoke(ulong address, ulong r1 = 0, ulong r2 = 0, ulong r3 = 0, ulong r4 = 0, ulong r5 = 0)
     {
         var run = ActiveRuns.Current;
-        if (run is null || !s_entries.TryGetValue(address, out var owner) || !ReferenceEquals(owner, run.Owner))
+        object? owner = null;
+        if (run is null || s_entries is not { } entries || !entries.TryGetValue(address, out owner) || !ReferenceEquals(owner, run.Owner))
         {
             throw Diagnostics.BpfException.Create(Diagnostics.DiagnosticCodes.ForgedCallback,
                 run is null

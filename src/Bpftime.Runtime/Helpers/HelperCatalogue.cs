@@ -21,34 +21,34 @@ public static class HelperCatalogue
     // never store a number that is later used as a map.
     private static readonly MapType[] NotWritableByPrograms = [.. NotLookupable, MapType.ArrayOfMaps, MapType.HashOfMaps];
 
-    private static readonly HashSet<ProgramType> Tracing =
-    [
+    private static readonly ProgramTypeSet Tracing = Of(
         ProgramType.Kprobe, ProgramType.Kretprobe, ProgramType.Uprobe, ProgramType.Uretprobe, ProgramType.Tracepoint,
-        ProgramType.RawTracepoint, ProgramType.PerfEvent, ProgramType.Fentry, ProgramType.Fexit, ProgramType.FmodRet, ProgramType.Lsm, ProgramType.Iterator,
-    ];
+        ProgramType.RawTracepoint, ProgramType.PerfEvent, ProgramType.Fentry, ProgramType.Fexit, ProgramType.FmodRet, ProgramType.Lsm, ProgramType.Iterator);
 
-    private static readonly HashSet<ProgramType> Kprobes = [ProgramType.Kprobe, ProgramType.Kretprobe];
+    private static readonly ProgramTypeSet Kprobes = Of(ProgramType.Kprobe, ProgramType.Kretprobe);
 
-    private static readonly HashSet<ProgramType> Cgroup =
-        [ProgramType.CgroupSkb, ProgramType.CgroupSock, ProgramType.CgroupSockAddr, ProgramType.CgroupSockopt, ProgramType.CgroupSysctl, ProgramType.CgroupDevice];
+    private static readonly ProgramTypeSet Cgroup =
+        Of(ProgramType.CgroupSkb, ProgramType.CgroupSock, ProgramType.CgroupSockAddr, ProgramType.CgroupSockopt, ProgramType.CgroupSysctl, ProgramType.CgroupDevice);
 
-    private static readonly HashSet<ProgramType> Tc = [ProgramType.SchedClassifier, ProgramType.SchedAction];
+    private static readonly ProgramTypeSet Tc = Of(ProgramType.SchedClassifier, ProgramType.SchedAction);
 
-    private static readonly HashSet<ProgramType> Lwt = [ProgramType.LwtIn, ProgramType.LwtOut, ProgramType.LwtXmit, ProgramType.LwtSeg6Local];
+    private static readonly ProgramTypeSet Lwt = Of(ProgramType.LwtIn, ProgramType.LwtOut, ProgramType.LwtXmit, ProgramType.LwtSeg6Local);
 
     /// <summary>Program types whose context is a __sk_buff.</summary>
-    private static readonly HashSet<ProgramType> Skb =
-        [ProgramType.SocketFilter, .. Tc, ProgramType.CgroupSkb, .. Lwt, ProgramType.SkSkb, ProgramType.FlowDissector];
+    private static readonly ProgramTypeSet Skb =
+        ProgramTypeSet.Union(Of(ProgramType.SocketFilter, ProgramType.CgroupSkb, ProgramType.SkSkb, ProgramType.FlowDissector), Tc, Lwt);
 
-    private static readonly HashSet<ProgramType> Xdp = [ProgramType.Xdp];
+    private static readonly ProgramTypeSet Xdp = Of(ProgramType.Xdp);
 
-    private static readonly HashSet<ProgramType> SockOps = [ProgramType.SockOps];
+    private static readonly ProgramTypeSet SockOps = Of(ProgramType.SockOps);
 
+    // The sets are ProgramTypeSet, not HashSet<ProgramType>, and the table is filled by a loop: framework
+    // generics over the runtime's enums are compiled at run time, and this table is built on every start.
     private static readonly Dictionary<int, HelperRule> Rules = Build();
 
     public static IReadOnlyCollection<HelperRule> All => Rules.Values;
 
-    public static HelperRule? Find(int id) => Rules.GetValueOrDefault(id);
+    public static HelperRule? Find(int id) => Rules.TryGetValue(id, out var rule) ? rule : null;
 
     /// <summary>The declared prototype of Linux helper <paramref name="id"/>, for the runtime's helper tables.</summary>
     public static HelperPrototype PrototypeOf(int id) =>
@@ -57,9 +57,11 @@ public static class HelperCatalogue
     private static HelperRule Rule(int id, string name, HelperReturnKind result, params HelperArgumentKind[] arguments) =>
         new(id, name, HelperPrototype.Of(result, arguments));
 
-    private static HashSet<ProgramType> Only(ProgramType type) => [type];
+    private static ProgramTypeSet Only(ProgramType type) => Of(type);
 
-    private static HashSet<ProgramType> Union(params IEnumerable<ProgramType>[] sets) => [.. sets.SelectMany(s => s)];
+    private static ProgramTypeSet Of(params ProgramType[] types) => ProgramTypeSet.Of(types);
+
+    private static ProgramTypeSet Union(params ProgramTypeSet[] sets) => ProgramTypeSet.Union(sets);
 
     private static Dictionary<int, HelperRule> Build()
     {
@@ -68,15 +70,15 @@ public static class HelperCatalogue
         const HelperReturnKind Untracked = HelperReturnKind.UntrackedPointer;
         var probeRead = new[] { UninitializedMemory, ConstSizeOrZero, Anything };
         var currentTask = Union(Tracing, Cgroup);
-        var sockets = Union(Skb, [ProgramType.CgroupSock, ProgramType.CgroupSockAddr, ProgramType.SockOps, ProgramType.SkMsg]);
-        var sockopt = new HashSet<ProgramType> { ProgramType.SockOps, ProgramType.CgroupSockAddr, ProgramType.CgroupSockopt };
+        var sockets = Union(Skb, Of(ProgramType.CgroupSock, ProgramType.CgroupSockAddr, ProgramType.SockOps, ProgramType.SkMsg));
+        var sockopt = Of(ProgramType.SockOps, ProgramType.CgroupSockAddr, ProgramType.CgroupSockopt);
         var tcXdp = Union(Tc, Xdp);
-        var redirectors = Union(Tc, Xdp, [ProgramType.LwtXmit]);
-        var packetWriters = Union(Tc, [ProgramType.LwtXmit, ProgramType.SkSkb]);
-        var tunnel = Union(Tc, [ProgramType.LwtXmit]);
-        var lookups = Union(Tc, Xdp, [ProgramType.SkSkb, ProgramType.CgroupSockAddr]);
-        var netns = Union(Tc, [ProgramType.CgroupSkb, ProgramType.CgroupSock, ProgramType.CgroupSockAddr, ProgramType.CgroupSockopt, ProgramType.SockOps, ProgramType.SkMsg]);
-        var checksums = Union(Tc, Xdp, Lwt, [ProgramType.SkSkb]);
+        var redirectors = Union(Tc, Xdp, Of(ProgramType.LwtXmit));
+        var packetWriters = Union(Tc, Of(ProgramType.LwtXmit, ProgramType.SkSkb));
+        var tunnel = Union(Tc, Of(ProgramType.LwtXmit));
+        var lookups = Union(Tc, Xdp, Of(ProgramType.SkSkb, ProgramType.CgroupSockAddr));
+        var netns = Union(Tc, Of(ProgramType.CgroupSkb, ProgramType.CgroupSock, ProgramType.CgroupSockAddr, ProgramType.CgroupSockopt, ProgramType.SockOps, ProgramType.SkMsg));
+        var checksums = Union(Tc, Xdp, Lwt, Of(ProgramType.SkSkb));
         var stackMaps = new[] { MapType.StackTrace };
         var perfMaps = new[] { MapType.PerfEventArray };
         HelperRule[] rules =
@@ -104,7 +106,7 @@ public static class HelperCatalogue
             Rule(SkbSetTunnelKey, "skb_set_tunnel_key", Int, Context, Memory, ConstSize, Scalar) with { ProgramTypes = tunnel },
             Rule(PerfEventRead, "perf_event_read", Int, ConstMapPointer, Scalar) with { ProgramTypes = Tracing, MapTypes = perfMaps },
             Rule(Redirect, "redirect", Int, Scalar, Scalar) with { ProgramTypes = redirectors },
-            Rule(GetRouteRealm, "get_route_realm", Int, Context) with { ProgramTypes = Union(Tc, [ProgramType.LwtXmit]), ReturnsU32 = true },
+            Rule(GetRouteRealm, "get_route_realm", Int, Context) with { ProgramTypes = Union(Tc, Of(ProgramType.LwtXmit)), ReturnsU32 = true },
             Rule(PerfEventOutput, "perf_event_output", Int, Context, ConstMapPointer, Scalar, Memory, ConstSizeOrZero) with { MapTypes = perfMaps },
             Rule(SkbLoadBytes, "skb_load_bytes", Int, Context, Scalar, UninitializedMemory, ConstSize) with { ProgramTypes = Skb },
             Rule(GetStackid, "get_stackid", Int, Context, ConstMapPointer, Scalar) with { ProgramTypes = Tracing, MapTypes = stackMaps },
@@ -118,19 +120,19 @@ public static class HelperCatalogue
             Rule(GetCurrentTask, "get_current_task", Int) with { ProgramTypes = Tracing },
             Rule(ProbeWriteUser, "probe_write_user", Int, Scalar, Memory, ConstSize) with { ProgramTypes = Tracing },
             Rule(CurrentTaskUnderCgroup, "current_task_under_cgroup", Int, ConstMapPointer, Scalar) with { ProgramTypes = Tracing, MapTypes = [MapType.CgroupArray] },
-            Rule(SkbChangeTail, "skb_change_tail", Int, Context, Scalar, Scalar) with { ProgramTypes = Union(Tc, [ProgramType.SkSkb]), ChangesPacketData = true },
-            Rule(SkbPullData, "skb_pull_data", Int, Context, Scalar) with { ProgramTypes = Union(Tc, Lwt, [ProgramType.SkSkb]), ChangesPacketData = true },
+            Rule(SkbChangeTail, "skb_change_tail", Int, Context, Scalar, Scalar) with { ProgramTypes = Union(Tc, Of(ProgramType.SkSkb)), ChangesPacketData = true },
+            Rule(SkbPullData, "skb_pull_data", Int, Context, Scalar) with { ProgramTypes = Union(Tc, Lwt, Of(ProgramType.SkSkb)), ChangesPacketData = true },
             Rule(CsumUpdate, "csum_update", Int, Context, Scalar) with { ProgramTypes = Tc },
             Rule(SetHashInvalid, "set_hash_invalid", Void, Context) with { ProgramTypes = Tc },
             Rule(GetNumaNodeId, "get_numa_node_id", Int),
-            Rule(SkbChangeHead, "skb_change_head", Int, Context, Scalar, Scalar) with { ProgramTypes = Union(Tc, [ProgramType.SkSkb]), ChangesPacketData = true },
+            Rule(SkbChangeHead, "skb_change_head", Int, Context, Scalar, Scalar) with { ProgramTypes = Union(Tc, Of(ProgramType.SkSkb)), ChangesPacketData = true },
             Rule(XdpAdjustHead, "xdp_adjust_head", Int, Context, Scalar) with { ProgramTypes = Xdp, ChangesPacketData = true },
             Rule(ProbeReadStr, "probe_read_str", Int, probeRead) with { CopiesFromSource = true },
             Rule(GetSocketCookie, "get_socket_cookie", Int, Context) with { ProgramTypes = sockets },
             Rule(GetSocketUid, "get_socket_uid", Int, Context) with { ProgramTypes = Skb, ReturnsU32 = true },
             Rule(SetHash, "set_hash", Int, Context, Scalar) with { ProgramTypes = Tc },
             Rule(Setsockopt, "setsockopt", Int, Context, Scalar, Scalar, Memory, ConstSize) with { ProgramTypes = sockopt },
-            Rule(SkbAdjustRoom, "skb_adjust_room", Int, Context, Scalar, Scalar, Scalar) with { ProgramTypes = Union(Tc, [ProgramType.SkSkb]), ChangesPacketData = true },
+            Rule(SkbAdjustRoom, "skb_adjust_room", Int, Context, Scalar, Scalar, Scalar) with { ProgramTypes = Union(Tc, Of(ProgramType.SkSkb)), ChangesPacketData = true },
             Rule(RedirectMap, "redirect_map", Int, ConstMapPointer, Scalar, Scalar) with { ProgramTypes = Xdp, MapTypes = [MapType.DevMap, MapType.DevMapHash, MapType.CpuMap, MapType.XskMap] },
             Rule(SkRedirectMap, "sk_redirect_map", Int, Context, ConstMapPointer, Scalar, Scalar) with { ProgramTypes = Only(ProgramType.SkSkb), MapTypes = [MapType.SockMap] },
             Rule(SockMapUpdate, "sock_map_update", Int, Context, ConstMapPointer, MapKey, Scalar) with { ProgramTypes = SockOps, MapTypes = [MapType.SockMap] },
@@ -168,7 +170,7 @@ public static class HelperCatalogue
             Rule(ProbeReadKernelStr, "probe_read_kernel_str", Int, probeRead) with { CopiesFromSource = true },
             Rule(Jiffies64, "jiffies64", Int),
             Rule(GetNetnsCookie, "get_netns_cookie", Int, ContextOrNull) with { ProgramTypes = netns },
-            Rule(SkAssign, "sk_assign", Int, Context, Socket, Scalar) with { ProgramTypes = Union(Tc, [ProgramType.SkLookup]) },
+            Rule(SkAssign, "sk_assign", Int, Context, Socket, Scalar) with { ProgramTypes = Union(Tc, Of(ProgramType.SkLookup)) },
             Rule(KtimeGetBootNs, "ktime_get_boot_ns", Int),
             Rule(RingbufOutput, "ringbuf_output", Int, ConstMapPointer, Memory, ConstSizeOrZero, Scalar) with { MapTypes = [MapType.RingBuf] },
             Rule(RingbufReserve, "ringbuf_reserve", HelperReturnKind.RingBufferRecordOrNull, ConstMapPointer, Scalar, Scalar) with { MapTypes = [MapType.RingBuf] },
@@ -186,7 +188,12 @@ public static class HelperCatalogue
             Rule(Loop, "loop", Int, Scalar, Function, StackPointerOrNull, Scalar) with { Callback = CallbackKind.Loop },
             Rule(Strncmp, "strncmp", Int, Memory, ConstSize, ConstString),
         ];
-        return rules.ToDictionary(r => r.Id);
+        var byId = new Dictionary<int, HelperRule>(rules.Length);
+        foreach (var rule in rules)
+        {
+            byId.Add(rule.Id, rule);
+        }
+        return byId;
     }
 
     private static string NameOf(string name) => name.StartsWith("bpf_", StringComparison.Ordinal) ? name[4..] : name;

@@ -8,7 +8,7 @@ namespace Bpftime.Helpers;
 /// </summary>
 public sealed class HelperFunction
 {
-    private readonly Lazy<nint> _nativeEntry;
+    private nint _nativeEntry;
     private readonly HelperImplementation _guarded;
     private readonly nint _directEntry;
 
@@ -33,8 +33,6 @@ public sealed class HelperFunction
                 return 0;
             }
         };
-        // The delegate is held by this object, so the thunk stays valid as long as the helper lives.
-        _nativeEntry = new Lazy<nint>(() => Marshal.GetFunctionPointerForDelegate(_guarded));
     }
 
     /// <summary>
@@ -82,7 +80,13 @@ public sealed class HelperFunction
     public bool StopsProgramOnZero { get; }
 
     /// <summary>A C-callable entry point: <c>uint64_t f(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t)</c>.</summary>
-    public nint NativeEntry => _directEntry != 0 ? _directEntry : _nativeEntry.Value;
+    /// <remarks>
+    /// The delegate's thunk is made on first use (the same one for every caller) and stays valid as long
+    /// as the helper, which holds the delegate, lives.
+    /// </remarks>
+    public nint NativeEntry => _directEntry != 0 ? _directEntry
+        : _nativeEntry != 0 ? _nativeEntry
+        : _nativeEntry = Marshal.GetFunctionPointerForDelegate(_guarded);
 
     /// <summary>The symbol an AOT object uses for this helper.</summary>
     public string SymbolName => HelperSymbols.SymbolFor(Id);

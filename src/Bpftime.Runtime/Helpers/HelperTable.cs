@@ -31,7 +31,13 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
 
     public HelperFunction? Find(int id) => _byId.GetValueOrDefault(id);
 
-    public IEnumerator<HelperFunction> GetEnumerator() => _byId.Values.OrderBy(h => h.Id).GetEnumerator();
+    public IEnumerator<HelperFunction> GetEnumerator()
+    {
+        // A list sort rather than OrderBy, whose key buffer over int is compiled at run time on every start.
+        var helpers = new List<HelperFunction>(_byId.Values);
+        helpers.Sort(static (a, b) => a.Id.CompareTo(b.Id));
+        return helpers.GetEnumerator();
+    }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -10,7 +10,8 @@ namespace Bpftime.Helpers;
 public abstract class TraceSink
 {
     /// <summary>Standard error, one line per message.</summary>
-    public static TraceSink StandardError { get; } = new WriterSink(Console.Error);
+    /// <remarks>Console.Error is opened on the first message, not when a helper table is made (which every load does).</remarks>
+    public static TraceSink StandardError { get; } = new WriterSink(null);
 
     /// <summary>Drops every message.</summary>
     public static TraceSink Discard { get; } = new DelegateSink(static _ => { });
@@ -25,16 +26,18 @@ public abstract class TraceSink
 
     public static TraceSink ToDelegate(Action<string> write) => new DelegateSink(write ?? throw new ArgumentNullException(nameof(write)));
 
-    private sealed class WriterSink(TextWriter writer) : TraceSink
+    /// <summary>Writes to <paramref name="writer"/>, or to standard error when it is null.</summary>
+    private sealed class WriterSink(TextWriter? writer) : TraceSink
     {
         private readonly Lock _lock = new();
 
         public override void Write(string message)
         {
+            var target = writer ?? Console.Error;
             lock (_lock)
             {
-                writer.WriteLine(message);
-                writer.Flush();
+                target.WriteLine(message);
+                target.Flush();
             }
         }
     }

@@ -10,18 +10,22 @@ namespace Bpftime.Hosting;
 /// </summary>
 public sealed class BpfNamedCollection<T> : IReadOnlyDictionary<string, T>
 {
-    private readonly List<KeyValuePair<string, T>> _ordered;
-    private readonly Dictionary<string, T> _byName;
+    // Names and values side by side rather than key-value pairs: framework collections of pairs are
+    // compiled at run time on every start, since ReadyToRun code cannot hold them.
+    private readonly List<string> _names = [];
+    private readonly List<T> _values = [];
+    private readonly Dictionary<string, T> _byName = new(StringComparer.Ordinal);
     private readonly string _kind;
     private readonly string? _origin;
 
-    internal BpfNamedCollection(IEnumerable<KeyValuePair<string, T>> items, string kind, string? origin)
+    internal BpfNamedCollection(IReadOnlyList<T> items, Func<T, string> nameOf, string kind, string? origin)
     {
-        _ordered = [.. items];
-        _byName = new Dictionary<string, T>(StringComparer.Ordinal);
-        foreach (var (name, value) in _ordered)
+        foreach (var item in items)
         {
-            _byName.TryAdd(name, value);
+            var name = nameOf(item);
+            _names.Add(name);
+            _values.Add(item);
+            _byName.TryAdd(name, item);
         }
         _kind = kind;
         _origin = origin;
@@ -30,19 +34,25 @@ public sealed class BpfNamedCollection<T> : IReadOnlyDictionary<string, T>
     public T this[string key] => _byName.TryGetValue(key, out var value)
         ? value
         : throw BpfException.Create(DiagnosticCodes.NameNotFound,
-            $"no {_kind} named '{key}'; the object has: {(_ordered.Count == 0 ? "none" : string.Join(", ", Keys))}", _origin);
+            $"no {_kind} named '{key}'; the object has: {(_names.Count == 0 ? "none" : string.Join(", ", _names))}", _origin);
 
-    public IEnumerable<string> Keys => _ordered.Select(p => p.Key);
+    public IEnumerable<string> Keys => _names.AsReadOnly();
 
-    public IEnumerable<T> Values => _ordered.Select(p => p.Value);
+    public IEnumerable<T> Values => _values.AsReadOnly();
 
-    public int Count => _ordered.Count;
+    public int Count => _names.Count;
 
     public bool ContainsKey(string key) => _byName.ContainsKey(key);
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out T value) => _byName.TryGetValue(key, out value);
 
-    public IEnumerator<KeyValuePair<string, T>> GetEnumerator() => _ordered.GetEnumerator();
+    public IEnumerator<KeyValuePair<string, T>> GetEnumerator()
+    {
+        for (var i = 0; i < _names.Count; i++)
+        {
+            yield return new KeyValuePair<string, T>(_names[i], _values[i]);
+        }
+    }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

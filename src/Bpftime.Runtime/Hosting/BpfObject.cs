@@ -24,7 +24,7 @@ public sealed class BpfObject : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly EngineOptions _engineOptions;
     private IReadOnlyList<BpfContextType>? _contextTypes;
-    private BpfNamedCollection<BpfProgram> _programs = new([], "program", null);
+    private BpfNamedCollection<BpfProgram> _programs = new([], p => p.Name, "program", null);
 
     private readonly Func<BpfObjectFile>? _readFile;
     private readonly BpfObjectFile? _linkedFrom;
@@ -38,7 +38,7 @@ public sealed class BpfObject : IDisposable
         _file = file;
         _maps = maps;
         Helpers = helpers;
-        Maps = new BpfNamedCollection<BpfMap>(maps.Select(m => KeyValuePair.Create(m.Name, m)), "map", origin);
+        Maps = new BpfNamedCollection<BpfMap>(maps, m => m.Name, "map", origin);
     }
 
     /// <summary>The object's name (file name without .bpf.o, or the embedded name).</summary>
@@ -120,7 +120,10 @@ public sealed class BpfObject : IDisposable
         var requested = EngineSelection.Requested(options, log);
         if (requested is BpfLoadOptions.AutoEngine or BpfLoadOptions.AotEngine && LinkFromMetadata(embedded, options) is { } linked)
         {
-            log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({linked.Programs.Count} program(s), {linked.VerifiedSummary()})");
+            if (log.IsEnabled)
+            {
+                log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({linked.Programs.Count} program(s), {linked.VerifiedSummary()})");
+            }
             return linked;
         }
         var loaded = Create(embedded.Name, embedded.BytecodeResource, embedded.Bytecode, options);
@@ -436,8 +439,12 @@ public sealed class BpfObject : IDisposable
 
     private string VerifiedSummary()
     {
-        var verified = _programs.Values.Count(p => p.IsVerified);
-        var trusted = _programs.Values.Count(p => p.IsTrustedUnchecked);
+        int verified = 0, trusted = 0;
+        foreach (var program in _programs.Values)
+        {
+            verified += program.IsVerified ? 1 : 0;
+            trusted += program.IsTrustedUnchecked ? 1 : 0;
+        }
         var summary = verified == _programs.Count ? "all verified" : $"{verified} verified, {_programs.Count - verified - trusted} with run-time checks";
         return trusted == 0 ? summary : $"{summary}, {trusted} trusted unchecked (not proved)";
     }
@@ -466,8 +473,13 @@ public sealed class BpfObject : IDisposable
 
     private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> programs, string engineName, bool native)
     {
-        var loaded = programs.Select(p => new BpfProgram(this, p.Program.Name, p.Program.Section, p.Executable, p.Verdict) { MayTailCall = MayTailCall(p.Program) }).ToList();
-        _programs = new BpfNamedCollection<BpfProgram>(loaded.Select(p => KeyValuePair.Create(p.Name, p)), "program", Origin);
+        var loaded = new List<BpfProgram>(programs.Count);
+        for (var i = 0; i < programs.Count; i++)
+        {
+            var (program, executable, verdict) = programs[i];
+            loaded.Add(new BpfProgram(this, program.Name, program.Section, executable, verdict) { MayTailCall = MayTailCall(program) });
+        }
+        _programs = new BpfNamedCollection<BpfProgram>(loaded, p => p.Name, "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
         // A program array's values name programs by their index in the object; each must fit every caller's context.
@@ -506,11 +518,11 @@ public sealed class BpfObject : IDisposable
     /// <summary>Whether the code calls bpf_tail_call or helpers by register; without the instructions (native objects), assume it may.</summary>
     private static bool MayTailCall(BpfProgramInfo program)
     {
-        var code = program.ToArray();
-        if (code.Length == 0)
+        if (program.Instructions.Count == 0)
         {
             return true;
         }
+        var code = program.ToArray();
         foreach (var instruction in code)
         {
             if ((instruction.Opcode == Opcodes.Call && instruction.Src == 0 && instruction.Imm == HelperIds.TailCall)

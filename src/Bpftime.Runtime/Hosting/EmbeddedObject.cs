@@ -6,10 +6,23 @@ namespace Bpftime.Hosting;
 /// <summary>
 /// An eBPF object the build embedded in an assembly: its bytecode, and the native code for this
 /// machine when the build produced it. Found by logical name through
-/// <see cref="Assembly.GetManifestResourceNames"/> on that one assembly; no type is inspected.
+/// <see cref="Assembly.GetManifestResourceNames"/> on that one assembly; no type is inspected. The
+/// bytecode is read on first use: native code linked from its metadata never needs it.
 /// </summary>
-internal sealed record EmbeddedObject(string Name, string BytecodeResource, byte[] Bytecode, string? NativeResource, byte[]? Native)
+internal sealed class EmbeddedObject(string name, Assembly assembly, string bytecodeResource, string? nativeResource, byte[]? native)
 {
+    private byte[]? _bytecode;
+
+    public string Name => name;
+
+    public string BytecodeResource => bytecodeResource;
+
+    public byte[] Bytecode => _bytecode ??= Read(assembly, bytecodeResource);
+
+    public string? NativeResource => nativeResource;
+
+    public byte[]? Native => native;
+
     public static EmbeddedObject Find(string name, Assembly? assembly)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -29,8 +42,7 @@ internal sealed record EmbeddedObject(string Name, string BytecodeResource, byte
         var canonicalName = EmbeddedResourceNames.NameOfBytecode(bytecodeResource)!;
         var rid = HostPlatform.NativeRuntimeIdentifier;
         var nativeResource = rid is null ? null : Match(resources, EmbeddedResourceNames.Native(canonicalName, rid));
-        return new EmbeddedObject(canonicalName, bytecodeResource, Read(assembly, bytecodeResource),
-            nativeResource, nativeResource is null ? null : Read(assembly, nativeResource));
+        return new EmbeddedObject(canonicalName, assembly, bytecodeResource, nativeResource, nativeResource is null ? null : Read(assembly, nativeResource));
     }
 
     private static string? Match(string[] resources, string wanted) =>
@@ -40,7 +52,14 @@ internal sealed record EmbeddedObject(string Name, string BytecodeResource, byte
     {
         using var stream = assembly.GetManifestResourceStream(resource) ?? throw BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
             $"the resource '{resource}' is listed but cannot be opened");
-        using var copy = new MemoryStream(stream.CanSeek ? (int)stream.Length : 0);
+        if (stream.CanSeek && stream.Length <= Array.MaxLength)
+        {
+            // One copy straight from the mapped image.
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
+        using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
     }

@@ -9,6 +9,9 @@ internal readonly struct LoadLog(BpfLoadOptions options)
     private static readonly Action<ILogger, string, Exception?> LogLine =
         LoggerMessage.Define<string>(LogLevel.Information, new EventId(1, "BpftimeLoad"), "{Line}");
 
+    /// <summary>Whether anyone listens: callers skip composing lines nobody reads (the load path is timed at start-up).</summary>
+    public bool IsEnabled => options.Log is not null || options.Logger is not null;
+
     public void Write(string line)
     {
         options.Log?.Invoke(line);

@@ -1,59 +1,89 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Bpftime.Objects;
 
 namespace Bpftime.Engines.Aot;
 
 /// <summary>
-/// Reads <see cref="AotMetadata"/> JSON with <see cref="Utf8JsonReader"/> alone. The serializer's
-/// metadata (its property tables and converters, instantiated over each property type) had to be
-/// compiled at run time on every start of an app that links native code, which cost more than the
-/// link itself; this reader is plain code that ships precompiled. It accepts what
-/// <see cref="AotMetadata.ToJsonBytes"/> writes and follows the serializer's rules: snake_case names,
-/// unknown properties skipped, the last of a repeated property wins; a missing required property, a
-/// null where a value must be, or a value of the wrong kind is a <see cref="JsonException"/>.
+/// Reads <see cref="AotMetadata"/> JSON with a parser of its own over the UTF-8 bytes. Both the
+/// serializer (its property tables and converters, compiled at run time for each property type) and
+/// System.Text.Json's reader (loading that assembly and building its search tables on first use) cost
+/// more at an app's start than the whole link; this is plain code that ships precompiled. It takes
+/// RFC 8259 JSON as <see cref="AotMetadata.ToJsonBytes"/> writes it and follows the serializer's rules:
+/// snake_case names, unknown properties skipped, the last of a repeated property wins; malformed JSON
+/// (trailing commas, comments, control characters or invalid UTF-8 in strings, nesting deeper than
+/// <see cref="MaxDepth"/>), a missing required property, a null where a value must be, or a value of
+/// the wrong kind is a <see cref="JsonException"/>, created only on that path.
 /// </summary>
-internal static class AotMetadataReader
+internal ref struct AotMetadataReader
 {
     private const int MaxDepth = 16;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly ReadOnlySpan<byte> _json;
+    private int _position;
+    private int _depth;
+
+    // Set when an object was just entered: its first member owes no comma.
+    private bool _afterOpen;
+
+    private AotMetadataReader(ReadOnlySpan<byte> json) => _json = json;
+
+    private enum ValueKind
+    {
+        Object,
+        Array,
+        String,
+        Number,
+        True,
+        False,
+        Null,
+    }
+
     public static AotMetadata Read(ReadOnlySpan<byte> utf8)
     {
-        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = MaxDepth });
-        Next(ref reader);
-        if (reader.TokenType == JsonTokenType.Null)
+        var reader = new AotMetadataReader(utf8);
+        reader.SkipWhitespace();
+        if (reader._position == utf8.Length)
         {
-            throw new JsonException("the metadata section is empty");
+            throw Invalid("the metadata section is empty");
         }
-        var metadata = ReadMetadata(ref reader);
-        if (reader.Read())
+        var metadata = reader.ReadMetadata();
+        reader.SkipWhitespace();
+        if (reader._position != utf8.Length)
         {
-            throw new JsonException("the metadata has data after its top-level object");
+            throw Invalid("the metadata has data after its top-level object");
         }
         return metadata;
     }
 
-    private static AotMetadata ReadMetadata(ref Utf8JsonReader reader)
+    private AotMetadata ReadMetadata()
     {
         var format = AotMetadata.CurrentFormat;
         string? triple = null, sourceHash = null, sourceName = null, targetCpu = null, helperSet = null;
         var optimizationLevel = 0;
         List<AotProgram>? programs = null;
         List<AotMap> maps = [];
-        StartObject(ref reader, "the metadata");
-        while (NextProperty(ref reader) is { } name)
+        StartObject("the metadata");
+        while (NextProperty() is { } name)
         {
             switch (name)
             {
-                case "format": format = Int32(ref reader); break;
-                case "triple": triple = RequiredString(ref reader, name); break;
-                case "source_hash": sourceHash = String(ref reader); break;
-                case "source_name": sourceName = String(ref reader); break;
-                case "optimization_level": optimizationLevel = Int32(ref reader); break;
-                case "target_cpu": targetCpu = String(ref reader); break;
-                case "helper_set": helperSet = String(ref reader); break;
-                case "programs": programs = Array(ref reader, name, ReadProgram); break;
-                case "maps": maps = Array(ref reader, name, ReadMap); break;
-                default: reader.Skip(); break;
+                case "format": format = Int32(); break;
+                case "triple": triple = RequiredString(name); break;
+                case "source_hash": sourceHash = String(); break;
+                case "source_name": sourceName = String(); break;
+                case "optimization_level": optimizationLevel = Int32(); break;
+                case "target_cpu": targetCpu = String(); break;
+                case "helper_set": helperSet = String(); break;
+                case "programs": programs = Array(name, static (ref reader) => reader.ReadProgram()); break;
+                case "maps": maps = Array(name, static (ref reader) => reader.ReadMap()); break;
+                default: SkipValue(); break;
             }
         }
         return new AotMetadata
@@ -70,7 +100,7 @@ internal static class AotMetadataReader
         };
     }
 
-    private static AotProgram ReadProgram(ref Utf8JsonReader reader)
+    private AotProgram ReadProgram()
     {
         string? name = null, symbol = null, section = null;
         int stackSize = 0, callDepth = 1, checkedAbi = 0;
@@ -79,27 +109,27 @@ internal static class AotMetadataReader
         bool? terminationProven = null;
         List<AotHelperUse> helpers = [];
         List<int> maps = [];
-        StartObject(ref reader, "a program");
-        while (NextProperty(ref reader) is { } property)
+        StartObject("a program");
+        while (NextProperty() is { } property)
         {
             switch (property)
             {
-                case "name": name = RequiredString(ref reader, property); break;
-                case "symbol": symbol = RequiredString(ref reader, property); break;
-                case "section": section = String(ref reader); break;
-                case "stack_size": stackSize = Int32(ref reader); break;
-                case "call_depth": callDepth = Int32(ref reader); break;
-                case "helpers": helpers = Array(ref reader, property, ReadHelper); break;
-                case "maps": maps = Array(ref reader, property, Int32); break;
-                case "uses_helper_by_id": usesHelperById = Boolean(ref reader); break;
-                case "checked": isChecked = Boolean(ref reader); break;
-                case "proved": proved = Boolean(ref reader); break;
-                case "termination_proven": terminationProven = reader.TokenType == JsonTokenType.Null ? null : Boolean(ref reader); break;
-                case "counts_budget": countsBudget = Boolean(ref reader); break;
-                case "context_size": contextSize = reader.TokenType == JsonTokenType.Null ? null : Int32(ref reader); break;
-                case "context_length_in_r2": contextLengthInR2 = Boolean(ref reader); break;
-                case "checked_abi": checkedAbi = Int32(ref reader); break;
-                default: reader.Skip(); break;
+                case "name": name = RequiredString(property); break;
+                case "symbol": symbol = RequiredString(property); break;
+                case "section": section = String(); break;
+                case "stack_size": stackSize = Int32(); break;
+                case "call_depth": callDepth = Int32(); break;
+                case "helpers": helpers = Array(property, static (ref reader) => reader.ReadHelper()); break;
+                case "maps": maps = Array(property, static (ref reader) => reader.Int32()); break;
+                case "uses_helper_by_id": usesHelperById = Boolean(); break;
+                case "checked": isChecked = Boolean(); break;
+                case "proved": proved = Boolean(); break;
+                case "termination_proven": terminationProven = TryNull() ? null : Boolean(); break;
+                case "counts_budget": countsBudget = Boolean(); break;
+                case "context_size": contextSize = TryNull() ? null : Int32(); break;
+                case "context_length_in_r2": contextLengthInR2 = Boolean(); break;
+                case "checked_abi": checkedAbi = Int32(); break;
+                default: SkipValue(); break;
             }
         }
         return new AotProgram
@@ -122,21 +152,21 @@ internal static class AotMetadataReader
         };
     }
 
-    private static AotHelperUse ReadHelper(ref Utf8JsonReader reader)
+    private AotHelperUse ReadHelper()
     {
         var id = 0;
         string? name = null, signature = null;
         var stopsProgramOnZero = false;
-        StartObject(ref reader, "a helper");
-        while (NextProperty(ref reader) is { } property)
+        StartObject("a helper");
+        while (NextProperty() is { } property)
         {
             switch (property)
             {
-                case "id": id = Int32(ref reader); break;
-                case "name": name = RequiredString(ref reader, property); break;
-                case "signature": signature = RequiredString(ref reader, property); break;
-                case "stops_program_on_zero": stopsProgramOnZero = Boolean(ref reader); break;
-                default: reader.Skip(); break;
+                case "id": id = Int32(); break;
+                case "name": name = RequiredString(property); break;
+                case "signature": signature = RequiredString(property); break;
+                case "stops_program_on_zero": stopsProgramOnZero = Boolean(); break;
+                default: SkipValue(); break;
             }
         }
         return new AotHelperUse(id, name ?? throw Missing("name", "a helper"), signature ?? throw Missing("signature", "a helper"))
@@ -145,7 +175,7 @@ internal static class AotMetadataReader
         };
     }
 
-    private static AotMap ReadMap(ref Utf8JsonReader reader)
+    private AotMap ReadMap()
     {
         string? name = null;
         uint type = 0, keySize = 0, valueSize = 0, maxEntries = 0, flags = 0;
@@ -153,23 +183,23 @@ internal static class AotMetadataReader
         byte[]? initialValue = null;
         AotMap? inner = null;
         List<MapSlot>? slots = null;
-        StartObject(ref reader, "a map");
-        while (NextProperty(ref reader) is { } property)
+        StartObject("a map");
+        while (NextProperty() is { } property)
         {
             switch (property)
             {
-                case "name": name = RequiredString(ref reader, property); break;
-                case "type": type = UInt32(ref reader); break;
-                case "key_size": keySize = UInt32(ref reader); break;
-                case "value_size": valueSize = UInt32(ref reader); break;
-                case "max_entries": maxEntries = UInt32(ref reader); break;
-                case "flags": flags = UInt32(ref reader); break;
-                case "is_global_data": isGlobalData = Boolean(ref reader); break;
-                case "is_read_only": isReadOnly = Boolean(ref reader); break;
-                case "initial_value": initialValue = reader.TokenType == JsonTokenType.Null ? null : Bytes(ref reader); break;
-                case "inner": inner = reader.TokenType == JsonTokenType.Null ? null : ReadMap(ref reader); break;
-                case "slots": slots = reader.TokenType == JsonTokenType.Null ? null : Array(ref reader, property, ReadSlot); break;
-                default: reader.Skip(); break;
+                case "name": name = RequiredString(property); break;
+                case "type": type = UInt32(); break;
+                case "key_size": keySize = UInt32(); break;
+                case "value_size": valueSize = UInt32(); break;
+                case "max_entries": maxEntries = UInt32(); break;
+                case "flags": flags = UInt32(); break;
+                case "is_global_data": isGlobalData = Boolean(); break;
+                case "is_read_only": isReadOnly = Boolean(); break;
+                case "initial_value": initialValue = TryNull() ? null : Bytes(); break;
+                case "inner": inner = TryNull() ? null : ReadMap(); break;
+                case "slots": slots = TryNull() ? null : Array(property, static (ref reader) => reader.ReadSlot()); break;
+                default: SkipValue(); break;
             }
         }
         return new AotMap
@@ -188,100 +218,440 @@ internal static class AotMetadataReader
         };
     }
 
-    private static MapSlot ReadSlot(ref Utf8JsonReader reader)
+    private MapSlot ReadSlot()
     {
         uint? index = null;
         string? target = null;
-        StartObject(ref reader, "a map slot");
-        while (NextProperty(ref reader) is { } property)
+        StartObject("a map slot");
+        while (NextProperty() is { } property)
         {
             switch (property)
             {
-                case "index": index = UInt32(ref reader); break;
-                case "target": target = RequiredString(ref reader, property); break;
-                default: reader.Skip(); break;
+                case "index": index = UInt32(); break;
+                case "target": target = RequiredString(property); break;
+                default: SkipValue(); break;
             }
         }
         return new MapSlot(index ?? throw Missing("index", "a map slot"), target ?? throw Missing("target", "a map slot"));
     }
 
-    private delegate T ElementReader<T>(ref Utf8JsonReader reader);
+    private delegate T ElementReader<T>(ref AotMetadataReader reader);
 
-    private static List<T> Array<T>(ref Utf8JsonReader reader, string property, ElementReader<T> element)
+    private List<T> Array<T>(string property, ElementReader<T> element)
     {
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw new JsonException($"'{property}' must be an array, not {reader.TokenType}");
-        }
         var items = new List<T>();
-        while (true)
+        for (var more = StartArray(property); more; more = NextElement())
         {
-            Next(ref reader);
-            if (reader.TokenType == JsonTokenType.EndArray)
-            {
-                return items;
-            }
-            items.Add(element(ref reader));
+            items.Add(element(ref this));
         }
+        return items;
     }
 
-    private static void StartObject(ref Utf8JsonReader reader, string what)
+    /// <summary>Enters the object the reader is on; <see cref="NextProperty"/> then walks its members.</summary>
+    private void StartObject(string what)
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new JsonException($"{what} must be a JSON object, not {reader.TokenType}");
-        }
+        Open(ValueKind.Object, what);
+        _afterOpen = true;
     }
 
     /// <summary>The next property's name with the reader on its value, or null at the end of the object.</summary>
-    private static string? NextProperty(ref Utf8JsonReader reader)
+    private string? NextProperty()
     {
-        Next(ref reader);
-        if (reader.TokenType == JsonTokenType.EndObject)
+        SkipWhitespace();
+        if (_afterOpen)
         {
-            return null;
+            _afterOpen = false;
+            if (Peek() == (byte)'}')
+            {
+                _position++;
+                _depth--;
+                return null;
+            }
         }
-        var name = reader.GetString()!;
-        Next(ref reader);
+        else
+        {
+            var next = Peek();
+            if (next == (byte)'}')
+            {
+                _position++;
+                _depth--;
+                return null;
+            }
+            if (next != (byte)',')
+            {
+                throw Invalid($"expected ',' or '}}' at byte {_position}");
+            }
+            _position++;
+            SkipWhitespace();
+        }
+        if (Peek() != (byte)'"')
+        {
+            throw Invalid($"expected a property name at byte {_position}");
+        }
+        var name = Text(ReadStringBytes());
+        SkipWhitespace();
+        if (Peek() != (byte)':')
+        {
+            throw Invalid($"expected ':' after property '{name}'");
+        }
+        _position++;
+        SkipWhitespace();
         return name;
     }
 
-    private static void Next(ref Utf8JsonReader reader)
+    /// <summary>Enters the array the reader is on: true with the reader on its first element, false when it is empty.</summary>
+    private bool StartArray(string property)
     {
-        if (!reader.Read())
+        Open(ValueKind.Array, property);
+        if (Peek() == (byte)']')
         {
-            throw new JsonException("the metadata JSON ends early");
+            _position++;
+            _depth--;
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>After an element: true with the reader on the next element, false past the array's end.</summary>
+    private bool NextElement()
+    {
+        SkipWhitespace();
+        var next = Peek();
+        _position++;
+        if (next == (byte)']')
+        {
+            _depth--;
+            return false;
+        }
+        if (next != (byte)',')
+        {
+            throw Invalid($"expected ',' or ']' at byte {_position - 1}");
+        }
+        SkipWhitespace();
+        return true;
+    }
+
+    /// <summary>Steps into the object or array (<paramref name="kind"/>) the reader must be on, named <paramref name="what"/> in errors.</summary>
+    private void Open(ValueKind kind, string what)
+    {
+        if (Kind() != kind)
+        {
+            throw Invalid(kind == ValueKind.Object
+                ? $"{what} must be a JSON object, not {Describe(Kind())}"
+                : $"'{what}' must be an array, not {Describe(Kind())}");
+        }
+        if (++_depth > MaxDepth)
+        {
+            throw Invalid($"the metadata nests deeper than {MaxDepth} levels");
+        }
+        _position++;
+        SkipWhitespace();
+    }
+
+    private void SkipValue()
+    {
+        switch (Kind())
+        {
+            case ValueKind.Object:
+                StartObject("a value");
+                while (NextProperty() is not null)
+                {
+                    SkipValue();
+                }
+                break;
+            case ValueKind.Array:
+                for (var more = StartArray("a value"); more; more = NextElement())
+                {
+                    SkipValue();
+                }
+                break;
+            case ValueKind.String:
+                ReadStringBytes();
+                break;
+            case ValueKind.Number:
+                ReadNumber(out _);
+                break;
+            default:
+                ReadLiteral();
+                break;
         }
     }
 
-    private static string? String(ref Utf8JsonReader reader) => reader.TokenType switch
+    private string? String() => TryNull() ? null
+        : Kind() == ValueKind.String ? Text(ReadStringBytes())
+        : throw Invalid($"expected a string, not {Describe(Kind())}");
+
+    private string RequiredString(string property) => String() ?? throw Invalid($"'{property}' must not be null");
+
+    private int Int32() => (int)Integer(int.MinValue, int.MaxValue, "a 32-bit integer");
+
+    private uint UInt32() => (uint)Integer(0, uint.MaxValue, "an unsigned 32-bit integer");
+
+    /// <summary>A number without fraction or exponent within [<paramref name="min"/>, <paramref name="max"/>]; an unsigned one has no sign at all.</summary>
+    private long Integer(long min, long max, string what)
     {
-        JsonTokenType.Null => null,
-        JsonTokenType.String => reader.GetString(),
-        _ => throw new JsonException($"expected a string, not {reader.TokenType}"),
+        if (Kind() != ValueKind.Number)
+        {
+            throw Invalid($"expected {what}, not {Describe(Kind())}");
+        }
+        var digits = ReadNumber(out var integral);
+        return integral && (min < 0 || digits[0] != (byte)'-')
+            && long.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max ? value
+            : throw Invalid($"expected {what}, not {Encoding.ASCII.GetString(digits)}");
+    }
+
+    private bool Boolean() => Kind() switch
+    {
+        ValueKind.True => ReadLiteral() == ValueKind.True,
+        ValueKind.False => ReadLiteral() == ValueKind.True,
+        var other => throw Invalid($"expected true or false, not {Describe(other)}"),
     };
 
-    private static string RequiredString(ref Utf8JsonReader reader, string property) =>
-        String(ref reader) ?? throw new JsonException($"'{property}' must not be null");
-
-    private static int Int32(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var value) ? value
-            : throw new JsonException($"expected a 32-bit integer, not {reader.TokenType}");
-
-    private static uint UInt32(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.Number && reader.TryGetUInt32(out var value) ? value
-            : throw new JsonException($"expected an unsigned 32-bit integer, not {reader.TokenType}");
-
-    private static bool Boolean(ref Utf8JsonReader reader) => reader.TokenType switch
+    private static string Text(ReadOnlySpan<byte> utf8)
     {
-        JsonTokenType.True => true,
-        JsonTokenType.False => false,
-        _ => throw new JsonException($"expected true or false, not {reader.TokenType}"),
+        try
+        {
+            return StrictUtf8.GetString(utf8);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Invalid("a string is not valid UTF-8");
+        }
+    }
+
+    private byte[] Bytes()
+    {
+        if (Kind() != ValueKind.String)
+        {
+            throw Invalid($"expected base64 bytes, not {Describe(Kind())}");
+        }
+        var text = ReadStringBytes();
+        var bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(text.Length)];
+        if (Base64.DecodeFromUtf8(text, bytes, out var consumed, out var written) != OperationStatus.Done || consumed != text.Length)
+        {
+            throw Invalid("expected base64 bytes");
+        }
+        return bytes.AsSpan(0, written).ToArray();
+    }
+
+    /// <summary>Consumes a null and says so; anything else is left for the caller.</summary>
+    private bool TryNull()
+    {
+        if (Kind() != ValueKind.Null)
+        {
+            return false;
+        }
+        ReadLiteral();
+        return true;
+    }
+
+    private byte Peek() => _position < _json.Length ? _json[_position] : throw Invalid("the metadata JSON ends early");
+
+    private ValueKind Kind() => Peek() switch
+    {
+        (byte)'{' => ValueKind.Object,
+        (byte)'[' => ValueKind.Array,
+        (byte)'"' => ValueKind.String,
+        (byte)'-' or (>= (byte)'0' and <= (byte)'9') => ValueKind.Number,
+        (byte)'t' => ValueKind.True,
+        (byte)'f' => ValueKind.False,
+        (byte)'n' => ValueKind.Null,
+        var other => throw Invalid($"unexpected character 0x{other:x2} at byte {_position}"),
     };
 
-    private static byte[] Bytes(ref Utf8JsonReader reader) =>
-        reader.TokenType == JsonTokenType.String && reader.TryGetBytesFromBase64(out var bytes) ? bytes
-            : throw new JsonException($"expected base64 bytes, not {reader.TokenType}");
+    private ValueKind ReadLiteral()
+    {
+        var kind = Kind();
+        var literal = kind switch
+        {
+            ValueKind.True => "true"u8,
+            ValueKind.False => "false"u8,
+            _ => "null"u8,
+        };
+        if (!_json[_position..].StartsWith(literal))
+        {
+            throw Invalid($"malformed literal at byte {_position}");
+        }
+        _position += literal.Length;
+        return kind;
+    }
 
+    /// <summary>A number as JSON spells it (-?int frac? exp?); <paramref name="integral"/> when it has neither fraction nor exponent.</summary>
+    private ReadOnlySpan<byte> ReadNumber(out bool integral)
+    {
+        var start = _position;
+        if (Peek() == (byte)'-')
+        {
+            _position++;
+        }
+        if (Peek() == (byte)'0')
+        {
+            _position++;
+        }
+        else if (!SkipDigits())
+        {
+            throw Invalid($"malformed number at byte {start}");
+        }
+        integral = true;
+        if (_position < _json.Length && _json[_position] == (byte)'.')
+        {
+            integral = false;
+            _position++;
+            if (!SkipDigits())
+            {
+                throw Invalid($"malformed number at byte {start}");
+            }
+        }
+        if (_position < _json.Length && _json[_position] is (byte)'e' or (byte)'E')
+        {
+            integral = false;
+            _position++;
+            if (_position < _json.Length && _json[_position] is (byte)'+' or (byte)'-')
+            {
+                _position++;
+            }
+            if (!SkipDigits())
+            {
+                throw Invalid($"malformed number at byte {start}");
+            }
+        }
+        return _json[start.._position];
+    }
+
+    private bool SkipDigits()
+    {
+        var start = _position;
+        while (_position < _json.Length && _json[_position] is >= (byte)'0' and <= (byte)'9')
+        {
+            _position++;
+        }
+        return _position > start;
+    }
+
+    /// <summary>The string the reader is on, unescaped, as UTF-8 (checked when it becomes text).</summary>
+    private ReadOnlySpan<byte> ReadStringBytes()
+    {
+        var start = ++_position;
+        while (true)
+        {
+            var c = Peek();
+            if (c == (byte)'"')
+            {
+                _position++;
+                return _json[start..(_position - 1)];
+            }
+            if (c == (byte)'\\')
+            {
+                _position = start - 1;
+                return Unescape();
+            }
+            if (c < 0x20)
+            {
+                throw Invalid($"a string holds control character 0x{c:x2} at byte {_position}");
+            }
+            _position++;
+        }
+    }
+
+    private byte[] Unescape()
+    {
+        var text = new ArrayBufferWriter<byte>();
+        _position++;
+        Span<byte> encoded = stackalloc byte[4];
+        while (true)
+        {
+            var c = Peek();
+            _position++;
+            if (c == (byte)'"')
+            {
+                return text.WrittenSpan.ToArray();
+            }
+            if (c < 0x20)
+            {
+                throw Invalid($"a string holds control character 0x{c:x2} at byte {_position - 1}");
+            }
+            if (c != (byte)'\\')
+            {
+                text.Write([c]);
+                continue;
+            }
+            var escape = Peek();
+            _position++;
+            byte simple = escape switch
+            {
+                (byte)'"' => (byte)'"',
+                (byte)'\\' => (byte)'\\',
+                (byte)'/' => (byte)'/',
+                (byte)'b' => 8,
+                (byte)'f' => 12,
+                (byte)'n' => 10,
+                (byte)'r' => 13,
+                (byte)'t' => 9,
+                (byte)'u' => 0,
+                _ => throw Invalid($"unknown escape '\\{(char)escape}' at byte {_position - 2}"),
+            };
+            if (escape != (byte)'u')
+            {
+                text.Write([simple]);
+                continue;
+            }
+            var codePoint = Hex4();
+            if (char.IsHighSurrogate((char)codePoint))
+            {
+                if (Peek() != (byte)'\\' || _position + 1 >= _json.Length || _json[_position + 1] != (byte)'u')
+                {
+                    throw Invalid($"a lone surrogate escape at byte {_position}");
+                }
+                _position += 2;
+                var low = Hex4();
+                if (!char.IsLowSurrogate((char)low))
+                {
+                    throw Invalid($"a lone surrogate escape at byte {_position}");
+                }
+                codePoint = char.ConvertToUtf32((char)codePoint, (char)low);
+            }
+            else if (char.IsLowSurrogate((char)codePoint))
+            {
+                throw Invalid($"a lone surrogate escape at byte {_position}");
+            }
+            new Rune(codePoint).TryEncodeToUtf8(encoded, out var length);
+            text.Write(encoded[..length]);
+        }
+    }
+
+    private int Hex4()
+    {
+        if (_position + 4 > _json.Length
+            || !int.TryParse(_json.Slice(_position, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value))
+        {
+            throw Invalid($"a malformed \\u escape at byte {_position}");
+        }
+        _position += 4;
+        return value;
+    }
+
+    private void SkipWhitespace()
+    {
+        while (_position < _json.Length && _json[_position] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')
+        {
+            _position++;
+        }
+    }
+
+    private static string Describe(ValueKind kind) => kind switch
+    {
+        ValueKind.Object => "an object",
+        ValueKind.Array => "an array",
+        ValueKind.String => "a string",
+        ValueKind.Number => "a number",
+        ValueKind.Null => "null",
+        _ => "true or false",
+    };
+
+    // Kept apart so that System.Text.Json is loaded only when metadata is malformed.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static JsonException Invalid(string message) => new(message);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static JsonException Missing(string property, string what) => new($"{what} lacks the required property '{property}'");
 }

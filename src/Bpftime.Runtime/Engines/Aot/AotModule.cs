@@ -29,7 +29,7 @@ public sealed class AotModule : IDisposable
     {
         Checks = checks;
         _memory = memory;
-        _boundHelpers = [.. helpers];
+        _boundHelpers = new List<HelperFunction>(helpers).ToArray();
         Metadata = metadata;
         Warnings = warnings;
         Helpers = helpers;
@@ -37,8 +37,15 @@ public sealed class AotModule : IDisposable
         Origin = origin;
         Layout = layout;
         _symbols = symbols;
-        _programs = entries.ToDictionary(e => e.Key, e => new AotProgramExecutable(this, e.Key, e.Value, run, checkedPrograms.Contains(e.Key)), StringComparer.Ordinal);
-        Programs = [.. entries.Keys];
+        // Loops, not LINQ: framework generics over pairs with nint are compiled at run time on every start.
+        _programs = new Dictionary<string, AotProgramExecutable>(StringComparer.Ordinal);
+        var names = new List<string>(entries.Count);
+        foreach (var (name, entry) in entries)
+        {
+            _programs[name] = new AotProgramExecutable(this, name, entry, run, checkedPrograms.Contains(name));
+            names.Add(name);
+        }
+        Programs = names;
         if (Programs.Count == 1)
         {
             checks.CallbackProgram = Programs[0];

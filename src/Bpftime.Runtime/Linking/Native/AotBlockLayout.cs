@@ -15,8 +15,12 @@ internal sealed class AotBlockLayout
     private readonly Dictionary<int, SymbolBinding> _externals;
     private readonly HelperTable _helpers;
     private readonly string? _origin;
-    private readonly Dictionary<int, ulong> _sectionOffsets = [];
-    private readonly Dictionary<int, ulong> _commonOffsets = [];
+    // By section and symbol index, in arrays: a framework dictionary over these value types is compiled at
+    // run time on every start of an app, since ReadyToRun code cannot hold it.
+    private readonly ulong[] _sectionOffsets;
+    private readonly bool[] _placed;
+    private readonly List<int> _placedSections = [];
+    private ulong[]? _commonOffsets;
     private readonly Dictionary<int, int> _gotSlots = [];
     private readonly List<SymbolBinding> _checkedHelpers = [];
     private readonly List<SymbolBinding> _stubbedHelpers = [];
@@ -39,8 +43,18 @@ internal sealed class AotBlockLayout
         _externals = externals;
         _helpers = helpers;
         _origin = origin;
+        _sectionOffsets = new ulong[file.Sections.Count];
+        _placed = new bool[file.Sections.Count];
         var kept = file.Sections.Where(IsKept).ToList();
-        foreach (var external in externals.Values.DistinctBy(e => (e.Kind, e.Helper?.Id, e.Builtin, e.Address)))
+        var distinct = new List<SymbolBinding>();
+        foreach (var external in externals.Values)
+        {
+            if (!distinct.Exists(e => e.Kind == external.Kind && e.Helper?.Id == external.Helper?.Id && e.Builtin == external.Builtin && e.Address == external.Address))
+            {
+                distinct.Add(external);
+            }
+        }
+        foreach (var external in distinct)
         {
             if (external.Kind == SymbolBindingKind.CheckedHelper)
             {
@@ -62,10 +76,14 @@ internal sealed class AotBlockLayout
             };
         }
         _withDispatcher = externals.Values.Any(e => e.Kind == SymbolBindingKind.Dispatcher);
-        _dispatchLength = _withDispatcher ? Math.Min(AotLinker.MaxDispatchId, helpers.Select(h => h.Id).Where(id => id >= 0).DefaultIfEmpty(-1).Max() + 1) : 0;
+        _dispatchLength = _withDispatcher ? DispatchLength(helpers) : 0;
         foreach (var section in kept)
         {
-            foreach (var relocation in file.RelocationsFor(section))
+            if (file.RelocationArrayFor(section) is not { } relocations)
+            {
+                continue;
+            }
+            foreach (var relocation in relocations)
             {
                 if ((X64RelocationType)relocation.Type is X64RelocationType.GotPcRelative or X64RelocationType.GotPcRelativeRelaxable
                     or X64RelocationType.RexGotPcRelativeRelaxable or X64RelocationType.Got32 or X64RelocationType.Got64)
@@ -78,7 +96,7 @@ internal sealed class AotBlockLayout
 
         // Code pages: support routines first, then the object's code.
         var support = EmitSupport(0, new AotSupportSlots(0, 0, _dispatchLength,
-            [.. _checkedHelpers.Select(_ => 0)], [.. _stubbedHelpers.Select(_ => 0)])).Code;
+            new int[_checkedHelpers.Count], new int[_stubbedHelpers.Count])).Code;
         ulong cursor = (ulong)support.Length;
         foreach (var section in kept.Where(s => s.IsExecutable))
         {
@@ -120,6 +138,7 @@ internal sealed class AotBlockLayout
                 throw Malformed($"common symbol '{symbol.Name}' claims {symbol.Size} bytes");
             }
             cursor = Align(cursor, alignment);
+            _commonOffsets ??= new ulong[file.Symbols.Count];
             _commonOffsets[symbol.Index] = cursor;
             cursor += symbol.Size;
         }
@@ -172,7 +191,42 @@ internal sealed class AotBlockLayout
     {
         cursor = Align(cursor, section.Alignment);
         _sectionOffsets[section.Index] = cursor;
+        _placed[section.Index] = true;
+        _placedSections.Add(section.Index);
         return cursor + (ulong)section.Size;
+    }
+
+    /// <summary>The block offset of a section that was placed; false for one that was not (or no section at all).</summary>
+    private bool TryGetSectionOffset(int index, out ulong offset)
+    {
+        offset = 0;
+        if (index < 0 || index >= _placed.Length || !_placed[index])
+        {
+            return false;
+        }
+        offset = _sectionOffsets[index];
+        return true;
+    }
+
+    /// <summary>The callx dispatcher's table covers helper ids 0 to the largest the table holds.</summary>
+    private static int DispatchLength(HelperTable helpers)
+    {
+        var largest = -1;
+        foreach (var helper in helpers)
+        {
+            largest = Math.Max(largest, helper.Id);
+        }
+        return Math.Min(AotLinker.MaxDispatchId, largest + 1);
+    }
+
+    private static int[] Slots(int first, int count)
+    {
+        var slots = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            slots[i] = first + (8 * i);
+        }
+        return slots;
     }
 
     private static ulong Align(ulong value, ulong alignment) => (value + alignment - 1) / alignment * alignment;
@@ -194,8 +248,7 @@ internal sealed class AotBlockLayout
         var block = memory.Writable;
         var baseAddress = (ulong)memory.Address;
         var (support, entries) = EmitSupport(0, new AotSupportSlots(_frameSlot, _dispatchTable, _dispatchLength,
-            [.. Enumerable.Range(0, _checkedHelpers.Count).Select(i => _firstCheckedSlot + (8 * i))],
-            [.. Enumerable.Range(0, _stubbedHelpers.Count).Select(i => _firstStubSlot + (8 * i))]));
+            Slots(_firstCheckedSlot, _checkedHelpers.Count), Slots(_firstStubSlot, _stubbedHelpers.Count)));
         support.CopyTo(block);
         _returnZero = entries.ReturnZero;
 
@@ -208,19 +261,23 @@ internal sealed class AotBlockLayout
         {
             BinaryPrimitives.WriteInt64LittleEndian(block[(_firstStubSlot + (8 * i))..], _stubbedHelpers[i].Helper?.NativeEntry ?? _stubbedHelpers[i].Address);
         }
-        foreach (var helper in _helpers)
+        // The table is enumerated (in id order) only for the callx dispatcher.
+        if (_dispatchLength > 0)
         {
-            if (helper.Id >= 0 && helper.Id < _dispatchLength)
+            foreach (var helper in _helpers)
             {
-                var entry = block[(_dispatchTable + (16 * helper.Id))..];
-                BinaryPrimitives.WriteInt64LittleEndian(entry, helper.NativeEntry);
-                BinaryPrimitives.WriteInt64LittleEndian(entry[8..], helper.StopsProgramOnZero ? 1 : 0);
+                if (helper.Id >= 0 && helper.Id < _dispatchLength)
+                {
+                    var entry = block[(_dispatchTable + (16 * helper.Id))..];
+                    BinaryPrimitives.WriteInt64LittleEndian(entry, helper.NativeEntry);
+                    BinaryPrimitives.WriteInt64LittleEndian(entry[8..], helper.StopsProgramOnZero ? 1 : 0);
+                }
             }
         }
-        foreach (var (index, offset) in _sectionOffsets)
+        foreach (var index in _placedSections)
         {
             var section = _file.Sections[index];
-            _file.Contents(section).CopyTo(block[(int)offset..]);
+            _file.Contents(section).CopyTo(block[(int)_sectionOffsets[index]..]);
         }
 
         ulong AddressOfExternal(SymbolBinding external, bool throughStub) => external.Kind switch
@@ -235,7 +292,7 @@ internal sealed class AotBlockLayout
             _ => (ulong)external.Address,
         };
 
-        ulong? AddressOf(ElfSymbol symbol, bool throughStub, string place)
+        ulong? AddressOf(ElfSymbol symbol, bool throughStub, Func<string> place)
         {
             if (symbol.IsUndefined)
             {
@@ -255,13 +312,13 @@ internal sealed class AotBlockLayout
             }
             if (symbol.SectionIndex == ElfSymbol.SectionCommon)
             {
-                return baseAddress + _commonOffsets[symbol.Index];
+                return baseAddress + _commonOffsets![symbol.Index];
             }
-            if (symbol.SectionIndex >= ElfSymbol.SectionAbsolute || !_sectionOffsets.TryGetValue(symbol.SectionIndex, out var offset))
+            if (symbol.SectionIndex >= ElfSymbol.SectionAbsolute || !TryGetSectionOffset(symbol.SectionIndex, out var offset))
             {
                 var sectionName = symbol.SectionIndex < _file.Sections.Count ? _file.Sections[symbol.SectionIndex].Name : symbol.SectionIndex.ToString(CultureInfo.InvariantCulture);
                 errors.Add(new BpfDiagnostic(DiagnosticCodes.LinkUnsupportedSection,
-                    $"{place} refers to '{SymbolName(symbol)}' in section {sectionName}, which is not loaded", File: _origin));
+                    $"{place()} refers to '{SymbolName(symbol)}' in section {sectionName}, which is not loaded", File: _origin));
                 return null;
             }
             var section = _file.Sections[symbol.SectionIndex];
@@ -277,14 +334,19 @@ internal sealed class AotBlockLayout
         foreach (var (symbolIndex, slot) in _gotSlots)
         {
             var symbol = _file.Symbols[symbolIndex];
-            var target = AddressOf(symbol, throughStub: false, "a GOT entry");
+            var target = AddressOf(symbol, throughStub: false, static () => "a GOT entry");
             BinaryPrimitives.WriteUInt64LittleEndian(block[(_got + (8 * slot))..], target ?? 0);
         }
 
-        foreach (var (sectionIndex, sectionOffset) in _sectionOffsets)
+        foreach (var sectionIndex in _placedSections)
         {
             var section = _file.Sections[sectionIndex];
-            foreach (var relocation in _file.RelocationsFor(section))
+            var sectionOffset = _sectionOffsets[sectionIndex];
+            if (_file.RelocationArrayFor(section) is not { } relocations)
+            {
+                continue;
+            }
+            foreach (var relocation in relocations)
             {
                 Apply(block, baseAddress, section, sectionOffset, relocation, AddressOf, errors);
             }
@@ -294,7 +356,7 @@ internal sealed class AotBlockLayout
         // Callback entries (local "<program>.callbackN") too: the module registers them as the only code callbacks may run.
         foreach (var symbol in _file.Symbols.Where(s => (s.IsGlobal || AotModule.IsCallbackSymbol(s.Name)) && !s.IsUndefined && s.Name.Length > 0))
         {
-            if (_sectionOffsets.TryGetValue(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.Sections[symbol.SectionIndex].Size)
+            if (TryGetSectionOffset(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.Sections[symbol.SectionIndex].Size)
             {
                 symbols.TryAdd(symbol.Name, (nint)(baseAddress + offset + symbol.Value));
             }
@@ -302,7 +364,7 @@ internal sealed class AotBlockLayout
         var programEntries = new Dictionary<string, nint>(StringComparer.Ordinal);
         foreach (var (name, symbol) in programs)
         {
-            if (_sectionOffsets.TryGetValue(symbol.SectionIndex, out var offset))
+            if (TryGetSectionOffset(symbol.SectionIndex, out var offset))
             {
                 programEntries[name] = (nint)(baseAddress + offset + symbol.Value);
             }
@@ -337,7 +399,7 @@ internal sealed class AotBlockLayout
         : symbol.Type == ElfSymbol.TypeSection && symbol.SectionIndex < _file.Sections.Count ? _file.Sections[symbol.SectionIndex].Name
         : $"symbol #{symbol.Index}";
 
-    private delegate ulong? SymbolAddress(ElfSymbol symbol, bool throughStub, string place);
+    private delegate ulong? SymbolAddress(ElfSymbol symbol, bool throughStub, Func<string> place);
 
     private void Apply(Span<byte> block, ulong baseAddress, ElfSection section, ulong sectionOffset, ElfRelocation relocation,
         SymbolAddress addressOf, List<BpfDiagnostic> errors)
@@ -348,7 +410,8 @@ internal sealed class AotBlockLayout
             return;
         }
         var symbol = _file.Symbols[relocation.SymbolIndex];
-        var place = $"relocation {type} at {section.Name}+0x{relocation.Offset:x}";
+        // Described only for a message: formatting it for every relocation cost more than applying them.
+        string Place() => $"relocation {type} at {section.Name}+0x{relocation.Offset:x}";
         var width = type switch
         {
             X64RelocationType.Absolute64 or X64RelocationType.PcRelative64 or X64RelocationType.GotOffset64
@@ -368,13 +431,13 @@ internal sealed class AotBlockLayout
         if (relocation.Offset + (ulong)width > (ulong)section.Size)
         {
             errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
-                $"the native object is malformed: {place} writes past the end of the section ({section.Size} bytes)", File: _origin));
+                $"the native object is malformed: {Place()} writes past the end of the section ({section.Size} bytes)", File: _origin));
             return;
         }
         if (section.IsNoBits)
         {
             errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
-                $"the native object is malformed: {place} patches a zero-filled section", File: _origin));
+                $"the native object is malformed: {Place()} patches a zero-filled section", File: _origin));
             return;
         }
         var field = block.Slice((int)(sectionOffset + relocation.Offset), width);
@@ -398,7 +461,7 @@ internal sealed class AotBlockLayout
                 break;
             default:
                 {
-                    var s = addressOf(symbol, throughStub: false, place);
+                    var s = addressOf(symbol, throughStub: false, Place);
                     if (s is null)
                     {
                         return;
@@ -415,7 +478,7 @@ internal sealed class AotBlockLayout
                     {
                         if (far.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction && !FitsSigned32(value))
                         {
-                            value = unchecked(addressOf(symbol, throughStub: true, place)!.Value + a - p);
+                            value = unchecked(addressOf(symbol, throughStub: true, Place)!.Value + a - p);
                             StubbedReferences++;
                         }
                         else if (far.Kind == SymbolBindingKind.Zero)
@@ -443,7 +506,7 @@ internal sealed class AotBlockLayout
                 ? "compile with -fPIC (clang's default here) or -mcmodel=large instead of -fno-pic"
                 : "the target lies outside ±2 GiB of the code; reference it through the GOT (-fPIC) or with -mcmodel=large";
             errors.Add(new BpfDiagnostic(DiagnosticCodes.LinkRelocationOutOfRange,
-                $"{place} cannot reach {target} (value 0x{value:x} does not fit 32 bits); {advice}", File: _origin));
+                $"{Place()} cannot reach {target} (value 0x{value:x} does not fit 32 bits); {advice}", File: _origin));
             return;
         }
         BinaryPrimitives.WriteUInt32LittleEndian(field, unchecked((uint)value));

@@ -69,6 +69,9 @@ public sealed class AotObjectFile
     /// <summary>The relocations that patch <paramref name="section"/>.</summary>
     public IReadOnlyList<ElfRelocation> RelocationsFor(ElfSection section) => _image.RelocationsFor(section);
 
+    /// <summary>As <see cref="RelocationsFor"/>, an array the caller must not change, or null when none apply: the linker's loops over it stay precompiled.</summary>
+    internal ElfRelocation[]? RelocationArrayFor(ElfSection section) => _image.RelocationArrayFor(section);
+
     /// <summary>Defined global symbols by name (locals may repeat names and are not looked up by name).</summary>
     public ElfSymbol? FindGlobalSymbol(string name) =>
         Symbols.FirstOrDefault(s => s.IsGlobal && s.Name == name && !s.IsUndefined)
@@ -115,22 +118,39 @@ public sealed class AotObjectFile
         {
             return "triple is null";
         }
-        if (metadata.Programs is null || metadata.Programs.Any(p => p is null || p.Name is null || p.Symbol is null))
+        if (metadata.Programs is null)
         {
             return "a program, its name or its symbol is null";
         }
-        if (metadata.Programs.Any(p => p.Helpers is null || p.Maps is null || p.Helpers.Any(h => h is null || h.Name is null || h.Signature is null)))
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var program in metadata.Programs)
         {
-            return "a program's helper or map list is null";
+            if (program is null || program.Name is null || program.Symbol is null)
+            {
+                return "a program, its name or its symbol is null";
+            }
+            if (program.Helpers is null || program.Maps is null)
+            {
+                return "a program's helper or map list is null";
+            }
+            foreach (var helper in program.Helpers)
+            {
+                if (helper is null || helper.Name is null || helper.Signature is null)
+                {
+                    return "a program's helper or map list is null";
+                }
+            }
         }
         if (metadata.Maps is null || metadata.Maps.Any(m => m is null || m.Name is null))
         {
             return "a map or its name is null";
         }
-        var duplicate = metadata.Programs.GroupBy(p => p.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null)
+        foreach (var program in metadata.Programs)
         {
-            return $"two programs are named '{duplicate.Key}'";
+            if (!names.Add(program.Name))
+            {
+                return $"two programs are named '{program.Name}'";
+            }
         }
         return null;
     }

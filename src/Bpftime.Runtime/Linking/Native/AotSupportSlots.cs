@@ -5,5 +5,5 @@ internal sealed record AotSupportSlots(
     int FrameCallbackSlot,
     int DispatchTable,
     int DispatchTableLength,
-    IReadOnlyList<int> CheckedHelperSlots,
-    IReadOnlyList<int> StubSlots);
+    int[] CheckedHelperSlots,
+    int[] StubSlots);

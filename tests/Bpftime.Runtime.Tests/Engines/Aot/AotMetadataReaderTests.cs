@@ -94,9 +94,44 @@ public class AotMetadataReaderTests
     [InlineData("""{"triple":"x","programs":[]} {}""")]
     [InlineData("""{"triple":"x","programs":[""")]
     [InlineData("""{"triple":"x","programs":[],}""")]
+    [InlineData("""{"triple":"x","programs":[1,]}""")]
+    [InlineData("""{"triple":"x" "programs":[]}""")]
+    [InlineData("""{"triple":"x","programs":[]}/* comment */""")]
+    [InlineData("""{"triple":"\ud800","programs":[]}""")]
+    [InlineData("""{"triple":"\udc00x","programs":[]}""")]
+    [InlineData("""{"triple":"\x41","programs":[]}""")]
+    [InlineData("""{"triple":"\u12","programs":[]}""")]
+    [InlineData("{\"triple\":\"a\tb\",\"programs\":[]}")]
+    [InlineData("""{"triple":"x","programs":[],"format":01}""")]
+    [InlineData("""{"triple":"x","programs":[],"format":1e2}""")]
+    [InlineData("""{"triple":"x","programs":[],"format":-}""")]
+    [InlineData("""{"triple":"x","programs":[],"maps":[{"name":"m","type":-0}]}""")]
+    [InlineData("""{"triple":"x","programs":[],"future":tru}""")]
+    [InlineData("{\"triple\":\"x\",\"programs\":[],\"future\":nul}")]
     public void MalformedMetadataIsAJsonException(string json)
     {
         Assert.ThrowsAny<JsonException>(() => AotMetadata.FromJson(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [Fact]
+    public void InvalidUtf8InAStringIsAJsonException()
+    {
+        byte[] json = [.. "{\"triple\":\""u8, 0xC3, 0x28, .. "\",\"programs\":[]}"u8];
+        Assert.ThrowsAny<JsonException>(() => AotMetadata.FromJson(json));
+    }
+
+    [Fact]
+    public void EscapesWhitespaceAndNumbersReadAsTheSerializerReadsThem()
+    {
+        var json = " {\r\n \"tri\\u0070le\" : \"a\\\"b\\\\c\\/\\n\\u00e9\\ud83d\\ude00\" ,\t\"programs\":[ ] , \"format\" : -0,"
+            + "\"maps\":[{\"name\":\"m\",\"max_entries\":4294967295,\"initial_value\":\"AQID\"}] } ";
+        var read = AotMetadata.FromJson(Encoding.UTF8.GetBytes(json));
+        var reference = JsonSerializer.Deserialize(Encoding.UTF8.GetBytes(json), AotMetadataJsonContext.Default.AotMetadata)!;
+        Assert.Equal("a\"b\\c/\n\u00e9\U0001F600", read.Triple);
+        Assert.Equal(reference.Triple, read.Triple);
+        Assert.Equal(0, read.Format);
+        Assert.Equal(uint.MaxValue, read.Maps[0].MaxEntries);
+        Assert.Equal([1, 2, 3], read.Maps[0].InitialValue);
     }
 
     [Fact]
