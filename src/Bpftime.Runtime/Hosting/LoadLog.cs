@@ -1,20 +1,93 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bpftime.Hosting;
 
-/// <summary>Where the loader says what it chose and why: the options' logger and callback.</summary>
-internal readonly struct LoadLog(BpfLoadOptions options)
+/// <summary>
+/// Where the loader says what it chose and why: one <see cref="ILogger"/> standing for every sink the
+/// options name (<see cref="BpfLoadOptions.LoggerFactory"/>, <see cref="BpfLoadOptions.Logger"/> and the
+/// <see cref="BpfLoadOptions.Log"/> callback), or none. Messages are the source-generated ones of
+/// <see cref="Diagnostics.BpftimeLog"/>.
+/// </summary>
+internal readonly struct LoadLog
 {
-    // One cached message template, rather than parsing "{Line}" on every call.
-    private static readonly Action<ILogger, string, Exception?> LogLine =
-        LoggerMessage.Define<string>(LogLevel.Information, new EventId(1, "BpftimeLoad"), "{Line}");
-
-    public void Write(string line)
+    public LoadLog(BpfLoadOptions options)
     {
-        options.Log?.Invoke(line);
-        if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Information))
+        var sinks = new List<ILogger>(3);
+        if (options.LoggerFactory is { } factory)
         {
-            LogLine(logger, line, null);
+            sinks.Add(factory.CreateLogger(Diagnostics.BpftimeLog.Category));
+        }
+        if (options.Logger is { } logger)
+        {
+            sinks.Add(logger);
+        }
+        if (options.Log is { } callback)
+        {
+            sinks.Add(new CallbackLogger(callback));
+        }
+        Logger = sinks.Count switch
+        {
+            0 => NullLogger.Instance,
+            1 => sinks[0],
+            _ => new FanOutLogger([.. sinks]),
+        };
+    }
+
+    /// <summary>The sinks as one logger; <see cref="NullLogger"/> (every level off) when the options name none.</summary>
+    public ILogger Logger { get; }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1873", Justification = "Guarded by IsEnabled, which the rule does not follow into generated methods.")]
+    public void NativeCodeLoaded(BpfObject loaded, string resource)
+    {
+        var logger = Logger;
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            Diagnostics.BpftimeLog.NativeCodeLoaded(logger, loaded.Name, resource, loaded.Programs.Count, loaded.VerifiedSummary());
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1873", Justification = "Guarded by IsEnabled, which the rule does not follow into generated methods.")]
+    public void BytecodeLoaded(BpfObject loaded, string engine)
+    {
+        var logger = Logger;
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            Diagnostics.BpftimeLog.BytecodeLoaded(logger, loaded.Name, engine, loaded.Programs.Count, loaded.VerifiedSummary());
+        }
+    }
+
+    /// <summary>The <see cref="BpfLoadOptions.Log"/> callback: one line per message, prefixed as the command's own lines are.</summary>
+    private sealed class CallbackLogger(Action<string> write) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            ArgumentNullException.ThrowIfNull(formatter);
+            write("bpftime: " + formatter(state, exception));
+        }
+    }
+
+    private sealed class FanOutLogger(ILogger[] loggers) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => Array.Exists(loggers, l => l.IsEnabled(logLevel));
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            foreach (var logger in loggers)
+            {
+                if (logger.IsEnabled(logLevel))
+                {
+                    logger.Log(logLevel, eventId, state, exception, formatter);
+                }
+            }
         }
     }
 }
