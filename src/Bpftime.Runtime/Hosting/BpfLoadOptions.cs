@@ -97,10 +97,18 @@ public sealed record BpfLoadOptions
     /// <summary>The engines to choose from; <see cref="BpfEngines.Default"/> when null.</summary>
     public EngineRegistry? Engines { get; init; }
 
-    /// <summary>Receives one line per decision (which engine, and why a fallback happened).</summary>
+    /// <summary>
+    /// The host's logging (as an ASP.NET Core or generic host's <c>ILoggerFactory</c>): the loader writes
+    /// one message per decision (which engine, why a fallback or run-time checks) under the category
+    /// <see cref="Diagnostics.BpftimeLog.Category"/>, with the event ids of <see cref="Diagnostics.BpftimeLog.Events"/>;
+    /// fallbacks are warnings, expected choices information.
+    /// </summary>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Receives the same messages as <see cref="LoggerFactory"/>'s logger, for a host that has one logger at hand.</summary>
     public ILogger? Logger { get; init; }
 
-    /// <summary>Receives the same lines as <see cref="Logger"/>, for hosts without Microsoft.Extensions.Logging.</summary>
+    /// <summary>Receives the same messages as plain lines ("bpftime: ..."), for hosts without Microsoft.Extensions.Logging.</summary>
     public Action<string>? Log { get; init; }
 
     /// <summary>Reads $BPFTIME_ENGINE when true (the default); tests turn it off to stay deterministic.</summary>

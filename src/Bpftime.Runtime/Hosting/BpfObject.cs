@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Reflection;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
@@ -18,7 +20,7 @@ namespace Bpftime.Hosting;
 /// <see cref="LoadEmbedded"/>, which prefers the native code compiled ahead of time and links it
 /// in memory (no compiler is ever loaded). Disposing frees the programs, native code and maps.
 /// </summary>
-public sealed class BpfObject : IDisposable
+public sealed class BpfObject : IDisposable, IRunCounts
 {
     private readonly List<BpfMap> _maps;
     private readonly List<IDisposable> _owned = [];
@@ -114,16 +116,34 @@ public sealed class BpfObject : IDisposable
     /// </summary>
     public static BpfObject LoadEmbedded(string name, Assembly? assembly = null, BpfLoadOptions? options = null)
     {
-        options ??= BpfLoadOptions.Default;
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return Loaded(LoadEmbeddedObject(name, assembly, options ?? BpfLoadOptions.Default), started);
+        }
+        catch (BpfException error)
+        {
+            BpftimeMetrics.LoadFailed(name, error.Diagnostic.Code, Stopwatch.GetElapsedTime(started));
+            throw;
+        }
+    }
+
+    /// <summary>Counts a finished load and lets the run counter see the object's programs.</summary>
+    private static BpfObject Loaded(BpfObject loaded, long started)
+    {
+        BpftimeMetrics.Track(loaded);
+        BpftimeMetrics.LoadSucceeded(loaded.Name, loaded.EngineName, Stopwatch.GetElapsedTime(started));
+        return loaded;
+    }
+
+    private static BpfObject LoadEmbeddedObject(string name, Assembly? assembly, BpfLoadOptions options)
+    {
         var embedded = EmbeddedObject.Find(name, assembly);
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
         if (requested is BpfLoadOptions.AutoEngine or BpfLoadOptions.AotEngine && LinkFromMetadata(embedded, options) is { } linked)
         {
-            if (log.IsEnabled)
-            {
-                log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({linked.Programs.Count} program(s), {linked.VerifiedSummary()})");
-            }
+            log.NativeCodeLoaded(linked, embedded.NativeResource!);
             return linked;
         }
         var loaded = Create(embedded.Name, embedded.BytecodeResource, embedded.Bytecode, options);
@@ -139,7 +159,7 @@ public sealed class BpfObject : IDisposable
                     try
                     {
                         loaded.LinkNative(embedded.Native, embedded.NativeResource!, options.RequireVerification, options.RequireTermination);
-                        log.Write($"bpftime: {embedded.Name}: native code from {embedded.NativeResource} ({loaded.Programs.Count} program(s), {loaded.VerifiedSummary()})");
+                        log.NativeCodeLoaded(loaded, embedded.NativeResource!);
                         return loaded;
                     }
                     catch (BpfException error)
@@ -156,7 +176,7 @@ public sealed class BpfObject : IDisposable
                     throw BpfException.Create(DiagnosticCodes.EngineUnavailable,
                         $"engine 'aot' was asked for, but {why}; build for this runtime identifier, or choose auto, jit or interpreter", embedded.BytecodeResource);
                 }
-                log.Write($"bpftime: {embedded.Name}: {why}; running the embedded bytecode instead ({DiagnosticCodes.NativeObjectFallback})");
+                BpftimeLog.NativeCodeFallback(log.Logger, embedded.Name, why!, DiagnosticCodes.NativeObjectFallback);
             }
             loaded.LoadOnEngine(requested, log, options.Engines ?? BpfEngines.Default, options);
             return loaded;
@@ -255,6 +275,20 @@ public sealed class BpfObject : IDisposable
 
     private static BpfObject LoadBytecode(string name, string? path, byte[] bytes, BpfLoadOptions options)
     {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return Loaded(LoadBytecodeObject(name, path, bytes, options), started);
+        }
+        catch (BpfException error)
+        {
+            BpftimeMetrics.LoadFailed(name, error.Diagnostic.Code, Stopwatch.GetElapsedTime(started));
+            throw;
+        }
+    }
+
+    private static BpfObject LoadBytecodeObject(string name, string? path, byte[] bytes, BpfLoadOptions options)
+    {
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
         var registry = options.Engines ?? BpfEngines.Default;
@@ -271,7 +305,7 @@ public sealed class BpfObject : IDisposable
         }
         if (requested == BpfLoadOptions.AotEngine && registry.Find(BpfLoadOptions.AotEngine) is null)
         {
-            log.Write($"bpftime: {name}: ${BpfLoadOptions.EngineEnvironmentVariable}=aot applies to embedded native code; this is bytecode, so the automatic order runs it");
+            BpftimeLog.AotEnvironmentIgnored(log.Logger, name, BpfLoadOptions.EngineEnvironmentVariable);
         }
         var loaded = Create(name, path, bytes, options);
         try
@@ -306,7 +340,7 @@ public sealed class BpfObject : IDisposable
         try
         {
             loaded.LinkNative(bytes, path ?? name, options.RequireVerification, options.RequireTermination);
-            log.Write($"bpftime: {name}: native code linked ({loaded.Programs.Count} program(s), {loaded.VerifiedSummary()})");
+            log.NativeCodeLoaded(loaded, path ?? name);
             return loaded;
         }
         catch
@@ -373,12 +407,12 @@ public sealed class BpfObject : IDisposable
                     executable.Dispose();
                 }
                 last = error;
-                log.Write($"bpftime: {Name}: engine '{engine.Name}' refused the object ({error.Diagnostic.Code}: {error.Message}); trying the next");
+                BpftimeLog.EngineRefused(log.Logger, Name, engine.Name, error.Diagnostic.Code, error.Message);
                 continue;
             }
             _owned.AddRange(executables);
             SetPrograms([.. prepared.Zip(executables, (p, e) => (p.Program, e, p.Verdict))], engine.Name, native: false);
-            log.Write($"bpftime: {Name}: bytecode on '{engine.Name}' ({executables.Count} program(s), {VerifiedSummary()})");
+            log.BytecodeLoaded(this, engine.Name);
             return;
         }
         throw last ?? BpfException.Create(DiagnosticCodes.EngineUnavailable, "no engine could load the object", Origin);
@@ -395,7 +429,7 @@ public sealed class BpfObject : IDisposable
         var refused = new List<BpfDiagnostic>();
         if (!options.Verify)
         {
-            log.Write($"bpftime: {Name}: verification is off (BpfLoadOptions.Verify = false); every program runs with run-time memory checks");
+            BpftimeLog.VerificationOff(log.Logger, Name);
         }
         foreach (var program in File.Programs)
         {
@@ -414,16 +448,23 @@ public sealed class BpfObject : IDisposable
                 if (options.RequireVerification || (options.RequireTermination && result.Errors.Any(e => e.Code == DiagnosticCodes.VerifierTerminationNotProven)))
                 {
                     refused.AddRange(result.Errors);
+                    BpftimeMetrics.Verdict(Name, program.Name, BpftimeMetrics.Refused);
                 }
                 else
                 {
                     var reason = result.Errors.FirstOrDefault() ?? result.Diagnostics.FirstOrDefault();
-                    log.Write($"bpftime: {Name}: program '{program.Name}' runs with run-time memory checks: the verifier refused it: {reason?.ToCanonicalString() ?? "no reason given"}");
+                    BpftimeLog.RunsChecked(log.Logger, Name, program.Name, reason?.ToCanonicalString() ?? "no reason given");
+                    BpftimeMetrics.Verdict(Name, program.Name, BpftimeMetrics.Checked);
                 }
             }
-            else if (!result.TerminationProven)
+            else
             {
-                log.Write($"bpftime: {Name}: program '{program.Name}' is verified, but the end of {UnprovenLoopReport.Describe(result, program)} was not proven: it runs under the execution budget ({options.ExecutionBudget:N0} backward jumps, calls and callbacks; BpfLoadOptions.RequireTermination refuses such programs)");
+                BpftimeMetrics.Verdict(Name, program.Name, BpftimeMetrics.Accepted);
+                if (!result.TerminationProven)
+                {
+                    BpftimeLog.TerminationNotProven(log.Logger, Name, program.Name, UnprovenLoopReport.Describe(result, program),
+                        options.ExecutionBudget.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
+                }
             }
             prepared.Add((program, code, new ProgramVerdict(result.Passed, result, LoadVerification.ContextFor(program, File.Btf, options, result.Passed))
             {
@@ -437,7 +478,7 @@ public sealed class BpfObject : IDisposable
         return prepared;
     }
 
-    private string VerifiedSummary()
+    internal string VerifiedSummary()
     {
         int verified = 0, trusted = 0;
         foreach (var program in _programs.Values)
@@ -554,6 +595,7 @@ public sealed class BpfObject : IDisposable
             return;
         }
         IsDisposed = true;
+        BpftimeMetrics.Untrack(this);
         // Code first (it refers to the maps), then the maps.
         for (var i = _owned.Count - 1; i >= 0; i--)
         {
@@ -563,6 +605,17 @@ public sealed class BpfObject : IDisposable
         foreach (var map in _maps)
         {
             map.Dispose();
+        }
+    }
+
+    void IRunCounts.AddRunCounts(List<Measurement<long>> measurements)
+    {
+        foreach (var program in _programs.Values)
+        {
+            measurements.Add(new Measurement<long>(program.RunCount,
+                new KeyValuePair<string, object?>(BpftimeMetrics.ObjectTag, Name),
+                new KeyValuePair<string, object?>(BpftimeMetrics.ProgramTag, program.Name),
+                new KeyValuePair<string, object?>(BpftimeMetrics.EngineTag, program.EngineName)));
         }
     }
 

@@ -17,6 +17,9 @@ public sealed class BpfProgram
     private readonly ProgramContext _context;
     private readonly bool _runsUnchecked;
 
+    // Runs through this handle; read only when a metrics listener collects (BpftimeMetrics.Runs).
+    private long _runCount;
+
     internal BpfProgram(BpfObject owner, string name, string? section, IBpfExecutable executable, ProgramVerdict verdict)
     {
         _owner = owner;
@@ -78,12 +81,23 @@ public sealed class BpfProgram
     /// <summary>The verifier's findings at load (errors first say why the program runs with checks); empty when it did not run.</summary>
     public IReadOnlyList<BpfDiagnostic> VerificationDiagnostics => Verification?.Diagnostics ?? [];
 
+    /// <summary>How many times the program was started through this handle (every Run, Execute and RunXdp, faults included), as <see cref="BpftimeMetrics.Runs"/> reports it.</summary>
+    public long RunCount => Volatile.Read(ref _runCount);
+
     /// <summary>Runs with r1 = the address of <paramref name="context"/> and r2 = its length; returns r0. The program may write the span.</summary>
     public ulong Run(Span<byte> context)
     {
         ThrowIfDisposed();
         CheckContext(ContextCall.Span, (ulong)context.Length, null);
-        return _executable.Run(context);
+        Interlocked.Increment(ref _runCount);
+        try
+        {
+            return _executable.Run(context);
+        }
+        catch (BpfException error) when (CountFault(error))
+        {
+            throw;
+        }
     }
 
     /// <summary>Runs with no context (r1 = r2 = 0).</summary>
@@ -91,7 +105,7 @@ public sealed class BpfProgram
     {
         ThrowIfDisposed();
         CheckContext(ContextCall.None, 0, null);
-        return _executable.Execute(0, 0);
+        return Start(0, 0);
     }
 
     /// <summary>
@@ -104,7 +118,7 @@ public sealed class BpfProgram
     public ulong Execute(nint context, ulong contextLength)
     {
         ThrowIfDisposed();
-        return _executable.Execute(context, contextLength);
+        return Start(context, contextLength);
     }
 
     /// <summary>Runs on a struct the caller pinned (Run(ref T) and Run(ref T, type)).</summary>
@@ -112,7 +126,7 @@ public sealed class BpfProgram
     {
         ThrowIfDisposed();
         CheckContext(type is null ? ContextCall.Struct : ContextCall.TypedStruct, size, type);
-        return _executable.Execute(context, size);
+        return Start(context, size);
     }
 
     /// <summary>Runs on a buffer of <paramref name="size"/> bytes the caller pinned, telling the program only <paramref name="length"/> of them (RunOnCopy).</summary>
@@ -128,7 +142,27 @@ public sealed class BpfProgram
     {
         ThrowIfDisposed();
         CheckContext(ContextCall.Xdp, length, null);
-        return _executable.Execute(context, length);
+        return Start(context, length);
+    }
+
+    /// <summary>Every run goes through here: one interlocked increment, and a fault counted on its way out (the filter never catches).</summary>
+    private ulong Start(nint context, ulong length)
+    {
+        Interlocked.Increment(ref _runCount);
+        try
+        {
+            return _executable.Execute(context, length);
+        }
+        catch (BpfException error) when (CountFault(error))
+        {
+            throw;
+        }
+    }
+
+    private bool CountFault(BpfException error)
+    {
+        BpftimeMetrics.Fault(_owner.Name, Name, error.Diagnostic.Code);
+        return false;
     }
 
     internal IBpfExecutable Executable => _executable;

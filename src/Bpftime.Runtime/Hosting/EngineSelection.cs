@@ -22,7 +22,7 @@ internal static class EngineSelection
             if (!string.IsNullOrWhiteSpace(fromEnvironment))
             {
                 requested = fromEnvironment.Trim().ToLowerInvariant();
-                log.Write($"bpftime: engine '{requested}' chosen by ${BpfLoadOptions.EngineEnvironmentVariable}");
+                Diagnostics.BpftimeLog.EngineFromEnvironment(log.Logger, requested, BpfLoadOptions.EngineEnvironmentVariable);
             }
         }
         return requested;

@@ -1,23 +1,86 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Bpftime.Hosting;
 
-/// <summary>Where the loader says what it chose and why: the options' logger and callback.</summary>
-internal readonly struct LoadLog(BpfLoadOptions options)
+/// <summary>
+/// Where the loader says what it chose and why: one <see cref="ILogger"/> standing for every sink the
+/// options name (<see cref="BpfLoadOptions.LoggerFactory"/>, <see cref="BpfLoadOptions.Logger"/> and the
+/// <see cref="BpfLoadOptions.Log"/> callback), or none. Messages are the source-generated ones of
+/// <see cref="Diagnostics.BpftimeLog"/>.
+/// </summary>
+internal readonly struct LoadLog
 {
-    // One cached message template, rather than parsing "{Line}" on every call.
-    private static readonly Action<ILogger, string, Exception?> LogLine =
-        LoggerMessage.Define<string>(LogLevel.Information, new EventId(1, "BpftimeLoad"), "{Line}");
-
-    /// <summary>Whether anyone listens: callers skip composing lines nobody reads (the load path is timed at start-up).</summary>
-    public bool IsEnabled => options.Log is not null || options.Logger is not null;
-
-    public void Write(string line)
+    public LoadLog(BpfLoadOptions options)
     {
-        options.Log?.Invoke(line);
-        if (options.Logger is { } logger && logger.IsEnabled(LogLevel.Information))
+        ILogger? fromFactory = options.LoggerFactory?.CreateLogger(Diagnostics.BpftimeLog.Category);
+        ILogger? callback = options.Log is { } write ? new CallbackLogger(write) : null;
+        ILogger?[] named = [fromFactory, options.Logger, callback];
+        var sinks = Array.FindAll(named, l => l is not null);
+        _logger = sinks.Length switch
         {
-            LogLine(logger, line, null);
+            0 => null,
+            1 => sinks[0],
+            _ => new FanOutLogger(sinks!),
+        };
+    }
+
+    // Null when no sink is named: the common embedded load then never touches the logging assembly's
+    // types (each assembly and type load is start-up time).
+    private readonly ILogger? _logger;
+
+    /// <summary>The sinks as one logger; <see cref="NullLogger"/> (every level off) when the options name none.</summary>
+    public ILogger Logger => _logger ?? NullLogger.Instance;
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1873", Justification = "Guarded by IsEnabled, which the rule does not follow into generated methods.")]
+    public void NativeCodeLoaded(BpfObject loaded, string resource)
+    {
+        if (_logger is { } logger && logger.IsEnabled(LogLevel.Information))
+        {
+            Diagnostics.BpftimeLog.NativeCodeLoaded(logger, loaded.Name, resource, loaded.Programs.Count, loaded.VerifiedSummary());
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1873", Justification = "Guarded by IsEnabled, which the rule does not follow into generated methods.")]
+    public void BytecodeLoaded(BpfObject loaded, string engine)
+    {
+        if (_logger is { } logger && logger.IsEnabled(LogLevel.Information))
+        {
+            Diagnostics.BpftimeLog.BytecodeLoaded(logger, loaded.Name, engine, loaded.Programs.Count, loaded.VerifiedSummary());
+        }
+    }
+
+    /// <summary>The <see cref="BpfLoadOptions.Log"/> callback: one line per message, prefixed as the command's own lines are.</summary>
+    private sealed class CallbackLogger(Action<string> write) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            ArgumentNullException.ThrowIfNull(formatter);
+            write("bpftime: " + formatter(state, exception));
+        }
+    }
+
+    private sealed class FanOutLogger(ILogger[] loggers) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => Array.Exists(loggers, l => l.IsEnabled(logLevel));
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            foreach (var logger in loggers)
+            {
+                if (logger.IsEnabled(logLevel))
+                {
+                    logger.Log(logLevel, eventId, state, exception, formatter);
+                }
+            }
         }
     }
 }
