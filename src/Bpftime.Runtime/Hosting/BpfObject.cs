@@ -538,6 +538,10 @@ public sealed class BpfObject : IDisposable, IRunCounts
             // libbpf fills the slots the declaration's .values names; a program the load left out stays out.
             foreach (var slot in programArray.Spec.InitialSlots)
             {
+                if (slot.Refusal is { } refusal)
+                {
+                    throw BpfException.Create(DiagnosticCodes.MapSlotInitialiserInvalid, refusal, Name);
+                }
                 if (loaded.Find(p => p.Name == slot.Target) is { } target)
                 {
                     CheckTailCallTarget(target);

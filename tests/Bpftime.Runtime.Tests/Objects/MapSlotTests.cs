@@ -99,4 +99,25 @@ public class MapSlotTests
         Assert.Contains("'report'", error.Message, StringComparison.Ordinal);
         Assert.Contains("map of maps 'by_id'", error.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The corpus's build/prog_array.o names .text subprograms as program-array values: libbpf refuses to
+    /// load it, yet each function is an ordinary program to read and verify, so only the load fails.
+    /// </summary>
+    [SkippableFact]
+    public void ASubprogramAsAProgramArrayValueFailsTheLoadNotTheRead()
+    {
+        var root = Corpus.CorpusLocation.Directory;
+        Skip.If(root is null, Corpus.CorpusLocation.SkipReason);
+        var path = Path.Combine(root!, "build", "prog_array.o");
+
+        var file = ObjectReader.ReadFile(path);
+        var slots = Map(file, "prog_array_map").InitialSlots;
+        Assert.NotEmpty(slots);
+        Assert.All(slots, slot => Assert.Contains("subprogram of .text", slot.Refusal, StringComparison.Ordinal));
+
+        var error = Assert.Throws<BpfException>(() => Bpftime.Hosting.BpfObject.Load(path, new Bpftime.Hosting.BpfLoadOptions { Engine = "interpreter" }).Dispose());
+        Assert.Equal(DiagnosticCodes.MapSlotInitialiserInvalid, error.Code);
+        Assert.Contains("prog_array_map", error.Message, StringComparison.Ordinal);
+    }
 }

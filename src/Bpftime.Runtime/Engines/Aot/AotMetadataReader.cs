@@ -221,7 +221,7 @@ internal ref struct AotMetadataReader
     private MapSlot ReadSlot()
     {
         uint? index = null;
-        string? target = null;
+        string? target = null, refusal = null;
         StartObject("a map slot");
         while (NextProperty() is { } property)
         {
@@ -229,10 +229,11 @@ internal ref struct AotMetadataReader
             {
                 case "index": index = UInt32(); break;
                 case "target": target = RequiredString(property); break;
+                case "refusal": refusal = String(); break;
                 default: SkipValue(); break;
             }
         }
-        return new MapSlot(index ?? throw Missing("index", "a map slot"), target ?? throw Missing("target", "a map slot"));
+        return new MapSlot(index ?? throw Missing("index", "a map slot"), target ?? throw Missing("target", "a map slot")) { Refusal = refusal };
     }
 
     private delegate T ElementReader<T>(ref AotMetadataReader reader);

@@ -190,12 +190,17 @@ internal sealed class MapCatalog
                 throw Bad($"names symbol {relocation.SymbolIndex}, which the symbol table does not have");
             }
             var target = elf.Symbols[relocation.SymbolIndex];
+            string? refusal = null;
             if (map.Type == MapType.ProgArray)
             {
                 var code = target.IsInSection && target.SectionIndex < elf.Sections.Count ? elf.Sections[target.SectionIndex] : null;
-                if (!target.IsFunction || code is null || (code.Flags & ElfSection.FlagExecute) == 0 || code.Name == ".text")
+                if (!target.IsFunction || code is null || (code.Flags & ElfSection.FlagExecute) == 0)
                 {
                     throw Bad($"puts '{target.Name}' into program array '{map.Name}': only a program (a function in its own program section) can be a slot's value");
+                }
+                if (code.Name == ".text")
+                {
+                    refusal = Bad($"puts '{target.Name}' into program array '{map.Name}': '{target.Name}' is a subprogram of .text, and only a program (a function in its own program section) can be a slot's value").Message;
                 }
             }
             else if (target.SectionIndex != section.Index || !_declared.TryGetValue((section.Index, target.Value), out var inner) || _maps[inner].Name != target.Name)
@@ -206,7 +211,7 @@ internal sealed class MapCatalog
             {
                 slots[mapIndex] = mapSlots = [];
             }
-            mapSlots[(uint)index] = new MapSlot((uint)index, target.Name);
+            mapSlots[(uint)index] = new MapSlot((uint)index, target.Name) { Refusal = refusal };
         }
         foreach (var (mapIndex, mapSlots) in slots)
         {
