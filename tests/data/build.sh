@@ -7,19 +7,20 @@ here="$(cd "$(dirname "$0")" && pwd)"
 clang="${CLANG:-clang-14}"
 arch_include="/usr/include/$(uname -m)-linux-gnu"
 mkdir -p "$here/obj"
-cd "$here"
-# Relative source paths and a fixed compilation directory keep the objects the same wherever they
-# are built: line info then names "c/<file>.bpf.c".
-for source in c/*.bpf.c; do
+# Compiled from each object's folder with that folder mapped to ".": the line info names each source
+# relative to its object ("../c/<file>.bpf.c"), so the objects are the same wherever they are built
+# and diagnostics find the source in any clone.
+cd "$here/obj"
+for source in ../c/*.bpf.c; do
     name="$(basename "$source" .c)"
-    "$clang" -target bpf -O2 -g -fdebug-compilation-dir=. -I"$arch_include" -c "$source" -o "obj/$name.o"
+    "$clang" -target bpf -O2 -g -fdebug-prefix-map="$PWD"=. -I"$arch_include" -c "$source" -o "$name.o"
     echo "built obj/$name.o"
 done
-# Program arrays and maps of maps declared libbpf's way (with `.values`): built from their own folder,
-# the build path mapped to "." so that no absolute path ends up in the objects.
-mkdir -p obj/libbpf_maps
-for source in c/libbpf_maps/*.bpf.c; do
+# Program arrays and maps of maps declared libbpf's way (with `.values`), the same way.
+mkdir -p "$here/obj/libbpf_maps"
+cd "$here/obj/libbpf_maps"
+for source in ../../c/libbpf_maps/*.bpf.c; do
     name="$(basename "$source" .c)"
-    (cd c/libbpf_maps && "$clang" -target bpf -O2 -g -fdebug-prefix-map="$PWD"=. -I"$arch_include" -c "$name.c" -o "../../obj/libbpf_maps/$name.o")
+    "$clang" -target bpf -O2 -g -fdebug-prefix-map="$PWD"=. -I"$arch_include" -c "$source" -o "$name.o"
     echo "built obj/libbpf_maps/$name.o"
 done

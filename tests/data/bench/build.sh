@@ -18,5 +18,7 @@ done
 rm bench.o
 $CC $NATIVE bench.c -o bench.native.o
 
-$CC -O2 -g -target bpf -Wall -Werror -Wno-unused-parameter -c maps.c -o maps.bpf.o
+# The build folder mapped to ".": the line info names maps.c beside the object, not the absolute
+# path of the machine that built it.
+$CC -O2 -g -fdebug-prefix-map="$(pwd)"=. -target bpf -Wall -Werror -Wno-unused-parameter -c maps.c -o maps.bpf.o
 $CC $NATIVE maps.c -o maps.native.o

@@ -7,8 +7,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 clang="${CLANG:-clang-14}"
 arch_include="/usr/include/$(uname -m)-linux-gnu"
 mkdir -p "$here/obj"
-for source in "$here"/*.bpf.c; do
+# Compiled from obj/ with the folder mapped to ".": the line info then names "../<file>.bpf.c",
+# relative to the object, and no absolute path of the building machine ends up in the objects.
+cd "$here/obj"
+for source in ../*.bpf.c; do
     name="$(basename "$source" .c)"
-    "$clang" -target bpf -O2 -g -I"$arch_include" -c "$source" -o "$here/obj/$name.o"
+    "$clang" -target bpf -O2 -g -fdebug-prefix-map="$PWD"=. -I"$arch_include" -c "$source" -o "$name.o"
     echo "built obj/$name.o"
 done

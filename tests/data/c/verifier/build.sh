@@ -8,13 +8,17 @@ out="$here/../../obj/verifier"
 clang="${CLANG:-clang-14}"
 arch_include="/usr/include/$(uname -m)-linux-gnu"
 mkdir -p "$out" "$out/unsafe"
-for source in "$here"/*.bpf.c; do
+# Compiled from each object's folder with that folder mapped to ".": the line info then names the
+# source relative to the object, and no absolute path of the building machine ends up in it.
+cd "$out"
+for source in ../../c/verifier/*.bpf.c; do
     name="$(basename "$source" .c)"
-    "$clang" -target bpf -O2 -g -fdebug-compilation-dir=. -I"$arch_include" -c "$source" -o "$out/$name.o"
+    "$clang" -target bpf -O2 -g -fdebug-prefix-map="$PWD"=. -I"$arch_include" -c "$source" -o "$name.o"
     echo "built obj/verifier/$name.o"
 done
-for source in "$here"/unsafe/*.bpf.c; do
+cd "$out/unsafe"
+for source in ../../../c/verifier/unsafe/*.bpf.c; do
     name="$(basename "$source" .c)"
-    "$clang" -target bpf -O2 -g -fdebug-compilation-dir=. -I"$arch_include" -c "$source" -o "$out/unsafe/$name.o"
+    "$clang" -target bpf -O2 -g -fdebug-prefix-map="$PWD"=. -I"$arch_include" -c "$source" -o "$name.o"
     echo "built obj/verifier/unsafe/$name.o"
 done
