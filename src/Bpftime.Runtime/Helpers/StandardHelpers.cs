@@ -66,7 +66,7 @@ public static class StandardHelpers
         .. MapHelpers.All,
         .. TimeHelpers.All,
         .. ProcessHelpers.All,
-        .. hostMemory ? ProbeReadHelpers.All : ProbeReadHelpers.All.Select(ProbeReadHelpers.TracingOnly),
+        .. hostMemory ? ProbeReadHelpers.All : Array.ConvertAll<HelperFunction, HelperFunction>([.. ProbeReadHelpers.All], ProbeReadHelpers.TracingOnly),
         hostMemory ? StringHelpers.SnprintfAnyAddress : StringHelpers.Snprintf,
         StringHelpers.Strncmp,
         .. RingBufferHelpers.All,

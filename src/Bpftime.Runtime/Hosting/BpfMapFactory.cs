@@ -54,8 +54,12 @@ public static class BpfMapFactory
     /// </summary>
     private static void FillMapsOfMaps(List<BpfMap> maps, string? origin)
     {
-        foreach (var outer in maps.OfType<MapOfMaps>())
+        foreach (var map in maps)
         {
+            if (map is not MapOfMaps outer)
+            {
+                continue;
+            }
             outer.MapResolver = index => index < (uint)maps.Count ? maps[(int)index] : null;
             foreach (var slot in outer.Spec.InitialSlots)
             {

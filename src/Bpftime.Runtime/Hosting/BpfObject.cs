@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
@@ -224,7 +225,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
         var programs = new List<BpfProgramInfo>(metadata.Programs.Count);
         foreach (var program in metadata.Programs)
         {
-            if (options.Programs is null || options.Programs.Contains(program.Name))
+            if (options.Programs is null || IsSelected(options.Programs, program.Name))
             {
                 programs.Add(new BpfProgramInfo(program.Name, program.Section ?? "", ProgramSectionNames.Parse(program.Section ?? ""), []));
             }
@@ -264,6 +265,10 @@ public sealed class BpfObject : IDisposable, IRunCounts
             return null;
         }
     }
+
+    // Not inlined into LinkFromMetadata, so the common load (all programs) never resolves LINQ.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool IsSelected(IReadOnlyList<string> programs, string name) => programs.Contains(name);
 
     private BpfObject(string name, string? origin, BpfObjectFile linkedFrom, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions, Func<BpfObjectFile> readFile)
         : this(name, origin, linkedFrom, maps, helpers, engineOptions)
@@ -493,6 +498,19 @@ public sealed class BpfObject : IDisposable, IRunCounts
     private void LinkNative(byte[] native, string resource, bool requireVerification, bool requireTermination)
     {
         var linked = NativeLinking.Link(native, resource, _linkedFrom ?? File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget);
+        if (requireTermination || requireVerification)
+        {
+            CheckRequirements(linked, resource, requireVerification, requireTermination);
+        }
+        SetPrograms(linked, BpfLoadOptions.AotEngine, native: true);
+    }
+
+    // Kept out of LinkNative, which every embedded load runs: precompiled code resolves what a method uses
+    // (here LINQ over tuples) before its first run, and these checks are off unless the options ask.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CheckRequirements(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> linked, string resource,
+        bool requireVerification, bool requireTermination)
+    {
         if (requireTermination && linked.FirstOrDefault(p => p.Verdict.IsVerified && !p.Verdict.TerminationProven) is { Program: not null } unbounded)
         {
             throw BpfException.Create(DiagnosticCodes.NativeProgramTerminationNotProven,
@@ -509,7 +527,6 @@ public sealed class BpfObject : IDisposable, IRunCounts
                 : BpfException.Create(DiagnosticCodes.NativeProgramNotVerified,
                     $"verification is required, but the native code of program '{unverified.Program.Name}' was compiled with run-time memory checks (the build did not verify it); build it with Verify=true", resource, unverified.Program.Name);
         }
-        SetPrograms(linked, BpfLoadOptions.AotEngine, native: true);
     }
 
     private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> programs, string engineName, bool native)
@@ -524,8 +541,12 @@ public sealed class BpfObject : IDisposable, IRunCounts
         EngineName = engineName;
         IsNativeCode = native;
         // A program array's values name programs by their index in the object; each must fit every caller's context.
-        foreach (var programArray in _maps.OfType<ProgramArrayMap>())
+        foreach (var map in _maps)
         {
+            if (map is not ProgramArrayMap programArray)
+            {
+                continue;
+            }
             programArray.ProgramResolver = index =>
             {
                 if (index >= loaded.Count)

@@ -33,10 +33,10 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
         var bytecodeResource = Match(resources, EmbeddedResourceNames.Bytecode(name));
         if (bytecodeResource is null)
         {
-            var embedded = resources.Select(EmbeddedResourceNames.NameOfBytecode).OfType<string>().ToList();
+            var embedded = Array.FindAll(Array.ConvertAll(resources, EmbeddedResourceNames.NameOfBytecode), n => n is not null);
             throw BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
                 $"assembly '{assembly.GetName().Name}' embeds no eBPF object named '{name}' " +
-                $"({(embedded.Count == 0 ? "it embeds none; list the object as a <BpfProgram> item" : "it embeds: " + string.Join(", ", embedded))})");
+                $"({(embedded.Length == 0 ? "it embeds none; list the object as a <BpfProgram> item" : "it embeds: " + string.Join(", ", embedded))})");
         }
         // The native object must come from the same build as the bytecode: take the exact-cased name's sibling.
         var canonicalName = EmbeddedResourceNames.NameOfBytecode(bytecodeResource)!;
@@ -46,7 +46,7 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
     }
 
     private static string? Match(string[] resources, string wanted) =>
-        resources.FirstOrDefault(r => r == wanted) ?? resources.FirstOrDefault(r => string.Equals(r, wanted, StringComparison.OrdinalIgnoreCase));
+        Array.Find(resources, r => r == wanted) ?? Array.Find(resources, r => string.Equals(r, wanted, StringComparison.OrdinalIgnoreCase));
 
     private static byte[] Read(Assembly assembly, string resource)
     {

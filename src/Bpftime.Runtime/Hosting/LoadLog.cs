@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -13,11 +14,17 @@ internal readonly struct LoadLog
 {
     public LoadLog(BpfLoadOptions options)
     {
+        _logger = options.LoggerFactory is null && options.Logger is null && options.Log is null ? null : Combine(options);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ILogger? Combine(BpfLoadOptions options)
+    {
         ILogger? fromFactory = options.LoggerFactory?.CreateLogger(Diagnostics.BpftimeLog.Category);
         ILogger? callback = options.Log is { } write ? new CallbackLogger(write) : null;
         ILogger?[] named = [fromFactory, options.Logger, callback];
         var sinks = Array.FindAll(named, l => l is not null);
-        _logger = sinks.Length switch
+        return sinks.Length switch
         {
             0 => null,
             1 => sinks[0],
@@ -26,25 +33,49 @@ internal readonly struct LoadLog
     }
 
     // Null when no sink is named: the common embedded load then never touches the logging assembly's
-    // types (each assembly and type load is start-up time).
+    // types (each assembly and type load is start-up time). The members that do touch them are kept out
+    // of their callers (NoInlining): precompiled code resolves the types a method uses before it first
+    // runs, so one inlined IsEnabled call would load the assembly on every load.
     private readonly ILogger? _logger;
 
     /// <summary>The sinks as one logger; <see cref="NullLogger"/> (every level off) when the options name none.</summary>
-    public ILogger Logger => _logger ?? NullLogger.Instance;
+    public ILogger Logger
+    {
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        get => _logger ?? NullLogger.Instance;
+    }
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1873", Justification = "Guarded by IsEnabled, which the rule does not follow into generated methods.")]
     public void NativeCodeLoaded(BpfObject loaded, string resource)
     {
-        if (_logger is { } logger && logger.IsEnabled(LogLevel.Information))
+        if (_logger is { } logger)
+        {
+            NativeCodeLoaded(logger, loaded, resource);
+        }
+    }
+
+    public void BytecodeLoaded(BpfObject loaded, string engine)
+    {
+        if (_logger is { } logger)
+        {
+            BytecodeLoaded(logger, loaded, engine);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1873", Justification = "Guarded by IsEnabled, which the rule does not follow into generated methods.")]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void NativeCodeLoaded(ILogger logger, BpfObject loaded, string resource)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
         {
             Diagnostics.BpftimeLog.NativeCodeLoaded(logger, loaded.Name, resource, loaded.Programs.Count, loaded.VerifiedSummary());
         }
     }
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1873", Justification = "Guarded by IsEnabled, which the rule does not follow into generated methods.")]
-    public void BytecodeLoaded(BpfObject loaded, string engine)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void BytecodeLoaded(ILogger logger, BpfObject loaded, string engine)
     {
-        if (_logger is { } logger && logger.IsEnabled(LogLevel.Information))
+        if (logger.IsEnabled(LogLevel.Information))
         {
             Diagnostics.BpftimeLog.BytecodeLoaded(logger, loaded.Name, engine, loaded.Programs.Count, loaded.VerifiedSummary());
         }

@@ -23,12 +23,12 @@ public abstract class BpfMap : IDisposable, IMapMemory
         _handle = Marshal.AllocHGlobal(16);
         Marshal.WriteIntPtr(_handle, GCHandle.ToIntPtr(_self));
         Marshal.WriteInt64(_handle, 8, (long)spec.Type);
-        s_live[_handle] = this;
+        s_live.Add(_handle, this);
     }
 
     // Handles of live maps: a value a program passes as a map is looked up here and never dereferenced,
     // so a forged one (any number) is simply not a map.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, BpfMap> s_live = new();
+    private static readonly MapHandleTable s_live = new();
 
     private static readonly Lock s_cells = new();
 
@@ -54,7 +54,7 @@ public abstract class BpfMap : IDisposable, IMapMemory
     /// <summary>The map behind a handle a program passed to a helper, or null when it is not a live map.</summary>
     public static BpfMap? FromHandle(nint handle)
     {
-        return handle != 0 && s_live.TryGetValue(handle, out var map) ? map : null;
+        return s_live.Find(handle);
     }
 
     /// <summary>The address of byte <paramref name="offset"/> of the value (ld_imm64 src 2 and 6); only maps with one fixed value block have it.</summary>
@@ -170,7 +170,7 @@ public abstract class BpfMap : IDisposable, IMapMemory
         RetireStorage();
         if (_handle != 0)
         {
-            s_live.TryRemove(_handle, out _);
+            s_live.Remove(_handle);
             // The block is cleared but never freed (16 bytes per map): a handle a program still holds
             // (an inner map disposed during a run) can then never become the handle of a later map
             // of another layout.

@@ -45,7 +45,14 @@ internal sealed class AotBlockLayout
         _origin = origin;
         _sectionOffsets = new ulong[file.Sections.Count];
         _placed = new bool[file.Sections.Count];
-        var kept = file.Sections.Where(IsKept).ToList();
+        var kept = new List<ElfSection>(file.Sections.Count);
+        foreach (var section in file.Sections)
+        {
+            if (IsKept(section))
+            {
+                kept.Add(section);
+            }
+        }
         var distinct = new List<SymbolBinding>();
         foreach (var external in externals.Values)
         {
@@ -75,7 +82,10 @@ internal sealed class AotBlockLayout
                 _ => -1,
             };
         }
-        _withDispatcher = externals.Values.Any(e => e.Kind == SymbolBindingKind.Dispatcher);
+        foreach (var external in externals.Values)
+        {
+            _withDispatcher |= external.Kind == SymbolBindingKind.Dispatcher;
+        }
         _dispatchLength = _withDispatcher ? DispatchLength(helpers) : 0;
         foreach (var section in kept)
         {
@@ -98,9 +108,12 @@ internal sealed class AotBlockLayout
         var support = EmitSupport(0, new AotSupportSlots(0, 0, _dispatchLength,
             new int[_checkedHelpers.Count], new int[_stubbedHelpers.Count])).Code;
         ulong cursor = (ulong)support.Length;
-        foreach (var section in kept.Where(s => s.IsExecutable))
+        foreach (var section in kept)
         {
-            cursor = Place(section, cursor);
+            if (section.IsExecutable)
+            {
+                cursor = Place(section, cursor);
+            }
         }
         _codeSize = RoundToPage(cursor);
 
@@ -117,21 +130,31 @@ internal sealed class AotBlockLayout
         cursor += 16 * (ulong)_dispatchLength;
         _got = (int)cursor;
         cursor += 8 * (ulong)_gotSlots.Count;
-        foreach (var section in kept.Where(s => !s.IsExecutable && !IsWritableAtRunTime(s)))
+        foreach (var section in kept)
         {
-            cursor = Place(section, cursor);
+            if (!section.IsExecutable && !IsWritableAtRunTime(section))
+            {
+                cursor = Place(section, cursor);
+            }
         }
         _readOnlySize = RoundToPage(cursor) - _codeSize;
 
         // Read-write pages: globals, zero-filled data and common symbols.
         cursor = _codeSize + _readOnlySize;
         var readWriteStart = cursor;
-        foreach (var section in kept.Where(s => !s.IsExecutable && IsWritableAtRunTime(s)))
+        foreach (var section in kept)
         {
-            cursor = Place(section, cursor);
+            if (!section.IsExecutable && IsWritableAtRunTime(section))
+            {
+                cursor = Place(section, cursor);
+            }
         }
-        foreach (var symbol in file.Symbols.Where(s => s.SectionIndex == ElfSymbol.SectionCommon))
+        foreach (var symbol in file.Symbols)
         {
+            if (symbol.SectionIndex != ElfSymbol.SectionCommon)
+            {
+                continue;
+            }
             var alignment = symbol.Value is > 0 and <= 4096 && (symbol.Value & (symbol.Value - 1)) == 0 ? symbol.Value : 16;
             if (symbol.Size > int.MaxValue)
             {
@@ -354,9 +377,10 @@ internal sealed class AotBlockLayout
 
         var symbols = new Dictionary<string, nint>(StringComparer.Ordinal);
         // Callback entries (local "<program>.callbackN") too: the module registers them as the only code callbacks may run.
-        foreach (var symbol in _file.Symbols.Where(s => (s.IsGlobal || AotModule.IsCallbackSymbol(s.Name)) && !s.IsUndefined && s.Name.Length > 0))
+        foreach (var symbol in _file.Symbols)
         {
-            if (TryGetSectionOffset(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.Sections[symbol.SectionIndex].Size)
+            if ((symbol.IsGlobal || AotModule.IsCallbackSymbol(symbol.Name)) && !symbol.IsUndefined && symbol.Name.Length > 0
+                && TryGetSectionOffset(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.Sections[symbol.SectionIndex].Size)
             {
                 symbols.TryAdd(symbol.Name, (nint)(baseAddress + offset + symbol.Value));
             }

@@ -166,8 +166,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         for (var index = 0; index < metadata.Maps.Count; index++)
         {
             var expected = metadata.Maps[index];
-            var actual = options.Maps.FirstOrDefault(m => m.Name == expected.Name)
-                ?? (index < options.Maps.Count ? options.Maps[index] : null);
+            var actual = MapNamed(options.Maps, expected.Name) ?? (index < options.Maps.Count ? options.Maps[index] : null);
             if (actual is null)
             {
                 Error(DiagnosticCodes.LinkMapMissing,
@@ -268,7 +267,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 $"the object calls helper #{helperId} (symbol {name}), which helper set '{options.Helpers.Name}' does not hold");
             return null;
         }
-        if (AotCheckedAbi.FunctionSymbols.Contains(name))
+        if (IsOneOf(name, AotCheckedAbi.FunctionSymbols))
         {
             return new SymbolBinding(SymbolBindingKind.Runtime, $"checked-code runtime function {name}", AotCheckedRuntime.EntryFor(name));
         }
@@ -280,7 +279,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         {
             return new SymbolBinding(SymbolBindingKind.Dispatcher, "the helper-by-id dispatcher");
         }
-        if (AotSupportCode.BuiltinNames.Contains(name))
+        if (IsOneOf(name, AotSupportCode.BuiltinNames))
         {
             return new SymbolBinding(SymbolBindingKind.Builtin, $"builtin {name}", Builtin: name);
         }
@@ -413,6 +412,31 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         return map;
     }
 
+    // Loops, not LINQ: the link runs at an app's start-up, where each type and assembly loaded costs time.
+    private static BpfMap? MapNamed(IReadOnlyList<BpfMap> maps, string name)
+    {
+        foreach (var map in maps)
+        {
+            if (map.Name == name)
+            {
+                return map;
+            }
+        }
+        return null;
+    }
+
+    private static bool IsOneOf(string name, IReadOnlyList<string> names)
+    {
+        foreach (var candidate in names)
+        {
+            if (candidate == name)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>
     /// Programs whose entry takes a run state and checks memory: as the metadata records, or, for an
     /// object without metadata, every program when the object calls the checked-code runtime.
@@ -421,7 +445,15 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     {
         if (_metadata is not null)
         {
-            return [.. _metadata.Programs.Where(p => p.Checked).Select(p => p.Name)];
+            HashSet<string> recorded = [];
+            foreach (var program in _metadata.Programs)
+            {
+                if (program.Checked)
+                {
+                    recorded.Add(program.Name);
+                }
+            }
+            return recorded;
         }
         var callsRuntime = _externals.Values.Any(e => e.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData);
         return callsRuntime ? [.. programs.Select(p => p.Name)] : [];

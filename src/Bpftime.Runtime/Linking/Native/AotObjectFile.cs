@@ -73,9 +73,26 @@ public sealed class AotObjectFile
     internal ElfRelocation[]? RelocationArrayFor(ElfSection section) => _image.RelocationArrayFor(section);
 
     /// <summary>Defined global symbols by name (locals may repeat names and are not looked up by name).</summary>
-    public ElfSymbol? FindGlobalSymbol(string name) =>
-        Symbols.FirstOrDefault(s => s.IsGlobal && s.Name == name && !s.IsUndefined)
-        ?? Symbols.FirstOrDefault(s => s.Name == name && s.Type != ElfSymbol.TypeSection && s.Type != ElfSymbol.TypeFile);
+    public ElfSymbol? FindGlobalSymbol(string name)
+    {
+        ElfSymbol? other = null;
+        foreach (var symbol in Symbols)
+        {
+            if (symbol.Name != name)
+            {
+                continue;
+            }
+            if (symbol.IsGlobal && !symbol.IsUndefined)
+            {
+                return symbol;
+            }
+            if (other is null && symbol.Type != ElfSymbol.TypeSection && symbol.Type != ElfSymbol.TypeFile)
+            {
+                other = symbol;
+            }
+        }
+        return other;
+    }
 
     /// <summary>
     /// The object's <c>.bpftime.aot</c> metadata, or null when it has none (C compiled natively).
@@ -141,9 +158,16 @@ public sealed class AotObjectFile
                 }
             }
         }
-        if (metadata.Maps is null || metadata.Maps.Any(m => m is null || m.Name is null))
+        if (metadata.Maps is null)
         {
             return "a map or its name is null";
+        }
+        foreach (var map in metadata.Maps)
+        {
+            if (map is null || map.Name is null)
+            {
+                return "a map or its name is null";
+            }
         }
         foreach (var program in metadata.Programs)
         {
