@@ -31,7 +31,12 @@ public sealed class CorpusMeasurement
 
     public IEnumerable<CorpusProgramResult> Crashes => Results.Where(r => r.Outcome == CorpusOutcome.Crashed);
 
-    /// <summary>The results for a PREVAIL row: its named program, else every program of its section; an unreadable object's one result.</summary>
+    /// <summary>
+    /// The results for a PREVAIL row: its named program, else every program of its section; an unreadable
+    /// object's one result. A row naming a .text function that is no program of ours (the object has
+    /// other program sections, so the reader links .text into them, as libbpf does) takes every program
+    /// that links the function: the loader never runs such a function alone (see docs/verifier-precision.md).
+    /// </summary>
     public IReadOnlyList<CorpusProgramResult> For(PrevailRow row)
     {
         var ofObject = Results.Where(r => r.Project == row.Project && r.File == row.File).ToList();
@@ -39,7 +44,12 @@ public sealed class CorpusMeasurement
         {
             return ofObject;
         }
-        return ofObject.Where(r => r.Section == row.Section && (row.Program is null || r.Program == row.Program)).ToList();
+        var named = ofObject.Where(r => r.Section == row.Section && (row.Program is null || r.Program == row.Program)).ToList();
+        if (named.Count == 0 && row.Section == ".text" && row.Program is { } function)
+        {
+            return ofObject.Where(r => r.Subprograms.Contains(function)).ToList();
+        }
+        return named;
     }
 
     public static CorpusMeasurement Run(string root, TimeSpan timeCap)
@@ -126,7 +136,10 @@ public sealed class CorpusMeasurement
         catch (Exception error)
         {
             return new CorpusProgramResult(project, name, program.Section, program.Name, CorpusOutcome.Crashed,
-                new BpfDiagnostic("exception", $"{error.GetType().Name}: {error.Message}"), clock.Elapsed);
+                new BpfDiagnostic("exception", $"{error.GetType().Name}: {error.Message}"), clock.Elapsed)
+            {
+                Subprograms = [.. program.Subprograms.Select(s => s.Name)],
+            };
         }
         var elapsed = clock.Elapsed;
         var first = result.Errors.FirstOrDefault();
@@ -137,6 +150,7 @@ public sealed class CorpusMeasurement
         return new CorpusProgramResult(project, name, program.Section, program.Name, outcome, result.Passed ? null : first, elapsed)
         {
             Statistics = result.Statistics,
+            Subprograms = [.. program.Subprograms.Select(s => s.Name)],
         };
     }
 }

@@ -19,6 +19,9 @@ public sealed record CorpusProgramResult(
     /// <summary>The verifier's work on the program (null for unreadable objects and crashes).</summary>
     public VerificationStatistics? Statistics { get; init; }
 
+    /// <summary>The functions of other sections (.text) linked into the program, by name.</summary>
+    public IReadOnlyList<string> Subprograms { get; init; } = [];
+
     public bool Passed => Outcome == CorpusOutcome.Accepted;
 
     public string Key => $"{Project}/{File}{(Section is null ? string.Empty : " " + Section)}{(Program is null ? string.Empty : " " + Program)}";

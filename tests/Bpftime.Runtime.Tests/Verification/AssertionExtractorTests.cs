@@ -27,6 +27,36 @@ public sealed class AssertionExtractorTests
     }
 
     [Fact]
+    public void ExitAssertsTheReturnValueTheLockTheValuesKindThenTheRecords()
+    {
+        Assert.Equal([new ReturnValueSet(), new LockReleasedAtExit(), new ReturnValueKind(), new ReferencesReleasedAtExit()], Of("exit"));
+    }
+
+    [Fact]
+    public void AtomicsAssertANumberOperandAndTheirTargetAndCmpxchgItsExpectedValue()
+    {
+        Assertion[] operands =
+        [
+            new RegisterInitialized(10, "the address of an atomic operation"),
+            new RegisterInitialized(2, "the operand of an atomic operation"),
+            new AtomicOperand(2),
+            new AtomicTarget(10),
+        ];
+        Assert.Equal(operands, Of("lock add [%r10-8], %r2"));
+        var cmpxchg = new Bpftime.Isa.Instruction((byte)(0xc3 | 0x18), 10, 2, -8, unchecked((int)0xf1));
+        Assert.Equal([.. operands, new CmpxchgExpected()], new AssertionExtractor(null).Extract(cmpxchg));
+    }
+
+    [Fact]
+    public void LegacyPacketLoadsAssertWhereTheyMayRunTheSocketBufferAndLdIndsOffset()
+    {
+        var ldAbs = new Bpftime.Isa.Instruction(0x20 | 0x10, 0, 0, 0, 12);
+        var ldInd = new Bpftime.Isa.Instruction(0x40 | 0x10, 0, 3, 0, 12);
+        Assert.Equal([new LegacyPacketLoadAllowed(), new LegacyPacketSocketBuffer()], new AssertionExtractor(null).Extract(ldAbs));
+        Assert.Equal([new LegacyPacketLoadAllowed(), new LegacyPacketSocketBuffer(), new LegacyPacketOffset(3)], new AssertionExtractor(null).Extract(ldInd));
+    }
+
+    [Fact]
     public void StoreReadsAddressThenValue()
     {
         Assert.Equal([new RegisterInitialized(10, "the address of a store"), new RegisterInitialized(4, "the value of a store")], Of("stxdw [%r10-8], %r4"));

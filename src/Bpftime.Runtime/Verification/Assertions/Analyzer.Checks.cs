@@ -43,8 +43,48 @@ internal sealed partial class Analyzer
             }
             else
             {
-                throw new InvalidOperationException($"no check for the assertion {assertion}");
+                CheckInstructionAssertion(state, pc, assertion);
             }
+        }
+    }
+
+    /// <summary>The assertions of exit, legacy packet loads and atomic operations.</summary>
+    private void CheckInstructionAssertion(VerifierState state, int pc, Assertion assertion)
+    {
+        switch (assertion)
+        {
+            case ReturnValueSet:
+                CheckReturnValueSet(state, pc);
+                break;
+            case LockReleasedAtExit:
+                CheckLockReleasedAtExit(state, pc);
+                break;
+            case ReturnValueKind:
+                CheckReturnValueKind(state, pc);
+                break;
+            case ReferencesReleasedAtExit:
+                CheckReferencesReleasedAtExit(state, pc);
+                break;
+            case LegacyPacketLoadAllowed:
+                CheckLegacyPacketLoadAllowed(state, pc);
+                break;
+            case LegacyPacketSocketBuffer:
+                CheckLegacyPacketSocketBuffer(state, pc);
+                break;
+            case LegacyPacketOffset offset:
+                Check(state, pc, offset);
+                break;
+            case AtomicOperand operand:
+                Check(state, pc, operand);
+                break;
+            case AtomicTarget target:
+                Check(state, pc, target);
+                break;
+            case CmpxchgExpected:
+                CheckCmpxchgExpected(state, pc);
+                break;
+            default:
+                throw new InvalidOperationException($"no check for the assertion {assertion}");
         }
     }
 

@@ -5,7 +5,8 @@ namespace Bpftime.Verification;
 
 /// <summary>
 /// Derives each instruction's <see cref="Assertion"/>s, once per instruction: the registers it reads
-/// (ALU operands, comparison operands, addresses and stored values) and, for a helper call, what the
+/// (ALU operands, comparison operands, addresses and stored values), what exit, a legacy packet load
+/// or an atomic operation needs of the state, and, for a helper call, what the
 /// helper's prototype (<see cref="HelperCatalogue"/>, or the host's own for its helpers) asks of each
 /// argument register. The order is the order they are checked in, which fixes which diagnostic a
 /// state breaking several of them gets.
@@ -22,11 +23,17 @@ internal sealed class AssertionExtractor(HelperTable? helpers)
             case InstructionClass.Ldx when insn.MemoryMode is MemoryMode.Mem or MemoryMode.MemSx:
                 return [new RegisterInitialized(insn.Src, "the address of a load")];
             case InstructionClass.St or InstructionClass.Stx when insn.MemoryMode == MemoryMode.Atomic:
-                return [new RegisterInitialized(insn.Dst, "the address of an atomic operation"), new RegisterInitialized(insn.Src, "the operand of an atomic operation")];
+                return Atomic(insn);
+            case InstructionClass.Ld when ProgramValidator.IsLegacyPacketLoad(insn):
+                return insn.MemoryMode == MemoryMode.Ind
+                    ? [new LegacyPacketLoadAllowed(), new LegacyPacketSocketBuffer(), new LegacyPacketOffset(insn.Src)]
+                    : [new LegacyPacketLoadAllowed(), new LegacyPacketSocketBuffer()];
             case InstructionClass.St when insn.MemoryMode == MemoryMode.Mem:
                 return [new RegisterInitialized(insn.Dst, "the address of a store")];
             case InstructionClass.Stx when insn.MemoryMode == MemoryMode.Mem:
                 return [new RegisterInitialized(insn.Dst, "the address of a store"), new RegisterInitialized(insn.Src, "the value of a store")];
+            case InstructionClass.Jmp when insn.IsExit:
+                return [new ReturnValueSet(), new LockReleasedAtExit(), new ReturnValueKind(), new ReferencesReleasedAtExit()];
             case InstructionClass.Jmp or InstructionClass.Jmp32 when insn.IsHelperCall:
                 return HelperCall(insn.Imm);
             case InstructionClass.Jmp or InstructionClass.Jmp32 when IsConditional(insn):
@@ -36,6 +43,19 @@ internal sealed class AssertionExtractor(HelperTable? helpers)
             default:
                 return [];
         }
+    }
+
+    /// <summary>Both registers written, a number stored, an address atomics may use, and for cmpxchg a numeric r0.</summary>
+    private static Assertion[] Atomic(Instruction insn)
+    {
+        Assertion[] operands =
+        [
+            new RegisterInitialized(insn.Dst, "the address of an atomic operation"),
+            new RegisterInitialized(insn.Src, "the operand of an atomic operation"),
+            new AtomicOperand(insn.Src),
+            new AtomicTarget(insn.Dst),
+        ];
+        return insn.AtomicOperation == AtomicOperation.CmpXchg ? [.. operands, new CmpxchgExpected()] : operands;
     }
 
     private static bool IsConditional(Instruction insn) =>

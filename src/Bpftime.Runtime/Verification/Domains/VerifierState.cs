@@ -144,6 +144,9 @@ internal sealed class Checkpoint(VerifierState state, Checkpoint? parent, int fi
     /// <summary>A hash of what an exact comparison looks at first (the live registers), to skip most loop checks cheaply.</summary>
     public int Fingerprint { get; } = fingerprint;
 
+    /// <summary>What every state this one covers shares with it, read without touching the state (see <see cref="CoverSummary"/>).</summary>
+    public CoverSummary Summary { get; } = CoverSummary.Of(state);
+
     public Checkpoint? Parent { get; } = parent;
 
     /// <summary>

@@ -47,46 +47,19 @@ internal sealed partial class Analyzer
         state.Pc = target;
     }
 
+    /// <summary>Checked before (<see cref="ReturnValueSet"/> and the rest): ends the path, or returns to the caller.</summary>
     private bool ExecuteExit(VerifierState state, int pc)
     {
         var frame = state.Current;
         var r0 = frame.Registers[0];
         var depth = state.CurrentFrame;
-        // A void function may leave r0 unset; the caller then cannot read it.
-        if (r0.Type == RegisterType.NotInitialized && (depth == 0 || frame.Callback != CallbackKind.None))
-        {
-            throw new VerificationError(DiagnosticCodes.VerifierUninitializedRegister, pc,
-                "R0 is not initialised at exit: set the return value on every path");
-        }
-        if (state.LockHeldSince >= 0)
-        {
-            throw new VerificationError(DiagnosticCodes.VerifierSpinLockMisuse, pc,
-                $"the {(depth == 0 ? "program" : frame.Callback != CallbackKind.None ? "callback" : "function")} exits holding the spin lock taken at instruction {state.LockHeldSince}; release it on every path before returning");
-        }
         if (depth == 0)
         {
-            if (r0.IsPointer)
-            {
-                throw new VerificationError(DiagnosticCodes.VerifierPointerReturned, pc,
-                    $"R0 is {Describe(r0)} at exit: a program returns a number, returning a pointer would leak an address");
-            }
-            if (state.References.Count > 0)
-            {
-                var (_, reserved, _) = state.References[0];
-                throw new VerificationError(DiagnosticCodes.VerifierUnreleasedReference, pc,
-                    $"the ring-buffer record reserved at instruction {reserved} is neither submitted nor discarded on this path to exit; call bpf_ringbuf_submit or bpf_ringbuf_discard on every path");
-            }
             return false;
-        }
-
-        if (r0.Type == RegisterType.Stack && r0.Target == depth)
-        {
-            throw new VerificationError(DiagnosticCodes.VerifierDanglingStackPointer, pc,
-                $"R0 is {Describe(r0)} of the returning function: its stack is gone after the return");
         }
         if (frame.Callback != CallbackKind.None)
         {
-            return ExitCallback(state, pc, frame, r0);
+            return ExitCallback(state, pc, frame);
         }
         state.Frames.RemoveAt(depth);
         CheckNoDanglingPointers(state, pc, depth);
@@ -123,23 +96,9 @@ internal sealed partial class Analyzer
     /// call is joined with the state before; when the join adds nothing the loop is at a fixpoint and
     /// the helper's caller goes on; otherwise the callback runs again from the joined state.
     /// </summary>
-    private bool ExitCallback(VerifierState state, int pc, FrameState frame, RegisterState r0)
+    private bool ExitCallback(VerifierState state, int pc, FrameState frame)
     {
-        if (!r0.IsScalar || r0.Value.UMax > 1)
-        {
-            throw new VerificationError(DiagnosticCodes.VerifierInvalidCallback, pc,
-                $"R0 is {Describe(r0)} when the callback returns; a callback must return 0 (go on) or 1 (stop)");
-        }
         var depth = state.CurrentFrame;
-        foreach (var (_, reserved, owner) in state.References)
-        {
-            if (owner == depth)
-            {
-                // The callback runs many times: a record it keeps would be reserved once per call and leak.
-                throw new VerificationError(DiagnosticCodes.VerifierUnreleasedReference, pc,
-                    $"the ring-buffer record reserved at instruction {reserved} in this callback is still held when it returns; the callback may run many times, so submit or discard the record before it returns");
-            }
-        }
         state.Frames.RemoveAt(depth);
         CheckNoDanglingPointers(state, pc, depth);
         var entry = frame.CallbackEntry!;

@@ -44,29 +44,7 @@ internal sealed partial class Analyzer
     {
         var size = insn.MemorySize.ByteCount();
         var pointer = ReadRegister(state, insn.Dst);
-        var value = ReadRegister(state, insn.Src);
-        if (!value.IsScalar)
-        {
-            throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc,
-                $"{R(insn.Src)} is {Describe(value)}: atomic operations take numbers, not pointers");
-        }
-        if (pointer.Type is not (RegisterType.Stack or RegisterType.MapValue or RegisterType.RingBufferRecord))
-        {
-            if (pointer.IsPointer && !pointer.Type.IsNullable())
-            {
-                throw new VerificationError(DiagnosticCodes.VerifierInvalidAtomic, pc,
-                    $"{R(insn.Dst)} is {Describe(pointer)}: atomic operations work only on the stack, map values and ring-buffer records");
-            }
-        }
         var cmpxchg = insn.AtomicOperation == AtomicOperation.CmpXchg;
-        if (cmpxchg)
-        {
-            var expected = Use(state, 0, pc, "the expected value of cmpxchg");
-            if (!expected.IsScalar)
-            {
-                throw new VerificationError(DiagnosticCodes.VerifierPointerLeak, pc, $"R0 is {Describe(expected)}: cmpxchg compares numbers, not pointers");
-            }
-        }
         // The old value is read and a number written back.
         var old = AccessMemory(state, pc, insn.Dst, pointer, insn.Offset, size, Access.Read, default);
         if (!old.IsScalar)
