@@ -41,7 +41,15 @@ public sealed class BpfMapOfMapsView<TKey, TInner> : IEnumerable<KeyValuePair<TK
     public bool TryGet(in TKey key, [MaybeNullWhen(false)] out TInner inner)
     {
         var map = _map.GetMap(Bytes(in key));
-        inner = map is null ? null : _open(map);
+        inner = null;
+        try
+        {
+            inner = map is null ? null : _open(map);
+        }
+        catch (ObjectDisposedException) when (map!.IsDisposed)
+        {
+            // Disposed by another thread since the slot was read: as empty as a slot read after.
+        }
         return inner is not null;
     }
 
