@@ -1,7 +1,7 @@
 namespace Bpftime.Build.Tests;
 
 /// <summary>
-/// `dotnet pack src/Bpftime.Sdk`, then fresh projects outside the repository (path with a space, @
+/// The packed SDK (<see cref="PackedSdk"/>), then fresh projects outside the repository (path with a space, @
 /// and a non-ASCII letter) that use only that package from a local folder: once as
 /// Sdk="Bpftime.Sdk/0.1.0" and once through a PackageReference, each with two objects of one file
 /// name in different folders and a C source compiled by the build. Both build and run native code.
@@ -15,12 +15,8 @@ public sealed class PackageTests
         var root = EndToEnd.CreateAwkwardDirectory("package");
         try
         {
-            var feed = Path.Combine(root, "feed");
-            var pack = DotNetCommand.Run(Path.Combine(Bpftime.Tests.TestPaths.RepositoryRoot, "src", "Bpftime.Sdk"),
-                "pack", "-tl:off", "-nodeReuse:false", "-c", DotNetCommand.BuildConfiguration, "-o", feed);
-            Assert.True(pack.ExitCode == 0, pack.ToString());
-            Assert.True(File.Exists(Path.Combine(feed, "Bpftime.Sdk.0.1.0.nupkg")), pack.ToString());
-            AssertRuntimeIsPrecompiled(Path.Combine(feed, "Bpftime.Sdk.0.1.0.nupkg"));
+            var feed = PackedSdk.Feed;
+            AssertRuntimeIsPrecompiled(Path.Combine(feed, PackedSdk.PackageFile));
 
             // Packages come from the local feed only, restored into a private folder.
             Bpftime.Tests.LocalPackageFeed.WriteConfig(root, feed);

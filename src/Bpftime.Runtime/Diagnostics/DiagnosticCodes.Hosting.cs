@@ -68,4 +68,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>clang warned compiling a BpfSource item.</summary>
     public const string ClangWarning = "BPF4122";
+
+    /// <summary>A map of maps refused a slot the host set through a typed view's indexer (past the end, full); Set returns the errno instead.</summary>
+    public const string MapOfMapsSlotRefused = "BPF4123";
 }

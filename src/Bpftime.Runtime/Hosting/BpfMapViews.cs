@@ -32,4 +32,17 @@ public static class BpfMapViews
 
     /// <summary>A PROG_ARRAY map, to fill with the object's programs for tail calls.</summary>
     public static BpfProgramArrayView AsProgramArray(this BpfMap map) => new(map);
+
+    /// <summary>
+    /// An ARRAY_OF_MAPS (<typeparamref name="TKey"/> uint) or HASH_OF_MAPS map whose inner maps are seen
+    /// through <paramref name="open"/> (e.g. <c>m =&gt; m.AsArray&lt;Value&gt;()</c>); <paramref name="mapOf"/>
+    /// gives back an inner view's map (<c>v =&gt; v.Map</c>) for <see cref="BpfMapOfMapsView{TKey, TInner}.Set"/>.
+    /// </summary>
+    public static BpfMapOfMapsView<TKey, TInner> AsMapOfMaps<TKey, TInner>(this BpfMap map, Func<BpfMap, TInner> open, Func<TInner, BpfMap> mapOf)
+        where TKey : unmanaged
+        where TInner : class => new(map, open, mapOf);
+
+    /// <summary>A map of maps whose inner maps are handed out untyped.</summary>
+    public static BpfMapOfMapsView<TKey, BpfMap> AsMapOfMaps<TKey>(this BpfMap map)
+        where TKey : unmanaged => new(map, static inner => inner, static inner => inner);
 }

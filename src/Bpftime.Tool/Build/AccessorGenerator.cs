@@ -164,20 +164,11 @@ internal static class AccessorGenerator
             code.AppendLine(CultureInfo.InvariantCulture, $"    public global::Bpftime.Maps.BpfMap {property} => {lookup};");
             return;
         }
-        code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>Map {Escape(map.Name)}: {map.Type}, key {map.KeySize} B, value {map.ValueSize} B, {map.MaxEntries} entries.</summary>");
+        code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>Map {Escape(map.Name)}: {map.Type}, key {map.KeySize} B, value {map.ValueSize} B, {map.MaxEntries} entries{(map.InnerMap is { } inner ? $"; inner maps {inner.Type}, key {inner.KeySize} B, value {inner.ValueSize} B, {inner.MaxEntries} entries" : "")}.</summary>");
         var key = types?.ValueType(map.KeyTypeId, map.KeySize, $"the key of map '{map.Name}'");
         var value = types?.ValueType(map.ValueTypeId, map.ValueSize, $"the value of map '{map.Name}'");
-        var view = map.Type switch
-        {
-            MapType.Array when value is not null => ($"BpfArrayView<{value.Name}>", $"AsArray<{value.Name}>"),
-            MapType.Hash or MapType.LruHash or MapType.LpmTrie when key is not null && value is not null => ($"BpfHashView<{key.Name}, {value.Name}>", $"AsHash<{key.Name}, {value.Name}>"),
-            MapType.PerCpuArray when value is not null => ($"BpfPerCpuView<uint, {value.Name}>", $"AsPerCpuArray<{value.Name}>"),
-            MapType.PerCpuHash or MapType.LruPerCpuHash when key is not null && value is not null => ($"BpfPerCpuView<{key.Name}, {value.Name}>", $"AsPerCpuHash<{key.Name}, {value.Name}>"),
-            MapType.Queue or MapType.Stack when value is not null => ($"BpfQueueView<{value.Name}>", $"AsQueue<{value.Name}>"),
-            MapType.RingBuf => ("BpfRingBufferReader", "AsRingBuffer"),
-            MapType.ProgArray => ("BpfProgramArrayView", "AsProgramArray"),
-            _ => ((string, string)?)null,
-        };
+        var view = map.Type is MapType.ArrayOfMaps or MapType.HashOfMaps ? MapOfMapsView(types, map, key)
+            : ViewOf(map.Type, key, value) is { } plain ? (plain.View, plain.Factory, "") : null;
         if (view is not { } typed)
         {
             code.AppendLine(CultureInfo.InvariantCulture, $"    public global::Bpftime.Maps.BpfMap {property} => {lookup};");
@@ -185,9 +176,44 @@ internal static class AccessorGenerator
         }
         // Views check the sizes once and are cheap to keep; one per skeleton.
         var field = "_" + char.ToLowerInvariant(property[0]) + property[1..];
-        code.AppendLine(CultureInfo.InvariantCulture, $"    public {Hosting}.{typed.Item1} {property} => {field} ??= {Hosting}.BpfMapViews.{typed.Item2}({lookup});");
+        code.AppendLine(CultureInfo.InvariantCulture, $"    public {Hosting}.{typed.View} {property} => {field} ??= {Hosting}.BpfMapViews.{typed.Factory}({lookup}{typed.Arguments});");
         code.AppendLine();
-        code.AppendLine(CultureInfo.InvariantCulture, $"    private {Hosting}.{typed.Item1}? {field};");
+        code.AppendLine(CultureInfo.InvariantCulture, $"    private {Hosting}.{typed.View}? {field};");
+    }
+
+    /// <summary>The typed view of a map of <paramref name="type"/> (its type name and BpfMapViews factory), or null when BTF does not describe what it needs.</summary>
+    private static (string View, string Factory)? ViewOf(MapType type, SkeletonTypes.CSharpType? key, SkeletonTypes.CSharpType? value) => type switch
+    {
+        MapType.Array when value is not null => ($"BpfArrayView<{value.Name}>", $"AsArray<{value.Name}>"),
+        MapType.Hash or MapType.LruHash or MapType.LpmTrie when key is not null && value is not null => ($"BpfHashView<{key.Name}, {value.Name}>", $"AsHash<{key.Name}, {value.Name}>"),
+        MapType.PerCpuArray when value is not null => ($"BpfPerCpuView<uint, {value.Name}>", $"AsPerCpuArray<{value.Name}>"),
+        MapType.PerCpuHash or MapType.LruPerCpuHash when key is not null && value is not null => ($"BpfPerCpuView<{key.Name}, {value.Name}>", $"AsPerCpuHash<{key.Name}, {value.Name}>"),
+        MapType.Queue or MapType.Stack when value is not null => ($"BpfQueueView<{value.Name}>", $"AsQueue<{value.Name}>"),
+        MapType.RingBuf => ("BpfRingBufferReader", "AsRingBuffer"),
+        MapType.ProgArray => ("BpfProgramArrayView", "AsProgramArray"),
+        _ => null,
+    };
+
+    /// <summary>
+    /// A map of maps as a <c>BpfMapOfMapsView</c> whose inner maps are the typed view of the inner
+    /// template, its key and value types from the template's BTF; null without a template or a typed inner view.
+    /// </summary>
+    private static (string View, string Factory, string Arguments)? MapOfMapsView(SkeletonTypes? types, MapSpec map, SkeletonTypes.CSharpType? key)
+    {
+        if (map.InnerMap is not { } inner || types is null)
+        {
+            return null;
+        }
+        var outerKey = map.Type == MapType.ArrayOfMaps ? "uint" : key?.Name;
+        var innerKey = types.ValueType(inner.KeyTypeId, inner.KeySize, $"the key of the inner maps of '{map.Name}'");
+        var innerValue = types.ValueType(inner.ValueTypeId, inner.ValueSize, $"the value of the inner maps of '{map.Name}'");
+        if (outerKey is null || inner.Type is MapType.ProgArray or MapType.ArrayOfMaps or MapType.HashOfMaps || ViewOf(inner.Type, innerKey, innerValue) is not { } innerView)
+        {
+            return null;
+        }
+        var innerType = $"{Hosting}.{innerView.View}";
+        return ($"BpfMapOfMapsView<{outerKey}, {innerType}>", $"AsMapOfMaps<{outerKey}, {innerType}>",
+            $", static inner => {Hosting}.BpfMapViews.{innerView.Factory}(inner), static view => view.Map");
     }
 
     /// <summary>The wrapper type of a program: the context the build verified it for decides its Run overloads.</summary>
