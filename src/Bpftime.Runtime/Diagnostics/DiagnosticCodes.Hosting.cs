@@ -71,4 +71,25 @@ public static partial class DiagnosticCodes
 
     /// <summary>A map of maps refused a slot the host set through a typed view's indexer (past the end, full); Set returns the errno instead.</summary>
     public const string MapOfMapsSlotRefused = "BPF4123";
+
+    /// <summary>Bytes given for a read-only global-data section (BpfLoadOptions.ReadOnlyData) are not the section's size.</summary>
+    public const string ReadOnlyDataSizeMismatch = "BPF4131";
+
+    /// <summary>Bytes were given for a section the object does not have as read-only global data.</summary>
+    public const string ReadOnlyDataSectionNotFound = "BPF4132";
+
+    /// <summary>Bytes were given before the load for a global-data section programs may write (.data, .bss).</summary>
+    public const string ReadOnlyDataSectionWritable = "BPF4133";
+
+    /// <summary>Read-only data was set after a load took it: the loaded object keeps the bytes it was verified with.</summary>
+    public const string ReadOnlyDataAlreadyLoaded = "BPF4134";
+
+    /// <summary>A native object loaded without its bytecode runs unchecked code, which cannot be verified again for the host's new .rodata bytes.</summary>
+    public const string ReadOnlyDataNativeNotReverifiable = "BPF4135";
+
+    /// <summary>Native code compiled without run-time checks was proved for the build's .rodata; the verifier refuses it with the host's bytes.</summary>
+    public const string ReadOnlyDataNativeRefused = "BPF4136";
+
+    /// <summary>Native code compiled without the execution-budget counter was proved to end for the build's .rodata; with the host's bytes its loops are not proven to end.</summary>
+    public const string ReadOnlyDataNativeUnbounded = "BPF4137";
 }

@@ -94,6 +94,15 @@ public sealed record BpfLoadOptions
     /// </summary>
     public IReadOnlyList<string>? Programs { get; init; }
 
+    /// <summary>
+    /// New bytes for read-only global-data sections (.rodata), set before the load as libbpf allows
+    /// between open and load: the sections are created with them and every program is verified against
+    /// them, on every engine (native code compiled without run-time checks is verified again from the
+    /// embedded bytecode, and is not used when the new bytes make it unsafe). Null: the bytes the
+    /// object was compiled with. The load freezes the bytes (a later set throws BPF4134).
+    /// </summary>
+    public BpfReadOnlyData? ReadOnlyData { get; init; }
+
     /// <summary>The engines to choose from; <see cref="BpfEngines.Default"/> when null.</summary>
     public EngineRegistry? Engines { get; init; }
 

@@ -33,6 +33,9 @@ public sealed class BpfObject : IDisposable, IRunCounts
     private readonly BpfObjectFile? _linkedFrom;
     private BpfObjectFile? _file;
 
+    /// <summary>The host set .rodata bytes (BpfLoadOptions.ReadOnlyData): the build's verdicts on native code do not cover them.</summary>
+    private bool _hostReadOnlyData;
+
     private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions)
     {
         _engineOptions = engineOptions;
@@ -115,12 +118,18 @@ public sealed class BpfObject : IDisposable, IRunCounts
     /// (<see cref="BpfLoadOptions.Engine"/>, $BPFTIME_ENGINE); otherwise the embedded bytecode runs
     /// on the jit or the interpreter, and a log line says why.
     /// </summary>
-    public static BpfObject LoadEmbedded(string name, Assembly? assembly = null, BpfLoadOptions? options = null)
+    public static BpfObject LoadEmbedded(string name, Assembly? assembly = null, BpfLoadOptions? options = null) =>
+        LoadEmbedded(name, () => EmbeddedObject.Find(name, assembly), options ?? BpfLoadOptions.Default);
+
+    /// <summary>Loads an object as if the build had embedded these bytecode and native objects.</summary>
+    internal static BpfObject LoadEmbedded(EmbeddedObject embedded, BpfLoadOptions options) => LoadEmbedded(embedded.Name, () => embedded, options);
+
+    private static BpfObject LoadEmbedded(string name, Func<EmbeddedObject> find, BpfLoadOptions options)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return Loaded(LoadEmbeddedObject(name, assembly, options ?? BpfLoadOptions.Default), started);
+            return Loaded(LoadEmbeddedObject(find(), options), started);
         }
         catch (BpfException error)
         {
@@ -137,12 +146,12 @@ public sealed class BpfObject : IDisposable, IRunCounts
         return loaded;
     }
 
-    private static BpfObject LoadEmbeddedObject(string name, Assembly? assembly, BpfLoadOptions options)
+    private static BpfObject LoadEmbeddedObject(EmbeddedObject embedded, BpfLoadOptions options)
     {
-        var embedded = EmbeddedObject.Find(name, assembly);
         var log = new LoadLog(options);
         var requested = EngineSelection.Requested(options, log);
-        if (requested is BpfLoadOptions.AutoEngine or BpfLoadOptions.AotEngine && LinkFromMetadata(embedded, options) is { } linked)
+        // Host-set .rodata needs the bytecode: native code without checks is verified again against the new bytes.
+        if (requested is BpfLoadOptions.AutoEngine or BpfLoadOptions.AotEngine && options.ReadOnlyData is null && LinkFromMetadata(embedded, options) is { } linked)
         {
             log.NativeCodeLoaded(linked, embedded.NativeResource!);
             return linked;
@@ -332,7 +341,8 @@ public sealed class BpfObject : IDisposable, IRunCounts
     private static BpfObject LoadNativeObject(string name, string? path, byte[] bytes, BpfLoadOptions options, LoadLog log)
     {
         var metadata = AotLinker.ReadMetadata(bytes, path);
-        var specs = metadata is null ? [] : metadata.Maps.Select(map => map.ToMapSpec()).ToList();
+        IReadOnlyList<MapSpec> specs = metadata is null ? [] : metadata.Maps.Select(map => map.ToMapSpec()).ToList();
+        specs = options.ReadOnlyData?.ApplyTo(specs, path ?? name) ?? specs;
         var programs = metadata is null
             ? AotObjectFile.Read(bytes, path).Symbols.Where(s => s.IsGlobal && s.IsFunction && !s.IsUndefined)
                 .Select(s => new BpfProgramInfo(s.Name, ".text", ProgramType.Unspecified, []))
@@ -341,7 +351,11 @@ public sealed class BpfObject : IDisposable, IRunCounts
         var file = new BpfObjectFile(path, ObjectKind.NativeCode, programs, specs);
         var maps = BpfMapFactory.CreateAll(specs, path, maxMemory: options.MaxMapMemory);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu, ExecutionBudget = options.ExecutionBudget };
-        var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
+        var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions)
+        {
+            _contextTypes = options.ContextTypes,
+            _hostReadOnlyData = options.ReadOnlyData is not null,
+        };
         try
         {
             loaded.LinkNative(bytes, path ?? name, options.RequireVerification, options.RequireTermination);
@@ -362,9 +376,18 @@ public sealed class BpfObject : IDisposable, IRunCounts
         {
             throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms, "the object has no program (no executable section with a function)", origin);
         }
+        if (options.ReadOnlyData is { } readOnlyData)
+        {
+            // The verifier reads the maps of the file: the new bytes are its constants as well as the maps' contents.
+            file = file with { Maps = readOnlyData.ApplyTo(file.Maps, origin) };
+        }
         var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf, options.MaxMapMemory);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu, ExecutionBudget = options.ExecutionBudget };
-        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions) { _contextTypes = options.ContextTypes };
+        return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions)
+        {
+            _contextTypes = options.ContextTypes,
+            _hostReadOnlyData = options.ReadOnlyData is not null,
+        };
     }
 
     /// <summary>The object with only the programs <paramref name="names"/> lists (all when null); an unknown name is an error that lists the real ones.</summary>
@@ -497,7 +520,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
 
     private void LinkNative(byte[] native, string resource, bool requireVerification, bool requireTermination)
     {
-        var linked = NativeLinking.Link(native, resource, _linkedFrom ?? File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget);
+        var linked = NativeLinking.Link(native, resource, _linkedFrom ?? File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget, _hostReadOnlyData, requireTermination);
         if (requireTermination || requireVerification)
         {
             CheckRequirements(linked, resource, requireVerification, requireTermination);

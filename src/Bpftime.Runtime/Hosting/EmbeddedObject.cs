@@ -13,6 +13,13 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
 {
     private byte[]? _bytecode;
 
+    /// <summary>An object whose bytes are at hand, as the build would embed them (for loading paths that take bytes).</summary>
+    internal EmbeddedObject(string name, byte[] bytecode, string? nativeResource, byte[]? native)
+        : this(name, typeof(EmbeddedObject).Assembly, EmbeddedResourceNames.Bytecode(name), nativeResource, native)
+    {
+        _bytecode = bytecode;
+    }
+
     public string Name => name;
 
     public string BytecodeResource => bytecodeResource;

@@ -6,6 +6,7 @@ using Bpftime.Helpers;
 using Bpftime.Linking.Native;
 using Bpftime.Maps;
 using Bpftime.Objects;
+using Bpftime.Verification;
 
 namespace Bpftime.Hosting;
 
@@ -20,10 +21,13 @@ internal static class NativeLinking
     /// The programs the module provides, in the object's order; the module goes to <paramref name="owned"/>.
     /// A program compiled without run-time checks is verified only when the metadata says the build's
     /// verifier proved it; otherwise (MemoryChecks=off, bpftime compile --memory-checks off, objects
-    /// older than the field) it is trusted unchecked.
+    /// older than the field) it is trusted unchecked. With <paramref name="hostReadOnlyData"/> (the host
+    /// set .rodata bytes the build's verdict was not given for), code without run-time checks is
+    /// verified again against <paramref name="file"/>'s maps, which hold the new bytes (see <see cref="Reverify"/>).
     /// </summary>
     public static IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> Link(byte[] native, string resource, BpfObjectFile file,
-        IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned, long executionBudget = EngineOptions.DefaultExecutionBudget)
+        IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned, long executionBudget = EngineOptions.DefaultExecutionBudget,
+        bool hostReadOnlyData = false, bool requireTermination = false)
     {
         var module = AotLinker.Link(native, new AotLinkOptions { Helpers = helpers, Maps = maps, Origin = resource });
         module.Checks.ExecutionBudget = executionBudget;
@@ -34,7 +38,12 @@ internal static class NativeLinking
             {
                 if (module.Programs.Contains(program.Name))
                 {
-                    programs.Add((program, module.GetProgram(program.Name), Verdict(program, module)));
+                    var verdict = Verdict(program, module);
+                    if (hostReadOnlyData && !module.IsChecked(program.Name))
+                    {
+                        verdict = Reverify(program, module, file, helpers, resource, requireTermination);
+                    }
+                    programs.Add((program, module.GetProgram(program.Name), verdict));
                 }
             }
             if (programs.Count == 0)
@@ -58,10 +67,49 @@ internal static class NativeLinking
         var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
         var isChecked = module.IsChecked(program.Name);
         var proved = !isChecked && recorded?.Proved == true;
-        var context = program.Type == ProgramType.Xdp ? ProgramContext.Xdp
-            : recorded?.ContextLengthInR2 == true ? ProgramContext.MemoryWithLength
-            : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
+        var context = ContextOf(program, recorded, proved);
         // Objects from before the field recorded only programs proved to end.
         return new ProgramVerdict(proved, null, context) { IsTrustedUnchecked = !isChecked && !proved, TerminationProven = proved && recorded?.TerminationProven != false };
     }
+
+    /// <summary>
+    /// Native code without run-time checks relies on the build's proof, which took the build's .rodata
+    /// bytes as constants (the compiler folds none of them: the code reads the section's memory). With
+    /// the host's bytes the proof is redone on the embedded bytecode, for the context the build verified
+    /// it for: refused, the native code cannot run (BPF4136; the caller may fall back to checked
+    /// bytecode); verified but with loops no longer proven to end, code compiled without the budget
+    /// counter cannot run either (BPF4137). Without bytecode (a native object loaded alone) nothing can
+    /// be verified (BPF4135).
+    /// </summary>
+    private static ProgramVerdict Reverify(BpfProgramInfo program, AotModule module, BpfObjectFile file, HelperTable helpers, string resource, bool requireTermination)
+    {
+        if (program.Instructions.Count == 0)
+        {
+            throw BpfException.Create(DiagnosticCodes.ReadOnlyDataNativeNotReverifiable,
+                $"the host set .rodata bytes, but program '{program.Name}' is native code without run-time checks, proved only for the .rodata it was compiled with, and its bytecode is not at hand to verify it again; load it through BpfObject.LoadEmbedded (which has the bytecode), compile it with run-time checks (bpftime compile --memory-checks on), or load without BpfLoadOptions.ReadOnlyData",
+                resource, program.Name);
+        }
+        var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
+        var options = LoadVerification.NativeOptionsFor(program, recorded?.ContextSize ?? 0, recorded?.ContextLengthInR2 == true, helpers, requireTermination);
+        var result = BpfVerifier.Verify(program, file.Maps, options, resource);
+        if (!result.Passed)
+        {
+            var reason = result.Errors.FirstOrDefault() ?? result.Diagnostics.FirstOrDefault();
+            throw BpfException.Create(DiagnosticCodes.ReadOnlyDataNativeRefused,
+                $"program '{program.Name}' is native code without run-time checks, proved for the .rodata it was compiled with; with the .rodata bytes the host set, the verifier refuses it ({reason?.ToCanonicalString() ?? "no reason given"}): give bytes the program is safe with, or run the bytecode with run-time checks (engine auto falls back to it; build with MemoryChecks=on for native code that checks itself)",
+                resource, program.Name);
+        }
+        if (recorded?.CountsBudget != true && !result.TerminationProven)
+        {
+            throw BpfException.Create(DiagnosticCodes.ReadOnlyDataNativeUnbounded,
+                $"program '{program.Name}' is native code compiled without the execution-budget counter, since its loops were proven to end with the .rodata it was compiled with; with the .rodata bytes the host set, the verifier cannot prove they end: give bounds the verifier can prove, or run the bytecode, which counts the budget (engine auto falls back to it)",
+                resource, program.Name);
+        }
+        return new ProgramVerdict(true, result, ContextOf(program, recorded, proved: true)) { TerminationProven = result.TerminationProven };
+    }
+
+    private static ProgramContext ContextOf(BpfProgramInfo program, AotProgram? recorded, bool proved) =>
+        program.Type == ProgramType.Xdp ? ProgramContext.Xdp
+        : recorded?.ContextLengthInR2 == true ? ProgramContext.MemoryWithLength
+        : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
 }

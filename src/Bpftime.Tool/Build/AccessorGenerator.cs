@@ -9,7 +9,8 @@ namespace Bpftime.Tool.Build;
 /// Writes the typed skeleton of one embedded object, e.g. <c>Bpf.XdpCount.Load()</c>: a property per
 /// program whose <c>Run</c> overloads are those of the context the build verified it for, a typed
 /// view per map with C# structs made from BTF (<see cref="SkeletonTypes"/>), and the global-data
-/// sections as structs the host reads and writes in place. The class only names resources and
+/// sections as structs the host reads and writes in place; <c>Open()</c> gives the read-only sections
+/// (.rodata) to set before <c>Load()</c>, as libbpf's open and load. The class only names resources and
 /// settings; loading goes through <c>BpfObject.LoadEmbedded</c> on the class's own assembly. It reads
 /// nothing but the object, so design-time builds make the same file without LLVM or the verifier.
 /// </summary>
@@ -17,7 +18,7 @@ internal static class AccessorGenerator
 {
     private const string Hosting = "global::Bpftime.Hosting";
 
-    private static readonly HashSet<string> Reserved = ["Object", "Load", "Dispose", "EmbeddedName", "Programs", "Maps", "EngineName", "IsNativeCode", "DefaultOptions", "WithItemSettings", "ContextSize", "XdpProgram", "MemoryProgram", "RawMemoryProgram", "NoContextProgram"];
+    private static readonly HashSet<string> Reserved = ["Object", "Load", "Dispose", "EmbeddedName", "Programs", "Maps", "EngineName", "IsNativeCode", "DefaultOptions", "WithItemSettings", "ContextSize", "XdpProgram", "MemoryProgram", "RawMemoryProgram", "NoContextProgram", "Open", "Opened"];
 
     public static string Generate(string ns, BuildItem item, BpfObjectFile file, IReadOnlyList<BpfProgramInfo> programs, byte[] objectBytes)
     {
@@ -48,6 +49,13 @@ internal static class AccessorGenerator
         code.AppendLine(CultureInfo.InvariantCulture, $"    public static {item.ClassName} Load({Hosting}.BpfLoadOptions? options = null) =>");
         code.AppendLine(CultureInfo.InvariantCulture, $"        new({Hosting}.BpfObject.LoadEmbedded(EmbeddedName, typeof({item.ClassName}).Assembly, WithItemSettings(options)));");
         code.AppendLine();
+        code.AppendLine("    /// <summary>");
+        code.AppendLine("    /// Opens the embedded object without loading it, as libbpf's open: set the read-only sections");
+        code.AppendLine("    /// (.rodata) through the result's properties, then <c>Load()</c>, which verifies every program against");
+        code.AppendLine("    /// the bytes set (native code included: it is not used if they make it unsafe).");
+        code.AppendLine("    /// </summary>");
+        code.AppendLine(CultureInfo.InvariantCulture, $"    public static Opened Open({Hosting}.BpfLoadOptions? options = null) => new(options);");
+        code.AppendLine();
         AppendSettings(code, item, programs);
 
         var used = new HashSet<string>(Reserved, StringComparer.Ordinal) { item.ClassName };
@@ -65,6 +73,7 @@ internal static class AccessorGenerator
 
         var views = new List<(string Property, string Map, string Declaration)>();
         var pending = new List<(MapSpec Map, string Property)>();
+        var settable = new List<(MapSpec Map, string Property, string Type)>();
         foreach (var map in file.Maps)
         {
             pending.Add((map, Unique(PropertyName(map.Name), map.IsGlobalData ? "Section" : "Map", used)));
@@ -74,13 +83,22 @@ internal static class AccessorGenerator
         foreach (var (map, property) in pending)
         {
             members.AppendLine();
-            AppendMap(members, types, file, map, property);
+            if (map.IsGlobalData)
+            {
+                AppendSection(members, types, file, map, property, settable);
+            }
+            else
+            {
+                AppendMap(members, types, file, map, property);
+            }
         }
         foreach (var kind in kinds)
         {
             members.AppendLine();
             members.Append(ProgramWrapper(kind));
         }
+        members.AppendLine();
+        members.Append(OpenedClass(item.ClassName, settable));
         code.Append(members);
         foreach (var declaration in types?.Declarations ?? [])
         {
@@ -144,26 +162,102 @@ internal static class AccessorGenerator
         code.AppendLine("        };");
     }
 
+    /// <summary>A global-data section: a struct in place when BTF describes it; a read-only one goes to <paramref name="settable"/> for <c>Open()</c>.</summary>
+    private static void AppendSection(StringBuilder code, SkeletonTypes? types, BpfObjectFile file, MapSpec map, string property, List<(MapSpec Map, string Property, string Type)> settable)
+    {
+        var lookup = $"Object.Maps[{Literal(map.Name)}]";
+        var section = map.ValueTypeId != 0 && file.Btf is { } btf && btf.TryGetType(map.ValueTypeId, out var datasec) && datasec.Kind == BtfKind.DataSection ? datasec : null;
+        if (types is not null && section is not null && section.Variables.Count > 0)
+        {
+            var type = types.SectionType(section, property + "Section", map.ValueSize);
+            // .rodata is read-only for the host once loaded: the verifier took its bytes as constants (as
+            // Linux does for frozen maps). Open() sets them before the load, which verifies against them.
+            var readOnly = map.IsReadOnlyForPrograms;
+            if (readOnly)
+            {
+                settable.Add((map, property, type.Name));
+            }
+            code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>The {Escape(map.Name)} section in place ({map.ValueSize} bytes){(readOnly ? ": constants the verifier relied on, read-only (set them before the load through Open())" : ": shared with running programs (set values before the first run; use atomics for counters programs update)")}.</summary>");
+            code.AppendLine(CultureInfo.InvariantCulture, $"    public ref {(readOnly ? "readonly " : "")}{type.Name} {property} => ref {Hosting}.BpfMapViews.AsArray<{type.Name}>({lookup}).GetRef(0);");
+            return;
+        }
+        code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>The {Escape(map.Name)} section ({map.ValueSize} bytes; no BTF describes its variables).</summary>");
+        code.AppendLine(CultureInfo.InvariantCulture, $"    public global::Bpftime.Maps.BpfMap {property} => {lookup};");
+    }
+
+    /// <summary>
+    /// The object opened but not loaded: each read-only section BTF describes, as a struct holding the
+    /// compiled-in bytes until the host changes it, and Load(), which passes the sections that changed
+    /// as BpfLoadOptions.ReadOnlyData (unchanged, the build's verdicts stand and the load stays fast).
+    /// </summary>
+    private static string OpenedClass(string className, List<(MapSpec Map, string Property, string Type)> settable)
+    {
+        const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+        var code = new StringBuilder();
+        code.AppendLine("    /// <summary>The object opened but not loaded: set its read-only sections, then <see cref=\"Load\"/>.</summary>");
+        code.AppendLine("    public sealed class Opened");
+        code.AppendLine("    {");
+        code.AppendLine(CultureInfo.InvariantCulture, $"        private readonly {Hosting}.BpfLoadOptions? _options;");
+        code.AppendLine("        private bool _loaded;");
+        foreach (var (map, property, type) in settable)
+        {
+            code.AppendLine(CultureInfo.InvariantCulture, $"        private {type} _{Field(property)} = {Marshal}.Read<{type}>({property}Compiled);");
+        }
+        code.AppendLine();
+        code.AppendLine(CultureInfo.InvariantCulture, $"        internal Opened({Hosting}.BpfLoadOptions? options) => _options = options;");
+        foreach (var (map, property, type) in settable)
+        {
+            var bytes = new byte[map.ValueSize];
+            map.InitialValue?.Span[..Math.Min(bytes.Length, map.InitialValue.Value.Length)].CopyTo(bytes);
+            code.AppendLine();
+            code.AppendLine(CultureInfo.InvariantCulture, $"        /// <summary>The {Escape(map.Name)} section to load with (the compiled-in values until set); the load verifies every program against it.</summary>");
+            code.AppendLine(CultureInfo.InvariantCulture, $"        public ref {type} {property}");
+            code.AppendLine("        {");
+            code.AppendLine("            get");
+            code.AppendLine("            {");
+            code.AppendLine(CultureInfo.InvariantCulture, $"                ThrowIfLoaded({Literal(map.Name)});");
+            code.AppendLine(CultureInfo.InvariantCulture, $"                return ref _{Field(property)};");
+            code.AppendLine("            }");
+            code.AppendLine("        }");
+            code.AppendLine();
+            code.AppendLine(CultureInfo.InvariantCulture, $"        private static global::System.ReadOnlySpan<byte> {property}Compiled => [{string.Join(", ", bytes.Select(b => "0x" + b.ToString("x2", CultureInfo.InvariantCulture)))}];");
+        }
+        code.AppendLine();
+        code.AppendLine("        /// <summary>Loads the object with the sections as set (once); see the class's static <c>Load</c> for the item's settings.</summary>");
+        code.AppendLine(CultureInfo.InvariantCulture, $"        public {className} Load()");
+        code.AppendLine("        {");
+        code.AppendLine("            ThrowIfLoaded(null);");
+        code.AppendLine("            _loaded = true;");
+        code.AppendLine("            var options = _options;");
+        foreach (var (map, property, type) in settable)
+        {
+            code.AppendLine(CultureInfo.InvariantCulture, $"            if (!global::System.MemoryExtensions.SequenceEqual({Marshal}.AsBytes(new global::System.ReadOnlySpan<{type}>(in _{Field(property)})), {property}Compiled))");
+            code.AppendLine("            {");
+            code.AppendLine("                options ??= DefaultOptions;");
+            code.AppendLine(CultureInfo.InvariantCulture, $"                options = options with {{ ReadOnlyData = (options.ReadOnlyData ?? new {Hosting}.BpfReadOnlyData()).Set({Literal(map.Name)}, in _{Field(property)}) }};");
+            code.AppendLine("            }");
+        }
+        code.AppendLine(CultureInfo.InvariantCulture, $"            return {className}.Load(options);");
+        code.AppendLine("        }");
+        code.AppendLine();
+        code.AppendLine("        private void ThrowIfLoaded(string? section)");
+        code.AppendLine("        {");
+        code.AppendLine("            if (_loaded)");
+        code.AppendLine("            {");
+        code.AppendLine("                throw global::Bpftime.Diagnostics.BpfException.Create(global::Bpftime.Diagnostics.DiagnosticCodes.ReadOnlyDataAlreadyLoaded, section is null");
+        code.AppendLine(CultureInfo.InvariantCulture, $"                    ? \"this opened object was loaded already; call {className}.Open() again for another object\"");
+        code.AppendLine("                    : $\"section '{section}' was set after Load(): the loaded object keeps the bytes it was verified with; set read-only sections before Load()\", EmbeddedName);");
+        code.AppendLine("            }");
+        code.AppendLine("        }");
+        code.AppendLine("    }");
+        return code.ToString();
+    }
+
+    private static string Field(string property) => char.ToLowerInvariant(property[0]) + property[1..];
+
     private static void AppendMap(StringBuilder code, SkeletonTypes? types, BpfObjectFile file, MapSpec map, string property)
     {
         var lookup = $"Object.Maps[{Literal(map.Name)}]";
-        if (map.IsGlobalData)
-        {
-            var section = map.ValueTypeId != 0 && file.Btf is { } btf && btf.TryGetType(map.ValueTypeId, out var datasec) && datasec.Kind == BtfKind.DataSection ? datasec : null;
-            if (types is not null && section is not null && section.Variables.Count > 0)
-            {
-                var type = types.SectionType(section, property + "Section", map.ValueSize);
-                // .rodata is read-only for the host too: the verifier took its bytes as constants (as Linux
-                // does for frozen maps), so changing them would void what it proved.
-                var readOnly = map.IsReadOnlyForPrograms;
-                code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>The {Escape(map.Name)} section in place ({map.ValueSize} bytes){(readOnly ? ": constants the verifier relied on, read-only" : ": shared with running programs (set values before the first run; use atomics for counters programs update)")}.</summary>");
-                code.AppendLine(CultureInfo.InvariantCulture, $"    public ref {(readOnly ? "readonly " : "")}{type.Name} {property} => ref {Hosting}.BpfMapViews.AsArray<{type.Name}>({lookup}).GetRef(0);");
-                return;
-            }
-            code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>The {Escape(map.Name)} section ({map.ValueSize} bytes; no BTF describes its variables).</summary>");
-            code.AppendLine(CultureInfo.InvariantCulture, $"    public global::Bpftime.Maps.BpfMap {property} => {lookup};");
-            return;
-        }
         code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>Map {Escape(map.Name)}: {map.Type}, key {map.KeySize} B, value {map.ValueSize} B, {map.MaxEntries} entries{(map.InnerMap is { } inner ? $"; inner maps {inner.Type}, key {inner.KeySize} B, value {inner.ValueSize} B, {inner.MaxEntries} entries" : "")}.</summary>");
         var key = types?.ValueType(map.KeyTypeId, map.KeySize, $"the key of map '{map.Name}'");
         var value = types?.ValueType(map.ValueTypeId, map.ValueSize, $"the value of map '{map.Name}'");
