@@ -68,7 +68,7 @@ public sealed class SampleBuildTests
         Assert.Equal(interpreted.Programs["checksum"].Run(memory), native.Programs["checksum"].Run(memory));
         Assert.Equal(interpreted.Maps.Keys.Order(), native.Maps.Keys.Order());
         Assert.Equal(((Maps.ArrayMap)interpreted.Maps[".bss"]).GetValue(0), ((Maps.ArrayMap)native.Maps[".bss"]).GetValue(0));
-        Assert.Equal(((Maps.ArrayMap)interpreted.Maps[".rodata"]).GetValue(0), ((Maps.ArrayMap)native.Maps[".rodata"]).GetValue(0));
+        Assert.Equal(((Maps.ArrayMap)interpreted.Maps[".rodata"]).ReadValue(0), ((Maps.ArrayMap)native.Maps[".rodata"]).ReadValue(0));
         // The bytecode object is read when asked for: programs with their instructions, BTF.
         Assert.Equal(Objects.ObjectKind.Elf, native.File.Kind);
         Assert.NotEmpty(native.File.FindProgram("checksum")!.Instructions);

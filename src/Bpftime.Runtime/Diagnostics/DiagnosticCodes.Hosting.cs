@@ -92,4 +92,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>Native code compiled without the execution-budget counter was proved to end for the build's .rodata; with the host's bytes its loops are not proven to end.</summary>
     public const string ReadOnlyDataNativeUnbounded = "BPF4137";
+
+    /// <summary>The host wrote read-only global data (.rodata) after its object was loaded: it is frozen, since programs were verified against its bytes.</summary>
+    public const string ReadOnlyDataFrozen = "BPF4138";
 }

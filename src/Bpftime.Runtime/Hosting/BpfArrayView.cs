@@ -39,12 +39,25 @@ public sealed unsafe class BpfArrayView<TValue> : IReadOnlyList<TValue>
 
     public TValue this[uint index]
     {
-        get => GetRef(index);
+        get => GetReadOnlyRef(index);
         set => GetRef(index) = value;
     }
 
-    /// <summary>The value in the map's memory: writes are seen by programs at once (use atomics for shared counters).</summary>
+    /// <summary>
+    /// The value in the map's memory: writes are seen by programs at once (use atomics for shared
+    /// counters). Read-only data frozen at load (.rodata) gives BPF4138: read it with <see cref="GetReadOnlyRef"/>.
+    /// </summary>
     public ref TValue GetRef(uint index)
+    {
+        if (_map.IsFrozen)
+        {
+            throw _map.Frozen();
+        }
+        return ref Unsafe.AsRef(in GetReadOnlyRef(index));
+    }
+
+    /// <summary>The value in the map's memory, to read in place (the only access to read-only data frozen at load).</summary>
+    public ref readonly TValue GetReadOnlyRef(uint index)
     {
         var address = _map.Lookup(index);
         if (address == 0)

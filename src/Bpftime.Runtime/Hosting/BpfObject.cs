@@ -563,6 +563,14 @@ public sealed class BpfObject : IDisposable, IRunCounts
         _programs = new BpfNamedCollection<BpfProgram>(loaded, p => p.Name, "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
+        // The programs were verified against the read-only data's bytes: from here on the host may only read it.
+        foreach (var map in _maps)
+        {
+            if (map is ArrayMap { Spec.IsGlobalData: true, IsReadOnlyForPrograms: true } readOnlyData)
+            {
+                readOnlyData.Freeze();
+            }
+        }
         // A program array's values name programs by their index in the object; each must fit every caller's context.
         foreach (var map in _maps)
         {

@@ -72,6 +72,17 @@ public sealed unsafe class ArrayMap : BpfMap
     /// <summary>The spec's read-only mark or BPF_F_RDONLY_PROG.</summary>
     public override bool IsReadOnlyForPrograms => !WritableByPrograms;
 
+    private volatile bool _frozen;
+
+    /// <summary>
+    /// Whether the host may no longer write the values either. Read-only global data (.rodata) is
+    /// frozen once its object is loaded, as libbpf freezes it: the verifier took its bytes as
+    /// constants, so a later write would void what it proved. Host-chosen bytes go in before the load.
+    /// </summary>
+    public bool IsFrozen => _frozen;
+
+    internal void Freeze() => _frozen = true;
+
     /// <summary>The address of the value at <paramref name="index"/>, or 0 when the index is out of range.</summary>
     public nint Lookup(uint index)
     {
@@ -81,15 +92,26 @@ public sealed unsafe class ArrayMap : BpfMap
 
     public override nint Lookup(ReadOnlySpan<byte> key) => Lookup(ReadKey(key));
 
-    /// <summary>The value at <paramref name="index"/> as a span over the map's memory (host access; writes are seen by programs).</summary>
-    public Span<byte> GetValue(uint index)
+    /// <summary>The value at <paramref name="index"/> to read, in the map's memory (also for read-only data frozen at load).</summary>
+    public ReadOnlySpan<byte> ReadValue(uint index)
     {
         var address = Lookup(index);
         if (address == 0)
         {
             throw new ArgumentOutOfRangeException(nameof(index), index, $"array map '{Name}' has {Spec.MaxEntries} entries");
         }
-        return new Span<byte>((void*)address, (int)Spec.ValueSize);
+        return new ReadOnlySpan<byte>((void*)address, (int)Spec.ValueSize);
+    }
+
+    /// <summary>The value at <paramref name="index"/> as a span over the map's memory (host access; writes are seen by programs; BPF4138 once frozen).</summary>
+    public Span<byte> GetValue(uint index)
+    {
+        if (_frozen)
+        {
+            throw Frozen();
+        }
+        var value = ReadValue(index);
+        return new Span<byte>((void*)Lookup(index), value.Length);
     }
 
     public override int Update(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, ulong flags)
@@ -102,9 +124,13 @@ public sealed unsafe class ArrayMap : BpfMap
         return Update(index, value, flags);
     }
 
-    /// <summary>Replaces the value at <paramref name="index"/>: 0, -EINVAL (bad flags), -E2BIG (index out of range) or -EEXIST (BPF_NOEXIST: array entries always exist).</summary>
+    /// <summary>Replaces the value at <paramref name="index"/>: 0, -EINVAL (bad flags), -E2BIG (index out of range), -EEXIST (BPF_NOEXIST: array entries always exist) or -EPERM (frozen, as the kernel answers for a frozen map).</summary>
     public int Update(uint index, ReadOnlySpan<byte> value, ulong flags)
     {
+        if (_frozen)
+        {
+            return -Errno.EPERM;
+        }
         var values = Values;
         var locked = (flags & MapUpdateFlags.Lock) != 0;
         var mode = flags & ~MapUpdateFlags.Lock;
@@ -140,6 +166,10 @@ public sealed unsafe class ArrayMap : BpfMap
         source.CopyTo(new Span<byte>(target, (int)Spec.ValueSize));
         return 0;
     }
+
+    /// <summary>The error for a host write into frozen read-only data.</summary>
+    internal BpfException Frozen() => BpfException.Create(DiagnosticCodes.ReadOnlyDataFrozen,
+        $"map '{Name}' is read-only data frozen at load: the verifier took its bytes as constants, so the host may read it but not change it; set it before the load instead (the skeleton's Open() then Load(), or BpfLoadOptions.ReadOnlyData), or keep values that change in .data");
 
     /// <summary>Array entries cannot be deleted: always -EINVAL, as in the kernel.</summary>
     public override int Delete(ReadOnlySpan<byte> key)

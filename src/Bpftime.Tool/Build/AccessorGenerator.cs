@@ -178,7 +178,7 @@ internal static class AccessorGenerator
                 settable.Add((map, property, type.Name));
             }
             code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>The {Escape(map.Name)} section in place ({map.ValueSize} bytes){(readOnly ? ": constants the verifier relied on, read-only (set them before the load through Open())" : ": shared with running programs (set values before the first run; use atomics for counters programs update)")}.</summary>");
-            code.AppendLine(CultureInfo.InvariantCulture, $"    public ref {(readOnly ? "readonly " : "")}{type.Name} {property} => ref {Hosting}.BpfMapViews.AsArray<{type.Name}>({lookup}).GetRef(0);");
+            code.AppendLine(CultureInfo.InvariantCulture, $"    public ref {(readOnly ? "readonly " : "")}{type.Name} {property} => ref {Hosting}.BpfMapViews.AsArray<{type.Name}>({lookup}).{(readOnly ? "GetReadOnlyRef" : "GetRef")}(0);");
             return;
         }
         code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>The {Escape(map.Name)} section ({map.ValueSize} bytes; no BTF describes its variables).</summary>");
