@@ -109,7 +109,7 @@ public static class AotCompiler
                         }
                         // A program that cannot reach exit could only loop or run off the end: refuse it.
                         Isa.ProgramValidator.EnsureExitReachable(source.Instructions.Span, source.Name, compilation.SourceName);
-                        var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize, checkMemory: !source.Verified, countBudget: CountsBudget(source));
+                        var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize, checkMemory: !source.Verified, countBudget: CountsBudget(source), socketBuffer: source.SocketBuffer);
                         programs.Add(Describe(compilation, source, info));
                     }
                     if (programs.Count == 1 && programs[0].Symbol != AotMetadata.SingleProgramSymbol)

@@ -68,4 +68,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>clang warned compiling a BpfSource item.</summary>
     public const string ClangWarning = "BPF4122";
+
+    /// <summary>A packet larger than the socket buffer's capacity.</summary>
+    public const string SocketBufferPacketTooLarge = "BPF4190";
 }
