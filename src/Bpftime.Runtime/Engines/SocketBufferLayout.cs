@@ -15,6 +15,7 @@ public static class SocketBufferLayout
     public const int Size = 192;
 
     public const int Len = 0;
+    public const int PktType = 4;
     public const int Mark = 8;
     public const int Protocol = 16;
     public const int Priority = 32;

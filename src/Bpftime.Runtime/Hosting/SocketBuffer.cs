@@ -35,6 +35,13 @@ public sealed unsafe class SocketBuffer : IDisposable
     /// <summary>The packet (tc programs may have written it; its bounds are the ones the host set).</summary>
     public Span<byte> Packet => new((void*)(Block + PacketOffset), _length);
 
+    /// <summary>skb->pkt_type: PACKET_HOST (0), PACKET_BROADCAST (1), PACKET_MULTICAST (2), PACKET_OTHERHOST (3), PACKET_OUTGOING (4).</summary>
+    public uint PacketType
+    {
+        get => Read(SocketBufferLayout.PktType);
+        set => Write(SocketBufferLayout.PktType, value);
+    }
+
     /// <summary>skb->protocol as the program reads it: the EtherType in network byte order, as Linux stores it (0x0008 for IPv4 on a little-endian host).</summary>
     public uint Protocol
     {
