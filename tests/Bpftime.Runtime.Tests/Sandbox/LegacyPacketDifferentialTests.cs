@@ -106,19 +106,8 @@ public class LegacyPacketDifferentialTests
         return packets;
     }
 
-    public static TheoryData<string, bool> EnginesVerifiedOrNot()
-    {
-        var data = new TheoryData<string, bool>();
-        foreach (var engine in TestEngines.All)
-        {
-            data.Add(engine.Name, false);
-            data.Add(engine.Name, true);
-        }
-        return data;
-    }
-
     [Theory]
-    [MemberData(nameof(EnginesVerifiedOrNot))]
+    [MemberData(nameof(LegacyPacketEngineTests.EnginesVerifiedOrNot), MemberType = typeof(LegacyPacketEngineTests))]
     public void EveryEngineAgreesWithTheInterpreterAndWithLinuxsSemantics(string engine, bool verified)
     {
         using var buffer = new SocketBuffer(capacity: 128);
