@@ -188,6 +188,7 @@ public static class AotCompiler
         CountsBudget = CountsBudget(source),
         ContextSize = source.ContextLengthInR2 ? null : source.ContextSize,
         ContextLengthInR2 = source.ContextLengthInR2,
+        SocketBuffer = source.SocketBuffer,
         // Verified entries take the run state too (they record their frames in it).
         CheckedAbi = AotCheckedAbi.Version,
     };

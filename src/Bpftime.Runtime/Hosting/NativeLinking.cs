@@ -52,13 +52,14 @@ internal static class NativeLinking
         }
     }
 
-    /// <summary>The build's verdict as the metadata records it, and the context the program was compiled for: an XDP frame by section, else raw memory of the proved size.</summary>
+    /// <summary>The build's verdict as the metadata records it, and the context the program was compiled for: an XDP frame by section, a socket buffer when the metadata records one, else raw memory of the proved size.</summary>
     private static ProgramVerdict Verdict(BpfProgramInfo program, AotModule module)
     {
         var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
         var isChecked = module.IsChecked(program.Name);
         var proved = !isChecked && recorded?.Proved == true;
         var context = program.Type == ProgramType.Xdp ? ProgramContext.Xdp
+            : recorded?.SocketBuffer == true ? ProgramContext.ForSocketBuffer(program.Type)
             : recorded?.ContextLengthInR2 == true ? ProgramContext.MemoryWithLength
             : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
         // Objects from before the field recorded only programs proved to end.

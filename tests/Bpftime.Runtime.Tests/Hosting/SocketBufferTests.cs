@@ -1,4 +1,7 @@
+using Bpftime.Compiler.Aot;
 using Bpftime.Diagnostics;
+using Bpftime.Helpers;
+using Bpftime.Objects;
 using Bpftime.Hosting;
 using Bpftime.Tests.Corpus;
 using Bpftime.Tests.Maps;
@@ -85,6 +88,30 @@ public class SocketBufferTests
         using var xdp = BpfObject.Load(Path.Combine(TestPaths.DataDirectory, "obj", "xdp.bpf.o"), Options(engine, verify: false));
         var error = Assert.Throws<BpfException>(() => xdp.Programs.First().Value.RunSocketBuffer(buffer));
         Assert.Equal(DiagnosticCodes.WrongContextKind, error.Code);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void NativeCodeRecordsTheSocketBufferAndRunsOnlyOnOne(bool verified)
+    {
+        Assert.True(TestEngines.All.Any(e => e.Name == BpfLoadOptions.AotEngine), "this test compiles native code and needs libLLVM");
+        var bytes = File.ReadAllBytes(FilterPath);
+        var file = ObjectReader.Read(bytes, FilterPath);
+        var compilation = AotCompilation.FromObject(file, StandardHelpers.CreateDefault(TraceSink.Discard), bytes) with
+        {
+            Programs = [.. file.Programs.Select(p => new AotProgramSource(p.Name, p.ToArray()) { Section = p.Section, Verified = verified, Proved = verified, SocketBuffer = true })],
+        };
+        var compiled = AotCompiler.Compile(compilation).Bytes;
+        Assert.True(Bpftime.Linking.Native.AotLinker.ReadMetadata(compiled)!.Programs.Single().SocketBuffer);
+        using var native = BpfObject.Load(compiled, new BpfLoadOptions { ReadEnvironment = false }, "socket_filter");
+        var filter = native.Programs["http_only"];
+        Assert.Equal(BpfLoadOptions.AotEngine, filter.EngineName);
+        Assert.Equal(BpfContextKind.SocketBuffer, filter.ContextKind);
+        Assert.Equal(verified, filter.IsVerified);
+        Assert.Equal(-1, (int)filter.RunSocketBuffer(Frame(6, 80)));
+        Assert.Equal(0, (int)filter.RunSocketBuffer(Frame(6, 80).AsSpan(0, 37)));
+        Assert.Equal(DiagnosticCodes.WrongContextKind, Assert.Throws<BpfException>(() => filter.Run(new byte[256])).Code);
     }
 
     [SkippableTheory]
