@@ -1,8 +1,8 @@
 using Bpftime.Compiler.Aot;
 using Bpftime.Diagnostics;
 using Bpftime.Helpers;
-using Bpftime.Objects;
 using Bpftime.Hosting;
+using Bpftime.Objects;
 using Bpftime.Tests.Corpus;
 using Bpftime.Tests.Maps;
 
