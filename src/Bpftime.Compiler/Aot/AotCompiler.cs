@@ -109,7 +109,7 @@ public static class AotCompiler
                         }
                         // A program that cannot reach exit could only loop or run off the end: refuse it.
                         Isa.ProgramValidator.EnsureExitReachable(source.Instructions.Span, source.Name, compilation.SourceName);
-                        var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize, checkMemory: !source.Verified, countBudget: CountsBudget(source));
+                        var info = generator.AddProgram(source.Name, symbol, source.Instructions.Span, source.StackSize, checkMemory: !source.Verified, countBudget: CountsBudget(source), socketBuffer: source.SocketBuffer);
                         programs.Add(Describe(compilation, source, info));
                     }
                     if (programs.Count == 1 && programs[0].Symbol != AotMetadata.SingleProgramSymbol)
@@ -188,6 +188,7 @@ public static class AotCompiler
         CountsBudget = CountsBudget(source),
         ContextSize = source.ContextLengthInR2 ? null : source.ContextSize,
         ContextLengthInR2 = source.ContextLengthInR2,
+        SocketBuffer = source.SocketBuffer,
         // Verified entries take the run state too (they record their frames in it).
         CheckedAbi = AotCheckedAbi.Version,
     };

@@ -57,7 +57,7 @@ public sealed class AotEngine : IBpfEngine
     {
         var compiled = AotCompiler.Compile(new AotCompilation
         {
-            Programs = [new AotProgramSource(program.Name, program.Instructions) { StackSize = program.StackSize, Verified = program.Verified, TerminationProven = program.TerminationProven }],
+            Programs = [new AotProgramSource(program.Name, program.Instructions) { StackSize = program.StackSize, Verified = program.Verified, TerminationProven = program.TerminationProven, SocketBuffer = program.SocketBuffer }],
             Maps = [.. program.Maps.Select(m => m.Spec)],
             Helpers = program.Helpers,
             Triple = LlvmTargets.HostTriple,

@@ -34,6 +34,12 @@ public sealed record AotProgramSource(string Name, ReadOnlyMemory<Instruction> I
     /// <summary>Whether the program was verified or built for the (mem, len) contract (r1 points at exactly r2 bytes), recorded in the metadata.</summary>
     public bool ContextLengthInR2 { get; init; }
 
+    /// <summary>
+    /// Whether the program runs on a socket buffer the host builds (socket filter and tc programs with
+    /// legacy packet loads, which are compiled inline); without it such loads are refused (BPF4057).
+    /// </summary>
+    public bool SocketBuffer { get; init; }
+
     /// <summary>The entry symbol; null derives one from <see cref="Name"/>.</summary>
     public string? Symbol { get; init; }
 }

@@ -418,7 +418,8 @@ internal sealed partial class FunctionEmitter
                 EmitLoadImm64(insn, Code[pc + 1], pc);
                 return pc + 1;
             case InstructionClass.Ld when ProgramValidator.IsLegacyPacketLoad(insn):
-                throw _program.Fail(DiagnosticCodes.LegacyPacketLoadUnsupported, ProgramValidator.LegacyPacketLoadRefusal(insn), pc);
+                EmitLegacyPacketLoad(insn, pc);
+                return pc;
             default:
                 throw Unsupported(insn, pc);
         }

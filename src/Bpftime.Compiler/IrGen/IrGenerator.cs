@@ -86,7 +86,11 @@ public sealed class IrGenerator : IDisposable
     /// it is spent, without checking memory: for verified programs whose termination was not proven.
     /// Checked code always counts.
     /// </param>
-    public IrProgramInfo AddProgram(string name, string symbol, ReadOnlySpan<Instruction> code, int stackSize = 512, bool checkMemory = false, bool countBudget = false)
+    /// <param name="socketBuffer">
+    /// r1 is a socket buffer the host built (<see cref="Engines.SocketBufferLayout"/>): legacy packet loads
+    /// (ld_abs, ld_ind) are compiled inline. Without it they are refused (BPF4057).
+    /// </param>
+    public IrProgramInfo AddProgram(string name, string symbol, ReadOnlySpan<Instruction> code, int stackSize = 512, bool checkMemory = false, bool countBudget = false, bool socketBuffer = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (stackSize <= 0 || stackSize > 512 || stackSize % 8 != 0)
@@ -94,7 +98,7 @@ public sealed class IrGenerator : IDisposable
             stackSize = 512;
         }
         var layout = ProgramLayout.Analyze(name, code);
-        var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize, checkMemory, checkMemory || countBudget);
+        var program = new ProgramEmitter(this, name, symbol, code.ToArray(), layout, stackSize, checkMemory, checkMemory || countBudget, socketBuffer);
         return program.Emit();
     }
 

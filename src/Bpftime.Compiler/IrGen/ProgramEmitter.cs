@@ -14,9 +14,10 @@ internal sealed class ProgramEmitter
     private readonly Dictionary<int, LLVMValueRef> _functions = [];
     private readonly Dictionary<int, LLVMValueRef> _callbacks = [];
 
-    public ProgramEmitter(IrGenerator generator, string name, string symbol, Instruction[] code, ProgramLayout layout, int stackSize, bool checkMemory, bool countBudget)
+    public ProgramEmitter(IrGenerator generator, string name, string symbol, Instruction[] code, ProgramLayout layout, int stackSize, bool checkMemory, bool countBudget, bool socketBuffer)
     {
         CheckMemory = checkMemory;
+        SocketBuffer = socketBuffer;
         CountsBudget = countBudget;
         Generator = generator;
         Name = name;
@@ -50,6 +51,9 @@ internal sealed class ProgramEmitter
 
     /// <summary>Helpers that end the program when they return 0.</summary>
     public IReadOnlyList<int> StopHelperIds { get; }
+
+    /// <summary>Whether r1 is a socket buffer, so that legacy packet loads are compiled (else refused).</summary>
+    public bool SocketBuffer { get; }
 
     /// <summary>Whether memory accesses and callx ids are checked at run time (unverified programs).</summary>
     public bool CheckMemory { get; }
@@ -148,6 +152,11 @@ internal sealed class ProgramEmitter
 
     private bool CanStop()
     {
+        // A legacy packet load outside the packet ends the program, from any function.
+        if (SocketBuffer && Code.Any(ProgramValidator.IsLegacyPacketLoad))
+        {
+            return true;
+        }
         if (StopHelperIds.Count == 0)
         {
             return false;

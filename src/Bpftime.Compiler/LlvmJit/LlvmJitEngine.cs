@@ -77,7 +77,7 @@ public sealed class LlvmJitEngine : IBpfEngine
                     InlineLookups = [.. program.Maps.Select(InlineLookup.ForMap)],
                 })
                 {
-                    info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified, countBudget: countsBudget);
+                    info = generator.AddProgram(program.Name, EntrySymbol, program.Instructions.Span, program.StackSize, checkMemory: !program.Verified, countBudget: countsBudget, socketBuffer: program.SocketBuffer);
                 }
                 LlvmJitExecutable.ExportCallbacks(module, program);
                 ModuleOptimizer.Verify(module, $"program '{program.Name}'");

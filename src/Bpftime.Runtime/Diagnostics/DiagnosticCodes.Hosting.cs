@@ -95,4 +95,7 @@ public static partial class DiagnosticCodes
 
     /// <summary>The host wrote read-only global data (.rodata) after its object was loaded: it is frozen, since programs were verified against its bytes.</summary>
     public const string ReadOnlyDataFrozen = "BPF4138";
+
+    /// <summary>A packet larger than the socket buffer's capacity.</summary>
+    public const string SocketBufferPacketTooLarge = "BPF4190";
 }

@@ -29,6 +29,14 @@ public sealed record ProgramImage(string Name, ReadOnlyMemory<Instruction> Instr
     /// <summary>Stack bytes per frame (512 unless the verifier proved less is needed).</summary>
     public int StackSize { get; init; } = 512;
 
+    /// <summary>
+    /// True when r1 is a socket buffer the host built (<see cref="SocketBufferLayout"/>: Linux's
+    /// <c>struct __sk_buff</c> whose u32 data and data_end are real addresses below 4 GiB): the legacy
+    /// packet loads (ld_abs, ld_ind) read the packet it describes. False: engines refuse those loads
+    /// (BPF4057), since the context is raw memory, an XDP frame or a host struct.
+    /// </summary>
+    public bool SocketBuffer { get; init; }
+
     /// <summary>The source object, for messages; null for raw bytecode.</summary>
     public string? Origin { get; init; }
 }

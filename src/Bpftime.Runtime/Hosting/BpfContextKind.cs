@@ -26,4 +26,11 @@ public enum BpfContextKind
     /// host struct run with a declared type, or an XDP frame, is refused.
     /// </summary>
     MemoryWithLength,
+
+    /// <summary>
+    /// A socket buffer (Linux's <c>struct __sk_buff</c>, built by <see cref="SocketBuffer"/>): only
+    /// <c>RunSocketBuffer</c>. Socket filter and tc programs that use the legacy packet loads (ld_abs,
+    /// ld_ind) are loaded for it.
+    /// </summary>
+    SocketBuffer,
 }

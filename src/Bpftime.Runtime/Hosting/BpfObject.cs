@@ -420,7 +420,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
             {
                 foreach (var (program, code, verdict) in prepared)
                 {
-                    var image = new ProgramImage(program.Name, code, Helpers) { Maps = _maps, Origin = Origin };
+                    var image = new ProgramImage(program.Name, code, Helpers) { Maps = _maps, Origin = Origin, SocketBuffer = verdict.Context.Kind == BpfContextKind.SocketBuffer };
                     if (verdict.Result is { Passed: true } result)
                     {
                         image = image.WithVerification(result);

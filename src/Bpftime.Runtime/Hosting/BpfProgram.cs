@@ -145,6 +145,14 @@ public sealed class BpfProgram
         return Start(context, length);
     }
 
+    /// <summary>Runs on a socket buffer's __sk_buff (RunSocketBuffer).</summary>
+    internal ulong RunSocketBufferContext(nint context, ulong length)
+    {
+        ThrowIfDisposed();
+        CheckContext(ContextCall.SocketBuffer, length, null);
+        return Start(context, length);
+    }
+
     /// <summary>Every run goes through here: one interlocked increment, and a fault counted on its way out (the filter never catches).</summary>
     private ulong Start(nint context, ulong length)
     {
@@ -208,6 +216,7 @@ public sealed class BpfProgram
         Struct,
         TypedStruct,
         Xdp,
+        SocketBuffer,
     }
 
     /// <summary>
@@ -222,6 +231,14 @@ public sealed class BpfProgram
         if ((kind == BpfContextKind.XdpFrame) != (call == ContextCall.Xdp))
         {
             throw WrongKind(call == ContextCall.Xdp ? "an XDP frame" : CallDescription(call));
+        }
+        if ((kind == BpfContextKind.SocketBuffer) != (call == ContextCall.SocketBuffer))
+        {
+            throw WrongKind(CallDescription(call));
+        }
+        if (kind == BpfContextKind.SocketBuffer)
+        {
+            return;
         }
         if (kind == BpfContextKind.HostStruct)
         {
@@ -261,6 +278,8 @@ public sealed class BpfProgram
     {
         ContextCall.Span => "a span of bytes",
         ContextCall.None => "no context",
+        ContextCall.Xdp => "an XDP frame",
+        ContextCall.SocketBuffer => "a socket buffer",
         _ => "a struct",
     };
 
@@ -271,6 +290,7 @@ public sealed class BpfProgram
     private string RightCall() => _context.Kind switch
     {
         BpfContextKind.XdpFrame => "RunXdp(frame) or RunXdp(packet)",
+        BpfContextKind.SocketBuffer => "RunSocketBuffer(buffer) or RunSocketBuffer(packet)",
         BpfContextKind.MemoryWithLength => "Run(span), Run(ref context) or Run() (r2 = the length)",
         BpfContextKind.HostStruct => $"Run(ref context, type) where type is the BpfContextType '{_context.TypeName}' given in BpfLoadOptions.ContextTypes (or Run(ref context) with a {_context.Size}-byte struct)",
         _ => _context.Size == 0 ? "Run(span), Run(ref context) or Run()" : $"Run(span) or Run(ref context) with at least {_context.Size} bytes",

@@ -2,11 +2,14 @@ using System.Runtime.CompilerServices;
 
 namespace Bpftime.Hosting;
 
-/// <summary>Ways to run a program on the contexts hosts have: XDP frames and structs passed by reference.</summary>
+/// <summary>Ways to run a program on the contexts hosts have: XDP frames, socket buffers and structs passed by reference.</summary>
 public static unsafe class BpfProgramRuns
 {
     [ThreadStatic]
     private static XdpFrame? t_frame;
+
+    [ThreadStatic]
+    private static SocketBuffer? t_socketBuffer;
 
     /// <summary>Runs an XDP program on <paramref name="frame"/>; the frame then holds the packet as the program left it. Other programs are refused (BPF4117).</summary>
     public static XdpAction RunXdp(this BpfProgram program, XdpFrame frame)
@@ -28,6 +31,28 @@ public static unsafe class BpfProgramRuns
         frame.IngressIfindex = ingressIfindex;
         var action = program.RunXdp(frame);
         return new XdpResult(action, frame.Packet.ToArray(), frame.EgressIfindex);
+    }
+
+    /// <summary>
+    /// Runs a socket filter or tc program loaded for a socket buffer (one that uses ld_abs / ld_ind) on
+    /// <paramref name="buffer"/>; returns r0 (a socket filter's bytes to keep, a tc program's TC_ACT_*
+    /// verdict). The buffer then holds the packet and fields as the program left them. Programs loaded
+    /// for another context are refused (BPF4117).
+    /// </summary>
+    public static ulong RunSocketBuffer(this BpfProgram program, SocketBuffer buffer)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        ArgumentNullException.ThrowIfNull(buffer);
+        buffer.RestoreBounds();
+        return program.RunSocketBufferContext(buffer.Context, buffer.ContextLength);
+    }
+
+    /// <summary>Runs on a copy of <paramref name="packet"/> in this thread's socket buffer (see <see cref="RunSocketBuffer(BpfProgram, SocketBuffer)"/>); returns r0.</summary>
+    public static ulong RunSocketBuffer(this BpfProgram program, ReadOnlySpan<byte> packet)
+    {
+        var buffer = t_socketBuffer ??= new SocketBuffer();
+        buffer.SetPacket(packet);
+        return program.RunSocketBuffer(buffer);
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ namespace Bpftime.Hosting;
 /// What the loader tells the verifier about a program's world: the helpers in use, and the context
 /// r1 points at, chosen by program type (XDP: xdp_md), else by the struct the program's BTF says
 /// its first parameter points to when the host declared it in <see cref="BpfLoadOptions.ContextTypes"/>,
+/// a socket buffer for socket filter and tc programs that use legacy packet loads,
 /// else the (mem, len) contract when <see cref="BpfLoadOptions.MemoryWithLength"/> asks for it, else raw
 /// memory of <see cref="BpfLoadOptions.ContextSize"/> bytes (0 when unknown).
 /// </summary>
@@ -41,6 +42,8 @@ internal static class LoadVerification
     {
         // Hosting's XDP frames are real xdp_md structs below 4 GiB: no rewriting, no size to ask for.
         BpfContextKind.XdpFrame => new VerifierOptions { Helpers = helpers, Context = ContextLayout.Xdp },
+        // Hosting's socket buffers are real __sk_buff structs below 4 GiB, as XDP frames are xdp_md.
+        BpfContextKind.SocketBuffer => new VerifierOptions { Helpers = helpers, Context = LinuxContexts.For(context.LinuxType) },
         BpfContextKind.HostStruct => new VerifierOptions { Helpers = helpers, Context = types!.First(t => t.Name == context.TypeName).ToContextLayout() },
         // (mem, len): r2 is the buffer's exact length, which the program must compare offsets with.
         BpfContextKind.MemoryWithLength => new VerifierOptions { Helpers = helpers, Context = ContextLayout.RawMemory(0), ContextLengthInR2 = true },
@@ -60,6 +63,12 @@ internal static class LoadVerification
         if (program.Type == ProgramType.Xdp)
         {
             return ProgramContext.Xdp;
+        }
+        if (program.Type is ProgramType.SocketFilter or ProgramType.SchedClassifier or ProgramType.SchedAction
+            && program.Instructions.Any(Isa.ProgramValidator.IsLegacyPacketLoad))
+        {
+            // Legacy packet loads read a socket buffer, which only RunSocketBuffer provides.
+            return ProgramContext.ForSocketBuffer(program.Type);
         }
         if (HostContext(program, btf, options.ContextTypes) is { } declared)
         {

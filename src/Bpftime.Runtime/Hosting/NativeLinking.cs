@@ -61,7 +61,7 @@ internal static class NativeLinking
         }
     }
 
-    /// <summary>The build's verdict as the metadata records it, and the context the program was compiled for: an XDP frame by section, else raw memory of the proved size.</summary>
+    /// <summary>The build's verdict as the metadata records it, and the context the program was compiled for: an XDP frame by section, a socket buffer when the metadata records one, else raw memory of the proved size.</summary>
     private static ProgramVerdict Verdict(BpfProgramInfo program, AotModule module)
     {
         var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
@@ -110,6 +110,7 @@ internal static class NativeLinking
 
     private static ProgramContext ContextOf(BpfProgramInfo program, AotProgram? recorded, bool proved) =>
         program.Type == ProgramType.Xdp ? ProgramContext.Xdp
+        : recorded?.SocketBuffer == true ? ProgramContext.ForSocketBuffer(program.Type)
         : recorded?.ContextLengthInR2 == true ? ProgramContext.MemoryWithLength
         : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
 }

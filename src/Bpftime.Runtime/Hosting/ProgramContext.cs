@@ -5,6 +5,12 @@ internal sealed record ProgramContext(BpfContextKind Kind, int Size = 0, string?
 {
     public static ProgramContext Xdp { get; } = new(BpfContextKind.XdpFrame);
 
+    /// <summary>A socket buffer, verified against Linux's <c>__sk_buff</c> rules for <paramref name="type"/> (socket filter or tc).</summary>
+    public static ProgramContext ForSocketBuffer(Objects.ProgramType type) => new(BpfContextKind.SocketBuffer) { LinuxType = type };
+
+    /// <summary>For <see cref="BpfContextKind.SocketBuffer"/>: the program type whose __sk_buff access rules apply.</summary>
+    public Objects.ProgramType LinuxType { get; init; }
+
     /// <summary>The (mem, len) contract: r1 points at exactly r2 bytes, whatever their number.</summary>
     public static ProgramContext MemoryWithLength { get; } = new(BpfContextKind.MemoryWithLength);
 
@@ -14,6 +20,7 @@ internal sealed record ProgramContext(BpfContextKind Kind, int Size = 0, string?
     public override string ToString() => Kind switch
     {
         BpfContextKind.XdpFrame => "an XDP frame",
+        BpfContextKind.SocketBuffer => "a socket buffer (__sk_buff)",
         BpfContextKind.HostStruct => $"host struct '{TypeName}' ({Size} bytes)",
         BpfContextKind.None => "no context",
         BpfContextKind.MemoryWithLength => "memory of r2 bytes at r1 (mem, len)",

@@ -7,7 +7,8 @@ namespace Bpftime.Isa;
 /// r0 = the big-endian value at packet offset imm (plus src for ld_ind) of the socket buffer r6 points to;
 /// r1-r5 are clobbered, and a load outside the packet ends the program with r0 = 0. Structurally they are
 /// valid instructions (Linux's field rules: dst 0, offset 0, src 0 for ld_abs); the verifier allows them
-/// only where Linux does, and the engines, which run no socket buffer, refuse them at load time.
+/// only where Linux does, and the engines run them only for programs loaded for a socket buffer, refusing
+/// them at load time on any other context.
 /// </summary>
 public static partial class ProgramValidator
 {
@@ -23,11 +24,12 @@ public static partial class ProgramValidator
     }
 
     /// <summary>
-    /// The message with which an engine refuses a legacy packet load at load time (BPF4057): the engines run
-    /// programs on raw memory, XDP frames or host structs, never on a socket buffer those loads could read.
+    /// The message with which an engine refuses a legacy packet load at load time (BPF4057): the program was
+    /// loaded for raw memory, an XDP frame or a host struct, not for a socket buffer those loads could read.
     /// </summary>
     public static string LegacyPacketLoadRefusal(Instruction insn) =>
-        $"{DescribeLegacyPacketLoad(insn)} is a legacy packet load, which reads the socket buffer in r6; this runtime runs no socket buffer, so the program cannot run here. Read the packet through the context instead (data and data_end: compare data + N with data_end, then load), or bpf_skb_load_bytes";
+        $"{DescribeLegacyPacketLoad(insn)} is a legacy packet load, which reads the socket buffer in r6, but this program was loaded for another context (raw memory, an XDP frame or a host struct). " +
+        "Legacy packet loads run in socket filter and tc programs (SEC(\"socket\"), SEC(\"tc\")), which are then loaded for a socket buffer and run with RunSocketBuffer; on other contexts read the packet through data and data_end (compare data + N with data_end, then load)";
 
     private sealed partial class Checker
     {

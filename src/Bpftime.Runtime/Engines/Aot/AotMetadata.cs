@@ -123,6 +123,12 @@ public sealed record AotProgram
     public bool ContextLengthInR2 { get; init; }
 
     /// <summary>
+    /// Whether the program was compiled for a socket buffer (its legacy packet loads read data and
+    /// data_end through r6): the loader then runs it only with RunSocketBuffer, never on raw memory.
+    /// </summary>
+    public bool SocketBuffer { get; init; }
+
+    /// <summary>
     /// The <see cref="AotCheckedAbi.Version"/> the code was compiled for; 0 (absent) in objects from
     /// before the execution budget and, for verified code, before version 3; the linker refuses any other.
     /// </summary>

@@ -105,7 +105,7 @@ internal ref struct AotMetadataReader
         string? name = null, symbol = null, section = null;
         int stackSize = 0, callDepth = 1, checkedAbi = 0;
         int? contextSize = null;
-        bool usesHelperById = false, isChecked = false, proved = false, countsBudget = false, contextLengthInR2 = false;
+        bool usesHelperById = false, isChecked = false, proved = false, countsBudget = false, contextLengthInR2 = false, socketBuffer = false;
         bool? terminationProven = null;
         List<AotHelperUse> helpers = [];
         List<int> maps = [];
@@ -128,6 +128,7 @@ internal ref struct AotMetadataReader
                 case "counts_budget": countsBudget = Boolean(); break;
                 case "context_size": contextSize = TryNull() ? null : Int32(); break;
                 case "context_length_in_r2": contextLengthInR2 = Boolean(); break;
+                case "socket_buffer": socketBuffer = Boolean(); break;
                 case "checked_abi": checkedAbi = Int32(); break;
                 default: SkipValue(); break;
             }
@@ -148,6 +149,7 @@ internal ref struct AotMetadataReader
             CountsBudget = countsBudget,
             ContextSize = contextSize,
             ContextLengthInR2 = contextLengthInR2,
+            SocketBuffer = socketBuffer,
             CheckedAbi = checkedAbi,
         };
     }

@@ -356,6 +356,36 @@ internal sealed unsafe class InterpreterExecutable : IBpfExecutable, ITailCallTa
                         r[ins.Dst] = Unsafe.ReadUnaligned<ulong>((void*)address);
                         break;
                     }
+                case InterpreterOp.LdAbs:
+                case InterpreterOp.LdInd:
+                    {
+                        // r6 is the socket buffer: checked code reads its data and data_end, and then the
+                        // packet, as any other access, so an r6 that is not one faults or stays in bounds.
+                        var skb = r[6];
+                        if (TMode.ChecksMemory)
+                        {
+                            guard.Check(skb + SocketBufferLayout.Data, 4, false, pc);
+                            guard.Check(skb + SocketBufferLayout.DataEnd, 4, false, pc);
+                        }
+                        ulong data = Unsafe.ReadUnaligned<uint>((void*)(skb + SocketBufferLayout.Data));
+                        ulong end = Unsafe.ReadUnaligned<uint>((void*)(skb + SocketBufferLayout.DataEnd));
+                        var offset = SocketBufferLayout.LegacyLoadOffset((int)ins.Imm, r[ins.Src], ins.Op == InterpreterOp.LdInd);
+                        if (!SocketBufferLayout.LegacyLoadInBounds(offset, ins.Aux, end - data))
+                        {
+                            // Outside the packet the program ends with r0 = 0, as on Linux.
+                            if (TMode.CountsBudget) t_budget = budget;
+                            return 0;
+                        }
+                        var address = data + (ulong)offset;
+                        if (TMode.ChecksMemory) guard.Check(address, ins.Aux, false, pc);
+                        r[0] = ins.Aux switch
+                        {
+                            1 => *(byte*)address,
+                            2 => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>((void*)address)),
+                            _ => BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>((void*)address)),
+                        };
+                        break;
+                    }
                 case InterpreterOp.LdxSB:
                     {
                         var address = r[ins.Src] + (ulong)ins.Target;

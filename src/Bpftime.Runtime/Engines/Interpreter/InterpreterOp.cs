@@ -25,6 +25,8 @@ internal enum InterpreterOp : byte
     StxB, StxH, StxW, StxDW,
     Atomic32, Atomic64,
     LoadImm64,
+    // Legacy packet loads; Aux holds the size in bytes.
+    LdAbs, LdInd,
 
     Ja,
     Jeq64Imm, Jeq64Reg, Jgt64Imm, Jgt64Reg, Jge64Imm, Jge64Reg, Jset64Imm, Jset64Reg, Jne64Imm, Jne64Reg,

@@ -86,8 +86,7 @@ internal sealed class ProgramDecoder
         InstructionClass.Ldx => DecodeLoad(pc, instruction),
         InstructionClass.St => DecodeStore(pc, instruction),
         InstructionClass.Stx => DecodeStoreRegister(pc, instruction),
-        InstructionClass.Ld when ProgramValidator.IsLegacyPacketLoad(instruction) =>
-            throw Refuse(DiagnosticCodes.LegacyPacketLoadUnsupported, pc, ProgramValidator.LegacyPacketLoadRefusal(instruction)),
+        InstructionClass.Ld when ProgramValidator.IsLegacyPacketLoad(instruction) => DecodeLegacyPacketLoad(pc, instruction),
         _ => throw Unsupported(pc, instruction, "legacy packet access (ABS/IND) and other LD forms are not supported"),
     };
 
@@ -261,6 +260,27 @@ internal sealed class ProgramDecoder
             default:
                 throw Unsupported(pc, instruction, "calls to kernel functions (kfuncs, src 2) have no meaning outside the kernel");
         }
+    }
+
+    /// <summary>ld_abs / ld_ind: only for a program loaded for a socket buffer (r6's data and data_end are then the packet's).</summary>
+    private DecodedInstruction DecodeLegacyPacketLoad(int pc, Instruction instruction)
+    {
+        if (!_image.SocketBuffer)
+        {
+            throw Refuse(DiagnosticCodes.LegacyPacketLoadUnsupported, pc, ProgramValidator.LegacyPacketLoadRefusal(instruction));
+        }
+        var indirect = instruction.MemoryMode == MemoryMode.Ind;
+        if (indirect)
+        {
+            ReadableRegister(pc, instruction.Src);
+        }
+        return new DecodedInstruction
+        {
+            Op = indirect ? InterpreterOp.LdInd : InterpreterOp.LdAbs,
+            Src = instruction.Src,
+            Aux = (byte)instruction.MemorySize.ByteCount(),
+            Imm = instruction.Imm,
+        };
     }
 
     private DecodedInstruction DecodeLoad(int pc, Instruction instruction)

@@ -1253,9 +1253,16 @@ internal sealed partial class X64Compiler
     {
         if (!insn.IsLoadImm64)
         {
-            throw ProgramValidator.IsLegacyPacketLoad(insn)
-                ? Fail(DiagnosticCodes.LegacyPacketLoadUnsupported, ProgramValidator.LegacyPacketLoadRefusal(insn), i)
-                : Unsupported(insn, i, "legacy packet loads (ABS/IND) are not supported");
+            if (!ProgramValidator.IsLegacyPacketLoad(insn))
+            {
+                throw Unsupported(insn, i, "LD takes ld_imm64 or a legacy packet load (ABS/IND of 1, 2 or 4 bytes)");
+            }
+            if (!_image.SocketBuffer)
+            {
+                throw Fail(DiagnosticCodes.LegacyPacketLoadUnsupported, ProgramValidator.LegacyPacketLoadRefusal(insn), i);
+            }
+            EmitLegacyPacketLoad(insn, i);
+            return;
         }
         RequireWritableDestination(insn, i);
         var next = _code[i + 1];

@@ -1,6 +1,6 @@
 // A classic socket filter written with the legacy packet loads (clang's load_byte/load_half builtins
 // emit ld_abs and ld_ind): keeps IPv4 TCP packets to port 80. The verifier accepts it, as Linux does
-// for socket filters; no engine here runs a socket buffer, so loading it is refused (BPF4057).
+// for socket filters; the loader runs it on a socket buffer (RunSocketBuffer).
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 

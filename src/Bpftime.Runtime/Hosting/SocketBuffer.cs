@@ -1,0 +1,139 @@
+using System.Buffers.Binary;
+using Bpftime.Diagnostics;
+using Bpftime.Engines;
+
+namespace Bpftime.Hosting;
+
+/// <summary>
+/// A socket buffer for socket filter and tc programs: Linux's <c>struct __sk_buff</c>
+/// (<see cref="SocketBufferLayout"/>) whose u32 len, data, data_end and data_meta describe the packet
+/// that follows it, at real addresses (the block lives below 4 GiB, as an XDP frame does). The legacy
+/// packet loads (ld_abs, ld_ind) read that packet. Reuse one buffer per thread for many packets; dispose
+/// to free it.
+/// </summary>
+public sealed unsafe class SocketBuffer : IDisposable
+{
+    /// <summary>Where the packet starts in the block: after the struct, on a cache line.</summary>
+    private const int PacketOffset = 256;
+
+    private readonly nuint _blockSize;
+    private nint _block;
+    private int _length;
+
+    /// <param name="capacity">Largest packet the buffer holds (64 KiB by default, the largest IP packet and then some).</param>
+    public SocketBuffer(int capacity = 65536)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Capacity = capacity;
+        _blockSize = (nuint)((PacketOffset + (long)capacity + 4095) & ~4095L);
+        _block = LowMemory.Allocate(_blockSize);
+        SetPacket([]);
+    }
+
+    public int Capacity { get; }
+
+    /// <summary>The packet (tc programs may have written it; its bounds are the ones the host set).</summary>
+    public Span<byte> Packet => new((void*)(Block + PacketOffset), _length);
+
+    /// <summary>skb->pkt_type: PACKET_HOST (0), PACKET_BROADCAST (1), PACKET_MULTICAST (2), PACKET_OTHERHOST (3), PACKET_OUTGOING (4).</summary>
+    public uint PacketType
+    {
+        get => Read(SocketBufferLayout.PktType);
+        set => Write(SocketBufferLayout.PktType, value);
+    }
+
+    /// <summary>skb->protocol as the program reads it: the EtherType in network byte order, as Linux stores it (0x0008 for IPv4 on a little-endian host).</summary>
+    public uint Protocol
+    {
+        get => Read(SocketBufferLayout.Protocol);
+        set => Write(SocketBufferLayout.Protocol, value);
+    }
+
+    /// <summary>skb->mark; tc programs may change it.</summary>
+    public uint Mark
+    {
+        get => Read(SocketBufferLayout.Mark);
+        set => Write(SocketBufferLayout.Mark, value);
+    }
+
+    /// <summary>skb->priority; tc programs may change it.</summary>
+    public uint Priority
+    {
+        get => Read(SocketBufferLayout.Priority);
+        set => Write(SocketBufferLayout.Priority, value);
+    }
+
+    public uint IngressIfindex
+    {
+        get => Read(SocketBufferLayout.IngressIfindex);
+        set => Write(SocketBufferLayout.IngressIfindex, value);
+    }
+
+    public uint Ifindex
+    {
+        get => Read(SocketBufferLayout.Ifindex);
+        set => Write(SocketBufferLayout.Ifindex, value);
+    }
+
+    /// <summary>skb->tc_classid, which tc programs may set.</summary>
+    public uint TcClassid => Read(SocketBufferLayout.TcClassid);
+
+    /// <summary>
+    /// Copies <paramref name="packet"/> in and starts a new socket buffer: every field zero but len,
+    /// wire_len, data, data_end and data_meta (no metadata: data_meta = data).
+    /// </summary>
+    public void SetPacket(ReadOnlySpan<byte> packet)
+    {
+        if (packet.Length > Capacity)
+        {
+            throw new BpfException(new BpfDiagnostic(DiagnosticCodes.SocketBufferPacketTooLarge,
+                $"a packet of {packet.Length} bytes does not fit a socket buffer of capacity {Capacity}; make the buffer larger"));
+        }
+        new Span<byte>((void*)Block, SocketBufferLayout.Size).Clear();
+        packet.CopyTo(new Span<byte>((void*)(Block + PacketOffset), packet.Length));
+        _length = packet.Length;
+        RestoreBounds();
+        Write(SocketBufferLayout.WireLen, (uint)packet.Length);
+    }
+
+    /// <summary>
+    /// Writes len, data, data_end and data_meta from the host's own record before each run: a program
+    /// run with checks may write anywhere in the block, and a verified program run next trusts them.
+    /// </summary>
+    internal void RestoreBounds()
+    {
+        var data = (uint)(Block + PacketOffset);
+        Write(SocketBufferLayout.Len, (uint)_length);
+        Write(SocketBufferLayout.Data, data);
+        Write(SocketBufferLayout.DataEnd, data + (uint)_length);
+        Write(SocketBufferLayout.DataMeta, data);
+    }
+
+    /// <summary>r1 for the program: the __sk_buff at the start of the block.</summary>
+    internal nint Context => Block;
+
+    /// <summary>r2 for the program: the whole block, so that checked engines accept reads of the packet.</summary>
+    internal ulong ContextLength => _blockSize;
+
+    private nint Block
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_block == 0, this);
+            return _block;
+        }
+    }
+
+    private uint Read(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>((void*)(Block + offset), 4));
+
+    private void Write(int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>((void*)(Block + offset), 4), value);
+
+    public void Dispose()
+    {
+        if (_block != 0)
+        {
+            LowMemory.Free(_block, _blockSize);
+            _block = 0;
+        }
+    }
+}
