@@ -10,11 +10,9 @@ out="$here/../../obj/build"
 clang="${CLANG:-clang-14}"
 arch_include="/usr/include/$(uname -m)-linux-gnu"
 mkdir -p "$out"
-# Compiled from the objects' folder with that folder mapped to ".": the line info names each source
-# relative to its object, and no absolute path of the building machine ends up in the objects.
-cd "$out"
-for source in ../../c/build/*.bpf.c; do
+cd "$here"
+for source in *.bpf.c; do
     name="$(basename "$source" .c)"
-    "$clang" -target bpf -O2 -g -fdebug-prefix-map="$PWD"=. -I"$arch_include" -c "$source" -o "$name.o"
+    "$clang" -target bpf -O2 -g -fdebug-prefix-map="$here"=. -I"$arch_include" -c "$source" -o "$out/$name.o"
     echo "built obj/build/$name.o"
 done
