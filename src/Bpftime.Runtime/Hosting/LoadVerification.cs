@@ -64,10 +64,8 @@ internal static class LoadVerification
         {
             return ProgramContext.Xdp;
         }
-        if (program.Type is ProgramType.SocketFilter or ProgramType.SchedClassifier or ProgramType.SchedAction
-            && program.Instructions.Any(Isa.ProgramValidator.IsLegacyPacketLoad))
+        if (SocketBuffer.IsContextOf(program))
         {
-            // Legacy packet loads read a socket buffer, which only RunSocketBuffer provides.
             return ProgramContext.ForSocketBuffer(program.Type);
         }
         if (HostContext(program, btf, options.ContextTypes) is { } declared)

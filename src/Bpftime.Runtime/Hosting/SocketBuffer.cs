@@ -32,6 +32,18 @@ public sealed unsafe class SocketBuffer : IDisposable
 
     public int Capacity { get; }
 
+    /// <summary>
+    /// Whether <paramref name="program"/> is loaded (and built) for a socket buffer: a socket filter or tc
+    /// program that uses legacy packet loads, which read a socket buffer only RunSocketBuffer provides.
+    /// The loader and the build both ask this, so that native code and bytecode run on the same context.
+    /// </summary>
+    public static bool IsContextOf(Objects.BpfProgramInfo program)
+    {
+        ArgumentNullException.ThrowIfNull(program);
+        return program.Type is Objects.ProgramType.SocketFilter or Objects.ProgramType.SchedClassifier or Objects.ProgramType.SchedAction
+            && program.Instructions.Any(Isa.ProgramValidator.IsLegacyPacketLoad);
+    }
+
     /// <summary>The packet (tc programs may have written it; its bounds are the ones the host set).</summary>
     public Span<byte> Packet => new((void*)(Block + PacketOffset), _length);
 

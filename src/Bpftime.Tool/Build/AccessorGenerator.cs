@@ -18,7 +18,7 @@ internal static class AccessorGenerator
 {
     private const string Hosting = "global::Bpftime.Hosting";
 
-    private static readonly HashSet<string> Reserved = ["Object", "Load", "Dispose", "EmbeddedName", "Programs", "Maps", "EngineName", "IsNativeCode", "DefaultOptions", "WithItemSettings", "ContextSize", "XdpProgram", "MemoryProgram", "RawMemoryProgram", "NoContextProgram", "Open", "Opened"];
+    private static readonly HashSet<string> Reserved = ["Object", "Load", "Dispose", "EmbeddedName", "Programs", "Maps", "EngineName", "IsNativeCode", "DefaultOptions", "WithItemSettings", "ContextSize", "XdpProgram", "SocketBufferProgram", "MemoryProgram", "RawMemoryProgram", "NoContextProgram", "Open", "Opened"];
 
     public static string Generate(string ns, BuildItem item, BpfObjectFile file, IReadOnlyList<BpfProgramInfo> programs, byte[] objectBytes)
     {
@@ -312,10 +312,14 @@ internal static class AccessorGenerator
 
     /// <summary>The wrapper type of a program: the context the build verified it for decides its Run overloads.</summary>
     internal static string ProgramKind(BuildItem item, BpfProgramInfo program) =>
-        program.Type == ProgramType.Xdp ? "XdpProgram"
-        : item.MemoryWithLength ? "MemoryProgram"
-        : item.ContextSize > 0 ? "RawMemoryProgram"
-        : "NoContextProgram";
+        ProgramContext.For(program, item.ContextSize, item.MemoryWithLength) switch
+        {
+            { Xdp: true } => "XdpProgram",
+            { SocketBuffer: true } => "SocketBufferProgram",
+            { MemoryWithLength: true } => "MemoryProgram",
+            { Size: > 0 } => "RawMemoryProgram",
+            _ => "NoContextProgram",
+        };
 
     private static string ProgramWrapper(string kind)
     {
@@ -323,13 +327,18 @@ internal static class AccessorGenerator
         switch (kind)
         {
             case "XdpProgram":
-                code.AppendLine("    /// <summary>An XDP program: it runs on packets in an XDP frame (struct xdp_md).</summary>");
-                Header(code, kind);
-                code.AppendLine("        /// <summary>Runs on a copy of <paramref name=\"packet\"/>; returns the verdict and the packet as the program left it.</summary>");
-                code.AppendLine(CultureInfo.InvariantCulture, $"        public {Hosting}.XdpResult Run(global::System.ReadOnlySpan<byte> packet, uint ingressIfindex = 1) => {Hosting}.BpfProgramRuns.RunXdp(Program, packet, ingressIfindex);");
-                code.AppendLine();
-                code.AppendLine("        /// <summary>Runs on <paramref name=\"frame\"/>, which then holds the packet as the program left it.</summary>");
-                code.AppendLine(CultureInfo.InvariantCulture, $"        public {Hosting}.XdpAction Run({Hosting}.XdpFrame frame) => {Hosting}.BpfProgramRuns.RunXdp(Program, frame);");
+                PacketProgram(code, kind, "An XDP program: it runs on packets in an XDP frame (struct xdp_md).",
+                    ("Runs on a copy of <paramref name=\"packet\"/>; returns the verdict and the packet as the program left it.",
+                        $"public {Hosting}.XdpResult Run(global::System.ReadOnlySpan<byte> packet, uint ingressIfindex = 1) => {Hosting}.BpfProgramRuns.RunXdp(Program, packet, ingressIfindex);"),
+                    ("Runs on <paramref name=\"frame\"/>, which then holds the packet as the program left it.",
+                        $"public {Hosting}.XdpAction Run({Hosting}.XdpFrame frame) => {Hosting}.BpfProgramRuns.RunXdp(Program, frame);"));
+                break;
+            case "SocketBufferProgram":
+                PacketProgram(code, kind, "A socket filter or tc program with legacy packet loads: it runs on a socket buffer (struct __sk_buff, then the packet).",
+                    ("Runs on a copy of <paramref name=\"packet\"/> in this thread's socket buffer (at most 64 KiB; larger: BPF4190); returns r0 (a socket filter's bytes to keep, a tc verdict).",
+                        $"public ulong Run(global::System.ReadOnlySpan<byte> packet) => {Hosting}.BpfProgramRuns.RunSocketBuffer(Program, packet);"),
+                    ("Runs on <paramref name=\"buffer\"/>, which then holds the packet and fields as the program left them; returns r0.",
+                        $"public ulong Run({Hosting}.SocketBuffer buffer) => {Hosting}.BpfProgramRuns.RunSocketBuffer(Program, buffer);"));
                 break;
             case "MemoryProgram":
                 code.AppendLine("    /// <summary>A program on (mem, len): r1 points at a buffer of any length, r2 is exactly that length.</summary>");
@@ -361,6 +370,18 @@ internal static class AccessorGenerator
         }
         code.AppendLine("    }");
         return code.ToString();
+    }
+
+    /// <summary>A wrapper of two Run overloads: on a copy of a packet, and on the host's own packet context.</summary>
+    private static void PacketProgram(StringBuilder code, string kind, string summary, (string Doc, string Declaration) onCopy, (string Doc, string Declaration) inPlace)
+    {
+        code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>{summary}</summary>");
+        Header(code, kind);
+        code.AppendLine(CultureInfo.InvariantCulture, $"        /// <summary>{onCopy.Doc}</summary>");
+        code.AppendLine(CultureInfo.InvariantCulture, $"        {onCopy.Declaration}");
+        code.AppendLine();
+        code.AppendLine(CultureInfo.InvariantCulture, $"        /// <summary>{inPlace.Doc}</summary>");
+        code.AppendLine(CultureInfo.InvariantCulture, $"        {inPlace.Declaration}");
     }
 
     private static void Header(StringBuilder code, string kind)

@@ -24,7 +24,7 @@ internal static class NativeBuild
     {
         var compiled = AotCompiler.Compile(new AotCompilation
         {
-            Programs = [.. programs.Select(p => new AotProgramSource(p.Name, p.ToArray())
+            Programs = [.. programs.Select(p => ProgramContext.For(p, item.ContextSize, item.MemoryWithLength).Record(new AotProgramSource(p.Name, p.ToArray())
             {
                 Section = p.Section,
                 Verified = item.CompilesUnchecked(verifiedPrograms?.Contains(p.Name) == true),
@@ -32,9 +32,7 @@ internal static class NativeBuild
                 Proved = verifiedPrograms?.Contains(p.Name) == true,
                 // Unchecked code whose loops may not end still counts the budget (MemoryChecks=off on trust included).
                 TerminationProven = unboundedPrograms?.Contains(p.Name) != true,
-                ContextSize = p.Type == ProgramType.Xdp || item.MemoryWithLength ? null : item.ContextSize,
-                ContextLengthInR2 = p.Type != ProgramType.Xdp && item.MemoryWithLength,
-            })],
+            }, withSize: true))],
             Maps = file.Maps,
             Helpers = helpers.Table,
             Triple = item.Triple,

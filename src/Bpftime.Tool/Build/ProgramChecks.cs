@@ -9,7 +9,8 @@ namespace Bpftime.Tool.Build;
 /// What a program must pass before native code is made from it: the structural validator always
 /// (every slot defined, jumps in range, ld_imm64 whole, no fall off the end), the helper set, and,
 /// with Verify (the default), the verifier's safety proof against the object's maps, the helper set
-/// and the program's context (xdp_md for XDP, else raw memory of the item's ContextSize). Findings
+/// and the program's context as the app's loader will run it (<see cref="ProgramContext"/>: xdp_md for XDP,
+/// __sk_buff for socket filter and tc programs with legacy packet loads, else raw memory of the item's ContextSize). Findings
 /// carry the program and instruction index, which the builder turns into C source positions.
 /// </summary>
 internal static class ProgramChecks
@@ -34,20 +35,7 @@ internal static class ProgramChecks
         {
             return (diagnostics, false, false);
         }
-        var verifierOptions = new VerifierOptions
-        {
-            Helpers = helpers.Table,
-            // (mem, len): r2 is the buffer's exact length. Raw: the app may pass any length in r2; only
-            // the first ContextSize bytes are promised. The app runs every non-XDP program on raw
-            // memory, whatever its section says.
-            ContextSize = item.MemoryWithLength ? 0 : item.ContextSize,
-            Context = program.Type == ProgramType.Xdp ? null : ContextLayout.RawMemory(item.MemoryWithLength ? 0 : item.ContextSize),
-            ContextLengthInR2 = item.MemoryWithLength,
-            VariableContextLength = !item.MemoryWithLength,
-            // Unreachable code is clang's business; a warning for it would fail builds with TreatWarningsAsErrors.
-            WarnUnreachable = false,
-            RequireTermination = item.RequireTermination,
-        };
+        var verifierOptions = ProgramContext.For(program, item.ContextSize, item.MemoryWithLength).VerifierOptions(helpers.Table, item.RequireTermination);
         var result = BpfVerifier.Verify(program, file.Maps, verifierOptions, item.Source);
         diagnostics.AddRange(result.Errors);
         var terminationProven = result.Passed && result.TerminationProven;

@@ -11,7 +11,8 @@ namespace Bpftime.Tool.Commands;
 /// every program of an eBPF object compiled ahead of time into one native ELF object, with the
 /// metadata the runtime's linker checks (entry symbols, stack sizes, helper signatures, map layouts).
 /// on (the default): the code checks every memory access at run time. auto: the verifier runs as in
-/// the build (raw memory of --ctx-size bytes, xdp_md for XDP); proved programs compile unchecked and
+/// the build (raw memory of --ctx-size bytes, xdp_md for XDP, __sk_buff for socket filter and tc
+/// programs with legacy packet loads, which are compiled for a socket buffer whatever the mode); proved programs compile unchecked and
 /// the metadata records the proof, the others compile checked. off: unchecked on the user's word,
 /// recorded as trusted, not proved, so that loaders requiring verification refuse it. A program proved
 /// memory-safe whose loops the verifier cannot bound compiles unchecked but counts the execution
@@ -111,30 +112,19 @@ internal static class CompileCommand
     private static AotProgramSource Decide(ToolContext context, Bpftime.Objects.BpfObjectFile file, Bpftime.Objects.BpfProgramInfo program, Bpftime.Helpers.HelperTable helpers,
         string checks, int contextSize, bool requireTermination, List<BpfDiagnostic> refused, bool memoryWithLength)
     {
-        var isXdp = program.Type == Bpftime.Objects.ProgramType.Xdp;
-        var withLength = memoryWithLength && !isXdp;
-        // The contract is recorded for checked code too, so that loaders keep tail calls within it.
-        var source = new AotProgramSource(program.Name, program.ToArray()) { Section = program.Section, ContextLengthInR2 = withLength };
-        int? recordedSize = isXdp || withLength ? null : contextSize;
+        // The context the loader will run the program on, recorded for checked code too: native code
+        // compiles legacy packet loads only for a socket buffer, and loaders keep tail calls within (mem, len).
+        var programContext = Build.ProgramContext.For(program, contextSize, memoryWithLength);
+        var source = programContext.Record(new AotProgramSource(program.Name, program.ToArray()) { Section = program.Section }, withSize: false);
         if (checks == "off")
         {
-            return source with { Verified = true, Proved = false, ContextSize = recordedSize };
+            return programContext.Record(source with { Verified = true, Proved = false }, withSize: true);
         }
         if (checks == "on")
         {
             return source;
         }
-        var result = Bpftime.Verification.BpfVerifier.Verify(program, file.Maps, new Bpftime.Verification.VerifierOptions
-        {
-            Helpers = helpers,
-            // The compiled program runs on raw memory whatever its section says.
-            Context = isXdp ? null : Bpftime.Verification.ContextLayout.RawMemory(withLength ? 0 : contextSize),
-            ContextSize = withLength ? 0 : contextSize,
-            VariableContextLength = !withLength,
-            ContextLengthInR2 = withLength,
-            WarnUnreachable = false,
-            RequireTermination = requireTermination,
-        }, file.Path);
+        var result = Bpftime.Verification.BpfVerifier.Verify(program, file.Maps, programContext.VerifierOptions(helpers, requireTermination), file.Path);
         if (!result.Passed && requireTermination && result.Errors.Any(e => e.Code == DiagnosticCodes.VerifierTerminationNotProven))
         {
             refused.AddRange(result.Errors);
@@ -150,7 +140,7 @@ internal static class CompileCommand
         {
             context.Error.WriteLine($"bpftime compile: '{program.Name}' is verified, but the end of {UnprovenLoopReport.Describe(result, program)} was not proven: its native code counts the execution budget (--require-termination refuses it)");
         }
-        return source with { Verified = true, Proved = true, TerminationProven = result.TerminationProven, ContextSize = recordedSize };
+        return programContext.Record(source with { Verified = true, Proved = true, TerminationProven = result.TerminationProven }, withSize: true);
     }
 
     private static byte[] ReadAll(FileInfo file)

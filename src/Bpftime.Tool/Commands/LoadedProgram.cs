@@ -11,6 +11,7 @@ internal sealed class LoadedProgram : IDisposable
     private readonly BpfObject _object;
     private readonly BpfProgram _program;
     private readonly string _path;
+    private SocketBuffer? _socketBuffer;
 
     private LoadedProgram(BpfObject loaded, BpfProgram program, string path)
     {
@@ -81,11 +82,23 @@ internal sealed class LoadedProgram : IDisposable
 
     /// <summary>
     /// Runs on the memory, or with no context when it is empty; the program's context rules apply
-    /// either way. Without memory r1 is 0, so a program that reads its memory faults on a null
+    /// either way. A program loaded for a socket buffer runs on one holding the memory as its packet
+    /// (empty included). Without memory r1 is 0, so a program that reads its memory faults on a null
     /// pointer: that fault is reported with what to do about it first.
     /// </summary>
     public ulong Run(Span<byte> memory)
     {
+        if (_program.ContextKind == BpfContextKind.SocketBuffer)
+        {
+            // The memory is the packet, after the __sk_buff the program reads; the buffer holds it whatever its size.
+            if (_socketBuffer is null || _socketBuffer.Capacity < memory.Length)
+            {
+                _socketBuffer?.Dispose();
+                _socketBuffer = new SocketBuffer(Math.Max(memory.Length, 4096));
+            }
+            _socketBuffer.SetPacket(memory);
+            return _program.RunSocketBuffer(_socketBuffer);
+        }
         if (memory.Length > 0)
         {
             return _program.Run(memory);
@@ -103,5 +116,9 @@ internal sealed class LoadedProgram : IDisposable
         }
     }
 
-    public void Dispose() => _object.Dispose();
+    public void Dispose()
+    {
+        _socketBuffer?.Dispose();
+        _object.Dispose();
+    }
 }

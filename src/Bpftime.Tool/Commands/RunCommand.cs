@@ -11,7 +11,8 @@ namespace Bpftime.Tool.Commands;
 /// <summary>
 /// <c>bpftime run FILE [--program NAME] [--engine E] [--opt N] [--mem FILE] [--repeat N] [--budget N] [--verify] [--json] [--dump-maps]</c>:
 /// runs one program with r1 = a copy of the memory and r2 = its length, and prints r0. An XDP program
-/// gets the memory as a packet in an XDP frame. --dump-maps prints the maps after the runs, keys and
+/// gets the memory as a packet in an XDP frame; a socket filter or tc program with legacy packet loads
+/// (ld_abs, ld_ind) gets it as the packet of a socket buffer (struct __sk_buff). --dump-maps prints the maps after the runs, keys and
 /// values read through the object's BTF (hex where there is none).
 /// The program is verified first against a context of the memory's length: verified, it runs
 /// without run-time memory checks; refused, it runs checked and a line on stderr says why, or, with
@@ -27,7 +28,7 @@ internal static class RunCommand
         var program = CommandSupport.ProgramOption();
         var engine = CommandSupport.EngineOption(context);
         var opt = CommandSupport.OptimizationOption();
-        var mem = new Option<FileInfo?>("--mem", "-m") { Description = "File whose bytes are the program's memory (r1); empty when absent" };
+        var mem = new Option<FileInfo?>("--mem", "-m") { Description = "File whose bytes are the program's memory (r1), or the packet for XDP programs and for socket filter and tc programs with legacy packet loads (in a socket buffer); empty when absent" };
         var repeat = new Option<int>("--repeat", "-n") { Description = "Run this many times and report the median time", DefaultValueFactory = _ => 1 };
         repeat.Validators.Add(result =>
         {
