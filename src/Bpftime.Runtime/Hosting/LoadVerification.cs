@@ -20,11 +20,16 @@ internal static class LoadVerification
 
     /// <summary>
     /// The verifier's options for a program of native code verified again at load, as the build verified
-    /// it: XDP by program type, (mem, len) when recorded so, else raw memory of the recorded size on
-    /// spans of any length. The proof must be for the context the native code was compiled for.
+    /// it: XDP by program type, a socket buffer (Linux's __sk_buff rules) when recorded so, (mem, len)
+    /// when recorded so, else raw memory of the recorded size on spans of any length. The proof must be
+    /// for the context the native code was compiled for.
     /// </summary>
-    public static VerifierOptions NativeOptionsFor(BpfProgramInfo program, int contextSize, bool contextLengthInR2, HelperTable helpers, bool requireTermination)
+    public static VerifierOptions NativeOptionsFor(BpfProgramInfo program, int contextSize, bool contextLengthInR2, bool socketBuffer, HelperTable helpers, bool requireTermination)
     {
+        if (socketBuffer && program.Type != ProgramType.Xdp)
+        {
+            return OptionsFor(ProgramContext.ForSocketBuffer(program.Type), helpers, null, requireTermination) with { WarnUnreachable = false };
+        }
         var withLength = contextLengthInR2 && program.Type != ProgramType.Xdp;
         return new VerifierOptions
         {

@@ -90,7 +90,7 @@ internal static class NativeLinking
                 resource, program.Name);
         }
         var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
-        var options = LoadVerification.NativeOptionsFor(program, recorded?.ContextSize ?? 0, recorded?.ContextLengthInR2 == true, helpers, requireTermination);
+        var options = LoadVerification.NativeOptionsFor(program, recorded?.ContextSize ?? 0, recorded?.ContextLengthInR2 == true, recorded?.SocketBuffer == true, helpers, requireTermination);
         var result = BpfVerifier.Verify(program, file.Maps, options, resource);
         if (!result.Passed)
         {
