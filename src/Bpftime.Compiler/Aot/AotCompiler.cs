@@ -137,6 +137,7 @@ public static class AotCompiler
                 {
                     ModuleOptimizer.Optimize(module, machine, compilation.OptimizationLevel);
                 }
+                AlignFunctionsToCodeLines(module);
                 return finish(module, machine, metadata, clock, translated, clock.Elapsed);
             }
             finally
@@ -148,6 +149,27 @@ public static class AotCompiler
         {
             LLVM.ContextDispose(context);
             LLVM.DisposeTargetMachine(machine);
+        }
+    }
+
+    /// <summary>The alignment of every function in an object: a cache line (see <see cref="AlignFunctionsToCodeLines"/>).</summary>
+    public const uint FunctionAlignment = 64;
+
+    /// <summary>
+    /// Starts every function on a cache line, as the LLVM JIT's code starts on a page: the back end
+    /// places loops for the function's own alignment, so where they fall across the processor's 32-
+    /// and 64-byte fetch windows follows from where the function starts within its line. The same
+    /// bytes of a loop ran up to 2x slower 16 bytes past a line than on its start, so every entry of a
+    /// multi-program object gets the layout its code has when it is loaded alone by the JIT.
+    /// </summary>
+    private static void AlignFunctionsToCodeLines(LLVMModuleRef module)
+    {
+        for (var function = LLVM.GetFirstFunction(module); !function.IsNull; function = LLVM.GetNextFunction(function))
+        {
+            if (LLVM.IsDeclaration(function) == 0 && LLVM.GetAlignment(function) < FunctionAlignment)
+            {
+                LLVM.SetAlignment(function, FunctionAlignment);
+            }
         }
     }
 

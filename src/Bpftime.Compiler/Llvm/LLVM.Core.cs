@@ -141,6 +141,18 @@ public static unsafe partial class LLVM
     [LibraryImport(Lib, EntryPoint = "LLVMGetNamedFunction", StringMarshalling = StringMarshalling.Utf8)]
     public static partial LLVMValueRef GetNamedFunction(LLVMModuleRef module, string name);
 
+    [LibraryImport(Lib, EntryPoint = "LLVMGetFirstFunction")]
+    public static partial LLVMValueRef GetFirstFunction(LLVMModuleRef module);
+
+    [LibraryImport(Lib, EntryPoint = "LLVMGetNextFunction")]
+    public static partial LLVMValueRef GetNextFunction(LLVMValueRef function);
+
+    [LibraryImport(Lib, EntryPoint = "LLVMIsDeclaration")]
+    public static partial int IsDeclaration(LLVMValueRef global);
+
+    [LibraryImport(Lib, EntryPoint = "LLVMGetAlignment")]
+    public static partial uint GetAlignment(LLVMValueRef valueOrInstruction);
+
     [LibraryImport(Lib, EntryPoint = "LLVMGetParam")]
     public static partial LLVMValueRef GetParam(LLVMValueRef function, uint index);
 

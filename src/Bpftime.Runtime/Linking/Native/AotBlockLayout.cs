@@ -104,7 +104,7 @@ internal sealed class AotBlockLayout
             }
         }
 
-        // Code pages: support routines first, then the object's code.
+        // Code pages: support routines first, then the object's code, each section on a cache line.
         var support = EmitSupport(0, new AotSupportSlots(0, 0, _dispatchLength,
             new int[_checkedHelpers.Count], new int[_stubbedHelpers.Count])).Code;
         ulong cursor = (ulong)support.Length;
@@ -112,7 +112,7 @@ internal sealed class AotBlockLayout
         {
             if (section.IsExecutable)
             {
-                cursor = Place(section, cursor);
+                cursor = Place(section, cursor, CodeLine);
             }
         }
         _codeSize = RoundToPage(cursor);
@@ -210,9 +210,18 @@ internal sealed class AotBlockLayout
     private static bool IsWritableAtRunTime(ElfSection section) =>
         section.IsWritable && !section.Name.StartsWith(".data.rel.ro", StringComparison.Ordinal);
 
-    private ulong Place(ElfSection section, ulong cursor)
+    /// <summary>
+    /// The boundary every code section starts on at least: a cache line. A compiler lays out loops
+    /// for its function alignment (16 on x86-64), so where a loop falls across 32- and 64-byte fetch
+    /// and decode windows depends on where the function lands within its line; on a line start the
+    /// code sits there as it does at the start of a page, where the LLVM JIT puts it. At a 16-byte
+    /// offset the same bytes of the strcmp benchmark ran about 1.3x to 2x slower.
+    /// </summary>
+    internal const ulong CodeLine = 64;
+
+    private ulong Place(ElfSection section, ulong cursor, ulong minimumAlignment = 1)
     {
-        cursor = Align(cursor, section.Alignment);
+        cursor = Align(cursor, Math.Max(section.Alignment, minimumAlignment));
         _sectionOffsets[section.Index] = cursor;
         _placed[section.Index] = true;
         _placedSections.Add(section.Index);
