@@ -474,6 +474,9 @@ internal sealed partial class FunctionEmitter
             case AluOperation.Add:
                 result = LLVM.BuildAdd(_b, dst, src, "");
                 break;
+            case AluOperation.Sub when fromRegister && IsRemainderIdiom(pc, out var remainder):
+                result = EmitDivision(remainder, pc, type, dst, Narrow(Get(remainder.Src)));
+                break;
             case AluOperation.Sub:
                 result = LLVM.BuildSub(_b, dst, src, "");
                 break;
