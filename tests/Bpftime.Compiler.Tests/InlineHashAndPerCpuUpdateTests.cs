@@ -1,0 +1,105 @@
+using System.Buffers.Binary;
+using Bpftime.Diagnostics;
+using Bpftime.Engines;
+using Bpftime.Engines.X64;
+using Bpftime.Execution;
+using Bpftime.Helpers;
+using Bpftime.Isa;
+using Bpftime.Maps;
+using Bpftime.Objects;
+using Run = Bpftime.Compiler.Tests.InlineUpdateTests.Run;
+
+namespace Bpftime.Compiler.Tests;
+
+/// <summary>
+/// The updates compiled code does beyond plain arrays, against the helper as the interpreter calls it:
+/// plain hash maps (keys present) on every compiled level, the jit included; the lock protocol those
+/// updates share with the map (another thread holding the lock makes the code wait for it through the
+/// helper); hostile pointers and disposed maps; the execution budget of code that calls out to find its
+/// processor.
+/// </summary>
+public sealed class InlineHashAndPerCpuUpdateTests
+{
+    /// <summary>A plain hash map of 4-byte keys and 8-byte values holding keys 0 to 3 (value 0).</summary>
+    private static HashMap FullHash()
+    {
+        var map = new HashMap(new MapSpec("hash", MapType.Hash, 4, 8, 4));
+        for (var key = 0; key < 4; key++)
+        {
+            Assert.Equal(0, map.Update(BitConverter.GetBytes(key), new byte[8], MapUpdateFlags.NoExist));
+        }
+        return map;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
+    public void ADisposedHashMapIsUpdatedByNeitherTheCodeNorTheHelper(bool verified) =>
+        InlineUpdateTests.AssertDisposedMapIsLeftAlone(FullHash, verified);
+
+    [SkippableTheory]
+    [MemberData(nameof(InlineUpdateTests.HostilePointers), MemberType = typeof(InlineUpdateTests))]
+    public void HostilePointersToAHashUpdateAreRefusedAsTheHelperRefusesThem(string what) =>
+        InlineUpdateTests.AssertHostilePointersRefused(what, FullHash);
+
+    /// <summary>
+    /// The test holds the map's lock word (as the map's own methods hold it): the code's one try fails,
+    /// the helper waits for the lock, and the value is written only once the lock is free, on every
+    /// compiled level.
+    /// </summary>
+    [SkippableTheory]
+    [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
+    public unsafe void AHashUpdateWaitsWhileAnotherThreadHoldsTheMapsLock(bool verified)
+    {
+        LlvmRequirement.SkipIfMissing();
+        foreach (var level in InlineLookupTests.Compiled)
+        {
+            Skip.IfNot(level.Create().IsAvailable(out var why), why);
+            using var map = FullHash();
+            var image = new ProgramImage("update", InlineUpdateTests.UpdateProgram(), StandardHelpers.CreateDefault()) { Maps = [map], Verified = verified };
+            using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
+            var lockWord = (int*)((nint*)map.StorageCell)[1];
+            Assert.True(lockWord != null, "a plain hash map offers its lock word to compiled code");
+            var bytes = new byte[8 * InlineUpdateTests.ValueWords];
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes, 0x5555_6666_7777_8888UL);
+            var context = InlineUpdateTests.Context(new Run(2, MapUpdateFlags.Exist, 0, bytes));
+            var value = (ulong*)map.Lookup(BitConverter.GetBytes(2));
+
+            Assert.Equal(0, Interlocked.CompareExchange(ref *lockWord, 1, 0));
+            var run = Task.Run(() => executable.Run(context));
+            try
+            {
+                Assert.False(run.Wait(TimeSpan.FromMilliseconds(300)), $"{level}: the update finished while another thread held the map's lock");
+                Assert.Equal(0UL, Volatile.Read(ref *value));
+            }
+            finally
+            {
+                Volatile.Write(ref *lockWord, 0);
+            }
+            Assert.True(run.Wait(TimeSpan.FromSeconds(60)), $"{level}: the update did not finish once the lock was free");
+            Assert.Equal(0UL, run.Result);
+            Assert.Equal(0x5555_6666_7777_8888UL, Volatile.Read(ref *value));
+            Assert.Equal(0, Volatile.Read(ref *lockWord));
+        }
+    }
+
+    [Fact]
+    public void JitCodeDoesHashUpdatesItselfOnlyForPlainHashMapsWithSmallValues()
+    {
+        var bindings = new JitBindings(0, h => h.NativeEntry, _ => 0);
+        Instruction[] program = InlineUpdateTests.UpdateWith([Code.Mov64Reg(2, 10), Code.Add64(2, -8), Code.Mov64Reg(3, 10), Code.Add64(3, -16)]);
+        bool ReadsTheCell(BpfMap map)
+        {
+            using (map)
+            {
+                // The code reads the map's cell (movabs of its address) only where it does the update itself.
+                var compiled = X64Compiler.Compile(new ProgramImage("update", program, StandardHelpers.CreateDefault()) { Maps = [map], Verified = true }, bindings);
+                return compiled.Code.AsSpan().IndexOf(BitConverter.GetBytes((long)map.StorageCell)) >= 0;
+            }
+        }
+        Assert.True(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 4, 40, 8))));
+        Assert.True(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 8, 8, 8))));
+        Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 4, 64, 8))));
+        Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 2, 8, 8))));
+        Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.PerCpuHash, 4, 8, 8))));
+    }
+}
