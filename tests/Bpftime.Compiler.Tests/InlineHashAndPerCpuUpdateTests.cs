@@ -13,10 +13,10 @@ namespace Bpftime.Compiler.Tests;
 
 /// <summary>
 /// The updates compiled code does beyond plain arrays, against the helper as the interpreter calls it:
-/// plain hash maps (keys present) on every compiled level, the jit included; the lock protocol those
-/// updates share with the map (another thread holding the lock makes the code wait for it through the
-/// helper); hostile pointers and disposed maps; the execution budget of code that calls out to find its
-/// processor.
+/// per-CPU arrays (the running processor's copy) and plain hash maps (keys present) on every compiled
+/// level, the jit included; the lock protocol hash updates share with the map (another thread holding
+/// the lock makes the code wait for it through the helper); hostile pointers and disposed maps; the
+/// execution budget of code that calls out to find its processor.
 /// </summary>
 public sealed class InlineHashAndPerCpuUpdateTests
 {
@@ -29,6 +29,78 @@ public sealed class InlineHashAndPerCpuUpdateTests
             Assert.Equal(0, map.Update(BitConverter.GetBytes(key), new byte[8], MapUpdateFlags.NoExist));
         }
         return map;
+    }
+
+    private static PerCpuArrayMap PerCpuArray(uint valueSize, bool readOnlyForPrograms = false) =>
+        new(new MapSpec("percpu", MapType.PerCpuArray, 4, valueSize, 8) { IsReadOnlyForPrograms = readOnlyForPrograms });
+
+    [SkippableTheory]
+    [MemberData(nameof(InlineUpdateTests.ValueSizes), MemberType = typeof(InlineUpdateTests))]
+    public void PerCpuArrayUpdatesMatchTheHelperForEveryValueSize(uint valueSize, bool verified) =>
+        InlineUpdateTests.AssertSameAsHelper(() => PerCpuArray(valueSize), verified);
+
+    [SkippableTheory]
+    [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
+    public void APerCpuArrayReadOnlyForProgramsIsLeftToTheHelper(bool verified) =>
+        InlineUpdateTests.AssertSameAsHelper(() => PerCpuArray(8, readOnlyForPrograms: true), verified);
+
+    [SkippableTheory]
+    [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
+    public void ADisposedPerCpuArrayIsUpdatedByNeitherTheCodeNorTheHelper(bool verified) =>
+        InlineUpdateTests.AssertDisposedMapIsLeftAlone(() => PerCpuArray(8), verified);
+
+    [SkippableTheory]
+    [MemberData(nameof(InlineUpdateTests.HostilePointers), MemberType = typeof(InlineUpdateTests))]
+    public void HostilePointersToAPerCpuUpdateAreRefusedAsTheHelperRefusesThem(string what) =>
+        InlineUpdateTests.AssertHostilePointersRefused(what, () => PerCpuArray(8));
+
+    /// <summary>
+    /// Checked code looping forever over a per-CPU lookup and update, which call out to find the
+    /// processor: every level stops it when the budget is spent (the call must not give the budget back).
+    /// </summary>
+    [SkippableFact]
+    public void PerCpuLookupsAndUpdatesInAnEndlessLoopAreStoppedByTheBudget()
+    {
+        LlvmRequirement.SkipIfMissing();
+        Instruction[] program =
+        [
+            new(0x62, 10, 0, -4, 0),           // *(u32 *)(r10 - 4) = 0: the key
+            new(0x7a, 10, 0, -16, 7),          // *(u64 *)(r10 - 16) = 7: the value
+            .. Code.LoadImm64(1, 0, (byte)LoadImm64Source.MapByIndex),
+            Code.Mov64Reg(2, 10),
+            Code.Add64(2, -4),
+            Code.Call(HelperIds.MapLookupElem),
+            .. Code.LoadImm64(1, 0, (byte)LoadImm64Source.MapByIndex),
+            Code.Mov64Reg(2, 10),
+            Code.Add64(2, -4),
+            Code.Mov64Reg(3, 10),
+            Code.Add64(3, -16),
+            Code.Mov64(4, 0),
+            Code.Call(HelperIds.MapUpdateElem),
+            Code.JeqImm(0, 0x7fff, 1),         // an exit no run reaches: updates return 0
+            new(0x05, 0, 0, -15, 0),           // goto the first ld_imm64
+            Code.Exit(),
+        ];
+        foreach (var level in InlineLookupTests.Compiled.Prepend(InlineLookupTests.Reference))
+        {
+            Skip.IfNot(level.Create().IsAvailable(out var why), why);
+            using var map = PerCpuArray(8);
+            var image = new ProgramImage("endless", program, StandardHelpers.CreateDefault()) { Maps = [map], Verified = false };
+            using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel, ExecutionBudget = 10_000 });
+            var run = Task.Run(() => executable.Run(new byte[8]));
+            var ended = run.ContinueWith(_ => { }).Wait(TimeSpan.FromSeconds(60));
+            if (!ended)
+            {
+                // Disposing the map ends the run (its next helper call refuses the map), so the test fails instead of hanging.
+                map.Dispose();
+                run.ContinueWith(_ => { }).Wait(TimeSpan.FromSeconds(60));
+            }
+            Assert.True(ended, $"{level}: a loop of 10,000 iterations did not end");
+            var error = Assert.IsType<BpfException>(run.Exception?.InnerException);
+            Assert.Equal(DiagnosticCodes.ExecutionBudgetExhausted, error.Code);
+            // The updates ran: the copy of the processor (or processors) the loop ran on holds the value.
+            Assert.Contains(Enumerable.Range(0, map.SlotCount), slot => System.Runtime.InteropServices.Marshal.ReadInt64(map.LookupSlot(0u, slot)) == 7);
+        }
     }
 
     [SkippableTheory]
@@ -83,7 +155,7 @@ public sealed class InlineHashAndPerCpuUpdateTests
     }
 
     [Fact]
-    public void JitCodeDoesHashUpdatesItselfOnlyForPlainHashMapsWithSmallValues()
+    public void JitCodeDoesHashAndPerCpuUpdatesItselfOnlyForPlainHashMapsAndPerCpuArraysWithSmallValues()
     {
         var bindings = new JitBindings(0, h => h.NativeEntry, _ => 0);
         Instruction[] program = InlineUpdateTests.UpdateWith([Code.Mov64Reg(2, 10), Code.Add64(2, -8), Code.Mov64Reg(3, 10), Code.Add64(3, -16)]);
@@ -101,5 +173,7 @@ public sealed class InlineHashAndPerCpuUpdateTests
         Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 4, 64, 8))));
         Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 2, 8, 8))));
         Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.PerCpuHash, 4, 8, 8))));
+        Assert.True(ReadsTheCell(PerCpuArray(40)));
+        Assert.False(ReadsTheCell(PerCpuArray(72)));
     }
 }

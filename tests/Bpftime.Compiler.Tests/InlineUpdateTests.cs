@@ -444,11 +444,12 @@ public sealed class InlineUpdateTests
     }
 
     [Fact]
-    public void OnlyPlainArraysAndHashMapsWithSmallValuesAreUpdatedByTheCode()
+    public void OnlyArraysAndPlainHashMapsWithSmallValuesAreUpdatedByTheCode()
     {
         Assert.True(new InlineLookup(InlineLookupKind.Array, 4, InlineLookup.MaxInlineUpdateBytes, 10).CanInlineUpdate);
         Assert.False(new InlineLookup(InlineLookupKind.Array, 4, InlineLookup.MaxInlineUpdateBytes + 1, 10).CanInlineUpdate);
-        Assert.False(new InlineLookup(InlineLookupKind.PerCpuArray, 4, 8, 10).CanInlineUpdate);
+        Assert.True(new InlineLookup(InlineLookupKind.PerCpuArray, 4, 8, 10).CanInlineUpdate);
+        Assert.False(new InlineLookup(InlineLookupKind.PerCpuArray, 4, InlineLookup.MaxInlineUpdateBytes + 1, 10).CanInlineUpdate);
         Assert.True(new InlineLookup(InlineLookupKind.Hash, 8, 8, 10).CanInlineUpdate);
         Assert.False(new InlineLookup(InlineLookupKind.Hash, 2, 8, 10).CanInlineUpdate);
         Assert.False(new InlineLookup(InlineLookupKind.LruHash, 4, 8, 10).CanInlineUpdate);

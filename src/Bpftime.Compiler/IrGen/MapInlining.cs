@@ -12,10 +12,10 @@ namespace Bpftime.Compiler.IrGen;
 /// read (version, chain walk, version again); whenever that read cannot finish (a writer is at work,
 /// the chain looks damaged), the helper is called as before, and it retries and locks as it always did;
 /// so it is for a map disposed since the code was bound. bpf_map_update_elem with small values is done
-/// here too (<see cref="InlineLookup.CanInlineUpdate"/>): on a plain array flags, key, value pointer and
-/// index checked, then the copy; on a plain hash map the same checks, then the value of a key already
-/// present replaced under the map's lock, which the code only tries. Every other case calls the helper,
-/// which answers as before.
+/// here too (<see cref="InlineLookup.CanInlineUpdate"/>): on a plain or per-CPU array flags, key, value
+/// pointer and index checked, then the copy (per-CPU: into the running processor's copy); on a plain
+/// hash map the same checks, then the value of a key already present replaced under the map's lock,
+/// which the code only tries. Every other case calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
@@ -63,7 +63,7 @@ internal sealed partial class FunctionEmitter
     }
 
     /// <summary>
-    /// bpf_map_update_elem(map, key, value, flags) on a plain array known at the call: with flags
+    /// bpf_map_update_elem(map, key, value, flags) on a plain or per-CPU array known at the call: with flags
     /// BPF_ANY or BPF_EXIST, a key and a value the code may read (checked code: in the context or the
     /// live stack, by the same one-compare region tests as any access; verified code: not NULL) and an
     /// index in range, the value is copied into the map and r0 is 0. Anything else (other flags, a key
@@ -114,6 +114,11 @@ internal sealed partial class FunctionEmitter
             LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, element, _t.I64(layout.MaxEntries), ""), fast, call);
 
             LLVM.PositionBuilderAtEnd(_b, fast);
+            if (layout.IsPerCpu)
+            {
+                // The copy of the processor the code runs on, as the helper picks it.
+                element = LLVM.BuildAdd(_b, LLVM.BuildMul(_b, element, SlotCount(), ""), CurrentSlot(), "");
+            }
             CopyValue(value, LLVM.BuildAdd(_b, storage, LLVM.BuildMul(_b, element, _t.I64((long)layout.ValueStride), ""), ""), layout.ValueSize);
             Set(0, _t.I64(0));
             LLVM.BuildBr(_b, done);

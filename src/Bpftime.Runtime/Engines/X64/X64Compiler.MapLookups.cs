@@ -13,8 +13,9 @@ namespace Bpftime.Engines.X64;
 /// that began before the walk's loads), with the helper called whenever the read cannot finish;
 /// per-CPU hash maps keep the helper here. bpf_map_update_elem with small values
 /// (<see cref="InlineLookup.CanInlineUpdate"/>) is done here too: flags, key and value pointer checked,
-/// then on a plain array the index checked and the copy, on a plain hash map the value of a key already
-/// present replaced under the map's lock; anything else calls the helper, which answers as before.
+/// then on a plain or per-CPU array the index checked and the copy (per-CPU: into the running
+/// processor's copy), on a plain hash map the value of a key already present replaced under the map's
+/// lock; anything else calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class X64Compiler
 {
@@ -76,18 +77,7 @@ internal sealed partial class X64Compiler
         _asm.Jcc(X64Condition.AboveOrEqual, miss);
         if (layout.IsPerCpu)
         {
-            // The slot is sched_getcpu() modulo the slot count, as the helper picks it. r1-r5 are dead
-            // after the call (as after the helper); two pushes keep the stack 16-byte aligned.
-            _asm.Push(Index);
-            _asm.Push(Storage);
-            _asm.MovAbsolute(X64Register.Rax, InlineLookup.CurrentCpuEntry);
-            _asm.CallRegister(X64Register.Rax);
-            LoadBudgetRegister();
-            _asm.Pop(Storage);
-            _asm.Pop(Index);
-            _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);
-            _asm.MovImmediate32(X64Register.Rcx, (uint)PerCpu.SlotCount);
-            _asm.Unary(X64UnaryOperation.Div, X64Width.Dword, X64Register.Rcx);
+            EmitCurrentSlot(Index, Storage);
             _asm.Imul(X64Width.Qword, Index, Index, PerCpu.SlotCount);
             _asm.Alu(X64AluOperation.Add, X64Width.Qword, Index, X64Register.Rdx);
         }
@@ -102,10 +92,11 @@ internal sealed partial class X64Compiler
     /// bpf_map_update_elem(map, key, value, flags) on a map known at the call whose update the code may
     /// do (<see cref="InlineLookup.CanInlineUpdate"/>, values of at most <see cref="CopyRegisters"/>
     /// pieces): with flags BPF_ANY or BPF_EXIST and a key and a value the code may read (see
-    /// <see cref="CheckReadable"/>), a plain array's value at an index in range is replaced, and a plain
-    /// hash map's value of a key already present (see <see cref="EmitHashUpdate"/>); r0 is 0. Anything
-    /// else (other flags, a key or value elsewhere, an index out of range, an absent key, a map whose
-    /// update word is 0) calls the helper, which answers, refuses or faults exactly as before.
+    /// <see cref="CheckReadable"/>), a plain or per-CPU array's value at an index in range is replaced
+    /// (per-CPU: the running processor's copy), and a plain hash map's value of a key already present
+    /// (see <see cref="EmitHashUpdate"/>); r0 is 0. Anything else (other flags, a key or value elsewhere,
+    /// an index out of range, an absent key, a map whose update word is 0) calls the helper, which
+    /// answers, refuses or faults exactly as before.
     /// </summary>
     private bool TryEmitInlineUpdate(HelperFunction helper, int i)
     {
@@ -116,8 +107,9 @@ internal sealed partial class X64Compiler
         }
         var map = _image.Maps[index];
         var pieces = InlineLookup.CopyPieces(map.ValueSize);
-        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsPerCpu: false } layout || pieces.Count > CopyRegisters.Length
-            || layout.ValueStride > int.MaxValue || (layout.IsHash && layout.ValuesOffset + InlineLookup.MaxInlineUpdateBytes > int.MaxValue))
+        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true } layout || pieces.Count > CopyRegisters.Length
+            || layout.ValueStride > int.MaxValue || (layout.IsHash && layout.ValuesOffset + InlineLookup.MaxInlineUpdateBytes > int.MaxValue)
+            || (layout.IsPerCpu && (ulong)PerCpu.SlotCount * layout.ValueStride > int.MaxValue))
         {
             return false;
         }
@@ -134,9 +126,25 @@ internal sealed partial class X64Compiler
             _asm.MovImmediate(X64Register.Rcx, layout.MaxEntries);
             _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Target, X64Register.Rcx);
             _asm.Jcc(X64Condition.AboveOrEqual, call);
-            _asm.Imul(X64Width.Qword, Target, Target, (int)layout.ValueStride);
-            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rax);
-            CopyValue(pieces, Host(3), Target, 0, CopyRegisters);
+            var source = Host(3);
+            if (layout.IsPerCpu)
+            {
+                // The copy of the processor the code runs on: value i, slot s at (i x slots + s) x stride.
+                // The helper is not called from here on; the value pointer waits in r2 (rsi) across the call.
+                _asm.Imul(X64Width.Qword, Target, Target, PerCpu.SlotCount * (int)layout.ValueStride);
+                _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rax);
+                source = Host(2);
+                _asm.Mov(X64Width.Qword, source, Host(3));
+                EmitCurrentSlot(Target, source);
+                _asm.Imul(X64Width.Qword, X64Register.Rdx, X64Register.Rdx, (int)layout.ValueStride);
+                _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rdx);
+            }
+            else
+            {
+                _asm.Imul(X64Width.Qword, Target, Target, (int)layout.ValueStride);
+                _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rax);
+            }
+            CopyValue(pieces, source, Target, 0, CopyRegisters);
         }
         EmitZeroResultEnd(helper, i, call, _asm.CreateLabel());
         return true;
@@ -235,6 +243,28 @@ internal sealed partial class X64Compiler
         CopyValue(pieces, Host(3), Address, (int)layout.ValuesOffset, HashCopyRegisters);
         // A plain store releases on x86: the copy's stores are seen before the lock is free.
         _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
+    }
+
+    /// <summary>
+    /// edx = the slot of the processor the thread runs on: sched_getcpu() modulo the slot count, as the
+    /// helper picks it. <paramref name="first"/> and <paramref name="second"/> survive the call (two
+    /// pushes keep the stack 16-byte aligned); every other caller-saved register is lost, as at a helper
+    /// call. The budget goes to the run state before the call, as before any native call, since the
+    /// register holding it is reloaded from there after.
+    /// </summary>
+    private void EmitCurrentSlot(X64Register first, X64Register second)
+    {
+        StoreBudgetRegister();
+        _asm.Push(first);
+        _asm.Push(second);
+        _asm.MovAbsolute(X64Register.Rax, InlineLookup.CurrentCpuEntry);
+        _asm.CallRegister(X64Register.Rax);
+        LoadBudgetRegister();
+        _asm.Pop(second);
+        _asm.Pop(first);
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);
+        _asm.MovImmediate32(X64Register.Rcx, (uint)PerCpu.SlotCount);
+        _asm.Unary(X64UnaryOperation.Div, X64Width.Dword, X64Register.Rcx);
     }
 
     /// <summary>After the found path (r0 set): NULL for a miss, the helper for what the code left to it, then the call's epilogue.</summary>
