@@ -13,17 +13,17 @@ namespace Bpftime.Compiler.Tests;
 
 /// <summary>
 /// The updates compiled code does beyond plain arrays, against the helper as the interpreter calls it:
-/// per-CPU arrays (the running processor's copy) and plain hash maps (keys present) on every compiled
-/// level, the jit included; the lock protocol hash updates share with the map (another thread holding
+/// per-CPU arrays (the running processor's copy) and plain and per-CPU hash maps (keys present) on
+/// every compiled level, the jit included; the lock protocol hash updates share with the map (another thread holding
 /// the lock makes the code wait for it through the helper); hostile pointers and disposed maps; the
 /// execution budget of code that calls out to find its processor.
 /// </summary>
 public sealed class InlineHashAndPerCpuUpdateTests
 {
-    /// <summary>A plain hash map of 4-byte keys and 8-byte values holding keys 0 to 3 (value 0).</summary>
-    private static HashMap FullHash()
+    /// <summary>A hash map of 4-byte keys and 8-byte values holding keys 0 to 3 (value 0).</summary>
+    private static HashMap FullHash(MapType type)
     {
-        var map = new HashMap(new MapSpec("hash", MapType.Hash, 4, 8, 4));
+        var map = new HashMap(new MapSpec("hash", type, 4, 8, 4));
         for (var key = 0; key < 4; key++)
         {
             Assert.Equal(0, map.Update(BitConverter.GetBytes(key), new byte[8], MapUpdateFlags.NoExist));
@@ -103,15 +103,62 @@ public sealed class InlineHashAndPerCpuUpdateTests
         }
     }
 
+    /// <summary>
+    /// On a processor other than 0, every compiled level's update of a per-CPU array and a per-CPU hash
+    /// map writes the copy of that processor (its number modulo the slot count) and no other.
+    /// </summary>
     [SkippableTheory]
     [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
-    public void ADisposedHashMapIsUpdatedByNeitherTheCodeNorTheHelper(bool verified) =>
-        InlineUpdateTests.AssertDisposedMapIsLeftAlone(FullHash, verified);
+    public void PerCpuUpdatesWriteTheCopyOfTheProcessorTheCodeRunsOn(bool verified)
+    {
+        LlvmRequirement.SkipIfMissing();
+        using var pinned = OneProcessor.Last();
+        var slot = OneProcessor.Processor % PerCpu.SlotCount;
+        Skip.If(slot == 0, "the thread may run on processor 0 only, whose copy is slot 0 either way");
+        foreach (var level in InlineLookupTests.Compiled)
+        {
+            Skip.IfNot(level.Create().IsAvailable(out var why), why);
+            foreach (var create in new Func<IPerCpuMap>[] { () => PerCpuArray(8), () => FullHash(MapType.PerCpuHash) })
+            {
+                var map = create();
+                using var owned = (BpfMap)map;
+                var image = new ProgramImage("update", InlineUpdateTests.UpdateProgram(), StandardHelpers.CreateDefault()) { Maps = [owned], Verified = verified };
+                using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
+                var bytes = new byte[8 * InlineUpdateTests.ValueWords];
+                BinaryPrimitives.WriteUInt64LittleEndian(bytes, 0x1234_5678_9ABC_DEF0UL);
+                Assert.Equal(0UL, executable.Run(InlineUpdateTests.Context(new Run(1, MapUpdateFlags.Exist, 0, bytes))));
+                for (var s = 0; s < map.SlotCount; s++)
+                {
+                    var copy = System.Runtime.InteropServices.Marshal.ReadInt64(map.LookupSlot(BitConverter.GetBytes(1), s));
+                    Assert.True(copy == (s == slot ? 0x1234_5678_9ABC_DEF0L : 0), $"{level}, {owned.Type}: slot {s} holds 0x{copy:x} (the code runs in slot {slot})");
+                }
+            }
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
+    public void ADisposedHashMapIsUpdatedByNeitherTheCodeNorTheHelper(bool verified)
+    {
+        InlineUpdateTests.AssertDisposedMapIsLeftAlone(() => FullHash(MapType.Hash), verified);
+        InlineUpdateTests.AssertDisposedMapIsLeftAlone(() => FullHash(MapType.PerCpuHash), verified);
+    }
 
     [SkippableTheory]
     [MemberData(nameof(InlineUpdateTests.HostilePointers), MemberType = typeof(InlineUpdateTests))]
-    public void HostilePointersToAHashUpdateAreRefusedAsTheHelperRefusesThem(string what) =>
-        InlineUpdateTests.AssertHostilePointersRefused(what, FullHash);
+    public void HostilePointersToAHashUpdateAreRefusedAsTheHelperRefusesThem(string what)
+    {
+        InlineUpdateTests.AssertHostilePointersRefused(what, () => FullHash(MapType.Hash));
+        InlineUpdateTests.AssertHostilePointersRefused(what, () => FullHash(MapType.PerCpuHash));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(InlineUpdateTests.ValueSizes), MemberType = typeof(InlineUpdateTests))]
+    public void PerCpuHashUpdatesMatchTheHelperForEveryValueSize(uint valueSize, bool verified)
+    {
+        InlineUpdateTests.AssertSameAsHelper(() => InlineUpdateTests.HalfFullHash(MapType.PerCpuHash, 4, valueSize, 16), verified);
+        InlineUpdateTests.AssertSameAsHelper(() => InlineUpdateTests.HalfFullHash(MapType.PerCpuHash, 8, valueSize, 8), verified);
+    }
 
     /// <summary>
     /// The test holds the map's lock word (as the map's own methods hold it): the code's one try fails,
@@ -119,14 +166,17 @@ public sealed class InlineHashAndPerCpuUpdateTests
     /// compiled level.
     /// </summary>
     [SkippableTheory]
-    [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
-    public unsafe void AHashUpdateWaitsWhileAnotherThreadHoldsTheMapsLock(bool verified)
+    [InlineData(MapType.Hash, true)]
+    [InlineData(MapType.Hash, false)]
+    [InlineData(MapType.PerCpuHash, true)]
+    [InlineData(MapType.PerCpuHash, false)]
+    public unsafe void AHashUpdateWaitsWhileAnotherThreadHoldsTheMapsLock(MapType type, bool verified)
     {
         LlvmRequirement.SkipIfMissing();
         foreach (var level in InlineLookupTests.Compiled)
         {
             Skip.IfNot(level.Create().IsAvailable(out var why), why);
-            using var map = FullHash();
+            using var map = FullHash(type);
             var image = new ProgramImage("update", InlineUpdateTests.UpdateProgram(), StandardHelpers.CreateDefault()) { Maps = [map], Verified = verified };
             using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
             var lockWord = (int*)((nint*)map.StorageCell)[1];
@@ -134,14 +184,16 @@ public sealed class InlineHashAndPerCpuUpdateTests
             var bytes = new byte[8 * InlineUpdateTests.ValueWords];
             BinaryPrimitives.WriteUInt64LittleEndian(bytes, 0x5555_6666_7777_8888UL);
             var context = InlineUpdateTests.Context(new Run(2, MapUpdateFlags.Exist, 0, bytes));
-            var value = (ulong*)map.Lookup(BitConverter.GetBytes(2));
+            // Key 2's copies (one for a plain map): the run may be on any processor.
+            var copies = Enumerable.Range(0, map.SlotCount).Select(slot => (nint)map.LookupSlot(BitConverter.GetBytes(2), slot)).ToArray();
+            bool Written() => copies.Any(copy => Volatile.Read(ref *(ulong*)copy) == 0x5555_6666_7777_8888UL);
 
             Assert.Equal(0, Interlocked.CompareExchange(ref *lockWord, 1, 0));
             var run = Task.Run(() => executable.Run(context));
             try
             {
                 Assert.False(run.Wait(TimeSpan.FromMilliseconds(300)), $"{level}: the update finished while another thread held the map's lock");
-                Assert.Equal(0UL, Volatile.Read(ref *value));
+                Assert.False(Written(), $"{level}: the value was written while another thread held the map's lock");
             }
             finally
             {
@@ -149,13 +201,13 @@ public sealed class InlineHashAndPerCpuUpdateTests
             }
             Assert.True(run.Wait(TimeSpan.FromSeconds(60)), $"{level}: the update did not finish once the lock was free");
             Assert.Equal(0UL, run.Result);
-            Assert.Equal(0x5555_6666_7777_8888UL, Volatile.Read(ref *value));
+            Assert.True(Written(), $"{level}: the update returned 0 but no copy holds the value");
             Assert.Equal(0, Volatile.Read(ref *lockWord));
         }
     }
 
     [Fact]
-    public void JitCodeDoesHashAndPerCpuUpdatesItselfOnlyForPlainHashMapsAndPerCpuArraysWithSmallValues()
+    public void JitCodeDoesHashAndPerCpuUpdatesItselfOnlyForNonLruHashMapsAndPerCpuArraysWithSmallValues()
     {
         var bindings = new JitBindings(0, h => h.NativeEntry, _ => 0);
         Instruction[] program = InlineUpdateTests.UpdateWith([Code.Mov64Reg(2, 10), Code.Add64(2, -8), Code.Mov64Reg(3, 10), Code.Add64(3, -16)]);
@@ -172,7 +224,8 @@ public sealed class InlineHashAndPerCpuUpdateTests
         Assert.True(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 8, 8, 8))));
         Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 4, 64, 8))));
         Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 2, 8, 8))));
-        Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.PerCpuHash, 4, 8, 8))));
+        Assert.True(ReadsTheCell(new HashMap(new MapSpec("h", MapType.PerCpuHash, 4, 8, 8))));
+        Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.LruHash, 4, 8, 8))));
         Assert.True(ReadsTheCell(PerCpuArray(40)));
         Assert.False(ReadsTheCell(PerCpuArray(72)));
     }

@@ -79,7 +79,7 @@ internal sealed partial class X64Compiler
         {
             EmitCurrentSlot(Index, Storage);
             _asm.Imul(X64Width.Qword, Index, Index, PerCpu.SlotCount);
-            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Index, X64Register.Rdx);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Index, X64Register.Rcx);
         }
         _asm.Imul(X64Width.Qword, Index, Index, (int)layout.ValueStride);
         _asm.Mov(X64Width.Qword, X64Register.Rax, Storage);
@@ -136,8 +136,8 @@ internal sealed partial class X64Compiler
                 source = Host(2);
                 _asm.Mov(X64Width.Qword, source, Host(3));
                 EmitCurrentSlot(Target, source);
-                _asm.Imul(X64Width.Qword, X64Register.Rdx, X64Register.Rdx, (int)layout.ValueStride);
-                _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rdx);
+                _asm.Imul(X64Width.Qword, X64Register.Rcx, X64Register.Rcx, (int)layout.ValueStride);
+                _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rcx);
             }
             else
             {
@@ -189,13 +189,14 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>
-    /// A plain hash map's update of a key already present, as llvm-jit and aot code does it: the map's
-    /// lock word (in rax from <see cref="EmitUpdateChecks"/>) tried once (held: the helper, which waits
-    /// for it), the chain walked under it (bounded as the lock-free read bounds it), the value replaced
-    /// in place (as <see cref="HashMap.Update"/> replaces it under the same lock), the lock released,
+    /// A plain or per-CPU hash map's update of a key already present, as llvm-jit and aot code does it:
+    /// the map's lock word (in rax from <see cref="EmitUpdateChecks"/>) tried once (held: the helper,
+    /// which waits for it), the chain walked under it (bounded as the lock-free read bounds it), the
+    /// value replaced in place (as <see cref="HashMap.Update"/> replaces it under the same lock; per-CPU:
+    /// the copy of the processor picked before the lock, as the helper picks it), the lock released,
     /// r0 = 0. An absent key (an insertion, or -ENOENT for BPF_EXIST) goes to the helper after the lock
-    /// is released. r8 lock (on the native stack during the walk), r10 block, r11 key, rcx element,
-    /// r8 steps, rax address; r1-r4 stay intact until the key is found.
+    /// is released. r8 lock (on the native stack during the walk, above the per-CPU copy's offset),
+    /// r10 block, r11 key, rcx element, r8 steps, rax address; r1-r4 stay intact until the key is found.
     /// </summary>
     private void EmitHashUpdate(BpfMap map, InlineLookup layout, IReadOnlyList<(int Offset, int Width)> pieces, X64Label call)
     {
@@ -208,19 +209,28 @@ internal sealed partial class X64Compiler
         var keyWidth = layout.KeySize == 8 ? X64Width.Qword : X64Width.Dword;
         var absent = _asm.CreateLabel();
         var found = _asm.CreateLabel();
+        var leave = call;
+        if (layout.IsPerCpu)
+        {
+            // The copy's offset in the element waits on the native stack; every way to the helper drops it.
+            EmitCurrentSlot(Host(1), Host(2), Host(3), Host(4), X64Register.Rax);
+            _asm.Imul(X64Width.Qword, X64Register.Rcx, X64Register.Rcx, (int)layout.ValueStride);
+            _asm.Push(X64Register.Rcx);
+            leave = _asm.CreateLabel();
+        }
 
         _asm.Mov(X64Width.Qword, Lock, X64Register.Rax);
         _asm.MovAbsolute(X64Register.Rax, map.StorageCell);
         _asm.Load(X64Width.Qword, Block, X64Register.Rax, 0);
         _asm.Test(X64Width.Qword, Block, Block);
-        _asm.Jcc(X64Condition.Equal, call);
+        _asm.Jcc(X64Condition.Equal, leave);
         _asm.Load(keyWidth, Key, Host(2), 0);
 
         // One try of the lock word (0 free, 1 held): lock cmpxchg compares with eax.
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
         _asm.MovImmediate32(Element, 1);
         _asm.LockCmpxchg(X64Width.Dword, Lock, 0, Element);
-        _asm.Jcc(X64Condition.NotEqual, call);
+        _asm.Jcc(X64Condition.NotEqual, leave);
         _asm.Push(Lock);
 
         // The bucket of the map's hash, (key x 0x9E3779B97F4A7C15) >> 33; the walk compares keys alone
@@ -234,37 +244,60 @@ internal sealed partial class X64Compiler
         _asm.Bind(absent);
         _asm.Pop(Lock);
         _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
+        if (layout.IsPerCpu)
+        {
+            _asm.Bind(leave);
+            _asm.Pop(Scratch);
+        }
         _asm.Jmp(call);
 
         // The helper is not called from here on: r1-r5 are free for the copy (r3, the value, excepted).
         _asm.Bind(found);
-        ElementAddress(Address, Element, (int)layout.ValueStride, Block);
+        ElementAddress(Address, Element, (int)(layout.ValueStride * (layout.IsPerCpu ? (ulong)PerCpu.SlotCount : 1)), Block);
         _asm.Pop(Lock);
+        if (layout.IsPerCpu)
+        {
+            _asm.Pop(X64Register.Rcx);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Address, X64Register.Rcx);
+        }
         CopyValue(pieces, Host(3), Address, (int)layout.ValuesOffset, HashCopyRegisters);
         // A plain store releases on x86: the copy's stores are seen before the lock is free.
         _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
     }
 
     /// <summary>
-    /// edx = the slot of the processor the thread runs on: sched_getcpu() modulo the slot count, as the
-    /// helper picks it. <paramref name="first"/> and <paramref name="second"/> survive the call (two
-    /// pushes keep the stack 16-byte aligned); every other caller-saved register is lost, as at a helper
-    /// call. The budget goes to the run state before the call, as before any native call, since the
-    /// register holding it is reloaded from there after.
+    /// rcx = the slot of the processor the thread runs on: sched_getcpu() modulo the slot count, as the
+    /// helper picks it. The <paramref name="saved"/> registers survive the call (pushed, with one more
+    /// push when their count is odd, to keep the stack 16-byte aligned); every other caller-saved
+    /// register is lost, as at a helper call. The budget goes to the run state before the call, as
+    /// before any native call, since the register holding it is reloaded from there after.
     /// </summary>
-    private void EmitCurrentSlot(X64Register first, X64Register second)
+    private void EmitCurrentSlot(params X64Register[] saved)
     {
         StoreBudgetRegister();
-        _asm.Push(first);
-        _asm.Push(second);
+        foreach (var register in saved)
+        {
+            _asm.Push(register);
+        }
+        if (saved.Length % 2 != 0)
+        {
+            _asm.Push(saved[^1]);
+        }
         _asm.MovAbsolute(X64Register.Rax, InlineLookup.CurrentCpuEntry);
         _asm.CallRegister(X64Register.Rax);
         LoadBudgetRegister();
-        _asm.Pop(second);
-        _asm.Pop(first);
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);
         _asm.MovImmediate32(X64Register.Rcx, (uint)PerCpu.SlotCount);
         _asm.Unary(X64UnaryOperation.Div, X64Width.Dword, X64Register.Rcx);
+        _asm.Mov(X64Width.Dword, X64Register.Rcx, X64Register.Rdx);
+        if (saved.Length % 2 != 0)
+        {
+            _asm.Pop(saved[^1]);
+        }
+        for (var r = saved.Length - 1; r >= 0; r--)
+        {
+            _asm.Pop(saved[r]);
+        }
     }
 
     /// <summary>After the found path (r0 set): NULL for a miss, the helper for what the code left to it, then the call's epilogue.</summary>
