@@ -7,17 +7,18 @@ using Bpftime.Objects;
 namespace Bpftime.Benchmarks;
 
 /// <summary>
-/// The map kernels of tests/data/bench/maps.c: lookups and updates of an array and a hash map from a
-/// program, one helper call per iteration, under the "default" helper set. Owns the two maps (array
-/// then hash, the order of both the eBPF object and the native object's <c>_bpf_map_handle_N</c>),
-/// filled with key * 3 for every key; the update kernels write the same values, so the maps and
-/// every kernel's r0 stay the same however often they run.
+/// The map kernels of tests/data/bench/maps.c: lookups and updates of an array, a hash map and a
+/// per-CPU array from a program, one helper call per iteration, under the "default" helper set. Owns
+/// the three maps (array, hash, per-CPU array: the order of both the eBPF object and the native
+/// object's <c>_bpf_map_handle_N</c>), filled with key * 3 for every key (in every processor's copy);
+/// the update kernels write the same values, so the maps and every kernel's r0 stay the same however
+/// often they run.
 /// </summary>
 internal sealed class MapKernels : IDisposable
 {
     public const int Entries = 1024;
 
-    private static readonly string[] MapNames = ["array_map", "hash_map"];
+    private static readonly string[] MapNames = ["array_map", "hash_map", "percpu_map"];
 
     public MapKernels(string dataDirectory)
     {
@@ -31,12 +32,15 @@ internal sealed class MapKernels : IDisposable
         Fill();
         var native = File.ReadAllBytes(Path.Combine(directory, "maps.native.o"));
         var helpers = StandardHelpers.CreateDefault();
-        Programs = [.. new[] { "array_lookup", "array_update", "hash_lookup", "hash_update" }.Select(name =>
+        Programs = [.. ProgramNames.Select(name =>
             new BenchProgram(name, file.FindProgram(name)?.ToArray() ?? throw new InvalidOperationException($"maps.bpf.o has no program '{name}'"), native, name, helpers)
             {
                 Maps = Maps,
             })];
     }
+
+    /// <summary>The kernels, in the order of the tables.</summary>
+    public static readonly string[] ProgramNames = ["array_lookup", "array_update", "hash_lookup", "hash_update", "percpu_lookup", "percpu_update"];
 
     public IReadOnlyList<BpfMap> Maps { get; }
 
@@ -76,13 +80,17 @@ internal sealed class MapKernels : IDisposable
     private void Fill()
     {
         Span<byte> key = stackalloc byte[4];
-        Span<byte> value = stackalloc byte[8];
         foreach (var map in Maps)
         {
+            // A per-CPU map takes every processor's copy in one value of slots x 8 bytes.
+            var value = new byte[map is IPerCpuMap perCpu ? perCpu.SlotCount * 8 : 8];
             for (uint k = 0; k < Entries; k++)
             {
                 BinaryPrimitives.WriteUInt32LittleEndian(key, k);
-                BinaryPrimitives.WriteUInt64LittleEndian(value, k * 3UL);
+                for (var slot = 0; slot < value.Length; slot += 8)
+                {
+                    BinaryPrimitives.WriteUInt64LittleEndian(value.AsSpan(slot), k * 3UL);
+                }
                 if (map.Update(key, value, 0) != 0)
                 {
                     throw new InvalidOperationException($"could not fill map '{map.Name}'");

@@ -14,9 +14,17 @@ internal sealed partial class OneProcessor : IDisposable
     private readonly ulong[] _previous = new ulong[MaskWords];
     private readonly bool _pinned;
 
-    private OneProcessor()
+    private OneProcessor(bool last = false)
     {
         var cpu = SchedGetCpu();
+        if (last && SchedGetAffinity(0, MaskWords * 8, _previous) == 0)
+        {
+            cpu = (MaskWords * 64) - 1;
+            while (cpu > 0 && (_previous[cpu / 64] & (1UL << (cpu % 64))) == 0)
+            {
+                cpu--;
+            }
+        }
         if (cpu < 0 || cpu >= MaskWords * 64 || SchedGetAffinity(0, MaskWords * 8, _previous) != 0)
         {
             return;
@@ -27,6 +35,12 @@ internal sealed partial class OneProcessor : IDisposable
     }
 
     public static OneProcessor Current() => new();
+
+    /// <summary>Moves the calling thread to the highest-numbered processor it may run on (not processor 0 when it may run elsewhere) and keeps it there.</summary>
+    public static OneProcessor Last() => new(last: true);
+
+    /// <summary>The processor the calling thread runs on (sched_getcpu).</summary>
+    public static int Processor => SchedGetCpu();
 
     public void Dispose()
     {

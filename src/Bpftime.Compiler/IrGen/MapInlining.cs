@@ -12,10 +12,10 @@ namespace Bpftime.Compiler.IrGen;
 /// read (version, chain walk, version again); whenever that read cannot finish (a writer is at work,
 /// the chain looks damaged), the helper is called as before, and it retries and locks as it always did;
 /// so it is for a map disposed since the code was bound. bpf_map_update_elem with small values is done
-/// here too (<see cref="InlineLookup.CanInlineUpdate"/>): on a plain array flags, key, value pointer and
-/// index checked, then the copy; on a plain hash map the same checks, then the value of a key already
-/// present replaced under the map's lock, which the code only tries. Every other case calls the helper,
-/// which answers as before.
+/// here too (<see cref="InlineLookup.CanInlineUpdate"/>): on a plain or per-CPU array flags, key, value
+/// pointer and index checked, then the copy (per-CPU: into the running processor's copy); on a plain
+/// or per-CPU hash map the same checks, then the value of a key already present replaced under the
+/// map's lock, which the code only tries. Every other case calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
@@ -63,7 +63,7 @@ internal sealed partial class FunctionEmitter
     }
 
     /// <summary>
-    /// bpf_map_update_elem(map, key, value, flags) on a plain array known at the call: with flags
+    /// bpf_map_update_elem(map, key, value, flags) on a plain or per-CPU array known at the call: with flags
     /// BPF_ANY or BPF_EXIST, a key and a value the code may read (checked code: in the context or the
     /// live stack, by the same one-compare region tests as any access; verified code: not NULL) and an
     /// index in range, the value is copied into the map and r0 is 0. Anything else (other flags, a key
@@ -114,6 +114,11 @@ internal sealed partial class FunctionEmitter
             LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, element, _t.I64(layout.MaxEntries), ""), fast, call);
 
             LLVM.PositionBuilderAtEnd(_b, fast);
+            if (layout.IsPerCpu)
+            {
+                // The copy of the processor the code runs on, as the helper picks it.
+                element = LLVM.BuildAdd(_b, LLVM.BuildMul(_b, element, SlotCount(), ""), CurrentSlot(), "");
+            }
             CopyValue(value, LLVM.BuildAdd(_b, storage, LLVM.BuildMul(_b, element, _t.I64((long)layout.ValueStride), ""), ""), layout.ValueSize);
             Set(0, _t.I64(0));
             LLVM.BuildBr(_b, done);
@@ -152,9 +157,10 @@ internal sealed partial class FunctionEmitter
     }
 
     /// <summary>
-    /// A plain hash map's update of a key already present: the map's lock tried once (held: the helper,
-    /// which waits for it), the chain walked under it, the value replaced in place (as the map replaces
-    /// it, under the same lock), the lock released, r0 = 0. An absent key (an insertion, or -ENOENT for
+    /// A plain or per-CPU hash map's update of a key already present: the map's lock tried once (held:
+    /// the helper, which waits for it), the chain walked under it, the value replaced in place (as the
+    /// map replaces it, under the same lock; per-CPU: the copy of the processor picked before the lock,
+    /// as the helper picks it), the lock released, r0 = 0. An absent key (an insertion, or -ENOENT for
     /// BPF_EXIST) or a chain longer than the map goes to the helper after the lock is released.
     /// </summary>
     private void EmitHashUpdate(InlineLookup layout, int index, LLVMValueRef lockWord, LLVMValueRef keyAddress, LLVMValueRef value, LLVMBasicBlockRef done, LLVMBasicBlockRef call)
@@ -164,6 +170,8 @@ internal sealed partial class FunctionEmitter
         LLVM.SetAlignment(keyLoad, 1);
         var key = layout.KeySize == 8 ? keyLoad : LLVM.BuildZExt(_b, keyLoad, _t.Int64, "");
         var hash = HashOf(key);
+        // A per-CPU map's slot is picked before the lock, as the helper picks it: no call under the lock.
+        var slot = layout.IsPerCpu ? CurrentSlot() : default;
         var lockPointer = LLVM.BuildIntToPtr(_b, lockWord, _t.Pointer, "");
         var exchange = LLVM.BuildAtomicCmpXchg(_b, lockPointer, _t.I32(0), _t.I32(1),
             LLVMAtomicOrdering.LLVMAtomicOrderingAcquire, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic, 0);
@@ -178,7 +186,8 @@ internal sealed partial class FunctionEmitter
         var element64 = EmitChainWalk(layout, block, first, hash, keyLoad, found, absent, absent);
 
         LLVM.PositionBuilderAtEnd(_b, found);
-        var valueOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, element64, _t.I64((long)layout.ValueStride), ""), "");
+        var valueIndex = layout.IsPerCpu ? LLVM.BuildAdd(_b, LLVM.BuildMul(_b, element64, SlotCount(), ""), slot, "") : element64;
+        var valueOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, valueIndex, _t.I64((long)layout.ValueStride), ""), "");
         CopyValue(value, LLVM.BuildAdd(_b, block, valueOffset, ""), layout.ValueSize);
         Unlock(lockPointer);
         Set(0, _t.I64(0));

@@ -130,12 +130,12 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     /// <summary>
     /// Compiled code may replace the value of an existing key itself, under the map's lock (which it only
-    /// tries: when the lock is held it calls the helper), for plain HASH maps whose values hold no
-    /// bpf_spin_lock: the address of the lock word, or 0. LRU maps keep the helper (an update moves the
-    /// element in the recency list), as do per-CPU maps.
+    /// tries: when the lock is held it calls the helper), for HASH and PERCPU_HASH maps whose values hold
+    /// no bpf_spin_lock: the address of the lock word, or 0. LRU maps keep the helper (an update moves
+    /// the element in the recency list, which stays managed).
     /// </summary>
     protected override nint InlineUpdateStorage =>
-        !_lru && !IsPerCpu && _spinLockOffset is null && _block != null ? (nint)_lockWord : 0;
+        !_lru && _spinLockOffset is null && _block != null ? (nint)_lockWord : 0;
 
     private LockScope Locked()
     {

@@ -76,13 +76,18 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
 
     /// <summary>
     /// Whether generated code can do this map's bpf_map_update_elem itself, for values of at most
-    /// <see cref="MaxInlineUpdateBytes"/>: plain arrays (global data included), and plain hash maps
-    /// with 4- or 8-byte keys for keys already present (under the map's lock, which the code only
-    /// tries). The code does it only while the map's <see cref="BpfMap.StorageCell"/> offers word 1
-    /// (arrays: where to write; hash maps: the lock word), which a map gives only when programs may
-    /// write it and its values hold no bpf_spin_lock.
+    /// <see cref="MaxInlineUpdateBytes"/>: plain arrays (global data included), per-CPU arrays (the
+    /// copy of the processor the code runs on, as the helper picks it), and hash maps with 4- or
+    /// 8-byte keys for keys already present (under the map's lock, which the code only tries). The code
+    /// does it only while the map's <see cref="BpfMap.StorageCell"/> offers word 1 (arrays: where to
+    /// write; hash maps: the lock word), which a map gives only when programs may write it and its
+    /// values hold no bpf_spin_lock. Per-CPU hash maps are updated as plain ones, in the copy of the
+    /// processor the code runs on. LRU hash maps keep the helper: an update moves the element to the
+    /// hot end of the recency list, which stays with the runtime.
     /// </summary>
-    public bool CanInlineUpdate => Kind is InlineLookupKind.Array or InlineLookupKind.Hash && CanInline && ValueSize <= MaxInlineUpdateBytes;
+    public bool CanInlineUpdate =>
+        Kind is InlineLookupKind.Array or InlineLookupKind.PerCpuArray or InlineLookupKind.Hash or InlineLookupKind.PerCpuHash
+        && CanInline && ValueSize <= MaxInlineUpdateBytes;
 
     /// <summary>
     /// The loads and stores that copy a value of <paramref name="size"/> bytes: (offset, width) pieces

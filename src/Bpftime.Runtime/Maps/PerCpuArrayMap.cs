@@ -37,6 +37,12 @@ public sealed unsafe class PerCpuArrayMap : BpfMap, IPerCpuMap
 
     public ulong SlotStride { get; }
 
+    /// <summary>
+    /// Compiled code copies a program's update into the copy of the processor it runs on itself (as
+    /// <see cref="Update"/> does) only when programs may write the map: slot 0 of the first value, or 0.
+    /// </summary>
+    protected override nint InlineUpdateStorage => !IsReadOnlyForPrograms && _values != null ? (nint)_values : 0;
+
     public override nint Lookup(ReadOnlySpan<byte> key) => LookupSlot(ReadKey(key), PerCpu.CurrentSlot);
 
     public nint LookupSlot(ReadOnlySpan<byte> key, int slot) => LookupSlot(ReadKey(key), slot);

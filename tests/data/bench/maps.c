@@ -1,10 +1,12 @@
-// Map access from a program: lookups and updates of an array and a hash map, one helper call per
-// iteration. Each kernel reads its iteration count from the u64 at ctx[0] and returns a checksum.
+// Map access from a program: lookups and updates of an array, a hash map and a per-CPU array, one
+// helper call per iteration. Each kernel reads its iteration count from the u64 at ctx[0] and
+// returns a checksum.
 // build.sh compiles this source twice: for eBPF (maps.bpf.o, BTF-defined maps, loaded with its map
 // relocations) and natively (maps.native.o), where the map is the address of _bpf_map_handle_N and
 // the helper is _bpf_helper_ext_NNNN, as the runtime's AOT linker binds them. Map 0 is the array,
-// map 1 the hash; both have ENTRIES u32 keys and u64 values, and the updates write the value each key
-// already holds (key * 3), so the maps, and the lookups' checksum, never change.
+// map 1 the hash, map 2 the per-CPU array; all have ENTRIES u32 keys and u64 values, and the updates
+// write the value each key already holds (key * 3, in every processor's copy), so the maps, and the
+// lookups' checksum, never change.
 typedef unsigned long long u64;
 typedef unsigned int u32;
 
@@ -21,18 +23,22 @@ typedef unsigned int u32;
     } name SEC(".maps")
 MAP_DEF(array_map, 2 /* BPF_MAP_TYPE_ARRAY */);
 MAP_DEF(hash_map, 1 /* BPF_MAP_TYPE_HASH */);
+MAP_DEF(percpu_map, 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */);
 #define ARRAY_MAP ((void *)&array_map)
 #define HASH_MAP ((void *)&hash_map)
+#define PERCPU_MAP ((void *)&percpu_map)
 static void *(*map_lookup)(void *map, const void *key) = (void *)1;
 static long (*map_update)(void *map, const void *key, const void *value, u64 flags) = (void *)2;
 #else
 #define SEC(name)
 extern char _bpf_map_handle_0[];
 extern char _bpf_map_handle_1[];
+extern char _bpf_map_handle_2[];
 extern u64 _bpf_helper_ext_0001(u64, u64, u64, u64, u64);
 extern u64 _bpf_helper_ext_0002(u64, u64, u64, u64, u64);
 #define ARRAY_MAP ((void *)_bpf_map_handle_0)
 #define HASH_MAP ((void *)_bpf_map_handle_1)
+#define PERCPU_MAP ((void *)_bpf_map_handle_2)
 static inline void *map_lookup(void *map, const void *key)
 {
     return (void *)_bpf_helper_ext_0001((u64)map, (u64)key, 0, 0, 0);
@@ -73,3 +79,5 @@ LOOKUP_KERNEL(array_lookup, ARRAY_MAP)
 UPDATE_KERNEL(array_update, ARRAY_MAP)
 LOOKUP_KERNEL(hash_lookup, HASH_MAP)
 UPDATE_KERNEL(hash_update, HASH_MAP)
+LOOKUP_KERNEL(percpu_lookup, PERCPU_MAP)
+UPDATE_KERNEL(percpu_update, PERCPU_MAP)

@@ -11,9 +11,11 @@ namespace Bpftime.Engines.X64;
 /// Hash and LRU hash maps with 4- or 8-byte keys take the map's own lock-free read (version, chain
 /// walk, version again; x86 keeps loads in order, so the second read of the version sees any writer
 /// that began before the walk's loads), with the helper called whenever the read cannot finish;
-/// per-CPU hash maps keep the helper here. bpf_map_update_elem of a plain array with small values
-/// (<see cref="InlineLookup.CanInlineUpdate"/>) is done here too: flags, key, value pointer and index
-/// checked, then the copy; anything else calls the helper, which answers as before.
+/// per-CPU hash maps keep the helper here. bpf_map_update_elem with small values
+/// (<see cref="InlineLookup.CanInlineUpdate"/>) is done here too: flags, key and value pointer checked,
+/// then on a plain or per-CPU array the index checked and the copy (per-CPU: into the running
+/// processor's copy), on a plain hash map the value of a key already present replaced under the map's
+/// lock; anything else calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class X64Compiler
 {
@@ -21,6 +23,9 @@ internal sealed partial class X64Compiler
 
     /// <summary>Registers that hold a value's pieces between the loads and the stores of an inline update (r3, the value pointer, excluded).</summary>
     private static readonly X64Register[] CopyRegisters = [X64Register.Rax, X64Register.Rcx, X64Register.R8, X64Register.R9, Scratch2];
+
+    /// <summary>The same for a hash update, whose target is in rax and lock word in r8.</summary>
+    private static readonly X64Register[] HashCopyRegisters = [X64Register.Rcx, X64Register.R9, Scratch2, Scratch, X64Register.Rsi];
 
     private bool TryEmitInlineLookup(HelperFunction helper, int i)
     {
@@ -72,20 +77,9 @@ internal sealed partial class X64Compiler
         _asm.Jcc(X64Condition.AboveOrEqual, miss);
         if (layout.IsPerCpu)
         {
-            // The slot is sched_getcpu() modulo the slot count, as the helper picks it. r1-r5 are dead
-            // after the call (as after the helper); two pushes keep the stack 16-byte aligned.
-            _asm.Push(Index);
-            _asm.Push(Storage);
-            _asm.MovAbsolute(X64Register.Rax, InlineLookup.CurrentCpuEntry);
-            _asm.CallRegister(X64Register.Rax);
-            LoadBudgetRegister();
-            _asm.Pop(Storage);
-            _asm.Pop(Index);
-            _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);
-            _asm.MovImmediate32(X64Register.Rcx, (uint)PerCpu.SlotCount);
-            _asm.Unary(X64UnaryOperation.Div, X64Width.Dword, X64Register.Rcx);
+            EmitCurrentSlot(Index, Storage);
             _asm.Imul(X64Width.Qword, Index, Index, PerCpu.SlotCount);
-            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Index, X64Register.Rdx);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Index, X64Register.Rcx);
         }
         _asm.Imul(X64Width.Qword, Index, Index, (int)layout.ValueStride);
         _asm.Mov(X64Width.Qword, X64Register.Rax, Storage);
@@ -95,11 +89,14 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>
-    /// bpf_map_update_elem(map, key, value, flags) on a plain array known at the call: with flags
-    /// BPF_ANY or BPF_EXIST, a key and a value the code may read (see <see cref="CheckReadable"/>) and an
-    /// index in range, every piece of the value is loaded, then stored, and r0 is 0. Anything else (other
-    /// flags, a key or value elsewhere, an index out of range, a map whose update word is 0) calls the
-    /// helper, which answers, refuses or faults exactly as before.
+    /// bpf_map_update_elem(map, key, value, flags) on a map known at the call whose update the code may
+    /// do (<see cref="InlineLookup.CanInlineUpdate"/>, values of at most <see cref="CopyRegisters"/>
+    /// pieces): with flags BPF_ANY or BPF_EXIST and a key and a value the code may read (see
+    /// <see cref="CheckReadable"/>), a plain or per-CPU array's value at an index in range is replaced
+    /// (per-CPU: the running processor's copy), and a plain hash map's value of a key already present
+    /// (see <see cref="EmitHashUpdate"/>); r0 is 0. Anything else (other flags, a key or value elsewhere,
+    /// an index out of range, an absent key, a map whose update word is 0) calls the helper, which
+    /// answers, refuses or faults exactly as before.
     /// </summary>
     private bool TryEmitInlineUpdate(HelperFunction helper, int i)
     {
@@ -110,14 +107,57 @@ internal sealed partial class X64Compiler
         }
         var map = _image.Maps[index];
         var pieces = InlineLookup.CopyPieces(map.ValueSize);
-        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsHash: false } layout || pieces.Count > CopyRegisters.Length)
+        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true } layout || pieces.Count > CopyRegisters.Length
+            || layout.ValueStride > int.MaxValue || (layout.IsHash && layout.ValuesOffset + InlineLookup.MaxInlineUpdateBytes > int.MaxValue)
+            || (layout.IsPerCpu && (ulong)PerCpu.SlotCount * layout.ValueStride > int.MaxValue))
         {
             return false;
         }
         var call = _asm.CreateLabel();
-        const X64Register Target = Scratch;
+        EmitUpdateChecks(map, layout, call);
+        if (layout.IsHash)
+        {
+            EmitHashUpdate(map, layout, pieces, call);
+        }
+        else
+        {
+            const X64Register Target = Scratch;
+            _asm.Load(X64Width.Dword, Target, Host(2), 0); // zero-extends: no negative index
+            _asm.MovImmediate(X64Register.Rcx, layout.MaxEntries);
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Target, X64Register.Rcx);
+            _asm.Jcc(X64Condition.AboveOrEqual, call);
+            var source = Host(3);
+            if (layout.IsPerCpu)
+            {
+                // The copy of the processor the code runs on: value i, slot s at (i x slots + s) x stride.
+                // The helper is not called from here on; the value pointer waits in r2 (rsi) across the call.
+                _asm.Imul(X64Width.Qword, Target, Target, PerCpu.SlotCount * (int)layout.ValueStride);
+                _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rax);
+                source = Host(2);
+                _asm.Mov(X64Width.Qword, source, Host(3));
+                EmitCurrentSlot(Target, source);
+                _asm.Imul(X64Width.Qword, X64Register.Rcx, X64Register.Rcx, (int)layout.ValueStride);
+                _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rcx);
+            }
+            else
+            {
+                _asm.Imul(X64Width.Qword, Target, Target, (int)layout.ValueStride);
+                _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rax);
+            }
+            CopyValue(pieces, source, Target, 0, CopyRegisters);
+        }
+        EmitZeroResultEnd(helper, i, call, _asm.CreateLabel());
+        return true;
+    }
 
-        // Word 1 of the map's cell: where the code may write values, 0 when the helper must (see BpfMap.StorageCell).
+    /// <summary>
+    /// What every update the code does checks first, jumping to <paramref name="call"/> when the helper
+    /// must answer: word 1 of the map's cell (where to write, or the lock word; 0 when the helper must,
+    /// see <see cref="BpfMap.StorageCell"/>), left in rax; flags BPF_ANY or BPF_EXIST; a key and a value
+    /// the code may read. r1-r4 stay intact for the helper. Uses rcx, r10, r11.
+    /// </summary>
+    private void EmitUpdateChecks(BpfMap map, InlineLookup layout, X64Label call)
+    {
         _asm.MovAbsolute(X64Register.Rax, map.StorageCell);
         _asm.Load(X64Width.Qword, X64Register.Rax, X64Register.Rax, 8);
         _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
@@ -129,24 +169,135 @@ internal sealed partial class X64Compiler
         _asm.Jcc(X64Condition.NotEqual, call);
         CheckReadable(Host(2), (int)layout.KeySize, call, call);
         CheckReadable(Host(3), (int)layout.ValueSize, call, call);
-        _asm.Load(X64Width.Dword, Target, Host(2), 0); // zero-extends: no negative index
-        _asm.MovImmediate(X64Register.Rcx, layout.MaxEntries);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Target, X64Register.Rcx);
-        _asm.Jcc(X64Condition.AboveOrEqual, call);
-        _asm.Imul(X64Width.Qword, Target, Target, (int)layout.ValueStride);
-        _asm.Alu(X64AluOperation.Add, X64Width.Qword, Target, X64Register.Rax);
+    }
 
-        // Every load before any store: a value read from the map itself is copied as the helper's memmove copies it.
+    /// <summary>
+    /// Copies the value at <paramref name="source"/> to <paramref name="target"/> + <paramref name="displacement"/>
+    /// through <paramref name="registers"/>: every piece loaded before any is stored, so a value read from
+    /// the map itself (overlapping the target) is copied as the helper's memmove copies it.
+    /// </summary>
+    private void CopyValue(IReadOnlyList<(int Offset, int Width)> pieces, X64Register source, X64Register target, int displacement, X64Register[] registers)
+    {
         for (var p = 0; p < pieces.Count; p++)
         {
-            _asm.Load((X64Width)pieces[p].Width, CopyRegisters[p], Host(3), pieces[p].Offset);
+            _asm.Load((X64Width)pieces[p].Width, registers[p], source, pieces[p].Offset);
         }
         for (var p = 0; p < pieces.Count; p++)
         {
-            _asm.Store((X64Width)pieces[p].Width, Target, pieces[p].Offset, CopyRegisters[p]);
+            _asm.Store((X64Width)pieces[p].Width, target, displacement + pieces[p].Offset, registers[p]);
         }
-        EmitZeroResultEnd(helper, i, call, _asm.CreateLabel());
-        return true;
+    }
+
+    /// <summary>
+    /// A plain or per-CPU hash map's update of a key already present, as llvm-jit and aot code does it:
+    /// the map's lock word (in rax from <see cref="EmitUpdateChecks"/>) tried once (held: the helper,
+    /// which waits for it), the chain walked under it (bounded as the lock-free read bounds it), the
+    /// value replaced in place (as <see cref="HashMap.Update"/> replaces it under the same lock; per-CPU:
+    /// the copy of the processor picked before the lock, as the helper picks it), the lock released,
+    /// r0 = 0. An absent key (an insertion, or -ENOENT for BPF_EXIST) goes to the helper after the lock
+    /// is released. r8 lock (on the native stack during the walk, above the per-CPU copy's offset),
+    /// r10 block, r11 key, rcx element, r8 steps, rax address; r1-r4 stay intact until the key is found.
+    /// </summary>
+    private void EmitHashUpdate(BpfMap map, InlineLookup layout, IReadOnlyList<(int Offset, int Width)> pieces, X64Label call)
+    {
+        const X64Register Lock = X64Register.R8;
+        const X64Register Block = Scratch2;
+        const X64Register Key = Scratch;
+        const X64Register Element = X64Register.Rcx;
+        const X64Register Steps = X64Register.R8;
+        const X64Register Address = X64Register.Rax;
+        var keyWidth = layout.KeySize == 8 ? X64Width.Qword : X64Width.Dword;
+        var absent = _asm.CreateLabel();
+        var found = _asm.CreateLabel();
+        var leave = call;
+        if (layout.IsPerCpu)
+        {
+            // The copy's offset in the element waits on the native stack; every way to the helper drops it.
+            EmitCurrentSlot(Host(1), Host(2), Host(3), Host(4), X64Register.Rax);
+            _asm.Imul(X64Width.Qword, X64Register.Rcx, X64Register.Rcx, (int)layout.ValueStride);
+            _asm.Push(X64Register.Rcx);
+            leave = _asm.CreateLabel();
+        }
+
+        _asm.Mov(X64Width.Qword, Lock, X64Register.Rax);
+        _asm.MovAbsolute(X64Register.Rax, map.StorageCell);
+        _asm.Load(X64Width.Qword, Block, X64Register.Rax, 0);
+        _asm.Test(X64Width.Qword, Block, Block);
+        _asm.Jcc(X64Condition.Equal, leave);
+        _asm.Load(keyWidth, Key, Host(2), 0);
+
+        // One try of the lock word (0 free, 1 held): lock cmpxchg compares with eax.
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
+        _asm.MovImmediate32(Element, 1);
+        _asm.LockCmpxchg(X64Width.Dword, Lock, 0, Element);
+        _asm.Jcc(X64Condition.NotEqual, leave);
+        _asm.Push(Lock);
+
+        // The bucket of the map's hash, (key x 0x9E3779B97F4A7C15) >> 33; the walk compares keys alone
+        // (equal keys have equal hashes). An index out of range or a walk longer than the map, which the
+        // lock rules out, goes to the helper too.
+        _asm.MovAbsolute(Element, unchecked((long)0x9E3779B97F4A7C15UL));
+        _asm.Imul(X64Width.Qword, Element, Key);
+        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, Element, 33);
+        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, null), absent, absent, found);
+
+        _asm.Bind(absent);
+        _asm.Pop(Lock);
+        _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
+        if (layout.IsPerCpu)
+        {
+            _asm.Bind(leave);
+            _asm.Pop(Scratch);
+        }
+        _asm.Jmp(call);
+
+        // The helper is not called from here on: r1-r5 are free for the copy (r3, the value, excepted).
+        _asm.Bind(found);
+        ElementAddress(Address, Element, (int)(layout.ValueStride * (layout.IsPerCpu ? (ulong)PerCpu.SlotCount : 1)), Block);
+        _asm.Pop(Lock);
+        if (layout.IsPerCpu)
+        {
+            _asm.Pop(X64Register.Rcx);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, Address, X64Register.Rcx);
+        }
+        CopyValue(pieces, Host(3), Address, (int)layout.ValuesOffset, HashCopyRegisters);
+        // A plain store releases on x86: the copy's stores are seen before the lock is free.
+        _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
+    }
+
+    /// <summary>
+    /// rcx = the slot of the processor the thread runs on: sched_getcpu() modulo the slot count, as the
+    /// helper picks it. The <paramref name="saved"/> registers survive the call (pushed, with one more
+    /// push when their count is odd, to keep the stack 16-byte aligned); every other caller-saved
+    /// register is lost, as at a helper call. The budget goes to the run state before the call, as
+    /// before any native call, since the register holding it is reloaded from there after.
+    /// </summary>
+    private void EmitCurrentSlot(params X64Register[] saved)
+    {
+        StoreBudgetRegister();
+        foreach (var register in saved)
+        {
+            _asm.Push(register);
+        }
+        if (saved.Length % 2 != 0)
+        {
+            _asm.Push(saved[^1]);
+        }
+        _asm.MovAbsolute(X64Register.Rax, InlineLookup.CurrentCpuEntry);
+        _asm.CallRegister(X64Register.Rax);
+        LoadBudgetRegister();
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rdx, X64Register.Rdx);
+        _asm.MovImmediate32(X64Register.Rcx, (uint)PerCpu.SlotCount);
+        _asm.Unary(X64UnaryOperation.Div, X64Width.Dword, X64Register.Rcx);
+        _asm.Mov(X64Width.Dword, X64Register.Rcx, X64Register.Rdx);
+        if (saved.Length % 2 != 0)
+        {
+            _asm.Pop(saved[^1]);
+        }
+        for (var r = saved.Length - 1; r >= 0; r--)
+        {
+            _asm.Pop(saved[r]);
+        }
     }
 
     /// <summary>After the found path (r0 set): NULL for a miss, the helper for what the code left to it, then the call's epilogue.</summary>
@@ -186,8 +337,6 @@ internal sealed partial class X64Compiler
         var miss = _asm.CreateLabel();
         var done = _asm.CreateLabel();
         var call = _asm.CreateLabel();
-        var walk = _asm.CreateLabel();
-        var step = _asm.CreateLabel();
         var absent = _asm.CreateLabel();
         var found = _asm.CreateLabel();
 
@@ -207,31 +356,9 @@ internal sealed partial class X64Compiler
         _asm.Load(X64Width.Dword, Version, Block, 0);
         _asm.Test(X64Width.Dword, Version, 1);
         _asm.Jcc(X64Condition.NotEqual, call);
-        _asm.Mov(X64Width.Dword, Element, Hash);
-        _asm.Alu(X64AluOperation.And, X64Width.Dword, Element, layout.BucketCount - 1);
-        ElementAddress(Address, Element, 4, Block);
-        _asm.Load(X64Width.Dword, Element, Address, (int)InlineLookup.BucketsOffset);
-        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, Steps, Steps);
-
         // The chain as a racing writer may leave it: bounded by the index range and the map's size.
-        _asm.Bind(walk);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, InlineLookup.HashEnd);
-        _asm.Jcc(X64Condition.Equal, absent);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
-        _asm.Jcc(X64Condition.AboveOrEqual, call);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Steps, (int)layout.MaxEntries);
-        _asm.Jcc(X64Condition.Above, call);
-        ElementAddress(Address, Element, 4, Block);
-        _asm.AluLoad(X64AluOperation.Cmp, X64Width.Dword, Hash, Address, (int)layout.HashesOffset);
-        _asm.Jcc(X64Condition.NotEqual, step);
-        ElementAddress(Address, Element, (int)layout.KeyStride, Block);
-        _asm.AluLoad(X64AluOperation.Cmp, keyWidth, Key, Address, (int)layout.KeysOffset);
-        _asm.Jcc(X64Condition.Equal, found);
-        _asm.Bind(step);
-        ElementAddress(Address, Element, 4, Block);
-        _asm.Load(X64Width.Dword, Element, Address, (int)layout.NextOffset);
-        _asm.Alu(X64AluOperation.Add, X64Width.Dword, Steps, 1);
-        _asm.Jmp(walk);
+        _asm.Mov(X64Width.Dword, Element, Hash);
+        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, Hash), absent, call, found);
 
         // What the walk read counts only if no writer began meanwhile.
         _asm.Bind(absent);
@@ -250,6 +377,48 @@ internal sealed partial class X64Compiler
         ElementAddress(Address, Element, (int)layout.ValueStride, Block);
         _asm.Lea(X64Register.Rax, Address, (int)layout.ValuesOffset);
         EmitLookupEnd(helper, i, miss, call, done);
+    }
+
+    /// <summary>Registers of a chain walk: <c>Hash</c> null when the walk compares keys alone.</summary>
+    private readonly record struct ChainWalk(X64Register Block, X64Register Element, X64Register Steps, X64Register Address, X64Register Key, X64Register? Hash);
+
+    /// <summary>
+    /// Walks the chain of the bucket that <c>Element</c> holds the hash of (the bucket is the hash's low
+    /// bits): jumps to <paramref name="found"/> with <c>Element</c> the index of the element holding the
+    /// key, to <paramref name="end"/> at the end of the chain, or to <paramref name="broken"/> for an index
+    /// out of range or a walk longer than the map (a chain a racing writer left).
+    /// </summary>
+    private void EmitChainWalk(InlineLookup layout, ChainWalk r, X64Label end, X64Label broken, X64Label found)
+    {
+        var keyWidth = layout.KeySize == 8 ? X64Width.Qword : X64Width.Dword;
+        var walk = _asm.CreateLabel();
+        var step = _asm.CreateLabel();
+        _asm.Alu(X64AluOperation.And, X64Width.Dword, r.Element, layout.BucketCount - 1);
+        ElementAddress(r.Address, r.Element, 4, r.Block);
+        _asm.Load(X64Width.Dword, r.Element, r.Address, (int)InlineLookup.BucketsOffset);
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, r.Steps, r.Steps);
+
+        _asm.Bind(walk);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, r.Element, InlineLookup.HashEnd);
+        _asm.Jcc(X64Condition.Equal, end);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, r.Element, (int)layout.MaxEntries);
+        _asm.Jcc(X64Condition.AboveOrEqual, broken);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, r.Steps, (int)layout.MaxEntries);
+        _asm.Jcc(X64Condition.Above, broken);
+        if (r.Hash is { } hash)
+        {
+            ElementAddress(r.Address, r.Element, 4, r.Block);
+            _asm.AluLoad(X64AluOperation.Cmp, X64Width.Dword, hash, r.Address, (int)layout.HashesOffset);
+            _asm.Jcc(X64Condition.NotEqual, step);
+        }
+        ElementAddress(r.Address, r.Element, (int)layout.KeyStride, r.Block);
+        _asm.AluLoad(X64AluOperation.Cmp, keyWidth, r.Key, r.Address, (int)layout.KeysOffset);
+        _asm.Jcc(X64Condition.Equal, found);
+        _asm.Bind(step);
+        ElementAddress(r.Address, r.Element, 4, r.Block);
+        _asm.Load(X64Width.Dword, r.Element, r.Address, (int)layout.NextOffset);
+        _asm.Alu(X64AluOperation.Add, X64Width.Dword, r.Steps, 1);
+        _asm.Jmp(walk);
     }
 
     /// <summary>
