@@ -1,6 +1,6 @@
 using Bpftime.Isa;
 
-namespace Bpftime.Compiler.IrGen;
+namespace Bpftime.Engines;
 
 /// <summary>
 /// One value range of a recognised compare tree and where it goes: slot <see cref="Target"/>, through
@@ -60,7 +60,8 @@ internal sealed record SwitchTree(int Root, int Register, bool Narrow, IReadOnly
 
 /// <summary>
 /// Finds the trees of compares that clang's eBPF back end makes of a C <c>switch</c> (eBPF has no
-/// indirect jump), so that the IR can say <c>switch</c> again and LLVM can choose a jump table.
+/// indirect jump), so that the LLVM IR can say <c>switch</c> again and the x86-64 jit can jump through
+/// a table.
 /// A tree is the root's jump plus every jump it reaches that is a block of that one instruction, on
 /// the same register and width with a constant operand, and reached from nowhere else. Because no
 /// interior instruction writes anything, the tree is exactly a map from the register's value to a
@@ -85,7 +86,7 @@ internal static class SwitchRecognizer
         var edges = new int[end - entry];
         var onlyFrom = new int[end - entry];
         Array.Fill(onlyFrom, -1);
-        void Edge(int from, int to)
+        void Edge(int from, long to)
         {
             if (to >= entry && to < end)
             {
@@ -99,12 +100,21 @@ internal static class SwitchRecognizer
             var insn = code[pc];
             if (insn.IsLoadImm64)
             {
+                if (insn.Src == (byte)LoadImm64Source.CodeAddress)
+                {
+                    // A callback's entry is a way in, as is a local call's target below.
+                    Edge(pc, (long)pc + 1 + insn.Imm);
+                }
                 Edge(pc, pc + 2);
                 pc++;
                 continue;
             }
             if (!insn.IsJump || insn.IsCall)
             {
+                if (insn.IsLocalCall)
+                {
+                    Edge(pc, (long)pc + 1 + insn.Imm);
+                }
                 Edge(pc, pc + 1);
                 continue;
             }
@@ -112,11 +122,7 @@ internal static class SwitchRecognizer
             {
                 continue;
             }
-            var target = ProgramLayout.BranchTarget(insn, pc);
-            if (target >= entry && target < end)
-            {
-                Edge(pc, (int)target);
-            }
+            Edge(pc, BranchTarget(insn, pc));
             if (insn.JumpOperation != JumpOperation.Ja)
             {
                 Edge(pc, pc + 1);
@@ -206,6 +212,12 @@ internal static class SwitchRecognizer
         return all;
     }
 
+    /// <summary>Where a jump (not call or exit) goes: ja in the JMP32 class (gotol) takes imm, every other jump its offset.</summary>
+    public static long BranchTarget(Instruction insn, int pc) =>
+        insn.JumpOperation == JumpOperation.Ja && insn.Class == InstructionClass.Jmp32
+            ? (long)pc + insn.Imm + 1
+            : (long)pc + insn.Offset + 1;
+
     /// <summary>A conditional jump on a register against a constant (jset is not an ordering and ends a tree).</summary>
     public static bool IsCompare(Instruction insn) =>
         insn.IsJump && insn.Source == OperandSource.Immediate && insn.JumpOperation is JumpOperation.Jeq or JumpOperation.Jne
@@ -221,7 +233,7 @@ internal static class SwitchRecognizer
         }
         var insn = code[pc];
         var holds = Satisfying(insn, narrow);
-        var taken = (int)ProgramLayout.BranchTarget(insn, pc);
+        var taken = (int)BranchTarget(insn, pc);
         Follow(code, pc, taken, Intersect(values, holds), narrow, parent, arms, interior, backward: taken <= pc);
         Follow(code, pc, pc + 1, Subtract(values, holds), narrow, parent, arms, interior, backward: false);
     }
