@@ -79,6 +79,13 @@ internal static class SwitchRecognizer
 
     private const int MaxNodes = 1024;
 
+    /// <summary>
+    /// A path through a tree may split the values into at most this many ranges (a balanced tree of
+    /// 1,024 cases needs about a dozen); more gives up the tree, as each compare costs time in the
+    /// ranges it splits and a chain of equalities would otherwise cost the square of its length.
+    /// </summary>
+    private const int MaxRanges = 32;
+
     /// <summary>The trees of the function spanning slots <paramref name="entry"/>..<paramref name="end"/>-1, by root slot.</summary>
     public static Dictionary<int, SwitchTree> Find(ReadOnlySpan<Instruction> code, int entry, int end, bool countsBudget)
     {
@@ -152,8 +159,7 @@ internal static class SwitchRecognizer
             var arms = new List<SwitchArm>();
             var interior = new List<int>();
             var known = KnownRange(code, entry, pc, edges, onlyFrom, narrow);
-            Walk(code, pc, [known], narrow, parent, arms, interior);
-            if (interior.Count + 1 < MinCompares || interior.Count >= MaxNodes)
+            if (!Walk(code, pc, [known], narrow, parent, arms, interior) || interior.Count + 1 < MinCompares)
             {
                 continue;
             }
@@ -224,38 +230,39 @@ internal static class SwitchRecognizer
             or JumpOperation.Jgt or JumpOperation.Jge or JumpOperation.Jlt or JumpOperation.Jle
             or JumpOperation.Jsgt or JumpOperation.Jsge or JumpOperation.Jslt or JumpOperation.Jsle;
 
-    private static void Walk(ReadOnlySpan<Instruction> code, int pc, List<(ulong Low, ulong High)> values, bool narrow,
+    /// <summary>Adds the arms of the subtree at <paramref name="pc"/>; false when the tree is too large to be a switch.</summary>
+    private static bool Walk(ReadOnlySpan<Instruction> code, int pc, List<(ulong Low, ulong High)> values, bool narrow,
         Dictionary<int, int> parent, List<SwitchArm> arms, List<int> interior)
     {
-        if (interior.Count >= MaxNodes)
+        if (interior.Count >= MaxNodes || values.Count > MaxRanges)
         {
-            return;
+            return false;
         }
         var insn = code[pc];
         var holds = Satisfying(insn, narrow);
         var taken = (int)BranchTarget(insn, pc);
-        Follow(code, pc, taken, Intersect(values, holds), narrow, parent, arms, interior, backward: taken <= pc);
-        Follow(code, pc, pc + 1, Subtract(values, holds), narrow, parent, arms, interior, backward: false);
+        return Follow(code, pc, taken, Intersect(values, holds), narrow, parent, arms, interior, backward: taken <= pc)
+            && Follow(code, pc, pc + 1, Subtract(values, holds), narrow, parent, arms, interior, backward: false);
     }
 
-    private static void Follow(ReadOnlySpan<Instruction> code, int from, int to, List<(ulong Low, ulong High)> values, bool narrow,
+    private static bool Follow(ReadOnlySpan<Instruction> code, int from, int to, List<(ulong Low, ulong High)> values, bool narrow,
         Dictionary<int, int> parent, List<SwitchArm> arms, List<int> interior, bool backward)
     {
         if (values.Count == 0)
         {
             // No value takes this edge; a child reached only through it stays out of the switch (unreachable).
-            return;
+            return true;
         }
         if (parent.TryGetValue(to, out var p) && p == from)
         {
             interior.Add(to);
-            Walk(code, to, values, narrow, parent, arms, interior);
-            return;
+            return Walk(code, to, values, narrow, parent, arms, interior);
         }
         foreach (var (low, high) in values)
         {
             arms.Add(new SwitchArm(low, high, to, backward ? from : null));
         }
+        return true;
     }
 
     /// <summary>The values (as unsigned ranges of the compared width) for which the jump is taken.</summary>

@@ -250,6 +250,34 @@ public sealed class JitSwitchTests
     }
 
     [Fact]
+    public void AChainOfEqualitiesTooLongToSplitStaysCompares()
+    {
+        // r2 == 0, == 2, == 4, ... one after the other, each to its own exit: the values that fall
+        // through split into one more range per compare. Past 32 ranges the tree is given up (the
+        // search would cost the square of the chain's length), and the compares run as they stand.
+        var chain = new List<Instruction>();
+        const int Length = 40;
+        for (var k = 0; k < Length; k++)
+        {
+            chain.Add(Jump(JumpOperation.Jeq, 2, 2 * k, Length + k + 1)); // -> slot Length + 2 + 2k
+        }
+        chain.AddRange([new(0xb7, 0, 0, 0, 99), new(Opcodes.Exit, 0, 0, 0, 0)]);
+        for (var k = 0; k < Length; k++)
+        {
+            chain.AddRange([new(0xb7, 0, 0, 0, k), new(Opcodes.Exit, 0, 0, 0, 0)]);
+        }
+        Instruction[] code = [.. chain];
+        Assert.Empty(SwitchRecognizer.Find(code, 0, code.Length, countsBudget: false));
+        Assert.False(JumpsThroughATable(code, Mode.Trusted));
+        AssertSameResults(code, Mode.Trusted, Around([0, 2, 40, 78, 79, 80]));
+        // The first 30 compares alone make a switch (the cases are half the table).
+        Instruction[] shorter = [.. code[..30].Select((insn, k) => insn.WithOffset((short)(30 + k + 1))), .. code[Length..]];
+        Assert.Equal(30, SwitchRecognizer.Find(shorter, 0, shorter.Length, countsBudget: false)[0].Cases().Count());
+        Assert.True(JumpsThroughATable(shorter, Mode.Trusted));
+        AssertSameResults(shorter, Mode.Trusted, Around([0, 2, 40, 58, 59, 60]));
+    }
+
+    [Fact]
     public void TheBenchSwitchKernelJumpsThroughATable()
     {
         var code = InstructionDecoder.Decode(File.ReadAllBytes(Path.Combine(TestPaths.DataDirectory, "bench", "switch.bin")), "switch");
