@@ -9,8 +9,15 @@ internal sealed partial class X64Compiler
     /// <summary>Fewer cases than this stay compares: a table does not pay for them (LLVM's threshold too).</summary>
     public const int MinTableCases = 4;
 
-    /// <summary>A table may have at most this many entries per case (at least 10% dense, as LLVM asks).</summary>
+    /// <summary>A table may have at most this many entries per case: at least 10% dense, as LLVM asks.</summary>
     public const int MaxTableEntriesPerCase = 10;
+
+    /// <summary>
+    /// A table may have at most this many entries (64 bytes) per compare of its tree, about what the
+    /// compares' own code takes: a few compares that split a wide range stay cheaper than a large
+    /// table, and a hostile program cannot make much more table than code.
+    /// </summary>
+    public const int MaxTableEntriesPerCompare = 16;
 
     private Dictionary<int, SwitchTree>? _switches;
     private readonly List<SwitchTable> _switchTables = [];
@@ -43,7 +50,8 @@ internal sealed partial class X64Compiler
         var entries = (UInt128)(cases[^1].Value - low) + 1;
         // The lowest case is subtracted as a 32-bit immediate, sign-extended at 64 bits. A 64-bit tree's
         // cases lie within a few values of its sign-extended 32-bit constants, so this always holds.
-        if (entries > (UInt128)cases.Count * MaxTableEntriesPerCase || !(tree.Narrow || X64Assembler.FitsInInt32((long)low)))
+        if (entries > (UInt128)cases.Count * MaxTableEntriesPerCase || entries > (UInt128)(tree.Interior.Count + 1) * MaxTableEntriesPerCompare
+            || !(tree.Narrow || X64Assembler.FitsInInt32((long)low)))
         {
             return false;
         }

@@ -85,26 +85,36 @@ public sealed class JitSwitchTests
 
     /// <summary>
     /// <see cref="Balanced"/> with every constant moved by <paramref name="bias"/>: cases bias..bias+7,
-    /// so the table starts at bias (or wraps past the top of the compared width).
+    /// so the table starts at bias (or wraps past the top of the compared width). With
+    /// <paramref name="floor"/> a first compare sends the values below bias to the default as well.
     /// </summary>
-    private static Instruction[] Biased(int bias, JumpOperation greater = JumpOperation.Jgt, bool narrow = false) =>
-        [.. Balanced(greater, narrow).Select(i => i.IsJump && !i.IsExit ? i.WithImm(i.Imm + bias) : i)];
+    private static Instruction[] Biased(int bias, bool floor, bool narrow)
+    {
+        Instruction[] tree = [.. Balanced(JumpOperation.Jgt, narrow).Select(i => i.IsJump && !i.IsExit ? i.WithImm(i.Imm + bias) : i)];
+        return floor ? [Jump(JumpOperation.Jlt, 2, bias, 24, narrow), .. tree] : tree;
+    }
 
     /// <summary>
-    /// Biases with their table: up to 1,016 the values below the cases and the 8 cases are few enough
-    /// to list; near 2^32 or 2^64 the values above are none. int.MinValue and int.MaxValue - 7 leave
-    /// about 2^31 values on each side, too many for a switch: those stay compares.
+    /// Biases with their table. With a floor every bias has 8 cases and a table, but -4: its cases
+    /// wrap past the top of the width, so the floor sends every value to the default. Without, the values
+    /// below the cases are cases too: up to 100 (108 entries for 8 compares) the table is small enough;
+    /// at 1000 it would have far more entries than the compares take code (they stay, cheaper); at
+    /// int.MinValue about 2^31 values lie on each side, too many for a switch.
     /// </summary>
-    public static TheoryData<int, bool, Mode, bool> Biases()
+    public static TheoryData<int, bool, bool, Mode, bool> Biases()
     {
-        var data = new TheoryData<int, bool, Mode, bool>();
-        foreach (var bias in new[] { 0, 100, 1000, -8, -4, int.MinValue, int.MaxValue - 7 })
+        var data = new TheoryData<int, bool, bool, Mode, bool>();
+        foreach (var (bias, floor, table) in new[]
+        {
+            (0, true, true), (100, true, true), (-8, true, true), (-4, true, false), (int.MinValue, true, true), (int.MaxValue - 7, true, true),
+            (0, false, true), (-8, false, true), (100, false, true), (1000, false, false), (int.MinValue, false, false),
+        })
         {
             foreach (var narrow in new[] { false, true })
             {
                 foreach (var mode in Enum.GetValues<Mode>())
                 {
-                    data.Add(bias, narrow, mode, bias is not (int.MinValue or int.MaxValue - 7));
+                    data.Add(bias, floor, narrow, mode, table);
                 }
             }
         }
@@ -113,9 +123,9 @@ public sealed class JitSwitchTests
 
     [Theory]
     [MemberData(nameof(Biases))]
-    public void ValuesOutsideTheCasesGoWhereTheComparesSendThem(int bias, bool narrow, Mode mode, bool table)
+    public void ValuesOutsideTheCasesGoWhereTheComparesSendThem(int bias, bool floor, bool narrow, Mode mode, bool table)
     {
-        var code = Biased(bias, JumpOperation.Jgt, narrow);
+        var code = Biased(bias, floor, narrow);
         Assert.Equal(table, JumpsThroughATable(code, mode));
         var constants = Enumerable.Range(-1, 10).Select(k => narrow ? (ulong)(uint)(bias + k) : (ulong)(long)(bias + k));
         AssertSameResults(code, mode, Around(constants));
