@@ -230,39 +230,49 @@ internal static class SwitchRecognizer
             or JumpOperation.Jgt or JumpOperation.Jge or JumpOperation.Jlt or JumpOperation.Jle
             or JumpOperation.Jsgt or JumpOperation.Jsge or JumpOperation.Jslt or JumpOperation.Jsle;
 
-    /// <summary>Adds the arms of the subtree at <paramref name="pc"/>; false when the tree is too large to be a switch.</summary>
-    private static bool Walk(ReadOnlySpan<Instruction> code, int pc, List<(ulong Low, ulong High)> values, bool narrow,
+    /// <summary>
+    /// Adds the arms and interior jumps of the tree at <paramref name="root"/>, whose register holds
+    /// <paramref name="known"/>; false when the tree is too large to be a switch. A stack of pending
+    /// nodes rather than recursion: a hostile program's tree may be 1,024 compares deep.
+    /// </summary>
+    private static bool Walk(ReadOnlySpan<Instruction> code, int root, List<(ulong Low, ulong High)> known, bool narrow,
         Dictionary<int, int> parent, List<SwitchArm> arms, List<int> interior)
     {
-        if (interior.Count >= MaxNodes || values.Count > MaxRanges)
+        var pending = new Stack<(int Pc, List<(ulong Low, ulong High)> Values)>();
+        pending.Push((root, known));
+        while (pending.TryPop(out var node))
         {
-            return false;
-        }
-        var insn = code[pc];
-        var holds = Satisfying(insn, narrow);
-        var taken = (int)BranchTarget(insn, pc);
-        return Follow(code, pc, taken, Intersect(values, holds), narrow, parent, arms, interior, backward: taken <= pc)
-            && Follow(code, pc, pc + 1, Subtract(values, holds), narrow, parent, arms, interior, backward: false);
-    }
-
-    private static bool Follow(ReadOnlySpan<Instruction> code, int from, int to, List<(ulong Low, ulong High)> values, bool narrow,
-        Dictionary<int, int> parent, List<SwitchArm> arms, List<int> interior, bool backward)
-    {
-        if (values.Count == 0)
-        {
-            // No value takes this edge; a child reached only through it stays out of the switch (unreachable).
-            return true;
-        }
-        if (parent.TryGetValue(to, out var p) && p == from)
-        {
-            interior.Add(to);
-            return Walk(code, to, values, narrow, parent, arms, interior);
-        }
-        foreach (var (low, high) in values)
-        {
-            arms.Add(new SwitchArm(low, high, to, backward ? from : null));
+            var (pc, values) = node;
+            if (interior.Count >= MaxNodes || values.Count > MaxRanges)
+            {
+                return false;
+            }
+            var insn = code[pc];
+            var holds = Satisfying(insn, narrow);
+            var taken = (int)BranchTarget(insn, pc);
+            Follow(pc, taken, Intersect(values, holds), backward: taken <= pc);
+            Follow(pc, pc + 1, Subtract(values, holds), backward: false);
         }
         return true;
+
+        void Follow(int from, int to, List<(ulong Low, ulong High)> values, bool backward)
+        {
+            if (values.Count == 0)
+            {
+                // No value takes this edge; a child reached only through it stays out of the switch (unreachable).
+                return;
+            }
+            if (parent.TryGetValue(to, out var p) && p == from)
+            {
+                interior.Add(to);
+                pending.Push((to, values));
+                return;
+            }
+            foreach (var (low, high) in values)
+            {
+                arms.Add(new SwitchArm(low, high, to, backward ? from : null));
+            }
+        }
     }
 
     /// <summary>The values (as unsigned ranges of the compared width) for which the jump is taken.</summary>

@@ -288,6 +288,33 @@ public sealed class JitSwitchTests
     }
 
     [Fact]
+    public void ATreeAThousandComparesDeepIsOneTable()
+    {
+        // r2 > 1000 - k goes to the k-th leaf, one compare after another: the values stay one range
+        // down the chain, so it is one tree of 1,000 compares and 1,001 cases (0..1000).
+        const int Depth = 1000;
+        var chain = new List<Instruction>();
+        for (var k = 0; k < Depth; k++)
+        {
+            chain.Add(Jump(JumpOperation.Jgt, 2, Depth - k, Depth + 1 + k)); // -> slot Depth + 2 + 2k
+        }
+        chain.AddRange([new(0xb7, 0, 0, 0, 5000), new(Opcodes.Exit, 0, 0, 0, 0)]);
+        for (var k = 0; k < Depth; k++)
+        {
+            chain.AddRange([new(0xb7, 0, 0, 0, k), new(Opcodes.Exit, 0, 0, 0, 0)]);
+        }
+        Instruction[] code = [.. chain];
+        var tree = SwitchRecognizer.Find(code, 0, code.Length, countsBudget: true)[0];
+        Assert.Equal(Depth - 1, tree.Interior.Count);
+        Assert.Equal(Depth + 1, tree.Cases().Count());
+        foreach (var mode in Enum.GetValues<Mode>())
+        {
+            Assert.True(JumpsThroughATable(code, mode));
+            AssertSameResults(code, mode, Around([0, 1, 500, 999, 1000, 1001]));
+        }
+    }
+
+    [Fact]
     public void TheBenchSwitchKernelJumpsThroughATable()
     {
         var code = InstructionDecoder.Decode(File.ReadAllBytes(Path.Combine(TestPaths.DataDirectory, "bench", "switch.bin")), "switch");
