@@ -1,4 +1,5 @@
 using Bpftime.Compiler.Llvm;
+using Bpftime.Engines;
 
 namespace Bpftime.Compiler.IrGen;
 

@@ -652,4 +652,26 @@ public sealed class X64Assembler
     }
 
     private readonly record struct Fixup(int Position, int Label, int Size);
+
+    // ---- tables ----
+
+    /// <summary>movsxd dst, dword [base + index*4]: one entry of a table of 32-bit offsets.</summary>
+    public void LoadSignExtendedScaled4(X64Register dst, X64Register baseRegister, X64Register index)
+    {
+        if (index == X64Register.Rsp)
+        {
+            throw new ArgumentException("rsp cannot be an index register", nameof(index));
+        }
+        var (r, b, x) = ((int)dst, (int)baseRegister, (int)index);
+        Emit((byte)(0x48 | ((r >> 3) << 2) | ((x >> 3) << 1) | (b >> 3)));
+        Emit(0x63);
+        // Base rbp or r13 with no displacement would mean "no base": give them a zero disp8.
+        var mod = (b & 7) == 5 ? 1 : 0;
+        Emit((byte)((mod << 6) | ((r & 7) << 3) | 4));
+        Emit((byte)((2 << 6) | ((x & 7) << 3) | (b & 7)));
+        if (mod == 1)
+        {
+            Emit(0);
+        }
+    }
 }

@@ -176,6 +176,7 @@ internal sealed partial class X64Compiler
         EmitSlowPaths();
         EmitStubs();
         EmitCheckRoutines();
+        EmitSwitchTables();
         var callxTable = EmitCallxTable();
         _asm.Finish();
 
@@ -906,6 +907,10 @@ internal sealed partial class X64Compiler
 
     private void EmitJump(Instruction insn, int i)
     {
+        if (TryEmitSwitch(i))
+        {
+            return;
+        }
         var is64 = insn.Class == InstructionClass.Jmp;
         var width = is64 ? X64Width.Qword : X64Width.Dword;
         var op = insn.JumpOperation;

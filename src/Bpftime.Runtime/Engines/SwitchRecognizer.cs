@@ -1,6 +1,6 @@
 using Bpftime.Isa;
 
-namespace Bpftime.Compiler.IrGen;
+namespace Bpftime.Engines;
 
 /// <summary>
 /// One value range of a recognised compare tree and where it goes: slot <see cref="Target"/>, through
@@ -60,7 +60,8 @@ internal sealed record SwitchTree(int Root, int Register, bool Narrow, IReadOnly
 
 /// <summary>
 /// Finds the trees of compares that clang's eBPF back end makes of a C <c>switch</c> (eBPF has no
-/// indirect jump), so that the IR can say <c>switch</c> again and LLVM can choose a jump table.
+/// indirect jump), so that the LLVM IR can say <c>switch</c> again and the x86-64 jit can jump through
+/// a table.
 /// A tree is the root's jump plus every jump it reaches that is a block of that one instruction, on
 /// the same register and width with a constant operand, and reached from nowhere else. Because no
 /// interior instruction writes anything, the tree is exactly a map from the register's value to a
@@ -78,6 +79,13 @@ internal static class SwitchRecognizer
 
     private const int MaxNodes = 1024;
 
+    /// <summary>
+    /// A path through a tree may split the values into at most this many ranges (a balanced tree of
+    /// 1,024 cases needs about a dozen); more gives up the tree, as each compare costs time in the
+    /// ranges it splits and a chain of equalities would otherwise cost the square of its length.
+    /// </summary>
+    private const int MaxRanges = 32;
+
     /// <summary>The trees of the function spanning slots <paramref name="entry"/>..<paramref name="end"/>-1, by root slot.</summary>
     public static Dictionary<int, SwitchTree> Find(ReadOnlySpan<Instruction> code, int entry, int end, bool countsBudget)
     {
@@ -85,7 +93,7 @@ internal static class SwitchRecognizer
         var edges = new int[end - entry];
         var onlyFrom = new int[end - entry];
         Array.Fill(onlyFrom, -1);
-        void Edge(int from, int to)
+        void Edge(int from, long to)
         {
             if (to >= entry && to < end)
             {
@@ -99,12 +107,21 @@ internal static class SwitchRecognizer
             var insn = code[pc];
             if (insn.IsLoadImm64)
             {
+                if (insn.Src == (byte)LoadImm64Source.CodeAddress)
+                {
+                    // A callback's entry is a way in, as is a local call's target below.
+                    Edge(pc, (long)pc + 1 + insn.Imm);
+                }
                 Edge(pc, pc + 2);
                 pc++;
                 continue;
             }
             if (!insn.IsJump || insn.IsCall)
             {
+                if (insn.IsLocalCall)
+                {
+                    Edge(pc, (long)pc + 1 + insn.Imm);
+                }
                 Edge(pc, pc + 1);
                 continue;
             }
@@ -112,11 +129,7 @@ internal static class SwitchRecognizer
             {
                 continue;
             }
-            var target = ProgramLayout.BranchTarget(insn, pc);
-            if (target >= entry && target < end)
-            {
-                Edge(pc, (int)target);
-            }
+            Edge(pc, BranchTarget(insn, pc));
             if (insn.JumpOperation != JumpOperation.Ja)
             {
                 Edge(pc, pc + 1);
@@ -146,8 +159,7 @@ internal static class SwitchRecognizer
             var arms = new List<SwitchArm>();
             var interior = new List<int>();
             var known = KnownRange(code, entry, pc, edges, onlyFrom, narrow);
-            Walk(code, pc, [known], narrow, parent, arms, interior);
-            if (interior.Count + 1 < MinCompares || interior.Count >= MaxNodes)
+            if (!Walk(code, pc, [known], narrow, parent, arms, interior) || interior.Count + 1 < MinCompares)
             {
                 continue;
             }
@@ -206,43 +218,60 @@ internal static class SwitchRecognizer
         return all;
     }
 
+    /// <summary>Where a jump (not call or exit) goes: ja in the JMP32 class (gotol) takes imm, every other jump its offset.</summary>
+    public static long BranchTarget(Instruction insn, int pc) =>
+        insn.JumpOperation == JumpOperation.Ja && insn.Class == InstructionClass.Jmp32
+            ? (long)pc + insn.Imm + 1
+            : (long)pc + insn.Offset + 1;
+
     /// <summary>A conditional jump on a register against a constant (jset is not an ordering and ends a tree).</summary>
     public static bool IsCompare(Instruction insn) =>
         insn.IsJump && insn.Source == OperandSource.Immediate && insn.JumpOperation is JumpOperation.Jeq or JumpOperation.Jne
             or JumpOperation.Jgt or JumpOperation.Jge or JumpOperation.Jlt or JumpOperation.Jle
             or JumpOperation.Jsgt or JumpOperation.Jsge or JumpOperation.Jslt or JumpOperation.Jsle;
 
-    private static void Walk(ReadOnlySpan<Instruction> code, int pc, List<(ulong Low, ulong High)> values, bool narrow,
+    /// <summary>
+    /// Adds the arms and interior jumps of the tree at <paramref name="root"/>, whose register holds
+    /// <paramref name="known"/>; false when the tree is too large to be a switch. A stack of pending
+    /// nodes rather than recursion: a hostile program's tree may be 1,024 compares deep.
+    /// </summary>
+    private static bool Walk(ReadOnlySpan<Instruction> code, int root, List<(ulong Low, ulong High)> known, bool narrow,
         Dictionary<int, int> parent, List<SwitchArm> arms, List<int> interior)
     {
-        if (interior.Count >= MaxNodes)
+        var pending = new Stack<(int Pc, List<(ulong Low, ulong High)> Values)>();
+        pending.Push((root, known));
+        while (pending.TryPop(out var node))
         {
-            return;
+            var (pc, values) = node;
+            if (interior.Count >= MaxNodes || values.Count > MaxRanges)
+            {
+                return false;
+            }
+            var insn = code[pc];
+            var holds = Satisfying(insn, narrow);
+            var taken = (int)BranchTarget(insn, pc);
+            Follow(pc, taken, Intersect(values, holds), backward: taken <= pc);
+            Follow(pc, pc + 1, Subtract(values, holds), backward: false);
         }
-        var insn = code[pc];
-        var holds = Satisfying(insn, narrow);
-        var taken = (int)ProgramLayout.BranchTarget(insn, pc);
-        Follow(code, pc, taken, Intersect(values, holds), narrow, parent, arms, interior, backward: taken <= pc);
-        Follow(code, pc, pc + 1, Subtract(values, holds), narrow, parent, arms, interior, backward: false);
-    }
+        return true;
 
-    private static void Follow(ReadOnlySpan<Instruction> code, int from, int to, List<(ulong Low, ulong High)> values, bool narrow,
-        Dictionary<int, int> parent, List<SwitchArm> arms, List<int> interior, bool backward)
-    {
-        if (values.Count == 0)
+        void Follow(int from, int to, List<(ulong Low, ulong High)> values, bool backward)
         {
-            // No value takes this edge; a child reached only through it stays out of the switch (unreachable).
-            return;
-        }
-        if (parent.TryGetValue(to, out var p) && p == from)
-        {
-            interior.Add(to);
-            Walk(code, to, values, narrow, parent, arms, interior);
-            return;
-        }
-        foreach (var (low, high) in values)
-        {
-            arms.Add(new SwitchArm(low, high, to, backward ? from : null));
+            if (values.Count == 0)
+            {
+                // No value takes this edge; a child reached only through it stays out of the switch (unreachable).
+                return;
+            }
+            if (parent.TryGetValue(to, out var p) && p == from)
+            {
+                interior.Add(to);
+                pending.Push((to, values));
+                return;
+            }
+            foreach (var (low, high) in values)
+            {
+                arms.Add(new SwitchArm(low, high, to, backward ? from : null));
+            }
         }
     }
 
