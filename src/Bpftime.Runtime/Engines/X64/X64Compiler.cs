@@ -43,6 +43,13 @@ internal sealed partial class X64Compiler
     private const X64Register Scratch = X64Register.R11;
     private const X64Register Scratch2 = X64Register.R10;
     private const X64Register CountRegister = X64Register.Rcx;
+    /// <summary>
+    /// Checked code keeps the negated context start here at every instruction boundary, so that the
+    /// inline check is <c>lea r10, [base + rcx + off]</c> and one compare (see <see cref="Address"/>).
+    /// Whatever borrows rcx (shift counts, divides, helper arguments, atomics, inline lookups) puts it
+    /// back with <see cref="LoadContextRegister"/>.
+    /// </summary>
+    private const X64Register ContextRegister = X64Register.Rcx;
     /// <summary>Code that counts keeps the run's budget in xmm15's low quadword while it runs (see SpendBudget).</summary>
     private const int BudgetXmm = 15;
     /// <summary>Every bit set: paddq with it takes one unit from the budget.</summary>
@@ -143,6 +150,7 @@ internal sealed partial class X64Compiler
         var bodyEntry = _asm.Position;
         // Also where a tail call enters, with the budget its caller left in the run state.
         LoadBudgetRegister();
+        LoadContextRegister();
         for (var i = 0; i < _code.Length; i++)
         {
             if (_isSecondSlot[i])
@@ -150,6 +158,17 @@ internal sealed partial class X64Compiler
                 continue;
             }
             _asm.Bind(_instructionLabels[i]);
+            var selected = TryEmitSelect(i);
+            if (selected > 0)
+            {
+                // Nothing jumps into the instructions the select took: their labels mark where it ends.
+                for (var k = 1; k < selected; k++)
+                {
+                    _asm.Bind(_instructionLabels[i + k]);
+                }
+                i += selected - 1;
+                continue;
+            }
             if (TryFuseZeroExtension(i))
             {
                 i++;
@@ -173,6 +192,7 @@ internal sealed partial class X64Compiler
         }
         _asm.Bind(_exit);
         EmitEpilogue();
+        EmitSelectBudgetPaths();
         EmitSlowPaths();
         EmitStubs();
         EmitCheckRoutines();
@@ -400,6 +420,19 @@ internal sealed partial class X64Compiler
         }
     }
 
+    /// <summary>
+    /// Checked code: rcx = -<see cref="RunState.ContextStart"/> of the running state (body entry,
+    /// callback entry, and after anything that used rcx). Two instructions off the hot paths.
+    /// </summary>
+    private void LoadContextRegister()
+    {
+        if (_checked)
+        {
+            _asm.Load(X64Width.Qword, ContextRegister, State, RunState.ContextStartOffset);
+            _asm.Unary(X64UnaryOperation.Neg, X64Width.Qword, ContextRegister);
+        }
+    }
+
     /// <summary>Code that counts: the run state's budget from the register, before native code that may read it (helpers running callbacks) or a return to the caller.</summary>
     private void StoreBudgetRegister()
     {
@@ -460,6 +493,8 @@ internal sealed partial class X64Compiler
         _asm.Load(X64Width.Qword, X64Register.Rsi, X64Register.Rsi, 8);
         // As at a local call: 40 bytes and the return address keep rsp 16-byte aligned in the function.
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, 40);
+        // The callback's own run state names the context it may use.
+        LoadContextRegister();
         _asm.CallRegister(Scratch);
         StoreBudgetRegister();
         if (_countsBudget)
@@ -599,14 +634,7 @@ internal sealed partial class X64Compiler
             case AluOperation.Or:
             case AluOperation.And:
             case AluOperation.Xor:
-                var x64op = op switch
-                {
-                    AluOperation.Add => X64AluOperation.Add,
-                    AluOperation.Sub => X64AluOperation.Sub,
-                    AluOperation.Or => X64AluOperation.Or,
-                    AluOperation.And => X64AluOperation.And,
-                    _ => X64AluOperation.Xor,
-                };
+                var x64op = BitwiseOrAdditive(op);
                 if (useImmediate)
                 {
                     _asm.Alu(x64op, width, dst, insn.Imm);
@@ -637,28 +665,24 @@ internal sealed partial class X64Compiler
             case AluOperation.Lsh:
             case AluOperation.Rsh:
             case AluOperation.Arsh:
-                var shift = op switch
-                {
-                    AluOperation.Lsh => X64ShiftOperation.Shl,
-                    AluOperation.Rsh => X64ShiftOperation.Shr,
-                    _ => X64ShiftOperation.Sar,
-                };
+                var shift = ShiftOf(op);
                 if (useImmediate)
                 {
-                    var count = (byte)(insn.Imm & (is64 ? 63 : 31));
-                    if (count != 0)
-                    {
-                        _asm.Shift(shift, width, dst, count);
-                    }
-                    else if (!is64)
-                    {
-                        _asm.Mov(X64Width.Dword, dst, dst);
-                    }
+                    ShiftByConstant(shift, is64, dst, insn.Imm);
                 }
                 else
                 {
+                    if (_checked)
+                    {
+                        // rcx holds the context register: keep it in r10 (a move the core renames away).
+                        _asm.Mov(X64Width.Qword, Scratch2, ContextRegister);
+                    }
                     _asm.Mov(X64Width.Dword, CountRegister, src);
                     _asm.ShiftByCl(shift, width, dst);
+                    if (_checked)
+                    {
+                        _asm.Mov(X64Width.Qword, ContextRegister, Scratch2);
+                    }
                 }
                 break;
             case AluOperation.Neg:
@@ -862,6 +886,10 @@ internal sealed partial class X64Compiler
             _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
             _asm.Mov(X64Width.Qword, dst, Scratch);
         }
+        if (dst != X64Register.Rdx)
+        {
+            LoadContextRegister(); // rcx kept r3
+        }
 
         if (zero is not null)
         {
@@ -907,7 +935,6 @@ internal sealed partial class X64Compiler
     private void EmitJump(Instruction insn, int i)
     {
         var is64 = insn.Class == InstructionClass.Jmp;
-        var width = is64 ? X64Width.Qword : X64Width.Dword;
         var op = insn.JumpOperation;
         switch (op)
         {
@@ -944,26 +971,48 @@ internal sealed partial class X64Compiler
                 return;
         }
 
-        var condition = op switch
-        {
-            JumpOperation.Jeq => X64Condition.Equal,
-            JumpOperation.Jne => X64Condition.NotEqual,
-            JumpOperation.Jset => X64Condition.NotEqual,
-            JumpOperation.Jgt => X64Condition.Above,
-            JumpOperation.Jge => X64Condition.AboveOrEqual,
-            JumpOperation.Jlt => X64Condition.Below,
-            JumpOperation.Jle => X64Condition.BelowOrEqual,
-            JumpOperation.Jsgt => X64Condition.Greater,
-            JumpOperation.Jsge => X64Condition.GreaterOrEqual,
-            JumpOperation.Jslt => X64Condition.Less,
-            JumpOperation.Jsle => X64Condition.LessOrEqual,
-            _ => throw Unsupported(insn, i),
-        };
         var targetIndex = i + 1 + insn.Offset;
         if (targetIndex == i + 1)
         {
+            _ = ConditionOf(insn, i); // still refuses an unknown operation
             return; // Both ways lead to the next instruction.
         }
+        var condition = EmitCompare(insn, i);
+        if (_countsBudget && targetIndex <= i)
+        {
+            // A backward branch closes a loop: pay for it when taken.
+            var notTaken = _asm.CreateLabel();
+            _asm.Jcc((X64Condition)((byte)condition ^ 1), notTaken);
+            SpendBudget(i);
+            _asm.Jmp(_instructionLabels[targetIndex]);
+            _asm.Bind(notTaken);
+            return;
+        }
+        _asm.Jcc(condition, _instructionLabels[targetIndex]);
+    }
+
+    private X64Condition ConditionOf(Instruction insn, int i) => insn.JumpOperation switch
+    {
+        JumpOperation.Jeq => X64Condition.Equal,
+        JumpOperation.Jne => X64Condition.NotEqual,
+        JumpOperation.Jset => X64Condition.NotEqual,
+        JumpOperation.Jgt => X64Condition.Above,
+        JumpOperation.Jge => X64Condition.AboveOrEqual,
+        JumpOperation.Jlt => X64Condition.Below,
+        JumpOperation.Jle => X64Condition.BelowOrEqual,
+        JumpOperation.Jsgt => X64Condition.Greater,
+        JumpOperation.Jsge => X64Condition.GreaterOrEqual,
+        JumpOperation.Jslt => X64Condition.Less,
+        JumpOperation.Jsle => X64Condition.LessOrEqual,
+        _ => throw Unsupported(insn, i),
+    };
+
+    /// <summary>The flags of a conditional jump's test (cmp, or test for jset and compares with 0); returns the condition that takes it.</summary>
+    private X64Condition EmitCompare(Instruction insn, int i)
+    {
+        var condition = ConditionOf(insn, i);
+        var width = insn.Class == InstructionClass.Jmp ? X64Width.Qword : X64Width.Dword;
+        var op = insn.JumpOperation;
         var dst = Host(insn.Dst);
         if (insn.Source == OperandSource.Immediate)
         {
@@ -993,17 +1042,7 @@ internal sealed partial class X64Compiler
                 _asm.Alu(X64AluOperation.Cmp, width, dst, src);
             }
         }
-        if (_countsBudget && targetIndex <= i)
-        {
-            // A backward branch closes a loop: pay for it when taken.
-            var notTaken = _asm.CreateLabel();
-            _asm.Jcc((X64Condition)((byte)condition ^ 1), notTaken);
-            SpendBudget(i);
-            _asm.Jmp(_instructionLabels[targetIndex]);
-            _asm.Bind(notTaken);
-            return;
-        }
-        _asm.Jcc(condition, _instructionLabels[targetIndex]);
+        return condition;
     }
 
     private void EmitExit(int i)
@@ -1035,7 +1074,12 @@ internal sealed partial class X64Compiler
                     throw Fail(DiagnosticCodes.JitUnknownHelper,
                         $"helper {insn.Imm} is not in the helper table '{_image.Helpers.Name}'; register it or use a table that has it", i);
                 }
-                if (!TryEmitInlineLookup(helper, i))
+                if (TryEmitInlineLookup(helper, i))
+                {
+                    // The inline code borrows rcx; every way through it ends here.
+                    LoadContextRegister();
+                }
+                else
                 {
                     EmitHelperCall(helper, i);
                 }
@@ -1060,6 +1104,7 @@ internal sealed partial class X64Compiler
         _asm.MovAbsolute(X64Register.Rax, _bindings.HelperEntry(helper));
         _asm.CallRegister(X64Register.Rax);
         LoadBudgetRegister();
+        LoadContextRegister();
         LeaveIfHelperFailed(i);
         if (helper.StopsProgramOnZero)
         {
@@ -1176,6 +1221,7 @@ internal sealed partial class X64Compiler
             _asm.Push(Scratch2);
             _asm.CallRegister(Scratch);
             LoadBudgetRegister();
+            LoadContextRegister();
             _asm.Pop(Scratch2);
             _asm.Pop(Scratch2);
             LeaveIfHelperFailed(i);
@@ -1190,6 +1236,7 @@ internal sealed partial class X64Compiler
         {
             _asm.CallRegister(Scratch);
             LoadBudgetRegister();
+            LoadContextRegister();
             LeaveIfHelperFailed(i);
         }
         ClearScratchAfterCall();
@@ -1345,15 +1392,15 @@ internal sealed partial class X64Compiler
             _asm.Lea(Scratch, host, offset);
             _asm.Test(X64Width.Dword, Scratch, size - 1);
             _asm.Jcc(X64Condition.NotEqual, slow);
-            _asm.Mov(X64Width.Qword, Scratch2, Scratch);
+            _asm.LeaIndexed(Scratch2, Scratch, ContextRegister, 0);
         }
         else
         {
-            // A load or store uses [base + off] itself once the check passes: the hot path is lea, sub,
-            // cmp, jae; only the slow path puts the address in r11 for the check routine.
-            _asm.Lea(Scratch2, host, offset);
+            // A load or store uses [base + off] itself once the check passes: the hot path is lea
+            // (address - context start, rcx holding the negated start), cmp, jae; only the slow path
+            // puts the address in r11 for the check routine.
+            _asm.LeaIndexed(Scratch2, host, ContextRegister, offset);
         }
-        _asm.AluLoad(X64AluOperation.Sub, X64Width.Qword, Scratch2, State, RunState.ContextStartOffset);
         _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextLimitOffset(size));
         _asm.Jcc(X64Condition.AboveOrEqual, slow);
         _asm.Bind(ok);
@@ -1613,5 +1660,6 @@ internal sealed partial class X64Compiler
             _asm.Mov(X64Width.Qword, src, X64Register.Rax);
             _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
         }
+        LoadContextRegister();
     }
 }
