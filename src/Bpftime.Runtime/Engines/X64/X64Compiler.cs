@@ -158,21 +158,25 @@ internal sealed partial class X64Compiler
                 continue;
             }
             _asm.Bind(_instructionLabels[i]);
-            var selected = TryEmitSelect(i);
-            if (selected > 0)
+            var taken = TryEmitSelect(i);
+            if (taken == 0)
             {
-                // Nothing jumps into the instructions the select took: their labels mark where it ends.
-                for (var k = 1; k < selected; k++)
+                taken = TryFuseMove(i);
+            }
+            if (taken == 0 && IsZeroExtension(i))
+            {
+                var reg = Host(_code[i].Dst);
+                _asm.Mov(X64Width.Dword, reg, reg);
+                taken = 2;
+            }
+            if (taken > 0)
+            {
+                // Nothing jumps into the instructions a fused sequence took: their labels mark where it ends.
+                for (var k = 1; k < taken; k++)
                 {
                     _asm.Bind(_instructionLabels[i + k]);
                 }
-                i += selected - 1;
-                continue;
-            }
-            if (TryFuseZeroExtension(i))
-            {
-                i++;
-                _asm.Bind(_instructionLabels[i]);
+                i += taken - 1;
                 continue;
             }
             EmitInstruction(i);
@@ -287,10 +291,10 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>
-    /// <c>rX &lt;&lt;= 32; rX &gt;&gt;= 32</c> (how compilers zero-extend a 32-bit value) becomes one
-    /// <c>mov rX32, rX32</c> when nothing jumps between the two.
+    /// <c>rX &lt;&lt;= 32; rX &gt;&gt;= 32</c> at <paramref name="i"/> (how compilers zero-extend a 32-bit
+    /// value), with nothing jumping between the two: one <c>mov rX32, rX32</c> does it.
     /// </summary>
-    private bool TryFuseZeroExtension(int i)
+    private bool IsZeroExtension(int i)
     {
         if (i + 1 >= _code.Length || _isJumpTarget[i + 1])
         {
@@ -305,9 +309,46 @@ internal sealed partial class X64Compiler
         {
             return false;
         }
-        var reg = Host(first.Dst);
-        _asm.Mov(X64Width.Dword, reg, reg);
         return true;
+    }
+
+    /// <summary>
+    /// A 64-bit copy and what compilers do with it next, in one instruction when nothing jumps in
+    /// between: <c>rX = rY; rX += rZ</c> (or <c>+= imm</c>) is <c>lea rX, [rY + rZ]</c>, the address
+    /// arithmetic of every indexed access; <c>rX = rY</c> followed by a zero extension of rX is
+    /// <c>mov rX32, rY32</c>. Returns how many instructions it took (0: neither shape).
+    /// </summary>
+    private int TryFuseMove(int i)
+    {
+        var copy = _code[i];
+        if (copy.Opcode != Opcodes.Alu(InstructionClass.Alu64, AluOperation.Mov, OperandSource.Register) || copy.Offset != 0
+            || copy.Dst >= 10 || copy.Dst == copy.Src || i + 1 >= _code.Length || _isJumpTarget[i + 1])
+        {
+            return 0;
+        }
+        var dst = Host(copy.Dst);
+        var src = Host(copy.Src);
+        var next = _code[i + 1];
+        if (next.Dst == copy.Dst && next.Offset == 0)
+        {
+            if (next.Opcode == Opcodes.Alu(InstructionClass.Alu64, AluOperation.Add, OperandSource.Immediate))
+            {
+                _asm.Lea(dst, src, next.Imm);
+                return 2;
+            }
+            if (next.Opcode == Opcodes.Alu(InstructionClass.Alu64, AluOperation.Add, OperandSource.Register) && next.Src <= 10)
+            {
+                // rX += rX after the copy adds rY to itself.
+                _asm.LeaIndexed(dst, src, next.Src == copy.Dst ? src : Host(next.Src), 0);
+                return 2;
+            }
+        }
+        if (IsZeroExtension(i + 1) && _code[i + 1].Dst == copy.Dst)
+        {
+            _asm.Mov(X64Width.Dword, dst, src);
+            return 3;
+        }
+        return 0;
     }
 
     private BpfException Fail(string code, string message, int? index) =>
