@@ -85,6 +85,8 @@ internal sealed partial class X64Compiler
     private readonly List<SlowPath> _slowPaths = [];
     private HelperFunction?[]? _callxHelpers;
     private readonly Dictionary<int, X64Label> _checkRoutines = [];
+    /// <summary>Code that counts: loop heads with exactly one backward jump, the label of the spend just above the head, and that jump.</summary>
+    private readonly Dictionary<int, (X64Label Spend, int Source)> _headSpends = [];
     private readonly List<HelperFunction> _usedHelpers = [];
     private X64Label _exit;
     private X64Label _callxTable;
@@ -137,6 +139,7 @@ internal sealed partial class X64Compiler
             throw Fail(DiagnosticCodes.JitProgramSize, $"the program has {_code.Length} instructions; the JIT accepts at most 1,000,000", null);
         }
         Survey();
+        FindLoopHeads();
         // A program that cannot reach exit could only loop or run off the end: refuse it now.
         ProgramValidator.EnsureExitReachable(_code, _image.Name, _image.Origin);
         _exit = _asm.CreateLabel();
@@ -157,6 +160,7 @@ internal sealed partial class X64Compiler
             {
                 continue;
             }
+            EmitHeadSpend(i);
             _asm.Bind(_instructionLabels[i]);
             var taken = TryEmitSelect(i);
             if (taken == 0)
@@ -449,6 +453,76 @@ internal sealed partial class X64Compiler
         _asm.Test(X64Width.Qword, Scratch2, Scratch2);
         FaultIf(X64Condition.Equal, JitFault.BudgetExhausted, index);
         _asm.AddQuadwordsXmm(BudgetXmm, MinusOneXmm);
+    }
+
+    /// <summary>
+    /// Code that counts: the instructions that only one backward jump targets. Their spend goes just
+    /// above them (entered only by that jump, which then is a single jcc or jmp; the way in from above
+    /// jumps over it), so the loop's taken back-edge runs no jump around the spend.
+    /// </summary>
+    private void FindLoopHeads()
+    {
+        if (!_countsBudget)
+        {
+            return;
+        }
+        var sources = new Dictionary<int, int>();
+        var counts = new Dictionary<int, int>();
+        for (var i = 0; i < _code.Length; i++)
+        {
+            var insn = _code[i];
+            if (_isSecondSlot[i] || insn.Class is not (InstructionClass.Jmp or InstructionClass.Jmp32)
+                || insn.JumpOperation is JumpOperation.Call or JumpOperation.Exit)
+            {
+                continue;
+            }
+            var target = insn.Opcode == Opcodes.Gotol ? i + 1 + insn.Imm : i + 1 + insn.Offset;
+            if (target <= i)
+            {
+                counts[target] = counts.GetValueOrDefault(target) + 1;
+                sources[target] = i;
+            }
+        }
+        foreach (var (head, count) in counts)
+        {
+            if (count == 1)
+            {
+                _headSpends[head] = (_asm.CreateLabel(), sources[head]);
+            }
+        }
+    }
+
+    /// <summary>The spend above loop head <paramref name="i"/>, when it has one: jumped over from above, faulting at its back-edge's index.</summary>
+    private void EmitHeadSpend(int i)
+    {
+        if (_headSpends.TryGetValue(i, out var head))
+        {
+            // The spend is 19 bytes: a short jump reaches over it.
+            _asm.Jmp(_instructionLabels[i], forceShort: true);
+            _asm.Bind(head.Spend);
+            SpendBudget(head.Source);
+        }
+    }
+
+    /// <summary>
+    /// The backward jump at <paramref name="i"/> to <paramref name="target"/>: when it is that head's
+    /// only one, a jcc (or jmp, for a null condition) to the spend above the head, and true.
+    /// </summary>
+    private bool TryJumpToHeadSpend(X64Condition? condition, int target, int i)
+    {
+        if (!_headSpends.TryGetValue(target, out var head) || head.Source != i)
+        {
+            return false;
+        }
+        if (condition is { } taken)
+        {
+            _asm.Jcc(taken, head.Spend);
+        }
+        else
+        {
+            _asm.Jmp(head.Spend);
+        }
+        return true;
     }
 
     /// <summary>Code that counts: the budget register from the run state (entry, and after every native call).</summary>
@@ -988,6 +1062,10 @@ internal sealed partial class X64Compiler
                     var target = is64 ? i + 1 + insn.Offset : i + 1 + insn.Imm;
                     if (_countsBudget && target <= i)
                     {
+                        if (TryJumpToHeadSpend(null, target, i))
+                        {
+                            return;
+                        }
                         SpendBudget(i);
                     }
                     if (target != i + 1)
@@ -1021,6 +1099,10 @@ internal sealed partial class X64Compiler
         var condition = EmitCompare(insn, i);
         if (_countsBudget && targetIndex <= i)
         {
+            if (TryJumpToHeadSpend(condition, targetIndex, i))
+            {
+                return;
+            }
             // A backward branch closes a loop: pay for it when taken.
             var notTaken = _asm.CreateLabel();
             _asm.Jcc((X64Condition)((byte)condition ^ 1), notTaken);

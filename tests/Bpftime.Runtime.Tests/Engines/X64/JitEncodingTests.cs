@@ -197,9 +197,10 @@ public sealed class JitEncodingTests
     [Fact]
     public void ABackwardJumpSpendsTheBudgetInAVectorRegister()
     {
-        // r0 += 1; if r0 < 10 goto 0: the taken jump tests a copy of the counter and takes one unit
-        // from xmm15 (adding xmm14's -1); no memory is read or written on the back-edge.
-        var loop = Program(Alu64(AluOperation.Add, 0, 1), Jmp(JumpOperation.Jlt, 0, 10, -2), Exit());
+        // r0 += 1; if r0 < 10 goto 0 (and a second back-edge to 0, so that the spend stays at the jump;
+        // see JitLoopHeadSpendTests for a head with one): the taken jump tests a copy of the counter
+        // and takes one unit from xmm15 (adding xmm14's -1); no memory is read or written on the back-edge.
+        var loop = Program(Alu64(AluOperation.Add, 0, 1), Jmp(JumpOperation.Jlt, 0, 10, -2), Jmp(JumpOperation.Jlt, 0, 20, -3), Exit());
         var text = Text(loop, index: 1, verified: false);
         Assert.Equal("cmp rax, 0xa", text[0]);
         Assert.StartsWith("jae ", text[1]);
