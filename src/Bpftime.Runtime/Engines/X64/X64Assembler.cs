@@ -353,6 +353,37 @@ public sealed class X64Assembler
     public void Lea(X64Register dst, X64Register baseRegister, int displacement) =>
         MemoryForm(X64Width.Qword, [0x8d], (int)dst, baseRegister, displacement);
 
+    /// <summary>
+    /// lea dst, [base + index + disp] (scale 1). A base of rbp or r13 takes a zero disp8, which their
+    /// encoding needs; the index may not be rsp, which means "no index" in a SIB byte.
+    /// </summary>
+    public void LeaIndexed(X64Register dst, X64Register baseRegister, X64Register index, int displacement)
+    {
+        if (index == X64Register.Rsp)
+        {
+            throw new ArgumentException("rsp cannot be an index register", nameof(index));
+        }
+        var rex = 0x48 | (((int)dst & 8) != 0 ? 0x04 : 0) | (((int)index & 8) != 0 ? 0x02 : 0) | (((int)baseRegister & 8) != 0 ? 0x01 : 0);
+        Emit((byte)rex);
+        Emit(0x8d);
+        var low = (int)baseRegister & 7;
+        var mod = displacement == 0 && low != 5 ? 0 : FitsInSByte(displacement) ? 1 : 2;
+        Emit((byte)((mod << 6) | (((int)dst & 7) << 3) | 4));
+        Emit((byte)((((int)index & 7) << 3) | low));
+        if (mod == 1)
+        {
+            Emit((byte)(sbyte)displacement);
+        }
+        else if (mod == 2)
+        {
+            Emit32(displacement);
+        }
+    }
+
+    /// <summary>cmovcc dst, src: dst = src when the condition holds (a 32-bit form clears the upper half either way).</summary>
+    public void Cmov(X64Condition condition, X64Width width, X64Register dst, X64Register src) =>
+        RegisterForm(width, [0x0f, (byte)(0x40 | (int)condition)], (int)dst, src);
+
     /// <summary>lea dst, [rip + label]: the address of a label (a data table after the code).</summary>
     public void LeaLabel(X64Register dst, X64Label label)
     {

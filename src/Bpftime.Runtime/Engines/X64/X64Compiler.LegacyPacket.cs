@@ -17,30 +17,32 @@ internal sealed partial class X64Compiler
         var outside = _asm.CreateLabel();
         var done = _asm.CreateLabel();
 
-        // The offset first, into rcx (zero-extended): r11 and r10 are the check routines' registers.
         if (indirect)
         {
-            _asm.Mov(X64Width.Dword, CountRegister, Host(insn.Src));
-            if (insn.Imm != 0)
-            {
-                _asm.Alu(X64AluOperation.Add, X64Width.Dword, CountRegister, insn.Imm);
-            }
-            // A negative 32-bit offset (Linux's ancillary areas) is outside the packet.
-            _asm.Test(X64Width.Dword, CountRegister, CountRegister);
+            // A negative 32-bit offset (Linux's ancillary areas) is outside the packet: tested before
+            // the socket buffer is read, in r11, as checked code's inline checks still need rcx.
+            PacketOffset(Scratch, insn);
             _asm.Jcc(X64Condition.Less, outside);
         }
         else if (insn.Imm < 0 || insn.Imm > int.MaxValue - size)
         {
             // ld_abs with a constant offset no packet can hold: always ends the program.
             _asm.Jmp(outside);
-            EmitLegacyPacketExit(outside, done);
+            EmitLegacyPacketExit(outside, done, indirect);
             return;
         }
 
-        // rax = data, r10 = data_end - data (the packet's length).
+        // Both reads of the socket buffer are checked before either is made (the checks need rcx);
+        // then the offset again, into rcx (zero-extended, not negative; r11 and r10 are the check
+        // routines' registers), before rax, which the offset may come from, takes data.
         var (dataBase, dataDisplacement) = Address(6, SocketBufferLayout.Data, 4, write: false, i);
-        _asm.Load(X64Width.Dword, X64Register.Rax, dataBase, dataDisplacement);
         var (endBase, endDisplacement) = Address(6, SocketBufferLayout.DataEnd, 4, write: false, i);
+        if (indirect)
+        {
+            PacketOffset(CountRegister, insn);
+        }
+        // rax = data, r10 = data_end - data (the packet's length).
+        _asm.Load(X64Width.Dword, X64Register.Rax, dataBase, dataDisplacement);
         _asm.Load(X64Width.Dword, Scratch2, endBase, endDisplacement);
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, Scratch2, X64Register.Rax);
 
@@ -60,16 +62,31 @@ internal sealed partial class X64Compiler
             LoadPacket(size, X64Register.Rax, insn.Imm, i);
         }
         _asm.Jmp(done);
-        EmitLegacyPacketExit(outside, done);
+        EmitLegacyPacketExit(outside, done, indirect);
     }
 
-    /// <summary>r0 = 0 and leave the run; then the code after the load.</summary>
-    private void EmitLegacyPacketExit(X64Label outside, X64Label done)
+    /// <summary><paramref name="target"/> = the ld_ind offset, src + imm as 32 bits (zero-extended); the flags say whether it is negative.</summary>
+    private void PacketOffset(X64Register target, Instruction insn)
+    {
+        _asm.Mov(X64Width.Dword, target, Host(insn.Src));
+        if (insn.Imm != 0)
+        {
+            _asm.Alu(X64AluOperation.Add, X64Width.Dword, target, insn.Imm);
+        }
+        _asm.Test(X64Width.Dword, target, target);
+    }
+
+    /// <summary>r0 = 0 and leave the run; then the code after the load (rcx back to the context register when the offset borrowed it).</summary>
+    private void EmitLegacyPacketExit(X64Label outside, X64Label done, bool borrowedRcx)
     {
         _asm.Bind(outside);
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
         _asm.Jmp(_exit);
         _asm.Bind(done);
+        if (borrowedRcx)
+        {
+            LoadContextRegister();
+        }
     }
 
     /// <summary>

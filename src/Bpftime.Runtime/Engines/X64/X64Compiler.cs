@@ -43,6 +43,13 @@ internal sealed partial class X64Compiler
     private const X64Register Scratch = X64Register.R11;
     private const X64Register Scratch2 = X64Register.R10;
     private const X64Register CountRegister = X64Register.Rcx;
+    /// <summary>
+    /// Checked code keeps the negated context start here at every instruction boundary, so that the
+    /// inline check is <c>lea r10, [base + rcx + off]</c> and one compare (see <see cref="Address"/>).
+    /// Whatever borrows rcx (shift counts, divides, helper arguments, atomics, inline lookups) puts it
+    /// back with <see cref="LoadContextRegister"/>.
+    /// </summary>
+    private const X64Register ContextRegister = X64Register.Rcx;
     /// <summary>Code that counts keeps the run's budget in xmm15's low quadword while it runs (see SpendBudget).</summary>
     private const int BudgetXmm = 15;
     /// <summary>Every bit set: paddq with it takes one unit from the budget.</summary>
@@ -78,6 +85,8 @@ internal sealed partial class X64Compiler
     private readonly List<SlowPath> _slowPaths = [];
     private HelperFunction?[]? _callxHelpers;
     private readonly Dictionary<int, X64Label> _checkRoutines = [];
+    /// <summary>Code that counts: loop heads with exactly one backward jump, the label of the spend just above the head, and that jump.</summary>
+    private readonly Dictionary<int, (X64Label Spend, int Source)> _headSpends = [];
     private readonly List<HelperFunction> _usedHelpers = [];
     private X64Label _exit;
     private X64Label _callxTable;
@@ -130,6 +139,7 @@ internal sealed partial class X64Compiler
             throw Fail(DiagnosticCodes.JitProgramSize, $"the program has {_code.Length} instructions; the JIT accepts at most 1,000,000", null);
         }
         Survey();
+        FindLoopHeads();
         // A program that cannot reach exit could only loop or run off the end: refuse it now.
         ProgramValidator.EnsureExitReachable(_code, _image.Name, _image.Origin);
         _exit = _asm.CreateLabel();
@@ -143,17 +153,34 @@ internal sealed partial class X64Compiler
         var bodyEntry = _asm.Position;
         // Also where a tail call enters, with the budget its caller left in the run state.
         LoadBudgetRegister();
+        LoadContextRegister();
         for (var i = 0; i < _code.Length; i++)
         {
             if (_isSecondSlot[i])
             {
                 continue;
             }
+            EmitHeadSpend(i);
             _asm.Bind(_instructionLabels[i]);
-            if (TryFuseZeroExtension(i))
+            var taken = TryEmitSelect(i);
+            if (taken == 0)
             {
-                i++;
-                _asm.Bind(_instructionLabels[i]);
+                taken = TryFuseMove(i);
+            }
+            if (taken == 0 && IsZeroExtension(i))
+            {
+                var reg = Host(_code[i].Dst);
+                _asm.Mov(X64Width.Dword, reg, reg);
+                taken = 2;
+            }
+            if (taken > 0)
+            {
+                // Nothing jumps into the instructions a fused sequence took: their labels mark where it ends.
+                for (var k = 1; k < taken; k++)
+                {
+                    _asm.Bind(_instructionLabels[i + k]);
+                }
+                i += taken - 1;
                 continue;
             }
             EmitInstruction(i);
@@ -173,6 +200,7 @@ internal sealed partial class X64Compiler
         }
         _asm.Bind(_exit);
         EmitEpilogue();
+        EmitSelectBudgetPaths();
         EmitSlowPaths();
         EmitStubs();
         EmitCheckRoutines();
@@ -268,10 +296,10 @@ internal sealed partial class X64Compiler
     }
 
     /// <summary>
-    /// <c>rX &lt;&lt;= 32; rX &gt;&gt;= 32</c> (how compilers zero-extend a 32-bit value) becomes one
-    /// <c>mov rX32, rX32</c> when nothing jumps between the two.
+    /// <c>rX &lt;&lt;= 32; rX &gt;&gt;= 32</c> at <paramref name="i"/> (how compilers zero-extend a 32-bit
+    /// value), with nothing jumping between the two: one <c>mov rX32, rX32</c> does it.
     /// </summary>
-    private bool TryFuseZeroExtension(int i)
+    private bool IsZeroExtension(int i)
     {
         if (i + 1 >= _code.Length || _isJumpTarget[i + 1])
         {
@@ -286,9 +314,46 @@ internal sealed partial class X64Compiler
         {
             return false;
         }
-        var reg = Host(first.Dst);
-        _asm.Mov(X64Width.Dword, reg, reg);
         return true;
+    }
+
+    /// <summary>
+    /// A 64-bit copy and what compilers do with it next, in one instruction when nothing jumps in
+    /// between: <c>rX = rY; rX += rZ</c> (or <c>+= imm</c>) is <c>lea rX, [rY + rZ]</c>, the address
+    /// arithmetic of every indexed access; <c>rX = rY</c> followed by a zero extension of rX is
+    /// <c>mov rX32, rY32</c>. Returns how many instructions it took (0: neither shape).
+    /// </summary>
+    private int TryFuseMove(int i)
+    {
+        var copy = _code[i];
+        if (copy.Opcode != Opcodes.Alu(InstructionClass.Alu64, AluOperation.Mov, OperandSource.Register) || copy.Offset != 0
+            || copy.Dst >= 10 || copy.Dst == copy.Src || i + 1 >= _code.Length || _isJumpTarget[i + 1])
+        {
+            return 0;
+        }
+        var dst = Host(copy.Dst);
+        var src = Host(copy.Src);
+        var next = _code[i + 1];
+        if (next.Dst == copy.Dst && next.Offset == 0)
+        {
+            if (next.Opcode == Opcodes.Alu(InstructionClass.Alu64, AluOperation.Add, OperandSource.Immediate))
+            {
+                _asm.Lea(dst, src, next.Imm);
+                return 2;
+            }
+            if (next.Opcode == Opcodes.Alu(InstructionClass.Alu64, AluOperation.Add, OperandSource.Register) && next.Src <= 10)
+            {
+                // rX += rX after the copy adds rY to itself.
+                _asm.LeaIndexed(dst, src, next.Src == copy.Dst ? src : Host(next.Src), 0);
+                return 2;
+            }
+        }
+        if (IsZeroExtension(i + 1) && _code[i + 1].Dst == copy.Dst)
+        {
+            _asm.Mov(X64Width.Dword, dst, src);
+            return 3;
+        }
+        return 0;
     }
 
     private BpfException Fail(string code, string message, int? index) =>
@@ -391,6 +456,76 @@ internal sealed partial class X64Compiler
         _asm.AddQuadwordsXmm(BudgetXmm, MinusOneXmm);
     }
 
+    /// <summary>
+    /// Code that counts: the instructions that only one backward jump targets. Their spend goes just
+    /// above them (entered only by that jump, which then is a single jcc or jmp; the way in from above
+    /// jumps over it), so the loop's taken back-edge runs no jump around the spend.
+    /// </summary>
+    private void FindLoopHeads()
+    {
+        if (!_countsBudget)
+        {
+            return;
+        }
+        var sources = new Dictionary<int, int>();
+        var counts = new Dictionary<int, int>();
+        for (var i = 0; i < _code.Length; i++)
+        {
+            var insn = _code[i];
+            if (_isSecondSlot[i] || insn.Class is not (InstructionClass.Jmp or InstructionClass.Jmp32)
+                || insn.JumpOperation is JumpOperation.Call or JumpOperation.Exit)
+            {
+                continue;
+            }
+            var target = insn.Opcode == Opcodes.Gotol ? i + 1 + insn.Imm : i + 1 + insn.Offset;
+            if (target <= i)
+            {
+                counts[target] = counts.GetValueOrDefault(target) + 1;
+                sources[target] = i;
+            }
+        }
+        foreach (var (head, count) in counts)
+        {
+            if (count == 1)
+            {
+                _headSpends[head] = (_asm.CreateLabel(), sources[head]);
+            }
+        }
+    }
+
+    /// <summary>The spend above loop head <paramref name="i"/>, when it has one: jumped over from above, faulting at its back-edge's index.</summary>
+    private void EmitHeadSpend(int i)
+    {
+        if (_headSpends.TryGetValue(i, out var head))
+        {
+            // The spend is 19 bytes: a short jump reaches over it.
+            _asm.Jmp(_instructionLabels[i], forceShort: true);
+            _asm.Bind(head.Spend);
+            SpendBudget(head.Source);
+        }
+    }
+
+    /// <summary>
+    /// The backward jump at <paramref name="i"/> to <paramref name="target"/>: when it is that head's
+    /// only one, a jcc (or jmp, for a null condition) to the spend above the head, and true.
+    /// </summary>
+    private bool TryJumpToHeadSpend(X64Condition? condition, int target, int i)
+    {
+        if (!_headSpends.TryGetValue(target, out var head) || head.Source != i)
+        {
+            return false;
+        }
+        if (condition is { } taken)
+        {
+            _asm.Jcc(taken, head.Spend);
+        }
+        else
+        {
+            _asm.Jmp(head.Spend);
+        }
+        return true;
+    }
+
     /// <summary>Code that counts: the budget register from the run state (entry, and after every native call).</summary>
     private void LoadBudgetRegister()
     {
@@ -398,6 +533,19 @@ internal sealed partial class X64Compiler
         {
             _asm.LoadXmm(BudgetXmm, State, RunState.BudgetOffset);
             _asm.SetAllOnesXmm(MinusOneXmm);
+        }
+    }
+
+    /// <summary>
+    /// Checked code: rcx = -<see cref="RunState.ContextStart"/> of the running state (body entry,
+    /// callback entry, and after anything that used rcx). Two instructions off the hot paths.
+    /// </summary>
+    private void LoadContextRegister()
+    {
+        if (_checked)
+        {
+            _asm.Load(X64Width.Qword, ContextRegister, State, RunState.ContextStartOffset);
+            _asm.Unary(X64UnaryOperation.Neg, X64Width.Qword, ContextRegister);
         }
     }
 
@@ -461,6 +609,8 @@ internal sealed partial class X64Compiler
         _asm.Load(X64Width.Qword, X64Register.Rsi, X64Register.Rsi, 8);
         // As at a local call: 40 bytes and the return address keep rsp 16-byte aligned in the function.
         _asm.Alu(X64AluOperation.Sub, X64Width.Qword, X64Register.Rsp, 40);
+        // The callback's own run state names the context it may use.
+        LoadContextRegister();
         _asm.CallRegister(Scratch);
         StoreBudgetRegister();
         if (_countsBudget)
@@ -600,14 +750,7 @@ internal sealed partial class X64Compiler
             case AluOperation.Or:
             case AluOperation.And:
             case AluOperation.Xor:
-                var x64op = op switch
-                {
-                    AluOperation.Add => X64AluOperation.Add,
-                    AluOperation.Sub => X64AluOperation.Sub,
-                    AluOperation.Or => X64AluOperation.Or,
-                    AluOperation.And => X64AluOperation.And,
-                    _ => X64AluOperation.Xor,
-                };
+                var x64op = BitwiseOrAdditive(op);
                 if (useImmediate)
                 {
                     _asm.Alu(x64op, width, dst, insn.Imm);
@@ -638,28 +781,24 @@ internal sealed partial class X64Compiler
             case AluOperation.Lsh:
             case AluOperation.Rsh:
             case AluOperation.Arsh:
-                var shift = op switch
-                {
-                    AluOperation.Lsh => X64ShiftOperation.Shl,
-                    AluOperation.Rsh => X64ShiftOperation.Shr,
-                    _ => X64ShiftOperation.Sar,
-                };
+                var shift = ShiftOf(op);
                 if (useImmediate)
                 {
-                    var count = (byte)(insn.Imm & (is64 ? 63 : 31));
-                    if (count != 0)
-                    {
-                        _asm.Shift(shift, width, dst, count);
-                    }
-                    else if (!is64)
-                    {
-                        _asm.Mov(X64Width.Dword, dst, dst);
-                    }
+                    ShiftByConstant(shift, is64, dst, insn.Imm);
                 }
                 else
                 {
+                    if (_checked)
+                    {
+                        // rcx holds the context register: keep it in r10 (a move the core renames away).
+                        _asm.Mov(X64Width.Qword, Scratch2, ContextRegister);
+                    }
                     _asm.Mov(X64Width.Dword, CountRegister, src);
                     _asm.ShiftByCl(shift, width, dst);
+                    if (_checked)
+                    {
+                        _asm.Mov(X64Width.Qword, ContextRegister, Scratch2);
+                    }
                 }
                 break;
             case AluOperation.Neg:
@@ -863,6 +1002,10 @@ internal sealed partial class X64Compiler
             _asm.Mov(X64Width.Qword, X64Register.Rdx, CountRegister);
             _asm.Mov(X64Width.Qword, dst, Scratch);
         }
+        if (dst != X64Register.Rdx)
+        {
+            LoadContextRegister(); // rcx kept r3
+        }
 
         if (zero is not null)
         {
@@ -912,7 +1055,6 @@ internal sealed partial class X64Compiler
             return;
         }
         var is64 = insn.Class == InstructionClass.Jmp;
-        var width = is64 ? X64Width.Qword : X64Width.Dword;
         var op = insn.JumpOperation;
         switch (op)
         {
@@ -925,6 +1067,10 @@ internal sealed partial class X64Compiler
                     var target = is64 ? i + 1 + insn.Offset : i + 1 + insn.Imm;
                     if (_countsBudget && target <= i)
                     {
+                        if (TryJumpToHeadSpend(null, target, i))
+                        {
+                            return;
+                        }
                         SpendBudget(i);
                     }
                     if (target != i + 1)
@@ -949,26 +1095,52 @@ internal sealed partial class X64Compiler
                 return;
         }
 
-        var condition = op switch
-        {
-            JumpOperation.Jeq => X64Condition.Equal,
-            JumpOperation.Jne => X64Condition.NotEqual,
-            JumpOperation.Jset => X64Condition.NotEqual,
-            JumpOperation.Jgt => X64Condition.Above,
-            JumpOperation.Jge => X64Condition.AboveOrEqual,
-            JumpOperation.Jlt => X64Condition.Below,
-            JumpOperation.Jle => X64Condition.BelowOrEqual,
-            JumpOperation.Jsgt => X64Condition.Greater,
-            JumpOperation.Jsge => X64Condition.GreaterOrEqual,
-            JumpOperation.Jslt => X64Condition.Less,
-            JumpOperation.Jsle => X64Condition.LessOrEqual,
-            _ => throw Unsupported(insn, i),
-        };
         var targetIndex = i + 1 + insn.Offset;
         if (targetIndex == i + 1)
         {
+            _ = ConditionOf(insn, i); // still refuses an unknown operation
             return; // Both ways lead to the next instruction.
         }
+        var condition = EmitCompare(insn, i);
+        if (_countsBudget && targetIndex <= i)
+        {
+            if (TryJumpToHeadSpend(condition, targetIndex, i))
+            {
+                return;
+            }
+            // A backward branch closes a loop: pay for it when taken.
+            var notTaken = _asm.CreateLabel();
+            _asm.Jcc((X64Condition)((byte)condition ^ 1), notTaken);
+            SpendBudget(i);
+            _asm.Jmp(_instructionLabels[targetIndex]);
+            _asm.Bind(notTaken);
+            return;
+        }
+        _asm.Jcc(condition, _instructionLabels[targetIndex]);
+    }
+
+    private X64Condition ConditionOf(Instruction insn, int i) => insn.JumpOperation switch
+    {
+        JumpOperation.Jeq => X64Condition.Equal,
+        JumpOperation.Jne => X64Condition.NotEqual,
+        JumpOperation.Jset => X64Condition.NotEqual,
+        JumpOperation.Jgt => X64Condition.Above,
+        JumpOperation.Jge => X64Condition.AboveOrEqual,
+        JumpOperation.Jlt => X64Condition.Below,
+        JumpOperation.Jle => X64Condition.BelowOrEqual,
+        JumpOperation.Jsgt => X64Condition.Greater,
+        JumpOperation.Jsge => X64Condition.GreaterOrEqual,
+        JumpOperation.Jslt => X64Condition.Less,
+        JumpOperation.Jsle => X64Condition.LessOrEqual,
+        _ => throw Unsupported(insn, i),
+    };
+
+    /// <summary>The flags of a conditional jump's test (cmp, or test for jset and compares with 0); returns the condition that takes it.</summary>
+    private X64Condition EmitCompare(Instruction insn, int i)
+    {
+        var condition = ConditionOf(insn, i);
+        var width = insn.Class == InstructionClass.Jmp ? X64Width.Qword : X64Width.Dword;
+        var op = insn.JumpOperation;
         var dst = Host(insn.Dst);
         if (insn.Source == OperandSource.Immediate)
         {
@@ -998,17 +1170,7 @@ internal sealed partial class X64Compiler
                 _asm.Alu(X64AluOperation.Cmp, width, dst, src);
             }
         }
-        if (_countsBudget && targetIndex <= i)
-        {
-            // A backward branch closes a loop: pay for it when taken.
-            var notTaken = _asm.CreateLabel();
-            _asm.Jcc((X64Condition)((byte)condition ^ 1), notTaken);
-            SpendBudget(i);
-            _asm.Jmp(_instructionLabels[targetIndex]);
-            _asm.Bind(notTaken);
-            return;
-        }
-        _asm.Jcc(condition, _instructionLabels[targetIndex]);
+        return condition;
     }
 
     private void EmitExit(int i)
@@ -1040,7 +1202,12 @@ internal sealed partial class X64Compiler
                     throw Fail(DiagnosticCodes.JitUnknownHelper,
                         $"helper {insn.Imm} is not in the helper table '{_image.Helpers.Name}'; register it or use a table that has it", i);
                 }
-                if (!TryEmitInlineLookup(helper, i))
+                if (TryEmitInlineLookup(helper, i))
+                {
+                    // The inline code borrows rcx; every way through it ends here.
+                    LoadContextRegister();
+                }
+                else
                 {
                     EmitHelperCall(helper, i);
                 }
@@ -1065,6 +1232,7 @@ internal sealed partial class X64Compiler
         _asm.MovAbsolute(X64Register.Rax, _bindings.HelperEntry(helper));
         _asm.CallRegister(X64Register.Rax);
         LoadBudgetRegister();
+        LoadContextRegister();
         LeaveIfHelperFailed(i);
         if (helper.StopsProgramOnZero)
         {
@@ -1181,6 +1349,7 @@ internal sealed partial class X64Compiler
             _asm.Push(Scratch2);
             _asm.CallRegister(Scratch);
             LoadBudgetRegister();
+            LoadContextRegister();
             _asm.Pop(Scratch2);
             _asm.Pop(Scratch2);
             LeaveIfHelperFailed(i);
@@ -1195,6 +1364,7 @@ internal sealed partial class X64Compiler
         {
             _asm.CallRegister(Scratch);
             LoadBudgetRegister();
+            LoadContextRegister();
             LeaveIfHelperFailed(i);
         }
         ClearScratchAfterCall();
@@ -1350,15 +1520,15 @@ internal sealed partial class X64Compiler
             _asm.Lea(Scratch, host, offset);
             _asm.Test(X64Width.Dword, Scratch, size - 1);
             _asm.Jcc(X64Condition.NotEqual, slow);
-            _asm.Mov(X64Width.Qword, Scratch2, Scratch);
+            _asm.LeaIndexed(Scratch2, Scratch, ContextRegister, 0);
         }
         else
         {
-            // A load or store uses [base + off] itself once the check passes: the hot path is lea, sub,
-            // cmp, jae; only the slow path puts the address in r11 for the check routine.
-            _asm.Lea(Scratch2, host, offset);
+            // A load or store uses [base + off] itself once the check passes: the hot path is lea
+            // (address - context start, rcx holding the negated start), cmp, jae; only the slow path
+            // puts the address in r11 for the check routine.
+            _asm.LeaIndexed(Scratch2, host, ContextRegister, offset);
         }
-        _asm.AluLoad(X64AluOperation.Sub, X64Width.Qword, Scratch2, State, RunState.ContextStartOffset);
         _asm.AluLoad(X64AluOperation.Cmp, X64Width.Qword, Scratch2, State, RunState.ContextLimitOffset(size));
         _asm.Jcc(X64Condition.AboveOrEqual, slow);
         _asm.Bind(ok);
@@ -1618,5 +1788,6 @@ internal sealed partial class X64Compiler
             _asm.Mov(X64Width.Qword, src, X64Register.Rax);
             _asm.Mov(X64Width.Qword, X64Register.Rax, Scratch2);
         }
+        LoadContextRegister();
     }
 }

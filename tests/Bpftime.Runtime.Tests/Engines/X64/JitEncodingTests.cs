@@ -97,9 +97,9 @@ public sealed class JitEncodingTests
     {
         Assert.Equal(["mov r13d, r13d"], Text(One(Alu64(AluOperation.Lsh, 7, 32), Alu64(AluOperation.Rsh, 7, 32))));
         // Not when a branch lands on the second half.
-        var split = Program(Jmp(JumpOperation.Jeq, 1, 0, 1), Alu64(AluOperation.Lsh, 7, 32), Alu64(AluOperation.Rsh, 7, 32), Exit());
-        Assert.Equal(["shl r13, 0x20"], Text(split, 1));
-        Assert.Equal(["shr r13, 0x20"], Text(split, 2));
+        var split = Program(Jmp(JumpOperation.Jeq, 1, 0, 2), Alu64(AluOperation.Mul, 0, 3), Alu64(AluOperation.Lsh, 7, 32), Alu64(AluOperation.Rsh, 7, 32), Exit());
+        Assert.Equal(["shl r13, 0x20"], Text(split, 2));
+        Assert.Equal(["shr r13, 0x20"], Text(split, 3));
     }
 
     [Fact]
@@ -152,13 +152,14 @@ public sealed class JitEncodingTests
     [Fact]
     public void JumpsCompareOrTest()
     {
-        var text = Text(Program(Jmp(JumpOperation.Jeq, 1, 0, 1), Mov64(0, 1), Exit()));
+        // Over a multiplication, which a select does not take (see JitCheckedContextTests for selects).
+        var text = Text(Program(Jmp(JumpOperation.Jeq, 1, 0, 1), Alu64(AluOperation.Mul, 0, 3), Exit()));
         Assert.Equal("test rdi, rdi", text[0]);
         Assert.StartsWith("je ", text[1]);
-        text = Text(Program(Jmp32(JumpOperation.Jsgt, 1, 100, 1), Mov64(0, 1), Exit()));
+        text = Text(Program(Jmp32(JumpOperation.Jsgt, 1, 100, 1), Alu64(AluOperation.Mul, 0, 3), Exit()));
         Assert.Equal("cmp edi, 0x64", text[0]);
         Assert.StartsWith("jg ", text[1]);
-        text = Text(Program(JmpReg(JumpOperation.Jset, 6, 7, 1), Mov64(0, 1), Exit()));
+        text = Text(Program(JmpReg(JumpOperation.Jset, 6, 7, 1), Alu64(AluOperation.Mul, 0, 3), Exit()));
         Assert.Equal("test rbx, r13", text[0]);
         Assert.StartsWith("jne ", text[1]);
         // A backward jump within reach takes rel8.
@@ -182,13 +183,13 @@ public sealed class JitEncodingTests
     public void UncheckedAccessChecksTheContextInlineUnlessInTheFrame()
     {
         var text = Text(One(Ldx(MemorySize.DoubleWord, 0, 1, 8)), verified: false);
-        // One unsigned compare: address - context start below the run state's limit for 8-byte accesses;
-        // the load then uses its own operand (only the slow path computes the address into r11).
-        Assert.Equal("lea r10, [rdi+8]", text[0]);
-        Assert.Equal("sub r10, [r12+0x18]", text[1]);
-        Assert.Equal("cmp r10, [r12+0x88]", text[2]);
-        Assert.StartsWith("jae ", text[3]);
-        Assert.Equal("mov rax, [rdi+8]", text[4]);
+        // One unsigned compare: address - context start (rcx holds the negated start) below the run
+        // state's limit for 8-byte accesses; the load then uses its own operand (only the slow path
+        // computes the address into r11).
+        Assert.Equal("lea r10, [rdi+rcx+8]", text[0]);
+        Assert.Equal("cmp r10, [r12+0x88]", text[1]);
+        Assert.StartsWith("jae ", text[2]);
+        Assert.Equal("mov rax, [rdi+8]", text[3]);
         Assert.Equal(["mov rax, [rbp-8]"], Text(One(Ldx(MemorySize.DoubleWord, 0, 10, -8)), verified: false));
         Assert.Equal("test r11d, 7", Text(One(Atomic(MemorySize.DoubleWord, AtomicOperation.Add, 1, 2, 0)), verified: false)[1]);
     }
@@ -196,9 +197,10 @@ public sealed class JitEncodingTests
     [Fact]
     public void ABackwardJumpSpendsTheBudgetInAVectorRegister()
     {
-        // r0 += 1; if r0 < 10 goto 0: the taken jump tests a copy of the counter and takes one unit
-        // from xmm15 (adding xmm14's -1); no memory is read or written on the back-edge.
-        var loop = Program(Alu64(AluOperation.Add, 0, 1), Jmp(JumpOperation.Jlt, 0, 10, -2), Exit());
+        // r0 += 1; if r0 < 10 goto 0 (and a second back-edge to 0, so that the spend stays at the jump;
+        // see JitLoopHeadSpendTests for a head with one): the taken jump tests a copy of the counter
+        // and takes one unit from xmm15 (adding xmm14's -1); no memory is read or written on the back-edge.
+        var loop = Program(Alu64(AluOperation.Add, 0, 1), Jmp(JumpOperation.Jlt, 0, 10, -2), Jmp(JumpOperation.Jlt, 0, 20, -3), Exit());
         var text = Text(loop, index: 1, verified: false);
         Assert.Equal("cmp rax, 0xa", text[0]);
         Assert.StartsWith("jae ", text[1]);
