@@ -35,26 +35,12 @@ internal sealed partial class X64Compiler
     /// </summary>
     private bool TryEmitSwitch(int i)
     {
-        _switches ??= SwitchRecognizer.Find(_code, 0, _code.Length, _countsBudget);
-        if (!_switches.TryGetValue(i, out var tree))
+        if (_switches is null || !_switches.TryGetValue(i, out var tree) || TableCases(tree) is not { } cases)
         {
             return false;
         }
-        var cases = tree.Cases().ToList();
-        if (cases.Count < MinTableCases)
-        {
-            return false;
-        }
-        // Cases come ascending (the arms are sorted and each is walked upwards).
         var low = cases[0].Value;
         var entries = (UInt128)(cases[^1].Value - low) + 1;
-        // The lowest case is subtracted as a 32-bit immediate, sign-extended at 64 bits. A 64-bit tree's
-        // cases lie within a few values of its sign-extended 32-bit constants, so this always holds.
-        if (entries > (UInt128)cases.Count * MaxTableEntriesPerCase || entries > (UInt128)(tree.Interior.Count + 1) * MaxTableEntriesPerCompare
-            || !(tree.Narrow || X64Assembler.FitsInInt32((long)low)))
-        {
-            return false;
-        }
 
         var stubs = new Dictionary<(int Target, int At), X64Label>();
         X64Label Destination(int target, int? backEdgeAt)
@@ -101,6 +87,48 @@ internal sealed partial class X64Compiler
             _asm.Jmp(_instructionLabels[target]);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Before emission: the trees this program has, and every instruction a table will jump to marked
+    /// as a jump target. A leaf the tree reached by falling through one of its compares is entered
+    /// straight from the table, so no fused sequence (a select, a fused move) may swallow it.
+    /// </summary>
+    private void PlanSwitchTables()
+    {
+        _switches = SwitchRecognizer.Find(_code, 0, _code.Length, _countsBudget);
+        foreach (var tree in _switches.Values)
+        {
+            if (TableCases(tree) is null)
+            {
+                continue;
+            }
+            foreach (var arm in tree.Arms)
+            {
+                _isJumpTarget[arm.Target] = true;
+            }
+        }
+    }
+
+    /// <summary>The tree's cases, ascending, when it is dense enough for a table; else null.</summary>
+    private static List<(ulong Value, int Target, int? BackEdgeAt)>? TableCases(SwitchTree tree)
+    {
+        var cases = tree.Cases().ToList();
+        if (cases.Count < MinTableCases)
+        {
+            return null;
+        }
+        // Cases come ascending (the arms are sorted and each is walked upwards).
+        var low = cases[0].Value;
+        var entries = (UInt128)(cases[^1].Value - low) + 1;
+        // The lowest case is subtracted as a 32-bit immediate, sign-extended at 64 bits. A 64-bit tree's
+        // cases lie within a few values of its sign-extended 32-bit constants, so this always holds.
+        if (entries > (UInt128)cases.Count * MaxTableEntriesPerCase || entries > (UInt128)(tree.Interior.Count + 1) * MaxTableEntriesPerCompare
+            || !(tree.Narrow || X64Assembler.FitsInInt32((long)low)))
+        {
+            return null;
+        }
+        return cases;
     }
 
     /// <summary>The tables, after the code: each entry the distance from its table's start to the destination.</summary>

@@ -140,6 +140,7 @@ internal sealed partial class X64Compiler
         }
         Survey();
         FindLoopHeads();
+        PlanSwitchTables();
         // A program that cannot reach exit could only loop or run off the end: refuse it now.
         ProgramValidator.EnsureExitReachable(_code, _image.Name, _image.Origin);
         _exit = _asm.CreateLabel();

@@ -314,6 +314,39 @@ public sealed class JitSwitchTests
         }
     }
 
+    /// <summary>
+    /// Leaves 4 and 8 are reached by falling through a compare, each with the shape of a branch-free
+    /// select (<c>if c goto +1; add</c>): the table enters them directly, so the add must still run.
+    /// </summary>
+    [Theory]
+    [InlineData(Mode.Checked)]
+    [InlineData(Mode.Unproven)]
+    [InlineData(Mode.Trusted)]
+    public void ALeafReachedByFallingThroughACompareRunsWhenTheTableEntersIt(Mode mode)
+    {
+        Instruction[] code =
+        [
+            new(0xb7, 0, 0, 0, 0),                // 0: r0 = 0
+            Jump(JumpOperation.Jgt, 2, 7, 9),     // 1: > 7 -> 11 (the default)
+            Jump(JumpOperation.Jgt, 2, 3, 4),     // 2: > 3 -> 7
+            Jump(JumpOperation.Jeq, 2, 1, 1),     // 3: == 1 -> 5, else 4
+            new(0x07, 0, 0, 0, 10),               // 4: r0 += 10 (0, 2, 3)
+            new(0x07, 0, 0, 0, 100),              // 5: r0 += 100 (1, and after 4)
+            new(Opcodes.Exit, 0, 0, 0, 0),
+            Jump(JumpOperation.Jeq, 2, 5, 1),     // 7: == 5 -> 9, else 8
+            new(0x07, 0, 0, 0, 1000),             // 8: r0 += 1000 (4, 6, 7)
+            new(0x07, 0, 0, 0, 10000),            // 9: r0 += 10000 (5, and after 8)
+            new(Opcodes.Exit, 0, 0, 0, 0),
+            new(0xb7, 0, 0, 0, 7),                // 11: r0 = 7
+            new(Opcodes.Exit, 0, 0, 0, 0),
+        ];
+        Assert.True(JumpsThroughATable(code, mode));
+        AssertSameResults(code, mode, [0, 1, 2, 3, 4, 5, 6, 7, 8, ulong.MaxValue]);
+        using var jit = X64JitEngine.Instance.Load(Image(code, mode), EngineOptions.Default);
+        Assert.Equal("6e", Run(jit, 0));
+        Assert.Equal("2af8", Run(jit, 6));
+    }
+
     [Fact]
     public void TheBenchSwitchKernelJumpsThroughATable()
     {
