@@ -21,13 +21,13 @@ public static class StandardHelpers
     public static IReadOnlyList<string> Names { get; } = [DefaultName, XdpName, TracingName, ConformanceHelpers.TableName];
 
     /// <summary>A fresh table of the helpers that touch only the program's memory; trace_printk writes to <paramref name="trace"/> (standard error when null).</summary>
-    public static HelperTable CreateDefault(TraceSink? trace = null) => new(DefaultName, Common(trace, hostMemory: false));
+    public static HelperTable CreateDefault(TraceSink? trace = null) => Common(DefaultName, trace, hostMemory: false);
 
     /// <summary>A fresh table for XDP programs: the default helpers (the packet helpers among them).</summary>
-    public static HelperTable CreateXdp(TraceSink? trace = null) => new(XdpName, Common(trace, hostMemory: false));
+    public static HelperTable CreateXdp(TraceSink? trace = null) => Common(XdpName, trace, hostMemory: false);
 
     /// <summary>A fresh table of the default helpers plus those that read any host memory (probe_read*, %s of any address).</summary>
-    public static HelperTable CreateTracing(TraceSink? trace = null) => new(TracingName, Common(trace, hostMemory: true));
+    public static HelperTable CreateTracing(TraceSink? trace = null) => Common(TracingName, trace, hostMemory: true);
 
     /// <summary>
     /// Adds a host-defined helper: a C# body with its prototype under an id from
@@ -61,20 +61,68 @@ public static class StandardHelpers
         _ => null,
     };
 
-    private static IEnumerable<HelperFunction> Common(TraceSink? trace, bool hostMemory) =>
+    // The ids every standard set holds. A table makes each helper on first use (see HelperTable), so a
+    // load builds only the helpers its programs call, not the whole set with every helper kind's statics.
+    private static readonly int[] CommonIds =
     [
-        .. MapHelpers.All,
-        .. TimeHelpers.All,
-        .. ProcessHelpers.All,
-        .. hostMemory ? ProbeReadHelpers.All : Array.ConvertAll<HelperFunction, HelperFunction>([.. ProbeReadHelpers.All], ProbeReadHelpers.TracingOnly),
-        hostMemory ? StringHelpers.SnprintfAnyAddress : StringHelpers.Snprintf,
-        StringHelpers.Strncmp,
-        .. RingBufferHelpers.All,
-        .. XdpHelpers.All,
-        .. SpinLockHelpers.All,
-        TraceHelpers.TracePrintk(trace ?? TraceSink.StandardError, anyAddress: hostMemory),
-        TraceHelpers.TraceVprintk(trace ?? TraceSink.StandardError, anyAddress: hostMemory),
-        TailCallHelpers.TailCall,
-        LoopHelpers.Loop,
+        HelperIds.MapLookupElem, HelperIds.MapUpdateElem, HelperIds.MapDeleteElem, HelperIds.MapPushElem, HelperIds.MapPopElem,
+        HelperIds.MapPeekElem, HelperIds.ForEachMapElem,
+        HelperIds.KtimeGetNs, HelperIds.KtimeGetBootNs, HelperIds.KtimeGetCoarseNs, HelperIds.GetPrandomU32, HelperIds.GetSmpProcessorId,
+        HelperIds.GetCurrentPidTgid, HelperIds.GetCurrentUidGid, HelperIds.GetCurrentComm,
+        HelperIds.ProbeRead, HelperIds.ProbeReadUser, HelperIds.ProbeReadKernel, HelperIds.ProbeReadStr, HelperIds.ProbeReadUserStr, HelperIds.ProbeReadKernelStr,
+        HelperIds.Snprintf, HelperIds.Strncmp,
+        HelperIds.RingbufOutput, HelperIds.RingbufReserve, HelperIds.RingbufSubmit, HelperIds.RingbufDiscard, HelperIds.RingbufQuery,
+        HelperIds.XdpAdjustHead, HelperIds.XdpAdjustTail, HelperIds.Redirect,
+        HelperIds.SpinLock, HelperIds.SpinUnlock,
+        HelperIds.TracePrintk, HelperIds.TraceVprintk,
+        HelperIds.TailCall, HelperIds.Loop,
     ];
+
+    private static HelperTable Common(string name, TraceSink? trace, bool hostMemory) =>
+        new(name, CommonIds, id => Make(id, trace, hostMemory));
+
+    /// <summary>Helper <paramref name="id"/> of a standard set: with <paramref name="hostMemory"/> the forms that may read any host memory.</summary>
+    private static HelperFunction Make(int id, TraceSink? trace, bool hostMemory) => id switch
+    {
+        HelperIds.MapLookupElem => MapHelpers.LookupElem,
+        HelperIds.MapUpdateElem => MapHelpers.UpdateElem,
+        HelperIds.MapDeleteElem => MapHelpers.DeleteElem,
+        HelperIds.MapPushElem => MapHelpers.PushElem,
+        HelperIds.MapPopElem => MapHelpers.PopElem,
+        HelperIds.MapPeekElem => MapHelpers.PeekElem,
+        HelperIds.ForEachMapElem => MapHelpers.ForEachElem,
+        HelperIds.KtimeGetNs => TimeHelpers.KtimeGetNs,
+        HelperIds.KtimeGetBootNs => TimeHelpers.KtimeGetBootNs,
+        HelperIds.KtimeGetCoarseNs => TimeHelpers.KtimeGetCoarseNs,
+        HelperIds.GetPrandomU32 => TimeHelpers.GetPrandomU32,
+        HelperIds.GetSmpProcessorId => TimeHelpers.GetSmpProcessorId,
+        HelperIds.GetCurrentPidTgid => ProcessHelpers.GetCurrentPidTgid,
+        HelperIds.GetCurrentUidGid => ProcessHelpers.GetCurrentUidGid,
+        HelperIds.GetCurrentComm => ProcessHelpers.GetCurrentComm,
+        HelperIds.ProbeRead => HostMemory(ProbeReadHelpers.ProbeRead, hostMemory),
+        HelperIds.ProbeReadUser => HostMemory(ProbeReadHelpers.ProbeReadUser, hostMemory),
+        HelperIds.ProbeReadKernel => HostMemory(ProbeReadHelpers.ProbeReadKernel, hostMemory),
+        HelperIds.ProbeReadStr => HostMemory(ProbeReadHelpers.ProbeReadStr, hostMemory),
+        HelperIds.ProbeReadUserStr => HostMemory(ProbeReadHelpers.ProbeReadUserStr, hostMemory),
+        HelperIds.ProbeReadKernelStr => HostMemory(ProbeReadHelpers.ProbeReadKernelStr, hostMemory),
+        HelperIds.Snprintf => hostMemory ? StringHelpers.SnprintfAnyAddress : StringHelpers.Snprintf,
+        HelperIds.Strncmp => StringHelpers.Strncmp,
+        HelperIds.RingbufOutput => RingBufferHelpers.Output,
+        HelperIds.RingbufReserve => RingBufferHelpers.Reserve,
+        HelperIds.RingbufSubmit => RingBufferHelpers.Submit,
+        HelperIds.RingbufDiscard => RingBufferHelpers.Discard,
+        HelperIds.RingbufQuery => RingBufferHelpers.Query,
+        HelperIds.XdpAdjustHead => XdpHelpers.AdjustHead,
+        HelperIds.XdpAdjustTail => XdpHelpers.AdjustTail,
+        HelperIds.Redirect => XdpHelpers.Redirect,
+        HelperIds.SpinLock => SpinLockHelpers.Lock,
+        HelperIds.SpinUnlock => SpinLockHelpers.Unlock,
+        HelperIds.TracePrintk => TraceHelpers.TracePrintk(trace ?? TraceSink.StandardError, anyAddress: hostMemory),
+        HelperIds.TraceVprintk => TraceHelpers.TraceVprintk(trace ?? TraceSink.StandardError, anyAddress: hostMemory),
+        HelperIds.TailCall => TailCallHelpers.TailCall,
+        HelperIds.Loop => LoopHelpers.Loop,
+        _ => throw new ArgumentOutOfRangeException(nameof(id), id, "no standard helper has this id"),
+    };
+
+    private static HelperFunction HostMemory(HelperFunction helper, bool hostMemory) => hostMemory ? helper : ProbeReadHelpers.TracingOnly(helper);
 }

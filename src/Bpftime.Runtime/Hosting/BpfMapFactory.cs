@@ -89,12 +89,19 @@ public static class BpfMapFactory
         }
         if (total > (ulong)Math.Max(0, bytes))
         {
-            var largest = specs.MaxBy(MemoryOf)!;
-            throw BpfException.Create(DiagnosticCodes.MapMemoryLimitExceeded,
-                $"the object's {specs.Count} map(s) would need {Describe(total)} together, more than {limitName} allows ({Describe((ulong)Math.Max(0, bytes))}); " +
-                $"the largest is '{largest.Name}' ({largest.Type}, key {largest.KeySize}, value {largest.ValueSize}, max_entries {largest.MaxEntries}: {Describe(MemoryOf(largest))}). Lower its max_entries or value size, or raise the limit",
-                origin);
+            throw OverLimit(specs, total, bytes, origin, limitName);
         }
+    }
+
+    // Apart from CheckMemory, which every load with a limit runs: a load within the limit never resolves LINQ.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static BpfException OverLimit(IReadOnlyList<MapSpec> specs, ulong total, long bytes, string? origin, string limitName)
+    {
+        var largest = specs.MaxBy(MemoryOf)!;
+        return BpfException.Create(DiagnosticCodes.MapMemoryLimitExceeded,
+            $"the object's {specs.Count} map(s) would need {Describe(total)} together, more than {limitName} allows ({Describe((ulong)Math.Max(0, bytes))}); " +
+            $"the largest is '{largest.Name}' ({largest.Type}, key {largest.KeySize}, value {largest.ValueSize}, max_entries {largest.MaxEntries}: {Describe(MemoryOf(largest))}). Lower its max_entries or value size, or raise the limit",
+            origin);
     }
 
     /// <summary>

@@ -236,7 +236,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
         {
             if (options.Programs is null || IsSelected(options.Programs, program.Name))
             {
-                programs.Add(new BpfProgramInfo(program.Name, program.Section ?? "", ProgramSectionNames.Parse(program.Section ?? ""), []));
+                programs.Add(new BpfProgramInfo(program.Name, program.Section ?? "", ProgramSectionNames.Parse(program.Section ?? ""), NoInstructions));
             }
         }
         if (options.Programs is { } wanted && (programs.Count != wanted.Count || programs.Count == 0))
@@ -274,6 +274,11 @@ public sealed class BpfObject : IDisposable, IRunCounts
             return null;
         }
     }
+
+    // Not Array.Empty: the framework's generic over the runtime's own value type is compiled at run time on every start.
+#pragma warning disable CA1825
+    private static readonly Instruction[] NoInstructions = new Instruction[0];
+#pragma warning restore CA1825
 
     // Not inlined into LinkFromMetadata, so the common load (all programs) never resolves LINQ.
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -531,7 +536,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
     // Kept out of LinkNative, which every embedded load runs: precompiled code resolves what a method uses
     // (here LINQ over tuples) before its first run, and these checks are off unless the options ask.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void CheckRequirements(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> linked, string resource,
+    private static void CheckRequirements((BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)[] linked, string resource,
         bool requireVerification, bool requireTermination)
     {
         if (requireTermination && linked.FirstOrDefault(p => p.Verdict.IsVerified && !p.Verdict.TerminationProven) is { Program: not null } unbounded)
@@ -552,10 +557,10 @@ public sealed class BpfObject : IDisposable, IRunCounts
         }
     }
 
-    private void SetPrograms(IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> programs, string engineName, bool native)
+    private void SetPrograms((BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)[] programs, string engineName, bool native)
     {
-        var loaded = new List<BpfProgram>(programs.Count);
-        for (var i = 0; i < programs.Count; i++)
+        var loaded = new List<BpfProgram>(programs.Length);
+        for (var i = 0; i < programs.Length; i++)
         {
             var (program, executable, verdict) = programs[i];
             loaded.Add(new BpfProgram(this, program.Name, program.Section, executable, verdict) { MayTailCall = MayTailCall(program) });
@@ -615,7 +620,9 @@ public sealed class BpfObject : IDisposable, IRunCounts
     /// <summary>Whether the code calls bpf_tail_call or helpers by register; without the instructions (native objects), assume it may.</summary>
     private static bool MayTailCall(BpfProgramInfo program)
     {
-        if (program.Instructions.Count == 0)
+        // Native code linked from its metadata has no instructions: an array test first, since a call
+        // through the list interface on an array of them is compiled at run time.
+        if (program.Instructions is Instruction[] { Length: 0 } || program.Instructions.Count == 0)
         {
             return true;
         }

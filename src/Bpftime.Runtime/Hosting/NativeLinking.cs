@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 using Bpftime.Engines.Aot;
@@ -25,7 +26,8 @@ internal static class NativeLinking
     /// set .rodata bytes the build's verdict was not given for), code without run-time checks is
     /// verified again against <paramref name="file"/>'s maps, which hold the new bytes (see <see cref="Reverify"/>).
     /// </summary>
-    public static IReadOnlyList<(BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)> Link(byte[] native, string resource, BpfObjectFile file,
+    /// <remarks>An array, not a list: a list of tuples is compiled at run time on every start (the framework's generic over a tuple).</remarks>
+    public static (BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)[] Link(byte[] native, string resource, BpfObjectFile file,
         IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned, long executionBudget = EngineOptions.DefaultExecutionBudget,
         bool hostReadOnlyData = false, bool requireTermination = false)
     {
@@ -33,23 +35,28 @@ internal static class NativeLinking
         module.Checks.ExecutionBudget = executionBudget;
         try
         {
-            var programs = new List<(BpfProgramInfo, IBpfExecutable, ProgramVerdict)>();
+            var provided = 0;
             foreach (var program in file.Programs)
             {
-                if (module.Programs.Contains(program.Name))
+                provided += module.HasProgram(program.Name) ? 1 : 0;
+            }
+            if (provided == 0)
+            {
+                throw NoneProvided(file, resource);
+            }
+            var programs = new (BpfProgramInfo, IBpfExecutable, ProgramVerdict)[provided];
+            var next = 0;
+            foreach (var program in file.Programs)
+            {
+                if (module.HasProgram(program.Name))
                 {
                     var verdict = Verdict(program, module);
                     if (hostReadOnlyData && !module.IsChecked(program.Name))
                     {
                         verdict = Reverify(program, module, file, helpers, resource, requireTermination);
                     }
-                    programs.Add((program, module.GetProgram(program.Name), verdict));
+                    programs[next++] = (program, module.GetProgram(program.Name), verdict);
                 }
-            }
-            if (programs.Count == 0)
-            {
-                throw BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms,
-                    $"the native object provides none of the object's programs ({string.Join(", ", file.Programs.Select(p => p.Name))})", resource);
             }
             owned.Add(module);
             return programs;
@@ -61,10 +68,15 @@ internal static class NativeLinking
         }
     }
 
+    // Apart from Link, so that a load that succeeds never resolves LINQ.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfException NoneProvided(BpfObjectFile file, string resource) => BpfException.Create(DiagnosticCodes.ObjectHasNoPrograms,
+        $"the native object provides none of the object's programs ({string.Join(", ", file.Programs.Select(p => p.Name))})", resource);
+
     /// <summary>The build's verdict as the metadata records it, and the context the program was compiled for: an XDP frame by section, a socket buffer when the metadata records one, else raw memory of the proved size.</summary>
     private static ProgramVerdict Verdict(BpfProgramInfo program, AotModule module)
     {
-        var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
+        var recorded = AotModule.FindProgram(module.Metadata, program.Name);
         var isChecked = module.IsChecked(program.Name);
         var proved = !isChecked && recorded?.Proved == true;
         var context = ContextOf(program, recorded, proved);
@@ -89,7 +101,7 @@ internal static class NativeLinking
                 $"the host set .rodata bytes, but program '{program.Name}' is native code without run-time checks, proved only for the .rodata it was compiled with, and its bytecode is not at hand to verify it again; load it through BpfObject.LoadEmbedded (which has the bytecode), compile it with run-time checks (bpftime compile --memory-checks on), or load without BpfLoadOptions.ReadOnlyData",
                 resource, program.Name);
         }
-        var recorded = module.Metadata?.Programs.FirstOrDefault(p => p.Name == program.Name);
+        var recorded = AotModule.FindProgram(module.Metadata, program.Name);
         var options = LoadVerification.NativeOptionsFor(program, recorded?.ContextSize ?? 0, recorded?.ContextLengthInR2 == true, recorded?.SocketBuffer == true, helpers, requireTermination);
         var result = BpfVerifier.Verify(program, file.Maps, options, resource);
         if (!result.Passed)

@@ -23,7 +23,6 @@ internal ref struct AotMetadataReader
 {
     private const int MaxDepth = 16;
 
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly ReadOnlySpan<byte> _json;
     private int _position;
@@ -410,17 +409,10 @@ internal ref struct AotMetadataReader
         var other => throw Invalid($"expected true or false, not {Describe(other)}"),
     };
 
-    private static string Text(ReadOnlySpan<byte> utf8)
-    {
-        try
-        {
-            return StrictUtf8.GetString(utf8);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw Invalid("a string is not valid UTF-8");
-        }
-    }
+    // Checked first and decoded by Encoding.UTF8 rather than a strict UTF8Encoding, whose type alone
+    // loads one more assembly on every start.
+    private static string Text(ReadOnlySpan<byte> utf8) =>
+        System.Text.Unicode.Utf8.IsValid(utf8) ? Encoding.UTF8.GetString(utf8) : throw Invalid("a string is not valid UTF-8");
 
     private byte[] Bytes()
     {

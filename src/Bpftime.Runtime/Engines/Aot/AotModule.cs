@@ -19,7 +19,8 @@ public sealed class AotModule : IDisposable
     private readonly IReadOnlyDictionary<string, nint> _symbols;
 
     // The helpers bound at link time: their native entries live only as long as these objects, and
-    // the table may later have an id replaced.
+    // the table may later have an id replaced. The linker made every helper it bound (by lookup, or by
+    // enumerating the table for callx), so the table's made helpers cover them without making the rest.
     private readonly HelperFunction[] _boundHelpers;
 
     internal AotModule(ExecutableMemory memory, AotMetadata? metadata, IReadOnlyList<BpfDiagnostic> warnings,
@@ -29,7 +30,7 @@ public sealed class AotModule : IDisposable
     {
         Checks = checks;
         _memory = memory;
-        _boundHelpers = new List<HelperFunction>(helpers).ToArray();
+        _boundHelpers = helpers.Made();
         Metadata = metadata;
         Warnings = warnings;
         Helpers = helpers;
@@ -56,9 +57,15 @@ public sealed class AotModule : IDisposable
     /// <summary>Whether <paramref name="name"/> is a callback entry the IR generator emits ("&lt;program symbol&gt;.callback&lt;N&gt;").</summary>
     internal static bool IsCallbackSymbol(string name)
     {
-        var at = name.LastIndexOf(".callback", StringComparison.Ordinal);
-        return at > 0 && at + 9 < name.Length && name.AsSpan(at + 9).IndexOfAnyExceptInRange('0', '9') < 0;
+        var at = CallbackSuffixAt(name);
+        return at > 0 && at + CallbackSuffix.Length < name.Length && name.AsSpan(at + CallbackSuffix.Length).IndexOfAnyExceptInRange('0', '9') < 0;
     }
+
+    private const string CallbackSuffix = ".callback";
+
+    // A span search, not string.LastIndexOf(string, Ordinal): that one sets up the culture's collator on
+    // first use (about 5 ms of CPU at start-up), though an ordinal search needs none.
+    private static int CallbackSuffixAt(string name) => name.AsSpan().LastIndexOf(CallbackSuffix.AsSpan());
 
     /// <summary>Lets each program's runs call its own callback entries, and nothing else (see <see cref="ProgramCallback"/>).</summary>
     private void RegisterCallbacks(AotMetadata? metadata)
@@ -69,8 +76,8 @@ public sealed class AotModule : IDisposable
             {
                 continue;
             }
-            var owner = symbol[..symbol.LastIndexOf(".callback", StringComparison.Ordinal)];
-            var program = metadata?.Programs.FirstOrDefault(p => p.Symbol == owner)?.Name ?? owner;
+            var owner = symbol[..CallbackSuffixAt(symbol)];
+            var program = FindProgram(metadata, owner, bySymbol: true)?.Name ?? owner;
             if (_programs.TryGetValue(program, out var executable))
             {
                 ProgramCallback.Register(address, executable);
@@ -78,8 +85,31 @@ public sealed class AotModule : IDisposable
         }
     }
 
+    /// <summary>
+    /// The metadata's record of a program, by name or by symbol, or null. A loop rather than LINQ: it runs
+    /// on every load, and System.Linq is otherwise not loaded by an app that links native code.
+    /// </summary>
+    internal static AotProgram? FindProgram(AotMetadata? metadata, string name, bool bySymbol = false)
+    {
+        if (metadata is null)
+        {
+            return null;
+        }
+        foreach (var program in metadata.Programs)
+        {
+            if ((bySymbol ? program.Symbol : program.Name) == name)
+            {
+                return program;
+            }
+        }
+        return null;
+    }
+
     /// <summary>The slow path and fault reporting of checked code, reached through the run state's owner handle.</summary>
     internal AotCheckedRuntime Checks { get; }
+
+    /// <summary>Whether the module has program <paramref name="name"/>.</summary>
+    internal bool HasProgram(string name) => _programs.ContainsKey(name);
 
     /// <summary>Whether program <paramref name="name"/> was compiled with run-time memory checks (unverified code).</summary>
     public bool IsChecked(string name) => _programs.TryGetValue(name, out var program) && program.IsChecked;

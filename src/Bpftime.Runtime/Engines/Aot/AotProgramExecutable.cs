@@ -14,12 +14,11 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
     : IBpfExecutable, ITailCallTarget, ITailCallRunnable
 {
     // Code compiled with the tail-call helper in its set returns as soon as a tail call is armed.
-    private readonly bool _usesTailCalls = module.Metadata?.Programs.FirstOrDefault(p => p.Name == name)?.Helpers
-        .Any(h => h.Id == Helpers.HelperIds.TailCall) ?? false;
+    private readonly bool _usesTailCalls = UsesHelper(AotModule.FindProgram(module.Metadata, name), Helpers.HelperIds.TailCall);
 
     // Checked code, and verified code not proven to end, count the budget: their runs join the
     // checked-code runtime's list so that callbacks spend and hand back the same budget.
-    private readonly bool _countsBudget = isChecked || (module.Metadata?.Programs.FirstOrDefault(p => p.Name == name)?.CountsBudget ?? false);
+    private readonly bool _countsBudget = isChecked || (AotModule.FindProgram(module.Metadata, name)?.CountsBudget ?? false);
 
     public bool IsChecked => isChecked;
 
@@ -91,6 +90,19 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
                 module.Origin, name);
         }
         return result;
+    }
+
+    private static bool UsesHelper(AotProgram? program, int id)
+    {
+        var helpers = program?.Helpers;
+        for (var i = 0; i < (helpers?.Count ?? 0); i++)
+        {
+            if (helpers![i].Id == id)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>
