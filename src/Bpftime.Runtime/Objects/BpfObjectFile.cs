@@ -24,7 +24,23 @@ public sealed record BpfObjectFile(
 
     public Btf? Btf { get; init; }
 
-    public IReadOnlyDictionary<RelocationKind, int> RelocationCounts { get; init; } = new Dictionary<RelocationKind, int>();
+    /// <summary>
+    /// Relocations by kind, as the reader counted them. Files made without the reader (an embedded
+    /// program's record) share one empty table, made on first read: a dictionary keyed by this
+    /// assembly's enum is code no ready-to-run image holds, so making one per load costs a JIT compile.
+    /// </summary>
+    public IReadOnlyDictionary<RelocationKind, int> RelocationCounts
+    {
+        get => _relocationCounts ?? NoRelocations.Counts;
+        init => _relocationCounts = value;
+    }
+
+    private readonly IReadOnlyDictionary<RelocationKind, int>? _relocationCounts;
+
+    private static class NoRelocations
+    {
+        public static readonly IReadOnlyDictionary<RelocationKind, int> Counts = new Dictionary<RelocationKind, int>();
+    }
 
     public IReadOnlyList<BpfDiagnostic> Warnings { get; init; } = [];
 

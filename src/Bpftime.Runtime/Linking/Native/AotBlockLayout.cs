@@ -281,7 +281,7 @@ internal sealed class AotBlockLayout
         var baseAddress = (ulong)memory.Address;
         var (support, entries) = EmitSupport(0, new AotSupportSlots(_frameSlot, _dispatchTable, _dispatchLength,
             Slots(_firstCheckedSlot, _checkedHelpers.Count), Slots(_firstStubSlot, _stubbedHelpers.Count)));
-        support.CopyTo(block);
+        new ReadOnlySpan<byte>(support).CopyTo(block);
         _returnZero = entries.ReturnZero;
 
         BinaryPrimitives.WriteInt64LittleEndian(block[_frameSlot..], AotRunFrame.CurrentFrameEntry);

@@ -80,7 +80,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         if (_metadata is null)
         {
             WarnUnchecked();
-            if (_externals.Values.Any(e => e.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData))
+            if (CallsCheckedRuntime())
             {
                 // Checked code whose run-state version nothing records may lack the execution budget.
                 Error(DiagnosticCodes.AotMetadataInvalid,
@@ -222,7 +222,13 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
         else
         {
-            found.AddRange(file.Symbols.Where(s => s.IsGlobal && !s.IsUndefined && IsFunctionInCode(s)).Select(s => (s.Name, s)));
+            foreach (var symbol in file.Symbols)
+            {
+                if (symbol.IsGlobal && !symbol.IsUndefined && IsFunctionInCode(symbol))
+                {
+                    found.Add((symbol.Name, symbol));
+                }
+            }
         }
         if (found.Count == 0 && _errors.Count == 0)
         {
@@ -455,8 +461,31 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             }
             return recorded;
         }
-        var callsRuntime = _externals.Values.Any(e => e.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData);
-        return callsRuntime ? [.. programs.Select(p => p.Name)] : [];
+        HashSet<string> names = [];
+        if (CallsCheckedRuntime())
+        {
+            foreach (var program in programs)
+            {
+                names.Add(program.Name);
+            }
+        }
+        return names;
+    }
+
+    /// <summary>
+    /// Whether the code calls the checked-code runtime. A loop rather than LINQ: the link is on every
+    /// embedded load's path, which loads no System.Linq (docs/startup.md).
+    /// </summary>
+    private bool CallsCheckedRuntime()
+    {
+        foreach (var external in _externals.Values)
+        {
+            if (external.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void WarnUnchecked()
