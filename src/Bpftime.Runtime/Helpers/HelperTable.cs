@@ -131,7 +131,7 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
     {
         if (_unmade is null)
         {
-            return [.. _byId.Values];
+            return MadeSoFar();
         }
         lock (_byId)
         {
@@ -145,8 +145,19 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
                     }
                 }
             }
-            return [.. _byId.Values];
+            return MadeSoFar();
         }
+    }
+
+    /// <summary>
+    /// The made helpers as an array, copied rather than spread: a spread of the dictionary's values
+    /// compiles to Enumerable.ToArray, which loads System.Linq on every embedded load (docs/startup.md).
+    /// </summary>
+    private HelperFunction[] MadeSoFar()
+    {
+        var made = new HelperFunction[_byId.Count];
+        _byId.Values.CopyTo(made, 0);
+        return made;
     }
 
     private bool IsUnmade(int id) => id >= 0 && id < _unmade!.Length && _unmade[id];
