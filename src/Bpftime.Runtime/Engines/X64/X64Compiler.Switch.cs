@@ -19,7 +19,8 @@ internal sealed partial class X64Compiler
     /// </summary>
     public const int MaxTableEntriesPerCompare = 16;
 
-    private Dictionary<int, SwitchTree>? _switches;
+    /// <summary>The trees that get a table, by root, with their cases (<see cref="PlanSwitchTables"/>).</summary>
+    private readonly Dictionary<int, (SwitchTree Tree, List<(ulong Value, int Target, int? BackEdgeAt)> Cases)> _tables = [];
     private readonly List<SwitchTable> _switchTables = [];
 
     /// <summary>A table to emit after the code: one destination per value from the lowest case up.</summary>
@@ -35,10 +36,11 @@ internal sealed partial class X64Compiler
     /// </summary>
     private bool TryEmitSwitch(int i)
     {
-        if (_switches is null || !_switches.TryGetValue(i, out var tree) || TableCases(tree) is not { } cases)
+        if (!_tables.TryGetValue(i, out var planned))
         {
             return false;
         }
+        var (tree, cases) = planned;
         var low = cases[0].Value;
         var entries = (UInt128)(cases[^1].Value - low) + 1;
 
@@ -96,13 +98,13 @@ internal sealed partial class X64Compiler
     /// </summary>
     private void PlanSwitchTables()
     {
-        _switches = SwitchRecognizer.Find(_code, 0, _code.Length, _countsBudget);
-        foreach (var tree in _switches.Values)
+        foreach (var (root, tree) in SwitchRecognizer.Find(_code, 0, _code.Length, _countsBudget))
         {
-            if (TableCases(tree) is null)
+            if (TableCases(tree) is not { } cases)
             {
                 continue;
             }
+            _tables[root] = (tree, cases);
             foreach (var arm in tree.Arms)
             {
                 _isJumpTarget[arm.Target] = true;
