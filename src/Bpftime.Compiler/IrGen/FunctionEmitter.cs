@@ -70,9 +70,28 @@ internal sealed partial class FunctionEmitter
         LLVM.BuildBr(_b, _blocks[_entry]);
         _terminated = true;
 
-        for (var pc = _entry; pc < _end; pc++)
+        EmitRange(_entry, _end);
+        if (!_terminated)
         {
-            if (_blocks.TryGetValue(pc, out var block))
+            throw _program.Fail(DiagnosticCodes.IrBadControlFlow, "the function does not end with exit or a jump", _end - 1);
+        }
+    }
+
+    /// <summary>Emits the slots [<paramref name="from"/>, <paramref name="to"/>) into the blocks <see cref="_blocks"/> names.</summary>
+    private void EmitRange(int from, int to)
+    {
+        for (var pc = from; pc < to; pc++)
+        {
+            var slot = PlaceForStrip(pc);
+            if (slot == StripSlot.Skipped)
+            {
+                if (Code[pc].IsLoadImm64)
+                {
+                    pc++;
+                }
+                continue;
+            }
+            if (slot == StripSlot.Usual && _blocks.TryGetValue(pc, out var block))
             {
                 if (!_terminated)
                 {
@@ -90,11 +109,11 @@ internal sealed partial class FunctionEmitter
                 }
                 continue;
             }
+            if (IsStripLoopHeader(pc, out var loop))
+            {
+                EmitStripLoop(loop);
+            }
             pc = EmitInstruction(pc);
-        }
-        if (!_terminated)
-        {
-            throw _program.Fail(DiagnosticCodes.IrBadControlFlow, "the function does not end with exit or a jump", _end - 1);
         }
     }
 
@@ -203,8 +222,10 @@ internal sealed partial class FunctionEmitter
                 contextLength = RegionLength(_contextStart, LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.ContextEnd), "ctx.end"), "ctx");
             }
             var stackTop = LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.StackTop), "stack.top");
+            _contextLength = contextLength;
+            _stackLength = RegionLength(_frameBase, stackTop, "stack");
             SizeLimits(contextLength, _contextLimits, "ctx");
-            SizeLimits(RegionLength(_frameBase, stackTop, "stack"), _stackLimits, "stack");
+            SizeLimits(_stackLength, _stackLimits, "stack");
             if (_generator.FixedRegions.Count > 0)
             {
                 var live = LLVM.BuildLoad2(_b, _t.Int32, StateField(AotCheckedAbi.FixedRegionsLive), "");
@@ -218,6 +239,7 @@ internal sealed partial class FunctionEmitter
             _budget = LLVM.BuildAlloca(_b, _t.Int64, "budget.slot");
             LLVM.BuildStore(_b, LLVM.BuildLoad2(_b, _t.Int64, StateField(AotCheckedAbi.Budget), ""), _budget);
         }
+        PrepareStripLoops();
     }
 
     /// <summary>The length of [low, high), or 0 when high lies below low.</summary>
@@ -359,6 +381,10 @@ internal sealed partial class FunctionEmitter
     /// </summary>
     private LLVMBasicBlockRef BackEdgeTo(int target, int pc)
     {
+        if (StripBackEdgeTo(target) is { } strip)
+        {
+            return strip;
+        }
         var from = LLVM.GetInsertBlock(_b);
         if (!_backEdges.TryGetValue(target, out var edge))
         {
@@ -846,7 +872,10 @@ internal sealed partial class FunctionEmitter
             return LLVM.BuildIntToPtr(_b, slot, _t.Pointer, "");
         }
         var address = LLVM.BuildAdd(_b, Get(register), _t.I64(offset), "");
-        EmitAccessCheck(address, size, write, pc, register);
+        if (!IsCoveredByStripGuard(pc))
+        {
+            EmitAccessCheck(address, size, write, pc, register);
+        }
         return LLVM.BuildIntToPtr(_b, address, _t.Pointer, "");
     }
 
