@@ -6,6 +6,8 @@ using Bpftime.Engines.Interpreter;
 using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Isa;
+using Bpftime.Maps;
+using Bpftime.Objects;
 
 namespace Bpftime.Compiler.Tests;
 
@@ -70,6 +72,7 @@ public sealed class ChunkGuardTests
             Helpers = NoHelpers,
             SourceName = "strip.bpf.o",
             Programs = [new AotProgramSource("strip", code) { Verified = false }],
+            Maps = [new MapSpec(".data", MapType.Array, 4, 48, 1)],
         }, optimize: false);
 
     private static void AssertStrips(Instruction[] code, bool expected) =>
@@ -333,6 +336,60 @@ public sealed class ChunkGuardTests
 
     [SkippableTheory]
     [MemberData(nameof(Engines))]
+    public void ALoopEnteredInItsMiddleWithItsStepBeforeTheHeaderStripsAndFaultsRight(string engine)
+    {
+        LlvmRequirement.SkipIfMissing();
+        // Rotated: the step and exit test sit before the header in the code, the header is entered by
+        // a jump and reached again by a fall-through, and the backward jump goes to the step.
+        var code = new Program()
+            .Mov(0, 0).Mov(6, 0).MovReg(3, 2).Add(3, 3).Jump("head")
+            .Label("step")
+            .Add(6, 2).Add(3, -1).JumpImm(0x15, 3, 0, "out")
+            .Label("head")
+            .MovReg(4, 1).AddReg(4, 6).Load(2, 5, 4, 0).AddReg(0, 5).Store(1, 4, 0, 1)
+            .Jump("step")
+            .Label("out")
+            .Exit().Build();
+        AssertStrips(code, true);
+        AssertSameAsInterpreter(engine, code, Contexts(100));
+        AssertSameAsInterpreter(engine, code, [new byte[200]], budget: 45);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Engines))]
+    public void ALoopOverAMapValueTheGuardRefusesRunsCheckedAndFaultsAtItsEnd(string engine)
+    {
+        LlvmRequirement.SkipIfMissing();
+        // Stores len + 1 bytes into a 48-byte array value: the guard (context and frames only) never
+        // admits a strip, so every iteration is checked, through the latch that skips the guard.
+        var code = new Program()
+            .LoadMapValue(7, 0).Mov(6, 0).MovReg(3, 2).Add(3, 1)
+            .Label("loop")
+            .MovReg(4, 7).AddReg(4, 6).Store(1, 4, 3, 0)
+            .Add(6, 1).Add(3, -1)
+            .JumpImm(0x55, 3, 0, "loop")
+            .MovReg(0, 6).Exit().Build();
+        AssertStrips(code, true);
+        foreach (var length in new[] { 0, 1, 31, 32, 33, 46, 47, 48, 60 })
+        {
+            using var expectedMap = ArrayMap.Create(".data", 48, 1);
+            using var actualMap = ArrayMap.Create(".data", 48, 1);
+            var expected = RunWithMap(InterpreterEngine.Instance, code, expectedMap, length);
+            var actual = RunWithMap(Engine(engine), code, actualMap, length);
+            Assert.True(expected == actual, $"{length} iterations: interpreter {expected}, {engine} {actual}");
+            Assert.Equal(Convert.ToHexString(expectedMap.GetValue(0)), Convert.ToHexString(actualMap.GetValue(0)));
+        }
+    }
+
+    private static Outcome RunWithMap(IBpfEngine engine, Instruction[] code, ArrayMap map, int length)
+    {
+        var image = new ProgramImage("strip", code, NoHelpers) { Maps = [map], Verified = false };
+        using var executable = engine.Load(image, new EngineOptions { ExecutionBudget = Budget });
+        return Run(executable, new byte[length]);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Engines))]
     public void OptimisationLevelZeroAgreesToo(string engine)
     {
         LlvmRequirement.SkipIfMissing();
@@ -395,6 +452,14 @@ public sealed class ChunkGuardTests
         public Program JumpImm(byte opcode, int dst, int imm, string target) => Add(new Instruction(opcode, (byte)dst, 0, 0, imm), target);
 
         public Program JumpReg(byte opcode, int dst, int src, string target) => Add(new Instruction(opcode, (byte)dst, (byte)src, 0, 0), target);
+
+        public Program Jump(string target) => Add(new Instruction(0x05, 0, 0, 0, 0), target);
+
+        public Program LoadMapValue(int dst, int map)
+        {
+            Add(new Instruction(Opcodes.LoadImm64, (byte)dst, (byte)LoadImm64Source.MapValueByIndex, 0, map));
+            return Add(new Instruction(0, 0, 0, 0, 0));
+        }
 
         public Program Call(string target) => Add(new Instruction(Opcodes.Call, 0, 1, 0, 0), target);
 

@@ -8,7 +8,8 @@ namespace Bpftime.Compiler.IrGen;
 /// whether every strided access stays, for the next <see cref="StripLength"/> iterations, inside the
 /// context or the live frames, and whether the budget has that many back edges left. If so, a copy of
 /// the body without those accesses' checks runs up to that many iterations, spending the budget
-/// without testing it; otherwise one iteration of the checked body runs, and comes back to the guard.
+/// without testing it; otherwise the checked body runs, and comes back to the guard after as many
+/// iterations (so a loop over memory the guard does not know, a map value, pays for it once a strip).
 /// A strip that could fault anywhere runs checked, so a
 /// fault still happens at its instruction after exactly the stores before it, and the budget stays
 /// exact (each copy spends one unit per back edge).
@@ -32,6 +33,18 @@ internal sealed partial class FunctionEmitter
     /// <summary>That copy's backward jumps inside the body, by target: spend a unit untested.</summary>
     private readonly Dictionary<int, LLVMBasicBlockRef> _stripSpends = [];
 
+    /// <summary>The strip loop each body slot belongs to.</summary>
+    private readonly Dictionary<int, StripLoop> _stripLoopOf = [];
+
+    /// <summary>Per strip loop header: its guard, the block the header's slot starts.</summary>
+    private readonly Dictionary<int, LLVMBasicBlockRef> _guards = [];
+
+    /// <summary>Per strip loop header: where the checked copy's edges back to the header go.</summary>
+    private readonly Dictionary<int, LLVMBasicBlockRef> _checkedLatches = [];
+
+    /// <summary>The loop whose header <see cref="_blocks"/> names its checked latch for now, or null.</summary>
+    private StripLoop? _routedLoop;
+
     /// <summary>In the prologue of checked code: finds the strip loops and makes their counter.</summary>
     private void PrepareStripLoops()
     {
@@ -39,18 +52,69 @@ internal sealed partial class FunctionEmitter
         {
             return;
         }
-        _stripLoops = LoopInduction.Find(Code, _entry, _end, _program.StackSize);
+        // The guard takes the header's block, so the header must start one.
+        _stripLoops = LoopInduction.Find(Code, _entry, _end, _program.StackSize)
+            .Where(pair => _program.Layout.IsLeader(pair.Key))
+            .ToDictionary();
         if (_stripLoops.Count > 0)
         {
             _stripLeft = LLVM.BuildAlloca(_b, _t.Int64, "strip.left");
             LLVM.BuildStore(_b, _t.I64(0), _stripLeft);
         }
+        foreach (var loop in _stripLoops.Values)
+        {
+            foreach (var pc in loop.Body)
+            {
+                _stripLoopOf[pc] = loop;
+            }
+            _checkedLatches[loop.Header] = Append($"checked.back{loop.Header}");
+        }
     }
+
+    /// <summary>
+    /// Before the checked copy's slot <paramref name="pc"/>: a jump or fall-through from a loop's
+    /// body (the header's own slot included, once its guard is placed) to its header goes to the
+    /// checked latch, from anywhere else to the guard. Either way is safe (both lead to checked code or
+    /// to the guard); the latch only spares a checked iteration the guard.
+    /// </summary>
+    private void RouteStripLoopEdges(int pc)
+    {
+        if (_stripLoop is not null || _stripLoops is null)
+        {
+            return;
+        }
+        var loop = _stripLoopOf.GetValueOrDefault(pc);
+        if (loop is not null && pc == loop.Header)
+        {
+            loop = null;
+        }
+        if (loop == _routedLoop)
+        {
+            return;
+        }
+        if (_routedLoop is not null)
+        {
+            _blocks[_routedLoop.Header] = _guards[_routedLoop.Header];
+        }
+        if (loop is not null && _guards.TryGetValue(loop.Header, out _))
+        {
+            _blocks[loop.Header] = _checkedLatches[loop.Header];
+        }
+        else if (loop is not null)
+        {
+            // Body slots before the header: the guard is the header's block until it is placed.
+            _guards[loop.Header] = _blocks[loop.Header];
+            _blocks[loop.Header] = _checkedLatches[loop.Header];
+        }
+        _routedLoop = loop;
+    }
+
+    private bool IsRoutedToCheckedLatch(int target) => _stripLoop is null && _routedLoop?.Header == target;
 
     private bool IsStripLoopHeader(int pc, out StripLoop loop)
     {
         loop = null!;
-        return _stripLoop is null && _stripLoops is not null && _blocks.ContainsKey(pc) && _stripLoops.TryGetValue(pc, out loop!);
+        return _stripLoop is null && _stripLoops is not null && _stripLoops.TryGetValue(pc, out loop!);
     }
 
     private bool IsCoveredByStripGuard(int pc) => _stripLoop is { } loop && loop.Accesses.ContainsKey(pc);
@@ -64,6 +128,7 @@ internal sealed partial class FunctionEmitter
     {
         var header = loop.Header;
         var guard = LLVM.GetInsertBlock(_b);
+        _guards[header] = guard;
         var checkedHead = Append($"checked.loop{header}");
         var stripHead = Append($"strip{header}");
         var stripLatch = Append($"strip.back{header}");
@@ -110,8 +175,17 @@ internal sealed partial class FunctionEmitter
         LLVM.BuildStore(_b, left, _stripLeft);
         LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, left, _t.I64(0), ""), stripHead, guard);
 
+        // Checked iterations (their backward jumps have spent) come back to the guard after a strip too.
+        LLVM.PositionBuilderAtEnd(_b, _checkedLatches[header]);
+        left = LLVM.BuildSub(_b, LLVM.BuildLoad2(_b, _t.Int64, _stripLeft, ""), _t.I64(1), "strip.left");
+        LLVM.BuildStore(_b, left, _stripLeft);
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, left, _t.I64(0), ""), checkedHead, guard);
+
         LLVM.PositionBuilderAtEnd(_b, checkedHead);
         _terminated = false;
+        // The header's own slot is in the body: its edges back to itself are the checked copy's.
+        _blocks[header] = _checkedLatches[header];
+        _routedLoop = loop;
     }
 
     private enum StripSlot

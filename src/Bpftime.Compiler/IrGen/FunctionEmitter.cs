@@ -26,7 +26,7 @@ internal sealed partial class FunctionEmitter
     private readonly LLVMValueRef _function;
     private readonly LLVMValueRef[] _registers = new LLVMValueRef[RegisterCount];
     private readonly Dictionary<int, LLVMBasicBlockRef> _blocks = [];
-    private readonly Dictionary<int, (LLVMBasicBlockRef Block, LLVMValueRef Source)> _backEdges = [];
+    private readonly Dictionary<(int Target, bool InStripLoop), (LLVMBasicBlockRef Block, LLVMValueRef Source)> _backEdges = [];
     private LLVMValueRef _stopFlag;
     private LLVMValueRef _frameBase;
     private LLVMValueRef _contextStart;
@@ -82,6 +82,7 @@ internal sealed partial class FunctionEmitter
     {
         for (var pc = from; pc < to; pc++)
         {
+            RouteStripLoopEdges(pc);
             var slot = PlaceForStrip(pc);
             if (slot == StripSlot.Skipped)
             {
@@ -386,7 +387,9 @@ internal sealed partial class FunctionEmitter
             return strip;
         }
         var from = LLVM.GetInsertBlock(_b);
-        if (!_backEdges.TryGetValue(target, out var edge))
+        // Jumps to a strip loop's head from its body and from elsewhere go on to different blocks (see RouteStripLoopEdges).
+        var key = (target, IsRoutedToCheckedLatch(target));
+        if (!_backEdges.TryGetValue(key, out var edge))
         {
             var block = LLVM.AppendBasicBlockInContext(_generator.Context, _function, $"back{target}");
             LLVM.PositionBuilderAtEnd(_b, block);
@@ -395,7 +398,7 @@ internal sealed partial class FunctionEmitter
             LLVM.BuildBr(_b, _blocks[target]);
             LLVM.PositionBuilderAtEnd(_b, from);
             edge = (block, source);
-            _backEdges[target] = edge;
+            _backEdges[key] = edge;
         }
         LLVM.AddIncoming(edge.Source, [_t.I32(pc)], [from]);
         return edge.Block;

@@ -187,9 +187,12 @@ internal static class LoopInduction
         foreach (var pc in body)
         {
             var insn = code[pc];
+            // Malformed slots (the emitter reports them) are not looked into.
             if (insn.IsCall
                 || (insn.Class == InstructionClass.Stx && insn.MemoryMode == MemoryMode.Atomic)
-                || (insn.Class == InstructionClass.Ld && !insn.IsLoadImm64))
+                || (insn.Class == InstructionClass.Ld && !insn.IsLoadImm64)
+                || insn.Dst >= RegisterCount || insn.Src >= RegisterCount
+                || (insn.IsLoadImm64 && pc + 1 >= code.Length))
             {
                 return false;
             }
