@@ -10,9 +10,9 @@ namespace Bpftime.Compiler.IrGen;
 /// the body without those accesses' checks runs up to that many iterations, spending the budget
 /// without testing it; otherwise the checked body runs, and comes back to the guard after as many
 /// iterations (so a loop over memory the guard does not know, a map value, pays for it once a strip).
-/// A strip that could fault anywhere runs checked, so a
-/// fault still happens at its instruction after exactly the stores before it, and the budget stays
-/// exact (each copy spends one unit per back edge).
+/// A strip that could fault anywhere runs checked, so a fault still happens at its instruction after
+/// exactly the stores before it, and the budget stays exact (each copy spends one unit per backward
+/// jump).
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
