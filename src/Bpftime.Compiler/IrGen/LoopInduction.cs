@@ -53,7 +53,7 @@ internal static class LoopInduction
     private const int MaxLoopSlots = 512;
 
     /// <summary>Slots visited looking for loops in one function, after which the search stops (huge programs).</summary>
-    private const int MaxSearchVisits = 4_000_000;
+    private const int MaxSearchVisits = 1_000_000;
 
     /// <summary>
     /// The largest |stride| an access may have, so that a strip's span, (strip - 1) · stride + size,
@@ -105,8 +105,10 @@ internal static class LoopInduction
         var visits = 0;
         foreach (var header in candidates)
         {
-            if (visits > MaxSearchVisits || taken.Any(range => header >= range.First && header <= range.Last)
-                || !starts.Contains(header))
+            // A header has a way in and a way back (the function's first slot has the call as its way in).
+            var ways = predecessors.GetValueOrDefault(header)?.Count ?? 0;
+            if (visits > MaxSearchVisits || ways < (header == entry ? 1 : 2)
+                || taken.Any(range => header >= range.First && header <= range.Last) || !starts.Contains(header))
             {
                 continue;
             }
