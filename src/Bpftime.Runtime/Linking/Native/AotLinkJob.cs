@@ -55,7 +55,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 $"the object is compiled for {AotObjectFile.MachineName(file.Machine)} but this host is {AotLinker.HostArchitecture}; " +
                 $"compile it for x86_64 (e.g. --target x86_64-linux-gnu)", Origin);
         }
-        _metadata = file.ReadMetadata();
+        _metadata = file.LinkMetadata();
         if (_metadata is not null)
         {
             CheckMetadata(_metadata);
