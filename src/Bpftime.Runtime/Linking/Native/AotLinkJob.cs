@@ -95,7 +95,9 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 
     private void CheckMetadata(AotMetadata metadata)
     {
-        var architecture = metadata.Triple.Split('-')[0];
+        // The triple's first part, without String.Split (its separator search and array on every load).
+        var dash = metadata.Triple.IndexOf('-');
+        var architecture = dash < 0 ? metadata.Triple : metadata.Triple[..dash];
         if (architecture is not ("x86_64" or "amd64" or "x86-64"))
         {
             throw BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
