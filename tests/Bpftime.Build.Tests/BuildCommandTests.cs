@@ -26,13 +26,12 @@ public sealed class BuildCommandTests : IDisposable
         var accessor = File.ReadAllText(Output("filter.g.cs"));
         Assert.Contains("internal sealed partial class Filter", accessor, StringComparison.Ordinal);
         // Built for 64 bytes of raw memory: its property runs on a copy, in place or on a host struct.
-        Assert.Contains("public RawMemoryProgram Checksum => new(Object.Programs[\"checksum\"])", accessor, StringComparison.Ordinal);
-        Assert.Contains("public ref BssSection Bss => ref global::Bpftime.Hosting.BpfMapViews.AsArray<BssSection>(Object.Maps[\".bss\"]).GetRef(0)", accessor, StringComparison.Ordinal);
+        Assert.Contains("public RawMemoryProgram Checksum => new(_object.Programs[\"checksum\"])", accessor, StringComparison.Ordinal);
+        Assert.Contains("public ref BssSection Bss => ref global::Bpftime.Hosting.BpfMapViews.AsArray<BssSection>(_object.Maps[\".bss\"]).GetRef(0)", accessor, StringComparison.Ordinal);
         Assert.Contains("[global::System.Runtime.InteropServices.FieldOffset(8)] public ulong BytesSeen;", accessor, StringComparison.Ordinal);
         Assert.Contains("public ref readonly RodataSection Rodata", accessor, StringComparison.Ordinal);
-        Assert.Contains("Engine = \"jit\"", accessor, StringComparison.Ordinal);
-        // The bytecode fallback must load the same programs as the native code.
-        Assert.Contains("Programs = [\"checksum\"]", accessor, StringComparison.Ordinal);
+        // The item's engine, and the programs: the bytecode fallback must load the same programs as the native code.
+        Assert.Contains("BpfLoadOptions.ForBuildItem(options, ref s_itemOptions, \"jit\", new string[] { \"checksum\" }, null, ContextSize, ", accessor, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -119,9 +118,9 @@ public sealed class BuildCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var accessor = File.ReadAllText(Output("filter.g.cs"));
-        Assert.Contains("Helpers = global::Bpftime.Hosting.BpfHelperSets.Find(\"xdp\")", accessor, StringComparison.Ordinal);
-        Assert.Contains("MaxMapMemory = 1073741824L", accessor, StringComparison.Ordinal);
-        Assert.Contains("ContextSize = 64", accessor, StringComparison.Ordinal);
+        Assert.Contains("ref s_itemOptions, \"jit\", null, \"xdp\", ContextSize, ", accessor, StringComparison.Ordinal);
+        Assert.Contains("setsMaxMapMemory: true, maxMapMemory: 1073741824L)", accessor, StringComparison.Ordinal);
+        Assert.Contains("public const int ContextSize = 64;", accessor, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,7 +129,7 @@ public sealed class BuildCommandTests : IDisposable
         var result = Build(Entry(SampleObject, engine: "jit", helperSet: "tracing"));
 
         Assert.True(result.ExitCode == 0, "the build must accept BpfHelperSet=tracing (the runtime's set of that name): " + result);
-        Assert.Contains("BpfHelperSets.Find(\"tracing\")", File.ReadAllText(Output("filter.g.cs")), StringComparison.Ordinal);
+        Assert.Contains("ref s_itemOptions, \"jit\", null, \"tracing\", ", File.ReadAllText(Output("filter.g.cs")), StringComparison.Ordinal);
     }
 
     [Theory]

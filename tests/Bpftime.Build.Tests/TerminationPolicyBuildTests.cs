@@ -31,7 +31,7 @@ public sealed class TerminationPolicyBuildTests : IDisposable
         Assert.All(metadata.Programs, p => Assert.Equal((true, true, false), (p.Proved, p.TerminationProven, p.CountsBudget)));
         var accessor = File.ReadAllText(Output("filter.g.cs"));
         // The bytecode fallback is held to the same rule as the build.
-        Assert.Equal(requireTermination == "true", accessor.Contains("RequireTermination = true", StringComparison.Ordinal));
+        Assert.Equal(requireTermination == "true", accessor.Contains("requireTermination: true", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -57,13 +57,13 @@ public sealed class TerminationPolicyBuildTests : IDisposable
 
         Assert.True(build.ExitCode == 0, build.ToString());
         var outputs = Directory.GetDirectories(Path.Combine(_directory, "obj"), "bpftime", SearchOption.AllDirectories).Single();
-        Assert.Contains("RequireTermination = true", File.ReadAllText(Path.Combine(outputs, "filter.g.cs")), StringComparison.Ordinal);
+        Assert.Contains("requireTermination: true", File.ReadAllText(Path.Combine(outputs, "filter.g.cs")), StringComparison.Ordinal);
         var second = File.ReadAllText(Path.Combine(outputs, "second.g.cs"));
-        Assert.DoesNotContain("RequireTermination", second, StringComparison.Ordinal);
-        Assert.Contains("MemoryWithLength = true", second, StringComparison.Ordinal);
-        // (mem, len) ignores ContextSize: the skeleton declares 0 and passes none to the loader.
+        Assert.Contains("requireTermination: false", second, StringComparison.Ordinal);
+        Assert.Contains("memoryWithLength: true", second, StringComparison.Ordinal);
+        // (mem, len) ignores ContextSize: the skeleton declares 0, from which the loader sets no size.
         Assert.Contains("public const int ContextSize = 0;", second, StringComparison.Ordinal);
-        Assert.DoesNotContain("ContextSize = options.ContextSize", second, StringComparison.Ordinal);
+        Assert.Contains("ContextSize, memoryWithLength: true", second, StringComparison.Ordinal);
         var manifest = File.ReadAllText(Directory.GetFiles(outputs, "*.json").Single());
         Assert.Contains("\"requireTermination\": \"true\"", manifest, StringComparison.Ordinal);
         Assert.Contains("\"requireTermination\": \"false\"", manifest, StringComparison.Ordinal);
@@ -81,7 +81,7 @@ public sealed class TerminationPolicyBuildTests : IDisposable
         Assert.NotNull(metadata);
         Assert.All(metadata.Programs, p => Assert.Equal((true, (int?)null), (p.ContextLengthInR2, p.ContextSize)));
         var accessor = File.ReadAllText(Output("filter.g.cs"));
-        Assert.Contains("MemoryWithLength = true", accessor, StringComparison.Ordinal);
+        Assert.Contains("memoryWithLength: true", accessor, StringComparison.Ordinal);
         Assert.Contains("public const int ContextSize = 0;", accessor, StringComparison.Ordinal);
         Assert.DoesNotContain("ContextSize = options.ContextSize", accessor, StringComparison.Ordinal);
         Assert.Contains("public MemoryProgram Checksum", accessor, StringComparison.Ordinal);

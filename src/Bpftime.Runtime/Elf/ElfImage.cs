@@ -206,7 +206,7 @@ public sealed class ElfImage
         for (var i = 0; i < count; i++)
         {
             var r = raw[i];
-            var name = i == 0 ? string.Empty : ReadString(nameTable, r.Name, $"the name of section {i}");
+            var name = i == 0 ? string.Empty : ReadString(nameTable, r.Name, "section", i);
             var hasNoBytes = r.Type is ElfSection.TypeNoBits or ElfSection.TypeNull;
             sections[i] = new ElfSection(i, name, r.Type, r.Flags, hasNoBytes ? 0 : (int)r.Offset, (int)r.Size, r.Link, r.Info,
                 r.Align == 0 ? 1 : r.Align, r.EntrySize);
@@ -250,7 +250,7 @@ public sealed class ElfImage
             var entry = data.Slice(i * SymbolSize, SymbolSize);
             var nameOffset = BinaryPrimitives.ReadUInt32LittleEndian(entry);
             var sectionIndex = BinaryPrimitives.ReadUInt16LittleEndian(entry[6..]);
-            var name = ReadString(stringTable, nameOffset, $"the name of symbol {i}");
+            var name = ReadString(stringTable, nameOffset, "symbol", i);
             if (sectionIndex == ElfSymbol.SectionExtended)
             {
                 throw Refuse(ElfProblem.ExtendedNumbering, $"symbol {i} ('{name}') uses an extended section index, which is not read");
@@ -328,7 +328,8 @@ public sealed class ElfImage
         return relocations;
     }
 
-    private string ReadString(ReadOnlySpan<byte> table, uint offset, string what)
+    /// <summary>The name of <paramref name="owner"/> number <paramref name="index"/>; the message naming it is made only when the name is refused.</summary>
+    private string ReadString(ReadOnlySpan<byte> table, uint offset, string owner, int index)
     {
         if (offset >= (uint)table.Length)
         {
@@ -336,13 +337,13 @@ public sealed class ElfImage
             {
                 return string.Empty;
             }
-            throw Refuse(ElfProblem.StringOutOfBounds, $"{what} is at offset {offset}, outside the {table.Length}-byte string table");
+            throw Refuse(ElfProblem.StringOutOfBounds, $"the name of {owner} {index} is at offset {offset}, outside the {table.Length}-byte string table");
         }
         var rest = table[(int)offset..];
         var end = rest.IndexOf((byte)0);
         if (end < 0)
         {
-            throw Refuse(ElfProblem.StringOutOfBounds, $"{what} at offset {offset} is not NUL-terminated inside its string table");
+            throw Refuse(ElfProblem.StringOutOfBounds, $"the name of {owner} {index} at offset {offset} is not NUL-terminated inside its string table");
         }
         return Encoding.UTF8.GetString(rest[..end]);
     }

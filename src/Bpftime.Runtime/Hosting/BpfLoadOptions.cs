@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Bpftime.Engines;
 using Bpftime.Helpers;
 using Microsoft.Extensions.Logging;
@@ -136,4 +137,49 @@ public sealed record BpfLoadOptions
     /// most 4 GiB). 0: the object may have no map memory at all (global data counts).
     /// </summary>
     public long? MaxMapMemory { get; init; } = DefaultMaxMapMemory;
+
+    /// <summary>
+    /// The options a build-generated accessor (<c>Bpf.Name.Load</c>) loads with. With <paramref name="options"/>
+    /// null: the item's own options (its engine, programs, helper set, context, termination rule and map
+    /// memory), made on the first call and kept in the accessor's <paramref name="itemOptions"/>, so every
+    /// load of that accessor shares one helper table as a static field would. Otherwise a copy of
+    /// <paramref name="options"/> with the item's engine where it says "auto", and the item's programs,
+    /// helper set and context where it leaves them unset; the item's (mem, len) contract and termination
+    /// rule always apply. For generated code: the merge runs here, precompiled, so the accessor is one
+    /// small method for the just-in-time compiler at the app's start.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static BpfLoadOptions ForBuildItem(BpfLoadOptions? options, ref BpfLoadOptions? itemOptions, string engine, string[]? programs, string? helperSet,
+        int contextSize, bool memoryWithLength, bool requireTermination, bool setsMaxMapMemory, long? maxMapMemory)
+    {
+        var item = itemOptions;
+        if (item is null)
+        {
+            // The first to publish wins, so every load shares one helper table even when threads race here.
+            var made = ItemOptions(engine, programs, helperSet, contextSize, memoryWithLength, requireTermination, setsMaxMapMemory, maxMapMemory);
+            item = Interlocked.CompareExchange(ref itemOptions, made, null) ?? made;
+        }
+        return options is null ? item : options with
+        {
+            Engine = options.Engine == AutoEngine ? item.Engine : options.Engine,
+            Programs = options.Programs ?? item.Programs,
+            Helpers = helperSet is null ? options.Helpers : options.Helpers ?? item.Helpers,
+            MemoryWithLength = memoryWithLength || options.MemoryWithLength,
+            ContextSize = !memoryWithLength && contextSize > 0 ? options.ContextSize ?? contextSize : options.ContextSize,
+            RequireTermination = requireTermination || options.RequireTermination,
+        };
+    }
+
+    private static BpfLoadOptions ItemOptions(string engine, string[]? programs, string? helperSet, int contextSize, bool memoryWithLength, bool requireTermination,
+        bool setsMaxMapMemory, long? maxMapMemory)
+        => new()
+        {
+            Engine = engine,
+            Programs = programs,
+            Helpers = helperSet is null ? null : BpfHelperSets.Find(helperSet),
+            MemoryWithLength = memoryWithLength,
+            ContextSize = !memoryWithLength && contextSize > 0 ? contextSize : null,
+            RequireTermination = requireTermination,
+            MaxMapMemory = setsMaxMapMemory ? maxMapMemory : DefaultMaxMapMemory,
+        };
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 using Bpftime.Maps;
 using Bpftime.Objects;
@@ -158,9 +159,13 @@ public static class BpfMapFactory
         MapType.Queue, MapType.Stack, MapType.RingBuf, MapType.LpmTrie, MapType.ProgArray, MapType.ArrayOfMaps, MapType.HashOfMaps,
     ];
 
-    public static BpfMap Create(MapSpec spec, string? origin = null) => spec.Type switch
+    public static BpfMap Create(MapSpec spec, string? origin = null) => spec.Type == MapType.Array ? new ArrayMap(spec) : CreateOther(spec, origin);
+
+    // Apart from Create, so that an object of global data alone (arrays) never loads the other map types:
+    // precompiled code resolves every type a method names before its first run.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfMap CreateOther(MapSpec spec, string? origin) => spec.Type switch
     {
-        MapType.Array => new ArrayMap(spec),
         MapType.PerCpuArray => new PerCpuArrayMap(spec),
         MapType.Hash or MapType.PerCpuHash or MapType.LruHash or MapType.LruPerCpuHash => new HashMap(spec),
         MapType.Queue or MapType.Stack => new QueueMap(spec),

@@ -211,15 +211,17 @@ public sealed class BpfObject : IDisposable, IRunCounts
         {
             return null;
         }
-        AotMetadata? metadata;
+        // Read once: the link below takes the object and metadata as read here.
+        AotObjectFile read;
         try
         {
-            metadata = AotLinker.ReadMetadata(native, embedded.NativeResource);
+            read = AotLinker.Read(native, embedded.NativeResource);
         }
         catch (BpfException)
         {
             return null;
         }
+        var metadata = read.LinkMetadata();
         if (metadata is null || metadata.Programs.Count == 0)
         {
             return null;
@@ -265,7 +267,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
         };
         try
         {
-            linked.LinkNative(native, embedded.NativeResource!, options.RequireVerification, options.RequireTermination);
+            linked.LinkNative(native, embedded.NativeResource!, options.RequireVerification, options.RequireTermination, read);
             return linked;
         }
         catch (BpfException)
@@ -523,9 +525,9 @@ public sealed class BpfObject : IDisposable, IRunCounts
         return trusted == 0 ? summary : $"{summary}, {trusted} trusted unchecked (not proved)";
     }
 
-    private void LinkNative(byte[] native, string resource, bool requireVerification, bool requireTermination)
+    private void LinkNative(byte[] native, string resource, bool requireVerification, bool requireTermination, AotObjectFile? read = null)
     {
-        var linked = NativeLinking.Link(native, resource, _linkedFrom ?? File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget, _hostReadOnlyData, requireTermination);
+        var linked = NativeLinking.Link(native, resource, _linkedFrom ?? File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget, _hostReadOnlyData, requireTermination, read);
         if (requireTermination || requireVerification)
         {
             CheckRequirements(linked, resource, requireVerification, requireTermination);

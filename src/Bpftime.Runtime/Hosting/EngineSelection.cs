@@ -15,7 +15,8 @@ internal static class EngineSelection
     /// <summary>"auto", "aot", or the name of a bytecode engine.</summary>
     public static string Requested(BpfLoadOptions options, LoadLog log)
     {
-        var requested = string.IsNullOrWhiteSpace(options.Engine) ? BpfLoadOptions.AutoEngine : options.Engine.Trim().ToLowerInvariant();
+        // The default name as it is needs no normalising (a case change sets up the culture's text data).
+        var requested = options.Engine == BpfLoadOptions.AutoEngine || string.IsNullOrWhiteSpace(options.Engine) ? BpfLoadOptions.AutoEngine : options.Engine.Trim().ToLowerInvariant();
         if (requested == BpfLoadOptions.AutoEngine && options.ReadEnvironment)
         {
             var fromEnvironment = Environment.GetEnvironmentVariable(BpfLoadOptions.EngineEnvironmentVariable);

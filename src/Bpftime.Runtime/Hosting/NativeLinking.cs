@@ -25,13 +25,15 @@ internal static class NativeLinking
     /// older than the field) it is trusted unchecked. With <paramref name="hostReadOnlyData"/> (the host
     /// set .rodata bytes the build's verdict was not given for), code without run-time checks is
     /// verified again against <paramref name="file"/>'s maps, which hold the new bytes (see <see cref="Reverify"/>).
+    /// <paramref name="read"/>, when given, is <paramref name="native"/> as the linker already read it.
     /// </summary>
     /// <remarks>An array, not a list: a list of tuples is compiled at run time on every start (the framework's generic over a tuple).</remarks>
     public static (BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)[] Link(byte[] native, string resource, BpfObjectFile file,
         IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned, long executionBudget = EngineOptions.DefaultExecutionBudget,
-        bool hostReadOnlyData = false, bool requireTermination = false)
+        bool hostReadOnlyData = false, bool requireTermination = false, AotObjectFile? read = null)
     {
-        var module = AotLinker.Link(native, new AotLinkOptions { Helpers = helpers, Maps = maps, Origin = resource });
+        var linkOptions = new AotLinkOptions { Helpers = helpers, Maps = maps, Origin = resource };
+        var module = read is null ? AotLinker.Link(native, linkOptions) : AotLinker.Link(read, linkOptions);
         module.Checks.ExecutionBudget = executionBudget;
         try
         {

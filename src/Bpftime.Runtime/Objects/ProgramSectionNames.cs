@@ -4,101 +4,85 @@ namespace Bpftime.Objects;
 public static class ProgramSectionNames
 {
     // Longest prefixes first where one is the start of another (kprobe.multi before kprobe).
-    private static readonly (string Prefix, ProgramType Type)[] Prefixes =
+    private static readonly SectionPrefix[] Prefixes =
     [
-        ("socket", ProgramType.SocketFilter),
-        ("sk_reuseport", ProgramType.Unspecified),
-        ("kprobe.multi", ProgramType.Kprobe),
-        ("kretprobe.multi", ProgramType.Kretprobe),
-        ("kprobe", ProgramType.Kprobe),
-        ("kretprobe", ProgramType.Kretprobe),
-        ("ksyscall", ProgramType.Kprobe),
-        ("kretsyscall", ProgramType.Kretprobe),
-        ("uprobe.multi", ProgramType.Uprobe),
-        ("uretprobe.multi", ProgramType.Uretprobe),
-        ("uprobe.s", ProgramType.Uprobe),
-        ("uretprobe.s", ProgramType.Uretprobe),
-        ("uprobe", ProgramType.Uprobe),
-        ("uretprobe", ProgramType.Uretprobe),
-        ("usdt", ProgramType.Uprobe),
-        ("tc", ProgramType.SchedClassifier),
-        ("tcx", ProgramType.SchedClassifier),
-        ("netkit", ProgramType.SchedClassifier),
-        ("classifier", ProgramType.SchedClassifier),
-        ("action", ProgramType.SchedAction),
-        ("tracepoint", ProgramType.Tracepoint),
-        ("tp", ProgramType.Tracepoint),
-        ("raw_tracepoint.w", ProgramType.RawTracepoint),
-        ("raw_tp.w", ProgramType.RawTracepoint),
-        ("raw_tracepoint", ProgramType.RawTracepoint),
-        ("raw_tp", ProgramType.RawTracepoint),
-        ("tp_btf", ProgramType.Fentry),
-        ("fentry.s", ProgramType.Fentry),
-        ("fentry", ProgramType.Fentry),
-        ("fexit.s", ProgramType.Fexit),
-        ("fexit", ProgramType.Fexit),
-        ("fmod_ret.s", ProgramType.FmodRet),
-        ("fmod_ret", ProgramType.FmodRet),
-        ("freplace", ProgramType.Unspecified),
-        ("lsm.s", ProgramType.Lsm),
-        ("lsm_cgroup", ProgramType.Lsm),
-        ("lsm", ProgramType.Lsm),
-        ("iter.s", ProgramType.Iterator),
-        ("iter", ProgramType.Iterator),
-        ("syscall", ProgramType.Syscall),
-        ("xdp.frags", ProgramType.Xdp),
-        ("xdp", ProgramType.Xdp),
-        ("perf_event", ProgramType.PerfEvent),
-        ("lwt_in", ProgramType.LwtIn),
-        ("lwt_out", ProgramType.LwtOut),
-        ("lwt_xmit", ProgramType.LwtXmit),
-        ("lwt_seg6local", ProgramType.LwtSeg6Local),
-        ("sockops", ProgramType.SockOps),
-        ("sk_skb", ProgramType.SkSkb),
-        ("sk_msg", ProgramType.SkMsg),
-        ("sk_lookup", ProgramType.SkLookup),
-        ("flow_dissector", ProgramType.FlowDissector),
-        ("cgroup_skb", ProgramType.CgroupSkb),
-        ("cgroup/skb", ProgramType.CgroupSkb),
-        ("cgroup/sock_create", ProgramType.CgroupSock),
-        ("cgroup/sock_release", ProgramType.CgroupSock),
-        ("cgroup/sock", ProgramType.CgroupSock),
-        ("cgroup/post_bind4", ProgramType.CgroupSock),
-        ("cgroup/post_bind6", ProgramType.CgroupSock),
-        ("cgroup/dev", ProgramType.CgroupDevice),
-        ("cgroup/sysctl", ProgramType.CgroupSysctl),
-        ("cgroup/getsockopt", ProgramType.CgroupSockopt),
-        ("cgroup/setsockopt", ProgramType.CgroupSockopt),
-        ("cgroup/", ProgramType.CgroupSockAddr),
-        ("struct_ops.s", ProgramType.StructOps),
-        ("struct_ops", ProgramType.StructOps),
-        ("netfilter", ProgramType.Netfilter),
+        new("socket", ProgramType.SocketFilter),
+        new("sk_reuseport", ProgramType.Unspecified),
+        new("kprobe.multi", ProgramType.Kprobe),
+        new("kretprobe.multi", ProgramType.Kretprobe),
+        new("kprobe", ProgramType.Kprobe),
+        new("kretprobe", ProgramType.Kretprobe),
+        new("ksyscall", ProgramType.Kprobe),
+        new("kretsyscall", ProgramType.Kretprobe),
+        new("uprobe.multi", ProgramType.Uprobe),
+        new("uretprobe.multi", ProgramType.Uretprobe),
+        new("uprobe.s", ProgramType.Uprobe),
+        new("uretprobe.s", ProgramType.Uretprobe),
+        new("uprobe", ProgramType.Uprobe),
+        new("uretprobe", ProgramType.Uretprobe),
+        new("usdt", ProgramType.Uprobe),
+        new("tc", ProgramType.SchedClassifier),
+        new("tcx", ProgramType.SchedClassifier),
+        new("netkit", ProgramType.SchedClassifier),
+        new("classifier", ProgramType.SchedClassifier),
+        new("action", ProgramType.SchedAction),
+        new("tracepoint", ProgramType.Tracepoint),
+        new("tp", ProgramType.Tracepoint),
+        new("raw_tracepoint.w", ProgramType.RawTracepoint),
+        new("raw_tp.w", ProgramType.RawTracepoint),
+        new("raw_tracepoint", ProgramType.RawTracepoint),
+        new("raw_tp", ProgramType.RawTracepoint),
+        new("tp_btf", ProgramType.Fentry),
+        new("fentry.s", ProgramType.Fentry),
+        new("fentry", ProgramType.Fentry),
+        new("fexit.s", ProgramType.Fexit),
+        new("fexit", ProgramType.Fexit),
+        new("fmod_ret.s", ProgramType.FmodRet),
+        new("fmod_ret", ProgramType.FmodRet),
+        new("freplace", ProgramType.Unspecified),
+        new("lsm.s", ProgramType.Lsm),
+        new("lsm_cgroup", ProgramType.Lsm),
+        new("lsm", ProgramType.Lsm),
+        new("iter.s", ProgramType.Iterator),
+        new("iter", ProgramType.Iterator),
+        new("syscall", ProgramType.Syscall),
+        new("xdp.frags", ProgramType.Xdp),
+        new("xdp", ProgramType.Xdp),
+        new("perf_event", ProgramType.PerfEvent),
+        new("lwt_in", ProgramType.LwtIn),
+        new("lwt_out", ProgramType.LwtOut),
+        new("lwt_xmit", ProgramType.LwtXmit),
+        new("lwt_seg6local", ProgramType.LwtSeg6Local),
+        new("sockops", ProgramType.SockOps),
+        new("sk_skb", ProgramType.SkSkb),
+        new("sk_msg", ProgramType.SkMsg),
+        new("sk_lookup", ProgramType.SkLookup),
+        new("flow_dissector", ProgramType.FlowDissector),
+        new("cgroup_skb", ProgramType.CgroupSkb),
+        new("cgroup/skb", ProgramType.CgroupSkb),
+        new("cgroup/sock_create", ProgramType.CgroupSock),
+        new("cgroup/sock_release", ProgramType.CgroupSock),
+        new("cgroup/sock", ProgramType.CgroupSock),
+        new("cgroup/post_bind4", ProgramType.CgroupSock),
+        new("cgroup/post_bind6", ProgramType.CgroupSock),
+        new("cgroup/dev", ProgramType.CgroupDevice),
+        new("cgroup/sysctl", ProgramType.CgroupSysctl),
+        new("cgroup/getsockopt", ProgramType.CgroupSockopt),
+        new("cgroup/setsockopt", ProgramType.CgroupSockopt),
+        new("cgroup/", ProgramType.CgroupSockAddr),
+        new("struct_ops.s", ProgramType.StructOps),
+        new("struct_ops", ProgramType.StructOps),
+        new("netfilter", ProgramType.Netfilter),
     ];
 
     // Prefixes that libbpf before 1.0 also matched when the name merely started with them: the
     // samples of the kernel tree and of many projects still use names such as "xdp1", "xdp_fwd",
-    // "socket1" or "kprobe_foo" for programs of these types.
-    private static readonly (string Prefix, ProgramType Type)[] LegacyPrefixes =
+    // "socket1" or "kprobe_foo" for programs of these types. Each is also a current prefix, whose type it takes.
+    private static readonly string[] LegacyPrefixes =
     [
-        ("socket", ProgramType.SocketFilter),
-        ("kretprobe", ProgramType.Kretprobe),
-        ("kprobe", ProgramType.Kprobe),
-        ("uretprobe", ProgramType.Uretprobe),
-        ("uprobe", ProgramType.Uprobe),
-        ("classifier", ProgramType.SchedClassifier),
-        ("action", ProgramType.SchedAction),
-        ("raw_tracepoint", ProgramType.RawTracepoint),
-        ("tracepoint", ProgramType.Tracepoint),
-        ("xdp", ProgramType.Xdp),
-        ("perf_event", ProgramType.PerfEvent),
-        ("lwt_in", ProgramType.LwtIn),
-        ("lwt_out", ProgramType.LwtOut),
-        ("lwt_xmit", ProgramType.LwtXmit),
-        ("lwt_seg6local", ProgramType.LwtSeg6Local),
-        ("sockops", ProgramType.SockOps),
-        ("sk_skb", ProgramType.SkSkb),
-        ("sk_msg", ProgramType.SkMsg),
-        ("cgroup_skb", ProgramType.CgroupSkb),
+        "socket", "kretprobe", "kprobe", "uretprobe", "uprobe", "classifier", "action", "raw_tracepoint", "tracepoint",
+        "xdp", "perf_event", "lwt_in", "lwt_out", "lwt_xmit", "lwt_seg6local", "sockops", "sk_skb", "sk_msg",
+        "cgroup_skb",
     ];
 
     /// <summary>
@@ -118,12 +102,12 @@ public static class ProgramSectionNames
         {
             return type;
         }
-        foreach (var (prefix, legacy) in LegacyPrefixes)
+        foreach (var prefix in LegacyPrefixes)
         {
             if (sectionName.Length > prefix.Length && sectionName.StartsWith(prefix, StringComparison.Ordinal)
                 && (char.IsAsciiDigit(sectionName[prefix.Length]) || sectionName[prefix.Length] is '_' or '-'))
             {
-                return legacy;
+                return ParseCurrent(prefix);
             }
         }
         return ProgramType.Unspecified;
@@ -150,6 +134,19 @@ public static class ProgramSectionNames
             }
         }
         return ProgramType.Unspecified;
+    }
+
+    /// <summary>
+    /// A prefix and its program type: a struct of this assembly rather than a tuple, whose constructor
+    /// (the framework's generic over this assembly's enum) would be compiled at run time on every start.
+    /// </summary>
+    private readonly struct SectionPrefix(string prefix, ProgramType type)
+    {
+        public void Deconstruct(out string prefixName, out ProgramType programType)
+        {
+            prefixName = prefix;
+            programType = type;
+        }
     }
 
     /// <summary>The attach target after the first '/', such as "do_sys_open" in "kprobe/do_sys_open", or empty.</summary>

@@ -18,7 +18,7 @@ internal static class AccessorGenerator
 {
     private const string Hosting = "global::Bpftime.Hosting";
 
-    private static readonly HashSet<string> Reserved = ["Object", "Load", "Dispose", "EmbeddedName", "Programs", "Maps", "EngineName", "IsNativeCode", "DefaultOptions", "WithItemSettings", "ContextSize", "XdpProgram", "SocketBufferProgram", "MemoryProgram", "RawMemoryProgram", "NoContextProgram", "Open", "Opened"];
+    private static readonly HashSet<string> Reserved = ["Object", "Load", "Dispose", "EmbeddedName", "Programs", "Maps", "EngineName", "IsNativeCode", "DefaultOptions", "WithItemSettings", "ContextSize", "XdpProgram", "SocketBufferProgram", "MemoryProgram", "RawMemoryProgram", "NoContextProgram", "Open", "Opened", "_object", "s_itemOptions"];
 
     public static string Generate(string ns, BuildItem item, BpfObjectFile file, IReadOnlyList<BpfProgramInfo> programs, byte[] objectBytes)
     {
@@ -35,10 +35,13 @@ internal static class AccessorGenerator
         code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>Bytes of raw memory the build verified programs other than XDP for (ContextSize; 0 with Context=\"MemoryWithLength\").</summary>");
         code.AppendLine(CultureInfo.InvariantCulture, $"    public const int ContextSize = {(item.MemoryWithLength ? 0 : item.ContextSize).ToString(CultureInfo.InvariantCulture)};");
         code.AppendLine();
-        code.AppendLine(CultureInfo.InvariantCulture, $"    private {item.ClassName}({Hosting}.BpfObject loaded) => Object = loaded;");
+        // Members read the field, not the property: each method the app runs first is compiled at its start.
+        code.AppendLine(CultureInfo.InvariantCulture, $"    private readonly {Hosting}.BpfObject _object;");
+        code.AppendLine();
+        code.AppendLine(CultureInfo.InvariantCulture, $"    private {item.ClassName}({Hosting}.BpfObject loaded) => _object = loaded;");
         code.AppendLine();
         code.AppendLine("    /// <summary>The loaded object: every program and map, and the engine that runs them.</summary>");
-        code.AppendLine(CultureInfo.InvariantCulture, $"    public {Hosting}.BpfObject Object {{ get; }}");
+        code.AppendLine(CultureInfo.InvariantCulture, $"    public {Hosting}.BpfObject Object => _object;");
         code.AppendLine();
         code.AppendLine("    /// <summary>Loads the embedded object: the native code built for this machine when present, else the bytecode.</summary>");
         code.AppendLine("    /// <remarks>");
@@ -47,7 +50,7 @@ internal static class AccessorGenerator
         code.AppendLine("    /// is verified for the same context as the native code.");
         code.AppendLine("    /// </remarks>");
         code.AppendLine(CultureInfo.InvariantCulture, $"    public static {item.ClassName} Load({Hosting}.BpfLoadOptions? options = null) =>");
-        code.AppendLine(CultureInfo.InvariantCulture, $"        new({Hosting}.BpfObject.LoadEmbedded(EmbeddedName, typeof({item.ClassName}).Assembly, WithItemSettings(options)));");
+        code.AppendLine(CultureInfo.InvariantCulture, $"        new({Hosting}.BpfObject.LoadEmbedded(EmbeddedName, typeof({item.ClassName}).Assembly, {ItemOptions(item, programs, "options")}));");
         code.AppendLine();
         code.AppendLine("    /// <summary>");
         code.AppendLine("    /// Opens the embedded object without loading it, as libbpf's open: set the read-only sections");
@@ -56,7 +59,9 @@ internal static class AccessorGenerator
         code.AppendLine("    /// </summary>");
         code.AppendLine(CultureInfo.InvariantCulture, $"    public static Opened Open({Hosting}.BpfLoadOptions? options = null) => new(options);");
         code.AppendLine();
-        AppendSettings(code, item, programs);
+        code.AppendLine("    // The item's options, made by the runtime on the first load without options.");
+        code.AppendLine(CultureInfo.InvariantCulture, $"    private static {Hosting}.BpfLoadOptions? s_itemOptions;");
+        code.AppendLine();
 
         var used = new HashSet<string>(Reserved, StringComparer.Ordinal) { item.ClassName };
         var members = new StringBuilder();
@@ -68,7 +73,7 @@ internal static class AccessorGenerator
             kinds.Add(kind);
             members.AppendLine();
             members.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>Program {Escape(program.Name)} (section {Escape(program.Section)}).</summary>");
-            members.AppendLine(CultureInfo.InvariantCulture, $"    public {kind} {property} => new(Object.Programs[{Literal(program.Name)}]);");
+            members.AppendLine(CultureInfo.InvariantCulture, $"    public {kind} {property} => new(_object.Programs[{Literal(program.Name)}]);");
         }
 
         var views = new List<(string Property, string Map, string Declaration)>();
@@ -98,7 +103,7 @@ internal static class AccessorGenerator
             members.Append(ProgramWrapper(kind));
         }
         members.AppendLine();
-        members.Append(OpenedClass(item.ClassName, settable));
+        members.Append(OpenedClass(item.ClassName, ItemOptions(item, programs, "null"), settable));
         code.Append(members);
         foreach (var declaration in types?.Declarations ?? [])
         {
@@ -106,66 +111,36 @@ internal static class AccessorGenerator
             code.Append(declaration);
         }
         code.AppendLine();
-        code.AppendLine("    public void Dispose() => Object.Dispose();");
+        code.AppendLine("    public void Dispose() => _object.Dispose();");
         code.AppendLine("}");
         return code.ToString();
     }
 
-    private static void AppendSettings(StringBuilder code, BuildItem item, IReadOnlyList<BpfProgramInfo> programs)
+    /// <summary>
+    /// The call that gives the options a load uses: <paramref name="options"/> with the item's settings
+    /// wherever it leaves them unset, or the item's own options when it is null. The merge is the
+    /// runtime's (<c>BpfLoadOptions.ForBuildItem</c>, precompiled), so the accessor needs no static
+    /// constructor, no option copies of its own and no methods beyond Load for the just-in-time compiler.
+    /// </summary>
+    private static string ItemOptions(BuildItem item, IReadOnlyList<BpfProgramInfo> programs, string options)
     {
+        // An engine the host names wins; "auto" (the default) takes the item's.
         var engine = item.Engine is "jit" or "interpreter" ? item.Engine : "auto";
-        var selected = item.Programs.Count == 0 ? "null" : "[" + string.Join(", ", programs.Select(p => Literal(p.Name))) + "]";
-        var settings = new List<string> { $"Engine = {Literal(engine)}", $"Programs = {selected}" };
-        var merged = new List<string>
-        {
-            // An engine the host names wins; "auto" (the default) takes the item's.
-            "Engine = options.Engine == " + Hosting + ".BpfLoadOptions.AutoEngine ? DefaultOptions.Engine : options.Engine",
-            "Programs = options.Programs ?? DefaultOptions.Programs",
-        };
-        if (item.HelperSet != Bpftime.Hosting.BpfHelperSets.DefaultName)
-        {
-            // The helper set the build checked against ("tracing" opts in to host-memory helpers).
-            settings.Add($"Helpers = {Hosting}.BpfHelperSets.Find({Literal(item.HelperSet)})");
-            merged.Add("Helpers = options.Helpers ?? DefaultOptions.Helpers");
-        }
-        if (item.MemoryWithLength)
-        {
-            // The bytecode fallback is verified for the same (mem, len) contract as the native code.
-            settings.Add("MemoryWithLength = true");
-            merged.Add("MemoryWithLength = true");
-        }
-        else if (item.ContextSize > 0)
-        {
-            // The bytecode fallback is verified for the context the native code was proved for.
-            settings.Add("ContextSize = ContextSize");
-            merged.Add("ContextSize = options.ContextSize ?? ContextSize");
-        }
-        if (item.RequireTermination)
-        {
-            // The bytecode fallback is held to the rule the build applied.
-            settings.Add("RequireTermination = true");
-            merged.Add("RequireTermination = true");
-        }
-        if (item.HasMaxMapMemory)
-        {
-            settings.Add($"MaxMapMemory = {(item.MaxMapMemory is { } limit ? limit.ToString(CultureInfo.InvariantCulture) + "L" : "null")}");
-        }
-        code.AppendLine(CultureInfo.InvariantCulture, $"    private static {Hosting}.BpfLoadOptions DefaultOptions {{ get; }} = new() {{ {string.Join(", ", settings)} }};");
-        code.AppendLine();
-        code.AppendLine(CultureInfo.InvariantCulture, $"    private static {Hosting}.BpfLoadOptions WithItemSettings({Hosting}.BpfLoadOptions? options) =>");
-        code.AppendLine("        options is null ? DefaultOptions : options with");
-        code.AppendLine("        {");
-        foreach (var line in merged)
-        {
-            code.AppendLine(CultureInfo.InvariantCulture, $"            {line},");
-        }
-        code.AppendLine("        };");
+        // An array, not a collection expression: that would add a list type of the compiler's to the app.
+        var selected = item.Programs.Count == 0 ? "null" : "new string[] { " + string.Join(", ", programs.Select(p => Literal(p.Name))) + " }";
+        // The helper set the build checked against ("tracing" opts in to host-memory helpers); null keeps the default.
+        var helpers = item.HelperSet != Bpftime.Hosting.BpfHelperSets.DefaultName ? Literal(item.HelperSet) : "null";
+        var maxMapMemory = item.HasMaxMapMemory && item.MaxMapMemory is { } limit ? limit.ToString(CultureInfo.InvariantCulture) + "L" : "null";
+        return $"{Hosting}.BpfLoadOptions.ForBuildItem({options}, ref s_itemOptions, {Literal(engine)}, {selected}, {helpers}, ContextSize, "
+            + $"memoryWithLength: {Bool(item.MemoryWithLength)}, requireTermination: {Bool(item.RequireTermination)}, setsMaxMapMemory: {Bool(item.HasMaxMapMemory)}, maxMapMemory: {maxMapMemory})";
     }
+
+    private static string Bool(bool value) => value ? "true" : "false";
 
     /// <summary>A global-data section: a struct in place when BTF describes it; a read-only one goes to <paramref name="settable"/> for <c>Open()</c>.</summary>
     private static void AppendSection(StringBuilder code, SkeletonTypes? types, BpfObjectFile file, MapSpec map, string property, List<(MapSpec Map, string Property, string Type)> settable)
     {
-        var lookup = $"Object.Maps[{Literal(map.Name)}]";
+        var lookup = $"_object.Maps[{Literal(map.Name)}]";
         var section = map.ValueTypeId != 0 && file.Btf is { } btf && btf.TryGetType(map.ValueTypeId, out var datasec) && datasec.Kind == BtfKind.DataSection ? datasec : null;
         if (types is not null && section is not null && section.Variables.Count > 0)
         {
@@ -190,7 +165,7 @@ internal static class AccessorGenerator
     /// compiled-in bytes until the host changes it, and Load(), which passes the sections that changed
     /// as BpfLoadOptions.ReadOnlyData (unchanged, the build's verdicts stand and the load stays fast).
     /// </summary>
-    private static string OpenedClass(string className, List<(MapSpec Map, string Property, string Type)> settable)
+    private static string OpenedClass(string className, string itemOptions, List<(MapSpec Map, string Property, string Type)> settable)
     {
         const string Marshal = "global::System.Runtime.InteropServices.MemoryMarshal";
         var code = new StringBuilder();
@@ -233,7 +208,7 @@ internal static class AccessorGenerator
         {
             code.AppendLine(CultureInfo.InvariantCulture, $"            if (!global::System.MemoryExtensions.SequenceEqual({Marshal}.AsBytes(new global::System.ReadOnlySpan<{type}>(in _{Field(property)})), {property}Compiled))");
             code.AppendLine("            {");
-            code.AppendLine("                options ??= DefaultOptions;");
+            code.AppendLine(CultureInfo.InvariantCulture, $"                options ??= {itemOptions};");
             code.AppendLine(CultureInfo.InvariantCulture, $"                options = options with {{ ReadOnlyData = (options.ReadOnlyData ?? new {Hosting}.BpfReadOnlyData()).Set({Literal(map.Name)}, in _{Field(property)}) }};");
             code.AppendLine("            }");
         }
@@ -257,7 +232,7 @@ internal static class AccessorGenerator
 
     private static void AppendMap(StringBuilder code, SkeletonTypes? types, BpfObjectFile file, MapSpec map, string property)
     {
-        var lookup = $"Object.Maps[{Literal(map.Name)}]";
+        var lookup = $"_object.Maps[{Literal(map.Name)}]";
         code.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>Map {Escape(map.Name)}: {map.Type}, key {map.KeySize} B, value {map.ValueSize} B, {map.MaxEntries} entries{(map.InnerMap is { } inner ? $"; inner maps {inner.Type}, key {inner.KeySize} B, value {inner.ValueSize} B, {inner.MaxEntries} entries" : "")}.</summary>");
         var key = types?.ValueType(map.KeyTypeId, map.KeySize, $"the key of map '{map.Name}'");
         var value = types?.ValueType(map.ValueTypeId, map.ValueSize, $"the value of map '{map.Name}'");
@@ -329,43 +304,43 @@ internal static class AccessorGenerator
             case "XdpProgram":
                 PacketProgram(code, kind, "An XDP program: it runs on packets in an XDP frame (struct xdp_md).",
                     ("Runs on a copy of <paramref name=\"packet\"/>; returns the verdict and the packet as the program left it.",
-                        $"public {Hosting}.XdpResult Run(global::System.ReadOnlySpan<byte> packet, uint ingressIfindex = 1) => {Hosting}.BpfProgramRuns.RunXdp(Program, packet, ingressIfindex);"),
+                        $"public {Hosting}.XdpResult Run(global::System.ReadOnlySpan<byte> packet, uint ingressIfindex = 1) => {Hosting}.BpfProgramRuns.RunXdp(program, packet, ingressIfindex);"),
                     ("Runs on <paramref name=\"frame\"/>, which then holds the packet as the program left it.",
-                        $"public {Hosting}.XdpAction Run({Hosting}.XdpFrame frame) => {Hosting}.BpfProgramRuns.RunXdp(Program, frame);"));
+                        $"public {Hosting}.XdpAction Run({Hosting}.XdpFrame frame) => {Hosting}.BpfProgramRuns.RunXdp(program, frame);"));
                 break;
             case "SocketBufferProgram":
                 PacketProgram(code, kind, "A socket filter or tc program with legacy packet loads: it runs on a socket buffer (struct __sk_buff, then the packet).",
                     ("Runs on a copy of <paramref name=\"packet\"/> in this thread's socket buffer (at most 64 KiB; larger: BPF4190); returns r0 (a socket filter's bytes to keep, a tc verdict).",
-                        $"public ulong Run(global::System.ReadOnlySpan<byte> packet) => {Hosting}.BpfProgramRuns.RunSocketBuffer(Program, packet);"),
+                        $"public ulong Run(global::System.ReadOnlySpan<byte> packet) => {Hosting}.BpfProgramRuns.RunSocketBuffer(program, packet);"),
                     ("Runs on <paramref name=\"buffer\"/>, which then holds the packet and fields as the program left them; returns r0.",
-                        $"public ulong Run({Hosting}.SocketBuffer buffer) => {Hosting}.BpfProgramRuns.RunSocketBuffer(Program, buffer);"));
+                        $"public ulong Run({Hosting}.SocketBuffer buffer) => {Hosting}.BpfProgramRuns.RunSocketBuffer(program, buffer);"));
                 break;
             case "MemoryProgram":
                 code.AppendLine("    /// <summary>A program on (mem, len): r1 points at a buffer of any length, r2 is exactly that length.</summary>");
                 Header(code, kind);
                 code.AppendLine("        /// <summary>Runs on <paramref name=\"buffer\"/> in place (r2 = its length); the program may write it.</summary>");
-                code.AppendLine("        public ulong Run(global::System.Span<byte> buffer) => Program.Run(buffer);");
+                code.AppendLine("        public ulong Run(global::System.Span<byte> buffer) => program.Run(buffer);");
                 code.AppendLine();
                 code.AppendLine("        /// <summary>Runs on a host struct in place (r2 = its size).</summary>");
-                code.AppendLine(CultureInfo.InvariantCulture, $"        public ulong Run<TContext>(ref TContext context) where TContext : unmanaged => {Hosting}.BpfProgramRuns.Run(Program, ref context);");
+                code.AppendLine(CultureInfo.InvariantCulture, $"        public ulong Run<TContext>(ref TContext context) where TContext : unmanaged => {Hosting}.BpfProgramRuns.Run(program, ref context);");
                 break;
             case "RawMemoryProgram":
                 code.AppendLine("    /// <summary>A program on raw memory: r1 points at least ContextSize bytes it may read and write, r2 is a length it may read.</summary>");
                 Header(code, kind);
                 code.AppendLine("        /// <summary>Runs on a copy of <paramref name=\"data\"/> padded with zeros to at least ContextSize bytes; r2 = the length of <paramref name=\"data\"/>.</summary>");
-                code.AppendLine(CultureInfo.InvariantCulture, $"        public ulong Run(global::System.ReadOnlySpan<byte> data) => {Hosting}.BpfProgramRuns.RunOnCopy(Program, data);");
+                code.AppendLine(CultureInfo.InvariantCulture, $"        public ulong Run(global::System.ReadOnlySpan<byte> data) => {Hosting}.BpfProgramRuns.RunOnCopy(program, data);");
                 code.AppendLine();
                 code.AppendLine("        /// <summary>Runs on <paramref name=\"context\"/> in place (at least ContextSize bytes; r2 = its length); the program may write it.</summary>");
-                code.AppendLine("        public ulong RunInPlace(global::System.Span<byte> context) => Program.Run(context);");
+                code.AppendLine("        public ulong RunInPlace(global::System.Span<byte> context) => program.Run(context);");
                 code.AppendLine();
                 code.AppendLine("        /// <summary>Runs on a host struct of at least ContextSize bytes in place (r2 = its size).</summary>");
-                code.AppendLine(CultureInfo.InvariantCulture, $"        public ulong Run<TContext>(ref TContext context) where TContext : unmanaged => {Hosting}.BpfProgramRuns.Run(Program, ref context);");
+                code.AppendLine(CultureInfo.InvariantCulture, $"        public ulong Run<TContext>(ref TContext context) where TContext : unmanaged => {Hosting}.BpfProgramRuns.Run(program, ref context);");
                 break;
             default:
                 code.AppendLine("    /// <summary>A program that reads no context (ContextSize 0): it runs with r1 = r2 = 0.</summary>");
                 Header(code, kind);
                 code.AppendLine("        /// <summary>Runs with no context.</summary>");
-                code.AppendLine("        public ulong Run() => Program.Run();");
+                code.AppendLine("        public ulong Run() => program.Run();");
                 break;
         }
         code.AppendLine("    }");
@@ -389,13 +364,14 @@ internal static class AccessorGenerator
         code.AppendLine(CultureInfo.InvariantCulture, $"    public readonly struct {kind}({Hosting}.BpfProgram program)");
         code.AppendLine("    {");
         code.AppendLine("        /// <summary>The loaded program: its engine, verdict and every other way to run it.</summary>");
-        code.AppendLine(CultureInfo.InvariantCulture, $"        public {Hosting}.BpfProgram Program {{ get; }} = program;");
+        // Read straight from the captured parameter, so a Run compiles without a property getter of its own.
+        code.AppendLine(CultureInfo.InvariantCulture, $"        public {Hosting}.BpfProgram Program => program;");
         code.AppendLine();
         code.AppendLine("        /// <summary>Whether the verifier proved the program safe (it then runs without run-time memory checks).</summary>");
-        code.AppendLine("        public bool IsVerified => Program.IsVerified;");
+        code.AppendLine("        public bool IsVerified => program.IsVerified;");
         code.AppendLine();
         code.AppendLine("        /// <summary>The engine that runs the program.</summary>");
-        code.AppendLine("        public string EngineName => Program.EngineName;");
+        code.AppendLine("        public string EngineName => program.EngineName;");
         code.AppendLine();
     }
 

@@ -27,7 +27,7 @@ public sealed class MapOfMapsSkeletonTests
     public void InnerMapsAreTheTemplatesTypedView()
     {
         var code = Generate("libbpf_maps", "maps.bpf.o");
-        Assert.Contains($"public {Hosting}.BpfMapOfMapsView<uint, {Hosting}.BpfArrayView<Value>> Outer => _outer ??= {Hosting}.BpfMapViews.AsMapOfMaps<uint, {Hosting}.BpfArrayView<Value>>(Object.Maps[\"outer\"], static inner => {Hosting}.BpfMapViews.AsArray<Value>(inner), static view => view.Map);", code, StringComparison.Ordinal);
+        Assert.Contains($"public {Hosting}.BpfMapOfMapsView<uint, {Hosting}.BpfArrayView<Value>> Outer => _outer ??= {Hosting}.BpfMapViews.AsMapOfMaps<uint, {Hosting}.BpfArrayView<Value>>(_object.Maps[\"outer\"], static inner => {Hosting}.BpfMapViews.AsArray<Value>(inner), static view => view.Map);", code, StringComparison.Ordinal);
         Assert.Contains($"public {Hosting}.BpfMapOfMapsView<uint, {Hosting}.BpfHashView<uint, ulong>> ById => ", code, StringComparison.Ordinal);
         Assert.Contains("inner maps Hash, key 4 B, value 8 B, 8 entries", code, StringComparison.Ordinal);
         Assert.DoesNotContain("global::Bpftime.Maps.BpfMap ", code, StringComparison.Ordinal);
@@ -37,6 +37,6 @@ public sealed class MapOfMapsSkeletonTests
     public void AMapOfMapsWithoutATemplateStaysUntyped()
     {
         var code = Generate("map_of_maps", "btf_without_inner.bpf.o");
-        Assert.Contains("public global::Bpftime.Maps.BpfMap Outer => Object.Maps[\"outer\"];", code, StringComparison.Ordinal);
+        Assert.Contains("public global::Bpftime.Maps.BpfMap Outer => _object.Maps[\"outer\"];", code, StringComparison.Ordinal);
     }
 }

@@ -55,7 +55,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 $"the object is compiled for {AotObjectFile.MachineName(file.Machine)} but this host is {AotLinker.HostArchitecture}; " +
                 $"compile it for x86_64 (e.g. --target x86_64-linux-gnu)", Origin);
         }
-        _metadata = file.ReadMetadata();
+        _metadata = file.LinkMetadata();
         if (_metadata is not null)
         {
             CheckMetadata(_metadata);
@@ -95,7 +95,9 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 
     private void CheckMetadata(AotMetadata metadata)
     {
-        var architecture = metadata.Triple.Split('-')[0];
+        // The triple's first part, without String.Split (its separator search and array on every load).
+        var dash = metadata.Triple.IndexOf('-');
+        var architecture = dash < 0 ? metadata.Triple : metadata.Triple[..dash];
         if (architecture is not ("x86_64" or "amd64" or "x86-64"))
         {
             throw BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,

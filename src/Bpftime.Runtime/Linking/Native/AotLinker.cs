@@ -30,14 +30,19 @@ public static class AotLinker
     internal const uint SectionTypeNote = 7;
 
     /// <summary>Links <paramref name="objectBytes"/>; throws <see cref="BpfException"/> (BPF31xx) when it cannot.</summary>
-    public static AotModule Link(ReadOnlySpan<byte> objectBytes, AotLinkOptions options)
+    public static AotModule Link(ReadOnlySpan<byte> objectBytes, AotLinkOptions options) => Link(objectBytes, null, options);
+
+    /// <summary>Links an object <see cref="Read"/> read (with its metadata), so a load that looked at the metadata first reads the object once.</summary>
+    internal static AotModule Link(AotObjectFile file, AotLinkOptions options) => Link([], file, options);
+
+    private static AotModule Link(ReadOnlySpan<byte> objectBytes, AotObjectFile? read, AotLinkOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(options.Helpers);
         try
         {
             CheckHost(options.Origin);
-            var file = AotObjectFile.Read(objectBytes, options.Origin);
+            var file = read ?? AotObjectFile.Read(objectBytes, options.Origin);
             return new AotLinkJob(file, options).Run();
         }
         catch (BpfException)
@@ -53,11 +58,19 @@ public static class AotLinker
     }
 
     /// <summary>Reads only the metadata (to create the maps an object expects before linking it); null when it has none.</summary>
-    public static AotMetadata? ReadMetadata(ReadOnlySpan<byte> objectBytes, string? origin = null)
+    public static AotMetadata? ReadMetadata(ReadOnlySpan<byte> objectBytes, string? origin = null) => Read(objectBytes, origin).LinkMetadata();
+
+    /// <summary>
+    /// Reads an object and its metadata (<see cref="AotObjectFile.LinkMetadata"/>) for a later
+    /// <see cref="Link(AotObjectFile, AotLinkOptions)"/>; the same refusals as <see cref="ReadMetadata"/>.
+    /// </summary>
+    internal static AotObjectFile Read(ReadOnlySpan<byte> objectBytes, string? origin)
     {
         try
         {
-            return AotObjectFile.Read(objectBytes, origin).ReadMetadata();
+            var file = AotObjectFile.Read(objectBytes, origin);
+            file.LinkMetadata();
+            return file;
         }
         catch (BpfException)
         {

@@ -17,6 +17,8 @@ public sealed class AotObjectFile
     public const ushort MachineBpf = ElfImage.MachineBpf;
 
     private readonly ElfImage _image;
+    private AotMetadata? _metadata;
+    private bool _metadataRead;
 
     private AotObjectFile(byte[] bytes, string? origin)
     {
@@ -126,6 +128,20 @@ public sealed class AotObjectFile
             throw BpfException.Create(DiagnosticCodes.AotMetadataInvalid, $"the {AotMetadata.SectionName} metadata is incomplete: {problem}", Origin);
         }
         return metadata;
+    }
+
+    /// <summary>
+    /// <see cref="ReadMetadata"/> read once and kept: the linker and a load that looks at the metadata
+    /// before linking share one reading. The same refusals, on every call until one succeeds.
+    /// </summary>
+    internal AotMetadata? LinkMetadata()
+    {
+        if (!_metadataRead)
+        {
+            _metadata = ReadMetadata();
+            _metadataRead = true;
+        }
+        return _metadata;
     }
 
     // JSON null can still reach non-nullable members; find it before anything dereferences them.
