@@ -41,8 +41,17 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// <summary>Hash maps: bytes before the bucket array (the version word, alone on its cache line).</summary>
     public const int HashHeaderBytes = 64;
 
-    /// <summary>Hash maps: an empty bucket or the end of a chain.</summary>
+    /// <summary>Hash maps: an empty bucket or the end of a chain (and of the free list).</summary>
     public const int HashEnd = -1;
+
+    /// <summary>Hash maps: the header's word holding the first free element (linked through the chains' next words), or <see cref="HashEnd"/> when the map is full.</summary>
+    public const int HashFreeOffset = 4;
+
+    /// <summary>Hash maps: the header's word holding how many keys the map holds.</summary>
+    public const int HashCountOffset = 8;
+
+    /// <summary>Hash maps: the stored hash of an element that holds no key (hashes of keys are 31 bits, never negative), so no lookup matches it.</summary>
+    public const int FreeHash = -1;
 
     public bool IsPerCpu => Kind is InlineLookupKind.PerCpuArray or InlineLookupKind.PerCpuHash or InlineLookupKind.LruPerCpuHash;
 
