@@ -228,7 +228,7 @@ internal sealed partial class FunctionEmitter
         LLVM.BuildCondBr(_b, _generator.Likely(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, free, _t.I32((int)layout.MaxEntries), "")), take, full);
 
         LLVM.PositionBuilderAtEnd(_b, take);
-        BumpVersion(block);
+        BeginChange(block);
         var element64 = LLVM.BuildZExt(_b, free, _t.Int64, "");
         var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
         var nextOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), slot4, "");
@@ -242,7 +242,7 @@ internal sealed partial class FunctionEmitter
         AtomicStore(4, block, bucketOffset, free);
         var countOffset = _t.I64(InlineLookup.HashCountOffset);
         AtomicStore(4, block, countOffset, LLVM.BuildAdd(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
-        BumpVersion(block);
+        EndChange(block);
         LLVM.BuildBr(_b, inserted);
     }
 
@@ -316,7 +316,7 @@ internal sealed partial class FunctionEmitter
         var (element64, previous) = EmitChainWalk(layout, block, first, hash, keyLoad, found, absent, broken);
 
         LLVM.PositionBuilderAtEnd(_b, found);
-        BumpVersion(block);
+        BeginChange(block);
         var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
         var nextOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), slot4, "");
         var next = AtomicLoad(4, block, nextOffset);
@@ -329,7 +329,7 @@ internal sealed partial class FunctionEmitter
         AtomicStore(4, block, freeOffset, LLVM.BuildTrunc(_b, element64, _t.Int32, ""));
         var countOffset = _t.I64(InlineLookup.HashCountOffset);
         AtomicStore(4, block, countOffset, LLVM.BuildSub(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
-        BumpVersion(block);
+        EndChange(block);
         LLVM.BuildBr(_b, Answer(lockPointer, 0, done));
 
         LLVM.PositionBuilderAtEnd(_b, absent);
@@ -388,9 +388,28 @@ internal sealed partial class FunctionEmitter
         return LLVM.BuildAdd(_b, block, LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, valueIndex, _t.I64((long)layout.ValueStride), ""), ""), "");
     }
 
-    /// <summary>Raises the map's version by one (odd: a change begins; even: it ended), as the map's Interlocked.Increment does.</summary>
-    private void BumpVersion(LLVMValueRef block) =>
-        LLVM.BuildAtomicRMW(_b, LLVMAtomicRMWBinOp.LLVMAtomicRMWBinOpAdd, ByteAt(block, _t.I64(0)), _t.I32(1), LLVMAtomicOrdering.LLVMAtomicOrderingSequentiallyConsistent, 0);
+    /// <summary>
+    /// Makes the map's version odd before a change, the writer's half of the seqlock the lock-free
+    /// lookups read: the odd version stored, then a release fence, so a lookup that sees any store of
+    /// the change (its loads, then an acquire fence, then the version again) also sees the version
+    /// moved. Only the lock holder writes the version, so a plain read-and-store does what the map's
+    /// Interlocked.Increment does, without a locked instruction.
+    /// </summary>
+    private void BeginChange(LLVMValueRef block)
+    {
+        var version = AtomicLoad(4, block, 0, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        AtomicStore(4, block, _t.I64(0), LLVM.BuildAdd(_b, version, _t.I32(1), ""));
+        LLVM.BuildFence(_b, LLVMAtomicOrdering.LLVMAtomicOrderingRelease, 0, "");
+    }
+
+    /// <summary>Makes the version even again after a change: a release store, after every store of the change.</summary>
+    private void EndChange(LLVMValueRef block)
+    {
+        var version = AtomicLoad(4, block, 0, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        var store = LLVM.BuildStore(_b, LLVM.BuildAdd(_b, version, _t.I32(1), ""), ByteAt(block, _t.I64(0)));
+        LLVM.SetOrdering(store, LLVMAtomicOrdering.LLVMAtomicOrderingRelease);
+        LLVM.SetAlignment(store, 4);
+    }
 
     /// <summary>A store of data lock-free readers load concurrently: atomic (never torn), naturally aligned.</summary>
     private void AtomicStore(int bytes, LLVMValueRef block, LLVMValueRef offset, LLVMValueRef value)
