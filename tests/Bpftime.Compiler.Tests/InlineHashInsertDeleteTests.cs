@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
+using Bpftime.Engines.X64;
 using Bpftime.Execution;
 using Bpftime.Helpers;
 using Bpftime.Hosting;
@@ -492,6 +493,23 @@ public sealed class InlineHashInsertDeleteTests
             }
             Assert.Equal(unchecked((ulong)-Errno.E2BIG), executable.Run(InlineUpdateTests.Context(new Run(16, MapUpdateFlags.Any, 0, Value(16)))));
             Assert.Equal(16, map.Count);
+        }
+    }
+
+    [Fact]
+    public void JitCodeDeletesItselfOnlyFromPlainAndPerCpuHashMaps()
+    {
+        var bindings = new JitBindings(0, h => h.NativeEntry, _ => 0);
+        var program = DeleteWith([Code.Mov64Reg(2, 10), Code.Add64(2, -8)]);
+        using var hash = new HashMap(new MapSpec("hash", MapType.Hash, 8, 8, 4));
+        using var perCpu = new HashMap(new MapSpec("percpu", MapType.PerCpuHash, 8, 8, 4));
+        using var lru = new HashMap(new MapSpec("lru", MapType.LruHash, 8, 8, 4));
+        using var array = ArrayMap.Create("a", 8, 4);
+        // The code reads the lock word through the map's cell (movabs of its address) only where it deletes itself.
+        foreach (var (map, inline) in new (BpfMap, bool)[] { (hash, true), (perCpu, true), (lru, false), (array, false) })
+        {
+            var compiled = X64Compiler.Compile(new ProgramImage("delete", program, StandardHelpers.CreateDefault()) { Maps = [map], Verified = true }, bindings);
+            Assert.True(inline == compiled.Code.AsSpan().IndexOf(BitConverter.GetBytes((long)map.StorageCell)) >= 0, $"{map.Type}: expected the delete {(inline ? "done by the code" : "left to the helper")}");
         }
     }
 

@@ -33,6 +33,10 @@ internal sealed partial class X64Compiler
         {
             return TryEmitInlineUpdate(helper, i);
         }
+        if (ReferenceEquals(helper, MapHelpers.DeleteElem))
+        {
+            return TryEmitInlineDelete(helper, i);
+        }
         if (!ReferenceEquals(helper, MapHelpers.LookupElem))
         {
             return false;
