@@ -14,8 +14,9 @@ namespace Bpftime.Engines.X64;
 /// per-CPU hash maps keep the helper here. bpf_map_update_elem with small values
 /// (<see cref="InlineLookup.CanInlineUpdate"/>) is done here too: flags, key and value pointer checked,
 /// then on a plain or per-CPU array the index checked and the copy (per-CPU: into the running
-/// processor's copy), on a plain hash map the value of a key already present replaced under the map's
-/// lock; anything else calls the helper, which answers as before.
+/// processor's copy), on a plain or per-CPU hash map, under the map's lock, the value of a key present
+/// replaced or an absent key inserted (bpf_map_delete_elem of such maps: X64Compiler.MapDeletes.cs);
+/// anything else (a full map among it) calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class X64Compiler
 {
