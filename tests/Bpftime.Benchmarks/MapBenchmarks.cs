@@ -13,7 +13,7 @@ public class MapBenchmarks
     private IBpfExecutable _executable = null!;
     private byte[] _context = [];
 
-    [Params("array_lookup", "array_update", "hash_lookup", "hash_update", "percpu_lookup", "percpu_update")]
+    [Params("array_lookup", "array_update", "hash_lookup", "hash_update", "hash_delete_insert", "percpu_lookup", "percpu_update")]
     public string Program { get; set; } = "";
 
     [ParamsSource(nameof(LevelNames))]

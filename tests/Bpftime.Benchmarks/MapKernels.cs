@@ -8,11 +8,13 @@ namespace Bpftime.Benchmarks;
 
 /// <summary>
 /// The map kernels of tests/data/bench/maps.c: lookups and updates of an array, a hash map and a
-/// per-CPU array from a program, one helper call per iteration, under the "default" helper set. Owns
+/// per-CPU array from a program, and deletes and re-insertions of the hash map's keys, one helper call
+/// per iteration, under the "default" helper set. Owns
 /// the three maps (array, hash, per-CPU array: the order of both the eBPF object and the native
 /// object's <c>_bpf_map_handle_N</c>), filled with key * 3 for every key (in every processor's copy);
-/// the update kernels write the same values, so the maps and every kernel's r0 stay the same however
-/// often they run.
+/// the update kernels write the same values, and hash_delete_insert re-inserts every key it deletes
+/// (with the same value), so the maps and every kernel's r0 stay the same however often they run
+/// (with an even iteration count).
 /// </summary>
 internal sealed class MapKernels : IDisposable
 {
@@ -40,7 +42,7 @@ internal sealed class MapKernels : IDisposable
     }
 
     /// <summary>The kernels, in the order of the tables.</summary>
-    public static readonly string[] ProgramNames = ["array_lookup", "array_update", "hash_lookup", "hash_update", "percpu_lookup", "percpu_update"];
+    public static readonly string[] ProgramNames = ["array_lookup", "array_update", "hash_lookup", "hash_update", "hash_delete_insert", "percpu_lookup", "percpu_update"];
 
     public IReadOnlyList<BpfMap> Maps { get; }
 
@@ -54,10 +56,10 @@ internal sealed class MapKernels : IDisposable
         return context;
     }
 
-    /// <summary>What every level must return: the sum of the values looked up, or the number of updates.</summary>
+    /// <summary>What every level must return: the sum of the values looked up, or the number of updates, deletes and insertions.</summary>
     public static ulong Expected(string program, ulong iterations)
     {
-        if (program.EndsWith("_update", StringComparison.Ordinal))
+        if (program.EndsWith("_update", StringComparison.Ordinal) || program == "hash_delete_insert")
         {
             return iterations;
         }

@@ -97,13 +97,15 @@ public sealed class InlineUpdateTests
         return context;
     }
 
-    private static (List<ulong> Results, byte[] Contents) Play(Level level, Func<BpfMap> create, IReadOnlyList<Run> runs, bool verified)
+    private static (List<ulong> Results, byte[] Contents) Play(Level level, Func<BpfMap> create, Instruction[] program, IReadOnlyList<Run> runs, bool verified)
     {
         using var map = create();
-        var image = new ProgramImage("update", UpdateProgram(), StandardHelpers.CreateDefault()) { Maps = [map], Verified = verified };
+        var image = new ProgramImage("update", program, StandardHelpers.CreateDefault()) { Maps = [map], Verified = verified };
         using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
         var results = runs.Select(run => executable.Run(Context(run))).ToList();
-        return (results, System.Text.Encoding.UTF8.GetBytes(BpfMapDump.ToJson([map])));
+        // A hash map's count is kept apart from the elements: compared too.
+        var count = map is HashMap hash ? $"count {hash.Count}" : "";
+        return (results, System.Text.Encoding.UTF8.GetBytes(BpfMapDump.ToJson([map]) + count));
     }
 
     /// <summary>A hash map holding every even key below max entries (value: the key's bytes repeated), so updates find keys present, absent and a map that fills up.</summary>
@@ -149,7 +151,12 @@ public sealed class InlineUpdateTests
         return runs;
     }
 
-    internal static void AssertSameAsHelper(Func<BpfMap> create, bool verified)
+    /// <summary>
+    /// Runs <paramref name="program"/> (by default <see cref="UpdateProgram"/>) over <paramref name="runsFor"/>'s
+    /// runs for the map's max entries (by default every key and flag) on the interpreter and every compiled
+    /// level: the same r0 each run and the same map contents afterwards. Returns the helper's answers.
+    /// </summary>
+    internal static List<ulong> AssertSameAsHelper(Func<BpfMap> create, bool verified, Instruction[]? program = null, Func<uint, List<Run>>? runsFor = null)
     {
         LlvmRequirement.SkipIfMissing();
         uint entries;
@@ -160,16 +167,17 @@ public sealed class InlineUpdateTests
             isHash = probe is HashMap;
         }
         // Hash values have no neighbour past the last one: the source overlapping the map is for arrays.
-        var runs = Runs(entries, (int)entries, isHash ? 2 : 3);
+        var runs = runsFor?.Invoke(entries) ?? Runs(entries, (int)entries, isHash ? 2 : 3);
+        program ??= UpdateProgram();
         // Per-CPU maps are compared slot by slot: every run of every level on the same processor.
         using var pinned = OneProcessor.Current();
-        var expected = Play(InlineLookupTests.Reference, create, runs, verified);
+        var expected = Play(InlineLookupTests.Reference, create, program, runs, verified);
         Assert.Contains(expected.Results, r => r == 0);
         Assert.Contains(expected.Results, r => r != 0);
         foreach (var level in InlineLookupTests.Compiled)
         {
             Skip.IfNot(level.Create().IsAvailable(out var why), why);
-            var actual = Play(level, create, runs, verified);
+            var actual = Play(level, create, program, runs, verified);
             for (var i = 0; i < runs.Count; i++)
             {
                 Assert.True(expected.Results[i] == actual.Results[i],
@@ -177,6 +185,7 @@ public sealed class InlineUpdateTests
             }
             Assert.True(expected.Contents.AsSpan().SequenceEqual(actual.Contents), $"{level} ({(verified ? "verified" : "checked")}): the map differs from the helper's after the runs");
         }
+        return expected.Results;
     }
 
     public static TheoryData<uint, bool> ValueSizes
@@ -291,24 +300,30 @@ public sealed class InlineUpdateTests
             "key in host memory" => [.. Code.LoadImm64(2, (long)host), Code.Mov64Reg(3, 10), Code.Add64(3, -16)],
             _ => [Code.Mov64Reg(2, 10), Code.Add64(2, -8), .. Code.LoadImm64(3, (long)host)],
         };
+        AssertRefusedAsTheHelperRefuses(UpdateWith(pointers), create, what, "map_update_elem");
+    }
+
+    /// <summary>Checked <paramref name="program"/> on every level faults as the helper named <paramref name="helperName"/> does on the interpreter, and the map keeps its contents.</summary>
+    internal static void AssertRefusedAsTheHelperRefuses(Instruction[] program, Func<BpfMap> create, string what, string helperName)
+    {
         string? expected = null;
         foreach (var level in InlineLookupTests.Compiled.Prepend(InlineLookupTests.Reference))
         {
             Skip.IfNot(level.Create().IsAvailable(out var why), why);
             using var map = create();
             var before = BpfMapDump.ToJson([map]);
-            var image = new ProgramImage("hostile", UpdateWith(pointers), StandardHelpers.CreateDefault()) { Maps = [map], Verified = false };
+            var image = new ProgramImage("hostile", program, StandardHelpers.CreateDefault()) { Maps = [map], Verified = false };
             using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
             var error = Assert.Throws<BpfException>(() => executable.Run(new byte[8]));
             var code = error.Diagnostics[0].Code;
             expected ??= code;
             Assert.True(expected == code, $"{level}, {what}: the helper refused with {expected}, the code with {code}: {error.Message}");
-            Assert.Contains("map_update_elem", error.Message);
+            Assert.Contains(helperName, error.Message);
             Assert.Equal(before, BpfMapDump.ToJson([map]));
         }
     }
 
-    private static readonly Lazy<nint> NativeMemoryBlock = new(() =>
+    internal static readonly Lazy<nint> NativeMemoryBlock = new(() =>
     {
         // Host memory the program does not own (never freed: the tests only aim pointers at it).
         var block = System.Runtime.InteropServices.Marshal.AllocHGlobal(64);

@@ -14,8 +14,10 @@ namespace Bpftime.Compiler.IrGen;
 /// so it is for a map disposed since the code was bound. bpf_map_update_elem with small values is done
 /// here too (<see cref="InlineLookup.CanInlineUpdate"/>): on a plain or per-CPU array flags, key, value
 /// pointer and index checked, then the copy (per-CPU: into the running processor's copy); on a plain
-/// or per-CPU hash map the same checks, then the value of a key already present replaced under the
-/// map's lock, which the code only tries. Every other case calls the helper, which answers as before.
+/// or per-CPU hash map the same checks, then, under the map's lock (which the code only tries), the
+/// value of a key present replaced or an absent key inserted, with the map's free list, count and
+/// version in its block. bpf_map_delete_elem of such a hash map is done under the lock too. Every
+/// other case (a full map among them) calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
@@ -28,6 +30,10 @@ internal sealed partial class FunctionEmitter
         if (ReferenceEquals(helper, MapHelpers.UpdateElem))
         {
             return TryEmitInlineUpdate(pc);
+        }
+        if (ReferenceEquals(helper, MapHelpers.DeleteElem))
+        {
+            return TryEmitInlineDelete(pc);
         }
         if (!ReferenceEquals(helper, MapHelpers.LookupElem))
         {
@@ -88,11 +94,14 @@ internal sealed partial class FunctionEmitter
         var storage = LLVM.BuildLoad2(_b, _t.Int64, cell, "update.word");
         LLVM.SetAlignment(storage, 8);
         var flags = Get(4);
-        var usable = LLVM.BuildAnd(_b,
-            LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, storage, _t.I64(0), ""),
-            LLVM.BuildOr(_b,
+        // Hash maps: BPF_ANY, BPF_NOEXIST or BPF_EXIST (the code inserts and answers -EEXIST and -ENOENT);
+        // arrays: BPF_ANY or BPF_EXIST (BPF_NOEXIST is the helper's -EEXIST).
+        var flagsUsable = layout.IsHash
+            ? LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULE, flags, _t.I64((long)MapUpdateFlags.Exist), "")
+            : LLVM.BuildOr(_b,
                 LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, flags, _t.I64((long)MapUpdateFlags.Any), ""),
-                LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, flags, _t.I64((long)MapUpdateFlags.Exist), ""), ""), "");
+                LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, flags, _t.I64((long)MapUpdateFlags.Exist), ""), "");
+        var usable = LLVM.BuildAnd(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, storage, _t.I64(0), ""), flagsUsable, "");
         var key = Get(2);
         var value = Get(3);
         usable = LLVM.BuildAnd(_b, usable, LLVM.BuildAnd(_b, MayRead(key, layout.KeySize), MayRead(value, layout.ValueSize), ""), "");
@@ -104,7 +113,7 @@ internal sealed partial class FunctionEmitter
         {
             LLVM.BuildBr(_b, fast);
             LLVM.PositionBuilderAtEnd(_b, fast);
-            EmitHashUpdate(layout, index, storage, key, value, done, call);
+            EmitHashUpdate(layout, index, storage, key, value, flags, done, call);
         }
         else
         {
@@ -157,13 +166,15 @@ internal sealed partial class FunctionEmitter
     }
 
     /// <summary>
-    /// A plain or per-CPU hash map's update of a key already present: the map's lock tried once (held:
-    /// the helper, which waits for it), the chain walked under it, the value replaced in place (as the
-    /// map replaces it, under the same lock; per-CPU: the copy of the processor picked before the lock,
-    /// as the helper picks it), the lock released, r0 = 0. An absent key (an insertion, or -ENOENT for
-    /// BPF_EXIST) or a chain longer than the map goes to the helper after the lock is released.
+    /// A plain or per-CPU hash map's update: the map's lock tried once (held: the helper, which waits
+    /// for it), the chain walked under it. A key present: -EEXIST for BPF_NOEXIST, else the value
+    /// replaced in place (per-CPU: the copy of the processor picked before the lock, as the helper
+    /// picks it). A key absent: -ENOENT for BPF_EXIST, else the insertion <see cref="HashMap.Update"/>
+    /// does under the same lock (<see cref="EmitHashInsert"/>). The lock is released, r0 set. A full map
+    /// (the helper's -E2BIG) or a chain longer than the map goes to the helper after the lock is released.
     /// </summary>
-    private void EmitHashUpdate(InlineLookup layout, int index, LLVMValueRef lockWord, LLVMValueRef keyAddress, LLVMValueRef value, LLVMBasicBlockRef done, LLVMBasicBlockRef call)
+    private void EmitHashUpdate(InlineLookup layout, int index, LLVMValueRef lockWord, LLVMValueRef keyAddress, LLVMValueRef value, LLVMValueRef flags,
+        LLVMBasicBlockRef done, LLVMBasicBlockRef call)
     {
         var block = LoadStorage(layout, index, call);
         var keyLoad = LLVM.BuildLoad2(_b, _t.OfBytes((int)layout.KeySize), LLVM.BuildIntToPtr(_b, keyAddress, _t.Pointer, ""), "key");
@@ -172,31 +183,240 @@ internal sealed partial class FunctionEmitter
         var hash = HashOf(key);
         // A per-CPU map's slot is picked before the lock, as the helper picks it: no call under the lock.
         var slot = layout.IsPerCpu ? CurrentSlot() : default;
+        var lockPointer = TryLock(lockWord, call);
+        var found = NewBlock("hash.update.found");
+        var absent = NewBlock("hash.update.absent");
+        var broken = NewBlock("hash.update.broken");
+        var (bucketOffset, first) = BucketHead(layout, block, hash);
+        var (element64, _) = EmitChainWalk(layout, block, first, hash, keyLoad, found, absent, broken);
+
+        LLVM.PositionBuilderAtEnd(_b, found);
+        var replace = NewBlock("hash.update.replace");
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, flags, _t.I64((long)MapUpdateFlags.NoExist), ""),
+            Answer(lockPointer, -Errno.EEXIST, done), replace);
+        LLVM.PositionBuilderAtEnd(_b, replace);
+        CopyValue(value, ValueOf(layout, block, element64, slot), layout.ValueSize);
+        LLVM.BuildBr(_b, Answer(lockPointer, 0, done));
+
+        LLVM.PositionBuilderAtEnd(_b, absent);
+        var insert = NewBlock("hash.update.insert");
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, flags, _t.I64((long)MapUpdateFlags.Exist), ""),
+            Answer(lockPointer, -Errno.ENOENT, done), insert);
+        LLVM.PositionBuilderAtEnd(_b, insert);
+        EmitHashInsert(layout, block, bucketOffset, first, hash, keyLoad, value, slot, lockPointer, broken, Answer(lockPointer, 0, done));
+
+        // A full map (-E2BIG), or a chain the lock rules out: the helper answers.
+        LLVM.PositionBuilderAtEnd(_b, broken);
+        Unlock(lockPointer);
+        LLVM.BuildBr(_b, call);
+    }
+
+    /// <summary>
+    /// Under the lock, with the key absent: the insertion <see cref="HashMap.Update"/> does. The first free
+    /// element (none: to <paramref name="full"/>, for the helper's -E2BIG) is taken off the free list, its
+    /// key, zeroed value (every per-CPU copy, as the helper clears them) and the value's copy written, its
+    /// hash set and the element put at the head of its bucket's chain, the count raised, all while the
+    /// map's version is odd, so that lock-free lookups (compiled or the map's) retry rather than see a
+    /// half-written element. Then to <paramref name="inserted"/> (still locked).
+    /// </summary>
+    private void EmitHashInsert(InlineLookup layout, LLVMValueRef block, LLVMValueRef bucketOffset, LLVMValueRef first, LLVMValueRef hash, LLVMValueRef key,
+        LLVMValueRef value, LLVMValueRef slot, LLVMValueRef lockPointer, LLVMBasicBlockRef full, LLVMBasicBlockRef inserted)
+    {
+        var take = NewBlock("hash.insert.take");
+        var free = AtomicLoad(4, block, InlineLookup.HashFreeOffset, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        // HashEnd (-1) is above every index as unsigned: a full map, or a head out of range, is the helper's.
+        LLVM.BuildCondBr(_b, _generator.Likely(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, free, _t.I32((int)layout.MaxEntries), "")), take, full);
+
+        LLVM.PositionBuilderAtEnd(_b, take);
+        BeginChange(block);
+        var element64 = LLVM.BuildZExt(_b, free, _t.Int64, "");
+        var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
+        var nextOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), slot4, "");
+        AtomicStore(4, block, _t.I64(InlineLookup.HashFreeOffset), AtomicLoad(4, block, nextOffset));
+        AtomicStore((int)layout.KeySize, block, LLVM.BuildAdd(_b, _t.I64((long)layout.KeysOffset), LLVM.BuildMul(_b, element64, _t.I64((long)layout.KeyStride), ""), ""), key);
+        ZeroElement(layout, block, element64);
+        // After the zeroing, as the helper's clear-then-copy: a source in the element itself (a stale value pointer) reads zeros, as there.
+        CopyValue(value, ValueOf(layout, block, element64, slot), layout.ValueSize);
+        AtomicStore(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.HashesOffset), slot4, ""), hash);
+        AtomicStore(4, block, nextOffset, first);
+        AtomicStore(4, block, bucketOffset, free);
+        var countOffset = _t.I64(InlineLookup.HashCountOffset);
+        AtomicStore(4, block, countOffset, LLVM.BuildAdd(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
+        EndChange(block);
+        LLVM.BuildBr(_b, inserted);
+    }
+
+    /// <summary>Clears an element's value bytes (every per-CPU copy), as the helper clears a new element's.</summary>
+    private void ZeroElement(InlineLookup layout, LLVMValueRef block, LLVMValueRef element64)
+    {
+        var stride = (long)layout.ValueStride;
+        if (!layout.IsPerCpu)
+        {
+            var target = LLVM.BuildAdd(_b, block, LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, element64, _t.I64(stride), ""), ""), "");
+            for (long offset = 0; offset < stride; offset += 8)
+            {
+                var store = LLVM.BuildStore(_b, _t.I64(0), ByteAt(target, _t.I64(offset)));
+                LLVM.SetAlignment(store, 8);
+            }
+            return;
+        }
+        // Slots x stride bytes, the slot count known at run time: a loop of 8-byte stores (values are 8-byte aligned).
+        var elementBytes = LLVM.BuildMul(_b, SlotCount(), _t.I64(stride), "");
+        var start = LLVM.BuildAdd(_b, block, LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, element64, elementBytes, ""), ""), "");
+        var entry = LLVM.GetInsertBlock(_b);
+        var loop = NewBlock("hash.insert.zero");
+        var after = NewBlock("hash.insert.zeroed");
+        LLVM.BuildBr(_b, loop);
+        LLVM.PositionBuilderAtEnd(_b, loop);
+        var offsetPhi = LLVM.BuildPhi(_b, _t.Int64, "zero.offset");
+        var zero = LLVM.BuildStore(_b, _t.I64(0), ByteAt(start, offsetPhi));
+        LLVM.SetAlignment(zero, 8);
+        var nextOffset = LLVM.BuildAdd(_b, offsetPhi, _t.I64(8), "");
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, nextOffset, elementBytes, ""), loop, after);
+        LLVM.AddIncoming(offsetPhi, [_t.I64(0), nextOffset], [entry, loop]);
+        LLVM.PositionBuilderAtEnd(_b, after);
+    }
+
+    /// <summary>
+    /// bpf_map_delete_elem(map, key) on a plain or per-CPU hash map known at the call, whose cell offers
+    /// the lock word: with a key the code may read (as for updates), the lock tried once (held: the
+    /// helper, which waits), the chain walked under it; the element found is unlinked, its hash marked
+    /// free and the element pushed on the free list, the count lowered, while the version is odd (as
+    /// <see cref="HashMap.Delete"/> does under the same lock), r0 = 0; no element: -ENOENT. Anything
+    /// else calls the helper, which answers, refuses or faults exactly as before.
+    /// </summary>
+    private bool TryEmitInlineDelete(int pc)
+    {
+        _lookupSites ??= MapLookupSites.Find(Code);
+        if (!_lookupSites.TryGetValue(pc, out var index) || index < 0 || index >= _generator.InlineLookups.Count
+            || _generator.InlineLookups[index] is not { CanInlineUpdate: true, IsHash: true } layout)
+        {
+            return false;
+        }
+        var done = NewBlock($"delete.done{pc}");
+        var call = NewBlock($"delete.call{pc}");
+        var keyReadable = NewBlock($"delete.key{pc}");
+        var cell = LLVM.BuildGEP2(_b, _t.Int8, _generator.DataSymbol(layout.SymbolFor(index)), [_t.I64(8)], "");
+        var lockWord = LLVM.BuildLoad2(_b, _t.Int64, cell, "delete.lock");
+        LLVM.SetAlignment(lockWord, 8);
+        var keyAddress = Get(2);
+        var usable = LLVM.BuildAnd(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, lockWord, _t.I64(0), ""), MayRead(keyAddress, layout.KeySize), "");
+        LLVM.BuildCondBr(_b, _generator.Likely(usable), keyReadable, call);
+
+        LLVM.PositionBuilderAtEnd(_b, keyReadable);
+        var block = LoadStorage(layout, index, call);
+        var keyLoad = LLVM.BuildLoad2(_b, _t.OfBytes((int)layout.KeySize), LLVM.BuildIntToPtr(_b, keyAddress, _t.Pointer, ""), "key");
+        LLVM.SetAlignment(keyLoad, 1);
+        var hash = HashOf(layout.KeySize == 8 ? keyLoad : LLVM.BuildZExt(_b, keyLoad, _t.Int64, ""));
+        var lockPointer = TryLock(lockWord, call);
+        var found = NewBlock("hash.delete.found");
+        var absent = NewBlock("hash.delete.absent");
+        var broken = NewBlock("hash.delete.broken");
+        var (bucketOffset, first) = BucketHead(layout, block, hash);
+        var (element64, previous) = EmitChainWalk(layout, block, first, hash, keyLoad, found, absent, broken);
+
+        LLVM.PositionBuilderAtEnd(_b, found);
+        BeginChange(block);
+        var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
+        var nextOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), slot4, "");
+        var next = AtomicLoad(4, block, nextOffset);
+        var previousOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), LLVM.BuildMul(_b, LLVM.BuildZExt(_b, previous, _t.Int64, ""), _t.I64(4), ""), "");
+        var headOfChain = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, previous, _t.I32(InlineLookup.HashEnd), "");
+        AtomicStore(4, block, LLVM.BuildSelect(_b, headOfChain, bucketOffset, previousOffset, ""), next);
+        AtomicStore(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.HashesOffset), slot4, ""), _t.I32(InlineLookup.FreeHash));
+        var freeOffset = _t.I64(InlineLookup.HashFreeOffset);
+        AtomicStore(4, block, nextOffset, AtomicLoad(4, block, freeOffset));
+        AtomicStore(4, block, freeOffset, LLVM.BuildTrunc(_b, element64, _t.Int32, ""));
+        var countOffset = _t.I64(InlineLookup.HashCountOffset);
+        AtomicStore(4, block, countOffset, LLVM.BuildSub(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
+        EndChange(block);
+        LLVM.BuildBr(_b, Answer(lockPointer, 0, done));
+
+        LLVM.PositionBuilderAtEnd(_b, absent);
+        LLVM.BuildBr(_b, Answer(lockPointer, -Errno.ENOENT, done));
+
+        LLVM.PositionBuilderAtEnd(_b, broken);
+        Unlock(lockPointer);
+        LLVM.BuildBr(_b, call);
+
+        LLVM.PositionBuilderAtEnd(_b, call);
+        PublishLiveFrames();
+        Set(0, LLVM.BuildCall2(_b, _t.Helper, _generator.HelperDeclaration(HelperIds.MapDeleteElem), Arguments(), ""));
+        ReloadBudget();
+        LLVM.BuildBr(_b, done);
+        LLVM.PositionBuilderAtEnd(_b, done);
+        return true;
+    }
+
+    /// <summary>Tries the map's lock word once (acquire); continues locked in a new block, or branches to <paramref name="call"/> when it is held. Returns the word's pointer.</summary>
+    private LLVMValueRef TryLock(LLVMValueRef lockWord, LLVMBasicBlockRef call)
+    {
         var lockPointer = LLVM.BuildIntToPtr(_b, lockWord, _t.Pointer, "");
         var exchange = LLVM.BuildAtomicCmpXchg(_b, lockPointer, _t.I32(0), _t.I32(1),
             LLVMAtomicOrdering.LLVMAtomicOrderingAcquire, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic, 0);
-        var locked = NewBlock("hash.update.locked");
+        var locked = NewBlock("hash.locked");
         LLVM.BuildCondBr(_b, _generator.Likely(LLVM.BuildExtractValue(_b, exchange, 1, "")), locked, call);
-
         LLVM.PositionBuilderAtEnd(_b, locked);
-        var found = NewBlock("hash.update.found");
-        var absent = NewBlock("hash.update.absent");
-        var bucket = LLVM.BuildZExt(_b, LLVM.BuildAnd(_b, hash, _t.I32(layout.BucketCount - 1), ""), _t.Int64, "");
-        var first = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)InlineLookup.BucketsOffset), LLVM.BuildMul(_b, bucket, _t.I64(4), ""), ""));
-        var element64 = EmitChainWalk(layout, block, first, hash, keyLoad, found, absent, absent);
+        return lockPointer;
+    }
 
-        LLVM.PositionBuilderAtEnd(_b, found);
-        var valueIndex = layout.IsPerCpu ? LLVM.BuildAdd(_b, LLVM.BuildMul(_b, element64, SlotCount(), ""), slot, "") : element64;
-        var valueOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, valueIndex, _t.I64((long)layout.ValueStride), ""), "");
-        CopyValue(value, LLVM.BuildAdd(_b, block, valueOffset, ""), layout.ValueSize);
+    /// <summary>A new block that releases the lock, sets r0 to <paramref name="result"/> and goes to <paramref name="done"/>.</summary>
+    private LLVMBasicBlockRef Answer(LLVMValueRef lockPointer, long result, LLVMBasicBlockRef done)
+    {
+        var here = LLVM.GetInsertBlock(_b);
+        var answer = NewBlock("hash.answer");
+        LLVM.PositionBuilderAtEnd(_b, answer);
         Unlock(lockPointer);
-        Set(0, _t.I64(0));
+        Set(0, _t.I64(result));
         LLVM.BuildBr(_b, done);
+        LLVM.PositionBuilderAtEnd(_b, here);
+        return answer;
+    }
 
-        // The end of the chain (or a walk longer than the map, which the lock rules out): the helper inserts, or answers -ENOENT.
-        LLVM.PositionBuilderAtEnd(_b, absent);
-        Unlock(lockPointer);
-        LLVM.BuildBr(_b, call);
+    /// <summary>The offset of the hash's bucket word and the chain's first element, read at the current point.</summary>
+    private (LLVMValueRef Offset, LLVMValueRef First) BucketHead(InlineLookup layout, LLVMValueRef block, LLVMValueRef hash)
+    {
+        var bucket = LLVM.BuildZExt(_b, LLVM.BuildAnd(_b, hash, _t.I32(layout.BucketCount - 1), ""), _t.Int64, "");
+        var offset = LLVM.BuildAdd(_b, _t.I64((long)InlineLookup.BucketsOffset), LLVM.BuildMul(_b, bucket, _t.I64(4), ""), "");
+        return (offset, AtomicLoad(4, block, offset));
+    }
+
+    /// <summary>The address of an element's value (per-CPU: of the copy in <paramref name="slot"/>).</summary>
+    private LLVMValueRef ValueOf(InlineLookup layout, LLVMValueRef block, LLVMValueRef element64, LLVMValueRef slot)
+    {
+        var valueIndex = layout.IsPerCpu ? LLVM.BuildAdd(_b, LLVM.BuildMul(_b, element64, SlotCount(), ""), slot, "") : element64;
+        return LLVM.BuildAdd(_b, block, LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, valueIndex, _t.I64((long)layout.ValueStride), ""), ""), "");
+    }
+
+    /// <summary>
+    /// Makes the map's version odd before a change, the writer's half of the seqlock the lock-free
+    /// lookups read: the odd version stored, then a release fence, so a lookup that sees any store of
+    /// the change (its loads, then an acquire fence, then the version again) also sees the version
+    /// moved. Only the lock holder writes the version, so a plain read-and-store does what the map's
+    /// Interlocked.Increment does, without a locked instruction.
+    /// </summary>
+    private void BeginChange(LLVMValueRef block)
+    {
+        var version = AtomicLoad(4, block, 0, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        AtomicStore(4, block, _t.I64(0), LLVM.BuildAdd(_b, version, _t.I32(1), ""));
+        LLVM.BuildFence(_b, LLVMAtomicOrdering.LLVMAtomicOrderingRelease, 0, "");
+    }
+
+    /// <summary>Makes the version even again after a change: a release store, after every store of the change.</summary>
+    private void EndChange(LLVMValueRef block)
+    {
+        var version = AtomicLoad(4, block, 0, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        var store = LLVM.BuildStore(_b, LLVM.BuildAdd(_b, version, _t.I32(1), ""), ByteAt(block, _t.I64(0)));
+        LLVM.SetOrdering(store, LLVMAtomicOrdering.LLVMAtomicOrderingRelease);
+        LLVM.SetAlignment(store, 4);
+    }
+
+    /// <summary>A store of data lock-free readers load concurrently: atomic (never torn), naturally aligned.</summary>
+    private void AtomicStore(int bytes, LLVMValueRef block, LLVMValueRef offset, LLVMValueRef value)
+    {
+        var store = LLVM.BuildStore(_b, value, ByteAt(block, offset));
+        LLVM.SetOrdering(store, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        LLVM.SetAlignment(store, (uint)bytes);
     }
 
     private void Unlock(LLVMValueRef lockPointer)
@@ -316,7 +536,7 @@ internal sealed partial class FunctionEmitter
         var bucket = LLVM.BuildZExt(_b, LLVM.BuildAnd(_b, hash, _t.I32(layout.BucketCount - 1), ""), _t.Int64, "");
         var first = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)InlineLookup.BucketsOffset), LLVM.BuildMul(_b, bucket, _t.I64(4), ""), ""));
         var wanted = layout.KeySize == 8 ? key : LLVM.BuildTrunc(_b, key, _t.OfBytes((int)layout.KeySize), "");
-        var element64 = EmitChainWalk(layout, block, first, hash, wanted, found, absent, slow);
+        var (element64, _) = EmitChainWalk(layout, block, first, hash, wanted, found, absent, slow);
 
         // What the walk read counts only if no writer began meanwhile: the version is read again after an acquire fence.
         LLVM.PositionBuilderAtEnd(_b, found);
@@ -346,11 +566,12 @@ internal sealed partial class FunctionEmitter
     /// <summary>
     /// Walks the chain that starts at <paramref name="first"/> (from the current block) for the element
     /// whose hash and key are <paramref name="hash"/> and <paramref name="key"/> (of the key's width):
-    /// branches to <paramref name="found"/> (where the returned zero-extended index is valid), to
+    /// branches to <paramref name="found"/> (where the returned zero-extended index and its predecessor in
+    /// the chain, <see cref="InlineLookup.HashEnd"/> at the head, are valid), to
     /// <paramref name="end"/> at the end of the chain, or to <paramref name="broken"/> for an index out
     /// of range or a walk longer than the map (a chain a racing writer left, read without the lock).
     /// </summary>
-    private LLVMValueRef EmitChainWalk(InlineLookup layout, LLVMValueRef block, LLVMValueRef first, LLVMValueRef hash, LLVMValueRef key,
+    private (LLVMValueRef Element, LLVMValueRef Previous) EmitChainWalk(InlineLookup layout, LLVMValueRef block, LLVMValueRef first, LLVMValueRef hash, LLVMValueRef key,
         LLVMBasicBlockRef found, LLVMBasicBlockRef end, LLVMBasicBlockRef broken)
     {
         var entry = LLVM.GetInsertBlock(_b);
@@ -364,6 +585,7 @@ internal sealed partial class FunctionEmitter
         LLVM.PositionBuilderAtEnd(_b, walk);
         var element = LLVM.BuildPhi(_b, _t.Int32, "element");
         var steps = LLVM.BuildPhi(_b, _t.Int32, "steps");
+        var previous = LLVM.BuildPhi(_b, _t.Int32, "previous");
         LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, element, _t.I32(InlineLookup.HashEnd), ""), end, check);
 
         LLVM.PositionBuilderAtEnd(_b, check);
@@ -389,7 +611,8 @@ internal sealed partial class FunctionEmitter
         LLVM.BuildBr(_b, walk);
         LLVM.AddIncoming(element, [first, next], [entry, step]);
         LLVM.AddIncoming(steps, [_t.I32(0), moreSteps], [entry, step]);
-        return element64;
+        LLVM.AddIncoming(previous, [_t.I32(InlineLookup.HashEnd), element], [entry, step]);
+        return (element64, previous);
     }
 
     private LLVMValueRef VersionUnchanged(LLVMValueRef block, LLVMValueRef version)

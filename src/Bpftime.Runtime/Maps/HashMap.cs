@@ -11,6 +11,10 @@ namespace Bpftime.Maps;
 /// is deleted. Chains, the free list and the recency list are index arrays guarded by one lock (with
 /// a word in native memory that compiled code can try: see <see cref="InlineUpdateStorage"/>);
 /// values are replaced under it, but read without it, so programs use atomics for shared counters.
+/// Everything an insertion or a deletion of a plain or per-CPU hash map touches (chains, hashes, keys,
+/// values, the free list's head and the count in the block's header, an element's hash of
+/// <see cref="InlineLookup.FreeHash"/> marking it free) lies in the block too, so compiled code holding
+/// the lock word inserts and deletes on the very structures these methods use.
 /// Lookups take no lock: structural changes bump a version (odd while in progress), and a lookup that
 /// saw the version move retries, then falls back to the lock. What such a lookup reads (version,
 /// buckets, chains, hashes, keys, the LRU referenced marks) lies in the block at the offsets of
@@ -35,7 +39,6 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private readonly ulong _keyStride;
     private readonly ulong _elementBytes;
     private readonly int _bucketCount;
-    private readonly bool[] _used;
     private readonly int[] _lruPrev;
     private readonly int[] _lruNext;
     private byte* _block;
@@ -45,8 +48,6 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private byte* _referenced;
     private byte* _keys;
     private byte* _values;
-    private int _free;
-    private int _count;
     private int _lruHead = None;
     private int _lruTail = None;
     private int? _spinLockOffset;
@@ -81,12 +82,12 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         _keys = _block + Layout.KeysOffset;
         _values = _block + Layout.ValuesOffset;
         new Span<int>(_buckets, _bucketCount).Fill(None);
-        _used = new bool[count];
+        new Span<int>(_hashes, count).Fill(InlineLookup.FreeHash);
         for (var i = 0; i < count; i++)
         {
             _next[i] = i + 1 < count ? i + 1 : None;
         }
-        _free = 0;
+        Free = 0;
         _lruPrev = _lru ? new int[count] : [];
         _lruNext = _lru ? new int[count] : [];
         NativeMemory.Clear(_values, (nuint)valueBytes);
@@ -115,6 +116,12 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     /// <summary>The version word: odd while the chains change (the first word of the block).</summary>
     private ref int Version => ref *(int*)_block;
+
+    /// <summary>The first free element, linked through <c>_next</c> (None: full); changed under the lock.</summary>
+    private ref int Free => ref *(int*)(_block + InlineLookup.HashFreeOffset);
+
+    /// <summary>How many keys the map holds; changed under the lock.</summary>
+    private ref int Held => ref *(int*)(_block + InlineLookup.HashCountOffset);
 
     /// <summary>Where the value's bpf_spin_lock is (from BTF), or null: needed for BPF_F_LOCK updates.</summary>
     public int? SpinLockOffset
@@ -170,7 +177,17 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     public ulong SlotStride { get; }
 
     /// <summary>How many keys the map holds now.</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count
+    {
+        get
+        {
+            // Under the lock: the count lives in the block, which disposal frees.
+            using (Locked())
+            {
+                return _block == null ? 0 : Held;
+            }
+        }
+    }
 
     public override nint Lookup(ReadOnlySpan<byte> key) => LookupSlot(key, IsPerCpu ? PerCpu.CurrentSlot : 0);
 
@@ -275,9 +292,8 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
                     _hashes[element] = hash;
                     var bucket = hash & (_bucketCount - 1);
                     _next[element] = _buckets[bucket];
-                    _used[element] = true;
                     _buckets[bucket] = element;
-                    _count++;
+                    Held++;
                     if (_lru)
                     {
                         LinkFront(element);
@@ -382,7 +398,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         using (Locked())
         {
             _ = Values;
-            elements = new int[_count];
+            elements = new int[Held];
             var n = 0;
             for (var bucket = 0; bucket < _bucketCount && n < elements.Length; bucket++)
             {
@@ -397,12 +413,12 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         foreach (var element in elements)
         {
             // The visitor may have deleted elements it has not reached yet.
-            if (!Volatile.Read(ref _used[element]))
+            var values = Values;
+            if (Volatile.Read(ref _hashes[element]) == InlineLookup.FreeHash)
             {
                 continue;
             }
             visited++;
-            var values = Values;
             if (!visitor((nint)(_keys + ((ulong)element * _keyStride)), (nint)(values + ((ulong)element * _elementBytes) + ((ulong)slot * SlotStride))))
             {
                 break;
@@ -494,10 +510,10 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
     private int Allocate()
     {
-        if (_free != None)
+        if (Free != None)
         {
-            var element = _free;
-            _free = _next[element];
+            var element = Free;
+            Free = _next[element];
             return element;
         }
         if (!_lru || _lruTail == None)
@@ -506,7 +522,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         }
         // Evict the least recently used element and reuse its storage; referenced ones get a second chance.
         var victim = _lruTail;
-        for (var chances = 0; _referenced[victim] != 0 && chances < _count; chances++)
+        for (var chances = 0; _referenced[victim] != 0 && chances < Held; chances++)
         {
             _referenced[victim] = 0;
             UnlinkRecency(victim);
@@ -520,8 +536,8 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             previous = element;
         }
         Unlink(bucket, previous, victim);
-        var reused = _free;
-        _free = _next[reused];
+        var reused = Free;
+        Free = _next[reused];
         return reused;
     }
 
@@ -535,10 +551,10 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
         {
             _next[previous] = _next[element];
         }
-        Volatile.Write(ref _used[element], false);
-        _next[element] = _free;
-        _free = element;
-        _count--;
+        Volatile.Write(ref _hashes[element], InlineLookup.FreeHash);
+        _next[element] = Free;
+        Free = element;
+        Held--;
         if (_lru)
         {
             UnlinkRecency(element);

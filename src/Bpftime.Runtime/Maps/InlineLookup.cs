@@ -41,8 +41,17 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// <summary>Hash maps: bytes before the bucket array (the version word, alone on its cache line).</summary>
     public const int HashHeaderBytes = 64;
 
-    /// <summary>Hash maps: an empty bucket or the end of a chain.</summary>
+    /// <summary>Hash maps: an empty bucket or the end of a chain (and of the free list).</summary>
     public const int HashEnd = -1;
+
+    /// <summary>Hash maps: the header's word holding the first free element (linked through the chains' next words), or <see cref="HashEnd"/> when the map is full.</summary>
+    public const int HashFreeOffset = 4;
+
+    /// <summary>Hash maps: the header's word holding how many keys the map holds.</summary>
+    public const int HashCountOffset = 8;
+
+    /// <summary>Hash maps: the stored hash of an element that holds no key (hashes of keys are 31 bits, never negative), so no lookup matches it.</summary>
+    public const int FreeHash = -1;
 
     public bool IsPerCpu => Kind is InlineLookupKind.PerCpuArray or InlineLookupKind.PerCpuHash or InlineLookupKind.LruPerCpuHash;
 
@@ -78,7 +87,8 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// Whether generated code can do this map's bpf_map_update_elem itself, for values of at most
     /// <see cref="MaxInlineUpdateBytes"/>: plain arrays (global data included), per-CPU arrays (the
     /// copy of the processor the code runs on, as the helper picks it), and hash maps with 4- or
-    /// 8-byte keys for keys already present (under the map's lock, which the code only tries). The code
+    /// 8-byte keys (under the map's lock, which the code only tries: the value of a key present replaced,
+    /// an absent key inserted while a free element remains; their bpf_map_delete_elem too). The code
     /// does it only while the map's <see cref="BpfMap.StorageCell"/> offers word 1 (arrays: where to
     /// write; hash maps: the lock word), which a map gives only when programs may write it and its
     /// values hold no bpf_spin_lock. Per-CPU hash maps are updated as plain ones, in the copy of the

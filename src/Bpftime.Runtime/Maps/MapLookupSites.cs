@@ -4,14 +4,14 @@ using Bpftime.Isa;
 namespace Bpftime.Maps;
 
 /// <summary>
-/// Finds the bpf_map_lookup_elem and bpf_map_update_elem calls whose map is known from the code alone: r1 was last set by an
+/// Finds the bpf_map_lookup_elem, bpf_map_update_elem and bpf_map_delete_elem calls whose map is known from the code alone: r1 was last set by an
 /// ld_imm64 of a map (src 1 or 5) in the same straight run of instructions, with no jump target, call
 /// or other write of r1 in between. Only there may compiled code replace the call with the lookup (or update)
 /// itself; any other call (a map chosen at run time, a branch merging two maps) keeps the helper.
 /// </summary>
 public static class MapLookupSites
 {
-    /// <summary>Each such call's pc and the map index (the ld_imm64's immediate) it looks up or updates.</summary>
+    /// <summary>Each such call's pc and the map index (the ld_imm64's immediate) it looks up, updates or deletes from.</summary>
     public static Dictionary<int, int> Find(ReadOnlySpan<Instruction> code)
     {
         var targets = new bool[code.Length + 1];
@@ -61,7 +61,7 @@ public static class MapLookupSites
                 pc++;
                 continue;
             }
-            if (insn.IsHelperCall && insn.Imm is (HelperIds.MapLookupElem or HelperIds.MapUpdateElem) && map >= 0)
+            if (insn.IsHelperCall && insn.Imm is (HelperIds.MapLookupElem or HelperIds.MapUpdateElem or HelperIds.MapDeleteElem) && map >= 0)
             {
                 sites[pc] = map;
             }

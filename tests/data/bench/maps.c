@@ -6,7 +6,8 @@
 // the helper is _bpf_helper_ext_NNNN, as the runtime's AOT linker binds them. Map 0 is the array,
 // map 1 the hash, map 2 the per-CPU array; all have ENTRIES u32 keys and u64 values, and the updates
 // write the value each key already holds (key * 3, in every processor's copy), so the maps, and the
-// lookups' checksum, never change.
+// lookups' checksum, never change. hash_delete_insert alternates a delete of a key of the hash map and
+// its insertion (BPF_NOEXIST, value key * 3): after an even number of iterations the map is as before.
 typedef unsigned long long u64;
 typedef unsigned int u32;
 
@@ -29,6 +30,7 @@ MAP_DEF(percpu_map, 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */);
 #define PERCPU_MAP ((void *)&percpu_map)
 static void *(*map_lookup)(void *map, const void *key) = (void *)1;
 static long (*map_update)(void *map, const void *key, const void *value, u64 flags) = (void *)2;
+static long (*map_delete)(void *map, const void *key) = (void *)3;
 #else
 #define SEC(name)
 extern char _bpf_map_handle_0[];
@@ -36,6 +38,7 @@ extern char _bpf_map_handle_1[];
 extern char _bpf_map_handle_2[];
 extern u64 _bpf_helper_ext_0001(u64, u64, u64, u64, u64);
 extern u64 _bpf_helper_ext_0002(u64, u64, u64, u64, u64);
+extern u64 _bpf_helper_ext_0003(u64, u64, u64, u64, u64);
 #define ARRAY_MAP ((void *)_bpf_map_handle_0)
 #define HASH_MAP ((void *)_bpf_map_handle_1)
 #define PERCPU_MAP ((void *)_bpf_map_handle_2)
@@ -46,6 +49,10 @@ static inline void *map_lookup(void *map, const void *key)
 static inline long map_update(void *map, const void *key, const void *value, u64 flags)
 {
     return (long)_bpf_helper_ext_0002((u64)map, (u64)key, (u64)value, flags, 0);
+}
+static inline long map_delete(void *map, const void *key)
+{
+    return (long)_bpf_helper_ext_0003((u64)map, (u64)key, 0, 0, 0);
 }
 #endif
 
@@ -81,3 +88,17 @@ LOOKUP_KERNEL(hash_lookup, HASH_MAP)
 UPDATE_KERNEL(hash_update, HASH_MAP)
 LOOKUP_KERNEL(percpu_lookup, PERCPU_MAP)
 UPDATE_KERNEL(percpu_update, PERCPU_MAP)
+
+// One helper call per iteration: even iterations delete key (i / 2) % ENTRIES, odd ones insert it again.
+SEC("socket") u64 hash_delete_insert(u64 *ctx, u64 length)
+{
+    u64 n = ctx[0], done = 0;
+    for (u64 i = 0; i < n; i++) {
+        u32 key = (i >> 1) & (ENTRIES - 1);
+        u64 value = (u64)key * 3;
+        long result = (i & 1) ? map_update(HASH_MAP, &key, &value, 1 /* BPF_NOEXIST */) : map_delete(HASH_MAP, &key);
+        if (result == 0)
+            done++;
+    }
+    return done;
+}

@@ -14,8 +14,9 @@ namespace Bpftime.Engines.X64;
 /// per-CPU hash maps keep the helper here. bpf_map_update_elem with small values
 /// (<see cref="InlineLookup.CanInlineUpdate"/>) is done here too: flags, key and value pointer checked,
 /// then on a plain or per-CPU array the index checked and the copy (per-CPU: into the running
-/// processor's copy), on a plain hash map the value of a key already present replaced under the map's
-/// lock; anything else calls the helper, which answers as before.
+/// processor's copy), on a plain or per-CPU hash map, under the map's lock, the value of a key present
+/// replaced or an absent key inserted (bpf_map_delete_elem of such maps: X64Compiler.MapDeletes.cs);
+/// anything else (a full map among it) calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class X64Compiler
 {
@@ -32,6 +33,10 @@ internal sealed partial class X64Compiler
         if (ReferenceEquals(helper, MapHelpers.UpdateElem))
         {
             return TryEmitInlineUpdate(helper, i);
+        }
+        if (ReferenceEquals(helper, MapHelpers.DeleteElem))
+        {
+            return TryEmitInlineDelete(helper, i);
         }
         if (!ReferenceEquals(helper, MapHelpers.LookupElem))
         {
@@ -114,10 +119,11 @@ internal sealed partial class X64Compiler
             return false;
         }
         var call = _asm.CreateLabel();
+        var done = _asm.CreateLabel();
         EmitUpdateChecks(map, layout, call);
         if (layout.IsHash)
         {
-            EmitHashUpdate(map, layout, pieces, call);
+            EmitHashUpdate(map, layout, pieces, call, done);
         }
         else
         {
@@ -146,7 +152,7 @@ internal sealed partial class X64Compiler
             }
             CopyValue(pieces, source, Target, 0, CopyRegisters);
         }
-        EmitZeroResultEnd(helper, i, call, _asm.CreateLabel());
+        EmitZeroResultEnd(helper, i, call, done);
         return true;
     }
 
@@ -162,11 +168,20 @@ internal sealed partial class X64Compiler
         _asm.Load(X64Width.Qword, X64Register.Rax, X64Register.Rax, 8);
         _asm.Test(X64Width.Qword, X64Register.Rax, X64Register.Rax);
         _asm.Jcc(X64Condition.Equal, call);
-        // BPF_ANY (0) or BPF_EXIST (2): flags | 2 == 2.
-        _asm.Mov(X64Width.Qword, X64Register.Rcx, Host(4));
-        _asm.Alu(X64AluOperation.Or, X64Width.Qword, X64Register.Rcx, (int)MapUpdateFlags.Exist);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, X64Register.Rcx, (int)MapUpdateFlags.Exist);
-        _asm.Jcc(X64Condition.NotEqual, call);
+        if (layout.IsHash)
+        {
+            // BPF_ANY, BPF_NOEXIST or BPF_EXIST: flags <= 2, unsigned.
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Host(4), (int)MapUpdateFlags.Exist);
+            _asm.Jcc(X64Condition.Above, call);
+        }
+        else
+        {
+            // BPF_ANY (0) or BPF_EXIST (2): flags | 2 == 2.
+            _asm.Mov(X64Width.Qword, X64Register.Rcx, Host(4));
+            _asm.Alu(X64AluOperation.Or, X64Width.Qword, X64Register.Rcx, (int)MapUpdateFlags.Exist);
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, X64Register.Rcx, (int)MapUpdateFlags.Exist);
+            _asm.Jcc(X64Condition.NotEqual, call);
+        }
         CheckReadable(Host(2), (int)layout.KeySize, call, call);
         CheckReadable(Host(3), (int)layout.ValueSize, call, call);
     }
@@ -194,11 +209,13 @@ internal sealed partial class X64Compiler
     /// which waits for it), the chain walked under it (bounded as the lock-free read bounds it), the
     /// value replaced in place (as <see cref="HashMap.Update"/> replaces it under the same lock; per-CPU:
     /// the copy of the processor picked before the lock, as the helper picks it), the lock released,
-    /// r0 = 0. An absent key (an insertion, or -ENOENT for BPF_EXIST) goes to the helper after the lock
-    /// is released. r8 lock (on the native stack during the walk, above the per-CPU copy's offset),
-    /// r10 block, r11 key, rcx element, r8 steps, rax address; r1-r4 stay intact until the key is found.
+    /// then on to r0 = 0; BPF_NOEXIST answers -EEXIST (to <paramref name="done"/>). An absent key:
+    /// -ENOENT for BPF_EXIST, else the insertion (<see cref="EmitHashInsert"/>); a full map goes to the
+    /// helper after the lock is released. r8 lock (on the native stack during the walk, above the per-CPU
+    /// copy's offset), r10 block, r11 key, rcx element, r8 steps, rax address; r1-r4 stay intact until
+    /// the code no longer calls the helper.
     /// </summary>
-    private void EmitHashUpdate(BpfMap map, InlineLookup layout, IReadOnlyList<(int Offset, int Width)> pieces, X64Label call)
+    private void EmitHashUpdate(BpfMap map, InlineLookup layout, IReadOnlyList<(int Offset, int Width)> pieces, X64Label call, X64Label done)
     {
         const X64Register Lock = X64Register.R8;
         const X64Register Block = Scratch2;
@@ -209,6 +226,10 @@ internal sealed partial class X64Compiler
         var keyWidth = layout.KeySize == 8 ? X64Width.Qword : X64Width.Dword;
         var absent = _asm.CreateLabel();
         var found = _asm.CreateLabel();
+        var broken = _asm.CreateLabel();
+        var replace = _asm.CreateLabel();
+        var insert = _asm.CreateLabel();
+        var updated = _asm.CreateLabel();
         var leave = call;
         if (layout.IsPerCpu)
         {
@@ -239,9 +260,10 @@ internal sealed partial class X64Compiler
         _asm.MovAbsolute(Element, unchecked((long)0x9E3779B97F4A7C15UL));
         _asm.Imul(X64Width.Qword, Element, Key);
         _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, Element, 33);
-        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, null), absent, absent, found);
+        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, null), absent, broken, found);
 
-        _asm.Bind(absent);
+        // A full map (the helper's -E2BIG), or a chain the lock rules out: the helper answers.
+        _asm.Bind(broken);
         _asm.Pop(Lock);
         _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
         if (layout.IsPerCpu)
@@ -251,8 +273,23 @@ internal sealed partial class X64Compiler
         }
         _asm.Jmp(call);
 
-        // The helper is not called from here on: r1-r5 are free for the copy (r3, the value, excepted).
         _asm.Bind(found);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Host(4), (int)MapUpdateFlags.NoExist);
+        _asm.Jcc(X64Condition.NotEqual, replace);
+        EmitHashAnswer(layout, -Errno.EEXIST, done);
+        _asm.Bind(absent);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Qword, Host(4), (int)MapUpdateFlags.Exist);
+        _asm.Jcc(X64Condition.NotEqual, insert);
+        EmitHashAnswer(layout, -Errno.ENOENT, done);
+        _asm.Bind(insert);
+        _asm.Load(X64Width.Dword, Element, Block, InlineLookup.HashFreeOffset);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
+        _asm.Jcc(X64Condition.AboveOrEqual, broken);
+        EmitHashInsert(layout, pieces);
+        _asm.Jmp(updated);
+
+        // The helper is not called from here on: r1-r5 are free for the copy (r3, the value, excepted).
+        _asm.Bind(replace);
         ElementAddress(Address, Element, (int)(layout.ValueStride * (layout.IsPerCpu ? (ulong)PerCpu.SlotCount : 1)), Block);
         _asm.Pop(Lock);
         if (layout.IsPerCpu)
@@ -262,6 +299,81 @@ internal sealed partial class X64Compiler
         }
         CopyValue(pieces, Host(3), Address, (int)layout.ValuesOffset, HashCopyRegisters);
         // A plain store releases on x86: the copy's stores are seen before the lock is free.
+        _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
+        _asm.Bind(updated);
+    }
+
+    /// <summary>Under the lock, with the lock word (and per-CPU, the copy's offset below it) on the native stack: releases it, r0 = <paramref name="result"/>, to <paramref name="done"/>.</summary>
+    private void EmitHashAnswer(InlineLookup layout, int result, X64Label done)
+    {
+        _asm.Pop(X64Register.R8);
+        _asm.StoreImmediate(X64Width.Dword, X64Register.R8, 0, 0);
+        if (layout.IsPerCpu)
+        {
+            _asm.Pop(Scratch);
+        }
+        _asm.MovImmediate(X64Register.Rax, result);
+        _asm.Jmp(done);
+    }
+
+    /// <summary>Registers that hold a value's pieces in an insertion, whose target is in rax, block in r10 and lock word in r8.</summary>
+    private static readonly X64Register[] InsertCopyRegisters = [X64Register.Rcx, X64Register.R9, Scratch, X64Register.Rsi, X64Register.Rdi];
+
+    /// <summary>
+    /// The insertion, as llvm-jit and aot code (and <see cref="HashMap.Update"/> under the same lock) does
+    /// it: under the lock, the key (r11) absent, the first free element in rcx (in range), the lock word
+    /// and per-CPU the copy's offset on the native stack. With the version odd, the element is taken off
+    /// the free list, its key, hash and chain link written, the bucket pointed at it, the count raised,
+    /// the whole element cleared (every per-CPU copy, as the helper clears it) and the value copied in
+    /// after the clear (as the helper's clear-then-copy), the version made even and the lock released.
+    /// x86 keeps stores in order and only the lock holder writes the version, so plain stores do.
+    /// r1-r5 are free (the helper is not called from here on) but for r3, the value.
+    /// </summary>
+    private void EmitHashInsert(InlineLookup layout, IReadOnlyList<(int Offset, int Width)> pieces)
+    {
+        const X64Register Lock = X64Register.R8;
+        const X64Register Block = Scratch2;
+        const X64Register Key = Scratch;
+        const X64Register Element = X64Register.Rcx;
+        var keyWidth = layout.KeySize == 8 ? X64Width.Qword : X64Width.Dword;
+        var elementBytes = (int)(layout.ValueStride * (layout.IsPerCpu ? (ulong)PerCpu.SlotCount : 1));
+        _asm.Pop(Lock);
+        BumpVersion(Block, X64Register.Rax);
+        ElementAddress(X64Register.Rax, Element, 4, Block);
+        _asm.Load(X64Width.Dword, X64Register.Rdi, X64Register.Rax, (int)layout.NextOffset);
+        _asm.Store(X64Width.Dword, Block, InlineLookup.HashFreeOffset, X64Register.Rdi);
+        ElementAddress(X64Register.Rdi, Element, (int)layout.KeyStride, Block);
+        _asm.Store(keyWidth, X64Register.Rdi, (int)layout.KeysOffset, Key);
+        _asm.MovAbsolute(X64Register.Rdi, unchecked((long)0x9E3779B97F4A7C15UL));
+        _asm.Imul(X64Width.Qword, X64Register.Rdi, Key);
+        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, X64Register.Rdi, 33);
+        _asm.Store(X64Width.Dword, X64Register.Rax, (int)layout.HashesOffset, X64Register.Rdi);
+        _asm.Alu(X64AluOperation.And, X64Width.Dword, X64Register.Rdi, layout.BucketCount - 1);
+        ElementAddress(X64Register.Rsi, X64Register.Rdi, 4, Block);
+        _asm.Load(X64Width.Dword, X64Register.R9, X64Register.Rsi, (int)InlineLookup.BucketsOffset);
+        _asm.Store(X64Width.Dword, X64Register.Rax, (int)layout.NextOffset, X64Register.R9);
+        _asm.Store(X64Width.Dword, X64Register.Rsi, (int)InlineLookup.BucketsOffset, Element);
+        _asm.Load(X64Width.Dword, X64Register.R9, Block, InlineLookup.HashCountOffset);
+        _asm.Alu(X64AluOperation.Add, X64Width.Dword, X64Register.R9, 1);
+        _asm.Store(X64Width.Dword, Block, InlineLookup.HashCountOffset, X64Register.R9);
+
+        // The element's bytes cleared, 8 at a time (elements are 8-byte aligned and strided).
+        var zero = _asm.CreateLabel();
+        ElementAddress(X64Register.Rax, Element, elementBytes, Block);
+        _asm.Lea(X64Register.Rdi, X64Register.Rax, (int)layout.ValuesOffset);
+        _asm.MovImmediate32(X64Register.Rsi, (uint)(elementBytes / 8));
+        _asm.Bind(zero);
+        _asm.StoreImmediate(X64Width.Qword, X64Register.Rdi, 0, 0);
+        _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rdi, 8);
+        _asm.Alu(X64AluOperation.Sub, X64Width.Dword, X64Register.Rsi, 1);
+        _asm.Jcc(X64Condition.NotEqual, zero);
+        if (layout.IsPerCpu)
+        {
+            _asm.Pop(X64Register.Rcx);
+            _asm.Alu(X64AluOperation.Add, X64Width.Qword, X64Register.Rax, X64Register.Rcx);
+        }
+        CopyValue(pieces, Host(3), X64Register.Rax, (int)layout.ValuesOffset, InsertCopyRegisters);
+        BumpVersion(Block, X64Register.Rcx);
         _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
     }
 

@@ -1,0 +1,130 @@
+using Bpftime.Helpers;
+using Bpftime.Maps;
+
+namespace Bpftime.Engines.X64;
+
+/// <summary>
+/// bpf_map_delete_elem of a plain or per-CPU hash map known where it is called, done by the code under
+/// the map's lock as llvm-jit and aot code does it (and as <see cref="HashMap.Delete"/> does under the
+/// same lock): the lock word tried once (held: the helper, which waits for it), the chain walked with
+/// the address of the word that links each element, the element found unlinked, marked free and pushed
+/// on the free list, the count lowered, all while the map's version is odd; r0 = 0, or -ENOENT when the
+/// key is absent. A key the code may not read, a disposed map, a map whose cell offers no lock word or
+/// a chain longer than the map go to the helper, which answers as before.
+/// </summary>
+internal sealed partial class X64Compiler
+{
+    private bool TryEmitInlineDelete(HelperFunction helper, int i)
+    {
+        _lookupSites ??= MapLookupSites.Find(_code);
+        if (!_lookupSites.TryGetValue(i, out var index) || index < 0 || index >= _image.Maps.Count)
+        {
+            return false;
+        }
+        var map = _image.Maps[index];
+        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsHash: true } layout || layout.ValuesOffset > int.MaxValue)
+        {
+            return false;
+        }
+        // r1 and r2 (rdi, rsi) stay intact for the helper, which ignores r3-r5 (rdx, r9, r8).
+        const X64Register Lock = X64Register.R9;
+        const X64Register Block = Scratch2;
+        const X64Register Key = Scratch;
+        const X64Register Element = X64Register.Rcx;
+        const X64Register Link = X64Register.Rdx;
+        const X64Register Steps = X64Register.R8;
+        const X64Register Address = X64Register.Rax;
+        var keyWidth = layout.KeySize == 8 ? X64Width.Qword : X64Width.Dword;
+        var call = _asm.CreateLabel();
+        var done = _asm.CreateLabel();
+        var walk = _asm.CreateLabel();
+        var found = _asm.CreateLabel();
+        var absent = _asm.CreateLabel();
+        var broken = _asm.CreateLabel();
+
+        // Word 1 of the cell: the lock word (0: the helper); word 0: the block (0 once disposed).
+        _asm.MovAbsolute(X64Register.Rax, map.StorageCell);
+        _asm.Load(X64Width.Qword, Lock, X64Register.Rax, 8);
+        _asm.Test(X64Width.Qword, Lock, Lock);
+        _asm.Jcc(X64Condition.Equal, call);
+        CheckReadable(Host(2), (int)layout.KeySize, call, call);
+        _asm.MovAbsolute(X64Register.Rax, map.StorageCell);
+        _asm.Load(X64Width.Qword, Block, X64Register.Rax, 0);
+        _asm.Test(X64Width.Qword, Block, Block);
+        _asm.Jcc(X64Condition.Equal, call);
+        _asm.Load(keyWidth, Key, Host(2), 0);
+
+        // One try of the lock word (0 free, 1 held): lock cmpxchg compares with eax.
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
+        _asm.MovImmediate32(Element, 1);
+        _asm.LockCmpxchg(X64Width.Dword, Lock, 0, Element);
+        _asm.Jcc(X64Condition.NotEqual, call);
+
+        // Link = the bucket word of the map's hash, (key x 0x9E3779B97F4A7C15) >> 33; the walk compares
+        // keys alone (equal keys have equal hashes), bounded as the lock-free read bounds it.
+        _asm.MovAbsolute(Element, unchecked((long)0x9E3779B97F4A7C15UL));
+        _asm.Imul(X64Width.Qword, Element, Key);
+        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, Element, 33);
+        _asm.Alu(X64AluOperation.And, X64Width.Dword, Element, layout.BucketCount - 1);
+        ElementAddress(Link, Element, 4, Block);
+        _asm.Lea(Link, Link, (int)InlineLookup.BucketsOffset);
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, Steps, Steps);
+        _asm.Bind(walk);
+        _asm.Load(X64Width.Dword, Element, Link, 0);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, InlineLookup.HashEnd);
+        _asm.Jcc(X64Condition.Equal, absent);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
+        _asm.Jcc(X64Condition.AboveOrEqual, broken);
+        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Steps, (int)layout.MaxEntries);
+        _asm.Jcc(X64Condition.Above, broken);
+        ElementAddress(Address, Element, (int)layout.KeyStride, Block);
+        _asm.AluLoad(X64AluOperation.Cmp, keyWidth, Key, Address, (int)layout.KeysOffset);
+        _asm.Jcc(X64Condition.Equal, found);
+        ElementAddress(Link, Element, 4, Block);
+        _asm.Lea(Link, Link, (int)layout.NextOffset);
+        _asm.Alu(X64AluOperation.Add, X64Width.Dword, Steps, 1);
+        _asm.Jmp(walk);
+
+        // The change, with the version odd. x86 keeps stores in order, so a lock-free lookup that sees
+        // any of them sees the odd version; only the lock holder writes the version, so plain stores do.
+        _asm.Bind(found);
+        BumpVersion(Block, Key);
+        ElementAddress(Address, Element, 4, Block);
+        _asm.Load(X64Width.Dword, Steps, Address, (int)layout.NextOffset);
+        _asm.Store(X64Width.Dword, Link, 0, Steps);
+        _asm.StoreImmediate(X64Width.Dword, Address, (int)layout.HashesOffset, InlineLookup.FreeHash);
+        _asm.Load(X64Width.Dword, Steps, Block, InlineLookup.HashFreeOffset);
+        _asm.Store(X64Width.Dword, Address, (int)layout.NextOffset, Steps);
+        _asm.Store(X64Width.Dword, Block, InlineLookup.HashFreeOffset, Element);
+        _asm.Load(X64Width.Dword, Steps, Block, InlineLookup.HashCountOffset);
+        _asm.Alu(X64AluOperation.Sub, X64Width.Dword, Steps, 1);
+        _asm.Store(X64Width.Dword, Block, InlineLookup.HashCountOffset, Steps);
+        BumpVersion(Block, Key);
+        // A plain store releases on x86: the change's stores are seen before the lock is free.
+        _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
+        _asm.Jmp(done);
+
+        _asm.Bind(absent);
+        _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
+        _asm.MovImmediate(X64Register.Rax, -Errno.ENOENT);
+        _asm.Jmp(done);
+
+        // An index out of range or a walk longer than the map, which the lock rules out: the helper answers.
+        _asm.Bind(broken);
+        _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
+        _asm.Bind(call);
+        EmitHelperCall(helper, i);
+        _asm.Bind(done);
+        ClearScratchAfterCall();
+        return true;
+    }
+
+    /// <summary>The map's version (the block's first word) raised by one through <paramref name="scratch"/>: odd before a change, even after.</summary>
+    private void BumpVersion(X64Register block, X64Register scratch)
+    {
+        _asm.Load(X64Width.Dword, scratch, block, 0);
+        _asm.Alu(X64AluOperation.Add, X64Width.Dword, scratch, 1);
+        _asm.Store(X64Width.Dword, block, 0, scratch);
+    }
+}
