@@ -21,8 +21,6 @@ namespace Bpftime.Compiler.IrGen;
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
-    private const ulong HashMultiplier = 0x9E3779B97F4A7C15UL;
-
     private Dictionary<int, int>? _lookupSites;
 
     private bool TryEmitInlineLookup(HelperFunction helper, int pc)
@@ -428,7 +426,7 @@ internal sealed partial class FunctionEmitter
 
     /// <summary>The map's hash of a 4- or 8-byte key (HashMap.Hash): multiplicative, 31 bits.</summary>
     private LLVMValueRef HashOf(LLVMValueRef key) =>
-        LLVM.BuildTrunc(_b, LLVM.BuildLShr(_b, LLVM.BuildMul(_b, key, _t.I64(unchecked((long)HashMultiplier)), ""), _t.I64(33), ""), _t.Int32, "hash");
+        LLVM.BuildTrunc(_b, LLVM.BuildLShr(_b, LLVM.BuildMul(_b, key, _t.I64(unchecked((long)InlineLookup.HashMultiplier)), ""), _t.I64(InlineLookup.HashShift), ""), _t.Int32, "hash");
 
     /// <summary>
     /// Whether the code may read [address, address + size) without asking the runtime: checked code, when

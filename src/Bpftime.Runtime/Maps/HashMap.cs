@@ -483,7 +483,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             hash.AddBytes(key);
             return hash.ToHashCode() & int.MaxValue;
         }
-        return (int)((mixed * 0x9E3779B97F4A7C15UL) >> 33);
+        return (int)((mixed * InlineLookup.HashMultiplier) >> InlineLookup.HashShift);
     }
 
     /// <summary>The element holding the key, or None; a walk longer than <paramref name="maxSteps"/> (possible only while a writer changes the chains) gives None.</summary>

@@ -53,6 +53,12 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// <summary>Hash maps: the stored hash of an element that holds no key (hashes of keys are 31 bits, never negative), so no lookup matches it.</summary>
     public const int FreeHash = -1;
 
+    /// <summary>Hash maps with 4- or 8-byte keys: the hash of key k (zero-extended) is (k x this) >> <see cref="HashShift"/>, 31 bits.</summary>
+    public const ulong HashMultiplier = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>See <see cref="HashMultiplier"/>.</summary>
+    public const int HashShift = 33;
+
     public bool IsPerCpu => Kind is InlineLookupKind.PerCpuArray or InlineLookupKind.PerCpuHash or InlineLookupKind.LruPerCpuHash;
 
     public bool IsHash => Kind is InlineLookupKind.Hash or InlineLookupKind.PerCpuHash or InlineLookupKind.LruHash or InlineLookupKind.LruPerCpuHash;

@@ -37,7 +37,6 @@ internal sealed partial class X64Compiler
         var keyWidth = layout.KeySize == 8 ? X64Width.Qword : X64Width.Dword;
         var call = _asm.CreateLabel();
         var done = _asm.CreateLabel();
-        var walk = _asm.CreateLabel();
         var found = _asm.CreateLabel();
         var absent = _asm.CreateLabel();
         var broken = _asm.CreateLabel();
@@ -54,36 +53,12 @@ internal sealed partial class X64Compiler
         _asm.Jcc(X64Condition.Equal, call);
         _asm.Load(keyWidth, Key, Host(2), 0);
 
-        // One try of the lock word (0 free, 1 held): lock cmpxchg compares with eax.
-        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
-        _asm.MovImmediate32(Element, 1);
-        _asm.LockCmpxchg(X64Width.Dword, Lock, 0, Element);
-        _asm.Jcc(X64Condition.NotEqual, call);
+        EmitTryLock(Lock, Element, call);
 
-        // Link = the bucket word of the map's hash, (key x 0x9E3779B97F4A7C15) >> 33; the walk compares
-        // keys alone (equal keys have equal hashes), bounded as the lock-free read bounds it.
-        _asm.MovAbsolute(Element, unchecked((long)0x9E3779B97F4A7C15UL));
-        _asm.Imul(X64Width.Qword, Element, Key);
-        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, Element, 33);
-        _asm.Alu(X64AluOperation.And, X64Width.Dword, Element, layout.BucketCount - 1);
-        ElementAddress(Link, Element, 4, Block);
-        _asm.Lea(Link, Link, (int)InlineLookup.BucketsOffset);
-        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, Steps, Steps);
-        _asm.Bind(walk);
-        _asm.Load(X64Width.Dword, Element, Link, 0);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, InlineLookup.HashEnd);
-        _asm.Jcc(X64Condition.Equal, absent);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
-        _asm.Jcc(X64Condition.AboveOrEqual, broken);
-        _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Steps, (int)layout.MaxEntries);
-        _asm.Jcc(X64Condition.Above, broken);
-        ElementAddress(Address, Element, (int)layout.KeyStride, Block);
-        _asm.AluLoad(X64AluOperation.Cmp, keyWidth, Key, Address, (int)layout.KeysOffset);
-        _asm.Jcc(X64Condition.Equal, found);
-        ElementAddress(Link, Element, 4, Block);
-        _asm.Lea(Link, Link, (int)layout.NextOffset);
-        _asm.Alu(X64AluOperation.Add, X64Width.Dword, Steps, 1);
-        _asm.Jmp(walk);
+        // The walk keeps in Link the word that points at the element, compares keys alone (equal keys
+        // have equal hashes) and is bounded as the lock-free read bounds it.
+        EmitKeyHash(Element, Key);
+        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, null, Link), absent, broken, found);
 
         // The change, with the version odd. x86 keeps stores in order, so a lock-free lookup that sees
         // any of them sees the odd version; only the lock holder writes the version, so plain stores do.

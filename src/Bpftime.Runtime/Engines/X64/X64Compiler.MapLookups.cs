@@ -247,20 +247,13 @@ internal sealed partial class X64Compiler
         _asm.Jcc(X64Condition.Equal, leave);
         _asm.Load(keyWidth, Key, Host(2), 0);
 
-        // One try of the lock word (0 free, 1 held): lock cmpxchg compares with eax.
-        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
-        _asm.MovImmediate32(Element, 1);
-        _asm.LockCmpxchg(X64Width.Dword, Lock, 0, Element);
-        _asm.Jcc(X64Condition.NotEqual, leave);
+        EmitTryLock(Lock, Element, leave);
         _asm.Push(Lock);
 
-        // The bucket of the map's hash, (key x 0x9E3779B97F4A7C15) >> 33; the walk compares keys alone
-        // (equal keys have equal hashes). An index out of range or a walk longer than the map, which the
-        // lock rules out, goes to the helper too.
-        _asm.MovAbsolute(Element, unchecked((long)0x9E3779B97F4A7C15UL));
-        _asm.Imul(X64Width.Qword, Element, Key);
-        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, Element, 33);
-        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, null), absent, broken, found);
+        // The bucket of the key's hash; the walk compares keys alone (equal keys have equal hashes). An
+        // index out of range or a walk longer than the map, which the lock rules out, goes to the helper too.
+        EmitKeyHash(Element, Key);
+        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, null, null), absent, broken, found);
 
         // A full map (the helper's -E2BIG), or a chain the lock rules out: the helper answers.
         _asm.Bind(broken);
@@ -344,9 +337,7 @@ internal sealed partial class X64Compiler
         _asm.Store(X64Width.Dword, Block, InlineLookup.HashFreeOffset, X64Register.Rdi);
         ElementAddress(X64Register.Rdi, Element, (int)layout.KeyStride, Block);
         _asm.Store(keyWidth, X64Register.Rdi, (int)layout.KeysOffset, Key);
-        _asm.MovAbsolute(X64Register.Rdi, unchecked((long)0x9E3779B97F4A7C15UL));
-        _asm.Imul(X64Width.Qword, X64Register.Rdi, Key);
-        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, X64Register.Rdi, 33);
+        EmitKeyHash(X64Register.Rdi, Key);
         _asm.Store(X64Width.Dword, X64Register.Rax, (int)layout.HashesOffset, X64Register.Rdi);
         _asm.Alu(X64AluOperation.And, X64Width.Dword, X64Register.Rdi, layout.BucketCount - 1);
         ElementAddress(X64Register.Rsi, X64Register.Rdi, 4, Block);
@@ -460,17 +451,14 @@ internal sealed partial class X64Compiler
         _asm.Load(keyWidth, Key, Host(2), 0);
         _asm.Mov(X64Width.Qword, Block, X64Register.Rax);
 
-        // The map's hash of a 4- or 8-byte key: (key x 0x9E3779B97F4A7C15) >> 33.
-        _asm.MovAbsolute(Hash, unchecked((long)0x9E3779B97F4A7C15UL));
-        _asm.Imul(X64Width.Qword, Hash, Key);
-        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, Hash, 33);
+        EmitKeyHash(Hash, Key);
 
         _asm.Load(X64Width.Dword, Version, Block, 0);
         _asm.Test(X64Width.Dword, Version, 1);
         _asm.Jcc(X64Condition.NotEqual, call);
         // The chain as a racing writer may leave it: bounded by the index range and the map's size.
         _asm.Mov(X64Width.Dword, Element, Hash);
-        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, Hash), absent, call, found);
+        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, Hash, null), absent, call, found);
 
         // What the walk read counts only if no writer began meanwhile.
         _asm.Bind(absent);
@@ -491,8 +479,33 @@ internal sealed partial class X64Compiler
         EmitLookupEnd(helper, i, miss, call, done);
     }
 
-    /// <summary>Registers of a chain walk: <c>Hash</c> null when the walk compares keys alone.</summary>
-    private readonly record struct ChainWalk(X64Register Block, X64Register Element, X64Register Steps, X64Register Address, X64Register Key, X64Register? Hash);
+    /// <summary>
+    /// Registers of a chain walk: <c>Hash</c> null when the walk compares keys alone; <c>Link</c>, when
+    /// given, holds the address of the word that points at the current element (its bucket word or the
+    /// previous element's next word), for a delete to unlink it.
+    /// </summary>
+    private readonly record struct ChainWalk(X64Register Block, X64Register Element, X64Register Steps, X64Register Address, X64Register Key, X64Register? Hash, X64Register? Link);
+
+    /// <summary>
+    /// <paramref name="target"/> = the map's hash of the key in <paramref name="key"/>
+    /// (<see cref="InlineLookup.HashMultiplier"/>), as <see cref="HashMap"/> computes it.
+    /// </summary>
+    private void EmitKeyHash(X64Register target, X64Register key)
+    {
+        _asm.MovAbsolute(target, unchecked((long)InlineLookup.HashMultiplier));
+        _asm.Imul(X64Width.Qword, target, key);
+        _asm.Shift(X64ShiftOperation.Shr, X64Width.Qword, target, InlineLookup.HashShift);
+    }
+
+    /// <summary>One try of the map's lock word at [<paramref name="lockWord"/>] (0 free, 1 held), through rax and <paramref name="scratch"/>; held: to <paramref name="busy"/>.</summary>
+    private void EmitTryLock(X64Register lockWord, X64Register scratch, X64Label busy)
+    {
+        // lock cmpxchg compares with eax.
+        _asm.Alu(X64AluOperation.Xor, X64Width.Dword, X64Register.Rax, X64Register.Rax);
+        _asm.MovImmediate32(scratch, 1);
+        _asm.LockCmpxchg(X64Width.Dword, lockWord, 0, scratch);
+        _asm.Jcc(X64Condition.NotEqual, busy);
+    }
 
     /// <summary>
     /// Walks the chain of the bucket that <c>Element</c> holds the hash of (the bucket is the hash's low
@@ -507,6 +520,10 @@ internal sealed partial class X64Compiler
         var step = _asm.CreateLabel();
         _asm.Alu(X64AluOperation.And, X64Width.Dword, r.Element, layout.BucketCount - 1);
         ElementAddress(r.Address, r.Element, 4, r.Block);
+        if (r.Link is { } bucket)
+        {
+            _asm.Lea(bucket, r.Address, (int)InlineLookup.BucketsOffset);
+        }
         _asm.Load(X64Width.Dword, r.Element, r.Address, (int)InlineLookup.BucketsOffset);
         _asm.Alu(X64AluOperation.Xor, X64Width.Dword, r.Steps, r.Steps);
 
@@ -528,6 +545,10 @@ internal sealed partial class X64Compiler
         _asm.Jcc(X64Condition.Equal, found);
         _asm.Bind(step);
         ElementAddress(r.Address, r.Element, 4, r.Block);
+        if (r.Link is { } next)
+        {
+            _asm.Lea(next, r.Address, (int)layout.NextOffset);
+        }
         _asm.Load(X64Width.Dword, r.Element, r.Address, (int)layout.NextOffset);
         _asm.Alu(X64AluOperation.Add, X64Width.Dword, r.Steps, 1);
         _asm.Jmp(walk);
