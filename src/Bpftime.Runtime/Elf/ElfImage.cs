@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Bpftime.Diagnostics;
 
@@ -29,8 +30,13 @@ public sealed class ElfImage
     private readonly ElfReadPolicy _policy;
     private readonly string? _origin;
 
-    // Arrays, not lists: framework collections over this assembly's structs are compiled at run time, even when the rest ships precompiled.
-    private readonly Dictionary<int, ElfRelocation[]> _relocations;
+    // Arrays, not lists or dictionaries: framework collections over this assembly's structs are compiled at
+    // run time, even when the rest ships precompiled, and each instantiation loads a dozen types at start.
+    private readonly ElfSection[] _sections;
+    private readonly ElfSymbol[] _symbols;
+
+    // By the index of the section they patch; null where none do.
+    private readonly ElfRelocation[]?[] _relocations;
     private Dictionary<int, IReadOnlyList<ElfRelocation>>? _relocationLists;
 
     private ElfImage(byte[] bytes, ElfReadPolicy policy, string? origin)
@@ -39,24 +45,31 @@ public sealed class ElfImage
         _policy = policy;
         _origin = origin;
         Machine = ReadHeader();
-        Sections = ReadSections();
-        Symbols = ReadSymbols();
+        _sections = ReadSections();
+        _symbols = ReadSymbols();
         _relocations = ReadRelocations();
     }
 
     /// <summary>e_machine, one the policy accepted.</summary>
     public ushort Machine { get; }
 
-    public IReadOnlyList<ElfSection> Sections { get; }
+    public IReadOnlyList<ElfSection> Sections => _sections;
 
     /// <summary>Symbol table entries by index (index 0 is the null symbol); empty when the object has no symbol table.</summary>
-    public IReadOnlyList<ElfSymbol> Symbols { get; }
+    public IReadOnlyList<ElfSymbol> Symbols => _symbols;
 
-    /// <summary>Relocations by the index of the section they patch.</summary>
-    public IReadOnlyDictionary<int, IReadOnlyList<ElfRelocation>> Relocations =>
-        _relocationLists ??= _relocations.ToDictionary(pair => pair.Key, pair => (IReadOnlyList<ElfRelocation>)pair.Value);
+    /// <summary>Relocations by the index of the section they patch, in the order their relocation sections first name them.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<ElfRelocation>> Relocations => _relocationLists ??= RelocationsByTarget();
 
-    public static bool HasElfMagic(ReadOnlySpan<byte> bytes) => bytes.StartsWith("\u007fELF"u8);
+    /// <summary>As <see cref="Sections"/>, the array itself (the caller must not change it): loops over it need no enumerator.</summary>
+    internal ElfSection[] SectionArray => _sections;
+
+    /// <summary>As <see cref="Symbols"/>, the array itself (the caller must not change it).</summary>
+    internal ElfSymbol[] SymbolArray => _symbols;
+
+    // Byte by byte rather than a UTF-8 literal: a literal's data lives in a type whose first use loads one type per literal size of the assembly.
+    public static bool HasElfMagic(ReadOnlySpan<byte> bytes) =>
+        bytes.Length >= 4 && bytes[0] == 0x7f && bytes[1] == (byte)'E' && bytes[2] == (byte)'L' && bytes[3] == (byte)'F';
 
     /// <summary>e_machine and e_type of a little-endian ELF64 header, or null when the bytes are not one.</summary>
     public static (ushort Machine, ushort Type)? PeekHeader(ReadOnlySpan<byte> bytes) =>
@@ -76,7 +89,7 @@ public sealed class ElfImage
 
     public ElfSection? FindSection(string name)
     {
-        foreach (var section in Sections)
+        foreach (var section in _sections)
         {
             if (section.Name == name)
             {
@@ -86,13 +99,14 @@ public sealed class ElfImage
         return null;
     }
 
-    public ElfSection? SectionAt(int index) => index >= 0 && index < Sections.Count ? Sections[index] : null;
+    public ElfSection? SectionAt(int index) => (uint)index < (uint)_sections.Length ? _sections[index] : null;
 
     /// <summary>The relocations that patch <paramref name="section"/>.</summary>
     public IReadOnlyList<ElfRelocation> RelocationsFor(ElfSection section) => RelocationArrayFor(section) ?? [];
 
     /// <summary>The relocations that patch <paramref name="section"/>, or null when none do; the caller must not change the array.</summary>
-    internal ElfRelocation[]? RelocationArrayFor(ElfSection section) => _relocations.TryGetValue(section.Index, out var relocations) ? relocations : null;
+    internal ElfRelocation[]? RelocationArrayFor(ElfSection section) =>
+        (uint)section.Index < (uint)_relocations.Length ? _relocations[section.Index] : null;
 
     private BpfException Refuse(ElfProblem problem, string message, ulong value = 0) => _policy.Refuse(problem, message, value, _origin);
 
@@ -217,7 +231,7 @@ public sealed class ElfImage
     private ElfSymbol[] ReadSymbols()
     {
         ElfSection? table = null;
-        foreach (var section in Sections)
+        foreach (var section in _sections)
         {
             if (section.Type != ElfSection.TypeSymbolTable)
             {
@@ -257,24 +271,24 @@ public sealed class ElfImage
             }
             var symbol = new ElfSymbol(i, name, entry[4], entry[5], sectionIndex,
                 BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]), BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]));
-            if (symbol.IsInSection && sectionIndex >= Sections.Count)
+            if (symbol.IsInSection && sectionIndex >= _sections.Length)
             {
-                throw Refuse(ElfProblem.SymbolTableMalformed, $"symbol '{name}' names section {sectionIndex}, but the object has {Sections.Count}");
+                throw Refuse(ElfProblem.SymbolTableMalformed, $"symbol '{name}' names section {sectionIndex}, but the object has {_sections.Length}");
             }
             if (symbol.IsSection && name.Length == 0 && symbol.IsInSection)
             {
                 // Section symbols are unnamed in the table; they take their section's name.
-                symbol = symbol with { Name = Sections[sectionIndex].Name };
+                symbol = symbol with { Name = _sections[sectionIndex].Name };
             }
             symbols[i] = symbol;
         }
         return symbols;
     }
 
-    private Dictionary<int, ElfRelocation[]> ReadRelocations()
+    private ElfRelocation[]?[] ReadRelocations()
     {
-        var relocations = new Dictionary<int, ElfRelocation[]>();
-        foreach (var section in Sections)
+        var relocations = new ElfRelocation[]?[_sections.Length];
+        foreach (var section in _sections)
         {
             if (section.Type is not (ElfSection.TypeRel or ElfSection.TypeRela))
             {
@@ -290,15 +304,15 @@ public sealed class ElfImage
             {
                 throw Refuse(ElfProblem.RelocationOutOfBounds, $"relocation section '{section.Name}' is {section.Size} bytes, not a whole number of {entrySize}-byte entries");
             }
-            if (section.Info == 0 || section.Info >= Sections.Count)
+            if (section.Info == 0 || section.Info >= _sections.Length)
             {
                 throw Refuse(ElfProblem.RelocationOutOfBounds, $"relocation section '{section.Name}' applies to section {section.Info}, which does not exist");
             }
-            if (section.Size > 0 && (Symbols.Count == 0 || section.Link >= Sections.Count || Sections[(int)section.Link].Type != ElfSection.TypeSymbolTable))
+            if (section.Size > 0 && (_symbols.Length == 0 || section.Link >= _sections.Length || _sections[(int)section.Link].Type != ElfSection.TypeSymbolTable))
             {
                 throw Refuse(ElfProblem.RelocationSymbolMissing, $"relocation section '{section.Name}' does not link to the symbol table");
             }
-            var target = Sections[(int)section.Info];
+            var target = _sections[(int)section.Info];
             var data = Contents(section);
             var list = new ElfRelocation[section.Size / entrySize];
             for (var offset = 0; offset < data.Length; offset += entrySize)
@@ -307,10 +321,10 @@ public sealed class ElfImage
                 var patched = BinaryPrimitives.ReadUInt64LittleEndian(entry);
                 var info = BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]);
                 var symbolIndex = info >> 32;
-                if (symbolIndex >= (ulong)Symbols.Count)
+                if (symbolIndex >= (ulong)_symbols.Length)
                 {
                     throw Refuse(ElfProblem.RelocationSymbolMissing,
-                        $"a relocation in '{section.Name}' refers to symbol {symbolIndex}, but the symbol table has {Symbols.Count} entries");
+                        $"a relocation in '{section.Name}' refers to symbol {symbolIndex}, but the symbol table has {_symbols.Length} entries");
                 }
                 if (patched >= (ulong)target.Size)
                 {
@@ -319,13 +333,27 @@ public sealed class ElfImage
                 }
                 list[offset / entrySize] = new ElfRelocation(patched, (int)symbolIndex, (uint)info, withAddend ? BinaryPrimitives.ReadInt64LittleEndian(entry[16..]) : 0);
             }
-            if (relocations.TryGetValue(target.Index, out var existing))
-            {
-                list = [.. existing, .. list];
-            }
-            relocations[target.Index] = list;
+            relocations[target.Index] = relocations[target.Index] is { } existing ? Concatenate(existing, list) : list;
         }
         return relocations;
+    }
+
+    // Two relocation sections for one target are rare; kept apart so the common read does not name the spread's span type.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ElfRelocation[] Concatenate(ElfRelocation[] first, ElfRelocation[] second) => [.. first, .. second];
+
+    // The dictionary ObjectReader walks, built on first use in the order the old reader filled it (first relocation section per target).
+    private Dictionary<int, IReadOnlyList<ElfRelocation>> RelocationsByTarget()
+    {
+        var byTarget = new Dictionary<int, IReadOnlyList<ElfRelocation>>();
+        foreach (var section in _sections)
+        {
+            if (section.Type is (ElfSection.TypeRel or ElfSection.TypeRela) && _relocations[(int)section.Info] is { } relocations)
+            {
+                byTarget.TryAdd((int)section.Info, relocations);
+            }
+        }
+        return byTarget;
     }
 
     /// <summary>The name of <paramref name="owner"/> number <paramref name="index"/>; the message naming it is made only when the name is refused.</summary>

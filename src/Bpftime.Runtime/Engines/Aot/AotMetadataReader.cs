@@ -17,12 +17,14 @@ namespace Bpftime.Engines.Aot;
 /// snake_case names, unknown properties skipped, the last of a repeated property wins; malformed JSON
 /// (trailing commas, comments, control characters or invalid UTF-8 in strings, nesting deeper than
 /// <see cref="MaxDepth"/>), a missing required property, a null where a value must be, or a value of
-/// the wrong kind is a <see cref="JsonException"/>, created only on that path.
+/// the wrong kind is a <see cref="JsonException"/>, created only on that path. What it touches is kept
+/// small for an app's start (docs/startup.md): lists read into arrays grown by hand, no delegates,
+/// integers and base64 decoded by loops of its own rather than the culture-aware parser and the
+/// framework's decoder, which stays the fallback for base64 that is not in canonical form.
 /// </summary>
 internal ref struct AotMetadataReader
 {
     private const int MaxDepth = 16;
-
 
     private readonly ReadOnlySpan<byte> _json;
     private int _position;
@@ -66,8 +68,8 @@ internal ref struct AotMetadataReader
         var format = AotMetadata.CurrentFormat;
         string? triple = null, sourceHash = null, sourceName = null, targetCpu = null, helperSet = null;
         var optimizationLevel = 0;
-        List<AotProgram>? programs = null;
-        List<AotMap> maps = [];
+        AotProgram[]? programs = null;
+        AotMap[] maps = [];
         StartObject("the metadata");
         while (NextProperty() is { } name)
         {
@@ -80,8 +82,8 @@ internal ref struct AotMetadataReader
                 case "optimization_level": optimizationLevel = Int32(); break;
                 case "target_cpu": targetCpu = String(); break;
                 case "helper_set": helperSet = String(); break;
-                case "programs": programs = Array(name, static (ref reader) => reader.ReadProgram()); break;
-                case "maps": maps = Array(name, static (ref reader) => reader.ReadMap()); break;
+                case "programs": programs = ReadArray<AotProgram>(name, Element.Program); break;
+                case "maps": maps = ReadArray<AotMap>(name, Element.Map); break;
                 default: SkipValue(); break;
             }
         }
@@ -106,8 +108,8 @@ internal ref struct AotMetadataReader
         int? contextSize = null;
         bool usesHelperById = false, isChecked = false, proved = false, countsBudget = false, contextLengthInR2 = false, socketBuffer = false;
         bool? terminationProven = null;
-        List<AotHelperUse> helpers = [];
-        List<int> maps = [];
+        AotHelperUse[] helpers = [];
+        int[] maps = [];
         StartObject("a program");
         while (NextProperty() is { } property)
         {
@@ -118,8 +120,8 @@ internal ref struct AotMetadataReader
                 case "section": section = String(); break;
                 case "stack_size": stackSize = Int32(); break;
                 case "call_depth": callDepth = Int32(); break;
-                case "helpers": helpers = Array(property, static (ref reader) => reader.ReadHelper()); break;
-                case "maps": maps = Array(property, static (ref reader) => reader.Int32()); break;
+                case "helpers": helpers = ReadArray<AotHelperUse>(property, Element.Helper); break;
+                case "maps": maps = ReadArray<int>(property, Element.Int32); break;
                 case "uses_helper_by_id": usesHelperById = Boolean(); break;
                 case "checked": isChecked = Boolean(); break;
                 case "proved": proved = Boolean(); break;
@@ -183,7 +185,7 @@ internal ref struct AotMetadataReader
         bool isGlobalData = false, isReadOnly = false;
         byte[]? initialValue = null;
         AotMap? inner = null;
-        List<MapSlot>? slots = null;
+        MapSlot[]? slots = null;
         StartObject("a map");
         while (NextProperty() is { } property)
         {
@@ -199,7 +201,7 @@ internal ref struct AotMetadataReader
                 case "is_read_only": isReadOnly = Boolean(); break;
                 case "initial_value": initialValue = TryNull() ? null : Bytes(); break;
                 case "inner": inner = TryNull() ? null : ReadMap(); break;
-                case "slots": slots = TryNull() ? null : Array(property, static (ref reader) => reader.ReadSlot()); break;
+                case "slots": slots = TryNull() ? null : ReadArray<MapSlot>(property, Element.Slot); break;
                 default: SkipValue(); break;
             }
         }
@@ -237,17 +239,57 @@ internal ref struct AotMetadataReader
         return new MapSlot(index ?? throw Missing("index", "a map slot"), target ?? throw Missing("target", "a map slot")) { Refusal = refusal };
     }
 
-    private delegate T ElementReader<T>(ref AotMetadataReader reader);
-
-    private List<T> Array<T>(string property, ElementReader<T> element)
+    /// <summary>What <see cref="ReadArray{T}"/> reads each element as.</summary>
+    private enum Element
     {
-        var items = new List<T>();
+        Program,
+        Map,
+        Helper,
+        Slot,
+        Int32,
+    }
+
+    // An array grown by hand and an element kind rather than a List<T> and a delegate: each list type, delegate
+    // type and lambda's closure class is a set of types a start would load.
+    private T[] ReadArray<T>(string property, Element element)
+    {
+        T[]? items = null;
+        var count = 0;
         for (var more = StartArray(property); more; more = NextElement())
         {
-            items.Add(element(ref this));
+            var item = (T)ReadElement(element);
+            if (items is null || count == items.Length)
+            {
+                var grown = new T[count == 0 ? 4 : count * 2];
+                if (items is not null)
+                {
+                    Array.Copy(items, grown, count);
+                }
+                items = grown;
+            }
+            items[count++] = item;
         }
-        return items;
+        if (items is null)
+        {
+            return [];
+        }
+        if (count == items.Length)
+        {
+            return items;
+        }
+        var exact = new T[count];
+        Array.Copy(items, exact, count);
+        return exact;
     }
+
+    private object ReadElement(Element element) => element switch
+    {
+        Element.Program => ReadProgram(),
+        Element.Map => ReadMap(),
+        Element.Helper => ReadHelper(),
+        Element.Slot => ReadSlot(),
+        _ => Int32(),
+    };
 
     /// <summary>Enters the object the reader is on; <see cref="NextProperty"/> then walks its members.</summary>
     private void StartObject(string what)
@@ -397,10 +439,35 @@ internal ref struct AotMetadataReader
             throw Invalid($"expected {what}, not {Describe(Kind())}");
         }
         var digits = ReadNumber(out var integral);
-        return integral && (min < 0 || digits[0] != (byte)'-')
-            && long.TryParse(digits, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max ? value
-            : throw Invalid($"expected {what}, not {Encoding.ASCII.GetString(digits)}");
+        return integral && (min < 0 || digits[0] != (byte)'-') && TryParseInteger(digits, out var value) && value >= min && value <= max ? value
+            : throw NotAnInteger(what, digits);
     }
+
+    /// <summary>
+    /// An integer as <see cref="ReadNumber"/> found it (an optional '-', then digits): what
+    /// <c>long.TryParse</c> with the invariant culture makes of it, without setting up that culture's number format.
+    /// </summary>
+    private static bool TryParseInteger(ReadOnlySpan<byte> digits, out long value)
+    {
+        var negative = digits[0] == (byte)'-';
+        var limit = negative ? (ulong)long.MaxValue + 1 : long.MaxValue;
+        ulong magnitude = 0;
+        for (var i = negative ? 1 : 0; i < digits.Length; i++)
+        {
+            var digit = (uint)(digits[i] - (byte)'0');
+            if (digit > 9 || magnitude > (limit - digit) / 10)
+            {
+                value = 0;
+                return false;
+            }
+            magnitude = (magnitude * 10) + digit;
+        }
+        value = negative ? (long)(0 - magnitude) : (long)magnitude;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static JsonException NotAnInteger(string what, ReadOnlySpan<byte> digits) => Invalid($"expected {what}, not {Encoding.ASCII.GetString(digits)}");
 
     private bool Boolean() => Kind() switch
     {
@@ -421,6 +488,62 @@ internal ref struct AotMetadataReader
             throw Invalid($"expected base64 bytes, not {Describe(Kind())}");
         }
         var text = ReadStringBytes();
+        return DecodeCanonicalBase64(text) ?? DecodeBase64(text);
+    }
+
+    /// <summary>
+    /// Base64 as the serializer writes it (whole quads of the standard alphabet, '=' only as the last one
+    /// or two, unused bits zero), or null for anything else, which <see cref="DecodeBase64"/> then judges:
+    /// any decoder reads such text the same way, so the result is the framework decoder's.
+    /// </summary>
+    private static byte[]? DecodeCanonicalBase64(ReadOnlySpan<byte> text)
+    {
+        if (text.Length % 4 != 0)
+        {
+            return null;
+        }
+        var padding = text.Length == 0 || text[^1] != (byte)'=' ? 0 : text[^2] == (byte)'=' ? 2 : 1;
+        var bytes = new byte[(text.Length / 4 * 3) - padding];
+        for (int i = 0, o = 0; i < text.Length; i += 4, o += 3)
+        {
+            var missing = i + 4 == text.Length ? padding : 0;
+            var a = Base64Value(text[i]);
+            var b = Base64Value(text[i + 1]);
+            var c = missing == 2 ? 0 : Base64Value(text[i + 2]);
+            var d = missing >= 1 ? 0 : Base64Value(text[i + 3]);
+            var quad = (a << 18) | (b << 12) | (c << 6) | d;
+            // The bits a padded quad leaves over are zero in canonical text.
+            if ((a | b | c | d) < 0 || (quad & ((1 << (8 * missing)) - 1)) != 0)
+            {
+                return null;
+            }
+            bytes[o] = (byte)(quad >> 16);
+            if (missing < 2)
+            {
+                bytes[o + 1] = (byte)(quad >> 8);
+            }
+            if (missing < 1)
+            {
+                bytes[o + 2] = (byte)quad;
+            }
+        }
+        return bytes;
+    }
+
+    private static int Base64Value(byte c) => c switch
+    {
+        >= (byte)'A' and <= (byte)'Z' => c - 'A',
+        >= (byte)'a' and <= (byte)'z' => c - 'a' + 26,
+        >= (byte)'0' and <= (byte)'9' => c - '0' + 52,
+        (byte)'+' => 62,
+        (byte)'/' => 63,
+        _ => -1,
+    };
+
+    // The framework's decoder, for base64 outside the canonical form: kept apart so that a start never loads it.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] DecodeBase64(ReadOnlySpan<byte> text)
+    {
         var bytes = new byte[Base64.GetMaxDecodedFromUtf8Length(text.Length)];
         if (Base64.DecodeFromUtf8(text, bytes, out var consumed, out var written) != OperationStatus.Done || consumed != text.Length)
         {
@@ -457,15 +580,23 @@ internal ref struct AotMetadataReader
     private ValueKind ReadLiteral()
     {
         var kind = Kind();
+        // Compared as a string rather than a UTF-8 literal, whose data's type would load one type per literal size of the assembly.
         var literal = kind switch
         {
-            ValueKind.True => "true"u8,
-            ValueKind.False => "false"u8,
-            _ => "null"u8,
+            ValueKind.True => "true",
+            ValueKind.False => "false",
+            _ => "null",
         };
-        if (!_json[_position..].StartsWith(literal))
+        if (_json.Length - _position < literal.Length)
         {
             throw Invalid($"malformed literal at byte {_position}");
+        }
+        for (var i = 0; i < literal.Length; i++)
+        {
+            if (_json[_position + i] != literal[i])
+            {
+                throw Invalid($"malformed literal at byte {_position}");
+            }
         }
         _position += literal.Length;
         return kind;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 using Bpftime.Elf;
 using Bpftime.Engines.Aot;
@@ -36,6 +37,12 @@ public sealed class AotObjectFile
 
     /// <summary>Symbol table entries by index (index 0 is the null symbol); empty when the object has no symbol table.</summary>
     public IReadOnlyList<ElfSymbol> Symbols => _image.Symbols;
+
+    /// <summary>As <see cref="Sections"/>, the array itself (the caller must not change it): a loop over it needs no enumerator types.</summary>
+    internal ElfSection[] SectionArray => _image.SectionArray;
+
+    /// <summary>As <see cref="Symbols"/>, the array itself (the caller must not change it).</summary>
+    internal ElfSymbol[] SymbolArray => _image.SymbolArray;
 
     /// <summary>
     /// True for an ELF relocatable object of a native machine (x86-64, aarch64, ...) rather than
@@ -78,7 +85,7 @@ public sealed class AotObjectFile
     public ElfSymbol? FindGlobalSymbol(string name)
     {
         ElfSymbol? other = null;
-        foreach (var symbol in Symbols)
+        foreach (var symbol in _image.SymbolArray)
         {
             if (symbol.Name != name)
             {
@@ -144,54 +151,89 @@ public sealed class AotObjectFile
         return _metadata;
     }
 
-    // JSON null can still reach non-nullable members; find it before anything dereferences them.
+    // JSON null can still reach non-nullable members; find it before anything dereferences them. Loops by
+    // index, not foreach: an enumerator of the interface loads its own types on every start.
     private static string? FindMissingField(AotMetadata metadata)
     {
         if (metadata.Triple is null)
         {
             return "triple is null";
         }
-        if (metadata.Programs is null)
+        var programs = metadata.Programs;
+        if (programs is null)
         {
             return "a program, its name or its symbol is null";
         }
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var program in metadata.Programs)
+        for (var i = 0; i < programs.Count; i++)
         {
+            var program = programs[i];
             if (program is null || program.Name is null || program.Symbol is null)
             {
                 return "a program, its name or its symbol is null";
             }
-            if (program.Helpers is null || program.Maps is null)
+            var helpers = program.Helpers;
+            if (helpers is null || program.Maps is null)
             {
                 return "a program's helper or map list is null";
             }
-            foreach (var helper in program.Helpers)
+            for (var h = 0; h < helpers.Count; h++)
             {
+                var helper = helpers[h];
                 if (helper is null || helper.Name is null || helper.Signature is null)
                 {
                     return "a program's helper or map list is null";
                 }
             }
         }
-        if (metadata.Maps is null)
+        var maps = metadata.Maps;
+        if (maps is null)
         {
             return "a map or its name is null";
         }
-        foreach (var map in metadata.Maps)
+        for (var i = 0; i < maps.Count; i++)
         {
-            if (map is null || map.Name is null)
+            if (maps[i] is not { Name: not null })
             {
                 return "a map or its name is null";
             }
         }
-        foreach (var program in metadata.Programs)
+        return programs.Count <= SmallProgramCount ? FindRepeatedNameByScan(programs) : FindRepeatedNameBySet(programs);
+    }
+
+    // Up to this many programs, comparing each name with those before it is cheaper than a set (whose types a
+    // start would load); beyond it the set keeps a hostile object with many programs from costing quadratic time.
+    private const int SmallProgramCount = 16;
+
+    private static string? FindRepeatedNameByScan(IReadOnlyList<AotProgram> programs)
+    {
+        for (var i = 1; i < programs.Count; i++)
         {
-            if (!names.Add(program.Name))
+            var name = programs[i].Name;
+            for (var j = 0; j < i; j++)
             {
-                return $"two programs are named '{program.Name}'";
+                if (string.Equals(programs[j].Name, name, StringComparison.Ordinal))
+                {
+                    return RepeatedName(name);
+                }
             }
         }
         return null;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string? FindRepeatedNameBySet(IReadOnlyList<AotProgram> programs)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < programs.Count; i++)
+        {
+            if (!names.Add(programs[i].Name))
+            {
+                return RepeatedName(programs[i].Name);
+            }
+        }
+        return null;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string RepeatedName(string name) => $"two programs are named '{name}'";
 }
