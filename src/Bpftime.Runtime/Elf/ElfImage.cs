@@ -176,54 +176,54 @@ public sealed class ElfImage
             throw Refuse(ElfProblem.SectionHeadersOutOfBounds, $"e_shstrndx {namesIndex} is not one of the {count} sections");
         }
 
-        var raw = new RawSection[count];
+        // Two passes over the headers, checking every section before any name is read; no struct of the raw
+        // fields in between, whose type and array type would be two more types to load.
+        var table = span.Slice((int)sectionHeaderOffset, count * SectionHeaderSize);
         for (var i = 0; i < count; i++)
         {
-            var header = span.Slice((int)sectionHeaderOffset + (i * SectionHeaderSize), SectionHeaderSize);
-            raw[i] = new RawSection(
-                BinaryPrimitives.ReadUInt32LittleEndian(header),
-                BinaryPrimitives.ReadUInt32LittleEndian(header[4..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(header[8..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(header[24..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(header[32..]),
-                BinaryPrimitives.ReadUInt32LittleEndian(header[40..]),
-                BinaryPrimitives.ReadUInt32LittleEndian(header[44..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(header[48..]),
-                BinaryPrimitives.ReadUInt64LittleEndian(header[56..]));
-            var hasNoBytes = raw[i].Type is ElfSection.TypeNoBits or ElfSection.TypeNull;
-            if (!hasNoBytes && !Fits(raw[i].Offset, raw[i].Size))
+            var header = table.Slice(i * SectionHeaderSize, SectionHeaderSize);
+            var type = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+            var offset = BinaryPrimitives.ReadUInt64LittleEndian(header[24..]);
+            var size = BinaryPrimitives.ReadUInt64LittleEndian(header[32..]);
+            var align = BinaryPrimitives.ReadUInt64LittleEndian(header[48..]);
+            var hasNoBytes = type is ElfSection.TypeNoBits or ElfSection.TypeNull;
+            if (!hasNoBytes && !Fits(offset, size))
             {
                 throw Refuse(ElfProblem.SectionOutOfBounds,
-                    $"section {i} ({raw[i].Size} bytes at offset {raw[i].Offset}) lies outside the {span.Length}-byte file; the object is truncated or corrupt");
+                    $"section {i} ({size} bytes at offset {offset}) lies outside the {span.Length}-byte file; the object is truncated or corrupt");
             }
-            if (hasNoBytes && raw[i].Size > int.MaxValue)
+            if (hasNoBytes && size > int.MaxValue)
             {
-                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} claims {raw[i].Size} bytes, more than an object can hold");
+                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} claims {size} bytes, more than an object can hold");
             }
-            if (raw[i].Align > 1 && (raw[i].Align & (raw[i].Align - 1)) != 0)
+            if (align > 1 && (align & (align - 1)) != 0)
             {
-                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} has alignment {raw[i].Align}, not a power of two");
+                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} has alignment {align}, not a power of two");
             }
-            if (raw[i].Align > MaxAlignment)
+            if (align > MaxAlignment)
             {
-                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} asks for alignment {raw[i].Align}, more than 64 KiB");
+                throw Refuse(ElfProblem.SectionOutOfBounds, $"section {i} asks for alignment {align}, more than 64 KiB");
             }
         }
 
-        var names = raw[namesIndex];
-        if (names.Type != ElfSection.TypeStringTable)
+        var names = table.Slice(namesIndex * SectionHeaderSize, SectionHeaderSize);
+        if (BinaryPrimitives.ReadUInt32LittleEndian(names[4..]) != ElfSection.TypeStringTable)
         {
             throw Refuse(ElfProblem.StringOutOfBounds, $"e_shstrndx {namesIndex} is not a string table");
         }
-        var nameTable = span.Slice((int)names.Offset, (int)names.Size);
+        var nameTable = span.Slice((int)BinaryPrimitives.ReadUInt64LittleEndian(names[24..]), (int)BinaryPrimitives.ReadUInt64LittleEndian(names[32..]));
         var sections = new ElfSection[count];
         for (var i = 0; i < count; i++)
         {
-            var r = raw[i];
-            var name = i == 0 ? string.Empty : ReadString(nameTable, r.Name, "section", i);
-            var hasNoBytes = r.Type is ElfSection.TypeNoBits or ElfSection.TypeNull;
-            sections[i] = new ElfSection(i, name, r.Type, r.Flags, hasNoBytes ? 0 : (int)r.Offset, (int)r.Size, r.Link, r.Info,
-                r.Align == 0 ? 1 : r.Align, r.EntrySize);
+            var header = table.Slice(i * SectionHeaderSize, SectionHeaderSize);
+            var type = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+            var align = BinaryPrimitives.ReadUInt64LittleEndian(header[48..]);
+            var name = i == 0 ? string.Empty : ReadString(nameTable, BinaryPrimitives.ReadUInt32LittleEndian(header), "section", i);
+            var hasNoBytes = type is ElfSection.TypeNoBits or ElfSection.TypeNull;
+            sections[i] = new ElfSection(i, name, type, BinaryPrimitives.ReadUInt64LittleEndian(header[8..]),
+                hasNoBytes ? 0 : (int)BinaryPrimitives.ReadUInt64LittleEndian(header[24..]), (int)BinaryPrimitives.ReadUInt64LittleEndian(header[32..]),
+                BinaryPrimitives.ReadUInt32LittleEndian(header[40..]), BinaryPrimitives.ReadUInt32LittleEndian(header[44..]),
+                align == 0 ? 1 : align, BinaryPrimitives.ReadUInt64LittleEndian(header[56..]));
         }
         return sections;
     }
@@ -367,9 +367,14 @@ public sealed class ElfImage
             }
             throw Refuse(ElfProblem.StringOutOfBounds, $"the name of {owner} {index} is at offset {offset}, outside the {table.Length}-byte string table");
         }
+        // A loop rather than IndexOf, whose vectorized search loads its own generic types for a few short names.
         var rest = table[(int)offset..];
-        var end = rest.IndexOf((byte)0);
-        if (end < 0)
+        var end = 0;
+        while (end < rest.Length && rest[end] != 0)
+        {
+            end++;
+        }
+        if (end == rest.Length)
         {
             throw Refuse(ElfProblem.StringOutOfBounds, $"the name of {owner} {index} at offset {offset} is not NUL-terminated inside its string table");
         }
@@ -378,6 +383,4 @@ public sealed class ElfImage
 
     private bool Fits(ulong offset, ulong size) =>
         offset <= (ulong)_bytes.Length && size <= (ulong)_bytes.Length - offset && size <= int.MaxValue;
-
-    private readonly record struct RawSection(uint Name, uint Type, ulong Flags, ulong Offset, ulong Size, uint Link, uint Info, ulong Align, ulong EntrySize);
 }

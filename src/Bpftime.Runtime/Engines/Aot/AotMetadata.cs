@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -50,6 +51,28 @@ public sealed record AotMetadata
 
     public IReadOnlyList<AotMap> Maps { get; init; } = [];
 
+    /// <summary>
+    /// <see cref="Programs"/> as an array the caller must not change: the reader's own (a copy when the
+    /// list is of another kind). A loop over it loads no interface or enumerator types at an app's start.
+    /// </summary>
+    internal AotProgram[] ProgramArray => AsArray(Programs);
+
+    /// <summary><see cref="Maps"/> as an array the caller must not change, as <see cref="ProgramArray"/>.</summary>
+    internal AotMap[] MapArray => AsArray(Maps);
+
+    internal static T[] AsArray<T>(IReadOnlyList<T> list) => list as T[] ?? CopyToArray(list);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T[] CopyToArray<T>(IReadOnlyList<T> list)
+    {
+        var array = new T[list.Count];
+        for (var i = 0; i < array.Length; i++)
+        {
+            array[i] = list[i];
+        }
+        return array;
+    }
+
     public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, AotMetadataJsonContext.Default.AotMetadata);
 
     /// <summary>Reads what <see cref="ToJsonBytes"/> wrote (with <see cref="AotMetadataReader"/>: no serializer metadata on the load path).</summary>
@@ -77,6 +100,12 @@ public sealed record AotProgram
 
     /// <summary>Indexes into <see cref="AotMetadata.Maps"/> that the program refers to.</summary>
     public IReadOnlyList<int> Maps { get; init; } = [];
+
+    /// <summary><see cref="Helpers"/> as an array the caller must not change, as <see cref="AotMetadata.ProgramArray"/>.</summary>
+    internal AotHelperUse[] HelperArray => AotMetadata.AsArray(Helpers);
+
+    /// <summary><see cref="Maps"/> as an array the caller must not change, as <see cref="AotMetadata.ProgramArray"/>.</summary>
+    internal int[] MapIndexArray => AotMetadata.AsArray(Maps);
 
     /// <summary>Whether the program calls helpers by register (callx) and so needs <see cref="AotMetadata.HelperByIdSymbol"/>.</summary>
     public bool UsesHelperById { get; init; }

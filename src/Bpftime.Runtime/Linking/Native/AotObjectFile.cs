@@ -151,69 +151,64 @@ public sealed class AotObjectFile
         return _metadata;
     }
 
-    // JSON null can still reach non-nullable members; find it before anything dereferences them. Loops by
-    // index, not foreach: an enumerator of the interface loads its own types on every start.
+    // JSON null can still reach non-nullable members; find it before anything dereferences them. Loops over
+    // arrays, not foreach over the lists: an interface enumerator loads its own types on every start.
     private static string? FindMissingField(AotMetadata metadata)
     {
         if (metadata.Triple is null)
         {
             return "triple is null";
         }
-        var programs = metadata.Programs;
-        if (programs is null)
+        if (metadata.Programs is null)
         {
             return "a program, its name or its symbol is null";
         }
-        for (var i = 0; i < programs.Count; i++)
+        var programs = metadata.ProgramArray;
+        foreach (var program in programs)
         {
-            var program = programs[i];
             if (program is null || program.Name is null || program.Symbol is null)
             {
                 return "a program, its name or its symbol is null";
             }
-            var helpers = program.Helpers;
-            if (helpers is null || program.Maps is null)
+            if (program.Helpers is null || program.Maps is null)
             {
                 return "a program's helper or map list is null";
             }
-            for (var h = 0; h < helpers.Count; h++)
+            foreach (var helper in program.HelperArray)
             {
-                var helper = helpers[h];
                 if (helper is null || helper.Name is null || helper.Signature is null)
                 {
                     return "a program's helper or map list is null";
                 }
             }
         }
-        var maps = metadata.Maps;
-        if (maps is null)
+        if (metadata.Maps is null)
         {
             return "a map or its name is null";
         }
-        for (var i = 0; i < maps.Count; i++)
+        foreach (var map in metadata.MapArray)
         {
-            if (maps[i] is not { Name: not null })
+            if (map is null || map.Name is null)
             {
                 return "a map or its name is null";
             }
         }
-        return programs.Count <= SmallProgramCount ? FindRepeatedNameByScan(programs) : FindRepeatedNameBySet(programs);
+        return programs.Length <= SmallProgramCount ? FindRepeatedNameByScan(programs) : FindRepeatedNameBySet(programs);
     }
 
     // Up to this many programs, comparing each name with those before it is cheaper than a set (whose types a
     // start would load); beyond it the set keeps a hostile object with many programs from costing quadratic time.
     private const int SmallProgramCount = 16;
 
-    private static string? FindRepeatedNameByScan(IReadOnlyList<AotProgram> programs)
+    private static string? FindRepeatedNameByScan(AotProgram[] programs)
     {
-        for (var i = 1; i < programs.Count; i++)
+        for (var i = 1; i < programs.Length; i++)
         {
-            var name = programs[i].Name;
             for (var j = 0; j < i; j++)
             {
-                if (string.Equals(programs[j].Name, name, StringComparison.Ordinal))
+                if (string.Equals(programs[j].Name, programs[i].Name, StringComparison.Ordinal))
                 {
-                    return RepeatedName(name);
+                    return RepeatedName(programs[i].Name);
                 }
             }
         }
@@ -221,14 +216,14 @@ public sealed class AotObjectFile
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static string? FindRepeatedNameBySet(IReadOnlyList<AotProgram> programs)
+    private static string? FindRepeatedNameBySet(AotProgram[] programs)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < programs.Count; i++)
+        foreach (var program in programs)
         {
-            if (!names.Add(programs[i].Name))
+            if (!names.Add(program.Name))
             {
-                return RepeatedName(programs[i].Name);
+                return RepeatedName(program.Name);
             }
         }
         return null;
