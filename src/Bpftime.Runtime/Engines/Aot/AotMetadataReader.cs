@@ -260,7 +260,7 @@ internal ref struct AotMetadataReader
             var item = (T)ReadElement(element);
             if (items is null || count == items.Length)
             {
-                var grown = new T[count == 0 ? 4 : count * 2];
+                var grown = new T[count == 0 ? 4 : (int)Math.Min(2L * count, Array.MaxLength)];
                 if (items is not null)
                 {
                     Array.Copy(items, grown, count);
