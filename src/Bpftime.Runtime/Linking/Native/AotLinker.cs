@@ -24,7 +24,7 @@ public static class AotLinker
     public const int MaxDispatchId = 1 << 16;
 
     /// <summary>Sections that carry nothing a program needs at run time (unwind tables) and are left out.</summary>
-    internal static readonly HashSet<string> DroppedSections = new(StringComparer.Ordinal) { ".eh_frame", ".eh_frame_hdr", ".gcc_except_table" };
+    internal static bool IsDroppedSection(string name) => name is ".eh_frame" or ".eh_frame_hdr" or ".gcc_except_table";
 
     internal const uint SectionTypeUnwind = 0x70000001;
     internal const uint SectionTypeNote = 7;
