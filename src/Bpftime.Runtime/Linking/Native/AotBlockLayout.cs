@@ -389,8 +389,8 @@ internal sealed class AotBlockLayout
         for (var slot = 0; slot < _gotCount; slot++)
         {
             var symbol = _file.Symbols[_gotSymbols[slot]];
-            var target = AddressOf(symbol, throughStub: false, null, default);
-            BinaryPrimitives.WriteUInt64LittleEndian(block[(_got + (8 * slot))..], target ?? 0);
+            _ = TryAddressOf(symbol, throughStub: false, null, default, out var target);
+            BinaryPrimitives.WriteUInt64LittleEndian(block[(_got + (8 * slot))..], target);
         }
 
         for (var p = 0; p < _placedCount; p++)
@@ -548,44 +548,49 @@ internal sealed class AotBlockLayout
     };
 
     /// <summary>
-    /// The address <paramref name="symbol"/> is linked at, or null when it has none (reported). What
+    /// The address <paramref name="symbol"/> is linked at; false (and 0) when it has none (reported). What
     /// refers to it, for messages: the relocation at <paramref name="relocation"/> of
     /// <paramref name="section"/>, or a GOT entry when <paramref name="section"/> is null.
     /// </summary>
-    private ulong? AddressOf(ElfSymbol symbol, bool throughStub, ElfSection? section, in ElfRelocation relocation)
+    private bool TryAddressOf(ElfSymbol symbol, bool throughStub, ElfSection? section, in ElfRelocation relocation, out ulong address)
     {
+        address = 0;
         if (symbol.IsUndefined)
         {
             if (symbol.Index == 0)
             {
-                return 0;
+                return true;
             }
             if (ExternalFor(symbol.Index) is { } external)
             {
-                return AddressOfExternal(external, throughStub);
+                address = AddressOfExternal(external, throughStub);
+                return true;
             }
-            return null; // unresolved: already reported
+            return false; // unresolved: already reported
         }
         if (symbol.SectionIndex == ElfSymbol.SectionAbsolute)
         {
-            return symbol.Value;
+            address = symbol.Value;
+            return true;
         }
         if (symbol.SectionIndex == ElfSymbol.SectionCommon)
         {
-            return _baseAddress + _commonOffsets![symbol.Index];
+            address = _baseAddress + _commonOffsets![symbol.Index];
+            return true;
         }
         if (symbol.SectionIndex >= ElfSymbol.SectionAbsolute || !TryGetSectionOffset(symbol.SectionIndex, out var offset))
         {
             NotLoaded(symbol, section, relocation);
-            return null;
+            return false;
         }
         var target = _file.Sections[symbol.SectionIndex];
         if (symbol.Value > (ulong)target.Size)
         {
             PastSection(symbol, target);
-            return null;
+            return false;
         }
-        return _baseAddress + offset + symbol.Value;
+        address = _baseAddress + offset + symbol.Value;
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -661,16 +666,15 @@ internal sealed class AotBlockLayout
                 break;
             default:
                 {
-                    var s = AddressOf(symbol, throughStub: false, section, relocation);
-                    if (s is null)
+                    if (!TryAddressOf(symbol, throughStub: false, section, relocation, out var s))
                     {
                         return;
                     }
                     value = type switch
                     {
-                        X64RelocationType.Absolute64 or X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed => unchecked(s.Value + a),
-                        X64RelocationType.GotOffset64 => unchecked(s.Value + a - gotBase),
-                        _ => unchecked(s.Value + a - p),
+                        X64RelocationType.Absolute64 or X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed => unchecked(s + a),
+                        X64RelocationType.GotOffset64 => unchecked(s + a - gotBase),
+                        _ => unchecked(s + a - p),
                     };
                     // A call or PC-relative reference to a helper beyond ±2 GiB goes through its stub in the block;
                     // a guarded call to an unresolved weak function lands on a routine that returns 0.
@@ -678,7 +682,8 @@ internal sealed class AotBlockLayout
                     {
                         if (far.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction && !FitsSigned32(value))
                         {
-                            value = unchecked(AddressOf(symbol, throughStub: true, section, relocation)!.Value + a - p);
+                            _ = TryAddressOf(symbol, throughStub: true, section, relocation, out var stub);
+                            value = unchecked(stub + a - p);
                             StubbedReferences++;
                         }
                         else if (far.Kind == SymbolBindingKind.Zero)
