@@ -255,6 +255,7 @@ internal sealed class AotBlockLayout
         _gotSlotOf[symbolIndex] = _gotCount;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SymbolBinding? ExternalFor(int symbolIndex) =>
         symbolIndex >= 0 && symbolIndex < _externals.Length ? _externals[symbolIndex] : null;
 
@@ -315,6 +316,7 @@ internal sealed class AotBlockLayout
     }
 
     /// <summary>The block offset of a section that was placed; false for one that was not (or no section at all).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryGetSectionOffset(int index, out ulong offset)
     {
         offset = 0;
@@ -609,6 +611,7 @@ internal sealed class AotBlockLayout
     /// <summary>How many references went through a far-call stub (for the layout figures).</summary>
     public int StubbedReferences { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FitsSigned32(ulong value) => unchecked((long)value) is >= int.MinValue and <= int.MaxValue;
 
     private string SymbolName(ElfSymbol symbol) =>
@@ -621,6 +624,7 @@ internal sealed class AotBlockLayout
     private static string Place(ElfSection section, in ElfRelocation relocation) =>
         $"relocation {(X64RelocationType)relocation.Type} at {section.Name}+0x{relocation.Offset:x}";
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int FieldWidth(X64RelocationType type) => type switch
     {
         X64RelocationType.Absolute64 or X64RelocationType.PcRelative64 or X64RelocationType.GotOffset64
@@ -711,6 +715,7 @@ internal sealed class AotBlockLayout
         BinaryPrimitives.WriteUInt32LittleEndian(field, unchecked((uint)value));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong GotSlot(int symbolIndex) => _baseAddress + (ulong)_got + (8 * (ulong)(_gotSlotOf![symbolIndex] - 1));
 
     /// <summary>A relocation of a kind the linker does not apply, or whose field lies outside the section's bytes.</summary>

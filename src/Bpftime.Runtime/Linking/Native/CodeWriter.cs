@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 
 namespace Bpftime.Linking.Native;
 
@@ -156,14 +157,23 @@ internal sealed class CodeWriter(int baseOffset)
         _fixupLabels[_fixupCount++] = label;
     }
 
+    // The check inline, the growing apart: the linker's routines fit the first buffer unless a
+    // module binds dozens of helpers, so a load never calls Grow.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Reserve(int count)
     {
         if (_length + count > _bytes.Length)
         {
-            var grown = new byte[Math.Max(_bytes.Length * 2, _length + count)];
-            _bytes.AsSpan(0, _length).CopyTo(grown);
-            _bytes = grown;
+            Grow(count);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Grow(int count)
+    {
+        var grown = new byte[Math.Max(_bytes.Length * 2, _length + count)];
+        _bytes.AsSpan(0, _length).CopyTo(grown);
+        _bytes = grown;
     }
 
     private static int[] Grown(int[] values)
