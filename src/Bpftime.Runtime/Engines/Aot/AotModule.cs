@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Native;
 using Bpftime.Execution;
@@ -15,18 +16,26 @@ namespace Bpftime.Engines.Aot;
 public sealed class AotModule : IDisposable
 {
     private readonly ExecutableMemory _memory;
-    private readonly Dictionary<string, AotProgramExecutable> _programs;
-    private readonly IReadOnlyDictionary<string, nint> _symbols;
+    // Arrays searched in order, not dictionaries: a module has a handful of programs and is linked at
+    // an app's start-up, where each framework collection type costs loading (docs/startup.md).
+    private readonly AotProgramExecutable[] _programs;
+    // The linked symbols, names and addresses side by side; a repeated name is looked up as its first.
+    private readonly string[] _symbolNames;
+    private readonly nint[] _symbolAddresses;
 
     // The helpers bound at link time: their native entries live only as long as these objects, and
     // the table may later have an id replaced. The linker made every helper it bound (by lookup, or by
     // enumerating the table for callx), so the table's made helpers cover them without making the rest.
     private readonly HelperFunction[] _boundHelpers;
 
+    /// <summary>
+    /// A module of the programs <paramref name="programNames"/> (distinct) at <paramref name="entries"/>,
+    /// checked as <paramref name="checkedPrograms"/> says, and of the symbols <paramref name="symbolNames"/>
+    /// at <paramref name="symbolAddresses"/>.
+    /// </summary>
     internal AotModule(ExecutableMemory memory, AotMetadata? metadata, IReadOnlyList<BpfDiagnostic> warnings,
-        IReadOnlyDictionary<string, nint> entries, IReadOnlyDictionary<string, nint> symbols, nint run,
-        HelperTable helpers, IReadOnlyList<BpfMap> maps, string? origin, AotModuleLayout layout,
-        AotCheckedRuntime checks, IReadOnlySet<string> checkedPrograms)
+        string[] programNames, nint[] entries, bool[] checkedPrograms, string[] symbolNames, nint[] symbolAddresses, nint run,
+        HelperTable helpers, IReadOnlyList<BpfMap> maps, string? origin, AotModuleLayout layout, AotCheckedRuntime checks)
     {
         Checks = checks;
         _memory = memory;
@@ -37,19 +46,17 @@ public sealed class AotModule : IDisposable
         Maps = maps;
         Origin = origin;
         Layout = layout;
-        _symbols = symbols;
-        // Loops, not LINQ: framework generics over pairs with nint are compiled at run time on every start.
-        _programs = new Dictionary<string, AotProgramExecutable>(StringComparer.Ordinal);
-        var names = new List<string>(entries.Count);
-        foreach (var (name, entry) in entries)
+        _symbolNames = symbolNames;
+        _symbolAddresses = symbolAddresses;
+        _programs = new AotProgramExecutable[programNames.Length];
+        for (var i = 0; i < programNames.Length; i++)
         {
-            _programs[name] = new AotProgramExecutable(this, name, entry, run, checkedPrograms.Contains(name));
-            names.Add(name);
+            _programs[i] = new AotProgramExecutable(this, programNames[i], entries[i], run, checkedPrograms[i]);
         }
-        Programs = names;
-        if (Programs.Count == 1)
+        _programNames = programNames;
+        if (programNames.Length == 1)
         {
-            checks.CallbackProgram = Programs[0];
+            checks.CallbackProgram = programNames[0];
         }
         RegisterCallbacks(metadata);
     }
@@ -70,19 +77,45 @@ public sealed class AotModule : IDisposable
     /// <summary>Lets each program's runs call its own callback entries, and nothing else (see <see cref="ProgramCallback"/>).</summary>
     private void RegisterCallbacks(AotMetadata? metadata)
     {
-        foreach (var (symbol, address) in _symbols)
+        for (var i = 0; i < _symbolNames.Length; i++)
         {
-            if (!IsCallbackSymbol(symbol))
+            var symbol = _symbolNames[i];
+            if (!IsCallbackSymbol(symbol) || SymbolIndex(symbol) != i)
             {
                 continue;
             }
             var owner = symbol[..CallbackSuffixAt(symbol)];
             var program = FindProgram(metadata, owner, bySymbol: true)?.Name ?? owner;
-            if (_programs.TryGetValue(program, out var executable))
+            if (Program(program) is { } executable)
             {
-                ProgramCallback.Register(address, executable);
+                ProgramCallback.Register(_symbolAddresses[i], executable);
             }
         }
+    }
+
+    private AotProgramExecutable? Program(string name)
+    {
+        foreach (var program in _programs)
+        {
+            if (program.Name == name)
+            {
+                return program;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Where <paramref name="name"/> first appears among the linked symbols, or -1.</summary>
+    private int SymbolIndex(string name)
+    {
+        for (var i = 0; i < _symbolNames.Length; i++)
+        {
+            if (_symbolNames[i] == name)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /// <summary>
@@ -95,11 +128,12 @@ public sealed class AotModule : IDisposable
         {
             return null;
         }
-        foreach (var program in metadata.Programs)
+        var programs = metadata.Programs;
+        for (var i = 0; i < programs.Count; i++)
         {
-            if ((bySymbol ? program.Symbol : program.Name) == name)
+            if ((bySymbol ? programs[i].Symbol : programs[i].Name) == name)
             {
-                return program;
+                return programs[i];
             }
         }
         return null;
@@ -109,10 +143,10 @@ public sealed class AotModule : IDisposable
     internal AotCheckedRuntime Checks { get; }
 
     /// <summary>Whether the module has program <paramref name="name"/>.</summary>
-    internal bool HasProgram(string name) => _programs.ContainsKey(name);
+    internal bool HasProgram(string name) => Program(name) is not null;
 
     /// <summary>Whether program <paramref name="name"/> was compiled with run-time memory checks (unverified code).</summary>
-    public bool IsChecked(string name) => _programs.TryGetValue(name, out var program) && program.IsChecked;
+    public bool IsChecked(string name) => Program(name) is { IsChecked: true };
 
     /// <summary>The object's <c>.bpftime.aot</c> metadata, or null for an object compiled without it.</summary>
     public AotMetadata? Metadata { get; }
@@ -121,7 +155,9 @@ public sealed class AotModule : IDisposable
     public IReadOnlyList<BpfDiagnostic> Warnings { get; }
 
     /// <summary>Program names: the metadata's, or the object's global functions when it has none.</summary>
-    public IReadOnlyList<string> Programs { get; }
+    public IReadOnlyList<string> Programs => _programNames;
+
+    private readonly string[] _programNames;
 
     public HelperTable Helpers { get; }
 
@@ -138,11 +174,13 @@ public sealed class AotModule : IDisposable
     public IBpfExecutable GetProgram(string name)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        if (_programs.TryGetValue(name, out var program))
-        {
-            return program;
-        }
-        throw BpfException.Create(DiagnosticCodes.LinkUnknownProgram,
+        return Program(name) ?? throw UnknownProgram(name);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfException UnknownProgram(string name)
+    {
+        return BpfException.Create(DiagnosticCodes.LinkUnknownProgram,
             $"the linked object has no program '{name}' (it has: {string.Join(", ", Programs)})", Origin, name);
     }
 
@@ -150,7 +188,8 @@ public sealed class AotModule : IDisposable
     public nint? FindSymbol(string name)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
-        return _symbols.TryGetValue(name, out var address) ? address : null;
+        var index = SymbolIndex(name);
+        return index < 0 ? null : _symbolAddresses[index];
     }
 
     public void Dispose()
@@ -158,7 +197,7 @@ public sealed class AotModule : IDisposable
         if (!IsDisposed)
         {
             IsDisposed = true;
-            foreach (var program in _programs.Values)
+            foreach (var program in _programs)
             {
                 ProgramCallback.Unregister(program);
             }
@@ -172,9 +211,10 @@ public sealed class AotModule : IDisposable
     /// <summary>Whether none of the maps the module was linked against has been disposed.</summary>
     internal bool MapsAlive()
     {
-        foreach (var map in Maps)
+        var maps = Maps;
+        for (var i = 0; i < maps.Count; i++)
         {
-            if (map.IsDisposed)
+            if (maps[i].IsDisposed)
             {
                 return false;
             }

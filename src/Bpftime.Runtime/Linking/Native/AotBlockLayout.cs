@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 using Bpftime.Elf;
 using Bpftime.Engines.Aot;
@@ -8,22 +9,32 @@ using Bpftime.Helpers;
 
 namespace Bpftime.Linking.Native;
 
-/// <summary>Offsets of everything in the linked block, then the writing of it: sections, slots, GOT, relocations.</summary>
+/// <summary>
+/// Offsets of everything in the linked block, then the writing of it: sections, slots, GOT, relocations.
+/// It runs at every embedded load, so what it tracks is in arrays indexed by section, symbol or slot
+/// (grown by hand where the number is not known up front), and it uses no lambdas or local functions
+/// that capture: each framework collection, delegate or closure is a set of types loaded at start-up.
+/// </summary>
 internal sealed class AotBlockLayout
 {
     private readonly AotObjectFile _file;
-    private readonly Dictionary<int, SymbolBinding> _externals;
+    // By symbol index; null where a symbol is defined or was refused.
+    private readonly SymbolBinding?[] _externals;
     private readonly HelperTable _helpers;
     private readonly string? _origin;
-    // By section and symbol index, in arrays: a framework dictionary over these value types is compiled at
-    // run time on every start of an app, since ReadyToRun code cannot hold it.
     private readonly ulong[] _sectionOffsets;
     private readonly bool[] _placed;
-    private readonly List<int> _placedSections = [];
+    private readonly int[] _placedSections;
+    private int _placedCount;
     private ulong[]? _commonOffsets;
-    private readonly Dictionary<int, int> _gotSlots = [];
-    private readonly List<SymbolBinding> _checkedHelpers = [];
-    private readonly List<SymbolBinding> _stubbedHelpers = [];
+    // GOT slots: by symbol index the slot plus one (0 for none), and by slot the symbol, in the order first referenced.
+    private int[]? _gotSlotOf;
+    private int[] _gotSymbols = null!;
+    private int _gotCount;
+    private readonly SymbolBinding[] _checkedHelpers;
+    private readonly int _checkedCount;
+    private readonly SymbolBinding[] _stubbedHelpers;
+    private readonly int _stubbedCount;
     private readonly bool _needsLowAddress;
     private readonly bool _withDispatcher;
     private readonly int _dispatchLength;
@@ -35,61 +46,68 @@ internal sealed class AotBlockLayout
     private readonly int _firstStubSlot;
     private readonly int _dispatchTable;
     private readonly int _got;
-    private int _returnZero;
+    // Set by Write for the relocations it applies.
+    private ulong _baseAddress;
+    private AotSupportEntries _entries = null!;
+    private List<BpfDiagnostic>? _errors;
 
-    public AotBlockLayout(AotObjectFile file, Dictionary<int, SymbolBinding> externals, HelperTable helpers, string? origin)
+    public AotBlockLayout(AotObjectFile file, SymbolBinding?[] externals, HelperTable helpers, string? origin)
     {
         _file = file;
         _externals = externals;
         _helpers = helpers;
         _origin = origin;
-        _sectionOffsets = new ulong[file.Sections.Count];
-        _placed = new bool[file.Sections.Count];
-        var kept = new List<ElfSection>(file.Sections.Count);
-        foreach (var section in file.Sections)
+        var sections = file.Sections;
+        _sectionOffsets = new ulong[sections.Count];
+        _placed = new bool[sections.Count];
+        _placedSections = new int[sections.Count];
+        var kept = new ElfSection[sections.Count];
+        var keptCount = 0;
+        for (var i = 0; i < sections.Count; i++)
         {
-            if (IsKept(section))
+            if (IsKept(sections[i]))
             {
-                kept.Add(section);
+                kept[keptCount++] = sections[i];
             }
         }
-        var distinct = new List<SymbolBinding>();
-        foreach (var external in externals.Values)
+
+        // One wrapper or stub per distinct target, however many symbols name it.
+        _checkedHelpers = new SymbolBinding[externals.Length];
+        _stubbedHelpers = new SymbolBinding[externals.Length];
+        for (var i = 0; i < externals.Length; i++)
         {
-            if (!distinct.Exists(e => e.Kind == external.Kind && e.Helper?.Id == external.Helper?.Id && e.Builtin == external.Builtin && e.Address == external.Address))
+            var external = externals[i];
+            if (external is null || IsBoundBefore(externals, i))
             {
-                distinct.Add(external);
+                continue;
             }
-        }
-        foreach (var external in distinct)
-        {
             if (external.Kind == SymbolBindingKind.CheckedHelper)
             {
-                _checkedHelpers.Add(external);
+                _checkedHelpers[_checkedCount++] = external;
             }
             else if (external.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction)
             {
-                _stubbedHelpers.Add(external);
+                _stubbedHelpers[_stubbedCount++] = external;
             }
         }
-        foreach (var external in externals.Values)
+        foreach (var external in externals)
         {
+            if (external is null)
+            {
+                continue;
+            }
             external.Slot = external.Kind switch
             {
-                SymbolBindingKind.CheckedHelper => _checkedHelpers.FindIndex(e => e.Helper!.Id == external.Helper!.Id),
-                SymbolBindingKind.Helper => _stubbedHelpers.FindIndex(e => e.Kind == SymbolBindingKind.Helper && e.Helper!.Id == external.Helper!.Id),
-                SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction => _stubbedHelpers.FindIndex(e => e.Kind == external.Kind && e.Address == external.Address),
+                SymbolBindingKind.CheckedHelper => CheckedSlotOf(external),
+                SymbolBindingKind.Helper or SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction => StubSlotOf(external),
                 _ => -1,
             };
-        }
-        foreach (var external in externals.Values)
-        {
             _withDispatcher |= external.Kind == SymbolBindingKind.Dispatcher;
         }
         _dispatchLength = _withDispatcher ? DispatchLength(helpers) : 0;
-        foreach (var section in kept)
+        for (var k = 0; k < keptCount; k++)
         {
-            if (file.RelocationArrayFor(section) is not { } relocations)
+            if (file.RelocationArrayFor(kept[k]) is not { } relocations)
             {
                 continue;
             }
@@ -98,21 +116,20 @@ internal sealed class AotBlockLayout
                 if ((X64RelocationType)relocation.Type is X64RelocationType.GotPcRelative or X64RelocationType.GotPcRelativeRelaxable
                     or X64RelocationType.RexGotPcRelativeRelaxable or X64RelocationType.Got32 or X64RelocationType.Got64)
                 {
-                    _gotSlots.TryAdd(relocation.SymbolIndex, _gotSlots.Count);
+                    AddGotSlot(relocation.SymbolIndex);
                 }
                 _needsLowAddress |= (X64RelocationType)relocation.Type is X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed;
             }
         }
 
         // Code pages: support routines first, then the object's code, each section on a cache line.
-        var support = EmitSupport(0, new AotSupportSlots(0, 0, _dispatchLength,
-            new int[_checkedHelpers.Count], new int[_stubbedHelpers.Count])).Code;
+        AotSupportCode.Emit(0, new AotSupportSlots(0, 0, _dispatchLength, new int[_checkedCount], new int[_stubbedCount]), _withDispatcher, out var support);
         ulong cursor = (ulong)support.Length;
-        foreach (var section in kept)
+        for (var k = 0; k < keptCount; k++)
         {
-            if (section.IsExecutable)
+            if (kept[k].IsExecutable)
             {
-                cursor = Place(section, cursor, CodeLine);
+                cursor = Place(kept[k], cursor, CodeLine);
             }
         }
         _codeSize = RoundToPage(cursor);
@@ -122,19 +139,19 @@ internal sealed class AotBlockLayout
         _frameSlot = (int)cursor;
         cursor += 8;
         _firstCheckedSlot = (int)cursor;
-        cursor += 8 * (ulong)_checkedHelpers.Count;
+        cursor += 8 * (ulong)_checkedCount;
         _firstStubSlot = (int)cursor;
-        cursor += 8 * (ulong)_stubbedHelpers.Count;
+        cursor += 8 * (ulong)_stubbedCount;
         cursor = Align(cursor, 16);
         _dispatchTable = (int)cursor;
         cursor += 16 * (ulong)_dispatchLength;
         _got = (int)cursor;
-        cursor += 8 * (ulong)_gotSlots.Count;
-        foreach (var section in kept)
+        cursor += 8 * (ulong)_gotCount;
+        for (var k = 0; k < keptCount; k++)
         {
-            if (!section.IsExecutable && !IsWritableAtRunTime(section))
+            if (!kept[k].IsExecutable && !IsWritableAtRunTime(kept[k]))
             {
-                cursor = Place(section, cursor);
+                cursor = Place(kept[k], cursor);
             }
         }
         _readOnlySize = RoundToPage(cursor) - _codeSize;
@@ -142,15 +159,17 @@ internal sealed class AotBlockLayout
         // Read-write pages: globals, zero-filled data and common symbols.
         cursor = _codeSize + _readOnlySize;
         var readWriteStart = cursor;
-        foreach (var section in kept)
+        for (var k = 0; k < keptCount; k++)
         {
-            if (!section.IsExecutable && IsWritableAtRunTime(section))
+            if (!kept[k].IsExecutable && IsWritableAtRunTime(kept[k]))
             {
-                cursor = Place(section, cursor);
+                cursor = Place(kept[k], cursor);
             }
         }
-        foreach (var symbol in file.Symbols)
+        var symbols = file.Symbols;
+        for (var i = 0; i < symbols.Count; i++)
         {
+            var symbol = symbols[i];
             if (symbol.SectionIndex != ElfSymbol.SectionCommon)
             {
                 continue;
@@ -161,7 +180,7 @@ internal sealed class AotBlockLayout
                 throw Malformed($"common symbol '{symbol.Name}' claims {symbol.Size} bytes");
             }
             cursor = Align(cursor, alignment);
-            _commonOffsets ??= new ulong[file.Symbols.Count];
+            _commonOffsets ??= new ulong[symbols.Count];
             _commonOffsets[symbol.Index] = cursor;
             cursor += symbol.Size;
         }
@@ -172,12 +191,80 @@ internal sealed class AotBlockLayout
         }
     }
 
+    /// <summary>Whether a binding before <paramref name="index"/> has the same target (kind, helper, builtin and address).</summary>
+    private static bool IsBoundBefore(SymbolBinding?[] externals, int index)
+    {
+        var external = externals[index]!;
+        for (var i = 0; i < index; i++)
+        {
+            var other = externals[i];
+            if (other is not null && other.Kind == external.Kind && other.Helper?.Id == external.Helper?.Id
+                && other.Builtin == external.Builtin && other.Address == external.Address)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int CheckedSlotOf(SymbolBinding external)
+    {
+        for (var i = 0; i < _checkedCount; i++)
+        {
+            if (_checkedHelpers[i].Helper!.Id == external.Helper!.Id)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int StubSlotOf(SymbolBinding external)
+    {
+        for (var i = 0; i < _stubbedCount; i++)
+        {
+            var stubbed = _stubbedHelpers[i];
+            if (external.Kind == SymbolBindingKind.Helper
+                ? stubbed.Kind == SymbolBindingKind.Helper && stubbed.Helper!.Id == external.Helper!.Id
+                : stubbed.Kind == external.Kind && stubbed.Address == external.Address)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void AddGotSlot(int symbolIndex)
+    {
+        if (_gotSlotOf is null)
+        {
+            _gotSlotOf = new int[_file.Symbols.Count];
+            _gotSymbols = new int[8];
+        }
+        if (_gotSlotOf[symbolIndex] != 0)
+        {
+            return;
+        }
+        if (_gotCount == _gotSymbols.Length)
+        {
+            var grown = new int[_gotCount * 2];
+            _gotSymbols.CopyTo(grown, 0);
+            _gotSymbols = grown;
+        }
+        _gotSymbols[_gotCount++] = symbolIndex;
+        _gotSlotOf[symbolIndex] = _gotCount;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SymbolBinding? ExternalFor(int symbolIndex) =>
+        symbolIndex >= 0 && symbolIndex < _externals.Length ? _externals[symbolIndex] : null;
+
     private BpfException Malformed(string what) =>
         BpfException.Create(DiagnosticCodes.NativeObjectMalformed, $"the native object is malformed: {what}", _origin);
 
     private bool IsKept(ElfSection section)
     {
-        if (!section.IsAllocated || AotLinker.DroppedSections.Contains(section.Name) || section.Type is AotLinker.SectionTypeUnwind or AotLinker.SectionTypeNote)
+        if (!section.IsAllocated || AotLinker.IsDroppedSection(section.Name) || section.Type is AotLinker.SectionTypeUnwind or AotLinker.SectionTypeNote)
         {
             return false;
         }
@@ -224,11 +311,12 @@ internal sealed class AotBlockLayout
         cursor = Align(cursor, Math.Max(section.Alignment, minimumAlignment));
         _sectionOffsets[section.Index] = cursor;
         _placed[section.Index] = true;
-        _placedSections.Add(section.Index);
+        _placedSections[_placedCount++] = section.Index;
         return cursor + (ulong)section.Size;
     }
 
     /// <summary>The block offset of a section that was placed; false for one that was not (or no section at all).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryGetSectionOffset(int index, out ulong offset)
     {
         offset = 0;
@@ -265,113 +353,51 @@ internal sealed class AotBlockLayout
 
     private static ulong RoundToPage(ulong value) => Align(value == 0 ? 1 : value, ExecutableMemory.PageSize);
 
-    private (byte[] Code, AotSupportEntries Entries) EmitSupport(int baseOffset, AotSupportSlots slots) =>
-        AotSupportCode.Emit(baseOffset, slots, _withDispatcher);
-
     public ExecutableMemory Allocate()
     {
         var size = (nuint)(_codeSize + _readOnlySize + _readWriteSize);
         return _needsLowAddress ? ExecutableMemory.AllocateBelow2GiB(size) : ExecutableMemory.Allocate(size);
     }
 
-    public AotModule Write(ExecutableMemory memory, List<(string Name, ElfSymbol Symbol)> programs, List<BpfDiagnostic> errors,
-        AotMetadata? metadata, List<BpfDiagnostic> warnings, AotLinkOptions options, AotCheckedRuntime checks, IReadOnlySet<string> checkedPrograms)
+    public AotModule Write(ExecutableMemory memory, string[] programNames, ElfSymbol[] programSymbols, bool[] checkedPrograms,
+        AotMetadata? metadata, IReadOnlyList<BpfDiagnostic> warnings, AotLinkOptions options, AotCheckedRuntime checks)
     {
         var block = memory.Writable;
-        var baseAddress = (ulong)memory.Address;
-        var (support, entries) = EmitSupport(0, new AotSupportSlots(_frameSlot, _dispatchTable, _dispatchLength,
-            Slots(_firstCheckedSlot, _checkedHelpers.Count), Slots(_firstStubSlot, _stubbedHelpers.Count)));
+        _baseAddress = (ulong)memory.Address;
+        _entries = AotSupportCode.Emit(0, new AotSupportSlots(_frameSlot, _dispatchTable, _dispatchLength,
+            Slots(_firstCheckedSlot, _checkedCount), Slots(_firstStubSlot, _stubbedCount)), _withDispatcher, out var support);
         new ReadOnlySpan<byte>(support).CopyTo(block);
-        _returnZero = entries.ReturnZero;
 
         BinaryPrimitives.WriteInt64LittleEndian(block[_frameSlot..], AotRunFrame.CurrentFrameEntry);
-        for (var i = 0; i < _checkedHelpers.Count; i++)
+        for (var i = 0; i < _checkedCount; i++)
         {
             BinaryPrimitives.WriteInt64LittleEndian(block[(_firstCheckedSlot + (8 * i))..], _checkedHelpers[i].Helper!.NativeEntry);
         }
-        for (var i = 0; i < _stubbedHelpers.Count; i++)
+        for (var i = 0; i < _stubbedCount; i++)
         {
             BinaryPrimitives.WriteInt64LittleEndian(block[(_firstStubSlot + (8 * i))..], _stubbedHelpers[i].Helper?.NativeEntry ?? _stubbedHelpers[i].Address);
         }
         // The table is enumerated (in id order) only for the callx dispatcher.
         if (_dispatchLength > 0)
         {
-            foreach (var helper in _helpers)
-            {
-                if (helper.Id >= 0 && helper.Id < _dispatchLength)
-                {
-                    var entry = block[(_dispatchTable + (16 * helper.Id))..];
-                    BinaryPrimitives.WriteInt64LittleEndian(entry, helper.NativeEntry);
-                    BinaryPrimitives.WriteInt64LittleEndian(entry[8..], helper.StopsProgramOnZero ? 1 : 0);
-                }
-            }
+            WriteDispatchTable(block);
         }
-        foreach (var index in _placedSections)
+        for (var p = 0; p < _placedCount; p++)
         {
-            var section = _file.Sections[index];
-            _file.Contents(section).CopyTo(block[(int)_sectionOffsets[index]..]);
+            var index = _placedSections[p];
+            _file.Contents(_file.Sections[index]).CopyTo(block[(int)_sectionOffsets[index]..]);
         }
 
-        ulong AddressOfExternal(SymbolBinding external, bool throughStub) => external.Kind switch
+        for (var slot = 0; slot < _gotCount; slot++)
         {
-            SymbolBindingKind.Helper => throughStub ? baseAddress + (ulong)entries.Stubs[external.Slot] : (ulong)external.Helper!.NativeEntry,
-            SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction => throughStub ? baseAddress + (ulong)entries.Stubs[external.Slot] : (ulong)external.Address,
-            SymbolBindingKind.CheckedHelper => baseAddress + (ulong)entries.CheckedHelpers[external.Slot],
-            SymbolBindingKind.Dispatcher => baseAddress + (ulong)entries.Dispatcher,
-            SymbolBindingKind.Builtin => baseAddress + (ulong)entries.Builtins[external.Builtin!],
-            SymbolBindingKind.GotBase => baseAddress + (ulong)_got,
-            SymbolBindingKind.Zero => 0,
-            _ => (ulong)external.Address,
-        };
-
-        ulong? AddressOf(ElfSymbol symbol, bool throughStub, Func<string> place)
-        {
-            if (symbol.IsUndefined)
-            {
-                if (symbol.Index == 0)
-                {
-                    return 0;
-                }
-                if (_externals.TryGetValue(symbol.Index, out var external))
-                {
-                    return AddressOfExternal(external, throughStub);
-                }
-                return null; // unresolved: already reported
-            }
-            if (symbol.SectionIndex == ElfSymbol.SectionAbsolute)
-            {
-                return symbol.Value;
-            }
-            if (symbol.SectionIndex == ElfSymbol.SectionCommon)
-            {
-                return baseAddress + _commonOffsets![symbol.Index];
-            }
-            if (symbol.SectionIndex >= ElfSymbol.SectionAbsolute || !TryGetSectionOffset(symbol.SectionIndex, out var offset))
-            {
-                var sectionName = symbol.SectionIndex < _file.Sections.Count ? _file.Sections[symbol.SectionIndex].Name : symbol.SectionIndex.ToString(CultureInfo.InvariantCulture);
-                errors.Add(new BpfDiagnostic(DiagnosticCodes.LinkUnsupportedSection,
-                    $"{place()} refers to '{SymbolName(symbol)}' in section {sectionName}, which is not loaded", File: _origin));
-                return null;
-            }
-            var section = _file.Sections[symbol.SectionIndex];
-            if (symbol.Value > (ulong)section.Size)
-            {
-                errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
-                    $"the native object is malformed: symbol '{SymbolName(symbol)}' lies at {symbol.Value}, past the end of {section.Name} ({section.Size} bytes)", File: _origin));
-                return null;
-            }
-            return baseAddress + offset + symbol.Value;
+            var symbol = _file.Symbols[_gotSymbols[slot]];
+            _ = TryAddressOf(symbol, throughStub: false, null, default, out var target);
+            BinaryPrimitives.WriteUInt64LittleEndian(block[(_got + (8 * slot))..], target);
         }
 
-        foreach (var (symbolIndex, slot) in _gotSlots)
+        for (var p = 0; p < _placedCount; p++)
         {
-            var symbol = _file.Symbols[symbolIndex];
-            var target = AddressOf(symbol, throughStub: false, static () => "a GOT entry");
-            BinaryPrimitives.WriteUInt64LittleEndian(block[(_got + (8 * slot))..], target ?? 0);
-        }
-
-        foreach (var sectionIndex in _placedSections)
-        {
+            var sectionIndex = _placedSections[p];
             var section = _file.Sections[sectionIndex];
             var sectionOffset = _sectionOffsets[sectionIndex];
             if (_file.RelocationArrayFor(section) is not { } relocations)
@@ -380,51 +406,212 @@ internal sealed class AotBlockLayout
             }
             foreach (var relocation in relocations)
             {
-                Apply(block, baseAddress, section, sectionOffset, relocation, AddressOf, errors);
+                Apply(block, section, sectionOffset, relocation);
             }
         }
 
-        var symbols = new Dictionary<string, nint>(StringComparer.Ordinal);
-        // Callback entries (local "<program>.callbackN") too: the module registers them as the only code callbacks may run.
-        foreach (var symbol in _file.Symbols)
+        LinkedSymbols(out var symbolNames, out var symbolAddresses);
+        // Program names are unique with metadata; without it a repeated global name keeps its first place and its last entry.
+        var names = new string[programNames.Length];
+        var entries = new nint[programNames.Length];
+        var isChecked = new bool[programNames.Length];
+        var count = 0;
+        for (var i = 0; i < programNames.Length; i++)
         {
-            if ((symbol.IsGlobal || AotModule.IsCallbackSymbol(symbol.Name)) && !symbol.IsUndefined && symbol.Name.Length > 0
-                && TryGetSectionOffset(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.Sections[symbol.SectionIndex].Size)
+            var name = programNames[i];
+            var symbol = programSymbols[i];
+            if (!TryGetSectionOffset(symbol.SectionIndex, out var offset))
             {
-                symbols.TryAdd(symbol.Name, (nint)(baseAddress + offset + symbol.Value));
+                NotLoadable(name, symbol);
+                continue;
             }
+            var at = IndexOf(names, count, name);
+            if (at < 0)
+            {
+                at = count++;
+                names[at] = name;
+                isChecked[at] = checkedPrograms[i];
+            }
+            entries[at] = (nint)(_baseAddress + offset + symbol.Value);
         }
-        var programEntries = new Dictionary<string, nint>(StringComparer.Ordinal);
-        foreach (var (name, symbol) in programs)
+        if (_errors is not null)
         {
-            if (TryGetSectionOffset(symbol.SectionIndex, out var offset))
-            {
-                programEntries[name] = (nint)(baseAddress + offset + symbol.Value);
-            }
-            else
-            {
-                errors.Add(new BpfDiagnostic(DiagnosticCodes.LinkProgramSymbolInvalid,
-                    $"program '{name}': its entry symbol lies in section {_file.Sections[symbol.SectionIndex].Name}, which holds no loadable code",
-                    File: _origin, Program: name));
-            }
+            throw new BpfException(_errors);
         }
-        if (errors.Count > 0)
+        if (count != names.Length)
         {
-            throw new BpfException(errors);
+            names = Trimmed(names, count);
+            entries = Trimmed(entries, count);
+            isChecked = Trimmed(isChecked, count);
         }
 
         // W^X: code becomes read-execute and constants read-only; globals stay read-write, never executable.
         memory.MakeExecutable(0, (nuint)_codeSize);
         memory.MakeReadOnly((nuint)_codeSize, (nuint)_readOnlySize);
         memory.Seal();
-        var layout = new AotModuleLayout(memory.Address, _codeSize, _readOnlySize, _readWriteSize, _stubbedHelpers.Count, StubbedReferences, _gotSlots.Count);
-        return new AotModule(memory, metadata, warnings, programEntries, symbols, (nint)(baseAddress + (ulong)entries.Run),
-            options.Helpers, options.Maps, _origin, layout, checks, checkedPrograms);
+        var layout = new AotModuleLayout(memory.Address, _codeSize, _readOnlySize, _readWriteSize, _stubbedCount, StubbedReferences, _gotCount);
+        return new AotModule(memory, metadata, warnings, names, entries, isChecked, symbolNames, symbolAddresses,
+            (nint)(_baseAddress + (ulong)_entries.Run), options.Helpers, options.Maps, _origin, layout, checks);
     }
+
+    private void WriteDispatchTable(Span<byte> block)
+    {
+        foreach (var helper in _helpers)
+        {
+            if (helper.Id >= 0 && helper.Id < _dispatchLength)
+            {
+                var entry = block[(_dispatchTable + (16 * helper.Id))..];
+                BinaryPrimitives.WriteInt64LittleEndian(entry, helper.NativeEntry);
+                BinaryPrimitives.WriteInt64LittleEndian(entry[8..], helper.StopsProgramOnZero ? 1 : 0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The defined global symbols, and the callback entries (local "&lt;program&gt;.callbackN"), which the
+    /// module registers as the only code callbacks may run: names and addresses side by side, in the
+    /// symbol table's order (a repeated name is looked up as its first).
+    /// </summary>
+    private void LinkedSymbols(out string[] names, out nint[] addresses)
+    {
+        var symbols = _file.Symbols;
+        names = new string[symbols.Count];
+        addresses = new nint[symbols.Count];
+        var count = 0;
+        for (var i = 0; i < symbols.Count; i++)
+        {
+            var symbol = symbols[i];
+            if ((symbol.IsGlobal || AotModule.IsCallbackSymbol(symbol.Name)) && !symbol.IsUndefined && symbol.Name.Length > 0
+                && TryGetSectionOffset(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.Sections[symbol.SectionIndex].Size)
+            {
+                names[count] = symbol.Name;
+                addresses[count++] = (nint)(_baseAddress + offset + symbol.Value);
+            }
+        }
+        if (count != names.Length)
+        {
+            names = Trimmed(names, count);
+            addresses = Trimmed(addresses, count);
+        }
+    }
+
+    private static int IndexOf(string[] names, int count, string name)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (names[i] == name)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static string[] Trimmed(string[] values, int count)
+    {
+        var trimmed = new string[count];
+        Array.Copy(values, trimmed, count);
+        return trimmed;
+    }
+
+    private static nint[] Trimmed(nint[] values, int count)
+    {
+        var trimmed = new nint[count];
+        Array.Copy(values, trimmed, count);
+        return trimmed;
+    }
+
+    private static bool[] Trimmed(bool[] values, int count)
+    {
+        var trimmed = new bool[count];
+        Array.Copy(values, trimmed, count);
+        return trimmed;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NotLoadable(string name, ElfSymbol symbol) =>
+        Error(new BpfDiagnostic(DiagnosticCodes.LinkProgramSymbolInvalid,
+            $"program '{name}': its entry symbol lies in section {_file.Sections[symbol.SectionIndex].Name}, which holds no loadable code",
+            File: _origin, Program: name));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Error(BpfDiagnostic diagnostic) => (_errors ??= []).Add(diagnostic);
+
+    private ulong AddressOfExternal(SymbolBinding external, bool throughStub) => external.Kind switch
+    {
+        SymbolBindingKind.Helper => throughStub ? _baseAddress + (ulong)_entries.Stub(external.Slot) : (ulong)external.Helper!.NativeEntry,
+        SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction => throughStub ? _baseAddress + (ulong)_entries.Stub(external.Slot) : (ulong)external.Address,
+        SymbolBindingKind.CheckedHelper => _baseAddress + (ulong)_entries.CheckedHelper(external.Slot),
+        SymbolBindingKind.Dispatcher => _baseAddress + (ulong)_entries.Dispatcher,
+        SymbolBindingKind.Builtin => _baseAddress + (ulong)_entries.Builtin(external.Builtin!),
+        SymbolBindingKind.GotBase => _baseAddress + (ulong)_got,
+        SymbolBindingKind.Zero => 0,
+        _ => (ulong)external.Address,
+    };
+
+    /// <summary>
+    /// The address <paramref name="symbol"/> is linked at; false (and 0) when it has none (reported). What
+    /// refers to it, for messages: the relocation at <paramref name="relocation"/> of
+    /// <paramref name="section"/>, or a GOT entry when <paramref name="section"/> is null.
+    /// </summary>
+    private bool TryAddressOf(ElfSymbol symbol, bool throughStub, ElfSection? section, in ElfRelocation relocation, out ulong address)
+    {
+        address = 0;
+        if (symbol.IsUndefined)
+        {
+            if (symbol.Index == 0)
+            {
+                return true;
+            }
+            if (ExternalFor(symbol.Index) is { } external)
+            {
+                address = AddressOfExternal(external, throughStub);
+                return true;
+            }
+            return false; // unresolved: already reported
+        }
+        if (symbol.SectionIndex == ElfSymbol.SectionAbsolute)
+        {
+            address = symbol.Value;
+            return true;
+        }
+        if (symbol.SectionIndex == ElfSymbol.SectionCommon)
+        {
+            address = _baseAddress + _commonOffsets![symbol.Index];
+            return true;
+        }
+        if (symbol.SectionIndex >= ElfSymbol.SectionAbsolute || !TryGetSectionOffset(symbol.SectionIndex, out var offset))
+        {
+            NotLoaded(symbol, section, relocation);
+            return false;
+        }
+        var target = _file.Sections[symbol.SectionIndex];
+        if (symbol.Value > (ulong)target.Size)
+        {
+            PastSection(symbol, target);
+            return false;
+        }
+        address = _baseAddress + offset + symbol.Value;
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void NotLoaded(ElfSymbol symbol, ElfSection? section, in ElfRelocation relocation)
+    {
+        var sectionName = symbol.SectionIndex < _file.Sections.Count ? _file.Sections[symbol.SectionIndex].Name : symbol.SectionIndex.ToString(CultureInfo.InvariantCulture);
+        Error(new BpfDiagnostic(DiagnosticCodes.LinkUnsupportedSection,
+            $"{(section is null ? "a GOT entry" : Place(section, relocation))} refers to '{SymbolName(symbol)}' in section {sectionName}, which is not loaded", File: _origin));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PastSection(ElfSymbol symbol, ElfSection section) =>
+        Error(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
+            $"the native object is malformed: symbol '{SymbolName(symbol)}' lies at {symbol.Value}, past the end of {section.Name} ({section.Size} bytes)", File: _origin));
 
     /// <summary>How many references went through a far-call stub (for the layout figures).</summary>
     public int StubbedReferences { get; private set; }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FitsSigned32(ulong value) => unchecked((long)value) is >= int.MinValue and <= int.MaxValue;
 
     private string SymbolName(ElfSymbol symbol) =>
@@ -432,10 +619,23 @@ internal sealed class AotBlockLayout
         : symbol.Type == ElfSymbol.TypeSection && symbol.SectionIndex < _file.Sections.Count ? _file.Sections[symbol.SectionIndex].Name
         : $"symbol #{symbol.Index}";
 
-    private delegate ulong? SymbolAddress(ElfSymbol symbol, bool throughStub, Func<string> place);
+    /// <summary>A relocation, described for a message only: formatting it for every relocation cost more than applying them.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static string Place(ElfSection section, in ElfRelocation relocation) =>
+        $"relocation {(X64RelocationType)relocation.Type} at {section.Name}+0x{relocation.Offset:x}";
 
-    private void Apply(Span<byte> block, ulong baseAddress, ElfSection section, ulong sectionOffset, ElfRelocation relocation,
-        SymbolAddress addressOf, List<BpfDiagnostic> errors)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FieldWidth(X64RelocationType type) => type switch
+    {
+        X64RelocationType.Absolute64 or X64RelocationType.PcRelative64 or X64RelocationType.GotOffset64
+            or X64RelocationType.Got64 or X64RelocationType.GotPc64 => 8,
+        X64RelocationType.PcRelative32 or X64RelocationType.Plt32 or X64RelocationType.Absolute32
+            or X64RelocationType.Absolute32Signed or X64RelocationType.GotPcRelative or X64RelocationType.GotPcRelativeRelaxable
+            or X64RelocationType.RexGotPcRelativeRelaxable or X64RelocationType.Got32 or X64RelocationType.GotPc32 => 4,
+        _ => 0,
+    };
+
+    private void Apply(Span<byte> block, ElfSection section, ulong sectionOffset, in ElfRelocation relocation)
     {
         var type = (X64RelocationType)relocation.Type;
         if (type == X64RelocationType.None)
@@ -443,80 +643,56 @@ internal sealed class AotBlockLayout
             return;
         }
         var symbol = _file.Symbols[relocation.SymbolIndex];
-        // Described only for a message: formatting it for every relocation cost more than applying them.
-        string Place() => $"relocation {type} at {section.Name}+0x{relocation.Offset:x}";
-        var width = type switch
+        var width = FieldWidth(type);
+        if (width == 0 || relocation.Offset + (ulong)width > (ulong)section.Size || section.IsNoBits)
         {
-            X64RelocationType.Absolute64 or X64RelocationType.PcRelative64 or X64RelocationType.GotOffset64
-                or X64RelocationType.Got64 or X64RelocationType.GotPc64 => 8,
-            X64RelocationType.PcRelative32 or X64RelocationType.Plt32 or X64RelocationType.Absolute32
-                or X64RelocationType.Absolute32Signed or X64RelocationType.GotPcRelative or X64RelocationType.GotPcRelativeRelaxable
-                or X64RelocationType.RexGotPcRelativeRelaxable or X64RelocationType.Got32 or X64RelocationType.GotPc32 => 4,
-            _ => 0,
-        };
-        if (width == 0)
-        {
-            errors.Add(new BpfDiagnostic(DiagnosticCodes.LinkUnsupportedRelocation,
-                $"relocation type {(uint)type} at {section.Name}+0x{relocation.Offset:x} (symbol '{SymbolName(symbol)}') is not supported by the AOT linker",
-                File: _origin));
-            return;
-        }
-        if (relocation.Offset + (ulong)width > (ulong)section.Size)
-        {
-            errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
-                $"the native object is malformed: {Place()} writes past the end of the section ({section.Size} bytes)", File: _origin));
-            return;
-        }
-        if (section.IsNoBits)
-        {
-            errors.Add(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
-                $"the native object is malformed: {Place()} patches a zero-filled section", File: _origin));
+            RefuseField(section, relocation, symbol, width);
             return;
         }
         var field = block.Slice((int)(sectionOffset + relocation.Offset), width);
+        var baseAddress = _baseAddress;
         var p = baseAddress + sectionOffset + relocation.Offset;
         var a = unchecked((ulong)relocation.Addend);
         var isPcRelative = type is X64RelocationType.PcRelative32 or X64RelocationType.Plt32;
         var gotBase = baseAddress + (ulong)_got;
-        ulong GotSlot() => gotBase + (8 * (ulong)_gotSlots[relocation.SymbolIndex]);
 
         ulong value;
         switch (type)
         {
             case X64RelocationType.GotPcRelative or X64RelocationType.GotPcRelativeRelaxable or X64RelocationType.RexGotPcRelativeRelaxable:
-                value = unchecked(GotSlot() + a - p);
+                value = unchecked(GotSlot(relocation.SymbolIndex) + a - p);
                 break;
             case X64RelocationType.Got32 or X64RelocationType.Got64:
-                value = unchecked(GotSlot() - gotBase + a);
+                value = unchecked(GotSlot(relocation.SymbolIndex) - gotBase + a);
                 break;
             case X64RelocationType.GotPc32 or X64RelocationType.GotPc64:
                 value = unchecked(gotBase + a - p);
                 break;
             default:
                 {
-                    var s = addressOf(symbol, throughStub: false, Place);
-                    if (s is null)
+                    if (!TryAddressOf(symbol, throughStub: false, section, relocation, out var s))
                     {
                         return;
                     }
                     value = type switch
                     {
-                        X64RelocationType.Absolute64 or X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed => unchecked(s.Value + a),
-                        X64RelocationType.GotOffset64 => unchecked(s.Value + a - gotBase),
-                        _ => unchecked(s.Value + a - p),
+                        X64RelocationType.Absolute64 or X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed => unchecked(s + a),
+                        X64RelocationType.GotOffset64 => unchecked(s + a - gotBase),
+                        _ => unchecked(s + a - p),
                     };
                     // A call or PC-relative reference to a helper beyond ±2 GiB goes through its stub in the block;
                     // a guarded call to an unresolved weak function lands on a routine that returns 0.
-                    if (isPcRelative && relocation.SymbolIndex != 0 && _externals.TryGetValue(relocation.SymbolIndex, out var far))
+                    if (isPcRelative && relocation.SymbolIndex != 0 && ExternalFor(relocation.SymbolIndex) is { } far)
                     {
                         if (far.Kind is SymbolBindingKind.Helper or SymbolBindingKind.Runtime or SymbolBindingKind.NativeFunction && !FitsSigned32(value))
                         {
-                            value = unchecked(addressOf(symbol, throughStub: true, Place)!.Value + a - p);
+                            _ = TryAddressOf(symbol, throughStub: true, section, relocation, out var stub);
+                            value = unchecked(stub + a - p);
                             StubbedReferences++;
                         }
                         else if (far.Kind == SymbolBindingKind.Zero)
                         {
-                            value = unchecked(baseAddress + (ulong)_returnZero + a - p);
+                            value = unchecked(baseAddress + (ulong)_entries.ReturnZero + a - p);
                         }
                     }
                     break;
@@ -533,15 +709,47 @@ internal sealed class AotBlockLayout
             : FitsSigned32(value);
         if (!fits)
         {
-            var target = relocation.SymbolIndex != 0 && _externals.TryGetValue(relocation.SymbolIndex, out var external)
-                ? $"{external.Description} ({SymbolName(symbol)})" : $"'{SymbolName(symbol)}'";
-            var advice = type is X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed
-                ? "compile with -fPIC (clang's default here) or -mcmodel=large instead of -fno-pic"
-                : "the target lies outside ±2 GiB of the code; reference it through the GOT (-fPIC) or with -mcmodel=large";
-            errors.Add(new BpfDiagnostic(DiagnosticCodes.LinkRelocationOutOfRange,
-                $"{Place()} cannot reach {target} (value 0x{value:x} does not fit 32 bits); {advice}", File: _origin));
+            OutOfRange(section, relocation, symbol, value);
             return;
         }
         BinaryPrimitives.WriteUInt32LittleEndian(field, unchecked((uint)value));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ulong GotSlot(int symbolIndex) => _baseAddress + (ulong)_got + (8 * (ulong)(_gotSlotOf![symbolIndex] - 1));
+
+    /// <summary>A relocation of a kind the linker does not apply, or whose field lies outside the section's bytes.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RefuseField(ElfSection section, in ElfRelocation relocation, ElfSymbol symbol, int width)
+    {
+        if (width == 0)
+        {
+            Error(new BpfDiagnostic(DiagnosticCodes.LinkUnsupportedRelocation,
+                $"relocation type {relocation.Type} at {section.Name}+0x{relocation.Offset:x} (symbol '{SymbolName(symbol)}') is not supported by the AOT linker",
+                File: _origin));
+        }
+        else if (relocation.Offset + (ulong)width > (ulong)section.Size)
+        {
+            Error(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
+                $"the native object is malformed: {Place(section, relocation)} writes past the end of the section ({section.Size} bytes)", File: _origin));
+        }
+        else
+        {
+            Error(new BpfDiagnostic(DiagnosticCodes.NativeObjectMalformed,
+                $"the native object is malformed: {Place(section, relocation)} patches a zero-filled section", File: _origin));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OutOfRange(ElfSection section, in ElfRelocation relocation, ElfSymbol symbol, ulong value)
+    {
+        var type = (X64RelocationType)relocation.Type;
+        var target = relocation.SymbolIndex != 0 && ExternalFor(relocation.SymbolIndex) is { } external
+            ? $"{external.Description} ({SymbolName(symbol)})" : $"'{SymbolName(symbol)}'";
+        var advice = type is X64RelocationType.Absolute32 or X64RelocationType.Absolute32Signed
+            ? "compile with -fPIC (clang's default here) or -mcmodel=large instead of -fno-pic"
+            : "the target lies outside ±2 GiB of the code; reference it through the GOT (-fPIC) or with -mcmodel=large";
+        Error(new BpfDiagnostic(DiagnosticCodes.LinkRelocationOutOfRange,
+            $"{Place(section, relocation)} cannot reach {target} (value 0x{value:x} does not fit 32 bits); {advice}", File: _origin));
     }
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 using Bpftime.Elf;
 using Bpftime.Engines.Aot;
@@ -7,13 +7,23 @@ using Bpftime.Maps;
 
 namespace Bpftime.Linking.Native;
 
-/// <summary>One link: the checks that need no memory, then the layout.</summary>
+/// <summary>
+/// One link: the checks that need no memory, then the layout. It runs at every embedded load, so it
+/// keeps what it finds in arrays indexed by symbol, map or program (no framework collections, tuples
+/// or lambdas on the path a successful link takes: each is a set of types the runtime loads at start-up).
+/// </summary>
 internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 {
-    private readonly List<BpfDiagnostic> _errors = [];
-    private readonly List<BpfDiagnostic> _warnings = [];
-    private readonly Dictionary<int, SymbolBinding> _externals = [];
-    private readonly Dictionary<int, BpfMap> _boundMaps = [];
+    // Made on the first error or warning only.
+    private List<BpfDiagnostic>? _errors;
+    private List<BpfDiagnostic>? _warnings;
+    // By symbol index; null for symbols that are defined or were refused.
+    private SymbolBinding?[] _externals = null!;
+    // By the metadata's map index (with metadata only); null for a map that is missing.
+    private BpfMap?[] _boundMaps = null!;
+    // The programs found, in order: names and entry symbols side by side.
+    private string[] _programNames = null!;
+    private ElfSymbol[] _programSymbols = null!;
     private AotMetadata? _metadata;
     // The checked-code runtime is owned by the module once linked (Run disposes it on failure); the
     // job keeps only its handle, which the owner symbol binds to.
@@ -21,12 +31,15 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 
     private string? Origin => options.Origin;
 
+    private bool HasErrors => _errors is not null;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Error(string code, string message, string? program = null) =>
-        _errors.Add(new BpfDiagnostic(code, message, File: Origin, Program: program));
+        (_errors ??= []).Add(new BpfDiagnostic(code, message, File: Origin, Program: program));
 
     private void ThrowIfErrors()
     {
-        if (_errors.Count > 0)
+        if (_errors is not null)
         {
             throw new BpfException(_errors);
         }
@@ -51,9 +64,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     {
         if (file.Machine != AotObjectFile.MachineX64)
         {
-            throw BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
-                $"the object is compiled for {AotObjectFile.MachineName(file.Machine)} but this host is {AotLinker.HostArchitecture}; " +
-                $"compile it for x86_64 (e.g. --target x86_64-linux-gnu)", Origin);
+            throw WrongMachine();
         }
         _metadata = file.LinkMetadata();
         if (_metadata is not null)
@@ -62,20 +73,13 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
         else if (options.RequireMetadata)
         {
-            throw BpfException.Create(DiagnosticCodes.LinkMetadataRequired,
-                $"the object has no {AotMetadata.SectionName} metadata, which is required here; compile it with `bpftime compile` so that the runtime can check it",
-                Origin);
+            throw MetadataRequired();
         }
-        if (options.ExpectedSourceHash is { } expected)
+        if (options.ExpectedSourceHash is not null)
         {
-            var actual = _metadata?.SourceHash;
-            if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
-            {
-                Error(DiagnosticCodes.LinkSourceHashMismatch,
-                    $"the native code was compiled from {(actual is null ? "an unrecorded source" : actual)}, not from the eBPF object {expected}; rebuild the AOT object");
-            }
+            CheckSourceHash(options.ExpectedSourceHash);
         }
-        var programs = FindPrograms();
+        FindPrograms();
         ResolveExternals();
         if (_metadata is null)
         {
@@ -88,11 +92,33 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             }
         }
         ThrowIfErrors();
-        return Build(programs, checks);
+        return Build(checks);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfException WrongMachine() => BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
+        $"the object is compiled for {AotObjectFile.MachineName(file.Machine)} but this host is {AotLinker.HostArchitecture}; " +
+        $"compile it for x86_64 (e.g. --target x86_64-linux-gnu)", Origin);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfException MetadataRequired() => BpfException.Create(DiagnosticCodes.LinkMetadataRequired,
+        $"the object has no {AotMetadata.SectionName} metadata, which is required here; compile it with `bpftime compile` so that the runtime can check it",
+        Origin);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void CheckSourceHash(string expected)
+    {
+        var actual = _metadata?.SourceHash;
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            Error(DiagnosticCodes.LinkSourceHashMismatch,
+                $"the native code was compiled from {(actual is null ? "an unrecorded source" : actual)}, not from the eBPF object {expected}; rebuild the AOT object");
+        }
     }
 
     // ---- checks that need no memory -------------------------------------------------------
 
+    // Indexed loops over the metadata's lists: an enumerator is a type (and an allocation) per element type.
     private void CheckMetadata(AotMetadata metadata)
     {
         // The triple's first part, without String.Split (its separator search and array on every load).
@@ -100,74 +126,34 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         var architecture = dash < 0 ? metadata.Triple : metadata.Triple[..dash];
         if (architecture is not ("x86_64" or "amd64" or "x86-64"))
         {
-            throw BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
-                $"the object's metadata targets '{metadata.Triple}' but this host is {AotLinker.HostArchitecture}; compile it for x86_64-unknown-linux-gnu",
-                Origin);
+            throw WrongTriple(metadata.Triple);
         }
-        foreach (var program in metadata.Programs)
+        var programs = metadata.Programs;
+        var maps = metadata.Maps;
+        for (var p = 0; p < programs.Count; p++)
         {
-            if (program.StackSize is < 0 or > AotLinker.MaxStackSize)
+            var program = programs[p];
+            CheckProgram(program);
+            var helpers = program.Helpers;
+            for (var h = 0; h < helpers.Count; h++)
             {
-                Error(DiagnosticCodes.LinkStackTooLarge,
-                    $"program '{program.Name}' uses {program.StackSize} bytes of stack; at most {AotLinker.MaxStackSize} are allowed", program.Name);
+                CheckHelper(program, helpers[h]);
             }
-            if (program.ContextSize < 0)
+            var indexes = program.Maps;
+            for (var m = 0; m < indexes.Count; m++)
             {
-                Error(DiagnosticCodes.AotMetadataInvalid, $"program '{program.Name}' records a context of {program.ContextSize} bytes", program.Name);
-            }
-            if (program.CheckedAbi != AotCheckedAbi.Version)
-            {
-                // Older checked code has no execution budget (an endless loop in it would never end);
-                // older verified code does not record its frames, so helpers could not bound %s strings.
-                Error(DiagnosticCodes.AotMetadataInvalid,
-                    $"program '{program.Name}' was compiled for run-state version {program.CheckedAbi}, but this runtime runs version {AotCheckedAbi.Version} (execution budget; frame bounds recorded by verified code too); compile the object again with this version's bpftime compile", program.Name);
-            }
-            if (!program.Checked && program.TerminationProven == false && !program.CountsBudget)
-            {
-                // Unchecked code whose loops may not end must count the budget, or a run could never stop.
-                Error(DiagnosticCodes.AotMetadataInvalid,
-                    $"program '{program.Name}' was verified without proof that its loops end, but its code does not count the execution budget; compile the object again with this version's bpftime compile", program.Name);
-            }
-            if (program.CallDepth > AotLinker.MaxCallDepth)
-            {
-                Error(DiagnosticCodes.LinkCallDepthTooLarge,
-                    $"program '{program.Name}' nests local calls {program.CallDepth} deep; at most {AotLinker.MaxCallDepth} are allowed", program.Name);
-            }
-            foreach (var use in program.Helpers)
-            {
-                if (!options.Helpers.TryGet(use.Id, out var helper))
-                {
-                    Error(DiagnosticCodes.LinkUnknownHelper,
-                        $"program '{program.Name}' calls helper #{use.Id} ({use.Name}, symbol {HelperSymbols.SymbolFor(use.Id)}), which helper set '{options.Helpers.Name}' does not hold",
-                        program.Name);
-                }
-                else if (!string.Equals(helper.Prototype.Signature, use.Signature, StringComparison.Ordinal))
-                {
-                    Error(DiagnosticCodes.LinkHelperSignatureMismatch,
-                        $"program '{program.Name}' was compiled against helper #{use.Id} {use.Name} {use.Signature}, but helper set '{options.Helpers.Name}' has {helper.Name} {helper.Prototype.Signature}",
-                        program.Name);
-                }
-                else if (use.StopsProgramOnZero && !helper.StopsProgramOnZero)
-                {
-                    // Code compiled to stop on 0 would end programs the active set lets run on. The
-                    // converse is fine: the linker's wrapper stops the program itself.
-                    Error(DiagnosticCodes.LinkHelperSignatureMismatch,
-                        $"program '{program.Name}' was compiled to stop when helper #{use.Id} {use.Name} returns 0, but in helper set '{options.Helpers.Name}' it does not stop programs",
-                        program.Name);
-                }
-            }
-            foreach (var index in program.Maps)
-            {
-                if (index < 0 || index >= metadata.Maps.Count)
+                var index = indexes[m];
+                if (index < 0 || index >= maps.Count)
                 {
                     Error(DiagnosticCodes.AotMetadataInvalid,
-                        $"program '{program.Name}' refers to map {index}, but the metadata lists {metadata.Maps.Count} maps", program.Name);
+                        $"program '{program.Name}' refers to map {index}, but the metadata lists {maps.Count} maps", program.Name);
                 }
             }
         }
-        for (var index = 0; index < metadata.Maps.Count; index++)
+        _boundMaps = new BpfMap?[maps.Count];
+        for (var index = 0; index < maps.Count; index++)
         {
-            var expected = metadata.Maps[index];
+            var expected = maps[index];
             var actual = MapNamed(options.Maps, expected.Name) ?? (index < options.Maps.Count ? options.Maps[index] : null);
             if (actual is null)
             {
@@ -180,31 +166,98 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfException WrongTriple(string triple) => BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
+        $"the object's metadata targets '{triple}' but this host is {AotLinker.HostArchitecture}; compile it for x86_64-unknown-linux-gnu",
+        Origin);
+
+    private void CheckProgram(AotProgram program)
+    {
+        if (program.StackSize is < 0 or > AotLinker.MaxStackSize)
+        {
+            Error(DiagnosticCodes.LinkStackTooLarge,
+                $"program '{program.Name}' uses {program.StackSize} bytes of stack; at most {AotLinker.MaxStackSize} are allowed", program.Name);
+        }
+        if (program.ContextSize < 0)
+        {
+            Error(DiagnosticCodes.AotMetadataInvalid, $"program '{program.Name}' records a context of {program.ContextSize} bytes", program.Name);
+        }
+        if (program.CheckedAbi != AotCheckedAbi.Version)
+        {
+            // Older checked code has no execution budget (an endless loop in it would never end);
+            // older verified code does not record its frames, so helpers could not bound %s strings.
+            Error(DiagnosticCodes.AotMetadataInvalid,
+                $"program '{program.Name}' was compiled for run-state version {program.CheckedAbi}, but this runtime runs version {AotCheckedAbi.Version} (execution budget; frame bounds recorded by verified code too); compile the object again with this version's bpftime compile", program.Name);
+        }
+        if (!program.Checked && program.TerminationProven == false && !program.CountsBudget)
+        {
+            // Unchecked code whose loops may not end must count the budget, or a run could never stop.
+            Error(DiagnosticCodes.AotMetadataInvalid,
+                $"program '{program.Name}' was verified without proof that its loops end, but its code does not count the execution budget; compile the object again with this version's bpftime compile", program.Name);
+        }
+        if (program.CallDepth > AotLinker.MaxCallDepth)
+        {
+            Error(DiagnosticCodes.LinkCallDepthTooLarge,
+                $"program '{program.Name}' nests local calls {program.CallDepth} deep; at most {AotLinker.MaxCallDepth} are allowed", program.Name);
+        }
+    }
+
+    private void CheckHelper(AotProgram program, AotHelperUse use)
+    {
+        if (!options.Helpers.TryGet(use.Id, out var helper))
+        {
+            Error(DiagnosticCodes.LinkUnknownHelper,
+                $"program '{program.Name}' calls helper #{use.Id} ({use.Name}, symbol {HelperSymbols.SymbolFor(use.Id)}), which helper set '{options.Helpers.Name}' does not hold",
+                program.Name);
+        }
+        else if (!string.Equals(helper.Prototype.Signature, use.Signature, StringComparison.Ordinal))
+        {
+            Error(DiagnosticCodes.LinkHelperSignatureMismatch,
+                $"program '{program.Name}' was compiled against helper #{use.Id} {use.Name} {use.Signature}, but helper set '{options.Helpers.Name}' has {helper.Name} {helper.Prototype.Signature}",
+                program.Name);
+        }
+        else if (use.StopsProgramOnZero && !helper.StopsProgramOnZero)
+        {
+            // Code compiled to stop on 0 would end programs the active set lets run on. The
+            // converse is fine: the linker's wrapper stops the program itself.
+            Error(DiagnosticCodes.LinkHelperSignatureMismatch,
+                $"program '{program.Name}' was compiled to stop when helper #{use.Id} {use.Name} returns 0, but in helper set '{options.Helpers.Name}' it does not stop programs",
+                program.Name);
+        }
+    }
+
     private void CompareLayout(int index, AotMap expected, BpfMap actual)
     {
         var spec = actual.Spec;
-        void Field(string field, ulong compiled, ulong runtime)
-        {
-            if (compiled != runtime)
-            {
-                Error(DiagnosticCodes.LinkMapLayoutMismatch,
-                    $"map '{expected.Name}' (index {index}): {field} is {compiled} in the object but {runtime} in the runtime's map '{actual.Name}'");
-            }
-        }
-        Field("type", expected.Type, (uint)spec.Type);
-        Field("key_size", expected.KeySize, spec.KeySize);
-        Field("value_size", expected.ValueSize, spec.ValueSize);
-        Field("max_entries", expected.MaxEntries, spec.MaxEntries);
-        Field("flags", expected.Flags, spec.Flags);
+        CompareField(index, expected, actual, "type", expected.Type, (uint)spec.Type);
+        CompareField(index, expected, actual, "key_size", expected.KeySize, spec.KeySize);
+        CompareField(index, expected, actual, "value_size", expected.ValueSize, spec.ValueSize);
+        CompareField(index, expected, actual, "max_entries", expected.MaxEntries, spec.MaxEntries);
+        CompareField(index, expected, actual, "flags", expected.Flags, spec.Flags);
     }
 
-    private List<(string Name, ElfSymbol Symbol)> FindPrograms()
+    private void CompareField(int index, AotMap expected, BpfMap actual, string field, ulong compiled, ulong runtime)
     {
-        var found = new List<(string, ElfSymbol)>();
+        if (compiled != runtime)
+        {
+            Error(DiagnosticCodes.LinkMapLayoutMismatch,
+                $"map '{expected.Name}' (index {index}): {field} is {compiled} in the object but {runtime} in the runtime's map '{actual.Name}'");
+        }
+    }
+
+    /// <summary>Fills <see cref="_programNames"/> and <see cref="_programSymbols"/>: the metadata's programs, or without it every global function.</summary>
+    private void FindPrograms()
+    {
+        var symbols = file.Symbols;
+        var found = 0;
         if (_metadata is not null)
         {
-            foreach (var program in _metadata.Programs)
+            var programs = _metadata.Programs;
+            _programNames = new string[programs.Count];
+            _programSymbols = new ElfSymbol[programs.Count];
+            for (var p = 0; p < programs.Count; p++)
             {
+                var program = programs[p];
                 var symbol = file.FindGlobalSymbol(program.Symbol);
                 if (symbol is null || symbol.IsUndefined)
                 {
@@ -218,27 +271,55 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 }
                 else
                 {
-                    found.Add((program.Name, symbol));
+                    _programNames[found] = program.Name;
+                    _programSymbols[found++] = symbol;
                 }
             }
         }
         else
         {
-            foreach (var symbol in file.Symbols)
+            for (var pass = 0; pass < 2; pass++)
             {
-                if (symbol.IsGlobal && !symbol.IsUndefined && IsFunctionInCode(symbol))
+                // Counted first, then kept: the arrays have the programs' number.
+                for (var i = 0; i < symbols.Count; i++)
                 {
-                    found.Add((symbol.Name, symbol));
+                    var symbol = symbols[i];
+                    if (symbol.IsGlobal && !symbol.IsUndefined && IsFunctionInCode(symbol))
+                    {
+                        if (pass == 1)
+                        {
+                            _programNames[found] = symbol.Name;
+                            _programSymbols[found] = symbol;
+                        }
+                        found++;
+                    }
+                }
+                if (pass == 0)
+                {
+                    _programNames = new string[found];
+                    _programSymbols = new ElfSymbol[found];
+                    found = 0;
                 }
             }
         }
-        if (found.Count == 0 && _errors.Count == 0)
+        if (found != _programNames.Length)
+        {
+            KeepFoundPrograms(found);
+        }
+        if (found == 0 && !HasErrors)
         {
             Error(DiagnosticCodes.LinkNoPrograms, _metadata is null
                 ? "the object defines no global function to run as a program"
                 : "the object's metadata lists no program");
         }
-        return found;
+    }
+
+    // Some programs were refused (reported), so the link fails; the rest stay for its messages.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void KeepFoundPrograms(int found)
+    {
+        Array.Resize(ref _programNames, found);
+        Array.Resize(ref _programSymbols, found);
     }
 
     private bool IsFunctionInCode(ElfSymbol symbol) =>
@@ -247,17 +328,16 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
 
     private void ResolveExternals()
     {
-        foreach (var symbol in file.Symbols)
+        var symbols = file.Symbols;
+        _externals = new SymbolBinding?[symbols.Count];
+        for (var i = 0; i < symbols.Count; i++)
         {
+            var symbol = symbols[i];
             if (!symbol.IsUndefined || symbol.Index == 0 || symbol.Name.Length == 0)
             {
                 continue;
             }
-            var external = Resolve(symbol);
-            if (external is not null)
-            {
-                _externals[symbol.Index] = external;
-            }
+            _externals[symbol.Index] = Resolve(symbol);
         }
     }
 
@@ -268,37 +348,38 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         {
             if (options.Helpers.TryGet(helperId, out var helper))
             {
-                return new SymbolBinding(helper.StopsProgramOnZero ? SymbolBindingKind.CheckedHelper : SymbolBindingKind.Helper,
-                    $"helper #{helperId} {helper.Name}", Helper: helper);
+                return new SymbolBinding(helper.StopsProgramOnZero ? SymbolBindingKind.CheckedHelper : SymbolBindingKind.Helper, name, helper: helper);
             }
             Error(DiagnosticCodes.LinkUnknownHelper,
                 $"the object calls helper #{helperId} (symbol {name}), which helper set '{options.Helpers.Name}' does not hold");
             return null;
         }
-        if (IsOneOf(name, AotCheckedAbi.FunctionSymbols))
+        // Every function of the checked-code runtime has an entry; any other name has none.
+        var runtimeEntry = AotCheckedRuntime.EntryFor(name);
+        if (runtimeEntry != 0)
         {
-            return new SymbolBinding(SymbolBindingKind.Runtime, $"checked-code runtime function {name}", AotCheckedRuntime.EntryFor(name));
+            return new SymbolBinding(SymbolBindingKind.Runtime, name, runtimeEntry);
         }
         if (name == AotCheckedAbi.OwnerSymbol)
         {
-            return new SymbolBinding(SymbolBindingKind.RuntimeData, "the checked-code runtime's handle", _checksHandle);
+            return new SymbolBinding(SymbolBindingKind.RuntimeData, name, _checksHandle);
         }
         if (name == AotMetadata.HelperByIdSymbol)
         {
-            return new SymbolBinding(SymbolBindingKind.Dispatcher, "the helper-by-id dispatcher");
+            return new SymbolBinding(SymbolBindingKind.Dispatcher, name);
         }
-        if (IsOneOf(name, AotSupportCode.BuiltinNames))
+        if (AotSupportCode.IsBuiltin(name))
         {
-            return new SymbolBinding(SymbolBindingKind.Builtin, $"builtin {name}", Builtin: name);
+            return new SymbolBinding(SymbolBindingKind.Builtin, name);
         }
         if (name == "_GLOBAL_OFFSET_TABLE_")
         {
-            return new SymbolBinding(SymbolBindingKind.GotBase, "the global offset table");
+            return new SymbolBinding(SymbolBindingKind.GotBase, name);
         }
         if (TryParseMapSymbol(name, "_bpf_map_handle_", out var handleIndex))
         {
             var map = MapFor(handleIndex, name);
-            return map is null ? null : new SymbolBinding(SymbolBindingKind.MapHandle, $"the handle of map '{map.Name}'", map.Handle);
+            return map is null ? null : new SymbolBinding(SymbolBindingKind.MapHandle, name, map.Handle, map: map);
         }
         if (TryParseMapSymbol(name, "_bpf_map_value_", out var valueIndex))
         {
@@ -307,22 +388,14 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             {
                 return null;
             }
-            nint value;
-            try
-            {
-                value = map.DirectValueAddress(0);
-            }
-            catch (NotSupportedException)
-            {
-                value = 0;
-            }
+            var value = DirectValueAddress(map);
             if (value == 0)
             {
                 Error(DiagnosticCodes.LinkMapValueUnavailable,
                     $"symbol {name} needs a direct value address, but map '{map.Name}' ({map.Type}) has no fixed value block");
                 return null;
             }
-            return new SymbolBinding(SymbolBindingKind.MapValue, $"the value of map '{map.Name}'", value);
+            return new SymbolBinding(SymbolBindingKind.MapValue, name, value, map: map);
         }
         if (ResolveInlineLookup(name) is { } inline)
         {
@@ -330,14 +403,29 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
         if (symbol.Binding == ElfSymbol.BindingWeak)
         {
-            return new SymbolBinding(SymbolBindingKind.Zero, $"unresolved weak symbol {name}");
+            return new SymbolBinding(SymbolBindingKind.Zero, name);
         }
-        Error(DiagnosticCodes.LinkUnresolvedSymbol,
-            $"undefined symbol '{name}' is neither a helper ({HelperSymbols.Prefix}NNNN), a map symbol (_bpf_map_handle_N, _bpf_map_value_N), " +
-            $"a checked-code symbol ({string.Join(", ", AotCheckedAbi.FunctionSymbols)}, {AotCheckedAbi.OwnerSymbol}), " +
-            $"{AotMetadata.HelperByIdSymbol} nor a builtin ({string.Join(", ", AotSupportCode.BuiltinNames)})");
+        Unresolved(name);
         return null;
     }
+
+    private static nint DirectValueAddress(BpfMap map)
+    {
+        try
+        {
+            return map.DirectValueAddress(0);
+        }
+        catch (NotSupportedException)
+        {
+            return 0;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Unresolved(string name) => Error(DiagnosticCodes.LinkUnresolvedSymbol,
+        $"undefined symbol '{name}' is neither a helper ({HelperSymbols.Prefix}NNNN), a map symbol (_bpf_map_handle_N, _bpf_map_value_N), " +
+        $"a checked-code symbol ({string.Join(", ", AotCheckedAbi.FunctionSymbols)}, {AotCheckedAbi.OwnerSymbol}), " +
+        $"{AotMetadata.HelperByIdSymbol} nor a builtin ({string.Join(", ", AotSupportCode.BuiltinNames)})");
 
     /// <summary>
     /// The symbols of lookups compiled inline: a map's storage, bound only when the live map has the
@@ -348,16 +436,22 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     {
         if (name == InlineLookup.SlotCountSymbol)
         {
-            return new SymbolBinding(SymbolBindingKind.MapStorage, "the per-CPU slot count", PerCpu.SlotCount);
+            return new SymbolBinding(SymbolBindingKind.MapStorage, name, PerCpu.SlotCount);
         }
         if (name == InlineLookup.CurrentCpuSymbol)
         {
-            return new SymbolBinding(SymbolBindingKind.NativeFunction, "sched_getcpu", InlineLookup.CurrentCpuEntry);
+            return new SymbolBinding(SymbolBindingKind.NativeFunction, name, InlineLookup.CurrentCpuEntry);
         }
         if (!name.StartsWith(InlineLookup.SymbolPrefix, StringComparison.Ordinal))
         {
             return null;
         }
+        return ResolveInlineStorage(name);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SymbolBinding ResolveInlineStorage(string name)
+    {
         var refused = new SymbolBinding(SymbolBindingKind.Zero, name);
         if (!InlineLookup.TryParseSymbol(name, out var index, out var layout))
         {
@@ -376,14 +470,38 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                 $"the native code looks up map {index} itself and {why}; its lookups would address the wrong memory, so it is refused: compile the object again against this map");
             return refused;
         }
-        return new SymbolBinding(SymbolBindingKind.MapStorage, $"the storage of map '{map.Name}'", map.StorageCell);
+        return new SymbolBinding(SymbolBindingKind.MapStorage, name, map.StorageCell, map: map);
     }
 
-    private static bool TryParseMapSymbol(string name, string prefix, out int index)
+    /// <summary>
+    /// <paramref name="name"/> is <paramref name="prefix"/> and a decimal index: ASCII digits only, no
+    /// sign or spaces, at most <see cref="int.MaxValue"/> (what <c>int.TryParse</c> with
+    /// <c>NumberStyles.None</c> accepts), read by hand because the culture-aware parser sets up number
+    /// formatting on first use.
+    /// </summary>
+    internal static bool TryParseMapSymbol(string name, string prefix, out int index)
     {
         index = 0;
-        return name.StartsWith(prefix, StringComparison.Ordinal)
-            && int.TryParse(name.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out index);
+        if (name.Length == prefix.Length || !name.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        long value = 0;
+        for (var i = prefix.Length; i < name.Length; i++)
+        {
+            var digit = name[i] - '0';
+            if (digit is < 0 or > 9)
+            {
+                return false;
+            }
+            value = (value * 10) + digit;
+            if (value > int.MaxValue)
+            {
+                return false;
+            }
+        }
+        index = (int)value;
+        return true;
     }
 
     private BpfMap? MapFor(int index, string symbol)
@@ -397,7 +515,8 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
                     $"symbol {symbol} refers to map {index}, but the object's metadata lists {_metadata.Maps.Count} maps");
                 return null;
             }
-            if (!_boundMaps.TryGetValue(index, out map))
+            map = _boundMaps[index];
+            if (map is null)
             {
                 return null; // already reported as missing
             }
@@ -423,55 +542,42 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     // Loops, not LINQ: the link runs at an app's start-up, where each type and assembly loaded costs time.
     private static BpfMap? MapNamed(IReadOnlyList<BpfMap> maps, string name)
     {
-        foreach (var map in maps)
+        for (var i = 0; i < maps.Count; i++)
         {
-            if (map.Name == name)
+            if (maps[i].Name == name)
             {
-                return map;
+                return maps[i];
             }
         }
         return null;
     }
 
-    private static bool IsOneOf(string name, IReadOnlyList<string> names)
-    {
-        foreach (var candidate in names)
-        {
-            if (candidate == name)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /// <summary>
-    /// Programs whose entry takes a run state and checks memory: as the metadata records, or, for an
-    /// object without metadata, every program when the object calls the checked-code runtime.
+    /// Whether each program's entry takes a run state and checks memory: as the metadata records, or,
+    /// for an object without metadata, every program when the object calls the checked-code runtime.
     /// </summary>
-    private HashSet<string> CheckedPrograms(List<(string Name, ElfSymbol Symbol)> programs)
+    private bool[] CheckedPrograms()
     {
+        var checkedPrograms = new bool[_programNames.Length];
         if (_metadata is not null)
         {
-            HashSet<string> recorded = [];
-            foreach (var program in _metadata.Programs)
+            var programs = _metadata.Programs;
+            for (var i = 0; i < checkedPrograms.Length; i++)
             {
-                if (program.Checked)
+                for (var p = 0; p < programs.Count; p++)
                 {
-                    recorded.Add(program.Name);
+                    checkedPrograms[i] |= programs[p].Checked && programs[p].Name == _programNames[i];
                 }
             }
-            return recorded;
         }
-        HashSet<string> names = [];
-        if (CallsCheckedRuntime())
+        else if (CallsCheckedRuntime())
         {
-            foreach (var program in programs)
+            for (var i = 0; i < checkedPrograms.Length; i++)
             {
-                names.Add(program.Name);
+                checkedPrograms[i] = true;
             }
         }
-        return names;
+        return checkedPrograms;
     }
 
     /// <summary>
@@ -480,9 +586,9 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     /// </summary>
     private bool CallsCheckedRuntime()
     {
-        foreach (var external in _externals.Values)
+        foreach (var external in _externals)
         {
-            if (external.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData)
+            if (external?.Kind is SymbolBindingKind.Runtime or SymbolBindingKind.RuntimeData)
             {
                 return true;
             }
@@ -490,28 +596,29 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void WarnUnchecked()
     {
-        var helpers = _externals.Values.Where(e => e.Helper is not null).Select(e => e.Helper!.Id).Distinct().Order().ToList();
-        var maps = _externals.Values.Where(e => e.Kind is SymbolBindingKind.MapHandle or SymbolBindingKind.MapValue).Select(e => e.Description).Distinct().ToList();
+        var bound = _externals.Where(e => e is not null).Select(e => e!).ToList();
+        var helpers = bound.Where(e => e.Helper is not null).Select(e => e.Helper!.Id).Distinct().Order().ToList();
+        var maps = bound.Where(e => e.Kind is SymbolBindingKind.MapHandle or SymbolBindingKind.MapValue).Select(e => e.Description).Distinct().ToList();
         var message = $"the object has no {AotMetadata.SectionName} metadata: helper ids and symbols were checked, but not helper signatures" +
             (helpers.Count > 0 ? $" (helpers {string.Join(", ", helpers.Select(id => "#" + id))})" : "") +
             ", program stack sizes and call depth" +
             (maps.Count > 0 ? $", nor map layouts ({string.Join(", ", maps)})" : ", nor map layouts");
-        _warnings.Add(new BpfDiagnostic(DiagnosticCodes.LinkMetadataAbsent, message, DiagnosticSeverity.Warning, File: Origin));
+        (_warnings ??= []).Add(new BpfDiagnostic(DiagnosticCodes.LinkMetadataAbsent, message, DiagnosticSeverity.Warning, File: Origin));
     }
 
     // ---- layout, binding and relocation --------------------------------------------------
 
-    private AotModule Build(List<(string Name, ElfSymbol Symbol)> programs, AotCheckedRuntime checks)
+    private AotModule Build(AotCheckedRuntime checks)
     {
         var layout = new AotBlockLayout(file, _externals, options.Helpers, Origin);
         var memory = layout.Allocate();
         try
         {
-            var module = layout.Write(memory, programs, _errors, _metadata, _warnings, options, checks, CheckedPrograms(programs));
-            ThrowIfErrors();
-            return module;
+            IReadOnlyList<BpfDiagnostic> warnings = _warnings is null ? Array.Empty<BpfDiagnostic>() : _warnings;
+            return layout.Write(memory, _programNames, _programSymbols, CheckedPrograms(), _metadata, warnings, options, checks);
         }
         catch
         {

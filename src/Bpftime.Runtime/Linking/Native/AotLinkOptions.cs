@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bpftime.Helpers;
 using Bpftime.Maps;
 
@@ -13,7 +14,13 @@ public sealed record AotLinkOptions
     /// The runtime's maps. With metadata, map N of the metadata binds to the map of the same name
     /// (or, when no map has that name, to entry N); without metadata, <c>_bpf_map_handle_N</c> binds to entry N.
     /// </summary>
-    public IReadOnlyList<BpfMap> Maps { get; init; } = [];
+    public IReadOnlyList<BpfMap> Maps { get => _maps ?? NoMaps(); init => _maps = value; }
+
+    // Null until set: an empty default made at every load would load the framework's empty-array type for maps.
+    private readonly IReadOnlyList<BpfMap>? _maps;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IReadOnlyList<BpfMap> NoMaps() => [];
 
     /// <summary>Refuse objects without <c>.bpftime.aot</c> metadata (BPF3122) instead of linking them with a warning.</summary>
     public bool RequireMetadata { get; init; }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
 using Bpftime.Engines.Aot;
@@ -24,7 +25,8 @@ public static class AotLinker
     public const int MaxDispatchId = 1 << 16;
 
     /// <summary>Sections that carry nothing a program needs at run time (unwind tables) and are left out.</summary>
-    internal static readonly HashSet<string> DroppedSections = new(StringComparer.Ordinal) { ".eh_frame", ".eh_frame_hdr", ".gcc_except_table" };
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsDroppedSection(string name) => name is ".eh_frame" or ".eh_frame_hdr" or ".gcc_except_table";
 
     internal const uint SectionTypeUnwind = 0x70000001;
     internal const uint SectionTypeNote = 7;
@@ -83,15 +85,19 @@ public static class AotLinker
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckHost(string? origin)
     {
         if (RuntimeInformation.ProcessArchitecture != Architecture.X64)
         {
-            throw BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
-                $"this host is {RuntimeInformation.ProcessArchitecture}; the AOT linker links x86_64 code only. Use the interpreter engine here",
-                origin);
+            throw WrongHost(origin);
         }
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfException WrongHost(string? origin) => BpfException.Create(DiagnosticCodes.NativeObjectTargetMismatch,
+        $"this host is {RuntimeInformation.ProcessArchitecture}; the AOT linker links x86_64 code only. Use the interpreter engine here",
+        origin);
 
     /// <summary>The host's architecture name as in a target triple.</summary>
     internal static string HostArchitecture => "x86_64";

@@ -20,15 +20,35 @@ internal static class AotSupportCode
     /// <summary>What a call by id to a helper outside the active set returns (-ENOSYS).</summary>
     public const ulong UnknownHelperResult = unchecked((ulong)-38L);
 
-    public static readonly IReadOnlyList<string> BuiltinNames = ["memcpy", "memset", "memmove", "memcmp", "bcmp", "__stack_chk_fail"];
+    public const string Memcpy = "memcpy";
+    public const string Memset = "memset";
+    public const string Memmove = "memmove";
+    public const string Memcmp = "memcmp";
+    public const string Bcmp = "bcmp";
+    public const string StackCheckFail = "__stack_chk_fail";
 
+    public static readonly IReadOnlyList<string> BuiltinNames = [Memcpy, Memset, Memmove, Memcmp, Bcmp, StackCheckFail];
+
+    /// <summary>Whether <paramref name="name"/> is one of <see cref="BuiltinNames"/> (without touching the list).</summary>
+    public static bool IsBuiltin(string name) => name is Memcpy or Memset or Memmove or Memcmp or Bcmp or StackCheckFail;
+
+    /// <summary>The routines' code and entries (for tests and tools; the linker calls the other overload).</summary>
     public static (byte[] Code, AotSupportEntries Entries) Emit(int baseOffset, AotSupportSlots slots, bool withDispatcher)
+    {
+        var entries = Emit(baseOffset, slots, withDispatcher, out var code);
+        return (code, entries);
+    }
+
+    /// <summary>Writes the routines for a block whose code pages start at <paramref name="baseOffset"/>; their code goes to <paramref name="supportCode"/>.</summary>
+    public static AotSupportEntries Emit(int baseOffset, AotSupportSlots slots, bool withDispatcher, out byte[] supportCode)
     {
         var code = new CodeWriter(baseOffset);
 
         // run(rdi = ctx, rsi = len, rdx = entry, rcx = frame, r8 = run state): the entry gets (ctx, len, state).
         var run = code.Position;
-        code.Emit(0x55, 0x53, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57); // push rbp, rbx, r12-r15
+        code.Emit(0x55, 0x53); // push rbp, rbx
+        code.Emit(0x41, 0x54, 0x41, 0x55); // push r12, r13
+        code.Emit(0x41, 0x56, 0x41, 0x57); // push r14, r15
         code.Emit(0x48, 0x83, 0xEC, 0x08); // sub rsp, 8 (16-byte aligned at the call)
         code.Emit(0x48, 0x89, 0x21); // mov [rcx], rsp
         code.Emit(0x48, 0x89, 0xD0); // mov rax, rdx
@@ -37,7 +57,9 @@ internal static class AotSupportCode
         var runReturn = code.CreateLabel();
         code.Bind(runReturn);
         code.Emit(0x48, 0x83, 0xC4, 0x08); // add rsp, 8
-        code.Emit(0x41, 0x5F, 0x41, 0x5E, 0x41, 0x5D, 0x41, 0x5C, 0x5B, 0x5D); // pop r15-r12, rbx, rbp
+        code.Emit(0x41, 0x5F, 0x41, 0x5E); // pop r15, r14
+        code.Emit(0x41, 0x5D, 0x41, 0x5C); // pop r13, r12
+        code.Emit(0x5B, 0x5D); // pop rbx, rbp
         code.Emit(0xC3);
         code.Align(16);
 
@@ -61,10 +83,11 @@ internal static class AotSupportCode
         code.Emit(0x31, 0xC0, 0xC3); // xor eax, eax; ret
         code.Align(16);
 
-        var checkedHelpers = new List<int>();
-        foreach (var slot in slots.CheckedHelperSlots)
+        var checkedHelpers = new int[slots.CheckedHelperSlots.Length];
+        for (var i = 0; i < checkedHelpers.Length; i++)
         {
-            checkedHelpers.Add(code.Position);
+            var slot = slots.CheckedHelperSlots[i];
+            checkedHelpers[i] = code.Position;
             code.Emit(0x48, 0x83, 0xEC, 0x08); // sub rsp, 8
             code.Emit(0xFF, 0x15); // call [rip+slot]
             code.EmitRelative32To(slot);
@@ -84,7 +107,7 @@ internal static class AotSupportCode
             var stopsOnZero = code.CreateLabel();
             var sentinel = code.CreateLabel();
             code.Emit(0x48, 0x81, 0xFF); // cmp rdi, length
-            code.Emit(BitConverter.GetBytes(slots.DispatchTableLength));
+            code.EmitInt32(slots.DispatchTableLength);
             code.Emit(0x0F, 0x83); // jae unknown
             code.EmitRelative32To(unknown);
             code.Emit(0x48, 0x89, 0xF8); // mov rax, rdi
@@ -122,7 +145,8 @@ internal static class AotSupportCode
             code.Emit(0x74); // jz sentinel
             code.EmitRelative8To(sentinel);
             code.Emit(0x48, 0x89, 0x78, 0x08); // mov [rax+8], rdi (frame.FaultHelperId)
-            code.Emit(0x48, 0xC7, 0x40, 0x10, 0x01, 0x00, 0x00, 0x00); // mov qword [rax+16], 1 (frame.Faulted)
+            code.Emit(0x48, 0xC7, 0x40, 0x10); // mov qword [rax+16], 1 (frame.Faulted)
+            code.EmitInt32(1);
             code.Bind(sentinel);
             code.Emit(0x48, 0xB8); // mov rax, imm64
             code.EmitUInt64(UnknownHelperResult);
@@ -130,15 +154,14 @@ internal static class AotSupportCode
             code.Align(16);
         }
 
-        var builtins = new Dictionary<string, int>(StringComparer.Ordinal);
-        builtins["memcpy"] = code.Position;
+        var memcpy = code.Position;
         code.Emit(0x48, 0x89, 0xF8); // mov rax, rdi
         code.Emit(0x48, 0x89, 0xD1); // mov rcx, rdx
         code.Emit(0xF3, 0xA4); // rep movsb
         code.Emit(0xC3);
         code.Align(16);
 
-        builtins["memset"] = code.Position;
+        var memset = code.Position;
         code.Emit(0x49, 0x89, 0xF8); // mov r8, rdi
         code.Emit(0x89, 0xF0); // mov eax, esi
         code.Emit(0x48, 0x89, 0xD1); // mov rcx, rdx
@@ -147,7 +170,7 @@ internal static class AotSupportCode
         code.Emit(0xC3);
         code.Align(16);
 
-        builtins["memmove"] = code.Position;
+        var memmove = code.Position;
         var forward = code.CreateLabel();
         code.Emit(0x48, 0x89, 0xF8); // mov rax, rdi
         code.Emit(0x48, 0x89, 0xD1); // mov rcx, rdx
@@ -168,8 +191,6 @@ internal static class AotSupportCode
         code.Align(16);
 
         var compare = code.Position;
-        builtins["memcmp"] = compare;
-        builtins["bcmp"] = compare;
         var loop = code.CreateLabel();
         var done = code.CreateLabel();
         code.Emit(0x31, 0xC0); // xor eax, eax
@@ -193,19 +214,20 @@ internal static class AotSupportCode
 
         // Code built with a stack protector reads the canary from %fs:0x28, which the host's libc set up;
         // a smashed stack cannot be returned from safely, so this stops the process as libc would.
-        builtins["__stack_chk_fail"] = code.Position;
+        var stackCheckFail = code.Position;
         code.Emit(0x0F, 0x0B); // ud2
         code.Align(16);
 
-        var stubs = new List<int>();
-        foreach (var slot in slots.StubSlots)
+        var stubs = new int[slots.StubSlots.Length];
+        for (var i = 0; i < stubs.Length; i++)
         {
-            stubs.Add(code.Position);
+            stubs[i] = code.Position;
             code.Emit(0xFF, 0x25); // jmp [rip+slot]
-            code.EmitRelative32To(slot);
+            code.EmitRelative32To(slots.StubSlots[i]);
             code.Align(8);
         }
 
-        return (code.ToArray(), new AotSupportEntries(run, dispatcher, returnZero, checkedHelpers, stubs, builtins));
+        supportCode = code.ToArray();
+        return new AotSupportEntries(run, dispatcher, returnZero, checkedHelpers, stubs, memcpy, memset, memmove, compare, stackCheckFail);
     }
 }
