@@ -57,13 +57,13 @@ internal sealed class AotBlockLayout
         _externals = externals;
         _helpers = helpers;
         _origin = origin;
-        var sections = file.Sections;
-        _sectionOffsets = new ulong[sections.Count];
-        _placed = new bool[sections.Count];
-        _placedSections = new int[sections.Count];
-        var kept = new ElfSection[sections.Count];
+        var sections = file.SectionArray;
+        _sectionOffsets = new ulong[sections.Length];
+        _placed = new bool[sections.Length];
+        _placedSections = new int[sections.Length];
+        var kept = new ElfSection[sections.Length];
         var keptCount = 0;
-        for (var i = 0; i < sections.Count; i++)
+        for (var i = 0; i < sections.Length; i++)
         {
             if (IsKept(sections[i]))
             {
@@ -166,8 +166,8 @@ internal sealed class AotBlockLayout
                 cursor = Place(kept[k], cursor);
             }
         }
-        var symbols = file.Symbols;
-        for (var i = 0; i < symbols.Count; i++)
+        var symbols = file.SymbolArray;
+        for (var i = 0; i < symbols.Length; i++)
         {
             var symbol = symbols[i];
             if (symbol.SectionIndex != ElfSymbol.SectionCommon)
@@ -180,7 +180,7 @@ internal sealed class AotBlockLayout
                 throw Malformed($"common symbol '{symbol.Name}' claims {symbol.Size} bytes");
             }
             cursor = Align(cursor, alignment);
-            _commonOffsets ??= new ulong[symbols.Count];
+            _commonOffsets ??= new ulong[symbols.Length];
             _commonOffsets[symbol.Index] = cursor;
             cursor += symbol.Size;
         }
@@ -238,7 +238,7 @@ internal sealed class AotBlockLayout
     {
         if (_gotSlotOf is null)
         {
-            _gotSlotOf = new int[_file.Symbols.Count];
+            _gotSlotOf = new int[_file.SymbolArray.Length];
             _gotSymbols = new int[8];
         }
         if (_gotSlotOf[symbolIndex] != 0)
@@ -385,12 +385,12 @@ internal sealed class AotBlockLayout
         for (var p = 0; p < _placedCount; p++)
         {
             var index = _placedSections[p];
-            _file.Contents(_file.Sections[index]).CopyTo(block[(int)_sectionOffsets[index]..]);
+            _file.Contents(_file.SectionArray[index]).CopyTo(block[(int)_sectionOffsets[index]..]);
         }
 
         for (var slot = 0; slot < _gotCount; slot++)
         {
-            var symbol = _file.Symbols[_gotSymbols[slot]];
+            var symbol = _file.SymbolArray[_gotSymbols[slot]];
             _ = TryAddressOf(symbol, throughStub: false, null, default, out var target);
             BinaryPrimitives.WriteUInt64LittleEndian(block[(_got + (8 * slot))..], target);
         }
@@ -398,7 +398,7 @@ internal sealed class AotBlockLayout
         for (var p = 0; p < _placedCount; p++)
         {
             var sectionIndex = _placedSections[p];
-            var section = _file.Sections[sectionIndex];
+            var section = _file.SectionArray[sectionIndex];
             var sectionOffset = _sectionOffsets[sectionIndex];
             if (_file.RelocationArrayFor(section) is not { } relocations)
             {
@@ -474,15 +474,15 @@ internal sealed class AotBlockLayout
     /// </summary>
     private void LinkedSymbols(out string[] names, out nint[] addresses)
     {
-        var symbols = _file.Symbols;
-        names = new string[symbols.Count];
-        addresses = new nint[symbols.Count];
+        var symbols = _file.SymbolArray;
+        names = new string[symbols.Length];
+        addresses = new nint[symbols.Length];
         var count = 0;
-        for (var i = 0; i < symbols.Count; i++)
+        for (var i = 0; i < symbols.Length; i++)
         {
             var symbol = symbols[i];
             if ((symbol.IsGlobal || AotModule.IsCallbackSymbol(symbol.Name)) && !symbol.IsUndefined && symbol.Name.Length > 0
-                && TryGetSectionOffset(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.Sections[symbol.SectionIndex].Size)
+                && TryGetSectionOffset(symbol.SectionIndex, out var offset) && symbol.Value <= (ulong)_file.SectionArray[symbol.SectionIndex].Size)
             {
                 names[count] = symbol.Name;
                 addresses[count++] = (nint)(_baseAddress + offset + symbol.Value);
@@ -531,7 +531,7 @@ internal sealed class AotBlockLayout
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void NotLoadable(string name, ElfSymbol symbol) =>
         Error(new BpfDiagnostic(DiagnosticCodes.LinkProgramSymbolInvalid,
-            $"program '{name}': its entry symbol lies in section {_file.Sections[symbol.SectionIndex].Name}, which holds no loadable code",
+            $"program '{name}': its entry symbol lies in section {_file.SectionArray[symbol.SectionIndex].Name}, which holds no loadable code",
             File: _origin, Program: name));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -585,7 +585,7 @@ internal sealed class AotBlockLayout
             NotLoaded(symbol, section, relocation);
             return false;
         }
-        var target = _file.Sections[symbol.SectionIndex];
+        var target = _file.SectionArray[symbol.SectionIndex];
         if (symbol.Value > (ulong)target.Size)
         {
             PastSection(symbol, target);
@@ -598,7 +598,7 @@ internal sealed class AotBlockLayout
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void NotLoaded(ElfSymbol symbol, ElfSection? section, in ElfRelocation relocation)
     {
-        var sectionName = symbol.SectionIndex < _file.Sections.Count ? _file.Sections[symbol.SectionIndex].Name : symbol.SectionIndex.ToString(CultureInfo.InvariantCulture);
+        var sectionName = symbol.SectionIndex < _file.SectionArray.Length ? _file.SectionArray[symbol.SectionIndex].Name : symbol.SectionIndex.ToString(CultureInfo.InvariantCulture);
         Error(new BpfDiagnostic(DiagnosticCodes.LinkUnsupportedSection,
             $"{(section is null ? "a GOT entry" : Place(section, relocation))} refers to '{SymbolName(symbol)}' in section {sectionName}, which is not loaded", File: _origin));
     }
@@ -616,7 +616,7 @@ internal sealed class AotBlockLayout
 
     private string SymbolName(ElfSymbol symbol) =>
         symbol.Name.Length > 0 ? symbol.Name
-        : symbol.Type == ElfSymbol.TypeSection && symbol.SectionIndex < _file.Sections.Count ? _file.Sections[symbol.SectionIndex].Name
+        : symbol.Type == ElfSymbol.TypeSection && symbol.SectionIndex < _file.SectionArray.Length ? _file.SectionArray[symbol.SectionIndex].Name
         : $"symbol #{symbol.Index}";
 
     /// <summary>A relocation, described for a message only: formatting it for every relocation cost more than applying them.</summary>
@@ -642,7 +642,7 @@ internal sealed class AotBlockLayout
         {
             return;
         }
-        var symbol = _file.Symbols[relocation.SymbolIndex];
+        var symbol = _file.SymbolArray[relocation.SymbolIndex];
         var width = FieldWidth(type);
         if (width == 0 || relocation.Offset + (ulong)width > (ulong)section.Size || section.IsNoBits)
         {

@@ -128,30 +128,30 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         {
             throw WrongTriple(metadata.Triple);
         }
-        var programs = metadata.Programs;
-        var maps = metadata.Maps;
-        for (var p = 0; p < programs.Count; p++)
+        var programs = metadata.ProgramArray;
+        var maps = metadata.MapArray;
+        for (var p = 0; p < programs.Length; p++)
         {
             var program = programs[p];
             CheckProgram(program);
-            var helpers = program.Helpers;
-            for (var h = 0; h < helpers.Count; h++)
+            var helpers = program.HelperArray;
+            for (var h = 0; h < helpers.Length; h++)
             {
                 CheckHelper(program, helpers[h]);
             }
-            var indexes = program.Maps;
-            for (var m = 0; m < indexes.Count; m++)
+            var indexes = program.MapIndexArray;
+            for (var m = 0; m < indexes.Length; m++)
             {
                 var index = indexes[m];
-                if (index < 0 || index >= maps.Count)
+                if (index < 0 || index >= maps.Length)
                 {
                     Error(DiagnosticCodes.AotMetadataInvalid,
-                        $"program '{program.Name}' refers to map {index}, but the metadata lists {maps.Count} maps", program.Name);
+                        $"program '{program.Name}' refers to map {index}, but the metadata lists {maps.Length} maps", program.Name);
                 }
             }
         }
-        _boundMaps = new BpfMap?[maps.Count];
-        for (var index = 0; index < maps.Count; index++)
+        _boundMaps = new BpfMap?[maps.Length];
+        for (var index = 0; index < maps.Length; index++)
         {
             var expected = maps[index];
             var actual = MapNamed(options.Maps, expected.Name) ?? (index < options.Maps.Count ? options.Maps[index] : null);
@@ -248,14 +248,14 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     /// <summary>Fills <see cref="_programNames"/> and <see cref="_programSymbols"/>: the metadata's programs, or without it every global function.</summary>
     private void FindPrograms()
     {
-        var symbols = file.Symbols;
+        var symbols = file.SymbolArray;
         var found = 0;
         if (_metadata is not null)
         {
-            var programs = _metadata.Programs;
-            _programNames = new string[programs.Count];
-            _programSymbols = new ElfSymbol[programs.Count];
-            for (var p = 0; p < programs.Count; p++)
+            var programs = _metadata.ProgramArray;
+            _programNames = new string[programs.Length];
+            _programSymbols = new ElfSymbol[programs.Length];
+            for (var p = 0; p < programs.Length; p++)
             {
                 var program = programs[p];
                 var symbol = file.FindGlobalSymbol(program.Symbol);
@@ -281,7 +281,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             for (var pass = 0; pass < 2; pass++)
             {
                 // Counted first, then kept: the arrays have the programs' number.
-                for (var i = 0; i < symbols.Count; i++)
+                for (var i = 0; i < symbols.Length; i++)
                 {
                     var symbol = symbols[i];
                     if (symbol.IsGlobal && !symbol.IsUndefined && IsFunctionInCode(symbol))
@@ -323,14 +323,14 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     }
 
     private bool IsFunctionInCode(ElfSymbol symbol) =>
-        symbol.IsFunction && symbol.SectionIndex < file.Sections.Count && file.Sections[symbol.SectionIndex].IsExecutable
-        && file.Sections[symbol.SectionIndex].IsAllocated && symbol.Value < (ulong)file.Sections[symbol.SectionIndex].Size;
+        symbol.IsFunction && symbol.SectionIndex < file.SectionArray.Length && file.SectionArray[symbol.SectionIndex].IsExecutable
+        && file.SectionArray[symbol.SectionIndex].IsAllocated && symbol.Value < (ulong)file.SectionArray[symbol.SectionIndex].Size;
 
     private void ResolveExternals()
     {
-        var symbols = file.Symbols;
-        _externals = new SymbolBinding?[symbols.Count];
-        for (var i = 0; i < symbols.Count; i++)
+        var symbols = file.SymbolArray;
+        _externals = new SymbolBinding?[symbols.Length];
+        for (var i = 0; i < symbols.Length; i++)
         {
             var symbol = symbols[i];
             if (!symbol.IsUndefined || symbol.Index == 0 || symbol.Name.Length == 0)
@@ -561,10 +561,10 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         var checkedPrograms = new bool[_programNames.Length];
         if (_metadata is not null)
         {
-            var programs = _metadata.Programs;
+            var programs = _metadata.ProgramArray;
             for (var i = 0; i < checkedPrograms.Length; i++)
             {
-                for (var p = 0; p < programs.Count; p++)
+                for (var p = 0; p < programs.Length; p++)
                 {
                     checkedPrograms[i] |= programs[p].Checked && programs[p].Name == _programNames[i];
                 }
