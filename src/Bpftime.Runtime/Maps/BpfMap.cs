@@ -30,7 +30,8 @@ public abstract class BpfMap : IDisposable, IMapMemory
     // so a forged one (any number) is simply not a map.
     private static readonly MapHandleTable s_live = new();
 
-    private static readonly Lock s_cells = new();
+    // A monitor rather than a Lock, as MapHandleTable's: every load creates maps and binds their cells.
+    private static readonly object s_cells = new();
 
     public MapSpec Spec { get; }
 
