@@ -175,7 +175,7 @@ public static class BpftimeMetrics
             if (!s_watching)
             {
                 // Subscribed before looking, so a load between the two is not missed.
-                AppDomain.CurrentDomain.AssemblyLoad += OnAssemblyLoad;
+                AppDomain.CurrentDomain.AssemblyLoad += new AssemblyLoadEventHandler(OnAssemblyLoad);
                 s_watching = true;
                 foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
                 {
@@ -214,7 +214,7 @@ public static class BpftimeMetrics
             try
             {
                 Volatile.Write(ref s_instruments, Instruments.Create());
-                AppDomain.CurrentDomain.AssemblyLoad -= OnAssemblyLoad;
+                AppDomain.CurrentDomain.AssemblyLoad -= new AssemblyLoadEventHandler(OnAssemblyLoad);
             }
             finally
             {

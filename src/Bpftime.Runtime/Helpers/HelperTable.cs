@@ -18,7 +18,10 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
     private int[] _ids;
     private HelperFunction?[] _helpers;
     private int _count;
-    private readonly HelperMaker? _make;
+    // Standard sets: what StandardHelpers makes a held helper with (fields rather than a delegate over
+    // a closure, which would be two more types for every load to load). Only they hold unmade ids.
+    private readonly TraceSink? _trace;
+    private readonly bool _hostMemory;
 
     public HelperTable(string name, IEnumerable<HelperFunction>? helpers = null)
     {
@@ -31,11 +34,12 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
         }
     }
 
-    /// <summary>A table holding <paramref name="ids"/>, each made by <paramref name="make"/> the first time it is asked for.</summary>
-    internal HelperTable(string name, int[] ids, HelperMaker make)
+    /// <summary>A standard set holding <paramref name="ids"/>, each made by <see cref="StandardHelpers"/> the first time it is asked for.</summary>
+    internal HelperTable(string name, int[] ids, TraceSink? trace, bool hostMemory)
     {
         Name = name;
-        _make = make;
+        _trace = trace;
+        _hostMemory = hostMemory;
         _ids = new int[ids.Length + 4];
         _helpers = new HelperFunction?[_ids.Length];
         foreach (var id in ids)
@@ -186,7 +190,7 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
     private HelperFunction Make(int index)
     {
         var id = _ids[index];
-        var helper = _make!.Make(id);
+        var helper = StandardHelpers.Make(id, _trace, _hostMemory);
         if (helper.Id != id)
         {
             throw new InvalidOperationException($"helper set '{Name}' made helper #{helper.Id} ({helper.Name}) when asked for #{id}");
@@ -194,11 +198,4 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
         _helpers[index] = helper;
         return helper;
     }
-}
-
-/// <summary>Makes the helpers of a table filled on first use (<see cref="HelperTable"/>): a class rather than a delegate over a closure, which would be two more types for a load to load.</summary>
-internal abstract class HelperMaker
-{
-    /// <summary>The helper with id <paramref name="id"/>, one the table holds.</summary>
-    public abstract HelperFunction Make(int id);
 }

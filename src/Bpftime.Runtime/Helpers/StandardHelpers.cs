@@ -81,16 +81,10 @@ public static class StandardHelpers
         HelperIds.TailCall, HelperIds.Loop,
     ];
 
-    private static HelperTable Common(string name, TraceSink? trace, bool hostMemory) =>
-        new(name, CommonIds, new StandardMaker(trace, hostMemory));
-
-    private sealed class StandardMaker(TraceSink? trace, bool hostMemory) : HelperMaker
-    {
-        public override HelperFunction Make(int id) => StandardHelpers.Make(id, trace, hostMemory);
-    }
+    private static HelperTable Common(string name, TraceSink? trace, bool hostMemory) => new(name, CommonIds, trace, hostMemory);
 
     /// <summary>Helper <paramref name="id"/> of a standard set: with <paramref name="hostMemory"/> the forms that may read any host memory.</summary>
-    private static HelperFunction Make(int id, TraceSink? trace, bool hostMemory) => id switch
+    internal static HelperFunction Make(int id, TraceSink? trace, bool hostMemory) => id switch
     {
         HelperIds.MapLookupElem => MapHelpers.LookupElem,
         HelperIds.MapUpdateElem => MapHelpers.UpdateElem,

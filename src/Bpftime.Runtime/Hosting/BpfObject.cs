@@ -29,7 +29,10 @@ public sealed class BpfObject : IDisposable, IRunCounts
     private int _ownedCount;
     private readonly EngineOptions _engineOptions;
     private IReadOnlyList<BpfContextType>? _contextTypes;
-    private BpfNamedCollection<BpfProgram> _programs = new([], [], "program", null);
+    // Each named collection is a generic class with a family of interfaces to load: the programs' is set
+    // by the load (SetPrograms), the maps' made when first asked for (the load itself never asks).
+    private BpfNamedCollection<BpfProgram>? _programs;
+    private BpfNamedCollection<BpfMap>? _mapsByName;
 
     // Native code linked from its metadata alone: the embedded bytecode object, read on first use, and the programs the load selected.
     private readonly EmbeddedObject? _embedded;
@@ -48,12 +51,6 @@ public sealed class BpfObject : IDisposable, IRunCounts
         _file = file;
         _maps = maps;
         Helpers = helpers;
-        var names = new string[maps.Length];
-        for (var i = 0; i < maps.Length; i++)
-        {
-            names[i] = maps[i].Name;
-        }
-        Maps = new BpfNamedCollection<BpfMap>(names, maps, "map", origin);
     }
 
     /// <summary>The object's name (file name without .bpf.o, or the embedded name).</summary>
@@ -70,10 +67,26 @@ public sealed class BpfObject : IDisposable, IRunCounts
     [MethodImpl(MethodImplOptions.NoInlining)]
     private BpfObjectFile ReadEmbeddedFile() => SelectPrograms(ObjectReader.Read(_embedded!.Bytecode, _embedded.BytecodeResource), _selected, _embedded.BytecodeResource);
 
-    public BpfNamedCollection<BpfProgram> Programs => _programs;
+    public BpfNamedCollection<BpfProgram> Programs => _programs ?? NoPrograms();
 
     /// <summary>The object's maps by name; global data appears as .data, .rodata and .bss.</summary>
-    public BpfNamedCollection<BpfMap> Maps { get; }
+    public BpfNamedCollection<BpfMap> Maps => Volatile.Read(ref _mapsByName) ?? NameMaps();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfNamedCollection<BpfMap> NameMaps()
+    {
+        var names = new string[_maps.Length];
+        for (var i = 0; i < _maps.Length; i++)
+        {
+            names[i] = _maps[i].Name;
+        }
+        var made = new BpfNamedCollection<BpfMap>(names, _maps, "map", Origin);
+        return Interlocked.CompareExchange(ref _mapsByName, made, null) ?? made;
+    }
+
+    // Only before the load set the programs (a load that failed).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfNamedCollection<BpfProgram> NoPrograms() => new([], [], "program", null);
 
     public HelperTable Helpers { get; }
 
@@ -170,6 +183,17 @@ public sealed class BpfObject : IDisposable, IRunCounts
             log.NativeCodeLoaded(linked, embedded.NativeResource!);
             return linked;
         }
+        return LoadEmbeddedBytecode(embedded, options, log, requested);
+    }
+
+    /// <summary>
+    /// The embedded object read from its bytecode: its native code linked against the object as read, or
+    /// the bytecode on an engine, with a log line saying why. Apart from LoadEmbeddedObject, so that a
+    /// load linked from metadata never resolves what this path names (messages, the reader, the engines).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfObject LoadEmbeddedBytecode(EmbeddedObject embedded, BpfLoadOptions options, LoadLog log, string requested)
+    {
         var loaded = Create(embedded.Name, embedded.BytecodeResource, embedded.Bytecode, options);
         try
         {
@@ -552,12 +576,12 @@ public sealed class BpfObject : IDisposable, IRunCounts
     internal string VerifiedSummary()
     {
         int verified = 0, trusted = 0;
-        foreach (var program in _programs.Values)
+        foreach (var program in Programs.Values)
         {
             verified += program.IsVerified ? 1 : 0;
             trusted += program.IsTrustedUnchecked ? 1 : 0;
         }
-        var summary = verified == _programs.Count ? "all verified" : $"{verified} verified, {_programs.Count - verified - trusted} with run-time checks";
+        var summary = verified == Programs.Count ? "all verified" : $"{verified} verified, {Programs.Count - verified - trusted} with run-time checks";
         return trusted == 0 ? summary : $"{summary}, {trusted} trusted unchecked (not proved)";
     }
 
@@ -680,7 +704,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
     /// <summary>Refuses <paramref name="target"/> as a tail-call target when a program of this object that may tail-call could enter it with a context it was not proved for.</summary>
     internal void CheckTailCallTarget(BpfProgram target)
     {
-        foreach (var caller in _programs.Values)
+        foreach (var caller in Programs.Values)
         {
             caller.CheckTailCallTarget(target);
         }
@@ -743,7 +767,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
 
     void IRunCounts.AddRunCounts(List<Measurement<long>> measurements)
     {
-        foreach (var program in _programs.Values)
+        foreach (var program in Programs.Values)
         {
             measurements.Add(new Measurement<long>(program.RunCount,
                 new KeyValuePair<string, object?>(BpftimeMetrics.ObjectTag, Name),

@@ -86,19 +86,36 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
 
     private static byte[] Read(Assembly assembly, string resource)
     {
-        using var stream = assembly.GetManifestResourceStream(resource) ?? throw CannotOpen(resource);
-        if (stream.CanSeek && stream.Length <= Array.MaxLength)
+        var stream = assembly.GetManifestResourceStream(resource) ?? throw CannotOpen(resource);
+        if (stream is UnmanagedMemoryStream image && image.Length - image.Position <= Array.MaxLength)
         {
-            // One copy straight from the mapped image.
-            var bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-            return bytes;
+            // A resource of the loaded image: one copy straight from its mapped memory. The stream is a
+            // view that holds nothing to release (closing it only marks it closed), and Stream.Dispose's
+            // precompiled code loads the file stream's types, so it is left to the collector.
+            unsafe
+            {
+                return new ReadOnlySpan<byte>(image.PositionPointer, (int)(image.Length - image.Position)).ToArray();
+            }
         }
-        return Copy(stream);
+        return ReadStream(stream);
     }
 
-    // Apart from Read: a resource stream of the loaded image can seek, so the common load never names MemoryStream.
+    /// <summary>Another stream (an assembly that is not a loaded image): read to its end, and closed.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] ReadStream(Stream stream)
+    {
+        using (stream)
+        {
+            if (stream.CanSeek && stream.Length <= Array.MaxLength)
+            {
+                var bytes = new byte[stream.Length];
+                stream.ReadExactly(bytes);
+                return bytes;
+            }
+            return Copy(stream);
+        }
+    }
+
     private static byte[] Copy(Stream stream)
     {
         using var copy = new MemoryStream();
