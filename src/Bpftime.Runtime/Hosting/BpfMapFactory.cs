@@ -172,7 +172,8 @@ public static class BpfMapFactory
 
     private static ulong Stride(uint size) => (size + 7UL) & ~7UL;
 
-    private static ulong Multiply(ulong a, ulong b) => Math.BigMul(a, b, out var low) == 0 ? low : ulong.MaxValue;
+    // A division rather than Math.BigMul, whose precompiled form (no BMI2 assumed) is a fallback method of its own to look up.
+    private static ulong Multiply(ulong a, ulong b) => a != 0 && b > ulong.MaxValue / a ? ulong.MaxValue : a * b;
 
     private static ulong SaturatingAdd(ulong a, ulong b) => a > ulong.MaxValue - b ? ulong.MaxValue : a + b;
 

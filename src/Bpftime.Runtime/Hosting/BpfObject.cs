@@ -576,12 +576,14 @@ public sealed class BpfObject : IDisposable, IRunCounts
     internal string VerifiedSummary()
     {
         int verified = 0, trusted = 0;
-        foreach (var program in Programs.Values)
+        var programs = Programs;
+        for (var i = 0; i < programs.Count; i++)
         {
+            var program = programs.At(i);
             verified += program.IsVerified ? 1 : 0;
             trusted += program.IsTrustedUnchecked ? 1 : 0;
         }
-        var summary = verified == Programs.Count ? "all verified" : $"{verified} verified, {Programs.Count - verified - trusted} with run-time checks";
+        var summary = verified == programs.Count ? "all verified" : $"{verified} verified, {programs.Count - verified - trusted} with run-time checks";
         return trusted == 0 ? summary : $"{summary}, {trusted} trusted unchecked (not proved)";
     }
 
@@ -704,9 +706,11 @@ public sealed class BpfObject : IDisposable, IRunCounts
     /// <summary>Refuses <paramref name="target"/> as a tail-call target when a program of this object that may tail-call could enter it with a context it was not proved for.</summary>
     internal void CheckTailCallTarget(BpfProgram target)
     {
-        foreach (var caller in Programs.Values)
+        // By index: tail calls run this, and a view over the values is an allocation each time.
+        var callers = Programs;
+        for (var i = 0; i < callers.Count; i++)
         {
-            caller.CheckTailCallTarget(target);
+            callers.At(i).CheckTailCallTarget(target);
         }
     }
 
@@ -767,8 +771,10 @@ public sealed class BpfObject : IDisposable, IRunCounts
 
     void IRunCounts.AddRunCounts(List<Measurement<long>> measurements)
     {
-        foreach (var program in Programs.Values)
+        var programs = Programs;
+        for (var i = 0; i < programs.Count; i++)
         {
+            var program = programs.At(i);
             measurements.Add(new Measurement<long>(program.RunCount,
                 new KeyValuePair<string, object?>(BpftimeMetrics.ObjectTag, Name),
                 new KeyValuePair<string, object?>(BpftimeMetrics.ProgramTag, program.Name),
