@@ -172,8 +172,7 @@ public static class BpfMapFactory
 
     private static ulong Stride(uint size) => (size + 7UL) & ~7UL;
 
-    // A division rather than Math.BigMul, whose precompiled form (no BMI2 assumed) is a fallback method of its own to look up.
-    private static ulong Multiply(ulong a, ulong b) => a != 0 && b > ulong.MaxValue / a ? ulong.MaxValue : a * b;
+    private static ulong Multiply(ulong a, ulong b) => Math.BigMul(a, b, out var low) == 0 ? low : ulong.MaxValue;
 
     private static ulong SaturatingAdd(ulong a, ulong b) => a > ulong.MaxValue - b ? ulong.MaxValue : a + b;
 
