@@ -53,6 +53,8 @@ public sealed class BpfNamedCollection<T> : IReadOnlyDictionary<string, T>
     /// <summary>The value at <paramref name="index"/> in the object's order (the load's own lists, without an enumerator).</summary>
     internal T At(int index) => _values[index];
 
+    // Inlined: the accessor's first program lookup then costs no method of its own to look up.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int IndexOf(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
