@@ -284,19 +284,37 @@ public static class BpftimeMetrics
 
         private static List<Measurement<long>> ObserveRuns()
         {
-            var measurements = new List<Measurement<long>>();
+            var runs = new RunCounts();
             foreach (var source in LiveSources())
             {
-                source.AddRunCounts(measurements);
+                source.AddRunCounts(runs);
             }
-            return measurements;
+            return runs.Measurements;
         }
     }
 }
 
 /// <summary>Something whose programs' run counts <see cref="BpftimeMetrics.Runs"/> reports (a loaded object).</summary>
+/// <remarks>
+/// Its signature names only the runtime's own types: a loaded object implements it, and matching the
+/// implementation to a signature that names a framework collection opens that collection's assembly
+/// when the object's type is loaded, on every load.
+/// </remarks>
 internal interface IRunCounts
 {
-    /// <summary>Adds one measurement per program, tagged with <see cref="BpftimeMetrics.ObjectTag"/>, <see cref="BpftimeMetrics.ProgramTag"/> and <see cref="BpftimeMetrics.EngineTag"/>.</summary>
-    void AddRunCounts(List<Measurement<long>> measurements);
+    /// <summary>Adds one count per program (<see cref="RunCounts.Add"/>).</summary>
+    void AddRunCounts(RunCounts runs);
+}
+
+/// <summary>The measurements of one collection of <see cref="BpftimeMetrics.Runs"/>.</summary>
+internal sealed class RunCounts
+{
+    public List<Measurement<long>> Measurements { get; } = [];
+
+    /// <summary>One program's runs, tagged with <see cref="BpftimeMetrics.ObjectTag"/>, <see cref="BpftimeMetrics.ProgramTag"/> and <see cref="BpftimeMetrics.EngineTag"/>.</summary>
+    public void Add(long runs, string objectName, string programName, string engine) =>
+        Measurements.Add(new Measurement<long>(runs,
+            new KeyValuePair<string, object?>(BpftimeMetrics.ObjectTag, objectName),
+            new KeyValuePair<string, object?>(BpftimeMetrics.ProgramTag, programName),
+            new KeyValuePair<string, object?>(BpftimeMetrics.EngineTag, engine)));
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
@@ -769,16 +768,13 @@ public sealed class BpfObject : IDisposable, IRunCounts
         }
     }
 
-    void IRunCounts.AddRunCounts(List<Measurement<long>> measurements)
+    void IRunCounts.AddRunCounts(RunCounts runs)
     {
         var programs = Programs;
         for (var i = 0; i < programs.Count; i++)
         {
             var program = programs.At(i);
-            measurements.Add(new Measurement<long>(program.RunCount,
-                new KeyValuePair<string, object?>(BpftimeMetrics.ObjectTag, Name),
-                new KeyValuePair<string, object?>(BpftimeMetrics.ProgramTag, program.Name),
-                new KeyValuePair<string, object?>(BpftimeMetrics.EngineTag, program.EngineName)));
+            runs.Add(program.RunCount, Name, program.Name, program.EngineName);
         }
     }
 
