@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Bpftime.Diagnostics;
 
@@ -51,14 +52,19 @@ public static class BpftimeMetrics
 
     // Loaded objects whose programs' runs the observable counter reports; weak, so an object that was
     // never disposed does not stay alive for its metrics. Kept from the first load, before any meter.
-    private static readonly ConditionalWeakTable<IRunCounts, object?> s_sources = [];
+    // Weak handles in an array of our own rather than a ConditionalWeakTable, whose generic family of
+    // types every load would load (docs/startup.md); handles of collected objects are freed as it fills.
+    private static readonly object s_sourcesGate = new();
+    private static GCHandle[] s_sources = new GCHandle[4];
+    private static int s_sourceCount;
 
     // Every listener (MeterListener, and through it OpenTelemetry and dotnet-counters' MetricsEventSource)
     // lives in this assembly: until the process loads it, nothing can listen, so the meter is made only
     // then and a load costs neither the assembly nor the meter's types.
     private const string MetricsAssemblyPrefix = "System.Diagnostics.DiagnosticSource,";
 
-    private static readonly Lock s_gate = new();
+    // A monitor rather than a Lock: the first Lock of a process reads its spin settings from the app's configuration.
+    private static readonly object s_gate = new();
     private static Instruments? s_instruments;
     private static bool s_watching;
     private static bool s_creating;
@@ -75,9 +81,86 @@ public static class BpftimeMetrics
     internal static void Fault(string objectName, string programName, string code) =>
         Current()?.Fault(objectName, programName, code);
 
-    internal static void Track(IRunCounts source) => s_sources.AddOrUpdate(source, null);
+    internal static void Track(IRunCounts source)
+    {
+        // Once per loaded object (when its load succeeds).
+        lock (s_sourcesGate)
+        {
+            if (s_sourceCount == s_sources.Length)
+            {
+                FreeCollectedSources();
+                if (s_sourceCount * 2 > s_sources.Length)
+                {
+                    var grown = new GCHandle[s_sources.Length * 2];
+                    Array.Copy(s_sources, grown, s_sourceCount);
+                    s_sources = grown;
+                }
+            }
+            s_sources[s_sourceCount++] = GCHandle.Alloc(source, GCHandleType.Weak);
+        }
+    }
 
-    internal static void Untrack(IRunCounts source) => s_sources.Remove(source);
+    internal static void Untrack(IRunCounts source)
+    {
+        lock (s_sourcesGate)
+        {
+            if (IndexOfSource(source) is var index and >= 0)
+            {
+                RemoveSourceAt(index);
+            }
+        }
+    }
+
+    // Called with s_sourcesGate held.
+    private static int IndexOfSource(IRunCounts source)
+    {
+        for (var i = 0; i < s_sourceCount; i++)
+        {
+            if (ReferenceEquals(s_sources[i].Target, source))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // Called with s_sourcesGate held; the order of the sources does not matter.
+    private static void RemoveSourceAt(int index)
+    {
+        s_sources[index].Free();
+        s_sources[index] = s_sources[--s_sourceCount];
+        s_sources[s_sourceCount] = default;
+    }
+
+    // Called with s_sourcesGate held.
+    private static void FreeCollectedSources()
+    {
+        for (var i = s_sourceCount - 1; i >= 0; i--)
+        {
+            if (s_sources[i].Target is null)
+            {
+                RemoveSourceAt(i);
+            }
+        }
+    }
+
+    /// <summary>The tracked objects still alive.</summary>
+    private static IRunCounts[] LiveSources()
+    {
+        lock (s_sourcesGate)
+        {
+            var live = new IRunCounts[s_sourceCount];
+            var count = 0;
+            for (var i = 0; i < s_sourceCount; i++)
+            {
+                if (s_sources[i].Target is IRunCounts source)
+                {
+                    live[count++] = source;
+                }
+            }
+            return live.AsSpan(0, count).ToArray();
+        }
+    }
 
     /// <summary>The instruments, or null while the process has no assembly that could listen to them.</summary>
     private static Instruments? Current() =>
@@ -92,7 +175,7 @@ public static class BpftimeMetrics
             if (!s_watching)
             {
                 // Subscribed before looking, so a load between the two is not missed.
-                AppDomain.CurrentDomain.AssemblyLoad += OnAssemblyLoad;
+                AppDomain.CurrentDomain.AssemblyLoad += new AssemblyLoadEventHandler(OnAssemblyLoad);
                 s_watching = true;
                 foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
                 {
@@ -131,7 +214,7 @@ public static class BpftimeMetrics
             try
             {
                 Volatile.Write(ref s_instruments, Instruments.Create());
-                AppDomain.CurrentDomain.AssemblyLoad -= OnAssemblyLoad;
+                AppDomain.CurrentDomain.AssemblyLoad -= new AssemblyLoadEventHandler(OnAssemblyLoad);
             }
             finally
             {
@@ -201,19 +284,37 @@ public static class BpftimeMetrics
 
         private static List<Measurement<long>> ObserveRuns()
         {
-            var measurements = new List<Measurement<long>>();
-            foreach (var (source, _) in s_sources)
+            var runs = new RunCounts();
+            foreach (var source in LiveSources())
             {
-                source.AddRunCounts(measurements);
+                source.AddRunCounts(runs);
             }
-            return measurements;
+            return runs.Measurements;
         }
     }
 }
 
 /// <summary>Something whose programs' run counts <see cref="BpftimeMetrics.Runs"/> reports (a loaded object).</summary>
+/// <remarks>
+/// Its signature names only the runtime's own types: a loaded object implements it, and matching the
+/// implementation to a signature that names a framework collection opens that collection's assembly
+/// when the object's type is loaded, on every load.
+/// </remarks>
 internal interface IRunCounts
 {
-    /// <summary>Adds one measurement per program, tagged with <see cref="BpftimeMetrics.ObjectTag"/>, <see cref="BpftimeMetrics.ProgramTag"/> and <see cref="BpftimeMetrics.EngineTag"/>.</summary>
-    void AddRunCounts(List<Measurement<long>> measurements);
+    /// <summary>Adds one count per program (<see cref="RunCounts.Add"/>).</summary>
+    void AddRunCounts(RunCounts runs);
+}
+
+/// <summary>The measurements of one collection of <see cref="BpftimeMetrics.Runs"/>.</summary>
+internal sealed class RunCounts
+{
+    public List<Measurement<long>> Measurements { get; } = [];
+
+    /// <summary>One program's runs, tagged with <see cref="BpftimeMetrics.ObjectTag"/>, <see cref="BpftimeMetrics.ProgramTag"/> and <see cref="BpftimeMetrics.EngineTag"/>.</summary>
+    public void Add(long runs, string objectName, string programName, string engine) =>
+        Measurements.Add(new Measurement<long>(runs,
+            new KeyValuePair<string, object?>(BpftimeMetrics.ObjectTag, objectName),
+            new KeyValuePair<string, object?>(BpftimeMetrics.ProgramTag, programName),
+            new KeyValuePair<string, object?>(BpftimeMetrics.EngineTag, engine)));
 }

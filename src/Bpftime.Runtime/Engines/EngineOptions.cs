@@ -32,8 +32,15 @@ public sealed record EngineOptions
         get => _executionBudget;
         init
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            if (value < 1)
+            {
+                ThrowBudgetOutOfRange(value);
+            }
             _executionBudget = value;
         }
     }
+
+    // Apart from the setter, which every load runs: the generic range check loads the framework's number interfaces.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ThrowBudgetOutOfRange(long value) => ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
 }

@@ -11,40 +11,44 @@ namespace Bpftime.Helpers;
 /// </remarks>
 public sealed class HelperTable : IEnumerable<HelperFunction>
 {
-    private readonly Dictionary<int, HelperFunction> _byId = [];
-
-    // Ids held but not yet made (standard sets only), indexed by id; guarded by _byId.
-    private readonly bool[]? _unmade;
-    private readonly Func<int, HelperFunction>? _make;
-    private int _unmadeCount;
+    // The ids held, ascending, and each one's helper at the same index (null: held but not yet made,
+    // standard sets only). Arrays searched by hand rather than a dictionary, whose generic family of
+    // types every load would load (docs/startup.md); a table holds a few dozen helpers. Guarded by _gate.
+    private readonly object _gate = new();
+    private int[] _ids;
+    private HelperFunction?[] _helpers;
+    private int _count;
+    // Standard sets: what StandardHelpers makes a held helper with (fields rather than a delegate over
+    // a closure, which would be two more types for every load to load). Only they hold unmade ids.
+    private readonly TraceSink? _trace;
+    private readonly bool _hostMemory;
 
     public HelperTable(string name, IEnumerable<HelperFunction>? helpers = null)
     {
         Name = name;
+        _ids = new int[8];
+        _helpers = new HelperFunction?[8];
         foreach (var helper in helpers ?? [])
         {
             Add(helper);
         }
     }
 
-    /// <summary>A table holding <paramref name="ids"/>, each made by <paramref name="make"/> the first time it is asked for.</summary>
-    internal HelperTable(string name, int[] ids, Func<int, HelperFunction> make)
+    /// <summary>A standard set holding <paramref name="ids"/>, each made by <see cref="StandardHelpers"/> the first time it is asked for.</summary>
+    internal HelperTable(string name, int[] ids, TraceSink? trace, bool hostMemory)
     {
         Name = name;
-        _make = make;
-        var largest = -1;
+        _trace = trace;
+        _hostMemory = hostMemory;
+        _ids = new int[ids.Length + 4];
+        _helpers = new HelperFunction?[_ids.Length];
         foreach (var id in ids)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(id);
-            largest = Math.Max(largest, id);
-        }
-        _unmade = new bool[largest + 1];
-        foreach (var id in ids)
-        {
-            if (!_unmade[id])
+            var index = Search(id);
+            if (index < 0)
             {
-                _unmade[id] = true;
-                _unmadeCount++;
+                Insert(~index, id, null);
             }
         }
     }
@@ -55,13 +59,9 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
     {
         get
         {
-            if (_unmade is null)
+            lock (_gate)
             {
-                return _byId.Count;
-            }
-            lock (_byId)
-            {
-                return _byId.Count + _unmadeCount;
+                return _count;
             }
         }
     }
@@ -70,41 +70,33 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
     public HelperTable Add(HelperFunction helper)
     {
         ArgumentNullException.ThrowIfNull(helper);
-        if (_unmade is null)
-        {
-            _byId[helper.Id] = helper;
-            return this;
-        }
-        lock (_byId)
+        lock (_gate)
         {
             // A replaced standard helper is never made.
-            if (IsUnmade(helper.Id))
+            var index = Search(helper.Id);
+            if (index >= 0)
             {
-                _unmade[helper.Id] = false;
-                _unmadeCount--;
+                _helpers[index] = helper;
             }
-            _byId[helper.Id] = helper;
+            else
+            {
+                Insert(~index, helper.Id, helper);
+            }
         }
         return this;
     }
 
     public bool TryGet(int id, out HelperFunction helper)
     {
-        if (_unmade is null)
+        lock (_gate)
         {
-            return _byId.TryGetValue(id, out helper!);
-        }
-        lock (_byId)
-        {
-            if (_byId.TryGetValue(id, out helper!))
+            var index = Search(id);
+            if (index < 0)
             {
-                return true;
-            }
-            if (!IsUnmade(id))
-            {
+                helper = null!;
                 return false;
             }
-            helper = Make(id);
+            helper = _helpers[index] ?? Make(index);
             return true;
         }
     }
@@ -113,10 +105,9 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
 
     public IEnumerator<HelperFunction> GetEnumerator()
     {
-        // A list sort rather than OrderBy, whose key buffer over int is compiled at run time on every start.
-        var helpers = new List<HelperFunction>(Made(all: true));
-        helpers.Sort(static (a, b) => a.Id.CompareTo(b.Id));
-        return helpers.GetEnumerator();
+        // In id order, as the arrays are.
+        var helpers = Made(all: true);
+        return ((IEnumerable<HelperFunction>)helpers).GetEnumerator();
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
@@ -129,50 +120,82 @@ public sealed class HelperTable : IEnumerable<HelperFunction>
 
     private HelperFunction[] Made(bool all)
     {
-        if (_unmade is null)
+        lock (_gate)
         {
-            return MadeSoFar();
-        }
-        lock (_byId)
-        {
-            if (all)
+            var made = 0;
+            for (var i = 0; i < _count; i++)
             {
-                for (var id = 0; id < _unmade.Length && _unmadeCount > 0; id++)
+                if (all && _helpers[i] is null)
                 {
-                    if (_unmade[id])
-                    {
-                        Make(id);
-                    }
+                    Make(i);
+                }
+                made += _helpers[i] is null ? 0 : 1;
+            }
+            var helpers = new HelperFunction[made];
+            var next = 0;
+            for (var i = 0; i < _count; i++)
+            {
+                if (_helpers[i] is { } helper)
+                {
+                    helpers[next++] = helper;
                 }
             }
-            return MadeSoFar();
+            return helpers;
         }
     }
 
-    /// <summary>
-    /// The made helpers as an array, copied rather than spread: a spread of the dictionary's values
-    /// compiles to Enumerable.ToArray, which loads System.Linq on every embedded load (docs/startup.md).
-    /// </summary>
-    private HelperFunction[] MadeSoFar()
+    /// <summary>The index of <paramref name="id"/> among the ids held, or the complement of where it would go.</summary>
+    private int Search(int id)
     {
-        var made = new HelperFunction[_byId.Count];
-        _byId.Values.CopyTo(made, 0);
-        return made;
+        int low = 0, high = _count - 1;
+        while (low <= high)
+        {
+            var middle = low + ((high - low) >> 1);
+            var at = _ids[middle];
+            if (at == id)
+            {
+                return middle;
+            }
+            if (at < id)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+        return ~low;
     }
 
-    private bool IsUnmade(int id) => id >= 0 && id < _unmade!.Length && _unmade[id];
+    private void Insert(int index, int id, HelperFunction? helper)
+    {
+        if (_count == _ids.Length)
+        {
+            var ids = new int[_count * 2];
+            var helpers = new HelperFunction?[ids.Length];
+            Array.Copy(_ids, ids, _count);
+            Array.Copy(_helpers, helpers, _count);
+            _ids = ids;
+            _helpers = helpers;
+        }
+        Array.Copy(_ids, index, _ids, index + 1, _count - index);
+        Array.Copy(_helpers, index, _helpers, index + 1, _count - index);
+        _ids[index] = id;
+        _helpers[index] = helper;
+        _count++;
+    }
 
     // Called with the lock held.
-    private HelperFunction Make(int id)
+    private HelperFunction Make(int index)
     {
-        var helper = _make!(id);
+        var id = _ids[index];
+        var helper = StandardHelpers.Make(id, _trace, _hostMemory);
         if (helper.Id != id)
         {
             throw new InvalidOperationException($"helper set '{Name}' made helper #{helper.Id} ({helper.Name}) when asked for #{id}");
         }
-        _unmade![id] = false;
-        _unmadeCount--;
-        _byId[id] = helper;
+        _helpers[index] = helper;
         return helper;
     }
 }

@@ -18,7 +18,10 @@ public static class StandardHelpers
     public const string TracingName = "tracing";
 
     /// <summary>The names <see cref="Create(string)"/> answers to.</summary>
-    public static IReadOnlyList<string> Names { get; } = [DefaultName, XdpName, TracingName, ConformanceHelpers.TableName];
+    /// <remarks>Made on first use: a load makes a table, and the read-only list's generic type family would be loaded with the class.</remarks>
+    public static IReadOnlyList<string> Names => s_names ??= Array.AsReadOnly([DefaultName, XdpName, TracingName, ConformanceHelpers.TableName]);
+
+    private static IReadOnlyList<string>? s_names;
 
     /// <summary>A fresh table of the helpers that touch only the program's memory; trace_printk writes to <paramref name="trace"/> (standard error when null).</summary>
     public static HelperTable CreateDefault(TraceSink? trace = null) => Common(DefaultName, trace, hostMemory: false);
@@ -78,11 +81,10 @@ public static class StandardHelpers
         HelperIds.TailCall, HelperIds.Loop,
     ];
 
-    private static HelperTable Common(string name, TraceSink? trace, bool hostMemory) =>
-        new(name, CommonIds, id => Make(id, trace, hostMemory));
+    private static HelperTable Common(string name, TraceSink? trace, bool hostMemory) => new(name, CommonIds, trace, hostMemory);
 
     /// <summary>Helper <paramref name="id"/> of a standard set: with <paramref name="hostMemory"/> the forms that may read any host memory.</summary>
-    private static HelperFunction Make(int id, TraceSink? trace, bool hostMemory) => id switch
+    internal static HelperFunction Make(int id, TraceSink? trace, bool hostMemory) => id switch
     {
         HelperIds.MapLookupElem => MapHelpers.LookupElem,
         HelperIds.MapUpdateElem => MapHelpers.UpdateElem,

@@ -15,45 +15,70 @@ public static class BpfMapFactory
     /// All maps of the object, in its order (ld_imm64 indexes into this list); none are left allocated
     /// on failure. With <paramref name="maxMemory"/>, the maps' total need is checked first (<see cref="CheckMemory"/>).
     /// </summary>
-    public static List<BpfMap> CreateAll(IReadOnlyList<MapSpec> specs, string? origin = null, Btf? btf = null, long? maxMemory = null)
+    public static List<BpfMap> CreateAll(IReadOnlyList<MapSpec> specs, string? origin = null, Btf? btf = null, long? maxMemory = null) =>
+        new(CreateArray(specs, origin, btf, maxMemory));
+
+    /// <summary>
+    /// <see cref="CreateAll"/> as an array, which a load keeps: each framework list type is a family of
+    /// types the runtime loads at start-up (docs/startup.md).
+    /// </summary>
+    internal static BpfMap[] CreateArray(IReadOnlyList<MapSpec> specs, string? origin = null, Btf? btf = null, long? maxMemory = null)
     {
         CheckMemory(specs, maxMemory, origin);
-        var maps = new List<BpfMap>(specs.Count);
+        var maps = new BpfMap[specs.Count];
+        var created = 0;
+        var hasMapOfMaps = false;
         try
         {
-            foreach (var spec in specs)
+            for (; created < maps.Length; created++)
             {
+                var spec = specs[created];
                 var map = Create(spec, origin);
-                maps.Add(map);
+                maps[created] = map;
                 // A bpf_spin_lock in the value (per the object's BTF) enables BPF_F_LOCK updates.
-                var lockOffset = btf?.SpinLockOffset(spec.ValueTypeId);
-                if (map is ArrayMap array)
+                if (btf is not null)
                 {
-                    array.SpinLockOffset = lockOffset;
+                    SetSpinLock(map, btf.SpinLockOffset(spec.ValueTypeId));
                 }
-                else if (map is HashMap { IsPerCpu: false } hash)
-                {
-                    hash.SpinLockOffset = lockOffset;
-                }
+                hasMapOfMaps |= spec.Type is MapType.ArrayOfMaps or MapType.HashOfMaps;
             }
-            FillMapsOfMaps(maps, origin);
+            if (hasMapOfMaps)
+            {
+                FillMapsOfMaps(maps, origin);
+            }
             return maps;
         }
         catch
         {
-            foreach (var map in maps)
+            for (var i = 0; i < created; i++)
             {
-                map.Dispose();
+                maps[i].Dispose();
             }
             throw;
+        }
+    }
+
+    // Only with BTF (bytecode objects): without it no map has a lock, and the load of global data alone never names the hash map's types.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SetSpinLock(BpfMap map, int? lockOffset)
+    {
+        if (map is ArrayMap array)
+        {
+            array.SpinLockOffset = lockOffset;
+        }
+        else if (map is HashMap { IsPerCpu: false } hash)
+        {
+            hash.SpinLockOffset = lockOffset;
         }
     }
 
     /// <summary>
     /// Gives each map of maps the object's maps by index (host updates) and puts the maps its `.values`
     /// initialiser names into their slots, as libbpf does at load; each must match the inner template (BPF4241).
+    /// Only for objects that have one, so that others never load the map of maps' types.
     /// </summary>
-    private static void FillMapsOfMaps(List<BpfMap> maps, string? origin)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FillMapsOfMaps(BpfMap[] maps, string? origin)
     {
         foreach (var map in maps)
         {
@@ -61,10 +86,10 @@ public static class BpfMapFactory
             {
                 continue;
             }
-            outer.MapResolver = index => index < (uint)maps.Count ? maps[(int)index] : null;
+            outer.MapResolver = index => index < (uint)maps.Length ? maps[(int)index] : null;
             foreach (var slot in outer.Spec.InitialSlots)
             {
-                var inner = maps.Find(m => m.Name == slot.Target && !m.Spec.IsGlobalData)
+                var inner = Array.Find(maps, m => m.Name == slot.Target && !m.Spec.IsGlobalData)
                     ?? throw BpfException.Create(DiagnosticCodes.MapSlotTargetMissing,
                         $"map of maps '{outer.Name}': slot {slot.Index} names map '{slot.Target}', which the object does not have", origin);
                 outer.SetMap(slot.Index, inner);
@@ -84,9 +109,9 @@ public static class BpfMapFactory
             return;
         }
         var total = 0UL;
-        foreach (var spec in specs)
+        for (var i = 0; i < specs.Count; i++)
         {
-            total = SaturatingAdd(total, MemoryOf(spec));
+            total = SaturatingAdd(total, MemoryOf(specs[i]));
         }
         if (total > (ulong)Math.Max(0, bytes))
         {
@@ -116,14 +141,13 @@ public static class BpfMapFactory
         var entries = (ulong)spec.MaxEntries;
         var value = Stride(spec.ValueSize);
         var key = Stride(spec.KeySize);
-        var slots = (ulong)PerCpu.SlotCount;
         return spec.Type switch
         {
             // Values, plus the u32 keys bpf_for_each_map_elem hands out.
             MapType.Array => SaturatingAdd(Multiply(value, entries), Multiply(4, entries)),
-            MapType.PerCpuArray => SaturatingAdd(Multiply(Multiply(value, slots), entries), Multiply(4, entries)),
+            MapType.PerCpuArray => SaturatingAdd(Multiply(Multiply(value, PerCpuSlots()), entries), Multiply(4, entries)),
             MapType.Hash or MapType.LruHash => HashBytes(key, value, entries, spec.Type == MapType.LruHash),
-            MapType.PerCpuHash or MapType.LruPerCpuHash => HashBytes(key, Multiply(value, slots), entries, spec.Type == MapType.LruPerCpuHash),
+            MapType.PerCpuHash or MapType.LruPerCpuHash => HashBytes(key, Multiply(value, PerCpuSlots()), entries, spec.Type == MapType.LruPerCpuHash),
             MapType.Queue or MapType.Stack => Multiply(spec.ValueSize, entries),
             MapType.RingBuf => entries,
             MapType.LpmTrie => SaturatingAdd(Multiply(SaturatingAdd(key, value), entries), Multiply(4, entries)),
@@ -141,6 +165,10 @@ public static class BpfMapFactory
         var buckets = entries == 0 ? 0 : Math.Min(1UL << 24, System.Numerics.BitOperations.RoundUpToPowerOf2(entries));
         return SaturatingAdd(Multiply(perEntry, entries), Multiply(4, buckets));
     }
+
+    // Apart from MemoryOf, so that objects without per-CPU maps never set up the per-CPU slot count.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ulong PerCpuSlots() => (ulong)PerCpu.SlotCount;
 
     private static ulong Stride(uint size) => (size + 7UL) & ~7UL;
 

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 
 namespace Bpftime.Hosting;
@@ -10,45 +11,70 @@ namespace Bpftime.Hosting;
 /// </summary>
 public sealed class BpfNamedCollection<T> : IReadOnlyDictionary<string, T>
 {
-    // Names and values side by side rather than key-value pairs: framework collections of pairs are
-    // compiled at run time on every start, since ReadyToRun code cannot hold them.
-    private readonly List<string> _names = [];
-    private readonly List<T> _values = [];
-    private readonly Dictionary<string, T> _byName = new(StringComparer.Ordinal);
+    // Names and values side by side in arrays, found by an ordinal scan (an object has a handful of
+    // each): framework lists, dictionaries and collections of pairs are each a family of types the
+    // runtime loads at start-up, and those over pairs are compiled at run time on every start.
+    private readonly string[] _names;
+    private readonly T[] _values;
     private readonly string _kind;
     private readonly string? _origin;
 
-    internal BpfNamedCollection(IReadOnlyList<T> items, Func<T, string> nameOf, string kind, string? origin)
+    /// <param name="names">The name of each of <paramref name="values"/>, at the same index; where a name repeats, the first holds it.</param>
+    internal BpfNamedCollection(string[] names, T[] values, string kind, string? origin)
     {
-        foreach (var item in items)
-        {
-            var name = nameOf(item);
-            _names.Add(name);
-            _values.Add(item);
-            _byName.TryAdd(name, item);
-        }
+        _names = names;
+        _values = values;
         _kind = kind;
         _origin = origin;
     }
 
-    public T this[string key] => _byName.TryGetValue(key, out var value)
-        ? value
-        : throw BpfException.Create(DiagnosticCodes.NameNotFound,
-            $"no {_kind} named '{key}'; the object has: {(_names.Count == 0 ? "none" : string.Join(", ", _names))}", _origin);
+    public T this[string key] => IndexOf(key) is var index and >= 0 ? _values[index] : throw NotFound(key);
 
-    public IEnumerable<string> Keys => _names.AsReadOnly();
+    public IEnumerable<string> Keys => Array.AsReadOnly(_names);
 
-    public IEnumerable<T> Values => _values.AsReadOnly();
+    public IEnumerable<T> Values => Array.AsReadOnly(_values);
 
-    public int Count => _names.Count;
+    public int Count => _names.Length;
 
-    public bool ContainsKey(string key) => _byName.ContainsKey(key);
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
-    public bool TryGetValue(string key, [MaybeNullWhen(false)] out T value) => _byName.TryGetValue(key, out value);
+    public bool TryGetValue(string key, [MaybeNullWhen(false)] out T value)
+    {
+        var index = IndexOf(key);
+        if (index < 0)
+        {
+            value = default;
+            return false;
+        }
+        value = _values[index];
+        return true;
+    }
+
+    /// <summary>The value at <paramref name="index"/> in the object's order (the load's own lists, without an enumerator).</summary>
+    internal T At(int index) => _values[index];
+
+    // Inlined: the accessor's first program lookup then costs no method of its own to look up.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int IndexOf(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        for (var i = 0; i < _names.Length; i++)
+        {
+            if (string.Equals(_names[i], key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfException NotFound(string key) => BpfException.Create(DiagnosticCodes.NameNotFound,
+        $"no {_kind} named '{key}'; the object has: {(_names.Length == 0 ? "none" : string.Join(", ", _names))}", _origin);
 
     public IEnumerator<KeyValuePair<string, T>> GetEnumerator()
     {
-        for (var i = 0; i < _names.Count; i++)
+        for (var i = 0; i < _names.Length; i++)
         {
             yield return new KeyValuePair<string, T>(_names[i], _values[i]);
         }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
@@ -23,20 +22,27 @@ namespace Bpftime.Hosting;
 /// </summary>
 public sealed class BpfObject : IDisposable, IRunCounts
 {
-    private readonly List<BpfMap> _maps;
-    private readonly List<IDisposable> _owned = [];
+    // Arrays rather than lists: each framework list type is a family of types a load would load (docs/startup.md).
+    private readonly BpfMap[] _maps;
+    private IDisposable[]? _owned;
+    private int _ownedCount;
     private readonly EngineOptions _engineOptions;
     private IReadOnlyList<BpfContextType>? _contextTypes;
-    private BpfNamedCollection<BpfProgram> _programs = new([], p => p.Name, "program", null);
+    // Each named collection is a generic class with a family of interfaces to load: the programs' is set
+    // by the load (SetPrograms), the maps' made when first asked for (the load itself never asks).
+    private BpfNamedCollection<BpfProgram>? _programs;
+    private BpfNamedCollection<BpfMap>? _mapsByName;
 
-    private readonly Func<BpfObjectFile>? _readFile;
+    // Native code linked from its metadata alone: the embedded bytecode object, read on first use, and the programs the load selected.
+    private readonly EmbeddedObject? _embedded;
+    private readonly IReadOnlyList<string>? _selected;
     private readonly BpfObjectFile? _linkedFrom;
     private BpfObjectFile? _file;
 
     /// <summary>The host set .rodata bytes (BpfLoadOptions.ReadOnlyData): the build's verdicts on native code do not cover them.</summary>
     private bool _hostReadOnlyData;
 
-    private BpfObject(string name, string? origin, BpfObjectFile file, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions)
+    private BpfObject(string name, string? origin, BpfObjectFile file, BpfMap[] maps, HelperTable helpers, EngineOptions engineOptions)
     {
         _engineOptions = engineOptions;
         Name = name;
@@ -44,7 +50,6 @@ public sealed class BpfObject : IDisposable, IRunCounts
         _file = file;
         _maps = maps;
         Helpers = helpers;
-        Maps = new BpfNamedCollection<BpfMap>(maps, m => m.Name, "map", origin);
     }
 
     /// <summary>The object's name (file name without .bpf.o, or the embedded name).</summary>
@@ -55,12 +60,32 @@ public sealed class BpfObject : IDisposable, IRunCounts
 
     /// <summary>What the object reader found: programs, map layouts, BTF, line info.</summary>
     /// <remarks>For embedded native code linked from its metadata alone, the embedded bytecode is read on first use.</remarks>
-    public BpfObjectFile File => _file ??= _readFile!();
+    public BpfObjectFile File => _file ??= ReadEmbeddedFile();
 
-    public BpfNamedCollection<BpfProgram> Programs => _programs;
+    // Apart from File, so that the load path never resolves the bytecode reader.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfObjectFile ReadEmbeddedFile() => SelectPrograms(ObjectReader.Read(_embedded!.Bytecode, _embedded.BytecodeResource), _selected, _embedded.BytecodeResource);
+
+    public BpfNamedCollection<BpfProgram> Programs => _programs ?? NoPrograms();
 
     /// <summary>The object's maps by name; global data appears as .data, .rodata and .bss.</summary>
-    public BpfNamedCollection<BpfMap> Maps { get; }
+    public BpfNamedCollection<BpfMap> Maps => Volatile.Read(ref _mapsByName) ?? NameMaps();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfNamedCollection<BpfMap> NameMaps()
+    {
+        var names = new string[_maps.Length];
+        for (var i = 0; i < _maps.Length; i++)
+        {
+            names[i] = _maps[i].Name;
+        }
+        var made = new BpfNamedCollection<BpfMap>(names, _maps, "map", Origin);
+        return Interlocked.CompareExchange(ref _mapsByName, made, null) ?? made;
+    }
+
+    // Only before the load set the programs (a load that failed).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfNamedCollection<BpfProgram> NoPrograms() => new([], [], "program", null);
 
     public HelperTable Helpers { get; }
 
@@ -119,17 +144,18 @@ public sealed class BpfObject : IDisposable, IRunCounts
     /// on the jit or the interpreter, and a log line says why.
     /// </summary>
     public static BpfObject LoadEmbedded(string name, Assembly? assembly = null, BpfLoadOptions? options = null) =>
-        LoadEmbedded(name, () => EmbeddedObject.Find(name, assembly), options ?? BpfLoadOptions.Default);
+        LoadEmbedded(name, assembly, null, options ?? BpfLoadOptions.Default);
 
     /// <summary>Loads an object as if the build had embedded these bytecode and native objects.</summary>
-    internal static BpfObject LoadEmbedded(EmbeddedObject embedded, BpfLoadOptions options) => LoadEmbedded(embedded.Name, () => embedded, options);
+    internal static BpfObject LoadEmbedded(EmbeddedObject embedded, BpfLoadOptions options) => LoadEmbedded(embedded.Name, null, embedded, options);
 
-    private static BpfObject LoadEmbedded(string name, Func<EmbeddedObject> find, BpfLoadOptions options)
+    /// <summary>Loads <paramref name="embedded"/>, or the object found under <paramref name="name"/> (its failure counted as the load's).</summary>
+    private static BpfObject LoadEmbedded(string name, Assembly? assembly, EmbeddedObject? embedded, BpfLoadOptions options)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
-            return Loaded(LoadEmbeddedObject(find(), options), started);
+            return Loaded(LoadEmbeddedObject(embedded ?? EmbeddedObject.Find(name, assembly), options), started);
         }
         catch (BpfException error)
         {
@@ -156,6 +182,17 @@ public sealed class BpfObject : IDisposable, IRunCounts
             log.NativeCodeLoaded(linked, embedded.NativeResource!);
             return linked;
         }
+        return LoadEmbeddedBytecode(embedded, options, log, requested);
+    }
+
+    /// <summary>
+    /// The embedded object read from its bytecode: its native code linked against the object as read, or
+    /// the bytecode on an engine, with a log line saying why. Apart from LoadEmbeddedObject, so that a
+    /// load linked from metadata never resolves what this path names (messages, the reader, the engines).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfObject LoadEmbeddedBytecode(EmbeddedObject embedded, BpfLoadOptions options, LoadLog log, string requested)
+    {
         var loaded = Create(embedded.Name, embedded.BytecodeResource, embedded.Bytecode, options);
         try
         {
@@ -226,34 +263,27 @@ public sealed class BpfObject : IDisposable, IRunCounts
         {
             return null;
         }
-        foreach (var map in metadata.Maps)
+        for (var i = 0; i < metadata.Maps.Count; i++)
         {
-            if (!map.IsGlobalData)
+            if (!metadata.Maps[i].IsGlobalData)
             {
                 return null;
             }
         }
-        var programs = new List<BpfProgramInfo>(metadata.Programs.Count);
-        foreach (var program in metadata.Programs)
-        {
-            if (options.Programs is null || IsSelected(options.Programs, program.Name))
-            {
-                programs.Add(new BpfProgramInfo(program.Name, program.Section ?? "", ProgramSectionNames.Parse(program.Section ?? ""), NoInstructions));
-            }
-        }
-        if (options.Programs is { } wanted && (programs.Count != wanted.Count || programs.Count == 0))
+        var programs = options.Programs is null ? AllPrograms(metadata.Programs) : SelectedPrograms(metadata.Programs, options.Programs);
+        if (programs is null)
         {
             return null;
         }
-        var specs = new List<MapSpec>(metadata.Maps.Count);
-        foreach (var map in metadata.Maps)
+        var specs = new MapSpec[metadata.Maps.Count];
+        for (var i = 0; i < specs.Length; i++)
         {
-            specs.Add(map.ToMapSpec());
+            specs[i] = metadata.Maps[i].ToMapSpec();
         }
-        List<BpfMap> maps;
+        BpfMap[] maps;
         try
         {
-            maps = BpfMapFactory.CreateAll(specs, embedded.NativeResource, maxMemory: options.MaxMapMemory);
+            maps = BpfMapFactory.CreateArray(specs, embedded.NativeResource, maxMemory: options.MaxMapMemory);
         }
         catch (BpfException)
         {
@@ -261,7 +291,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
         }
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu, ExecutionBudget = options.ExecutionBudget };
         var linked = new BpfObject(embedded.Name, embedded.BytecodeResource, new BpfObjectFile(embedded.BytecodeResource, ObjectKind.NativeCode, programs, specs), maps,
-            options.Helpers ?? BpfHelperSets.Default(), engineOptions, () => SelectPrograms(ObjectReader.Read(embedded.Bytecode, embedded.BytecodeResource), options.Programs, embedded.BytecodeResource))
+            options.Helpers ?? BpfHelperSets.Default(), engineOptions, embedded, options.Programs)
         {
             _contextTypes = options.ContextTypes,
         };
@@ -282,16 +312,40 @@ public sealed class BpfObject : IDisposable, IRunCounts
     private static readonly Instruction[] NoInstructions = new Instruction[0];
 #pragma warning restore CA1825
 
-    // Not inlined into LinkFromMetadata, so the common load (all programs) never resolves LINQ.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool IsSelected(IReadOnlyList<string> programs, string name) => programs.Contains(name);
+    /// <summary>Every program the metadata records, as the object's programs (without instructions: the bytecode is not read).</summary>
+    private static BpfProgramInfo[] AllPrograms(IReadOnlyList<AotProgram> recorded)
+    {
+        var programs = new BpfProgramInfo[recorded.Count];
+        for (var i = 0; i < programs.Length; i++)
+        {
+            programs[i] = ProgramFromMetadata(recorded[i]);
+        }
+        return programs;
+    }
 
-    private BpfObject(string name, string? origin, BpfObjectFile linkedFrom, List<BpfMap> maps, HelperTable helpers, EngineOptions engineOptions, Func<BpfObjectFile> readFile)
+    /// <summary>
+    /// The programs <paramref name="wanted"/> names, or null when the metadata lacks one of them (or
+    /// names none): the full path then reads the bytecode and reports it. Not inlined into
+    /// LinkFromMetadata, so the common load (all programs) never resolves LINQ.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfProgramInfo[]? SelectedPrograms(IReadOnlyList<AotProgram> recorded, IReadOnlyList<string> wanted)
+    {
+        var programs = recorded.Where(p => wanted.Contains(p.Name)).Select(ProgramFromMetadata).ToArray();
+        return programs.Length != wanted.Count || programs.Length == 0 ? null : programs;
+    }
+
+    private static BpfProgramInfo ProgramFromMetadata(AotProgram program) =>
+        new(program.Name, program.Section ?? "", ProgramSectionNames.Parse(program.Section ?? ""), NoInstructions);
+
+    private BpfObject(string name, string? origin, BpfObjectFile linkedFrom, BpfMap[] maps, HelperTable helpers, EngineOptions engineOptions,
+        EmbeddedObject embedded, IReadOnlyList<string>? selected)
         : this(name, origin, linkedFrom, maps, helpers, engineOptions)
     {
         _linkedFrom = linkedFrom;
         _file = null;
-        _readFile = readFile;
+        _embedded = embedded;
+        _selected = selected;
     }
 
     private static BpfObject LoadBytecode(string name, string? path, byte[] bytes, BpfLoadOptions options)
@@ -356,7 +410,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
                 .ToList()
             : metadata.Programs.Select(p => new BpfProgramInfo(p.Name, p.Section ?? "", ProgramSectionNames.Parse(p.Section ?? ""), [])).ToList();
         var file = new BpfObjectFile(path, ObjectKind.NativeCode, programs, specs);
-        var maps = BpfMapFactory.CreateAll(specs, path, maxMemory: options.MaxMapMemory);
+        var maps = BpfMapFactory.CreateArray(specs, path, maxMemory: options.MaxMapMemory);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu, ExecutionBudget = options.ExecutionBudget };
         var loaded = new BpfObject(name, path, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions)
         {
@@ -388,7 +442,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
             // The verifier reads the maps of the file: the new bytes are its constants as well as the maps' contents.
             file = file with { Maps = readOnlyData.ApplyTo(file.Maps, origin) };
         }
-        var maps = BpfMapFactory.CreateAll(file.Maps, origin, file.Btf, options.MaxMapMemory);
+        var maps = BpfMapFactory.CreateArray(file.Maps, origin, file.Btf, options.MaxMapMemory);
         var engineOptions = new EngineOptions { OptimizationLevel = options.OptimizationLevel, TargetCpu = options.TargetCpu, ExecutionBudget = options.ExecutionBudget };
         return new BpfObject(name, origin, file, maps, options.Helpers ?? BpfHelperSets.Default(), engineOptions)
         {
@@ -445,8 +499,13 @@ public sealed class BpfObject : IDisposable, IRunCounts
                 BpftimeLog.EngineRefused(log.Logger, Name, engine.Name, error.Diagnostic.Code, error.Message);
                 continue;
             }
-            _owned.AddRange(executables);
-            SetPrograms([.. prepared.Zip(executables, (p, e) => (p.Program, e, p.Verdict))], engine.Name, native: false);
+            var programs = new LinkedProgram[executables.Count];
+            for (var i = 0; i < programs.Length; i++)
+            {
+                Own(executables[i]);
+                programs[i] = new LinkedProgram(prepared[i].Program, executables[i], prepared[i].Verdict);
+            }
+            SetPrograms(programs, engine.Name, native: false);
             log.BytecodeLoaded(this, engine.Name);
             return;
         }
@@ -516,18 +575,20 @@ public sealed class BpfObject : IDisposable, IRunCounts
     internal string VerifiedSummary()
     {
         int verified = 0, trusted = 0;
-        foreach (var program in _programs.Values)
+        var programs = Programs;
+        for (var i = 0; i < programs.Count; i++)
         {
+            var program = programs.At(i);
             verified += program.IsVerified ? 1 : 0;
             trusted += program.IsTrustedUnchecked ? 1 : 0;
         }
-        var summary = verified == _programs.Count ? "all verified" : $"{verified} verified, {_programs.Count - verified - trusted} with run-time checks";
+        var summary = verified == programs.Count ? "all verified" : $"{verified} verified, {programs.Count - verified - trusted} with run-time checks";
         return trusted == 0 ? summary : $"{summary}, {trusted} trusted unchecked (not proved)";
     }
 
     private void LinkNative(byte[] native, string resource, bool requireVerification, bool requireTermination, AotObjectFile? read = null)
     {
-        var linked = NativeLinking.Link(native, resource, _linkedFrom ?? File, _maps, Helpers, _owned, _engineOptions.ExecutionBudget, _hostReadOnlyData, requireTermination, read);
+        var linked = NativeLinking.Link(native, resource, _linkedFrom ?? File, _maps, Helpers, this, _engineOptions.ExecutionBudget, _hostReadOnlyData, requireTermination, read);
         if (requireTermination || requireVerification)
         {
             CheckRequirements(linked, resource, requireVerification, requireTermination);
@@ -538,7 +599,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
     // Kept out of LinkNative, which every embedded load runs: precompiled code resolves what a method uses
     // (here LINQ over tuples) before its first run, and these checks are off unless the options ask.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void CheckRequirements((BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)[] linked, string resource,
+    private static void CheckRequirements(LinkedProgram[] linked, string resource,
         bool requireVerification, bool requireTermination)
     {
         if (requireTermination && linked.FirstOrDefault(p => p.Verdict.IsVerified && !p.Verdict.TerminationProven) is { Program: not null } unbounded)
@@ -559,15 +620,18 @@ public sealed class BpfObject : IDisposable, IRunCounts
         }
     }
 
-    private void SetPrograms((BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)[] programs, string engineName, bool native)
+    private void SetPrograms(LinkedProgram[] programs, string engineName, bool native)
     {
-        var loaded = new List<BpfProgram>(programs.Length);
+        var loaded = new BpfProgram[programs.Length];
+        var names = new string[programs.Length];
+        var hasProgramArray = false;
         for (var i = 0; i < programs.Length; i++)
         {
-            var (program, executable, verdict) = programs[i];
-            loaded.Add(new BpfProgram(this, program.Name, program.Section, executable, verdict) { MayTailCall = MayTailCall(program) });
+            var program = programs[i].Program;
+            loaded[i] = new BpfProgram(this, program.Name, program.Section, programs[i].Executable, programs[i].Verdict) { MayTailCall = MayTailCall(program) };
+            names[i] = program.Name;
         }
-        _programs = new BpfNamedCollection<BpfProgram>(loaded, p => p.Name, "program", Origin);
+        _programs = new BpfNamedCollection<BpfProgram>(names, loaded, "program", Origin);
         EngineName = engineName;
         IsNativeCode = native;
         // The programs were verified against the read-only data's bytes: from here on the host may only read it.
@@ -577,8 +641,21 @@ public sealed class BpfObject : IDisposable, IRunCounts
             {
                 readOnlyData.Freeze();
             }
+            hasProgramArray |= map.Spec.Type == MapType.ProgArray;
         }
-        // A program array's values name programs by their index in the object; each must fit every caller's context.
+        if (hasProgramArray)
+        {
+            FillProgramArrays(loaded);
+        }
+    }
+
+    /// <summary>
+    /// A program array's values name programs by their index in the object; each must fit every caller's
+    /// context. Apart from SetPrograms, so that objects without one never load the program array's types.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FillProgramArrays(BpfProgram[] loaded)
+    {
         foreach (var map in _maps)
         {
             if (map is not ProgramArrayMap programArray)
@@ -587,7 +664,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
             }
             programArray.ProgramResolver = index =>
             {
-                if (index >= loaded.Count)
+                if (index >= (uint)loaded.Length)
                 {
                     return null;
                 }
@@ -601,7 +678,7 @@ public sealed class BpfObject : IDisposable, IRunCounts
                 {
                     throw BpfException.Create(DiagnosticCodes.MapSlotInitialiserInvalid, refusal, Name);
                 }
-                if (loaded.Find(p => p.Name == slot.Target) is { } target)
+                if (Array.Find(loaded, p => p.Name == slot.Target) is { } target)
                 {
                     CheckTailCallTarget(target);
                     programArray.Set(slot.Index, target.Executable);
@@ -610,12 +687,29 @@ public sealed class BpfObject : IDisposable, IRunCounts
         }
     }
 
+    /// <summary>Takes ownership of <paramref name="resource"/>: disposed with the object, after what was owned later, before the maps.</summary>
+    internal void Own(IDisposable resource)
+    {
+        if (_owned is null || _ownedCount == _owned.Length)
+        {
+            var grown = new IDisposable[Math.Max(2, _ownedCount * 2)];
+            if (_owned is not null)
+            {
+                Array.Copy(_owned, grown, _ownedCount);
+            }
+            _owned = grown;
+        }
+        _owned[_ownedCount++] = resource;
+    }
+
     /// <summary>Refuses <paramref name="target"/> as a tail-call target when a program of this object that may tail-call could enter it with a context it was not proved for.</summary>
     internal void CheckTailCallTarget(BpfProgram target)
     {
-        foreach (var caller in _programs.Values)
+        // By index: tail calls run this, and a view over the values is an allocation each time.
+        var callers = Programs;
+        for (var i = 0; i < callers.Count; i++)
         {
-            caller.CheckTailCallTarget(target);
+            callers.At(i).CheckTailCallTarget(target);
         }
     }
 
@@ -662,25 +756,25 @@ public sealed class BpfObject : IDisposable, IRunCounts
         IsDisposed = true;
         BpftimeMetrics.Untrack(this);
         // Code first (it refers to the maps), then the maps.
-        for (var i = _owned.Count - 1; i >= 0; i--)
+        for (var i = _ownedCount - 1; i >= 0; i--)
         {
-            _owned[i].Dispose();
+            _owned![i].Dispose();
+            _owned[i] = null!;
         }
-        _owned.Clear();
+        _ownedCount = 0;
         foreach (var map in _maps)
         {
             map.Dispose();
         }
     }
 
-    void IRunCounts.AddRunCounts(List<Measurement<long>> measurements)
+    void IRunCounts.AddRunCounts(RunCounts runs)
     {
-        foreach (var program in _programs.Values)
+        var programs = Programs;
+        for (var i = 0; i < programs.Count; i++)
         {
-            measurements.Add(new Measurement<long>(program.RunCount,
-                new KeyValuePair<string, object?>(BpftimeMetrics.ObjectTag, Name),
-                new KeyValuePair<string, object?>(BpftimeMetrics.ProgramTag, program.Name),
-                new KeyValuePair<string, object?>(BpftimeMetrics.EngineTag, program.EngineName)));
+            var program = programs.At(i);
+            runs.Add(program.RunCount, Name, program.Name, program.EngineName);
         }
     }
 

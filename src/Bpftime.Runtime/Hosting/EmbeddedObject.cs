@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 
 namespace Bpftime.Hosting;
@@ -33,18 +34,10 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
     public static EmbeddedObject Find(string name, Assembly? assembly)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        assembly ??= Assembly.GetEntryAssembly() ?? throw BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
-            $"there is no entry assembly to look for the embedded eBPF object '{name}' in; pass the assembly that embeds it");
+        assembly ??= Assembly.GetEntryAssembly() ?? throw NoEntryAssembly(name);
         var resources = assembly.GetManifestResourceNames();
 
-        var bytecodeResource = Match(resources, EmbeddedResourceNames.Bytecode(name));
-        if (bytecodeResource is null)
-        {
-            var embedded = Array.FindAll(Array.ConvertAll(resources, EmbeddedResourceNames.NameOfBytecode), n => n is not null);
-            throw BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
-                $"assembly '{assembly.GetName().Name}' embeds no eBPF object named '{name}' " +
-                $"({(embedded.Length == 0 ? "it embeds none; list the object as a <BpfProgram> item" : "it embeds: " + string.Join(", ", embedded))})");
-        }
+        var bytecodeResource = Match(resources, EmbeddedResourceNames.Bytecode(name)) ?? throw NotEmbedded(name, assembly, resources);
         // The native object must come from the same build as the bytecode: take the exact-cased name's sibling.
         var canonicalName = EmbeddedResourceNames.NameOfBytecode(bytecodeResource)!;
         var rid = HostPlatform.NativeRuntimeIdentifier;
@@ -52,20 +45,79 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
         return new EmbeddedObject(canonicalName, assembly, bytecodeResource, nativeResource, nativeResource is null ? null : Read(assembly, nativeResource));
     }
 
-    private static string? Match(string[] resources, string wanted) =>
-        Array.Find(resources, r => r == wanted) ?? Array.Find(resources, r => string.Equals(r, wanted, StringComparison.OrdinalIgnoreCase));
+    // Error messages apart from Find and Read, which every embedded load runs: precompiled code resolves
+    // what a method names (the delegates, the string builder) before its first run.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfException NoEntryAssembly(string name) => BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
+        $"there is no entry assembly to look for the embedded eBPF object '{name}' in; pass the assembly that embeds it");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfException NotEmbedded(string name, Assembly assembly, string[] resources)
+    {
+        var embedded = Array.FindAll(Array.ConvertAll(resources, EmbeddedResourceNames.NameOfBytecode), n => n is not null);
+        return BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
+            $"assembly '{assembly.GetName().Name}' embeds no eBPF object named '{name}' " +
+            $"({(embedded.Length == 0 ? "it embeds none; list the object as a <BpfProgram> item" : "it embeds: " + string.Join(", ", embedded))})");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfException CannotOpen(string resource) => BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
+        $"the resource '{resource}' is listed but cannot be opened");
+
+    /// <summary>The exact name when listed, else the first that differs only in case.</summary>
+    private static string? Match(string[] resources, string wanted)
+    {
+        foreach (var resource in resources)
+        {
+            if (string.Equals(resource, wanted, StringComparison.Ordinal))
+            {
+                return resource;
+            }
+        }
+        foreach (var resource in resources)
+        {
+            if (string.Equals(resource, wanted, StringComparison.OrdinalIgnoreCase))
+            {
+                return resource;
+            }
+        }
+        return null;
+    }
 
     private static byte[] Read(Assembly assembly, string resource)
     {
-        using var stream = assembly.GetManifestResourceStream(resource) ?? throw BpfException.Create(DiagnosticCodes.EmbeddedObjectNotFound,
-            $"the resource '{resource}' is listed but cannot be opened");
-        if (stream.CanSeek && stream.Length <= Array.MaxLength)
+        var stream = assembly.GetManifestResourceStream(resource) ?? throw CannotOpen(resource);
+        if (stream is UnmanagedMemoryStream image && image.Length - image.Position <= Array.MaxLength)
         {
-            // One copy straight from the mapped image.
-            var bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
-            return bytes;
+            // A resource of the loaded image: one copy straight from its mapped memory. The stream is a
+            // view that holds nothing to release (closing it only marks it closed), and Stream.Dispose's
+            // precompiled code loads the file stream's types, so it is left to the collector.
+            unsafe
+            {
+                return new ReadOnlySpan<byte>(image.PositionPointer, (int)(image.Length - image.Position)).ToArray();
+            }
         }
+        return ReadStream(stream);
+    }
+
+    /// <summary>Another stream (an assembly that is not a loaded image): read to its end, and closed.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static byte[] ReadStream(Stream stream)
+    {
+        using (stream)
+        {
+            if (stream.CanSeek && stream.Length <= Array.MaxLength)
+            {
+                var bytes = new byte[stream.Length];
+                stream.ReadExactly(bytes);
+                return bytes;
+            }
+            return Copy(stream);
+        }
+    }
+
+    private static byte[] Copy(Stream stream)
+    {
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();

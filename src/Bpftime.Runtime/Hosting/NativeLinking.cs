@@ -19,7 +19,7 @@ namespace Bpftime.Hosting;
 internal static class NativeLinking
 {
     /// <summary>
-    /// The programs the module provides, in the object's order; the module goes to <paramref name="owned"/>.
+    /// The programs the module provides, in the object's order; the module goes to <paramref name="owner"/>.
     /// A program compiled without run-time checks is verified only when the metadata says the build's
     /// verifier proved it; otherwise (MemoryChecks=off, bpftime compile --memory-checks off, objects
     /// older than the field) it is trusted unchecked. With <paramref name="hostReadOnlyData"/> (the host
@@ -27,9 +27,9 @@ internal static class NativeLinking
     /// verified again against <paramref name="file"/>'s maps, which hold the new bytes (see <see cref="Reverify"/>).
     /// <paramref name="read"/>, when given, is <paramref name="native"/> as the linker already read it.
     /// </summary>
-    /// <remarks>An array, not a list: a list of tuples is compiled at run time on every start (the framework's generic over a tuple).</remarks>
-    public static (BpfProgramInfo Program, IBpfExecutable Executable, ProgramVerdict Verdict)[] Link(byte[] native, string resource, BpfObjectFile file,
-        IReadOnlyList<BpfMap> maps, HelperTable helpers, List<IDisposable> owned, long executionBudget = EngineOptions.DefaultExecutionBudget,
+    /// <remarks>An array of the runtime's own struct: a list, or a tuple, is a family of framework types loaded (or compiled) on every start.</remarks>
+    public static LinkedProgram[] Link(byte[] native, string resource, BpfObjectFile file,
+        IReadOnlyList<BpfMap> maps, HelperTable helpers, BpfObject owner, long executionBudget = EngineOptions.DefaultExecutionBudget,
         bool hostReadOnlyData = false, bool requireTermination = false, AotObjectFile? read = null)
     {
         var linkOptions = new AotLinkOptions { Helpers = helpers, Maps = maps, Origin = resource };
@@ -37,19 +37,22 @@ internal static class NativeLinking
         module.Checks.ExecutionBudget = executionBudget;
         try
         {
+            // By index: an enumerator over the object's programs is one more framework type to load.
+            var all = file.Programs;
             var provided = 0;
-            foreach (var program in file.Programs)
+            for (var i = 0; i < all.Count; i++)
             {
-                provided += module.HasProgram(program.Name) ? 1 : 0;
+                provided += module.HasProgram(all[i].Name) ? 1 : 0;
             }
             if (provided == 0)
             {
                 throw NoneProvided(file, resource);
             }
-            var programs = new (BpfProgramInfo, IBpfExecutable, ProgramVerdict)[provided];
+            var programs = new LinkedProgram[provided];
             var next = 0;
-            foreach (var program in file.Programs)
+            for (var i = 0; i < all.Count; i++)
             {
+                var program = all[i];
                 if (module.HasProgram(program.Name))
                 {
                     var verdict = Verdict(program, module);
@@ -57,10 +60,10 @@ internal static class NativeLinking
                     {
                         verdict = Reverify(program, module, file, helpers, resource, requireTermination);
                     }
-                    programs[next++] = (program, module.GetProgram(program.Name), verdict);
+                    programs[next++] = new LinkedProgram(program, module.GetProgram(program.Name), verdict);
                 }
             }
-            owned.Add(module);
+            owner.Own(module);
             return programs;
         }
         catch
@@ -127,4 +130,15 @@ internal static class NativeLinking
         : recorded?.SocketBuffer == true ? ProgramContext.ForSocketBuffer(program.Type)
         : recorded?.ContextLengthInR2 == true ? ProgramContext.MemoryWithLength
         : ProgramContext.Raw(recorded?.ContextSize ?? 0, proved);
+}
+
+/// <summary>A program of a loaded object, what runs it, and the verdict it runs under.</summary>
+/// <remarks>The runtime's own struct rather than a tuple, whose framework types a load would load and compile.</remarks>
+internal readonly struct LinkedProgram(BpfProgramInfo program, IBpfExecutable executable, ProgramVerdict verdict)
+{
+    public BpfProgramInfo Program { get; } = program;
+
+    public IBpfExecutable Executable { get; } = executable;
+
+    public ProgramVerdict Verdict { get; } = verdict;
 }

@@ -15,14 +15,16 @@ public abstract class BpfMap : IDisposable, IMapMemory
     private nint _handle;
     private nint _storageCell;
 
-    protected BpfMap(MapSpec spec)
+    protected unsafe BpfMap(MapSpec spec)
     {
         Spec = spec;
         _self = GCHandle.Alloc(this, GCHandleType.Normal);
         // The handle block holds the GCHandle so that native code can pass the map around as a pointer.
-        _handle = Marshal.AllocHGlobal(16);
-        Marshal.WriteIntPtr(_handle, GCHandle.ToIntPtr(_self));
-        Marshal.WriteInt64(_handle, 8, (long)spec.Type);
+        // Written through a pointer: Marshal's writers bring their fault handling's types into every load.
+        var block = (nint*)NativeMemory.Alloc(16);
+        block[0] = GCHandle.ToIntPtr(_self);
+        ((long*)block)[1] = (long)spec.Type;
+        _handle = (nint)block;
         s_live.Add(_handle, this);
     }
 
@@ -30,7 +32,8 @@ public abstract class BpfMap : IDisposable, IMapMemory
     // so a forged one (any number) is simply not a map.
     private static readonly MapHandleTable s_live = new();
 
-    private static readonly Lock s_cells = new();
+    // A monitor rather than a Lock, as MapHandleTable's: every load creates maps and binds their cells.
+    private static readonly object s_cells = new();
 
     public MapSpec Spec { get; }
 

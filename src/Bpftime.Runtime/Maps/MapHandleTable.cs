@@ -15,7 +15,8 @@ internal sealed class MapHandleTable
     private const nint Removed = 1;
     private const int InitialCapacity = 16;
 
-    private readonly Lock _write = new();
+    // A monitor rather than a Lock: the first Lock of a process reads its spin settings from the app's configuration (docs/startup.md).
+    private readonly object _write = new();
     private Slot[] _slots = new Slot[InitialCapacity];
     private int _used; // live entries and removed markers: both lengthen probes
 
