@@ -9,10 +9,36 @@ public static class HelperSymbols
 
     public static string SymbolFor(int helperId) => Prefix + helperId.ToString("D4", CultureInfo.InvariantCulture);
 
-    public static bool TryParse(string symbol, out int helperId)
+    public static bool TryParse(string symbol, out int helperId) => TryParseIndex(symbol, Prefix, out helperId);
+
+    /// <summary>
+    /// <paramref name="name"/> is <paramref name="prefix"/> and a decimal index, as the runtime's native
+    /// symbols for helpers and maps are: ASCII digits only, no sign or spaces, at most
+    /// <see cref="int.MaxValue"/> (what <c>int.TryParse</c> with <c>NumberStyles.None</c> accepts), read
+    /// by hand because the culture-aware parser sets up number formatting on first use, at every start.
+    /// </summary>
+    internal static bool TryParseIndex(string name, string prefix, out int index)
     {
-        helperId = 0;
-        return symbol.StartsWith(Prefix, StringComparison.Ordinal)
-            && int.TryParse(symbol.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out helperId);
+        index = 0;
+        if (name.Length == prefix.Length || !name.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        long value = 0;
+        for (var i = prefix.Length; i < name.Length; i++)
+        {
+            var digit = name[i] - '0';
+            if (digit is < 0 or > 9)
+            {
+                return false;
+            }
+            value = (value * 10) + digit;
+            if (value > int.MaxValue)
+            {
+                return false;
+            }
+        }
+        index = (int)value;
+        return true;
     }
 }

@@ -473,36 +473,8 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         return new SymbolBinding(SymbolBindingKind.MapStorage, name, map.StorageCell, map: map);
     }
 
-    /// <summary>
-    /// <paramref name="name"/> is <paramref name="prefix"/> and a decimal index: ASCII digits only, no
-    /// sign or spaces, at most <see cref="int.MaxValue"/> (what <c>int.TryParse</c> with
-    /// <c>NumberStyles.None</c> accepts), read by hand because the culture-aware parser sets up number
-    /// formatting on first use.
-    /// </summary>
-    internal static bool TryParseMapSymbol(string name, string prefix, out int index)
-    {
-        index = 0;
-        if (name.Length == prefix.Length || !name.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            return false;
-        }
-        long value = 0;
-        for (var i = prefix.Length; i < name.Length; i++)
-        {
-            var digit = name[i] - '0';
-            if (digit is < 0 or > 9)
-            {
-                return false;
-            }
-            value = (value * 10) + digit;
-            if (value > int.MaxValue)
-            {
-                return false;
-            }
-        }
-        index = (int)value;
-        return true;
-    }
+    /// <summary><paramref name="name"/> is <paramref name="prefix"/> and a map index, read as helper symbols are.</summary>
+    internal static bool TryParseMapSymbol(string name, string prefix, out int index) => HelperSymbols.TryParseIndex(name, prefix, out index);
 
     private BpfMap? MapFor(int index, string symbol)
     {

@@ -1,12 +1,13 @@
 using System.Globalization;
+using Bpftime.Helpers;
 using Bpftime.Linking.Native;
 using Iced.Intel;
 
 namespace Bpftime.Runtime.Tests.Engines.Aot;
 
 /// <summary>
-/// The linker's own bookkeeping where it replaced framework helpers for start-up: its map-symbol
-/// index parser against the framework's, and its code buffer past the sizes it starts with.
+/// The linker's own bookkeeping where it replaced framework helpers for start-up: its helper- and
+/// map-symbol index parser against the framework's, and its code buffer past the sizes it starts with.
 /// </summary>
 public class AotLinkBookkeepingTests
 {
@@ -34,6 +35,26 @@ public class AotLinkBookkeepingTests
         var actual = AotLinkJob.TryParseMapSymbol(Prefix + digits, Prefix, out var actualIndex);
         Assert.Equal(expected, actual);
         Assert.Equal(expected ? expectedIndex : 0, actualIndex);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("0006")]
+    [InlineData("2147483647")]
+    [InlineData("2147483648")]
+    [InlineData("")]
+    [InlineData("-1")]
+    [InlineData("+6")]
+    [InlineData(" 6")]
+    [InlineData("6a")]
+    [InlineData("\u0666")] // an Arabic-Indic digit six
+    public void HelperSymbolIdIsReadAsTheFrameworkReadsIt(string digits)
+    {
+        var expected = int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var expectedId);
+        var actual = HelperSymbols.TryParse(HelperSymbols.Prefix + digits, out var actualId);
+        Assert.Equal(expected, actual);
+        Assert.Equal(expected ? expectedId : 0, actualId);
+        Assert.False(HelperSymbols.TryParse("_bpf_helper_" + digits, out _));
     }
 
     [Fact]
