@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Bpftime.Diagnostics;
 using Bpftime.Engines;
 
@@ -11,13 +10,12 @@ namespace Bpftime.Hosting;
 /// packet loads (ld_abs, ld_ind) read that packet. Reuse one buffer per thread for many packets; dispose
 /// to free it.
 /// </summary>
-public sealed unsafe class SocketBuffer : IDisposable
+public sealed class SocketBuffer : IDisposable
 {
     /// <summary>Where the packet starts in the block: after the struct, on a cache line.</summary>
     private const int PacketOffset = 256;
 
-    private readonly nuint _blockSize;
-    private nint _block;
+    private readonly LowMemoryBlock _block;
     private int _length;
 
     /// <param name="capacity">Largest packet the buffer holds (64 KiB by default, the largest IP packet and then some).</param>
@@ -25,8 +23,7 @@ public sealed unsafe class SocketBuffer : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         Capacity = capacity;
-        _blockSize = (nuint)((PacketOffset + (long)capacity + 4095) & ~4095L);
-        _block = LowMemory.Allocate(_blockSize);
+        _block = new LowMemoryBlock(this, PacketOffset + (long)capacity);
         SetPacket([]);
     }
 
@@ -45,7 +42,7 @@ public sealed unsafe class SocketBuffer : IDisposable
     }
 
     /// <summary>The packet (tc programs may have written it; its bounds are the ones the host set).</summary>
-    public Span<byte> Packet => new((void*)(Block + PacketOffset), _length);
+    public Span<byte> Packet => _block.Bytes(PacketOffset, _length);
 
     /// <summary>skb->pkt_type: PACKET_HOST (0), PACKET_BROADCAST (1), PACKET_MULTICAST (2), PACKET_OTHERHOST (3), PACKET_OUTGOING (4).</summary>
     public uint PacketType
@@ -101,8 +98,8 @@ public sealed unsafe class SocketBuffer : IDisposable
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.SocketBufferPacketTooLarge,
                 $"a packet of {packet.Length} bytes does not fit a socket buffer of capacity {Capacity}; make the buffer larger"));
         }
-        new Span<byte>((void*)Block, SocketBufferLayout.Size).Clear();
-        packet.CopyTo(new Span<byte>((void*)(Block + PacketOffset), packet.Length));
+        _block.Bytes(0, SocketBufferLayout.Size).Clear();
+        packet.CopyTo(_block.Bytes(PacketOffset, packet.Length));
         _length = packet.Length;
         RestoreBounds();
         Write(SocketBufferLayout.WireLen, (uint)packet.Length);
@@ -114,7 +111,7 @@ public sealed unsafe class SocketBuffer : IDisposable
     /// </summary>
     internal void RestoreBounds()
     {
-        var data = (uint)(Block + PacketOffset);
+        var data = (uint)(_block.Address + PacketOffset);
         Write(SocketBufferLayout.Len, (uint)_length);
         Write(SocketBufferLayout.Data, data);
         Write(SocketBufferLayout.DataEnd, data + (uint)_length);
@@ -122,30 +119,14 @@ public sealed unsafe class SocketBuffer : IDisposable
     }
 
     /// <summary>r1 for the program: the __sk_buff at the start of the block.</summary>
-    internal nint Context => Block;
+    internal nint Context => _block.Address;
 
     /// <summary>r2 for the program: the whole block, so that checked engines accept reads of the packet.</summary>
-    internal ulong ContextLength => _blockSize;
+    internal ulong ContextLength => _block.Size;
 
-    private nint Block
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_block == 0, this);
-            return _block;
-        }
-    }
+    private uint Read(int offset) => _block.ReadUInt32(offset);
 
-    private uint Read(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>((void*)(Block + offset), 4));
+    private void Write(int offset, uint value) => _block.WriteUInt32(offset, value);
 
-    private void Write(int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>((void*)(Block + offset), 4), value);
-
-    public void Dispose()
-    {
-        if (_block != 0)
-        {
-            LowMemory.Free(_block, _blockSize);
-            _block = 0;
-        }
-    }
+    public void Dispose() => _block.Free();
 }

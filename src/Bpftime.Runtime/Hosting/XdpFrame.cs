@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Bpftime.Diagnostics;
 using Bpftime.Helpers;
 
@@ -12,8 +11,7 @@ namespace Bpftime.Hosting;
 /// </summary>
 public sealed unsafe class XdpFrame : IDisposable
 {
-    private readonly nuint _blockSize;
-    private nint _block;
+    private readonly LowMemoryBlock _block;
 
     /// <param name="capacity">Largest packet (with any growth at the tail) the frame holds.</param>
     /// <param name="headroom">Bytes before the packet that bpf_xdp_adjust_head may claim (the kernel's 256 by default).</param>
@@ -23,10 +21,10 @@ public sealed unsafe class XdpFrame : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(headroom);
         Capacity = capacity;
         Headroom = headroom;
-        _blockSize = (nuint)((XdpLayout.FrameOffset + headroom + capacity + 4095) & ~4095);
-        _block = LowMemory.Allocate(_blockSize);
+        _block = new LowMemoryBlock(this, XdpLayout.FrameOffset + (long)headroom + capacity);
         // The bounds the packet helpers trust live outside the block, where the program cannot write.
-        XdpFrameBounds.Register(_block, (ulong)(_block + XdpLayout.FrameOffset), (ulong)(_block + (nint)_blockSize));
+        var block = _block.Address;
+        XdpFrameBounds.Register(block, (ulong)(block + XdpLayout.FrameOffset), (ulong)(block + (nint)_block.Size));
         SetPacket([]);
     }
 
@@ -57,7 +55,7 @@ public sealed unsafe class XdpFrame : IDisposable
     /// <summary>data_meta, data and data_end, which the program may have rewritten: checked against the frame before the host uses them.</summary>
     private (ulong Meta, ulong Data, ulong End) Bounds()
     {
-        if (!XdpFrameBounds.TryReadPacket((ulong)Block, out _, out _, out var meta, out var data, out var end))
+        if (!XdpFrameBounds.TryReadPacket((ulong)_block.Address, out _, out _, out var meta, out var data, out var end))
         {
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.XdpFrameCorrupt,
                 $"the program left data_meta 0x{Read(XdpLayout.DataMeta):x}, data 0x{Read(XdpLayout.Data):x} and data_end 0x{Read(XdpLayout.DataEnd):x} outside its XDP frame or out of order; call SetPacket before using the frame again"));
@@ -90,8 +88,8 @@ public sealed unsafe class XdpFrame : IDisposable
             throw new BpfException(new BpfDiagnostic(DiagnosticCodes.XdpPacketTooLarge,
                 $"a packet of {packet.Length} bytes does not fit an XDP frame of capacity {Capacity}; make the frame larger"));
         }
-        var data = Block + XdpLayout.FrameOffset + Headroom;
-        packet.CopyTo(new Span<byte>((void*)data, packet.Length));
+        var data = _block.Address + XdpLayout.FrameOffset + Headroom;
+        packet.CopyTo(_block.Bytes(XdpLayout.FrameOffset + Headroom, packet.Length));
         Write(XdpLayout.Data, (uint)data);
         Write(XdpLayout.DataMeta, (uint)data);
         Write(XdpLayout.DataEnd, (uint)(data + packet.Length));
@@ -99,31 +97,21 @@ public sealed unsafe class XdpFrame : IDisposable
     }
 
     /// <summary>r1 for the program: the xdp_md at the start of the block.</summary>
-    internal nint Context => Block;
+    internal nint Context => _block.Address;
 
     /// <summary>r2 for the program: the whole block, so that checked engines accept packet accesses.</summary>
-    internal ulong ContextLength => _blockSize;
+    internal ulong ContextLength => _block.Size;
 
-    private nint Block
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(_block == 0, this);
-            return _block;
-        }
-    }
+    private uint Read(int offset) => _block.ReadUInt32(offset);
 
-    private uint Read(int offset) => BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>((void*)(Block + offset), 4));
-
-    private void Write(int offset, uint value) => BinaryPrimitives.WriteUInt32LittleEndian(new Span<byte>((void*)(Block + offset), 4), value);
+    private void Write(int offset, uint value) => _block.WriteUInt32(offset, value);
 
     public void Dispose()
     {
-        if (_block != 0)
+        if (!_block.IsFreed)
         {
-            XdpFrameBounds.Unregister(_block);
-            LowMemory.Free(_block, _blockSize);
-            _block = 0;
+            XdpFrameBounds.Unregister(_block.Address);
+            _block.Free();
         }
     }
 }
