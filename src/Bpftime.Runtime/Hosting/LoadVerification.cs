@@ -18,31 +18,6 @@ internal static class LoadVerification
     public static VerifierOptions OptionsFor(ProgramContext context, HelperTable helpers, IReadOnlyList<BpfContextType>? types, bool requireTermination = false) =>
         ContextOptions(context, helpers, types) with { RequireTermination = requireTermination };
 
-    /// <summary>
-    /// The verifier's options for a program of native code verified again at load, as the build verified
-    /// it: XDP by program type, a socket buffer (Linux's __sk_buff rules) when recorded so, (mem, len)
-    /// when recorded so, else raw memory of the recorded size on spans of any length. The proof must be
-    /// for the context the native code was compiled for.
-    /// </summary>
-    public static VerifierOptions NativeOptionsFor(BpfProgramInfo program, int contextSize, bool contextLengthInR2, bool socketBuffer, HelperTable helpers, bool requireTermination)
-    {
-        if (socketBuffer && program.Type != ProgramType.Xdp)
-        {
-            return OptionsFor(ProgramContext.ForSocketBuffer(program.Type), helpers, null, requireTermination) with { WarnUnreachable = false };
-        }
-        var withLength = contextLengthInR2 && program.Type != ProgramType.Xdp;
-        return new VerifierOptions
-        {
-            Helpers = helpers,
-            Context = program.Type == ProgramType.Xdp ? null : ContextLayout.RawMemory(withLength ? 0 : contextSize),
-            ContextSize = withLength ? 0 : contextSize,
-            ContextLengthInR2 = withLength,
-            VariableContextLength = !withLength,
-            WarnUnreachable = false,
-            RequireTermination = requireTermination,
-        };
-    }
-
     private static VerifierOptions ContextOptions(ProgramContext context, HelperTable helpers, IReadOnlyList<BpfContextType>? types) => context.Kind switch
     {
         // Hosting's XDP frames are real xdp_md structs below 4 GiB: no rewriting, no size to ask for.

@@ -107,7 +107,7 @@ internal static class NativeLinking
                 resource, program.Name);
         }
         var recorded = AotModule.FindProgram(module.Metadata, program.Name);
-        var options = LoadVerification.NativeOptionsFor(program, recorded?.ContextSize ?? 0, recorded?.ContextLengthInR2 == true, recorded?.SocketBuffer == true, helpers, requireTermination);
+        var options = VerifierOptions.ForNativeCode(program.Type, recorded?.SocketBuffer == true, recorded?.ContextLengthInR2 == true, recorded?.ContextSize ?? 0, helpers, requireTermination);
         var result = BpfVerifier.Verify(program, file.Maps, options, resource);
         if (!result.Passed)
         {

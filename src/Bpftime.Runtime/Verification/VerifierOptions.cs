@@ -1,4 +1,5 @@
 using Bpftime.Helpers;
+using Bpftime.Objects;
 
 namespace Bpftime.Verification;
 
@@ -6,6 +7,34 @@ namespace Bpftime.Verification;
 public sealed record VerifierOptions
 {
     public static VerifierOptions Default { get; } = new();
+
+    /// <summary>
+    /// The options native code without run-time checks is proved under: by the build that compiles it,
+    /// and again by the loader when the host's .rodata bytes differ from the compiled ones. One definition
+    /// for both, so that the second proof is for the context the code was compiled for: XDP, Linux's
+    /// xdp_md; a socket buffer, Linux's __sk_buff for <paramref name="type"/>; (mem, len), r2 the exact
+    /// length; else raw memory of at least <paramref name="contextSize"/> bytes with any length in r2.
+    /// Unreachable code is the compiler's business: no warning for it.
+    /// </summary>
+    public static VerifierOptions ForNativeCode(ProgramType type, bool socketBuffer, bool memoryWithLength, int contextSize, HelperTable? helpers, bool requireTermination)
+    {
+        var xdp = type == ProgramType.Xdp;
+        socketBuffer &= !xdp;
+        var withLength = memoryWithLength && !xdp && !socketBuffer;
+        var rawSize = xdp || socketBuffer || withLength ? 0 : contextSize;
+        return new VerifierOptions
+        {
+            Helpers = helpers,
+            // XDP's layout comes with its type; raw memory is given as such, not left to the type (a tc
+            // program without legacy packet loads runs on raw memory).
+            Context = xdp ? null : socketBuffer ? LinuxContexts.For(type) : ContextLayout.RawMemory(rawSize),
+            ContextSize = rawSize,
+            ContextLengthInR2 = withLength,
+            VariableContextLength = !xdp && !socketBuffer && !withLength,
+            WarnUnreachable = false,
+            RequireTermination = requireTermination,
+        };
+    }
 
     /// <summary>
     /// Bytes of raw memory r1 points at for program types without a fixed context (socket, kprobe,

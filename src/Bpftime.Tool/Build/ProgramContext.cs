@@ -23,21 +23,9 @@ internal readonly record struct ProgramContext(ProgramType Type, bool SocketBuff
 
     public bool Xdp => Type == ProgramType.Xdp;
 
-    /// <summary>The verifier's options for this context (unreachable code is clang's business: no warning for it).</summary>
-    public VerifierOptions VerifierOptions(Helpers.HelperTable helpers, bool requireTermination) => new()
-    {
-        Helpers = helpers,
-        // XDP and socket buffers are the real Linux structs; raw memory is given as such, not left to
-        // the program type (a tc program without legacy loads runs on raw memory here).
-        Context = Xdp ? null : SocketBuffer ? LinuxContexts.For(Type) : ContextLayout.RawMemory(Size),
-        ContextSize = Size,
-        // (mem, len): r2 is the buffer's exact length. Raw: the app may pass any length in r2; only the
-        // first Size bytes are promised.
-        ContextLengthInR2 = MemoryWithLength,
-        VariableContextLength = !Xdp && !SocketBuffer && !MemoryWithLength,
-        WarnUnreachable = false,
-        RequireTermination = requireTermination,
-    };
+    /// <summary>The verifier's options for this context: the ones the loader proves the native code under again.</summary>
+    public VerifierOptions VerifierOptions(Helpers.HelperTable helpers, bool requireTermination) =>
+        Verification.VerifierOptions.ForNativeCode(Type, SocketBuffer, MemoryWithLength, Size, helpers, requireTermination);
 
     /// <summary>
     /// <paramref name="source"/> with this context recorded in the metadata: the socket buffer and the
