@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Bpftime.Execution;
 
 /// <summary>
@@ -25,7 +27,20 @@ public sealed unsafe class ActiveRun
     public ulong ContextLength { get; internal set; }
 
     /// <summary>The maps whose values the program may reach.</summary>
-    public IReadOnlyList<IMapMemory> Maps { get; internal set; } = [];
+    public IReadOnlyList<IMapMemory> Maps
+    {
+        get => _maps ?? NoMaps();
+        internal set => _maps = value;
+    }
+
+    // Null between runs: the framework's empty array of map memories is two more types for the first run to load.
+    private IReadOnlyList<IMapMemory>? _maps;
+
+    /// <summary>Drops the run's maps when it ends, so that the record no longer keeps them reachable.</summary>
+    internal void DropMaps() => _maps = null;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IReadOnlyList<IMapMemory> NoMaps() => [];
 
     public string? ProgramName { get; internal set; }
 

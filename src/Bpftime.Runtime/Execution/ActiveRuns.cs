@@ -74,7 +74,7 @@ public static class ActiveRuns
             }
             // Only what would keep an executable or its maps reachable is dropped.
             run.Owner = null;
-            run.Maps = [];
+            run.DropMaps();
             run.Below = null;
             // A record still naming this run (a ring-buffer record it never submitted) names no run now.
             run.Serial = 0;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Bpftime.Helpers;
 
 /// <summary>
@@ -66,20 +68,55 @@ public static class StandardHelpers
 
     // The ids every standard set holds. A table makes each helper on first use (see HelperTable), so a
     // load builds only the helpers its programs call, not the whole set with every helper kind's statics.
-    private static readonly int[] CommonIds =
-    [
-        HelperIds.MapLookupElem, HelperIds.MapUpdateElem, HelperIds.MapDeleteElem, HelperIds.MapPushElem, HelperIds.MapPopElem,
-        HelperIds.MapPeekElem, HelperIds.ForEachMapElem,
-        HelperIds.KtimeGetNs, HelperIds.KtimeGetBootNs, HelperIds.KtimeGetCoarseNs, HelperIds.GetPrandomU32, HelperIds.GetSmpProcessorId,
-        HelperIds.GetCurrentPidTgid, HelperIds.GetCurrentUidGid, HelperIds.GetCurrentComm,
-        HelperIds.ProbeRead, HelperIds.ProbeReadUser, HelperIds.ProbeReadKernel, HelperIds.ProbeReadStr, HelperIds.ProbeReadUserStr, HelperIds.ProbeReadKernelStr,
-        HelperIds.Snprintf, HelperIds.Strncmp,
-        HelperIds.RingbufOutput, HelperIds.RingbufReserve, HelperIds.RingbufSubmit, HelperIds.RingbufDiscard, HelperIds.RingbufQuery,
-        HelperIds.XdpAdjustHead, HelperIds.XdpAdjustTail, HelperIds.Redirect,
-        HelperIds.SpinLock, HelperIds.SpinUnlock,
-        HelperIds.TracePrintk, HelperIds.TraceVprintk,
-        HelperIds.TailCall, HelperIds.Loop,
-    ];
+    // Stored one by one rather than written as an array literal: a literal's data is a field of
+    // <PrivateImplementationDetails>, whose first use loads a type for every size of constant data in
+    // the assembly (docs/startup.md), and every load makes a standard table.
+    private static readonly int[] CommonIds = MakeCommonIds();
+
+    private static int[] MakeCommonIds()
+    {
+        var ids = new int[37];
+        var count = 0;
+        ids[count++] = HelperIds.MapLookupElem;
+        ids[count++] = HelperIds.MapUpdateElem;
+        ids[count++] = HelperIds.MapDeleteElem;
+        ids[count++] = HelperIds.MapPushElem;
+        ids[count++] = HelperIds.MapPopElem;
+        ids[count++] = HelperIds.MapPeekElem;
+        ids[count++] = HelperIds.ForEachMapElem;
+        ids[count++] = HelperIds.KtimeGetNs;
+        ids[count++] = HelperIds.KtimeGetBootNs;
+        ids[count++] = HelperIds.KtimeGetCoarseNs;
+        ids[count++] = HelperIds.GetPrandomU32;
+        ids[count++] = HelperIds.GetSmpProcessorId;
+        ids[count++] = HelperIds.GetCurrentPidTgid;
+        ids[count++] = HelperIds.GetCurrentUidGid;
+        ids[count++] = HelperIds.GetCurrentComm;
+        ids[count++] = HelperIds.ProbeRead;
+        ids[count++] = HelperIds.ProbeReadUser;
+        ids[count++] = HelperIds.ProbeReadKernel;
+        ids[count++] = HelperIds.ProbeReadStr;
+        ids[count++] = HelperIds.ProbeReadUserStr;
+        ids[count++] = HelperIds.ProbeReadKernelStr;
+        ids[count++] = HelperIds.Snprintf;
+        ids[count++] = HelperIds.Strncmp;
+        ids[count++] = HelperIds.RingbufOutput;
+        ids[count++] = HelperIds.RingbufReserve;
+        ids[count++] = HelperIds.RingbufSubmit;
+        ids[count++] = HelperIds.RingbufDiscard;
+        ids[count++] = HelperIds.RingbufQuery;
+        ids[count++] = HelperIds.XdpAdjustHead;
+        ids[count++] = HelperIds.XdpAdjustTail;
+        ids[count++] = HelperIds.Redirect;
+        ids[count++] = HelperIds.SpinLock;
+        ids[count++] = HelperIds.SpinUnlock;
+        ids[count++] = HelperIds.TracePrintk;
+        ids[count++] = HelperIds.TraceVprintk;
+        ids[count++] = HelperIds.TailCall;
+        ids[count++] = HelperIds.Loop;
+        Debug.Assert(count == ids.Length, "every slot of the common ids is set");
+        return ids;
+    }
 
     private static HelperTable Common(string name, TraceSink? trace, bool hostMemory) => new(name, CommonIds, trace, hostMemory);
 

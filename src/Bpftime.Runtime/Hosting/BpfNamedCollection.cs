@@ -50,27 +50,16 @@ public sealed class BpfNamedCollection<T> : IReadOnlyDictionary<string, T>
         return true;
     }
 
-    /// <summary>The value at <paramref name="index"/> in the object's order (the load's own lists, without an enumerator).</summary>
-    internal T At(int index) => _values[index];
-
-    // Inlined: the accessor's first program lookup then costs no method of its own to look up.
+    // Inlined: a program lookup then costs no method of its own to look up.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int IndexOf(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        for (var i = 0; i < _names.Length; i++)
-        {
-            if (string.Equals(_names[i], key, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-        return -1;
+        return NamedLookup.IndexOf(_names, key);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private BpfException NotFound(string key) => BpfException.Create(DiagnosticCodes.NameNotFound,
-        $"no {_kind} named '{key}'; the object has: {(_names.Length == 0 ? "none" : string.Join(", ", _names))}", _origin);
+    private BpfException NotFound(string key) => NamedLookup.NotFound(_kind, _names, key, _origin);
 
     public IEnumerator<KeyValuePair<string, T>> GetEnumerator()
     {
@@ -81,4 +70,27 @@ public sealed class BpfNamedCollection<T> : IReadOnlyDictionary<string, T>
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>The search by name behind <see cref="BpfNamedCollection{T}"/> and <see cref="BpfObject.GetProgram"/>, over names kept in an array.</summary>
+internal static class NamedLookup
+{
+    /// <summary>The index of <paramref name="key"/> in <paramref name="names"/> (ordinal; the first where it repeats), or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int IndexOf(string[] names, string key)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (string.Equals(names[i], key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>BPF4105 for a <paramref name="kind"/> named <paramref name="key"/> that is not among <paramref name="names"/>, listing those that are.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static BpfException NotFound(string kind, string[] names, string key, string? origin) => BpfException.Create(DiagnosticCodes.NameNotFound,
+        $"no {kind} named '{key}'; the object has: {(names.Length == 0 ? "none" : string.Join(", ", names))}", origin);
 }

@@ -28,8 +28,11 @@ public sealed class BpfObject : IDisposable, IRunCounts
     private int _ownedCount;
     private readonly EngineOptions _engineOptions;
     private IReadOnlyList<BpfContextType>? _contextTypes;
-    // Each named collection is a generic class with a family of interfaces to load: the programs' is set
-    // by the load (SetPrograms), the maps' made when first asked for (the load itself never asks).
+    // Each named collection is a generic class with a family of interfaces to load (about twenty types):
+    // both are made when first asked for. The load keeps the programs and their names in arrays
+    // (SetPrograms), which GetProgram searches without the collection.
+    private BpfProgram[]? _loadedPrograms;
+    private string[]? _programNames;
     private BpfNamedCollection<BpfProgram>? _programs;
     private BpfNamedCollection<BpfMap>? _mapsByName;
 
@@ -66,7 +69,23 @@ public sealed class BpfObject : IDisposable, IRunCounts
     [MethodImpl(MethodImplOptions.NoInlining)]
     private BpfObjectFile ReadEmbeddedFile() => SelectPrograms(ObjectReader.Read(_embedded!.Bytecode, _embedded.BytecodeResource), _selected, _embedded.BytecodeResource);
 
-    public BpfNamedCollection<BpfProgram> Programs => _programs ?? NoPrograms();
+    public BpfNamedCollection<BpfProgram> Programs => Volatile.Read(ref _programs) ?? NamePrograms();
+
+    /// <summary>
+    /// The program named <paramref name="name"/>, as <c>Programs[name]</c> (the same program, the same
+    /// BPF4105 when there is none of that name) without making the named collection: for a host that only
+    /// looks programs up by name, such as the accessor a build generates.
+    /// </summary>
+    public BpfProgram GetProgram(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var index = _programNames is { } names ? NamedLookup.IndexOf(names, name) : -1;
+        return index >= 0 ? _loadedPrograms![index] : throw ProgramNotFound(name);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private BpfException ProgramNotFound(string name) =>
+        _programNames is { } names ? NamedLookup.NotFound("program", names, name, Origin) : NamedLookup.NotFound("program", [], name, null);
 
     /// <summary>The object's maps by name; global data appears as .data, .rodata and .bss.</summary>
     public BpfNamedCollection<BpfMap> Maps => Volatile.Read(ref _mapsByName) ?? NameMaps();
@@ -83,9 +102,23 @@ public sealed class BpfObject : IDisposable, IRunCounts
         return Interlocked.CompareExchange(ref _mapsByName, made, null) ?? made;
     }
 
-    // Only before the load set the programs (a load that failed).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static BpfNamedCollection<BpfProgram> NoPrograms() => new([], [], "program", null);
+    private BpfNamedCollection<BpfProgram> NamePrograms()
+    {
+        if (_loadedPrograms is null)
+        {
+            // Only before the load set the programs (a load that failed): not kept, as the load may still set them.
+            return new([], [], "program", null);
+        }
+        var made = new BpfNamedCollection<BpfProgram>(_programNames!, _loadedPrograms, "program", Origin);
+        return Interlocked.CompareExchange(ref _programs, made, null) ?? made;
+    }
+
+    /// <summary>The loaded programs in the object's order (none before the load set them), for the object's own loops.</summary>
+    private BpfProgram[] LoadedPrograms => _loadedPrograms ?? NoLoadedPrograms();
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static BpfProgram[] NoLoadedPrograms() => [];
 
     public HelperTable Helpers { get; }
 
@@ -259,26 +292,29 @@ public sealed class BpfObject : IDisposable, IRunCounts
             return null;
         }
         var metadata = read.LinkMetadata();
-        if (metadata is null || metadata.Programs.Count == 0)
+        // The reader's arrays: calls through the list interfaces load their types over each element type.
+        var recorded = metadata?.ProgramArray;
+        if (recorded is null || recorded.Length == 0)
         {
             return null;
         }
-        for (var i = 0; i < metadata.Maps.Count; i++)
+        var recordedMaps = metadata!.MapArray;
+        foreach (var map in recordedMaps)
         {
-            if (!metadata.Maps[i].IsGlobalData)
+            if (!map.IsGlobalData)
             {
                 return null;
             }
         }
-        var programs = options.Programs is null ? AllPrograms(metadata.Programs) : SelectedPrograms(metadata.Programs, options.Programs);
+        var programs = options.Programs is null ? AllPrograms(recorded) : SelectedPrograms(recorded, options.Programs);
         if (programs is null)
         {
             return null;
         }
-        var specs = new MapSpec[metadata.Maps.Count];
+        var specs = new MapSpec[recordedMaps.Length];
         for (var i = 0; i < specs.Length; i++)
         {
-            specs[i] = metadata.Maps[i].ToMapSpec();
+            specs[i] = recordedMaps[i].ToMapSpec();
         }
         BpfMap[] maps;
         try
@@ -313,9 +349,9 @@ public sealed class BpfObject : IDisposable, IRunCounts
 #pragma warning restore CA1825
 
     /// <summary>Every program the metadata records, as the object's programs (without instructions: the bytecode is not read).</summary>
-    private static BpfProgramInfo[] AllPrograms(IReadOnlyList<AotProgram> recorded)
+    private static BpfProgramInfo[] AllPrograms(AotProgram[] recorded)
     {
-        var programs = new BpfProgramInfo[recorded.Count];
+        var programs = new BpfProgramInfo[recorded.Length];
         for (var i = 0; i < programs.Length; i++)
         {
             programs[i] = ProgramFromMetadata(recorded[i]);
@@ -575,14 +611,13 @@ public sealed class BpfObject : IDisposable, IRunCounts
     internal string VerifiedSummary()
     {
         int verified = 0, trusted = 0;
-        var programs = Programs;
-        for (var i = 0; i < programs.Count; i++)
+        var programs = LoadedPrograms;
+        foreach (var program in programs)
         {
-            var program = programs.At(i);
             verified += program.IsVerified ? 1 : 0;
             trusted += program.IsTrustedUnchecked ? 1 : 0;
         }
-        var summary = verified == programs.Count ? "all verified" : $"{verified} verified, {programs.Count - verified - trusted} with run-time checks";
+        var summary = verified == programs.Length ? "all verified" : $"{verified} verified, {programs.Length - verified - trusted} with run-time checks";
         return trusted == 0 ? summary : $"{summary}, {trusted} trusted unchecked (not proved)";
     }
 
@@ -631,7 +666,8 @@ public sealed class BpfObject : IDisposable, IRunCounts
             loaded[i] = new BpfProgram(this, program.Name, program.Section, programs[i].Executable, programs[i].Verdict) { MayTailCall = MayTailCall(program) };
             names[i] = program.Name;
         }
-        _programs = new BpfNamedCollection<BpfProgram>(names, loaded, "program", Origin);
+        _programNames = names;
+        _loadedPrograms = loaded;
         EngineName = engineName;
         IsNativeCode = native;
         // The programs were verified against the read-only data's bytes: from here on the host may only read it.
@@ -706,10 +742,9 @@ public sealed class BpfObject : IDisposable, IRunCounts
     internal void CheckTailCallTarget(BpfProgram target)
     {
         // By index: tail calls run this, and a view over the values is an allocation each time.
-        var callers = Programs;
-        for (var i = 0; i < callers.Count; i++)
+        foreach (var caller in LoadedPrograms)
         {
-            callers.At(i).CheckTailCallTarget(target);
+            caller.CheckTailCallTarget(target);
         }
     }
 
@@ -770,13 +805,11 @@ public sealed class BpfObject : IDisposable, IRunCounts
 
     void IRunCounts.AddRunCounts(RunCounts runs)
     {
-        var programs = Programs;
-        for (var i = 0; i < programs.Count; i++)
+        foreach (var program in LoadedPrograms)
         {
-            var program = programs.At(i);
             runs.Add(program.RunCount, Name, program.Name, program.EngineName);
         }
     }
 
-    public override string ToString() => $"{Name}: {Programs.Count} program(s) on {EngineName}, {Maps.Count} map(s)";
+    public override string ToString() => $"{Name}: {LoadedPrograms.Length} program(s) on {EngineName}, {_maps.Length} map(s)";
 }

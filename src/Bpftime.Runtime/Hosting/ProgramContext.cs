@@ -1,8 +1,15 @@
 namespace Bpftime.Hosting;
 
 /// <summary>The context a program was loaded for: its kind, the bytes it may read (raw memory, a host struct), and the struct's name.</summary>
-internal sealed record ProgramContext(BpfContextKind Kind, int Size = 0, string? TypeName = null)
+/// <remarks>A class, not a record: nothing compares contexts or copies one, and a record loads its <c>IEquatable</c> as well at every load.</remarks>
+internal sealed class ProgramContext(BpfContextKind kind, int size = 0, string? typeName = null)
 {
+    public BpfContextKind Kind { get; } = kind;
+
+    public int Size { get; } = size;
+
+    public string? TypeName { get; } = typeName;
+
     public static ProgramContext Xdp { get; } = new(BpfContextKind.XdpFrame);
 
     /// <summary>A socket buffer, verified against Linux's <c>__sk_buff</c> rules for <paramref name="type"/> (socket filter or tc).</summary>

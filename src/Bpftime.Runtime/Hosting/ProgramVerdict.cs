@@ -7,8 +7,15 @@ namespace Bpftime.Hosting;
 /// the user who built its native code), the verifier's result when it ran at load, and the context
 /// the program was loaded for (its kind, and the bytes it may read).
 /// </summary>
-internal sealed record ProgramVerdict(bool IsVerified, VerificationResult? Result, ProgramContext Context)
+/// <remarks>A class, not a record: nothing compares verdicts or copies one, and a record loads its <c>IEquatable</c> as well at every load.</remarks>
+internal sealed class ProgramVerdict(bool isVerified, VerificationResult? result, ProgramContext context)
 {
+    public bool IsVerified { get; } = isVerified;
+
+    public VerificationResult? Result { get; } = result;
+
+    public ProgramContext Context { get; } = context;
+
     /// <summary>Native code compiled without run-time checks that no verifier proved: the user's word stands for the proof.</summary>
     public bool IsTrustedUnchecked { get; init; }
 

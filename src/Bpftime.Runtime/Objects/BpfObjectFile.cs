@@ -42,7 +42,13 @@ public sealed record BpfObjectFile(
         public static readonly IReadOnlyDictionary<RelocationKind, int> Counts = new Dictionary<RelocationKind, int>();
     }
 
-    public IReadOnlyList<BpfDiagnostic> Warnings { get; init; } = [];
+    public IReadOnlyList<BpfDiagnostic> Warnings
+    {
+        get => _warnings ?? DefaultEmpty.Read<BpfDiagnostic>();
+        init => _warnings = DefaultEmpty.Keep(value);
+    }
+
+    private readonly IReadOnlyList<BpfDiagnostic>? _warnings;
 
     public BpfProgramInfo? FindProgram(string name) => Programs.FirstOrDefault(p => p.Name == name);
 

@@ -21,13 +21,37 @@ public sealed record BpfProgramInfo(
     public int MainLength { get; init; }
 
     /// <summary>Each appended subprogram (by name) and the index of its first instruction.</summary>
-    public IReadOnlyList<(string Name, int Start)> Subprograms { get; init; } = [];
+    public IReadOnlyList<(string Name, int Start)> Subprograms
+    {
+        get => _subprograms ?? DefaultEmpty.Read<(string Name, int Start)>();
+        init => _subprograms = DefaultEmpty.Keep(value);
+    }
 
-    public IReadOnlyList<BpfLineInfo> LineInfo { get; init; } = [];
+    private readonly IReadOnlyList<(string Name, int Start)>? _subprograms;
 
-    public IReadOnlyList<BpfFuncInfo> FuncInfo { get; init; } = [];
+    public IReadOnlyList<BpfLineInfo> LineInfo
+    {
+        get => _lineInfo ?? DefaultEmpty.Read<BpfLineInfo>();
+        init => _lineInfo = DefaultEmpty.Keep(value);
+    }
 
-    public IReadOnlyList<BpfCoreRelocation> CoreRelocations { get; init; } = [];
+    private readonly IReadOnlyList<BpfLineInfo>? _lineInfo;
+
+    public IReadOnlyList<BpfFuncInfo> FuncInfo
+    {
+        get => _funcInfo ?? DefaultEmpty.Read<BpfFuncInfo>();
+        init => _funcInfo = DefaultEmpty.Keep(value);
+    }
+
+    private readonly IReadOnlyList<BpfFuncInfo>? _funcInfo;
+
+    public IReadOnlyList<BpfCoreRelocation> CoreRelocations
+    {
+        get => _coreRelocations ?? DefaultEmpty.Read<BpfCoreRelocation>();
+        init => _coreRelocations = DefaultEmpty.Keep(value);
+    }
+
+    private readonly IReadOnlyList<BpfCoreRelocation>? _coreRelocations;
 
     /// <summary>The line info in force at an instruction (the last entry at or before it), or null.</summary>
     public BpfLineInfo? LineAt(int instructionIndex)

@@ -46,7 +46,13 @@ public sealed record MapSpec(
     /// Slots filled at load from the declaration's <c>.values</c> initialiser: programs by name for a
     /// program array, maps by name for a map of maps; empty when the object initialises none.
     /// </summary>
-    public IReadOnlyList<MapSlot> InitialSlots { get; init; } = [];
+    public IReadOnlyList<MapSlot> InitialSlots
+    {
+        get => _initialSlots ?? DefaultEmpty.Read<MapSlot>();
+        init => _initialSlots = DefaultEmpty.Keep(value);
+    }
+
+    private readonly IReadOnlyList<MapSlot>? _initialSlots;
 
     public override string ToString() =>
         $"{Name} ({Type}, key {KeySize}, value {ValueSize}, max {MaxEntries})";

@@ -49,7 +49,13 @@ public sealed record AotMetadata
 
     public required IReadOnlyList<AotProgram> Programs { get; init; }
 
-    public IReadOnlyList<AotMap> Maps { get; init; } = [];
+    public IReadOnlyList<AotMap> Maps
+    {
+        get => _maps ?? DefaultEmpty.Read<AotMap>();
+        init => _maps = DefaultEmpty.Keep(value);
+    }
+
+    private readonly IReadOnlyList<AotMap>? _maps;
 
     /// <summary>
     /// <see cref="Programs"/> as an array the caller must not change: the reader's own (a copy when the
@@ -96,10 +102,22 @@ public sealed record AotProgram
     /// <summary>Deepest chain of local calls (1 = no calls).</summary>
     public int CallDepth { get; init; } = 1;
 
-    public IReadOnlyList<AotHelperUse> Helpers { get; init; } = [];
+    public IReadOnlyList<AotHelperUse> Helpers
+    {
+        get => _helpers ?? DefaultEmpty.Read<AotHelperUse>();
+        init => _helpers = DefaultEmpty.Keep(value);
+    }
+
+    private readonly IReadOnlyList<AotHelperUse>? _helpers;
 
     /// <summary>Indexes into <see cref="AotMetadata.Maps"/> that the program refers to.</summary>
-    public IReadOnlyList<int> Maps { get; init; } = [];
+    public IReadOnlyList<int> Maps
+    {
+        get => _maps ?? DefaultEmpty.Read<int>();
+        init => _maps = DefaultEmpty.Keep(value);
+    }
+
+    private readonly IReadOnlyList<int>? _maps;
 
     /// <summary><see cref="Helpers"/> as an array the caller must not change, as <see cref="AotMetadata.ProgramArray"/>.</summary>
     internal AotHelperUse[] HelperArray => AotMetadata.AsArray(Helpers);
@@ -200,8 +218,9 @@ public sealed record AotMap
     public IReadOnlyList<MapSlot>? Slots { get; init; }
 
     /// <summary>This layout as the runtime's map factories take it, to create the map the object expects.</summary>
-    public MapSpec ToMapSpec() =>
-        new(Name, (MapType)Type, KeySize, ValueSize, MaxEntries, Flags)
+    public MapSpec ToMapSpec()
+    {
+        var spec = new MapSpec(Name, (MapType)Type, KeySize, ValueSize, MaxEntries, Flags)
         {
             IsGlobalData = IsGlobalData,
             IsReadOnlyForPrograms = IsReadOnly,
@@ -209,8 +228,13 @@ public sealed record AotMap
             InitialValue = InitialValue is { } initial ? new ReadOnlyMemory<byte>(initial) : (ReadOnlyMemory<byte>?)null,
             Section = IsGlobalData ? Name : null,
             InnerMap = Inner?.ToMapSpec(),
-            InitialSlots = Slots ?? [],
         };
+        // Left at the spec's default (none) unless there are slots: `Slots ?? []` would make the empty array of slots.
+        return Slots is { } slots ? WithSlots(spec, slots) : spec;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static MapSpec WithSlots(MapSpec spec, IReadOnlyList<MapSlot> slots) => spec with { InitialSlots = slots };
 
     /// <summary>The metadata of <paramref name="spec"/>: its layout, inner template and initial slots.</summary>
     public static AotMap FromSpec(MapSpec spec)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
 using Bpftime.Execution;
 
@@ -32,7 +33,12 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
     public nint EntryAddress => entry;
 
     public ulong Execute(nint context, ulong contextLength) =>
-        _usesTailCalls ? TailCallChain<AotProgramExecutable>.Run(this, context, contextLength) : RunOnce(context, contextLength);
+        _usesTailCalls ? RunChain(context, contextLength) : RunOnce(context, contextLength);
+
+    // Apart from Execute: precompiled code loads the chain's generic types before a method's first run,
+    // and most programs never tail-call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ulong RunChain(nint context, ulong contextLength) => TailCallChain<AotProgramExecutable>.Run(this, context, contextLength);
 
     public long ArmTailCall() => TailCallChain<AotProgramExecutable>.Arm(this);
 
@@ -94,10 +100,14 @@ internal sealed unsafe class AotProgramExecutable(AotModule module, string name,
 
     private static bool UsesHelper(AotProgram? program, int id)
     {
-        var helpers = program?.Helpers;
-        for (var i = 0; i < (helpers?.Count ?? 0); i++)
+        if (program is null)
         {
-            if (helpers![i].Id == id)
+            return false;
+        }
+        // Over the reader's array: a call through the list interface loads its types over the element.
+        foreach (var helper in program.HelperArray)
+        {
+            if (helper.Id == id)
             {
                 return true;
             }
