@@ -112,6 +112,7 @@ public sealed class ElfImage
 
     private BpfException Refuse(ElfProblem problem, string message, ulong value = 0) => _policy.Refuse(problem, message, value, _origin);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ushort ReadHeader()
     {
         var span = (ReadOnlySpan<byte>)_bytes;
@@ -149,6 +150,7 @@ public sealed class ElfImage
         return machine;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ElfSection[] ReadSections()
     {
         var span = (ReadOnlySpan<byte>)_bytes;
@@ -231,6 +233,7 @@ public sealed class ElfImage
         return sections;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ElfSymbol[] ReadSymbols()
     {
         ElfSection? table = null;
@@ -288,6 +291,7 @@ public sealed class ElfImage
         return symbols;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ElfRelocation[]?[] ReadRelocations()
     {
         var relocations = new ElfRelocation[]?[_sections.Length];

@@ -63,6 +63,7 @@ internal ref struct AotMetadataReader
         return metadata;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private AotMetadata ReadMetadata()
     {
         var format = AotMetadata.CurrentFormat;
@@ -102,6 +103,7 @@ internal ref struct AotMetadataReader
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private AotProgram ReadProgram()
     {
         string? name = null, symbol = null, section = null;

@@ -478,6 +478,7 @@ internal sealed class AotBlockLayout
     /// module registers as the only code callbacks may run: names and addresses side by side, in the
     /// symbol table's order (a repeated name is looked up as its first).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void LinkedSymbols(out string[] names, out nint[] addresses)
     {
         var symbols = _file.SymbolArray;
@@ -643,6 +644,7 @@ internal sealed class AotBlockLayout
         _ => 0,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Apply(Span<byte> block, ElfSection section, ulong sectionOffset, in ElfRelocation relocation)
     {
         var type = (X64RelocationType)relocation.Type;

@@ -61,6 +61,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private AotModule Link(AotCheckedRuntime checks)
     {
         if (file.Machine != AotObjectFile.MachineX64)
@@ -120,6 +121,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     // ---- checks that need no memory -------------------------------------------------------
 
     // Indexed loops over the metadata's lists: an enumerator is a type (and an allocation) per element type.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckMetadata(AotMetadata metadata)
     {
         // The triple's first part, without String.Split (its separator search and array on every load).
@@ -172,6 +174,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         $"the object's metadata targets '{triple}' but this host is {AotLinker.HostArchitecture}; compile it for x86_64-unknown-linux-gnu",
         Origin);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckProgram(AotProgram program)
     {
         if (program.StackSize is < 0 or > AotLinker.MaxStackSize)
@@ -253,6 +256,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
             $"map '{expected.Name}' (index {index}): {field} is {compiled} in the object but {runtime} in the runtime's map '{actual.Name}'");
 
     /// <summary>Fills <see cref="_programNames"/> and <see cref="_programSymbols"/>: the metadata's programs, or without it every global function.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void FindPrograms()
     {
         var symbols = file.SymbolArray;
@@ -350,6 +354,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SymbolBinding? Resolve(ElfSymbol symbol)
     {
         var name = symbol.Name;
