@@ -102,11 +102,10 @@ internal sealed partial class StopwatchHarness
             """);
         var withProgram = BuildApp(root, "OneProgram", "<BpfContextSize>64</BpfContextSize>",
             """<PackageReference Include="Bpftime.Sdk" Version="0.1.0" /><BpfProgram Include="filter.bpf.o" />""", $$"""
-            // checksum() reads up to 64 bytes at r1 (samples/QuickStart); r2 is the message length.
-            var buffer = GC.AllocateArray<byte>(64, pinned: true);
-            "Hello, eBPF from .NET!"u8.CopyTo(buffer);
+            // As samples/QuickStart runs it (the README's way): Run copies the message into a zeroed buffer of
+            // at least ContextSize (64) bytes for r1 and passes its length in r2.
             using var filter = Bpf.Filter.Load();
-            var r0 = filter.Checksum.Program.Execute(System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0), 22);
+            var r0 = filter.Checksum.Run("Hello, eBPF from .NET!"u8);
             {{ReportTail}}
             """);
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Bpftime.Diagnostics;
@@ -68,6 +67,7 @@ public sealed class ElfImage
     internal ElfSymbol[] SymbolArray => _symbols;
 
     // Byte by byte rather than a UTF-8 literal: a literal's data lives in a type whose first use loads one type per literal size of the assembly.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool HasElfMagic(ReadOnlySpan<byte> bytes) =>
         bytes.Length >= 4 && bytes[0] == 0x7f && bytes[1] == (byte)'E' && bytes[2] == (byte)'L' && bytes[3] == (byte)'F';
 
@@ -75,18 +75,20 @@ public sealed class ElfImage
     public static (ushort Machine, ushort Type)? PeekHeader(ReadOnlySpan<byte> bytes) =>
         bytes.Length < HeaderSize || !HasElfMagic(bytes) || bytes[4] != 2 || bytes[5] != 1
             ? null
-            : (BinaryPrimitives.ReadUInt16LittleEndian(bytes[18..]), BinaryPrimitives.ReadUInt16LittleEndian(bytes[16..]));
+            : (LittleEndianBytes.ReadUInt16(bytes, 18), LittleEndianBytes.ReadUInt16(bytes, 16));
 
     /// <summary>Reads <paramref name="bytes"/>, which the image keeps (callers pass a buffer they no longer change).</summary>
     public static ElfImage Parse(byte[] bytes, ElfReadPolicy policy, string? origin) => new(bytes, policy, origin);
 
     /// <summary>The contents of a section (empty for NOBITS).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Contents(ElfSection section) =>
-        section.IsNoBits || section.Type == ElfSection.TypeNull ? [] : _bytes.AsSpan(section.Offset, section.Size);
+        section.IsNoBits || section.Type == ElfSection.TypeNull ? default : new ReadOnlySpan<byte>(_bytes, section.Offset, section.Size);
 
     public ReadOnlyMemory<byte> ContentsMemory(ElfSection section) =>
         section.IsNoBits || section.Type == ElfSection.TypeNull ? ReadOnlyMemory<byte>.Empty : _bytes.AsMemory(section.Offset, section.Size);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ElfSection? FindSection(string name)
     {
         foreach (var section in _sections)
@@ -110,6 +112,7 @@ public sealed class ElfImage
 
     private BpfException Refuse(ElfProblem problem, string message, ulong value = 0) => _policy.Refuse(problem, message, value, _origin);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ushort ReadHeader()
     {
         var span = (ReadOnlySpan<byte>)_bytes;
@@ -129,8 +132,8 @@ public sealed class ElfImage
         {
             throw Refuse(ElfProblem.WrongEndianness, $"ELF data encoding {span[5]} is not little-endian", span[5]);
         }
-        var type = BinaryPrimitives.ReadUInt16LittleEndian(span[16..]);
-        var machine = BinaryPrimitives.ReadUInt16LittleEndian(span[18..]);
+        var type = LittleEndianBytes.ReadUInt16(span, 16);
+        var machine = LittleEndianBytes.ReadUInt16(span, 18);
         if (!_policy.AcceptsMachine(machine))
         {
             throw Refuse(ElfProblem.WrongMachine, $"ELF machine {machine} is not one this reader accepts", machine);
@@ -139,7 +142,7 @@ public sealed class ElfImage
         {
             throw Refuse(ElfProblem.WrongType, $"ELF type {type} is not ET_REL", type);
         }
-        var headerSize = BinaryPrimitives.ReadUInt16LittleEndian(span[52..]);
+        var headerSize = LittleEndianBytes.ReadUInt16(span, 52);
         if (headerSize < HeaderSize)
         {
             throw Refuse(ElfProblem.HeaderTruncated, $"e_ehsize is {headerSize}, smaller than the 64-byte ELF64 header", headerSize);
@@ -147,13 +150,14 @@ public sealed class ElfImage
         return machine;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ElfSection[] ReadSections()
     {
         var span = (ReadOnlySpan<byte>)_bytes;
-        var sectionHeaderOffset = BinaryPrimitives.ReadUInt64LittleEndian(span[40..]);
-        var entrySize = BinaryPrimitives.ReadUInt16LittleEndian(span[58..]);
-        var count = BinaryPrimitives.ReadUInt16LittleEndian(span[60..]);
-        var namesIndex = BinaryPrimitives.ReadUInt16LittleEndian(span[62..]);
+        var sectionHeaderOffset = LittleEndianBytes.ReadUInt64(span, 40);
+        var entrySize = LittleEndianBytes.ReadUInt16(span, 58);
+        var count = LittleEndianBytes.ReadUInt16(span, 60);
+        var namesIndex = LittleEndianBytes.ReadUInt16(span, 62);
         if (count == 0 && sectionHeaderOffset == 0)
         {
             throw Refuse(ElfProblem.SectionHeadersOutOfBounds, "the object has no section headers (e_shnum is 0)");
@@ -178,14 +182,15 @@ public sealed class ElfImage
 
         // Two passes over the headers, checking every section before any name is read; no struct of the raw
         // fields in between, whose type and array type would be two more types to load.
-        var table = span.Slice((int)sectionHeaderOffset, count * SectionHeaderSize);
+        // Headers are read at their offsets in the file (no slice per header: each span method is a lookup at start).
+        var table = (int)sectionHeaderOffset;
         for (var i = 0; i < count; i++)
         {
-            var header = table.Slice(i * SectionHeaderSize, SectionHeaderSize);
-            var type = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-            var offset = BinaryPrimitives.ReadUInt64LittleEndian(header[24..]);
-            var size = BinaryPrimitives.ReadUInt64LittleEndian(header[32..]);
-            var align = BinaryPrimitives.ReadUInt64LittleEndian(header[48..]);
+            var header = table + (i * SectionHeaderSize);
+            var type = LittleEndianBytes.ReadUInt32(span, header + 4);
+            var offset = LittleEndianBytes.ReadUInt64(span, header + 24);
+            var size = LittleEndianBytes.ReadUInt64(span, header + 32);
+            var align = LittleEndianBytes.ReadUInt64(span, header + 48);
             var hasNoBytes = type is ElfSection.TypeNoBits or ElfSection.TypeNull;
             if (!hasNoBytes && !Fits(offset, size))
             {
@@ -206,28 +211,29 @@ public sealed class ElfImage
             }
         }
 
-        var names = table.Slice(namesIndex * SectionHeaderSize, SectionHeaderSize);
-        if (BinaryPrimitives.ReadUInt32LittleEndian(names[4..]) != ElfSection.TypeStringTable)
+        var names = table + (namesIndex * SectionHeaderSize);
+        if (LittleEndianBytes.ReadUInt32(span, names + 4) != ElfSection.TypeStringTable)
         {
             throw Refuse(ElfProblem.StringOutOfBounds, $"e_shstrndx {namesIndex} is not a string table");
         }
-        var nameTable = span.Slice((int)BinaryPrimitives.ReadUInt64LittleEndian(names[24..]), (int)BinaryPrimitives.ReadUInt64LittleEndian(names[32..]));
+        var nameTable = new ReadOnlySpan<byte>(_bytes, (int)LittleEndianBytes.ReadUInt64(span, names + 24), (int)LittleEndianBytes.ReadUInt64(span, names + 32));
         var sections = new ElfSection[count];
         for (var i = 0; i < count; i++)
         {
-            var header = table.Slice(i * SectionHeaderSize, SectionHeaderSize);
-            var type = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
-            var align = BinaryPrimitives.ReadUInt64LittleEndian(header[48..]);
-            var name = i == 0 ? string.Empty : ReadString(nameTable, BinaryPrimitives.ReadUInt32LittleEndian(header), "section", i);
+            var header = table + (i * SectionHeaderSize);
+            var type = LittleEndianBytes.ReadUInt32(span, header + 4);
+            var align = LittleEndianBytes.ReadUInt64(span, header + 48);
+            var name = i == 0 ? string.Empty : ReadString(nameTable, LittleEndianBytes.ReadUInt32(span, header), "section", i);
             var hasNoBytes = type is ElfSection.TypeNoBits or ElfSection.TypeNull;
-            sections[i] = new ElfSection(i, name, type, BinaryPrimitives.ReadUInt64LittleEndian(header[8..]),
-                hasNoBytes ? 0 : (int)BinaryPrimitives.ReadUInt64LittleEndian(header[24..]), (int)BinaryPrimitives.ReadUInt64LittleEndian(header[32..]),
-                BinaryPrimitives.ReadUInt32LittleEndian(header[40..]), BinaryPrimitives.ReadUInt32LittleEndian(header[44..]),
-                align == 0 ? 1 : align, BinaryPrimitives.ReadUInt64LittleEndian(header[56..]));
+            sections[i] = new ElfSection(i, name, type, LittleEndianBytes.ReadUInt64(span, header + 8),
+                hasNoBytes ? 0 : (int)LittleEndianBytes.ReadUInt64(span, header + 24), (int)LittleEndianBytes.ReadUInt64(span, header + 32),
+                LittleEndianBytes.ReadUInt32(span, header + 40), LittleEndianBytes.ReadUInt32(span, header + 44),
+                align == 0 ? 1 : align, LittleEndianBytes.ReadUInt64(span, header + 56));
         }
         return sections;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ElfSymbol[] ReadSymbols()
     {
         ElfSection? table = null;
@@ -261,16 +267,16 @@ public sealed class ElfImage
         var symbols = new ElfSymbol[table.Size / SymbolSize];
         for (var i = 0; i < symbols.Length; i++)
         {
-            var entry = data.Slice(i * SymbolSize, SymbolSize);
-            var nameOffset = BinaryPrimitives.ReadUInt32LittleEndian(entry);
-            var sectionIndex = BinaryPrimitives.ReadUInt16LittleEndian(entry[6..]);
+            var entry = i * SymbolSize;
+            var nameOffset = LittleEndianBytes.ReadUInt32(data, entry);
+            var sectionIndex = LittleEndianBytes.ReadUInt16(data, entry + 6);
             var name = ReadString(stringTable, nameOffset, "symbol", i);
             if (sectionIndex == ElfSymbol.SectionExtended)
             {
                 throw Refuse(ElfProblem.ExtendedNumbering, $"symbol {i} ('{name}') uses an extended section index, which is not read");
             }
-            var symbol = new ElfSymbol(i, name, entry[4], entry[5], sectionIndex,
-                BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]), BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]));
+            var symbol = new ElfSymbol(i, name, data[entry + 4], data[entry + 5], sectionIndex,
+                LittleEndianBytes.ReadUInt64(data, entry + 8), LittleEndianBytes.ReadUInt64(data, entry + 16));
             if (symbol.IsInSection && sectionIndex >= _sections.Length)
             {
                 throw Refuse(ElfProblem.SymbolTableMalformed, $"symbol '{name}' names section {sectionIndex}, but the object has {_sections.Length}");
@@ -285,6 +291,7 @@ public sealed class ElfImage
         return symbols;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ElfRelocation[]?[] ReadRelocations()
     {
         var relocations = new ElfRelocation[]?[_sections.Length];
@@ -317,9 +324,8 @@ public sealed class ElfImage
             var list = new ElfRelocation[section.Size / entrySize];
             for (var offset = 0; offset < data.Length; offset += entrySize)
             {
-                var entry = data.Slice(offset, entrySize);
-                var patched = BinaryPrimitives.ReadUInt64LittleEndian(entry);
-                var info = BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]);
+                var patched = LittleEndianBytes.ReadUInt64(data, offset);
+                var info = LittleEndianBytes.ReadUInt64(data, offset + 8);
                 var symbolIndex = info >> 32;
                 if (symbolIndex >= (ulong)_symbols.Length)
                 {
@@ -331,7 +337,7 @@ public sealed class ElfImage
                     throw Refuse(ElfProblem.RelocationOutOfBounds,
                         $"a relocation in '{section.Name}' patches offset {patched}, outside '{target.Name}' ({target.Size} bytes)");
                 }
-                list[offset / entrySize] = new ElfRelocation(patched, (int)symbolIndex, (uint)info, withAddend ? BinaryPrimitives.ReadInt64LittleEndian(entry[16..]) : 0);
+                list[offset / entrySize] = new ElfRelocation(patched, (int)symbolIndex, (uint)info, withAddend ? LittleEndianBytes.ReadInt64(data, offset + 16) : 0);
             }
             relocations[target.Index] = relocations[target.Index] is { } existing ? Concatenate(existing, list) : list;
         }
@@ -368,19 +374,19 @@ public sealed class ElfImage
             throw Refuse(ElfProblem.StringOutOfBounds, $"the name of {owner} {index} is at offset {offset}, outside the {table.Length}-byte string table");
         }
         // A loop rather than IndexOf, whose vectorized search loads its own generic types for a few short names.
-        var rest = table[(int)offset..];
-        var end = 0;
-        while (end < rest.Length && rest[end] != 0)
+        var end = (int)offset;
+        while (end < table.Length && table[end] != 0)
         {
             end++;
         }
-        if (end == rest.Length)
+        if (end == table.Length)
         {
             throw Refuse(ElfProblem.StringOutOfBounds, $"the name of {owner} {index} at offset {offset} is not NUL-terminated inside its string table");
         }
-        return Encoding.UTF8.GetString(rest[..end]);
+        return Encoding.UTF8.GetString(table.Slice((int)offset, end - (int)offset));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Fits(ulong offset, ulong size) =>
         offset <= (ulong)_bytes.Length && size <= (ulong)_bytes.Length - offset && size <= int.MaxValue;
 }

@@ -33,7 +33,10 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
 
     public static EmbeddedObject Find(string name, Assembly? assembly)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (name is null || IsEmptyOrWhiteSpace(name))
+        {
+            ThrowBadName(name);
+        }
         assembly ??= Assembly.GetEntryAssembly() ?? throw NoEntryAssembly(name);
         var resources = assembly.GetManifestResourceNames();
 
@@ -44,6 +47,27 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
         var nativeResource = rid is null ? null : Match(resources, EmbeddedResourceNames.Native(canonicalName, rid));
         return new EmbeddedObject(canonicalName, assembly, bytecodeResource, nativeResource, nativeResource is null ? null : Read(assembly, nativeResource));
     }
+
+    /// <summary>
+    /// As <see cref="string.IsNullOrWhiteSpace"/> for a string that is not null, without its call (a lookup
+    /// at start) in the common case: a printable ASCII character that is not a space ends the scan.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsEmptyOrWhiteSpace(string name)
+    {
+        foreach (var c in name)
+        {
+            if (c is > ' ' and < '\u007f' || !char.IsWhiteSpace(c))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // The framework's own refusal, so the exception and its message are the ones it has always been.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBadName([System.Diagnostics.CodeAnalysis.NotNull] string? name) => ArgumentException.ThrowIfNullOrWhiteSpace(name);
 
     // Error messages apart from Find and Read, which every embedded load runs: precompiled code resolves
     // what a method names (the delegates, the string builder) before its first run.
@@ -87,14 +111,15 @@ internal sealed class EmbeddedObject(string name, Assembly assembly, string byte
     private static byte[] Read(Assembly assembly, string resource)
     {
         var stream = assembly.GetManifestResourceStream(resource) ?? throw CannotOpen(resource);
-        if (stream is UnmanagedMemoryStream image && image.Length - image.Position <= Array.MaxLength)
+        if (stream is UnmanagedMemoryStream image && image.Length <= Array.MaxLength)
         {
-            // A resource of the loaded image: one copy straight from its mapped memory. The stream is a
-            // view that holds nothing to release (closing it only marks it closed), and Stream.Dispose's
-            // precompiled code loads the file stream's types, so it is left to the collector.
+            // A resource of the loaded image: one copy straight from its mapped memory, from the start
+            // (the stream was just opened). The stream is a view that holds nothing to release (closing
+            // it only marks it closed), and Stream.Dispose's precompiled code loads the file stream's
+            // types, so it is left to the collector.
             unsafe
             {
-                return new ReadOnlySpan<byte>(image.PositionPointer, (int)(image.Length - image.Position)).ToArray();
+                return new ReadOnlySpan<byte>(image.PositionPointer, (int)image.Length).ToArray();
             }
         }
         return ReadStream(stream);

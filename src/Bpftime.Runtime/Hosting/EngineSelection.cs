@@ -20,7 +20,8 @@ internal static class EngineSelection
         if (requested == BpfLoadOptions.AutoEngine && options.ReadEnvironment)
         {
             var fromEnvironment = Environment.GetEnvironmentVariable(BpfLoadOptions.EngineEnvironmentVariable);
-            if (!string.IsNullOrWhiteSpace(fromEnvironment))
+            // Unset is the common case: no call then.
+            if (fromEnvironment is not null && !string.IsNullOrWhiteSpace(fromEnvironment))
             {
                 requested = fromEnvironment.Trim().ToLowerInvariant();
                 Diagnostics.BpftimeLog.EngineFromEnvironment(log.Logger, requested, BpfLoadOptions.EngineEnvironmentVariable);

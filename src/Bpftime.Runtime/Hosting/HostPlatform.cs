@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Bpftime.Hosting;
@@ -6,8 +7,10 @@ namespace Bpftime.Hosting;
 internal static class HostPlatform
 {
     /// <summary>linux-x64 or linux-arm64, or null where no AOT target exists.</summary>
-    public static string? NativeRuntimeIdentifier { get; } = Detect();
+    /// <remarks>Worked out on each use (a load asks once) rather than kept: a static field's initializer is one more method run at start.</remarks>
+    public static string? NativeRuntimeIdentifier => Detect();
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static string? Detect()
     {
         if (!OperatingSystem.IsLinux())

@@ -12,6 +12,7 @@ namespace Bpftime.Hosting;
 /// </summary>
 internal readonly struct LoadLog
 {
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public LoadLog(BpfLoadOptions options)
     {
         _logger = options.LoggerFactory is null && options.Logger is null && options.Log is null ? null : Combine(options);

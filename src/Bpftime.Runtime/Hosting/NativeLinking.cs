@@ -79,6 +79,7 @@ internal static class NativeLinking
         $"the native object provides none of the object's programs ({string.Join(", ", file.Programs.Select(p => p.Name))})", resource);
 
     /// <summary>The build's verdict as the metadata records it, and the context the program was compiled for: an XDP frame by section, a socket buffer when the metadata records one, else raw memory of the proved size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ProgramVerdict Verdict(BpfProgramInfo program, AotModule module)
     {
         var recorded = AotModule.FindProgram(module.Metadata, program.Name);
@@ -125,6 +126,7 @@ internal static class NativeLinking
         return new ProgramVerdict(true, result, ContextOf(program, recorded, proved: true)) { TerminationProven = result.TerminationProven };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ProgramContext ContextOf(BpfProgramInfo program, AotProgram? recorded, bool proved) =>
         program.Type == ProgramType.Xdp ? ProgramContext.Xdp
         : recorded?.SocketBuffer == true ? ProgramContext.ForSocketBuffer(program.Type)

@@ -63,13 +63,15 @@ internal ref struct AotMetadataReader
         return metadata;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private AotMetadata ReadMetadata()
     {
         var format = AotMetadata.CurrentFormat;
         string? triple = null, sourceHash = null, sourceName = null, targetCpu = null, helperSet = null;
         var optimizationLevel = 0;
         AotProgram[]? programs = null;
-        AotMap[] maps = [];
+        // Null until read, not [] (Array.Empty loads a type per element type and its initializer at start).
+        AotMap[]? maps = null;
         StartObject("the metadata");
         while (NextProperty() is { } name)
         {
@@ -97,10 +99,11 @@ internal ref struct AotMetadataReader
             TargetCpu = targetCpu,
             HelperSet = helperSet,
             Programs = programs ?? throw Missing("programs", "the metadata"),
-            Maps = maps,
+            Maps = maps ?? None<AotMap>(),
         };
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private AotProgram ReadProgram()
     {
         string? name = null, symbol = null, section = null;
@@ -108,8 +111,8 @@ internal ref struct AotMetadataReader
         int? contextSize = null;
         bool usesHelperById = false, isChecked = false, proved = false, countsBudget = false, contextLengthInR2 = false, socketBuffer = false;
         bool? terminationProven = null;
-        AotHelperUse[] helpers = [];
-        int[] maps = [];
+        AotHelperUse[]? helpers = null;
+        int[]? maps = null;
         StartObject("a program");
         while (NextProperty() is { } property)
         {
@@ -141,8 +144,8 @@ internal ref struct AotMetadataReader
             Section = section,
             StackSize = stackSize,
             CallDepth = callDepth,
-            Helpers = helpers,
-            Maps = maps,
+            Helpers = helpers ?? None<AotHelperUse>(),
+            Maps = maps ?? None<int>(),
             UsesHelperById = usesHelperById,
             Checked = isChecked,
             Proved = proved,
@@ -271,7 +274,8 @@ internal ref struct AotMetadataReader
         }
         if (items is null)
         {
-            return [];
+            // A new array of length 0 (count is 0 here), not Array.Empty: see None.
+            return new T[count];
         }
         if (count == items.Length)
         {
@@ -282,6 +286,12 @@ internal ref struct AotMetadataReader
         return exact;
     }
 
+    // A list the metadata leaves out: rare (the writer writes every list), so Array.Empty, whose generic
+    // type per element type a start would load, is named only here.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static T[] None<T>() => [];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private object ReadElement(Element element) => element switch
     {
         Element.Program => ReadProgram(),
@@ -323,14 +333,14 @@ internal ref struct AotMetadataReader
             }
             if (next != (byte)',')
             {
-                throw Invalid($"expected ',' or '}}' at byte {_position}");
+                throw ExpectedAt("',' or '}'", _position);
             }
             _position++;
             SkipWhitespace();
         }
         if (Peek() != (byte)'"')
         {
-            throw Invalid($"expected a property name at byte {_position}");
+            throw ExpectedAt("a property name", _position);
         }
         var name = Text(ReadStringBytes());
         SkipWhitespace();
@@ -344,6 +354,7 @@ internal ref struct AotMetadataReader
     }
 
     /// <summary>Enters the array the reader is on: true with the reader on its first element, false when it is empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool StartArray(string property)
     {
         Open(ValueKind.Array, property);
@@ -357,6 +368,7 @@ internal ref struct AotMetadataReader
     }
 
     /// <summary>After an element: true with the reader on the next element, false past the array's end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool NextElement()
     {
         SkipWhitespace();
@@ -369,7 +381,7 @@ internal ref struct AotMetadataReader
         }
         if (next != (byte)',')
         {
-            throw Invalid($"expected ',' or ']' at byte {_position - 1}");
+            throw ExpectedAt("',' or ']'", _position - 1);
         }
         SkipWhitespace();
         return true;
@@ -423,12 +435,15 @@ internal ref struct AotMetadataReader
 
     private string? String() => TryNull() ? null
         : Kind() == ValueKind.String ? Text(ReadStringBytes())
-        : throw Invalid($"expected a string, not {Describe(Kind())}");
+        : throw Expected("a string", Kind());
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private string RequiredString(string property) => String() ?? throw Invalid($"'{property}' must not be null");
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Int32() => (int)Integer(int.MinValue, int.MaxValue, "a 32-bit integer");
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint UInt32() => (uint)Integer(0, uint.MaxValue, "an unsigned 32-bit integer");
 
     /// <summary>A number without fraction or exponent within [<paramref name="min"/>, <paramref name="max"/>]; an unsigned one has no sign at all.</summary>
@@ -436,7 +451,7 @@ internal ref struct AotMetadataReader
     {
         if (Kind() != ValueKind.Number)
         {
-            throw Invalid($"expected {what}, not {Describe(Kind())}");
+            throw Expected(what, Kind());
         }
         var digits = ReadNumber(out var integral);
         return integral && (min < 0 || digits[0] != (byte)'-') && TryParseInteger(digits, out var value) && value >= min && value <= max ? value
@@ -447,6 +462,7 @@ internal ref struct AotMetadataReader
     /// An integer as <see cref="ReadNumber"/> found it (an optional '-', then digits): what
     /// <c>long.TryParse</c> with the invariant culture makes of it, without setting up that culture's number format.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryParseInteger(ReadOnlySpan<byte> digits, out long value)
     {
         var negative = digits[0] == (byte)'-';
@@ -469,23 +485,26 @@ internal ref struct AotMetadataReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static JsonException NotAnInteger(string what, ReadOnlySpan<byte> digits) => Invalid($"expected {what}, not {Encoding.ASCII.GetString(digits)}");
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Boolean() => Kind() switch
     {
         ValueKind.True => ReadLiteral() == ValueKind.True,
         ValueKind.False => ReadLiteral() == ValueKind.True,
-        var other => throw Invalid($"expected true or false, not {Describe(other)}"),
+        var other => throw Expected("true or false", other),
     };
 
     // Checked first and decoded by Encoding.UTF8 rather than a strict UTF8Encoding, whose type alone
     // loads one more assembly on every start.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static string Text(ReadOnlySpan<byte> utf8) =>
         System.Text.Unicode.Utf8.IsValid(utf8) ? Encoding.UTF8.GetString(utf8) : throw Invalid("a string is not valid UTF-8");
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte[] Bytes()
     {
         if (Kind() != ValueKind.String)
         {
-            throw Invalid($"expected base64 bytes, not {Describe(Kind())}");
+            throw Expected("base64 bytes", Kind());
         }
         var text = ReadStringBytes();
         return DecodeCanonicalBase64(text) ?? DecodeBase64(text);
@@ -496,6 +515,7 @@ internal ref struct AotMetadataReader
     /// or two, unused bits zero), or null for anything else, which <see cref="DecodeBase64"/> then judges:
     /// any decoder reads such text the same way, so the result is the framework decoder's.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static byte[]? DecodeCanonicalBase64(ReadOnlySpan<byte> text)
     {
         if (text.Length % 4 != 0)
@@ -530,6 +550,7 @@ internal ref struct AotMetadataReader
         return bytes;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Base64Value(byte c) => c switch
     {
         >= (byte)'A' and <= (byte)'Z' => c - 'A',
@@ -553,6 +574,7 @@ internal ref struct AotMetadataReader
     }
 
     /// <summary>Consumes a null and says so; anything else is left for the caller.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryNull()
     {
         if (Kind() != ValueKind.Null)
@@ -563,8 +585,10 @@ internal ref struct AotMetadataReader
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte Peek() => _position < _json.Length ? _json[_position] : throw Invalid("the metadata JSON ends early");
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ValueKind Kind() => Peek() switch
     {
         (byte)'{' => ValueKind.Object,
@@ -574,7 +598,7 @@ internal ref struct AotMetadataReader
         (byte)'t' => ValueKind.True,
         (byte)'f' => ValueKind.False,
         (byte)'n' => ValueKind.Null,
-        var other => throw Invalid($"unexpected character 0x{other:x2} at byte {_position}"),
+        var other => throw Unexpected(other, _position),
     };
 
     private ValueKind ReadLiteral()
@@ -644,6 +668,7 @@ internal ref struct AotMetadataReader
         return _json[start.._position];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool SkipDigits()
     {
         var start = _position;
@@ -756,6 +781,7 @@ internal ref struct AotMetadataReader
         return value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void SkipWhitespace()
     {
         while (_position < _json.Length && _json[_position] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')
@@ -773,6 +799,16 @@ internal ref struct AotMetadataReader
         ValueKind.Null => "null",
         _ => "true or false",
     };
+
+    // Messages built apart from the small readers that are inlined into their callers.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static JsonException Unexpected(byte character, int position) => Invalid($"unexpected character 0x{character:x2} at byte {position}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static JsonException Expected(string what, ValueKind kind) => Invalid($"expected {what}, not {Describe(kind)}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static JsonException ExpectedAt(string what, int position) => Invalid($"expected {what} at byte {position}");
 
     // Kept apart so that System.Text.Json is loaded only when metadata is malformed.
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -62,19 +62,49 @@ public sealed class AotModule : IDisposable
     }
 
     /// <summary>Whether <paramref name="name"/> is a callback entry the IR generator emits ("&lt;program symbol&gt;.callback&lt;N&gt;").</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsCallbackSymbol(string name)
     {
         var at = CallbackSuffixAt(name);
-        return at > 0 && at + CallbackSuffix.Length < name.Length && name.AsSpan(at + CallbackSuffix.Length).IndexOfAnyExceptInRange('0', '9') < 0;
+        if (at <= 0 || at + CallbackSuffix.Length == name.Length)
+        {
+            return false;
+        }
+        for (var i = at + CallbackSuffix.Length; i < name.Length; i++)
+        {
+            if (name[i] is < '0' or > '9')
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private const string CallbackSuffix = ".callback";
 
-    // A span search, not string.LastIndexOf(string, Ordinal): that one sets up the culture's collator on
-    // first use (about 5 ms of CPU at start-up), though an ordinal search needs none.
-    private static int CallbackSuffixAt(string name) => name.AsSpan().LastIndexOf(CallbackSuffix.AsSpan());
+    // Where the suffix last appears, ordinally. Char by char, not string.LastIndexOf(string, Ordinal),
+    // which sets up the culture's collator on first use (about 5 ms of CPU at start-up), nor a span
+    // search, whose extension methods the runtime names through the System.Memory facade (opened for it).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int CallbackSuffixAt(string name)
+    {
+        for (var at = name.Length - CallbackSuffix.Length; at >= 0; at--)
+        {
+            var matched = 0;
+            while (matched < CallbackSuffix.Length && name[at + matched] == CallbackSuffix[matched])
+            {
+                matched++;
+            }
+            if (matched == CallbackSuffix.Length)
+            {
+                return at;
+            }
+        }
+        return -1;
+    }
 
     /// <summary>Lets each program's runs call its own callback entries, and nothing else (see <see cref="ProgramCallback"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RegisterCallbacks(AotMetadata? metadata)
     {
         for (var i = 0; i < _symbolNames.Length; i++)
@@ -171,6 +201,7 @@ public sealed class AotModule : IDisposable
     public bool IsDisposed { get; private set; }
 
     /// <summary>A program by name; BPF3117 when the module has none of that name.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public IBpfExecutable GetProgram(string name)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Bpftime.Diagnostics;
 
@@ -24,7 +25,11 @@ public sealed unsafe partial class ExecutableMemory : IDisposable
         Size = size;
     }
 
-    public nint Address => _address != 0 ? _address : throw new ObjectDisposedException(nameof(ExecutableMemory));
+    public nint Address
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _address != 0 ? _address : throw new ObjectDisposedException(nameof(ExecutableMemory));
+    }
 
     public nuint Size { get; }
 
@@ -77,6 +82,7 @@ public sealed unsafe partial class ExecutableMemory : IDisposable
     /// <summary>The whole region, writable until sealed.</summary>
     public Span<byte> Writable
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             if (_sealed)

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Bpftime.Diagnostics;
@@ -192,6 +191,7 @@ internal sealed class AotBlockLayout
     }
 
     /// <summary>Whether a binding before <paramref name="index"/> has the same target (kind, helper, builtin and address).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsBoundBefore(SymbolBinding?[] externals, int index)
     {
         var external = externals[index]!;
@@ -234,6 +234,7 @@ internal sealed class AotBlockLayout
         return -1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddGotSlot(int symbolIndex)
     {
         if (_gotSlotOf is null)
@@ -262,6 +263,7 @@ internal sealed class AotBlockLayout
     private BpfException Malformed(string what) =>
         BpfException.Create(DiagnosticCodes.NativeObjectMalformed, $"the native object is malformed: {what}", _origin);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsKept(ElfSection section)
     {
         if (!section.IsAllocated || AotLinker.IsDroppedSection(section.Name) || section.Type is AotLinker.SectionTypeUnwind or AotLinker.SectionTypeNote)
@@ -294,6 +296,7 @@ internal sealed class AotBlockLayout
     /// Writable sections stay writable, except relocated constants (.data.rel.ro), which are
     /// writable in the object only so that a loader can relocate them: here they become read-only.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsWritableAtRunTime(ElfSection section) =>
         section.IsWritable && !section.Name.StartsWith(".data.rel.ro", StringComparison.Ordinal);
 
@@ -339,6 +342,7 @@ internal sealed class AotBlockLayout
         return Math.Min(AotLinker.MaxDispatchId, largest + 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int[] Slots(int first, int count)
     {
         var slots = new int[count];
@@ -351,8 +355,10 @@ internal sealed class AotBlockLayout
 
     private static ulong Align(ulong value, ulong alignment) => (value + alignment - 1) / alignment * alignment;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong RoundToPage(ulong value) => Align(value == 0 ? 1 : value, ExecutableMemory.PageSize);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ExecutableMemory Allocate()
     {
         var size = (nuint)(_codeSize + _readOnlySize + _readWriteSize);
@@ -368,14 +374,14 @@ internal sealed class AotBlockLayout
             Slots(_firstCheckedSlot, _checkedCount), Slots(_firstStubSlot, _stubbedCount)), _withDispatcher, out var support);
         new ReadOnlySpan<byte>(support).CopyTo(block);
 
-        BinaryPrimitives.WriteInt64LittleEndian(block[_frameSlot..], AotRunFrame.CurrentFrameEntry);
+        LittleEndianBytes.WriteInt64(block, _frameSlot, AotRunFrame.CurrentFrameEntry);
         for (var i = 0; i < _checkedCount; i++)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(block[(_firstCheckedSlot + (8 * i))..], _checkedHelpers[i].Helper!.NativeEntry);
+            LittleEndianBytes.WriteInt64(block, _firstCheckedSlot + (8 * i), _checkedHelpers[i].Helper!.NativeEntry);
         }
         for (var i = 0; i < _stubbedCount; i++)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(block[(_firstStubSlot + (8 * i))..], _stubbedHelpers[i].Helper?.NativeEntry ?? _stubbedHelpers[i].Address);
+            LittleEndianBytes.WriteInt64(block, _firstStubSlot + (8 * i), _stubbedHelpers[i].Helper?.NativeEntry ?? _stubbedHelpers[i].Address);
         }
         // The table is enumerated (in id order) only for the callx dispatcher.
         if (_dispatchLength > 0)
@@ -392,7 +398,7 @@ internal sealed class AotBlockLayout
         {
             var symbol = _file.SymbolArray[_gotSymbols[slot]];
             _ = TryAddressOf(symbol, throughStub: false, null, default, out var target);
-            BinaryPrimitives.WriteUInt64LittleEndian(block[(_got + (8 * slot))..], target);
+            LittleEndianBytes.WriteUInt64(block, _got + (8 * slot), target);
         }
 
         for (var p = 0; p < _placedCount; p++)
@@ -460,9 +466,9 @@ internal sealed class AotBlockLayout
         {
             if (helper.Id >= 0 && helper.Id < _dispatchLength)
             {
-                var entry = block[(_dispatchTable + (16 * helper.Id))..];
-                BinaryPrimitives.WriteInt64LittleEndian(entry, helper.NativeEntry);
-                BinaryPrimitives.WriteInt64LittleEndian(entry[8..], helper.StopsProgramOnZero ? 1 : 0);
+                var entry = _dispatchTable + (16 * helper.Id);
+                LittleEndianBytes.WriteInt64(block, entry, helper.NativeEntry);
+                LittleEndianBytes.WriteInt64(block, entry + 8, helper.StopsProgramOnZero ? 1 : 0);
             }
         }
     }
@@ -472,6 +478,7 @@ internal sealed class AotBlockLayout
     /// module registers as the only code callbacks may run: names and addresses side by side, in the
     /// symbol table's order (a repeated name is looked up as its first).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void LinkedSymbols(out string[] names, out nint[] addresses)
     {
         var symbols = _file.SymbolArray;
@@ -495,6 +502,7 @@ internal sealed class AotBlockLayout
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int IndexOf(string[] names, int count, string name)
     {
         for (var i = 0; i < count; i++)
@@ -537,6 +545,7 @@ internal sealed class AotBlockLayout
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Error(BpfDiagnostic diagnostic) => (_errors ??= []).Add(diagnostic);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ulong AddressOfExternal(SymbolBinding external, bool throughStub) => external.Kind switch
     {
         SymbolBindingKind.Helper => throughStub ? _baseAddress + (ulong)_entries.Stub(external.Slot) : (ulong)external.Helper!.NativeEntry,
@@ -635,6 +644,7 @@ internal sealed class AotBlockLayout
         _ => 0,
     };
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Apply(Span<byte> block, ElfSection section, ulong sectionOffset, in ElfRelocation relocation)
     {
         var type = (X64RelocationType)relocation.Type;
@@ -649,7 +659,7 @@ internal sealed class AotBlockLayout
             RefuseField(section, relocation, symbol, width);
             return;
         }
-        var field = block.Slice((int)(sectionOffset + relocation.Offset), width);
+        var field = (int)(sectionOffset + relocation.Offset);
         var baseAddress = _baseAddress;
         var p = baseAddress + sectionOffset + relocation.Offset;
         var a = unchecked((ulong)relocation.Addend);
@@ -701,7 +711,7 @@ internal sealed class AotBlockLayout
 
         if (width == 8)
         {
-            BinaryPrimitives.WriteUInt64LittleEndian(field, value);
+            LittleEndianBytes.WriteUInt64(block, field, value);
             return;
         }
         var fits = type == X64RelocationType.Absolute32
@@ -712,7 +722,7 @@ internal sealed class AotBlockLayout
             OutOfRange(section, relocation, symbol, value);
             return;
         }
-        BinaryPrimitives.WriteUInt32LittleEndian(field, unchecked((uint)value));
+        LittleEndianBytes.WriteUInt32(block, field, unchecked((uint)value));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

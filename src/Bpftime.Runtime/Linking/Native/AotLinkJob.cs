@@ -37,6 +37,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     private void Error(string code, string message, string? program = null) =>
         (_errors ??= []).Add(new BpfDiagnostic(code, message, File: Origin, Program: program));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ThrowIfErrors()
     {
         if (_errors is not null)
@@ -60,6 +61,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private AotModule Link(AotCheckedRuntime checks)
     {
         if (file.Machine != AotObjectFile.MachineX64)
@@ -119,6 +121,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     // ---- checks that need no memory -------------------------------------------------------
 
     // Indexed loops over the metadata's lists: an enumerator is a type (and an allocation) per element type.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckMetadata(AotMetadata metadata)
     {
         // The triple's first part, without String.Split (its separator search and array on every load).
@@ -171,6 +174,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         $"the object's metadata targets '{triple}' but this host is {AotLinker.HostArchitecture}; compile it for x86_64-unknown-linux-gnu",
         Origin);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckProgram(AotProgram program)
     {
         if (program.StackSize is < 0 or > AotLinker.MaxStackSize)
@@ -226,6 +230,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CompareLayout(int index, AotMap expected, BpfMap actual)
     {
         var spec = actual.Spec;
@@ -236,16 +241,22 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         CompareField(index, expected, actual, "flags", expected.Flags, spec.Flags);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CompareField(int index, AotMap expected, BpfMap actual, string field, ulong compiled, ulong runtime)
     {
         if (compiled != runtime)
         {
-            Error(DiagnosticCodes.LinkMapLayoutMismatch,
-                $"map '{expected.Name}' (index {index}): {field} is {compiled} in the object but {runtime} in the runtime's map '{actual.Name}'");
+            LayoutMismatch(index, expected, actual, field, compiled, runtime);
         }
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void LayoutMismatch(int index, AotMap expected, BpfMap actual, string field, ulong compiled, ulong runtime) =>
+        Error(DiagnosticCodes.LinkMapLayoutMismatch,
+            $"map '{expected.Name}' (index {index}): {field} is {compiled} in the object but {runtime} in the runtime's map '{actual.Name}'");
+
     /// <summary>Fills <see cref="_programNames"/> and <see cref="_programSymbols"/>: the metadata's programs, or without it every global function.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void FindPrograms()
     {
         var symbols = file.SymbolArray;
@@ -322,10 +333,12 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         Array.Resize(ref _programSymbols, found);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsFunctionInCode(ElfSymbol symbol) =>
         symbol.IsFunction && symbol.SectionIndex < file.SectionArray.Length && file.SectionArray[symbol.SectionIndex].IsExecutable
         && file.SectionArray[symbol.SectionIndex].IsAllocated && symbol.Value < (ulong)file.SectionArray[symbol.SectionIndex].Size;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ResolveExternals()
     {
         var symbols = file.SymbolArray;
@@ -341,6 +354,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SymbolBinding? Resolve(ElfSymbol symbol)
     {
         var name = symbol.Name;
@@ -512,6 +526,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     }
 
     // Loops, not LINQ: the link runs at an app's start-up, where each type and assembly loaded costs time.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static BpfMap? MapNamed(IReadOnlyList<BpfMap> maps, string name)
     {
         for (var i = 0; i < maps.Count; i++)
@@ -528,6 +543,7 @@ internal sealed class AotLinkJob(AotObjectFile file, AotLinkOptions options)
     /// Whether each program's entry takes a run state and checks memory: as the metadata records, or,
     /// for an object without metadata, every program when the object calls the checked-code runtime.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool[] CheckedPrograms()
     {
         var checkedPrograms = new bool[_programNames.Length];

@@ -82,6 +82,7 @@ public sealed class AotObjectFile
     internal ElfRelocation[]? RelocationArrayFor(ElfSection section) => _image.RelocationArrayFor(section);
 
     /// <summary>Defined global symbols by name (locals may repeat names and are not looked up by name).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ElfSymbol? FindGlobalSymbol(string name)
     {
         ElfSymbol? other = null;
@@ -153,6 +154,7 @@ public sealed class AotObjectFile
 
     // JSON null can still reach non-nullable members; find it before anything dereferences them. Loops over
     // arrays, not foreach over the lists: an interface enumerator loads its own types on every start.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static string? FindMissingField(AotMetadata metadata)
     {
         if (metadata.Triple is null)
@@ -200,6 +202,7 @@ public sealed class AotObjectFile
     // start would load); beyond it the set keeps a hostile object with many programs from costing quadratic time.
     private const int SmallProgramCount = 16;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static string? FindRepeatedNameByScan(AotProgram[] programs)
     {
         for (var i = 1; i < programs.Length; i++)

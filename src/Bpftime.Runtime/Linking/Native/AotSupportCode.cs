@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Bpftime.Linking.Native;
 
 /// <summary>
@@ -30,6 +31,7 @@ internal static class AotSupportCode
     public static readonly IReadOnlyList<string> BuiltinNames = [Memcpy, Memset, Memmove, Memcmp, Bcmp, StackCheckFail];
 
     /// <summary>Whether <paramref name="name"/> is one of <see cref="BuiltinNames"/> (without touching the list).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsBuiltin(string name) => name is Memcpy or Memset or Memmove or Memcmp or Bcmp or StackCheckFail;
 
     /// <summary>The routines' code and entries (for tests and tools; the linker calls the other overload).</summary>

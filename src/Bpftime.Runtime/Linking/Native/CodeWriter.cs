@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using Bpftime.Elf;
 
 namespace Bpftime.Linking.Native;
 
@@ -61,21 +61,23 @@ internal sealed class CodeWriter(int baseOffset)
         Emit(b4);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EmitInt32(int value)
     {
         Reserve(4);
-        BinaryPrimitives.WriteInt32LittleEndian(_bytes.AsSpan(_length), value);
+        LittleEndianBytes.WriteInt32(_bytes, _length, value);
         _length += 4;
     }
 
     public void EmitUInt64(ulong value)
     {
         Reserve(8);
-        BinaryPrimitives.WriteUInt64LittleEndian(_bytes.AsSpan(_length), value);
+        LittleEndianBytes.WriteUInt64(_bytes, _length, value);
         _length += 8;
     }
 
     /// <summary>A rel32 field whose target is the block offset <paramref name="target"/>, relative to the end of the field.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EmitRelative32To(int target)
     {
         var next = Position + 4;
@@ -83,6 +85,7 @@ internal sealed class CodeWriter(int baseOffset)
     }
 
     /// <summary>A rel32 field to a label bound before or after.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EmitRelative32To(Label label)
     {
         AddFixup(_length, label.Id);
@@ -90,6 +93,7 @@ internal sealed class CodeWriter(int baseOffset)
     }
 
     /// <summary>A rel8 field to a label bound before or after (the caller keeps the distance short).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EmitRelative8To(Label label)
     {
         AddFixup(-_length - 1, label.Id);
@@ -106,7 +110,8 @@ internal sealed class CodeWriter(int baseOffset)
 
     public byte[] ToArray()
     {
-        var bytes = _bytes.AsSpan(0, _length).ToArray();
+        var bytes = new byte[_length];
+        Array.Copy(_bytes, bytes, _length);
         for (var i = 0; i < _fixupCount; i++)
         {
             var isShort = _fixupFields[i] < 0;
@@ -123,7 +128,7 @@ internal sealed class CodeWriter(int baseOffset)
             }
             else
             {
-                BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(field), target - (baseOffset + field + 4));
+                LittleEndianBytes.WriteInt32(bytes, field, target - (baseOffset + field + 4));
             }
         }
         return bytes;
@@ -134,6 +139,7 @@ internal sealed class CodeWriter(int baseOffset)
         public int Id => id;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Label CreateLabel()
     {
         if (_labelCount == _labels.Length)
@@ -146,6 +152,7 @@ internal sealed class CodeWriter(int baseOffset)
 
     public void Bind(Label label) => _labels[label.Id] = Position;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddFixup(int field, int label)
     {
         if (_fixupCount == _fixupFields.Length)
@@ -172,7 +179,7 @@ internal sealed class CodeWriter(int baseOffset)
     private void Grow(int count)
     {
         var grown = new byte[Math.Max(_bytes.Length * 2, _length + count)];
-        _bytes.AsSpan(0, _length).CopyTo(grown);
+        Array.Copy(_bytes, grown, _length);
         _bytes = grown;
     }
 
