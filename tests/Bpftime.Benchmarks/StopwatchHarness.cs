@@ -240,42 +240,64 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
         table.Write(output);
     }
 
+    /// <summary>
+    /// Every level's map kernels, and the two <see cref="MapReference"/> loops, measured as one set of
+    /// interleaved cells: the map cells are throughput-bound, and the time a process gets the whole
+    /// core for changes over seconds, so cells measured level after level would put all of one row in
+    /// one state of the machine and another row in another (whole rows moving by 2x between
+    /// processes). Interleaved, every row's median is drawn from the same stretch of time, and the
+    /// reference line says which state that stretch was in.
+    /// </summary>
     private void MapTimes(IReadOnlyList<ExecutionLevel> levels)
     {
         using var kernels = new MapKernels(_data);
         var context = MapKernels.Context(MapIterations);
         var table = new MarkdownTable(["level", .. kernels.Programs.Select(p => p.Name)]);
         var results = kernels.Programs.ToDictionary(p => p.Name, _ => new List<(string Level, ulong R0)>());
-        foreach (var level in levels)
+        var loaded = new List<(ExecutionLevel Level, string Program, IBpfExecutable Executable)>();
+        try
         {
-            _phase = "maps " + level.Name;
-            var executables = kernels.Programs.Select(p => (p.Name, Executable: level.Load(p))).ToList();
-            try
+            foreach (var level in levels)
             {
-                var r0 = new Dictionary<string, ulong>();
-                var slow = level.Engine is Engines.Interpreter.InterpreterEngine;
-                var times = Rounds(executables.Select(e => (e.Name, (Func<TimeSpan>)(() =>
-                    Timing.Median(() => r0[e.Name] = e.Executable.Run(context), 15, minimum: 5, budget: TimeSpan.FromSeconds(1), warmUpMilliseconds: slow ? 500 : 200)))));
+                _phase = "maps: load " + level.Name;
+                Progress.Show(_phase);
                 foreach (var program in kernels.Programs)
                 {
-                    results[program.Name].Add((level.Name, r0[program.Name]));
+                    loaded.Add((level, program.Name, level.Load(program)));
                 }
-                table.Add([level.Name, .. kernels.Programs.Select(p => Format($"{times[p.Name].TotalNanoseconds / MapIterations:F1}"))]);
             }
-            finally
+            _phase = "maps";
+            var r0 = new Dictionary<string, ulong>();
+            var cells = loaded.Select(e => (Key: e.Level.Name + " " + e.Program, (Func<TimeSpan>)(() =>
+                Timing.Median(() => r0[e.Level.Name + " " + e.Program] = e.Executable.Run(context), 15, minimum: 5, budget: TimeSpan.FromSeconds(1),
+                    warmUpMilliseconds: e.Level.Engine is Engines.Interpreter.InterpreterEngine ? 500 : 200))))
+                .Append(("reference throughput", () => Timing.Median(() => MapReference.Throughput(MapIterations), 15, minimum: 5, budget: TimeSpan.FromSeconds(1))))
+                .Append(("reference latency", () => Timing.Median(() => MapReference.Latency(MapIterations), 15, minimum: 5, budget: TimeSpan.FromSeconds(1))));
+            var times = Rounds(cells);
+            foreach (var level in levels)
             {
-                executables.ForEach(e => e.Executable.Dispose());
+                foreach (var program in kernels.Programs)
+                {
+                    results[program.Name].Add((level.Name, r0[level.Name + " " + program.Name]));
+                }
+                table.Add([level.Name, .. kernels.Programs.Select(p => Format($"{times[level.Name + " " + p.Name].TotalNanoseconds / MapIterations:F1}"))]);
             }
+            foreach (var program in kernels.Programs)
+            {
+                var expected = MapKernels.Expected(program.Name, MapIterations);
+                CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
+            }
+            Progress.Clear();
+            output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {rounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
+            output.WriteLine();
+            table.Write(output);
+            output.WriteLine(Format($"Reference loops timed among these cells (ns per iteration): {times["reference throughput"].TotalNanoseconds / MapIterations:F2} for four independent add chains (it and the map cells slow down together when the core is shared), {times["reference latency"].TotalNanoseconds / MapIterations:F2} for a dependent multiply chain (the clock)."));
+            output.WriteLine();
         }
-        foreach (var program in kernels.Programs)
+        finally
         {
-            var expected = MapKernels.Expected(program.Name, MapIterations);
-            CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
+            loaded.ForEach(e => e.Executable.Dispose());
         }
-        Progress.Clear();
-        output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {rounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
-        output.WriteLine();
-        table.Write(output);
     }
 
     /// <summary>Writes each kernel compiled by the AOT compiler (O0 and O3 trusted, O3 checked) to <paramref name="directory"/>, to compare with bench.native.o.</summary>
