@@ -268,12 +268,20 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
             }
             _phase = "maps";
             var r0 = new Dictionary<string, ulong>();
+            // Each cell warms up (tiered compilation of the run path) in its first round only, so the
+            // section takes three times the rounds of the others in less time: a cell's state, fast or
+            // slow, changes between rounds, and a median of 5 samples of two states is itself one or
+            // the other almost at random.
+            var warmed = new HashSet<string>();
+            TimeSpan Measure(string key, Action run, int warmUpMilliseconds) =>
+                Timing.Median(run, 15, minimum: 5, budget: TimeSpan.FromSeconds(1), warmUpMilliseconds: warmed.Add(key) ? warmUpMilliseconds : 5);
             var cells = loaded.Select(e => (Key: e.Level.Name + " " + e.Program, (Func<TimeSpan>)(() =>
-                Timing.Median(() => r0[e.Level.Name + " " + e.Program] = e.Executable.Run(context), 15, minimum: 5, budget: TimeSpan.FromSeconds(1),
-                    warmUpMilliseconds: e.Level.Engine is Engines.Interpreter.InterpreterEngine ? 500 : 200))))
-                .Append(("reference throughput", () => Timing.Median(() => MapReference.Throughput(MapIterations), 15, minimum: 5, budget: TimeSpan.FromSeconds(1))))
-                .Append(("reference latency", () => Timing.Median(() => MapReference.Latency(MapIterations), 15, minimum: 5, budget: TimeSpan.FromSeconds(1))));
-            var times = Rounds(cells);
+                Measure(e.Level.Name + " " + e.Program, () => r0[e.Level.Name + " " + e.Program] = e.Executable.Run(context),
+                    e.Level.Engine is Engines.Interpreter.InterpreterEngine ? 500 : 200))))
+                .Append(("reference throughput", () => Measure("reference throughput", () => MapReference.Throughput(MapIterations), 200)))
+                .Append(("reference latency", () => Measure("reference latency", () => MapReference.Latency(MapIterations), 200)));
+            var mapRounds = 3 * rounds;
+            var times = Rounds(cells, mapRounds);
             foreach (var level in levels)
             {
                 foreach (var program in kernels.Programs)
@@ -288,7 +296,7 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
                 CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
             }
             Progress.Clear();
-            output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {rounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
+            output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {mapRounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
             output.WriteLine();
             table.Write(output);
             output.WriteLine(Format($"Reference loops timed among these cells (ns per iteration): {times["reference throughput"].TotalNanoseconds / MapIterations:F2} for four independent add chains (it and the map cells slow down together when the core is shared), {times["reference latency"].TotalNanoseconds / MapIterations:F2} for a dependent multiply chain (the clock)."));
@@ -342,16 +350,18 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
     /// <summary>
     /// Measures every cell once per round, the cells interleaved, and keeps the median of the rounds:
     /// a burst of load from other processes then spoils one sample of each cell, not all of one cell.
+    /// <paramref name="count"/> rounds when given, else the harness's number.
     /// </summary>
-    private Dictionary<string, TimeSpan> Rounds(IEnumerable<(string Key, Func<TimeSpan> Measure)> cells)
+    private Dictionary<string, TimeSpan> Rounds(IEnumerable<(string Key, Func<TimeSpan> Measure)> cells, int? count = null)
     {
         var list = cells.ToList();
         var samples = list.ToDictionary(c => c.Key, _ => new List<TimeSpan>());
-        for (var round = 0; round < rounds; round++)
+        var total = count ?? rounds;
+        for (var round = 0; round < total; round++)
         {
             foreach (var (key, measure) in list)
             {
-                Progress.Show(Format($"{_phase}: {key}, round {round + 1}/{rounds}"));
+                Progress.Show(Format($"{_phase}: {key}, round {round + 1}/{total}"));
                 samples[key].Add(measure());
             }
         }
