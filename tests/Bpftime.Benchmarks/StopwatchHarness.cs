@@ -240,42 +240,72 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
         table.Write(output);
     }
 
+    /// <summary>
+    /// Every level's map kernels, and the two <see cref="MapReference"/> loops, measured as one set of
+    /// interleaved cells: the map cells are throughput-bound, and the time a process gets the whole
+    /// core for changes over seconds, so cells measured level after level would put all of one row in
+    /// one state of the machine and another row in another (whole rows moving by 2x between
+    /// processes). Interleaved, every row's median is drawn from the same stretch of time, and the
+    /// reference line says which state that stretch was in.
+    /// </summary>
     private void MapTimes(IReadOnlyList<ExecutionLevel> levels)
     {
         using var kernels = new MapKernels(_data);
         var context = MapKernels.Context(MapIterations);
         var table = new MarkdownTable(["level", .. kernels.Programs.Select(p => p.Name)]);
         var results = kernels.Programs.ToDictionary(p => p.Name, _ => new List<(string Level, ulong R0)>());
-        foreach (var level in levels)
+        var loaded = new List<(ExecutionLevel Level, string Program, IBpfExecutable Executable)>();
+        try
         {
-            _phase = "maps " + level.Name;
-            var executables = kernels.Programs.Select(p => (p.Name, Executable: level.Load(p))).ToList();
-            try
+            foreach (var level in levels)
             {
-                var r0 = new Dictionary<string, ulong>();
-                var slow = level.Engine is Engines.Interpreter.InterpreterEngine;
-                var times = Rounds(executables.Select(e => (e.Name, (Func<TimeSpan>)(() =>
-                    Timing.Median(() => r0[e.Name] = e.Executable.Run(context), 15, minimum: 5, budget: TimeSpan.FromSeconds(1), warmUpMilliseconds: slow ? 500 : 200)))));
+                _phase = "maps: load " + level.Name;
+                Progress.Show(_phase);
                 foreach (var program in kernels.Programs)
                 {
-                    results[program.Name].Add((level.Name, r0[program.Name]));
+                    loaded.Add((level, program.Name, level.Load(program)));
                 }
-                table.Add([level.Name, .. kernels.Programs.Select(p => Format($"{times[p.Name].TotalNanoseconds / MapIterations:F1}"))]);
             }
-            finally
+            _phase = "maps";
+            var r0 = new Dictionary<string, ulong>();
+            // Each cell warms up (tiered compilation of the run path) in its first round only, so the
+            // section takes three times the rounds of the others in less time: a cell's state, fast or
+            // slow, changes between rounds, and a median of 5 samples of two states is itself one or
+            // the other almost at random.
+            var warmed = new HashSet<string>();
+            TimeSpan Measure(string key, Action run, int warmUpMilliseconds) =>
+                Timing.Median(run, 15, minimum: 5, budget: TimeSpan.FromSeconds(1), warmUpMilliseconds: warmed.Add(key) ? warmUpMilliseconds : 5);
+            var cells = loaded.Select(e => (Key: e.Level.Name + " " + e.Program, (Func<TimeSpan>)(() =>
+                Measure(e.Level.Name + " " + e.Program, () => r0[e.Level.Name + " " + e.Program] = e.Executable.Run(context),
+                    e.Level.Engine is Engines.Interpreter.InterpreterEngine ? 500 : 200))))
+                .Append(("reference throughput", () => Measure("reference throughput", () => MapReference.Throughput(MapIterations), 200)))
+                .Append(("reference latency", () => Measure("reference latency", () => MapReference.Latency(MapIterations), 200)));
+            var mapRounds = 3 * rounds;
+            var times = Rounds(cells, mapRounds);
+            foreach (var level in levels)
             {
-                executables.ForEach(e => e.Executable.Dispose());
+                foreach (var program in kernels.Programs)
+                {
+                    results[program.Name].Add((level.Name, r0[level.Name + " " + program.Name]));
+                }
+                table.Add([level.Name, .. kernels.Programs.Select(p => Format($"{times[level.Name + " " + p.Name].TotalNanoseconds / MapIterations:F1}"))]);
             }
+            foreach (var program in kernels.Programs)
+            {
+                var expected = MapKernels.Expected(program.Name, MapIterations);
+                CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
+            }
+            Progress.Clear();
+            output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {mapRounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
+            output.WriteLine();
+            table.Write(output);
+            output.WriteLine(Format($"Reference loops timed among these cells (ns per iteration): {times["reference throughput"].TotalNanoseconds / MapIterations:F2} for four independent add chains (it and the map cells slow down together when the core is shared), {times["reference latency"].TotalNanoseconds / MapIterations:F2} for a dependent multiply chain (the clock)."));
+            output.WriteLine();
         }
-        foreach (var program in kernels.Programs)
+        finally
         {
-            var expected = MapKernels.Expected(program.Name, MapIterations);
-            CheckAgreement(program.Name, [("expected", expected), .. results[program.Name]]);
+            loaded.ForEach(e => e.Executable.Dispose());
         }
-        Progress.Clear();
-        output.WriteLine(Format($"### Map access from a program (ns per iteration = one helper call; median of {rounds} rounds, {MapIterations:N0} iterations, {MapKernels.Entries} u32 keys)"));
-        output.WriteLine();
-        table.Write(output);
     }
 
     /// <summary>Writes each kernel compiled by the AOT compiler (O0 and O3 trusted, O3 checked) to <paramref name="directory"/>, to compare with bench.native.o.</summary>
@@ -320,16 +350,18 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
     /// <summary>
     /// Measures every cell once per round, the cells interleaved, and keeps the median of the rounds:
     /// a burst of load from other processes then spoils one sample of each cell, not all of one cell.
+    /// <paramref name="count"/> rounds when given, else the harness's number.
     /// </summary>
-    private Dictionary<string, TimeSpan> Rounds(IEnumerable<(string Key, Func<TimeSpan> Measure)> cells)
+    private Dictionary<string, TimeSpan> Rounds(IEnumerable<(string Key, Func<TimeSpan> Measure)> cells, int? count = null)
     {
         var list = cells.ToList();
         var samples = list.ToDictionary(c => c.Key, _ => new List<TimeSpan>());
-        for (var round = 0; round < rounds; round++)
+        var total = count ?? rounds;
+        for (var round = 0; round < total; round++)
         {
             foreach (var (key, measure) in list)
             {
-                Progress.Show(Format($"{_phase}: {key}, round {round + 1}/{rounds}"));
+                Progress.Show(Format($"{_phase}: {key}, round {round + 1}/{total}"));
                 samples[key].Add(measure());
             }
         }

@@ -534,7 +534,9 @@ internal sealed partial class FunctionEmitter
         var bucket = LLVM.BuildZExt(_b, LLVM.BuildAnd(_b, hash, _t.I32(layout.BucketCount - 1), ""), _t.Int64, "");
         var first = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)InlineLookup.BucketsOffset), LLVM.BuildMul(_b, bucket, _t.I64(4), ""), ""));
         var wanted = layout.KeySize == 8 ? key : LLVM.BuildTrunc(_b, key, _t.OfBytes((int)layout.KeySize), "");
-        var (element64, _) = EmitChainWalk(layout, block, first, hash, wanted, found, absent, slow);
+        // The key alone decides (4 or 8 bytes, compared whole): a lookup does not read the hashes, one
+        // load and one cache line fewer per step; the version check covers what a writer changes meanwhile.
+        var (element64, _) = EmitChainWalk(layout, block, first, hash, wanted, found, absent, slow, compareHashes: false);
 
         // What the walk read counts only if no writer began meanwhile: the version is read again after an acquire fence.
         LLVM.PositionBuilderAtEnd(_b, found);
@@ -568,9 +570,10 @@ internal sealed partial class FunctionEmitter
     /// the chain, <see cref="InlineLookup.HashEnd"/> at the head, are valid), to
     /// <paramref name="end"/> at the end of the chain, or to <paramref name="broken"/> for an index out
     /// of range or a walk longer than the map (a chain a racing writer left, read without the lock).
+    /// With <paramref name="compareHashes"/> false the stored hash is not read: the key alone decides.
     /// </summary>
     private (LLVMValueRef Element, LLVMValueRef Previous) EmitChainWalk(InlineLookup layout, LLVMValueRef block, LLVMValueRef first, LLVMValueRef hash, LLVMValueRef key,
-        LLVMBasicBlockRef found, LLVMBasicBlockRef end, LLVMBasicBlockRef broken)
+        LLVMBasicBlockRef found, LLVMBasicBlockRef end, LLVMBasicBlockRef broken, bool compareHashes = true)
     {
         var entry = LLVM.GetInsertBlock(_b);
         var walk = NewBlock("hash.walk");
@@ -595,8 +598,15 @@ internal sealed partial class FunctionEmitter
         LLVM.PositionBuilderAtEnd(_b, inRange);
         var element64 = LLVM.BuildZExt(_b, element, _t.Int64, "");
         var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
-        var storedHash = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.HashesOffset), slot4, ""));
-        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, storedHash, hash, ""), compare, step);
+        if (compareHashes)
+        {
+            var storedHash = AtomicLoad(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.HashesOffset), slot4, ""));
+            LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, storedHash, hash, ""), compare, step);
+        }
+        else
+        {
+            LLVM.BuildBr(_b, compare);
+        }
 
         LLVM.PositionBuilderAtEnd(_b, compare);
         var keyOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.KeysOffset), LLVM.BuildMul(_b, element64, _t.I64((long)layout.KeyStride), ""), "");

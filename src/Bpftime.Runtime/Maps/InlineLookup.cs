@@ -50,7 +50,11 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// <summary>Hash maps: the header's word holding how many keys the map holds.</summary>
     public const int HashCountOffset = 8;
 
-    /// <summary>Hash maps: the stored hash of an element that holds no key (hashes of keys are 31 bits, never negative), so no lookup matches it.</summary>
+    /// <summary>
+    /// Hash maps: the stored hash of an element that holds no key (hashes of keys are 31 bits, never
+    /// negative), so no walk that compares hashes matches it. Compiled lookups compare keys alone: a
+    /// free element is in no chain, and the version check rejects a walk a writer changed meanwhile.
+    /// </summary>
     public const int FreeHash = -1;
 
     /// <summary>Hash maps with 4- or 8-byte keys: the hash of key k (zero-extended) is (k x this) >> <see cref="HashShift"/>, 31 bits.</summary>

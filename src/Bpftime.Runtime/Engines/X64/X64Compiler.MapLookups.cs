@@ -424,15 +424,14 @@ internal sealed partial class X64Compiler
 
     /// <summary>
     /// The hash read. rdi and rsi (r1, r2) stay intact for the helper; rax, rcx, rdx, r8-r11 are free
-    /// (r3-r5 are undefined after the call anyway). r10 block, r8 key, r9 hash, rdx version, r11
-    /// element, rcx steps.
+    /// (r3-r5 are undefined after the call anyway). r10 block, r8 key, rdx version, r11 element (first
+    /// the key's hash), rcx steps.
     /// </summary>
     private void EmitHashLookup(HelperFunction helper, BpfMap map, InlineLookup layout, int i)
     {
         const X64Register Block = Scratch2;
         const X64Register Element = Scratch;
         const X64Register Key = X64Register.R8;
-        const X64Register Hash = X64Register.R9;
         const X64Register Version = X64Register.Rdx;
         const X64Register Steps = X64Register.Rcx;
         const X64Register Address = X64Register.Rax;
@@ -451,14 +450,14 @@ internal sealed partial class X64Compiler
         _asm.Load(keyWidth, Key, Host(2), 0);
         _asm.Mov(X64Width.Qword, Block, X64Register.Rax);
 
-        EmitKeyHash(Hash, Key);
+        EmitKeyHash(Element, Key);
 
         _asm.Load(X64Width.Dword, Version, Block, 0);
         _asm.Test(X64Width.Dword, Version, 1);
         _asm.Jcc(X64Condition.NotEqual, call);
         // The chain as a racing writer may leave it: bounded by the index range and the map's size.
-        _asm.Mov(X64Width.Dword, Element, Hash);
-        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, Hash, null), absent, call, found);
+        // The key alone decides (4 or 8 bytes, compared whole), as in the update's walk: no load of the stored hash.
+        EmitChainWalk(layout, new ChainWalk(Block, Element, Steps, Address, Key, null, null), absent, call, found);
 
         // What the walk read counts only if no writer began meanwhile.
         _asm.Bind(absent);
