@@ -194,6 +194,12 @@ internal sealed partial class FunctionEmitter
             Answer(lockPointer, -Errno.EEXIST, done), replace);
         LLVM.PositionBuilderAtEnd(_b, replace);
         CopyValue(value, ValueOf(layout, block, element64, slot), layout.ValueSize);
+        if (layout.IsLru)
+        {
+            // HashMap.Touch: the element moves to the hot end (unlinking and relinking the hot end itself leaves the list as it was).
+            UnlinkRecency(layout, block, element64);
+            LinkHot(layout, block, element64);
+        }
         LLVM.BuildBr(_b, Answer(lockPointer, 0, done));
 
         LLVM.PositionBuilderAtEnd(_b, absent);
@@ -240,6 +246,10 @@ internal sealed partial class FunctionEmitter
         AtomicStore(4, block, bucketOffset, free);
         var countOffset = _t.I64(InlineLookup.HashCountOffset);
         AtomicStore(4, block, countOffset, LLVM.BuildAdd(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
+        if (layout.IsLru)
+        {
+            LinkHot(layout, block, element64);
+        }
         EndChange(block);
         LLVM.BuildBr(_b, inserted);
     }
@@ -327,6 +337,10 @@ internal sealed partial class FunctionEmitter
         AtomicStore(4, block, freeOffset, LLVM.BuildTrunc(_b, element64, _t.Int32, ""));
         var countOffset = _t.I64(InlineLookup.HashCountOffset);
         AtomicStore(4, block, countOffset, LLVM.BuildSub(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
+        if (layout.IsLru)
+        {
+            UnlinkRecency(layout, block, element64);
+        }
         EndChange(block);
         LLVM.BuildBr(_b, Answer(lockPointer, 0, done));
 
@@ -345,6 +359,49 @@ internal sealed partial class FunctionEmitter
         LLVM.PositionBuilderAtEnd(_b, done);
         return true;
     }
+
+    /// <summary>
+    /// LRU, under the lock: takes the element out of the recency list, as HashMap.UnlinkRecency does
+    /// (its neighbours linked to each other, or the list's hot or cold end moved past it).
+    /// </summary>
+    private void UnlinkRecency(InlineLookup layout, LLVMValueRef block, LLVMValueRef element64)
+    {
+        var links = LruLinks(layout);
+        var previous = AtomicLoad(4, block, LruLink(links, element64, 0));
+        var next = AtomicLoad(4, block, LruLink(links, element64, 4));
+        AtomicStore(4, block, LruLinkOrEnd(links, previous, 4, InlineLookup.LruHeadOffset), next);
+        AtomicStore(4, block, LruLinkOrEnd(links, next, 0, InlineLookup.LruTailOffset), previous);
+    }
+
+    /// <summary>LRU, under the lock: marks the element not referenced and links it at the hot end, as HashMap.LinkFront does.</summary>
+    private void LinkHot(InlineLookup layout, LLVMValueRef block, LLVMValueRef element64)
+    {
+        var links = LruLinks(layout);
+        var element = LLVM.BuildTrunc(_b, element64, _t.Int32, "");
+        var unmark = LLVM.BuildStore(_b, LLVM.ConstInt(_t.Int8, 0, 0), ByteAt(block, LLVM.BuildAdd(_b, _t.I64((long)layout.ReferencedOffset), element64, "")));
+        LLVM.SetOrdering(unmark, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        LLVM.SetAlignment(unmark, 1);
+        var head = AtomicLoad(4, block, InlineLookup.LruHeadOffset, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        AtomicStore(4, block, LruLink(links, element64, 0), _t.I32(InlineLookup.HashEnd));
+        AtomicStore(4, block, LruLink(links, element64, 4), head);
+        // The old hot end's previous link, or for an empty list its cold end (both ends are empty together).
+        AtomicStore(4, block, LruLinkOrEnd(links, head, 0, InlineLookup.LruTailOffset), element);
+        AtomicStore(4, block, _t.I64(InlineLookup.LruHeadOffset), element);
+    }
+
+    /// <summary>Where an LRU map's recency links start in its block (per-CPU maps: after every slot's values, so at run time).</summary>
+    private LLVMValueRef LruLinks(InlineLookup layout) => layout.IsPerCpu
+        ? LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, SlotCount(), _t.I64((long)(layout.ValueStride * layout.MaxEntries)), ""), "")
+        : _t.I64((long)layout.LruLinksOffset(1));
+
+    /// <summary>The offset of an element's previous (<paramref name="field"/> 0) or next (4) recency link.</summary>
+    private LLVMValueRef LruLink(LLVMValueRef links, LLVMValueRef element64, int field) =>
+        LLVM.BuildAdd(_b, links, LLVM.BuildAdd(_b, LLVM.BuildMul(_b, element64, _t.I64(InlineLookup.LruLinkBytes), ""), _t.I64(field), ""), "");
+
+    /// <summary>The offset of <paramref name="element"/>'s link <paramref name="field"/>, or of the header word <paramref name="end"/> when it is <see cref="InlineLookup.HashEnd"/>.</summary>
+    private LLVMValueRef LruLinkOrEnd(LLVMValueRef links, LLVMValueRef element, int field, int end) =>
+        LLVM.BuildSelect(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, element, _t.I32(InlineLookup.HashEnd), ""),
+            _t.I64(end), LruLink(links, LLVM.BuildZExt(_b, element, _t.Int64, ""), field), "");
 
     /// <summary>Tries the map's lock word once (acquire); continues locked in a new block, or branches to <paramref name="call"/> when it is held. Returns the word's pointer.</summary>
     private LLVMValueRef TryLock(LLVMValueRef lockWord, LLVMBasicBlockRef call)

@@ -4,11 +4,11 @@ using Bpftime.Maps;
 namespace Bpftime.Engines.X64;
 
 /// <summary>
-/// bpf_map_delete_elem of a plain or per-CPU hash map known where it is called, done by the code under
+/// bpf_map_delete_elem of a plain, per-CPU or LRU hash map known where it is called, done by the code under
 /// the map's lock as llvm-jit and aot code does it (and as <see cref="HashMap.Delete"/> does under the
 /// same lock): the lock word tried once (held: the helper, which waits for it), the chain walked with
 /// the address of the word that links each element, the element found unlinked, marked free and pushed
-/// on the free list, the count lowered, all while the map's version is odd; r0 = 0, or -ENOENT when the
+/// on the free list, the count lowered (LRU: the element unlinked from the recency list), all while the map's version is odd; r0 = 0, or -ENOENT when the
 /// key is absent. A key the code may not read, a disposed map, a map whose cell offers no lock word or
 /// a chain longer than the map go to the helper, which answers as before.
 /// </summary>
@@ -22,7 +22,8 @@ internal sealed partial class X64Compiler
             return false;
         }
         var map = _image.Maps[index];
-        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsHash: true } layout || layout.ValuesOffset > int.MaxValue)
+        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsHash: true } layout || layout.ValuesOffset > int.MaxValue
+            || (layout.IsLru && LruLinksDisplacement(layout) < 0))
         {
             return false;
         }
@@ -74,6 +75,10 @@ internal sealed partial class X64Compiler
         _asm.Load(X64Width.Dword, Steps, Block, InlineLookup.HashCountOffset);
         _asm.Alu(X64AluOperation.Sub, X64Width.Dword, Steps, 1);
         _asm.Store(X64Width.Dword, Block, InlineLookup.HashCountOffset, Steps);
+        if (layout.IsLru)
+        {
+            EmitLruUnlink(layout, Block, Element, Steps, Link, Address);
+        }
         BumpVersion(Block, Key);
         // A plain store releases on x86: the change's stores are seen before the lock is free.
         _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);

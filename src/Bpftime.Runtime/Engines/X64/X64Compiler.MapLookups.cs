@@ -114,6 +114,7 @@ internal sealed partial class X64Compiler
         var pieces = InlineLookup.CopyPieces(map.ValueSize);
         if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true } layout || pieces.Count > CopyRegisters.Length
             || layout.ValueStride > int.MaxValue || (layout.IsHash && layout.ValuesOffset + InlineLookup.MaxInlineUpdateBytes > int.MaxValue)
+            || (layout.IsLru && LruLinksDisplacement(layout) < 0)
             || (layout.IsPerCpu && (ulong)PerCpu.SlotCount * layout.ValueStride > int.MaxValue))
         {
             return false;
@@ -283,6 +284,12 @@ internal sealed partial class X64Compiler
 
         // The helper is not called from here on: r1-r5 are free for the copy (r3, the value, excepted).
         _asm.Bind(replace);
+        if (layout.IsLru)
+        {
+            // HashMap.Touch: the element moves to the hot end (unlinking and relinking the hot end itself leaves the list as it was).
+            EmitLruUnlink(layout, Block, Element, X64Register.R8, X64Register.R9, X64Register.Rax);
+            EmitLruLinkHot(layout, Block, Element, X64Register.R8, X64Register.Rax);
+        }
         ElementAddress(Address, Element, (int)(layout.ValueStride * (layout.IsPerCpu ? (ulong)PerCpu.SlotCount : 1)), Block);
         _asm.Pop(Lock);
         if (layout.IsPerCpu)
@@ -347,6 +354,10 @@ internal sealed partial class X64Compiler
         _asm.Load(X64Width.Dword, X64Register.R9, Block, InlineLookup.HashCountOffset);
         _asm.Alu(X64AluOperation.Add, X64Width.Dword, X64Register.R9, 1);
         _asm.Store(X64Width.Dword, Block, InlineLookup.HashCountOffset, X64Register.R9);
+        if (layout.IsLru)
+        {
+            EmitLruLinkHot(layout, Block, Element, X64Register.R9, X64Register.Rdi);
+        }
 
         // The element's bytes cleared, 8 at a time (elements are 8-byte aligned and strided).
         var zero = _asm.CreateLabel();
