@@ -16,8 +16,9 @@ namespace Bpftime.Compiler.IrGen;
 /// pointer and index checked, then the copy (per-CPU: into the running processor's copy); on a plain
 /// or per-CPU hash map the same checks, then, under the map's lock (which the code only tries), the
 /// value of a key present replaced or an absent key inserted, with the map's free list, count and
-/// version in its block. bpf_map_delete_elem of such a hash map is done under the lock too. Every
-/// other case (a full map among them) calls the helper, which answers as before.
+/// version in its block (LRU maps: the element moved to, or linked at, the hot end of the recency list
+/// in the block too). bpf_map_delete_elem of such a hash map is done under the lock too. Every
+/// other case (a full map among them, an LRU map's eviction too) calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
@@ -286,10 +287,11 @@ internal sealed partial class FunctionEmitter
     }
 
     /// <summary>
-    /// bpf_map_delete_elem(map, key) on a plain or per-CPU hash map known at the call, whose cell offers
+    /// bpf_map_delete_elem(map, key) on a plain, per-CPU or LRU hash map known at the call, whose cell offers
     /// the lock word: with a key the code may read (as for updates), the lock tried once (held: the
     /// helper, which waits), the chain walked under it; the element found is unlinked, its hash marked
-    /// free and the element pushed on the free list, the count lowered, while the version is odd (as
+    /// free and the element pushed on the free list, the count lowered (LRU: the element unlinked from the
+    /// recency list), while the version is odd (as
     /// <see cref="HashMap.Delete"/> does under the same lock), r0 = 0; no element: -ENOENT. Anything
     /// else calls the helper, which answers, refuses or faults exactly as before.
     /// </summary>

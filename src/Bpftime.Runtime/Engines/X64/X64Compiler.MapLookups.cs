@@ -15,8 +15,9 @@ namespace Bpftime.Engines.X64;
 /// (<see cref="InlineLookup.CanInlineUpdate"/>) is done here too: flags, key and value pointer checked,
 /// then on a plain or per-CPU array the index checked and the copy (per-CPU: into the running
 /// processor's copy), on a plain or per-CPU hash map, under the map's lock, the value of a key present
-/// replaced or an absent key inserted (bpf_map_delete_elem of such maps: X64Compiler.MapDeletes.cs);
-/// anything else (a full map among it) calls the helper, which answers as before.
+/// replaced or an absent key inserted (bpf_map_delete_elem of such maps: X64Compiler.MapDeletes.cs;
+/// LRU maps' recency list: X64Compiler.MapLru.cs); anything else (a full map among it) calls the
+/// helper, which answers as before.
 /// </summary>
 internal sealed partial class X64Compiler
 {
