@@ -26,19 +26,28 @@ public sealed class InlineHashInsertDeleteTests
     /// <summary>ctx[16] (the value source of <see cref="InlineUpdateTests.UpdateProgram"/>) asking for a delete.</summary>
     private const ulong Delete = 3;
 
+    /// <summary>ctx[16] asking for a lookup (which marks an LRU map's element referenced: a second chance at eviction).</summary>
+    private const ulong Lookup = 4;
+
     /// <summary>
     /// <see cref="InlineUpdateTests.UpdateProgram"/> (key at ctx[0], flags at ctx[8], value from ctx[24..]),
-    /// except that ctx[16] = <see cref="Delete"/> makes it bpf_map_delete_elem of the key. r0 = what the helper answered.
+    /// except that ctx[16] = <see cref="Delete"/> makes it bpf_map_delete_elem of the key, and <see cref="Lookup"/>
+    /// bpf_map_lookup_elem (r0 = 1 when found, else 0). r0 = what the helper answered.
     /// </summary>
     internal static Instruction[] UpdateOrDeleteProgram()
     {
         var update = InlineUpdateTests.UpdateProgram();
+        Instruction[] delete = [.. CallWithKeyFromContext(HelperIds.MapDeleteElem), Code.Exit()];
         return
         [
             Code.LoadDw(7, 1, 16),
-            Code.JeqImm(7, (int)Delete, (short)update.Length),
+            Code.JeqImm(7, (int)Delete, (short)(update.Length + 1)),
+            Code.JeqImm(7, (int)Lookup, (short)(update.Length + delete.Length)),
             .. update,
-            .. CallWithKeyFromContext(HelperIds.MapDeleteElem),
+            .. delete,
+            .. CallWithKeyFromContext(HelperIds.MapLookupElem),
+            Code.JeqImm(0, 0, 1),
+            Code.Mov64(0, 1),
             Code.Exit(),
         ];
     }
@@ -85,9 +94,12 @@ public sealed class InlineHashInsertDeleteTests
         for (var i = 0; i < 300; i++)
         {
             var key = random.Next(8) == 0 ? hostile[random.Next(hostile.Length)] : (ulong)random.Next((int)entries + 4);
-            runs.Add(random.Next(3) == 0
-                ? new Run(key, 0, Delete, Value(0))
-                : new Run(key, random.Next(4) == 0 ? flags[random.Next(flags.Length)] : flags[random.Next(3)], 0, Value((ulong)random.NextInt64())));
+            runs.Add(random.Next(4) switch
+            {
+                0 => new Run(key, 0, Delete, Value(0)),
+                1 => new Run(key, 0, Lookup, Value(0)),
+                _ => new Run(key, random.Next(4) == 0 ? flags[random.Next(flags.Length)] : flags[random.Next(3)], 0, Value((ulong)random.NextInt64())),
+            });
         }
         return runs;
     }
@@ -500,15 +512,20 @@ public sealed class InlineHashInsertDeleteTests
     }
 
     /// <summary>
-    /// LRU maps: programs update present keys, insert and delete keys 0..11 of a 16-entry map while the
-    /// host updates, inserts and deletes keys 100..103 and looks keys up (marking them referenced), so
-    /// both move elements in the one recency list. Every answer agrees with what its thread did (no
-    /// eviction: the keys never fill the map), and afterwards the list is whole: emptied, the map takes
-    /// 16 fresh keys without evicting, and 16 more evict those exactly in insertion order.
+    /// LRU maps: programs update present keys, insert and delete keys 0..11 (or, evicting, 0..39) of a
+    /// 16-entry map while the host updates, inserts and deletes keys 100..103 and looks keys up (marking
+    /// them referenced), so both move elements in the one recency list. Without evictions every answer
+    /// agrees with what its thread did; with them (the programs' insertions into the full map evict, the
+    /// host's keys among others) updates still succeed and deletes find the key or answer -ENOENT.
+    /// Afterwards the map holds each key once, as many as its count, and the list is whole: emptied, the
+    /// map takes 16 fresh keys without evicting, and 16 more evict those exactly in insertion order.
     /// </summary>
-    [SkippableFact]
-    public unsafe void ProgramsAndTheHostShareAnLruMapsRecencyListWithoutBreakingIt()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public unsafe void ProgramsAndTheHostShareAnLruMapsRecencyListWithoutBreakingIt(bool evicting)
     {
+        var programKeys = evicting ? 40 : 12;
         LlvmRequirement.SkipIfMissing();
         foreach (var level in ConcurrentLevels)
         {
@@ -537,14 +554,15 @@ public sealed class InlineHashInsertDeleteTests
                             hostHeld[k] = true;
                             break;
                         case 1:
-                            if (map.Delete(key) != (hostHeld[k] ? 0 : -Errno.ENOENT))
+                            var deleted = map.Delete(key);
+                            if (evicting ? deleted is not (0 or -Errno.ENOENT) : deleted != (hostHeld[k] ? 0 : -Errno.ENOENT))
                             {
                                 failures.Enqueue($"host delete of {100 + k} disagreed with {(hostHeld[k] ? "held" : "absent")}");
                             }
                             hostHeld[k] = false;
                             break;
                         default:
-                            if ((map.Lookup(key) != 0) != hostHeld[k])
+                            if (!evicting && (map.Lookup(key) != 0) != hostHeld[k])
                             {
                                 failures.Enqueue($"host lookup of {100 + k} disagreed with {(hostHeld[k] ? "held" : "absent")}");
                             }
@@ -552,17 +570,18 @@ public sealed class InlineHashInsertDeleteTests
                     }
                 }
             });
-            var held = new bool[12];
+            var held = new bool[programKeys];
             try
             {
                 var random = new Random(6);
                 for (var i = 0; i < 30_000 && failures.IsEmpty; i++)
                 {
-                    var k = random.Next(12);
+                    var k = random.Next(programKeys);
                     if (random.Next(3) == 0)
                     {
                         var result = (long)executable.Run(InlineUpdateTests.Context(new Run((ulong)k, 0, Delete, Value(0))));
-                        Assert.True(result == (held[k] ? 0 : -Errno.ENOENT), $"{level}: delete of {k} answered {result} while {(held[k] ? "held" : "absent")}");
+                        var expected = held[k] ? 0 : -Errno.ENOENT;
+                        Assert.True(evicting ? result is 0 or -Errno.ENOENT : result == expected, $"{level}: delete of {k} answered {result} while {(held[k] ? "held" : "absent")}");
                         held[k] = false;
                     }
                     else
@@ -579,9 +598,15 @@ public sealed class InlineHashInsertDeleteTests
                 host.Wait();
             }
             Assert.True(failures.IsEmpty, $"{level}: {string.Join("; ", failures.Take(5))}");
-            for (var k = 0; k < 12; k++)
+            var left = KeysOf(map);
+            Assert.Equal(left.Count, left.Distinct().Count());
+            Assert.Equal(left.Count, map.Count);
+            Assert.True(left.Count <= 16, $"{level}: a 16-entry map holds {left.Count} keys");
+            for (var k = 0; k < programKeys; k++)
             {
-                Assert.Equal(held[k], map.Lookup(BitConverter.GetBytes(k)) != 0);
+                // An evicted key is absent though its thread last stored it; a key its thread deleted is absent either way.
+                Assert.True(map.Lookup(BitConverter.GetBytes(k)) == 0 || held[k], $"{level}: key {k} is present though its thread deleted it");
+                Assert.True(evicting || held[k] == (map.Lookup(BitConverter.GetBytes(k)) != 0), $"{level}: key {k} is {(held[k] ? "absent" : "present")}");
             }
 
             // The recency list is whole: emptied, then filled, then every insertion evicts the oldest.

@@ -115,7 +115,7 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// write; hash maps: the lock word), which a map gives only when programs may write it and its
     /// values hold no bpf_spin_lock. Per-CPU hash maps are updated as plain ones, in the copy of the
     /// processor the code runs on. LRU hash maps are updated as hash maps, with the element moved to
-    /// the hot end of the recency list (in the block too); a full LRU map, which must evict, keeps the helper.
+    /// the hot end of the recency list (in the block too), a full one evicting as the map does.
     /// </summary>
     public bool CanInlineUpdate => CanInline && ValueSize <= MaxInlineUpdateBytes;
 

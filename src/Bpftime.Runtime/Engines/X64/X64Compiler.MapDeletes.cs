@@ -65,16 +65,7 @@ internal sealed partial class X64Compiler
         // any of them sees the odd version; only the lock holder writes the version, so plain stores do.
         _asm.Bind(found);
         BumpVersion(Block, Key);
-        ElementAddress(Address, Element, 4, Block);
-        _asm.Load(X64Width.Dword, Steps, Address, (int)layout.NextOffset);
-        _asm.Store(X64Width.Dword, Link, 0, Steps);
-        _asm.StoreImmediate(X64Width.Dword, Address, (int)layout.HashesOffset, InlineLookup.FreeHash);
-        _asm.Load(X64Width.Dword, Steps, Block, InlineLookup.HashFreeOffset);
-        _asm.Store(X64Width.Dword, Address, (int)layout.NextOffset, Steps);
-        _asm.Store(X64Width.Dword, Block, InlineLookup.HashFreeOffset, Element);
-        _asm.Load(X64Width.Dword, Steps, Block, InlineLookup.HashCountOffset);
-        _asm.Alu(X64AluOperation.Sub, X64Width.Dword, Steps, 1);
-        _asm.Store(X64Width.Dword, Block, InlineLookup.HashCountOffset, Steps);
+        EmitFreeElement(layout, Block, Element, Link, Steps, Address);
         if (layout.IsLru)
         {
             EmitLruUnlink(layout, Block, Element, Steps, Link, Address);
@@ -98,6 +89,25 @@ internal sealed partial class X64Compiler
         _asm.Bind(done);
         ClearScratchAfterCall();
         return true;
+    }
+
+    /// <summary>
+    /// HashMap.Unlink's chain part, with the version odd: <paramref name="element"/> taken out of its chain
+    /// (the word at <paramref name="link"/>, its bucket's or its predecessor's next word, pointed past it),
+    /// its hash marked free, pushed on the free list, the count lowered. Uses <paramref name="scratch"/> and <paramref name="address"/>.
+    /// </summary>
+    private void EmitFreeElement(InlineLookup layout, X64Register block, X64Register element, X64Register link, X64Register scratch, X64Register address)
+    {
+        ElementAddress(address, element, 4, block);
+        _asm.Load(X64Width.Dword, scratch, address, (int)layout.NextOffset);
+        _asm.Store(X64Width.Dword, link, 0, scratch);
+        _asm.StoreImmediate(X64Width.Dword, address, (int)layout.HashesOffset, InlineLookup.FreeHash);
+        _asm.Load(X64Width.Dword, scratch, block, InlineLookup.HashFreeOffset);
+        _asm.Store(X64Width.Dword, address, (int)layout.NextOffset, scratch);
+        _asm.Store(X64Width.Dword, block, InlineLookup.HashFreeOffset, element);
+        _asm.Load(X64Width.Dword, scratch, block, InlineLookup.HashCountOffset);
+        _asm.Alu(X64AluOperation.Sub, X64Width.Dword, scratch, 1);
+        _asm.Store(X64Width.Dword, block, InlineLookup.HashCountOffset, scratch);
     }
 
     /// <summary>The map's version (the block's first word) raised by one through <paramref name="scratch"/>: odd before a change, even after.</summary>

@@ -16,7 +16,7 @@ namespace Bpftime.Engines.X64;
 /// then on a plain or per-CPU array the index checked and the copy (per-CPU: into the running
 /// processor's copy), on a plain or per-CPU hash map, under the map's lock, the value of a key present
 /// replaced or an absent key inserted (bpf_map_delete_elem of such maps: X64Compiler.MapDeletes.cs;
-/// LRU maps' recency list: X64Compiler.MapLru.cs); anything else (a full map among it) calls the
+/// LRU maps' recency list and eviction: X64Compiler.MapLru.cs); anything else (a full plain hash map among it) calls the
 /// helper, which answers as before.
 /// </summary>
 internal sealed partial class X64Compiler
@@ -279,7 +279,20 @@ internal sealed partial class X64Compiler
         _asm.Bind(insert);
         _asm.Load(X64Width.Dword, Element, Block, InlineLookup.HashFreeOffset);
         _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
-        _asm.Jcc(X64Condition.AboveOrEqual, broken);
+        if (layout.IsLru)
+        {
+            // A full LRU map evicts its cold end (EmitHashInsert); an empty recency list besides is the helper's.
+            var free = _asm.CreateLabel();
+            _asm.Jcc(X64Condition.Below, free);
+            _asm.Load(X64Width.Dword, X64Register.Rax, Block, InlineLookup.LruTailOffset);
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, X64Register.Rax, (int)layout.MaxEntries);
+            _asm.Jcc(X64Condition.AboveOrEqual, broken);
+            _asm.Bind(free);
+        }
+        else
+        {
+            _asm.Jcc(X64Condition.AboveOrEqual, broken);
+        }
         EmitHashInsert(layout, pieces);
         _asm.Jmp(updated);
 
@@ -340,6 +353,14 @@ internal sealed partial class X64Compiler
         var elementBytes = (int)(layout.ValueStride * (layout.IsPerCpu ? (ulong)PerCpu.SlotCount : 1));
         _asm.Pop(Lock);
         BumpVersion(Block, X64Register.Rax);
+        if (layout.IsLru)
+        {
+            var free = _asm.CreateLabel();
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
+            _asm.Jcc(X64Condition.Below, free);
+            EmitLruEvict(layout, Block, Element);
+            _asm.Bind(free);
+        }
         ElementAddress(X64Register.Rax, Element, 4, Block);
         _asm.Load(X64Width.Dword, X64Register.Rdi, X64Register.Rax, (int)layout.NextOffset);
         _asm.Store(X64Width.Dword, Block, InlineLookup.HashFreeOffset, X64Register.Rdi);
