@@ -13,7 +13,8 @@ public class MapBenchmarks
     private IBpfExecutable _executable = null!;
     private byte[] _context = [];
 
-    [Params("array_lookup", "array_update", "hash_lookup", "hash_update", "hash_delete_insert", "percpu_lookup", "percpu_update")]
+    [Params("array_lookup", "array_update", "hash_lookup", "hash_update", "hash_delete_insert", "percpu_lookup", "percpu_update",
+        "lru_update", "lru_update_call", "lru_delete_insert", "lru_delete_insert_call")]
     public string Program { get; set; } = "";
 
     [ParamsSource(nameof(LevelNames))]

@@ -207,7 +207,7 @@ public sealed class InlineHashAndPerCpuUpdateTests
     }
 
     [Fact]
-    public void JitCodeDoesHashAndPerCpuUpdatesItselfOnlyForNonLruHashMapsAndPerCpuArraysWithSmallValues()
+    public void JitCodeDoesHashAndPerCpuUpdatesItselfOnlyForHashMapsAndPerCpuArraysWithSmallValues()
     {
         var bindings = new JitBindings(0, h => h.NativeEntry, _ => 0);
         Instruction[] program = InlineUpdateTests.UpdateWith([Code.Mov64Reg(2, 10), Code.Add64(2, -8), Code.Mov64Reg(3, 10), Code.Add64(3, -16)]);
@@ -225,7 +225,9 @@ public sealed class InlineHashAndPerCpuUpdateTests
         Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 4, 64, 8))));
         Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.Hash, 2, 8, 8))));
         Assert.True(ReadsTheCell(new HashMap(new MapSpec("h", MapType.PerCpuHash, 4, 8, 8))));
-        Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.LruHash, 4, 8, 8))));
+        Assert.True(ReadsTheCell(new HashMap(new MapSpec("h", MapType.LruHash, 4, 8, 8))));
+        Assert.True(ReadsTheCell(new HashMap(new MapSpec("h", MapType.LruPerCpuHash, 8, 40, 8))));
+        Assert.False(ReadsTheCell(new HashMap(new MapSpec("h", MapType.LruHash, 4, 72, 8))));
         Assert.True(ReadsTheCell(PerCpuArray(40)));
         Assert.False(ReadsTheCell(PerCpuArray(72)));
     }

@@ -26,19 +26,28 @@ public sealed class InlineHashInsertDeleteTests
     /// <summary>ctx[16] (the value source of <see cref="InlineUpdateTests.UpdateProgram"/>) asking for a delete.</summary>
     private const ulong Delete = 3;
 
+    /// <summary>ctx[16] asking for a lookup (which marks an LRU map's element referenced: a second chance at eviction).</summary>
+    private const ulong Lookup = 4;
+
     /// <summary>
     /// <see cref="InlineUpdateTests.UpdateProgram"/> (key at ctx[0], flags at ctx[8], value from ctx[24..]),
-    /// except that ctx[16] = <see cref="Delete"/> makes it bpf_map_delete_elem of the key. r0 = what the helper answered.
+    /// except that ctx[16] = <see cref="Delete"/> makes it bpf_map_delete_elem of the key, and <see cref="Lookup"/>
+    /// bpf_map_lookup_elem (r0 = 1 when found, else 0). r0 = what the helper answered.
     /// </summary>
     internal static Instruction[] UpdateOrDeleteProgram()
     {
         var update = InlineUpdateTests.UpdateProgram();
+        Instruction[] delete = [.. CallWithKeyFromContext(HelperIds.MapDeleteElem), Code.Exit()];
         return
         [
             Code.LoadDw(7, 1, 16),
-            Code.JeqImm(7, (int)Delete, (short)update.Length),
+            Code.JeqImm(7, (int)Delete, (short)(update.Length + 1)),
+            Code.JeqImm(7, (int)Lookup, (short)(update.Length + delete.Length)),
             .. update,
-            .. CallWithKeyFromContext(HelperIds.MapDeleteElem),
+            .. delete,
+            .. CallWithKeyFromContext(HelperIds.MapLookupElem),
+            Code.JeqImm(0, 0, 1),
+            Code.Mov64(0, 1),
             Code.Exit(),
         ];
     }
@@ -85,9 +94,12 @@ public sealed class InlineHashInsertDeleteTests
         for (var i = 0; i < 300; i++)
         {
             var key = random.Next(8) == 0 ? hostile[random.Next(hostile.Length)] : (ulong)random.Next((int)entries + 4);
-            runs.Add(random.Next(3) == 0
-                ? new Run(key, 0, Delete, Value(0))
-                : new Run(key, random.Next(4) == 0 ? flags[random.Next(flags.Length)] : flags[random.Next(3)], 0, Value((ulong)random.NextInt64())));
+            runs.Add(random.Next(4) switch
+            {
+                0 => new Run(key, 0, Delete, Value(0)),
+                1 => new Run(key, 0, Lookup, Value(0)),
+                _ => new Run(key, random.Next(4) == 0 ? flags[random.Next(flags.Length)] : flags[random.Next(3)], 0, Value((ulong)random.NextInt64())),
+            });
         }
         return runs;
     }
@@ -112,7 +124,7 @@ public sealed class InlineHashInsertDeleteTests
         get
         {
             var data = new TheoryData<MapType, uint, uint, bool>();
-            foreach (var type in new[] { MapType.Hash, MapType.PerCpuHash })
+            foreach (var type in new[] { MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash })
             {
                 foreach (var (keySize, valueSize) in new (uint, uint)[] { (4, 1), (4, 8), (8, 12), (4, 40), (8, 64), (4, 72) })
                 {
@@ -133,10 +145,9 @@ public sealed class InlineHashInsertDeleteTests
     [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
     public void MapsTheCodeLeavesToTheHelperInsertAndDeleteAsBefore(bool verified)
     {
-        AssertSameAsHelper(() => new HashMap(new MapSpec("lru", MapType.LruHash, 4, 8, 8)), verified);
-        AssertSameAsHelper(() => new HashMap(new MapSpec("lru", MapType.LruPerCpuHash, 8, 8, 8)), verified);
         AssertSameAsHelper(() => new HashMap(new MapSpec("short", MapType.Hash, 2, 8, 8)), verified);
         AssertSameAsHelper(() => new HashMap(new MapSpec("locked", MapType.Hash, 4, 16, 8)) { SpinLockOffset = 8 }, verified);
+        AssertSameAsHelper(() => new HashMap(new MapSpec("locked", MapType.LruHash, 4, 16, 8)) { SpinLockOffset = 8 }, verified);
     }
 
     /// <summary>
@@ -185,6 +196,8 @@ public sealed class InlineHashInsertDeleteTests
         // Key 1 is absent: the update the program asks for is an insertion.
         InlineUpdateTests.AssertHostilePointersRefused(what, () => new HashMap(new MapSpec("hash", MapType.Hash, 8, 8, 4)));
         InlineUpdateTests.AssertHostilePointersRefused(what, () => new HashMap(new MapSpec("hash", MapType.PerCpuHash, 8, 8, 4)));
+        InlineUpdateTests.AssertHostilePointersRefused(what, () => new HashMap(new MapSpec("lru", MapType.LruHash, 8, 8, 4)));
+        InlineUpdateTests.AssertHostilePointersRefused(what, () => new HashMap(new MapSpec("lru", MapType.LruPerCpuHash, 8, 8, 4)));
     }
 
     /// <summary>Checked code deleting through key pointers it may not read: every level faults as the helper does, and the map keeps its keys.</summary>
@@ -206,7 +219,7 @@ public sealed class InlineHashInsertDeleteTests
             "key in host memory" => [.. Code.LoadImm64(2, (long)host)],
             _ => [Code.Mov64(2, 0)],
         };
-        foreach (var type in new[] { MapType.Hash, MapType.PerCpuHash })
+        foreach (var type in new[] { MapType.Hash, MapType.PerCpuHash, MapType.LruHash, MapType.LruPerCpuHash })
         {
             // The key the hostile pointer would name is present (host memory holds 0x0101..., the stack 1).
             InlineUpdateTests.AssertRefusedAsTheHelperRefuses(DeleteWith(key), () =>
@@ -246,10 +259,20 @@ public sealed class InlineHashInsertDeleteTests
         // Key 1 is absent from the empty map: the first run inserts it.
         InlineUpdateTests.AssertDisposedMapIsLeftAlone(() => new HashMap(new MapSpec("hash", MapType.Hash, 4, 8, 4)), verified);
         InlineUpdateTests.AssertDisposedMapIsLeftAlone(() => new HashMap(new MapSpec("hash", MapType.PerCpuHash, 8, 8, 4)), verified);
+        InlineUpdateTests.AssertDisposedMapIsLeftAlone(() => new HashMap(new MapSpec("lru", MapType.LruHash, 8, 8, 4)), verified);
+        InlineUpdateTests.AssertDisposedMapIsLeftAlone(() => new HashMap(new MapSpec("lru", MapType.LruPerCpuHash, 4, 8, 4)), verified);
+        foreach (var type in new[] { MapType.Hash, MapType.LruHash })
+        {
+            AssertDisposedMapRefusesDeletes(type, verified);
+        }
+    }
+
+    private static void AssertDisposedMapRefusesDeletes(MapType type, bool verified)
+    {
         string? expected = null;
         foreach (var level in InlineLookupTests.Compiled.Prepend(InlineLookupTests.Reference))
         {
-            var map = new HashMap(new MapSpec("hash", MapType.Hash, 8, 8, 4));
+            var map = new HashMap(new MapSpec("hash", type, 8, 8, 4));
             Assert.Equal(0, map.Update(BitConverter.GetBytes(1UL), new byte[8], 0));
             var image = new ProgramImage("delete", DeleteWith([Code.Mov64Reg(2, 10), Code.Add64(2, -8)]), StandardHelpers.CreateDefault()) { Maps = [map], Verified = verified };
             using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
@@ -288,6 +311,8 @@ public sealed class InlineHashInsertDeleteTests
     [InlineData(MapType.Hash, false)]
     [InlineData(MapType.PerCpuHash, true)]
     [InlineData(MapType.PerCpuHash, false)]
+    [InlineData(MapType.LruHash, true)]
+    [InlineData(MapType.LruPerCpuHash, false)]
     public unsafe void InsertionsAndDeletionsWaitWhileAnotherThreadHoldsTheMapsLock(MapType type, bool verified)
     {
         LlvmRequirement.SkipIfMissing();
@@ -335,7 +360,7 @@ public sealed class InlineHashInsertDeleteTests
     public unsafe void ProgramsAndTheHostInsertAndDeleteConcurrentlyWithoutLosingElements()
     {
         LlvmRequirement.SkipIfMissing();
-        foreach (var level in new[] { new Level("jit", 0), new Level("llvm-jit", 3), new Level("aot", 3) })
+        foreach (var level in ConcurrentLevels)
         {
             Skip.IfNot(level.Create().IsAvailable(out var why), why);
             using var map = new HashMap(new MapSpec("hash", MapType.Hash, 4, 16, 16));
@@ -449,12 +474,7 @@ public sealed class InlineHashInsertDeleteTests
             Assert.True(failures.IsEmpty, $"{level}: {string.Join("; ", failures.Take(5))}");
 
             // The map holds exactly what each thread left, each key once, with a count to match.
-            var keys = new List<uint>();
-            map.ForEach((keyAddress, _) =>
-            {
-                keys.Add(*(uint*)keyAddress);
-                return true;
-            });
+            var keys = KeysOf(map);
             var expectedKeys = Enumerable.Range(0, 12).Where(k => held[k]).Select(k => (uint)k)
                 .Concat(Enumerable.Range(0, 4).Where(k => hostHeld[k]).Select(k => (uint)(100 + k)))
                 .Concat([200u, 201u, 202u, 203u]).Order().ToList();
@@ -474,12 +494,7 @@ public sealed class InlineHashInsertDeleteTests
                 Assert.Equal(0, map.Update(BitConverter.GetBytes(1000 + extra), new byte[16], MapUpdateFlags.NoExist));
             }
             Assert.Equal(-Errno.E2BIG, map.Update(BitConverter.GetBytes(5000), new byte[16], 0));
-            var all = new List<uint>();
-            map.ForEach((keyAddress, _) =>
-            {
-                all.Add(*(uint*)keyAddress);
-                return true;
-            });
+            var all = KeysOf(map);
             Assert.Equal(16, all.Distinct().Count());
             foreach (var key in all)
             {
@@ -496,8 +511,128 @@ public sealed class InlineHashInsertDeleteTests
         }
     }
 
+    /// <summary>
+    /// LRU maps: programs update present keys, insert and delete keys 0..11 (or, evicting, 0..39) of a
+    /// 16-entry map while the host updates, inserts and deletes keys 100..103 and looks keys up (marking
+    /// them referenced), so both move elements in the one recency list. Without evictions every answer
+    /// agrees with what its thread did; with them (the programs' insertions into the full map evict, the
+    /// host's keys among others) updates still succeed and deletes find the key or answer -ENOENT.
+    /// Afterwards the map holds each key once, as many as its count, and the list is whole: emptied, the
+    /// map takes 16 fresh keys without evicting, and 16 more evict those exactly in insertion order.
+    /// </summary>
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public unsafe void ProgramsAndTheHostShareAnLruMapsRecencyListWithoutBreakingIt(bool evicting)
+    {
+        var programKeys = evicting ? 40 : 12;
+        LlvmRequirement.SkipIfMissing();
+        foreach (var level in ConcurrentLevels)
+        {
+            Skip.IfNot(level.Create().IsAvailable(out var why), why);
+            using var map = new HashMap(new MapSpec("lru", MapType.LruHash, 4, 16, 16));
+            var image = new ProgramImage("update", UpdateOrDeleteProgram(), StandardHelpers.CreateDefault()) { Maps = [map], Verified = true };
+            using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
+            using var stop = new CancellationTokenSource();
+            var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            var host = Task.Run(() =>
+            {
+                var random = new Random(5);
+                var hostHeld = new bool[4];
+                while (!stop.IsCancellationRequested)
+                {
+                    var k = random.Next(4);
+                    var key = BitConverter.GetBytes(100 + k);
+                    switch (random.Next(3))
+                    {
+                        case 0:
+                            var result = map.Update(key, new byte[16], MapUpdateFlags.Any);
+                            if (result != 0)
+                            {
+                                failures.Enqueue($"host update of {100 + k} answered {result}");
+                            }
+                            hostHeld[k] = true;
+                            break;
+                        case 1:
+                            var deleted = map.Delete(key);
+                            if (evicting ? deleted is not (0 or -Errno.ENOENT) : deleted != (hostHeld[k] ? 0 : -Errno.ENOENT))
+                            {
+                                failures.Enqueue($"host delete of {100 + k} disagreed with {(hostHeld[k] ? "held" : "absent")}");
+                            }
+                            hostHeld[k] = false;
+                            break;
+                        default:
+                            if (!evicting && (map.Lookup(key) != 0) != hostHeld[k])
+                            {
+                                failures.Enqueue($"host lookup of {100 + k} disagreed with {(hostHeld[k] ? "held" : "absent")}");
+                            }
+                            break;
+                    }
+                }
+            });
+            var held = new bool[programKeys];
+            try
+            {
+                var random = new Random(6);
+                for (var i = 0; i < 30_000 && failures.IsEmpty; i++)
+                {
+                    var k = random.Next(programKeys);
+                    if (random.Next(3) == 0)
+                    {
+                        var result = (long)executable.Run(InlineUpdateTests.Context(new Run((ulong)k, 0, Delete, Value(0))));
+                        var expected = held[k] ? 0 : -Errno.ENOENT;
+                        Assert.True(evicting ? result is 0 or -Errno.ENOENT : result == expected, $"{level}: delete of {k} answered {result} while {(held[k] ? "held" : "absent")}");
+                        held[k] = false;
+                    }
+                    else
+                    {
+                        var result = (long)executable.Run(InlineUpdateTests.Context(new Run((ulong)k, MapUpdateFlags.Any, 0, Value((ulong)k))));
+                        Assert.True(result == 0, $"{level}: update of {k} answered {result}");
+                        held[k] = true;
+                    }
+                }
+            }
+            finally
+            {
+                stop.Cancel();
+                host.Wait();
+            }
+            Assert.True(failures.IsEmpty, $"{level}: {string.Join("; ", failures.Take(5))}");
+            var left = KeysOf(map);
+            Assert.Equal(left.Count, left.Distinct().Count());
+            Assert.Equal(left.Count, map.Count);
+            Assert.True(left.Count <= 16, $"{level}: a 16-entry map holds {left.Count} keys");
+            for (var k = 0; k < programKeys; k++)
+            {
+                // An evicted key is absent though its thread last stored it; a key its thread deleted is absent either way.
+                Assert.True(map.Lookup(BitConverter.GetBytes(k)) == 0 || held[k], $"{level}: key {k} is present though its thread deleted it");
+                Assert.True(evicting || held[k] == (map.Lookup(BitConverter.GetBytes(k)) != 0), $"{level}: key {k} is {(held[k] ? "absent" : "present")}");
+            }
+
+            // The recency list is whole: emptied, then filled, then every insertion evicts the oldest.
+            var keys = KeysOf(map);
+            foreach (var key in keys)
+            {
+                Assert.Equal(0, map.Delete(BitConverter.GetBytes(key)));
+            }
+            Assert.Equal(0, map.Count);
+            for (var k = 0; k < 16; k++)
+            {
+                Assert.Equal(0UL, executable.Run(InlineUpdateTests.Context(new Run((ulong)(1000 + k), MapUpdateFlags.NoExist, 0, Value(1)))));
+            }
+            Assert.Equal(16, map.Count);
+            for (var k = 0; k < 16; k++)
+            {
+                Assert.Equal(0, map.Update(BitConverter.GetBytes(2000 + k), new byte[16], MapUpdateFlags.NoExist));
+                // Only the evicted key is looked up (absent: nothing marked), so the next stays the coldest.
+                Assert.True(map.Lookup(BitConverter.GetBytes(1000 + k)) == 0, $"{level}: insertion {k} into the full map did not evict the oldest key, {1000 + k}");
+                Assert.Equal(16, map.Count);
+            }
+        }
+    }
+
     [Fact]
-    public void JitCodeDeletesItselfOnlyFromPlainAndPerCpuHashMaps()
+    public void JitCodeDeletesItselfOnlyFromHashMaps()
     {
         var bindings = new JitBindings(0, h => h.NativeEntry, _ => 0);
         var program = DeleteWith([Code.Mov64Reg(2, 10), Code.Add64(2, -8)]);
@@ -506,11 +641,26 @@ public sealed class InlineHashInsertDeleteTests
         using var lru = new HashMap(new MapSpec("lru", MapType.LruHash, 8, 8, 4));
         using var array = ArrayMap.Create("a", 8, 4);
         // The code reads the lock word through the map's cell (movabs of its address) only where it deletes itself.
-        foreach (var (map, inline) in new (BpfMap, bool)[] { (hash, true), (perCpu, true), (lru, false), (array, false) })
+        foreach (var (map, inline) in new (BpfMap, bool)[] { (hash, true), (perCpu, true), (lru, true), (array, false) })
         {
             var compiled = X64Compiler.Compile(new ProgramImage("delete", program, StandardHelpers.CreateDefault()) { Maps = [map], Verified = true }, bindings);
             Assert.True(inline == compiled.Code.AsSpan().IndexOf(BitConverter.GetBytes((long)map.StorageCell)) >= 0, $"{map.Type}: expected the delete {(inline ? "done by the code" : "left to the helper")}");
         }
+    }
+
+    /// <summary>One level of each engine that compiles the code: the concurrency tests' levels.</summary>
+    private static readonly Level[] ConcurrentLevels = [new("jit", 0), new("llvm-jit", 3), new("aot", 3)];
+
+    /// <summary>The 4-byte keys the map holds, in iteration order.</summary>
+    private static unsafe List<uint> KeysOf(HashMap map)
+    {
+        var keys = new List<uint>();
+        map.ForEach((keyAddress, _) =>
+        {
+            keys.Add(*(uint*)keyAddress);
+            return true;
+        });
+        return keys;
     }
 
     /// <summary>The u32 key at ctx[0] looked up: r0 = the value's first 8 bytes, or 0 when absent.</summary>

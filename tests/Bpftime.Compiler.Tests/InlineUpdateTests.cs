@@ -103,9 +103,47 @@ public sealed class InlineUpdateTests
         var image = new ProgramImage("update", program, StandardHelpers.CreateDefault()) { Maps = [map], Verified = verified };
         using var executable = level.Create().Load(image, new EngineOptions { OptimizationLevel = level.OptimizationLevel });
         var results = runs.Select(run => executable.Run(Context(run))).ToList();
-        // A hash map's count is kept apart from the elements: compared too.
+        // A hash map's count is kept apart from the elements: compared too; an LRU map's recency order too.
         var count = map is HashMap hash ? $"count {hash.Count}" : "";
-        return (results, System.Text.Encoding.UTF8.GetBytes(BpfMapDump.ToJson([map]) + count));
+        var json = BpfMapDump.ToJson([map]);
+        var order = map is HashMap { Type: MapType.LruHash or MapType.LruPerCpuHash } lru ? EvictionOrder(lru) : "";
+        return (results, System.Text.Encoding.UTF8.GetBytes(json + count + order));
+    }
+
+    /// <summary>
+    /// An LRU map's recency order as a later user sees it: the host inserts max entries fresh keys, one
+    /// at a time, and notes which key each insertion evicted ("-": it took a free element). Referenced
+    /// marks count too (their second chance changes which key goes first).
+    /// </summary>
+    internal static string EvictionOrder(HashMap map)
+    {
+        var keySize = (int)map.KeySize;
+        HashSet<string> Keys()
+        {
+            var keys = new HashSet<string>();
+            map.ForEach((key, _) =>
+            {
+                unsafe
+                {
+                    keys.Add(Convert.ToHexString(new ReadOnlySpan<byte>((void*)key, keySize)));
+                }
+                return true;
+            });
+            return keys;
+        }
+        var evicted = new List<string>();
+        var before = Keys();
+        for (var i = 0U; i < map.MaxEntries; i++)
+        {
+            var fresh = BitConverter.GetBytes(0x6000_0000UL + i).AsSpan(0, keySize);
+            Assert.Equal(0, map.Update(fresh, new byte[map.ValueSize], MapUpdateFlags.NoExist));
+            var after = Keys();
+            var gone = before.Except(after).ToList();
+            Assert.True(gone.Count <= 1, $"one insertion evicted {gone.Count} keys");
+            evicted.Add(gone.Count == 0 ? "-" : gone[0]);
+            before = after;
+        }
+        return $" evicted {string.Join(",", evicted)}";
     }
 
     /// <summary>A hash map holding every even key below max entries (value: the key's bytes repeated), so updates find keys present, absent and a map that fills up.</summary>
@@ -215,15 +253,23 @@ public sealed class InlineUpdateTests
         AssertSameAsHelper(() => HalfFullHash(MapType.Hash, 8, valueSize, 8), verified);
     }
 
+    /// <summary>LRU hash maps: the same answers, contents and recency order (the keys later insertions evict), for every value size.</summary>
+    [SkippableTheory]
+    [MemberData(nameof(ValueSizes))]
+    public void LruHashUpdatesMatchTheHelperForEveryValueSize(uint valueSize, bool verified)
+    {
+        AssertSameAsHelper(() => HalfFullHash(MapType.LruHash, 4, valueSize, 16), verified);
+        AssertSameAsHelper(() => HalfFullHash(MapType.LruPerCpuHash, 8, valueSize, 8), verified);
+    }
+
     [SkippableTheory]
     [MemberData(nameof(InlineLookupTests.Modes), MemberType = typeof(InlineLookupTests))]
     public void MapsTheCodeLeavesToTheHelperAnswerAsBefore(bool verified)
     {
-        // Read-only for programs, a spin lock in the value, LRU hash maps, other key sizes: the helper decides.
+        // Read-only for programs, a spin lock in the value, other key sizes: the helper decides.
         AssertSameAsHelper(() => new ArrayMap(new MapSpec("ro", MapType.Array, 4, 8, 8) { Flags = ArrayMap.ReadOnlyForProgramsFlag }), verified);
         AssertSameAsHelper(() => new ArrayMap(new MapSpec("locked", MapType.Array, 4, 16, 8)) { SpinLockOffset = 8 }, verified);
         AssertSameAsHelper(() => new HashMap(new MapSpec("hash", MapType.Hash, 4, 8, 4)), verified);
-        AssertSameAsHelper(() => HalfFullHash(MapType.LruHash, 4, 8, 8), verified);
         AssertSameAsHelper(() => HalfFullHash(MapType.Hash, 2, 8, 8), verified);
         AssertSameAsHelper(() => new HashMap(new MapSpec("locked", MapType.Hash, 4, 16, 8)) { SpinLockOffset = 8 }, verified);
     }
@@ -458,7 +504,7 @@ public sealed class InlineUpdateTests
     }
 
     [Fact]
-    public void OnlyArraysAndPlainOrPerCpuHashMapsWithSmallValuesAreUpdatedByTheCode()
+    public void OnlyArraysAndHashMapsWithSmallValuesAndShortKeysAreUpdatedByTheCode()
     {
         Assert.True(new InlineLookup(InlineLookupKind.Array, 4, InlineLookup.MaxInlineUpdateBytes, 10).CanInlineUpdate);
         Assert.False(new InlineLookup(InlineLookupKind.Array, 4, InlineLookup.MaxInlineUpdateBytes + 1, 10).CanInlineUpdate);
@@ -466,7 +512,10 @@ public sealed class InlineUpdateTests
         Assert.False(new InlineLookup(InlineLookupKind.PerCpuArray, 4, InlineLookup.MaxInlineUpdateBytes + 1, 10).CanInlineUpdate);
         Assert.True(new InlineLookup(InlineLookupKind.Hash, 8, 8, 10).CanInlineUpdate);
         Assert.False(new InlineLookup(InlineLookupKind.Hash, 2, 8, 10).CanInlineUpdate);
-        Assert.False(new InlineLookup(InlineLookupKind.LruHash, 4, 8, 10).CanInlineUpdate);
+        Assert.True(new InlineLookup(InlineLookupKind.LruHash, 4, 8, 10).CanInlineUpdate);
+        Assert.True(new InlineLookup(InlineLookupKind.LruPerCpuHash, 8, InlineLookup.MaxInlineUpdateBytes, 10).CanInlineUpdate);
+        Assert.False(new InlineLookup(InlineLookupKind.LruHash, 4, InlineLookup.MaxInlineUpdateBytes + 1, 10).CanInlineUpdate);
+        Assert.False(new InlineLookup(InlineLookupKind.LruHash, 2, 8, 10).CanInlineUpdate);
         Assert.True(new InlineLookup(InlineLookupKind.PerCpuHash, 4, 8, 10).CanInlineUpdate);
         Assert.Equal([(0, 8), (8, 4), (12, 2), (14, 1)], InlineLookup.CopyPieces(15));
         Assert.Empty(InlineLookup.CopyPieces(0));

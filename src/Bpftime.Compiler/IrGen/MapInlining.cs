@@ -16,8 +16,9 @@ namespace Bpftime.Compiler.IrGen;
 /// pointer and index checked, then the copy (per-CPU: into the running processor's copy); on a plain
 /// or per-CPU hash map the same checks, then, under the map's lock (which the code only tries), the
 /// value of a key present replaced or an absent key inserted, with the map's free list, count and
-/// version in its block. bpf_map_delete_elem of such a hash map is done under the lock too. Every
-/// other case (a full map among them) calls the helper, which answers as before.
+/// version in its block (LRU maps: the element moved to, or linked at, the hot end of the recency list
+/// in the block too, a full map's cold end evicted first). bpf_map_delete_elem of such a hash map is
+/// done under the lock too. Every other case (a full plain hash map among them) calls the helper, which answers as before.
 /// </summary>
 internal sealed partial class FunctionEmitter
 {
@@ -194,6 +195,12 @@ internal sealed partial class FunctionEmitter
             Answer(lockPointer, -Errno.EEXIST, done), replace);
         LLVM.PositionBuilderAtEnd(_b, replace);
         CopyValue(value, ValueOf(layout, block, element64, slot), layout.ValueSize);
+        if (layout.IsLru)
+        {
+            // HashMap.Touch: the element moves to the hot end (unlinking and relinking the hot end itself leaves the list as it was).
+            UnlinkRecency(layout, block, element64);
+            LinkHot(layout, block, element64);
+        }
         LLVM.BuildBr(_b, Answer(lockPointer, 0, done));
 
         LLVM.PositionBuilderAtEnd(_b, absent);
@@ -211,7 +218,8 @@ internal sealed partial class FunctionEmitter
 
     /// <summary>
     /// Under the lock, with the key absent: the insertion <see cref="HashMap.Update"/> does. The first free
-    /// element (none: to <paramref name="full"/>, for the helper's -E2BIG) is taken off the free list, its
+    /// element (none: an LRU map evicts its cold end first, <see cref="EmitLruEvict"/>; a plain one goes to
+    /// <paramref name="full"/>, for the helper's -E2BIG) is taken off the free list, its
     /// key, zeroed value (every per-CPU copy, as the helper clears them) and the value's copy written, its
     /// hash set and the element put at the head of its bucket's chain, the count raised, all while the
     /// map's version is odd, so that lock-free lookups (compiled or the map's) retry rather than see a
@@ -223,10 +231,38 @@ internal sealed partial class FunctionEmitter
         var take = NewBlock("hash.insert.take");
         var free = AtomicLoad(4, block, InlineLookup.HashFreeOffset, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
         // HashEnd (-1) is above every index as unsigned: a full map, or a head out of range, is the helper's.
-        LLVM.BuildCondBr(_b, _generator.Likely(LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, free, _t.I32((int)layout.MaxEntries), "")), take, full);
-
-        LLVM.PositionBuilderAtEnd(_b, take);
-        BeginChange(block);
+        var hasFree = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, free, _t.I32((int)layout.MaxEntries), "");
+        if (layout.IsLru)
+        {
+            // A full LRU map evicts its cold end first (an empty recency list besides is the helper's).
+            var fresh = NewBlock("hash.insert.fresh");
+            var evict = NewBlock("hash.insert.evict");
+            var evicting = NewBlock("hash.insert.evicting");
+            LLVM.BuildCondBr(_b, _generator.Likely(hasFree), fresh, evict);
+            LLVM.PositionBuilderAtEnd(_b, evict);
+            var tail = AtomicLoad(4, block, InlineLookup.LruTailOffset, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+            LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntULT, tail, _t.I32((int)layout.MaxEntries), ""), evicting, full);
+            LLVM.PositionBuilderAtEnd(_b, fresh);
+            BeginChange(block);
+            LLVM.BuildBr(_b, take);
+            LLVM.PositionBuilderAtEnd(_b, evicting);
+            BeginChange(block);
+            var victim = EmitLruEvict(layout, block, tail);
+            var evicted = LLVM.GetInsertBlock(_b);
+            LLVM.BuildBr(_b, take);
+            LLVM.PositionBuilderAtEnd(_b, take);
+            var taken = LLVM.BuildPhi(_b, _t.Int32, "element");
+            LLVM.AddIncoming(taken, [free, victim], [fresh, evicted]);
+            free = taken;
+            // The eviction may have changed the key's chain.
+            first = AtomicLoad(4, block, bucketOffset);
+        }
+        else
+        {
+            LLVM.BuildCondBr(_b, _generator.Likely(hasFree), take, full);
+            LLVM.PositionBuilderAtEnd(_b, take);
+            BeginChange(block);
+        }
         var element64 = LLVM.BuildZExt(_b, free, _t.Int64, "");
         var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
         var nextOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), slot4, "");
@@ -240,6 +276,10 @@ internal sealed partial class FunctionEmitter
         AtomicStore(4, block, bucketOffset, free);
         var countOffset = _t.I64(InlineLookup.HashCountOffset);
         AtomicStore(4, block, countOffset, LLVM.BuildAdd(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
+        if (layout.IsLru)
+        {
+            LinkHot(layout, block, element64);
+        }
         EndChange(block);
         LLVM.BuildBr(_b, inserted);
     }
@@ -276,10 +316,11 @@ internal sealed partial class FunctionEmitter
     }
 
     /// <summary>
-    /// bpf_map_delete_elem(map, key) on a plain or per-CPU hash map known at the call, whose cell offers
+    /// bpf_map_delete_elem(map, key) on a plain, per-CPU or LRU hash map known at the call, whose cell offers
     /// the lock word: with a key the code may read (as for updates), the lock tried once (held: the
     /// helper, which waits), the chain walked under it; the element found is unlinked, its hash marked
-    /// free and the element pushed on the free list, the count lowered, while the version is odd (as
+    /// free and the element pushed on the free list, the count lowered (LRU: the element unlinked from the
+    /// recency list), while the version is odd (as
     /// <see cref="HashMap.Delete"/> does under the same lock), r0 = 0; no element: -ENOENT. Anything
     /// else calls the helper, which answers, refuses or faults exactly as before.
     /// </summary>
@@ -315,18 +356,13 @@ internal sealed partial class FunctionEmitter
 
         LLVM.PositionBuilderAtEnd(_b, found);
         BeginChange(block);
-        var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
-        var nextOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), slot4, "");
-        var next = AtomicLoad(4, block, nextOffset);
         var previousOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), LLVM.BuildMul(_b, LLVM.BuildZExt(_b, previous, _t.Int64, ""), _t.I64(4), ""), "");
         var headOfChain = LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, previous, _t.I32(InlineLookup.HashEnd), "");
-        AtomicStore(4, block, LLVM.BuildSelect(_b, headOfChain, bucketOffset, previousOffset, ""), next);
-        AtomicStore(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.HashesOffset), slot4, ""), _t.I32(InlineLookup.FreeHash));
-        var freeOffset = _t.I64(InlineLookup.HashFreeOffset);
-        AtomicStore(4, block, nextOffset, AtomicLoad(4, block, freeOffset));
-        AtomicStore(4, block, freeOffset, LLVM.BuildTrunc(_b, element64, _t.Int32, ""));
-        var countOffset = _t.I64(InlineLookup.HashCountOffset);
-        AtomicStore(4, block, countOffset, LLVM.BuildSub(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
+        FreeElement(layout, block, element64, LLVM.BuildSelect(_b, headOfChain, bucketOffset, previousOffset, ""));
+        if (layout.IsLru)
+        {
+            UnlinkRecency(layout, block, element64);
+        }
         EndChange(block);
         LLVM.BuildBr(_b, Answer(lockPointer, 0, done));
 
@@ -345,6 +381,129 @@ internal sealed partial class FunctionEmitter
         LLVM.PositionBuilderAtEnd(_b, done);
         return true;
     }
+
+    /// <summary>
+    /// LRU, under the lock: takes the element out of the recency list, as HashMap.UnlinkRecency does
+    /// (its neighbours linked to each other, or the list's hot or cold end moved past it).
+    /// </summary>
+    private void UnlinkRecency(InlineLookup layout, LLVMValueRef block, LLVMValueRef element64)
+    {
+        var links = LruLinks(layout);
+        var previous = AtomicLoad(4, block, LruLink(links, element64, 0));
+        var next = AtomicLoad(4, block, LruLink(links, element64, 4));
+        AtomicStore(4, block, LruLinkOrEnd(links, previous, 4, InlineLookup.LruHeadOffset), next);
+        AtomicStore(4, block, LruLinkOrEnd(links, next, 0, InlineLookup.LruTailOffset), previous);
+    }
+
+    /// <summary>
+    /// HashMap.Allocate on a full LRU map, under the lock with the version odd: from the cold end
+    /// (<paramref name="tail"/>), referenced elements get their second chance (unmarked and moved to the
+    /// hot end, at most the count of them), then the cold end is evicted: unlinked from its chain (found by
+    /// walking it) and from the recency list, marked free, pushed on the free list, the count lowered.
+    /// Returns the evicted element (the free list's head), which the insertion then takes. The
+    /// structures are the lock holder's alone, so the walks trust them as HashMap's do.
+    /// </summary>
+    private LLVMValueRef EmitLruEvict(InlineLookup layout, LLVMValueRef block, LLVMValueRef tail)
+    {
+        var entry = LLVM.GetInsertBlock(_b);
+        var look = NewBlock("lru.evict.look");
+        var again = NewBlock("lru.evict.again");
+        var chosen = NewBlock("lru.evict.chosen");
+        var countOffset = _t.I64(InlineLookup.HashCountOffset);
+        LLVM.BuildBr(_b, look);
+
+        LLVM.PositionBuilderAtEnd(_b, look);
+        var victim = LLVM.BuildPhi(_b, _t.Int32, "victim");
+        var chances = LLVM.BuildPhi(_b, _t.Int32, "chances");
+        var referenced = AtomicLoad(1, block, LLVM.BuildAdd(_b, _t.I64((long)layout.ReferencedOffset), LLVM.BuildZExt(_b, victim, _t.Int64, ""), ""));
+        var secondChance = LLVM.BuildAnd(_b,
+            LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntNE, referenced, LLVM.ConstInt(_t.Int8, 0, 0), ""),
+            LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntSLT, chances, AtomicLoad(4, block, countOffset), ""), "");
+        LLVM.BuildCondBr(_b, secondChance, again, chosen);
+
+        LLVM.PositionBuilderAtEnd(_b, again);
+        var moved = LLVM.BuildZExt(_b, victim, _t.Int64, "");
+        UnlinkRecency(layout, block, moved);
+        LinkHot(layout, block, moved);
+        var colder = AtomicLoad(4, block, InlineLookup.LruTailOffset, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        var moreChances = LLVM.BuildAdd(_b, chances, _t.I32(1), "");
+        LLVM.BuildBr(_b, look);
+        LLVM.AddIncoming(victim, [tail, colder], [entry, again]);
+        LLVM.AddIncoming(chances, [_t.I32(0), moreChances], [entry, again]);
+
+        // The word that links the victim: its bucket's, or its predecessor's next word.
+        LLVM.PositionBuilderAtEnd(_b, chosen);
+        var victim64 = LLVM.BuildZExt(_b, victim, _t.Int64, "");
+        var slot4 = LLVM.BuildMul(_b, victim64, _t.I64(4), "");
+        var hashOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.HashesOffset), slot4, "");
+        var (bucketOffset, _) = BucketHead(layout, block, AtomicLoad(4, block, hashOffset));
+        var walkEntry = LLVM.GetInsertBlock(_b);
+        var walk = NewBlock("lru.evict.walk");
+        var step = NewBlock("lru.evict.step");
+        var found = NewBlock("lru.evict.found");
+        LLVM.BuildBr(_b, walk);
+        LLVM.PositionBuilderAtEnd(_b, walk);
+        var link = LLVM.BuildPhi(_b, _t.Int64, "link");
+        var current = AtomicLoad(4, block, link);
+        LLVM.BuildCondBr(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, current, victim, ""), found, step);
+        LLVM.PositionBuilderAtEnd(_b, step);
+        var nextLink = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), LLVM.BuildMul(_b, LLVM.BuildZExt(_b, current, _t.Int64, ""), _t.I64(4), ""), "");
+        LLVM.BuildBr(_b, walk);
+        LLVM.AddIncoming(link, [bucketOffset, nextLink], [walkEntry, step]);
+
+        LLVM.PositionBuilderAtEnd(_b, found);
+        FreeElement(layout, block, victim64, link);
+        UnlinkRecency(layout, block, victim64);
+        return victim;
+    }
+
+    /// <summary>
+    /// HashMap.Unlink's chain part, with the version odd: the element taken out of its chain (the word at
+    /// <paramref name="linkOffset"/>, its bucket's or its predecessor's next word, pointed past it), its
+    /// hash marked free, pushed on the free list, the count lowered.
+    /// </summary>
+    private void FreeElement(InlineLookup layout, LLVMValueRef block, LLVMValueRef element64, LLVMValueRef linkOffset)
+    {
+        var slot4 = LLVM.BuildMul(_b, element64, _t.I64(4), "");
+        var nextOffset = LLVM.BuildAdd(_b, _t.I64((long)layout.NextOffset), slot4, "");
+        AtomicStore(4, block, linkOffset, AtomicLoad(4, block, nextOffset));
+        AtomicStore(4, block, LLVM.BuildAdd(_b, _t.I64((long)layout.HashesOffset), slot4, ""), _t.I32(InlineLookup.FreeHash));
+        var freeOffset = _t.I64(InlineLookup.HashFreeOffset);
+        AtomicStore(4, block, nextOffset, AtomicLoad(4, block, freeOffset));
+        AtomicStore(4, block, freeOffset, LLVM.BuildTrunc(_b, element64, _t.Int32, ""));
+        var countOffset = _t.I64(InlineLookup.HashCountOffset);
+        AtomicStore(4, block, countOffset, LLVM.BuildSub(_b, AtomicLoad(4, block, countOffset), _t.I32(1), ""));
+    }
+
+    /// <summary>LRU, under the lock: marks the element not referenced and links it at the hot end, as HashMap.LinkFront does.</summary>
+    private void LinkHot(InlineLookup layout, LLVMValueRef block, LLVMValueRef element64)
+    {
+        var links = LruLinks(layout);
+        var element = LLVM.BuildTrunc(_b, element64, _t.Int32, "");
+        var unmark = LLVM.BuildStore(_b, LLVM.ConstInt(_t.Int8, 0, 0), ByteAt(block, LLVM.BuildAdd(_b, _t.I64((long)layout.ReferencedOffset), element64, "")));
+        LLVM.SetOrdering(unmark, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        LLVM.SetAlignment(unmark, 1);
+        var head = AtomicLoad(4, block, InlineLookup.LruHeadOffset, LLVMAtomicOrdering.LLVMAtomicOrderingMonotonic);
+        AtomicStore(4, block, LruLink(links, element64, 0), _t.I32(InlineLookup.HashEnd));
+        AtomicStore(4, block, LruLink(links, element64, 4), head);
+        // The old hot end's previous link, or for an empty list its cold end (both ends are empty together).
+        AtomicStore(4, block, LruLinkOrEnd(links, head, 0, InlineLookup.LruTailOffset), element);
+        AtomicStore(4, block, _t.I64(InlineLookup.LruHeadOffset), element);
+    }
+
+    /// <summary>Where an LRU map's recency links start in its block (per-CPU maps: after every slot's values, so at run time).</summary>
+    private LLVMValueRef LruLinks(InlineLookup layout) => layout.IsPerCpu
+        ? LLVM.BuildAdd(_b, _t.I64((long)layout.ValuesOffset), LLVM.BuildMul(_b, SlotCount(), _t.I64((long)(layout.ValueStride * layout.MaxEntries)), ""), "")
+        : _t.I64((long)layout.LruLinksOffset(1));
+
+    /// <summary>The offset of an element's previous (<paramref name="field"/> 0) or next (4) recency link.</summary>
+    private LLVMValueRef LruLink(LLVMValueRef links, LLVMValueRef element64, int field) =>
+        LLVM.BuildAdd(_b, links, LLVM.BuildAdd(_b, LLVM.BuildMul(_b, element64, _t.I64(InlineLookup.LruLinkBytes), ""), _t.I64(field), ""), "");
+
+    /// <summary>The offset of <paramref name="element"/>'s link <paramref name="field"/>, or of the header word <paramref name="end"/> when it is <see cref="InlineLookup.HashEnd"/>.</summary>
+    private LLVMValueRef LruLinkOrEnd(LLVMValueRef links, LLVMValueRef element, int field, int end) =>
+        LLVM.BuildSelect(_b, LLVM.BuildICmp(_b, LLVMIntPredicate.LLVMIntEQ, element, _t.I32(InlineLookup.HashEnd), ""),
+            _t.I64(end), LruLink(links, LLVM.BuildZExt(_b, element, _t.Int64, ""), field), "");
 
     /// <summary>Tries the map's lock word once (acquire); continues locked in a new block, or branches to <paramref name="call"/> when it is held. Returns the word's pointer.</summary>
     private LLVMValueRef TryLock(LLVMValueRef lockWord, LLVMBasicBlockRef call)

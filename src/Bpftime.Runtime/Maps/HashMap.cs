@@ -11,8 +11,9 @@ namespace Bpftime.Maps;
 /// is deleted. Chains, the free list and the recency list are index arrays guarded by one lock (with
 /// a word in native memory that compiled code can try: see <see cref="InlineUpdateStorage"/>);
 /// values are replaced under it, but read without it, so programs use atomics for shared counters.
-/// Everything an insertion or a deletion of a plain or per-CPU hash map touches (chains, hashes, keys,
-/// values, the free list's head and the count in the block's header, an element's hash of
+/// Everything an insertion or a deletion touches (chains, hashes, keys, values, the free list's head
+/// and the count in the block's header, for LRU maps the recency list's links after the values and its
+/// hot and cold ends in the header, an element's hash of
 /// <see cref="InlineLookup.FreeHash"/> marking it free) lies in the block too, so compiled code holding
 /// the lock word inserts and deletes on the very structures these methods use.
 /// Lookups take no lock: structural changes bump a version (odd while in progress), and a lookup that
@@ -39,8 +40,6 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private readonly ulong _keyStride;
     private readonly ulong _elementBytes;
     private readonly int _bucketCount;
-    private readonly int[] _lruPrev;
-    private readonly int[] _lruNext;
     private byte* _block;
     private int* _buckets;
     private int* _next;
@@ -48,8 +47,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private byte* _referenced;
     private byte* _keys;
     private byte* _values;
-    private int _lruHead = None;
-    private int _lruTail = None;
+    private int* _lruLinks;
     private int? _spinLockOffset;
 
     public HashMap(MapSpec spec)
@@ -72,7 +70,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
 
         Layout = new InlineLookup(KindOf(spec.Type), spec.KeySize, spec.ValueSize, spec.MaxEntries);
         _bucketCount = Layout.BucketCount;
-        var blockBytes = Layout.ValuesOffset + valueBytes;
+        var blockBytes = Layout.ValuesOffset + valueBytes + (_lru ? (ulong)InlineLookup.LruLinkBytes * (ulong)count : 0);
         _block = (byte*)NativeMemory.AlignedAlloc((nuint)blockBytes, 64);
         NativeMemory.Clear(_block, (nuint)Layout.ValuesOffset);
         _buckets = (int*)(_block + InlineLookup.BucketsOffset);
@@ -88,15 +86,19 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             _next[i] = i + 1 < count ? i + 1 : None;
         }
         Free = 0;
-        _lruPrev = _lru ? new int[count] : [];
-        _lruNext = _lru ? new int[count] : [];
         NativeMemory.Clear(_values, (nuint)valueBytes);
+        if (_lru)
+        {
+            _lruLinks = (int*)(_block + Layout.LruLinksOffset((ulong)_slots));
+            LruHead = None;
+            LruTail = None;
+        }
     }
 
     /// <summary>Where the lock-free lookup's data lies in <see cref="StorageAddress"/>'s block.</summary>
     public InlineLookup Layout { get; }
 
-    /// <summary>The map's one block: version word, buckets, chains, hashes, referenced marks, keys, values (see <see cref="InlineLookup"/>).</summary>
+    /// <summary>The map's one block: version word, buckets, chains, hashes, referenced marks, keys, values, LRU recency links (see <see cref="InlineLookup"/>).</summary>
     public nint StorageAddress
     {
         get
@@ -123,6 +125,18 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     /// <summary>How many keys the map holds; changed under the lock.</summary>
     private ref int Held => ref *(int*)(_block + InlineLookup.HashCountOffset);
 
+    /// <summary>LRU: the most recently used element (None: empty); changed under the lock.</summary>
+    private ref int LruHead => ref *(int*)(_block + InlineLookup.LruHeadOffset);
+
+    /// <summary>LRU: the least recently used element, the next to evict (None: empty); changed under the lock.</summary>
+    private ref int LruTail => ref *(int*)(_block + InlineLookup.LruTailOffset);
+
+    /// <summary>LRU: the element used just before <paramref name="element"/> (None at the hot end).</summary>
+    private ref int LruPrev(int element) => ref _lruLinks[2 * element];
+
+    /// <summary>LRU: the element used just after <paramref name="element"/> (None at the cold end).</summary>
+    private ref int LruNext(int element) => ref _lruLinks[(2 * element) + 1];
+
     /// <summary>Where the value's bpf_spin_lock is (from BTF), or null: needed for BPF_F_LOCK updates.</summary>
     public int? SpinLockOffset
     {
@@ -138,11 +152,11 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     /// <summary>
     /// Compiled code may replace the value of an existing key itself, under the map's lock (which it only
     /// tries: when the lock is held it calls the helper), for HASH and PERCPU_HASH maps whose values hold
-    /// no bpf_spin_lock: the address of the lock word, or 0. LRU maps keep the helper (an update moves
-    /// the element in the recency list, which stays managed).
+    /// no bpf_spin_lock: the address of the lock word, or 0. LRU maps too: the recency list the code
+    /// moves an element to the hot end of lies in the block, at <see cref="InlineLookup.LruLinksOffset"/>.
     /// </summary>
     protected override nint InlineUpdateStorage =>
-        !_lru && _spinLockOffset is null && _block != null ? (nint)_lockWord : 0;
+        _spinLockOffset is null && _block != null ? (nint)_lockWord : 0;
 
     private LockScope Locked()
     {
@@ -451,6 +465,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
                 _next = null;
                 _hashes = null;
                 _referenced = null;
+                _lruLinks = null;
             }
         }
         base.Dispose(disposing);
@@ -516,18 +531,18 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
             Free = _next[element];
             return element;
         }
-        if (!_lru || _lruTail == None)
+        if (!_lru || LruTail == None)
         {
             return None;
         }
         // Evict the least recently used element and reuse its storage; referenced ones get a second chance.
-        var victim = _lruTail;
+        var victim = LruTail;
         for (var chances = 0; _referenced[victim] != 0 && chances < Held; chances++)
         {
             _referenced[victim] = 0;
             UnlinkRecency(victim);
             LinkFront(victim);
-            victim = _lruTail;
+            victim = LruTail;
         }
         var bucket = _hashes[victim] & (_bucketCount - 1);
         var previous = None;
@@ -565,7 +580,7 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private void Touch(int element)
     {
         _referenced[element] = 0;
-        if (_lruHead != element)
+        if (LruHead != element)
         {
             UnlinkRecency(element);
             LinkFront(element);
@@ -575,38 +590,38 @@ public sealed unsafe class HashMap : BpfMap, IPerCpuMap
     private void LinkFront(int element)
     {
         _referenced[element] = 0;
-        _lruPrev[element] = None;
-        _lruNext[element] = _lruHead;
-        if (_lruHead != None)
+        LruPrev(element) = None;
+        LruNext(element) = LruHead;
+        if (LruHead != None)
         {
-            _lruPrev[_lruHead] = element;
+            LruPrev(LruHead) = element;
         }
-        _lruHead = element;
-        if (_lruTail == None)
+        LruHead = element;
+        if (LruTail == None)
         {
-            _lruTail = element;
+            LruTail = element;
         }
     }
 
     private void UnlinkRecency(int element)
     {
-        var previous = _lruPrev[element];
-        var next = _lruNext[element];
+        var previous = LruPrev(element);
+        var next = LruNext(element);
         if (previous != None)
         {
-            _lruNext[previous] = next;
+            LruNext(previous) = next;
         }
         else
         {
-            _lruHead = next;
+            LruHead = next;
         }
         if (next != None)
         {
-            _lruPrev[next] = previous;
+            LruPrev(next) = previous;
         }
         else
         {
-            _lruTail = previous;
+            LruTail = previous;
         }
     }
 }

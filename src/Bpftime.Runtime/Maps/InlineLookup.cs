@@ -19,7 +19,8 @@ public enum InlineLookupKind
 /// The memory layout that code doing a map's lookups itself relies on: for arrays (global data
 /// included) the value block, value i at i x stride (per-CPU: slot s of value i at
 /// (i x slots + s) x stride); for hash maps the one block of <see cref="HashMap"/> (version,
-/// buckets, chains, hashes, referenced marks, keys, values), whose offsets follow from the spec.
+/// buckets, chains, hashes, referenced marks, keys, values, and for LRU maps the recency links),
+/// whose offsets follow from the spec (the recency links' also from the slot count).
 /// Everything but the processor count follows from kind, key size, value size and max entries, so
 /// the code is compiled against these four, and the storage symbol that binds the block's address
 /// carries them in its name: a linker refuses to bind it to a map whose layout differs
@@ -90,6 +91,21 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// <summary>Hash maps: where the values start (last, so that only their size depends on the slot count).</summary>
     public ulong ValuesOffset => (KeysOffset + (KeyStride * MaxEntries) + 63UL) & ~63UL;
 
+    /// <summary>LRU hash maps: the header's word holding the hot end of the recency list (the most recently used element), or <see cref="HashEnd"/> when the map is empty.</summary>
+    public const int LruHeadOffset = 12;
+
+    /// <summary>LRU hash maps: the header's word holding the cold end of the recency list (the next to evict), or <see cref="HashEnd"/>.</summary>
+    public const int LruTailOffset = 16;
+
+    /// <summary>LRU hash maps: bytes of an element's recency links, the previous (hotter) element's index then the next (colder) one's, <see cref="HashEnd"/> at either end.</summary>
+    public const int LruLinkBytes = 8;
+
+    /// <summary>
+    /// LRU hash maps: where the recency links lie, after the values (<see cref="LruLinkBytes"/> per
+    /// element), so that only this offset depends on the slot count of per-CPU maps.
+    /// </summary>
+    public ulong LruLinksOffset(ulong slotCount) => ValuesOffset + (ValueStride * (IsPerCpu ? slotCount : 1) * MaxEntries);
+
     /// <summary>Largest value an update compiled into the code copies itself (in at most eight loads, all before the stores).</summary>
     public const uint MaxInlineUpdateBytes = 64;
 
@@ -102,12 +118,10 @@ public sealed record InlineLookup(InlineLookupKind Kind, uint KeySize, uint Valu
     /// does it only while the map's <see cref="BpfMap.StorageCell"/> offers word 1 (arrays: where to
     /// write; hash maps: the lock word), which a map gives only when programs may write it and its
     /// values hold no bpf_spin_lock. Per-CPU hash maps are updated as plain ones, in the copy of the
-    /// processor the code runs on. LRU hash maps keep the helper: an update moves the element to the
-    /// hot end of the recency list, which stays with the runtime.
+    /// processor the code runs on. LRU hash maps are updated as hash maps, with the element moved to
+    /// the hot end of the recency list (in the block too), a full one evicting as the map does.
     /// </summary>
-    public bool CanInlineUpdate =>
-        Kind is InlineLookupKind.Array or InlineLookupKind.PerCpuArray or InlineLookupKind.Hash or InlineLookupKind.PerCpuHash
-        && CanInline && ValueSize <= MaxInlineUpdateBytes;
+    public bool CanInlineUpdate => CanInline && ValueSize <= MaxInlineUpdateBytes;
 
     /// <summary>
     /// The loads and stores that copy a value of <paramref name="size"/> bytes: (offset, width) pieces

@@ -87,6 +87,59 @@ public class HashMapTests
         Assert.Equal(3, map.Count);
     }
 
+    /// <summary>
+    /// The recency list compiled code keeps lies in the map's block where <see cref="InlineLookup"/>
+    /// says (hot and cold ends in the header, two links per element after every slot's values), and
+    /// the map's own updates, deletes and evictions keep it there: walked from the hot end, it names the
+    /// keys from the most to the least recently used, and back from the cold end the reverse.
+    /// </summary>
+    [Theory]
+    [InlineData(MapType.LruHash)]
+    [InlineData(MapType.LruPerCpuHash)]
+    public unsafe void LruRecencyListLiesInTheBlockWhereTheLayoutSays(MapType type)
+    {
+        using var map = new HashMap(new MapSpec("lru", type, 4, 12, 4));
+        var layout = map.Layout;
+        var block = (byte*)map.StorageAddress;
+        var links = (int*)(block + layout.LruLinksOffset((ulong)map.SlotCount));
+        uint KeyOf(int element) => *(uint*)(block + layout.KeysOffset + ((ulong)element * layout.KeyStride));
+        List<uint> HotToCold()
+        {
+            var keys = new List<uint>();
+            for (var element = *(int*)(block + InlineLookup.LruHeadOffset); element != InlineLookup.HashEnd && keys.Count <= 4; element = links[(2 * element) + 1])
+            {
+                keys.Add(KeyOf(element));
+            }
+            var back = new List<uint>();
+            for (var element = *(int*)(block + InlineLookup.LruTailOffset); element != InlineLookup.HashEnd && back.Count <= 4; element = links[2 * element])
+            {
+                back.Add(KeyOf(element));
+            }
+            back.Reverse();
+            Assert.Equal(keys, back);
+            return keys;
+        }
+        var value = new byte[12];
+        Assert.Empty(HotToCold());
+        foreach (var key in new uint[] { 1, 2, 3 })
+        {
+            Assert.Equal(0, map.Update(Key(key), value, 0));
+        }
+        Assert.Equal([3U, 2U, 1U], HotToCold());
+        Assert.Equal(0, map.Update(Key(1), value, MapUpdateFlags.Exist));
+        Assert.Equal([1U, 3U, 2U], HotToCold());
+        Assert.Equal(0, map.Delete(Key(3)));
+        Assert.Equal([1U, 2U], HotToCold());
+        Assert.Equal(0, map.Update(Key(4), value, 0));
+        Assert.Equal(0, map.Update(Key(5), value, 0));
+        // Full: 6 evicts the coldest, 2.
+        Assert.Equal(0, map.Update(Key(6), value, 0));
+        Assert.Equal([6U, 5U, 4U, 1U], HotToCold());
+        Assert.Equal(0, map.Delete(Key(6)));
+        Assert.Equal(0, map.Delete(Key(1)));
+        Assert.Equal([5U, 4U], HotToCold());
+    }
+
     [Fact]
     public unsafe void PerCpuHashKeepsOneCopyPerSlot()
     {

@@ -75,7 +75,7 @@ public sealed class LastResortAndProgressTests
         Assert.Equal(0, exitCode);
         var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("bpftime: loading maps.bpf.o for interpreter: reading, verifying", lines[0], StringComparison.Ordinal);
-        Assert.Matches(@"^bpftime: loaded maps\.bpf\.o for interpreter in \d+\.\d s, of which the verifier took \d+\.\d s for 7 program\(s\)", lines[1]);
+        Assert.Matches(@"^bpftime: loaded maps\.bpf\.o for interpreter in \d+\.\d s, of which the verifier took \d+\.\d s for 11 program\(s\)", lines[1]);
         Assert.StartsWith("bpftime: timing 1 runs of 'array_lookup' on interpreter", lines[2], StringComparison.Ordinal);
         Assert.DoesNotContain("bpftime:", output, StringComparison.Ordinal);
     }

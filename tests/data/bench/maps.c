@@ -8,6 +8,11 @@
 // write the value each key already holds (key * 3, in every processor's copy), so the maps, and the
 // lookups' checksum, never change. hash_delete_insert alternates a delete of a key of the hash map and
 // its insertion (BPF_NOEXIST, value key * 3): after an even number of iterations the map is as before.
+// Map 3 is an LRU hash, full like the others: lru_update and lru_delete_insert do on it what
+// hash_update and hash_delete_insert do (no insertion evicts: each re-inserts into the element its
+// delete freed); the _call variants are the same loops with the map pointer hidden from the compiler
+// in a register (an empty asm), so the code cannot see which map the call names and calls the helper:
+// helper and compiled code measured in one run.
 typedef unsigned long long u64;
 typedef unsigned int u32;
 
@@ -25,6 +30,8 @@ typedef unsigned int u32;
 MAP_DEF(array_map, 2 /* BPF_MAP_TYPE_ARRAY */);
 MAP_DEF(hash_map, 1 /* BPF_MAP_TYPE_HASH */);
 MAP_DEF(percpu_map, 6 /* BPF_MAP_TYPE_PERCPU_ARRAY */);
+MAP_DEF(lru_map, 9 /* BPF_MAP_TYPE_LRU_HASH */);
+#define LRU_MAP ((void *)&lru_map)
 #define ARRAY_MAP ((void *)&array_map)
 #define HASH_MAP ((void *)&hash_map)
 #define PERCPU_MAP ((void *)&percpu_map)
@@ -36,6 +43,8 @@ static long (*map_delete)(void *map, const void *key) = (void *)3;
 extern char _bpf_map_handle_0[];
 extern char _bpf_map_handle_1[];
 extern char _bpf_map_handle_2[];
+extern char _bpf_map_handle_3[];
+#define LRU_MAP ((void *)_bpf_map_handle_3)
 extern u64 _bpf_helper_ext_0001(u64, u64, u64, u64, u64);
 extern u64 _bpf_helper_ext_0002(u64, u64, u64, u64, u64);
 extern u64 _bpf_helper_ext_0003(u64, u64, u64, u64, u64);
@@ -69,9 +78,12 @@ static inline long map_delete(void *map, const void *key)
         return sum; \
     }
 
-#define UPDATE_KERNEL(name, map) \
+// hide: a statement run once before the loop (an empty asm that hides the map pointer, or nothing).
+#define UPDATE_KERNEL(name, map_pointer, hide) \
     SEC("socket") u64 name(u64 *ctx, u64 length) \
     { \
+        void *map = map_pointer; \
+        hide; \
         u64 n = ctx[0], stored = 0; \
         for (u64 i = 0; i < n; i++) { \
             u32 key = i & (ENTRIES - 1); \
@@ -83,22 +95,33 @@ static inline long map_delete(void *map, const void *key)
     }
 
 LOOKUP_KERNEL(array_lookup, ARRAY_MAP)
-UPDATE_KERNEL(array_update, ARRAY_MAP)
+UPDATE_KERNEL(array_update, ARRAY_MAP, (void)0)
 LOOKUP_KERNEL(hash_lookup, HASH_MAP)
-UPDATE_KERNEL(hash_update, HASH_MAP)
+UPDATE_KERNEL(hash_update, HASH_MAP, (void)0)
 LOOKUP_KERNEL(percpu_lookup, PERCPU_MAP)
-UPDATE_KERNEL(percpu_update, PERCPU_MAP)
+UPDATE_KERNEL(percpu_update, PERCPU_MAP, (void)0)
 
 // One helper call per iteration: even iterations delete key (i / 2) % ENTRIES, odd ones insert it again.
-SEC("socket") u64 hash_delete_insert(u64 *ctx, u64 length)
-{
-    u64 n = ctx[0], done = 0;
-    for (u64 i = 0; i < n; i++) {
-        u32 key = (i >> 1) & (ENTRIES - 1);
-        u64 value = (u64)key * 3;
-        long result = (i & 1) ? map_update(HASH_MAP, &key, &value, 1 /* BPF_NOEXIST */) : map_delete(HASH_MAP, &key);
-        if (result == 0)
-            done++;
+#define DELETE_INSERT_KERNEL(name, map_pointer, hide) \
+    SEC("socket") u64 name(u64 *ctx, u64 length) \
+    { \
+        void *map = map_pointer; \
+        hide; \
+        u64 n = ctx[0], done = 0; \
+        for (u64 i = 0; i < n; i++) { \
+            u32 key = (i >> 1) & (ENTRIES - 1); \
+            u64 value = (u64)key * 3; \
+            long result = (i & 1) ? map_update(map, &key, &value, 1 /* BPF_NOEXIST */) : map_delete(map, &key); \
+            if (result == 0) \
+                done++; \
+        } \
+        return done; \
     }
-    return done;
-}
+
+#define HIDDEN asm volatile("" : "+r"(map))
+
+DELETE_INSERT_KERNEL(hash_delete_insert, HASH_MAP, (void)0)
+UPDATE_KERNEL(lru_update, LRU_MAP, (void)0)
+UPDATE_KERNEL(lru_update_call, LRU_MAP, HIDDEN)
+DELETE_INSERT_KERNEL(lru_delete_insert, LRU_MAP, (void)0)
+DELETE_INSERT_KERNEL(lru_delete_insert_call, LRU_MAP, HIDDEN)

@@ -4,11 +4,11 @@ using Bpftime.Maps;
 namespace Bpftime.Engines.X64;
 
 /// <summary>
-/// bpf_map_delete_elem of a plain or per-CPU hash map known where it is called, done by the code under
+/// bpf_map_delete_elem of a plain, per-CPU or LRU hash map known where it is called, done by the code under
 /// the map's lock as llvm-jit and aot code does it (and as <see cref="HashMap.Delete"/> does under the
 /// same lock): the lock word tried once (held: the helper, which waits for it), the chain walked with
 /// the address of the word that links each element, the element found unlinked, marked free and pushed
-/// on the free list, the count lowered, all while the map's version is odd; r0 = 0, or -ENOENT when the
+/// on the free list, the count lowered (LRU: the element unlinked from the recency list), all while the map's version is odd; r0 = 0, or -ENOENT when the
 /// key is absent. A key the code may not read, a disposed map, a map whose cell offers no lock word or
 /// a chain longer than the map go to the helper, which answers as before.
 /// </summary>
@@ -22,7 +22,8 @@ internal sealed partial class X64Compiler
             return false;
         }
         var map = _image.Maps[index];
-        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsHash: true } layout || layout.ValuesOffset > int.MaxValue)
+        if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true, IsHash: true } layout || layout.ValuesOffset > int.MaxValue
+            || (layout.IsLru && LruLinksDisplacement(layout) < 0))
         {
             return false;
         }
@@ -64,16 +65,11 @@ internal sealed partial class X64Compiler
         // any of them sees the odd version; only the lock holder writes the version, so plain stores do.
         _asm.Bind(found);
         BumpVersion(Block, Key);
-        ElementAddress(Address, Element, 4, Block);
-        _asm.Load(X64Width.Dword, Steps, Address, (int)layout.NextOffset);
-        _asm.Store(X64Width.Dword, Link, 0, Steps);
-        _asm.StoreImmediate(X64Width.Dword, Address, (int)layout.HashesOffset, InlineLookup.FreeHash);
-        _asm.Load(X64Width.Dword, Steps, Block, InlineLookup.HashFreeOffset);
-        _asm.Store(X64Width.Dword, Address, (int)layout.NextOffset, Steps);
-        _asm.Store(X64Width.Dword, Block, InlineLookup.HashFreeOffset, Element);
-        _asm.Load(X64Width.Dword, Steps, Block, InlineLookup.HashCountOffset);
-        _asm.Alu(X64AluOperation.Sub, X64Width.Dword, Steps, 1);
-        _asm.Store(X64Width.Dword, Block, InlineLookup.HashCountOffset, Steps);
+        EmitFreeElement(layout, Block, Element, Link, Steps, Address);
+        if (layout.IsLru)
+        {
+            EmitLruUnlink(layout, Block, Element, Steps, Link, Address);
+        }
         BumpVersion(Block, Key);
         // A plain store releases on x86: the change's stores are seen before the lock is free.
         _asm.StoreImmediate(X64Width.Dword, Lock, 0, 0);
@@ -93,6 +89,25 @@ internal sealed partial class X64Compiler
         _asm.Bind(done);
         ClearScratchAfterCall();
         return true;
+    }
+
+    /// <summary>
+    /// HashMap.Unlink's chain part, with the version odd: <paramref name="element"/> taken out of its chain
+    /// (the word at <paramref name="link"/>, its bucket's or its predecessor's next word, pointed past it),
+    /// its hash marked free, pushed on the free list, the count lowered. Uses <paramref name="scratch"/> and <paramref name="address"/>.
+    /// </summary>
+    private void EmitFreeElement(InlineLookup layout, X64Register block, X64Register element, X64Register link, X64Register scratch, X64Register address)
+    {
+        ElementAddress(address, element, 4, block);
+        _asm.Load(X64Width.Dword, scratch, address, (int)layout.NextOffset);
+        _asm.Store(X64Width.Dword, link, 0, scratch);
+        _asm.StoreImmediate(X64Width.Dword, address, (int)layout.HashesOffset, InlineLookup.FreeHash);
+        _asm.Load(X64Width.Dword, scratch, block, InlineLookup.HashFreeOffset);
+        _asm.Store(X64Width.Dword, address, (int)layout.NextOffset, scratch);
+        _asm.Store(X64Width.Dword, block, InlineLookup.HashFreeOffset, element);
+        _asm.Load(X64Width.Dword, scratch, block, InlineLookup.HashCountOffset);
+        _asm.Alu(X64AluOperation.Sub, X64Width.Dword, scratch, 1);
+        _asm.Store(X64Width.Dword, block, InlineLookup.HashCountOffset, scratch);
     }
 
     /// <summary>The map's version (the block's first word) raised by one through <paramref name="scratch"/>: odd before a change, even after.</summary>

@@ -15,8 +15,9 @@ namespace Bpftime.Engines.X64;
 /// (<see cref="InlineLookup.CanInlineUpdate"/>) is done here too: flags, key and value pointer checked,
 /// then on a plain or per-CPU array the index checked and the copy (per-CPU: into the running
 /// processor's copy), on a plain or per-CPU hash map, under the map's lock, the value of a key present
-/// replaced or an absent key inserted (bpf_map_delete_elem of such maps: X64Compiler.MapDeletes.cs);
-/// anything else (a full map among it) calls the helper, which answers as before.
+/// replaced or an absent key inserted (bpf_map_delete_elem of such maps: X64Compiler.MapDeletes.cs;
+/// LRU maps' recency list and eviction: X64Compiler.MapLru.cs); anything else (a full plain hash map among it) calls the
+/// helper, which answers as before.
 /// </summary>
 internal sealed partial class X64Compiler
 {
@@ -114,6 +115,7 @@ internal sealed partial class X64Compiler
         var pieces = InlineLookup.CopyPieces(map.ValueSize);
         if (InlineLookup.ForMap(map) is not { CanInlineUpdate: true } layout || pieces.Count > CopyRegisters.Length
             || layout.ValueStride > int.MaxValue || (layout.IsHash && layout.ValuesOffset + InlineLookup.MaxInlineUpdateBytes > int.MaxValue)
+            || (layout.IsLru && LruLinksDisplacement(layout) < 0)
             || (layout.IsPerCpu && (ulong)PerCpu.SlotCount * layout.ValueStride > int.MaxValue))
         {
             return false;
@@ -277,12 +279,31 @@ internal sealed partial class X64Compiler
         _asm.Bind(insert);
         _asm.Load(X64Width.Dword, Element, Block, InlineLookup.HashFreeOffset);
         _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
-        _asm.Jcc(X64Condition.AboveOrEqual, broken);
+        if (layout.IsLru)
+        {
+            // A full LRU map evicts its cold end (EmitHashInsert); an empty recency list besides is the helper's.
+            var free = _asm.CreateLabel();
+            _asm.Jcc(X64Condition.Below, free);
+            _asm.Load(X64Width.Dword, X64Register.Rax, Block, InlineLookup.LruTailOffset);
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, X64Register.Rax, (int)layout.MaxEntries);
+            _asm.Jcc(X64Condition.AboveOrEqual, broken);
+            _asm.Bind(free);
+        }
+        else
+        {
+            _asm.Jcc(X64Condition.AboveOrEqual, broken);
+        }
         EmitHashInsert(layout, pieces);
         _asm.Jmp(updated);
 
         // The helper is not called from here on: r1-r5 are free for the copy (r3, the value, excepted).
         _asm.Bind(replace);
+        if (layout.IsLru)
+        {
+            // HashMap.Touch: the element moves to the hot end (unlinking and relinking the hot end itself leaves the list as it was).
+            EmitLruUnlink(layout, Block, Element, X64Register.R8, X64Register.R9, X64Register.Rax);
+            EmitLruLinkHot(layout, Block, Element, X64Register.R8, X64Register.Rax);
+        }
         ElementAddress(Address, Element, (int)(layout.ValueStride * (layout.IsPerCpu ? (ulong)PerCpu.SlotCount : 1)), Block);
         _asm.Pop(Lock);
         if (layout.IsPerCpu)
@@ -332,6 +353,14 @@ internal sealed partial class X64Compiler
         var elementBytes = (int)(layout.ValueStride * (layout.IsPerCpu ? (ulong)PerCpu.SlotCount : 1));
         _asm.Pop(Lock);
         BumpVersion(Block, X64Register.Rax);
+        if (layout.IsLru)
+        {
+            var free = _asm.CreateLabel();
+            _asm.Alu(X64AluOperation.Cmp, X64Width.Dword, Element, (int)layout.MaxEntries);
+            _asm.Jcc(X64Condition.Below, free);
+            EmitLruEvict(layout, Block, Element);
+            _asm.Bind(free);
+        }
         ElementAddress(X64Register.Rax, Element, 4, Block);
         _asm.Load(X64Width.Dword, X64Register.Rdi, X64Register.Rax, (int)layout.NextOffset);
         _asm.Store(X64Width.Dword, Block, InlineLookup.HashFreeOffset, X64Register.Rdi);
@@ -347,6 +376,10 @@ internal sealed partial class X64Compiler
         _asm.Load(X64Width.Dword, X64Register.R9, Block, InlineLookup.HashCountOffset);
         _asm.Alu(X64AluOperation.Add, X64Width.Dword, X64Register.R9, 1);
         _asm.Store(X64Width.Dword, Block, InlineLookup.HashCountOffset, X64Register.R9);
+        if (layout.IsLru)
+        {
+            EmitLruLinkHot(layout, Block, Element, X64Register.R9, X64Register.Rdi);
+        }
 
         // The element's bytes cleared, 8 at a time (elements are 8-byte aligned and strided).
         var zero = _asm.CreateLabel();
