@@ -26,7 +26,7 @@ public sealed class BuildCommandTests : IDisposable
         var accessor = File.ReadAllText(Output("filter.g.cs"));
         Assert.Contains("internal sealed partial class Filter", accessor, StringComparison.Ordinal);
         // Built for 64 bytes of raw memory: its property runs on a copy, in place or on a host struct.
-        Assert.Contains("public RawMemoryProgram Checksum => new(_object.Programs[\"checksum\"])", accessor, StringComparison.Ordinal);
+        Assert.Contains("public RawMemoryProgram Checksum => new(_object.GetProgram(\"checksum\"))", accessor, StringComparison.Ordinal);
         Assert.Contains("public ref BssSection Bss => ref global::Bpftime.Hosting.BpfMapViews.AsArray<BssSection>(_object.Maps[\".bss\"]).GetRef(0)", accessor, StringComparison.Ordinal);
         Assert.Contains("[global::System.Runtime.InteropServices.FieldOffset(8)] public ulong BytesSeen;", accessor, StringComparison.Ordinal);
         Assert.Contains("public ref readonly RodataSection Rodata", accessor, StringComparison.Ordinal);

@@ -73,7 +73,7 @@ internal static class AccessorGenerator
             kinds.Add(kind);
             members.AppendLine();
             members.AppendLine(CultureInfo.InvariantCulture, $"    /// <summary>Program {Escape(program.Name)} (section {Escape(program.Section)}).</summary>");
-            members.AppendLine(CultureInfo.InvariantCulture, $"    public {kind} {property} => new(_object.Programs[{Literal(program.Name)}]);");
+            members.AppendLine(CultureInfo.InvariantCulture, $"    public {kind} {property} => new(_object.GetProgram({Literal(program.Name)}));");
         }
 
         var views = new List<(string Property, string Map, string Declaration)>();
