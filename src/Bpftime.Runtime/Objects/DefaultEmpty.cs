@@ -11,16 +11,14 @@ namespace Bpftime.Objects;
 internal static class DefaultEmpty
 {
     /// <summary>
-    /// What the property keeps for <paramref name="value"/>: null for the shared empty array (what it held
-    /// by default), so that a record set to <c>[]</c> still equals one left at its default; anything else as given.
+    /// What the property keeps for <paramref name="value"/>: null for an empty array (the shared one it held
+    /// by default, or one a reader sized to a list it found empty), so that a record set to <c>[]</c> or
+    /// read from an empty list still equals one left at its default; anything else as given.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static IReadOnlyList<T>? Keep<T>(IReadOnlyList<T> value) => value is T[] { Length: 0 } ? KeepEmpty(value) : value;
+    public static IReadOnlyList<T>? Keep<T>(IReadOnlyList<T> value) => value is T[] { Length: 0 } ? null : value;
 
     /// <summary>The shared empty array a property kept as null reads as.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static IReadOnlyList<T> Read<T>() => [];
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static IReadOnlyList<T>? KeepEmpty<T>(IReadOnlyList<T> value) => ReferenceEquals(value, Array.Empty<T>()) ? null : value;
 }
