@@ -261,6 +261,32 @@ public sealed class SwitchRecognizerTests
     }
 
     [SkippableFact]
+    public void TheBenchKernelsDispatchLoopStartsOnACacheLine()
+    {
+        // The loop head holds the whole dispatch (byte load to indirect jump); on a 16-byte boundary
+        // it could straddle two 64-byte lines, which cost this kernel about 1.4x depending only on
+        // where the function landed.
+        LlvmRequirement.SkipIfMissing();
+        var code = InstructionDecoder.Decode(File.ReadAllBytes(Path.Combine(TestPaths.DataDirectory, "bench", "switch.bin")), "switch");
+        var assembly = AotCompiler.EmitText(new AotCompilation
+        {
+            Triple = "x86_64",
+            Programs = [new AotProgramSource("switch", code) { Verified = true, Proved = true, TerminationProven = true }],
+            Helpers = new HelperTable("none"),
+            OptimizationLevel = 3,
+        }, optimize: true, assembly: true).Split('\n');
+        var jump = Array.FindIndex(assembly, line => line.TrimStart().StartsWith("jmpq\t*", StringComparison.Ordinal));
+        Assert.True(jump > 0, "no indirect jump: the switch did not become a jump table");
+        // The loop head is the last aligned label before the jump; the lines between run straight
+        // through (the loop's latch, then the dispatch) without a jump away.
+        var head = Array.FindLastIndex(assembly, jump, line => line.TrimStart().StartsWith(".p2align", StringComparison.Ordinal));
+        Assert.True(head > 0);
+        Assert.Equal(".p2align\t6, 0x90", assembly[head].Trim());
+        Assert.True(jump - head < 16, $"the loop head is {jump - head} lines before the dispatch");
+        Assert.DoesNotContain(assembly[head..jump], line => line.TrimStart().StartsWith("jmp", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
     public unsafe void AnAotJumpTableInRodataLinksAndRuns()
     {
         LlvmRequirement.SkipIfMissing();

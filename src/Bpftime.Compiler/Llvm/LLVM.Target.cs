@@ -29,6 +29,38 @@ public static unsafe partial class LLVM
     [LibraryImport(Lib, EntryPoint = "LLVMInitializeAArch64AsmPrinter")]
     public static partial void InitializeAArch64AsmPrinter();
 
+    [LibraryImport(Lib, EntryPoint = "LLVMParseCommandLineOptions")]
+    private static partial void ParseCommandLineOptionsRaw(int count, nint* arguments, nint overview);
+
+    /// <summary>
+    /// Sets LLVM's process-wide options as a command line would (<paramref name="arguments"/> without
+    /// the program name). LLVM reports a bad option on a stream that goes nowhere and keeps going, so
+    /// an option this libLLVM lacks is ignored rather than fatal.
+    /// </summary>
+    public static void ParseCommandLineOptions(ReadOnlySpan<string> arguments)
+    {
+        var pointers = new nint[arguments.Length + 1];
+        try
+        {
+            pointers[0] = Marshal.StringToCoTaskMemUTF8("bpftime");
+            for (var i = 0; i < arguments.Length; i++)
+            {
+                pointers[i + 1] = Marshal.StringToCoTaskMemUTF8(arguments[i]);
+            }
+            fixed (nint* argv = pointers)
+            {
+                ParseCommandLineOptionsRaw(pointers.Length, argv, pointers[0]);
+            }
+        }
+        finally
+        {
+            foreach (var pointer in pointers)
+            {
+                Marshal.FreeCoTaskMem(pointer);
+            }
+        }
+    }
+
     [LibraryImport(Lib, EntryPoint = "LLVMGetTargetFromTriple", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int GetTargetFromTripleRaw(string triple, out LLVMTargetRef target, out nint error);
 

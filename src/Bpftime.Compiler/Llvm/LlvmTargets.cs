@@ -12,6 +12,18 @@ public static class LlvmTargets
 
     public const string AArch64Triple = "aarch64-unknown-linux-gnu";
 
+    /// <summary>
+    /// LLVM options set once per process, before the first target machine. On x86-64, innermost loop
+    /// headers start on a 64-byte line (log2 6; LLVM's default is 16 bytes): a hot loop that fits in a
+    /// line is then fetched as one block wherever its function lands. Measured on the 64-way switch
+    /// kernel (a jump-table dispatch of 41 bytes): 1.30-1.37 ms per MiB when the dispatch crossed a
+    /// line, 0.95-1.03 ms on a line start, whatever the function's offset; clang's own native code
+    /// varied the same way (0.91 or 1.35 ms by offset). The padding runs once per entry into the loop,
+    /// not per iteration. (The C API has no target options, hence LLVM's option; a libLLVM without it
+    /// ignores it.)
+    /// </summary>
+    internal static readonly string[] CodeGenerationOptions = ["-x86-experimental-pref-innermost-loop-alignment=6"];
+
     private static readonly Lock Gate = new();
     private static bool s_initialized;
 
@@ -38,6 +50,7 @@ public static class LlvmTargets
                 LLVM.InitializeAArch64TargetMC();
                 LLVM.InitializeAArch64AsmPrinter();
             }
+            LLVM.ParseCommandLineOptions(CodeGenerationOptions);
             s_initialized = true;
         }
     }
