@@ -315,15 +315,29 @@ public sealed class InterpreterSemanticsTests
         Assert.Equal(101UL, BitConverter.ToUInt64(map.GetValue(0)));
     }
 
+    /// <summary>
+    /// A round of 100 runs allocates nothing. The runtime itself may allocate once on this thread while
+    /// the interpreter's methods move between tiers (seen once in a full run: 1,264 bytes), so up to
+    /// five rounds are tried; an allocation of the runs themselves would show in every round.
+    /// </summary>
     private static void AssertNoAllocation(IBpfExecutable executable)
     {
         executable.Execute(0, 0);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 100; i++)
+        var allocated = new List<long>();
+        for (var round = 0; round < 5; round++)
         {
-            executable.Execute(0, 0);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 100; i++)
+            {
+                executable.Execute(0, 0);
+            }
+            allocated.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            if (allocated[^1] == 0)
+            {
+                return;
+            }
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Fail($"every round of 100 runs allocated: {string.Join(", ", allocated)} bytes");
     }
 
     [Fact]
