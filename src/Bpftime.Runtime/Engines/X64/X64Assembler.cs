@@ -121,6 +121,36 @@ public sealed class X64Assembler
         }
     }
 
+    /// <summary>
+    /// <paramref name="count"/> bytes of no-ops that run: the recommended nop forms of up to 9 bytes
+    /// (0F 1F /0 with a 66 prefix or a displacement), so padding costs one instruction per 9 bytes.
+    /// </summary>
+    public void Nops(int count)
+    {
+        // The forms of 1 to 9 bytes laid end to end: the one of n bytes starts at n(n-1)/2.
+        ReadOnlySpan<byte> forms =
+        [
+            0x90,
+            0x66, 0x90,
+            0x0F, 0x1F, 0x00,
+            0x0F, 0x1F, 0x40, 0x00,
+            0x0F, 0x1F, 0x44, 0x00, 0x00,
+            0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00,
+            0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00,
+            0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00,
+            0x66, 0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00,
+        ];
+        while (count > 0)
+        {
+            var length = Math.Min(count, 9);
+            foreach (var b in forms.Slice(length * (length - 1) / 2, length))
+            {
+                Emit(b);
+            }
+            count -= length;
+        }
+    }
+
     /// <summary>Overwrites 8 bytes already emitted (an absolute address known only after placement).</summary>
     public void Patch64(int position, long value) => BinaryPrimitives.WriteInt64LittleEndian(_code.AsSpan(position), value);
 

@@ -51,6 +51,15 @@ internal sealed partial class X64Compiler
     /// </summary>
     private const X64Register ContextRegister = X64Register.Rcx;
     /// <summary>Code that counts keeps the run's budget in xmm15's low quadword while it runs (see SpendBudget).</summary>
+    /// <summary>
+    /// Loops whose back-edge is fewer instructions after their head than this get their head aligned
+    /// (<see cref="AlignLoopHead"/>): their code can fit in a 64-byte line. Larger loops span lines
+    /// whatever their start, and moving them measured both ways: aligning a head of the benchmark's
+    /// switch kernel whose back-edge is 166 instructions on took its checked code from 1.5x native
+    /// to 8.7x.
+    /// </summary>
+    private const int SmallLoop = 16;
+
     private const int BudgetXmm = 15;
     /// <summary>Every bit set: paddq with it takes one unit from the budget.</summary>
     private const int MinusOneXmm = 14;
@@ -81,6 +90,10 @@ internal sealed partial class X64Compiler
     private readonly X64Label[] _instructionLabels;
     private readonly bool[] _isSecondSlot;
     private readonly bool[] _isJumpTarget;
+    /// <summary>Targets of backward jumps from fewer than <see cref="SmallLoop"/> instructions on: where a small loop's taken back-edge lands.</summary>
+    private readonly bool[] _isLoopHead;
+    /// <summary>Padding bytes spent on loop heads so far; kept no larger than the code before it (<see cref="AlignLoopHead"/>).</summary>
+    private int _loopPadding;
     private readonly List<FaultStub> _stubs = [];
     private readonly List<SlowPath> _slowPaths = [];
     private HelperFunction?[]? _callxHelpers;
@@ -111,6 +124,7 @@ internal sealed partial class X64Compiler
         _instructionLabels = new X64Label[_code.Length];
         _isSecondSlot = new bool[_code.Length];
         _isJumpTarget = new bool[_code.Length];
+        _isLoopHead = new bool[_code.Length];
     }
 
     /// <summary>Bytes of one eBPF frame: the program's stack size rounded up to 16 (the host's stack alignment).</summary>
@@ -141,6 +155,7 @@ internal sealed partial class X64Compiler
         Survey();
         FindLoopHeads();
         PlanSwitchTables();
+        FindSmallLoopHeads();
         // A program that cannot reach exit could only loop or run off the end: refuse it now.
         ProgramValidator.EnsureExitReachable(_code, _image.Name, _image.Origin);
         _exit = _asm.CreateLabel();
@@ -161,7 +176,10 @@ internal sealed partial class X64Compiler
             {
                 continue;
             }
-            EmitHeadSpend(i);
+            if (!EmitHeadSpend(i) && _isLoopHead[i])
+            {
+                AlignLoopHead(executed: true);
+            }
             _asm.Bind(_instructionLabels[i]);
             var taken = TryEmitSelect(i);
             if (taken == 0)
@@ -494,15 +512,81 @@ internal sealed partial class X64Compiler
         }
     }
 
-    /// <summary>The spend above loop head <paramref name="i"/>, when it has one: jumped over from above, faulting at its back-edge's index.</summary>
-    private void EmitHeadSpend(int i)
+    /// <summary>
+    /// Marks the targets of backward jumps from fewer than <see cref="SmallLoop"/> instructions on. The
+    /// compares of a tree that becomes a jump table do not count: they are not run (the dispatch's
+    /// jumps to the leaves are what runs, and a leaf the tree reaches backwards is a case, not a loop).
+    /// </summary>
+    private void FindSmallLoopHeads()
     {
-        if (_headSpends.TryGetValue(i, out var head))
+        var inTable = new HashSet<int>();
+        foreach (var (root, table) in _tables)
         {
-            // The spend is 19 bytes: a short jump reaches over it.
-            _asm.Jmp(_instructionLabels[i], forceShort: true);
-            _asm.Bind(head.Spend);
-            SpendBudget(head.Source);
+            inTable.Add(root);
+            inTable.UnionWith(table.Tree.Interior);
+        }
+        for (var i = 0; i < _code.Length; i++)
+        {
+            var insn = _code[i];
+            if (_isSecondSlot[i] || inTable.Contains(i) || insn.Class is not (InstructionClass.Jmp or InstructionClass.Jmp32)
+                || insn.JumpOperation is JumpOperation.Call or JumpOperation.Exit)
+            {
+                continue;
+            }
+            var target = insn.Opcode == Opcodes.Gotol ? i + 1 + insn.Imm : i + 1 + insn.Offset;
+            if (target <= i && i - target < SmallLoop)
+            {
+                _isLoopHead[target] = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The spend above loop head <paramref name="i"/>, when it has one: jumped over from above, faulting
+    /// at its back-edge's index, and starting the loop's line (<see cref="AlignLoopHead"/>). False when
+    /// the head has no spend.
+    /// </summary>
+    private bool EmitHeadSpend(int i)
+    {
+        if (!_headSpends.TryGetValue(i, out var head))
+        {
+            return false;
+        }
+        // The spend is 19 bytes and the padding at most 63: a short jump reaches over both.
+        _asm.Jmp(_instructionLabels[i], forceShort: true);
+        if (_isLoopHead[i])
+        {
+            AlignLoopHead(executed: false);
+        }
+        _asm.Bind(head.Spend);
+        SpendBudget(head.Source);
+        return true;
+    }
+
+    /// <summary>
+    /// Starts a loop's back-edge target on a 64-byte line (the code is copied to the start of its own
+    /// mapping, so buffer offsets are line offsets): a loop body of up to a line is then fetched as
+    /// one block per iteration, not two, wherever the code before it ends (the benchmark's copy loop,
+    /// 8 bytes a step: 2.0x native before, 1.0x after).
+    /// <paramref name="executed"/> padding is run once per entry into the loop, so it is multi-byte
+    /// nops; otherwise int3. A program of many small loops cannot grow its code by more than the code
+    /// itself: padding stops once it would exceed the bytes emitted before it.
+    /// </summary>
+    private void AlignLoopHead(bool executed)
+    {
+        var padding = (64 - (_asm.Position & 63)) & 63;
+        if (padding == 0 || _loopPadding + padding > _asm.Position - _loopPadding)
+        {
+            return;
+        }
+        _loopPadding += padding;
+        if (executed)
+        {
+            _asm.Nops(padding);
+        }
+        else
+        {
+            _asm.Align(64);
         }
     }
 

@@ -47,6 +47,29 @@ public sealed class X64AssemblerTests
     }
 
     [Fact]
+    public void NopsOfEveryLengthDecodeAsThatManyBytesOfNops()
+    {
+        for (var count = 0; count <= 64; count++)
+        {
+            var asm = new X64Assembler();
+            asm.Nops(count);
+            var bytes = asm.Code.ToArray();
+            Assert.Equal(count, bytes.Length);
+            var decoder = Iced.Intel.Decoder.Create(64, new ByteArrayCodeReader(bytes));
+            var instructions = 0;
+            while (decoder.IP < (ulong)bytes.Length)
+            {
+                var instruction = decoder.Decode();
+                Assert.Equal(Mnemonic.Nop, instruction.Mnemonic);
+                instructions++;
+            }
+            Assert.Equal((ulong)count, decoder.IP);
+            // Nine bytes each at most: long padding is few instructions to run.
+            Assert.Equal((count + 8) / 9, instructions);
+        }
+    }
+
+    [Fact]
     public void JumpsTakeRel8BackwardsWhenTheyFitAndRel32Forwards()
     {
         var asm = new X64Assembler();
