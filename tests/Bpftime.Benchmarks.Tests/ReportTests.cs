@@ -58,4 +58,24 @@ public sealed class ReportTests
         Assert.Contains(Enumerable.Range(nativeRow + 1, 4), y => chart[@checked[0].x, y] == colour.Lighter(0.6));
         Assert.Throws<ArgumentException>(() => RatioChart.Draw("t", levels, ["a"], (_, _) => 0));
     }
+
+    [Fact]
+    public void TheGeomeanOfRatiosIsTheRatioOfTheirProductsRoot()
+    {
+        Assert.Equal(4.0, RatioSummary.Geomean([2.0, 8.0]), 12);
+        Assert.Equal(1.0, RatioSummary.Geomean([0.5, 2.0]), 12);
+        Assert.Equal(1.5, RatioSummary.Geomean([1.5]), 12);
+        Assert.Throws<ArgumentException>(() => RatioSummary.Geomean([]));
+        Assert.Throws<ArgumentException>(() => RatioSummary.Geomean([1.0, 0.0]));
+        Assert.Throws<ArgumentException>(() => RatioSummary.Geomean([double.NaN]));
+    }
+
+    [Fact]
+    public void CheckedLevelsPairWithTheirUncheckedLevelWhenItRan()
+    {
+        Assert.Equal(
+            [("jit/checked", "jit"), ("aot O3/checked", "aot O3")],
+            RatioSummary.CheckedPairs(["jit", "jit/checked", "llvm-jit O3/checked", "aot O3", "aot O3/checked", "native"]));
+        Assert.Empty(RatioSummary.CheckedPairs(["jit", "aot O3"]));
+    }
 }

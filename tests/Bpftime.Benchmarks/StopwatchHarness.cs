@@ -128,14 +128,16 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
         output.WriteLine();
         var header = new[] { "level" }.Concat(kernels.Select(k => k.Name)).ToArray();
         var milliseconds = new MarkdownTable(header);
-        var relative = new MarkdownTable(header);
+        var relative = new MarkdownTable([.. header, "geomean"]);
         var hasNative = levels.Any(l => l.IsNative);
+        double Ratio(string level, string over, string kernel) => times[(level, kernel)] / times[(over, kernel)];
         foreach (var level in levels)
         {
             milliseconds.Add([level.Name, .. kernels.Select(k => Format($"{times[(level.Name, k.Name)].TotalMilliseconds:F3}"))]);
             if (hasNative)
             {
-                relative.Add([level.Name, .. kernels.Select(k => Format($"{times[(level.Name, k.Name)] / times[(NativeExecutable.LevelName, k.Name)]:F2}"))]);
+                var ratios = kernels.Select(k => Ratio(level.Name, NativeExecutable.LevelName, k.Name)).ToList();
+                relative.Add([level.Name, .. ratios.Select(r => Format($"{r:F2}")), Format($"{RatioSummary.Geomean(ratios):F2}")]);
             }
         }
         milliseconds.Write(output);
@@ -144,6 +146,19 @@ internal sealed partial class StopwatchHarness(TextWriter output, ISet<string> s
             output.WriteLine("### Run time relative to native C (times slower; 1.00 = native)");
             output.WriteLine();
             relative.Write(output);
+        }
+        var pairs = RatioSummary.CheckedPairs([.. levels.Select(l => l.Name)]);
+        if (pairs.Count > 0)
+        {
+            output.WriteLine("### Checked code relative to the same level unchecked (same rounds)");
+            output.WriteLine();
+            var cost = new MarkdownTable([.. header, "geomean"]);
+            foreach (var (checkedLevel, uncheckedLevel) in pairs)
+            {
+                var ratios = kernels.Select(k => Ratio(checkedLevel, uncheckedLevel, k.Name)).ToList();
+                cost.Add([checkedLevel, .. ratios.Select(r => Format($"{r:F2}")), Format($"{RatioSummary.Geomean(ratios):F2}")]);
+            }
+            cost.Write(output);
         }
     }
 
