@@ -113,12 +113,22 @@ internal sealed partial class StopwatchHarness
         var ilDirectory = Path.Combine(root, "OneProgramIl");
         CopyDirectory(Path.GetDirectoryName(withProgram)!, ilDirectory);
         File.Copy(Path.Combine(AppContext.BaseDirectory, "Bpftime.Runtime.dll"), Path.Combine(ilDirectory, "Bpftime.Runtime.dll"), overwrite: true);
-        return
+        List<StartupApp> apps =
         [
             new("console app, no program", plain),
             new("one embedded aot program", withProgram),
             new("the same, runtime not precompiled", Path.Combine(ilDirectory, Path.GetFileName(withProgram))),
         ];
+        // The same app published ReadyToRun, the way to have the generated accessor (the app's own code)
+        // precompiled as well; the package's runtime is precompiled for linux-x64 only.
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        {
+            var published = Path.Combine(root, "OneProgramPublished");
+            Progress.Show("startup: publishing OneProgram ReadyToRun");
+            DotNet(Path.Combine(root, "OneProgram"), "publish", "-c", "Release", "-r", "linux-x64", "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", published);
+            apps.Add(new("the same, app published ReadyToRun", Path.Combine(published, Path.GetFileName(withProgram))));
+        }
+        return apps;
     }
 
     private string BuildApp(string root, string name, string properties, string items, string program)
