@@ -23,6 +23,10 @@ public sealed class PackageTests
 
             BuildAndRun(root, "SdkStyle", """<Project Sdk="Bpftime.Sdk/0.1.0">""", "");
             BuildAndRun(root, "PackageRef", """<Project Sdk="Microsoft.NET.Sdk">""", """<PackageReference Include="Bpftime.Sdk" Version="0.1.0" />""");
+            if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+            {
+                PublishReadyToRunAndRun(Path.Combine(root, "PackageRef app"), "PackageRef");
+            }
         }
         finally
         {
@@ -41,9 +45,34 @@ public sealed class PackageTests
         {
             stream.CopyTo(image);
         }
+        Assert.True(IsReadyToRun(image), "lib/net10.0/Bpftime.Runtime.dll in the package is not a ReadyToRun image");
+    }
+
+    private static bool IsReadyToRun(Stream image)
+    {
         image.Position = 0;
-        using var reader = new System.Reflection.PortableExecutable.PEReader(image);
-        Assert.True(reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0, "lib/net10.0/Bpftime.Runtime.dll in the package is not a ReadyToRun image");
+        using var reader = new System.Reflection.PortableExecutable.PEReader(image, System.Reflection.PortableExecutable.PEStreamOptions.LeaveOpen);
+        return reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
+    }
+
+    /// <summary>
+    /// Published ReadyToRun, the app's own code is precompiled too, the generated accessors included,
+    /// and the published app runs its embedded programs as the built one does.
+    /// </summary>
+    private static void PublishReadyToRunAndRun(string directory, string name)
+    {
+        var output = Path.Combine(directory, "published");
+        var publish = DotNetCommand.Run(directory, "publish", "-nologo", "-c", DotNetCommand.BuildConfiguration, "-r", "linux-x64", "--self-contained", "false",
+            "-p:PublishReadyToRun=true", "-o", output);
+        Assert.True(publish.ExitCode == 0, $"{name} publish: {publish}");
+        using (var app = File.OpenRead(Path.Combine(output, name + ".dll")))
+        {
+            Assert.True(IsReadyToRun(app), $"{name}.dll published with PublishReadyToRun is not a ReadyToRun image");
+        }
+        var run = DotNetCommand.Run(output, "exec", Path.Combine(output, name + ".dll"));
+        Assert.True(run.ExitCode == 0, $"{name} published: {run}");
+        Assert.Contains("engine: aot", run.Output, StringComparison.Ordinal);
+        Assert.Contains(EndToEnd.ExpectedChecksumLine, run.Output, StringComparison.Ordinal);
     }
 
     private static void BuildAndRun(string root, string name, string projectElement, string reference)
