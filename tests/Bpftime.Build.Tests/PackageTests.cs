@@ -4,7 +4,8 @@ namespace Bpftime.Build.Tests;
 /// The packed SDK (<see cref="PackedSdk"/>), then fresh projects outside the repository (path with a space, @
 /// and a non-ASCII letter) that use only that package from a local folder: once as
 /// Sdk="Bpftime.Sdk/0.1.0" and once through a PackageReference, each with two objects of one file
-/// name in different folders and a C source compiled by the build. Both build and run native code.
+/// name in different folders and a C source compiled by the build. Both build and run native code;
+/// on x86-64 the PackageReference app is also published ReadyToRun and run from there.
 /// </summary>
 [Collection(nameof(BuildCollection))]
 public sealed class PackageTests

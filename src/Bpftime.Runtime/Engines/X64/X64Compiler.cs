@@ -50,7 +50,6 @@ internal sealed partial class X64Compiler
     /// back with <see cref="LoadContextRegister"/>.
     /// </summary>
     private const X64Register ContextRegister = X64Register.Rcx;
-    /// <summary>Code that counts keeps the run's budget in xmm15's low quadword while it runs (see SpendBudget).</summary>
     /// <summary>
     /// Loops whose back-edge is fewer instructions after their head than this get their head aligned
     /// (<see cref="AlignLoopHead"/>): their code can fit in a 64-byte line. Larger loops span lines
@@ -60,6 +59,7 @@ internal sealed partial class X64Compiler
     /// </summary>
     private const int SmallLoop = 16;
 
+    /// <summary>Code that counts keeps the run's budget in xmm15's low quadword while it runs (see SpendBudget).</summary>
     private const int BudgetXmm = 15;
     /// <summary>Every bit set: paddq with it takes one unit from the budget.</summary>
     private const int MinusOneXmm = 14;
@@ -490,14 +490,7 @@ internal sealed partial class X64Compiler
         var counts = new Dictionary<int, int>();
         for (var i = 0; i < _code.Length; i++)
         {
-            var insn = _code[i];
-            if (_isSecondSlot[i] || insn.Class is not (InstructionClass.Jmp or InstructionClass.Jmp32)
-                || insn.JumpOperation is JumpOperation.Call or JumpOperation.Exit)
-            {
-                continue;
-            }
-            var target = insn.Opcode == Opcodes.Gotol ? i + 1 + insn.Imm : i + 1 + insn.Offset;
-            if (target <= i)
+            if (BackwardJumpTarget(i) is var target and >= 0)
             {
                 counts[target] = counts.GetValueOrDefault(target) + 1;
                 sources[target] = i;
@@ -519,26 +512,35 @@ internal sealed partial class X64Compiler
     /// </summary>
     private void FindSmallLoopHeads()
     {
-        var inTable = new HashSet<int>();
+        var inTable = new bool[_code.Length];
         foreach (var (root, table) in _tables)
         {
-            inTable.Add(root);
-            inTable.UnionWith(table.Tree.Interior);
+            inTable[root] = true;
+            foreach (var interior in table.Tree.Interior)
+            {
+                inTable[interior] = true;
+            }
         }
         for (var i = 0; i < _code.Length; i++)
         {
-            var insn = _code[i];
-            if (_isSecondSlot[i] || inTable.Contains(i) || insn.Class is not (InstructionClass.Jmp or InstructionClass.Jmp32)
-                || insn.JumpOperation is JumpOperation.Call or JumpOperation.Exit)
-            {
-                continue;
-            }
-            var target = insn.Opcode == Opcodes.Gotol ? i + 1 + insn.Imm : i + 1 + insn.Offset;
-            if (target <= i && i - target < SmallLoop)
+            if (!inTable[i] && BackwardJumpTarget(i) is var target and >= 0 && i - target < SmallLoop)
             {
                 _isLoopHead[target] = true;
             }
         }
+    }
+
+    /// <summary>The target of the jump at <paramref name="i"/> when it jumps backwards (or to itself); -1 for anything else.</summary>
+    private int BackwardJumpTarget(int i)
+    {
+        var insn = _code[i];
+        if (_isSecondSlot[i] || insn.Class is not (InstructionClass.Jmp or InstructionClass.Jmp32)
+            || insn.JumpOperation is JumpOperation.Call or JumpOperation.Exit)
+        {
+            return -1;
+        }
+        var target = insn.Opcode == Opcodes.Gotol ? i + 1 + insn.Imm : i + 1 + insn.Offset;
+        return target <= i ? target : -1;
     }
 
     /// <summary>

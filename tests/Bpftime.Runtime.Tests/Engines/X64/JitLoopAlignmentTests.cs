@@ -9,8 +9,9 @@ using Instruction = Bpftime.Isa.Instruction;
 namespace Bpftime.Tests.Engines.X64;
 
 /// <summary>
-/// The jit starts each loop's back-edge target on a 64-byte line, with padding that runs as nops (or
-/// that nothing runs), and a program made of loops cannot make the padding outgrow its code.
+/// The jit starts a small loop's back-edge target on a 64-byte line, with padding that runs as nops (or
+/// that nothing runs), leaves large loops where they fall, and a program made of loops cannot make the
+/// padding outgrow its code.
 /// </summary>
 public sealed class JitLoopAlignmentTests
 {
@@ -116,7 +117,7 @@ public sealed class JitLoopAlignmentTests
     [Fact]
     public void AProgramOfTinyLoopsCannotPadMoreThanItsCode()
     {
-        // 2,000 loops of one instruction each: r0 += 1 until it is a multiple of 4.
+        // 2,000 loops of five instructions each: r0 += 1 until it is a multiple of 4.
         var code = new List<Instruction> { new(0xb7, 0, 0, 0, 0) };
         for (var i = 0; i < 2000; i++)
         {
